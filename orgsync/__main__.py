@@ -1,0 +1,3 @@
+from orgsync.cli import main
+
+main()

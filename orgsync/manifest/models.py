@@ -1,0 +1,157 @@
+"""The manifest format: `orgsync.yaml` and the `Dataset` / `LinksDataset` documents, as pydantic models.
+
+These models are the contract between the loader and every later stage; the JSON Schema in
+`manifests/orgsync.schema.json` is generated from them (`orgsync schema`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from orgsync.errors import Location
+
+PropertyType = Literal["text", "number", "date", "boolean"]
+ItemsMode = Literal["insert", "update", "upsert", "mirror"]
+DateFormat = Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"]
+SourceFormat = Literal["csv", "tsv", "json", "jsonl"]
+
+LINK_CORE_KEYS = ("from_id", "to_id", "link_id", "allocation")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SafetyPolicy(_Strict):
+    """Thresholds that block a plan; layered default -> orgsync.yaml -> manifest."""
+
+    maxDeletePercent: float = Field(10, ge=0, le=100, description="Item deletes above this % of existing items block the plan.")
+    maxUpdatePercent: float = Field(50, ge=0, le=100, description="Item updates above this % of existing items block the plan.")
+    minExistingItems: int = Field(10, ge=0, description="Datasets with fewer existing items than this are never blocked by the percentages.")
+
+
+class SafetyOverride(_Strict):
+    """Per-manifest override of the project's safety policy; unset fields inherit."""
+
+    maxDeletePercent: float | None = Field(None, ge=0, le=100)
+    maxUpdatePercent: float | None = Field(None, ge=0, le=100)
+    minExistingItems: int | None = Field(None, ge=0)
+
+
+class ProjectConfig(_Strict):
+    """`orgsync.yaml` at the repository root."""
+
+    tenant: str = Field(description="Orgvue tenant id, ^[A-Z][A-Z0-9_]{0,29}$.")
+    endpoint: str = Field("local", description="https base URL of the Orgvue API, or `local` for the embedded emulated tenant in .orgsync/.")
+    manifests: str | list[str] = Field("manifests", description="Folder(s) or glob(s) of manifest files, relative to the repository root.")
+    safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
+
+    def manifest_patterns(self) -> list[str]:
+        return [self.manifests] if isinstance(self.manifests, str) else list(self.manifests)
+
+
+class PropertySpec(_Strict):
+    """One property of a dataset, identified by `key`."""
+
+    key: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    type: PropertyType
+    sensitive: bool = Field(False, description="Values are never printed, logged or saved in plan text.")
+
+
+class ItemsSpec(_Strict):
+    """Where a dataset's items come from and how they are reconciled."""
+
+    source: str = Field(description="Source file relative to the manifest: csv, tsv, json, jsonl, optionally .gz.")
+    mode: ItemsMode = "upsert"
+    columns: dict[str, str] = Field(default_factory=dict, description="Source column -> property key renames.")
+    dateFormat: DateFormat = "YYYY-MM-DD"
+    format: SourceFormat | None = Field(None, description="Override the format guessed from the file extension.")
+
+
+class PopulateSpec(_Strict):
+    """Populate a links dataset from one source dataset instead of a file (POST /links/{id}/populate)."""
+
+    sourceDataset: str = Field(description="Name of the dataset holding the from/to/allocation properties.")
+    targetDatasetAutoId: str
+    allocationId: str | None = None
+
+
+class _ManifestBase(_Strict):
+    name: str = Field(min_length=1, description="Identity: the dataset is found by name.")
+    datasetId: str | None = Field(None, description="Pins one dataset where the tenant has two of this name.")
+    tags: list[str] = Field(default_factory=list)
+    deleteOmittedProperties: bool = False
+    items: ItemsSpec | None = None
+    safety: SafetyOverride | None = None
+
+    _origin: Location | None = PrivateAttr(None)
+    _manifest_path: Path | None = PrivateAttr(None)
+
+    @property
+    def origin(self) -> Location:
+        """File and line of the document that declared this resource."""
+        return self._origin or Location("<unknown>")
+
+    @property
+    def manifest_path(self) -> Path | None:
+        return self._manifest_path
+
+
+class DatasetManifest(_ManifestBase):
+    """`kind: Dataset`."""
+
+    kind: Literal["Dataset"]
+    type: str = Field(min_length=1, description="Dataset type, e.g. PEOPLE, POSITIONS.")
+    autoId: str
+    labelId: str
+    treeId: str | None = None
+    treeParentId: str | None = None
+    properties: list[PropertySpec] = Field(default_factory=list)
+    onDemand: list[str] = Field(default_factory=list, description="On-demand properties recalculated after apply (executeOnDemand).")
+
+    @property
+    def address(self) -> str:
+        return f"dataset.{self.name}"
+
+    @property
+    def key_columns(self) -> list[str]:
+        return [self.autoId]
+
+
+class LinksDatasetManifest(_ManifestBase):
+    """`kind: LinksDataset`: links between two datasets, keyed by (from_id, to_id)."""
+
+    kind: Literal["LinksDataset"]
+    from_: str = Field(alias="from", description="Name of the dataset links start from.")
+    to: str = Field(description="Name of the dataset links go to.")
+    properties: list[PropertySpec] = Field(default_factory=list, description="Additional properties beyond from_id, to_id, link_id, allocation.")
+    populate: PopulateSpec | None = None
+
+    @property
+    def address(self) -> str:
+        return f"links.{self.name}"
+
+    @property
+    def key_columns(self) -> list[str]:
+        return ["from_id", "to_id"]
+
+
+Manifest = Annotated[DatasetManifest | LinksDatasetManifest, Field(discriminator="kind")]
+
+
+class Project(BaseModel):
+    """Everything loaded from a repository: its config and all manifests, in file order."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    root: Path
+    config_file: Path
+    config: ProjectConfig
+    manifests: list[DatasetManifest | LinksDatasetManifest]
+
+    def by_name(self, name: str) -> DatasetManifest | LinksDatasetManifest | None:
+        return next((m for m in self.manifests if m.name == name), None)

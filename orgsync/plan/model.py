@@ -1,0 +1,129 @@
+"""The plan as a value: what apply will do, with a versioned JSON form.
+
+A `Plan` is built by `plan.diff` from (Project, source tables, LiveState), rendered by `plan.render.*`,
+saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgsync.state.snapshot import Fingerprint
+
+FORMAT_VERSION = "1.0"
+KNOWN_AFTER_APPLY = "(known after apply)"
+SENSITIVE_MASK = "(sensitive)"
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "no-op"
+
+
+class ChangeClass(str, Enum):
+    """Each change has a class; the safety policy acts on the class."""
+
+    NONE = "none"
+    ADDITIVE = "additive"  # creates, new properties
+    UPDATE = "update"  # changed values or configuration
+    DESTRUCTIVE = "destructive"  # item deletes, property removal, property type change, tree key change
+
+
+class FieldChange(BaseModel):
+    """A dataset configuration field (name, type, labelId, tags, treeId, ...) before -> after."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+    change_class: ChangeClass
+
+
+class PropertyChange(BaseModel):
+    """A property merged by key: created, updated (name/type) or removed (deleteOmittedProperties)."""
+
+    key: str
+    action: Action
+    before: dict | None = None
+    after: dict | None = None
+    change_class: ChangeClass
+
+
+@dataclass
+class ItemChanges:
+    """Row-level changes of one dataset, as polars frames of canonical Utf8 values.
+
+    - `creates`: key columns + owned columns (values to write).
+    - `updates`: key columns, then for each owned column `c` both `c` (after) and `c + BEFORE_SUFFIX`;
+      only rows with at least one differing owned column; a cell changed iff after != before (null-safe).
+    - `deletes`: key columns (and `_id` where known).
+    """
+
+    key: list[str]
+    columns: list[str]  # owned, non-key columns, in manifest order
+    sensitive: frozenset[str]
+    creates: pl.DataFrame
+    updates: pl.DataFrame
+    deletes: pl.DataFrame
+    existing: int  # live items before the change (base of the safety percentages)
+
+    BEFORE_SUFFIX = "__before"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"create": self.creates.height, "update": self.updates.height, "delete": self.deletes.height}
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.creates.height or self.updates.height or self.deletes.height)
+
+
+class ResourcePlan(BaseModel):
+    """Everything planned for one dataset or links dataset."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    address: str  # "dataset.People" / "links.People to Positions"
+    kind: str  # "Dataset" | "LinksDataset"
+    name: str
+    action: Action
+    change_class: ChangeClass
+    dataset_id: str | None = None  # None while known only after apply
+    fingerprint: Fingerprint | None = None
+    config_changes: list[FieldChange] = Field(default_factory=list)
+    property_changes: list[PropertyChange] = Field(default_factory=list)
+    items: ItemChanges | None = None
+    depends_on: list[str] = Field(default_factory=list)  # addresses
+    warnings: list[str] = Field(default_factory=list)
+    blocked: list[str] = Field(default_factory=list)  # safety reasons, empty when allowed
+
+
+class Plan(BaseModel):
+    """A whole plan: the resources in apply order plus what the user needs to know around them."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    format_version: str = FORMAT_VERSION
+    orgsync_version: str
+    target: str
+    tenant: str
+    created_at: str
+    source_checksum: str  # sha256 over orgsync.yaml, manifests and sources
+    resources: list[ResourcePlan]
+    unmanaged_datasets: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    forced: bool = False  # made with --allow-destructive
+
+    @property
+    def blocked(self) -> bool:
+        return any(r.blocked for r in self.resources) and not self.forced
+
+    @property
+    def has_changes(self) -> bool:
+        return any(r.action != Action.NOOP or (r.items and not r.items.is_empty) for r in self.resources)
