@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 import polars as pl
 
@@ -34,7 +34,7 @@ class Phase(IntEnum):
     FOLLOW_UPS = 8
 
 
-class StepKind(str, Enum):
+class StepKind(StrEnum):
     CREATE_DATASET = "create-dataset"
     UPDATE_DATASET = "update-dataset"
     UPSERT_ITEMS = "upsert-items"

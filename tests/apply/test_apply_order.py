@@ -6,7 +6,7 @@ import pytest
 from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 
 from orgsync.apply.order import OrderError, Phase, StepKind, order_plan
-from orgsync.plan.model import Action, FieldChange, ChangeClass
+from orgsync.plan.model import Action, ChangeClass, FieldChange
 
 
 def _ids(steps):
