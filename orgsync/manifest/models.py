@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+import re
 
-from orgsync.errors import Location
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from orgsync.errors import Location, Problem
 
 PropertyType = Literal["text", "number", "date", "boolean"]
 ItemsMode = Literal["insert", "update", "upsert", "mirror"]
@@ -19,6 +21,8 @@ DateFormat = Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"]
 SourceFormat = Literal["csv", "tsv", "json", "jsonl"]
 
 LINK_CORE_KEYS = ("from_id", "to_id", "link_id", "allocation")
+TENANT_PATTERN = r"^[A-Z][A-Z0-9_]{0,29}$"
+LOCAL_ENDPOINT = "local"
 
 
 class _Strict(BaseModel):
@@ -48,6 +52,28 @@ class ProjectConfig(_Strict):
     endpoint: str = Field("local", description="https base URL of the Orgvue API, or `local` for the embedded emulated tenant in .orgsync/.")
     manifests: str | list[str] = Field("manifests", description="Folder(s) or glob(s) of manifest files, relative to the repository root.")
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant_id(cls, value: str) -> str:
+        # Checked here, not in the JSON Schema: in the file the value may still be a template.
+        if not re.match(TENANT_PATTERN, value):
+            raise ValueError(f"expected a tenant id matching {TENANT_PATTERN} (e.g. ACME), got {value!r}")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        local_http = re.match(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/.*)?$", value)
+        if value != LOCAL_ENDPOINT and not value.startswith("https://") and not local_http:
+            raise ValueError(f"expected an https:// base URL or `local`, got {value!r} "
+                             "(plain http is allowed only for localhost)")
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint == LOCAL_ENDPOINT
 
     def manifest_patterns(self) -> list[str]:
         return [self.manifests] if isinstance(self.manifests, str) else list(self.manifests)
@@ -152,6 +178,15 @@ class Project(BaseModel):
     config_file: Path
     config: ProjectConfig
     manifests: list[DatasetManifest | LinksDatasetManifest]
+    warnings: list[Problem] = []  # found while loading (e.g. a manifests pattern that matched nothing)
+
+    @property
+    def datasets(self) -> list[DatasetManifest]:
+        return [m for m in self.manifests if isinstance(m, DatasetManifest)]
+
+    @property
+    def links(self) -> list[LinksDatasetManifest]:
+        return [m for m in self.manifests if isinstance(m, LinksDatasetManifest)]
 
     def by_name(self, name: str) -> DatasetManifest | LinksDatasetManifest | None:
         return next((m for m in self.manifests if m.name == name), None)

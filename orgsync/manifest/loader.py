@@ -1,0 +1,162 @@
+"""Load a repository: `orgsync.yaml` and every manifest document, templated and validated, into a `Project`.
+
+All problems of all files are collected before raising, so one run shows every mistake (file:line:col).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from orgsync.errors import ConfigError, Location, Problem
+from orgsync.manifest.messages import field_path, validation_problems
+from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
+from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.templating import Renderer
+from orgsync.manifest.yamldoc import YamlDocument, load_documents
+
+CONFIG_FILE = "orgsync.yaml"
+KINDS: dict[str, type[DatasetManifest | LinksDatasetManifest]] = {
+    "Dataset": DatasetManifest, "LinksDataset": LinksDatasetManifest,
+}
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
+    """The repository at `root` as a `Project`; raises `ConfigError` carrying every problem found."""
+    root = Path(root)
+    renderer = Renderer(os.environ if env is None else env)
+    problems: list[Problem] = []
+    config_path = root / CONFIG_FILE
+    if not config_path.is_file():
+        raise ConfigError(Problem(Location(shown(config_path, root)), f"no {CONFIG_FILE} in {root.resolve()}; "
+                                  "expected the repository root (use --root, or `orgsync init` to start one)"))
+    config = _load_config(config_path, root, renderer, problems)
+    warnings: list[Problem] = []
+    manifests: list[DatasetManifest | LinksDatasetManifest] = []
+    if config is not None:
+        for path in manifest_files(config, root, problems, warnings):
+            manifests += _load_manifest_file(path, root, renderer, problems)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return Project(root=root, config_file=config_path, config=config, manifests=manifests, warnings=warnings)
+
+
+def _documents(path: Path, root: Path, renderer: Renderer,
+               problems: list[Problem]) -> list[tuple[YamlDocument, Any]]:
+    """(document, rendered data) for each YAML document of `path`; YAML and template problems collected."""
+    display = shown(path, root)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        problems.append(Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file"))
+        return []
+    documents, issues = load_documents(text)
+    problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
+    rendered = []
+    for doc in documents:
+        data, failures = renderer.render_tree(doc.data)
+        for where, message in failures:
+            line, column = doc.where(where)
+            problems.append(Problem(Location(display, line, column), message, field_path(where) or None))
+        rendered.append((doc, data))
+    return rendered
+
+
+def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, display: str,
+               problems: list[Problem]) -> Any:
+    """`model` built from `data`, or None with its problems recorded."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems += validation_problems(err, doc, display, model)
+        return None
+
+
+def _load_config(path: Path, root: Path, renderer: Renderer, problems: list[Problem]) -> ProjectConfig | None:
+    display = shown(path, root)
+    documents = _documents(path, root, renderer, problems)
+    if len(documents) != 1 or not isinstance(documents[0][1], dict):
+        if not any(p.location.file == display for p in problems):
+            problems.append(Problem(Location(display, 1), "expected one YAML mapping with at least `tenant:`"))
+        return None
+    doc, data = documents[0]
+    return _validated(ProjectConfig, data, doc, display, problems)
+
+
+def manifest_files(config: ProjectConfig, root: Path, problems: list[Problem],
+                   warnings: list[Problem]) -> list[Path]:
+    """Manifest files named by `manifests:` (folders are searched recursively), confined to the repository."""
+    found: dict[Path, None] = {}
+    for pattern in config.manifest_patterns():
+        base = root / pattern
+        candidates = sorted(base.rglob("*")) if base.is_dir() else sorted(root.glob(pattern))
+        files = [p for p in candidates if p.is_file() and p.suffix in MANIFEST_SUFFIXES]
+        if not files:
+            warnings.append(Problem(Location(CONFIG_FILE), f"manifests pattern {pattern!r} matches no .yaml file",
+                                    "manifests", "warning"))
+        for path in files:
+            try:
+                found[confine(path, root)] = None
+            except EscapesRoot:
+                problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
+                                        "repository; expected manifests inside it", "manifests"))
+    return list(found)
+
+
+def _load_manifest_file(path: Path, root: Path, renderer: Renderer,
+                        problems: list[Problem]) -> list[DatasetManifest | LinksDatasetManifest]:
+    display = shown(path, root)
+    loaded = []
+    for doc, data in _documents(path, root, renderer, problems):
+        model = _kind(data, doc, display, problems)
+        manifest = _validated(model, data, doc, display, problems) if model else None
+        if manifest is not None:
+            manifest._origin = Location(display, doc.line, 1)
+            manifest._manifest_path = path
+            loaded.append(manifest)
+    return loaded
+
+
+def _kind(data: Any, doc: YamlDocument, display: str, problems: list[Problem]) -> type | None:
+    """The model for the document's `kind`, or None with a problem recorded."""
+    expected = " or ".join(KINDS)
+    if not isinstance(data, dict):
+        problems.append(Problem(Location(display, doc.line, 1), f"expected a mapping with `kind: {expected}`, "
+                                f"got {type(data).__name__}"))
+        return None
+    kind = data.get("kind")
+    if kind not in KINDS:
+        line, column = doc.where(("kind",))
+        got = "nothing" if kind is None else repr(kind)
+        problems.append(Problem(Location(display, line, column), f"expected {expected}, got {got}", "kind"))
+        return None
+    return KINDS[kind]
+
+
+def resolve_token(env: Mapping[str, str] | None, root: Path) -> str | None:
+    """The API token from ORGVUE_TOKEN, or the file named by ORGVUE_TOKEN_FILE (relative to `root`); else None.
+
+    The token is never part of a message: errors name the variable and the file, never the value.
+    """
+    env = os.environ if env is None else env
+    token = (env.get("ORGVUE_TOKEN") or "").strip()
+    if token:
+        return token
+    file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
+    if not file_name:
+        return None
+    path = Path(file_name).expanduser()
+    path = path if path.is_absolute() else Path(root) / path
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
+                          "expected a file holding the token") from None
+    if not token:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
+    return token

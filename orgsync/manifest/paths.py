@@ -1,0 +1,29 @@
+"""Paths inside the repository: everything a manifest names must stay under the repository root.
+
+A manifest comes from a pull request, so `../../etc/passwd` or a symlink pointing out of the
+repository must be refused before anything is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EscapesRoot(ValueError):
+    """A path resolves (after following symlinks) outside the repository root."""
+
+
+def confine(path: Path, root: Path) -> Path:
+    """The resolved `path` (symlinks followed), or `EscapesRoot` when it lies outside `root`."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise EscapesRoot(f"{path} resolves to {resolved}, outside the repository {root.resolve()}")
+    return resolved
+
+
+def shown(path: Path, root: Path) -> str:
+    """`path` as users see it in messages: relative to the repository root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,39 @@
+"""`SourceTable`: one manifest's source file, read and normalised, as the planner consumes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from orgsync.manifest.models import PropertyType
+
+
+@dataclass
+class SourceTable:
+    """A source file in canonical form.
+
+    `frame` holds Utf8 columns in canonical form: the key columns, then the owned property keys (after the
+    `columns:` rename). `key` is `[autoId]` for a Dataset and `["from_id", "to_id"]` for a LinksDataset;
+    `owned` lists the non-key property columns the source carries (only those are compared and written);
+    `types` maps every column to its property type; `sha256` is of the file bytes as stored.
+    `rows` gives, for each frame row, its row number in the file (for messages; header = row 1).
+    """
+
+    name: str
+    path: Path
+    frame: pl.DataFrame
+    key: list[str]
+    owned: list[str]
+    types: dict[str, PropertyType]
+    sha256: str
+    rows: pl.Series | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.key, *self.owned]
+
+    def row_number(self, index: int) -> int:
+        """The file row number of frame row `index`."""
+        return int(self.rows[index]) if self.rows is not None else index + 2
