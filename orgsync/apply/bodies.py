@@ -1,0 +1,63 @@
+"""Request bodies for dataset and links dataset writes, from the manifest and the planned changes.
+
+Pure. Creates send the whole manifest; updates send only the changed fields and the added or changed
+properties (a merge-update); property removal is a separate, last call with `deleteOmittedProperties`
+and the list of live properties to keep.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
+from orgsync.plan.model import Action, ResourcePlan
+
+_LINKS_FIELDS = ("name", "tags")  # what PATCH /links accepts besides additionalProperties
+
+
+def _prop(p: PropertySpec) -> dict[str, str]:
+    return {"key": p.key, "name": p.name, "type": p.type}
+
+
+def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
+    """POST /datasets: the whole manifest."""
+    body: dict[str, Any] = {"name": m.name, "type": m.type, "autoId": m.autoId, "labelId": m.labelId,
+                            "tags": list(m.tags), "properties": [_prop(p) for p in m.properties]}
+    if m.treeId:
+        body["treeId"] = m.treeId
+    if m.treeParentId:
+        body["treeParentId"] = m.treeParentId
+    return body
+
+
+def create_links_body(m: LinksDatasetManifest, from_id: str, to_id: str) -> dict[str, Any]:
+    """POST /links: name, both ends by id, the additional properties."""
+    return {"name": m.name, "fromDatasetId": from_id, "toDatasetId": to_id, "tags": list(m.tags),
+            "additionalProperties": [_prop(p) for p in m.properties if p.key not in LINK_CORE_KEYS]}
+
+
+def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | None) -> dict[str, Any]:
+    """PATCH: changed configuration fields and added/changed properties, nothing else."""
+    links = res.kind == "LinksDataset"
+    body: dict[str, Any] = {}
+    for change in res.config_changes:
+        if not links or change.field in _LINKS_FIELDS:
+            body[change.field] = change.after
+    specs = {p.key: p for p in m.properties} if m else {}
+    props = [_prop(specs[pc.key]) if pc.key in specs else dict(pc.after or {"key": pc.key})
+             for pc in res.property_changes if pc.action in (Action.CREATE, Action.UPDATE)]
+    if props:
+        body["additionalProperties" if links else "properties"] = props
+    return body
+
+
+def keep_properties_body(res: ResourcePlan, live_properties: list[dict]) -> dict[str, Any]:
+    """PATCH ?deleteOmittedProperties=true: the live properties minus exactly those the plan removes.
+
+    Built from the live list (not the manifest) so nothing beyond what the plan showed can disappear.
+    """
+    removed = {pc.key for pc in res.property_changes if pc.action == Action.DELETE}
+    keep = [{k: p[k] for k in ("key", "name", "type") if k in p} for p in live_properties if p.get("key") not in removed]
+    if res.kind == "LinksDataset":
+        return {"additionalProperties": [p for p in keep if p.get("key") not in LINK_CORE_KEYS]}
+    return {"properties": keep}

@@ -1,0 +1,335 @@
+"""Run ordered steps against the tenant with asyncio workers, recording every call in an ApplyReport.
+
+A step starts once every step it depends on has finished without a failed call (items the API skipped
+one by one do not hold back the rest: they are reported by key). Up to `parallelism` steps run at once
+over one shared client, whose token bucket enforces `--max-rps` across all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from orgsync.apply import bodies
+from orgsync.apply.actions import Encoded, encode_waves, property_types
+from orgsync.apply.batching import Batch, Limits, Mode, make_batches
+from orgsync.apply.order import Step, StepKind
+from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
+from orgsync.errors import ApiError, JobFailedError, OrgsyncError, StalePlanError
+from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
+from orgsync.plan.model import Action, ResourcePlan
+from orgsync.state.snapshot import Fingerprint
+
+# Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,
+# canonical dates. Never implicitDelete: deletes are explicit actions that the plan showed.
+ITEM_PARAMS = {"onActionValidationFailure": "skipAction", "onItemAccessDenied": "skipAction",
+               "onPropertyAccessDenied": "skipProperty", "dateFormat": "YYYY-MM-DD"}
+JOB_ATTEMPTS = 3  # an import job that fails is re-run (its actions are safe to repeat) up to this many times
+
+
+class Progress(Protocol):
+    """Where the executor reports item progress (a rich bar on a TTY, nothing otherwise)."""
+
+    def start(self, step: Step, total: int) -> None: ...
+    def advance(self, step: Step, count: int) -> None: ...
+    def finish(self, step: Step) -> None: ...
+
+
+class NoProgress:
+    def start(self, step: Step, total: int) -> None:
+        pass
+
+    def advance(self, step: Step, count: int) -> None:
+        pass
+
+    def finish(self, step: Step) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    parallelism: int = 4
+    limits: Limits = Limits()
+    job_timeout: float | None = None
+    recheck_fingerprints: bool = True  # re-read each dataset's fingerprint just before its first write
+
+
+class _StepError(OrgsyncError):
+    """A step stopped; `call_failed` says whether a whole call failed (which holds back dependents)."""
+
+    def __init__(self, message: str, *, call_failed: bool = True) -> None:
+        super().__init__(message)
+        self.call_failed = call_failed
+
+
+class Executor:
+    """Carries out the steps of one plan; `run()` returns the filled report (it never raises for API errors)."""
+
+    def __init__(self, client: Any, steps: list[Step], report: ApplyReport, options: ExecOptions = ExecOptions(),
+                 progress: Progress | None = None) -> None:
+        self.client = client
+        self.steps = steps
+        self.report = report
+        self.options = options
+        self.progress = progress or NoProgress()
+        self._ids: dict[str, str] = {s.resource.name: s.resource.dataset_id for s in steps if s.resource.dataset_id}
+        self._checked: set[str] = set()
+        self._check_locks: dict[str, asyncio.Lock] = {}
+        self._blocking: set[str] = set()  # steps whose failure holds back their dependents
+        for step in steps:
+            report.steps.append(StepRecord(step.id, step.address, step.kind.value, planned=step.item_count))
+
+    async def run(self) -> ApplyReport:
+        """Run every step that can run; dependents of a failed step are skipped, independent ones go on."""
+        started = time.perf_counter()
+        pending = list(self.steps)
+        running: dict[asyncio.Task, Step] = {}
+        try:
+            while pending or running:
+                self._start_ready(pending, running)
+                if not running:
+                    break
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    running.pop(task)
+                    task.result()
+        except BaseException:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            self.report.stopped = "interrupted before every step had finished"
+            raise
+        finally:
+            self.report.seconds = round(time.perf_counter() - started, 3)
+            self.report.stats = _stats(self.client)
+        return self.report
+
+    def _start_ready(self, pending: list[Step], running: dict[asyncio.Task, Step]) -> None:
+        """Start ready steps in order up to the parallelism; mark steps behind a failure as skipped."""
+        for step in list(pending):
+            blocker = next((d for d in step.after if d in self._blocking), None)
+            if blocker:
+                pending.remove(step)
+                self._skip(step, blocker)
+                continue
+            if len(running) >= self.options.parallelism:
+                continue
+            if all(self.report.step(d).status in (StepStatus.DONE, StepStatus.PARTIAL) for d in step.after):
+                pending.remove(step)
+                running[asyncio.create_task(self._run_step(step))] = step
+
+    def _skip(self, step: Step, blocker: str) -> None:
+        record = self.report.step(step.id)
+        record.status = StepStatus.SKIPPED
+        record.error = f"not run: {blocker} did not finish"
+        self._blocking.add(step.id)
+
+    async def _run_step(self, step: Step) -> None:
+        record = self.report.step(step.id)
+        try:
+            await self._check_fingerprint(step)
+            await _HANDLERS[step.kind](self, step, record)
+        except (_StepError, OrgsyncError) as err:
+            record.error = str(err)
+            record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
+            if getattr(err, "call_failed", True):
+                self._blocking.add(step.id)
+            return
+        if step.writes_items and record.failed:
+            record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
+        else:
+            record.status = StepStatus.DONE
+
+    # ---------------------------------------------------------------- staleness
+
+    async def _check_fingerprint(self, step: Step) -> None:
+        """Before the first write to a dataset that existed at plan time, it must be as the plan saw it."""
+        res = step.resource
+        if not self.options.recheck_fingerprints or res.fingerprint is None or res.action == Action.CREATE:
+            return
+        lock = self._check_locks.setdefault(res.address, asyncio.Lock())
+        async with lock:
+            if res.address in self._checked:
+                return
+            live = await self.client.get_dataset(res.fingerprint.dataset_id)
+            self._checked.add(res.address)
+            problem = fingerprint_mismatch(res, live)
+            if problem:
+                raise StalePlanError(problem, hint="run `orgsync plan` again and review the new plan")
+
+    # ---------------------------------------------------------------- configuration steps
+
+    async def _create(self, step: Step, record: StepRecord) -> None:
+        m = _manifest(step)
+        if isinstance(m, LinksDatasetManifest):
+            body = bodies.create_links_body(m, await self._id_of(m.from_), await self._id_of(m.to))
+            created = await self._call(step, "create-links", self.client.create_links(body))
+        else:
+            assert isinstance(m, DatasetManifest)
+            created = await self._call(step, "create-dataset", self.client.create_dataset(bodies.create_dataset_body(m)))
+        self._ids[step.resource.name] = created["datasetId"]
+
+    async def _update(self, step: Step, record: StepRecord) -> None:
+        body = bodies.update_body(step.resource, step.manifest)
+        if not body:
+            return
+        dataset_id = await self._id_of(step.resource.name)
+        if step.is_links:
+            await self._call(step, "update-links", self.client.update_links(dataset_id, body))
+        else:
+            await self._call(step, "update-dataset", self.client.update_dataset(dataset_id, body))
+
+    async def _remove_properties(self, step: Step, record: StepRecord) -> None:
+        dataset_id = await self._id_of(step.resource.name)
+        live = await self.client.get_dataset(dataset_id)
+        body = bodies.keep_properties_body(step.resource, list(live.get("properties") or []))
+        update = self.client.update_links if step.is_links else self.client.update_dataset
+        await self._call(step, "remove-properties", update(dataset_id, body, delete_omitted=True))
+
+    async def _ondemand(self, step: Step, record: StepRecord) -> None:
+        m = _manifest(step)
+        assert isinstance(m, DatasetManifest)
+        dataset_id = await self._id_of(step.resource.name)
+        await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, list(m.onDemand),
+                                                                    timeout=self.options.job_timeout))
+
+    async def _populate(self, step: Step, record: StepRecord) -> None:
+        m = _manifest(step)
+        assert isinstance(m, LinksDatasetManifest) and m.populate is not None
+        body = {"sourceDatasetId": await self._id_of(m.populate.sourceDataset),
+                "targetDatasetAutoId": m.populate.targetDatasetAutoId}
+        if m.populate.allocationId:
+            body["allocationId"] = m.populate.allocationId
+        links_id = await self._id_of(step.resource.name)
+        await self._call(step, "populate", self.client.populate_links(links_id, body, timeout=self.options.job_timeout))
+
+    async def _call(self, step: Step, name: str, call: Awaitable[Any]) -> Any:
+        """Await one configuration call and record it."""
+        record = CallRecord(step.id, name)
+        started = time.perf_counter()
+        try:
+            return await call
+        except OrgsyncError as err:
+            record.ok, record.error = False, str(err)
+            raise
+        finally:
+            record.seconds = round(time.perf_counter() - started, 3)
+            self.report.calls.append(record)
+
+    async def _id_of(self, name: str) -> str:
+        """Dataset id by name: from the plan, from a create of this run, else looked up in the tenant."""
+        if name not in self._ids:
+            found = await self.client.find_datasets(name)
+            if len(found) != 1:
+                raise _StepError(f"dataset {name!r}: expected one in the tenant, found {len(found)}")
+            self._ids[name] = found[0]["datasetId"]
+        return self._ids[name]
+
+    # ---------------------------------------------------------------- item steps
+
+    async def _write_items(self, step: Step, record: StepRecord) -> None:
+        items = step.resource.items
+        assert items is not None
+        types = property_types(step.manifest)
+        encoded = await asyncio.to_thread(encode_waves, step.waves, items, types)
+        batches = make_batches(encoded.sizes, links=step.is_links, property_count=len(types),
+                               limits=self.options.limits)
+        dataset_id = await self._id_of(step.resource.name)
+        params = dict(ITEM_PARAMS) if step.is_links else {**ITEM_PARAMS, "autoId": "true"}
+        self.progress.start(step, len(encoded))
+        try:
+            for i, batch in enumerate(batches):
+                try:
+                    await self._send_batch(step, record, dataset_id, encoded, batch, params)
+                except OrgsyncError as err:
+                    unsent = sum(b.count for b in batches[i + 1:])
+                    record.failed += batch.count + unsent
+                    raise _StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
+        finally:
+            self.progress.finish(step)
+
+    async def _send_batch(self, step: Step, record: StepRecord, dataset_id: str, encoded: Encoded, batch: Batch,
+                          params: dict[str, str]) -> None:
+        """One sync PUT or async import; per-item outcomes go to the report by key."""
+        actions = [orjson.Fragment(b) for b in encoded.bodies[batch.start:batch.stop]]
+        sync = batch.mode == Mode.SYNC
+        call = CallRecord(step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes)
+        started = time.perf_counter()
+        try:
+            if sync:
+                results = await self.client.put_items(dataset_id, actions, links=step.is_links, params=params,
+                                                      retry_safe=True)
+            else:
+                results = await self._import(dataset_id, actions, step.is_links, params)
+        except OrgsyncError as err:
+            call.ok, call.error, call.failed = False, str(err), batch.count
+            raise
+        finally:
+            call.seconds = round(time.perf_counter() - started, 3)
+            self.report.calls.append(call)
+        items = step.resource.items
+        assert items is not None
+        failures = failures_from_results(step.id, results, items.key, encoded.keys[batch.start:batch.stop],
+                                         encoded.actions[batch.start:batch.stop], items.sensitive)
+        failed = sum(1 for r in results if r.get("_status", "success") != "success")
+        call.failed, call.succeeded = failed, batch.count - failed
+        record.applied += call.succeeded
+        record.failed += failed
+        self.report.failures.extend(failures)
+        self.progress.advance(step, batch.count)
+
+    async def _import(self, dataset_id: str, actions: list, links: bool, params: dict[str, str]) -> list[dict]:
+        """Async import; a failed job is run again (the actions are safe to repeat)."""
+        for attempt in range(1, JOB_ATTEMPTS + 1):
+            try:
+                return await self.client.import_items(dataset_id, actions, links=links, params=params,
+                                                      retry_safe=True, timeout=self.options.job_timeout)
+            except JobFailedError:
+                if attempt == JOB_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def fingerprint_mismatch(res: ResourcePlan, live: dict) -> str | None:
+    """A message naming what changed since the plan read the dataset, or None when it is unchanged."""
+    recorded = res.fingerprint
+    if recorded is None:
+        return None
+    items = live.get("items") or {}
+    now = Fingerprint(recorded.dataset_id, live.get("cacheKey"), items.get("lastTransactionId"))
+    changed = [f for f, a, b in (("cacheKey", recorded.cache_key, now.cache_key),
+                                 ("items.lastTransactionId", recorded.last_transaction_id, now.last_transaction_id))
+               if a != b]
+    if not changed:
+        return None
+    return (f"the plan is stale: {res.address} ({recorded.dataset_id}) changed in the tenant since it was planned "
+            f"({', '.join(changed)} differ); nothing more was written to it")
+
+
+def _manifest(step: Step) -> DatasetManifest | LinksDatasetManifest:
+    if step.manifest is None:
+        raise _StepError(f"{step.address}: no manifest for this resource in the repository")
+    return step.manifest
+
+
+def _stats(client: Any) -> dict[str, int]:
+    stats = getattr(client, "stats", None)
+    if stats is None:
+        return {}
+    return {k: int(getattr(stats, k, 0)) for k in ("requests", "retries", "bytes_sent", "bytes_received")}
+
+
+_HANDLERS: dict[StepKind, Callable[[Executor, Step, StepRecord], Awaitable[None]]] = {
+    StepKind.CREATE_DATASET: Executor._create,
+    StepKind.UPDATE_DATASET: Executor._update,
+    StepKind.UPSERT_ITEMS: Executor._write_items,
+    StepKind.DELETE_ITEMS: Executor._write_items,
+    StepKind.REMOVE_PROPERTIES: Executor._remove_properties,
+    StepKind.RUN_ONDEMAND: Executor._ondemand,
+    StepKind.POPULATE_LINKS: Executor._populate,
+}

@@ -1,0 +1,45 @@
+"""Request bodies of dataset and links writes."""
+
+from __future__ import annotations
+
+from apply_factories import dataset_manifest, links_manifest, resource
+
+from orgsync.apply.bodies import create_dataset_body, create_links_body, keep_properties_body, update_body
+from orgsync.plan.model import Action, ChangeClass, FieldChange, PropertyChange
+
+
+def test_create_sends_the_whole_manifest():
+    m = dataset_manifest("Org", tree=("id", "parent"), properties=[{"key": "n", "name": "Name", "type": "text"}])
+    assert create_dataset_body(m) == {
+        "name": "Org", "type": "PEOPLE", "autoId": "id", "labelId": "id", "tags": [],
+        "treeId": "id", "treeParentId": "parent",
+        "properties": [{"key": "id", "name": "id", "type": "text"}, {"key": "n", "name": "Name", "type": "text"},
+                       {"key": "parent", "name": "parent", "type": "text"}]}
+
+
+def test_create_links_names_both_ends_by_id_and_leaves_core_properties_out():
+    m = links_manifest("P2P", "People", "Positions")
+    assert create_links_body(m, "ID-A", "ID-B") == {
+        "name": "P2P", "fromDatasetId": "ID-A", "toDatasetId": "ID-B", "tags": [], "additionalProperties": []}
+
+
+def test_update_sends_only_changed_fields_and_added_properties():
+    m = dataset_manifest("A", properties=[{"key": "n", "name": "Name", "type": "text"},
+                                          {"key": "s", "name": "Score", "type": "number"}])
+    res = resource("A", action=Action.UPDATE, config_changes=[
+        FieldChange(field="tags", before=[], after=["hr"], change_class=ChangeClass.UPDATE)])
+    res.property_changes = [
+        PropertyChange(key="s", action=Action.CREATE, after={"key": "s"}, change_class=ChangeClass.ADDITIVE),
+        PropertyChange(key="old", action=Action.DELETE, before={"key": "old"}, change_class=ChangeClass.DESTRUCTIVE)]
+    assert update_body(res, m) == {"tags": ["hr"], "properties": [{"key": "s", "name": "Score", "type": "number"}]}
+
+
+def test_property_removal_keeps_every_live_property_but_the_removed_ones():
+    res = resource("A", action=Action.UPDATE, removed_properties=["old"])
+    live = [{"key": "id", "name": "ID", "type": "text", "isRequired": True},
+            {"key": "old", "name": "Old", "type": "text"}, {"key": "n", "name": "N", "type": "number"}]
+    assert keep_properties_body(res, live) == {"properties": [
+        {"key": "id", "name": "ID", "type": "text"}, {"key": "n", "name": "N", "type": "number"}]}
+    links = resource("L", links=True, action=Action.UPDATE, removed_properties=["old"])
+    live_links = [{"key": "from_id", "name": "from_id", "type": "string"}, *live[1:]]
+    assert keep_properties_body(links, live_links) == {"additionalProperties": [{"key": "n", "name": "N", "type": "number"}]}
