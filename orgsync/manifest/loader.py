@@ -118,6 +118,7 @@ def _load_manifest_file(path: Path, root: Path, renderer: Renderer,
         if manifest is not None:
             manifest._origin = Location(display, doc.line, 1)
             manifest._manifest_path = path
+            manifest._positions = doc.values
             loaded.append(manifest)
     return loaded
 

@@ -116,6 +116,15 @@ class _ManifestBase(_Strict):
 
     _origin: Location | None = PrivateAttr(None)
     _manifest_path: Path | None = PrivateAttr(None)
+    _positions: dict[tuple[str | int, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
+
+    def locate(self, *path: str | int) -> Location:
+        """File, line and column of a field of this document (`locate("properties", 3, "type")`)."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self._positions:
+                line, column = self._positions[path[:end]]
+                return Location(self.origin.file, line, column)
+        return self.origin
 
     @property
     def origin(self) -> Location:

@@ -31,11 +31,11 @@ def source_path(manifest: Manifest, project: Project) -> Path:
     try:
         resolved = confine(path, project.root)
     except EscapesRoot:
-        raise SourceError(Problem(manifest.origin, f"source {manifest.items.source!r} is outside the repository; "
+        raise SourceError(Problem(manifest.locate("items", "source"), f"source {manifest.items.source!r} is outside the repository; "
                                                    "expected a path inside it (symlinks included)",
                                   "items.source")) from None
     if not resolved.is_file():
-        raise SourceError(Problem(manifest.origin, f"source file {shown(path, project.root)} does not exist "
+        raise SourceError(Problem(manifest.locate("items", "source"), f"source file {shown(path, project.root)} does not exist "
                                                    "(paths are relative to the manifest file)", "items.source"))
     return resolved
 
@@ -55,7 +55,7 @@ def load_source(manifest: Manifest, project: Project) -> tuple[SourceTable | Non
     except SourceError as err:
         return None, err.problems
     except ValueError as err:
-        return None, [Problem(manifest.origin, str(err), "items.source")]
+        return None, [Problem(manifest.locate("items", "source"), str(err), "items.source")]
     display = shown(path, project.root)
     data = path.read_bytes()
     try:
@@ -106,12 +106,12 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
     mapping = manifest.items.columns
     missing = [c for c in mapping if c not in frame.columns]
     for column in missing:
-        problems.append(Problem(manifest.origin, f"`items.columns` maps {column!r}, which is not a column of "
+        problems.append(Problem(manifest.locate("items", "columns", column), f"`items.columns` maps {column!r}, which is not a column of "
                                 f"{display}; its columns are: {', '.join(frame.columns)}", f"items.columns.{column}"))
     present = {src: dst for src, dst in mapping.items() if src in frame.columns}
     clashes = [dst for src, dst in present.items() if dst in frame.columns and dst not in present]
     for column in clashes:
-        problems.append(Problem(manifest.origin, f"`items.columns` renames a column to {column!r}, but {display} "
+        problems.append(Problem(manifest.locate("items", "columns"), f"`items.columns` renames a column to {column!r}, but {display} "
                                 "already has a column of that name; expected one source column per property",
                                 "items.columns"))
     return frame.drop(clashes).rename(present) if present else frame
