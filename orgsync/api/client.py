@@ -1,0 +1,193 @@
+"""`OrgvueClient`: the Orgvue API as async methods, for the live snapshot reader and the executor.
+
+Every path and field name comes from `orgsync.api.endpoints`. Reads and idempotent writes are retried;
+creates are not blindly repeated: when a create's answer is lost, the dataset is looked up by name first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import orjson
+
+from orgsync.api import endpoints as ep
+from orgsync.api import files
+from orgsync.api.http import CallRecord, ClientStats, HttpCore, is_maybe_applied
+from orgsync.api.jobs import JobPolling, wait_job
+from orgsync.api.retry import RetryPolicy
+from orgsync.errors import ApiError
+
+
+class OrgvueClient:
+    """Async client of one tenant. Use as `async with OrgvueClient(...) as c:`; safe to share across tasks."""
+
+    def __init__(self, base_url: str, tenant: str, token: str | None,
+                 transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
+                 max_rps: float | None = None, *, timeout: httpx.Timeout | None = None,
+                 polling: JobPolling | None = None, target_label: str | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._core = HttpCore(base_url, tenant, token, transport=transport, retry=retry, max_rps=max_rps,
+                              timeout=timeout, sleep=sleep)
+        self.polling = polling or JobPolling()
+        self.tenant = tenant
+        self.base_url = self._core.base_url
+        self.target_label = target_label or f"Target: {self.base_url} · tenant {tenant}"
+
+    def __repr__(self) -> str:
+        return f"OrgvueClient({self.base_url!r}, tenant={self.tenant!r})"
+
+    async def __aenter__(self) -> OrgvueClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._core.aclose()
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._core.stats
+
+    @property
+    def log(self) -> list[CallRecord]:
+        return self._core.log
+
+    # --- datasets -------------------------------------------------------------------------------
+    async def list_datasets(self) -> list[dict]:
+        """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
+        return await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+
+    async def get_dataset(self, dataset_id: str) -> dict:
+        """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey."""
+        return await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True)
+
+    async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
+        """Listed datasets with exactly this name (and type, when given)."""
+        found = [d for d in await self.list_datasets() if d.get(ep.F_NAME) == name]
+        return [d for d in found if type is None or d.get(ep.F_TYPE) == type]
+
+    async def create_dataset(self, body: dict) -> dict:
+        """POST a new dataset; a lost answer is resolved by name before any retry, so never a duplicate."""
+        return await self._create(ep.DATASETS, body, body.get(ep.F_TYPE))
+
+    async def update_dataset(self, dataset_id: str, body: dict, delete_omitted: bool = False) -> dict:
+        """PATCH-merge a dataset (same body twice = same state: retry-safe)."""
+        return await self._core.send_json("PATCH", ep.path(ep.DATASET, id=dataset_id), retry_safe=True, json=body,
+                                          params={ep.Q_DELETE_OMITTED: delete_omitted})
+
+    async def create_links(self, body: dict) -> dict:
+        """POST a new links dataset, with the same duplicate guard as `create_dataset`."""
+        return await self._create(ep.LINKS, body, "LINKS")
+
+    async def update_links(self, links_id: str, body: dict, delete_omitted: bool = False) -> dict:
+        """PATCH-merge a links dataset."""
+        return await self._core.send_json("PATCH", ep.path(ep.LINKS_ONE, id=links_id), retry_safe=True, json=body,
+                                          params={ep.Q_DELETE_OMITTED: delete_omitted})
+
+    async def _create(self, path: str, body: dict, type: str | None) -> dict:
+        """Create once; on a maybe-applied failure, adopt the dataset now found by name, else try again."""
+        name = body.get(ep.F_NAME, "")
+        attempt = 1
+        while True:
+            try:
+                return await self._core.send_json("POST", path, retry_safe=False, json=body)
+            except ApiError as err:
+                if not is_maybe_applied(err) or attempt >= self._core.retry.attempts:
+                    raise
+            found = await self.find_datasets(name, type)
+            if len(found) == 1:
+                return await self.get_dataset(found[0][ep.F_DATASET_ID])
+            if len(found) > 1:
+                raise ApiError(f"after a lost answer, the tenant has {len(found)} datasets named {name!r}",
+                               hint="pin the intended one with `datasetId:` in its manifest")
+            await self._core.pause_for_retry(self._core.retry.backoff(attempt))
+            attempt += 1
+
+    # --- items ----------------------------------------------------------------------------------
+    async def put_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
+                        params: dict[str, Any] | None = None, retry_safe: bool | None = None) -> list[dict]:
+        """Synchronous item operations -> per-item `{_id,_action,_status[,_failures]}` results.
+
+        `retry_safe=None` infers it: safe when every action is idempotent (no plain `create`).
+        """
+        template = ep.LINKS_ITEMS if links else ep.DATASET_ITEMS
+        safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
+        return await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
+                                          content=orjson.dumps(actions), params=params,
+                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+
+    async def import_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
+                           params: dict[str, Any] | None = None, retry_safe: bool | None = None,
+                           timeout: float | None = None) -> list[dict]:
+        """Asynchronous import: gzip upload to a temporary file, import job, poll, download the results."""
+        temp = await files.create_temporary(self._core, "json", gzipped=True)
+        await files.upload(self._core, temp, files.gzip_bytes(orjson.dumps(actions)))
+        template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
+        safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
+        ticket = await self._core.send_json("POST", ep.path(template, id=dataset_id), retry_safe=safe,
+                                            json=ep.import_body(temp.get_url), params=params)
+        done = await self.wait_job(ticket, timeout)
+        result_url = ep.link_url(done, ep.LINK_RESULT)
+        if not result_url:
+            return []
+        data = await files.download(self._core, result_url)
+        return orjson.loads(data) if data.strip() else []
+
+    async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
+                         resource: dict | None = None, timeout: float | None = None) -> bytes:
+        """All items as CSV bytes via the async export (gzip result), limited to `projection` keys in order.
+
+        `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
+        """
+        url = ep.link_url(resource, ep.LINK_EXPORT_CSV) or ep.path(ep.DATASET_EXPORT, id=dataset_id)
+        ticket = await self._core.send_json("POST", url, retry_safe=True, json=ep.export_body(projection),
+                                            params=ep.export_params("csv", gzip=True))
+        done = await self.wait_job(ticket, timeout)
+        result_url = ep.link_url(done, ep.LINK_RESULT)
+        if not result_url:
+            raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
+        return await files.download(self._core, result_url)
+
+    async def list_items(self, dataset_id: str) -> list[dict]:
+        """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""
+        return await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+
+    async def query_items(self, dataset_id: str, filter: dict | None = None,
+                          projection: list[str] | dict | None = None) -> list[dict]:
+        """Items matching a MongoDB-style filter, with only the projected properties."""
+        return await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
+                                          json=ep.query_body(filter, projection)) or []
+
+    # --- drafts, on-demand, links population ------------------------------------------------------
+    async def query_drafts(self, filter: dict | None = None, projection: list[str] | dict | None = None) -> list[dict]:
+        """Drafts of the tenant (filter on name, description or createdBy)."""
+        answer = await self._core.send_json("POST", ep.DRAFTS_QUERY, retry_safe=True,
+                                            json=ep.query_body(filter, projection))
+        return answer if isinstance(answer, list) else [answer] if answer else []
+
+    async def get_draft(self, draft_id: str) -> dict:
+        return await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True)
+
+    async def run_ondemand(self, dataset_id: str, properties: list[str], timeout: float | None = None) -> dict:
+        """Recalculate on-demand properties and wait for the job (recomputing twice is harmless)."""
+        ticket = await self._core.send_json("POST", ep.path(ep.DATASET_ONDEMAND, id=dataset_id), retry_safe=True,
+                                            json={ep.F_EXECUTE_ON_DEMAND: list(properties)})
+        return await self.wait_job(ticket, timeout)
+
+    async def populate_links(self, links_id: str, body: dict, timeout: float | None = None) -> dict:
+        """Populate a links dataset from its source dataset (create-or-replace: retry-safe) and wait."""
+        ticket = await self._core.send_json("POST", ep.path(ep.LINKS_POPULATE, id=links_id), retry_safe=True, json=body)
+        return await self.wait_job(ticket, timeout)
+
+    async def wait_job(self, ticket: dict, timeout: float | None = None) -> dict:
+        """Poll a job ticket to completion; JobFailedError when it fails or exceeds the timeout."""
+        return await wait_job(self._core, ticket, self.polling, timeout)
+
+
+def _actions_retry_safe(actions: list[dict]) -> bool:
+    """Whether re-sending these actions after a lost answer leaves the same end state."""
+    return all(a.get(ep.F_ACTION) in ep.IDEMPOTENT_ACTIONS for a in actions)

@@ -1,0 +1,128 @@
+"""Every Orgvue path, query parameter and assumed field name the client uses, in one place.
+
+Source: /work/shared/orgvue-api/ENDPOINTS.md. Names marked *assumed* there may differ on the real service;
+correcting one is an edit to this module only. Paths are relative to `api_base()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+API_PREFIX = "/api/v1/{tenant}"
+
+# --- paths (ENDPOINTS.md table rows) -------------------------------------------------------------
+DATASETS = "/datasets"  # 1 GET list, 2 POST create
+DATASET = "/datasets/{id}"  # 3 GET, 4 PATCH
+DATASET_EXPORT = "/datasets/{id}/export"  # 5 POST async export
+DATASET_ITEMS = "/datasets/{id}/items"  # 7 GET all, 9 PUT sync import
+DATASET_ITEMS_QUERY = "/datasets/{id}/items/query"  # 8
+DATASET_ITEMS_IMPORT = "/datasets/{id}/items/import"  # 10
+DATASET_ONDEMAND = "/datasets/{id}/ondemand"  # 12
+LINKS = "/links"  # 13 POST create
+LINKS_ONE = "/links/{id}"  # 14 PATCH
+LINKS_POPULATE = "/links/{id}/populate"  # 15
+LINKS_ITEMS = "/links/{id}/items"  # 16 PUT
+LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17
+DRAFTS_QUERY = "/drafts/query"  # 18
+DRAFT = "/drafts/{id}"  # 19
+TEMPORARY_FILE = "/resources/temporary"  # 22
+
+# --- headers (auth scheme is *assumed*) -------------------------------------------------------------
+AUTH_HEADER = "Authorization"
+AUTH_SCHEME = "Bearer"
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+# --- query parameters --------------------------------------------------------------------------------
+Q_DELETE_OMITTED = "deleteOmittedProperties"
+Q_EXPORT_FORMAT = "exportFormat"
+Q_ENCODING = "encoding"
+Q_INCLUDE_BOM = "includeBOM"
+Q_LINE_ENDINGS = "lineEndings"
+
+# --- resource fields ------------------------------------------------------------------------------------
+F_DATASET_ID = "datasetId"
+F_NAME = "name"
+F_TYPE = "type"
+F_ERRORS = "errors"
+F_LINKS = "_links"
+F_URL = "url"
+LINK_SELF = "self"
+LINK_RESULT = "result"
+LINK_EXPORT_CSV = "dataset:export:csv"
+
+# jobTicket
+F_JOB_STATUS = "jobStatus"
+JOB_COMPLETED = "completed"
+JOB_FAILED = "failed"
+
+# temporary file (*assumed*: {"getUrl","putUrl","expiresAt"})
+F_TEMP_GET_URL = "getUrl"
+F_TEMP_PUT_URL = "putUrl"
+F_TEMP_EXPIRES = "expiresAt"
+F_TEMP_TARGET_TYPE = "targetType"
+F_TEMP_TARGET_ENCODING = "targetEncoding"
+
+# async import body (*assumed*): {"location": {"url": <getUrl>}}
+F_IMPORT_LOCATION = "location"
+
+# on-demand / populate bodies
+F_EXECUTE_ON_DEMAND = "executeOnDemand"
+
+# item actions: the ones that give the same end state when sent twice (so a lost answer may be re-sent)
+IDEMPOTENT_ACTIONS = frozenset({"update", "delete", "replace", "createOrUpdate", "createOrReplace", "noop"})
+F_ACTION = "_action"
+
+
+def api_base(base_url: str, tenant: str) -> str:
+    """`{baseUrl}/api/v1/{tenantId}` without a trailing slash."""
+    return base_url.rstrip("/") + API_PREFIX.format(tenant=tenant)
+
+
+def path(template: str, **ids: str) -> str:
+    """A path template with its ids filled in."""
+    return template.format(**ids)
+
+
+def link_url(resource: dict | None, rel: str) -> str | None:
+    """The HATEOAS `_links[rel].url` of a response, when the service gave one."""
+    links = (resource or {}).get(F_LINKS) or {}
+    link = links.get(rel) or {}
+    url = link.get(F_URL) if isinstance(link, dict) else None
+    return url or None
+
+
+def export_body(projection: list[str] | None) -> dict[str, Any]:
+    """Body of an async export: the projection (property keys, in order) under `query.output`."""
+    if not projection:
+        return {}
+    return {"query": {"output": {"projection": {key: 1 for key in projection}}}}
+
+
+def export_params(export_format: str = "csv", gzip: bool = True) -> dict[str, str]:
+    """Query of an async export: format, gzip result, no BOM, unix line endings."""
+    return {
+        Q_EXPORT_FORMAT: export_format,
+        Q_ENCODING: "gzip" if gzip else "identity",
+        Q_INCLUDE_BOM: "false",
+        Q_LINE_ENDINGS: "unix",
+    }
+
+
+def temporary_file_body(target_type: str, gzip: bool) -> dict[str, str]:
+    """Body asking for a secure temporary file of this type and encoding."""
+    return {F_TEMP_TARGET_TYPE: target_type, F_TEMP_TARGET_ENCODING: "gzip" if gzip else "identity"}
+
+
+def import_body(get_url: str) -> dict[str, Any]:
+    """Body of an async import reading the uploaded temporary file."""
+    return {F_IMPORT_LOCATION: {F_URL: get_url}}
+
+
+def query_body(filter: dict | None, projection: list[str] | dict | None) -> dict[str, Any]:
+    """Body of an items or drafts query: MongoDB-style filter and a `{key: 1}` projection."""
+    body: dict[str, Any] = {}
+    if filter is not None:
+        body["filter"] = filter
+    if projection is not None:
+        body["projection"] = projection if isinstance(projection, dict) else {key: 1 for key in projection}
+    return body

@@ -1,0 +1,53 @@
+"""Secure temporary files: ask for one, upload gzip bytes to its presigned PUT URL, download results."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+from orgsync.api import endpoints as ep
+from orgsync.api.http import HttpCore
+from orgsync.errors import ApiError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class TemporaryFile:
+    """A presigned location: write with PUT `put_url`, read with GET `get_url` (no Authorization)."""
+
+    get_url: str
+    put_url: str
+    expires_at: str | None = None
+
+
+async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: bool = True) -> TemporaryFile:
+    """Ask the service for a temporary secure file (creating a spare one is harmless: retry-safe)."""
+    answer = await core.send_json("POST", ep.TEMPORARY_FILE, retry_safe=True,
+                                  json=ep.temporary_file_body(target_type, gzipped))
+    try:
+        return TemporaryFile(answer[ep.F_TEMP_GET_URL], answer[ep.F_TEMP_PUT_URL], answer.get(ep.F_TEMP_EXPIRES))
+    except (KeyError, TypeError):
+        raise ApiError(f"POST {ep.TEMPORARY_FILE}: the answer lacks {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}",
+                       hint=f"correct the assumed field names in {ep.__name__}") from None
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip at a level that favours speed (uploads are large, CPU is shared)."""
+    return gzip.compress(data, compresslevel=5)
+
+
+async def upload(core: HttpCore, file: TemporaryFile, data: bytes, content_type: str = "application/gzip") -> None:
+    """PUT the bytes to the presigned URL (the same bytes to the same place: retry-safe)."""
+    await core.send("PUT", file.put_url, retry_safe=True, content=data, headers={"Content-Type": content_type})
+
+
+async def download(core: HttpCore, url: str) -> bytes:
+    """GET a result or file URL; gzip content (not just gzip transfer) is unpacked."""
+    response = await core.send("GET", url, retry_safe=True)
+    return gunzip_if_needed(response.content)
+
+
+def gunzip_if_needed(data: bytes) -> bytes:
+    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip)."""
+    return gzip.decompress(data) if data[:2] == GZIP_MAGIC else data

@@ -1,0 +1,242 @@
+"""The HTTP core under the API client: auth, rate limit, retries, error mapping, stats and call log.
+
+One request goes out through `HttpCore.send`; whether it may be repeated after a lost answer is the
+caller's explicit `retry_safe` flag. The bearer token is added only to URLs under the API base (never to
+presigned file URLs or other hosts) and is scrubbed from every message this module builds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+
+from orgsync.api import endpoints as ep
+from orgsync.api.ratelimit import TokenBucket
+from orgsync.api.retry import RetryPolicy
+from orgsync.errors import ApiError, AuthError, NotFoundError, TransportError
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
+# Failures where the request provably never reached the server: safe to repeat for any method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_SERVER_ERROR = 500
+
+
+class MaybeAppliedError(TransportError):
+    """A request that is not safe to repeat was sent but its answer was lost: it may have taken effect."""
+
+
+@dataclass
+class ClientStats:
+    """Counters for reports and benchmarks (bytes as sent and received on the wire)."""
+
+    requests: int = 0
+    retries: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt: method, URL path (no host, no query), status (None when no answer), duration."""
+
+    method: str
+    path: str
+    status: int | None
+    seconds: float
+    attempt: int = 1
+
+
+@dataclass
+class _Secret:
+    """Holds the token; its repr never shows it."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "_Secret(***)"
+
+
+class HttpCore:
+    """httpx.AsyncClient with the Orgvue conventions; shared by concurrent asyncio workers."""
+
+    def __init__(self, base_url: str, tenant: str, token: str | None, *,
+                 transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
+                 max_rps: float | None = None, timeout: httpx.Timeout | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tenant = tenant
+        self.api_base = ep.api_base(self.base_url, tenant)
+        self.retry = retry or RetryPolicy()
+        self.stats = ClientStats()
+        self.log: list[CallRecord] = []
+        self._token = _Secret(token or "")
+        self._sleep = sleep
+        self._limiter = TokenBucket(max_rps) if max_rps else None
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT,
+                                       headers={"Accept-Encoding": "gzip", "Accept": "application/json"})
+
+    def __repr__(self) -> str:
+        return f"HttpCore({self.base_url!r}, tenant={self.tenant!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path under the API base, or of a (possibly relative) HATEOAS link."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith(ep.API_PREFIX.split("{")[0]):
+            return urljoin(self.base_url + "/", path.lstrip("/"))
+        return self.api_base + path
+
+    def is_api_url(self, url: str) -> bool:
+        """True for URLs under this tenant's API base: only those get the Authorization header."""
+        return url == self.api_base or url.startswith(self.api_base + "/")
+
+    def redact(self, text: str) -> str:
+        """The text with the token (if it somehow got in) replaced by ***."""
+        secret = self._token.value
+        return text.replace(secret, "***") if secret else text
+
+    async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
+                   content: bytes | None = None, params: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> httpx.Response:
+        """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
+        url = self.url(url_or_path)
+        body = orjson.dumps(json) if json is not None else content
+        hdrs = self._headers(url, headers, json is not None)
+        query = _query(params)
+        attempt = 1
+        while True:
+            if self._limiter:
+                await self._limiter.acquire()
+            started = time.perf_counter()
+            self.stats.requests += 1
+            self.stats.bytes_sent += len(body or b"")
+            try:
+                response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
+            except httpx.TransportError as exc:
+                self._record(method, url, None, started, attempt)
+                not_sent = isinstance(exc, _NOT_SENT)
+                if attempt < self.retry.attempts and (retry_safe or not_sent):
+                    await self.pause_for_retry(self.retry.backoff(attempt))
+                    attempt += 1
+                    continue
+                raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
+            # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
+            self.stats.bytes_received += response.num_bytes_downloaded or len(response.content)
+            self._record(method, url, response.status_code, started, attempt)
+            if self._should_retry(response.status_code, retry_safe, attempt):
+                await self.pause_for_retry(self.retry.delay(attempt, response.headers.get("Retry-After")))
+                attempt += 1
+                continue
+            if response.is_error:
+                raise self._api_error(method, url, response)
+            return response
+
+    async def send_json(self, method: str, url_or_path: str, *, retry_safe: bool, **kwargs: Any) -> Any:
+        """`send` and decode the JSON answer (None for an empty body)."""
+        response = await self.send(method, url_or_path, retry_safe=retry_safe, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise ApiError(f"{method} {_path(response.request.url)}: the answer is not JSON "
+                           f"(status {response.status_code}, {len(response.content)} bytes)",
+                           status=response.status_code) from None
+
+    def _headers(self, url: str, extra: dict[str, str] | None, is_json: bool) -> dict[str, str]:
+        headers = dict(extra or {})
+        if is_json:
+            headers.setdefault("Content-Type", ep.JSON_CONTENT_TYPE)
+        if self._token.value and self.is_api_url(url):
+            headers[ep.AUTH_HEADER] = f"{ep.AUTH_SCHEME} {self._token.value}"
+        return headers
+
+    def _should_retry(self, status: int, retry_safe: bool, attempt: int) -> bool:
+        if status not in self.retry.statuses or attempt >= self.retry.attempts:
+            return False
+        return retry_safe or status == 429  # a 429 was refused, not processed: always safe
+
+    async def pause_for_retry(self, seconds: float) -> None:
+        """Count a retry and wait before it."""
+        self.stats.retries += 1
+        await self._sleep(seconds)
+
+    def _record(self, method: str, url: str, status: int | None, started: float, attempt: int) -> None:
+        self.log.append(CallRecord(method, urlsplit(url).path, status, time.perf_counter() - started, attempt))
+
+    def _transport_error(self, method: str, url: str, exc: httpx.TransportError, *,
+                         maybe_applied: bool) -> TransportError:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        where = f"{method} {urlsplit(url).path} at {self.base_url}"
+        if maybe_applied:
+            return MaybeAppliedError(self.redact(f"{where}: no answer ({what}); the request may have taken effect"),
+                                     hint="re-run `orgsync plan` to see what the tenant holds now")
+        return TransportError(
+            self.redact(f"cannot reach the Orgvue API at {self.base_url} ({where}: {what}) "
+                        f"after {self.retry.attempts} attempts"),
+            hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up")
+
+    def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
+        status = response.status_code
+        errors = _error_entries(response)
+        detail = "; ".join(_describe(e) for e in errors[:5]) or _snippet(response)
+        text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
+                           + (f" — {detail}" if detail else ""))
+        errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
+        if status in (401, 403):
+            return AuthError(text, status=status, errors=errors,
+                             hint=f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
+                                  f"valid token with access to tenant {self.tenant} at {self.base_url}")
+        if status == 404:
+            return NotFoundError(text, status=status, errors=errors)
+        hint = "the service failed; retry later" if status >= _SERVER_ERROR else None
+        return ApiError(text, status=status, errors=errors, hint=hint)
+
+
+def is_maybe_applied(err: Exception) -> bool:
+    """True when a non-repeatable request may have taken effect: answer lost, or a 5xx gateway failure."""
+    if isinstance(err, MaybeAppliedError):
+        return True
+    return isinstance(err, ApiError) and not isinstance(err, TransportError) and (err.status or 0) >= _SERVER_ERROR
+
+
+def _query(params: dict[str, Any] | None) -> dict[str, str] | None:
+    """Query values as the API spells them (booleans lower-case), None values dropped."""
+    if not params:
+        return None
+    return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in params.items() if v is not None}
+
+
+def _path(url: httpx.URL) -> str:
+    return url.path
+
+
+def _error_entries(response: httpx.Response) -> list[dict]:
+    """The documented `{"errors": [...]}` entries of an error answer, or []."""
+    try:
+        payload = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        return []
+    entries = payload.get(ep.F_ERRORS) if isinstance(payload, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _describe(entry: dict) -> str:
+    name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
+    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
+    return f"{head}: {message}" if message else head
+
+
+def _snippet(response: httpx.Response, limit: int = 200) -> str:
+    text = response.content[:limit].decode("utf-8", "replace").strip()
+    return text

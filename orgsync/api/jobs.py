@@ -1,0 +1,65 @@
+"""Polling an asynchronous job ticket until it completes, fails or runs out of time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from orgsync.api import endpoints as ep
+from orgsync.api.http import HttpCore
+from orgsync.errors import ApiError, JobFailedError
+
+
+@dataclass(frozen=True)
+class JobPolling:
+    """Poll intervals grow from `first` by `factor` up to `cap` seconds; `timeout` bounds the whole wait."""
+
+    first: float = 0.2
+    factor: float = 1.6
+    cap: float = 5.0
+    timeout: float = 1800.0
+
+    def intervals(self) -> Iterator[float]:
+        """Endless sequence of poll intervals."""
+        wait = self.first
+        while True:
+            yield wait
+            wait = min(self.cap, wait * self.factor)
+
+
+async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: float | None = None) -> dict:
+    """Follow the ticket's `_links.self.url` until `completed` (returned) or `failed` (JobFailedError)."""
+    url = ep.link_url(ticket, ep.LINK_SELF)
+    if not url:
+        raise ApiError("the job ticket has no _links.self.url to poll", hint="report this answer to Orgvue support")
+    limit = polling.timeout if timeout is None else timeout
+    deadline = time.monotonic() + limit
+    intervals = polling.intervals()
+    while True:
+        status = ticket.get(ep.F_JOB_STATUS)
+        if status == ep.JOB_COMPLETED:
+            return ticket
+        if status == ep.JOB_FAILED:
+            raise _failed(core, url, ticket)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise JobFailedError(f"job {core.redact(_short(url))} did not finish within {limit:g} s "
+                                 f"(last status: {status})",
+                                 hint="it may still be running in Orgvue; re-run plan once it has finished")
+        await asyncio.sleep(min(next(intervals), remaining))
+        ticket = await core.send_json("GET", url, retry_safe=True)
+
+
+def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
+    errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
+    detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
+    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),
+                          errors=errors)
+
+
+def _short(url: str) -> str:
+    """The job URL's path only (no host, no presigned query)."""
+    return urlsplit(url).path

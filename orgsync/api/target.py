@@ -1,0 +1,82 @@
+"""Which tenant a command talks to: `local` (the embedded emulator under `.orgsync/`) or an https URL.
+
+`target_label` is the first line of every output, so nobody mistakes the local emulator for production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from orgsync.api.client import OrgvueClient
+from orgsync.api.retry import RetryPolicy
+from orgsync.errors import ConfigError, Location, Problem
+from orgsync.manifest.loader import resolve_token
+from orgsync.manifest.models import Project
+
+LOCAL = "local"
+LOCAL_DIR = ".orgsync"
+LOCAL_DB = "tenant.db"
+LOCAL_BASE_URL = "http://orgsync.local"  # never resolved: requests go to the in-process ASGI app
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_local(project: Project) -> bool:
+    return project.config.endpoint.strip() == LOCAL
+
+
+def local_db_path(project: Project) -> Path:
+    """Where the embedded tenant keeps its state between runs."""
+    return Path(project.root) / LOCAL_DIR / LOCAL_DB
+
+
+def target_label(project: Project) -> str:
+    """'Target: local (embedded emulator, .orgsync/tenant.db) · tenant ACME' or 'Target: https://… · tenant X'."""
+    tenant = project.config.tenant
+    if is_local(project):
+        return f"Target: local (embedded emulator, {LOCAL_DIR}/{LOCAL_DB}) · tenant {tenant}"
+    return f"Target: {check_endpoint(project)} · tenant {tenant}"
+
+
+def check_endpoint(project: Project) -> str:
+    """The endpoint URL without a trailing slash; https only, except plain http to this machine."""
+    url = project.config.endpoint.strip().rstrip("/")
+    parts = urlsplit(url)
+    loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not parts.hostname or not (parts.scheme == "https" or loopback_http):
+        raise ConfigError(Problem(
+            Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"),
+            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(Problem(
+            Location(project.config_file), "expected a base URL without credentials, query or fragment", "endpoint"),
+            hint="put the token in ORGVUE_TOKEN, never in the URL")
+    return url
+
+
+def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry: RetryPolicy | None = None,
+                max_rps: float | None = None) -> OrgvueClient:
+    """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`."""
+    label = target_label(project)
+    tenant = project.config.tenant
+    if is_local(project):
+        return OrgvueClient(LOCAL_BASE_URL, tenant, None, transport=_local_transport(project), retry=retry,
+                            max_rps=max_rps, target_label=label)
+    token = resolve_token(env, Path(project.root))
+    if not token:
+        raise ConfigError(Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}",
+                                  "endpoint"),
+                          hint="set ORGVUE_TOKEN, or ORGVUE_TOKEN_FILE naming a file that holds it")
+    return OrgvueClient(check_endpoint(project), tenant, token, retry=retry, max_rps=max_rps, target_label=label)
+
+
+def _local_transport(project: Project) -> httpx.AsyncBaseTransport:
+    """The emulator app over ASGI, persisting in `<root>/.orgsync/tenant.db` (created on first use)."""
+    from orgsync.emulator.app import create_app  # the only engine import of emulator code, by design
+
+    db = local_db_path(project)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return httpx.ASGITransport(app=create_app(db_path=db))

@@ -1,0 +1,142 @@
+"""read_live against a scripted API: matching by name/pin, ambiguity, bulk export, canonical parsing."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import httpx
+import orjson
+import polars as pl
+import pytest
+
+from orgsync.api.client import OrgvueClient
+from orgsync.api.jobs import JobPolling
+from orgsync.errors import ConfigError
+from orgsync.manifest.models import DatasetManifest, ItemsSpec, Project, ProjectConfig, PropertySpec
+from orgsync.sources.table import SourceTable
+from orgsync.state.reader import parse_export, read_live
+
+BASE = "https://orgvue.example"
+API = "/api/v1/ACME"
+
+
+def manifest(name: str, dataset_id: str | None = None, items: bool = True) -> DatasetManifest:
+    return DatasetManifest(kind="Dataset", name=name, type="PEOPLE", autoId="id", labelId="name", datasetId=dataset_id,
+                           properties=[PropertySpec(key="id", name="Id", type="number"),
+                                       PropertySpec(key="name", name="Name", type="text"),
+                                       PropertySpec(key="salary", name="Salary", type="number", sensitive=True),
+                                       PropertySpec(key="start", name="Start", type="date")],
+                           items=ItemsSpec(source="people.csv") if items else None)
+
+
+def table(name: str = "People") -> SourceTable:
+    return SourceTable(name=name, path=Path("people.csv"), frame=pl.DataFrame(), key=["id"],
+                       owned=["name", "salary", "start"],
+                       types={"id": "number", "name": "text", "salary": "number", "start": "date"}, sha256="x")
+
+
+def project(*manifests: DatasetManifest) -> Project:
+    return Project(root=Path("."), config_file=Path("orgsync.yaml"), config=ProjectConfig(tenant="ACME"),
+                   manifests=list(manifests))
+
+
+PROPS = [{"key": k} for k in ("id", "name", "salary", "start")]
+
+
+def api(listed: list[dict], resources: dict[str, dict], csv: dict[str, bytes]):
+    """A handler serving list, get, async CSV export (gzip) and result download."""
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        p = request.url.path
+        if p == f"{API}/datasets":
+            return httpx.Response(200, json=listed)
+        for ds_id, resource in resources.items():
+            if p == f"{API}/datasets/{ds_id}":
+                return httpx.Response(200, json=resource)
+            if p == f"{API}/datasets/{ds_id}/export":
+                return httpx.Response(200, json={"jobStatus": "completed", "_links": {
+                    "self": {"url": f"{BASE}{API}/jobs/{ds_id}"}, "result": {"url": f"{BASE}/_files/{ds_id}?sig=1"}}})
+            if p == f"/_files/{ds_id}":
+                return httpx.Response(200, content=gzip.compress(csv[ds_id]))
+        return httpx.Response(404, json={"errors": []})
+
+    return handle, seen
+
+
+def read(handler, proj, tables) -> object:
+    async def main():
+        async with OrgvueClient(BASE, "ACME", "t", transport=httpx.MockTransport(handler),
+                                polling=JobPolling(first=0.001, cap=0.001)) as client:
+            return await read_live(client, proj, tables, "Target: test · tenant ACME")
+
+    return asyncio.run(main())
+
+
+def test_reads_managed_items_canonical_and_counts_unmatched():
+    listed = [{"datasetId": "D1", "name": "People", "type": "PEOPLE"},
+              {"datasetId": "D9", "name": "Unmanaged", "type": "OTHER"}]
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS,
+                "items": {"lastTransactionId": "T7"}, "cacheKey": "C1"}
+    csv = b"id,name,salary,start,_id\n1, Ana ,65000.0,2024-01-02,A\n2,,0.50,2024-13-40,B\n,Ghost,1,,G\n"
+    handler, seen = api(listed, {"D1": resource}, {"D1": csv})
+    live = read(handler, project(manifest("People")), {"People": table()})
+    assert live.target == "Target: test · tenant ACME" and live.tenant == "ACME"
+    assert [d.dataset_id for d in live.datasets] == ["D1", "D9"]
+    assert live.datasets[0].fingerprint.last_transaction_id == "T7"
+    assert live.datasets[1].resource == listed[1]  # unmanaged: summary only, never retrieved
+    items = live.items["D1"]
+    assert items.unmatched == 1
+    assert items.frame.to_dicts() == [
+        {"id": "1", "name": "Ana", "salary": "65000", "start": "2024-01-02", "_id": "A"},
+        {"id": "2", "name": None, "salary": "0.5", "start": "2024-13-40", "_id": "B"},  # misfit kept as text
+    ]
+    export = next(r for r in seen if r.url.path.endswith("/export"))
+    assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "salary", "start", "_id"]
+    assert not any(r.url.path == f"{API}/datasets/D9" for r in seen)
+
+
+def test_owned_columns_missing_live_are_null_and_not_projected():
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": [{"key": "id"}, {"key": "name"}]}
+    handler, seen = api([resource], {"D1": resource}, {"D1": b"id,name,_id\n7,Bo,X\n"})
+    live = read(handler, project(manifest("People")), [table()])
+    assert live.items["D1"].frame.to_dicts() == [{"id": "7", "name": "Bo", "salary": None, "start": None, "_id": "X"}]
+    export = next(r for r in seen if r.url.path.endswith("/export"))
+    assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "_id"]
+
+
+@pytest.mark.parametrize("csv", [b"", b"id,name,salary,start,_id\n"])
+def test_an_export_without_rows_gives_an_empty_typed_frame(csv):
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS}
+    handler, _ = api([resource], {"D1": resource}, {"D1": csv})
+    frame = read(handler, project(manifest("People")), {"People": table()}).items["D1"].frame
+    assert frame.height == 0
+    assert frame.schema == pl.Schema({c: pl.Utf8 for c in ["id", "name", "salary", "start", "_id"]})
+
+
+def test_two_datasets_of_one_name_without_a_pin_is_a_clear_error():
+    listed = [{"datasetId": "D1", "name": "People"}, {"datasetId": "D2", "name": "People"}]
+    handler, _ = api(listed, {}, {})
+    with pytest.raises(ConfigError) as info:
+        read(handler, project(manifest("People")), {})
+    assert "2 datasets named 'People' (D1, D2)" in str(info.value) and "datasetId" in str(info.value)
+
+
+def test_a_pin_selects_one_of_two_and_an_unknown_pin_is_an_error():
+    listed = [{"datasetId": "D1", "name": "People"}, {"datasetId": "D2", "name": "People"}]
+    resource = {"datasetId": "D2", "name": "People", "type": "PEOPLE", "properties": PROPS}
+    handler, _ = api(listed, {"D2": resource}, {})
+    live = read(handler, project(manifest("People", "D2", items=False)), {})
+    assert live.find("People", "D2")[0].properties == PROPS and live.items == {}
+    with pytest.raises(ConfigError, match="datasetId D3 is pinned"):
+        read(handler, project(manifest("People", "D3")), {})
+
+
+def test_parse_export_strips_a_bom_and_keeps_leading_zero_text_keys():
+    t = SourceTable(name="P", path=Path("p.csv"), frame=pl.DataFrame(), key=["code"], owned=["active"],
+                    types={"code": "text", "active": "boolean"}, sha256="")
+    frame = parse_export(b"\xef\xbb\xbfcode,active,_id\n007,TRUE,A\n", ["code", "active", "_id"], t)
+    assert frame.to_dicts() == [{"code": "007", "active": "true", "_id": "A"}]
