@@ -6,8 +6,8 @@ saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import polars as pl
@@ -20,14 +20,14 @@ KNOWN_AFTER_APPLY = "(known after apply)"
 SENSITIVE_MASK = "(sensitive)"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
     NOOP = "no-op"
 
 
-class ChangeClass(str, Enum):
+class ChangeClass(StrEnum):
     """Each change has a class; the safety policy acts on the class."""
 
     NONE = "none"

@@ -1,0 +1,189 @@
+"""Build a `Plan` from the manifests, their source tables and the live tenant. Pure: no I/O.
+
+Steps per resource: match it to a live dataset (by name, or the pinned datasetId), diff configuration and
+properties, diff items (as the mode allows), classify, apply the safety policy, add the context a reviewer
+needs (drafts, unmatched live items). Resources come out in apply order: datasets, then links datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from orgsync import __version__
+from orgsync.errors import ConfigError, Location, Problem
+from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
+from orgsync.plan.checksum import source_checksum
+from orgsync.plan.config_diff import created_config, created_properties, diff_config, diff_properties
+from orgsync.plan.items_diff import LIVE_ID, diff_items, prepare_live
+from orgsync.plan.model import (
+    KNOWN_AFTER_APPLY,
+    Action,
+    ChangeClass,
+    ItemChanges,
+    Plan,
+    ResourcePlan,
+)
+from orgsync.plan.safety import block_reasons, effective_policy
+from orgsync.sources.table import SourceTable
+from orgsync.state.snapshot import LiveDataset, LiveState
+
+Manifest = DatasetManifest | LinksDatasetManifest
+_RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
+
+
+def build_plan(project: Project, tables: Mapping[str, SourceTable], live: LiveState, *,
+               targets: Sequence[str] = (), force: bool = False) -> Plan:
+    """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies)."""
+    selected = select_targets(project, targets)
+    matched = {m.name: match_live(m, live) for m in project.manifests}
+    resources: dict[str, ResourcePlan] = {}
+    for manifest in _apply_order(m for m in project.manifests if m.name in selected):
+        res = _resource(project, manifest, tables.get(manifest.name), live, matched, resources)
+        resources[manifest.name] = res
+    managed = {d.dataset_id for d in matched.values() if d is not None}
+    unmanaged = sorted(f"{d.name} ({d.type})" for d in live.datasets if d.dataset_id not in managed)
+    return Plan(orgsync_version=__version__, target=live.target, tenant=live.tenant,
+                created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                source_checksum=source_checksum(project, tables), resources=list(resources.values()),
+                unmanaged_datasets=unmanaged, forced=force)
+
+
+def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
+    """Names of the manifests to plan: all, or the targets plus the datasets they depend on."""
+    names = [m.name for m in project.manifests]
+    if not targets:
+        return set(names)
+    unknown = [t for t in targets if project.by_name(t) is None]
+    if unknown:
+        raise ConfigError(Problem(Location(project.config_file),
+                                  f"--target {', '.join(unknown)}: no manifest declares this name; expected one of "
+                                  f"{', '.join(names) or '(none)'}", "target"))
+    selected: set[str] = set()
+    for name in targets:
+        selected.add(name)
+        selected.update(n for n in _dependencies(project.by_name(name)) if project.by_name(n) is not None)
+    return selected
+
+
+def _dependencies(manifest: Manifest | None) -> list[str]:
+    if not isinstance(manifest, LinksDatasetManifest):
+        return []
+    extra = [manifest.populate.sourceDataset] if manifest.populate else []
+    return [manifest.from_, manifest.to, *extra]
+
+
+def _apply_order(manifests: Iterable[Manifest]) -> list[Manifest]:
+    items = list(manifests)
+    return [m for m in items if isinstance(m, DatasetManifest)] + [m for m in items if isinstance(m, LinksDatasetManifest)]
+
+
+def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
+    """The live dataset this manifest manages, None when it does not exist yet; ambiguity is an error."""
+    found = live.find(manifest.name, manifest.datasetId)
+    where = manifest.origin
+    if manifest.datasetId and not found:
+        raise ConfigError(Problem(where, f"datasetId {manifest.datasetId} is not in tenant {live.tenant}; expected "
+                                         "the id of an existing dataset", "datasetId"),
+                          hint="remove datasetId to create the dataset, or copy the id from the tenant")
+    if len(found) > 1:
+        ids = ", ".join(d.dataset_id for d in found)
+        raise ConfigError(Problem(where, f"tenant {live.tenant} has {len(found)} datasets named {manifest.name!r} "
+                                         f"({ids}); orgsync cannot tell which one it manages", "name"),
+                          hint="pin one with `datasetId:` in the manifest")
+    if not found:
+        return None
+    dataset = found[0]
+    if dataset.is_links != isinstance(manifest, LinksDatasetManifest):
+        kind = "a links dataset" if dataset.is_links else f"a dataset of type {dataset.type}"
+        raise ConfigError(Problem(where, f"{manifest.name!r} is {kind} in the tenant, but the manifest declares "
+                                         f"kind {manifest.kind}", "kind"),
+                          hint="rename the manifest or fix its kind")
+    return dataset
+
+
+def _resource(project: Project, manifest: Manifest, table: SourceTable | None, live: LiveState,
+              matched: Mapping[str, LiveDataset | None], planned: Mapping[str, ResourcePlan]) -> ResourcePlan:
+    links = isinstance(manifest, LinksDatasetManifest)
+    current = matched[manifest.name]
+    if current is None:
+        extra = _link_ends(manifest, live, matched, planned) if links else None
+        config = created_config(manifest, extra)
+        props = created_properties(manifest.properties, links=links)
+    else:
+        config = diff_config(manifest, current.resource)
+        props = diff_properties(manifest.properties, current.properties,
+                                delete_omitted=manifest.deleteOmittedProperties, links=links)
+    items, warnings = _items(manifest, table, live, current)
+    res = ResourcePlan(
+        address=manifest.address, kind=manifest.kind, name=manifest.name,
+        action=Action.CREATE if current is None else Action.NOOP, change_class=ChangeClass.NONE,
+        dataset_id=current.dataset_id if current else None, fingerprint=current.fingerprint if current else None,
+        config_changes=config, property_changes=props, items=items,
+        depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)), warnings=warnings,
+    )
+    res.change_class = _class_of(res)
+    if current is not None and (config or props or (items and not items.is_empty)):
+        res.action = Action.UPDATE
+    res.blocked = block_reasons(res, effective_policy(project, manifest)) if current is not None else []
+    if current is not None and res.action != Action.NOOP and current.drafts:
+        names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
+        res.warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
+                            "they may conflict with these changes")
+    return res
+
+
+def _link_ends(manifest: LinksDatasetManifest, live: LiveState, matched: Mapping[str, LiveDataset | None],
+               planned: Mapping[str, ResourcePlan]) -> dict[str, str]:
+    """fromDatasetId / toDatasetId of a links dataset to create: an id, or known only after apply."""
+    out: dict[str, str] = {}
+    for field, name in (("fromDatasetId", manifest.from_), ("toDatasetId", manifest.to)):
+        if name in matched:
+            dataset = matched[name]
+            out[field] = dataset.dataset_id if dataset else KNOWN_AFTER_APPLY
+            continue
+        found = live.find(name)
+        if len(found) != 1:
+            raise ConfigError(Problem(manifest.origin, f"{'from' if field == 'fromDatasetId' else 'to'} dataset "
+                                                       f"{name!r} is neither declared by a manifest nor (once) in the "
+                                                       f"tenant", "from" if field == "fromDatasetId" else "to"),
+                              hint="declare the dataset in a manifest or correct the name")
+        out[field] = found[0].dataset_id
+    return out
+
+
+def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
+           ) -> tuple[ItemChanges | None, list[str]]:
+    """The item changes of one resource and the warnings about items that could not be compared."""
+    if manifest.items is None or table is None:
+        return None, []
+    live_items = live.items.get(current.dataset_id) if current else None
+    side = prepare_live(live_items.frame if live_items else None, table.key, table.owned,
+                        unmatched_before=live_items.unmatched if live_items else 0)
+    unmatched = side.unmatched
+    sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
+    tree_parent = manifest.treeParentId if isinstance(manifest, DatasetManifest) else None
+    extra = [LIVE_ID, *([tree_parent] if tree_parent else [])]
+    items = diff_items(table.frame, side, key=table.key, columns=table.owned, mode=manifest.items.mode,
+                       sensitive=sensitive, delete_extra=extra)
+    warnings: list[str] = []
+    key_name = " + ".join(table.key)
+    if unmatched:
+        warnings.append(f"{unmatched} live item(s) have no {key_name} and cannot be matched to the source; "
+                        "they are left as they are")
+    if side.duplicates:
+        warnings.append(f"{side.duplicates} live item(s) repeat the {key_name} of another live item; only the "
+                        "first of each is compared")
+    if current is None and manifest.items.mode == "update":
+        warnings.append("items mode `update` on a dataset to create: no items will be written")
+    return items, warnings
+
+
+def _class_of(res: ResourcePlan) -> ChangeClass:
+    """The highest class among a resource's changes."""
+    classes = [c.change_class for c in res.config_changes] + [p.change_class for p in res.property_changes]
+    if res.items is not None:
+        counts = res.items.counts
+        classes += [cls for n, cls in ((counts["create"], ChangeClass.ADDITIVE), (counts["update"], ChangeClass.UPDATE),
+                                       (counts["delete"], ChangeClass.DESTRUCTIVE)) if n]
+    return max(classes, key=_RANK.__getitem__, default=ChangeClass.NONE)

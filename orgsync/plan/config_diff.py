@@ -1,0 +1,106 @@
+"""Configuration diff of one dataset or links dataset: fields (name, type, labelId, tags, tree keys) and
+properties merged by key, each change with its class.
+
+Fields are compared with deepdiff (tags ignoring order, absent = null); properties by key on name and type,
+which are all Orgvue keeps of them (`sensitive` is orgsync's own and never sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
+from orgsync.plan.model import Action, ChangeClass, FieldChange, PropertyChange
+
+DATASET_FIELDS = ("name", "type", "autoId", "labelId", "tags", "treeId", "treeParentId")
+LINKS_FIELDS = ("name", "tags")
+# A change to these re-keys or re-shapes existing items: destructive.
+DESTRUCTIVE_FIELDS = frozenset({"autoId", "treeId", "treeParentId"})
+
+
+def desired_config(manifest: DatasetManifest | LinksDatasetManifest) -> dict[str, Any]:
+    """The configuration fields the manifest declares, normalised for comparison."""
+    if isinstance(manifest, LinksDatasetManifest):
+        return {"name": manifest.name, "tags": _tags(manifest.tags)}
+    return {
+        "name": manifest.name, "type": manifest.type, "autoId": manifest.autoId, "labelId": manifest.labelId,
+        "tags": _tags(manifest.tags), "treeId": manifest.treeId, "treeParentId": manifest.treeParentId,
+    }
+
+
+def live_config(resource: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The same fields of a live resource (absent keys as null, tags as a sorted set)."""
+    out = {f: resource.get(f) for f in fields}
+    if "tags" in out:
+        out["tags"] = _tags(out["tags"])
+    return out
+
+
+def _tags(tags: Iterable[str] | None) -> list[str]:
+    return sorted(set(tags or ()))
+
+
+def diff_config(manifest: DatasetManifest | LinksDatasetManifest, resource: dict[str, Any]) -> list[FieldChange]:
+    """Fields whose live value differs from the manifest, in declaration order, before -> after."""
+    after = desired_config(manifest)
+    before = live_config(resource, after.keys())
+    changed = set(DeepDiff(before, after, ignore_order=True).affected_root_keys)
+    return [FieldChange(field=f, before=before[f], after=after[f], change_class=field_class(f))
+            for f in after if f in changed]
+
+
+def created_config(manifest: DatasetManifest | LinksDatasetManifest, extra: dict[str, Any] | None = None
+                   ) -> list[FieldChange]:
+    """Every field of a resource to create, as null -> value (additive), plus `extra` (e.g. link ends)."""
+    fields = {**{k: v for k, v in desired_config(manifest).items() if v not in (None, [])}, **(extra or {})}
+    return [FieldChange(field=f, before=None, after=v, change_class=ChangeClass.ADDITIVE) for f, v in fields.items()]
+
+
+def field_class(field: str) -> ChangeClass:
+    return ChangeClass.DESTRUCTIVE if field in DESTRUCTIVE_FIELDS else ChangeClass.UPDATE
+
+
+def _prop(spec: PropertySpec) -> dict[str, str]:
+    return {"key": spec.key, "name": spec.name, "type": spec.type}
+
+
+def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]], *, delete_omitted: bool,
+                    links: bool = False) -> list[PropertyChange]:
+    """Properties merged by key: added, renamed, type changed, and removed when `delete_omitted`.
+
+    A type change is destructive (existing values may no longer fit); so is a removal. The core keys of a
+    links dataset (from_id, to_id, link_id, allocation) cannot be changed and are never compared.
+    """
+    ignored = set(LINK_CORE_KEYS) if links else set()
+    live = {p.get("key"): p for p in live_props if p.get("key") not in ignored}
+    changes: list[PropertyChange] = []
+    for spec in specs:
+        if spec.key in ignored:
+            continue
+        after = _prop(spec)
+        current = live.get(spec.key)
+        if current is None:
+            changes.append(PropertyChange(key=spec.key, action=Action.CREATE, after=after,
+                                          change_class=ChangeClass.ADDITIVE))
+            continue
+        before = {"key": spec.key, "name": current.get("name"), "type": current.get("type")}
+        if before != after:
+            cls = ChangeClass.DESTRUCTIVE if before["type"] != after["type"] else ChangeClass.UPDATE
+            changes.append(PropertyChange(key=spec.key, action=Action.UPDATE, before=before, after=after,
+                                          change_class=cls))
+    if delete_omitted:
+        declared = {s.key for s in specs}
+        for key, current in live.items():
+            if key not in declared:
+                before = {"key": key, "name": current.get("name"), "type": current.get("type")}
+                changes.append(PropertyChange(key=key, action=Action.DELETE, before=before,
+                                              change_class=ChangeClass.DESTRUCTIVE))
+    return changes
+
+
+def created_properties(specs: list[PropertySpec], *, links: bool = False) -> list[PropertyChange]:
+    """Every declared property of a resource to create (additive)."""
+    return diff_properties(specs, [], delete_omitted=False, links=links)

@@ -1,0 +1,101 @@
+"""Row-level diff of a source table against the live items: a columnar hash join on the key (polars).
+
+Both sides arrive in canonical Utf8 form, so values are compared exactly as they are. Only the owned
+columns (those the source carries) are compared: a property kept by hand in Orgvue is never reverted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from orgsync.manifest.models import ItemsMode
+from orgsync.plan.model import ItemChanges
+
+BEFORE = ItemChanges.BEFORE_SUFFIX
+LIVE_ID = "_id"
+
+
+@dataclass(frozen=True)
+class LiveSide:
+    """The live items prepared for the join, and what could not take part in it."""
+
+    frame: pl.DataFrame
+    unmatched: int  # live items without a key value
+    duplicates: int  # live items whose key another live item already has (the first one is compared)
+
+
+def prepare_live(live: pl.DataFrame | None, key: Sequence[str], columns: Sequence[str], *,
+                 unmatched_before: int = 0) -> LiveSide:
+    """Live items with every key and owned column present as Utf8; rows without a key are set aside.
+
+    `unmatched_before` counts keyless items the reader already left out of `live`.
+    """
+    if live is None:
+        empty = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]})
+        return LiveSide(empty, unmatched_before, 0)
+    missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in [*key, *columns] if c not in live.columns]
+    frame = live.with_columns(missing) if missing else live
+    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
+    unmatched = frame.height - frame.select(keyed.sum()).item()
+    if unmatched:
+        frame = frame.filter(keyed)
+    duplicated = frame.select(pl.struct(key).is_duplicated().sum()).item() if frame.height else 0
+    duplicates = 0
+    if duplicated:
+        deduped = frame.unique(subset=list(key), keep="first", maintain_order=True)
+        duplicates = frame.height - deduped.height
+        frame = deduped
+    return LiveSide(frame, unmatched + unmatched_before, duplicates)
+
+
+def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], columns: Sequence[str],
+               mode: ItemsMode, sensitive: frozenset[str] = frozenset(),
+               delete_extra: Sequence[str] = ()) -> ItemChanges:
+    """Creates, updates and deletes that bring the live items to the source, as `mode` allows.
+
+    `insert` plans creates only, `update` updates only, `upsert` both, `mirror` also deletes live items
+    absent from the source. `delete_extra` names live columns kept beside the key in `deletes` (`_id`,
+    the tree parent) so apply can address and order them.
+    """
+    key, columns = list(key), list(columns)
+    src = source.lazy().select([*key, *columns])
+    lv = live.frame.lazy()
+    empty_creates = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]}).lazy()
+    creates = src.join(lv.select(key), on=key, how="anti") if mode != "update" else empty_creates
+    updates = _updates(src, lv, key, columns) if mode != "insert" else _empty_updates(key, columns).lazy()
+    extra = [c for c in dict.fromkeys(delete_extra) if c in live.frame.columns and c not in key]
+    deletes = (lv.select([*key, *extra]).join(src.select(key), on=key, how="anti") if mode == "mirror"
+               else pl.DataFrame(schema={c: pl.Utf8 for c in key}).lazy())
+    created, updated, deleted = pl.collect_all([creates, updates, deletes])
+    base = live.frame.height + live.unmatched + live.duplicates
+    return ItemChanges(key=key, columns=columns, sensitive=frozenset(sensitive), creates=created,
+                       updates=updated, deletes=deleted, existing=base)
+
+
+def _updates(src: pl.LazyFrame, live: pl.LazyFrame, key: list[str], columns: list[str]) -> pl.LazyFrame:
+    """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs."""
+    if not columns:
+        return _empty_updates(key, columns).lazy()
+    joined = src.join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE)
+    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + BEFORE)) for c in columns])
+    return joined.filter(differs).select(update_columns(key, columns))
+
+
+def update_columns(key: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """Column order of an `updates` frame: the key, then each owned column followed by its before value."""
+    return [*key, *(name for c in columns for name in (c, c + BEFORE))]
+
+
+def _empty_updates(key: list[str], columns: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Utf8 for c in update_columns(key, columns)})
+
+
+def changed_cells(updates: pl.DataFrame, columns: Sequence[str]) -> dict[str, int]:
+    """How many updated rows change each owned column (for summaries)."""
+    if not updates.height:
+        return {c: 0 for c in columns}
+    counts = updates.select([pl.col(c).ne_missing(pl.col(c + BEFORE)).sum().alias(c) for c in columns])
+    return {c: int(counts.get_column(c).item()) for c in columns}

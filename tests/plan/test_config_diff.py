@@ -1,0 +1,55 @@
+"""Configuration and property diffs: each field and property change with its class."""
+
+from __future__ import annotations
+
+from plan_factories import PROPS, dataset, links, live_dataset
+
+from orgsync.manifest.models import PropertySpec
+from orgsync.plan.config_diff import diff_config, diff_properties
+from orgsync.plan.model import Action, ChangeClass
+
+
+def test_same_configuration_with_reordered_tags_is_no_change():
+    manifest = dataset(tags=["b", "a"])
+    assert diff_config(manifest, live_dataset(tags=["a", "b", "a"]).resource) == []
+
+
+def test_changed_fields_before_after_and_tree_key_change_is_destructive():
+    manifest = dataset(labelId="id", tags=["hr"], treeId="id", treeParentId="manager")
+    changes = {c.field: c for c in diff_config(manifest, live_dataset().resource)}
+    assert set(changes) == {"labelId", "tags", "treeId", "treeParentId"}
+    assert (changes["labelId"].before, changes["labelId"].after) == ("name", "id")
+    assert changes["labelId"].change_class == ChangeClass.UPDATE
+    assert (changes["tags"].before, changes["tags"].after) == ([], ["hr"])
+    assert changes["treeParentId"].change_class == ChangeClass.DESTRUCTIVE
+
+
+def test_links_compare_only_name_and_tags():
+    resource = live_dataset("Reports", links=True, tags=["x"]).resource
+    assert [(c.field, c.after) for c in diff_config(links(tags=["y"]), resource)] == [("tags", ["y"])]
+
+
+def _specs(props):
+    return [PropertySpec.model_validate(p) for p in props]
+
+
+def test_properties_added_renamed_and_type_changed():
+    live_props = [{"key": "id", "name": "ID", "type": "text"}, {"key": "name", "name": "Full name", "type": "text"},
+                  {"key": "salary", "name": "Salary", "type": "text"}, {"key": "extra", "name": "E", "type": "text"}]
+    changes = {p.key: p for p in diff_properties(_specs(PROPS), live_props, delete_omitted=False)}
+    assert set(changes) == {"name", "salary", "manager"}
+    assert (changes["name"].action, changes["name"].change_class) == (Action.UPDATE, ChangeClass.UPDATE)
+    assert changes["name"].before["name"] == "Full name" and changes["name"].after["name"] == "Name"
+    assert (changes["salary"].action, changes["salary"].change_class) == (Action.UPDATE, ChangeClass.DESTRUCTIVE)
+    assert (changes["manager"].action, changes["manager"].change_class) == (Action.CREATE, ChangeClass.ADDITIVE)
+    assert "sensitive" not in changes["manager"].after
+
+
+def test_omitted_properties_are_removed_only_with_delete_omitted_and_link_core_keys_never():
+    live_props = [*[{k: v for k, v in p.items() if k != "sensitive"} for p in PROPS],
+                  {"key": "extra", "name": "E", "type": "text"}]
+    assert diff_properties(_specs(PROPS), live_props, delete_omitted=False) == []
+    removed = diff_properties(_specs(PROPS), live_props, delete_omitted=True)
+    assert [(p.key, p.action, p.change_class) for p in removed] == [("extra", Action.DELETE, ChangeClass.DESTRUCTIVE)]
+    core = [{"key": k, "name": k, "type": "string"} for k in ("from_id", "to_id", "link_id", "allocation")]
+    assert diff_properties([], core, delete_omitted=True, links=True) == []

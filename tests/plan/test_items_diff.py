@@ -1,0 +1,87 @@
+"""diff_items: creates / updates / deletes per mode, null-safe compare of owned columns only."""
+
+from __future__ import annotations
+
+import pytest
+from plan_factories import frame
+
+from orgsync.plan.items_diff import changed_cells, diff_items, prepare_live
+
+KEY = ["id"]
+COLS = ["name", "grade"]
+SOURCE = frame(["id", "name", "grade"], [("1", "Ann", "A"), ("2", "Bob", None), ("3", "Cy", "C"), ("4", "Di", "D")])
+LIVE = frame(["id", "name", "grade", "kept", "_id"], [
+    ("1", "Ann", "A", "x", "u1"),    # same
+    ("2", "Bob", "B", "y", "u2"),    # grade B -> null
+    ("3", "Cyd", "C", None, "u3"),   # name Cyd -> Cy
+    ("9", "Old", None, None, "u9"),  # not in source
+])
+
+
+def _diff(mode, source=SOURCE, live=LIVE, **kw):
+    return diff_items(source, prepare_live(live, KEY, COLS), key=KEY, columns=COLS, mode=mode, **kw)
+
+
+def test_upsert_plans_creates_and_null_safe_updates_but_no_deletes():
+    changes = _diff("upsert")
+    assert changes.creates.to_dicts() == [{"id": "4", "name": "Di", "grade": "D"}]
+    assert changes.updates.sort("id").to_dicts() == [
+        {"id": "2", "name": "Bob", "name__before": "Bob", "grade": None, "grade__before": "B"},
+        {"id": "3", "name": "Cy", "name__before": "Cyd", "grade": "C", "grade__before": "C"},
+    ]
+    assert changes.deletes.height == 0
+    assert changes.existing == 4
+    assert changed_cells(changes.updates, COLS) == {"name": 1, "grade": 1}
+
+
+def test_mirror_also_deletes_live_items_absent_from_the_source_with_their_id():
+    changes = _diff("mirror", delete_extra=["_id", "missing"])
+    assert changes.counts == {"create": 1, "update": 2, "delete": 1}
+    assert changes.deletes.to_dicts() == [{"id": "9", "_id": "u9"}]
+
+
+@pytest.mark.parametrize(("mode", "counts"), [
+    ("insert", {"create": 1, "update": 0, "delete": 0}),
+    ("update", {"create": 0, "update": 2, "delete": 0}),
+])
+def test_insert_and_update_modes_plan_only_their_kind(mode, counts):
+    assert _diff(mode).counts == counts
+
+
+def test_an_unchanged_source_plans_nothing_and_unowned_columns_are_ignored():
+    live = SOURCE.with_columns(kept=frame(["k"], [("hand",)] * 4).get_column("k"))
+    assert _diff("mirror", live=live).is_empty
+
+
+def test_empty_live_side_creates_every_row():
+    changes = _diff("upsert", live=None)
+    assert changes.creates.height == 4 and changes.existing == 0
+
+
+def test_live_rows_without_key_are_set_aside_and_duplicates_compared_once():
+    live = frame(["id", "name", "grade"], [(None, "Ghost", None), ("1", "Ann", "A"), ("1", "Other", "Z")])
+    side = prepare_live(live, KEY, COLS, unmatched_before=2)
+    assert (side.unmatched, side.duplicates, side.frame.height) == (3, 1, 1)
+    changes = diff_items(SOURCE.head(1), side, key=KEY, columns=COLS, mode="mirror")
+    assert changes.is_empty
+    assert changes.existing == 5  # 1 compared + 3 unmatched + 1 duplicate
+
+
+def test_owned_column_missing_live_counts_as_null():
+    live = frame(["id", "name"], [("1", "Ann")])
+    changes = diff_items(SOURCE.head(1), prepare_live(live, KEY, COLS), key=KEY, columns=COLS, mode="upsert")
+    assert changes.updates.to_dicts() == [{"id": "1", "name": "Ann", "name__before": "Ann", "grade": "A",
+                                           "grade__before": None}]
+
+
+def test_links_are_keyed_by_from_and_to():
+    key = ["from_id", "to_id"]
+    source = frame(["from_id", "to_id", "allocation"], [("a", "b", "1"), ("a", "c", "0.5")])
+    live = frame(["from_id", "to_id", "allocation", "_id"], [("a", "b", "1", "l1"), ("a", "c", "1", "l2"),
+                                                              ("b", "c", "1", "l3")])
+    changes = diff_items(source, prepare_live(live, key, ["allocation"]), key=key, columns=["allocation"],
+                         mode="mirror", delete_extra=["_id"])
+    assert changes.updates.to_dicts() == [{"from_id": "a", "to_id": "c", "allocation": "0.5",
+                                           "allocation__before": "1"}]
+    assert changes.deletes.to_dicts() == [{"from_id": "b", "to_id": "c", "_id": "l3"}]
+    assert changes.creates.height == 0

@@ -1,0 +1,52 @@
+"""Safety: layered thresholds, the small-dataset floor, destructive schema changes."""
+
+from __future__ import annotations
+
+from plan_factories import dataset, frame, project
+
+from orgsync.manifest.models import SafetyPolicy
+from orgsync.plan.model import Action, ChangeClass, ItemChanges, PropertyChange, ResourcePlan
+from orgsync.plan.safety import block_reasons, effective_policy
+
+
+def _resource(deletes=0, updates=0, existing=100, props=()):
+    items = ItemChanges(key=["id"], columns=["v"], sensitive=frozenset(),
+                        creates=frame(["id", "v"], []),
+                        updates=frame(["id", "v", "v__before"], [(str(i), "a", "b") for i in range(updates)]),
+                        deletes=frame(["id"], [(str(i),) for i in range(deletes)]), existing=existing)
+    return ResourcePlan(address="dataset.People", kind="Dataset", name="People", action=Action.UPDATE,
+                        change_class=ChangeClass.UPDATE, items=items, property_changes=list(props))
+
+
+def test_policy_layers_default_project_and_manifest():
+    proj = project(dataset(), safety={"maxDeletePercent": 5, "maxUpdatePercent": 20})
+    assert effective_policy(proj, proj.manifests[0]) == SafetyPolicy(maxDeletePercent=5, maxUpdatePercent=20)
+    manifest = dataset(safety={"maxDeletePercent": 30})
+    assert effective_policy(proj, manifest) == SafetyPolicy(maxDeletePercent=30, maxUpdatePercent=20)
+
+
+def test_deletes_and_updates_block_only_above_their_percentages():
+    policy = SafetyPolicy()
+    assert block_reasons(_resource(deletes=10, updates=50), policy) == []
+    assert block_reasons(_resource(deletes=11, updates=51), policy) == [
+        "dataset.People: 11 item deletes are 11 % of 100 existing items, above maxDeletePercent 10 %",
+        "dataset.People: 51 item updates are 51 % of 100 existing items, above maxUpdatePercent 50 %",
+    ]
+
+
+def test_datasets_below_the_floor_are_never_blocked_by_percentages():
+    assert block_reasons(_resource(deletes=9, existing=9), SafetyPolicy()) == []
+    assert len(block_reasons(_resource(deletes=9, existing=10), SafetyPolicy())) == 1
+    assert block_reasons(_resource(deletes=1, existing=2), SafetyPolicy(minExistingItems=0)) != []
+
+
+def test_property_removal_and_type_change_block():
+    props = [PropertyChange(key="old", action=Action.DELETE, before={"key": "old"}, change_class=ChangeClass.DESTRUCTIVE),
+             PropertyChange(key="pay", action=Action.UPDATE, before={"type": "text"}, after={"type": "number"},
+                            change_class=ChangeClass.DESTRUCTIVE),
+             PropertyChange(key="n", action=Action.UPDATE, before={"name": "a"}, after={"name": "b"},
+                            change_class=ChangeClass.UPDATE)]
+    assert block_reasons(_resource(props=props, existing=0), SafetyPolicy()) == [
+        "dataset.People: destructive change, property old removed (deleteOmittedProperties: true)",
+        "dataset.People: destructive change, property pay type text -> number",
+    ]
