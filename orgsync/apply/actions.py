@@ -15,17 +15,16 @@ import orjson
 import polars as pl
 
 from orgsync.apply.order import Wave
-from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, PropertyType
+from orgsync.manifest.models import PropertyType
 from orgsync.plan.model import ItemChanges
 from orgsync.sources.canonical import to_wire
+from orgsync.sources.readers import property_types
+
+__all__ = ["Encoded", "encode_waves", "property_types", "CREATE", "UPDATE", "DELETE"]
 
 CREATE = "createOrUpdate"
 UPDATE = "update"
 DELETE = "delete"
-
-_LINK_CORE_TYPES: dict[str, PropertyType] = {"from_id": "text", "to_id": "text", "link_id": "text",
-                                             "allocation": "number"}
-
 
 @dataclass(frozen=True)
 class Encoded:
@@ -41,16 +40,6 @@ class Encoded:
     @property
     def sizes(self) -> list[int]:
         return [len(b) for b in self.bodies]
-
-
-def property_types(manifest: DatasetManifest | LinksDatasetManifest | None) -> dict[str, PropertyType]:
-    """Property key → type, with the links core properties; unknown keys are written as text."""
-    types: dict[str, PropertyType] = {}
-    if isinstance(manifest, LinksDatasetManifest):
-        types.update(_LINK_CORE_TYPES)
-    if manifest is not None:
-        types.update({p.key: p.type for p in manifest.properties})
-    return types
 
 
 def encode_waves(waves: tuple[Wave, ...], items: ItemChanges, types: Mapping[str, PropertyType]) -> Encoded:

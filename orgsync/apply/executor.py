@@ -20,7 +20,7 @@ from orgsync.apply.actions import Encoded, encode_waves, property_types
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
-from orgsync.errors import ApiError, JobFailedError, OrgsyncError, StalePlanError
+from orgsync.errors import JobFailedError, OrgsyncError, StalePlanError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
 from orgsync.state.snapshot import Fingerprint

@@ -1,0 +1,109 @@
+"""`orgsync apply`: get a plan (fresh, or saved and proven current), confirm it, execute it, report.
+
+Exit codes: 0 all applied (or nothing to do); 1 error before anything was written (bad input, stale plan,
+refused confirmation); 3 blocked by the safety policy; 4 partially applied (the summary lists what was and
+was not applied; a new plan shows exactly what remains).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from orgsync.apply.batching import Limits
+from orgsync.apply.executor import ExecOptions, Executor
+from orgsync.apply.order import order_plan
+from orgsync.apply.prepare import Prepared, prepare_fresh, prepare_saved
+from orgsync.apply.progress import RichProgress
+from orgsync.apply.report import ApplyReport
+from orgsync.errors import ExitCode, OrgsyncError, SafetyBlockedError
+
+
+@dataclass
+class ApplyOptions:
+    """Exactly what `orgsync apply` passes (see orgsync/cli.py)."""
+
+    root: Path = Path(".")
+    plan_file: Path | None = None
+    auto_approve: bool = False
+    allow_destructive: bool = False
+    targets: list[str] = field(default_factory=list)
+    parallelism: int = 4
+    max_rps: float | None = None
+    report: Path | None = None
+
+
+class ConfirmationRefused(OrgsyncError):
+    """No `yes` was given, or there is no terminal to ask: nothing was written."""
+
+
+def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Console | None = None,
+              stdin_is_tty: bool | None = None) -> int:
+    """Carry out the plan; returns the exit code. `limits` lets tests and benchmarks pick batch thresholds."""
+    out = console or Console(stderr=False, highlight=False)
+    interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
+    if not opts.auto_approve and not interactive:
+        raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "
+                                  "nothing was written",
+                                  hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)")
+    return asyncio.run(_apply(opts, limits or Limits(), out))
+
+
+async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
+    prepared = await (prepare_saved(opts) if opts.plan_file else prepare_fresh(opts))
+    async with prepared.client as client:
+        out.print(prepared.client.target_label)
+        plan = prepared.plan
+        if plan.blocked and not opts.allow_destructive:
+            reasons = [f"{r.address}: {b}" for r in plan.resources for b in r.blocked]
+            raise SafetyBlockedError("the safety policy blocks this plan; nothing was written:\n  " + "\n  ".join(reasons),
+                                     hint="rerun with --allow-destructive once these changes are intended")
+        if not plan.has_changes:
+            out.print("No changes. The tenant matches the manifests and sources.")
+            return int(ExitCode.OK)
+        if not opts.auto_approve:
+            _confirm(prepared, out)
+        report = ApplyReport(target=plan.target, tenant=plan.tenant,
+                             plan_source=str(opts.plan_file) if opts.plan_file else "fresh",
+                             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        steps = order_plan(plan, prepared.project)
+        options = ExecOptions(parallelism=opts.parallelism, limits=limits)
+        try:
+            with RichProgress(out) as progress:
+                await Executor(client, steps, report, options, progress).run()
+        finally:
+            _finish(report, opts, out)
+        return int(report.exit_code)
+
+
+def _confirm(prepared: Prepared, out: Console) -> None:
+    """Show the plan and require the word `yes`."""
+    out.print(prepared.render_text())
+    out.print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    answer = input("  Enter a value: ").strip()
+    if answer != "yes":
+        raise ConfirmationRefused("apply cancelled; nothing was written")
+
+
+def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
+    """Summary on the terminal and the JSON record, whatever happened."""
+    code = report.exit_code
+    headline = {ExitCode.OK: "Apply complete.",
+                ExitCode.PARTIAL: "Apply partially applied: some changes were written, others were not.",
+                ExitCode.ERROR: "Apply failed: nothing was written."}[code]
+    applied = sum(s.applied for s in report.steps)
+    failed = sum(s.failed for s in report.steps)
+    out.print(f"{headline} {applied} item changes applied, {failed} not applied, "
+              f"{len(report.calls)} write calls in {report.seconds:.1f} s.")
+    if code != ExitCode.OK or report.failures:
+        for line in report.summary():
+            out.print(line, markup=False, highlight=False)
+        if code == ExitCode.PARTIAL:
+            out.print("Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
+    if opts.report:
+        report.write(opts.report)

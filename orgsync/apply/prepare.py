@@ -1,0 +1,112 @@
+"""Get the plan to apply: made fresh now, or loaded from a file and proven still current.
+
+A saved plan is applied only when the manifests and sources still have its checksum and every dataset it
+read still has the fingerprint it recorded (and none it would create has appeared); otherwise a
+StalePlanError stops apply before any write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from orgsync.api.client import OrgvueClient
+from orgsync.api.target import open_client
+from orgsync.apply.executor import fingerprint_mismatch
+from orgsync.errors import ConfigError, StalePlanError
+from orgsync.manifest.models import Project
+from orgsync.plan.builder import build_plan
+from orgsync.plan.checksum import source_checksum
+from orgsync.plan.model import Action, Plan
+from orgsync.sources.table import SourceTable
+from orgsync.state.reader import read_live
+from orgsync.validate import validate_project
+
+if TYPE_CHECKING:
+    from orgsync.apply.command import ApplyOptions
+
+MAX_CONCURRENT_CHECKS = 4
+
+
+@dataclass
+class Prepared:
+    """A plan ready to apply, with what it was made from and an open client of its tenant."""
+
+    project: Project
+    tables: dict[str, SourceTable]
+    plan: Plan
+    client: OrgvueClient
+    render_text: Callable[[], str]
+
+
+def load_checked(opts: ApplyOptions) -> tuple[Project, dict[str, SourceTable]]:
+    """The project and its source tables; any validation error stops apply before a call is made."""
+    validation = validate_project(opts.root)
+    if not validation.ok or validation.project is None:
+        raise ConfigError(validation.errors, hint="run `orgsync validate` for the full report")
+    return validation.project, validation.tables
+
+
+async def prepare_fresh(opts: ApplyOptions) -> Prepared:
+    """Read the tenant and plan now (the executor re-checks each dataset before its first write)."""
+    project, tables = load_checked(opts)
+    client = open_client(project, max_rps=opts.max_rps)
+    try:
+        live = await read_live(client, project, tables, client.target_label)
+        plan = build_plan(project, tables, live, targets=opts.targets, force=opts.allow_destructive)
+    except BaseException:
+        await client.aclose()
+        raise
+    return Prepared(project, tables, plan, client, lambda: _render(plan))
+
+
+async def prepare_saved(opts: ApplyOptions) -> Prepared:
+    """Load a saved plan and prove it current: same inputs, same live fingerprints, no new duplicates."""
+    from orgsync.plan.saved import load_saved
+
+    assert opts.plan_file is not None
+    project, tables = load_checked(opts)
+    plan = load_saved(opts.plan_file, project=project, tables=tables)
+    if plan.source_checksum != source_checksum(project, tables):
+        raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
+                             "changed since it was made; nothing was written",
+                             hint="run `orgsync plan --out FILE` again and review it")
+    if opts.allow_destructive:
+        plan.forced = True
+    client = open_client(project, max_rps=opts.max_rps)
+    try:
+        await check_live(client, plan)
+    except BaseException:
+        await client.aclose()
+        raise
+    return Prepared(project, tables, plan, client, lambda: _render(plan))
+
+
+async def check_live(client: OrgvueClient, plan: Plan) -> None:
+    """Every dataset the plan read is unchanged, and no dataset it creates exists yet (stale otherwise)."""
+    gate = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
+    listed = await client.list_datasets()
+
+    async def check(res) -> str | None:
+        if res.action == Action.CREATE:
+            if any(d.get("name") == res.name for d in listed):
+                return f"{res.address} is planned as a create but a dataset of that name now exists"
+            return None
+        if res.fingerprint is None:
+            return None
+        async with gate:
+            live = await client.get_dataset(res.fingerprint.dataset_id)
+        return fingerprint_mismatch(res, live)
+
+    problems = [p for p in await asyncio.gather(*(check(r) for r in plan.resources)) if p]
+    if problems:
+        raise StalePlanError("the saved plan is stale; nothing was written:\n  " + "\n  ".join(problems),
+                             hint="run `orgsync plan --out FILE` again and review it")
+
+
+def _render(plan: Plan) -> str:
+    from orgsync.plan.render.text import render_text
+
+    return render_text(plan)
