@@ -47,8 +47,8 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
 
 
 def _documents(path: Path, root: Path, renderer: Renderer,
-               problems: list[Problem]) -> list[tuple[YamlDocument, Any]]:
-    """(document, rendered data) for each YAML document of `path`; YAML and template problems collected."""
+               problems: list[Problem]) -> list[tuple[YamlDocument, Any, set[str]]]:
+    """(document, rendered data, fields whose template failed) per YAML document of `path`."""
     display = shown(path, root)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -63,17 +63,17 @@ def _documents(path: Path, root: Path, renderer: Renderer,
         for where, message in failures:
             line, column = doc.where(where)
             problems.append(Problem(Location(display, line, column), message, field_path(where) or None))
-        rendered.append((doc, data))
+        rendered.append((doc, data, {field_path(where) for where, _ in failures}))
     return rendered
 
 
 def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, display: str,
-               problems: list[Problem]) -> Any:
-    """`model` built from `data`, or None with its problems recorded."""
+               problems: list[Problem], failed: set[str]) -> Any:
+    """`model` built from `data`, or None with its problems recorded (none again for failed templates)."""
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        problems += validation_problems(err, doc, display, model)
+        problems += [p for p in validation_problems(err, doc, display, model) if p.field not in failed]
         return None
 
 
@@ -84,8 +84,8 @@ def _load_config(path: Path, root: Path, renderer: Renderer, problems: list[Prob
         if not any(p.location.file == display for p in problems):
             problems.append(Problem(Location(display, 1), "expected one YAML mapping with at least `tenant:`"))
         return None
-    doc, data = documents[0]
-    return _validated(ProjectConfig, data, doc, display, problems)
+    doc, data, failed = documents[0]
+    return _validated(ProjectConfig, data, doc, display, problems, failed)
 
 
 def manifest_files(config: ProjectConfig, root: Path, problems: list[Problem],
@@ -112,9 +112,9 @@ def _load_manifest_file(path: Path, root: Path, renderer: Renderer,
                         problems: list[Problem]) -> list[DatasetManifest | LinksDatasetManifest]:
     display = shown(path, root)
     loaded = []
-    for doc, data in _documents(path, root, renderer, problems):
+    for doc, data, failed in _documents(path, root, renderer, problems):
         model = _kind(data, doc, display, problems)
-        manifest = _validated(model, data, doc, display, problems) if model else None
+        manifest = _validated(model, data, doc, display, problems, failed) if model else None
         if manifest is not None:
             manifest._origin = Location(display, doc.line, 1)
             manifest._manifest_path = path
