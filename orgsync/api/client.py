@@ -189,5 +189,5 @@ class OrgvueClient:
 
 
 def _actions_retry_safe(actions: list[dict]) -> bool:
-    """Whether re-sending these actions after a lost answer leaves the same end state."""
-    return all(a.get(ep.F_ACTION) in ep.IDEMPOTENT_ACTIONS for a in actions)
+    """Whether re-sending these actions after a lost answer leaves the same end state (unknown: no)."""
+    return all(isinstance(a, dict) and a.get(ep.F_ACTION) in ep.IDEMPOTENT_ACTIONS for a in actions)
