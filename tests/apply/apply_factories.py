@@ -8,6 +8,7 @@ import polars as pl
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
 from orgsync.plan.model import Action, ChangeClass, ItemChanges, Plan, PropertyChange, ResourcePlan
+from orgsync.state.snapshot import Fingerprint
 
 
 def frame(columns: list[str], rows: list[tuple]) -> pl.DataFrame:
@@ -30,7 +31,7 @@ def items(key: list[str], columns: list[str], *, creates=(), updates=(), deletes
 
 
 def resource(name: str, *, links: bool = False, action: Action = Action.NOOP, item_changes: ItemChanges | None = None,
-             depends_on=(), removed_properties=(), config_changes=()) -> ResourcePlan:
+             depends_on=(), removed_properties=(), config_changes=(), fingerprint: tuple | None = None) -> ResourcePlan:
     kind = "LinksDataset" if links else "Dataset"
     prefix = "links" if links else "dataset"
     return ResourcePlan(
@@ -41,6 +42,7 @@ def resource(name: str, *, links: bool = False, action: Action = Action.NOOP, it
         property_changes=[PropertyChange(key=k, action=Action.DELETE, before={"key": k}, change_class=ChangeClass.DESTRUCTIVE)
                           for k in removed_properties],
         items=item_changes, depends_on=list(depends_on),
+        fingerprint=Fingerprint(f"ID-{name}", *fingerprint) if fingerprint else None,
     )
 
 

@@ -1,0 +1,156 @@
+"""Executor against a recording client: call order, failures, skips, staleness, concurrency, async files."""
+
+from __future__ import annotations
+
+import asyncio
+
+from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
+from apply_fakes import FakeClient
+
+from orgsync.apply.batching import Limits
+from orgsync.apply.executor import ExecOptions, Executor
+from orgsync.apply.order import order_plan
+from orgsync.apply.report import ApplyReport, StepStatus
+from orgsync.errors import ExitCode
+from orgsync.plan.model import Action
+
+
+def _run(p, proj, client, **options) -> ApplyReport:
+    report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+    steps = order_plan(p, proj)
+    return asyncio.run(Executor(client, steps, report, ExecOptions(**options)).run())
+
+
+def _example():
+    people = resource("People", action=Action.CREATE, item_changes=items(
+        ["id"], ["name"], creates=[("p1", "Ann"), ("p2", "Bob")]))
+    positions = resource("Positions", item_changes=items(
+        ["id"], ["title"], updates=[("x1", "CEO", "Boss")], deletes=[("x9",)]),
+        fingerprint=("ck1", "tx1"))
+    links = resource("P2P", links=True, action=Action.CREATE, depends_on=["dataset.People", "dataset.Positions"],
+                     item_changes=items(["from_id", "to_id"], ["allocation"], creates=[("p1", "x1", "1")]))
+    proj = project(dataset_manifest("People", properties=[{"key": "name", "name": "Name", "type": "text"}]),
+                   dataset_manifest("Positions", properties=[{"key": "title", "name": "T", "type": "text"}]),
+                   links_manifest("P2P", "People", "Positions"))
+    client = FakeClient(datasets={"ID-Positions": {"datasetId": "ID-Positions", "name": "Positions",
+                                                   "cacheKey": "ck1", "items": {"lastTransactionId": "tx1"}}})
+    return plan(people, positions, links), proj, client
+
+
+def _shape(calls):
+    """Calls without bodies: (method, dataset, item actions)."""
+    out = []
+    for c in calls:
+        if c[0] in ("put", "import"):
+            out.append((c[0], c[1], [(a["_action"], a.get("id") or a.get("from_id")) for a in c[2]]))
+        else:
+            out.append(c[:2] if c[0] != "create-links" else c)
+    return out
+
+
+def test_one_worker_makes_the_calls_in_the_documented_order():
+    p, proj, client = _example()
+    report = _run(p, proj, client, parallelism=1)
+    assert _shape(client.calls) == [
+        ("create", "People"),
+        ("create-links", "P2P", "ID-People", "ID-Positions"),
+        ("put", "ID-People", [("createOrUpdate", "p1"), ("createOrUpdate", "p2")]),
+        ("get", "ID-Positions"),  # fingerprint re-check just before the first write to Positions
+        ("put", "ID-Positions", [("update", "x1")]),
+        ("put", "ID-P2P", [("createOrUpdate", "p1")]),
+        ("put", "ID-Positions", [("delete", "x9")]),
+    ]
+    assert report.exit_code == ExitCode.OK
+    assert [s.status for s in report.steps] == [StepStatus.DONE] * 6
+    assert sum(s.applied for s in report.steps) == 5
+
+
+def test_item_params_use_autoid_and_never_implicit_delete():
+    p, proj, client = _example()
+    _run(p, proj, client, parallelism=1)
+    params = [c[3] for c in client.calls if c[0] == "put"]
+    assert params[0] == {"onActionValidationFailure": "skipAction", "onItemAccessDenied": "skipAction",
+                         "onPropertyAccessDenied": "skipProperty", "dateFormat": "YYYY-MM-DD", "autoId": "true"}
+    links_params = next(c[3] for c in client.calls if c[0] == "put" and c[1] == "ID-P2P")
+    assert "autoId" not in links_params
+    assert all("implicitDelete" not in prm for prm in params)
+
+
+def test_per_item_failures_are_reported_by_key_and_do_not_hold_back_dependents():
+    p, proj, client = _example()
+    client.fail_items = {"p2": "ActionIsForbidden"}
+    report = _run(p, proj, client, parallelism=1)
+    assert report.exit_code == ExitCode.PARTIAL
+    people = report.step("dataset.People:upsert-items")
+    assert (people.status, people.applied, people.failed) == (StepStatus.PARTIAL, 1, 1)
+    assert [(f.step, f.key, f.action, f.name) for f in report.failures] == [
+        ("dataset.People:upsert-items", {"id": "p2"}, "createOrUpdate", "ActionIsForbidden")]
+    assert report.step("links.P2P:upsert-items").status == StepStatus.DONE
+
+
+def test_a_failed_call_skips_its_dependents_but_independent_steps_go_on():
+    p, proj, client = _example()
+    client.fail_calls = {"ID-People"}
+    report = _run(p, proj, client, parallelism=1)
+    status = {s.id: s.status for s in report.steps}
+    assert status == {
+        "dataset.People:create-dataset": StepStatus.DONE,
+        "links.P2P:create-dataset": StepStatus.DONE,
+        "dataset.People:upsert-items": StepStatus.FAILED,
+        "dataset.Positions:upsert-items": StepStatus.DONE,
+        "links.P2P:upsert-items": StepStatus.SKIPPED,
+        "dataset.Positions:delete-items": StepStatus.SKIPPED,
+    }
+    assert report.exit_code == ExitCode.PARTIAL
+    assert "500 InternalServerError (2 of 2 actions not applied)" in report.step("dataset.People:upsert-items").error
+    assert not any(c[0] == "put" and c[1] == "ID-P2P" for c in client.calls)
+
+
+def test_a_dataset_changed_since_the_plan_is_not_written():
+    p, proj, client = _example()
+    client.datasets["ID-Positions"]["items"]["lastTransactionId"] = "tx2"
+    report = _run(p, proj, client, parallelism=1)
+    step = report.step("dataset.Positions:upsert-items")
+    assert step.status == StepStatus.FAILED
+    assert "stale" in step.error and "items.lastTransactionId" in step.error
+    assert not any(c[0] == "put" and c[1] == "ID-Positions" for c in client.calls)
+
+
+def test_nothing_written_is_exit_1():
+    res = resource("A", item_changes=items(["id"], ["n"], creates=[("1", "x")]))
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, fail_calls={"ID-A"})
+    report = _run(plan(res), project(dataset_manifest("A")), client)
+    assert report.exit_code == ExitCode.ERROR
+
+
+def test_independent_datasets_run_concurrently_up_to_the_parallelism():
+    names = ["A", "B", "C", "D"]
+    res = [resource(n, item_changes=items(["id"], ["n"], creates=[("1", "x")])) for n in names]
+    proj = project(*(dataset_manifest(n) for n in names))
+    datasets = {f"ID-{n}": {"datasetId": f"ID-{n}", "name": n} for n in names}
+    wide = FakeClient(datasets=dict(datasets), delay=0.05)
+    _run(plan(*res), proj, wide, parallelism=3)
+    narrow = FakeClient(datasets=dict(datasets), delay=0.05)
+    _run(plan(*res), proj, narrow, parallelism=1)
+    assert (wide.max_in_flight, narrow.max_in_flight) == (3, 1)
+
+
+def test_large_changes_go_through_the_async_import_and_a_failed_job_is_run_again():
+    rows = [(str(i), f"n{i}") for i in range(25)]
+    res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, failing_jobs=1)
+    report = _run(plan(res), project(dataset_manifest("A")), client,
+                  limits=Limits(sync_max_actions=10, async_max_actions=20))
+    assert [(c[0], len(c[2]) if len(c) > 2 else None) for c in client.calls] == [
+        ("import-failed", None), ("import", 20), ("import", 5)]
+    assert report.exit_code == ExitCode.OK
+    assert [(c.call, c.actions) for c in report.calls] == [("import-items", 20), ("import-items", 5)]
+
+
+def test_property_removal_keeps_every_other_live_property():
+    res = resource("A", action=Action.UPDATE, removed_properties=["old"])
+    live = {"datasetId": "ID-A", "name": "A", "properties": [
+        {"key": "id", "name": "ID", "type": "text"}, {"key": "old", "name": "Old", "type": "text"}]}
+    client = FakeClient(datasets={"ID-A": live})
+    _run(plan(res), project(dataset_manifest("A")), client)
+    assert client.calls[-1] == ("patch", "ID-A", {"properties": [{"key": "id", "name": "ID", "type": "text"}]}, True)
