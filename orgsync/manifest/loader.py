@@ -35,14 +35,13 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
     if not config_path.is_file():
         raise ConfigError(Problem(Location(shown(config_path, root)), f"no {CONFIG_FILE} in {root.resolve()}; "
                                   "expected the repository root (use --root, or `orgsync init` to start one)"))
-    config = _load_config(config_path, root, renderer, problems)
+    config, patterns = _load_config(config_path, root, renderer, problems)
     warnings: list[Problem] = []
     manifests: list[DatasetManifest | LinksDatasetManifest] = []
-    if config is not None:
-        for path in manifest_files(config, root, problems, warnings):
-            manifests += _load_manifest_file(path, root, renderer, problems)
+    for path in manifest_files(patterns, root, problems, warnings):
+        manifests += _load_manifest_file(path, root, renderer, problems)
     if problems or config is None:
-        raise ConfigError(problems)
+        raise ConfigError(_in_order(problems))
     return Project(root=root, config_file=config_path, config=config, manifests=manifests, warnings=warnings)
 
 
@@ -77,22 +76,37 @@ def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, display: st
         return None
 
 
-def _load_config(path: Path, root: Path, renderer: Renderer, problems: list[Problem]) -> ProjectConfig | None:
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    """Problems file by file (in the order files were read), each file's by line and column."""
+    files = {str(p.location.file): n for n, p in reversed(list(enumerate(problems)))}
+    return sorted(problems, key=lambda p: (files[str(p.location.file)], p.location.line or 0, p.location.column or 0))
+
+
+def _load_config(path: Path, root: Path, renderer: Renderer,
+                 problems: list[Problem]) -> tuple[ProjectConfig | None, list[str]]:
+    """The config (None when invalid) and its manifest patterns (read even from an invalid config)."""
     display = shown(path, root)
     documents = _documents(path, root, renderer, problems)
+    default = [ProjectConfig.model_fields["manifests"].default]
     if len(documents) != 1 or not isinstance(documents[0][1], dict):
         if not any(p.location.file == display for p in problems):
             problems.append(Problem(Location(display, 1), "expected one YAML mapping with at least `tenant:`"))
-        return None
+        return None, default
     doc, data, failed = documents[0]
-    return _validated(ProjectConfig, data, doc, display, problems, failed)
+    config = _validated(ProjectConfig, data, doc, display, problems, failed)
+    if config is not None:
+        return config, config.manifest_patterns()
+    patterns = data.get("manifests", default)
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    valid = isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)
+    return None, patterns if valid else default
 
 
-def manifest_files(config: ProjectConfig, root: Path, problems: list[Problem],
+def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
                    warnings: list[Problem]) -> list[Path]:
     """Manifest files named by `manifests:` (folders are searched recursively), confined to the repository."""
     found: dict[Path, None] = {}
-    for pattern in config.manifest_patterns():
+    for pattern in patterns:
         base = root / pattern
         candidates = sorted(base.rglob("*")) if base.is_dir() else sorted(root.glob(pattern))
         files = [p for p in candidates if p.is_file() and p.suffix in MANIFEST_SUFFIXES]

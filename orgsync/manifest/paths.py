@@ -6,6 +6,7 @@ repository must be refused before anything is read.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -22,8 +23,12 @@ def confine(path: Path, root: Path) -> Path:
 
 
 def shown(path: Path, root: Path) -> str:
-    """`path` as users see it in messages: relative to the repository root when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` as users see it in messages: relative to the repository root when inside it.
+
+    The path as written is tried before the resolved one, so a symlink is named by where it sits.
+    """
+    lexical = (Path(os.path.normpath(root.absolute())), Path(os.path.normpath(path.absolute())))
+    for base, target in (lexical, (root.resolve(), path.resolve())):
+        if target.is_relative_to(base):
+            return target.relative_to(base).as_posix()
+    return str(path)

@@ -44,6 +44,8 @@ class Renderer:
             raise TemplateProblem(_undefined_message(str(err))) from None
         except TemplateError as err:
             raise TemplateProblem(f"template error: {err}") from None
+        except Exception as err:  # a template is user input: any failure in it (1/0, include) is theirs to fix
+            raise TemplateProblem(f"template failed: {type(err).__name__}: {err}; templates may only read `env.NAME`") from None
 
     def render_tree(self, data: Any, path: Path_ = ()) -> tuple[Any, list[tuple[Path_, str]]]:
         """`data` with every string value rendered, plus (path, message) for each template that failed."""
