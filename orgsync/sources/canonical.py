@@ -32,10 +32,10 @@ _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly,
 _MAX_EXACT_FLOAT = 2.0**53
 
 
-def _stripped(col: str) -> pl.Expr:
-    """The column as text, whitespace-stripped, with "" as null."""
-    text = pl.col(col).cast(pl.Utf8).str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
+def _stripped(text: pl.Series) -> pl.Series:
+    """The values as text, whitespace-stripped, with "" as null."""
+    text = text.cast(pl.Utf8).str.strip_chars()
+    return text.set(text == "", None) if text.null_count() < text.len() else text
 
 
 def _positional(text: str) -> str:
@@ -44,56 +44,47 @@ def _positional(text: str) -> str:
     return out.rstrip("0").rstrip(".") if "." in out else out
 
 
-def _number(text: pl.Expr) -> pl.Expr:
-    """Number text -> canonical decimal text, or null when it is not a finite number."""
-    integral = text.str.contains(_INTEGRAL)
-    digits = text.str.extract(r"^[+-]?0*(\d+)", 1)
-    negative = text.str.starts_with("-") & (digits != "0")
-    exact = pl.when(negative).then(pl.lit("-") + digits).otherwise(digits)
+def _number(text: pl.Series) -> pl.Series:
+    """Number text -> canonical decimal text, or null when it is not a finite number.
 
-    value = text.cast(pl.Float64, strict=False)
-    value = pl.when(value.is_finite()).then(value).otherwise(None)
-    small_integral = (value == value.round(0)) & (value.abs() < _MAX_EXACT_FLOAT)
-    as_int = value.cast(pl.Int64, strict=False).cast(pl.Utf8)
-    as_float = value.cast(pl.Utf8)
-    # Exponent forms are rare (|x| < 1e-4 or >= 1e16); only they go through Python.
-    no_exponent = (
-        pl.when(as_float.str.contains("e")).then(as_float).otherwise(None)
-        .map_elements(_positional, return_dtype=pl.Utf8, skip_nulls=True)
-    )
-    floated = (
-        pl.when(small_integral).then(as_int)
-        .when(as_float.str.contains("e")).then(no_exponent)
-        .otherwise(as_float)
-    )
-    return pl.when(integral).then(exact).otherwise(floated)
+    Steps are materialised one by one (a polars expression tree would recompute shared parts per
+    branch), and the rare branches first null the rows they do not handle.
+    """
+    frame = pl.DataFrame({"t": text}).with_columns(v=pl.col("t").cast(pl.Float64, strict=False))
+    frame = frame.with_columns(v=pl.when(pl.col("v").is_finite()).then(pl.col("v")))
+    frame = frame.with_columns(i=pl.col("v") == pl.col("v").floor(), s=pl.col("v").abs() < _MAX_EXACT_FLOAT)
+    integral, small, value = pl.col("i"), pl.col("s"), pl.col("v")
+    # Integral beyond 2**53 and written as decimal digits: normalise the digits exactly, not via a float.
+    big = pl.when(integral & ~small).then(pl.col("t"))
+    big = pl.when(big.str.contains(_INTEGRAL)).then(big)
+    digits = big.str.extract(r"^[+-]?0*(\d+)", 1)
+    exact = pl.when(big.str.starts_with("-")).then(pl.lit("-") + digits).otherwise(digits)
+    # Tiny fractions and huge values may print with an exponent: only those few go through Python.
+    rare = pl.when((~integral & (value.abs() < 1e-3)) | (integral & ~small)).then(value.cast(pl.Utf8))
+    positional = rare.map_elements(_positional, return_dtype=pl.Utf8, skip_nulls=True)
+    as_int = pl.when(integral & small).then(value).cast(pl.Int64).cast(pl.Utf8)
+    plain = pl.when(~integral).then(value).cast(pl.Utf8)
+    return frame.select(pl.coalesce(as_int, exact, positional, plain))[:, 0]
 
 
-def _date(text: pl.Expr, date_format: str) -> pl.Expr:
+def _date(text: pl.Series, date_format: str) -> pl.Series:
     """Date text in `date_format` -> "YYYY-MM-DD", or null when it does not parse."""
     fmt, shape = DATE_FORMATS[date_format]
-    parsed = text.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
-    return pl.when(text.str.contains(shape)).then(parsed).otherwise(None)
+    shaped = text.set(~text.str.contains(shape).fill_null(False), None)
+    return shaped.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
 
 
-def _boolean(text: pl.Expr) -> pl.Expr:
+def _boolean(text: pl.Series) -> pl.Series:
     """Boolean words (any case) -> "true"/"false", or null when not one of them."""
     lower = text.str.to_lowercase()
-    return (
-        pl.when(lower.is_in(TRUE_WORDS)).then(pl.lit("true"))
-        .when(lower.is_in(FALSE_WORDS)).then(pl.lit("false"))
-        .otherwise(None)
-    )
+    words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
+    return lower.replace_strict(words, default=None, return_dtype=pl.Utf8)
 
 
-def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
-                   keep_invalid: bool = False) -> pl.Expr:
-    """Expression giving column `col` in canonical Utf8 form, aliased to `col`.
-
-    A value that does not fit its type becomes null, or stays as its stripped text with `keep_invalid`
-    (live values: a misfit then differs from any valid source value and is planned as an update).
-    """
-    text = _stripped(col)
+def canonical_series(values: pl.Series, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
+                     keep_invalid: bool = False) -> pl.Series:
+    """`values` in canonical Utf8 form; a misfit becomes null, or its stripped text with `keep_invalid`."""
+    text = _stripped(values)
     if type == "text":
         out = text
     elif type == "number":
@@ -105,15 +96,31 @@ def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str =
     else:
         raise ValueError(f"unknown property type {type!r}")
     if keep_invalid and type != "text":
-        out = pl.coalesce(out, text)
-    return out.alias(col)
+        out = out.fill_null(text)
+    return out.alias(values.name)
+
+
+def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
+                   keep_invalid: bool = False) -> pl.Expr:
+    """Expression giving column `col` in canonical Utf8 form, aliased to `col`.
+
+    A value that does not fit its type becomes null, or stays as its stripped text with `keep_invalid`
+    (live values: a misfit then differs from any valid source value and is planned as an update).
+    """
+    if type not in ("text", "number", "date", "boolean"):
+        raise ValueError(f"unknown property type {type!r}")
+    return pl.col(col).map_batches(lambda s: canonical_series(s, type, date_format, keep_invalid=keep_invalid),
+                                   return_dtype=pl.Utf8).alias(col)
 
 
 def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> pl.Expr:
     """True where `col` holds a non-empty value that does not fit `type` (a validation error in a source)."""
-    if type == "text":
-        return pl.lit(False).alias(col)
-    return (_stripped(col).is_not_null() & canonical_expr(col, type, date_format).is_null()).alias(col)
+    def flags(values: pl.Series) -> pl.Series:
+        if type == "text":
+            return pl.Series(values.name, [False] * values.len(), dtype=pl.Boolean)
+        return _stripped(values).is_not_null() & canonical_series(values, type, date_format).is_null()
+
+    return pl.col(col).map_batches(flags, return_dtype=pl.Boolean).alias(col)
 
 
 def canonical_value(value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> str | None:

@@ -14,7 +14,7 @@ import polars as pl
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.manifest.paths import EscapesRoot, confine, shown
-from orgsync.sources.canonical import canonical_expr, misfit_expr
+from orgsync.sources.canonical import canonical_expr
 from orgsync.sources.parse import MAX_LISTED, RawSource, detect_format, parse_source
 from orgsync.sources.table import SourceTable
 
@@ -93,9 +93,9 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) ->
                                     f"header (or mapped to it with `items.columns`)", column))
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(column))
     owned = [c for c in types if c in frame.columns and c not in key]
-    problems += _misfits(frame, owned + key, types, manifest, raw, display)
     date_format = manifest.items.dateFormat
     canonical = frame.select([canonical_expr(c, types[c], date_format) for c in [*key, *owned]])
+    problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
                         types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows)
     return table, problems
@@ -117,15 +117,19 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
     return frame.drop(clashes).rename(present) if present else frame
 
 
-def _misfits(frame: pl.DataFrame, columns: list[str], types: dict[str, PropertyType], manifest: Manifest,
+def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, PropertyType], manifest: Manifest,
              raw: RawSource, display: str) -> list[Problem]:
-    """One problem per value that does not fit its column's type (the first few per column, then a count)."""
-    checked = [c for c in columns if types[c] != "text" and c in frame.columns]
+    """One problem per value that does not fit its column's type (the first few per column, then a count).
+
+    A misfit is a non-blank source value whose canonical form is null.
+    """
+    checked = [c for c in canonical.columns if types[c] != "text"]
     if not checked:
         return []
     date_format = manifest.items.dateFormat
     sensitive = {p.key for p in manifest.properties if p.sensitive}
-    flags = frame.select([misfit_expr(c, types[c], date_format) for c in checked])
+    present = frame.select([pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in checked])
+    flags = pl.DataFrame([present[c] & canonical[c].is_null() for c in checked])
     problems = []
     for column in checked:
         hits = flags[column].arg_true()
