@@ -6,10 +6,9 @@ These models are the contract between the loader and every later stage; the JSON
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
-
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 

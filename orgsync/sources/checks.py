@@ -112,7 +112,8 @@ def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project:
         ids = target.frame.select(pl.col(end.autoId).drop_nulls().unique())
         missing = frame.filter(pl.col(column).is_not_null()).join(ids, left_on=column, right_on=end.autoId,
                                                                    how="anti").sort(_IDX)
+        where = f"{name!r} ({shown(target.path, project.root)})"
         problems += _listed(table, project, missing, column,
-                            lambda r, c=column, n=name: f"{c} {r[c]!r} is not an item of {n!r} ({shown(target.path, project.root)})",
+                            lambda r, c=column, w=where: f"{c} {r[c]!r} is not an item of {w}",
                             f"{column} values not in {name!r}")
     return problems
