@@ -119,3 +119,17 @@ def test_warnings_alone_exit_zero(tmp_path):
     result = run(tmp_path)
     assert result.exit_code == 0
     assert "warning: from: dataset 'Cost Centres' is not defined in this repository" in result.output
+
+
+def test_many_duplicates_are_listed_up_to_a_limit_then_counted(tmp_path):
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "orgsync.yaml").write_text("tenant: T\n")
+    (tmp_path / "a.csv").write_text("id\n" + "same\n" * 26)
+    (tmp_path / "manifests" / "a.yaml").write_text(
+        "kind: Dataset\nname: A\ntype: T\nautoId: id\nlabelId: id\nproperties: [{key: id, name: I, type: text}]\n"
+        "items: {source: ../a.csv}\n")
+    found = [str(p) for p in validate_project(tmp_path, env={}).problems]
+    assert len(found) == 21
+    assert found[0] == "a.csv:3: id: row 3: id 'same' is a duplicate of row 2; expected each key once"
+    assert found[19].startswith("a.csv:22: id: row 22:")
+    assert found[20] == "a.csv: id: ... and 5 more duplicate keys"
