@@ -100,6 +100,6 @@ def _split(sizes: Sequence[int], mode: Mode, max_actions: int, max_bytes: int) -
     return batches
 
 
-def join(bodies: Sequence[bytes], batch: Batch) -> bytes:
-    """The JSON array body of one batch."""
-    return b"[" + b",".join(bodies[batch.start:batch.stop]) + b"]"
+def join(bodies: Sequence[str], batch: Batch) -> bytes:
+    """The JSON array body of one batch, UTF-8."""
+    return ("[" + ",".join(bodies[batch.start:batch.stop]) + "]").encode()

@@ -53,7 +53,7 @@ def test_deletes_carry_only_the_key_and_waves_keep_their_order():
         {"_action": "update", "id": "u", "name": "A"},
         {"_action": "delete", "id": "gone"},
     ]
-    assert enc.sizes == [len(b) for b in enc.bodies]
+    assert enc.sizes == [len(b.encode()) for b in enc.bodies]
 
 
 def test_links_actions_use_from_and_to_and_a_number_allocation():
@@ -67,3 +67,22 @@ def test_links_actions_use_from_and_to_and_a_number_allocation():
         {"_action": "update", "from_id": "p2", "to_id": "x2", "allocation": 0.5},
     ]
     assert enc.keys == [("p3", "x3"), ("p1", "x1"), ("p2", "x2")]
+
+
+def test_encoding_matches_to_wire_for_awkward_values():
+    from orgsync.sources.canonical import to_wire
+
+    rows = [("k\"1", 'say "hi"\n', "-12.75", "2024-02-29", "false"), ("ü/2", "tab\there ✓", "0", None, None),
+            ("3", "\\back", "123456789012345678", "1999-12-31", "true")]
+    ch = items(["id"], ["name", "salary", "start", "active"], creates=rows)
+    types = property_types(_people())
+    enc = encode_waves((Wave(creates=ch.creates),), ch, types)
+    expected = []
+    for row in rows:
+        body = {"_action": "createOrUpdate"}
+        for col, value in zip(["id", "name", "salary", "start", "active"], row, strict=True):
+            if value is not None:
+                body[col] = to_wire(value, types.get(col, "text"))
+        expected.append(body)
+    assert [orjson.loads(b) for b in enc.bodies] == expected
+    assert enc.sizes == [len(b.encode()) for b in enc.bodies]

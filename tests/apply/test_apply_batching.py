@@ -23,9 +23,9 @@ def test_batches_cover_every_action_once_in_order():
 
 
 def test_byte_count_is_the_exact_body_length():
-    bodies = [orjson.dumps({"_action": "delete", "id": str(i) * (i % 7 + 1)}) for i in range(50)]
+    bodies = [orjson.dumps({"_action": "delete", "id": "é" * (i % 7 + 1)}).decode() for i in range(50)]
     limits = Limits(sync_max_actions=100, sync_max_bytes=300)
-    batches = make_batches([len(b) for b in bodies], limits=limits)
+    batches = make_batches([len(b.encode()) for b in bodies], limits=limits)
     assert [a for b in batches for a in range(b.start, b.stop)] == list(range(50))
     for batch in batches:
         body = join(bodies, batch)
