@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from orgsync.errors import ConfigError, Location, Problem
+from orgsync.manifest.schema import schema_text
 
 # target path in the new repository -> file in the packaged starter folder
 STARTER_FILES = {
@@ -32,6 +33,7 @@ def starter_files() -> dict[str, str]:
     starter = resources.files("orgsync.manifest") / "starter"
     files = {target: (starter / source).read_text(encoding="utf-8") for target, source in STARTER_FILES.items()}
     files[".gitignore"] = GITIGNORE
+    files["orgsync.schema.json"] = schema_text()  # editors resolve `$schema=` to this copy
     return files
 
 

@@ -15,12 +15,14 @@ def test_init_writes_a_repository_that_validates(tmp_path):
     written = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert written == [".github/workflows/orgsync.yml", ".gitignore", "data/assignments.csv", "data/people.csv",
                        "data/positions.csv", "manifests/assignments.yaml", "manifests/people.yaml",
-                       "manifests/positions.yaml", "orgsync.yaml"]
+                       "manifests/positions.yaml", "orgsync.schema.json", "orgsync.yaml"]
     validation = validate_project(target, env={})
     assert validation.problems == [] and validation.ok
     assert validation.project.config.endpoint == "local"
     assert {m.kind for m in validation.project.manifests} == {"Dataset", "LinksDataset"}
     assert ".orgsync/" in (target / ".gitignore").read_text()
+    assert (target / "manifests" / "people.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=../orgsync.schema.json\n")
 
 
 def test_init_never_overwrites(tmp_path):
