@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from orgsync.api.client import OrgvueClient
 from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
@@ -19,7 +21,7 @@ from orgsync.errors import ConfigError, StalePlanError
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.model import Action, Plan
+from orgsync.plan.model import SENSITIVE_MASK, Action, ItemChanges, Plan
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import read_live
 from orgsync.validate import validate_project
@@ -68,11 +70,12 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
 
     assert opts.plan_file is not None
     project, tables = load_checked(opts)
-    plan = load_saved(opts.plan_file, project=project, tables=tables)
+    plan = load_saved(opts.plan_file)
     if plan.source_checksum != source_checksum(project, tables):
         raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
                              "changed since it was made; nothing was written",
                              hint="run `orgsync plan --out FILE` again and review it")
+    restore_sensitive(plan, tables)
     if opts.allow_destructive:
         plan.forced = True
     client = open_client(project, max_rps=opts.max_rps)
@@ -82,6 +85,43 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         await client.aclose()
         raise
     return Prepared(project, tables, plan, client, lambda: _render(plan))
+
+
+def restore_sensitive(plan: Plan, tables: dict[str, SourceTable]) -> None:
+    """Put back the sensitive values a saved plan masks, from the (checksum-identical) sources.
+
+    In `creates` a masked cell takes the source value; in `updates` a masked cell (one that changes) takes
+    the source value and keeps the mask as its `before`, so it still differs and is sent, even when cleared.
+    """
+    for res in plan.resources:
+        items = res.items
+        if items is None or res.name not in tables:
+            continue
+        hidden = [c for c in items.columns if c in items.sensitive]
+        if not hidden:
+            continue
+        source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
+        items.creates = _unmask(items.creates, source, items.key, hidden)
+        items.updates = _unmask(items.updates, source, items.key, hidden)
+
+
+_SOURCE = "__source"
+BEFORE = ItemChanges.BEFORE_SUFFIX
+
+
+def _unmask(frame: pl.DataFrame, source: pl.DataFrame, key: list[str], hidden: list[str]) -> pl.DataFrame:
+    cols = [c for c in hidden if c in frame.columns]
+    if not cols or not frame.height:
+        return frame
+    joined = frame.join(source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left",
+                        maintain_order="left")
+    exprs = []
+    for c in cols:
+        masked = pl.col(c) == SENSITIVE_MASK
+        exprs.append(pl.when(masked).then(pl.col(c + _SOURCE)).otherwise(pl.col(c)).alias(c))
+        if c + BEFORE in frame.columns:
+            exprs.append(pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE))
+    return joined.with_columns(exprs).drop([c + _SOURCE for c in cols])
 
 
 async def check_live(client: OrgvueClient, plan: Plan) -> None:
@@ -107,6 +147,6 @@ async def check_live(client: OrgvueClient, plan: Plan) -> None:
 
 
 def _render(plan: Plan) -> str:
-    from orgsync.plan.render.text import render_text
+    from orgsync.plan.render.text import render
 
-    return render_text(plan)
+    return render(plan)
