@@ -64,10 +64,10 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
     src = source.lazy().select([*key, *columns])
     lv = live.frame.lazy()
     empty_creates = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]}).lazy()
-    creates = src.join(lv.select(key), on=key, how="anti") if mode != "update" else empty_creates
+    creates = src.join(lv.select(key), on=key, how="anti", maintain_order="left") if mode != "update" else empty_creates
     updates = _updates(src, lv, key, columns) if mode != "insert" else _empty_updates(key, columns).lazy()
     extra = [c for c in dict.fromkeys(delete_extra) if c in live.frame.columns and c not in key]
-    deletes = (lv.select([*key, *extra]).join(src.select(key), on=key, how="anti") if mode == "mirror"
+    deletes = (lv.select([*key, *extra]).join(src.select(key), on=key, how="anti", maintain_order="left") if mode == "mirror"
                else pl.DataFrame(schema={c: pl.Utf8 for c in key}).lazy())
     created, updated, deleted = pl.collect_all([creates, updates, deletes])
     base = live.frame.height + live.unmatched + live.duplicates
@@ -79,7 +79,7 @@ def _updates(src: pl.LazyFrame, live: pl.LazyFrame, key: list[str], columns: lis
     """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs."""
     if not columns:
         return _empty_updates(key, columns).lazy()
-    joined = src.join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE)
+    joined = src.join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE, maintain_order="left")
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + BEFORE)) for c in columns])
     return joined.filter(differs).select(update_columns(key, columns))
 

@@ -77,3 +77,22 @@ def people_rows(n: int, *, salary: str = "100") -> list[tuple]:
 def live_people(rows: list[tuple]) -> pl.DataFrame:
     """Live items as the reader gives them: key, owned columns and `_id`."""
     return frame(["id", "name", "salary", "manager", "_id"], [(*r, f"uid-{r[0]}") for r in rows])
+
+
+SECRET_BEFORE = "987654"
+SECRET_AFTER = "123457"
+SECRET_NEW = "555333"
+
+
+def sample_plan():
+    """People (mirror): 1 create, 2 updates (one sensitive), 3 deletes of 20 (blocked); Reports: new links."""
+    live_rows = people_rows(20, salary=SECRET_BEFORE)
+    state = live(live_dataset(drafts=[{"name": "Reorg"}]), live_dataset("Legacy", "DS-9"),
+                 items={"DS-1": live_people(live_rows)})
+    rows = [(r[0], "New|name <b>" if i == 0 else r[1], SECRET_AFTER if i == 1 else r[2], r[3])
+            for i, r in enumerate(live_rows[:17])] + [("E100", "Newbie", SECRET_NEW, None)]
+    tables = {"People": table("People", ["id", "name", "salary", "manager"], rows),
+              "Reports": table("Reports", ["from_id", "to_id"], [("E000", "E001")], key=("from_id", "to_id"))}
+    from orgsync.plan.builder import build_plan
+
+    return build_plan(project(dataset(mode="mirror", tags=["hr"]), links()), tables, state)

@@ -1,0 +1,97 @@
+"""The plan as markdown for a pull-request comment (Jinja2 template `templates/plan.md.j2`).
+
+No item value (not even a key) appears unless `show_values`; sensitive values never do. Every value is
+escaped for a table cell, so data cannot break the table or inject HTML or mentions into the comment.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from orgsync.plan.model import Action, ChangeClass, Plan, PropertyChange, ResourcePlan
+from orgsync.plan.render.common import (
+    SIGNS,
+    blocking,
+    hidden,
+    is_changed,
+    item_rows,
+    resource_counts,
+    row_limit,
+    shown_value,
+    summary,
+    target_line,
+)
+from orgsync.plan.safety import UNBLOCK_HINT
+
+_ESCAPES = {"|": "\\|", "<": "&lt;", ">": "&gt;", "`": "\\`", "@": "@\u200b", "*": "\\*", "_": "\\_",
+            "[": "\\[", "]": "\\]", "\n": " ", "\r": " "}
+
+
+def cell(value: Any) -> str:
+    """A value made safe and one-line for markdown (tables, lists)."""
+    text = shown_value(value)
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("orgsync.plan.render", "templates"), undefined=StrictUndefined,
+                      autoescape=False, keep_trailing_newline=True)
+    env.filters["cell"] = cell
+    return env
+
+
+def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> str:
+    """The markdown comment."""
+    limit = row_limit(show_all)
+    changed = [_resource(r, limit, show_values) for r in plan.resources if is_changed(r)]
+    return _environment().get_template("plan.md.j2").render(
+        target=target_line(plan), changed=changed, summary=summary(plan), reasons=blocking(plan),
+        forced=plan.forced, hint=UNBLOCK_HINT, show_values=show_values,
+        unmanaged=plan.unmanaged_datasets, notes=plan.notes)
+
+
+def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[str, Any]:
+    return {
+        "sign": SIGNS[res.action], "address": res.address, "action": res.action.value,
+        "class": res.change_class.value, "counts": resource_counts(res),
+        "config": [{"field": c.field, "before": c.before, "after": c.after,
+                    "destructive": c.change_class == ChangeClass.DESTRUCTIVE} for c in res.config_changes],
+        "properties": [_property(p) for p in res.property_changes],
+        "warnings": res.warnings, "blocked": res.blocked,
+        "has_items": res.items is not None and not res.items.is_empty,
+        "tables": _tables(res, limit) if show_values and res.items is not None else [],
+    }
+
+
+def _property(p: PropertyChange) -> dict[str, Any]:
+    if p.action == Action.CREATE:
+        text = f"new ({p.after['name']}, {p.after['type']})"
+    elif p.action == Action.DELETE:
+        text = f"removed with all its values ({(p.before or {}).get('name')}, deleteOmittedProperties: true)"
+    else:
+        text = ", ".join(f"{f} {p.before.get(f)} → {p.after.get(f)}" for f in ("name", "type")
+                         if p.before.get(f) != p.after.get(f))
+    return {"sign": SIGNS[p.action], "key": p.key, "text": text,
+            "destructive": p.change_class == ChangeClass.DESTRUCTIVE}
+
+
+def _tables(res: ResourcePlan, limit: int | None) -> list[dict[str, Any]]:
+    items = res.items
+    assert items is not None
+    creates = item_rows(items, Action.CREATE, limit)
+    updates = item_rows(items, Action.UPDATE, limit)
+    deletes = item_rows(items, Action.DELETE, limit)
+    return [
+        {"title": "Items to create", "header": [*items.key, *items.columns],
+         "rows": [[*r.key.values(), *r.values.values()] for r in creates], "more": hidden(items, Action.CREATE, limit)},
+        {"title": "Items to update", "header": [*items.key, "changes"],
+         "rows": [[*r.key.values(), "; ".join(f"{c}: {shown_value(b)} → {shown_value(a)}"
+                                              for c, (b, a) in r.changes.items())] for r in updates],
+         "more": hidden(items, Action.UPDATE, limit)},
+        {"title": "Items to delete", "header": list(items.key),
+         "rows": [list(r.key.values()) for r in deletes], "more": hidden(items, Action.DELETE, limit)},
+    ]

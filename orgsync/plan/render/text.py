@@ -1,0 +1,156 @@
+"""The terminal plan: terraform-like `+ ~ -` lines, colour on a TTY (rich), long item lists summarised."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.text import Text
+
+from orgsync.plan.model import Action, ChangeClass, Plan, ResourcePlan
+from orgsync.plan.render.common import (
+    SIGNS,
+    blocking,
+    hidden,
+    item_rows,
+    row_limit,
+    shown_value,
+    summary,
+    target_line,
+)
+from orgsync.plan.safety import UNBLOCK_HINT
+
+STYLES = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: "dim"}
+
+
+def render(plan: Plan, *, show_all: bool = False, show_values: bool = False, color: bool = False) -> str:
+    """The plan as terminal text; `color` adds ANSI styles (callers pass it only for a TTY without NO_COLOR).
+
+    Item values are always shown here (sensitive ones masked); `show_values` matters only for markdown.
+    """
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+                      width=10_000, highlight=False, emoji=False, soft_wrap=True)
+    for line in lines(plan, show_all=show_all):
+        console.print(line)
+    return buffer.getvalue()
+
+
+def lines(plan: Plan, *, show_all: bool = False) -> Iterator[Text]:
+    """Every line of the text plan, styled."""
+    yield Text(target_line(plan), style="bold")
+    yield Text("")
+    changed = [r for r in plan.resources if r.action != Action.NOOP or (r.items and not r.items.is_empty)]
+    if not changed:
+        yield Text("No changes. The tenant matches the manifests and sources.", style="green")
+    else:
+        yield Text("orgsync will perform these actions (+ create, ~ update, - delete):")
+        for res in changed:
+            yield Text("")
+            yield from _resource(res, row_limit(show_all))
+    yield from _context(plan)
+    yield Text("")
+    yield _summary_line(plan)
+    yield from _safety(plan)
+
+
+def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
+    style = STYLES[res.action]
+    head = Text(f"  {SIGNS[res.action]} {res.address}", style=f"bold {style}")
+    ident = res.dataset_id or "id known after apply"
+    head.append(f"  ({res.action.value}, {res.change_class.value}; {ident})", style="default")
+    yield head
+    for change in res.config_changes:
+        if res.action == Action.CREATE:
+            yield Text(f"      {change.field} = {shown_value(change.after)}")
+        else:
+            yield Text(f"      ~ {change.field}: {shown_value(change.before)} → {shown_value(change.after)}"
+                       + _destructive_tag(change.change_class), style=STYLES[Action.UPDATE])
+    for prop in res.property_changes:
+        yield _property_line(prop)
+    for warning in res.warnings:
+        yield Text(f"      ! {warning}", style="magenta")
+    for reason in res.blocked:
+        yield Text(f"      ✗ {reason}", style="bold red")
+    if res.items is not None:
+        yield from _items(res, limit)
+
+
+def _destructive_tag(change_class: ChangeClass) -> str:
+    return "  (destructive)" if change_class == ChangeClass.DESTRUCTIVE else ""
+
+
+def _property_line(prop) -> Text:
+    sign = SIGNS[prop.action]
+    if prop.action == Action.CREATE:
+        return Text(f"      + property {prop.key} ({prop.after['name']}, {prop.after['type']})", style="green")
+    if prop.action == Action.DELETE:
+        before = prop.before or {}
+        return Text(f"      - property {prop.key} ({before.get('name')}, {before.get('type')}): removed with all its "
+                    "values (deleteOmittedProperties: true)", style="red")
+    parts = [f"{f} {prop.before.get(f)} → {prop.after.get(f)}" for f in ("name", "type")
+             if prop.before.get(f) != prop.after.get(f)]
+    return Text(f"      {sign} property {prop.key}: {', '.join(parts)}{_destructive_tag(prop.change_class)}",
+                style="yellow")
+
+
+def _items(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
+    items = res.items
+    counts = items.counts
+    if items.is_empty:
+        yield Text(f"      items: no changes ({items.existing} existing)", style="dim")
+        return
+    yield Text(f"      items: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to "
+               f"delete (of {items.existing} existing)")
+    for action in (Action.CREATE, Action.UPDATE, Action.DELETE):
+        for row in item_rows(items, action, limit):
+            yield _row_line(row)
+        more = hidden(items, action, limit)
+        if more:
+            yield Text(f"        … and {more} more to {action.value} (--show-all lists every one)", style="dim")
+
+
+def _row_line(row) -> Text:
+    sign = SIGNS[row.action]
+    text = Text(f"        {sign} {row.label()}", style=STYLES[row.action])
+    if row.action == Action.CREATE:
+        values = "  ".join(f"{c}={shown_value(v)}" for c, v in row.values.items() if v is not None)
+        if values:
+            text.append(f"  {values}", style="default")
+    elif row.action == Action.UPDATE:
+        cells = "  ".join(f"{c}: {shown_value(b)} → {shown_value(a)}" for c, (b, a) in row.changes.items())
+        text.append(f"  {cells}", style="default")
+    return text
+
+
+def _context(plan: Plan) -> Iterator[Text]:
+    if plan.unmanaged_datasets:
+        yield Text("")
+        yield Text("Datasets in the tenant that no manifest manages (left alone): "
+                   + ", ".join(plan.unmanaged_datasets), style="dim")
+    for note in plan.notes:
+        yield Text(f"Note: {note}", style="magenta")
+
+
+def _summary_line(plan: Plan) -> Text:
+    counts = summary(plan)
+    ds, it = counts["datasets"], counts["items"]
+    return Text(f"Plan: {ds['create']} datasets to create, {ds['update']} to update · items: {it['create']} to "
+                f"create, {it['update']} to update, {it['delete']} to delete.", style="bold")
+
+
+def _safety(plan: Plan) -> Iterator[Text]:
+    reasons = blocking(plan)
+    if not reasons:
+        return
+    yield Text("")
+    if plan.forced:
+        yield Text("Allowed by --allow-destructive (these would otherwise block):", style="bold yellow")
+        for reason in reasons:
+            yield Text(f"  - {reason}", style="yellow")
+        return
+    yield Text("Blocked by the safety policy:", style="bold red")
+    for reason in reasons:
+        yield Text(f"  - {reason}", style="red")
+    yield Text(f"To go ahead: {UNBLOCK_HINT}.")

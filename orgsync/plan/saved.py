@@ -1,0 +1,125 @@
+"""A saved plan (`plan --out FILE`): the exact actions, the source checksum and each dataset's live fingerprint.
+
+Written as JSON with mode 0600. Sensitive values are never stored: in `creates` a sensitive cell holds the mask
+where the source has a value; in `updates` a sensitive column `c` holds the mask where the cell changes (null
+where it does not) and `c__before` is null. Apply re-reads those values from the sources after checking
+the checksum. The format is described in docs/plan-json.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+from orgsync.errors import OrgsyncError
+from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
+from orgsync.state.snapshot import Fingerprint
+
+KIND = "orgsync-plan"
+BEFORE = ItemChanges.BEFORE_SUFFIX
+
+
+class PlanFileError(OrgsyncError):
+    """A file given as a saved plan is not one, or of a format version this orgsync cannot read."""
+
+
+def save(plan: Plan, path: Path) -> None:
+    """Write the plan to `path` with mode 0600 (also when the file already existed)."""
+    data = orjson.dumps(to_document(plan))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            fd = -1
+            out.write(data)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def to_document(plan: Plan) -> dict[str, Any]:
+    """The saved-plan JSON document as a dict (sensitive values replaced)."""
+    head = plan.model_dump(mode="json", exclude={"resources"})
+    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources]}
+
+
+def _resource(res: ResourcePlan) -> dict[str, Any]:
+    body = res.model_dump(mode="json", exclude={"items", "fingerprint"})
+    fp = res.fingerprint
+    body["fingerprint"] = None if fp is None else {
+        "dataset_id": fp.dataset_id, "cache_key": fp.cache_key, "last_transaction_id": fp.last_transaction_id}
+    body["items"] = None if res.items is None else _items(res.items)
+    return body
+
+
+def _items(items: ItemChanges) -> dict[str, Any]:
+    return {
+        "key": items.key, "columns": items.columns, "sensitive": sorted(items.sensitive), "existing": items.existing,
+        "creates": _columns(_masked_creates(items)), "updates": _columns(_masked_updates(items)),
+        "deletes": _columns(items.deletes),
+    }
+
+
+def _masked_creates(items: ItemChanges) -> pl.DataFrame:
+    hide = [c for c in items.columns if c in items.sensitive and c in items.creates.columns]
+    return items.creates.with_columns(
+        [pl.when(pl.col(c).is_not_null()).then(pl.lit(SENSITIVE_MASK)).otherwise(None).alias(c) for c in hide])
+
+
+def _masked_updates(items: ItemChanges) -> pl.DataFrame:
+    hide = [c for c in items.columns if c in items.sensitive and c in items.updates.columns]
+    return items.updates.with_columns(
+        [e for c in hide for e in (
+            pl.when(pl.col(c).ne_missing(pl.col(c + BEFORE))).then(pl.lit(SENSITIVE_MASK)).otherwise(None).alias(c),
+            pl.lit(None, dtype=pl.Utf8).alias(c + BEFORE))])
+
+
+def _columns(frame: pl.DataFrame) -> dict[str, list[str | None]]:
+    return frame.to_dict(as_series=False)
+
+
+def load_saved(path: Path) -> Plan:
+    """The plan saved at `path`; refuses files that are not saved plans or of another major format version."""
+    try:
+        doc = orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as err:
+        raise PlanFileError(f"{path}: cannot read a saved plan ({err})",
+                            hint="pass a file written by `orgsync plan --out FILE`") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise PlanFileError(f"{path}: not a saved orgsync plan (expected \"kind\": \"{KIND}\")",
+                            hint="pass a file written by `orgsync plan --out FILE`")
+    version = str(doc.get("format_version", ""))
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise PlanFileError(f"{path}: saved plan format {version or '(none)'} cannot be read by this orgsync "
+                            f"(format {FORMAT_VERSION})", hint="make the plan again with this orgsync version")
+    try:
+        resources = [_load_resource(r) for r in doc["resources"]]
+        head = {k: v for k, v in doc.items() if k not in ("kind", "resources")}
+        return Plan.model_validate({**head, "resources": resources})
+    except (KeyError, TypeError, ValueError) as err:
+        raise PlanFileError(f"{path}: saved plan is damaged ({err})", hint="make the plan again") from None
+
+
+def _load_resource(body: dict[str, Any]) -> ResourcePlan:
+    fp = body.get("fingerprint")
+    items = body.get("items")
+    fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items")}
+    res = ResourcePlan.model_validate(fields)
+    res.fingerprint = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
+                                                          fp.get("last_transaction_id"))
+    res.items = None if items is None else _load_items(items)
+    return res
+
+
+def _load_items(body: dict[str, Any]) -> ItemChanges:
+    return ItemChanges(key=list(body["key"]), columns=list(body["columns"]), sensitive=frozenset(body["sensitive"]),
+                       creates=_frame(body["creates"]), updates=_frame(body["updates"]),
+                       deletes=_frame(body["deletes"]), existing=int(body["existing"]))
+
+
+def _frame(columns: dict[str, list[str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})

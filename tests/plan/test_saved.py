@@ -1,0 +1,54 @@
+"""Saved plans: mode 0600, no sensitive value, exact round trip of actions and fingerprints, refusals."""
+
+from __future__ import annotations
+
+import stat
+
+import orjson
+import pytest
+from plan_factories import SECRET_AFTER, SECRET_BEFORE, SECRET_NEW, sample_plan
+
+from orgsync.plan.model import SENSITIVE_MASK
+from orgsync.plan.render import text
+from orgsync.plan.saved import PlanFileError, load_saved, save
+
+
+def test_saved_plan_is_private_and_holds_no_sensitive_value(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    save(sample_plan(), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    raw = path.read_text()
+    assert not [s for s in (SECRET_BEFORE, SECRET_AFTER, SECRET_NEW) if s in raw]
+    doc = orjson.loads(raw)
+    updates = doc["resources"][0]["items"]["updates"]
+    assert updates["salary"] == [None, SENSITIVE_MASK] and updates["salary__before"] == [None, None]
+
+
+def test_round_trip_keeps_actions_fingerprints_and_renders_the_same(tmp_path):
+    plan = sample_plan()
+    path = tmp_path / "plan.json"
+    save(plan, path)
+    back = load_saved(path)
+    assert back.source_checksum == plan.source_checksum and back.blocked == plan.blocked
+    people, reports = back.resources
+    assert people.fingerprint == plan.resources[0].fingerprint
+    assert people.items.deletes.to_dicts() == plan.resources[0].items.deletes.to_dicts()
+    assert people.items.creates.get_column("salary").to_list() == [SENSITIVE_MASK]
+    assert people.items.updates.get_column("name").to_list() == ["New|name <b>", "Person 1"]
+    assert reports.dataset_id is None and reports.depends_on == ["dataset.People"]
+    assert text.render(back) == text.render(plan)
+
+
+def test_files_that_are_not_saved_plans_are_refused_with_a_message(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{not json")
+    with pytest.raises(PlanFileError, match="cannot read a saved plan"):
+        load_saved(bad)
+    bad.write_text('{"kind": "something"}')
+    with pytest.raises(PlanFileError, match="not a saved orgsync plan"):
+        load_saved(bad)
+    bad.write_text('{"kind": "orgsync-plan", "format_version": "9.0"}')
+    with pytest.raises(PlanFileError, match="format 9.0 cannot be read"):
+        load_saved(bad)
