@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import uvicorn
+
+from orgsync.emulator.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -14,3 +24,83 @@ SHARED_API_DOCS = REPO.parent / "shared" / "orgvue-api"
 @pytest.fixture
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio: mark them `@pytest.mark.anyio` (the anyio plugin is installed)."""
+    return "asyncio"
+
+
+@pytest.fixture
+def emulator_app() -> Any:
+    """A fresh in-process emulator (state in memory, no token, seed 0)."""
+    return create_app()
+
+
+@pytest.fixture
+async def asgi_client(emulator_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client driving `emulator_app` in-process (no socket) at http://emulator."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator_app), base_url="http://emulator") as client:
+        yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningEmulator:
+    """An emulator served by uvicorn on 127.0.0.1 in a background thread."""
+
+    base_url: str
+    app: Any
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_emulator(db_path: Path | None = None, token: str | None = None, seed: int = 0) -> RunningEmulator:
+    """Start uvicorn on a free port and wait until it answers; call `.stop()` when done."""
+    app = create_app(db_path=db_path, token=token, seed=seed)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.02)
+    return RunningEmulator(f"http://127.0.0.1:{port}", app, server, thread)
+
+
+@pytest.fixture
+def emulator_server() -> Iterator[RunningEmulator]:
+    """The emulator over a real socket (in memory); `.base_url`, `.app`."""
+    running = start_emulator()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def emulator_factory() -> Iterator[Any]:
+    """Start emulators with options (`db_path=`, `token=`, `seed=`); all are stopped at the end.
+
+    Restart with `--db`: `first = factory(db_path=p); first.stop(); second = factory(db_path=p)`.
+    """
+    started: list[RunningEmulator] = []
+
+    def factory(**kwargs: Any) -> RunningEmulator:
+        running = start_emulator(**kwargs)
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        running.stop()

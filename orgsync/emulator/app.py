@@ -1,0 +1,384 @@
+"""The HTTP face of the emulator: `create_app()` returns a FastAPI (ASGI) app serving the 23 documented
+operations under `/api/v1/{tenantId}`, presigned `/_files/`, and the `/_emulator/` admin API.
+
+Works under `httpx.ASGITransport` (no lifespan needed): jobs run in a thread pool and every handler
+does its work off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from orgsync.emulator import drafts as draft_ops
+from orgsync.emulator import openapi_schemas as S
+from orgsync.emulator.errors import ApiError, bad_body, bad_request, internal
+from orgsync.emulator.faults import ERROR_NAMES
+from orgsync.emulator.service import Emulator, render_dataset, render_job
+
+TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
+UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
+JSON = "application/json; charset=UTF-8"
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
+
+
+def error_response(err: ApiError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(err.body(), err.status, headers)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        if optional:
+            return None
+        raise bad_body("a JSON body is required")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_body(f"the body is not valid JSON: {exc}") from None
+
+
+async def work(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a service call off the event loop, so a big import never stalls other requests."""
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _check_id(value: str, what: str) -> None:
+    if not UUID.match(value):
+        raise bad_request(f"{what} must be a UUID, got {value!r}", name="InvalidPathParameter", code="400001", pathParameter=f"{{{what}}}")
+
+
+def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0) -> FastAPI:
+    """Build the emulator app; state is in memory unless `db_path` is given."""
+    emu = Emulator(Path(db_path) if db_path else None, token, seed)
+    app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
+                  description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
+    app.state.emulator = emu
+    _install_errors(app)
+    _install_middleware(app, emu)
+    _datasets_routes(app, emu)
+    _items_routes(app, emu)
+    _async_routes(app, emu)
+    _draft_routes(app, emu)
+    _file_routes(app, emu)
+    _admin_routes(app, emu)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error_response(bad_request(f"{where}: {first.get('msg', 'invalid request')}", name="InvalidParameter"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        names = {404: "NotFound", 405: "MethodNotAllowed"}
+        return error_response(ApiError(exc.status_code, f"{exc.status_code}000", names.get(exc.status_code, "HttpError"), str(exc.detail)))
+
+
+def _install_middleware(app: FastAPI, emu: Emulator) -> None:
+    @app.middleware("http")
+    async def gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started, path, method = time.time(), request.url.path, request.method
+        if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
+            return await _guarded(call_next, request)
+        latency, fault = emu.faults.request_fault(method, path)
+        if latency:
+            await asyncio.sleep(latency / 1000)
+        if fault is not None:
+            status = fault.status or 500
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+            err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
+            response = error_response(err, headers)
+        else:
+            response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+        emu.faults.record(method, path, request.url.query, response.status_code, started)
+        return response
+
+
+def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
+    match = API.match(path)
+    if not match:
+        return None
+    if emu.token is not None and request.headers.get("authorization") != f"Bearer {emu.token}":
+        return error_response(ApiError(401, "401000", "Unauthorized", "missing or wrong bearer token in the Authorization header"))
+    if not TENANT.match(match.group(1)):
+        return error_response(bad_request("tenantId must match ^[A-Z][A-Z0-9_]{0,29}$", name="InvalidPathParameter", code="400001", pathParameter="{tenantId}"))
+    return None
+
+
+async def _guarded(call_next: Callable[[Request], Awaitable[Response]], request: Request) -> Response:
+    try:
+        return await call_next(request)
+    except Exception:  # noqa: BLE001 - never a traceback to the client
+        return error_response(internal())
+
+
+def _q(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+def _token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    return auth[7:] if auth.startswith("Bearer ") else None
+
+
+def _datasets_routes(app: FastAPI, emu: Emulator) -> None:
+    base = "/api/v1/{tenantId}"
+
+    @app.get(base + "/datasets", responses=S.ok(S.DATASET_LIST), tags=["datasets"])
+    async def list_datasets(request: Request, tenantId: str) -> Response:
+        api = f"{_base(request)}/api/v1/{tenantId}"
+        out = [{"datasetId": d.id, "name": d.config["name"], "type": d.config["type"], "isPermissionedView": False,
+                "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{d.id}", "method": "GET", "type": JSON},
+                           "dataset:export": {"url": f"{api}/datasets/{d.id}/export", "method": "POST", "type": JSON}}}
+               for d in emu.list_datasets(tenantId)]
+        return json_response(out)
+
+    @app.post(base + "/datasets", status_code=201, responses=S.ok(S.DATASET, 201), openapi_extra=S.body(S.DATASET_CREATE), tags=["datasets"])
+    async def create_dataset(request: Request, tenantId: str) -> Response:
+        ds = await work(emu.create_dataset, tenantId, await read_json(request))
+        return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)), 201)
+
+    @app.get(base + "/datasets/{datasetId}", responses=S.ok(S.DATASET), tags=["datasets"])
+    async def get_dataset(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        return json_response(render_dataset(emu.dataset(tenantId, datasetId), emu.tenant(tenantId), _base(request)))
+
+    @app.patch(base + "/datasets/{datasetId}", responses=S.ok(S.DATASET), openapi_extra=S.body(S.DATASET_PATCH), tags=["datasets"])
+    async def patch_dataset(request: Request, tenantId: str, datasetId: str, deleteOmittedProperties: bool = False) -> Response:
+        _check_id(datasetId, "datasetId")
+        ds = await work(emu.update_dataset, tenantId, datasetId, await read_json(request), deleteOmittedProperties, links=False)
+        return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)))
+
+    @app.post(base + "/links", status_code=201, responses=S.ok(S.DATASET, 201), openapi_extra=S.body(S.LINKS_CREATE), tags=["links"])
+    async def create_links(request: Request, tenantId: str) -> Response:
+        ds = await work(emu.create_links, tenantId, await read_json(request))
+        return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)), 201)
+
+    @app.patch(base + "/links/{linksDatasetId}", responses=S.ok(S.DATASET), openapi_extra=S.body(S.LINKS_PATCH), tags=["links"])
+    async def patch_links(request: Request, tenantId: str, linksDatasetId: str, deleteOmittedProperties: bool = False) -> Response:
+        _check_id(linksDatasetId, "linksDatasetId")
+        ds = await work(emu.update_dataset, tenantId, linksDatasetId, await read_json(request), deleteOmittedProperties, links=True)
+        return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)))
+
+
+def _items_routes(app: FastAPI, emu: Emulator) -> None:
+    base = "/api/v1/{tenantId}"
+
+    @app.get(base + "/datasets/{datasetId}/items", responses=S.ok(S.ITEMS), tags=["items"])
+    async def list_items(tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        return Response(await work(emu.list_items, tenantId, datasetId), media_type=JSON)
+
+    @app.post(base + "/datasets/{datasetId}/items/query", responses=S.ok(S.ITEMS), openapi_extra=S.body(S.ITEMS_QUERY), tags=["items"])
+    async def query_items(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        return Response(await work(emu.query_items, tenantId, datasetId, await read_json(request)), media_type=JSON)
+
+    async def put(request: Request, tenantId: str, did: str, links: bool) -> Response:
+        _check_id(did, "linksDatasetId" if links else "datasetId")
+        raw = await request.body()
+        outcome = await work(emu.put_items, tenantId, did, raw, _q(request), _token(request), links=links)
+        if outcome.failed:
+            from orgsync.emulator.service import transaction_failed
+
+            raise transaction_failed(outcome)
+        return json_response(outcome.items)
+
+    @app.put(base + "/datasets/{datasetId}/items", responses=S.ok(S.ITEM_RESULTS), openapi_extra=S.body(S.ACTIONS) | S.params(S.ITEM_PARAMS), tags=["items"])
+    async def put_items(request: Request, tenantId: str, datasetId: str) -> Response:
+        return await put(request, tenantId, datasetId, False)
+
+    @app.put(base + "/links/{linksDatasetId}/items", responses=S.ok(S.ITEM_RESULTS), openapi_extra=S.body(S.ACTIONS) | S.params(S.LINK_PARAMS), tags=["links"])
+    async def put_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
+        return await put(request, tenantId, linksDatasetId, True)
+
+    @app.get(base + "/datasets/{datasetId}/export", responses=S.ok(S.ANY), openapi_extra=S.params(S.EXPORT_SYNC_PARAMS), tags=["export"])
+    async def sync_export(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        data, ctype = await work(emu.sync_export, tenantId, datasetId, _q(request))
+        return Response(data, media_type=ctype)
+
+
+def _ticket(emu: Emulator, request: Request, job: Any, status: int = 202) -> Response:
+    out = render_job(job, _base(request))
+    if job.status == "completed" and job.result_file and job.result_file in emu.files:
+        url = emu.file_urls(emu.files[job.result_file], _base(request))["getUrl"]
+        out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
+    return json_response(out, status)
+
+
+def _async_routes(app: FastAPI, emu: Emulator) -> None:
+    base = "/api/v1/{tenantId}"
+
+    @app.post(base + "/datasets/{datasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.ITEM_PARAMS), tags=["items"])
+    async def import_items(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        job = await work(emu.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, links=False)
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/links/{linksDatasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.LINK_PARAMS), tags=["links"])
+    async def import_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
+        _check_id(linksDatasetId, "linksDatasetId")
+        job = await work(emu.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, links=True)
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/datasets/{datasetId}/export", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.EXPORT, required=False) | S.params(S.EXPORT_PARAMS), tags=["export"])
+    async def async_export(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        job = await work(emu.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path)
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/datasets/{datasetId}/ondemand", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.ONDEMAND), tags=["datasets"])
+    async def on_demand(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        job = await work(emu.start_on_demand, tenantId, datasetId, await read_json(request), request.url.path)
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/links/{linksDatasetId}/populate", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.POPULATE), tags=["links"])
+    async def populate(request: Request, tenantId: str, linksDatasetId: str) -> Response:
+        _check_id(linksDatasetId, "linksDatasetId")
+        job = await work(emu.start_populate, tenantId, linksDatasetId, await read_json(request), _token(request), request.url.path)
+        return _ticket(emu, request, job)
+
+    @app.get(base + "/jobs/{jobId}", responses=S.ok(S.JOB), tags=["jobs"])
+    async def get_job(request: Request, tenantId: str, jobId: str) -> Response:
+        _check_id(jobId, "jobId")
+        return _ticket(emu, request, emu.job(tenantId, jobId), 200)
+
+
+def _draft_routes(app: FastAPI, emu: Emulator) -> None:
+    base = "/api/v1/{tenantId}"
+
+    @app.post(base + "/drafts/query", responses=S.ok(S.DRAFTS), openapi_extra=S.body(S.DRAFT_QUERY, required=False), tags=["drafts"])
+    async def query_drafts(request: Request, tenantId: str) -> Response:
+        api = f"{_base(request)}/api/v1/{tenantId}"
+        found = emu.query_drafts(tenantId, await read_json(request, optional=True))
+        out = []
+        for hit in found:
+            full = draft_ops.render(hit["draft"], api)
+            out.append(full if hit["keys"] is None else {k: full[k] for k in hit["keys"] if k in full})
+        return json_response(out)
+
+    @app.get(base + "/drafts/{draftId}", responses=S.ok(S.DRAFT), tags=["drafts"])
+    async def get_draft(request: Request, tenantId: str, draftId: str) -> Response:
+        _check_id(draftId, "draftId")
+        return json_response(draft_ops.render(emu.get_draft(tenantId, draftId), f"{_base(request)}/api/v1/{tenantId}"))
+
+    @app.post(base + "/drafts/actions", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.ENCODING_PARAMS), tags=["drafts"])
+    async def draft_actions(request: Request, tenantId: str) -> Response:
+        job = await work(emu.start_draft_actions, tenantId, await read_json(request), _q(request), request.url.path)
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/drafts/clear", responses=S.ok(S.CLEAR_RESULTS), openapi_extra=S.body(S.CLEAR), tags=["drafts"])
+    async def clear_drafts(request: Request, tenantId: str) -> Response:
+        return json_response(await work(emu.clear_drafts, tenantId, await read_json(request)))
+
+    @app.post(base + "/datasets/{datasetId}/drafts/apply", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.APPLY_PARAMS), tags=["drafts"])
+    async def apply_drafts(request: Request, tenantId: str, datasetId: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        job = await work(emu.start_draft_apply, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path)
+        return _ticket(emu, request, job)
+
+
+def _file_routes(app: FastAPI, emu: Emulator) -> None:
+    @app.post("/api/v1/{tenantId}/resources/temporary", status_code=201, responses=S.ok(S.TEMP_FILE, 201), openapi_extra=S.body(S.TEMP_REQUEST), tags=["files"])
+    async def new_file(request: Request, tenantId: str) -> Response:
+        f = emu.new_file(tenantId, await read_json(request))
+        return json_response(emu.file_urls(f, _base(request)), 201)
+
+    @app.put("/_files/{fileId}", include_in_schema=False)
+    async def put_file(request: Request, fileId: str, op: str | None = None, sig: str | None = None) -> Response:
+        f = emu.open_file(fileId, op, sig)
+        if op != "put":
+            raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for reading; upload with the putUrl")
+        await work(emu.write_file, f, await request.body())
+        return Response(status_code=200)
+
+    @app.get("/_files/{fileId}", include_in_schema=False)
+    async def get_file(fileId: str, op: str | None = None, sig: str | None = None) -> Response:
+        f = emu.open_file(fileId, op, sig)
+        if op != "get":
+            raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for writing; read with the getUrl")
+        if f.data is None:
+            raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
+        return Response(f.data, media_type="application/octet-stream")
+
+
+def _admin_routes(app: FastAPI, emu: Emulator) -> None:
+    @app.post("/_emulator/tenants/{tenantId}/reset", include_in_schema=False)
+    async def reset(tenantId: str) -> Response:
+        await work(emu.reset, tenantId)
+        return json_response({"tenantId": tenantId, "reset": True})
+
+    @app.post("/_emulator/tenants/{tenantId}/drafts", include_in_schema=False)
+    async def seed_draft(request: Request, tenantId: str) -> Response:
+        draft = emu.seed_draft(tenantId, await read_json(request))
+        return json_response(draft_ops.render(draft, f"{_base(request)}/api/v1/{tenantId}"), 201)
+
+    @app.post("/_emulator/tenants/{tenantId}/access", include_in_schema=False)
+    async def add_access(request: Request, tenantId: str) -> Response:
+        return json_response(emu.add_access(tenantId, await read_json(request)), 201)
+
+    @app.delete("/_emulator/tenants/{tenantId}/access", include_in_schema=False)
+    async def clear_access(tenantId: str) -> Response:
+        emu.clear_access(tenantId)
+        return Response(status_code=204)
+
+    @app.post("/_emulator/faults", include_in_schema=False)
+    async def add_fault(request: Request) -> Response:
+        return json_response(emu.faults.add(await read_json(request)).describe(), 201)
+
+    @app.get("/_emulator/faults", include_in_schema=False)
+    async def list_faults() -> Response:
+        return json_response([f.describe() for f in emu.faults.faults])
+
+    @app.delete("/_emulator/faults", include_in_schema=False)
+    async def clear_faults() -> Response:
+        emu.faults.clear()
+        return Response(status_code=204)
+
+    @app.get("/_emulator/requests", include_in_schema=False)
+    async def requests_log() -> Response:
+        return json_response(emu.faults.log)
+
+    @app.delete("/_emulator/requests", include_in_schema=False)
+    async def clear_log() -> Response:
+        with emu.faults.lock:
+            emu.faults.log.clear()
+        return Response(status_code=204)
+
+    @app.post("/_emulator/clock", include_in_schema=False)
+    async def clock(request: Request) -> Response:
+        body = await read_json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("advanceSeconds"), int | float):
+            raise bad_body("the body must be {advanceSeconds: number}", "$.advanceSeconds")
+        emu.clock_offset += float(body["advanceSeconds"])
+        return json_response({"offsetSeconds": emu.clock_offset})

@@ -1,0 +1,440 @@
+"""One items transaction (sync PUT, async import, draft apply, links populate), applied atomically.
+
+Actions are fed in chunks; each is validated and resolved to the item(s) it names (by `_id`, the autoId,
+`idKey`, `mergeKey` or a link's `from_id`+`to_id`), checked against access rules, and turned into
+columnar effects (new rows, per-property patches, deletions). Nothing touches the dataset until
+`finish()`, which either reports a failed transaction or returns the new item frame.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import polars as pl
+
+from orgsync.emulator.model import Dataset, Key, KeyIndex
+from orgsync.emulator.query import filter_expr
+from orgsync.emulator.values import ImportTokens, TypedColumn, type_column
+
+ACTIONS = ("create", "update", "replace", "delete", "createOrUpdate", "createOrReplace", "noop")
+AVAILABLE = {
+    "_id": {"create", "update", "delete", "replace", "noop"},
+    "autoId": set(ACTIONS),
+    "idKey": set(ACTIONS),
+    "links": set(ACTIONS),
+    "mergeKey": {"update", "delete"},
+}
+FORBIDDEN = {"name": "ActionIsForbidden", "code": 400803}
+PROPERTY_FORBIDDEN = {"name": "ItemPropertyUpdateForbidden", "code": 400807}
+_P, _N = "\x00p", "\x00n"  # suffixes of the present / no-op mask columns of a chunk
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """The items query parameters, parsed (see `items-query-parameters.txt`)."""
+
+    mode: str = "_id"
+    keys: tuple[str, ...] = ()
+    fail_on_invalid: bool = True
+    fail_on_denied: bool = True
+    skip_denied_property: bool = False
+    implicit_delete: bool = False
+    tokens: ImportTokens = field(default_factory=ImportTokens)
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What the caller may not change: property keys, and items matching any of the filters."""
+
+    properties: frozenset[str] = frozenset()
+    items: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass
+class Outcome:
+    """The per-item statuses, and either the new frame (committed) or `failed=True` (nothing applied)."""
+
+    items: list[dict[str, Any]]
+    failed: bool
+    frame: pl.DataFrame | None = None
+    changed_ids: list[str] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+
+
+def new_id_factory(rng: random.Random) -> Callable[[], str]:
+    """Orgvue-style upper-case UUIDs from a seeded generator, so runs are reproducible."""
+
+    def new_id() -> str:
+        h = f"{rng.getrandbits(128):032X}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+
+    return new_id
+
+
+def key_text(value: Any, ptype: str) -> str | None:
+    """An identity value in the text form stored keys are indexed by (10 and "10" name the same item)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and ptype == "number" and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+class Transaction:
+    """Collects a payload's effects chunk by chunk; `finish()` decides and applies atomically."""
+
+    def __init__(
+        self,
+        ds: Dataset,
+        opts: ImportOptions,
+        access: AccessPolicy,
+        *,
+        now: str,
+        new_id: Callable[[], str],
+        link_ends: tuple[KeyIndex, KeyIndex] | None = None,
+    ) -> None:
+        self.ds, self.opts, self.access, self.now, self.new_id = ds, opts, access, now, new_id
+        self.frame = ds.frame
+        self.types = ds.types()
+        self.link_ends = link_ends
+        self.writable = [k for k in ds.keys() if not (ds.is_links and k in ("from_id", "to_id", "link_id"))]
+        self.index = self._index()
+        self.denied_rows = self._denied_rows()
+        self.count = 0
+        self.failed = False
+        self.r_id: list[str | None] = []
+        self.r_action: list[Any] = []
+        self.r_status: list[str] = []
+        self.r_link: list[str | None] = []
+        self.r_fail: dict[int, list[dict[str, Any]]] = {}
+        self.seen: dict[Any, int] = {}
+        self.retracted: set[int] = set()
+        self.referenced: set[int] = set()
+        self.creates: list[pl.DataFrame] = []
+        self.patches: list[pl.DataFrame] = []
+        self.deletes: list[pl.DataFrame] = []
+
+    def _index(self) -> KeyIndex:
+        if self.opts.mode == "_id":
+            return self.ds.key_index(("_id",), self.frame)
+        keys = ("from_id", "to_id") if self.opts.mode == "links" else self.opts.keys
+        return self.ds.key_index(keys, self.frame)
+
+    def _denied_rows(self) -> set[int]:
+        if not self.access.items or self.frame.height == 0:
+            return set()
+        expr = pl.lit(False)
+        for filt in self.access.items:
+            expr = expr | filter_expr(filt, self.types).fill_null(False)
+        return set(self.frame.with_row_index("__r").filter(expr)["__r"].to_list())
+
+    # -- per chunk ---------------------------------------------------------------------------------
+
+    def feed(self, chunk: list[Any]) -> None:
+        base, n = self.count, len(chunk)
+        self.count += n
+        dicts = [d if type(d) is dict else {} for d in chunk]
+        chunk_keys = set().union(*dicts) if dicts else set()
+        typed, present = self._type_columns(dicts, chunk_keys)
+        invalid = self._invalid_cells(typed, present)
+        unknown = {k for k in chunk_keys if k not in self.types and not k.startswith("_")}
+        new_denied = self._new_values_denied(typed, present, n)
+        ops: list[str | None] = [None] * n
+        rows: list[Any] = [None] * n
+        new_ids: list[str | None] = [None] * n
+        for j, item in enumerate(chunk):
+            op, target, new_id = self._resolve(base + j, item, invalid.get(j), unknown, new_denied[j] if new_denied else False, present, typed, j)
+            ops[j], rows[j], new_ids[j] = op, target, new_id
+        if not self.failed:
+            self._collect(base, ops, rows, new_ids, typed, present)
+
+    def _type_columns(
+        self, dicts: list[dict[str, Any]], chunk_keys: set[str]
+    ) -> tuple[dict[str, TypedColumn], dict[str, list[bool]]]:
+        typed: dict[str, TypedColumn] = {}
+        present: dict[str, list[bool]] = {}
+        for key in chunk_keys:
+            if key not in self.types or key == "link_id":
+                continue
+            present[key] = [key in d for d in dicts]
+            typed[key] = type_column([d.get(key) for d in dicts], self.types[key], self.opts.tokens)
+        return typed, present
+
+    @staticmethod
+    def _invalid_cells(typed: dict[str, TypedColumn], present: dict[str, list[bool]]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for key, col in typed.items():
+            if col.invalid.any():
+                for j in col.invalid.arg_true().to_list():
+                    if present[key][j]:
+                        out.setdefault(j, []).append(key)
+        return out
+
+    def _new_values_denied(self, typed: dict[str, TypedColumn], present: dict[str, list[bool]], n: int) -> list[bool]:
+        """Whether each action's new values fall under an item deny rule (checked for creates)."""
+        if not self.access.items:
+            return []
+        cols = {k: pl.Series(k, c.values) for k, c in typed.items()}
+        frame = pl.DataFrame(cols) if cols else pl.DataFrame({"__": [None] * n})
+        types = {k: self.types[k] for k in typed}
+        expr = pl.lit(False)
+        for filt in self.access.items:
+            expr = expr | filter_expr(filt, types).fill_null(False)
+        return frame.select(expr.alias("d")).to_series().to_list() if frame.height else [False] * n
+
+    def _resolve(
+        self,
+        i: int,
+        item: Any,
+        bad_cells: list[str] | None,
+        unknown: set[str],
+        new_denied: bool,
+        present: dict[str, list[bool]],
+        typed: dict[str, TypedColumn],
+        j: int,
+    ) -> tuple[str | None, Any, str | None]:
+        """Validate one action and find its target; returns (effect, row(s), new id) or (None, ...)."""
+        action = item.get("_action") if type(item) is dict else None
+        self.r_action.append(action)
+        self.r_id.append(None)
+        self.r_status.append("success")
+        self.r_link.append(None)
+        if type(item) is not dict:
+            return self._invalid(i, "InvalidItemOperation", "an item operation must be a JSON object")
+        if action not in ACTIONS:
+            return self._invalid(i, "UnsupportedAction", f"_action must be one of {', '.join(ACTIONS)}, got {action!r}")
+        if action not in AVAILABLE[self.opts.mode]:
+            return self._invalid(i, "ActionNotAvailable", f"{action} is not available when identifying items by {self.opts.mode}")
+        if unknown and (bad := sorted(k for k in item if k in unknown)):
+            return self._invalid(i, "UnknownProperty", f"not properties of this dataset: {', '.join(bad)}")
+        sort_order = item.get("_sortOrder")
+        if sort_order is not None and (isinstance(sort_order, bool) or not isinstance(sort_order, int | float)):
+            return self._invalid(i, "InvalidSortOrder", "_sortOrder must be a number")
+        if bad_cells:
+            kinds = ", ".join(f"{k} ({self.types[k]})" for k in sorted(bad_cells))
+            return self._invalid(i, "InvalidPropertyValue", f"values do not fit their property type: {kinds}")
+        ident, rows, problem = self._identify(item, action)
+        if problem:
+            return self._invalid(i, *problem)
+        if self.opts.implicit_delete:
+            self.referenced.update(rows)
+        if ident is not None:
+            if ident in self.seen:
+                self._duplicate(self.seen[ident])
+                return self._invalid(i, "DuplicateIdentifier", "this item is named more than once in the payload")
+            self.seen[ident] = i
+        op, problem = _effect(action, rows)
+        if problem:
+            return self._invalid(i, *problem)
+        new_id = self.new_id() if op == "create" and not (self.opts.mode == "_id" and item.get("_id")) else None
+        if op == "create" and new_id is None:
+            new_id = item["_id"]
+        self.r_id[i] = new_id if op == "create" else (self._id_of(rows[0]) if len(rows) == 1 else None)
+        if not self._allowed(i, op, rows, new_denied, item, present, typed, j):
+            return None, None, None
+        return op, (rows if self.opts.mode == "mergeKey" else (rows[0] if rows else None)), new_id
+
+    def _id_of(self, row: int) -> str:
+        return self.frame["_id"][row]
+
+    def _identify(self, item: dict[str, Any], action: str) -> tuple[Any, list[int], tuple[str, str] | None]:
+        """The action's identity (for duplicate detection) and the existing rows it names."""
+        mode = self.opts.mode
+        if mode == "_id":
+            ident = item.get("_id")
+            if ident is not None and not isinstance(ident, str):
+                return None, [], ("MissingIdentifier", "_id must be a string")
+            if ident is None:
+                return (None, [], None) if action == "create" else (None, [], ("MissingIdentifier", "_id is required for this action"))
+            return ident, self.index.rows(ident), None
+        if mode == "links":
+            ends = (key_text(item.get("from_id"), "text"), key_text(item.get("to_id"), "text"))
+            if None in ends:
+                return None, [], ("MissingIdentifier", "links items need from_id and to_id")
+            self.r_link[-1] = orjson.dumps(list(ends)).decode()
+            if action not in ("delete", "noop") and self.link_ends is not None:
+                missing = [name for name, end, idx in zip(("from_id", "to_id"), ends, self.link_ends, strict=True) if end not in idx.first]
+                if missing:
+                    return None, [], ("LinkedItemNotFound", f"no item with this autoId in the linked dataset for {', '.join(missing)}")
+            return ends, self.index.rows(ends), None
+        keys = self.opts.keys
+        parts = tuple(key_text(item.get(k), self.types[k]) for k in keys)
+        if None in parts:
+            return None, [], ("MissingIdentifier", f"the identifying propert{'y' if len(keys) == 1 else 'ies'} {', '.join(keys)} must have a value")
+        key: Key = parts[0] if len(parts) == 1 else parts
+        rows = self.index.rows(key)
+        if mode != "mergeKey" and len(rows) > 1:
+            return None, rows, ("DuplicateItemsInDataset", f"{len(rows)} items in the dataset have this {', '.join(keys)}")
+        return key, rows, None
+
+    def _allowed(self, i: int, op: str, rows: list[int], new_denied: bool, item: dict[str, Any], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int) -> bool:
+        """Apply item and property access rules; may mark the action skipped or partialSuccess."""
+        item_denied = new_denied if op == "create" else any(r in self.denied_rows for r in rows)
+        touched: list[str] = []
+        if self.access.properties and op != "noop":
+            touched = [k for k in self.access.properties if k in present and present[k][j] and not typed[k].noop[j]]
+            if op == "delete" and rows:
+                touched = []
+            if touched and not self.opts.skip_denied_property:
+                item_denied = True
+        if item_denied:
+            self._fail(i, self.opts.fail_on_denied, {**FORBIDDEN, "message": "Action for Item denied"})
+            return False
+        if touched:
+            for key in touched:
+                present[key][j] = False
+            self.r_status[i] = "partialSuccess"
+            self.r_fail.setdefault(i, []).append(
+                {**PROPERTY_FORBIDDEN, "message": "Insufficient access to change Item properties", "properties": sorted(touched)}
+            )
+        return True
+
+    def _invalid(self, i: int, reason: str, message: str) -> tuple[None, None, None]:
+        self._fail(i, self.opts.fail_on_invalid, {**FORBIDDEN, "message": f"Action for Item denied: {message}", "reason": reason})
+        return None, None, None
+
+    def _fail(self, i: int, fail_transaction: bool, failure: dict[str, Any]) -> None:
+        self.r_status[i] = "failed" if fail_transaction else "skipped"
+        self.r_fail.setdefault(i, []).append(failure)
+        if fail_transaction:
+            self.failed = True
+
+    def _duplicate(self, first: int) -> None:
+        """A later action names the same item: the first one fails too, and its effects are retracted."""
+        if first in self.retracted or self.r_status[first] in ("failed", "skipped"):
+            return
+        self.retracted.add(first)
+        self._fail(first, self.opts.fail_on_invalid, {**FORBIDDEN, "message": "Action for Item denied: this item is named more than once in the payload", "reason": "DuplicateIdentifier"})
+
+    # -- effects -----------------------------------------------------------------------------------
+
+    def _collect(self, base: int, ops: list[str | None], rows: list[Any], new_ids: list[str | None], typed: dict[str, TypedColumn], present: dict[str, list[bool]]) -> None:
+        row_dtype = pl.List(pl.Int64) if self.opts.mode == "mergeKey" else pl.Int64
+        cols: dict[str, pl.Series] = {
+            "__i": pl.Series(range(base, base + len(ops)), dtype=pl.Int64),
+            "__op": pl.Series(ops, dtype=pl.String),
+            "__row": pl.Series(rows, dtype=row_dtype),
+            "__newid": pl.Series(new_ids, dtype=pl.String),
+            "__link": pl.Series(self.r_link[base:], dtype=pl.String),
+        }
+        for key, col in typed.items():
+            cols[key] = col.values.alias(key)
+            cols[key + _P] = pl.Series(present[key], dtype=pl.Boolean)
+            cols[key + _N] = col.noop
+        df = pl.DataFrame(cols)
+        op = pl.col("__op")
+        if (created := df.filter(op == "create")).height:
+            self.creates.append(created.select(self._create_exprs(typed)))
+        if (patched := df.filter(op.is_in(["update", "replace"]))).height:
+            self.patches.append(patched.select(self._patch_exprs(typed)))
+        if (deleted := df.filter(op == "delete")).height:
+            self.deletes.append(deleted.select("__i", "__row"))
+
+    def _value(self, key: str, typed: dict[str, TypedColumn]) -> pl.Expr:
+        if key not in typed:
+            return pl.lit(None, dtype=self.frame.schema.get(key, pl.String)).alias(key)
+        return pl.when(pl.col(key + _P) & ~pl.col(key + _N)).then(pl.col(key)).otherwise(None).alias(key)
+
+    def _create_exprs(self, typed: dict[str, TypedColumn]) -> list[pl.Expr]:
+        exprs = [pl.col("__i"), pl.col("__newid").alias("_id"), pl.lit(self.now).alias("_modifiedAt")]
+        for key in self.ds.keys():
+            if self.ds.is_links and key == "link_id":
+                exprs.append(pl.col("__link").alias("link_id"))
+            elif self.ds.is_links and key == "allocation":
+                exprs.append(pl.coalesce(self._value(key, typed), pl.lit(1.0)).alias(key))
+            else:
+                exprs.append(self._value(key, typed))
+        return exprs
+
+    def _patch_exprs(self, typed: dict[str, TypedColumn]) -> list[pl.Expr]:
+        replace = pl.col("__op") == "replace"
+        exprs = [pl.col("__i"), pl.col("__row")]
+        for key in self.writable:
+            if key in typed:
+                is_set = ~pl.col(key + _N) & (pl.col(key + _P) | replace)
+            else:
+                is_set = replace
+            value = self._value(key, typed)
+            if self.ds.is_links and key == "allocation":
+                value = pl.coalesce(value, pl.lit(1.0))
+            exprs += [value.alias(key), is_set.alias(key + _P)]
+        return exprs
+
+    # -- commit ------------------------------------------------------------------------------------
+
+    def results(self) -> list[dict[str, Any]]:
+        out = []
+        for i, (ident, action, status) in enumerate(zip(self.r_id, self.r_action, self.r_status, strict=True)):
+            entry: dict[str, Any] = {"_id": ident, "_action": action, "_status": status}
+            if self.ds.is_links:
+                entry["link_id"] = self.r_link[i]
+            if i in self.r_fail:
+                entry["_failures"] = self.r_fail[i]
+            out.append(entry)
+        return out
+
+    def finish(self) -> Outcome:
+        """Decide: a failed transaction applies nothing; otherwise return the new frame."""
+        if self.failed:
+            return Outcome(self.results(), failed=True)
+        keep = ~pl.col("__i").is_in(list(self.retracted))
+        frame = self.frame
+        changed_rows: set[int] = set()
+        if self.patches:
+            frame, changed_rows = self._apply_patches(frame, pl.concat(self.patches, how="vertical_relaxed").filter(keep))
+        deleted_rows = set(pl.concat(self.deletes).filter(keep).explode("__row")["__row"].to_list()) if self.deletes else set()
+        if self.opts.implicit_delete:
+            deleted_rows |= self._implicit_deletes(deleted_rows)
+            if self.failed:
+                return Outcome(self.results(), failed=True)
+        changed_ids = frame["_id"].gather(sorted(changed_rows - deleted_rows)).to_list() if changed_rows else []
+        deleted_ids = frame["_id"].gather(sorted(deleted_rows)).to_list() if deleted_rows else []
+        if deleted_rows:
+            frame = frame.with_row_index("__r").filter(~pl.col("__r").is_in(list(deleted_rows))).drop("__r")
+        if self.creates:
+            created = pl.concat(self.creates, how="vertical_relaxed").filter(keep).drop("__i")
+            changed_ids += created["_id"].to_list()
+            frame = pl.concat([frame, created.select([pl.col(c).cast(t) for c, t in frame.schema.items()])])
+        return Outcome(self.results(), failed=False, frame=frame, changed_ids=changed_ids, deleted_ids=deleted_ids)
+
+    def _apply_patches(self, frame: pl.DataFrame, patches: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+        if self.opts.mode == "mergeKey":
+            patches = patches.explode("__row")
+        patches = patches.sort("__i")
+        rows = patches["__row"].unique()
+        updates = [frame["_modifiedAt"].clone().scatter(rows, self.now)]
+        for key in self.writable:
+            sel = patches.filter(pl.col(key + _P)).unique("__row", keep="last", maintain_order=True)
+            if sel.height:
+                updates.append(frame[key].clone().scatter(sel["__row"], sel[key].cast(frame[key].dtype)))
+        return frame.with_columns(updates), set(rows.to_list())
+
+    def _implicit_deletes(self, already: set[int]) -> set[int]:
+        """Items the payload does not name are deleted; a denied one fails or is kept (onItemAccessDenied)."""
+        doomed = set(range(self.frame.height)) - self.referenced - already
+        denied = doomed & self.denied_rows
+        if denied and self.opts.fail_on_denied:
+            self.failed = True
+        return doomed - denied
+
+
+def _effect(action: str, rows: list[int]) -> tuple[str | None, tuple[str, str] | None]:
+    if action == "create":
+        return (None, ("ItemAlreadyExists", "an item with this identifier already exists")) if rows else ("create", None)
+    if action == "createOrUpdate":
+        return ("update" if rows else "create"), None
+    if action == "createOrReplace":
+        return ("replace" if rows else "create"), None
+    if not rows:
+        return None, ("ItemNotFound", "no item with this identifier exists")
+    return action, None
