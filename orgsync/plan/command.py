@@ -1,0 +1,116 @@
+"""`orgsync plan` and `orgsync show`: validate, read the tenant, build the plan, render it, save it, exit.
+
+Exit codes: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode,
+3 blocked by the safety policy, 1 errors (raised as `OrgsyncError`, printed by the CLI without a traceback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from orgsync.api.target import open_client
+from orgsync.errors import ConfigError, ExitCode
+from orgsync.manifest.models import Project
+from orgsync.plan.builder import build_plan, select_targets
+from orgsync.plan.model import Plan
+from orgsync.plan.render import json as json_render
+from orgsync.plan.render import markdown, text
+from orgsync.plan.saved import load_saved, save
+from orgsync.sources.table import SourceTable
+from orgsync.state.reader import read_live
+from orgsync.state.snapshot import LiveState
+from orgsync.validate import validate_project
+
+FORMATS = ("text", "json", "markdown")
+
+
+@dataclass
+class PlanOptions:
+    """The options of `orgsync plan`, exactly as the CLI passes them."""
+
+    root: Path = Path(".")
+    fmt: str = "text"
+    out: Path | None = None
+    targets: list[str] = field(default_factory=list)
+    detailed_exitcode: bool = False
+    allow_destructive: bool = False
+    show_all: bool = False
+    show_values: bool = False
+
+
+async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
+                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
+                    ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
+    """Validate the repository (refusing on errors), read the tenant once, and build the plan.
+
+    Only the targeted datasets' items are read. Validation warnings go to `warn` (stderr by default).
+    """
+    validation = validate_project(Path(root), env)
+    if not validation.ok or validation.project is None:
+        raise ConfigError(validation.errors, hint="fix these, then run `orgsync plan` again "
+                                                  "(`orgsync validate` checks without contacting the tenant)")
+    for problem in validation.warnings:
+        print(f"warning: {problem}", file=warn or sys.stderr)
+    project, tables = validation.project, validation.tables
+    selected = select_targets(project, targets)
+    wanted = {name: t for name, t in tables.items() if name in selected}
+    async with open_client(project, env) as client:
+        live = await read_live(client, project, wanted, client.target_label)
+    plan = build_plan(project, wanted, live, targets=targets, force=force)
+    return project, tables, live, plan
+
+
+def render(plan: Plan, fmt: str, *, show_all: bool = False, show_values: bool = False, color: bool = False) -> str:
+    """The plan in one of FORMATS."""
+    if fmt == "json":
+        return json_render.render(plan, show_all=show_all, show_values=show_values)
+    if fmt == "markdown":
+        return markdown.render(plan, show_all=show_all, show_values=show_values)
+    if fmt == "text":
+        return text.render(plan, show_all=show_all, show_values=show_values, color=color)
+    raise ConfigError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+
+
+def use_color(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    env = os.environ if env is None else env
+    return stream.isatty() and not env.get("NO_COLOR")
+
+
+def exit_code(plan: Plan, detailed: bool) -> ExitCode:
+    if plan.blocked:
+        return ExitCode.BLOCKED
+    return ExitCode.CHANGES if detailed and plan.has_changes else ExitCode.OK
+
+
+def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
+             stderr: TextIO | None = None) -> int:
+    """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    _, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr))
+    stdout.write(render(plan, opts.fmt, show_all=opts.show_all, show_values=opts.show_values,
+                        color=opts.fmt == "text" and use_color(stdout, env)))
+    stdout.flush()
+    if opts.out is not None:
+        if plan.blocked:
+            print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
+        else:
+            save(plan, opts.out)
+            print(f"Saved the plan to {opts.out}; run `orgsync apply {opts.out}` to carry it out.", file=stderr)
+    return int(exit_code(plan, opts.detailed_exitcode))
+
+
+def run_show(path: Path, fmt: str = "text", show_all: bool = False, show_values: bool = False, *,
+             stdout: TextIO | None = None) -> int:
+    """`orgsync show FILE`: render a saved plan."""
+    stdout = stdout or sys.stdout
+    plan = load_saved(path)
+    stdout.write(render(plan, fmt, show_all=show_all, show_values=show_values,
+                        color=fmt == "text" and use_color(stdout)))
+    return int(ExitCode.OK)
