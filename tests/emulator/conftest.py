@@ -1,0 +1,102 @@
+"""Emulator test helpers: every behaviour test runs in-process and over a real uvicorn socket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+T = "ACME"
+PEOPLE_PROPS = [
+    {"key": "emp", "name": "Employee", "type": "text"},
+    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "salary", "name": "Salary", "type": "number"},
+    {"key": "start", "name": "Start", "type": "date"},
+    {"key": "active", "name": "Active", "type": "boolean"},
+    {"key": "dept", "name": "Department", "type": "text"},
+]
+
+
+class Api:
+    """Thin helpers over an httpx.AsyncClient for the emulator's documented endpoints."""
+
+    def __init__(self, client: httpx.AsyncClient, tenant: str = T) -> None:
+        self.c = client
+        self.base = f"/api/v1/{tenant}"
+        self.tenant = tenant
+
+    async def create_people(self, name: str = "People", props: list[dict[str, Any]] | None = None) -> str:
+        r = await self.c.post(f"{self.base}/datasets", json={"name": name, "type": "PEOPLE", "autoId": "emp", "labelId": "name",
+                                                             "properties": props or PEOPLE_PROPS})
+        assert r.status_code == 201, r.text
+        return r.json()["datasetId"]
+
+    async def put(self, did: str, actions: Any, *, links: bool = False, **params: str) -> httpx.Response:
+        kind = "links" if links else "datasets"
+        return await self.c.put(f"{self.base}/{kind}/{did}/items", json=actions, params=params)
+
+    async def seed(self, did: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        r = await self.put(did, [{"_action": "create", **row} for row in rows], autoId="true")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def items(self, did: str) -> list[dict[str, Any]]:
+        r = await self.c.get(f"{self.base}/datasets/{did}/items")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def by_emp(self, did: str) -> dict[str, dict[str, Any]]:
+        return {i["emp"]: {k: v for k, v in i.items() if not k.startswith("_")} for i in await self.items(did)}
+
+    async def dataset(self, did: str) -> dict[str, Any]:
+        r = await self.c.get(f"{self.base}/datasets/{did}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def upload(self, data: bytes, target_type: str = "json") -> str:
+        r = await self.c.post(f"{self.base}/resources/temporary", json={"targetType": target_type, "targetEncoding": "identity"})
+        assert r.status_code == 201, r.text
+        urls = r.json()
+        put = await self.c.put(urls["putUrl"], content=data, headers={"Authorization": ""})
+        assert put.status_code == 200, put.text
+        return urls["getUrl"]
+
+    async def wait(self, ticket: dict[str, Any], until: tuple[str, ...] = ("completed", "failed")) -> dict[str, Any]:
+        url = ticket["_links"]["self"]["url"]
+        for _ in range(2000):
+            r = await self.c.get(url)
+            assert r.status_code == 200, r.text
+            if r.json()["jobStatus"] in until:
+                return r.json()
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"job never reached {until}")
+
+    async def result(self, ticket: dict[str, Any]) -> bytes:
+        done = await self.wait(ticket)
+        assert done["jobStatus"] == "completed", done
+        r = await self.c.get(done["_links"]["result"]["url"])
+        assert r.status_code == 200
+        return r.content
+
+
+@pytest.fixture(params=["asgi", "socket"])
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """An async client on a fresh emulator: in-process (ASGITransport) and over a uvicorn socket."""
+    if request.param == "asgi":
+        app = request.getfixturevalue("emulator_app")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
+            c.app = app  # type: ignore[attr-defined]
+            yield c
+    else:
+        server = request.getfixturevalue("emulator_server")
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as c:
+            c.app = server.app  # type: ignore[attr-defined]
+            yield c
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
