@@ -56,9 +56,9 @@ def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
         return set(names)
     unknown = [t for t in targets if project.by_name(t) is None]
     if unknown:
-        raise ConfigError(Problem(Location(project.config_file),
+        raise ConfigError(Problem(Location("command line"),
                                   f"--target {', '.join(unknown)}: no manifest declares this name; expected one of "
-                                  f"{', '.join(names) or '(none)'}", "target"))
+                                  f"{', '.join(names) or '(none)'}"))
     selected: set[str] = set()
     for name in targets:
         selected.add(name)
