@@ -1,0 +1,214 @@
+"""End to end, in-process: examples/acme applied to the emulator, then planned again (convergence).
+
+The emulator sees every request; the tests assert the order and kind of the writes from what it saw.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+import polars as pl
+import pytest
+
+from orgsync.apply.batching import Limits
+from orgsync.errors import ExitCode, SafetyBlockedError, StalePlanError
+from orgsync.plan.saved import save
+
+T = "/api/v1/ACME"
+
+
+def _kinds(writes: list[tuple[str, str]], ids: dict[str, str]) -> list[str]:
+    """Writes as readable words: 'PUT People items', 'POST links' ..."""
+    names = {v: k for k, v in ids.items()}
+    out = []
+    for method, path in writes:
+        text = path.removeprefix(T)
+        for dataset_id, name in names.items():
+            text = text.replace(dataset_id, name)
+        out.append(f"{method} {text}")
+    return out
+
+
+def _ids(tenant) -> dict[str, str]:
+    plan = tenant.plan()
+    return {r.name: r.dataset_id for r in plan.resources}
+
+
+def _edit_csv(tenant, name: str, edit) -> None:
+    path = tenant.root / "data" / name
+    frame = pl.read_csv(path, infer_schema=False)
+    edit(frame).write_csv(path)
+
+
+def test_first_apply_creates_everything_in_order_and_a_second_plan_is_empty(tenant):
+    assert tenant.apply(parallelism=1) == ExitCode.OK
+    assert not tenant.plan().has_changes
+    words = _kinds(tenant.writes(), _ids(tenant))
+    assert words == [
+        "POST /datasets",  # People
+        "POST /datasets",  # Positions
+        "POST /links",
+        "PUT /datasets/People/items",
+        "PUT /datasets/Positions/items",
+        "PUT /links/People to Positions/items",
+    ]
+    assert tenant.apply() == ExitCode.OK  # nothing left to do
+    assert "No changes" in tenant.outputs[-1]
+
+
+def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
+    assert tenant.apply() == ExitCode.OK
+    ids = _ids(tenant)
+    tenant.transport.sent.clear()
+    # retire position P0300 and its assignment, add a person under E10001, change one title
+    _edit_csv(tenant, "positions.csv", lambda f: f.filter(pl.col("position_id") != "P0300").with_columns(
+        pl.when(pl.col("position_id") == "P0002").then(pl.lit("Finance Director")).otherwise(pl.col("title"))
+        .alias("title")))
+    _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") != "P0300"))
+    assert tenant.apply(parallelism=1, allow_destructive=True) == ExitCode.OK
+    assert _kinds(tenant.writes(), ids) == [
+        "PUT /links/People to Positions/items",  # links item delete
+        "PUT /datasets/Positions/items",  # title update
+        "PUT /datasets/Positions/items",  # position delete, after the links delete
+    ]
+    actions = [[a["_action"] for a in body] for _, body in tenant.item_bodies()]
+    assert actions == [["delete"], ["update"], ["delete"]]
+    assert not tenant.plan().has_changes
+
+
+def test_hierarchy_parents_are_created_before_children(tenant):
+    # reverse the rows so every manager comes after their reports in the file
+    _edit_csv(tenant, "people.csv", lambda f: f.reverse())
+    assert tenant.apply() == ExitCode.OK
+    people = next(body for path, body in tenant.item_bodies() if body and "employee_id" in body[0])
+    seen: set[str] = set()
+    for action in people:
+        parent = action.get("manager_id")
+        assert parent is None or parent in seen, f"{action['employee_id']} sent before its manager {parent}"
+        seen.add(action["employee_id"])
+    assert not tenant.plan().has_changes
+
+
+def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
+    limits = Limits(sync_max_actions=290, async_max_actions=120)
+    assert tenant.apply(limits=limits, parallelism=1) == ExitCode.OK
+    words = _kinds(tenant.writes(), _ids(tenant))
+    # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
+    assert words[3:] == ["PUT /datasets/People/items",
+                         "POST /datasets/Positions/items/import", "POST /datasets/Positions/items/import",
+                         "POST /datasets/Positions/items/import",
+                         "PUT /links/People to Positions/items"]
+    files = [len(body) for path, body in tenant.item_bodies() if "/_files/" in path]
+    assert files == [120, 120, 60]
+    assert not tenant.plan().has_changes
+
+
+def test_a_saved_plan_is_refused_when_a_source_changed(tenant, tmp_path):
+    path = tmp_path / "plan.json"
+    save(tenant.plan(), path)
+    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    tenant.transport.sent.clear()
+    with pytest.raises(StalePlanError, match="stale"):
+        tenant.apply(plan_file=path)
+    assert tenant.writes() == []
+
+
+def test_a_saved_plan_is_refused_when_the_tenant_changed(tenant, tmp_path):
+    assert tenant.apply() == ExitCode.OK
+    ids = _ids(tenant)
+    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    path = tmp_path / "plan.json"
+    save(tenant.plan(), path)
+    # someone edits Positions in Orgvue after the plan was saved
+    tenant.admin("PUT", f"{T}/datasets/{ids['Positions']}/items?autoId=true",
+                 [{"_action": "update", "position_id": "P0001", "title": "Boss"}])
+    tenant.transport.sent.clear()
+    with pytest.raises(StalePlanError, match=r"stale[\s\S]*dataset.Positions .*items.lastTransactionId"):
+        tenant.apply(plan_file=path, allow_destructive=True)
+    assert tenant.writes() == []
+
+
+def test_a_current_saved_plan_applies_with_sensitive_values_from_the_source(tenant, tmp_path):
+    path = tmp_path / "plan.json"
+    save(tenant.plan(), path)
+    assert b"206000" not in path.read_bytes()
+    assert tenant.apply(plan_file=path) == ExitCode.OK
+    people = next(body for _, body in tenant.item_bodies() if body and "employee_id" in body[0])
+    assert next(a for a in people if a["employee_id"] == "E10001")["salary"] == 206000
+    assert not tenant.plan().has_changes
+
+
+def test_the_safety_policy_blocks_apply_unless_forced(tenant):
+    assert tenant.apply() == ExitCode.OK
+    _edit_csv(tenant, "positions.csv", lambda f: f.head(100))
+    _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") <= "P0100"))
+    tenant.transport.sent.clear()
+    with pytest.raises(SafetyBlockedError):
+        tenant.apply()
+    assert tenant.writes() == []
+    assert tenant.apply(allow_destructive=True) == ExitCode.OK
+    assert not tenant.plan().has_changes
+
+
+def test_no_terminal_and_no_auto_approve_refuses(tenant):
+    from orgsync.apply.command import ConfirmationRefused
+
+    with pytest.raises(ConfirmationRefused, match="--auto-approve"):
+        tenant.apply(auto_approve=False)
+    assert tenant.writes() == []
+
+
+def test_per_item_failures_exit_4_name_the_item_and_converge_once_fixed(tenant, tmp_path):
+    assert tenant.apply() == ExitCode.OK
+    ids = _ids(tenant)
+    tenant.admin("POST", "/_emulator/tenants/ACME/access",
+                 {"datasetId": ids["Positions"], "items": {"position_id": "P0002"}})
+    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(
+        pl.when(pl.col("position_id").is_in(["P0002", "P0003"])).then(pl.lit("Z9")).otherwise(pl.col("grade"))
+        .alias("grade")))
+    report = tmp_path / "report.json"
+    assert tenant.apply(report=report) == ExitCode.PARTIAL
+    body = orjson.loads(report.read_bytes())
+    assert body["exit_code"] == 4
+    assert [(f["key"], f["action"], f["status"], f["name"]) for f in body["failures"]] == [
+        ({"position_id": "P0002"}, "update", "skipped", "ActionIsForbidden")]
+    assert "position_id=P0002" in tenant.outputs[-1] and "partially applied" in tenant.outputs[-1]
+    remaining = tenant.plan().resources
+    assert [r.items.counts for r in remaining if r.name == "Positions"] == [{"create": 0, "update": 1, "delete": 0}]
+    tenant.admin("DELETE", "/_emulator/tenants/ACME/access")
+    assert tenant.apply() == ExitCode.OK
+    assert not tenant.plan().has_changes
+
+
+def test_the_report_holds_no_sensitive_values(tenant, tmp_path):
+    report = tmp_path / "report.json"
+    assert tenant.apply(report=report) == ExitCode.OK
+    text = report.read_text()
+    assert "206000" not in text and "166800" not in text
+    body = orjson.loads(text)
+    assert [c["call"] for c in body["calls"]] == ["create-dataset", "create-dataset", "create-links", "put-items",
+                                                   "put-items", "put-items"]
+    assert sum(c["succeeded"] for c in body["calls"]) == 872
+    assert body["stats"]["requests"] >= 7
+
+
+def test_recovers_from_injected_429_and_503(tenant, tmp_path):
+    tenant.admin("POST", "/_emulator/faults", {"path": r"/items$", "method": "PUT", "status": 503, "count": 2})
+    tenant.admin("POST", "/_emulator/faults", {"path": r"/datasets$", "method": "POST", "status": 429, "count": 1,
+                                               "retryAfter": 0})
+    report = tmp_path / "report.json"
+    assert tenant.apply(report=report) == ExitCode.OK
+    assert orjson.loads(report.read_bytes())["stats"]["retries"] == 3
+    statuses = [e["status"] for e in tenant.admin("GET", "/_emulator/requests")]
+    assert statuses.count(503) == 2 and statuses.count(429) == 1
+    assert not tenant.plan().has_changes
+    assert len([p for m, p in tenant.writes() if m == "POST" and p == f"{T}/datasets"]) == 3  # 1 refused + 2
+
+
+def test_recovers_from_an_import_job_that_fails(tenant):
+    tenant.admin("POST", "/_emulator/faults", {"path": r"/items/import$", "job": "fail", "count": 1})
+    assert tenant.apply(limits=Limits(sync_max_actions=10)) == ExitCode.OK
+    imports = [p for m, p in tenant.writes() if re.search(r"/items/import$", p)]
+    assert len(imports) == 4  # one failed job run again, then People, Positions and links
+    assert not tenant.plan().has_changes
