@@ -392,7 +392,12 @@ class Transaction:
         changed_rows: set[int] = set()
         if self.patches:
             frame, changed_rows = self._apply_patches(frame, pl.concat(self.patches, how="vertical_relaxed").filter(keep))
-        deleted_rows = set(pl.concat(self.deletes).filter(keep).explode("__row")["__row"].to_list()) if self.deletes else set()
+        deleted_rows: set[int] = set()
+        if self.deletes:
+            deletes = pl.concat(self.deletes).filter(keep)
+            if self.opts.mode == "mergeKey":
+                deletes = deletes.explode("__row")
+            deleted_rows = set(deletes["__row"].to_list())
         if self.opts.implicit_delete:
             deleted_rows |= self._implicit_deletes(deleted_rows)
             if self.failed:
