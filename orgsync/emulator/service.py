@@ -6,6 +6,7 @@ background jobs and persistence.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import random
@@ -297,8 +298,9 @@ class Emulator:
         behaviour = self.faults.job_fault(path)
         release = self.faults.release
         result_url = _result_url(body)
+        created = dataclasses.replace(job)  # the ticket as created, before the pool picks it up
         self.pool.submit(self._run_job, job, work, behaviour, release, result_url)
-        return job
+        return created
 
     def _run_job(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
                  release: threading.Event, result_url: str | None) -> None:
