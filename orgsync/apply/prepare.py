@@ -8,6 +8,7 @@ StalePlanError stops apply before any write.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.errors import ConfigError, StalePlanError
 from orgsync.manifest.models import Project
-from orgsync.plan.builder import build_plan
+from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.checksum import source_checksum
 from orgsync.plan.model import SENSITIVE_MASK, Action, ItemChanges, Plan
 from orgsync.sources.table import SourceTable
@@ -48,16 +49,24 @@ def load_checked(opts: ApplyOptions) -> tuple[Project, dict[str, SourceTable]]:
     validation = validate_project(opts.root)
     if not validation.ok or validation.project is None:
         raise ConfigError(validation.errors, hint="run `orgsync validate` for the full report")
+    for problem in validation.warnings:
+        print(f"warning: {problem}", file=sys.stderr)
     return validation.project, validation.tables
 
 
 async def prepare_fresh(opts: ApplyOptions) -> Prepared:
-    """Read the tenant and plan now (the executor re-checks each dataset before its first write)."""
+    """Read the tenant and plan now (the executor re-checks each dataset before its first write).
+
+    Same steps as the planner's `make_plan`, but on the client apply then writes with, so `--max-rps`
+    holds for the reads too.
+    """
     project, tables = load_checked(opts)
+    selected = select_targets(project, opts.targets)
+    wanted = {name: t for name, t in tables.items() if name in selected}
     client = open_client(project, max_rps=opts.max_rps)
     try:
-        live = await read_live(client, project, tables, client.target_label)
-        plan = build_plan(project, tables, live, targets=opts.targets, force=opts.allow_destructive)
+        live = await read_live(client, project, wanted, client.target_label)
+        plan = build_plan(project, wanted, live, targets=opts.targets, force=opts.allow_destructive)
     except BaseException:
         await client.aclose()
         raise
