@@ -98,13 +98,13 @@ class OrgvueClient:
             except ApiError as err:
                 if not is_maybe_applied(err) or attempt >= self._core.retry.attempts:
                     raise
+            await self._core.pause_for_retry(self._core.retry.backoff(attempt))  # let a slow create land first
             found = await self.find_datasets(name, type)
             if len(found) == 1:
                 return await self.get_dataset(found[0][ep.F_DATASET_ID])
             if len(found) > 1:
                 raise ApiError(f"after a lost answer, the tenant has {len(found)} datasets named {name!r}",
                                hint="pin the intended one with `datasetId:` in its manifest")
-            await self._core.pause_for_retry(self._core.retry.backoff(attempt))
             attempt += 1
 
     # --- items ----------------------------------------------------------------------------------
