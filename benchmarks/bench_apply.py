@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import orjson
 import polars as pl
 from rich.console import Console
@@ -75,10 +80,10 @@ def people(rows: int, *, changed: bool) -> pl.DataFrame:
         ("E" + extra.cast(pl.Utf8)).alias("id"))])
 
 
-def make_repo(root: Path, rows: int) -> None:
+def make_repo(root: Path, rows: int, endpoint: str = "local") -> None:
     (root / "manifests").mkdir(parents=True)
     (root / "data").mkdir()
-    (root / "orgsync.yaml").write_text(CONFIG)
+    (root / "orgsync.yaml").write_text(CONFIG.replace("endpoint: local", f"endpoint: {endpoint}"))
     (root / "manifests" / "people.yaml").write_text(MANIFEST)
     people(rows, changed=False).write_csv(root / "data" / "people.csv")
 
@@ -137,27 +142,61 @@ def bench(rows: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-async def threshold(counts: list[int]) -> None:
-    """Sync PUT vs async import of `n` update actions on an existing dataset (in-process emulator)."""
+def threshold(counts: list[int], rtt_ms: int) -> None:
+    """Sync PUT vs async import of `n` update actions, over a socket to an emulator subprocess.
+
+    `rtt_ms` adds that much latency to every request (a stand-in for the network between CI and Orgvue).
+    """
     root = Path(tempfile.mkdtemp(prefix="bench_threshold_"))
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    os.environ.setdefault("ORGVUE_TOKEN", "bench")
     try:
-        make_repo(root, max(counts))
+        _wait_up(base)
+        make_repo(root, max(counts), endpoint=base)
         apply(root, root / "seed.json")
-        project = load_project(root)
-        async with open_client(project) as client:
-            [dataset] = await client.find_datasets("People")
-            params = {"autoId": "true", "onActionValidationFailure": "skipAction"}
-            for n in counts:
-                actions = [{"_action": "update", "id": f"E{i}", "grade": f"T{n}"} for i in range(n)]
-                row = [f"n={n:>6}"]
-                for how in ("put_items", "import_items"):
-                    before = client.stats.bytes_sent
-                    started = time.perf_counter()
-                    await getattr(client, how)(dataset["datasetId"], actions, params=params, retry_safe=True)
-                    row.append(f"{how}: {time.perf_counter() - started:6.3f} s {client.stats.bytes_sent - before:>10,} B")
-                print("  ".join(row))
+        if rtt_ms:
+            httpx.post(f"{base}/_emulator/faults", json={"path": ".*", "latencyMs": rtt_ms}).raise_for_status()
+        asyncio.run(_probe(root, counts, rtt_ms))
     finally:
+        server.terminate()
+        server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def _probe(root: Path, counts: list[int], rtt_ms: int) -> None:
+    project = load_project(root)
+    async with open_client(project) as client:
+        [dataset] = await client.find_datasets("People")
+        params = {"autoId": "true", "onActionValidationFailure": "skipAction"}
+        for n in counts:
+            row = [f"rtt={rtt_ms}ms n={n:>6}"]
+            for how in ("put_items", "import_items"):
+                actions = [{"_action": "update", "id": f"E{i}", "grade": f"{how[:3]}{n}"} for i in range(n)]
+                before = client.stats.bytes_sent
+                started = time.perf_counter()
+                await getattr(client, how)(dataset["datasetId"], actions, params=params, retry_safe=True)
+                row.append(f"{how}: {time.perf_counter() - started:6.3f} s {client.stats.bytes_sent - before:>10,} B")
+            print("  ".join(row), flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/_emulator/faults", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("the emulator did not start")
 
 
 def _peak_mb() -> float:
@@ -168,10 +207,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10000", help="comma-separated sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--threshold", action="store_true", help="measure sync PUT vs async import instead")
+    parser.add_argument("--rtt-ms", type=int, default=0, help="--threshold: latency added to every request")
     args = parser.parse_args()
     sizes = [int(r) for r in args.rows.split(",")]
     if args.threshold:
-        asyncio.run(threshold(sizes))
+        threshold(sizes, args.rtt_ms)
         return
     for rows in sizes:
         bench(rows)
