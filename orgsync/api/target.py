@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,4 +80,5 @@ def _local_transport(project: Project) -> httpx.AsyncBaseTransport:
 
     db = local_db_path(project)
     db.parent.mkdir(parents=True, exist_ok=True)
-    return httpx.ASGITransport(app=create_app(db_path=db))
+    # The tenant outlives this process: a fixed seed would hand out the previous run's ids again.
+    return httpx.ASGITransport(app=create_app(db_path=db, seed=secrets.randbits(63)))
