@@ -1,4 +1,4 @@
-"""Benchmark of `orgsync apply` for a 1 % change against the naive full re-upload, on the embedded emulator.
+"""Benchmark of `orgsync apply` for a 1 % change against the naive full re-upload, on the emulator (socket).
 
 For each size: a generated repository (one PEOPLE dataset, 10 properties) is loaded into an empty local
 tenant; then 1 % of the rows change (0.8 % updated in one column, 0.1 % new, 0.1 % removed) and we time
@@ -120,26 +120,43 @@ async def naive(root: Path) -> dict:
 
 
 def bench(rows: int) -> None:
+    """First load, then the 1 % change applied by orgsync and by the naive way, against an emulator subprocess."""
     root = Path(tempfile.mkdtemp(prefix="bench_apply_"))
+    base, server = start_emulator()
     try:
-        make_repo(root, rows)
+        make_repo(root, rows, endpoint=base)
         started = time.perf_counter()
         first = apply(root, root / "first.json")
         print(f"rows={rows:,} first load: {time.perf_counter() - started:.1f} s, "
-              f"{first['stats']['requests']} requests, {first['stats']['bytes_sent']:,} bytes sent (exit {first['code']})")
+              f"{first['stats']['requests']} requests, {first['stats']['bytes_sent']:,} bytes sent (exit {first['code']})",
+              flush=True)
         people(rows, changed=True).write_csv(root / "data" / "people.csv")
         started = time.perf_counter()
         ours = apply(root, root / "ours.json")
         ours_s = time.perf_counter() - started
+        ours_rss = _peak_mb()
         theirs = asyncio.run(naive(root))
-        print(f"rows={rows:,} orgsync 1% apply: {ours_s:.2f} s, {ours['stats']['requests']} requests, "
-              f"{ours['stats']['bytes_sent']:,} bytes sent, exit {ours['code']}")
+        print(f"rows={rows:,} orgsync 1% apply (plan + apply): {ours_s:.2f} s, {ours['stats']['requests']} requests, "
+              f"{ours['stats']['bytes_sent']:,} bytes sent, exit {ours['code']}, peak RSS {ours_rss:.0f} MB")
         print(f"rows={rows:,} naive re-upload: {theirs['seconds']:.2f} s, {theirs['requests']} requests, "
               f"{theirs['bytes_sent']:,} bytes sent, {theirs['failed']} failed")
         print(f"rows={rows:,} ratios naive/orgsync: bytes {theirs['bytes_sent'] / max(ours['stats']['bytes_sent'], 1):.1f}x, "
-              f"time {theirs['seconds'] / ours_s:.2f}x; peak RSS {_peak_mb():.0f} MB")
+              f"time {theirs['seconds'] / ours_s:.2f}x", flush=True)
     finally:
+        server.terminate()
+        server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def start_emulator() -> tuple[str, subprocess.Popen]:
+    """`orgsync emulator` on a free port in a subprocess (its memory and CPU are not ours)."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    os.environ.setdefault("ORGVUE_TOKEN", "bench")
+    _wait_up(base)
+    return base, server
 
 
 def threshold(counts: list[int], rtt_ms: int) -> None:
@@ -148,13 +165,8 @@ def threshold(counts: list[int], rtt_ms: int) -> None:
     `rtt_ms` adds that much latency to every request (a stand-in for the network between CI and Orgvue).
     """
     root = Path(tempfile.mkdtemp(prefix="bench_threshold_"))
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    os.environ.setdefault("ORGVUE_TOKEN", "bench")
+    base, server = start_emulator()
     try:
-        _wait_up(base)
         make_repo(root, max(counts), endpoint=base)
         apply(root, root / "seed.json")
         if rtt_ms:
