@@ -131,7 +131,7 @@ class OrgvueClient:
         ticket = await self._core.send_json("POST", ep.path(template, id=dataset_id), retry_safe=safe,
                                             json=ep.import_body(temp.get_url), params=params)
         done = await self.wait_job(ticket, timeout)
-        result_url = ep.link_url(done, ep.LINK_RESULT)
+        result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             return []
         data = await files.download(self._core, result_url)
@@ -143,11 +143,11 @@ class OrgvueClient:
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
         """
-        url = ep.link_url(resource, ep.LINK_EXPORT_CSV) or ep.path(ep.DATASET_EXPORT, id=dataset_id)
+        url = self._core.link(resource, ep.LINK_EXPORT_CSV) or ep.path(ep.DATASET_EXPORT, id=dataset_id)
         ticket = await self._core.send_json("POST", url, retry_safe=True, json=ep.export_body(projection),
                                             params=ep.export_params("csv", gzip=True))
         done = await self.wait_job(ticket, timeout)
-        result_url = ep.link_url(done, ep.LINK_RESULT)
+        result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
         return await files.download(self._core, result_url)

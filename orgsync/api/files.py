@@ -26,7 +26,8 @@ async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: b
     answer = await core.send_json("POST", ep.TEMPORARY_FILE, retry_safe=True,
                                   json=ep.temporary_file_body(target_type, gzipped))
     try:
-        return TemporaryFile(answer[ep.F_TEMP_GET_URL], answer[ep.F_TEMP_PUT_URL], answer.get(ep.F_TEMP_EXPIRES))
+        return TemporaryFile(core.resolve(answer[ep.F_TEMP_GET_URL]), core.resolve(answer[ep.F_TEMP_PUT_URL]),
+                             answer.get(ep.F_TEMP_EXPIRES))
     except (KeyError, TypeError):
         raise ApiError(f"POST {ep.TEMPORARY_FILE}: the answer lacks {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}",
                        hint=f"correct the assumed field names in {ep.__name__}") from None

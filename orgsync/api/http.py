@@ -89,12 +89,17 @@ class HttpCore:
         await self._http.aclose()
 
     def url(self, path: str) -> str:
-        """Absolute URL of a path under the API base, or of a (possibly relative) HATEOAS link."""
-        if path.startswith(("http://", "https://")):
-            return path
-        if path.startswith(ep.API_PREFIX.split("{")[0]):
-            return urljoin(self.base_url + "/", path.lstrip("/"))
-        return self.api_base + path
+        """Absolute URL of an endpoint path (relative to the API base); absolute URLs pass unchanged."""
+        return path if path.startswith(("http://", "https://")) else self.api_base + path
+
+    def resolve(self, link: str) -> str:
+        """Absolute URL of a HATEOAS or presigned link, which the service may give relative to its host."""
+        return urljoin(self.base_url + "/", link)
+
+    def link(self, resource: dict | None, rel: str) -> str | None:
+        """The resolved `_links[rel].url` of a response, or None when the service gave none."""
+        url = ep.link_url(resource, rel)
+        return self.resolve(url) if url else None
 
     def is_api_url(self, url: str) -> bool:
         """True for URLs under this tenant's API base: only those get the Authorization header."""

@@ -32,7 +32,7 @@ class JobPolling:
 
 async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: float | None = None) -> dict:
     """Follow the ticket's `_links.self.url` until `completed` (returned) or `failed` (JobFailedError)."""
-    url = ep.link_url(ticket, ep.LINK_SELF)
+    url = core.link(ticket, ep.LINK_SELF)
     if not url:
         raise ApiError("the job ticket has no _links.self.url to poll", hint="report this answer to Orgvue support")
     limit = polling.timeout if timeout is None else timeout

@@ -245,3 +245,36 @@ def test_token_is_in_no_repr(make_client):
     client = make_client()
     assert TOKEN not in repr(client) and TOKEN not in repr(client._core) and TOKEN not in str(vars(client))
     asyncio.run(client.aclose())
+
+
+def test_relative_links_are_resolved_against_the_host(fake, make_client):
+    relative = {"_links": {"self": {"url": "/api/v1/ACME/jobs/J9"}}, "jobStatus": "created"}
+    done = {"_links": {"self": {"url": "/api/v1/ACME/jobs/J9"}, "result": {"url": "/_files/R9?sig=1"}},
+            "jobStatus": "completed"}
+    fake.on("POST", "/api/v1/ACME/datasets/D1/export", json_reply(relative))
+    fake.on("GET", "/api/v1/ACME/jobs/J9", json_reply(done))
+    fake.on("GET", "/_files/R9", httpx.Response(200, content=b"id\n1\n"))
+    assert run(_use(make_client(), lambda c: c.export_csv("D1"))) == b"id\n1\n"
+    job = fake.calls("GET", "/api/v1/ACME/jobs/J9")[0]
+    assert str(job.url) == f"{API}/jobs/J9" and job.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "Authorization" not in fake.calls("GET", "/_files/R9")[0].headers
+
+
+def test_max_rps_takes_one_token_per_attempt_including_retries(fake, make_client, monkeypatch):
+    taken: list[float] = []
+
+    class CountingBucket:
+        def __init__(self, rate: float) -> None:
+            self.rate = rate
+
+        async def acquire(self) -> None:
+            taken.append(self.rate)
+
+    monkeypatch.setattr("orgsync.api.http.TokenBucket", CountingBucket)
+    fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, 503), json_reply([DS]))
+
+    async def three_workers(c):
+        return await asyncio.gather(*(c.list_datasets() for _ in range(3)))
+
+    run(_use(make_client(max_rps=7.5), three_workers))
+    assert taken == [7.5] * len(fake.requests) and len(fake.requests) == 4
