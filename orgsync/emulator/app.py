@@ -81,8 +81,18 @@ def create_app(db_path: Path | None = None, token: str | None = None, seed: int 
     _draft_routes(app, emu)
     _file_routes(app, emu)
     _admin_routes(app, emu)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(_ApiGzip, minimum_size=1024, compresslevel=1)
     return app
+
+
+class _ApiGzip(GZipMiddleware):
+    """Honour Accept-Encoding: gzip for API answers; temporary files are served as stored (often gzip already)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/_files/"):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _install_errors(app: FastAPI) -> None:
