@@ -51,13 +51,13 @@ class Tenant:
     transport: RecordingTransport
     outputs: list[str] = field(default_factory=list)
 
-    def apply(self, *, limits: Limits | None = None, **options) -> int:
+    def apply(self, *, limits: Limits | None = None, tty: bool = False, **options) -> int:
         """`orgsync apply --auto-approve` (unless told otherwise); the output is kept in `outputs`."""
         buffer = io.StringIO()
         options.setdefault("auto_approve", True)
         opts = ApplyOptions(root=self.root, **options)
         try:
-            code = run_apply(opts, limits=limits, console=Console(file=buffer, width=300), stdin_is_tty=False)
+            code = run_apply(opts, limits=limits, console=Console(file=buffer, width=300), stdin_is_tty=tty)
         finally:
             self.outputs.append(buffer.getvalue())
         return code

@@ -159,6 +159,19 @@ def test_no_terminal_and_no_auto_approve_refuses(tenant):
     assert tenant.writes() == []
 
 
+def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
+    from orgsync.apply.command import ConfirmationRefused
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    with pytest.raises(ConfirmationRefused, match="cancelled; nothing was written"):
+        tenant.apply(auto_approve=False, tty=True)
+    assert tenant.writes() == []
+    assert "+ dataset.People" in tenant.outputs[-1] and "Only 'yes' will be accepted" in tenant.outputs[-1]
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    assert tenant.apply(auto_approve=False, tty=True) == ExitCode.OK
+    assert not tenant.plan().has_changes
+
+
 def test_per_item_failures_exit_4_name_the_item_and_converge_once_fixed(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
     ids = _ids(tenant)
