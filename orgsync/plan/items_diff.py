@@ -65,23 +65,36 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
     lv = live.frame.lazy()
     empty_creates = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]}).lazy()
     creates = src.join(lv.select(key), on=key, how="anti", maintain_order="left") if mode != "update" else empty_creates
-    updates = _updates(src, lv, key, columns) if mode != "insert" else _empty_updates(key, columns).lazy()
     extra = [c for c in dict.fromkeys(delete_extra) if c in live.frame.columns and c not in key]
     deletes = (lv.select([*key, *extra]).join(src.select(key), on=key, how="anti", maintain_order="left") if mode == "mirror"
                else pl.DataFrame(schema={c: pl.Utf8 for c in key}).lazy())
-    created, updated, deleted = pl.collect_all([creates, updates, deletes])
+    created, deleted = pl.collect_all([creates, deletes])
+    updated = (_updates(source.select([*key, *columns]), live.frame, key, columns) if mode != "insert"
+               else _empty_updates(key, columns))
     base = live.frame.height + live.unmatched + live.duplicates
     return ItemChanges(key=key, columns=columns, sensitive=frozenset(sensitive), creates=created,
                        updates=updated, deletes=deleted, existing=base)
 
 
-def _updates(src: pl.LazyFrame, live: pl.LazyFrame, key: list[str], columns: list[str]) -> pl.LazyFrame:
-    """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs."""
-    if not columns:
-        return _empty_updates(key, columns).lazy()
-    joined = src.join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE, maintain_order="left")
+def _updates(src: pl.DataFrame, live: pl.DataFrame, key: list[str], columns: list[str]) -> pl.DataFrame:
+    """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs.
+
+    A row hash of the owned columns on each side finds the candidate rows without gathering every cell of
+    a million rows; the candidates are then compared cell by cell, so a reported change is always real.
+    """
+    if not columns or not src.height or not live.height:
+        return _empty_updates(key, columns)
+    src_hash = src.select(key).with_columns(src.select(columns).hash_rows().alias(_HASH))
+    live_hash = live.select(key).with_columns(live.select(columns).hash_rows().alias(_HASH))
+    candidates = (src_hash.join(live_hash, on=key, how="inner", suffix=BEFORE, maintain_order="left")
+                  .filter(pl.col(_HASH) != pl.col(_HASH + BEFORE)).select(key))
+    joined = (candidates.join(src.select([*key, *columns]), on=key, how="inner", maintain_order="left")
+              .join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE, maintain_order="left"))
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + BEFORE)) for c in columns])
     return joined.filter(differs).select(update_columns(key, columns))
+
+
+_HASH = "__row_hash"
 
 
 def update_columns(key: Sequence[str], columns: Sequence[str]) -> list[str]:
