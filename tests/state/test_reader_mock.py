@@ -140,3 +140,11 @@ def test_parse_export_strips_a_bom_and_keeps_leading_zero_text_keys():
                     types={"code": "text", "active": "boolean"}, sha256="")
     frame = parse_export(b"\xef\xbb\xbfcode,active,_id\n007,TRUE,A\n", ["code", "active", "_id"], t)
     assert frame.to_dicts() == [{"code": "007", "active": "true", "_id": "A"}]
+
+
+def test_parse_export_reads_windows_line_endings_and_quoted_commas():
+    t = SourceTable(name="P", path=Path("p.csv"), frame=pl.DataFrame(), key=["code"], owned=["title"],
+                    types={"code": "text", "title": "text"}, sha256="")
+    frame = parse_export(b'code,title,_id\r\nA1,"Head, Sales",X\r\nA2,,Y\r\n', ["code", "title", "_id"], t)
+    assert frame.to_dicts() == [{"code": "A1", "title": "Head, Sales", "_id": "X"},
+                                {"code": "A2", "title": None, "_id": "Y"}]
