@@ -111,7 +111,7 @@ def parse_export(data: bytes, columns: list[str], table: SourceTable) -> pl.Data
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     if data.strip():
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, columns=None)
+        frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
     else:  # no rows and not even a header
         frame = pl.DataFrame()
     if frame.width == 0:
