@@ -21,7 +21,7 @@ from orgsync.apply.order import order_plan
 from orgsync.apply.prepare import Prepared, prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport
-from orgsync.errors import ExitCode, OrgsyncError, SafetyBlockedError
+from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
 
 
 @dataclass
@@ -46,6 +46,10 @@ def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Cons
               stdin_is_tty: bool | None = None) -> int:
     """Carry out the plan; returns the exit code. `limits` lets tests and benchmarks pick batch thresholds."""
     out = console or Console(stderr=False, highlight=False)
+    if opts.plan_file and opts.targets:
+        raise ConfigError("--target cannot be combined with a saved plan: the plan already holds only what it "
+                          "was made for; nothing was written",
+                          hint="make the plan with `orgsync plan --target NAME --out FILE` instead")
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
     if not opts.auto_approve and not interactive:
         raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "

@@ -134,7 +134,7 @@ class Executor:
         try:
             await self._check_fingerprint(step)
             await _HANDLERS[step.kind](self, step, record)
-        except (_StepError, OrgsyncError) as err:
+        except OrgsyncError as err:
             record.error = str(err)
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
             if getattr(err, "call_failed", True):

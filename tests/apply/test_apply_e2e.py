@@ -225,3 +225,13 @@ def test_recovers_from_an_import_job_that_fails(tenant):
     imports = [p for m, p in tenant.writes() if re.search(r"/items/import$", p)]
     assert len(imports) == 4  # one failed job run again, then People, Positions and links
     assert not tenant.plan().has_changes
+
+
+def test_a_saved_plan_cannot_be_narrowed_with_target(tenant, tmp_path):
+    from orgsync.errors import ConfigError
+
+    path = tmp_path / "plan.json"
+    save(tenant.plan(), path)
+    with pytest.raises(ConfigError, match="--target cannot be combined with a saved plan"):
+        tenant.apply(plan_file=path, targets=["People"])
+    assert tenant.writes() == []
