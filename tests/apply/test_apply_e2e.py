@@ -235,3 +235,29 @@ def test_a_saved_plan_cannot_be_narrowed_with_target(tenant, tmp_path):
     with pytest.raises(ConfigError, match="--target cannot be combined with a saved plan"):
         tenant.apply(plan_file=path, targets=["People"])
     assert tenant.writes() == []
+
+
+def test_links_populated_from_a_source_dataset_after_its_items(tenant):
+    people = tenant.root / "data" / "people.csv"
+    links = pl.read_csv(tenant.root / "data" / "assignments.csv", infer_schema=False)
+    frame = pl.read_csv(people, infer_schema=False)
+    frame.join(links.select(pl.col("from_id").alias("Employee Number"), pl.col("to_id").alias("position_id")),
+               on="Employee Number", how="left", maintain_order="left").write_csv(people)
+    manifest = tenant.root / "manifests" / "people.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "  - {key: manager_id, name: Manager ID, type: text}",
+        "  - {key: manager_id, name: Manager ID, type: text}\n  - {key: position_id, name: Position ID, type: text}"))
+    (tenant.root / "manifests" / "populated.yaml").write_text(
+        "kind: LinksDataset\nname: Populated\nfrom: People\nto: Positions\n"
+        "populate: {sourceDataset: People, targetDatasetAutoId: position_id}\n")
+    assert tenant.apply(parallelism=1) == ExitCode.OK
+    ids = _ids(tenant)
+    words = _kinds(tenant.writes(), ids)
+    assert words[-1] == "POST /links/Populated/populate"
+    assert words.index("PUT /datasets/People/items") < words.index("POST /links/Populated/populate")
+    items = tenant.admin("GET", f"{T}/datasets/{ids['Populated']}/items")
+    assert len(items) == 286
+    assert not tenant.plan().has_changes
+    tenant.transport.sent.clear()
+    assert tenant.apply() == ExitCode.OK
+    assert tenant.writes() == []  # nothing changed, so no populate either
