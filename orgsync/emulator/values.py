@@ -77,7 +77,7 @@ def type_column(raw: list[Any], ptype: str, tokens: ImportTokens) -> TypedColumn
     noop = (s == tokens.noop_token).fill_null(False) if tokens.noop_token is not None else pl.lit(False)
     value, invalid = _typed(s, ptype, tokens)
     out = frame.select(
-        pl.when(clear | noop).then(None).otherwise(value).alias("v"),
+        pl.when(clear | noop | invalid.fill_null(True)).then(None).otherwise(value).alias("v"),
         noop.alias("noop"),
         (pl.col("bad") | (~clear & ~noop & invalid).fill_null(False)).alias("invalid"),
     )
