@@ -11,6 +11,13 @@ and print seconds, requests, bytes uploaded and the ratios. `--threshold` instea
 async import for growing numbers of update actions (how `batching.SYNC_MAX_ACTIONS` was chosen).
 
 Run: python -m benchmarks.bench_apply --rows 10000,100000,1000000 [--threshold]
+
+Measured (2 shared cores, emulator subprocess on 127.0.0.1; orgsync time includes its live read and diff):
+  rows        orgsync 1 %: s / requests / bytes sent     naive: s / bytes sent        bytes ratio  time ratio
+  10,000      0.32 / 8 /  6,320                           0.25 / 169,662               26.8x        0.78x
+  100,000     0.89 / 8 / 63,314                           2.27 / 1,691,222             26.7x        2.55x
+  1,000,000  17.33 / 19 / 74,533 (peak RSS 1.35 GB)       28.57 / 17,097,470           229x         1.65x
+(first load of 1,000,000 rows: 44 s, 92 requests, 17.1 MB sent in 10 gzip import files.)
 """
 
 from __future__ import annotations
