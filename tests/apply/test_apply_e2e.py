@@ -261,3 +261,15 @@ def test_links_populated_from_a_source_dataset_after_its_items(tenant):
     tenant.transport.sent.clear()
     assert tenant.apply() == ExitCode.OK
     assert tenant.writes() == []  # nothing changed, so no populate either
+
+
+def test_a_create_whose_answer_is_lost_is_looked_up_before_it_is_sent_again(tenant):
+    tenant.admin("POST", "/_emulator/faults", {"path": r"/datasets$", "method": "POST", "status": 504, "count": 1})
+    assert tenant.apply(parallelism=1) == ExitCode.OK
+    sent = [(m, p) for m, p, _ in tenant.transport.sent]
+    lost = sent.index(("POST", f"{T}/datasets"))
+    again = sent.index(("POST", f"{T}/datasets"), lost + 1)
+    assert ("GET", f"{T}/datasets") in sent[lost + 1:again]  # looked up by name before it is sent again
+    listed = tenant.admin("GET", f"{T}/datasets")
+    assert sorted(d["name"] for d in listed) == ["People", "People to Positions", "Positions"]
+    assert not tenant.plan().has_changes
