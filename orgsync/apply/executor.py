@@ -60,11 +60,7 @@ class ExecOptions:
 
 
 class _StepError(OrgsyncError):
-    """A step stopped; `call_failed` says whether a whole call failed (which holds back dependents)."""
-
-    def __init__(self, message: str, *, call_failed: bool = True) -> None:
-        super().__init__(message)
-        self.call_failed = call_failed
+    """A step stopped part-way; like any error of a step, it holds back the steps that depend on it."""
 
 
 class Executor:
@@ -137,8 +133,7 @@ class Executor:
         except OrgsyncError as err:
             record.error = str(err)
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
-            if getattr(err, "call_failed", True):
-                self._blocking.add(step.id)
+            self._blocking.add(step.id)
             return
         if step.writes_items and record.failed:
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
