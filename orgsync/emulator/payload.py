@@ -41,17 +41,22 @@ def iter_actions(data: bytes, fmt: str | None = None) -> Iterator[list[Any]]:
         data = data[3:]
     head = data.lstrip()[:1]
     if fmt == "json" or (fmt is None and head in (b"[", b"")):
-        yield from _iter_json(data)
+        text = _decode(data)
+        del data  # the decoded text is all that is needed; a 500 MB payload should not be held twice
+        yield from _iter_json(text)
     else:
         sep = "\t" if fmt == "tsv" or (fmt is None and b"\t" in data.split(b"\n", 1)[0]) else ","
         yield from _iter_csv(data, sep)
 
 
-def _iter_json(data: bytes) -> Iterator[list[Any]]:
+def _decode(data: bytes) -> str:
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise payload_error(f"the file is not UTF-8: {exc}") from None
+
+
+def _iter_json(text: str) -> Iterator[list[Any]]:
     decoder = json.JSONDecoder()
     pos = _skip(text, 0)
     if pos >= len(text) or text[pos] != "[":

@@ -347,8 +347,7 @@ class Emulator:
         access = self.access_for(tid, ds, token)
 
         def work() -> tuple[bytes, str]:
-            data, fmt = self.fetch_url(url)
-            outcome = self.run_transaction(tid, ds, iter_actions(data, fmt), opts, access)
+            outcome = self.run_transaction(tid, ds, iter_actions(*self.fetch_url(url)), opts, access)
             if outcome.failed:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
