@@ -127,11 +127,11 @@ class Emulator:
         with ds.lock:
             new = merge_dataset(ds.config, body, delete_omitted, links=links)
             if new != ds.config:
-                dropped = {p["key"] for p in ds.properties} - {p["key"] for p in new["properties"]}
                 ds.config = new
                 ds.modified_at, ds.modified_by = iso(self.now()), USER
                 ds.conform_frame()
-                self.store.save_dataset(tid, ds, full=bool(dropped) or True)
+                # columns may have been dropped or recast, so the dataset's rows are rewritten
+                self.store.save_dataset(tid, ds, full=True)
         return ds
 
     # -- items -------------------------------------------------------------------------------------
