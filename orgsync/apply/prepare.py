@@ -8,7 +8,6 @@ StalePlanError stops apply before any write.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,14 +17,12 @@ import polars as pl
 from orgsync.api.client import OrgvueClient
 from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
-from orgsync.errors import ConfigError, StalePlanError
+from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
-from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.checksum import source_checksum
+from orgsync.plan.command import load_validated, plan_with
 from orgsync.plan.model import SENSITIVE_MASK, Action, ItemChanges, Plan
 from orgsync.sources.table import SourceTable
-from orgsync.state.reader import read_live
-from orgsync.validate import validate_project
 
 if TYPE_CHECKING:
     from orgsync.apply.command import ApplyOptions
@@ -44,29 +41,15 @@ class Prepared:
     render_text: Callable[[], str]
 
 
-def load_checked(opts: ApplyOptions) -> tuple[Project, dict[str, SourceTable]]:
-    """The project and its source tables; any validation error stops apply before a call is made."""
-    validation = validate_project(opts.root)
-    if not validation.ok or validation.project is None:
-        raise ConfigError(validation.errors, hint="run `orgsync validate` for the full report")
-    for problem in validation.warnings:
-        print(f"warning: {problem}", file=sys.stderr)
-    return validation.project, validation.tables
-
-
 async def prepare_fresh(opts: ApplyOptions) -> Prepared:
     """Read the tenant and plan now (the executor re-checks each dataset before its first write).
 
-    Same steps as the planner's `make_plan`, but on the client apply then writes with, so `--max-rps`
-    holds for the reads too.
+    The reads go through the client apply then writes with, so `--max-rps` holds for them too.
     """
-    project, tables = load_checked(opts)
-    selected = select_targets(project, opts.targets)
-    wanted = {name: t for name, t in tables.items() if name in selected}
+    project, tables = load_validated(opts.root)
     client = open_client(project, max_rps=opts.max_rps)
     try:
-        live = await read_live(client, project, wanted, client.target_label)
-        plan = build_plan(project, wanted, live, targets=opts.targets, force=opts.allow_destructive)
+        _, plan = await plan_with(client, project, tables, opts.targets, opts.allow_destructive)
     except BaseException:
         await client.aclose()
         raise
@@ -78,7 +61,7 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     from orgsync.plan.saved import load_saved
 
     assert opts.plan_file is not None
-    project, tables = load_checked(opts)
+    project, tables = load_validated(opts.root)
     plan = load_saved(opts.plan_file)
     if plan.source_checksum != source_checksum(project, tables):
         raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from orgsync.api.client import OrgvueClient
 from orgsync.api.target import open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.manifest.models import Project
@@ -44,12 +45,11 @@ class PlanOptions:
     show_values: bool = False
 
 
-async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
-                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
-                    ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
-    """Validate the repository (refusing on errors), read the tenant once, and build the plan.
+def load_validated(root: Path, env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
+                   ) -> tuple[Project, dict[str, SourceTable]]:
+    """The project and its source tables; any validation error stops here, before the tenant is contacted.
 
-    Only the targeted datasets' items are read. Validation warnings go to `warn` (stderr by default).
+    Validation warnings go to `warn` (stderr by default).
     """
     validation = validate_project(Path(root), env)
     if not validation.ok or validation.project is None:
@@ -57,12 +57,25 @@ async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False
                                                   "(`orgsync validate` checks without contacting the tenant)")
     for problem in validation.warnings:
         print(f"warning: {problem}", file=warn or sys.stderr)
-    project, tables = validation.project, validation.tables
+    return validation.project, validation.tables
+
+
+async def plan_with(client: OrgvueClient, project: Project, tables: dict[str, SourceTable],
+                    targets: Sequence[str] = (), force: bool = False) -> tuple[LiveState, Plan]:
+    """Read the tenant once through `client` and build the plan; only the targeted datasets' items are read."""
     selected = select_targets(project, targets)
     wanted = {name: t for name, t in tables.items() if name in selected}
+    live = await read_live(client, project, wanted, client.target_label)
+    return live, build_plan(project, wanted, live, targets=targets, force=force)
+
+
+async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
+                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
+                    ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
+    """Validate the repository (refusing on errors), read the tenant once, and build the plan."""
+    project, tables = load_validated(Path(root), env, warn=warn)
     async with open_client(project, env) as client:
-        live = await read_live(client, project, wanted, client.target_label)
-    plan = build_plan(project, wanted, live, targets=targets, force=force)
+        live, plan = await plan_with(client, project, tables, targets, force)
     return project, tables, live, plan
 
 
