@@ -71,6 +71,22 @@ class Emulator:
         self.jobs: dict[str, Job] = {}
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emulator-job")
         self.store.load(self)
+        self._reseed_after_load(seed)
+
+    def _reseed_after_load(self, seed: int) -> None:
+        """Derive the id generator from the loaded state as well as the seed.
+
+        A restarted `--db` emulator with the same seed would otherwise hand out the previous run's ids
+        again and overwrite what they name; mixing in the ids already stored keeps runs reproducible
+        for a given state and new ids unique.
+        """
+        known = sorted(
+            [f"{t.id}/{d.id}/{d.last_transaction_id}" for t in self.tenants.values() for d in t.datasets.values()]
+            + [f"{t.id}/draft/{k}" for t in self.tenants.values() for k in t.drafts]
+            + [f"job/{k}" for k in self.jobs] + [f"file/{k}" for k in self.files])
+        if known:
+            digest = hashlib.sha256("\n".join([str(seed), *known]).encode()).digest()
+            self.rng = random.Random(int.from_bytes(digest[:16], "big"))
 
     # -- basics ------------------------------------------------------------------------------------
 

@@ -114,6 +114,21 @@ async def test_state_survives_a_restart_with_db(tmp_path: Path, emulator_factory
         assert r.status_code == 400  # access rules survived too
 
 
+async def test_a_restart_with_db_and_the_same_seed_hands_out_new_ids(tmp_path: Path, emulator_factory: Any) -> None:
+    db = tmp_path / "state.db"
+    first = emulator_factory(db_path=db, seed=7)
+    async with httpx.AsyncClient(base_url=first.base_url) as c:
+        kept = await Api(c).create_people()
+    first.stop()
+    second = emulator_factory(db_path=db, seed=7)
+    async with httpx.AsyncClient(base_url=second.base_url) as c:
+        api = Api(c)
+        added = await api.create_people()
+        listed = (await c.get(f"{api.base}/datasets")).json()
+    assert added != kept
+    assert sorted(d["datasetId"] for d in listed) == sorted([kept, added])
+
+
 def test_openapi_describes_every_documented_operation(emulator_app: Any) -> None:
     spec = emulator_app.openapi()
     ops = {(m.upper(), p) for p, item in spec["paths"].items() for m in item}
