@@ -20,6 +20,6 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(if $(ROWS),--rows $(ROWS))
 
 .PHONY: install demo test bench
