@@ -18,7 +18,7 @@ from rich.console import Console
 from orgsync.apply.batching import Limits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.order import order_plan
-from orgsync.apply.prepare import Prepared, prepare_fresh, prepare_saved
+from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
@@ -70,8 +70,10 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         if not plan.has_changes:
             out.print("No changes. The tenant matches the manifests and sources.")
             return int(ExitCode.OK)
+        # The plan is printed in CI too (as Terraform does), so the log shows what was about to change.
+        out.print(prepared.render_text(), markup=False, highlight=False)
         if not opts.auto_approve:
-            _confirm(prepared, out)
+            _confirm(out)
         report = ApplyReport(target=plan.target, tenant=plan.tenant,
                              plan_source=str(opts.plan_file) if opts.plan_file else "fresh",
                              started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -85,9 +87,8 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         return int(report.exit_code)
 
 
-def _confirm(prepared: Prepared, out: Console) -> None:
-    """Show the plan and require the word `yes`."""
-    out.print(prepared.render_text())
+def _confirm(out: Console) -> None:
+    """Require the word `yes` after the plan was shown."""
     out.print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
     answer = input("  Enter a value: ").strip()
     if answer != "yes":
@@ -103,7 +104,7 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
     applied = sum(s.applied for s in report.steps)
     failed = sum(s.failed for s in report.steps)
     out.print(f"{headline} {applied} item changes applied, {failed} not applied, "
-              f"{len(report.calls)} write calls in {report.seconds:.1f} s.")
+              f"{len(report.calls)} write calls in {report.seconds:.2f} s.")
     if code != ExitCode.OK or report.failures:
         for line in report.summary():
             out.print(line, markup=False, highlight=False)

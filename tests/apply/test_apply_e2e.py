@@ -57,6 +57,14 @@ def test_first_apply_creates_everything_in_order_and_a_second_plan_is_empty(tena
     assert "No changes" in tenant.outputs[-1]
 
 
+def test_auto_approved_apply_still_prints_the_plan_it_carries_out(tenant):
+    assert tenant.apply() == ExitCode.OK
+    out = tenant.outputs[-1]
+    assert "+ dataset.People" in out and "+ links.People to Positions" in out
+    assert out.index("Plan: 3 datasets to create") < out.index("Apply complete.")
+    assert "salary=(sensitive)" in out and not re.search(r"salary=\d", out)
+
+
 def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
     assert tenant.apply() == ExitCode.OK
     ids = _ids(tenant)
