@@ -10,13 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
-from orgsync.plan.model import Action, ResourcePlan
+from orgsync.plan.config_diff import property_config
+from orgsync.plan.model import Action, PropertyChange, ResourcePlan
 
 _LINKS_FIELDS = ("name", "tags")  # what PATCH /links accepts besides additionalProperties
+_KEPT_FIELDS = ("key", "name", "type", "onDemand", "formula")  # of a live property, when the rest are removed
 
 
-def _prop(p: PropertySpec) -> dict[str, str]:
-    return {"key": p.key, "name": p.name, "type": p.type}
+def _prop(p: PropertySpec) -> dict[str, Any]:
+    """The property as the planner compared it (onDemand and formula only for on-demand properties)."""
+    return property_config(p)
+
+
+def _changed_prop(spec: PropertySpec, change: PropertyChange) -> dict[str, Any]:
+    """A PATCH merges by key, so a property that stops being on-demand must say `onDemand: false`."""
+    body = _prop(spec)
+    if (change.before or {}).get("onDemand") and not spec.onDemand:
+        body["onDemand"] = False
+    return body
 
 
 def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | N
         if not links or change.field in _LINKS_FIELDS:
             body[change.field] = change.after
     specs = {p.key: p for p in m.properties} if m else {}
-    props = [_prop(specs[pc.key]) if pc.key in specs else dict(pc.after or {"key": pc.key})
+    props = [_changed_prop(specs[pc.key], pc) if pc.key in specs else dict(pc.after or {"key": pc.key})
              for pc in res.property_changes if pc.action in (Action.CREATE, Action.UPDATE)]
     if props:
         body["additionalProperties" if links else "properties"] = props
@@ -57,7 +68,7 @@ def keep_properties_body(res: ResourcePlan, live_properties: list[dict]) -> dict
     Built from the live list (not the manifest) so nothing beyond what the plan showed can disappear.
     """
     removed = {pc.key for pc in res.property_changes if pc.action == Action.DELETE}
-    keep = [{k: p[k] for k in ("key", "name", "type") if k in p} for p in live_properties if p.get("key") not in removed]
+    keep = [{k: p[k] for k in _KEPT_FIELDS if k in p} for p in live_properties if p.get("key") not in removed]
     if res.kind == "LinksDataset":
         return {"additionalProperties": [p for p in keep if p.get("key") not in LINK_CORE_KEYS]}
     return {"properties": keep}

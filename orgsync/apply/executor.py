@@ -187,11 +187,20 @@ class Executor:
         await self._call(step, "remove-properties", update(dataset_id, body, delete_omitted=True))
 
     async def _ondemand(self, step: Step, record: StepRecord) -> None:
+        """executeOnDemand after the dataset's writes; a failed job leaves the computed values stale."""
         m = _manifest(step)
         assert isinstance(m, DatasetManifest)
+        keys = m.on_demand_keys
         dataset_id = await self._id_of(step.resource.name)
-        await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, list(m.onDemand),
-                                                                    timeout=self.options.job_timeout))
+        try:
+            await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, keys,
+                                                                        timeout=self.options.job_timeout),
+                             detail="executeOnDemand: " + ", ".join(keys))
+        except JobFailedError as err:
+            raise _StepError(f"on-demand recalculation of {', '.join(keys)} failed: {err.message}; the dataset's "
+                             "other changes were written, but these values were not recalculated",
+                             hint="fix the formula (a changed formula is recalculated by the next apply), or "
+                                  "recalculate the property in Orgvue") from err
 
     async def _populate(self, step: Step, record: StepRecord) -> None:
         m = _manifest(step)
@@ -203,9 +212,9 @@ class Executor:
         links_id = await self._id_of(step.resource.name)
         await self._call(step, "populate", self.client.populate_links(links_id, body, timeout=self.options.job_timeout))
 
-    async def _call(self, step: Step, name: str, call: Awaitable[Any]) -> Any:
+    async def _call(self, step: Step, name: str, call: Awaitable[Any], detail: str | None = None) -> Any:
         """Await one configuration call and record it."""
-        record = CallRecord(step.id, name)
+        record = CallRecord(step.id, name, detail=detail)
         started = time.perf_counter()
         try:
             return await call

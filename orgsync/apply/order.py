@@ -131,7 +131,7 @@ def _steps_of(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> Itera
         yield make(StepKind.DELETE_ITEMS, phase, delete_waves(items, *_tree(manifest)))
     if any(p.action == Action.DELETE for p in res.property_changes):
         yield make(StepKind.REMOVE_PROPERTIES, Phase.PROPERTY_REMOVALS)
-    if isinstance(manifest, DatasetManifest) and manifest.onDemand and _touched(res, plan):
+    if isinstance(manifest, DatasetManifest) and manifest.on_demand_keys and _touched(res, plan):
         yield make(StepKind.RUN_ONDEMAND, Phase.FOLLOW_UPS)
     if isinstance(manifest, LinksDatasetManifest) and manifest.populate and _populate_due(res, manifest, plan):
         yield make(StepKind.POPULATE_LINKS, Phase.FOLLOW_UPS)

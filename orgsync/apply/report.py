@@ -51,6 +51,7 @@ class CallRecord:
     seconds: float = 0.0
     ok: bool = True
     error: str | None = None
+    detail: str | None = None  # what a follow-up ran, e.g. "executeOnDemand: bonus"
 
 
 @dataclass

@@ -15,6 +15,7 @@ def check_manifests(project: Project) -> list[Problem]:
         problems += _duplicate_keys(manifest)
         if isinstance(manifest, DatasetManifest):
             problems += _dataset_keys(manifest)
+            problems += _on_demand(manifest)
         else:
             problems += _links(manifest, project)
         problems += _items(manifest)
@@ -66,6 +67,36 @@ def _dataset_keys(manifest: DatasetManifest) -> list[Problem]:
     return problems
 
 
+def _on_demand(manifest: DatasetManifest) -> list[Problem]:
+    """The `onDemand:` list names on-demand properties once each; item keys cannot be computed."""
+    declared = {p.key: p for p in manifest.properties}
+    problems = []
+    seen: set[str] = set()
+    for index, key in enumerate(manifest.onDemand):
+        where, field = manifest.locate("onDemand", index), f"onDemand[{index}]"
+        prop = declared.get(key)
+        if key in seen:
+            problems.append(Problem(where, f"{key!r} is listed twice; expected each on-demand property once", field))
+        elif prop is None:
+            problems.append(Problem(where, f"{key!r} is not a declared property; expected an on-demand property "
+                                    "(declared with `onDemand: true` and a `formula`)", field))
+        elif not prop.onDemand:
+            problems.append(Problem(where, f"{key!r} is listed under `onDemand:` but its property is not on-demand; "
+                                    "expected `onDemand: true` and a `formula` on that property", field))
+        seen.add(key)
+    for index, prop in enumerate(manifest.properties):
+        if prop.onDemand and manifest.onDemand and prop.key not in seen:
+            problems.append(Problem(manifest.locate("properties", index, "onDemand"), f"on-demand property "
+                                    f"{prop.key!r} is not in the `onDemand:` list, so apply will not recalculate it",
+                                    f"properties[{index}].onDemand", "warning"))
+    for field in ("autoId", "treeId", "treeParentId"):
+        key = getattr(manifest, field)
+        if key in declared and declared[key].onDemand:
+            problems.append(Problem(manifest.locate(field), f"{field} {key!r} is an on-demand property; expected a "
+                                    "property whose values come from the source (items are keyed by it)", field))
+    return problems
+
+
 def _links(manifest: LinksDatasetManifest, project: Project) -> list[Problem]:
     """Link ends must be datasets; an end not declared here must exist in the tenant (plan checks)."""
     problems = []
@@ -86,6 +117,10 @@ def _links(manifest: LinksDatasetManifest, project: Project) -> list[Problem]:
         if prop.key in LINK_CORE_KEYS:
             problems.append(Problem(manifest.locate("properties", index, "key"), f"{prop.key!r} is a built-in link property; expected only "
                                     f"additional properties here", f"properties[{index}].key"))
+        if prop.onDemand:
+            problems.append(Problem(manifest.locate("properties", index, "onDemand"), f"{prop.key!r}: on-demand "
+                                    "properties are supported on a Dataset only; expected no `onDemand` here",
+                                    f"properties[{index}].onDemand"))
     if manifest.populate and manifest.items:
         problems.append(Problem(manifest.locate("populate"), "`items` and `populate` both fill this links dataset; "
                                 "expected one of them", "populate"))

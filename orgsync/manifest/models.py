@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from orgsync.errors import Location, Problem
 
@@ -78,13 +78,33 @@ class ProjectConfig(_Strict):
         return [self.manifests] if isinstance(self.manifests, str) else list(self.manifests)
 
 
+# For editors: `formula` goes with `onDemand: true` and only with it (the model checks the same).
+_ON_DEMAND_SCHEMA = {"if": {"required": ["onDemand"], "properties": {"onDemand": {"const": True}}},
+                     "then": {"required": ["formula"], "properties": {"formula": {"type": "string"}}},
+                     "else": {"properties": {"formula": {"type": "null"}}}}
+
+
 class PropertySpec(_Strict):
     """One property of a dataset, identified by `key`."""
+
+    model_config = ConfigDict(json_schema_extra=_ON_DEMAND_SCHEMA)
 
     key: str = Field(min_length=1)
     name: str = Field(min_length=1)
     type: PropertyType
     sensitive: bool = Field(False, description="Values are never printed, logged or saved in plan text.")
+    onDemand: bool = Field(False, description="Orgvue computes the values from `formula`; never read from a source.")
+    formula: str | None = Field(None, min_length=1, description="The on-demand expression, passed to Orgvue verbatim.")
+
+    @model_validator(mode="after")
+    def _formula_with_on_demand(self) -> PropertySpec:
+        if self.onDemand and self.formula is None:
+            raise ValueError(f"property {self.key!r} has `onDemand: true` but no `formula`; expected the "
+                             "expression Orgvue computes it from, e.g. `formula: salary * 0.1`")
+        if self.formula is not None and not self.onDemand:
+            raise ValueError(f"property {self.key!r} has a `formula` but not `onDemand: true`; expected both "
+                             "(an on-demand property) or neither")
+        return self
 
 
 class ItemsSpec(_Strict):
@@ -145,11 +165,17 @@ class DatasetManifest(_ManifestBase):
     treeId: str | None = None
     treeParentId: str | None = None
     properties: list[PropertySpec] = Field(default_factory=list)
-    onDemand: list[str] = Field(default_factory=list, description="On-demand properties recalculated after apply (executeOnDemand).")
+    onDemand: list[str] = Field(default_factory=list, description="Order in which apply recalculates the on-demand "
+                                "properties (executeOnDemand); default: every `onDemand: true` property, in declaration order.")
 
     @property
     def address(self) -> str:
         return f"dataset.{self.name}"
+
+    @property
+    def on_demand_keys(self) -> list[str]:
+        """The properties apply recalculates, in order: the `onDemand:` list, else every on-demand property."""
+        return list(self.onDemand) or [p.key for p in self.properties if p.onDemand]
 
     @property
     def key_columns(self) -> list[str]:

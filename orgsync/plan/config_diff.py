@@ -1,8 +1,8 @@
 """Configuration diff of one dataset or links dataset: fields (name, type, labelId, tags, tree keys) and
 properties merged by key, each change with its class.
 
-Fields are compared with deepdiff (tags ignoring order, absent = null); properties by key on name and type,
-which are all Orgvue keeps of them (`sensitive` is orgsync's own and never sent).
+Fields are compared with deepdiff (tags ignoring order, absent = null); properties by key on name, type and,
+for on-demand properties, `onDemand` and `formula` (`sensitive` is orgsync's own and never sent).
 """
 
 from __future__ import annotations
@@ -63,13 +63,32 @@ def field_class(field: str) -> ChangeClass:
     return ChangeClass.DESTRUCTIVE if field in DESTRUCTIVE_FIELDS else ChangeClass.UPDATE
 
 
-def _prop(spec: PropertySpec) -> dict[str, str]:
-    return {"key": spec.key, "name": spec.name, "type": spec.type}
+def property_config(spec: PropertySpec) -> dict[str, Any]:
+    """What Orgvue keeps of a declared property: key, name, type, and onDemand + formula when on-demand."""
+    out: dict[str, Any] = {"key": spec.key, "name": spec.name, "type": spec.type}
+    if spec.onDemand:
+        out.update(onDemand=True, formula=spec.formula)
+    return out
+
+
+def live_property(current: dict[str, Any]) -> dict[str, Any]:
+    """The same fields of a live property (a formula left behind on a property no longer on-demand is ignored)."""
+    out = {"key": current.get("key"), "name": current.get("name"), "type": current.get("type")}
+    if current.get("onDemand"):
+        out.update(onDemand=True, formula=current.get("formula"))
+    return out
+
+
+def _property_class(before: dict[str, Any], after: dict[str, Any]) -> ChangeClass:
+    """A type change may break existing values, and turning a property on-demand overwrites them: destructive."""
+    if before["type"] != after["type"] or (after.get("onDemand") and not before.get("onDemand")):
+        return ChangeClass.DESTRUCTIVE
+    return ChangeClass.UPDATE
 
 
 def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]], *, delete_omitted: bool,
                     links: bool = False) -> list[PropertyChange]:
-    """Properties merged by key: added, renamed, type changed, and removed when `delete_omitted`.
+    """Properties merged by key: added, renamed, retyped, formula changed, and removed when `delete_omitted`.
 
     A type change is destructive (existing values may no longer fit); so is a removal. The core keys of a
     links dataset (from_id, to_id, link_id, allocation) cannot be changed and are never compared.
@@ -80,23 +99,21 @@ def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]],
     for spec in specs:
         if spec.key in ignored:
             continue
-        after = _prop(spec)
+        after = property_config(spec)
         current = live.get(spec.key)
         if current is None:
             changes.append(PropertyChange(key=spec.key, action=Action.CREATE, after=after,
                                           change_class=ChangeClass.ADDITIVE))
             continue
-        before = {"key": spec.key, "name": current.get("name"), "type": current.get("type")}
+        before = live_property(current)
         if before != after:
-            cls = ChangeClass.DESTRUCTIVE if before["type"] != after["type"] else ChangeClass.UPDATE
             changes.append(PropertyChange(key=spec.key, action=Action.UPDATE, before=before, after=after,
-                                          change_class=cls))
+                                          change_class=_property_class(before, after)))
     if delete_omitted:
         declared = {s.key for s in specs}
         for key, current in live.items():
             if key not in declared:
-                before = {"key": key, "name": current.get("name"), "type": current.get("type")}
-                changes.append(PropertyChange(key=key, action=Action.DELETE, before=before,
+                changes.append(PropertyChange(key=key, action=Action.DELETE, before=live_property(current),
                                               change_class=ChangeClass.DESTRUCTIVE))
     return changes
 

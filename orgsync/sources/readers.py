@@ -82,17 +82,23 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) ->
     frame = _renamed(manifest, raw.frame, display, problems)
     types = property_types(manifest)
     key = manifest.key_columns
+    computed = {p.key for p in manifest.properties if p.onDemand}
     for column in frame.columns:
         if column not in types:
             problems.append(Problem(Location(display, 1), f"column {column!r} is not a property of "
                                     f"{manifest.name!r}; add it to `properties` or map it with `items.columns`",
                                     column))
+        elif column in computed:
+            # A warning, not an error: exports often carry the computed column, and it is simply not used.
+            problems.append(Problem(Location(display, 1), f"column {column!r} is ignored: it is an on-demand "
+                                    "property, computed by Orgvue from its formula; remove it from the source to "
+                                    "silence this", column, "warning"))
     for column in key:
         if column not in frame.columns:
             problems.append(Problem(Location(display, 1), f"key column {column!r} is missing; expected it in the "
                                     f"header (or mapped to it with `items.columns`)", column))
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(column))
-    owned = [c for c in types if c in frame.columns and c not in key]
+    owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
     date_format = manifest.items.dateFormat
     canonical = frame.select([canonical_expr(c, types[c], date_format) for c in [*key, *owned]])
     problems += _misfits(frame, canonical, types, manifest, raw, display)

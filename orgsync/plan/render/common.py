@@ -103,6 +103,21 @@ def shown_value(value: Any) -> str:
     return str(value)
 
 
+PROPERTY_FIELDS = ("name", "type", "onDemand", "formula")  # what a property update can change
+
+
+def property_update_text(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """'type text → number, formula salary * 0.1 → salary * 0.2': each changed field, before → after."""
+    return ", ".join(f"{f} {shown_value(before.get(f))} → {shown_value(after.get(f))}" for f in PROPERTY_FIELDS
+                     if before.get(f) != after.get(f))
+
+
+def property_summary(prop: dict[str, Any]) -> str:
+    """'Bonus, number' or 'Bonus, number, on-demand: salary * 0.1' for a new or removed property."""
+    text = f"{prop.get('name')}, {prop.get('type')}"
+    return text + (f", on-demand: {prop.get('formula')}" if prop.get("onDemand") else "")
+
+
 def resource_counts(res: ResourcePlan) -> dict[str, int]:
     """Item counts of a resource, zeros when it has no items; `existing` included."""
     if res.items is None:

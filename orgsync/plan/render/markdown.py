@@ -18,6 +18,8 @@ from orgsync.plan.render.common import (
     hidden,
     is_changed,
     item_rows,
+    property_summary,
+    property_update_text,
     resource_counts,
     row_limit,
     shown_value,
@@ -69,12 +71,11 @@ def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[s
 
 def _property(p: PropertyChange) -> dict[str, Any]:
     if p.action == Action.CREATE:
-        text = f"new ({p.after['name']}, {p.after['type']})"
+        text = f"new ({property_summary(p.after or {})})"
     elif p.action == Action.DELETE:
         text = f"removed with all its values ({(p.before or {}).get('name')}, deleteOmittedProperties: true)"
     else:
-        text = ", ".join(f"{f} {p.before.get(f)} → {p.after.get(f)}" for f in ("name", "type")
-                         if p.before.get(f) != p.after.get(f))
+        text = property_update_text(p.before or {}, p.after or {})
     return {"sign": SIGNS[p.action], "key": p.key, "text": text,
             "destructive": p.change_class == ChangeClass.DESTRUCTIVE}
 

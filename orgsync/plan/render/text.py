@@ -14,6 +14,8 @@ from orgsync.plan.render.common import (
     blocking,
     hidden,
     item_rows,
+    property_summary,
+    property_update_text,
     row_limit,
     shown_value,
     summary,
@@ -84,14 +86,13 @@ def _destructive_tag(change_class: ChangeClass) -> str:
 def _property_line(prop) -> Text:
     sign = SIGNS[prop.action]
     if prop.action == Action.CREATE:
-        return Text(f"      + property {prop.key} ({prop.after['name']}, {prop.after['type']})", style="green")
+        return Text(f"      + property {prop.key} ({property_summary(prop.after)})", style="green")
     if prop.action == Action.DELETE:
         before = prop.before or {}
         return Text(f"      - property {prop.key} ({before.get('name')}, {before.get('type')}): removed with all its "
                     "values (deleteOmittedProperties: true)", style="red")
-    parts = [f"{f} {prop.before.get(f)} → {prop.after.get(f)}" for f in ("name", "type")
-             if prop.before.get(f) != prop.after.get(f)]
-    return Text(f"      {sign} property {prop.key}: {', '.join(parts)}{_destructive_tag(prop.change_class)}",
+    parts = property_update_text(prop.before or {}, prop.after or {})
+    return Text(f"      {sign} property {prop.key}: {parts}{_destructive_tag(prop.change_class)}",
                 style="yellow")
 
 
