@@ -43,3 +43,29 @@ def test_property_removal_keeps_every_live_property_but_the_removed_ones():
     links = resource("L", links=True, action=Action.UPDATE, removed_properties=["old"])
     live_links = [{"key": "from_id", "name": "from_id", "type": "string"}, *live[1:]]
     assert keep_properties_body(links, live_links) == {"additionalProperties": [{"key": "n", "name": "N", "type": "number"}]}
+
+
+BONUS = {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}
+
+
+def test_on_demand_properties_carry_their_formula_in_create_update_and_keep_bodies():
+    m = dataset_manifest("A", properties=[BONUS, {"key": "n", "name": "Name", "type": "text"}])
+    assert create_dataset_body(m)["properties"] == [{"key": "id", "name": "id", "type": "text"}, BONUS,
+                                                    {"key": "n", "name": "Name", "type": "text"}]
+    res = resource("A", action=Action.UPDATE)
+    res.property_changes = [PropertyChange(key="bonus", action=Action.UPDATE, before={**BONUS, "formula": "x"},
+                                           after=BONUS, change_class=ChangeClass.UPDATE)]
+    assert update_body(res, m) == {"properties": [BONUS]}
+    removal = resource("A", action=Action.UPDATE, removed_properties=["old"])
+    live = [BONUS, {"key": "old", "name": "Old", "type": "text"}]
+    assert keep_properties_body(removal, live) == {"properties": [BONUS]}
+
+
+def test_a_property_that_stops_being_on_demand_says_so_in_the_patch():
+    m = dataset_manifest("A", properties=[{"key": "bonus", "name": "Bonus", "type": "number"}])
+    res = resource("A", action=Action.UPDATE)
+    res.property_changes = [PropertyChange(key="bonus", action=Action.UPDATE, before=BONUS,
+                                           after={"key": "bonus", "name": "Bonus", "type": "number"},
+                                           change_class=ChangeClass.UPDATE)]
+    assert update_body(res, m) == {"properties": [{"key": "bonus", "name": "Bonus", "type": "number",
+                                                   "onDemand": False}]}

@@ -53,3 +53,26 @@ def test_omitted_properties_are_removed_only_with_delete_omitted_and_link_core_k
     assert [(p.key, p.action, p.change_class) for p in removed] == [("extra", Action.DELETE, ChangeClass.DESTRUCTIVE)]
     core = [{"key": k, "name": k, "type": "string"} for k in ("from_id", "to_id", "link_id", "allocation")]
     assert diff_properties([], core, delete_omitted=True, links=True) == []
+
+
+BONUS = {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}
+
+
+def test_an_on_demand_property_as_orgvue_keeps_it_is_no_change():
+    assert diff_properties(_specs([BONUS]), [dict(BONUS)], delete_omitted=False) == []
+
+
+def test_a_changed_formula_is_an_update_before_to_after():
+    [change] = diff_properties(_specs([{**BONUS, "formula": "salary * 0.2"}]), [dict(BONUS)], delete_omitted=False)
+    assert (change.key, change.action, change.change_class) == ("bonus", Action.UPDATE, ChangeClass.UPDATE)
+    assert change.before == BONUS and change.after == {**BONUS, "formula": "salary * 0.2"}
+
+
+def test_making_a_property_on_demand_is_destructive_and_stopping_is_an_update():
+    plain = {"key": "bonus", "name": "Bonus", "type": "number"}
+    [on] = diff_properties(_specs([BONUS]), [plain], delete_omitted=False)
+    assert (on.before, on.after, on.change_class) == (plain, BONUS, ChangeClass.DESTRUCTIVE)
+    # a formula Orgvue still holds on a property that is no longer on-demand is not compared
+    [off] = diff_properties(_specs([plain]), [dict(BONUS)], delete_omitted=False)
+    assert (off.before, off.after, off.change_class) == (BONUS, plain, ChangeClass.UPDATE)
+    assert diff_properties(_specs([plain]), [{**plain, "onDemand": False, "formula": "x"}], delete_omitted=False) == []

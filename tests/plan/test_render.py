@@ -114,3 +114,27 @@ def test_sensitive_values_never_appear(render):
 
 def _plan():
     return sample_plan()
+
+
+def _formula_plan():
+    from orgsync.plan.model import Action, ChangeClass, Plan, PropertyChange, ResourcePlan
+
+    bonus = {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}
+    changes = [PropertyChange(key="bonus", action=Action.UPDATE, before=bonus,
+                              after={**bonus, "formula": "salary * 0.2"}, change_class=ChangeClass.UPDATE),
+               PropertyChange(key="tax", action=Action.CREATE, after={**bonus, "key": "tax", "name": "Tax",
+                                                                      "formula": "salary * 0.3"},
+                              change_class=ChangeClass.ADDITIVE)]
+    res = ResourcePlan(address="dataset.People", kind="Dataset", name="People", action=Action.UPDATE,
+                       change_class=ChangeClass.UPDATE, dataset_id="DS-1", property_changes=changes)
+    return Plan(orgsync_version="0", target="local", tenant="ACME", created_at="2026-01-01T00:00:00Z",
+                source_checksum="0" * 64, resources=[res])
+
+
+def test_a_formula_change_is_shown_before_and_after():
+    lines = text.render(_formula_plan()).splitlines()
+    assert "      ~ property bonus: formula salary * 0.1 → salary * 0.2" in lines
+    assert "      + property tax (Tax, number, on-demand: salary * 0.3)" in lines
+    md = markdown.render(_formula_plan())
+    assert "- ~ property `bonus`: formula salary \\* 0.1 → salary \\* 0.2" in md.splitlines()  # * escaped
+    assert "- + property `tax`: new (Tax, number, on-demand: salary \\* 0.3)" in md.splitlines()
