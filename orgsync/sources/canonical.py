@@ -37,6 +37,7 @@ _CANONICAL_NUMBER_MAX_LEN = 15
 _CANONICAL_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # with a valid day, YYYY-MM-DD text is its own canonical form
 _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly, without going through a float
 _MAX_EXACT_FLOAT = 2.0**53
+_SAMPLE_ROWS = 1000  # rows looked at to decide whether checking each row for canonical form pays
 
 
 def _stripped(text: pl.Series) -> pl.Series:
@@ -53,6 +54,27 @@ def _positional(text: str) -> str:
 
 def _number(text: pl.Series) -> pl.Series:
     """Number text -> canonical decimal text, or null when it is not a finite number.
+
+    Integral values below 2**53 print as Int64, other values of at least 1e-3 as the float's shortest form; the
+    few left (huge integers, tiny fractions, which a float may print with an exponent) go through `_number_rare`.
+    """
+    value = text.cast(pl.Float64, strict=False)
+    value = value.set(~value.is_finite().fill_null(True), None)
+    integral = (value == value.floor()).fill_null(False)
+    as_int = integral & (value.abs() < _MAX_EXACT_FLOAT).fill_null(False)
+    plain = ~integral & (value.abs() >= 1e-3).fill_null(False)
+    frame = pl.DataFrame({"v": value, "as_int": as_int, "plain": plain})
+    out = frame.select(pl.when("as_int").then(pl.col("v").cast(pl.Int64, strict=False).cast(pl.Utf8))
+                       .when("plain").then(pl.col("v").cast(pl.Utf8)))[:, 0]
+    rare = value.is_not_null() & ~as_int & ~plain
+    if rare.any():
+        rows = rare.arg_true()
+        out.scatter(rows, _number_rare(text.gather(rows)))
+    return out
+
+
+def _number_rare(text: pl.Series) -> pl.Series:
+    """`_number` for any values, written for the rare ones: integral beyond 2**53 and fractions below 1e-3.
 
     Steps are materialised one by one (a polars expression tree would recompute shared parts per
     branch), and the rare branches first null the rows they do not handle.
@@ -119,14 +141,35 @@ def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str =
     text = pl.col(col).cast(pl.Utf8)
     if type == "text":
         return text.str.strip_chars().replace("", None).alias(col)
-    canonical = _already_canonical(text, type, date_format)
-    rest = pl.when(canonical.not_()).then(text).map_batches(
-        lambda values: _convert_present(values, type, date_format, keep_invalid), return_dtype=pl.Utf8)
-    return pl.when(canonical).then(text).otherwise(rest).alias(col)
+    return text.map_batches(lambda values: _canonical_column(values, type, date_format, keep_invalid),
+                            return_dtype=pl.Utf8).alias(col)
+
+
+def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFormat | str,
+                      keep_invalid: bool) -> pl.Series:
+    """`canonical_series` of `values`, computed only for the rows not already in canonical form.
+
+    A column whose first rows are mostly not canonical (e.g. every number written "65000.0") is converted
+    whole: checking each row first would only add to its cost.
+    """
+    sample = values.head(_SAMPLE_ROWS).drop_nulls()
+    if sample.len() and _canonical_mask(sample, type, date_format).mean() < 0.5:
+        return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
+    todo = ~_canonical_mask(values, type, date_format).fill_null(True)
+    if not todo.any():
+        return values
+    rows = todo.arg_true()
+    out = values.clone()
+    out.scatter(rows, canonical_series(values.gather(rows), type, date_format, keep_invalid=keep_invalid))
+    return out
+
+
+def _canonical_mask(values: pl.Series, type: PropertyType, date_format: DateFormat | str) -> pl.Series:
+    return values.to_frame("v").select(_already_canonical(pl.col("v"), type, date_format)).to_series()
 
 
 def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateFormat | str) -> pl.Expr:
-    """True where `text` is exactly its own canonical form (checked natively; false merely means 'convert')."""
+    """True where `text` is exactly its own canonical form (false merely means 'convert it')."""
     if type == "number":
         return text.str.contains(_CANONICAL_NUMBER) & (text.str.len_bytes() <= _CANONICAL_NUMBER_MAX_LEN)
     if type == "boolean":
@@ -134,21 +177,6 @@ def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateForma
     if date_format == "YYYY-MM-DD":
         return text.str.contains(_CANONICAL_DATE) & text.str.to_date("%Y-%m-%d", strict=False).is_not_null()
     return pl.lit(False)
-
-
-def _convert_present(values: pl.Series, type: PropertyType, date_format: DateFormat | str,
-                     keep_invalid: bool) -> pl.Series:
-    """`canonical_series` of the non-null values only (the rows left by the fast path), nulls kept in place."""
-    present = values.is_not_null()
-    count = int(present.sum())
-    if count == 0:
-        return values
-    if count == values.len():
-        return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
-    rows = present.arg_true()
-    out = pl.Series(values.name, [None] * values.len(), dtype=pl.Utf8)
-    out.scatter(rows, canonical_series(values.gather(rows), type, date_format, keep_invalid=keep_invalid))
-    return out
 
 
 def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> pl.Expr:

@@ -7,7 +7,15 @@ import random
 import polars as pl
 import pytest
 
-from orgsync.sources.canonical import _already_canonical, canonical_expr, canonical_series, canonical_value
+from orgsync.sources.canonical import (
+    _already_canonical,
+    _number,
+    _number_rare,
+    _stripped,
+    canonical_expr,
+    canonical_series,
+    canonical_value,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -72,7 +80,10 @@ def _number_corpus(count: int) -> list[str]:
         frac = "".join(rng.choice("0000123456789") for _ in range(rng.randint(0, 16)))
         sign = rng.choice(["", "", "-", "+"])
         text = sign + (whole or "0") + ("." + frac if frac or rng.random() < 0.1 else "")
-        out.append(text.lstrip("0") if rng.random() < 0.5 and not sign else text)
+        text = text.lstrip("0") if rng.random() < 0.5 and not sign else text
+        if rng.random() < 0.1:
+            text += f"e{rng.randint(-12, 25)}"
+        out.append(f" {text}\t" if rng.random() < 0.05 else text)
     return out
 
 
@@ -84,9 +95,24 @@ def test_fast_path_agrees_with_full_conversion_on_numbers(keep_invalid):
     assert fast.to_list() == full.to_list()
 
 
+def test_common_branches_agree_with_the_one_pass_conversion():
+    """`_number` (Int64 / float branches, the rest via `_number_rare`) equals `_number_rare` on every value."""
+    values = _stripped(pl.Series("v", _number_corpus(30_000) + ["inf", "nan", "abc", "1e400", "-1e-400"]))
+    assert _number(values).to_list() == _number_rare(values).to_list()
+
+
 def test_fast_path_agrees_with_full_conversion_on_dates():
     days = pl.date_range(pl.date(1, 1, 1), pl.date(9999, 12, 31), "97d", eager=True).dt.to_string("%Y-%m-%d")
     invalid = [f"{y:04d}-{m:02d}-{d:02d}" for y in (1900, 2000, 2023, 2024) for m in (0, 2, 4, 13) for d in (0, 29, 30, 31, 32)]
     values = pl.Series("v", [*days.to_list(), *invalid], dtype=pl.Utf8)
     fast = pl.DataFrame({"v": values}).select(canonical_expr("v", "date"))["v"]
     assert fast.to_list() == canonical_series(values, "date").to_list()
+
+
+@pytest.mark.parametrize("first", ["65000.0", "65000"])
+def test_columns_converted_whole_or_row_by_row_give_the_same_values(first):
+    """A column starting with non-canonical values is converted whole, one starting canonical row by row."""
+    values = pl.Series("v", [first] * 1500 + ["0.50", "7", " 8 ", None, "x", "1e3", "2.5"] * 200, dtype=pl.Utf8)
+    out = pl.DataFrame({"v": values}).select(canonical_expr("v", "number", keep_invalid=True))["v"]
+    assert out.head(1500).to_list() == ["65000"] * 1500
+    assert out.tail(1400).to_list() == ["0.5", "7", "8", None, "x", "1000", "2.5"] * 200
