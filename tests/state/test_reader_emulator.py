@@ -51,7 +51,7 @@ def make_project(root: Path) -> Project:
 
 
 async def seed(client) -> dict[str, str]:
-    body = {"type": "PEOPLE", "autoId": "emp", "labelId": "name", "properties": [p.model_dump(exclude={"sensitive"})
+    body = {"type": "PEOPLE", "autoId": "emp", "labelId": "name", "properties": [p.model_dump(include={"key", "name", "type"})
                                                                               for p in PROPS]}
     people = (await client.create_dataset({"name": "People", **body}))["datasetId"]
     empty = (await client.create_dataset({"name": "Empty", **body}))["datasetId"]
