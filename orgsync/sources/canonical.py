@@ -6,9 +6,9 @@ Rules (docs/architecture.md, "Canonical values"; documented for users in manifes
   others in shortest round-trip form ("0.50" -> "0.5"), "-0" -> "0", never an exponent.
 - date: "YYYY-MM-DD", parsed with the manifest's `dateFormat`.
 - boolean: "true" / "false"; accepted (any case): true/false, yes/no, y/n, 1/0.
-Values already in canonical form (most live values, and most clean sources) are recognised by native
-expressions that polars runs in parallel across columns and are passed through untouched; only the rest go
-through the full conversion, so a million rows normalise in a fraction of a second.
+Values already in canonical form (most live values, and most clean sources) are recognised by one native check
+per column and passed through untouched; only the rest go through the full conversion, so a million rows
+normalise in a fraction of a second.
 """
 
 from __future__ import annotations

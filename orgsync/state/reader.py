@@ -103,7 +103,7 @@ async def read_items(client: OrgvueClient, dataset: LiveDataset, table: SourceTa
     frame = await asyncio.to_thread(parse_export, data, [*wanted, ID_COLUMN], table)
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
     unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
-    return LiveItems(dataset.dataset_id, frame.filter(keyed), unmatched)
+    return LiveItems(dataset.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
 
 
 def parse_export(data: bytes, columns: list[str], table: SourceTable) -> pl.DataFrame:
