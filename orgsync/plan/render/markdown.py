@@ -6,6 +6,7 @@ escaped for a table cell, so data cannot break the table or inject HTML or menti
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -46,14 +47,18 @@ def _environment() -> Environment:
     return env
 
 
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> str:
     """The markdown comment."""
     limit = row_limit(show_all)
     changed = [_resource(r, limit, show_values) for r in plan.resources if is_changed(r)]
-    return _environment().get_template("plan.md.j2").render(
+    text = _environment().get_template("plan.md.j2").render(
         target=target_line(plan), changed=changed, summary=summary(plan), reasons=blocking(plan),
         forced=plan.forced, hint=UNBLOCK_HINT, show_values=show_values,
         unmanaged=plan.unmanaged_datasets, notes=plan.notes)
+    return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs
 
 
 def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[str, Any]:
