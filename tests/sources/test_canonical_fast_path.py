@@ -113,6 +113,8 @@ def test_fast_path_agrees_with_full_conversion_on_dates():
 def test_columns_converted_whole_or_row_by_row_give_the_same_values(first):
     """A column starting with non-canonical values is converted whole, one starting canonical row by row."""
     values = pl.Series("v", [first] * 1500 + ["0.50", "7", " 8 ", None, "x", "1e3", "2.5"] * 200, dtype=pl.Utf8)
-    out = pl.DataFrame({"v": values}).select(canonical_expr("v", "number", keep_invalid=True))["v"]
+    frame = pl.DataFrame({"v": values})
+    out = frame.select(canonical_expr("v", "number", keep_invalid=True))["v"]
+    assert frame["v"].equals(values)  # converted rows are written into a copy, never into the input frame
     assert out.head(1500).to_list() == ["65000"] * 1500
     assert out.tail(1400).to_list() == ["0.5", "7", "8", None, "x", "1000", "2.5"] * 200
