@@ -152,10 +152,11 @@ def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFo
     A column whose first rows are mostly not canonical (e.g. every number written "65000.0") is converted
     whole: checking each row first would only add to its cost.
     """
+    check = _already_canonical(pl.col("v"), type, date_format)
     sample = values.head(_SAMPLE_ROWS).drop_nulls()
-    if sample.len() and _canonical_mask(sample, type, date_format).mean() < 0.5:
+    if check is None or (sample.len() and _mask(sample, check).mean() < 0.5):
         return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
-    todo = ~_canonical_mask(values, type, date_format).fill_null(True)
+    todo = ~_mask(values, check).fill_null(True)
     if not todo.any():
         return values
     rows = todo.arg_true()
@@ -164,19 +165,20 @@ def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFo
     return out
 
 
-def _canonical_mask(values: pl.Series, type: PropertyType, date_format: DateFormat | str) -> pl.Series:
-    return values.to_frame("v").select(_already_canonical(pl.col("v"), type, date_format)).to_series()
+def _mask(values: pl.Series, check: pl.Expr) -> pl.Series:
+    """`check` (an expression on column "v") evaluated over `values`."""
+    return values.to_frame("v").select(check).to_series()
 
 
-def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateFormat | str) -> pl.Expr:
-    """True where `text` is exactly its own canonical form (false merely means 'convert it')."""
+def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateFormat | str) -> pl.Expr | None:
+    """True where `text` is exactly its own canonical form (false merely means 'convert it'); None: no such check."""
     if type == "number":
         return text.str.contains(_CANONICAL_NUMBER) & (text.str.len_bytes() <= _CANONICAL_NUMBER_MAX_LEN)
     if type == "boolean":
         return text.is_in(["true", "false"])
     if date_format == "YYYY-MM-DD":
         return text.str.contains(_CANONICAL_DATE) & text.str.to_date("%Y-%m-%d", strict=False).is_not_null()
-    return pl.lit(False)
+    return None  # dates in another dateFormat are never already canonical
 
 
 def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> pl.Expr:

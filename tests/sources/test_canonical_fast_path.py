@@ -118,3 +118,9 @@ def test_columns_converted_whole_or_row_by_row_give_the_same_values(first):
     assert frame["v"].equals(values)  # converted rows are written into a copy, never into the input frame
     assert out.head(1500).to_list() == ["65000"] * 1500
     assert out.tail(1400).to_list() == ["0.5", "7", "8", None, "x", "1000", "2.5"] * 200
+
+
+def test_dates_in_another_format_are_all_converted_even_after_leading_nulls():
+    values = pl.Series("d", [None] * 1200 + ["05/01/2024", "31/02/2024", " 1/2/2024 "], dtype=pl.Utf8)
+    out = pl.DataFrame({"d": values}).select(canonical_expr("d", "date", "DD/MM/YYYY"))["d"]
+    assert out.to_list() == [None] * 1200 + ["2024-01-05", None, "2024-02-01"]
