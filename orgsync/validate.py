@@ -1,7 +1,8 @@
 """`orgsync validate`: every offline check of a repository, all problems in one run, grouped by file.
 
-`validate_project` is also the planner's first step: it returns the loaded project and source tables
-with the problems, and the planner refuses to go on when any problem is an error.
+`validate_project` is also the planner's first step, in two parts (`validate_manifests`, then
+`validate_sources`, which the planner runs beside the live read): it returns the loaded project and source
+tables with the problems, and the planner refuses to go on when any problem is an error.
 """
 
 from __future__ import annotations
@@ -45,11 +46,24 @@ class Validation:
 
 def validate_project(root: Path, env: Mapping[str, str] | None = None) -> Validation:
     """Load and check the repository at `root` without any network access."""
+    return validate_sources(validate_manifests(root, env))
+
+
+def validate_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validation:
+    """The first part: load and check orgsync.yaml and the manifests (fast: no source file is read)."""
     try:
         project = load_project(Path(root), env)
     except ConfigError as err:
         return Validation(None, problems=list(err.problems))
-    problems = list(project.warnings) + check_manifests(project)
+    return Validation(project, problems=list(project.warnings) + check_manifests(project))
+
+
+def validate_sources(checked: Validation) -> Validation:
+    """The second part: `checked` (from `validate_manifests`) with every source read, checked and added."""
+    project = checked.project
+    if project is None:
+        return checked
+    problems = list(checked.problems)
     tables: dict[str, SourceTable] = {}
     for manifest in project.manifests:
         if manifest.items is None:

@@ -20,7 +20,7 @@ from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.command import load_validated, plan_with
+from orgsync.plan.command import load_manifests, load_validated, plan_with, sources_step
 from orgsync.plan.model import SENSITIVE_MASK, Action, ItemChanges, Plan
 from orgsync.sources.table import SourceTable
 
@@ -42,14 +42,17 @@ class Prepared:
 
 
 async def prepare_fresh(opts: ApplyOptions) -> Prepared:
-    """Read the tenant and plan now (the executor re-checks each dataset before its first write).
+    """Read the sources and the tenant side by side, and plan now (the executor re-checks each dataset later).
 
     The reads go through the client apply then writes with, so `--max-rps` holds for them too.
     """
-    project, tables = load_validated(opts.root)
+    checked = load_manifests(opts.root)
+    project = checked.project
+    assert project is not None
+    sources = sources_step(checked)
     client = open_client(project, max_rps=opts.max_rps)
     try:
-        _, plan = await plan_with(client, project, tables, opts.targets, opts.allow_destructive)
+        tables, _, plan = await plan_with(client, project, sources, opts.targets, opts.allow_destructive)
     except BaseException:
         await client.aclose()
         raise

@@ -1,4 +1,4 @@
-"""`orgsync plan` and `orgsync show`: validate, read the tenant, build the plan, render it, save it, exit.
+"""`orgsync plan` and `orgsync show`: validate while reading the tenant, build the plan, render it, save it, exit.
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode,
 3 blocked by the safety policy, 1 errors (raised as `OrgsyncError`, printed by the CLI without a traceback).
@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from orgsync.api.client import OrgvueClient
-from orgsync.api.target import open_client
+from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
@@ -24,9 +24,9 @@ from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.saved import load_saved, save
 from orgsync.sources.table import SourceTable
-from orgsync.state.reader import read_live
+from orgsync.state.reader import fetch_live, parse_live
 from orgsync.state.snapshot import LiveState
-from orgsync.validate import validate_project
+from orgsync.validate import Validation, validate_manifests, validate_project, validate_sources
 
 FORMATS = ("text", "json", "markdown")
 
@@ -51,7 +51,22 @@ def load_validated(root: Path, env: Mapping[str, str] | None = None, *, warn: Te
 
     Validation warnings go to `warn` (stderr by default).
     """
-    validation = validate_project(Path(root), env)
+    return accepted(validate_project(Path(root), env), warn=warn)
+
+
+def load_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validation:
+    """The project with its manifests checked, no source read yet (`validate_sources` finishes the job).
+
+    A manifest error stops here, before the tenant is contacted, with every offline problem (the sources' too).
+    """
+    checked = validate_manifests(Path(root), env)
+    if not checked.ok:
+        accepted(validate_sources(checked))  # raises, listing the sources' problems as well
+    return checked
+
+
+def accepted(validation: Validation, *, warn: TextIO | None = None) -> tuple[Project, dict[str, SourceTable]]:
+    """The project and tables of a complete validation; raises ConfigError when any problem is an error."""
     if not validation.ok or validation.project is None:
         raise ConfigError(validation.errors, hint="fix these, then run `orgsync plan` again "
                                                   "(`orgsync validate` checks without contacting the tenant)")
@@ -60,23 +75,54 @@ def load_validated(root: Path, env: Mapping[str, str] | None = None, *, warn: Te
     return validation.project, validation.tables
 
 
-async def plan_with(client: OrgvueClient, project: Project, tables: dict[str, SourceTable],
-                    targets: Sequence[str] = (), force: bool = False) -> tuple[LiveState, Plan]:
-    """Read the tenant once through `client` and build the plan; only the targeted datasets' items are read."""
+SourcesStep = Callable[[], Mapping[str, SourceTable]]
+
+
+def sources_step(checked: Validation, *, warn: TextIO | None = None) -> SourcesStep:
+    """The reading and checking of the sources, for `plan_with` to run beside the live read.
+
+    For the `local` target it runs now instead: that tenant lives in this process (no network to wait for),
+    and opening it creates `.orgsync/`, which a repository with errors must not get.
+    """
+    def step() -> Mapping[str, SourceTable]:
+        return accepted(validate_sources(checked), warn=warn)[1]
+
+    if checked.project is not None and is_local(checked.project):
+        tables = step()
+        return lambda: tables
+    return step
+
+
+async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep, targets: Sequence[str] = (),
+                    force: bool = False) -> tuple[dict[str, SourceTable], LiveState, Plan]:
+    """Read the tenant once through `client` while `sources` runs (in a thread), then build the plan.
+
+    Only the targeted datasets' items are read. When `sources` raises (errors in the repository), the live
+    read is cancelled and its error is raised: nothing has been written.
+    """
     selected = select_targets(project, targets)
+    fetch = asyncio.create_task(fetch_live(client, project, selected, client.target_label))
+    try:
+        tables = dict(await asyncio.to_thread(sources))
+    except BaseException:
+        fetch.cancel()
+        await asyncio.gather(fetch, return_exceptions=True)
+        raise
     wanted = {name: t for name, t in tables.items() if name in selected}
-    live = await read_live(client, project, wanted, client.target_label)
-    return live, build_plan(project, wanted, live, targets=targets, force=force)
+    live = await asyncio.to_thread(parse_live, await fetch, wanted)
+    return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
 
 
 async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
                     env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
                     ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
-    """Validate the repository (refusing on errors), read the tenant once, and build the plan."""
-    project, tables = load_validated(Path(root), env, warn=warn)
-    async with open_client(project, env) as client:
-        live, plan = await plan_with(client, project, tables, targets, force)
-    return project, tables, live, plan
+    """Validate the repository (refusing on errors) while reading the tenant once, and build the plan."""
+    checked = load_manifests(Path(root), env)
+    assert checked.project is not None
+    sources = sources_step(checked, warn=warn)
+    async with open_client(checked.project, env) as client:
+        tables, live, plan = await plan_with(client, checked.project, sources, targets, force)
+    return checked.project, tables, live, plan
 
 
 def render(plan: Plan, fmt: str, *, show_all: bool = False, show_values: bool = False, color: bool = False) -> str:

@@ -1,14 +1,18 @@
 """Read the live tenant once per plan: every dataset listed, the managed ones retrieved, their items in bulk.
 
-Items come from the async CSV export (gzip), projected to key + owned columns + `_id`, parsed by polars as
-Utf8 and canonicalised with the same `canonical_expr` as the sources, so both sides of the diff agree.
+Two steps, so the network part can run while the sources are still being read: `fetch_live` needs only the
+manifests (items come from the async CSV export, gzip, projected to the key + every declared, non-on-demand
+property the live dataset has + `_id`); `parse_live` then parses each export with its source table (only the
+key + owned columns, as Utf8), canonicalised with the same `canonical_expr` as the sources, so both sides of
+the diff agree. `read_live` is the two in a row.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -17,6 +21,7 @@ from orgsync.api.client import OrgvueClient
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.sources.canonical import canonical_expr
+from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
@@ -27,6 +32,25 @@ MAX_CONCURRENT_READS = 4
 _BOM = b"\xef\xbb\xbf"
 
 
+@dataclass(frozen=True)
+class RawExport:
+    """One managed dataset's items as exported: CSV bytes of the projected columns (`_id` last)."""
+
+    manifest: str  # the manifest name, whose source table parses it
+    dataset_id: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RawLive:
+    """The tenant as fetched, before any item is parsed: the datasets and the raw exports."""
+
+    target: str
+    tenant: str
+    datasets: list[LiveDataset]
+    exports: list[RawExport]
+
+
 async def read_live(client: OrgvueClient, project: Project, tables: Mapping[str, SourceTable] | Iterable[SourceTable],
                     target_label: str) -> LiveState:
     """The tenant as it is now: all datasets, full resources of the managed ones, items of those with sources.
@@ -35,6 +59,16 @@ async def read_live(client: OrgvueClient, project: Project, tables: Mapping[str,
     Raises ConfigError when a manifest's name matches two datasets without a `datasetId` pin, or a pin is unknown.
     """
     by_name = dict(tables) if isinstance(tables, Mapping) else {t.name: t for t in tables}
+    raw = await fetch_live(client, project, by_name, target_label)
+    return await asyncio.to_thread(parse_live, raw, by_name)
+
+
+async def fetch_live(client: OrgvueClient, project: Project, items_of: Collection[str], target_label: str) -> RawLive:
+    """Every dataset listed, the managed ones retrieved, and the exports of the manifests named in `items_of`.
+
+    Needs no source: each export is projected to the columns the manifest declares (see `export_columns`).
+    Raises ConfigError when a manifest's name matches two datasets without a `datasetId` pin, or a pin is unknown.
+    """
     listed = await client.list_datasets()
     matches = _match_manifests(project, listed)
     gate = asyncio.Semaphore(MAX_CONCURRENT_READS)
@@ -47,15 +81,39 @@ async def read_live(client: OrgvueClient, project: Project, tables: Mapping[str,
     resources = dict(zip(ids, await asyncio.gather(*(retrieve(i) for i in ids)), strict=True))
     datasets = [_live_dataset(resources.get(d[ep.F_DATASET_ID], d)) for d in listed]
 
-    async def read(manifest: Manifest, dataset: LiveDataset) -> LiveItems:
+    async def export(manifest: Manifest, dataset: LiveDataset) -> RawExport:
+        live_keys = {p.get("key") for p in dataset.properties}
+        projection = [c for c in export_columns(manifest) if c in live_keys] + [ID_COLUMN]
         async with gate:
-            return await read_items(client, dataset, by_name[manifest.name])
+            data = await client.export_csv(dataset.dataset_id, projection=projection, resource=dataset.resource)
+        return RawExport(manifest.name, dataset.dataset_id, data)
 
     wanted = [(m, _by_id(datasets, matches[m.name])) for m in project.manifests
-              if m.items is not None and m.name in matches and m.name in by_name]
-    items = await asyncio.gather(*(read(m, d) for m, d in wanted))
-    return LiveState(target=target_label, tenant=project.config.tenant, datasets=datasets,
+              if m.items is not None and m.name in matches and m.name in items_of]
+    exports = await asyncio.gather(*(export(m, d) for m, d in wanted))
+    return RawLive(target_label, project.config.tenant, datasets, list(exports))
+
+
+def export_columns(manifest: Manifest) -> list[str]:
+    """The columns a source of `manifest` may own: the key, then every declared property that is not on-demand."""
+    computed = {p.key for p in manifest.properties if p.onDemand}
+    key = manifest.key_columns
+    return [*key, *(c for c in property_types(manifest) if c not in key and c not in computed)]
+
+
+def parse_live(raw: RawLive, tables: Mapping[str, SourceTable]) -> LiveState:
+    """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8)."""
+    items = [parse_items(export, tables[export.manifest]) for export in raw.exports]
+    return LiveState(target=raw.target, tenant=raw.tenant, datasets=raw.datasets,
                      items={i.dataset_id: i for i in items})
+
+
+def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
+    """One dataset's live items: key + owned columns (null when the dataset lacks them), `_id`; keyless set aside."""
+    frame = parse_export(export.data, [*table.key, *table.owned, ID_COLUMN], table)
+    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
+    unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
+    return LiveItems(export.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
 
 
 def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:
@@ -94,29 +152,26 @@ def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:
     return next(d for d in datasets if d.dataset_id == dataset_id)
 
 
-async def read_items(client: OrgvueClient, dataset: LiveDataset, table: SourceTable) -> LiveItems:
-    """One dataset's live items: key + owned columns present in the dataset, plus `_id`, canonical Utf8."""
-    live_keys = {p.get("key") for p in dataset.properties}
-    wanted = [*table.key, *table.owned]
-    projection = [c for c in wanted if c in live_keys] + [ID_COLUMN]
-    data = await client.export_csv(dataset.dataset_id, projection=projection, resource=dataset.resource)
-    frame = await asyncio.to_thread(parse_export, data, [*wanted, ID_COLUMN], table)
-    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
-    unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
-    return LiveItems(dataset.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
-
-
 def parse_export(data: bytes, columns: list[str], table: SourceTable) -> pl.DataFrame:
-    """CSV export bytes -> frame with exactly `columns` (missing ones null), canonical Utf8 by property type."""
+    """CSV export bytes -> frame with exactly `columns` (missing ones null), canonical Utf8 by property type.
+
+    Only `columns` are parsed, so an export projected to more (every declared property) costs no more.
+    """
     if data.startswith(_BOM):
         data = data[len(_BOM):]
-    if data.strip():
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
+    header = _header(data)
+    present = [c for c in columns if c in header]
+    if present:
+        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, columns=present)
     else:  # no rows and not even a header
-        frame = pl.DataFrame()
-    if frame.width == 0:
         frame = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
-    present = set(frame.columns)
     frame = frame.select([pl.col(c) if c in present else pl.lit(None, pl.Utf8).alias(c) for c in columns])
     return frame.with_columns([canonical_expr(c, table.types.get(c, "text"), LIVE_DATE_FORMAT, keep_invalid=True)
                                for c in columns if c != ID_COLUMN])
+
+
+def _header(data: bytes) -> set[str]:
+    """The column names of CSV `data` (none when it is blank)."""
+    if not data or data.isspace():
+        return set()
+    return set(pl.read_csv(io.BytesIO(data), n_rows=0, infer_schema=False).columns)

@@ -16,7 +16,7 @@ from orgsync.api.jobs import JobPolling
 from orgsync.errors import ConfigError
 from orgsync.manifest.models import DatasetManifest, ItemsSpec, Project, ProjectConfig, PropertySpec
 from orgsync.sources.table import SourceTable
-from orgsync.state.reader import parse_export, read_live
+from orgsync.state.reader import fetch_live, parse_export, parse_live, read_live
 
 BASE = "https://orgvue.example"
 API = "/api/v1/ACME"
@@ -148,3 +148,36 @@ def test_parse_export_reads_windows_line_endings_and_quoted_commas():
     frame = parse_export(b'code,title,_id\r\nA1,"Head, Sales",X\r\nA2,,Y\r\n', ["code", "title", "_id"], t)
     assert frame.to_dicts() == [{"code": "A1", "title": "Head, Sales", "_id": "X"},
                                 {"code": "A2", "title": None, "_id": "Y"}]
+
+
+def test_the_export_is_projected_from_the_manifest_and_parsed_for_the_source_columns():
+    """fetch_live needs no source: it projects every declared, non-on-demand property; parsing keeps the owned."""
+    m = manifest("People")
+    m.properties.append(PropertySpec(key="tenure", name="Tenure", type="number", onDemand=True, formula="1"))
+    props = [*PROPS, {"key": "tenure"}]
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": props}
+    csv = b"id,name,salary,start,_id\n7,Bo,65000.0,2024-01-02,X\n"
+    handler, seen = api([resource], {"D1": resource}, {"D1": csv})
+    only_name = SourceTable(name="People", path=Path("people.csv"), frame=pl.DataFrame(), key=["id"], owned=["name"],
+                            types={"id": "number", "name": "text"}, sha256="x")
+    live = read(handler, project(m), [only_name])
+    export = next(r for r in seen if r.url.path.endswith("/export"))
+    assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "salary", "start", "_id"]
+    assert live.items["D1"].frame.to_dicts() == [{"id": "7", "name": "Bo", "_id": "X"}]
+
+
+def test_fetch_then_parse_gives_what_read_live_gives():
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS}
+    handler, _ = api([resource], {"D1": resource}, {"D1": b"id,name,salary,start,_id\n1,Ana,1.50,2024-01-02,A\n"})
+
+    async def main():
+        async with OrgvueClient(BASE, "ACME", "t", transport=httpx.MockTransport(handler),
+                                polling=JobPolling(first=0.001, cap=0.001)) as client:
+            raw = await fetch_live(client, project(manifest("People")), {"People"}, "T")
+        return raw, parse_live(raw, {"People": table()})
+
+    raw, live = asyncio.run(main())
+    assert [(e.manifest, e.dataset_id) for e in raw.exports] == [("People", "D1")]
+    assert live.items["D1"].frame.to_dicts() == [
+        {"id": "1", "name": "Ana", "salary": "1.5", "start": "2024-01-02", "_id": "A"}]
+    assert live.datasets == raw.datasets and live.target == "T" and live.tenant == "ACME"
