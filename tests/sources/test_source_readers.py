@@ -105,6 +105,29 @@ def test_ragged_rows_are_named(tmp_path):
     ]
 
 
+RAGGED = "(a missing or extra separator, or an unquoted value?)"
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    # one row short and one row long: the separator count of the file adds up, the rows do not
+    (b"employee_id,full_name\nE1\nE2,Ada,x\n", [(2, 1), (3, 3)]),
+    (b"employee_id,full_name\nE1,Ada,\nE2\n", [(2, 3), (3, 1)]),  # an extra empty field
+    (b"employee_id,full_name\r\nE1\r\nE2,Ada,x\r\n", [(2, 1), (3, 3)]),
+    (b"employee_id,full_name\n\nE1\nE2,Ada,x\n", [(3, 1), (4, 3)]),  # a blank line is not counted
+    (b"employee_id,full_name\n  \nE2,Ada\n", [(2, 1)]),  # a line of spaces is not blank
+    (b"employee_id,full_name\nE0,Bo\nE1\nE2,Ada,,", [(3, 1), (4, 4)]),  # the last line, unterminated
+])
+def test_ragged_rows_are_found_however_their_fields_add_up(tmp_path, data, expected):
+    make_repo(tmp_path, "people.csv", data)
+    assert messages(tmp_path) == [f"data/people.csv:{row}: row {row} has {n} fields; expected 2 like the header "
+                                  f"{RAGGED}" for row, n in expected]
+
+
+def test_rows_of_empty_fields_are_dropped_like_blank_lines(tmp_path):
+    make_repo(tmp_path, "people.csv", b"employee_id,full_name\n,\nE1,Ada\n")
+    assert read(tmp_path).frame["employee_id"].to_list() == ["E1"]
+
+
 def test_quoted_separators_and_newlines_are_not_ragged(tmp_path):
     make_repo(tmp_path, "people.csv", b'employee_id,full_name\nE1,"Lovelace, Ada"\nE2,"two\nlines"\n')
     assert read(tmp_path).frame["full_name"].to_list() == ["Lovelace, Ada", "two\nlines"]
