@@ -127,18 +127,17 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
              raw: RawSource, display: str) -> list[Problem]:
     """One problem per value that does not fit its column's type (the first few per column, then a count).
 
-    A misfit is a non-blank source value whose canonical form is null.
+    A misfit is a non-blank source value whose canonical form is null: read from the one conversion already
+    made, and only the few values that became null are looked at again.
     """
     checked = [c for c in canonical.columns if types[c] != "text"]
     if not checked:
         return []
     date_format = manifest.items.dateFormat
     sensitive = {p.key for p in manifest.properties if p.sensitive}
-    present = frame.select([pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in checked])
-    flags = pl.DataFrame([present[c] & canonical[c].is_null() for c in checked])
     problems = []
     for column in checked:
-        hits = flags[column].arg_true()
+        hits = _misfit_rows(frame[column], canonical[column])
         if hits.is_empty():
             continue
         expected = _TYPE_WORDS[types[column]] + (f" in {date_format}" if types[column] == "date" else "")
@@ -152,3 +151,11 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
             problems.append(Problem(Location(display), f"... and {hits.len() - MAX_LISTED} more values that are "
                                     f"not {expected}", column))
     return problems
+
+
+def _misfit_rows(raw: pl.Series, canonical: pl.Series) -> pl.Series:
+    """Indices of the values of `raw` that are not blank but whose canonical form is null."""
+    rows = (raw.is_not_null() & canonical.is_null()).arg_true()
+    if rows.is_empty():
+        return rows
+    return rows.filter(raw.gather(rows).str.strip_chars().str.len_bytes() > 0)

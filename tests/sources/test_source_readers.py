@@ -219,3 +219,12 @@ def test_links_table_types_and_key(tmp_path):
     assert table.key == ["from_id", "to_id"] and table.owned == ["allocation", "kind"]
     assert table.types == {"from_id": "text", "to_id": "text", "allocation": "number", "kind": "text"}
     assert table.frame.to_dicts() == [{"from_id": "E1", "to_id": "P1", "allocation": "0.5", "kind": "primary"}]
+
+
+def test_only_non_blank_values_that_do_not_fit_are_misfits(tmp_path):
+    make_repo(tmp_path, "people.csv", b'employee_id,start_date\nE1,2020-01-02\nE2,"  "\nE3,\nE4, soon \nE5, 2020-1-2 \n')
+    project = load_project(tmp_path, env={})
+    table, problems = load_source(project.manifests[0], project)
+    assert [str(p) for p in problems] == ["data/people.csv:5: start_date: row 5: expected a date in YYYY-MM-DD, "
+                                          "got ' soon '"]
+    assert table.frame["start_date"].to_list() == ["2020-01-02", None, None, None, "2020-01-02"]
