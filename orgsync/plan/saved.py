@@ -8,13 +8,13 @@ the checksum. The format is described in docs/plan-json.md.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import orjson
 import polars as pl
 
+from orgsync.atomic import write_atomic
 from orgsync.errors import OrgsyncError
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
 from orgsync.state.snapshot import Fingerprint
@@ -28,17 +28,12 @@ class PlanFileError(OrgsyncError):
 
 
 def save(plan: Plan, path: Path) -> None:
-    """Write the plan to `path` with mode 0600 (also when the file already existed)."""
-    data = orjson.dumps(to_document(plan))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write the plan to `path` with mode 0600, atomically: an interrupted save leaves the old file or none."""
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            fd = -1
-            out.write(data)
-    finally:
-        if fd >= 0:
-            os.close(fd)
+        write_atomic(path, orjson.dumps(to_document(plan)), mode=0o600)
+    except OSError as err:
+        raise PlanFileError(f"{path}: cannot write the saved plan ({err.strerror or err})",
+                            hint="pass --out a path in an existing, writable directory") from None
 
 
 def to_document(plan: Plan) -> dict[str, Any]:

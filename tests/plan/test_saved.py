@@ -52,3 +52,23 @@ def test_files_that_are_not_saved_plans_are_refused_with_a_message(tmp_path):
     bad.write_text('{"kind": "orgsync-plan", "format_version": "9.0"}')
     with pytest.raises(PlanFileError, match="format 9.0 cannot be read"):
         load_saved(bad)
+
+
+def test_an_interrupted_save_leaves_the_previous_plan_whole(tmp_path, monkeypatch):
+    path = tmp_path / "plan.json"
+    save(sample_plan(), path)
+    before = path.read_bytes()
+
+    def killed(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("orgsync.atomic.os.fsync", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save(sample_plan(), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_saving_to_a_missing_directory_is_a_plan_file_error(tmp_path):
+    with pytest.raises(PlanFileError, match=r"missing/plan.json: cannot write the saved plan \(No such file"):
+        save(sample_plan(), tmp_path / "missing" / "plan.json")
