@@ -95,8 +95,9 @@ def load_saved(path: Path) -> Plan:
         resources = [_load_resource(r) for r in doc["resources"]]
         head = {k: v for k, v in doc.items() if k not in ("kind", "resources")}
         return Plan.model_validate({**head, "resources": resources})
-    except (KeyError, TypeError, ValueError) as err:
-        raise PlanFileError(f"{path}: saved plan is damaged ({err})", hint="make the plan again") from None
+    except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise PlanFileError(f"{path}: saved plan is damaged ({first_line})", hint="make the plan again") from None
 
 
 def _load_resource(body: dict[str, Any]) -> ResourcePlan:
@@ -111,10 +112,18 @@ def _load_resource(body: dict[str, Any]) -> ResourcePlan:
 
 
 def _load_items(body: dict[str, Any]) -> ItemChanges:
-    return ItemChanges(key=list(body["key"]), columns=list(body["columns"]), sensitive=frozenset(body["sensitive"]),
-                       creates=_frame(body["creates"]), updates=_frame(body["updates"]),
-                       deletes=_frame(body["deletes"]), existing=int(body["existing"]))
+    key = list(body["key"])
+    return ItemChanges(key=key, columns=list(body["columns"]), sensitive=frozenset(body["sensitive"]),
+                       creates=_frame(body, "creates", key), updates=_frame(body, "updates", key),
+                       deletes=_frame(body, "deletes", key), existing=int(body["existing"]))
 
 
-def _frame(columns: dict[str, list[str | None]]) -> pl.DataFrame:
+def _frame(body: dict[str, Any], name: str, key: list[str]) -> pl.DataFrame:
+    """One change frame; it must be columns of text of equal length that include the key (apply looks items up by it)."""
+    columns = body[name]
+    if not isinstance(columns, dict) or not all(isinstance(v, list) for v in columns.values()):
+        raise ValueError(f"{name}: expected an object of column lists")
+    missing = [k for k in key if k not in columns]
+    if missing:
+        raise ValueError(f"{name}: key column(s) {', '.join(missing)} missing")
     return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
