@@ -20,7 +20,7 @@ from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.order import order_plan
 from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
-from orgsync.apply.report import ApplyReport
+from orgsync.apply.report import ApplyReport, ReportWriteError, check_report_path
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
 
 
@@ -50,6 +50,8 @@ def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Cons
         raise ConfigError("--target cannot be combined with a saved plan: the plan already holds only what it "
                           "was made for; nothing was written",
                           hint="make the plan with `orgsync plan --target NAME --out FILE` instead")
+    if opts.report:
+        check_report_path(opts.report)
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
     if not opts.auto_approve and not interactive:
         raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "
@@ -111,4 +113,8 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
         if code == ExitCode.PARTIAL:
             out.print("Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
     if opts.report:
-        report.write(opts.report)
+        try:
+            report.write(opts.report)
+        except ReportWriteError as err:
+            # The exit code still says what happened to the tenant; losing the record must not hide that.
+            print(f"Error: {err}", file=sys.stderr)

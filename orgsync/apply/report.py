@@ -6,14 +6,31 @@ the API's name/code/message; it never holds an item value, and a key column mark
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 import orjson
 
-from orgsync.errors import ExitCode
+from orgsync.atomic import write_atomic
+from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.plan.model import SENSITIVE_MASK
+
+
+class ReportWriteError(OrgsyncError):
+    """The `--report` file cannot be written (missing or read-only directory, full disk)."""
+
+
+def check_report_path(path: Path) -> None:
+    """Prove before apply writes anything that the report can be written there (ReportWriteError otherwise)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as err:
+        raise ReportWriteError(f"{path}: cannot write the apply report ({err.strerror or err}); nothing was written",
+                               hint="pass --report a path in a writable directory") from None
 
 
 class StepStatus(StrEnum):
@@ -107,8 +124,13 @@ class ApplyReport:
         return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.to_json())
+        """Write the JSON record atomically (a killed run leaves the previous report or none, never half of one)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, self.to_json(), mode=0o644)
+        except OSError as err:
+            raise ReportWriteError(f"{path}: cannot write the apply report ({err.strerror or err})",
+                                   hint="pass --report a path in a writable directory") from None
 
     def summary(self, max_failures: int = 20) -> list[str]:
         """Terminal lines: applied and not applied per step, then the first item failures."""

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from orgsync.apply.batching import Limits
+from orgsync.apply.report import ReportWriteError
 from orgsync.errors import ExitCode, SafetyBlockedError, StalePlanError
 from orgsync.plan.saved import save
 
@@ -281,3 +282,24 @@ def test_a_create_whose_answer_is_lost_is_looked_up_before_it_is_sent_again(tena
     listed = tenant.admin("GET", f"{T}/datasets")
     assert sorted(d["name"] for d in listed) == ["People", "People to Positions", "Positions"]
     assert not tenant.plan().has_changes
+
+
+def test_a_report_path_that_cannot_be_written_stops_apply_before_any_write(tenant, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ReportWriteError, match=r"a-file/report.json: cannot write the apply report .*nothing was"):
+        tenant.apply(report=blocker / "report.json")
+    assert tenant.writes() == []
+
+
+def test_a_report_that_fails_at_the_end_keeps_the_exit_code_and_says_so(tenant, tmp_path, monkeypatch, capsys):
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("orgsync.apply.report.write_atomic", disk_full)
+    report = tmp_path / "report.json"
+    assert tenant.apply(report=report) == ExitCode.OK
+    assert "Apply complete. 872 item changes applied" in tenant.outputs[-1]
+    assert capsys.readouterr().err == (f"Error: {report}: cannot write the apply report (No space left on device)\n"
+                                       "  hint: pass --report a path in a writable directory\n")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("report", ".report"))) == []
