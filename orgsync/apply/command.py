@@ -92,7 +92,10 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
 def _confirm(out: Console) -> None:
     """Require the word `yes` after the plan was shown."""
     out.print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
-    answer = input("  Enter a value: ").strip()
+    try:
+        answer = input("  Enter a value: ").strip()
+    except EOFError:  # stdin closed (Ctrl-D, or a terminal with nothing to read): no answer is no
+        answer = ""
     if answer != "yes":
         raise ConfirmationRefused("apply cancelled; nothing was written")
 

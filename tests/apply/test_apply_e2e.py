@@ -176,6 +176,14 @@ def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
         tenant.apply(auto_approve=False, tty=True)
     assert tenant.writes() == []
     assert "+ dataset.People" in tenant.outputs[-1] and "Only 'yes' will be accepted" in tenant.outputs[-1]
+
+    def closed_stdin(prompt):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", closed_stdin)
+    with pytest.raises(ConfirmationRefused, match="cancelled; nothing was written"):
+        tenant.apply(auto_approve=False, tty=True)
+    assert tenant.writes() == []
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     assert tenant.apply(auto_approve=False, tty=True) == ExitCode.OK
     assert not tenant.plan().has_changes
