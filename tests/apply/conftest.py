@@ -21,6 +21,7 @@ from orgsync.plan.model import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
+API_PATH = "/api/v1/ACME"  # the example's tenant
 BASE = "http://orgsync.local"
 
 
@@ -89,6 +90,16 @@ class Tenant:
         return [(m, p) for m, p, _ in self.transport.sent
                 if m != "GET" and "/_files/" not in p and "/resources/temporary" not in p
                 and not p.endswith(("/export", "/items/query"))]
+
+    def write_words(self, ids: dict[str, str]) -> list[str]:
+        """Every write as readable words, 'PUT /datasets/People/items': `ids` (name -> id) turned into names."""
+        out = []
+        for method, path in self.writes():
+            text = path.removeprefix(API_PATH)
+            for name, dataset_id in ids.items():
+                text = text.replace(dataset_id, name)
+            out.append(f"{method} {text}")
+        return out
 
     def item_bodies(self) -> list[tuple[str, list[dict]]]:
         """(path, actions) of every item write (sync PUT bodies and uploaded import files)."""

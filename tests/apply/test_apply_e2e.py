@@ -19,18 +19,6 @@ from orgsync.plan.saved import save
 T = "/api/v1/ACME"
 
 
-def _kinds(writes: list[tuple[str, str]], ids: dict[str, str]) -> list[str]:
-    """Writes as readable words: 'PUT People items', 'POST links' ..."""
-    names = {v: k for k, v in ids.items()}
-    out = []
-    for method, path in writes:
-        text = path.removeprefix(T)
-        for dataset_id, name in names.items():
-            text = text.replace(dataset_id, name)
-        out.append(f"{method} {text}")
-    return out
-
-
 def _ids(tenant) -> dict[str, str]:
     plan = tenant.plan()
     return {r.name: r.dataset_id for r in plan.resources}
@@ -45,7 +33,7 @@ def _edit_csv(tenant, name: str, edit) -> None:
 def test_first_apply_creates_everything_in_order_and_a_second_plan_is_empty(tenant):
     assert tenant.apply(parallelism=1) == ExitCode.OK
     assert not tenant.plan().has_changes
-    words = _kinds(tenant.writes(), _ids(tenant))
+    words = tenant.write_words(_ids(tenant))
     assert words == [
         "POST /datasets",  # People
         "POST /datasets",  # Positions
@@ -76,7 +64,7 @@ def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
         .alias("title")))
     _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") != "P0300"))
     assert tenant.apply(parallelism=1, allow_destructive=True) == ExitCode.OK
-    assert _kinds(tenant.writes(), ids) == [
+    assert tenant.write_words(ids) == [
         "PUT /links/People to Positions/items",  # links item delete
         "PUT /datasets/Positions/items",  # title update
         "PUT /datasets/Positions/items",  # position delete, after the links delete
@@ -102,7 +90,7 @@ def test_hierarchy_parents_are_created_before_children(tenant):
 def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
     limits = Limits(sync_max_actions=290, async_max_actions=120)
     assert tenant.apply(limits=limits, parallelism=1) == ExitCode.OK
-    words = _kinds(tenant.writes(), _ids(tenant))
+    words = tenant.write_words(_ids(tenant))
     # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
     assert words[3:] == ["PUT /datasets/People/items",
                          "POST /datasets/Positions/items/import", "POST /datasets/Positions/items/import",
@@ -269,7 +257,7 @@ def test_links_populated_from_a_source_dataset_after_its_items(tenant):
         "populate: {sourceDataset: People, targetDatasetAutoId: position_id}\n")
     assert tenant.apply(parallelism=1) == ExitCode.OK
     ids = _ids(tenant)
-    words = _kinds(tenant.writes(), ids)
+    words = tenant.write_words(ids)
     assert words[-1] == "POST /links/Populated/populate"
     assert words.index("PUT /datasets/People/items") < words.index("POST /links/Populated/populate")
     items = tenant.admin("GET", f"{T}/datasets/{ids['Populated']}/items")

@@ -59,16 +59,6 @@ async def export_people(client: OrgvueClient) -> bytes:
         return await c.export_csv(people["datasetId"], projection=["employee_id", "bonus"])
 
 
-def _words(writes: list[tuple[str, str]], ids: dict[str, str]) -> list[str]:
-    out = []
-    for method, path in writes:
-        text = path.removeprefix(T)
-        for name, dataset_id in ids.items():
-            text = text.replace(dataset_id, name)
-        out.append(f"{method} {text}")
-    return out
-
-
 # ---------------------------------------------------------------- in-process
 
 
@@ -84,7 +74,7 @@ def test_on_demand_values_are_computed_after_the_item_writes_and_converge(tenant
     plan = tenant.plan()
     assert not plan.has_changes  # the computed column is neither owned nor a property diff
     ids = {r.name: r.dataset_id for r in plan.resources}
-    words = _words(tenant.writes(), ids)
+    words = tenant.write_words(ids)
     assert words.count("POST /datasets/People/ondemand") == 1
     assert words.index("PUT /datasets/People/items") < words.index("POST /datasets/People/ondemand")
     ondemand = next(b for m, p, b in tenant.transport.sent if p.endswith("/ondemand"))
