@@ -30,7 +30,7 @@ AVAILABLE = {
 }
 FORBIDDEN = {"name": "ActionIsForbidden", "code": 400803}
 PROPERTY_FORBIDDEN = {"name": "ItemPropertyUpdateForbidden", "code": 400807}
-_P, _N = "\x00p", "\x00n"  # suffixes of the present / no-op mask columns of a chunk
+_P, _N, _K = "\x00p", "\x00n", "\x00k"  # suffixes of the present / no-op / keep (access-denied) mask columns of a chunk
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ class Transaction:
         self.types = ds.types()
         self.link_ends = link_ends
         self.writable = [k for k in ds.keys() if not (ds.is_links and k in ("from_id", "to_id", "link_id"))]
+        self.guarded = [k for k in self.writable if k in access.properties]
         self.index = self._index()
         self.denied_rows = self._denied_rows()
         self.count = 0
@@ -119,6 +120,7 @@ class Transaction:
         self.r_fail: dict[int, list[dict[str, Any]]] = {}
         self.seen: dict[Any, int] = {}
         self.retracted: set[int] = set()
+        self.kept: dict[int, list[str]] = {}  # action -> denied properties left as they are (skipProperty)
         self.referenced: set[int] = set()
         self.creates: list[pl.DataFrame] = []
         self.patches: list[pl.DataFrame] = []
@@ -211,6 +213,12 @@ class Transaction:
         self.r_link.append(None)
         if type(item) is not dict:
             return self._invalid(i, "InvalidItemOperation", "an item operation must be a JSON object")
+        # identify first: a skipped action still names its item, which implicitDelete must then keep
+        ident, rows, id_problem = self._identify(item, action)
+        if self.opts.implicit_delete:
+            self.referenced.update(rows)
+        if len(rows) == 1:
+            self.r_id[i] = self._id_of(rows[0])
         if action not in ACTIONS:
             return self._invalid(i, "UnsupportedAction", f"_action must be one of {', '.join(ACTIONS)}, got {action!r}")
         if action not in AVAILABLE[self.opts.mode]:
@@ -223,11 +231,8 @@ class Transaction:
         if bad_cells:
             kinds = ", ".join(f"{k} ({self.types[k]})" for k in sorted(bad_cells))
             return self._invalid(i, "InvalidPropertyValue", f"values do not fit their property type: {kinds}")
-        ident, rows, problem = self._identify(item, action)
-        if problem:
-            return self._invalid(i, *problem)
-        if self.opts.implicit_delete:
-            self.referenced.update(rows)
+        if id_problem:
+            return self._invalid(i, *id_problem)
         if ident is not None:
             if ident in self.seen:
                 self._duplicate(self.seen[ident])
@@ -265,7 +270,7 @@ class Transaction:
             if action not in ("delete", "noop") and self.link_ends is not None:
                 missing = [name for name, end, idx in zip(("from_id", "to_id"), ends, self.link_ends, strict=True) if end not in idx.first]
                 if missing:
-                    return None, [], ("LinkedItemNotFound", f"no item with this autoId in the linked dataset for {', '.join(missing)}")
+                    return None, self.index.rows(ends), ("LinkedItemNotFound", f"no item with this autoId in the linked dataset for {', '.join(missing)}")
             return ends, self.index.rows(ends), None
         keys = self.opts.keys
         parts = tuple(key_text(item.get(k), self.types[k]) for k in keys)
@@ -280,24 +285,32 @@ class Transaction:
     def _allowed(self, i: int, op: str, rows: list[int], new_denied: bool, item: dict[str, Any], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int) -> bool:
         """Apply item and property access rules; may mark the action skipped or partialSuccess."""
         item_denied = new_denied if op == "create" else any(r in self.denied_rows for r in rows)
-        touched: list[str] = []
-        if self.access.properties and op != "noop":
-            touched = [k for k in self.access.properties if k in present and present[k][j] and not typed[k].noop[j]]
-            if op == "delete" and rows:
-                touched = []
-            if touched and not self.opts.skip_denied_property:
-                item_denied = True
+        touched = self._touched_denied(op, rows, present, typed, j)
+        if touched and not self.opts.skip_denied_property:
+            item_denied = True
         if item_denied:
             self._fail(i, self.opts.fail_on_denied, {**FORBIDDEN, "message": "Action for Item denied"})
             return False
         if touched:
             for key in touched:
-                present[key][j] = False
+                if key in present:
+                    present[key][j] = False
+            self.kept[i] = touched
             self.r_status[i] = "partialSuccess"
             self.r_fail.setdefault(i, []).append(
-                {**PROPERTY_FORBIDDEN, "message": "Insufficient access to change Item properties", "properties": sorted(touched)}
+                {**PROPERTY_FORBIDDEN, "message": "Insufficient access to change Item properties", "properties": touched}
             )
         return True
+
+    def _touched_denied(self, op: str, rows: list[int], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int) -> list[str]:
+        """The denied properties this action would change: the ones it sets, and those a replace would clear."""
+        if not self.guarded or op in ("noop", "delete"):
+            return []
+        given = {k for k in self.guarded if k in present and present[k][j]}
+        touched = {k for k in given if not typed[k].noop[j]}
+        if op == "replace":
+            touched |= {k for k in self.guarded if k not in given and self.frame[k][rows[0]] is not None}
+        return sorted(touched)
 
     def _invalid(self, i: int, reason: str, message: str) -> tuple[None, None, None]:
         self._fail(i, self.opts.fail_on_invalid, {**FORBIDDEN, "message": f"Action for Item denied: {message}", "reason": reason})
@@ -331,6 +344,8 @@ class Transaction:
             cols[key] = col.values.alias(key)
             cols[key + _P] = pl.Series(present[key], dtype=pl.Boolean)
             cols[key + _N] = col.noop
+        for key in self.guarded:
+            cols[key + _K] = pl.Series([key in self.kept.get(i, ()) for i in range(base, base + len(ops))], dtype=pl.Boolean)
         df = pl.DataFrame(cols)
         op = pl.col("__op")
         if (created := df.filter(op == "create")).height:
@@ -364,6 +379,8 @@ class Transaction:
                 is_set = ~pl.col(key + _N) & (pl.col(key + _P) | replace)
             else:
                 is_set = replace
+            if key in self.guarded:
+                is_set = is_set & ~pl.col(key + _K)
             value = self._value(key, typed)
             if self.ds.is_links and key == "allocation":
                 value = pl.coalesce(value, pl.lit(1.0))
@@ -413,16 +430,25 @@ class Transaction:
         return Outcome(self.results(), failed=False, frame=frame, changed_ids=changed_ids, deleted_ids=deleted_ids)
 
     def _apply_patches(self, frame: pl.DataFrame, patches: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+        """Write the patched values; only rows whose stored values differ count as changed (and get `_modifiedAt`)."""
         if self.opts.mode == "mergeKey":
             patches = patches.explode("__row")
         patches = patches.sort("__i")
-        rows = patches["__row"].unique()
-        updates = [frame["_modifiedAt"].clone().scatter(rows, self.now)]
+        changed = pl.Series("changed", [False] * frame.height, dtype=pl.Boolean)
+        updates = []
         for key in self.writable:
             sel = patches.filter(pl.col(key + _P)).unique("__row", keep="last", maintain_order=True)
-            if sel.height:
-                updates.append(frame[key].clone().scatter(sel["__row"], sel[key].cast(frame[key].dtype)))
-        return frame.with_columns(updates), set(rows.to_list())
+            if not sel.height:
+                continue
+            values = sel[key].cast(frame[key].dtype)
+            differs = values.ne_missing(frame[key].gather(sel["__row"]))
+            if differs.any():
+                changed = changed.scatter(sel["__row"].filter(differs), True)
+                updates.append(frame[key].clone().scatter(sel["__row"], values))
+        rows = changed.arg_true()
+        if rows.len():
+            updates.append(frame["_modifiedAt"].clone().scatter(rows, self.now))
+        return (frame.with_columns(updates) if updates else frame), set(rows.to_list())
 
     def _implicit_deletes(self, already: set[int]) -> set[int]:
         """Items the payload does not name are deleted; a denied one fails or is kept (onItemAccessDenied)."""
