@@ -67,7 +67,7 @@ def check_property(prop: Any, path: str, *, partial: bool = False) -> dict[str, 
     name = prop.get("name")
     if name is not None and not isinstance(name, str):
         raise bad_body("property name must be a string", f"{path}.name")
-    if "formula" in prop and not isinstance(prop["formula"], str):
+    if prop.get("formula") is not None and not isinstance(prop["formula"], str):
         raise bad_body("formula must be a string (a polars SQL expression)", f"{path}.formula")
     return {k: v for k, v in prop.items() if v is not None}
 
@@ -153,11 +153,15 @@ def _merge_properties(existing: list[dict[str, Any]], patch: list[Any], delete_o
     for i, raw in enumerate(patch):
         prop = check_property(raw, f"{path}[{i}]", partial=True)
         key = prop["key"]
+        cleared = _cleared_fields(raw, f"{path}[{i}]")
         if links and key in LINK_CORE:
             raise unprocessable(f"{key} is a core property of links datasets and cannot be modified", f"{path}[{i}]")
         given.add(key)
         if key in by_key:
             by_key[key].update(prop)
+            for name in cleared:
+                by_key[key].pop(name, None)
+            by_key[key].setdefault("name", key)
         else:
             if "type" not in prop:
                 raise bad_body("a new property needs a type", f"{path}[{i}].type")
@@ -167,6 +171,15 @@ def _merge_properties(existing: list[dict[str, Any]], patch: list[Any], delete_o
     if delete_omitted:
         order = [k for k in order if k in given or (links and k in LINK_CORE)]
     return [by_key[k] for k in order]
+
+
+def _cleared_fields(raw: dict[str, Any], path: str) -> list[str]:
+    """Fields a partial property sets to null: removed from the property (`key` and `type` cannot be)."""
+    cleared = [k for k, v in raw.items() if v is None]
+    for required in ("key", "type"):
+        if required in cleared:
+            raise bad_body(f"a property's {required} cannot be null", f"{path}.{required}")
+    return cleared
 
 
 def new_links_config(body: Any, datasets: dict[str, Any]) -> dict[str, Any]:

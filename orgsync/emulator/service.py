@@ -416,13 +416,19 @@ class Emulator:
 
         def work() -> tuple[bytes, str]:
             with ds.lock:
-                frame = draft_ops.compute_on_demand(ds, ds.frame, keys)
-                stamp = iso(self.now())
-                frame = frame.with_columns(pl.lit(stamp).alias("_modifiedAt"))
-                ds.set_frame(frame)
-                ds.last_transaction_id, ds.items_modified_at = self.txn_id(), stamp
-                self.store.save_items(tid, ds, frame["_id"].to_list(), [])
-            return orjson.dumps({"executeOnDemand": keys, "items": frame.height}), "application/json; charset=UTF-8"
+                old = ds.frame
+                frame = draft_ops.compute_on_demand(ds, old, keys)
+                changed = pl.lit(False)
+                for key in keys:
+                    changed = changed | pl.col(key).ne_missing(old[key])
+                mask = frame.select(changed.alias("c")).to_series()
+                if mask.any():  # a recalculation that changes no value is not an item write
+                    stamp = iso(self.now())
+                    frame = frame.with_columns(pl.when(mask).then(pl.lit(stamp)).otherwise(pl.col("_modifiedAt")).alias("_modifiedAt"))
+                    ds.set_frame(frame)
+                    ds.last_transaction_id, ds.items_modified_at = self.txn_id(), stamp
+                    self.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
+            return orjson.dumps({"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}), "application/json; charset=UTF-8"
 
         return self.start_job(tid, "ondemand", path, work, body)
 

@@ -73,6 +73,31 @@ async def test_last_transaction_id_changes_on_each_committed_write_only(api: Api
     assert (await api.dataset(did))["items"] == second
 
 
+async def test_a_write_that_changes_no_value_is_not_a_transaction(api: Api) -> None:
+    did = await api.create_people()
+    await api.seed(did, [{"emp": "1", "name": "Ana", "salary": 10}, {"emp": "2", "name": "Bob"}, {"emp": "3", "name": "Caz"}])
+    before, items = (await api.dataset(did))["items"], await api.items(did)
+    r = await api.put(did, [{"_action": "update", "emp": "1", "name": "Ana", "salary": "10"}, {"_action": "noop", "emp": "2"},
+                            {"_action": "replace", "emp": "3", "name": "Caz"}], autoId="true")
+    assert [i["_status"] for i in r.json()] == ["success"] * 3
+    assert (await api.dataset(did))["items"] == before
+    assert await api.items(did) == items
+    await api.put(did, [{"_action": "update", "emp": "1", "name": "Ann"}, {"_action": "update", "emp": "2", "name": "Bob"}], autoId="true")
+    after = {i["emp"]: i["_modifiedAt"] for i in await api.items(did)}
+    assert (await api.dataset(did))["items"]["lastTransactionId"] != before["lastTransactionId"]
+    assert after["2"] == items[1]["_modifiedAt"] and after["1"] >= items[0]["_modifiedAt"]
+
+
+async def test_patch_null_removes_an_optional_property_field(api: Api) -> None:
+    props = [*PEOPLE_PROPS, {"key": "bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}]
+    did = await api.create_people("P", props)
+    r = await api.c.patch(f"{api.base}/datasets/{did}", json={"properties": [{"key": "bonus", "onDemand": None, "formula": None}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"][-1] == {"key": "bonus", "name": "bonus", "type": "number"}
+    r = await api.c.patch(f"{api.base}/datasets/{did}", json={"properties": [{"key": "bonus", "type": None}]})
+    assert r.status_code == 400 and r.json()["errors"][0]["jsonBody"] == "$.properties[0].type"
+
+
 @pytest.mark.parametrize("body,where", [
     ({"type": "PEOPLE", "autoId": "emp", "labelId": "emp", "properties": []}, "$.name"),
     ({"name": "x", "type": "PEOPLE", "autoId": "emp", "labelId": "emp", "properties": [{"key": "emp", "type": "money"}]}, "$.properties[0].type"),

@@ -145,6 +145,10 @@ async def test_on_demand_recalculation(api: Api) -> None:
     r = await api.c.post(f"{api.base}/datasets/{did}/ondemand", json={"executeOnDemand": ["bonus"]})
     await api.result(r.json())
     assert (await api.items(did))[0]["bonus"] == 100
-    assert (await api.dataset(did))["items"]["lastTransactionId"] != before
+    after = (await api.dataset(did))["items"]["lastTransactionId"]
+    assert after != before
+    r = await api.c.post(f"{api.base}/datasets/{did}/ondemand", json={"executeOnDemand": ["bonus"]})
+    assert orjson.loads(await api.result(r.json()))["changed"] == 0
+    assert (await api.dataset(did))["items"]["lastTransactionId"] == after  # nothing recalculated differently
     for bad in ({"executeOnDemand": []}, {"executeOnDemand": ["salary"]}, {}):
         assert (await api.c.post(f"{api.base}/datasets/{did}/ondemand", json=bad)).status_code == 400
