@@ -63,17 +63,17 @@ def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Cons
 async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
     prepared = await (prepare_saved(opts) if opts.plan_file else prepare_fresh(opts))
     async with prepared.client as client:
-        out.print(prepared.client.target_label)
+        _say(out, prepared.client.target_label)
         plan = prepared.plan
         if plan.blocked and not opts.allow_destructive:
             reasons = [f"{r.address}: {b}" for r in plan.resources for b in r.blocked]
             raise SafetyBlockedError("the safety policy blocks this plan; nothing was written:\n  " + "\n  ".join(reasons),
                                      hint="rerun with --allow-destructive once these changes are intended")
         if not plan.has_changes:
-            out.print("No changes. The tenant matches the manifests and sources.")
+            _say(out, "No changes. The tenant matches the manifests and sources.")
             return int(ExitCode.OK)
         # The plan is printed in CI too (as Terraform does), so the log shows what was about to change.
-        out.print(prepared.render_text(), markup=False, highlight=False)
+        _say(out, prepared.render_text())
         if not opts.auto_approve:
             _confirm(out)
         report = ApplyReport(target=plan.target, tenant=plan.tenant,
@@ -89,9 +89,15 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         return int(report.exit_code)
 
 
+def _say(out: Console, text: str) -> None:
+    """Print as is: names, keys and API messages are not rich markup (a `[/]` in one must not raise), and a CI
+    log gets whole lines, as `orgsync plan` prints them, not lines folded at rich's default 80 columns."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _confirm(out: Console) -> None:
     """Require the word `yes` after the plan was shown."""
-    out.print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    _say(out, "\nDo you want to perform these actions? Only 'yes' will be accepted.")
     try:
         answer = input("  Enter a value: ").strip()
     except EOFError:  # stdin closed (Ctrl-D, or a terminal with nothing to read): no answer is no
@@ -108,13 +114,13 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
                 ExitCode.ERROR: "Apply failed: nothing was written."}[code]
     applied = sum(s.applied for s in report.steps)
     failed = sum(s.failed for s in report.steps)
-    out.print(f"{headline} {applied} item changes applied, {failed} not applied, "
+    _say(out, f"{headline} {applied} item changes applied, {failed} not applied, "
               f"{len(report.calls)} write calls in {report.seconds:.2f} s.")
     if code != ExitCode.OK or report.failures:
         for line in report.summary():
-            out.print(line, markup=False, highlight=False)
+            _say(out, line)
         if code == ExitCode.PARTIAL:
-            out.print("Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
+            _say(out, "Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
     if opts.report:
         try:
             report.write(opts.report)

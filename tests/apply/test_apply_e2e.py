@@ -299,3 +299,22 @@ def test_a_report_that_fails_at_the_end_keeps_the_exit_code_and_says_so(tenant, 
     assert capsys.readouterr().err == (f"Error: {report}: cannot write the apply report (No space left on device)\n"
                                        "  hint: pass --report a path in a writable directory\n")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("report", ".report"))) == []
+
+
+def test_the_apply_log_keeps_long_lines_whole(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from orgsync.apply.command import ApplyOptions, run_apply
+    from orgsync.manifest.init import run_init
+
+    run_init(tmp_path)
+    buffer = io.StringIO()
+    narrow = Console(file=buffer, width=40)  # a CI log: not a terminal, rich's default width is 80
+    assert run_apply(ApplyOptions(root=tmp_path, auto_approve=True), console=narrow, stdin_is_tty=False) == 0
+    lines = buffer.getvalue().splitlines()
+    assert lines[0] == "Target: local (embedded emulator, .orgsync/tenant.db) · tenant STARTER"
+    assert "Plan: 3 datasets to create, 0 to update · items: 25 to create, 0 to update, 0 to delete." in lines
+    assert lines[-1] == "Apply complete. 25 item changes applied, 0 not applied, 6 write calls in " + \
+        lines[-1].rsplit(" in ", 1)[1]
