@@ -1,4 +1,4 @@
-"""Row-level diff of a source table against the live items: a columnar hash join on the key (polars).
+"""Row-level diff of a source table against the live items: one columnar hash join on the key (polars).
 
 Both sides arrive in canonical Utf8 form, so values are compared exactly as they are. Only the owned
 columns (those the source carries) are compared: a property kept by hand in Orgvue is never reverted.
@@ -42,9 +42,9 @@ def prepare_live(live: pl.DataFrame | None, key: Sequence[str], columns: Sequenc
     unmatched = frame.height - frame.select(keyed.sum()).item()
     if unmatched:
         frame = frame.filter(keyed)
-    duplicated = frame.select(pl.struct(key).is_duplicated().sum()).item() if frame.height else 0
+    keys = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     duplicates = 0
-    if duplicated:
+    if frame.height and frame.select(keys.n_unique()).item() < frame.height:
         deduped = frame.unique(subset=list(key), keep="first", maintain_order=True)
         duplicates = frame.height - deduped.height
         frame = deduped
@@ -61,40 +61,63 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
     the tree parent) so apply can address and order them.
     """
     key, columns = list(key), list(columns)
-    src = source.lazy().select([*key, *columns])
-    lv = live.frame.lazy()
-    empty_creates = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]}).lazy()
-    creates = src.join(lv.select(key), on=key, how="anti", maintain_order="left") if mode != "update" else empty_creates
+    src = source.select([*key, *columns])
+    pairs = _pairs(src, live.frame, key, columns)
+    if mode != "update":
+        created = src.filter(~_taken(src.height, pairs[_SRC_ROW]))
+    else:
+        created = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]})
     extra = [c for c in dict.fromkeys(delete_extra) if c in live.frame.columns and c not in key]
-    deletes = (lv.select([*key, *extra]).join(src.select(key), on=key, how="anti", maintain_order="left") if mode == "mirror"
-               else pl.DataFrame(schema={c: pl.Utf8 for c in key}).lazy())
-    created, deleted = pl.collect_all([creates, deletes])
-    updated = (_updates(source.select([*key, *columns]), live.frame, key, columns) if mode != "insert"
-               else _empty_updates(key, columns))
+    if mode == "mirror":
+        deleted = live.frame.filter(~_taken(live.frame.height, pairs[_LIVE_ROW])).select([*key, *extra])
+    else:
+        deleted = pl.DataFrame(schema={c: pl.Utf8 for c in key})
+    updated = _updates(src, live.frame, pairs, key, columns) if mode != "insert" else _empty_updates(key, columns)
     base = live.frame.height + live.unmatched + live.duplicates
     return ItemChanges(key=key, columns=columns, sensitive=frozenset(sensitive), creates=created,
                        updates=updated, deletes=deleted, existing=base)
 
 
-def _updates(src: pl.DataFrame, live: pl.DataFrame, key: list[str], columns: list[str]) -> pl.DataFrame:
+def _pairs(src: pl.DataFrame, live: pl.DataFrame, key: list[str], columns: list[str]) -> pl.DataFrame:
+    """One row per key on both sides, in source order: its row on each side and a hash of each side's owned
+    columns (when there are any). The one join on the key that creates, updates and deletes all come from.
+    """
+    def side(frame: pl.DataFrame, row: str) -> pl.DataFrame:
+        out = frame.select(key).with_row_index(row)
+        return out.with_columns(frame.select(columns).hash_rows().alias(_HASH)) if columns and frame.height else out
+
+    left, right = side(src, _SRC_ROW), side(live, _LIVE_ROW)
+    if _HASH in left.columns and _HASH not in right.columns:
+        right = right.with_columns(pl.lit(None, pl.UInt64).alias(_HASH))
+    return left.join(right, on=key, how="inner", suffix=BEFORE, maintain_order="left")
+
+
+def _taken(height: int, rows: pl.Series) -> pl.Series:
+    """A mask of `height` rows, true at `rows`."""
+    mask = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+    return mask.scatter(rows, True) if rows.len() else mask
+
+
+def _updates(src: pl.DataFrame, live: pl.DataFrame, pairs: pl.DataFrame, key: list[str],
+             columns: list[str]) -> pl.DataFrame:
     """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs.
 
-    A row hash of the owned columns on each side finds the candidate rows without gathering every cell of
-    a million rows; the candidates are then compared cell by cell, so a reported change is always real.
+    The row hashes find the candidate rows without gathering every cell of a million rows; the candidates
+    are then compared cell by cell, so a reported change is always real.
     """
-    if not columns or not src.height or not live.height:
+    if not columns or not pairs.height:
         return _empty_updates(key, columns)
-    src_hash = src.select(key).with_columns(src.select(columns).hash_rows().alias(_HASH))
-    live_hash = live.select(key).with_columns(live.select(columns).hash_rows().alias(_HASH))
-    candidates = (src_hash.join(live_hash, on=key, how="inner", suffix=BEFORE, maintain_order="left")
-                  .filter(pl.col(_HASH) != pl.col(_HASH + BEFORE)).select(key))
-    joined = (candidates.join(src.select([*key, *columns]), on=key, how="inner", maintain_order="left")
-              .join(live.select([*key, *columns]), on=key, how="inner", suffix=BEFORE, maintain_order="left"))
+    candidates = pairs.filter(pl.col(_HASH) != pl.col(_HASH + BEFORE))
+    after = src.select([*key, *columns])[candidates[_SRC_ROW]]
+    before = live.select([pl.col(c).alias(c + BEFORE) for c in columns])[candidates[_LIVE_ROW]]
+    joined = pl.concat([after, before], how="horizontal")
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + BEFORE)) for c in columns])
     return joined.filter(differs).select(update_columns(key, columns))
 
 
 _HASH = "__row_hash"
+_SRC_ROW = "__source_row"
+_LIVE_ROW = "__live_row"
 
 
 def update_columns(key: Sequence[str], columns: Sequence[str]) -> list[str]:

@@ -85,3 +85,13 @@ def test_links_are_keyed_by_from_and_to():
                                            "allocation__before": "1"}]
     assert changes.deletes.to_dicts() == [{"from_id": "b", "to_id": "c", "_id": "l3"}]
     assert changes.creates.height == 0
+
+
+def test_creates_and_updates_come_in_source_order_and_deletes_in_live_order():
+    source = frame(["id", "name", "grade"], [("7", "G", None), ("3", "c", None), ("5", "E", None), ("1", "a", None)])
+    live = frame(["id", "name", "grade", "_id"], [("8", "H", None, "u8"), ("1", "A", None, "u1"),
+                                                  ("6", "F", None, "u6"), ("3", "C", None, "u3")])
+    changes = _diff("mirror", source, live, delete_extra=["_id"])
+    assert changes.creates["id"].to_list() == ["7", "5"]
+    assert changes.updates["id"].to_list() == ["3", "1"]
+    assert changes.deletes.to_dicts() == [{"id": "8", "_id": "u8"}, {"id": "6", "_id": "u6"}]
