@@ -23,9 +23,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgsync.emulator import drafts as draft_ops
 from orgsync.emulator import openapi_schemas as S
+from orgsync.emulator.catalog import render_dataset
 from orgsync.emulator.errors import ApiError, bad_body, bad_request, internal
 from orgsync.emulator.faults import ERROR_NAMES
-from orgsync.emulator.service import Emulator, render_dataset, render_job
+from orgsync.emulator.items import transaction_failed
+from orgsync.emulator.jobs import render_job
+from orgsync.emulator.service import Emulator
 
 TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
 UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
@@ -168,12 +171,12 @@ def _datasets_routes(app: FastAPI, emu: Emulator) -> None:
         out = [{"datasetId": d.id, "name": d.config["name"], "type": d.config["type"], "isPermissionedView": False,
                 "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{d.id}", "method": "GET", "type": JSON},
                            "dataset:export": {"url": f"{api}/datasets/{d.id}/export", "method": "POST", "type": JSON}}}
-               for d in emu.list_datasets(tenantId)]
+               for d in emu.catalog.list_datasets(tenantId)]
         return json_response(out)
 
     @app.post(base + "/datasets", status_code=201, responses=S.ok(S.DATASET, 201), openapi_extra=S.body(S.DATASET_CREATE), tags=["datasets"])
     async def create_dataset(request: Request, tenantId: str) -> Response:
-        ds = await work(emu.create_dataset, tenantId, await read_json(request))
+        ds = await work(emu.catalog.create_dataset, tenantId, await read_json(request))
         return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)), 201)
 
     @app.get(base + "/datasets/{datasetId}", responses=S.ok(S.DATASET), tags=["datasets"])
@@ -184,18 +187,18 @@ def _datasets_routes(app: FastAPI, emu: Emulator) -> None:
     @app.patch(base + "/datasets/{datasetId}", responses=S.ok(S.DATASET), openapi_extra=S.body(S.DATASET_PATCH), tags=["datasets"])
     async def patch_dataset(request: Request, tenantId: str, datasetId: str, deleteOmittedProperties: bool = False) -> Response:
         _check_id(datasetId, "datasetId")
-        ds = await work(emu.update_dataset, tenantId, datasetId, await read_json(request), deleteOmittedProperties, links=False)
+        ds = await work(emu.catalog.update_dataset, tenantId, datasetId, await read_json(request), deleteOmittedProperties, links=False)
         return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)))
 
     @app.post(base + "/links", status_code=201, responses=S.ok(S.DATASET, 201), openapi_extra=S.body(S.LINKS_CREATE), tags=["links"])
     async def create_links(request: Request, tenantId: str) -> Response:
-        ds = await work(emu.create_links, tenantId, await read_json(request))
+        ds = await work(emu.catalog.create_links, tenantId, await read_json(request))
         return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)), 201)
 
     @app.patch(base + "/links/{linksDatasetId}", responses=S.ok(S.DATASET), openapi_extra=S.body(S.LINKS_PATCH), tags=["links"])
     async def patch_links(request: Request, tenantId: str, linksDatasetId: str, deleteOmittedProperties: bool = False) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
-        ds = await work(emu.update_dataset, tenantId, linksDatasetId, await read_json(request), deleteOmittedProperties, links=True)
+        ds = await work(emu.catalog.update_dataset, tenantId, linksDatasetId, await read_json(request), deleteOmittedProperties, links=True)
         return json_response(render_dataset(ds, emu.tenant(tenantId), _base(request)))
 
 
@@ -205,20 +208,18 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get(base + "/datasets/{datasetId}/items", responses=S.ok(S.ITEMS), tags=["items"])
     async def list_items(tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        return Response(await work(emu.list_items, tenantId, datasetId), media_type=JSON)
+        return Response(await work(emu.items.list_items, tenantId, datasetId), media_type=JSON)
 
     @app.post(base + "/datasets/{datasetId}/items/query", responses=S.ok(S.ITEMS), openapi_extra=S.body(S.ITEMS_QUERY), tags=["items"])
     async def query_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        return Response(await work(emu.query_items, tenantId, datasetId, await read_json(request)), media_type=JSON)
+        return Response(await work(emu.items.query_items, tenantId, datasetId, await read_json(request)), media_type=JSON)
 
     async def put(request: Request, tenantId: str, did: str, links: bool) -> Response:
         _check_id(did, "linksDatasetId" if links else "datasetId")
         raw = await request.body()
-        outcome = await work(emu.put_items, tenantId, did, raw, _q(request), _token(request), links=links)
+        outcome = await work(emu.items.put_items, tenantId, did, raw, _q(request), _token(request), links=links)
         if outcome.failed:
-            from orgsync.emulator.service import transaction_failed
-
             raise transaction_failed(outcome)
         return json_response(outcome.items)
 
@@ -233,14 +234,14 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get(base + "/datasets/{datasetId}/export", responses=S.ok(S.ANY), openapi_extra=S.params(S.EXPORT_SYNC_PARAMS), tags=["export"])
     async def sync_export(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        data, ctype = await work(emu.sync_export, tenantId, datasetId, _q(request))
+        data, ctype = await work(emu.items.sync_export, tenantId, datasetId, _q(request))
         return Response(data, media_type=ctype)
 
 
 def _ticket(emu: Emulator, request: Request, job: Any, status: int = 202) -> Response:
     out = render_job(job, _base(request))
     if job.status == "completed" and job.result_file and job.result_file in emu.files:
-        url = emu.file_urls(emu.files[job.result_file], _base(request))["getUrl"]
+        url = emu.storage.file_urls(emu.files[job.result_file], _base(request))["getUrl"]
         out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
     return json_response(out, status)
 
@@ -251,37 +252,37 @@ def _async_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post(base + "/datasets/{datasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.ITEM_PARAMS), tags=["items"])
     async def import_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, links=False)
+        job = await work(emu.runner.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, links=False)
         return _ticket(emu, request, job)
 
     @app.post(base + "/links/{linksDatasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.LINK_PARAMS), tags=["links"])
     async def import_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
-        job = await work(emu.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, links=True)
+        job = await work(emu.runner.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, links=True)
         return _ticket(emu, request, job)
 
     @app.post(base + "/datasets/{datasetId}/export", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.EXPORT, required=False) | S.params(S.EXPORT_PARAMS), tags=["export"])
     async def async_export(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path)
+        job = await work(emu.runner.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path)
         return _ticket(emu, request, job)
 
     @app.post(base + "/datasets/{datasetId}/ondemand", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.ONDEMAND), tags=["datasets"])
     async def on_demand(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.start_on_demand, tenantId, datasetId, await read_json(request), request.url.path)
+        job = await work(emu.runner.start_on_demand, tenantId, datasetId, await read_json(request), request.url.path)
         return _ticket(emu, request, job)
 
     @app.post(base + "/links/{linksDatasetId}/populate", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.POPULATE), tags=["links"])
     async def populate(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
-        job = await work(emu.start_populate, tenantId, linksDatasetId, await read_json(request), _token(request), request.url.path)
+        job = await work(emu.runner.start_populate, tenantId, linksDatasetId, await read_json(request), _token(request), request.url.path)
         return _ticket(emu, request, job)
 
     @app.get(base + "/jobs/{jobId}", responses=S.ok(S.JOB), tags=["jobs"])
     async def get_job(request: Request, tenantId: str, jobId: str) -> Response:
         _check_id(jobId, "jobId")
-        return _ticket(emu, request, emu.job(tenantId, jobId), 200)
+        return _ticket(emu, request, emu.runner.job(tenantId, jobId), 200)
 
 
 def _draft_routes(app: FastAPI, emu: Emulator) -> None:
@@ -290,7 +291,7 @@ def _draft_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post(base + "/drafts/query", responses=S.ok(S.DRAFTS), openapi_extra=S.body(S.DRAFT_QUERY, required=False), tags=["drafts"])
     async def query_drafts(request: Request, tenantId: str) -> Response:
         api = f"{_base(request)}/api/v1/{tenantId}"
-        found = emu.query_drafts(tenantId, await read_json(request, optional=True))
+        found = emu.drafting.query_drafts(tenantId, await read_json(request, optional=True))
         out = []
         for hit in found:
             full = draft_ops.render(hit["draft"], api)
@@ -300,41 +301,41 @@ def _draft_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get(base + "/drafts/{draftId}", responses=S.ok(S.DRAFT), tags=["drafts"])
     async def get_draft(request: Request, tenantId: str, draftId: str) -> Response:
         _check_id(draftId, "draftId")
-        return json_response(draft_ops.render(emu.get_draft(tenantId, draftId), f"{_base(request)}/api/v1/{tenantId}"))
+        return json_response(draft_ops.render(emu.drafting.get_draft(tenantId, draftId), f"{_base(request)}/api/v1/{tenantId}"))
 
     @app.post(base + "/drafts/actions", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.ENCODING_PARAMS), tags=["drafts"])
     async def draft_actions(request: Request, tenantId: str) -> Response:
-        job = await work(emu.start_draft_actions, tenantId, await read_json(request), _q(request), request.url.path)
+        job = await work(emu.drafting.start_draft_actions, tenantId, await read_json(request), _q(request), request.url.path)
         return _ticket(emu, request, job)
 
     @app.post(base + "/drafts/clear", responses=S.ok(S.CLEAR_RESULTS), openapi_extra=S.body(S.CLEAR), tags=["drafts"])
     async def clear_drafts(request: Request, tenantId: str) -> Response:
-        return json_response(await work(emu.clear_drafts, tenantId, await read_json(request)))
+        return json_response(await work(emu.drafting.clear_drafts, tenantId, await read_json(request)))
 
     @app.post(base + "/datasets/{datasetId}/drafts/apply", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.APPLY_PARAMS), tags=["drafts"])
     async def apply_drafts(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.start_draft_apply, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path)
+        job = await work(emu.drafting.start_draft_apply, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path)
         return _ticket(emu, request, job)
 
 
 def _file_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post("/api/v1/{tenantId}/resources/temporary", status_code=201, responses=S.ok(S.TEMP_FILE, 201), openapi_extra=S.body(S.TEMP_REQUEST), tags=["files"])
     async def new_file(request: Request, tenantId: str) -> Response:
-        f = emu.new_file(tenantId, await read_json(request))
-        return json_response(emu.file_urls(f, _base(request)), 201)
+        f = emu.storage.new_file(tenantId, await read_json(request))
+        return json_response(emu.storage.file_urls(f, _base(request)), 201)
 
     @app.put("/_files/{fileId}", include_in_schema=False)
     async def put_file(request: Request, fileId: str, op: str | None = None, sig: str | None = None) -> Response:
-        f = emu.open_file(fileId, op, sig)
+        f = emu.storage.open_file(fileId, op, sig)
         if op != "put":
             raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for reading; upload with the putUrl")
-        await work(emu.write_file, f, await request.body())
+        await work(emu.storage.write_file, f, await request.body())
         return Response(status_code=200)
 
     @app.get("/_files/{fileId}", include_in_schema=False)
     async def get_file(fileId: str, op: str | None = None, sig: str | None = None) -> Response:
-        f = emu.open_file(fileId, op, sig)
+        f = emu.storage.open_file(fileId, op, sig)
         if op != "get":
             raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for writing; read with the getUrl")
         if f.data is None:
@@ -350,7 +351,7 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
 
     @app.post("/_emulator/tenants/{tenantId}/drafts", include_in_schema=False)
     async def seed_draft(request: Request, tenantId: str) -> Response:
-        draft = emu.seed_draft(tenantId, await read_json(request))
+        draft = emu.drafting.seed_draft(tenantId, await read_json(request))
         return json_response(draft_ops.render(draft, f"{_base(request)}/api/v1/{tenantId}"), 201)
 
     @app.post("/_emulator/tenants/{tenantId}/access", include_in_schema=False)

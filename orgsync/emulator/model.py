@@ -18,6 +18,7 @@ import polars as pl
 
 from orgsync.emulator.values import storage_dtype, text_expr
 
+USER = "emulator@orgsync.local"  # who every emulated change is made by (createdBy, modifiedBy, _createdBy)
 SYSTEM_COLUMNS = ("_id", "_modifiedAt")
 LINK_CORE = ("from_id", "to_id", "link_id", "allocation")
 LINK_CORE_PROPERTIES = [

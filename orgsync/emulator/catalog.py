@@ -1,0 +1,90 @@
+"""Datasets and links datasets of a tenant: create, list, PATCH, and the documented dataset resource."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from orgsync.emulator import export
+from orgsync.emulator.datasets import merge_dataset, new_dataset_config, new_links_config
+from orgsync.emulator.errors import ApiError
+from orgsync.emulator.model import USER, Dataset
+from orgsync.emulator.timefmt import iso
+
+if TYPE_CHECKING:
+    from orgsync.emulator.service import Emulator, Tenant
+
+
+class Catalog:
+    """Dataset configuration operations; a configuration change moves `cacheKey`, never `lastTransactionId`."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def list_datasets(self, tid: str) -> list[Dataset]:
+        return list(self.emu.tenant(tid).datasets.values())
+
+    def create_dataset(self, tid: str, body: Any) -> Dataset:
+        config = new_dataset_config(body)
+        return self._add_dataset(tid, config)
+
+    def create_links(self, tid: str, body: Any) -> Dataset:
+        tenant = self.emu.tenant(tid)
+        return self._add_dataset(tid, new_links_config(body, tenant.datasets))
+
+    def _add_dataset(self, tid: str, config: dict[str, Any]) -> Dataset:
+        stamp = iso(self.emu.now())
+        ds = Dataset(self.emu.new_id(), config, stamp, USER, stamp, USER)
+        ds.conform_frame()
+        with self.emu.lock:
+            self.emu.tenant(tid).datasets[ds.id] = ds
+        self.emu.store.save_dataset(tid, ds, full=True)
+        return ds
+
+    def update_dataset(self, tid: str, did: str, body: Any, delete_omitted: bool, *, links: bool) -> Dataset:
+        ds = self.emu.dataset(tid, did, links=links)
+        if not links and ds.is_links:
+            raise ApiError(422, "422001", "UseLinksEndpoint", "links datasets are changed through PATCH /links/{linksDatasetId}")
+        with ds.lock:
+            new = merge_dataset(ds.config, body, delete_omitted, links=links)
+            if new != ds.config:
+                ds.config = new
+                ds.modified_at, ds.modified_by = iso(self.emu.now()), USER
+                ds.conform_frame()
+                # columns may have been dropped or recast, so the dataset's rows are rewritten
+                self.emu.store.save_dataset(tid, ds, full=True)
+        return ds
+
+
+def render_dataset(ds: Dataset, tenant: Tenant, base: str) -> dict[str, Any]:
+    """The documented dataset resource (with items bookkeeping, drafts and linking relationships)."""
+    api = f"{base}/api/v1/{tenant.id}"
+    out: dict[str, Any] = {"datasetId": ds.id, "cacheKey": ds.cache_key, "createdAt": ds.created_at, "createdBy": ds.created_by,
+                           "modifiedAt": ds.modified_at, "modifiedBy": ds.modified_by}
+    out.update({k: v for k, v in ds.config.items()})
+    out["items"] = {"lastTransactionId": ds.last_transaction_id, "modifiedAt": ds.items_modified_at, "count": ds.frame.height}
+    out["drafts"] = [{"draftId": d.id, "name": d.name, "_links": {"draft:retrieve": {"url": f"{api}/drafts/{d.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
+                     for d in tenant.drafts.values() if d.dataset_id == ds.id]
+    out["linkingRelationships"] = _relationships(ds, tenant, api)
+    json_type = "application/json; charset=UTF-8"
+    links = {"self": {"url": f"{api}/datasets/{ds.id}", "method": "GET", "type": json_type}}
+    for fmt in export.FORMATS:
+        links[f"dataset:export:{fmt}"] = {"url": f"{api}/datasets/{ds.id}/export?exportFormat={fmt}", "method": "POST", "type": json_type}
+    out["_links"] = links
+    return out
+
+
+def _relationships(ds: Dataset, tenant: Tenant, api: str) -> list[dict[str, Any]]:
+    out = []
+    for links in tenant.datasets.values():
+        if not links.is_links or ds.id not in (links.id, links.config["fromDatasetId"], links.config["toDatasetId"]):
+            continue
+        ends = {}
+        for role, key in (("source", "fromDatasetId"), ("target", "toDatasetId")):
+            other = tenant.datasets.get(links.config[key])
+            if other is not None:
+                ends[role] = {"name": other.config["name"], "datasetId": other.id, "type": other.config["type"],
+                              "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{other.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
+        out.append({"datasetId": links.id, "name": links.config["name"], "type": "LINKS", **ends,
+                    "_links": {"export": {"url": f"{api}/datasets/{ds.id}/export", "method": "POST", "contentType": "application/json; charset=UTF-8",
+                                          "jsonBody": {"dataset": {"linkingRelationships": [{"datasetId": links.id}]}}}}})
+    return out

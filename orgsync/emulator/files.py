@@ -1,0 +1,90 @@
+"""Temporary secure files: presigned GET/PUT URLs, and reading/writing job locations."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from orgsync.emulator.errors import ApiError, bad_body, not_found
+from orgsync.emulator.model import TempFile
+from orgsync.emulator.timefmt import iso
+
+if TYPE_CHECKING:
+    from orgsync.emulator.service import Emulator
+
+FILE_TTL = 3600.0
+
+
+class Storage:
+    """Files of all tenants (kept in `Emulator.files`); URLs are signed with the process's secret."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def sign(self, fid: str, op: str) -> str:
+        return hmac.new(self.emu.secret, f"{fid}:{op}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new_file(self, tid: str, body: Any, ttl: float = FILE_TTL) -> TempFile:
+        if not isinstance(body, dict):
+            raise bad_body("the body must be an object with targetType and targetEncoding")
+        if body.get("targetType") not in ("json", "csv", "tsv"):
+            raise bad_body("targetType must be json, csv or tsv", "$.targetType")
+        if body.get("targetEncoding") not in ("gzip", "identity"):
+            raise bad_body("targetEncoding must be gzip or identity", "$.targetEncoding")
+        return self.new_file_record(tid, body["targetType"], body["targetEncoding"], ttl)
+
+    def new_file_record(self, tid: str, ttype: str, enc: str, ttl: float, data: bytes | None = None) -> TempFile:
+        f = TempFile(self.emu.new_id(), tid, ttype, enc, self.emu.now() + ttl, data)
+        with self.emu.lock:
+            self.emu.files[f.id] = f
+        self.emu.store.save_file(f)
+        return f
+
+    def file_urls(self, f: TempFile, base: str) -> dict[str, str]:
+        url = f"{base}/_files/{f.id}"
+        return {"getUrl": f"{url}?op=get&sig={self.sign(f.id, 'get')}", "putUrl": f"{url}?op=put&sig={self.sign(f.id, 'put')}",
+                "expiresAt": iso(f.expires_at)}
+
+    def open_file(self, fid: str, op: str | None, sig: str | None) -> TempFile:
+        f = self.emu.files.get(fid)
+        if f is None:
+            raise not_found("file", fid)
+        if op not in ("get", "put") or not sig or not hmac.compare_digest(sig, self.sign(fid, op)):
+            raise ApiError(403, "403001", "SignatureDoesNotMatch", "the presigned URL signature is not valid for this operation")
+        if self.emu.now() > f.expires_at:
+            raise ApiError(403, "403002", "RequestExpired", "the presigned URL has expired")
+        return f
+
+    def write_file(self, f: TempFile, data: bytes) -> None:
+        f.data = data
+        self.emu.store.save_file(f)
+
+    def fetch_url(self, url: Any) -> tuple[bytes, str | None]:
+        """Read an import location: one of our presigned files, or any other URL over HTTP."""
+        if not isinstance(url, str) or not url:
+            raise bad_body("location.url must be the getUrl of a temporary file", "$.location.url")
+        parts = urllib.parse.urlsplit(url)
+        if parts.path.startswith("/_files/"):
+            q = dict(urllib.parse.parse_qsl(parts.query))
+            f = self.open_file(parts.path.rsplit("/", 1)[-1], q.get("op"), q.get("sig"))
+            if f.data is None:
+                raise ApiError(400, "400012", "EmptyLocation", "nothing has been uploaded to this location yet")
+            return f.data, f.target_type
+        try:
+            response = httpx.get(url, timeout=60)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ApiError(400, "400013", "LocationUnreadable", f"cannot read the location: {exc}") from None
+        return response.content, None
+
+    def deliver(self, url: str, data: bytes) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.path.startswith("/_files/"):
+            q = dict(urllib.parse.parse_qsl(parts.query))
+            self.write_file(self.open_file(parts.path.rsplit("/", 1)[-1], q.get("op"), q.get("sig")), data)
+        else:
+            httpx.put(url, content=data, timeout=60).raise_for_status()

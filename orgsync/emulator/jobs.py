@@ -1,0 +1,188 @@
+"""Background jobs (jobTickets) and the asynchronous operations run as jobs: import, export, on-demand, populate."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import polars as pl
+
+from orgsync.emulator import drafts as draft_ops
+from orgsync.emulator import export, params
+from orgsync.emulator.errors import ApiError, bad_body, internal, not_found
+from orgsync.emulator.items import transaction_failed
+from orgsync.emulator.model import USER, Dataset, Job
+from orgsync.emulator.payload import iter_actions
+from orgsync.emulator.timefmt import iso
+from orgsync.emulator.transaction import ImportOptions
+
+if TYPE_CHECKING:
+    from orgsync.emulator.service import Emulator
+
+RESULT_TTL = 24 * 3600.0
+
+
+class JobRunner:
+    """Runs work in the emulator's pool: created → running → completed | failed; results become files."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def start_job(self, tid: str, kind: str, path: str, work: Callable[[], tuple[bytes, str]], body: Any = None) -> Job:
+        """Create a jobTicket and run `work` in the job pool: created → running → completed | failed."""
+        stamp = iso(self.emu.now())
+        job = Job(self.emu.new_id(), tid, kind, path, stamp, stamp)
+        with self.emu.lock:
+            self.emu.jobs[job.id] = job
+        self.emu.store.save_job(job)
+        behaviour = self.emu.faults.job_fault(path)
+        release = self.emu.faults.release
+        result_url = params.result_url(body)
+        created = dataclasses.replace(job)  # the ticket as created, before the pool picks it up
+        self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url)
+        return created
+
+    def _run_job(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
+                 release: threading.Event, result_url: str | None) -> None:
+        self._job_state(job, "running")
+        try:
+            if behaviour == "hang":
+                release.wait()
+                raise ApiError(500, "50002", "JobAbandoned", "the job was stopped by the emulator (hang fault cleared)")
+            if behaviour == "fail":
+                raise internal("There was an internal error. If the issue persists you should contact support@orgvue.com.")
+            data, ctype = work()
+            if result_url:
+                self.emu.storage.deliver(result_url, data)
+            f = self.emu.storage.new_file_record(job.tenant, "json", "identity", RESULT_TTL, data)
+            job.result_file, job.result_content_type = f.id, ctype
+            self._job_state(job, "completed")
+        except ApiError as exc:
+            job.errors = exc.body()["errors"]
+            self._job_state(job, "failed")
+        except Exception as exc:  # noqa: BLE001 - a job must end failed, never vanish
+            job.errors = internal(f"the job failed: {type(exc).__name__}: {exc}").body()["errors"]
+            self._job_state(job, "failed")
+
+    def _job_state(self, job: Job, status: str) -> None:
+        job.status, job.modified_at = status, iso(self.emu.now())
+        self.emu.store.save_job(job)
+
+    def job(self, tid: str, jid: str) -> Job:
+        job = self.emu.jobs.get(jid)
+        if job is None or job.tenant != tid:
+            raise not_found("job", jid, f"{tid}/jobs/{jid}")
+        return job
+
+    def start_import(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, *, links: bool) -> Job:
+        ds = self.emu.dataset(tid, did, links=links or None)
+        if not isinstance(body, dict) or not isinstance(body.get("location"), dict):
+            raise bad_body("the body needs location: {url: <getUrl of a temporary file>}", "$.location")
+        url = body["location"].get("url")
+        if not isinstance(url, str) or not url:
+            raise bad_body("location.url must be the getUrl of a temporary file", "$.location.url")
+        opts = params.import_options(q, ds, links=links)
+        access = self.emu.items.access_for(tid, ds, token)
+
+        def work() -> tuple[bytes, str]:
+            outcome = self.emu.items.run_transaction(tid, ds, iter_actions(*self.emu.storage.fetch_url(url)), opts, access)
+            if outcome.failed:
+                raise transaction_failed(outcome)
+            return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
+
+        return self.start_job(tid, "import", path, work, body)
+
+    def start_export(self, tid: str, did: str, body: Any, q: dict[str, str], path: str) -> Job:
+        ds = self.emu.dataset(tid, did)
+        body = {} if body is None else body
+        if not isinstance(body, dict):
+            raise bad_body("the body must be a JSON object")
+        fmt = export.check_format(q.get("exportFormat"))
+        encoding = q.get("encoding") or q.get("resultEncoding")
+        export.maybe_gzip(b"", encoding)
+        bom, unix = params.flag(q, "includeBOM", True), params.line_endings(q)
+        output = ((body.get("query") or {}).get("output") or {}) if isinstance(body.get("query") or {}, dict) else None
+        if not isinstance(output, dict):
+            raise bad_body("query.output must be an object with filter and projection", "$.query.output")
+        on_demand = self._check_on_demand(ds, body.get("executeOnDemand"), required=False)
+        frame = ds.frame
+        selected, keys = export.select(ds, frame, output.get("filter"), output.get("projection"))
+
+        def work() -> tuple[bytes, str]:
+            rows = draft_ops.compute_on_demand(ds, selected, on_demand) if on_demand else selected
+            return export.maybe_gzip(export.render(ds, rows, keys, fmt, bom=bom, unix=unix), encoding), export.content_type(fmt)
+
+        return self.start_job(tid, "export", path, work, body)
+
+    def _check_on_demand(self, ds: Dataset, value: Any, *, required: bool) -> list[str]:
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
+            raise bad_body("executeOnDemand must be a non-empty array of unique property keys", "$.executeOnDemand")
+        configured = {p["key"] for p in ds.properties if p.get("onDemand") and p.get("formula")}
+        for i, key in enumerate(value):
+            if key not in configured:
+                raise bad_body(f"{key!r} is not an on-demand property of this dataset (onDemand: true with a formula)", f"$.executeOnDemand[{i}]")
+        return value
+
+    def start_on_demand(self, tid: str, did: str, body: Any, path: str) -> Job:
+        ds = self.emu.dataset(tid, did)
+        if not isinstance(body, dict):
+            raise bad_body("the body must be an object with executeOnDemand")
+        keys = self._check_on_demand(ds, body.get("executeOnDemand"), required=True)
+
+        def work() -> tuple[bytes, str]:
+            with ds.lock:
+                old = ds.frame
+                frame = draft_ops.compute_on_demand(ds, old, keys)
+                changed = pl.lit(False)
+                for key in keys:
+                    changed = changed | pl.col(key).ne_missing(old[key])
+                mask = frame.select(changed.alias("c")).to_series()
+                if mask.any():  # a recalculation that changes no value is not an item write
+                    stamp = iso(self.emu.now())
+                    frame = frame.with_columns(pl.when(mask).then(pl.lit(stamp)).otherwise(pl.col("_modifiedAt")).alias("_modifiedAt"))
+                    ds.set_frame(frame)
+                    ds.last_transaction_id, ds.items_modified_at = self.emu.txn_id(), stamp
+                    self.emu.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
+            return orjson.dumps({"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}), "application/json; charset=UTF-8"
+
+        return self.start_job(tid, "ondemand", path, work, body)
+
+    def start_populate(self, tid: str, lid: str, body: Any, token: str | None, path: str) -> Job:
+        links = self.emu.dataset(tid, lid, links=True)
+        if not isinstance(body, dict):
+            raise bad_body("the body must be an object with sourceDatasetId and targetDatasetAutoId")
+        source = body.get("sourceDatasetId")
+        if source != links.config["fromDatasetId"]:
+            raise bad_body("sourceDatasetId must be the links dataset's fromDatasetId", "$.sourceDatasetId")
+        src = self.emu.dataset(tid, source)
+        target_key, alloc_key = body.get("targetDatasetAutoId"), body.get("allocationId")
+        if target_key not in src.types():
+            raise bad_body("targetDatasetAutoId must be a property of the source dataset", "$.targetDatasetAutoId")
+        if alloc_key is not None and alloc_key not in src.types():
+            raise bad_body("allocationId must be a property of the source dataset", "$.allocationId")
+        opts = ImportOptions(mode="links", fail_on_invalid=False, implicit_delete=True)
+        access = self.emu.items.access_for(tid, links, token)
+
+        def work() -> tuple[bytes, str]:
+            actions = draft_ops.populate_actions(src, target_key, alloc_key)
+            outcome = self.emu.items.run_transaction(tid, links, [actions], opts, access)
+            if outcome.failed:
+                raise transaction_failed(outcome)
+            return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
+
+        return self.start_job(tid, "populate", path, work, body)
+
+
+def render_job(job: Job, base: str) -> dict[str, Any]:
+    api = f"{base}/api/v1/{job.tenant}"
+    links: dict[str, Any] = {"self": {"url": f"{api}/jobs/{job.id}", "contentType": "application/json; charset=UTF-8", "type": "jobTicket"}}
+    out: dict[str, Any] = {"_links": links, "jobStatus": job.status, "_createdAt": job.created_at, "_createdBy": USER,
+                           "_modifiedAt": job.modified_at, "X-Amzn-Trace-Id": f"Root=1-{job.id.replace('-', '').lower()[:24]}"}
+    if job.errors:
+        out["errors"] = job.errors
+    return out
