@@ -34,7 +34,9 @@ DATE_FORMATS: dict[str, tuple[str, str]] = {
 # Up to 15 characters (so at most 15 significant digits, DBL_DIG) a float reads it and writes it back unchanged.
 _CANONICAL_NUMBER = r"^(?:0|-?(?:0\.[0-9]*[1-9]|[1-9][0-9]*(?:\.[0-9]*[1-9])?))$"
 _CANONICAL_NUMBER_MAX_LEN = 15
-_CANONICAL_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # with a valid day, YYYY-MM-DD text is its own canonical form
+# YYYY-MM-DD text with a month 01-12 and a day 01-28 is a valid date and its own canonical form; days 29-31
+# (valid or not in their month) are left to the full conversion, so no row needs a date parse to be checked.
+_CANONICAL_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"
 _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly, without going through a float
 _MAX_EXACT_FLOAT = 2.0**53
 _SAMPLE_ROWS = 1000  # rows looked at to decide whether checking each row for canonical form pays
@@ -177,7 +179,7 @@ def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateForma
     if type == "boolean":
         return text.is_in(["true", "false"])
     if date_format == "YYYY-MM-DD":
-        return text.str.contains(_CANONICAL_DATE) & text.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+        return text.str.contains(_CANONICAL_DATE)
     return None  # dates in another dateFormat are never already canonical
 
 

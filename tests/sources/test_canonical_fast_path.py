@@ -63,9 +63,11 @@ def test_canonical_values_take_the_fast_path_and_others_do_not():
                          "1234567890123456"])
     flags = pl.select(_already_canonical(pl.lit(numbers), "number", "YYYY-MM-DD")).to_series().to_list()
     assert flags == [True] * 4 + [False] * 8
-    dates = pl.Series(["2024-01-31", "2024-02-30", "2024-1-31", "31/01/2024"])
+    # Days 29-31 are converted (to be checked against their month), the rest need no date parse.
+    dates = pl.Series(["2024-01-28", "0000-12-01", "2024-01-31", "2024-02-30", "2024-1-31", "31/01/2024",
+                       "2024-13-01", "2024-00-10", "2024-01-00"])
     flags = pl.select(_already_canonical(pl.lit(dates), "date", "YYYY-MM-DD")).to_series().to_list()
-    assert flags == [True, False, False, False]
+    assert flags == [True, True] + [False] * 7
     booleans = pl.Series(["true", "false", "TRUE", "yes"])
     assert pl.select(_already_canonical(pl.lit(booleans), "boolean", "YYYY-MM-DD")).to_series().to_list() == \
         [True, True, False, False]
