@@ -106,5 +106,7 @@ class Items:
 
 def transaction_failed(outcome: Outcome) -> ApiError:
     failed = sum(1 for item in outcome.items if item["_status"] == "failed")
-    return ApiError(400, "400800", "TransactionFailed",
-                    f"{failed} item operation(s) failed validation or access checks; nothing was applied", items=outcome.items)
+    message = f"{failed} item operation(s) failed validation or access checks"
+    if outcome.denied_implicit_deletes:
+        message += f"; implicitDelete may not delete {outcome.denied_implicit_deletes} item(s) outside the payload (item access denied)"
+    return ApiError(400, "400800", "TransactionFailed", message + "; nothing was applied", items=outcome.items)

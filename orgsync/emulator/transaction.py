@@ -63,6 +63,7 @@ class Outcome:
     frame: pl.DataFrame | None = None
     changed_ids: list[str] = field(default_factory=list)
     deleted_ids: list[str] = field(default_factory=list)
+    denied_implicit_deletes: int = 0  # items implicitDelete could not delete for lack of access
 
 
 def new_id_factory(rng: random.Random) -> Callable[[], str]:
@@ -120,6 +121,7 @@ class Transaction:
         self.r_fail: dict[int, list[dict[str, Any]]] = {}
         self.seen: dict[Any, int] = {}
         self.retracted: set[int] = set()
+        self.denied_implicit = 0
         self.kept: dict[int, list[str]] = {}  # action -> denied properties left as they are (skipProperty)
         self.referenced: set[int] = set()
         self.creates: list[pl.DataFrame] = []
@@ -418,7 +420,7 @@ class Transaction:
         if self.opts.implicit_delete:
             deleted_rows |= self._implicit_deletes(deleted_rows)
             if self.failed:
-                return Outcome(self.results(), failed=True)
+                return Outcome(self.results(), failed=True, denied_implicit_deletes=self.denied_implicit)
         changed_ids = frame["_id"].gather(sorted(changed_rows - deleted_rows)).to_list() if changed_rows else []
         deleted_ids = frame["_id"].gather(sorted(deleted_rows)).to_list() if deleted_rows else []
         if deleted_rows:
@@ -454,6 +456,7 @@ class Transaction:
         """Items the payload does not name are deleted; a denied one fails or is kept (onItemAccessDenied)."""
         doomed = set(range(self.frame.height)) - self.referenced - already
         denied = doomed & self.denied_rows
+        self.denied_implicit = len(denied)
         if denied and self.opts.fail_on_denied:
             self.failed = True
         return doomed - denied

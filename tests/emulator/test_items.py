@@ -240,6 +240,7 @@ async def test_implicit_delete_needs_delete_access_to_everything(api: Api, peopl
     await deny(api, items={"emp": "3"})
     r = await api.put(people, [{"_action": "noop", "emp": "1"}], autoId="true", implicitDelete="true")
     assert r.status_code == 400
+    assert "implicitDelete may not delete 1 item(s)" in r.json()["errors"][0]["message"]
     r = await api.put(people, [{"_action": "noop", "emp": "1"}], autoId="true", implicitDelete="true", onItemAccessDenied="skipAction")
     assert sorted(await api.by_emp(people)) == ["1", "3"]
 
@@ -288,3 +289,9 @@ async def test_malformed_payloads_are_400_not_500(api: Api, people: str) -> None
         r = await api.c.put(f"{api.base}/datasets/{people}/items", content=body)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["errors"][0]["code"]
+
+
+async def test_sync_payload_over_the_limit_is_413(api: Api, people: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("orgsync.emulator.items.SYNC_LIMIT", 100)
+    r = await api.put(people, [{"_action": "update", "emp": "1", "name": "x" * 100}], autoId="true")
+    assert r.status_code == 413 and r.json()["errors"][0]["name"] == "PayloadTooLarge"

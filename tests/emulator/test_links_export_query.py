@@ -46,6 +46,16 @@ async def test_links_ends_must_exist(api: Api, linked: tuple[str, str, str]) -> 
     assert r.json()[0]["_failures"][0]["reason"] == "MissingIdentifier"
 
 
+async def test_a_link_skipped_for_a_missing_end_is_not_implicitly_deleted(api: Api, linked: tuple[str, str, str]) -> None:
+    _, roles, lid = linked
+    await api.put(lid, [{"_action": "create", "from_id": "p1", "to_id": "r1"}, {"_action": "create", "from_id": "p2", "to_id": "r2"}], links=True)
+    await api.put(roles, [{"_action": "delete", "emp": "r1"}], autoId="true")
+    r = await api.put(lid, [{"_action": "update", "from_id": "p1", "to_id": "r1", "note": "x"}, {"_action": "noop", "from_id": "p2", "to_id": "r2"}],
+                      links=True, implicitDelete="true", onActionValidationFailure="skipAction")
+    assert [(i["link_id"], i["_status"]) for i in r.json()] == [('["p1","r1"]', "skipped"), ('["p2","r2"]', "success")]
+    assert sorted(i["link_id"] for i in await api.items(lid)) == ['["p1","r1"]', '["p2","r2"]']
+
+
 async def test_links_dataset_refuses_plain_items_endpoint(api: Api, linked: tuple[str, str, str]) -> None:
     _, _, lid = linked
     r = await api.put(lid, [{"_action": "create", "from_id": "p1", "to_id": "r1"}])
