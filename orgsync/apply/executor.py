@@ -279,7 +279,8 @@ class Executor:
         items = step.resource.items
         assert items is not None
         failures = failures_from_results(step.id, results, items.key, encoded.keys[batch.start:batch.stop],
-                                         encoded.actions[batch.start:batch.stop], items.sensitive)
+                                         encoded.actions[batch.start:batch.stop], items.sensitive,
+                                         encoded.bodies[batch.start:batch.stop])
         failed = sum(1 for r in results if r.get("_status", "success") != "success")
         call.failed, call.succeeded = failed, batch.count - failed
         record.applied += call.succeeded

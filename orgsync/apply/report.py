@@ -157,16 +157,37 @@ def item_key(names: list[str], values: tuple[str | None, ...], sensitive: frozen
 
 
 def failures_from_results(step: str, results: list[dict], names: list[str], keys: list[tuple[str | None, ...]],
-                          actions: list[str], sensitive: frozenset[str]) -> list[ItemFailure]:
-    """Per-item failures of one call; `results[i]` answers the action on `keys[i]` (the API keeps order)."""
+                          actions: list[str], sensitive: frozenset[str],
+                          bodies: list[str] | None = None) -> list[ItemFailure]:
+    """Per-item failures of one call; `results[i]` answers the action on `keys[i]` (the API keeps order).
+
+    `bodies[i]` is the JSON sent for item i: any sensitive value in it is masked in the failure's message,
+    since an API may quote the value it refused.
+    """
     out = []
     for i, result in enumerate(results):
         status = result.get("_status", "success")
         if status == "success":
             continue
         key = item_key(names, keys[i], sensitive) if i < len(keys) else {"_id": result.get("_id")}
+        secrets = _sensitive_texts(bodies[i], sensitive) if bodies and i < len(bodies) and sensitive else []
         for fail in result.get("_failures") or [{"name": "Unknown", "message": f"item {status}"}]:
             out.append(ItemFailure(step, key, str(result.get("_action", actions[i] if i < len(actions) else "")),
-                                   status, str(fail.get("name", "")), fail.get("code"), str(fail.get("message", "")),
+                                   status, str(fail.get("name", "")), fail.get("code"),
+                                   _mask(str(fail.get("message", "")), secrets),
                                    [str(p) for p in fail.get("properties") or []]))
     return out
+
+
+def _sensitive_texts(body: str, sensitive: frozenset[str]) -> list[str]:
+    """The sensitive values of one action as they may appear in text (`65000`, `true`, `Jane`), longest first."""
+    action = orjson.loads(body)
+    texts = {value if isinstance(value, str) else orjson.dumps(value).decode()
+             for name, value in action.items() if name in sensitive and value is not None}
+    return sorted((t for t in texts if t), key=len, reverse=True)
+
+
+def _mask(message: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        message = message.replace(secret, SENSITIVE_MASK)
+    return message

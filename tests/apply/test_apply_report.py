@@ -58,6 +58,17 @@ def test_failures_are_read_item_by_item_with_key_name_and_message():
     ]
 
 
+def test_a_failure_message_that_quotes_a_sensitive_value_is_masked():
+    results = [{"_status": "skipped", "_failures": [
+        {"name": "InvalidValue", "code": 400, "message": "salary 165000.5 and flag true refused for Jane (bonus 9)"}]}]
+    body = '{"_action":"update","id":"7","salary":165000.5,"vip":true,"bonus":9,"name":"Jane"}'
+    [fail] = failures_from_results("s0", results, ["id"], [("7",)], ["update"],
+                                   frozenset({"salary", "vip", "name"}), [body])
+    assert fail.message == "salary (sensitive) and flag (sensitive) refused for (sensitive) (bonus 9)"
+    [plain] = failures_from_results("s0", results, ["id"], [("7",)], ["update"], frozenset(), [body])
+    assert plain.message == "salary 165000.5 and flag true refused for Jane (bonus 9)"
+
+
 def test_sensitive_key_columns_are_masked():
     assert item_key(["id", "ssn"], ("1", "123-45"), frozenset({"ssn"})) == {"id": "1", "ssn": "(sensitive)"}
 
