@@ -204,12 +204,15 @@ def bench(rows: int) -> dict:
 
 def report(fig: dict) -> str:
     ok = fig["total"] <= 10 and fig["own"] <= 2 * fig["floor"] and fig["peak_rss_mb"] <= 2500
+    # The issue sets the bounds for 1,000,000 rows; at smaller sizes fixed costs (manifests, list/get,
+    # render, save: ~0.1 s) dominate a floor of hundredths of a second, so the ratio says nothing there.
+    verdict = ("within bounds" if ok else "OUT OF BOUNDS") if fig["rows"] >= 1_000_000 else "bounds are for 1M rows"
     return (f"rows={fig['rows']:>9,}  changed={fig['changed']:>6,}  validate={fig['validate']:.2f}s  "
             f"export={fig['export']:.2f}s  parse={fig['parse']:.2f}s  diff={fig['diff']:.2f}s  "
             f"total={fig['total']:.2f}s  own={fig['own']:.2f}s  floor={fig['floor']:.2f}s  "
             f"own/floor={fig['own'] / fig['floor']:.2f}  overlap={fig['overlap']:.2f}s  cpu={fig['cpu']:.2f}s  peakRSS={fig['peak_rss_mb']:.0f}MB  "
             f"export={fig['export_bytes'] / 1e6:.0f}MB  exit={fig['exit']}  (seed {fig['seed']:.1f}s)  "
-            f"{'within bounds' if ok else 'OUT OF BOUNDS'}")
+            f"{verdict}")
 
 
 def main() -> None:
