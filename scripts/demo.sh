@@ -3,6 +3,8 @@
 # then plan again to show it converged.
 set -euo pipefail
 ORGSYNC=${1:-orgsync}
+# A path given relative to the repository root must survive the cd below.
+case "$ORGSYNC" in */*) ORGSYNC="$(cd "$(dirname "$ORGSYNC")" && pwd)/$(basename "$ORGSYNC")" ;; esac
 cd "$(dirname "$0")/../examples/acme"
 "$ORGSYNC" validate
 "$ORGSYNC" plan --out .orgsync/plan.json
