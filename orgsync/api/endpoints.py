@@ -50,6 +50,16 @@ LINK_SELF = "self"
 LINK_RESULT = "result"
 LINK_EXPORT_CSV = "dataset:export:csv"
 
+# links dataset ends: set at creation (POST /links), never changed. A retrieved dataset reports the ends of each
+# links relationship it takes part in under `linkingRelationships[]` (`source` / `target`, each with a
+# `datasetId`); the links dataset's own entry is the one whose `datasetId` is its own. The emulator also echoes
+# `fromDatasetId` / `toDatasetId` on the links dataset resource (*assumed* on the real service).
+F_FROM_DATASET_ID = "fromDatasetId"
+F_TO_DATASET_ID = "toDatasetId"
+F_LINKING_RELATIONSHIPS = "linkingRelationships"
+F_REL_SOURCE = "source"
+F_REL_TARGET = "target"
+
 # jobTicket
 F_JOB_STATUS = "jobStatus"
 JOB_COMPLETED = "completed"

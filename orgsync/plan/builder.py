@@ -16,8 +16,8 @@ from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Proje
 from orgsync.plan.checksum import source_checksum
 from orgsync.plan.config_diff import created_config, created_properties, diff_config, diff_properties
 from orgsync.plan.items_diff import LIVE_ID, diff_items, prepare_live
+from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
-    KNOWN_AFTER_APPLY,
     Action,
     ChangeClass,
     ItemChanges,
@@ -37,9 +37,11 @@ def build_plan(project: Project, tables: Mapping[str, SourceTable], live: LiveSt
     """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies)."""
     selected = select_targets(project, targets)
     matched = {m.name: match_live(m, live) for m in project.manifests}
+    ends = _check_ends(project, selected, live, matched)
     resources: dict[str, ResourcePlan] = {}
     for manifest in _apply_order(m for m in project.manifests if m.name in selected):
-        res = _resource(project, manifest, tables.get(manifest.name), live, matched, resources)
+        res = _resource(project, manifest, tables.get(manifest.name), live, matched, resources,
+                        ends.get(manifest.name))
         resources[manifest.name] = res
     managed = {d.dataset_id for d in matched.values() if d is not None}
     unmanaged = sorted(f"{d.name} ({d.type})" for d in live.datasets if d.dataset_id not in managed)
@@ -102,19 +104,31 @@ def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
     return dataset
 
 
+def _check_ends(project: Project, selected: set[str], live: LiveState,
+                matched: Mapping[str, LiveDataset | None]) -> dict[str, EndsCheck]:
+    """The ends of every selected links dataset; any end that is missing or moved stops the plan (all listed)."""
+    checks = {m.name: check_link_ends(m, matched[m.name], live, matched) for m in project.manifests
+              if isinstance(m, LinksDatasetManifest) and m.name in selected}
+    problems = [p for c in checks.values() for p in c.problems]
+    if problems:
+        raise ConfigError(problems)
+    return checks
+
+
 def _resource(project: Project, manifest: Manifest, table: SourceTable | None, live: LiveState,
-              matched: Mapping[str, LiveDataset | None], planned: Mapping[str, ResourcePlan]) -> ResourcePlan:
+              matched: Mapping[str, LiveDataset | None], planned: Mapping[str, ResourcePlan],
+              ends: EndsCheck | None) -> ResourcePlan:
     links = isinstance(manifest, LinksDatasetManifest)
     current = matched[manifest.name]
     if current is None:
-        extra = _link_ends(manifest, live, matched, planned) if links else None
-        config = created_config(manifest, extra)
+        config = created_config(manifest, ends.ends if ends else None)
         props = created_properties(manifest.properties, links=links)
     else:
         config = diff_config(manifest, current.resource)
         props = diff_properties(manifest.properties, current.properties,
                                 delete_omitted=manifest.deleteOmittedProperties, links=links)
     items, warnings = _items(manifest, table, live, current)
+    warnings += ends.warnings if ends else []
     res = ResourcePlan(
         address=manifest.address, kind=manifest.kind, name=manifest.name,
         action=Action.CREATE if current is None else Action.NOOP, change_class=ChangeClass.NONE,
@@ -131,25 +145,6 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
         res.warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
                             "they may conflict with these changes")
     return res
-
-
-def _link_ends(manifest: LinksDatasetManifest, live: LiveState, matched: Mapping[str, LiveDataset | None],
-               planned: Mapping[str, ResourcePlan]) -> dict[str, str]:
-    """fromDatasetId / toDatasetId of a links dataset to create: an id, or known only after apply."""
-    out: dict[str, str] = {}
-    for field, name in (("fromDatasetId", manifest.from_), ("toDatasetId", manifest.to)):
-        if name in matched:
-            dataset = matched[name]
-            out[field] = dataset.dataset_id if dataset else KNOWN_AFTER_APPLY
-            continue
-        found = live.find(name)
-        if len(found) != 1:
-            raise ConfigError(Problem(manifest.origin, f"{'from' if field == 'fromDatasetId' else 'to'} dataset "
-                                                       f"{name!r} is neither declared by a manifest nor (once) in the "
-                                                       f"tenant", "from" if field == "fromDatasetId" else "to"),
-                              hint="declare the dataset in a manifest or correct the name")
-        out[field] = found[0].dataset_id
-    return out
 
 
 def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
