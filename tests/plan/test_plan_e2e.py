@@ -6,6 +6,7 @@ import stat
 
 import orjson
 import pytest
+import yaml
 from click.testing import CliRunner
 from plan_repo import Repo, salary, staff_rows
 
@@ -184,3 +185,21 @@ def test_a_duplicate_key_stops_the_plan_before_any_api_call(repo):
     assert code == 1 and out == ""
     assert "staff.csv" in err and "S00" in err and "Traceback" not in err
     assert not (repo.root / ".orgsync").exists()  # the tenant was never opened
+
+
+def test_a_links_dataset_whose_from_changed_stops_the_plan_with_what_the_tenant_has(applied):
+    """Membership links Staff → Teams in the tenant; the manifest now says Contractors → Teams."""
+    manifests = applied.root / "manifests"
+    (manifests / "contractors.yaml").write_text(yaml.safe_dump({
+        "kind": "Dataset", "name": "Contractors", "type": "PEOPLE", "autoId": "id", "labelId": "id",
+        "properties": [{"key": "id", "name": "ID", "type": "text"}]}))
+    membership = yaml.safe_load((manifests / "membership.yaml").read_text())
+    (manifests / "membership.yaml").write_text(yaml.safe_dump({**membership, "from": "Contractors"}, sort_keys=False))
+    for extra in ((), ("--allow-destructive",)):
+        code, out, err = orgsync("plan", "-C", str(applied.root), *extra)
+        assert code == 1 and out == "" and "Traceback" not in err
+        assert err.startswith("Error: manifests/membership.yaml:3:7: from: links dataset 'Membership' (")
+        assert "links Staff (" in err and ") → Teams (" in err
+        assert "but the manifest says Contractors → Teams; the API cannot change the datasets" in err
+    code, _, err = orgsync("apply", "-C", str(applied.root), "--auto-approve")
+    assert code == 1 and "the API cannot change the datasets of an existing links dataset" in err
