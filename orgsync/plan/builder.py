@@ -157,11 +157,14 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
                         unmatched_before=live_items.unmatched if live_items else 0)
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
-    tree_parent = manifest.treeParentId if isinstance(manifest, DatasetManifest) else None
-    extra = [LIVE_ID, *([tree_parent] if tree_parent else [])]
+    tree = _tree_columns(manifest)
+    extra = [LIVE_ID, *(c for c in tree if c not in sensitive)]
     items = diff_items(table.frame, side, key=table.key, columns=table.owned, mode=manifest.items.mode,
                        sensitive=sensitive, delete_extra=extra)
     warnings: list[str] = []
+    if items.deletes.height and sensitive.intersection(tree):
+        warnings.append(f"{' and '.join(sorted(sensitive.intersection(tree)))} (tree) is sensitive, so the plan does "
+                        "not keep its values and the item deletes are not ordered children first")
     key_name = " + ".join(table.key)
     if unmatched:
         warnings.append(f"{unmatched} live item(s) have no {key_name} and cannot be matched to the source; "
@@ -172,6 +175,13 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     return items, warnings
+
+
+def _tree_columns(manifest: Manifest) -> list[str]:
+    """treeId and treeParentId of a dataset with a hierarchy: deletes carry them so apply removes children first."""
+    if isinstance(manifest, DatasetManifest) and manifest.treeId and manifest.treeParentId:
+        return list(dict.fromkeys((manifest.treeId, manifest.treeParentId)))
+    return []
 
 
 def _class_of(res: ResourcePlan) -> ChangeClass:

@@ -62,7 +62,8 @@ class ItemChanges:
     - `creates`: key columns + owned columns (values to write).
     - `updates`: key columns, then for each owned column `c` both `c` (after) and `c + BEFORE_SUFFIX`;
       only rows with at least one differing owned column; a cell changed iff after != before (null-safe).
-    - `deletes`: key columns (and `_id` where known).
+    - `deletes`: key columns, `_id` where known, and for a dataset with a hierarchy its treeId and treeParentId
+      columns from the live items (not sensitive ones), so apply deletes children before their parents.
     """
 
     key: list[str]

@@ -3,8 +3,8 @@
 Two steps, so the network part can run while the sources are still being read: `fetch_live` needs only the
 manifests (items come from the async CSV export, gzip, projected to the key + every declared, non-on-demand
 property the live dataset has + `_id`); `parse_live` then parses each export with its source table (only the
-key + owned columns, as Utf8), canonicalised with the same `canonical_expr` as the sources, so both sides of
-the diff agree. `read_live` is the two in a row.
+key + owned columns, and a hierarchy's tree columns, as Utf8), canonicalised with the same `canonical_expr` as
+the sources, so both sides of the diff agree. `read_live` is the two in a row.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import polars as pl
 from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
 from orgsync.errors import ConfigError, Problem
-from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
+from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_expr
 from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
@@ -34,11 +34,16 @@ _BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True)
 class RawExport:
-    """One managed dataset's items as exported: CSV bytes of the projected columns (`_id` last)."""
+    """One managed dataset's items as exported: CSV bytes of the projected columns (`_id` last).
+
+    `tree` names the hierarchy columns (treeId, treeParentId) with their types: they are kept even when the
+    source does not own them, so apply can order deletes children first.
+    """
 
     manifest: str  # the manifest name, whose source table parses it
     dataset_id: str
     data: bytes = field(repr=False)
+    tree: tuple[tuple[str, PropertyType], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ async def fetch_live(client: OrgvueClient, project: Project, items_of: Collectio
         projection = [c for c in export_columns(manifest) if c in live_keys] + [ID_COLUMN]
         async with gate:
             data = await client.export_csv(dataset.dataset_id, projection=projection, resource=dataset.resource)
-        return RawExport(manifest.name, dataset.dataset_id, data)
+        return RawExport(manifest.name, dataset.dataset_id, data, tree_columns(manifest))
 
     wanted = [(m, _by_id(datasets, matches[m.name])) for m in project.manifests
               if m.items is not None and m.name in matches and m.name in items_of]
@@ -101,6 +106,14 @@ def export_columns(manifest: Manifest) -> list[str]:
     return [*key, *(c for c in property_types(manifest) if c not in key and c not in computed)]
 
 
+def tree_columns(manifest: Manifest) -> tuple[tuple[str, PropertyType], ...]:
+    """treeId and treeParentId of a dataset with a hierarchy, with their types; else nothing."""
+    if not isinstance(manifest, DatasetManifest) or not manifest.treeId or not manifest.treeParentId:
+        return ()
+    types = property_types(manifest)
+    return tuple((c, types.get(c, "text")) for c in dict.fromkeys((manifest.treeId, manifest.treeParentId)))
+
+
 def parse_live(raw: RawLive, tables: Mapping[str, SourceTable]) -> LiveState:
     """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8)."""
     items = [parse_items(export, tables[export.manifest]) for export in raw.exports]
@@ -109,8 +122,11 @@ def parse_live(raw: RawLive, tables: Mapping[str, SourceTable]) -> LiveState:
 
 
 def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
-    """One dataset's live items: key + owned columns (null when the dataset lacks them), `_id`; keyless set aside."""
-    frame = parse_export(export.data, [*table.key, *table.owned, ID_COLUMN], table)
+    """One dataset's live items: key + owned + tree columns (null when the dataset lacks them), `_id`; keyless
+    set aside."""
+    tree = dict(export.tree)
+    columns = list(dict.fromkeys([*table.key, *table.owned, *tree, ID_COLUMN]))
+    frame = parse_export(export.data, columns, table, extra_types=tree)
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
     unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
     return LiveItems(export.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
@@ -152,11 +168,14 @@ def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:
     return next(d for d in datasets if d.dataset_id == dataset_id)
 
 
-def parse_export(data: bytes, columns: list[str], table: SourceTable) -> pl.DataFrame:
+def parse_export(data: bytes, columns: list[str], table: SourceTable, *,
+                 extra_types: Mapping[str, PropertyType] | None = None) -> pl.DataFrame:
     """CSV export bytes -> frame with exactly `columns` (missing ones null), canonical Utf8 by property type.
 
-    Only `columns` are parsed, so an export projected to more (every declared property) costs no more.
+    Types come from `table`, else `extra_types` (columns the source does not own), else text. Only `columns`
+    are parsed, so an export projected to more (every declared property) costs no more.
     """
+    types = {**(extra_types or {}), **table.types}
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     header = _header(data)
@@ -166,7 +185,7 @@ def parse_export(data: bytes, columns: list[str], table: SourceTable) -> pl.Data
     else:  # no rows and not even a header
         frame = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
     frame = frame.select([pl.col(c) if c in present else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    return frame.with_columns([canonical_expr(c, table.types.get(c, "text"), LIVE_DATE_FORMAT, keep_invalid=True)
+    return frame.with_columns([canonical_expr(c, types.get(c, "text"), LIVE_DATE_FORMAT, keep_invalid=True)
                                for c in columns if c != ID_COLUMN])
 
 

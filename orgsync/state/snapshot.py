@@ -52,8 +52,9 @@ class LiveDataset:
 class LiveItems:
     """A dataset's live items restricted to the key and the owned columns, canonical Utf8.
 
-    `frame` has the key columns, the owned property columns and `_id`; `unmatched` counts live items whose
-    key is empty (they can be neither compared nor deleted by key, and are reported).
+    `frame` has the key columns, the owned property columns, for a dataset with a hierarchy its treeId and
+    treeParentId columns (so deletes can be ordered children first), and `_id`; `unmatched` counts live items
+    whose key is empty (they can be neither compared nor deleted by key, and are reported).
     """
 
     dataset_id: str

@@ -115,6 +115,16 @@ def test_hierarchy_deletes_go_children_first_when_tree_columns_are_known():
     assert [w.deletes.get_column("id").to_list() for w in step.waves] == [["leaf"], ["mid"], ["root", "other"]]
 
 
+def test_hierarchy_deletes_go_children_first_when_the_tree_id_is_not_the_key():
+    # keys run against the tree: the key order alone would delete the root first
+    ch = items(["id"], ["name"], delete_columns=["id", "_id", "code", "parent"],
+               deletes=[("a", "i1", "PC-1", None), ("b", "i2", "PC-2", "PC-1"), ("c", "i3", "PC-3", "PC-2")])
+    manifest = dataset_manifest("Org", tree=("code", "parent"), properties=[{"key": "code", "name": "Code", "type": "text"}])
+    (step,) = order_plan(plan(resource("Org", item_changes=ch)), project(manifest))
+    assert [w.deletes.get_column("id").to_list() for w in step.waves] == [["c"], ["b"], ["a"]]
+    assert step.waves[0].deletes.columns == ["id", "_id", "code", "parent"]
+
+
 def test_deletes_without_tree_columns_are_one_wave():
     ch = items(["id"], ["name"], deletes=[("a",), ("b",)])
     (step,) = order_plan(plan(resource("Org", item_changes=ch)),

@@ -181,3 +181,25 @@ def test_fetch_then_parse_gives_what_read_live_gives():
     assert live.items["D1"].frame.to_dicts() == [
         {"id": "1", "name": "Ana", "salary": "1.5", "start": "2024-01-02", "_id": "A"}]
     assert live.datasets == raw.datasets and live.target == "T" and live.tenant == "ACME"
+
+
+def test_the_tree_columns_are_read_even_when_the_source_does_not_own_them():
+    """Deletes are ordered children first by treeId/treeParentId, so the live frame keeps both, canonical."""
+    org = manifest("People").model_copy(update={
+        "treeId": "code", "treeParentId": "parent",
+        "properties": [PropertySpec(key="id", name="Id", type="number"), PropertySpec(key="name", name="Name", type="text"),
+                       PropertySpec(key="code", name="Code", type="number"),
+                       PropertySpec(key="parent", name="Parent", type="number")]})
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE",
+                "properties": [{"key": k} for k in ("id", "name", "code", "parent")]}
+    csv = b"id,name,code,parent,_id\n1,Ana,10.0,,A\n2,Bo,20,10,B\n"
+    handler, seen = api([resource], {"D1": resource}, {"D1": csv})
+    source = SourceTable(name="People", path=Path("people.csv"), frame=pl.DataFrame(), key=["id"], owned=["name"],
+                         types={"id": "number", "name": "text"}, sha256="x")
+    live = read(handler, project(org), {"People": source})
+    assert live.items["D1"].frame.to_dicts() == [
+        {"id": "1", "name": "Ana", "code": "10", "parent": None, "_id": "A"},  # code typed as its property: number
+        {"id": "2", "name": "Bo", "code": "20", "parent": "10", "_id": "B"},
+    ]
+    export = next(r for r in seen if r.url.path.endswith("/export"))
+    assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "code", "parent", "_id"]
