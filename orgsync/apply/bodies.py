@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgsync.api import endpoints as ep
 from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
 from orgsync.plan.config_diff import property_config
 from orgsync.plan.model import Action, PropertyChange, ResourcePlan
@@ -43,7 +44,7 @@ def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
 
 def create_links_body(m: LinksDatasetManifest, from_id: str, to_id: str) -> dict[str, Any]:
     """POST /links: name, both ends by id, the additional properties."""
-    return {"name": m.name, "fromDatasetId": from_id, "toDatasetId": to_id, "tags": list(m.tags),
+    return {"name": m.name, ep.F_FROM_DATASET_ID: from_id, ep.F_TO_DATASET_ID: to_id, "tags": list(m.tags),
             "additionalProperties": [_prop(p) for p in m.properties if p.key not in LINK_CORE_KEYS]}
 
 
