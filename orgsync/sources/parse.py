@@ -3,7 +3,7 @@
 CSV/TSV go through polars' native reader (about 1 GB/s), strictly (a row with extra fields fails it); in a
 plain file a count of separators then proves every row has the header's field count. Only when it cannot
 (quotes, blank lines, a ragged row...) a vectorised pass over the lines finds the ragged rows, and Python's
-csv module is used only to confirm candidates in files with quoted newlines.
+csv module is used only to confirm candidates in files with quoted newlines. JSON and JSONL: `json_records`.
 Every error names the row (header = row 1) or JSON item, never a traceback.
 """
 
@@ -15,13 +15,13 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.sources.json_records import parse_json_array, parse_jsonl
+from orgsync.sources.source_errors import MAX_LISTED, source_error, undecodable
 
 FORMATS = ("csv", "tsv", "json", "jsonl")
-MAX_LISTED = 20  # per kind of problem: more are counted, not listed
 _ROW = "__row"
 _QUOTED = r'"(?:[^"]|"")*"'
 
@@ -59,28 +59,18 @@ def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str) -> RawSource:
     if fmt in ("csv", "tsv"):
         return _parse_delimited(data, "," if fmt == "csv" else "\t", shown)
     if fmt == "jsonl":
-        return _parse_jsonl(data, shown)
-    return _parse_json_array(data, shown)
+        return RawSource(*parse_jsonl(data, shown), "line")
+    return RawSource(*parse_json_array(data, shown), "item")
 
 
 def _error(shown: str, line: int | None, message: str, field: str | None = None) -> SourceError:
-    return SourceError(Problem(Location(shown, line), message, field))
+    return source_error(shown, line, message, field)
 
 
 def _check_encoding_prefix(data: bytes, shown: str) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _error(shown, 1, "the file is UTF-16 encoded; expected UTF-8 (save or export it as UTF-8)")
 
-
-def _undecodable(data: bytes, shown: str) -> SourceError:
-    """The error for the first byte that is not UTF-8, with its line."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        return _error(shown, line, f"byte 0x{data[err.start]:02x} at line {line} is not valid UTF-8; "
-                                   "expected UTF-8 text (re-export the file as UTF-8)")
-    return _error(shown, None, "the file could not be decoded as UTF-8")
 
 
 # -- CSV / TSV -------------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ def _read_delimited_or_raise(data: bytes, sep: str, shown: str) -> pl.DataFrame:
         return _read_delimited(data, sep, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as err:
         if "utf-8" in str(err).lower() or "utf8" in str(err).lower():
-            raise _undecodable(data, shown) from None
+            raise undecodable(data, shown) from None
         raise _error(shown, None, f"cannot be parsed as {'CSV' if sep == ',' else 'TSV'}: {err}") from None
 
 
@@ -181,72 +171,3 @@ def _ragged_exact(data: bytes, sep: str, ncols: int) -> list[tuple[int, int]]:
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep)
     return [(row, len(rec)) for row, rec in enumerate(reader, start=1)
             if row > 1 and rec and len(rec) != ncols]
-
-
-# -- JSON / JSONL ----------------------------------------------------------------------------------
-
-
-def _parse_json_array(data: bytes, shown: str) -> RawSource:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as err:
-        if isinstance(err.__cause__, UnicodeDecodeError) or "utf-8" in str(err).lower():
-            raise _undecodable(data, shown) from None
-        raise _error(shown, err.lineno, f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
-    if not isinstance(doc, list):
-        raise _error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
-    return _from_records(list(enumerate(doc, start=1)), shown, "item")
-
-
-def _parse_jsonl(data: bytes, shown: str) -> RawSource:
-    records = []
-    problems = []
-    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((number, orjson.loads(line)))
-        except orjson.JSONDecodeError as err:
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _undecodable(data, shown) from None
-            problems.append(Problem(Location(shown, number), f"line {number} is not valid JSON: {err.msg}"))
-    if problems:
-        raise SourceError(problems[:MAX_LISTED])
-    return _from_records(records, shown, "line")
-
-
-def _from_records(records: list[tuple[int, object]], shown: str, word: str) -> RawSource:
-    """Objects of scalars -> text columns (union of keys, first-seen order); nested values are refused."""
-    columns: dict[str, list[str | None]] = {}
-    problems: list[Problem] = []
-    for index, (number, record) in enumerate(records):
-        line = number if word == "line" else None
-        if not isinstance(record, dict):
-            problems.append(Problem(Location(shown, line), f"{word} {number} is a JSON {type(record).__name__}; "
-                                                           "expected an object of column: value"))
-            continue
-        for key, value in record.items():
-            if isinstance(value, dict | list):
-                problems.append(Problem(Location(shown, line), f"{word} {number}: nested value; expected a "
-                                                               "string, number, boolean or null", key))
-                continue
-            column = columns.setdefault(key, [None] * index)
-            column.extend([None] * (index - len(column)))
-            column.append(_text(value))
-    if problems:
-        raise SourceError(problems[:MAX_LISTED])
-    height = len(records)
-    for column in columns.values():
-        column.extend([None] * (height - len(column)))
-    frame = pl.DataFrame(columns, schema={k: pl.Utf8 for k in columns}, orient="col")
-    return RawSource(frame, pl.Series(_ROW, [n for n, _ in records], dtype=pl.Int64), word)
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

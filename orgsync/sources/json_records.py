@@ -1,0 +1,133 @@
+"""JSON array and JSONL bytes -> a raw table of text columns, with exact messages for every mistake.
+
+orjson parses (a malformed document or line is named with its line); the parsed objects then become columns
+in one of two ways giving the same frame. The fast path builds each column natively (polars converts the
+values to text) and only looks again, in Python, at the few texts that could differ from the exact rule
+(float exponents, texts that could be a nested value). When it finds a non-object record or a nested
+value it gives up, and the exact path walks the records one by one to name each problem.
+Text of a value: a string as is, a number as Python writes it, booleans `true`/`false`, null as null.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import orjson
+import polars as pl
+
+from orgsync.errors import Location, Problem, SourceError
+from orgsync.sources.source_errors import MAX_LISTED, source_error, undecodable
+
+_BOM = b"\xef\xbb\xbf"
+# Texts polars may write differently from Python (`1e-9` / `1e-09`, `0.00001` / `1e-05`, 16+ digits / `1e+16`),
+# or that a nested value turns into (`{...}`, `[...]`): these few are converted again from the parsed value.
+_RECHECK = r"^(?:[\[{]|-?(?:[0-9.]+e[-+]?[0-9]+|0\.0000[0-9]*|[0-9]{16,}(?:\.[0-9]*)?)$)"
+
+Records = Sequence[object]
+
+
+def parse_json_array(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
+    """A JSON array of flat objects -> (Utf8 frame, item numbers from 1); a leading BOM is skipped."""
+    try:
+        doc = orjson.loads(memoryview(data)[len(_BOM):] if data.startswith(_BOM) else data)
+    except orjson.JSONDecodeError as err:
+        if isinstance(err.__cause__, UnicodeDecodeError) or "utf-8" in str(err).lower():
+            raise undecodable(data, shown) from None
+        raise source_error(shown, err.lineno, f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+    if not isinstance(doc, list):
+        raise source_error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
+    numbers = range(1, len(doc) + 1)
+    return records_frame(doc, numbers, shown, "item"), pl.Series("__row", numbers, dtype=pl.Int64)
+
+
+def parse_jsonl(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
+    """One object per line (blank lines skipped) -> (Utf8 frame, line numbers)."""
+    records: list[object] = []
+    numbers: list[int] = []
+    problems = []
+    loads = orjson.loads
+    for number, line in enumerate(data.removeprefix(_BOM).split(b"\n"), start=1):
+        try:
+            records.append(loads(line))
+        except orjson.JSONDecodeError as err:
+            if not line.strip():
+                continue  # blank lines carry nothing; parsing first keeps the common case to one call
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise undecodable(data, shown) from None
+            problems.append(Problem(Location(shown, number), f"line {number} is not valid JSON: {err.msg}"))
+            continue
+        numbers.append(number)
+    if problems:
+        raise SourceError(problems[:MAX_LISTED])
+    return records_frame(records, numbers, shown, "line"), pl.Series("__row", numbers, dtype=pl.Int64)
+
+
+def records_frame(records: Records, numbers: Sequence[int], shown: str, word: str) -> pl.DataFrame:
+    """Parsed records -> Utf8 columns (union of keys, first-seen order); raises naming every bad record."""
+    frame = fast_columns(records)
+    return frame if frame is not None else exact_columns(records, numbers, shown, word)
+
+
+def fast_columns(records: Records) -> pl.DataFrame | None:
+    """The columns built natively, or None when a record is not an object or holds a nested value."""
+    if not all(type(record) is dict for record in records):
+        return None
+    keys = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
+    columns = []
+    for key in keys:
+        values = [record.get(key) for record in records]  # type: ignore[attr-defined]
+        column = _text_column(key, values)
+        if column is None:
+            return None
+        columns.append(column)
+    return pl.DataFrame(columns) if columns else pl.DataFrame()
+
+
+def _text_column(key: str, values: list[object]) -> pl.Series | None:
+    """`values` as a Utf8 series with exactly `_text`'s result per value; None when one is nested."""
+    column = pl.Series(key, values, dtype=pl.Utf8, strict=False)
+    rows = column.str.contains(_RECHECK).fill_null(False).arg_true()
+    if rows.is_empty():
+        return column
+    again = [values[row] for row in rows.to_list()]
+    if any(isinstance(value, dict | list) for value in again):
+        return None
+    return column.scatter(rows, pl.Series([_text(value) for value in again], dtype=pl.Utf8))
+
+
+def exact_columns(records: Records, numbers: Sequence[int], shown: str, word: str) -> pl.DataFrame:
+    """The columns built one value at a time, naming every non-object record and nested value."""
+    columns: dict[str, list[str | None]] = {}
+    problems: list[Problem] = []
+    for index, (number, record) in enumerate(zip(numbers, records, strict=True)):
+        line = number if word == "line" else None
+        if not isinstance(record, dict):
+            problems.append(Problem(Location(shown, line), f"{word} {number} is a JSON {type(record).__name__}; "
+                                                           "expected an object of column: value"))
+            continue
+        for key, value in record.items():
+            if isinstance(value, dict | list):
+                problems.append(Problem(Location(shown, line), f"{word} {number}: nested value; expected a "
+                                                               "string, number, boolean or null", key))
+                continue
+            column = columns.get(key)
+            if column is None:
+                column = columns[key] = [None] * index
+            column.extend([None] * (index - len(column)))
+            column.append(_text(value))
+    if problems:
+        raise SourceError(problems[:MAX_LISTED])
+    for column in columns.values():
+        column.extend([None] * (len(records) - len(column)))
+    return pl.DataFrame(columns, schema={k: pl.Utf8 for k in columns}, orient="col")
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
