@@ -162,3 +162,18 @@ def test_a_json_number_and_csv_text_give_one_canonical_value(tmp_path, suffix, d
     project = load_project(tmp_path, env={})
     assert read_source(project.manifests[0], project).frame.rows() == [
         ("E1", "Ada", "65000", "true"), ("E2", None, "65000.5", "false"), ("E3", "Grace", None, None)]
+
+
+def test_jsonl_read_in_chunks_gives_the_frame_and_messages_of_one_read(monkeypatch):
+    records: list[object] = [{} for _ in range(4)] + random_records(3, 100) + [{} for _ in range(5)]
+    lines = b"\n".join(orjson.dumps(r) for r in records) + b"\n\n"
+    whole = parse(lines, "jsonl")
+    assert whole.frame.equals(exact_columns(records, range(1, 110), "f", "line"))
+    monkeypatch.setattr("orgsync.sources.json_records.CHUNK_LINES", 3)
+    chunked = parse(lines, "jsonl")
+    assert chunked.frame.equals(whole.frame) and chunked.rows.equals(whole.rows)
+    # Misshapen records across chunks: the first 20 in file order; a malformed line anywhere comes first.
+    bad = b"\n".join([b"[1]"] * 25)
+    assert messages(bad, "jsonl") == [f"f:{n}: line {n} is a JSON list; expected an object of column: value"
+                                      for n in range(1, 21)]
+    assert messages(bad + b"\n{", "jsonl") == ["f:26: line 26 is not valid JSON: unexpected end of data"]
