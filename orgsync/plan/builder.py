@@ -15,9 +15,10 @@ from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.checksum import source_checksum
 from orgsync.plan.config_diff import created_config, created_properties, diff_config, diff_properties
-from orgsync.plan.items_diff import LIVE_ID, diff_items, prepare_live
+from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
 from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
+    RETYPED,
     Action,
     ChangeClass,
     ItemChanges,
@@ -155,6 +156,8 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     live_items = live.items.get(current.dataset_id) if current else None
     side = prepare_live(live_items.frame if live_items else None, table.key, table.owned,
                         unmatched_before=live_items.unmatched if live_items else 0)
+    retyped = _retyped_columns(manifest, current, table.owned)
+    side = mark_retyped(side, retyped)
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
     tree = _tree_columns(manifest)
@@ -165,6 +168,10 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     if items.deletes.height and sensitive.intersection(tree):
         warnings.append(f"{' and '.join(sorted(sensitive.intersection(tree)))} (tree) is sensitive, so the plan does "
                         "not keep its values and the item deletes are not ordered children first")
+    if retyped:
+        verb = "changes" if len(retyped) == 1 else "change"
+        warnings.append(f"{', '.join(retyped)} {verb} type, so every item holding a value is rewritten with the "
+                        f"source value (Orgvue converts stored values its own way); before shows {RETYPED}")
     key_name = " + ".join(table.key)
     if unmatched:
         warnings.append(f"{unmatched} live item(s) have no {key_name} and cannot be matched to the source; "
@@ -175,6 +182,15 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     return items, warnings
+
+
+def _retyped_columns(manifest: Manifest, current: LiveDataset | None, owned: Sequence[str]) -> list[str]:
+    """Owned columns whose property type this plan changes: their live values are not comparable."""
+    if current is None:
+        return []
+    live_types = {p.get("key"): p.get("type") for p in current.properties}
+    wanted = {p.key: p.type for p in manifest.properties}
+    return [c for c in owned if c in live_types and c in wanted and live_types[c] != wanted[c]]
 
 
 def _tree_columns(manifest: Manifest) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from orgsync.manifest.models import ItemsMode
-from orgsync.plan.model import ItemChanges
+from orgsync.plan.model import RETYPED, ItemChanges
 
 BEFORE = ItemChanges.BEFORE_SUFFIX
 LIVE_ID = "_id"
@@ -49,6 +49,19 @@ def prepare_live(live: pl.DataFrame | None, key: Sequence[str], columns: Sequenc
         duplicates = frame.height - deduped.height
         frame = deduped
     return LiveSide(frame, unmatched + unmatched_before, duplicates)
+
+
+def mark_retyped(live: LiveSide, columns: Sequence[str]) -> LiveSide:
+    """Live values of columns whose type the plan changes, replaced by the RETYPED marker.
+
+    How the service converts stored values to a new type is its own (a number 1 may become the text
+    "1.0"), so no live value is trusted: every item holding one is rewritten with the source value, and the
+    next plan after apply is empty whatever the conversion did.
+    """
+    if not columns:
+        return live
+    marked = [pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).alias(c) for c in columns]
+    return LiveSide(live.frame.with_columns(marked), live.unmatched, live.duplicates)
 
 
 def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], columns: Sequence[str],

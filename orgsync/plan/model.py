@@ -18,6 +18,7 @@ from orgsync.state.snapshot import Fingerprint
 FORMAT_VERSION = "1.0"
 KNOWN_AFTER_APPLY = "(known after apply)"
 SENSITIVE_MASK = "(sensitive)"
+RETYPED = "(type changes)"  # the `before` of a value whose property type the plan changes
 
 
 class Action(StrEnum):

@@ -74,6 +74,20 @@ def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
     assert not tenant.plan().has_changes
 
 
+def test_a_property_type_change_rewrites_its_values_and_converges(tenant):
+    assert tenant.apply() == ExitCode.OK
+    manifest = tenant.root / "manifests" / "positions.yaml"
+    manifest.write_text(manifest.read_text().replace("{key: fte, name: FTE, type: number}",
+                                                     "{key: fte, name: FTE, type: text}"))
+    plan = tenant.plan()
+    positions = next(r for r in plan.resources if r.name == "Positions")
+    assert positions.items.counts == {"create": 0, "update": 300, "delete": 0}
+    assert set(positions.items.updates["fte__before"].to_list()) == {"(type changes)"}
+    assert any("fte changes type" in w for w in positions.warnings)
+    assert tenant.apply(allow_destructive=True) == ExitCode.OK
+    assert not tenant.plan().has_changes  # whatever the service did to the stored numbers
+
+
 def test_hierarchy_parents_are_created_before_children(tenant):
     # reverse the rows so every manager comes after their reports in the file
     _edit_csv(tenant, "people.csv", lambda f: f.reverse())
