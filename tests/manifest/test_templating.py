@@ -57,3 +57,47 @@ def test_render_tree_reports_each_failing_path():
     out, problems = Renderer({"ORGVUE_TENANT": "ACME"}).render_tree(data)
     assert out["name"] == "ACME" and out["n"] == 3
     assert [path for path, _ in problems] == [("properties", 0, "key")]
+
+
+@pytest.mark.parametrize("attack", [
+    # Each would hang or exhaust memory at full size; small sizes show the construct itself is refused.
+    "{% for a in 'ab' %}{% for b in 'ab' %}{{ a }}{% endfor %}{% endfor %}",
+    "{% set a = 'xx' %}{% set a = a ~ a %}{{ a }}",
+    "{% macro f(n) %}{{ n }}{% endmacro %}{{ f(1) }}",
+    "{{ 'a' * 3 }}",
+    "{{ 7 ** 3 }}",
+    "{{ '%5s' % 'a' }}",
+    "{{ 'a' | center(5) }}",
+    "{{ 'a' | indent(5, true) }}",
+    "{{ '{:>5}'.format('a') }}",
+    "{{ 'a'.ljust(5) }}",
+    "{{ env.get('ORGVUE_TENANT') }}",
+])
+def test_sandbox_refuses_constructs_that_can_hang_or_exhaust_memory(attack):
+    with pytest.raises(TemplateProblem, match="templates may only read `env.NAME`"):
+        render(attack)
+
+
+def test_a_bounded_replace_still_refuses_a_size_bomb():
+    assert render("{{ env.ORGVUE_TENANT | replace('C', '-c-') }}") == "A-c-ME"
+    with pytest.raises(TemplateProblem, match="longer than 65536 characters"):
+        render("{{ 'ab' | replace('', '" + "x" * 300 + "') | replace('', '" + "y" * 300 + "') }}")
+
+
+def test_a_template_cannot_change_env_for_the_next_one():
+    renderer = Renderer({"ORGVUE_TENANT": "ACME"})
+    for attack in ("{{ env.clear() }}", "{{ env.update({'ORGVUE_TENANT': 'EVIL'}) }}", "{{ env.pop('ORGVUE_TENANT') }}"):
+        with pytest.raises(TemplateProblem):
+            renderer.render(attack)
+    assert renderer.render("{{ env.ORGVUE_TENANT }}") == "ACME"
+
+
+def test_everyday_templates_still_render():
+    env = {"ORGVUE_TENANT": "ACME", "SHA": "0123456789abcdef", "STAGE": "prod"}
+    r = Renderer(env)
+    assert r.render("{{ env.SHA[:7] }}") == "0123456"
+    assert r.render("{{ env.NOPE | default('x') }}") == "x"
+    assert r.render("{{ env.ORGVUE_TENANT ~ '-' ~ env.STAGE | upper }}") == "ACME-PROD"
+    assert r.render("{% if env.STAGE == 'prod' %}P{% else %}T{% endif %}") == "P"
+    assert r.render("{{ 'on' if env.STAGE in ['prod', 'uat'] else 'off' }}") == "on"
+    assert r.render("{{ env.STAGE | trim | title }}{# note #}{% raw %}{{x}}{% endraw %}") == "Prod{{x}}"
