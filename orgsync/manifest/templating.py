@@ -1,8 +1,10 @@
 """Jinja2 in manifest string values, sandboxed: a manifest comes from a pull request.
 
-`SandboxedEnvironment` refuses Python internals (`__class__`, `mro`, ...), there is no loader (no files),
-no global beyond `env`, and `StrictUndefined` turns a missing variable into an error naming it.
-The token variables are withheld from `env`, so no template can copy the token into a plan or log.
+`ImmutableSandboxedEnvironment` refuses Python internals (`__class__`, `mro`, ...) and changes to `env`,
+there is no loader (no files), no global beyond `env`, and `StrictUndefined` turns a missing variable into
+an error naming it. The token variables are withheld from `env`, so no template can copy the token into a
+plan or log. The sandbox does not bound time or memory, so a template may only use constructs whose cost
+is linear in its own length: no loops, `set`, macros or calls, no `*`, `**` or `%`, a few string filters.
 """
 
 from __future__ import annotations
@@ -11,13 +13,24 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
+from jinja2.filters import FILTERS
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from orgsync.manifest.yamldoc import Path_
 
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
 _MARKERS = ("{{", "{%", "{#")
+MAX_RESULT = 65536  # characters a `replace` may produce: far beyond any manifest value
+# Expression and statement nodes whose cost is bounded by the template's length (no loop, no call).
+_ALLOWED_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.CondExpr, nodes.Const, nodes.Name,
+    nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Filter, nodes.Test, nodes.Keyword, nodes.Concat,
+    nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub,
+    nodes.Div, nodes.FloorDiv, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair,
+)
+_FILTERS = ("default", "d", "lower", "upper", "trim", "title", "capitalize", "string", "replace")
+_REFUSAL = "templates may only read `env.NAME` with if/else, ~, comparisons and the filters " + ", ".join(_FILTERS)
 
 
 class TemplateProblem(ValueError):
@@ -28,8 +41,10 @@ class Renderer:
     """Renders template strings against `env` (the process environment, token withheld)."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
-        self._jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        self._jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                                    keep_trailing_newline=True)
         self._jinja.globals.clear()  # no range/dict/lipsum/cycler/joiner/namespace: only `env`
+        self._jinja.filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
         self._context = {"env": {k: v for k, v in environ.items() if k not in WITHHELD}}
 
     def render(self, text: str) -> str:
@@ -37,7 +52,11 @@ class Renderer:
         if not any(marker in text for marker in _MARKERS):
             return text
         try:
-            return self._jinja.from_string(text).render(self._context)
+            tree = self._jinja.parse(text)
+            _check_bounded(tree)
+            return self._jinja.from_string(tree).render(self._context)
+        except TemplateProblem:
+            raise
         except SecurityError as err:
             raise TemplateProblem(f"template refused by the sandbox: {err}; templates may only read `env.NAME`") from None
         except UndefinedError as err:
@@ -69,6 +88,37 @@ class Renderer:
                 problems += found
             return items, problems
         return data, problems
+
+
+def _check_bounded(tree: nodes.Template) -> None:
+    """Refuse any construct whose time or memory is not bounded by the template's length."""
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Filter) and node.name not in _FILTERS:
+            raise TemplateProblem(f"template uses the filter {node.name!r}, which manifests do not allow "
+                                  f"(line {node.lineno}); {_REFUSAL}")
+        if not isinstance(node, _ALLOWED_NODES):
+            raise TemplateProblem(f"template uses {_construct(node)}, which manifests do not allow "
+                                  f"(line {node.lineno}); {_REFUSAL}")
+
+
+def _construct(node: nodes.Node) -> str:
+    """How a refused node reads in the template."""
+    operators = {nodes.Mul: "`*`", nodes.Pow: "`**`", nodes.Mod: "`%`", nodes.Call: "a function or method call"}
+    for kind, shown in operators.items():
+        if isinstance(node, kind):
+            return shown
+    statement = {nodes.Assign: "set", nodes.AssignBlock: "set", nodes.CallBlock: "call", nodes.FilterBlock: "filter"}
+    name = statement.get(type(node), type(node).__name__.lower())
+    return f"{{% {name} %}}"
+
+
+def _bounded_replace(value: Any, old: str, new: str, count: int | None = None) -> str:
+    """Jinja's `replace`, refused when its result would exceed MAX_RESULT (chained replaces grow geometrically)."""
+    text, old, new = str(value), str(old), str(new)
+    hits = (text.count(old) if old else len(text) + 1) if count is None else max(count, 0)
+    if len(text) + hits * (len(new) - len(old)) > MAX_RESULT:
+        raise TemplateProblem(f"replace would make a value longer than {MAX_RESULT} characters; {_REFUSAL}")
+    return text.replace(old, new, -1 if count is None else count)
 
 
 def _undefined_message(text: str) -> str:
