@@ -40,3 +40,13 @@ def test_unreadable_retry_after_falls_back_to_backoff():
     assert parse_retry_after(None) is None
     policy = RetryPolicy(base=0.25, cap=0.25)
     assert 0.0 <= policy.delay(1, "soon") <= 0.25
+
+
+def test_retry_after_that_is_not_delta_seconds_is_unreadable():
+    # float() would take these: "nan" made the wait NaN (asyncio sleeps 0 s for it), "-5" or "1_0" are not RFC 9110
+    for value in ("nan", "NaN", "inf", "-5", "1_0", "1e3", "+3"):
+        assert parse_retry_after(value) is None, value
+    assert parse_retry_after(" 7 ") == 7.0
+    assert parse_retry_after("2.5") == 2.5  # not RFC, but some gateways send it and its meaning is plain
+    policy = RetryPolicy(base=0.25, cap=0.25)
+    assert 0.0 <= policy.delay(1, "nan") <= 0.25
