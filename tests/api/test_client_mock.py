@@ -278,3 +278,20 @@ def test_max_rps_takes_one_token_per_attempt_including_retries(fake, make_client
 
     run(_use(make_client(max_rps=7.5), three_workers))
     assert taken == [7.5] * len(fake.requests) and len(fake.requests) == 4
+
+
+def test_a_redirect_is_an_error_not_an_empty_success(fake, make_client):
+    # Redirects are not followed (the token must not travel elsewhere). A 3xx with an empty body used to pass as
+    # success: list_datasets read an empty tenant (plan would create everything) and put_items reported no failure.
+    moved = httpx.Response(301, headers={"Location": "https://other.example/api/v1/ACME/datasets"})
+    fake.on("GET", "/api/v1/ACME/datasets", moved)
+    fake.on("PUT", "/api/v1/ACME/datasets/D1/items", httpx.Response(307, headers={"Location": "/elsewhere"}))
+    with pytest.raises(ApiError) as info:
+        run(_use(make_client(), lambda c: c.list_datasets()))
+    assert info.value.status == 301
+    assert "redirected to https://other.example/api/v1/ACME/datasets" in str(info.value)
+    assert "endpoint" in info.value.hint
+    with pytest.raises(ApiError) as info:
+        run(_use(make_client(), lambda c: c.put_items("D1", [{"_action": "update", "id": "1"}])))
+    assert info.value.status == 307
+    assert len(fake.requests) == 2  # neither followed nor retried
