@@ -26,6 +26,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0
 # Failures where the request provably never reached the server: safe to repeat for any method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
+_REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 
 
 class MaybeAppliedError(TransportError):
@@ -142,7 +143,7 @@ class HttpCore:
                 await self.pause_for_retry(self.retry.delay(attempt, response.headers.get("Retry-After")))
                 attempt += 1
                 continue
-            if response.is_error:
+            if response.status_code >= _REDIRECT:
                 raise self._api_error(method, url, response)
             return response
 
@@ -204,6 +205,11 @@ class HttpCore:
                                   f"valid token with access to tenant {self.tenant} at {self.base_url}")
         if status == 404:
             return NotFoundError(text, status=status, errors=errors)
+        if status < 400:  # a 3xx: the request was not carried out here
+            where = response.headers.get("Location") or "(no Location)"
+            return ApiError(self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}, "
+                                        f"redirected to {where}; orgsync does not follow redirects"),
+                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL")
         hint = "the service failed; retry later" if status >= _SERVER_ERROR else None
         return ApiError(text, status=status, errors=errors, hint=hint)
 
