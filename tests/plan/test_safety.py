@@ -50,3 +50,13 @@ def test_property_removal_and_type_change_block():
         "dataset.People: destructive change, property old removed (deleteOmittedProperties: true)",
         "dataset.People: destructive change, property pay type text -> number",
     ]
+
+
+def test_turning_a_property_on_demand_blocks_and_says_so():
+    # Same type, now on-demand: the formula overwrites every stored value. The reason said "type text -> text".
+    change = PropertyChange(key="band", action=Action.UPDATE, before={"key": "band", "type": "text"},
+                            after={"key": "band", "type": "text", "onDemand": True, "formula": "x"},
+                            change_class=ChangeClass.DESTRUCTIVE)
+    assert block_reasons(_resource(props=[change], existing=0), SafetyPolicy()) == [
+        "dataset.People: destructive change, property band becomes on-demand (its formula overwrites stored values)",
+    ]
