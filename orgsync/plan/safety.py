@@ -3,7 +3,8 @@
 Thresholds are layered: built-in default -> `safety` in orgsync.yaml -> `safety` in the manifest.
 Item deletes above `maxDeletePercent` or updates above `maxUpdatePercent` of the existing items block,
 except on datasets with fewer than `minExistingItems` items. Destructive schema changes (property removal,
-property type change, autoId or tree key change) always block: they rewrite or drop values of every item.
+property type change, a property turned on-demand, autoId or tree key change) always block: they rewrite or
+drop values of every item.
 """
 
 from __future__ import annotations
@@ -51,8 +52,15 @@ def _destructive_schema(resource: ResourcePlan) -> list[str]:
         if p.action == Action.DELETE:
             out.append(f"property {p.key} removed (deleteOmittedProperties: true)")
         else:
-            out.append(f"property {p.key} type {p.before and p.before.get('type')} -> {p.after and p.after.get('type')}")
+            out.append(_property_reason(p.key, p.before or {}, p.after or {}))
     return out
+
+
+def _property_reason(key: str, before: dict, after: dict) -> str:
+    """What makes a property update destructive: its type, or becoming on-demand (see config_diff)."""
+    if before.get("type") != after.get("type"):
+        return f"property {key} type {before.get('type')} -> {after.get('type')}"
+    return f"property {key} becomes on-demand (its formula overwrites stored values)"
 
 
 def _schema_reason(resource: ResourcePlan, change: str) -> str:
