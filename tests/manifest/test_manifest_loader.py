@@ -110,3 +110,12 @@ def test_resolve_token(tmp_path):
     (tmp_path / "empty.txt").write_text("\n")
     with pytest.raises(ConfigError, match="which is empty"):
         resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "empty.txt")}, tmp_path)
+
+
+@pytest.mark.parametrize("pattern", ["/etc/*.yaml", "/", "../*.yaml", "manifests/../../x"])
+def test_a_manifests_pattern_outside_the_repository_is_a_problem_not_a_traceback(tmp_path, pattern):
+    # "/etc/*.yaml" raised NotImplementedError from Path.glob; "/" walked the whole file system.
+    repo(tmp_path / "r", f"tenant: ACME\nmanifests: ['{pattern}']\n")
+    assert problems(tmp_path / "r") == [
+        f"orgsync.yaml: manifests: manifests pattern {pattern!r} leaves the repository; expected a folder or glob "
+        "relative to the repository root, without '..'"]
