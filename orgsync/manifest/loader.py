@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -107,6 +107,11 @@ def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
     """Manifest files named by `manifests:` (folders are searched recursively), confined to the repository."""
     found: dict[Path, None] = {}
     for pattern in patterns:
+        if _leaves_root(pattern):
+            problems.append(Problem(Location(CONFIG_FILE), f"manifests pattern {pattern!r} leaves the repository; "
+                                    "expected a folder or glob relative to the repository root, without '..'",
+                                    "manifests"))
+            continue
         base = root / pattern
         candidates = sorted(base.rglob("*")) if base.is_dir() else sorted(root.glob(pattern))
         files = [p for p in candidates if p.is_file() and p.suffix in MANIFEST_SUFFIXES]
@@ -120,6 +125,12 @@ def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
                 problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
                                         "repository; expected manifests inside it", "manifests"))
     return list(found)
+
+
+def _leaves_root(pattern: str) -> bool:
+    """An absolute pattern (Path.glob refuses it; "/" would walk the whole disk) or one with a '..' part."""
+    path = PurePosixPath(pattern.replace("\\", "/"))
+    return path.is_absolute() or PureWindowsPath(pattern).anchor != "" or ".." in path.parts
 
 
 def _load_manifest_file(path: Path, root: Path, renderer: Renderer,
