@@ -32,7 +32,7 @@ class SafetyPolicy(_Strict):
     """Thresholds that block a plan; layered default -> orgsync.yaml -> manifest."""
 
     maxDeletePercent: float = Field(10, ge=0, le=100, description="Item deletes above this % of existing items block the plan.")
-    maxUpdatePercent: float = Field(50, ge=0, le=100, description="Item updates above this % of existing items block the plan.")
+    maxUpdatePercent: float = Field(50, ge=0, le=100, description="Item updates that overwrite or clear a value, above this % of existing items, block the plan (filling empty cells does not count).")
     minExistingItems: int = Field(10, ge=0, description="Datasets with fewer existing items than this are never blocked by the percentages.")
 
 

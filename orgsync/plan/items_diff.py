@@ -142,6 +142,14 @@ def _empty_updates(key: list[str], columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame(schema={c: pl.Utf8 for c in update_columns(key, columns)})
 
 
+def overwriting_updates(items: ItemChanges) -> int:
+    """Update rows that change at least one cell already holding a value (not only filling empty ones)."""
+    if not items.updates.height or not items.columns:
+        return 0
+    overwrites = [pl.col(c).ne_missing(pl.col(c + BEFORE)) & pl.col(c + BEFORE).is_not_null() for c in items.columns]
+    return int(items.updates.select(pl.any_horizontal(overwrites).sum()).item())
+
+
 def changed_cells(updates: pl.DataFrame, columns: Sequence[str]) -> dict[str, int]:
     """How many updated rows change each owned column (for summaries)."""
     if not updates.height:

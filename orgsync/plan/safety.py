@@ -2,7 +2,9 @@
 
 Thresholds are layered: built-in default -> `safety` in orgsync.yaml -> `safety` in the manifest.
 Item deletes above `maxDeletePercent` or updates above `maxUpdatePercent` of the existing items block,
-except on datasets with fewer than `minExistingItems` items. Destructive schema changes (property removal,
+except on datasets with fewer than `minExistingItems` items. An update counts only when it overwrites or
+clears a value: filling empty cells (a new property's first values) loses nothing, and blocking it would
+teach users to force every run. Destructive schema changes (property removal,
 property type change, a property turned on-demand, autoId or tree key change) always block: they rewrite or
 drop values of every item.
 """
@@ -10,6 +12,7 @@ drop values of every item.
 from __future__ import annotations
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, SafetyPolicy
+from orgsync.plan.items_diff import overwriting_updates
 from orgsync.plan.model import Action, ChangeClass, ResourcePlan
 
 UNBLOCK_HINT = (
@@ -34,7 +37,8 @@ def block_reasons(resource: ResourcePlan, policy: SafetyPolicy) -> list[str]:
         return reasons
     for count, limit, what, knob in (
         (items.deletes.height, policy.maxDeletePercent, "item deletes", "maxDeletePercent"),
-        (items.updates.height, policy.maxUpdatePercent, "item updates", "maxUpdatePercent"),
+        (overwriting_updates(items), policy.maxUpdatePercent, "item updates that overwrite values",
+         "maxUpdatePercent"),
     ):
         share = 100.0 * count / items.existing
         if share > limit:

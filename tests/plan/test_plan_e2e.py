@@ -111,7 +111,7 @@ def test_update_share_above_the_threshold_blocks_and_a_manifest_override_lifts_i
     applied.write()
     code, doc = plan_json(applied)
     assert code == 3 and doc["blocking_reasons"] == [
-        "dataset.Staff: 11 item updates are 55 % of 20 existing items, above maxUpdatePercent 50 %"]
+        "dataset.Staff: 11 item updates that overwrite values are 55 % of 20 existing items, above maxUpdatePercent 50 %"]
     applied.staff_extra = {"safety": {"maxUpdatePercent": 60}}
     applied.write()
     assert plan_json(applied)[0] == 2

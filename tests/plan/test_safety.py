@@ -30,7 +30,7 @@ def test_deletes_and_updates_block_only_above_their_percentages():
     assert block_reasons(_resource(deletes=10, updates=50), policy) == []
     assert block_reasons(_resource(deletes=11, updates=51), policy) == [
         "dataset.People: 11 item deletes are 11 % of 100 existing items, above maxDeletePercent 10 %",
-        "dataset.People: 51 item updates are 51 % of 100 existing items, above maxUpdatePercent 50 %",
+        "dataset.People: 51 item updates that overwrite values are 51 % of 100 existing items, above maxUpdatePercent 50 %",
     ]
 
 
@@ -60,3 +60,21 @@ def test_turning_a_property_on_demand_blocks_and_says_so():
     assert block_reasons(_resource(props=[change], existing=0), SafetyPolicy()) == [
         "dataset.People: destructive change, property band becomes on-demand (its formula overwrites stored values)",
     ]
+
+
+def test_updates_that_only_fill_empty_cells_do_not_count_against_max_update_percent():
+    policy = SafetyPolicy()
+    fills = ItemChanges(key=["id"], columns=["v", "w"], sensitive=frozenset(),
+                        creates=frame(["id", "v", "w"], []),
+                        updates=frame(["id", "v", "v__before", "w", "w__before"],
+                                      [(str(i), "new", None, "same", "same") for i in range(80)]
+                                      + [(str(i), None, "old", "x", "x") for i in range(80, 86)]),
+                        deletes=frame(["id"], []), existing=100)
+    res = ResourcePlan(address="dataset.People", kind="Dataset", name="People", action=Action.UPDATE,
+                       change_class=ChangeClass.UPDATE, items=fills)
+    assert block_reasons(res, policy) == []  # 80 fills + 6 clears: only the 6 clears overwrite a value
+    fills.updates = fills.updates.vstack(frame(["id", "v", "v__before", "w", "w__before"],
+                                               [(str(i), "a", "b", None, None) for i in range(86, 131)]))
+    assert block_reasons(res, policy) == [
+        "dataset.People: 51 item updates that overwrite values are 51 % of 100 existing items, "
+        "above maxUpdatePercent 50 %"]
