@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from click.testing import CliRunner
 
 from orgsync.cli import cli
@@ -23,6 +24,11 @@ def test_init_writes_a_repository_that_validates(tmp_path):
     assert ".orgsync/" in (target / ".gitignore").read_text()
     assert (target / "manifests" / "people.yaml").read_text().startswith(
         "# yaml-language-server: $schema=../orgsync.schema.json\n")
+    workflow = yaml.safe_load((target / ".github" / "workflows" / "orgsync.yml").read_text())
+    steps = {s.get("name") or s.get("run") or s.get("uses"): s for s in workflow["jobs"]["orgsync"]["steps"]}
+    assert steps["plan"]["run"].endswith("--out plan.json > plan.md || test $? -eq 2")  # 2 = changes, not failure
+    assert steps["apply"] == {"name": "apply", "if": "github.event_name == 'push'",
+                              "run": "orgsync apply plan.json --auto-approve --report apply-report.json"}
 
 
 def test_init_never_overwrites(tmp_path):
