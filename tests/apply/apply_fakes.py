@@ -7,15 +7,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from orgsync.api.http import ClientStats
 from orgsync.errors import ApiError, JobFailedError
-
-
-@dataclass
-class Stats:
-    requests: int = 0
-    retries: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
 
 
 @dataclass
@@ -28,7 +21,7 @@ class FakeClient:
     failing_jobs: int = 0  # this many import jobs fail before they succeed
     delay: float = 0.0
     calls: list[tuple] = field(default_factory=list)
-    stats: Stats = field(default_factory=Stats)
+    stats: ClientStats = field(default_factory=ClientStats)
     in_flight: int = 0
     max_in_flight: int = 0
 
