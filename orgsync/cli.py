@@ -17,6 +17,10 @@ ROOT_OPTION = click.option(
     "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Repository root holding orgsync.yaml.",
 )
+VERBOSE_OPTION = click.option(
+    "--verbose", "-v", is_flag=True,
+    help="Print each API call to stderr as it completes: method, path, status, ms, bytes (never the token or values).",
+)
 
 
 def _run(fn, *args, **kwargs) -> None:
@@ -57,13 +61,15 @@ def validate(root: Path, fmt: str) -> None:
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@VERBOSE_OPTION
 def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
-         allow_destructive: bool, show_all: bool, show_values: bool) -> None:
+         allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.plan.command import PlanOptions, run_plan
 
     _run(run_plan, PlanOptions(root=root, fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
-                               allow_destructive=allow_destructive, show_all=show_all, show_values=show_values))
+                               allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
+                               verbose=verbose))
 
 
 @cli.command()
@@ -87,14 +93,15 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 @click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--max-rps", type=click.FloatRange(min=0.1), default=None, help="Request-rate limit across all workers.")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON record of the run.")
+@VERBOSE_OPTION
 def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
-          parallelism: int, max_rps: float | None, report: Path | None) -> None:
+          parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
     from orgsync.apply.command import ApplyOptions, run_apply
 
     _run(run_apply, ApplyOptions(root=root, plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
-                                 max_rps=max_rps, report=report))
+                                 max_rps=max_rps, report=report, verbose=verbose))
 
 
 @cli.command()

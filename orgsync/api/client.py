@@ -15,7 +15,7 @@ import orjson
 
 from orgsync.api import endpoints as ep
 from orgsync.api import files
-from orgsync.api.http import CallRecord, ClientStats, HttpCore, is_maybe_applied
+from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError
@@ -28,9 +28,11 @@ class OrgvueClient:
                  transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
                  max_rps: float | None = None, *, timeout: httpx.Timeout | None = None,
                  polling: JobPolling | None = None, target_label: str | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 on_call: CallListener | None = None) -> None:
+        """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all)."""
         self._core = HttpCore(base_url, tenant, token, transport=transport, retry=retry, max_rps=max_rps,
-                              timeout=timeout, sleep=sleep)
+                              timeout=timeout, sleep=sleep, on_call=on_call)
         self.polling = polling or JobPolling()
         self.tenant = tenant
         self.base_url = self._core.base_url

@@ -8,6 +8,7 @@ presigned file URLs or other hosts) and is scrubbed from every message this modu
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
+_PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
 
 
 class MaybeAppliedError(TransportError):
@@ -45,13 +47,23 @@ class ClientStats:
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One attempt: method, URL path (no host, no query), status (None when no answer), duration."""
+    """One attempt: method, URL path (no host, no URL query), status (None when no answer), duration, bytes.
+
+    `query` holds only the request options orgsync chose (`params`), never a presigned link's query: names,
+    with the value only when it is a plain word of letters (`autoId=true&dateFormat`, see `_shown_query`).
+    """
 
     method: str
     path: str
     status: int | None
     seconds: float
     attempt: int = 1
+    query: str = ""
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+CallListener = Callable[[CallRecord], None]
 
 
 @dataclass
@@ -70,13 +82,15 @@ class HttpCore:
     def __init__(self, base_url: str, tenant: str, token: str | None, *,
                  transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
                  max_rps: float | None = None, timeout: httpx.Timeout | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 on_call: CallListener | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         self.api_base = ep.api_base(self.base_url, tenant)
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
         self.log: list[CallRecord] = []
+        self._on_call = on_call  # told of each record as it is made (e.g. `--verbose` lines)
         self._token = _Secret(token or "")
         self._sleep = sleep
         self._limiter = TokenBucket(max_rps) if max_rps else None
@@ -119,6 +133,7 @@ class HttpCore:
         body = orjson.dumps(json) if json is not None else content
         hdrs = self._headers(url, headers, json is not None)
         query = _query(params)
+        shown = _shown_query(query)
         attempt = 1
         while True:
             if self._limiter:
@@ -129,7 +144,8 @@ class HttpCore:
             try:
                 response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
             except httpx.TransportError as exc:
-                self._record(method, url, None, started, attempt)
+                self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
+                                        len(body or b"")))
                 not_sent = isinstance(exc, _NOT_SENT)
                 if attempt < self.retry.attempts and (retry_safe or not_sent):
                     await self.pause_for_retry(self.retry.backoff(attempt))
@@ -137,8 +153,10 @@ class HttpCore:
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
-            self.stats.bytes_received += response.num_bytes_downloaded or len(response.content)
-            self._record(method, url, response.status_code, started, attempt)
+            received = response.num_bytes_downloaded or len(response.content)
+            self.stats.bytes_received += received
+            self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
+                                    shown, len(body or b""), received))
             if self._should_retry(response.status_code, retry_safe, attempt):
                 await self.pause_for_retry(self.retry.delay(attempt, response.headers.get("Retry-After")))
                 attempt += 1
@@ -177,8 +195,10 @@ class HttpCore:
         self.stats.retries += 1
         await self._sleep(seconds)
 
-    def _record(self, method: str, url: str, status: int | None, started: float, attempt: int) -> None:
-        self.log.append(CallRecord(method, urlsplit(url).path, status, time.perf_counter() - started, attempt))
+    def _record(self, record: CallRecord) -> None:
+        self.log.append(record)
+        if self._on_call is not None:
+            self._on_call(record)
 
     def _transport_error(self, method: str, url: str, exc: httpx.TransportError, *,
                          maybe_applied: bool) -> TransportError:
@@ -226,6 +246,16 @@ def _query(params: dict[str, Any] | None) -> dict[str, str] | None:
     if not params:
         return None
     return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in params.items() if v is not None}
+
+
+def _shown_query(query: dict[str, str] | None) -> str:
+    """The request options as a call record may show them: every name; a value only when it is an enum-like
+    word of letters (`true`, `csv`, `skipAction`), so never an id, number, date or signature."""
+    return "&".join(f"{k}={v}" if _PLAIN_WORD.fullmatch(v) else k for k, v in (query or {}).items())
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def _path(url: httpx.URL) -> str:

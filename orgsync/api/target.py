@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from orgsync.api.client import OrgvueClient
+from orgsync.api.http import CallListener
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
@@ -59,19 +60,22 @@ def check_endpoint(project: Project) -> str:
 
 
 def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry: RetryPolicy | None = None,
-                max_rps: float | None = None) -> OrgvueClient:
-    """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`."""
+                max_rps: float | None = None, on_call: CallListener | None = None) -> OrgvueClient:
+    """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`.
+
+    `on_call` is told of every API call as it completes (see `orgsync.api.calllog`)."""
     label = target_label(project)
     tenant = project.config.tenant
     if is_local(project):
         return OrgvueClient(LOCAL_BASE_URL, tenant, None, transport=_local_transport(project), retry=retry,
-                            max_rps=max_rps, target_label=label)
+                            max_rps=max_rps, target_label=label, on_call=on_call)
     token = resolve_token(env, Path(project.root))
     if not token:
         raise ConfigError(Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}",
                                   "endpoint"),
                           hint="set ORGVUE_TOKEN, or ORGVUE_TOKEN_FILE naming a file that holds it")
-    return OrgvueClient(check_endpoint(project), tenant, token, retry=retry, max_rps=max_rps, target_label=label)
+    return OrgvueClient(check_endpoint(project), tenant, token, retry=retry, max_rps=max_rps, target_label=label,
+                        on_call=on_call)
 
 
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:

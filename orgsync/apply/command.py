@@ -36,6 +36,7 @@ class ApplyOptions:
     parallelism: int = 4
     max_rps: float | None = None
     report: Path | None = None
+    verbose: bool = False  # one stderr line per API call (calllog.format_call)
 
 
 class ConfirmationRefused(OrgsyncError):

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
+from orgsync.api.http import CallListener
 from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.errors import StalePlanError
@@ -50,7 +52,7 @@ async def prepare_fresh(opts: ApplyOptions) -> Prepared:
     project = checked.project
     assert project is not None
     sources = sources_step(checked)
-    client = open_client(project, max_rps=opts.max_rps)
+    client = open_client(project, max_rps=opts.max_rps, on_call=_on_call(opts))
     try:
         tables, _, plan = await plan_with(client, project, sources, opts.targets, opts.allow_destructive)
     except BaseException:
@@ -73,7 +75,7 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     restore_sensitive(plan, tables)
     if opts.allow_destructive:
         plan.forced = True
-    client = open_client(project, max_rps=opts.max_rps)
+    client = open_client(project, max_rps=opts.max_rps, on_call=_on_call(opts))
     try:
         await check_live(client, plan)
     except BaseException:
@@ -139,6 +141,11 @@ async def check_live(client: OrgvueClient, plan: Plan) -> None:
     if problems:
         raise StalePlanError("the saved plan is stale; nothing was written:\n  " + "\n  ".join(problems),
                              hint="run `orgsync plan --out FILE` again and review it")
+
+
+def _on_call(opts: ApplyOptions) -> CallListener | None:
+    """`--verbose`: each API call's line on stderr (the plan and summary go to stdout)."""
+    return call_printer() if opts.verbose else None
 
 
 def _render(plan: Plan) -> str:

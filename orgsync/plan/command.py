@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
+from orgsync.api.http import CallListener
 from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.manifest.models import Project
@@ -43,6 +45,7 @@ class PlanOptions:
     allow_destructive: bool = False
     show_all: bool = False
     show_values: bool = False
+    verbose: bool = False  # one stderr line per API call (calllog.format_call)
 
 
 def load_validated(root: Path, env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
@@ -114,13 +117,15 @@ async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep
 
 
 async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
-                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
-                    ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
-    """Validate the repository (refusing on errors) while reading the tenant once, and build the plan."""
+                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None,
+                    on_call: CallListener | None = None) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
+    """Validate the repository (refusing on errors) while reading the tenant once, and build the plan.
+
+    `on_call` is told of each API call as it completes (`--verbose`)."""
     checked = load_manifests(Path(root), env)
     assert checked.project is not None
     sources = sources_step(checked, warn=warn)
-    async with open_client(checked.project, env) as client:
+    async with open_client(checked.project, env, on_call=on_call) as client:
         tables, live, plan = await plan_with(client, checked.project, sources, targets, force)
     return checked.project, tables, live, plan
 
@@ -152,7 +157,9 @@ def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout:
              stderr: TextIO | None = None) -> int:
     """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    _, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr))
+    on_call = call_printer(stderr) if opts.verbose else None
+    _, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr,
+                                          on_call=on_call))
     stdout.write(render(plan, opts.fmt, show_all=opts.show_all, show_values=opts.show_values,
                         color=opts.fmt == "text" and use_color(stdout, env)))
     stdout.flush()
