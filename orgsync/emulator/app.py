@@ -206,14 +206,14 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
     base = "/api/v1/{tenantId}"
 
     @app.get(base + "/datasets/{datasetId}/items", responses=S.ok(S.ITEMS), tags=["items"])
-    async def list_items(tenantId: str, datasetId: str) -> Response:
+    async def list_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        return Response(await work(emu.items.list_items, tenantId, datasetId), media_type=JSON)
+        return Response(await work(emu.items.list_items, tenantId, datasetId, _token(request)), media_type=JSON)
 
     @app.post(base + "/datasets/{datasetId}/items/query", responses=S.ok(S.ITEMS), openapi_extra=S.body(S.ITEMS_QUERY), tags=["items"])
     async def query_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        return Response(await work(emu.items.query_items, tenantId, datasetId, await read_json(request)), media_type=JSON)
+        return Response(await work(emu.items.query_items, tenantId, datasetId, await read_json(request), _token(request)), media_type=JSON)
 
     async def put(request: Request, tenantId: str, did: str, links: bool) -> Response:
         _check_id(did, "linksDatasetId" if links else "datasetId")

@@ -19,6 +19,7 @@ CONTENT_TYPES = {
     "tsv": "text/tab-separated-values; charset=UTF-8",
 }
 SYSTEM_TYPES = {"_id": "text", "_modifiedAt": "text"}
+ITEM_TYPES = {**SYSTEM_TYPES, "_access": "text"}  # items GET/query add the computed `_access` column; exports do not
 
 
 def check_format(fmt: str | None) -> str:
@@ -44,7 +45,7 @@ def select(ds: Dataset, frame: pl.DataFrame, filt: Any, projection: Any, path: s
 
 def render(ds: Dataset, frame: pl.DataFrame, keys: list[str], fmt: str, *, bom: bool = True, unix: bool = False) -> bytes:
     """Serialise the selected items; BOM and line endings apply to CSV/TSV only."""
-    types = {**SYSTEM_TYPES, **ds.types()}
+    types = {**ITEM_TYPES, **ds.types()}
     if fmt in ("csv", "tsv"):
         text = frame.select([text_expr(k, types[k]) for k in keys]).write_csv(
             separator="," if fmt == "csv" else "\t", line_terminator="\n" if unix else "\r\n", null_value=""

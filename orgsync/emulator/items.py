@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
 
 SYNC_LIMIT = 50 * 1024 * 1024
+ITEM_READ, ITEM_DELETE = "Item.read", "Item.delete"  # `_access` values; `Item.update` is never earned (README)
 
 
 class Items:
@@ -31,16 +32,20 @@ class Items:
         ds = self.emu.dataset(tid, did)
         return ds, ds.frame
 
-    def list_items(self, tid: str, did: str) -> bytes:
+    def list_items(self, tid: str, did: str, token: str | None = None) -> bytes:
+        """Every item with its properties, `_id`, `_access` (what `token` may do to it) and `_modifiedAt`."""
         ds, frame = self.items_frame(tid, did)
-        keys = ds.keys() + ["_id", "_modifiedAt"]
+        frame = frame.with_columns(self.access_level(tid, ds, token))
+        keys = ds.keys() + ["_id", "_access", "_modifiedAt"]
         return export.render(ds, frame, keys, "jsonObjects")
 
-    def query_items(self, tid: str, did: str, body: Any) -> bytes:
+    def query_items(self, tid: str, did: str, body: Any, token: str | None = None) -> bytes:
+        """Filtered items; `_id` unless projected out, `_access`/`_modifiedAt` only when projected in (the docs)."""
         ds, frame = self.items_frame(tid, did)
         if not isinstance(body, dict):
             raise bad_body("the body must be an object with filter and projection")
-        types = {**export.SYSTEM_TYPES, **ds.types()}
+        types = {**export.ITEM_TYPES, **ds.types()}
+        frame = frame.with_columns(self.access_level(tid, ds, token))
         frame = frame.filter(filter_expr(body.get("filter"), types).fill_null(False))
         keys = projection_keys(body.get("projection"), ds.keys())
         if keys is None:
@@ -48,6 +53,17 @@ class Items:
         elif "_id" not in keys and (body.get("projection") or {}).get("_id", 1):
             keys = keys + ["_id"]
         return export.render(ds, frame, [k for k in keys if k in types], "jsonObjects")
+
+    def access_level(self, tid: str, ds: Dataset, token: str | None) -> pl.Expr:
+        """The `_access` column: `Item.read` where an item deny rule matches (no update, no delete), else `Item.delete`.
+
+        Property deny rules limit properties, not the item: such an item can still be updated (other
+        properties) and deleted, as the transaction enforces, so they do not lower `_access`.
+        """
+        denied = pl.lit(False)
+        for filt in self.access_for(tid, ds, token).items:
+            denied = denied | filter_expr(filt, ds.types()).fill_null(False)
+        return pl.when(denied).then(pl.lit(ITEM_READ)).otherwise(pl.lit(ITEM_DELETE)).alias("_access")
 
     def access_for(self, tid: str, ds: Dataset, token: str | None) -> AccessPolicy:
         props: set[str] = set()

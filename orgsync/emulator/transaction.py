@@ -194,7 +194,8 @@ class Transaction:
         expr = pl.lit(False)
         for filt in self.access.items:
             expr = expr | filter_expr(filt, types).fill_null(False)
-        return frame.select(expr.alias("d")).to_series().to_list() if frame.height else [False] * n
+        # with_columns broadcasts: a filter on a key the payload lacks is a scalar (select would give one row)
+        return frame.with_columns(expr.alias("\x00d"))["\x00d"].to_list() if frame.height else [False] * n
 
     def _resolve(
         self,

@@ -126,7 +126,7 @@ async def test_query_projection_and_bad_filters(api: Api, staff: str) -> None:
 
 async def test_items_get_shape(api: Api, staff: str) -> None:
     items = await api.items(staff)
-    assert list(items[0]) == ["emp", "name", "salary", "start", "active", "dept", "_id", "_modifiedAt"]
+    assert list(items[0]) == ["emp", "name", "salary", "start", "active", "dept", "_id", "_access", "_modifiedAt"]
     assert [i["salary"] for i in items] == [65000, 0.5, 40000]
     assert items[0]["_modifiedAt"].endswith("Z")
 
