@@ -7,7 +7,6 @@ import gzip
 
 import httpx
 import pytest
-from conftest import BASE, TOKEN, json_reply, ticket
 
 from orgsync.api.calllog import call_printer, format_call
 from orgsync.api.http import CallRecord
@@ -51,11 +50,17 @@ def test_the_printer_writes_one_flushed_line_per_record():
     assert stream.parts == ["GET /a 200 1 ms 0 B → 0 B\n", "GET /b 404 2 ms 0 B → 0 B\n"] and stream.flushes == 2
 
 
+def _ticket(status: str, result: str | None = None) -> httpx.Response:
+    links = {"self": {"url": "/api/v1/ACME/jobs/J1"}, **({"result": {"url": result}} if result else {})}
+    return httpx.Response(200, json={"_links": links, "jobStatus": status, "errors": []})
+
+
+# `fake` and `make_client` come from tests/api/conftest.py (not imported by name: tests/apply has a conftest too)
 def test_the_listener_gets_each_attempt_as_logged_with_bytes_and_no_presigned_query(fake, make_client):
     seen: list[CallRecord] = []
-    fake.on("GET", "/api/v1/ACME/datasets", httpx.Response(503), json_reply([{"datasetId": "D1"}]))
-    fake.on("POST", "/api/v1/ACME/datasets/D1/export", json_reply(ticket("created")))
-    fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(ticket("completed", result=f"{BASE}/_files/R1?sig=abc")))
+    fake.on("GET", "/api/v1/ACME/datasets", httpx.Response(503), httpx.Response(200, content=b'[{"datasetId":"D1"}]'))
+    fake.on("POST", "/api/v1/ACME/datasets/D1/export", _ticket("created"))
+    fake.on("GET", "/api/v1/ACME/jobs/J1", _ticket("completed", result="/_files/R1?sig=abc"))
     fake.on("GET", "/_files/R1", httpx.Response(200, content=gzip.compress(b"id\n1\n")))
 
     async def go() -> None:
@@ -77,4 +82,5 @@ def test_the_listener_gets_each_attempt_as_logged_with_bytes_and_no_presigned_qu
     assert seen[2].bytes_sent == len(fake.calls("POST", "/api/v1/ACME/datasets/D1/export")[0].content) > 0
     assert seen[1].bytes_received == len(b'[{"datasetId":"D1"}]')
     assert seen[4].bytes_received == len(gzip.compress(b"id\n1\n"))
-    assert "sig" not in "\n".join(lines) and TOKEN not in "\n".join(lines)
+    token = fake.requests[0].headers["Authorization"].removeprefix("Bearer ")
+    assert token and "sig" not in "\n".join(lines) and token not in "\n".join(lines)
