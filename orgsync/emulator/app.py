@@ -27,7 +27,7 @@ from orgsync.emulator.catalog import render_dataset
 from orgsync.emulator.errors import ApiError, bad_body, bad_request, internal
 from orgsync.emulator.faults import ERROR_NAMES
 from orgsync.emulator.items import transaction_failed
-from orgsync.emulator.jobs import render_job
+from orgsync.emulator.jobs import ticket_json
 from orgsync.emulator.service import Emulator
 
 TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
@@ -70,9 +70,12 @@ def _check_id(value: str, what: str) -> None:
         raise bad_request(f"{what} must be a UUID, got {value!r}", name="InvalidPathParameter", code="400001", pathParameter=f"{{{what}}}")
 
 
-def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0) -> FastAPI:
-    """Build the emulator app; state is in memory unless `db_path` is given."""
-    emu = Emulator(Path(db_path) if db_path else None, token, seed)
+def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False) -> FastAPI:
+    """Build the emulator app; state is in memory unless `db_path` is given.
+
+    Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
+    """
+    emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks)
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
     app.state.emulator = emu
@@ -239,11 +242,7 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
 
 
 def _ticket(emu: Emulator, request: Request, job: Any, status: int = 202) -> Response:
-    out = render_job(job, _base(request))
-    if job.status == "completed" and job.result_file and job.result_file in emu.files:
-        url = emu.storage.file_urls(emu.files[job.result_file], _base(request))["getUrl"]
-        out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
-    return json_response(out, status)
+    return json_response(ticket_json(emu, job, _base(request)), status)
 
 
 def _async_routes(app: FastAPI, emu: Emulator) -> None:
@@ -252,31 +251,31 @@ def _async_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post(base + "/datasets/{datasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.ITEM_PARAMS), tags=["items"])
     async def import_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.runner.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, links=False)
+        job = await work(emu.runner.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, _base(request), links=False)
         return _ticket(emu, request, job)
 
     @app.post(base + "/links/{linksDatasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.LINK_PARAMS), tags=["links"])
     async def import_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
-        job = await work(emu.runner.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, links=True)
+        job = await work(emu.runner.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, _base(request), links=True)
         return _ticket(emu, request, job)
 
     @app.post(base + "/datasets/{datasetId}/export", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.EXPORT, required=False) | S.params(S.EXPORT_PARAMS), tags=["export"])
     async def async_export(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.runner.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path)
+        job = await work(emu.runner.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
     @app.post(base + "/datasets/{datasetId}/ondemand", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.ONDEMAND), tags=["datasets"])
     async def on_demand(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.runner.start_on_demand, tenantId, datasetId, await read_json(request), request.url.path)
+        job = await work(emu.runner.start_on_demand, tenantId, datasetId, await read_json(request), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
     @app.post(base + "/links/{linksDatasetId}/populate", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.POPULATE), tags=["links"])
     async def populate(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
-        job = await work(emu.runner.start_populate, tenantId, linksDatasetId, await read_json(request), _token(request), request.url.path)
+        job = await work(emu.runner.start_populate, tenantId, linksDatasetId, await read_json(request), _token(request), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
     @app.get(base + "/jobs/{jobId}", responses=S.ok(S.JOB), tags=["jobs"])
@@ -305,7 +304,7 @@ def _draft_routes(app: FastAPI, emu: Emulator) -> None:
 
     @app.post(base + "/drafts/actions", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.ENCODING_PARAMS), tags=["drafts"])
     async def draft_actions(request: Request, tenantId: str) -> Response:
-        job = await work(emu.drafting.start_draft_actions, tenantId, await read_json(request), _q(request), request.url.path)
+        job = await work(emu.drafting.start_draft_actions, tenantId, await read_json(request), _q(request), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
     @app.post(base + "/drafts/clear", responses=S.ok(S.CLEAR_RESULTS), openapi_extra=S.body(S.CLEAR), tags=["drafts"])
@@ -315,7 +314,7 @@ def _draft_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post(base + "/datasets/{datasetId}/drafts/apply", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.LAYERS) | S.params(S.APPLY_PARAMS), tags=["drafts"])
     async def apply_drafts(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
-        job = await work(emu.drafting.start_draft_apply, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path)
+        job = await work(emu.drafting.start_draft_apply, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
 
@@ -384,6 +383,15 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     async def clear_log() -> Response:
         with emu.faults.lock:
             emu.faults.log.clear()
+        return Response(status_code=204)
+
+    @app.get("/_emulator/callbacks", include_in_schema=False)
+    async def callbacks_log() -> Response:
+        return json_response(emu.callbacks.snapshot())
+
+    @app.delete("/_emulator/callbacks", include_in_schema=False)
+    async def clear_callbacks() -> Response:
+        emu.callbacks.clear()
         return Response(status_code=204)
 
     @app.post("/_emulator/clock", include_in_schema=False)

@@ -55,7 +55,7 @@ class DraftService:
             raise bad_body(f"foldScheme must be one of {', '.join(draft_ops.FOLD_SCHEMES)}", "$.foldScheme")
         return resolved, scheme
 
-    def start_draft_actions(self, tid: str, body: Any, q: dict[str, str], path: str) -> Job:
+    def start_draft_actions(self, tid: str, body: Any, q: dict[str, str], path: str, base: str) -> Job:
         layers, scheme = self.draft_layers(tid, body)
         encoding = q.get("encoding") or q.get("resultEncoding")
         export.maybe_gzip(b"", encoding)
@@ -63,28 +63,28 @@ class DraftService:
         def work() -> tuple[bytes, str]:
             return export.maybe_gzip(orjson.dumps(draft_ops.fold(layers, scheme)), encoding), "application/json; charset=UTF-8"
 
-        return self.emu.runner.start_job(tid, "draftActions", path, work, body)
+        return self.emu.runner.start_job(tid, "draftActions", path, base, work, body)
 
-    def start_draft_apply(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str) -> Job:
+    def start_draft_apply(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str) -> Job:
         ds = self.emu.dataset(tid, did)
         layers, scheme = self.draft_layers(tid, body)
         for i, (draft, _) in enumerate(layers):
             if draft.dataset_id != did:
                 raise bad_body(f"draft {draft.id} belongs to another dataset", f"$.layers[{i}].draftId")
-        base = params.import_options(q, ds, links=ds.is_links)
+        given = params.import_options(q, ds, links=ds.is_links)
         access = self.emu.items.access_for(tid, ds, token)
 
         def work() -> tuple[bytes, str]:
             actions = draft_ops.fold(layers, scheme)
             mode = "links" if ds.is_links else ("_id" if all("_id" in a for a in actions) else "autoId")
-            opts = ImportOptions(mode, (ds.config["autoId"],) if mode == "autoId" else (), base.fail_on_invalid,
-                                 base.fail_on_denied, base.skip_denied_property, False, base.tokens)
+            opts = ImportOptions(mode, (ds.config["autoId"],) if mode == "autoId" else (), given.fail_on_invalid,
+                                 given.fail_on_denied, given.skip_denied_property, False, given.tokens)
             outcome = self.emu.items.run_transaction(tid, ds, [actions], opts, access)
             if outcome.failed:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
 
-        return self.emu.runner.start_job(tid, "draftApply", path, work, body)
+        return self.emu.runner.start_job(tid, "draftApply", path, base, work, body)
 
     def clear_drafts(self, tid: str, body: Any) -> list[dict[str, Any]]:
         if not isinstance(body, dict):

@@ -11,7 +11,7 @@ import orjson
 import polars as pl
 
 from orgsync.emulator import drafts as draft_ops
-from orgsync.emulator import export, params
+from orgsync.emulator import callbacks, export, params
 from orgsync.emulator.errors import ApiError, bad_body, internal, not_found
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.model import USER, Dataset, Job
@@ -31,8 +31,12 @@ class JobRunner:
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
 
-    def start_job(self, tid: str, kind: str, path: str, work: Callable[[], tuple[bytes, str]], body: Any = None) -> Job:
-        """Create a jobTicket and run `work` in the job pool: created → running → completed | failed."""
+    def start_job(self, tid: str, kind: str, path: str, base: str, work: Callable[[], tuple[bytes, str]], body: Any = None) -> Job:
+        """Create a jobTicket and run `work` in the job pool: created → running → completed | failed.
+
+        `base` is the URL the client called (scheme://host:port), for the jobTicket a callback carries.
+        """
+        callback = callbacks.parse_callback(body, allow_remote=self.emu.allow_remote_callbacks)
         stamp = iso(self.emu.now())
         job = Job(self.emu.new_id(), tid, kind, path, stamp, stamp)
         with self.emu.lock:
@@ -42,11 +46,19 @@ class JobRunner:
         release = self.emu.faults.release
         result_url = params.result_url(body)
         created = dataclasses.replace(job)  # the ticket as created, before the pool picks it up
-        self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url)
+        self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url, callback, base)
         return created
 
     def _run_job(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
+                 release: threading.Event, result_url: str | None, callback: callbacks.Callback | None, base: str) -> None:
+        self._execute(job, work, behaviour, release, result_url)
+        if callback is not None:  # after the final state is saved, so the receiver can poll the job and see it
+            outcome = callbacks.send(callback, ticket_json(self.emu, job, base))
+            self.emu.callbacks.add({"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome})
+
+    def _execute(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
                  release: threading.Event, result_url: str | None) -> None:
+        """Run the work and end the job completed or failed; never raises."""
         self._job_state(job, "running")
         try:
             if behaviour == "hang":
@@ -77,7 +89,7 @@ class JobRunner:
             raise not_found("job", jid, f"{tid}/jobs/{jid}")
         return job
 
-    def start_import(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, *, links: bool) -> Job:
+    def start_import(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str, *, links: bool) -> Job:
         ds = self.emu.dataset(tid, did, links=links or None)
         if not isinstance(body, dict) or not isinstance(body.get("location"), dict):
             raise bad_body("the body needs location: {url: <getUrl of a temporary file>}", "$.location")
@@ -93,9 +105,9 @@ class JobRunner:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
 
-        return self.start_job(tid, "import", path, work, body)
+        return self.start_job(tid, "import", path, base, work, body)
 
-    def start_export(self, tid: str, did: str, body: Any, q: dict[str, str], path: str) -> Job:
+    def start_export(self, tid: str, did: str, body: Any, q: dict[str, str], path: str, base: str) -> Job:
         ds = self.emu.dataset(tid, did)
         body = {} if body is None else body
         if not isinstance(body, dict):
@@ -115,7 +127,7 @@ class JobRunner:
             rows = draft_ops.compute_on_demand(ds, selected, on_demand) if on_demand else selected
             return export.maybe_gzip(export.render(ds, rows, keys, fmt, bom=bom, unix=unix), encoding), export.content_type(fmt)
 
-        return self.start_job(tid, "export", path, work, body)
+        return self.start_job(tid, "export", path, base, work, body)
 
     def _check_on_demand(self, ds: Dataset, value: Any, *, required: bool) -> list[str]:
         if value is None and not required:
@@ -128,7 +140,7 @@ class JobRunner:
                 raise bad_body(f"{key!r} is not an on-demand property of this dataset (onDemand: true with a formula)", f"$.executeOnDemand[{i}]")
         return value
 
-    def start_on_demand(self, tid: str, did: str, body: Any, path: str) -> Job:
+    def start_on_demand(self, tid: str, did: str, body: Any, path: str, base: str) -> Job:
         ds = self.emu.dataset(tid, did)
         if not isinstance(body, dict):
             raise bad_body("the body must be an object with executeOnDemand")
@@ -150,9 +162,9 @@ class JobRunner:
                     self.emu.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
             return orjson.dumps({"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}), "application/json; charset=UTF-8"
 
-        return self.start_job(tid, "ondemand", path, work, body)
+        return self.start_job(tid, "ondemand", path, base, work, body)
 
-    def start_populate(self, tid: str, lid: str, body: Any, token: str | None, path: str) -> Job:
+    def start_populate(self, tid: str, lid: str, body: Any, token: str | None, path: str, base: str) -> Job:
         links = self.emu.dataset(tid, lid, links=True)
         if not isinstance(body, dict):
             raise bad_body("the body must be an object with sourceDatasetId and targetDatasetAutoId")
@@ -175,7 +187,17 @@ class JobRunner:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
 
-        return self.start_job(tid, "populate", path, work, body)
+        return self.start_job(tid, "populate", path, base, work, body)
+
+
+def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
+    """The jobTicket as the API returns it, with the result download link once completed."""
+    out = render_job(job, base)
+    result = emu.files.get(job.result_file) if job.status == "completed" and job.result_file else None
+    if result is not None:
+        url = emu.storage.file_urls(result, base)["getUrl"]
+        out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
+    return out
 
 
 def render_job(job: Job, base: str) -> dict[str, Any]:

@@ -57,19 +57,22 @@ JOB = {"type": "object", "required": ["_links", "jobStatus", "_createdAt", "_cre
     "_createdAt": {"type": "string"}, "_createdBy": {"type": "string"}, "_modifiedAt": {"type": "string"},
     "X-Amzn-Trace-Id": {"type": "string"}, "errors": {"type": "array"}}}
 LOCATION = {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}
-IMPORT = {"type": "object", "required": ["location"], "properties": {"location": LOCATION, "resultLocation": LOCATION, "callback": {"type": "object"}}}
+CALLBACK = {"type": "object", "required": ["url"], "properties": {"method": {"type": "string", "enum": ["GET", "POST", "PUT"]},
+                                                                 "url": {"type": "string", "format": "uri"}}}
+IMPORT = {"type": "object", "required": ["location"], "properties": {"location": LOCATION, "resultLocation": LOCATION, "callback": CALLBACK}}
 EXPORT = {"type": "object", "properties": {
     "query": {"type": "object", "properties": {"output": {"type": "object", "properties": {"filter": FILTER, "projection": PROJECTION}}}},
     "executeOnDemand": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
-    "resultLocation": LOCATION, "dataset": {"type": "object"}, "callback": {"type": "object"}}}
+    "resultLocation": LOCATION, "dataset": {"type": "object"}, "callback": CALLBACK}}
 ONDEMAND = {"type": "object", "required": ["executeOnDemand"], "properties": {
-    "executeOnDemand": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}}}
+    "executeOnDemand": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}, "callback": CALLBACK}}
 POPULATE = {"type": "object", "required": ["sourceDatasetId", "targetDatasetAutoId"], "properties": {
-    "sourceDatasetId": {"type": "string"}, "targetDatasetAutoId": {"type": "string"}, "allocationId": {"type": "string"}}}
+    "sourceDatasetId": {"type": "string"}, "targetDatasetAutoId": {"type": "string"}, "allocationId": {"type": "string"},
+    "callback": CALLBACK}}
 LAYER = {"type": "object", "required": ["draftId"], "properties": {"draftId": {"type": "string"}, "layerKey": {"type": "string"}}}
 LAYERS = {"type": "object", "required": ["layers"], "properties": {
     "layers": {"type": "array", "minItems": 1, "items": LAYER},
-    "foldScheme": {"type": "string", "enum": ["distinct", "lossless", "ordered"]}}}
+    "foldScheme": {"type": "string", "enum": ["distinct", "lossless", "ordered"]}, "callback": CALLBACK}}
 CLEAR = {"type": "object", "required": ["layers"], "properties": {"layers": {"type": "array", "minItems": 1, "items": LAYER}, "filter": FILTER}}
 CLEAR_RESULTS = {"type": "array", "items": {"type": "object", "required": ["status", "draftId", "layerKey"]}}
 DRAFT = {"type": "object", "required": ["draftId", "name"], "properties": {"draftId": {"type": "string"}, "name": {"type": "string"}}}

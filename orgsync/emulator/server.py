@@ -9,8 +9,8 @@ import uvicorn
 from orgsync.emulator.app import create_app
 
 
-def serve(host: str, port: int, db: Path | None, token: str | None) -> int:
-    """Run until interrupted; returns the process exit code."""
-    app = create_app(db_path=db, token=token)
+def serve(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool = False) -> int:
+    """Run until interrupted; returns the process exit code. Callbacks go to loopback hosts only unless allowed."""
+    app = create_app(db_path=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

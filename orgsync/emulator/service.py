@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from orgsync.emulator import drafts as draft_ops
+from orgsync.emulator.callbacks import CallbackLog
 from orgsync.emulator.catalog import Catalog
 from orgsync.emulator.draft_service import DraftService
 from orgsync.emulator.errors import not_found
@@ -43,8 +44,11 @@ class Tenant:
 class Emulator:
     """All tenants, files and jobs of one emulator process."""
 
-    def __init__(self, db_path: Path | None = None, token: str | None = None, seed: int = 0) -> None:
+    def __init__(self, db_path: Path | None = None, token: str | None = None, seed: int = 0, *,
+                 allow_remote_callbacks: bool = False) -> None:
         self.token = token
+        self.allow_remote_callbacks = allow_remote_callbacks
+        self.callbacks = CallbackLog()
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
         self.secret = f"{seed}-{random.SystemRandom().getrandbits(64)}".encode()
