@@ -7,10 +7,10 @@ import asyncio
 import httpx
 import orjson
 import pytest
-from conftest import API, BASE, TOKEN, gz, json_reply, ticket
 
 from orgsync.api.http import MaybeAppliedError
 from orgsync.errors import ApiError, AuthError, JobFailedError, NotFoundError, TransportError
+from tests.api.conftest import API, BASE, TOKEN, gz, json_reply, ticket
 
 DS = {"datasetId": "D1", "name": "People", "type": "PEOPLE"}
 
