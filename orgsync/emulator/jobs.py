@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import polars as pl
 
-from orgsync.emulator import drafts as draft_ops
 from orgsync.emulator import callbacks, export, params
+from orgsync.emulator import drafts as draft_ops
 from orgsync.emulator.errors import ApiError, bad_body, internal, not_found
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.model import USER, Dataset, Job
