@@ -126,11 +126,13 @@ def init(directory: Path) -> None:
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Persist all state in this file.")
 @click.option("--token", default=None, help="Require this bearer token.")
-def emulator(host: str, port: int, db: Path | None, token: str | None) -> None:
+@click.option("--allow-remote-callbacks", is_flag=True,
+              help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
+def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.emulator.server import serve
 
-    _run(serve, host=host, port=port, db=db, token=token)
+    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
 
 
 def main() -> None:
