@@ -2,7 +2,9 @@
 
 Exit codes: 0 all applied (or nothing to do); 1 error before anything was written (bad input, stale plan,
 refused confirmation); 3 blocked by the safety policy; 4 partially applied (the summary lists what was and
-was not applied; a new plan shows exactly what remains).
+was not applied; a new plan shows exactly what remains). SIGTERM or SIGINT while the steps run stops the
+run gracefully (see interrupt.py): the summary and report are still written, and the code is 4, or 1 when
+nothing was written yet.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from rich.console import Console
 
 from orgsync.apply.batching import Limits
 from orgsync.apply.executor import ExecOptions, Executor
+from orgsync.apply.interrupt import stop_on_signals
 from orgsync.apply.order import order_plan
 from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
-from orgsync.apply.report import ApplyReport, ReportWriteError, check_report_path
+from orgsync.apply.report import ApplyReport, ReportWriteError, StepStatus, check_report_path
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
 
 
@@ -84,7 +87,9 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         options = ExecOptions(parallelism=opts.parallelism, limits=limits)
         try:
             with RichProgress(out) as progress:
-                await Executor(client, steps, report, options, progress).run()
+                executor = Executor(client, steps, report, options, progress)
+                with stop_on_signals(executor):
+                    await executor.run()
         finally:
             _finish(report, opts, out)
         return int(report.exit_code)
@@ -113,15 +118,20 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
     headline = {ExitCode.OK: "Apply complete.",
                 ExitCode.PARTIAL: "Apply partially applied: some changes were written, others were not.",
                 ExitCode.ERROR: "Apply failed: nothing was written."}[code]
+    if report.stopped and code != ExitCode.OK:
+        headline = f"Apply {report.stopped}: " + headline.split(": ", 1)[1]
     applied = sum(s.applied for s in report.steps)
-    failed = sum(s.failed for s in report.steps)
+    # Items of steps that never ran were not applied either (their `failed` stays 0: nothing was tried).
+    failed = sum(s.failed if s.status not in (StepStatus.PENDING, StepStatus.SKIPPED) else s.planned
+                 for s in report.steps)
     _say(out, f"{headline} {applied} item changes applied, {failed} not applied, "
               f"{len(report.calls)} write calls in {report.seconds:.2f} s.")
     if code != ExitCode.OK or report.failures:
         for line in report.summary():
             _say(out, line)
         if code == ExitCode.PARTIAL:
-            _say(out, "Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
+            _say(out, "Run `orgsync plan` to see exactly what remains, then apply again." if report.stopped else
+                 "Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
     if opts.report:
         try:
             report.write(opts.report)

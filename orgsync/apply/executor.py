@@ -2,7 +2,8 @@
 
 A step starts once every step it depends on has finished without a failed call (items the API skipped
 one by one do not hold back the rest: they are reported by key). Up to `parallelism` steps run at once
-over one shared client, whose token bucket enforces `--max-rps` across all of them.
+over one shared client, whose token bucket enforces `--max-rps` across all of them. `stop()` (a signal) starts
+nothing new and lets calls in flight finish; `abort()` cancels them too.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class _StepError(OrgsyncError):
     """A step stopped part-way; like any error of a step, it holds back the steps that depend on it."""
 
 
+class _Stopped(OrgsyncError):
+    """The run was asked to stop before this step sent its next batch."""
+
+
 class Executor:
     """Carries out the steps of one plan; `run()` returns the filled report (it never raises for API errors)."""
 
@@ -77,6 +82,10 @@ class Executor:
         self._checked: set[str] = set()
         self._check_locks: dict[str, asyncio.Lock] = {}
         self._blocking: set[str] = set()  # steps whose failure holds back their dependents
+        self._running: dict[asyncio.Task, Step] = {}
+        self._stop: str | None = None  # why the run was asked to stop (a signal), if it was
+        self._abort: str | None = None  # why calls in flight were cancelled, if they were
+        self._cut = False  # the stop left some step unfinished
         for step in steps:
             report.steps.append(StepRecord(step.id, step.address, step.kind.value, planned=step.item_count))
 
@@ -84,16 +93,20 @@ class Executor:
         """Run every step that can run; dependents of a failed step are skipped, independent ones go on."""
         started = time.perf_counter()
         pending = list(self.steps)
-        running: dict[asyncio.Task, Step] = {}
+        running = self._running
         try:
             while pending or running:
-                self._start_ready(pending, running)
+                if self._stop is None:
+                    self._start_ready(pending, running)
                 if not running:
                     break
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     running.pop(task)
-                    task.result()
+                    if not task.cancelled():  # a step cancelled by abort() has recorded itself
+                        task.result()
+            if self._stop is not None:
+                self._not_run(pending)
         except BaseException:
             for task in running:
                 task.cancel()
@@ -104,6 +117,29 @@ class Executor:
             self.report.seconds = round(time.perf_counter() - started, 3)
             self.report.stats = _stats(self.client)
         return self.report
+
+    def stop(self, reason: str) -> None:
+        """Start no new step or batch; what is in flight finishes. `reason` becomes the report's `stopped`."""
+        if self._stop is None:
+            self._stop = reason
+
+    def abort(self, reason: str) -> None:
+        """Cancel the calls in flight as well (after stop(): the grace period ran out, or a second signal)."""
+        self.stop(reason)
+        if self._abort is None and self._running:
+            self._abort = reason
+            for task in self._running:
+                task.cancel()
+
+    def _not_run(self, pending: list[Step]) -> None:
+        """After a stop: steps never started stay pending, and the report says why the run ended early."""
+        for step in pending:
+            record = self.report.step(step.id)
+            if record.status == StepStatus.PENDING:
+                record.error = f"not run: {self._stop}"
+                self._cut = True
+        if self._cut:
+            self.report.stopped = self._stop if self._abort in (None, self._stop) else f"{self._stop}; {self._abort}"
 
     def _start_ready(self, pending: list[Step], running: dict[asyncio.Task, Step]) -> None:
         """Start ready steps in order up to the parallelism; mark steps behind a failure as skipped."""
@@ -130,11 +166,23 @@ class Executor:
         try:
             await self._check_fingerprint(step)
             await _HANDLERS[step.kind](self, step, record)
+        except _Stopped as err:
+            self._cut = True
+            record.error = str(err)
+            record.status = StepStatus.PARTIAL if record.applied else StepStatus.PENDING
+            return
         except OrgsyncError as err:
             record.error = str(err)
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
             self._blocking.add(step.id)
             return
+        except asyncio.CancelledError:
+            if self._abort is None:
+                raise
+            self._cut = True
+            record.error = f"{self._abort}; the call in flight may or may not have been applied"
+            record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
+            raise
         if step.writes_items and record.failed:
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
         else:
@@ -221,6 +269,9 @@ class Executor:
         except OrgsyncError as err:
             record.ok, record.error = False, str(err)
             raise
+        except asyncio.CancelledError:
+            record.ok, record.cancelled, record.error = False, True, "cancelled in flight: outcome unknown"
+            raise
         finally:
             record.seconds = round(time.perf_counter() - started, 3)
             self.report.calls.append(record)
@@ -248,12 +299,18 @@ class Executor:
         self.progress.start(step, len(encoded))
         try:
             for i, batch in enumerate(batches):
+                unsent = sum(b.count for b in batches[i + 1:])
+                if self._stop is not None:
+                    record.failed += batch.count + unsent
+                    raise _Stopped(f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent")
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params)
                 except OrgsyncError as err:
-                    unsent = sum(b.count for b in batches[i + 1:])
                     record.failed += batch.count + unsent
                     raise _StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
+                except asyncio.CancelledError:
+                    record.failed += batch.count + unsent
+                    raise
         finally:
             self.progress.finish(step)
 
@@ -272,6 +329,9 @@ class Executor:
                 results = await self._import(dataset_id, actions, step.is_links, params)
         except OrgsyncError as err:
             call.ok, call.error, call.failed = False, str(err), batch.count
+            raise
+        except asyncio.CancelledError:
+            call.ok, call.cancelled, call.error = False, True, "cancelled in flight: outcome unknown"
             raise
         finally:
             call.seconds = round(time.perf_counter() - started, 3)

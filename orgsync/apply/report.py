@@ -68,6 +68,7 @@ class CallRecord:
     seconds: float = 0.0
     ok: bool = True
     error: str | None = None
+    cancelled: bool = False  # cut off in flight by an abort: it may or may not have been applied
     detail: str | None = None  # what a follow-up ran, e.g. "executeOnDemand: bonus"
 
 
@@ -105,7 +106,7 @@ class ApplyReport:
 
     @property
     def wrote_anything(self) -> bool:
-        return any(c.ok or c.succeeded for c in self.calls)
+        return any(c.ok or c.succeeded or c.cancelled for c in self.calls)
 
     @property
     def complete(self) -> bool:

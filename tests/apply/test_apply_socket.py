@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 import polars as pl
 import pytest
 from rich.console import Console
@@ -144,3 +145,108 @@ def test_every_items_mode_converges(tmp_path, emulator_server, token_env, mode):
     assert (titles["P0002"] == "Finance Director") == (mode in ("update", "upsert", "mirror"))
     assert ("P0299" in titles) == (mode != "mirror")
     assert len(_items(emulator_server.base_url, "People to Positions")) == 285  # links are mirrored in every case
+
+
+def _stop_mid_way(tmp_path: Path, base_url: str, root: Path, signals: int) -> tuple[int, str, dict]:
+    """Run `orgsync apply --report` as a process; once the first item PUT is done (the next in flight), send
+    SIGTERM `signals` times. Returns the exit code, stdout and the report."""
+    report_path = tmp_path / "report.json"
+    _fault(base_url, {"path": r"/items$", "method": "PUT", "latencyMs": 700})
+    proc = subprocess.Popen([sys.executable, "-m", "orgsync", "apply", "--auto-approve", "--parallelism", "1",
+                             "--report", str(report_path), "-C", str(root)], env={**os.environ, "ORGVUE_TOKEN": "t"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(e["method"] == "PUT" and e["status"] == 200 for e in _log(base_url)):
+            assert proc.poll() is None, "apply finished before it could be stopped"
+            assert time.monotonic() < deadline, "apply never wrote items"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.stderr is not None  # the notice proves the first signal was handled: a second is not merged
+        assert proc.stderr.readline() == ("Stopping (SIGTERM): starting nothing new, waiting up to 20 s for the "
+                                          "calls in flight; send it again to abort them.\n")
+        if signals == 2:
+            proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+        assert stderr == ("Aborting (SIGTERM): cancelling the calls in flight.\n" if signals == 2 else "")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    httpx.delete(f"{base_url}/_emulator/faults").raise_for_status()
+    return proc.returncode, stdout, orjson.loads(report_path.read_bytes())
+
+
+def _assert_converges(root: Path, base_url: str) -> None:
+    """plan shows what the stopped run left; apply finishes it; the tenant then equals the sources exactly."""
+    assert _plan_changes(root)
+    assert _apply(root) == ExitCode.OK
+    assert not _plan_changes(root)
+    people = sorted(i["employee_id"] for i in _items(base_url, "People"))
+    assert people == sorted(pl.read_csv(root / "data" / "people.csv", infer_schema=False)["Employee Number"])
+    positions = sorted(i["position_id"] for i in _items(base_url, "Positions"))
+    assert positions == sorted(pl.read_csv(root / "data" / "positions.csv", infer_schema=False)["position_id"])
+    links = _items(base_url, "People to Positions")
+    assert len(links) == len({(i["from_id"], i["to_id"]) for i in links}) == 286
+
+
+ITEM_STEPS = ["dataset.People:upsert-items", "dataset.Positions:upsert-items", "links.People to Positions:upsert-items"]
+
+
+def test_a_sigterm_lets_the_call_in_flight_finish_then_reports_and_exits_4(tmp_path, emulator_factory, token_env):
+    server = emulator_factory(db_path=tmp_path / "tenant.db")
+    root = _repo(tmp_path, server.base_url)
+    code, stdout, report = _stop_mid_way(tmp_path, server.base_url, root, signals=1)
+
+    assert code == ExitCode.PARTIAL
+    assert report["stopped"] == "interrupted by SIGTERM"
+    assert report["exit_code"] == 4
+    # The Positions PUT is normally in flight when the signal lands (the client starts it as soon as People's
+    # answer is in); on a loaded machine it may not have started yet. Either way the report must match the
+    # emulator's log exactly: every item PUT that was started finished, and nothing started after the signal.
+    item_puts = [e for e in _log(server.base_url) if e["method"] == "PUT" and e["path"].endswith("/items")]
+    assert [e["status"] for e in item_puts] in ([200], [200, 200])
+    done = len(item_puts)
+    planned = [286, 300, 286]
+    steps = {s["id"]: s for s in report["steps"]}
+    assert [(steps[i]["status"], steps[i]["applied"]) for i in ITEM_STEPS] == [
+        ("done", planned[n]) if n < done else ("pending", 0) for n in range(3)]
+    assert steps[ITEM_STEPS[2]]["error"] == "not run: interrupted by SIGTERM"
+    assert all(s["status"] == "done" for s in report["steps"] if s["kind"] == "create-dataset")
+    assert [c["call"] for c in report["calls"] if c["step"] in ITEM_STEPS] == ["put-items"] * done
+
+    lines = stdout.splitlines()
+    start = lines.index(next(x for x in lines if x.startswith("Apply interrupted by SIGTERM")))
+    applied = sum(planned[:done])
+    assert lines[start].startswith("Apply interrupted by SIGTERM: some changes were written, others were not. "
+                                   f"{applied} item changes applied, {872 - applied} not applied, "
+                                   f"{3 + done} write calls in ")
+    assert lines[start + 4:] == [
+        "  ✓ dataset.People:upsert-items 286/286 items [done]",
+        "  ✓ dataset.Positions:upsert-items 300/300 items [done]" if done == 2 else
+        "  - dataset.Positions:upsert-items 0/300 items [pending]: interrupted by SIGTERM: 300 of 300 actions not sent",
+        "  - links.People to Positions:upsert-items 0/286 items [pending]: not run: interrupted by SIGTERM",
+        "Run `orgsync plan` to see exactly what remains, then apply again."]
+    _assert_converges(root, server.base_url)
+
+
+def test_a_second_sigterm_cancels_the_call_in_flight_and_still_reports(tmp_path, emulator_factory, token_env):
+    server = emulator_factory(db_path=tmp_path / "tenant.db")
+    root = _repo(tmp_path, server.base_url)
+    code, stdout, report = _stop_mid_way(tmp_path, server.base_url, root, signals=2)
+
+    assert code == ExitCode.PARTIAL  # People was written; Positions may or may not have been
+    steps = {s["id"]: s for s in report["steps"]}
+    cut = [c for c in report["calls"] if c["step"] == ITEM_STEPS[1]]
+    if not cut:  # loaded machine: the Positions PUT had not started when the first signal landed (see above)
+        assert report["stopped"] == "interrupted by SIGTERM"
+        assert steps[ITEM_STEPS[1]]["status"] == "pending"
+        return
+    assert report["stopped"] == "interrupted by SIGTERM; aborted by a second signal (SIGTERM)"
+    assert [(steps[i]["status"], steps[i]["applied"], steps[i]["failed"]) for i in ITEM_STEPS] == [
+        ("done", 286, 0), ("failed", 0, 300), ("pending", 0, 0)]
+    assert steps[ITEM_STEPS[1]]["error"] == ("aborted by a second signal (SIGTERM); the call in flight may or may "
+                                             "not have been applied")
+    assert [(c["ok"], c["cancelled"], c["error"]) for c in cut] == [(False, True, "cancelled in flight: outcome unknown")]
+    assert "Apply interrupted by SIGTERM; aborted by a second signal (SIGTERM): some changes were written" in stdout
+    _assert_converges(root, server.base_url)
