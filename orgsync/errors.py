@@ -117,9 +117,3 @@ class SafetyBlockedError(OrgsyncError):
     """The safety policy blocks the plan; rerun with --allow-destructive once the changes are intended."""
 
     exit_code = ExitCode.BLOCKED
-
-
-class PartialApplyError(OrgsyncError):
-    """Apply wrote some changes and failed others."""
-
-    exit_code = ExitCode.PARTIAL
