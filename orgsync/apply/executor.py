@@ -9,8 +9,9 @@ nothing new and lets calls in flight finish; `abort()` cancels them too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -262,12 +263,18 @@ class Executor:
 
     async def _call(self, step: Step, name: str, call: Awaitable[Any], detail: str | None = None) -> Any:
         """Await one configuration call and record it."""
-        record = CallRecord(step.id, name, detail=detail)
+        with self._recorded(CallRecord(step.id, name, detail=detail)):
+            return await call
+
+    @contextlib.contextmanager
+    def _recorded(self, record: CallRecord, failed_on_error: int = 0) -> Iterator[CallRecord]:
+        """Time one call and add it to the report, marked failed or cancelled (outcome unknown) as it ends."""
         started = time.perf_counter()
         try:
-            return await call
+            yield record
         except OrgsyncError as err:
             record.ok, record.error = False, str(err)
+            record.failed = failed_on_error
             raise
         except asyncio.CancelledError:
             record.ok, record.cancelled, record.error = False, True, "cancelled in flight: outcome unknown"
@@ -320,22 +327,12 @@ class Executor:
         actions = [orjson.Fragment(b) for b in encoded.bodies[batch.start:batch.stop]]
         sync = batch.mode == Mode.SYNC
         call = CallRecord(step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes)
-        started = time.perf_counter()
-        try:
+        with self._recorded(call, failed_on_error=batch.count):
             if sync:
                 results = await self.client.put_items(dataset_id, actions, links=step.is_links, params=params,
                                                       retry_safe=True)
             else:
                 results = await self._import(dataset_id, actions, step.is_links, params)
-        except OrgsyncError as err:
-            call.ok, call.error, call.failed = False, str(err), batch.count
-            raise
-        except asyncio.CancelledError:
-            call.ok, call.cancelled, call.error = False, True, "cancelled in flight: outcome unknown"
-            raise
-        finally:
-            call.seconds = round(time.perf_counter() - started, 3)
-            self.report.calls.append(call)
         items = step.resource.items
         assert items is not None
         failures = failures_from_results(step.id, results, items.key, encoded.keys[batch.start:batch.stop],
