@@ -239,8 +239,14 @@ def test_a_second_sigterm_cancels_the_call_in_flight_and_still_reports(tmp_path,
     steps = {s["id"]: s for s in report["steps"]}
     cut = [c for c in report["calls"] if c["step"] == ITEM_STEPS[1]]
     if not cut:  # loaded machine: the Positions PUT had not started when the first signal landed (see above)
-        assert report["stopped"] == "interrupted by SIGTERM"
-        assert steps[ITEM_STEPS[1]]["status"] == "pending"
+        # the second signal may still land before the run has wound down; with nothing in flight it cancels nothing
+        assert report["stopped"] in ("interrupted by SIGTERM",
+                                     "interrupted by SIGTERM; aborted by a second signal (SIGTERM)")
+        assert not any(c.get("cancelled") for c in report["calls"])
+        # nothing of Positions was sent; the abort may have caught its step before its first call (failed) or
+        # before it started (pending)
+        assert steps[ITEM_STEPS[1]]["status"] in ("pending", "failed")
+        assert steps[ITEM_STEPS[1]]["applied"] == 0
         return
     assert report["stopped"] == "interrupted by SIGTERM; aborted by a second signal (SIGTERM)"
     assert [(steps[i]["status"], steps[i]["applied"], steps[i]["failed"]) for i in ITEM_STEPS] == [
