@@ -17,6 +17,7 @@ import polars as pl
 from orgsync.atomic import write_atomic
 from orgsync.errors import OrgsyncError
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
+from orgsync.sources.table import SourceTable
 from orgsync.state.snapshot import Fingerprint
 
 KIND = "orgsync-plan"
@@ -127,3 +128,39 @@ def _frame(body: dict[str, Any], name: str, key: list[str]) -> pl.DataFrame:
     if missing:
         raise ValueError(f"{name}: key column(s) {', '.join(missing)} missing")
     return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
+
+
+def restore_sensitive(plan: Plan, tables: dict[str, SourceTable]) -> None:
+    """Put back the sensitive values a saved plan masks, from the (checksum-identical) sources.
+
+    In `creates` a masked cell takes the source value; in `updates` a masked cell (one that changes) takes
+    the source value and keeps the mask as its `before`, so it still differs and is sent, even when cleared.
+    """
+    for res in plan.resources:
+        items = res.items
+        if items is None or res.name not in tables:
+            continue
+        hidden = [c for c in items.columns if c in items.sensitive]
+        if not hidden:
+            continue
+        source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
+        items.creates = _unmask(items.creates, source, items.key, hidden)
+        items.updates = _unmask(items.updates, source, items.key, hidden)
+
+
+_SOURCE = "__source"
+
+
+def _unmask(frame: pl.DataFrame, source: pl.DataFrame, key: list[str], hidden: list[str]) -> pl.DataFrame:
+    cols = [c for c in hidden if c in frame.columns]
+    if not cols or not frame.height:
+        return frame
+    joined = frame.join(source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left",
+                        maintain_order="left")
+    exprs = []
+    for c in cols:
+        masked = pl.col(c) == SENSITIVE_MASK
+        exprs.append(pl.when(masked).then(pl.col(c + _SOURCE)).otherwise(pl.col(c)).alias(c))
+        if c + BEFORE in frame.columns:
+            exprs.append(pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE))
+    return joined.with_columns(exprs).drop([c + _SOURCE for c in cols])

@@ -8,11 +8,11 @@ import orjson
 import polars as pl
 from apply_factories import dataset_manifest, frame, items, plan, resource
 
-from orgsync.apply.actions import encode_waves, property_types
+from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
-from orgsync.apply.prepare import restore_sensitive
 from orgsync.plan.model import SENSITIVE_MASK
-from orgsync.plan.saved import load_saved, save
+from orgsync.plan.saved import load_saved, restore_sensitive, save
+from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
 
 
