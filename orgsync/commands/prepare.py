@@ -70,9 +70,9 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
                              "changed since it was made; nothing was written",
                              hint="run `orgsync plan --out FILE` again and review it")
-    restore_sensitive(plan, tables)
+    plan = restore_sensitive(plan, tables)
     if opts.allow_destructive:
-        plan.forced = True
+        plan = plan.model_copy(update={"forced": True})
     client = open_client(project, max_rps=opts.max_rps, on_call=_on_call(opts))
     try:
         await check_live(client, plan)

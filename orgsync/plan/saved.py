@@ -8,6 +8,8 @@ the checksum. The format is described in docs/plan-json.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +107,10 @@ def _load_resource(body: dict[str, Any]) -> ResourcePlan:
     fp = body.get("fingerprint")
     items = body.get("items")
     fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items")}
-    res = ResourcePlan.model_validate(fields)
-    res.fingerprint = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
-                                                          fp.get("last_transaction_id"))
-    res.items = None if items is None else _load_items(items)
-    return res
+    fields["fingerprint"] = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
+                                                                fp.get("last_transaction_id"))
+    fields["items"] = None if items is None else _load_items(items)
+    return ResourcePlan.model_validate(fields)
 
 
 def _load_items(body: dict[str, Any]) -> ItemChanges:
@@ -130,22 +131,26 @@ def _frame(body: dict[str, Any], name: str, key: list[str]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
 
 
-def restore_sensitive(plan: Plan, tables: dict[str, SourceTable]) -> None:
-    """Put back the sensitive values a saved plan masks, from the (checksum-identical) sources.
+def restore_sensitive(plan: Plan, tables: Mapping[str, SourceTable]) -> Plan:
+    """The saved plan with the sensitive values it masks put back, from the (checksum-identical) sources.
 
     In `creates` a masked cell takes the source value; in `updates` a masked cell (one that changes) takes
     the source value and keeps the mask as its `before`, so it still differs and is sent, even when cleared.
     """
-    for res in plan.resources:
-        items = res.items
-        if items is None or res.name not in tables:
-            continue
-        hidden = [c for c in items.columns if c in items.sensitive]
-        if not hidden:
-            continue
-        source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
-        items.creates = _unmask(items.creates, source, items.key, hidden)
-        items.updates = _unmask(items.updates, source, items.key, hidden)
+    return plan.model_copy(update={"resources": [_restored(res, tables) for res in plan.resources]})
+
+
+def _restored(res: ResourcePlan, tables: Mapping[str, SourceTable]) -> ResourcePlan:
+    items = res.items
+    if items is None or res.name not in tables:
+        return res
+    hidden = [c for c in items.columns if c in items.sensitive]
+    if not hidden:
+        return res
+    source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
+    restored = replace(items, creates=_unmask(items.creates, source, items.key, hidden),
+                       updates=_unmask(items.updates, source, items.key, hidden))
+    return res.model_copy(update={"items": restored})
 
 
 _SOURCE = "__source"

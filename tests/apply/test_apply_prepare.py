@@ -31,7 +31,7 @@ def test_saved_plan_round_trip_restores_sensitive_values(tmp_path):
     loaded = load_saved(path)
     assert loaded.resources[0].items.creates.get_column("salary").to_list() == [SENSITIVE_MASK, None]
 
-    restore_sensitive(loaded, {"P": _table([("1", "Ann", "65000"), ("2", "Bob", None), ("3", "Cy", None),
+    loaded = restore_sensitive(loaded, {"P": _table([("1", "Ann", "65000"), ("2", "Bob", None), ("3", "Cy", None),
                                             ("4", "Di", "10"), ("5", "Ed", "7")])})
     got = loaded.resources[0].items
     m = dataset_manifest("P", properties=[{"key": "name", "name": "N", "type": "text"},
