@@ -6,13 +6,16 @@ Every command returns an exit code; an `OrgsyncError` becomes its message and co
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn, ParamSpec
 
 import click
 
 from orgsync import __version__
 from orgsync.errors import ExitCode, OrgsyncError
 
+P = ParamSpec("P")
 ROOT_OPTION = click.option(
     "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Repository root holding orgsync.yaml.",
@@ -23,7 +26,7 @@ VERBOSE_OPTION = click.option(
 )
 
 
-def _run(fn, *args, **kwargs) -> None:
+def _run(fn: Callable[P, int], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     """Call a command implementation and exit with its code; user errors print cleanly."""
     try:
         code = fn(*args, **kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -18,7 +19,7 @@ class ExitCode(IntEnum):
     ERROR = 1  # bad input, unreachable API, nothing written
     CHANGES = 2  # plan has changes (only with --detailed-exitcode)
     BLOCKED = 3  # blocked by safety policy
-    PARTIAL = 4  # apply: some calls succeeded, some failed
+    PARTIAL = 4  # apply: some changes written, others not (calls failed, or SIGTERM/SIGINT stopped the run)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class SourceError(ConfigError):
 class ApiError(OrgsyncError):
     """The Orgvue API answered with an error; `status` and the documented error entries are kept."""
 
-    def __init__(self, message: str, *, status: int | None = None, errors: list[dict] | None = None,
+    def __init__(self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None,
                  hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
@@ -117,3 +118,27 @@ class SafetyBlockedError(OrgsyncError):
     """The safety policy blocks the plan; rerun with --allow-destructive once the changes are intended."""
 
     exit_code = ExitCode.BLOCKED
+
+
+class MaybeAppliedError(TransportError):
+    """A request that is not safe to repeat was sent but its answer was lost: it may have taken effect."""
+
+
+class PlanFileError(OrgsyncError):
+    """A file given as a saved plan is not one, or of a format version this orgsync cannot read."""
+
+
+class OrderError(OrgsyncError):
+    """The plan cannot be put in a safe order (a hierarchy cycle); nothing has been written."""
+
+
+class ConfirmationRefused(OrgsyncError):
+    """No `yes` was given, or there is no terminal to ask: nothing was written."""
+
+
+class StepError(OrgsyncError):
+    """An apply step failed part-way; like any error of a step, it holds back the steps that depend on it."""
+
+
+class ReportWriteError(OrgsyncError):
+    """The `--report` file cannot be written (missing or read-only directory, full disk)."""

@@ -1,4 +1,4 @@
-"""`OrgvueClient`: the Orgvue API as async methods, for the live snapshot reader and the executor.
+"""`OrgvueClient`: the Orgvue API as async methods; it satisfies `api.protocol.TenantApi` (reader and executor).
 
 Every path and field name comes from `orgsync.api.endpoints`. Reads and idempotent writes are retried;
 creates are not blindly repeated: when a create's answer is lost, the dataset is looked up by name first.
@@ -7,7 +7,7 @@ creates are not blindly repeated: when a create's answer is lost, the dataset is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from orgsync.api import endpoints as ep
 from orgsync.api import files
 from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
+from orgsync.api.protocol import ItemAction, JsonObject
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError
 
@@ -59,44 +60,44 @@ class OrgvueClient:
         return self._core.log
 
     # --- datasets -------------------------------------------------------------------------------
-    async def list_datasets(self) -> list[dict]:
+    async def list_datasets(self) -> list[JsonObject]:
         """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
-        return await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+        return _objects(await self._core.send_json("GET", ep.DATASETS, retry_safe=True))
 
-    async def get_dataset(self, dataset_id: str) -> dict:
+    async def get_dataset(self, dataset_id: str) -> JsonObject:
         """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True)
+        return _object(await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True))
 
-    async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
+    async def find_datasets(self, name: str, type: str | None = None) -> list[JsonObject]:
         """Listed datasets with exactly this name (and type, when given)."""
         found = [d for d in await self.list_datasets() if d.get(ep.F_NAME) == name]
         return [d for d in found if type is None or d.get(ep.F_TYPE) == type]
 
-    async def create_dataset(self, body: dict) -> dict:
+    async def create_dataset(self, body: JsonObject) -> JsonObject:
         """POST a new dataset; a lost answer is resolved by name before any retry, so never a duplicate."""
         return await self._create(ep.DATASETS, body, body.get(ep.F_TYPE))
 
-    async def update_dataset(self, dataset_id: str, body: dict, delete_omitted: bool = False) -> dict:
+    async def update_dataset(self, dataset_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject:
         """PATCH-merge a dataset (same body twice = same state: retry-safe)."""
-        return await self._core.send_json("PATCH", ep.path(ep.DATASET, id=dataset_id), retry_safe=True, json=body,
-                                          params={ep.Q_DELETE_OMITTED: delete_omitted})
+        return _object(await self._core.send_json("PATCH", ep.path(ep.DATASET, id=dataset_id), retry_safe=True,
+                                                  json=body, params={ep.Q_DELETE_OMITTED: delete_omitted}))
 
-    async def create_links(self, body: dict) -> dict:
+    async def create_links(self, body: JsonObject) -> JsonObject:
         """POST a new links dataset, with the same duplicate guard as `create_dataset`."""
         return await self._create(ep.LINKS, body, "LINKS")
 
-    async def update_links(self, links_id: str, body: dict, delete_omitted: bool = False) -> dict:
+    async def update_links(self, links_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject:
         """PATCH-merge a links dataset."""
-        return await self._core.send_json("PATCH", ep.path(ep.LINKS_ONE, id=links_id), retry_safe=True, json=body,
-                                          params={ep.Q_DELETE_OMITTED: delete_omitted})
+        return _object(await self._core.send_json("PATCH", ep.path(ep.LINKS_ONE, id=links_id), retry_safe=True,
+                                                  json=body, params={ep.Q_DELETE_OMITTED: delete_omitted}))
 
-    async def _create(self, path: str, body: dict, type: str | None) -> dict:
+    async def _create(self, path: str, body: JsonObject, type: str | None) -> JsonObject:
         """Create once; on a maybe-applied failure, adopt the dataset now found by name, else try again."""
         name = body.get(ep.F_NAME, "")
         attempt = 1
         while True:
             try:
-                return await self._core.send_json("POST", path, retry_safe=False, json=body)
+                return _object(await self._core.send_json("POST", path, retry_safe=False, json=body))
             except ApiError as err:
                 if not is_maybe_applied(err) or attempt >= self._core.retry.attempts:
                     raise
@@ -110,21 +111,21 @@ class OrgvueClient:
             attempt += 1
 
     # --- items ----------------------------------------------------------------------------------
-    async def put_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
-                        params: dict[str, Any] | None = None, retry_safe: bool | None = None) -> list[dict]:
+    async def put_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
+                        params: dict[str, Any] | None = None, retry_safe: bool | None = None) -> list[JsonObject]:
         """Synchronous item operations -> per-item `{_id,_action,_status[,_failures]}` results.
 
         `retry_safe=None` infers it: safe when every action is idempotent (no plain `create`).
         """
         template = ep.LINKS_ITEMS if links else ep.DATASET_ITEMS
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        return await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
-                                          content=orjson.dumps(actions), params=params,
-                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        return _objects(await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
+                                                   content=orjson.dumps(actions), params=params,
+                                                   headers={"Content-Type": ep.JSON_CONTENT_TYPE}))
 
-    async def import_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
+    async def import_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
                            params: dict[str, Any] | None = None, retry_safe: bool | None = None,
-                           timeout: float | None = None) -> list[dict]:
+                           timeout: float | None = None) -> list[JsonObject]:
         """Asynchronous import: gzip upload to a temporary file, import job, poll, download the results."""
         temp = await files.create_temporary(self._core, "json", gzipped=True)
         await files.upload(self._core, temp, files.gzip_bytes(orjson.dumps(actions)))
@@ -137,10 +138,10 @@ class OrgvueClient:
         if not result_url:
             return []
         data = await files.download(self._core, result_url)
-        return orjson.loads(data) if data.strip() else []
+        return _objects(orjson.loads(data)) if data.strip() else []
 
     async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
-                         resource: dict | None = None, timeout: float | None = None) -> bytes:
+                         resource: JsonObject | None = None, timeout: float | None = None) -> bytes:
         """All items as CSV bytes via the async export (gzip result), limited to `projection` keys in order.
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
@@ -154,42 +155,62 @@ class OrgvueClient:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
         return await files.download(self._core, result_url)
 
-    async def list_items(self, dataset_id: str) -> list[dict]:
+    async def list_items(self, dataset_id: str) -> list[JsonObject]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        return _objects(await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True))
 
-    async def query_items(self, dataset_id: str, filter: dict | None = None,
-                          projection: list[str] | dict | None = None) -> list[dict]:
+    async def query_items(self, dataset_id: str, filter: JsonObject | None = None,
+                          projection: list[str] | JsonObject | None = None) -> list[JsonObject]:
         """Items matching a MongoDB-style filter, with only the projected properties."""
-        return await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
-                                          json=ep.query_body(filter, projection)) or []
+        return _objects(await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id),
+                                                   retry_safe=True, json=ep.query_body(filter, projection)))
 
     # --- drafts, on-demand, links population ------------------------------------------------------
-    async def query_drafts(self, filter: dict | None = None, projection: list[str] | dict | None = None) -> list[dict]:
+    async def query_drafts(self, filter: JsonObject | None = None, projection: list[str] | JsonObject | None = None) -> list[JsonObject]:
         """Drafts of the tenant (filter on name, description or createdBy)."""
         answer = await self._core.send_json("POST", ep.DRAFTS_QUERY, retry_safe=True,
                                             json=ep.query_body(filter, projection))
         return answer if isinstance(answer, list) else [answer] if answer else []
 
-    async def get_draft(self, draft_id: str) -> dict:
-        return await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True)
+    async def get_draft(self, draft_id: str) -> JsonObject:
+        return _object(await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True))
 
-    async def run_ondemand(self, dataset_id: str, properties: list[str], timeout: float | None = None) -> dict:
+    async def run_ondemand(self, dataset_id: str, properties: list[str], timeout: float | None = None) -> JsonObject:
         """Recalculate on-demand properties and wait for the job (recomputing twice is harmless)."""
         ticket = await self._core.send_json("POST", ep.path(ep.DATASET_ONDEMAND, id=dataset_id), retry_safe=True,
                                             json={ep.F_EXECUTE_ON_DEMAND: list(properties)})
         return await self.wait_job(ticket, timeout)
 
-    async def populate_links(self, links_id: str, body: dict, timeout: float | None = None) -> dict:
+    async def populate_links(self, links_id: str, body: JsonObject, timeout: float | None = None) -> JsonObject:
         """Populate a links dataset from its source dataset (create-or-replace: retry-safe) and wait."""
         ticket = await self._core.send_json("POST", ep.path(ep.LINKS_POPULATE, id=links_id), retry_safe=True, json=body)
         return await self.wait_job(ticket, timeout)
 
-    async def wait_job(self, ticket: dict, timeout: float | None = None) -> dict:
+    async def wait_job(self, ticket: JsonObject, timeout: float | None = None) -> JsonObject:
         """Poll a job ticket to completion; JobFailedError when it fails or exceeds the timeout."""
         return await wait_job(self._core, ticket, self.polling, timeout)
 
 
-def _actions_retry_safe(actions: list[dict]) -> bool:
+def _actions_retry_safe(actions: Sequence[ItemAction]) -> bool:
     """Whether re-sending these actions after a lost answer leaves the same end state (unknown: no)."""
     return all(isinstance(a, dict) and a.get(ep.F_ACTION) in ep.IDEMPOTENT_ACTIONS for a in actions)
+
+
+def _object(answer: Any) -> JsonObject:
+    """A JSON object answer (an empty body is an empty object); anything else is not what the API documents."""
+    if answer is None:
+        return {}
+    if not isinstance(answer, dict):
+        raise ApiError(f"expected a JSON object from the API, got {type(answer).__name__}",
+                       hint="report this answer to Orgvue support")
+    return answer
+
+
+def _objects(answer: Any) -> list[JsonObject]:
+    """A JSON array answer of objects (an empty body is an empty array)."""
+    if answer is None:
+        return []
+    if not isinstance(answer, list):
+        raise ApiError(f"expected a JSON array from the API, got {type(answer).__name__}",
+                       hint="report this answer to Orgvue support")
+    return answer

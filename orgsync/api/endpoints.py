@@ -93,7 +93,7 @@ def path(template: str, **ids: str) -> str:
     return template.format(**ids)
 
 
-def link_url(resource: dict | None, rel: str) -> str | None:
+def link_url(resource: dict[str, Any] | None, rel: str) -> str | None:
     """The HATEOAS `_links[rel].url` of a response, when the service gave one."""
     links = (resource or {}).get(F_LINKS) or {}
     link = links.get(rel) or {}
@@ -128,7 +128,7 @@ def import_body(get_url: str) -> dict[str, Any]:
     return {F_IMPORT_LOCATION: {F_URL: get_url}}
 
 
-def query_body(filter: dict | None, projection: list[str] | dict | None) -> dict[str, Any]:
+def query_body(filter: dict[str, Any] | None, projection: list[str] | dict[str, Any] | None) -> dict[str, Any]:
     """Body of an items or drafts query: MongoDB-style filter and a `{key: 1}` projection."""
     body: dict[str, Any] = {}
     if filter is not None:

@@ -21,7 +21,7 @@ import orjson
 from orgsync.api import endpoints as ep
 from orgsync.api.ratelimit import TokenBucket
 from orgsync.api.retry import RetryPolicy
-from orgsync.errors import ApiError, AuthError, NotFoundError, TransportError
+from orgsync.errors import ApiError, AuthError, MaybeAppliedError, NotFoundError, TransportError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -29,10 +29,6 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
-
-
-class MaybeAppliedError(TransportError):
-    """A request that is not safe to repeat was sent but its answer was lost: it may have taken effect."""
 
 
 @dataclass
@@ -111,7 +107,7 @@ class HttpCore:
         """Absolute URL of a HATEOAS or presigned link, which the service may give relative to its host."""
         return urljoin(self.base_url + "/", link)
 
-    def link(self, resource: dict | None, rel: str) -> str | None:
+    def link(self, resource: dict[str, Any] | None, rel: str) -> str | None:
         """The resolved `_links[rel].url` of a response, or None when the service gave none."""
         url = ep.link_url(resource, rel)
         return self.resolve(url) if url else None
@@ -262,7 +258,7 @@ def _path(url: httpx.URL) -> str:
     return url.path
 
 
-def _error_entries(response: httpx.Response) -> list[dict]:
+def _error_entries(response: httpx.Response) -> list[dict[str, Any]]:
     """The documented `{"errors": [...]}` entries of an error answer, or []."""
     try:
         payload = orjson.loads(response.content) if response.content else None
@@ -272,7 +268,7 @@ def _error_entries(response: httpx.Response) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _describe(entry: dict) -> str:
+def _describe(entry: dict[str, Any]) -> str:
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
     head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
     return f"{head}: {message}" if message else head

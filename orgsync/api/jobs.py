@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from orgsync.api import endpoints as ep
@@ -34,7 +35,8 @@ class JobPolling:
             wait = min(self.cap, wait * self.factor)
 
 
-async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: float | None = None) -> dict:
+async def wait_job(core: HttpCore, ticket: dict[str, Any], polling: JobPolling,
+                   timeout: float | None = None) -> dict[str, Any]:
     """Follow the ticket's `_links.self.url` until `completed` (returned) or `failed` (JobFailedError)."""
     url = core.link(ticket, ep.LINK_SELF)
     if not url:
@@ -57,7 +59,7 @@ async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: f
         ticket = await core.send_json("GET", url, retry_safe=True)
 
 
-def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
+def _failed(core: HttpCore, url: str, ticket: dict[str, Any]) -> JobFailedError:
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
     detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
     return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),

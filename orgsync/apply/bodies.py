@@ -63,7 +63,7 @@ def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | N
     return body
 
 
-def keep_properties_body(res: ResourcePlan, live_properties: list[dict]) -> dict[str, Any]:
+def keep_properties_body(res: ResourcePlan, live_properties: list[dict[str, Any]]) -> dict[str, Any]:
     """PATCH ?deleteOmittedProperties=true: the live properties minus exactly those the plan removes.
 
     Built from the live list (not the manifest) so nothing beyond what the plan showed can disappear.

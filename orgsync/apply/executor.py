@@ -11,18 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 
+from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
 from orgsync.apply.actions import Encoded, encode_waves
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
-from orgsync.errors import JobFailedError, OrgsyncError, StalePlanError
+from orgsync.errors import JobFailedError, OrgsyncError, StalePlanError, StepError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
 from orgsync.sources.readers import property_types
@@ -56,24 +57,16 @@ class NoProgress:
 
 @dataclass(frozen=True)
 class ExecOptions:
+    """How the run goes: steps at once, and the batch thresholds (tests and benchmarks pick small ones)."""
+
     parallelism: int = 4
     limits: Limits = Limits()
-    job_timeout: float | None = None
-    recheck_fingerprints: bool = True  # re-read each dataset's fingerprint just before its first write
-
-
-class _StepError(OrgsyncError):
-    """A step stopped part-way; like any error of a step, it holds back the steps that depend on it."""
-
-
-class _Stopped(OrgsyncError):
-    """The run was asked to stop before this step sent its next batch."""
 
 
 class Executor:
     """Carries out the steps of one plan; `run()` returns the filled report (it never raises for API errors)."""
 
-    def __init__(self, client: Any, steps: list[Step], report: ApplyReport, options: ExecOptions = ExecOptions(),
+    def __init__(self, client: TenantApi, steps: list[Step], report: ApplyReport, options: ExecOptions = ExecOptions(),
                  progress: Progress | None = None) -> None:
         self.client = client
         self.steps = steps
@@ -84,7 +77,8 @@ class Executor:
         self._checked: set[str] = set()
         self._check_locks: dict[str, asyncio.Lock] = {}
         self._blocking: set[str] = set()  # steps whose failure holds back their dependents
-        self._running: dict[asyncio.Task, Step] = {}
+        self._running: dict[asyncio.Task[None], Step] = {}
+        self._halted: set[str] = set()  # steps that a stop request ended between two batches
         self._stop: str | None = None  # why the run was asked to stop (a signal), if it was
         self._abort: str | None = None  # why calls in flight were cancelled, if they were
         self._cut = False  # the stop left some step unfinished
@@ -143,7 +137,7 @@ class Executor:
         if self._cut:
             self.report.stopped = self._stop if self._abort in (None, self._stop) else f"{self._stop}; {self._abort}"
 
-    def _start_ready(self, pending: list[Step], running: dict[asyncio.Task, Step]) -> None:
+    def _start_ready(self, pending: list[Step], running: dict[asyncio.Task[None], Step]) -> None:
         """Start ready steps in order up to the parallelism; mark steps behind a failure as skipped."""
         for step in list(pending):
             blocker = next((d for d in step.after if d in self._blocking), None)
@@ -168,11 +162,6 @@ class Executor:
         try:
             await self._check_fingerprint(step)
             await _HANDLERS[step.kind](self, step, record)
-        except _Stopped as err:
-            self._cut = True
-            record.error = str(err)
-            record.status = StepStatus.PARTIAL if record.applied else StepStatus.PENDING
-            return
         except OrgsyncError as err:
             record.error = str(err)
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
@@ -185,7 +174,10 @@ class Executor:
             record.error = f"{self._abort}; the call in flight may or may not have been applied"
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
             raise
-        if step.writes_items and record.failed:
+        if step.id in self._halted:  # stopped between batches: what was not sent is pending, not failed
+            self._cut = True
+            record.status = StepStatus.PARTIAL if record.applied else StepStatus.PENDING
+        elif step.writes_items and record.failed:
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
         else:
             record.status = StepStatus.DONE
@@ -195,7 +187,7 @@ class Executor:
     async def _check_fingerprint(self, step: Step) -> None:
         """Before the first write to a dataset that existed at plan time, it must be as the plan saw it."""
         res = step.resource
-        if not self.options.recheck_fingerprints or res.fingerprint is None or res.action == Action.CREATE:
+        if res.fingerprint is None or res.action == Action.CREATE:
             return
         lock = self._check_locks.setdefault(res.address, asyncio.Lock())
         async with lock:
@@ -243,11 +235,10 @@ class Executor:
         keys = m.on_demand_keys
         dataset_id = await self._id_of(step.resource.name)
         try:
-            await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, keys,
-                                                                        timeout=self.options.job_timeout),
+            await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, keys),
                              detail="executeOnDemand: " + ", ".join(keys))
         except JobFailedError as err:
-            raise _StepError(f"on-demand recalculation of {', '.join(keys)} failed: {err.message}; the dataset's "
+            raise StepError(f"on-demand recalculation of {', '.join(keys)} failed: {err.message}; the dataset's "
                              "other changes were written, but these values were not recalculated",
                              hint="fix the formula (a changed formula is recalculated by the next apply), or "
                                   "recalculate the property in Orgvue") from err
@@ -260,7 +251,7 @@ class Executor:
         if m.populate.allocationId:
             body["allocationId"] = m.populate.allocationId
         links_id = await self._id_of(step.resource.name)
-        await self._call(step, "populate", self.client.populate_links(links_id, body, timeout=self.options.job_timeout))
+        await self._call(step, "populate", self.client.populate_links(links_id, body))
 
     async def _call(self, step: Step, name: str, call: Awaitable[Any], detail: str | None = None) -> Any:
         """Await one configuration call and record it."""
@@ -289,7 +280,7 @@ class Executor:
         if name not in self._ids:
             found = await self.client.find_datasets(name)
             if len(found) != 1:
-                raise _StepError(f"dataset {name!r}: expected one in the tenant, found {len(found)}")
+                raise StepError(f"dataset {name!r}: expected one in the tenant, found {len(found)}")
             self._ids[name] = found[0]["datasetId"]
         return self._ids[name]
 
@@ -298,7 +289,7 @@ class Executor:
     async def _write_items(self, step: Step, record: StepRecord) -> None:
         items = step.resource.items
         assert items is not None
-        types = property_types(step.manifest)
+        types = property_types(_manifest(step))
         encoded = await asyncio.to_thread(encode_waves, step.waves, items, types)
         batches = make_batches(encoded.sizes, links=step.is_links, property_count=len(types),
                                limits=self.options.limits)
@@ -310,12 +301,14 @@ class Executor:
                 unsent = sum(b.count for b in batches[i + 1:])
                 if self._stop is not None:
                     record.failed += batch.count + unsent
-                    raise _Stopped(f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent")
+                    record.error = f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent"
+                    self._halted.add(step.id)
+                    return
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params)
                 except OrgsyncError as err:
                     record.failed += batch.count + unsent
-                    raise _StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
+                    raise StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
                 except asyncio.CancelledError:
                     record.failed += batch.count + unsent
                     raise
@@ -346,19 +339,20 @@ class Executor:
         self.report.failures.extend(failures)
         self.progress.advance(step, batch.count)
 
-    async def _import(self, dataset_id: str, actions: list, links: bool, params: dict[str, str]) -> list[dict]:
+    async def _import(self, dataset_id: str, actions: Sequence[ItemAction], links: bool, params: dict[str, str]
+                      ) -> list[JsonObject]:
         """Async import; a failed job is run again (the actions are safe to repeat)."""
         for attempt in range(1, JOB_ATTEMPTS + 1):
             try:
                 return await self.client.import_items(dataset_id, actions, links=links, params=params,
-                                                      retry_safe=True, timeout=self.options.job_timeout)
+                                                      retry_safe=True)
             except JobFailedError:
                 if attempt == JOB_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
 
-def fingerprint_mismatch(res: ResourcePlan, live: dict) -> str | None:
+def fingerprint_mismatch(res: ResourcePlan, live: JsonObject) -> str | None:
     """A message naming what changed since the plan read the dataset, or None when it is unchanged."""
     recorded = res.fingerprint
     if recorded is None:
@@ -376,15 +370,14 @@ def fingerprint_mismatch(res: ResourcePlan, live: dict) -> str | None:
 
 def _manifest(step: Step) -> DatasetManifest | LinksDatasetManifest:
     if step.manifest is None:
-        raise _StepError(f"{step.address}: no manifest for this resource in the repository")
+        raise StepError(f"{step.address}: no manifest for this resource in the repository")
     return step.manifest
 
 
-def _stats(client: Any) -> dict[str, int]:
-    stats = getattr(client, "stats", None)
-    if stats is None:
-        return {}
-    return {k: int(getattr(stats, k, 0)) for k in ("requests", "retries", "bytes_sent", "bytes_received")}
+def _stats(client: TenantApi) -> dict[str, int]:
+    stats = client.stats
+    return {"requests": stats.requests, "retries": stats.retries, "bytes_sent": stats.bytes_sent,
+            "bytes_received": stats.bytes_received}
 
 
 _HANDLERS: dict[StepKind, Callable[[Executor, Step, StepRecord], Awaitable[None]]] = {

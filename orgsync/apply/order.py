@@ -14,7 +14,7 @@ from enum import IntEnum, StrEnum
 
 import polars as pl
 
-from orgsync.errors import OrgsyncError
+from orgsync.errors import OrderError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.model import Action, ItemChanges, Plan, ResourcePlan
 
@@ -84,10 +84,6 @@ class Step:
     @property
     def writes_items(self) -> bool:
         return self.kind in (StepKind.UPSERT_ITEMS, StepKind.DELETE_ITEMS)
-
-
-class OrderError(OrgsyncError):
-    """The plan cannot be put in a safe order (a hierarchy cycle); nothing has been written."""
 
 
 def order_plan(plan: Plan, project: Project | None = None) -> list[Step]:

@@ -10,16 +10,13 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from orgsync.atomic import write_atomic
-from orgsync.errors import ExitCode, OrgsyncError
+from orgsync.errors import ExitCode, ReportWriteError
 from orgsync.plan.model import SENSITIVE_MASK
-
-
-class ReportWriteError(OrgsyncError):
-    """The `--report` file cannot be written (missing or read-only directory, full disk)."""
 
 
 def check_report_path(path: Path) -> None:
@@ -157,7 +154,7 @@ def item_key(names: list[str], values: tuple[str | None, ...], sensitive: frozen
     return {n: (SENSITIVE_MASK if n in sensitive else v) for n, v in zip(names, values, strict=True)}
 
 
-def failures_from_results(step: str, results: list[dict], names: list[str], keys: list[tuple[str | None, ...]],
+def failures_from_results(step: str, results: list[dict[str, Any]], names: list[str], keys: list[tuple[str | None, ...]],
                           actions: list[str], sensitive: frozenset[str],
                           bodies: list[str] | None = None) -> list[ItemFailure]:
     """Per-item failures of one call; `results[i]` answers the action on `keys[i]` (the API keeps order).

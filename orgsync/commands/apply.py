@@ -22,9 +22,9 @@ from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
 from orgsync.apply.order import order_plan
 from orgsync.apply.progress import RichProgress
-from orgsync.apply.report import ApplyReport, ReportWriteError, StepStatus, check_report_path
+from orgsync.apply.report import ApplyReport, StepStatus, check_report_path
 from orgsync.commands.prepare import prepare_fresh, prepare_saved
-from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
+from orgsync.errors import ConfigError, ConfirmationRefused, ExitCode, ReportWriteError, SafetyBlockedError
 
 
 @dataclass
@@ -40,10 +40,6 @@ class ApplyOptions:
     max_rps: float | None = None
     report: Path | None = None
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
-
-
-class ConfirmationRefused(OrgsyncError):
-    """No `yes` was given, or there is no terminal to ask: nothing was written."""
 
 
 def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Console | None = None,

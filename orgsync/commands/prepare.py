@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
+from orgsync.api.protocol import TenantReader
 from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.commands.plan import load_manifests, load_validated, plan_with, sources_step
 from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.model import Action, Plan
+from orgsync.plan.model import Action, Plan, ResourcePlan
 from orgsync.sources.table import SourceTable
 
 if TYPE_CHECKING:
@@ -82,12 +83,12 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     return Prepared(project, tables, plan, client, lambda: _render(plan))
 
 
-async def check_live(client: OrgvueClient, plan: Plan) -> None:
+async def check_live(client: TenantReader, plan: Plan) -> None:
     """Every dataset the plan read is unchanged, and no dataset it creates exists yet (stale otherwise)."""
     gate = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
     listed = await client.list_datasets()
 
-    async def check(res) -> str | None:
+    async def check(res: ResourcePlan) -> str | None:
         if res.action == Action.CREATE:
             if any(d.get("name") == res.name for d in listed):
                 return f"{res.address} is planned as a create but a dataset of that name now exists"

@@ -17,17 +17,13 @@ import orjson
 import polars as pl
 
 from orgsync.atomic import write_atomic
-from orgsync.errors import OrgsyncError
+from orgsync.errors import PlanFileError
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
 from orgsync.sources.table import SourceTable
 from orgsync.state.snapshot import Fingerprint
 
 KIND = "orgsync-plan"
 BEFORE = ItemChanges.BEFORE_SUFFIX
-
-
-class PlanFileError(OrgsyncError):
-    """A file given as a saved plan is not one, or of a format version this orgsync cannot read."""
 
 
 def save(plan: Plan, path: Path) -> None:

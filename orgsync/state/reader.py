@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from orgsync.api import endpoints as ep
-from orgsync.api.client import OrgvueClient
+from orgsync.api.protocol import JsonObject, TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_expr
@@ -57,7 +57,7 @@ class RawLive:
     exports: list[RawExport]
 
 
-async def read_live(client: OrgvueClient, project: Project, tables: Mapping[str, SourceTable] | Iterable[SourceTable],
+async def read_live(client: TenantReader, project: Project, tables: Mapping[str, SourceTable] | Iterable[SourceTable],
                     target_label: str) -> LiveState:
     """The tenant as it is now: all datasets, full resources of the managed ones, items of those with sources.
 
@@ -69,7 +69,7 @@ async def read_live(client: OrgvueClient, project: Project, tables: Mapping[str,
     return await asyncio.to_thread(parse_live, raw, by_name)
 
 
-async def fetch_live(client: OrgvueClient, project: Project, items_of: Collection[str], target_label: str) -> RawLive:
+async def fetch_live(client: TenantReader, project: Project, items_of: Collection[str], target_label: str) -> RawLive:
     """Every dataset listed, the managed ones retrieved, and the exports of the manifests named in `items_of`.
 
     Needs no source: each export is projected to the columns the manifest declares (see `export_columns`).
@@ -79,7 +79,7 @@ async def fetch_live(client: OrgvueClient, project: Project, items_of: Collectio
     matches = _match_manifests(project, listed)
     gate = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
-    async def retrieve(dataset_id: str) -> dict:
+    async def retrieve(dataset_id: str) -> JsonObject:
         async with gate:
             return await client.get_dataset(dataset_id)
 
@@ -133,7 +133,7 @@ def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
     return LiveItems(export.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
 
 
-def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:
+def _match_manifests(project: Project, listed: list[JsonObject]) -> dict[str, str]:
     """Manifest name -> live datasetId for the manifests whose dataset exists; ambiguity is an error."""
     problems: list[Problem] = []
     matches: dict[str, str] = {}
@@ -160,7 +160,7 @@ def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:
     return matches
 
 
-def _live_dataset(resource: dict) -> LiveDataset:
+def _live_dataset(resource: JsonObject) -> LiveDataset:
     return LiveDataset(dataset_id=resource[ep.F_DATASET_ID], name=resource.get(ep.F_NAME, ""),
                        type=resource.get(ep.F_TYPE, ""), resource=resource, ends=live_link_ends(resource))
 

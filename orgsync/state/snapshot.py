@@ -8,6 +8,7 @@ that both sides of the diff are normalised by the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -28,7 +29,7 @@ class LiveDataset:
     dataset_id: str
     name: str
     type: str
-    resource: dict = field(repr=False)
+    resource: dict[str, Any] = field(repr=False)
     # a links dataset's (from, to) dataset ids as the tenant reports them (state.link_ends); None where silent
     ends: tuple[str | None, str | None] = (None, None)
 
@@ -37,7 +38,7 @@ class LiveDataset:
         return self.type == "LINKS"
 
     @property
-    def properties(self) -> list[dict]:
+    def properties(self) -> list[dict[str, Any]]:
         return list(self.resource.get("properties") or [])
 
     @property
@@ -46,7 +47,7 @@ class LiveDataset:
         return Fingerprint(self.dataset_id, self.resource.get("cacheKey"), items.get("lastTransactionId"))
 
     @property
-    def drafts(self) -> list[dict]:
+    def drafts(self) -> list[dict[str, Any]]:
         return list(self.resource.get("drafts") or [])
 
 

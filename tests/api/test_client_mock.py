@@ -8,8 +8,14 @@ import httpx
 import orjson
 import pytest
 
-from orgsync.api.http import MaybeAppliedError
-from orgsync.errors import ApiError, AuthError, JobFailedError, NotFoundError, TransportError
+from orgsync.errors import (
+    ApiError,
+    AuthError,
+    JobFailedError,
+    MaybeAppliedError,
+    NotFoundError,
+    TransportError,
+)
 from tests.api.conftest import API, BASE, TOKEN, gz, json_reply, ticket
 
 DS = {"datasetId": "D1", "name": "People", "type": "PEOPLE"}

@@ -12,8 +12,7 @@ import polars as pl
 import pytest
 
 from orgsync.apply.batching import Limits
-from orgsync.apply.report import ReportWriteError
-from orgsync.errors import ExitCode, SafetyBlockedError, StalePlanError
+from orgsync.errors import ExitCode, ReportWriteError, SafetyBlockedError, StalePlanError
 from orgsync.plan.saved import save
 
 T = "/api/v1/ACME"
@@ -163,7 +162,7 @@ def test_the_safety_policy_blocks_apply_unless_forced(tenant):
 
 
 def test_no_terminal_and_no_auto_approve_refuses(tenant):
-    from orgsync.commands.apply import ConfirmationRefused
+    from orgsync.errors import ConfirmationRefused
 
     with pytest.raises(ConfirmationRefused, match="--auto-approve"):
         tenant.apply(auto_approve=False)
@@ -171,7 +170,7 @@ def test_no_terminal_and_no_auto_approve_refuses(tenant):
 
 
 def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
-    from orgsync.commands.apply import ConfirmationRefused
+    from orgsync.errors import ConfirmationRefused
 
     monkeypatch.setattr("builtins.input", lambda prompt: "y")
     with pytest.raises(ConfirmationRefused, match="cancelled; nothing was written"):

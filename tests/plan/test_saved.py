@@ -8,9 +8,10 @@ import orjson
 import pytest
 from plan_factories import SECRET_AFTER, SECRET_BEFORE, SECRET_NEW, sample_plan
 
+from orgsync.errors import PlanFileError
 from orgsync.plan.model import SENSITIVE_MASK
 from orgsync.plan.render import text
-from orgsync.plan.saved import PlanFileError, load_saved, save
+from orgsync.plan.saved import load_saved, save
 
 
 def test_saved_plan_is_private_and_holds_no_sensitive_value(tmp_path):
