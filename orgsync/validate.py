@@ -91,7 +91,7 @@ def render_text(validation: Validation) -> str:
         lines.append(name)
         lines += [f"  {p.location}: {p.severity}: {p.field + ': ' if p.field else ''}{p.message}" for p in problems]
     errors, warnings = len(validation.errors), len(validation.warnings)
-    if validation.ok:
+    if validation.ok and validation.project is not None:
         count = len(validation.project.manifests)
         rows = sum(t.frame.height for t in validation.tables.values())
         lines.append(f"OK: {count} manifests, {len(validation.tables)} sources, {rows} rows"

@@ -297,7 +297,7 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
 def _max_level(frame: pl.DataFrame) -> int:
     if not frame.height:
         return 0
-    return int(frame.get_column(_LEVEL).max())  # type: ignore[arg-type]
+    return int(frame.select(pl.col(_LEVEL).max()).item())
 
 
 def _level(frame: pl.DataFrame, n: int) -> pl.DataFrame:

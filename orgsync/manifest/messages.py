@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from orgsync.errors import Location, Problem
 from orgsync.manifest.yamldoc import Path_, YamlDocument
@@ -31,7 +32,7 @@ def validation_problems(err: ValidationError, doc: YamlDocument, shown: str,
     return problems
 
 
-def _message(error: dict[str, Any], loc: Path_, model: type[BaseModel]) -> str:
+def _message(error: ErrorDetails, loc: Path_, model: type[BaseModel]) -> str:
     kind = error["type"]
     got = error.get("input")
     ctx = error.get("ctx") or {}

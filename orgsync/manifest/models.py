@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic.config import JsonDict
 
 from orgsync.errors import Location, Problem
 
@@ -79,7 +80,7 @@ class ProjectConfig(_Strict):
 
 
 # For editors: `formula` goes with `onDemand: true` and only with it (the model checks the same).
-_ON_DEMAND_SCHEMA = {"if": {"required": ["onDemand"], "properties": {"onDemand": {"const": True}}},
+_ON_DEMAND_SCHEMA: JsonDict = {"if": {"required": ["onDemand"], "properties": {"onDemand": {"const": True}}},
                      "then": {"required": ["formula"], "properties": {"formula": {"type": "string"}}},
                      "else": {"properties": {"formula": {"type": "null"}}}}
 

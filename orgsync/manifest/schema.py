@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, ProjectConfig
 
@@ -20,7 +21,8 @@ SCHEMA_FILE = "manifests/orgsync.schema.json"  # relative to the orgsync reposit
 
 def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for orgsync.yaml and manifest documents."""
-    models = [(ProjectConfig, "validation"), (DatasetManifest, "validation"), (LinksDatasetManifest, "validation")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (ProjectConfig, "validation"), (DatasetManifest, "validation"), (LinksDatasetManifest, "validation")]
     _, defs = models_json_schema(models, ref_template="#/$defs/{model}")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from orgsync.manifest.yamldoc import Path_
 
@@ -107,7 +108,7 @@ def _construct(node: nodes.Node) -> str:
     for kind, shown in operators.items():
         if isinstance(node, kind):
             return shown
-    statement = {nodes.Assign: "set", nodes.AssignBlock: "set", nodes.CallBlock: "call", nodes.FilterBlock: "filter"}
+    statement: dict[type[nodes.Node], str] = {nodes.Assign: "set", nodes.AssignBlock: "set", nodes.CallBlock: "call", nodes.FilterBlock: "filter"}
     name = statement.get(type(node), type(node).__name__.lower())
     return f"{{% {name} %}}"
 

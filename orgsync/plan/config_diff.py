@@ -94,7 +94,7 @@ def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]],
     links dataset (from_id, to_id, link_id, allocation) cannot be changed and are never compared.
     """
     ignored = set(LINK_CORE_KEYS) if links else set()
-    live = {p.get("key"): p for p in live_props if p.get("key") not in ignored}
+    live = {p["key"]: p for p in live_props if isinstance(p.get("key"), str) and p["key"] not in ignored}
     changes: list[PropertyChange] = []
     for spec in specs:
         if spec.key in ignored:

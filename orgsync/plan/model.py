@@ -56,8 +56,8 @@ class PropertyChange(BaseModel):
 
     key: str
     action: Action
-    before: dict | None = None
-    after: dict | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
     change_class: ChangeClass
 
 

@@ -11,6 +11,8 @@ drop values of every item.
 
 from __future__ import annotations
 
+from typing import Any
+
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, SafetyPolicy
 from orgsync.plan.items_diff import overwriting_updates
 from orgsync.plan.model import Action, ChangeClass, ResourcePlan
@@ -60,7 +62,7 @@ def _destructive_schema(resource: ResourcePlan) -> list[str]:
     return out
 
 
-def _property_reason(key: str, before: dict, after: dict) -> str:
+def _property_reason(key: str, before: dict[str, Any], after: dict[str, Any]) -> str:
     """What makes a property update destructive: its type, or becoming on-demand (see config_diff)."""
     if before.get("type") != after.get("type"):
         return f"property {key} type {before.get('type')} -> {after.get('type')}"

@@ -156,7 +156,7 @@ def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFo
     """
     check = _already_canonical(pl.col("v"), type, date_format)
     sample = values.head(_SAMPLE_ROWS).drop_nulls()
-    if check is None or (sample.len() and _mask(sample, check).mean() < 0.5):
+    if check is None or (sample.len() and _mask(sample, check).arg_true().len() < sample.len() / 2):
         return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
     todo = ~_mask(values, check).fill_null(True)
     if not todo.any():
@@ -192,7 +192,8 @@ def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "Y
 def canonical_value(value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> str | None:
     """One value in canonical form (convenience for tests and single values; frames use `canonical_expr`)."""
     frame = pl.DataFrame({"v": [None if value is None else _scalar_text(value)]}, schema={"v": pl.Utf8})
-    return frame.select(canonical_expr("v", type, date_format)).item()
+    value = frame.select(canonical_expr("v", type, date_format)).item()
+    return None if value is None else str(value)
 
 
 def _scalar_text(value: Any) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 
 from orgsync.errors import Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.manifest.paths import shown
-from orgsync.sources.parse import MAX_LISTED
+from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.table import SourceTable
 
 _IDX = "__index"
@@ -33,13 +36,19 @@ def _at(table: SourceTable, project: Project, index: int, message: str, field: s
     return Problem(Location(shown(table.path, project.root), row), f"row {row}: {message}", field)
 
 
-def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str, what, more: str) -> list[Problem]:
+def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str,
+            what: Callable[[dict[str, Any]], str], more: str) -> list[Problem]:
     """A problem per hit row (first MAX_LISTED), then one that counts the rest."""
     problems = [_at(table, project, int(row[_IDX]), what(row), field) for row in hits.head(MAX_LISTED).iter_rows(named=True)]
     if hits.height > MAX_LISTED:
         problems.append(Problem(Location(shown(table.path, project.root)),
                                 f"... and {hits.height - MAX_LISTED} more {more}", field))
     return problems
+
+
+def _not_an_item(column: str, where: str) -> Callable[[dict[str, Any]], str]:
+    """The message for a row whose `column` names no item of the dataset `where`."""
+    return lambda row: f"{column} {row[column]!r} is not an item of {where}"
 
 
 def check_keys(table: SourceTable, project: Project) -> list[Problem]:
@@ -54,7 +63,7 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     dupes = keyed.filter(pl.len().over(table.key) > 1).with_columns(first.alias("__first"))
     dupes = dupes.filter(pl.col(_IDX) != pl.col("__first")).sort(_IDX)
 
-    def message(row: dict) -> str:
+    def message(row: dict[str, Any]) -> str:
         value = " + ".join(repr(row[c]) for c in table.key)
         return f"{label} {value} is a duplicate of row {table.row_number(row['__first'])}; expected each key once"
 
@@ -114,6 +123,6 @@ def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project:
                                                                    how="anti").sort(_IDX)
         where = f"{name!r} ({shown(target.path, project.root)})"
         problems += _listed(table, project, missing, column,
-                            lambda r, c=column, w=where: f"{c} {r[c]!r} is not an item of {w}",
+                            _not_an_item(column, where),
                             f"{column} values not in {name!r}")
     return problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import orjson
 import polars as pl
@@ -108,17 +109,22 @@ def records_frame(records: Records, numbers: Sequence[int], shown: str, word: st
 
 def fast_columns(records: Records) -> pl.DataFrame | None:
     """The columns built natively, or None when a record is not an object or holds a nested value."""
-    if not all(type(record) is dict for record in records):
+    if not _all_objects(records):
         return None
-    keys = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
+    keys: dict[str, None] = dict.fromkeys(itertools.chain.from_iterable(records))
     columns = []
     for key in keys:
-        values = [record.get(key) for record in records]  # type: ignore[attr-defined]
+        values = [record.get(key) for record in records]
         column = _text_column(key, values)
         if column is None:
             return None
         columns.append(column)
     return pl.DataFrame(columns) if columns else pl.DataFrame()
+
+
+def _all_objects(records: Records) -> TypeGuard[Sequence[dict[str, object]]]:
+    """True when every record is a JSON object (parsed JSON objects have string keys)."""
+    return all(type(record) is dict for record in records)
 
 
 def _text_column(key: str, values: list[object]) -> pl.Series | None:

@@ -90,7 +90,7 @@ def _parse_delimited(data: bytes, sep: str, shown: str) -> RawSource:
     has_blank = blank is not None and blank.any()
     if not (strict and not has_blank and _fields_add_up(data, sep, frame)):
         _check_ragged(data, sep, len(columns), shown)
-    if has_blank:
+    if blank is not None and has_blank:
         frame = frame.filter(~blank)
     return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
 

@@ -12,15 +12,23 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
-from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
+from orgsync.manifest.models import DatasetManifest, ItemsSpec, LinksDatasetManifest, Project, PropertyType
 from orgsync.manifest.paths import EscapesRoot, confine, shown
 from orgsync.sources.canonical import canonical_expr
-from orgsync.sources.parse import MAX_LISTED, RawSource, detect_format, parse_source
+from orgsync.sources.parse import RawSource, detect_format, parse_source
+from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.table import SourceTable
 
 Manifest = DatasetManifest | LinksDatasetManifest
 LINK_TYPES: dict[str, PropertyType] = {"from_id": "text", "to_id": "text", "link_id": "text", "allocation": "number"}
 _TYPE_WORDS = {"number": "a number", "date": "a date", "boolean": "a boolean (true/false, yes/no, y/n, 1/0)"}
+
+
+def items_spec(manifest: Manifest) -> ItemsSpec:
+    """The manifest's `items:`; only a manifest with one has a source (callers skip the others)."""
+    if manifest.items is None:
+        raise ValueError(f"manifest {manifest.name!r} declares no `items:`, so it has no source to read")
+    return manifest.items
 
 
 def source_path(manifest: Manifest, project: Project) -> Path:
@@ -51,7 +59,7 @@ def load_source(manifest: Manifest, project: Project) -> tuple[SourceTable | Non
     """The manifest's source as a table plus every problem found; the table is None when it cannot be read."""
     try:
         path = source_path(manifest, project)
-        fmt, gzipped = detect_format(path, manifest.items.format)
+        fmt, gzipped = detect_format(path, items_spec(manifest).format)
     except SourceError as err:
         return None, err.problems
     except ValueError as err:
@@ -99,7 +107,7 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) ->
                                     f"header (or mapped to it with `items.columns`)", column))
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(column))
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
-    date_format = manifest.items.dateFormat
+    date_format = items_spec(manifest).dateFormat
     canonical = frame.select([canonical_expr(c, types[c], date_format) for c in [*key, *owned]])
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
@@ -109,7 +117,7 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) ->
 
 def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: list[Problem]) -> pl.DataFrame:
     """Apply `items.columns` (source column -> property key), reporting mapped columns the file lacks."""
-    mapping = manifest.items.columns
+    mapping = items_spec(manifest).columns
     missing = [c for c in mapping if c not in frame.columns]
     for column in missing:
         problems.append(Problem(manifest.locate("items", "columns", column), f"`items.columns` maps {column!r}, which is not a column of "
@@ -133,7 +141,7 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
     checked = [c for c in canonical.columns if types[c] != "text"]
     if not checked:
         return []
-    date_format = manifest.items.dateFormat
+    date_format = items_spec(manifest).dateFormat
     sensitive = {p.key for p in manifest.properties if p.sensitive}
     problems = []
     for column in checked:

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.text import Text
 
-from orgsync.plan.model import Action, ChangeClass, Plan, ResourcePlan
+from orgsync.plan.model import Action, ChangeClass, ItemChanges, Plan, PropertyChange, ResourcePlan
 from orgsync.plan.render.common import (
     SIGNS,
+    ItemRow,
     blocking,
     hidden,
     item_rows,
@@ -76,17 +77,17 @@ def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
     for reason in res.blocked:
         yield Text(f"      ✗ {reason}", style="bold red")
     if res.items is not None:
-        yield from _items(res, limit)
+        yield from _items(res.items, limit)
 
 
 def _destructive_tag(change_class: ChangeClass) -> str:
     return "  (destructive)" if change_class == ChangeClass.DESTRUCTIVE else ""
 
 
-def _property_line(prop) -> Text:
+def _property_line(prop: PropertyChange) -> Text:
     sign = SIGNS[prop.action]
     if prop.action == Action.CREATE:
-        return Text(f"      + property {prop.key} ({property_summary(prop.after)})", style="green")
+        return Text(f"      + property {prop.key} ({property_summary(prop.after or {})})", style="green")
     if prop.action == Action.DELETE:
         before = prop.before or {}
         return Text(f"      - property {prop.key} ({before.get('name')}, {before.get('type')}): removed with all its "
@@ -96,8 +97,7 @@ def _property_line(prop) -> Text:
                 style="yellow")
 
 
-def _items(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
-    items = res.items
+def _items(items: ItemChanges, limit: int | None) -> Iterator[Text]:
     counts = items.counts
     if items.is_empty:
         yield Text(f"      items: no changes ({items.existing} existing)", style="dim")
@@ -112,7 +112,7 @@ def _items(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
             yield Text(f"        … and {more} more to {action.value} (--show-all lists every one)", style="dim")
 
 
-def _row_line(row) -> Text:
+def _row_line(row: ItemRow) -> Text:
     sign = SIGNS[row.action]
     text = Text(f"        {sign} {row.label()}", style=STYLES[row.action])
     if row.action == Action.CREATE:
