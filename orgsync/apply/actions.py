@@ -3,7 +3,7 @@
 Only actions that are safe to repeat: `createOrUpdate` for creates (a retried create cannot duplicate),
 `update` with only the cells whose value changed, `delete` by key. Each action is encoded once, by polars
 expressions (a million rows in about a second), so batching counts exact sizes and a batch body is a join.
-Wire forms follow `sources.canonical.to_wire`: the canonical text of a number or boolean is already its
+Wire forms (docs/architecture.md, "On the wire"): the canonical text of a number or boolean is already its
 JSON literal (`65000`, `0.5`, `true`); text and dates become JSON strings; null clears a value.
 """
 

@@ -148,11 +148,3 @@ def overwriting_updates(items: ItemChanges) -> int:
         return 0
     overwrites = [pl.col(c).ne_missing(pl.col(c + BEFORE)) & pl.col(c + BEFORE).is_not_null() for c in items.columns]
     return int(items.updates.select(pl.any_horizontal(overwrites).sum()).item())
-
-
-def changed_cells(updates: pl.DataFrame, columns: Sequence[str]) -> dict[str, int]:
-    """How many updated rows change each owned column (for summaries)."""
-    if not updates.height:
-        return {c: 0 for c in columns}
-    counts = updates.select([pl.col(c).ne_missing(pl.col(c + BEFORE)).sum().alias(c) for c in columns])
-    return {c: int(counts.get_column(c).item()) for c in columns}

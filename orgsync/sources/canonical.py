@@ -183,12 +183,6 @@ def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateForma
     return None  # dates in another dateFormat are never already canonical
 
 
-def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> pl.Expr:
-    """True where `col` holds a non-empty value that does not fit `type` (a validation error in a source)."""
-    present = pl.col(col).cast(pl.Utf8).str.strip_chars().str.len_bytes().fill_null(0) > 0
-    return (present & canonical_expr(col, type, date_format).is_null()).alias(col)
-
-
 def canonical_value(value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> str | None:
     """One value in canonical form (convenience for tests and single values; frames use `canonical_expr`)."""
     frame = pl.DataFrame({"v": [None if value is None else _scalar_text(value)]}, schema={"v": pl.Utf8})
@@ -201,15 +195,3 @@ def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def to_wire(value: str | None, type: PropertyType) -> Any:
-    """A canonical value as the API wants it in an item body (dates go with dateFormat=YYYY-MM-DD)."""
-    if value is None:
-        return None
-    if type == "number":
-        number = Decimal(value)
-        return int(number) if number == number.to_integral_value() else float(value)
-    if type == "boolean":
-        return value == "true"
-    return value

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import orjson
+import pytest
 from apply_factories import dataset_manifest, items, links_manifest
 
 from orgsync.apply.actions import encode_waves
@@ -70,9 +74,29 @@ def test_links_actions_use_from_and_to_and_a_number_allocation():
     assert enc.keys == [("p3", "x3"), ("p1", "x1"), ("p2", "x2")]
 
 
-def test_encoding_matches_to_wire_for_awkward_values():
-    from orgsync.sources.canonical import to_wire
+def _to_wire(value: str, type_: str) -> object:
+    """The oracle: a canonical value as the API takes it (dates go with dateFormat=YYYY-MM-DD)."""
+    if type_ == "number":
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(value)
+    if type_ == "boolean":
+        return value == "true"
+    return value
 
+
+@pytest.mark.parametrize(("value", "type_", "wire"), [
+    ("65000", "number", 65000), ("0.5", "number", 0.5), ("100000000000000000000", "number", 10**20),
+    ("true", "boolean", True), ("false", "boolean", False), ("2024-01-05", "date", "2024-01-05"),
+    ("Ada", "text", "Ada"),
+])
+def test_each_type_is_sent_as_its_json_form(value, type_, wire):
+    ch = items(["id"], ["v"], creates=[("1", value)])
+    (body,) = encode_waves((Wave(creates=ch.creates),), ch, {"id": "text", "v": type_}).bodies
+    sent = json.loads(body)["v"]  # the stdlib parser keeps big integers exact (orjson reads them as floats)
+    assert sent == wire == _to_wire(value, type_) and type(sent) is type(wire)
+
+
+def test_encoding_matches_the_wire_oracle_for_awkward_values():
     rows = [("k\"1", 'say "hi"\n', "-12.75", "2024-02-29", "false"), ("ü/2", "tab\there ✓", "0", None, None),
             ("3", "\\back", "123456789012345678", "1999-12-31", "true")]
     ch = items(["id"], ["name", "salary", "start", "active"], creates=rows)
@@ -83,7 +107,7 @@ def test_encoding_matches_to_wire_for_awkward_values():
         body = {"_action": "createOrUpdate"}
         for col, value in zip(["id", "name", "salary", "start", "active"], row, strict=True):
             if value is not None:
-                body[col] = to_wire(value, types.get(col, "text"))
+                body[col] = _to_wire(value, types.get(col, "text"))
         expected.append(body)
     assert [orjson.loads(b) for b in enc.bodies] == expected
     assert enc.sizes == [len(b.encode()) for b in enc.bodies]

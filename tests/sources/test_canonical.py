@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from orgsync.sources.canonical import canonical_expr, canonical_value, misfit_expr, to_wire
+from orgsync.sources.canonical import canonical_expr, canonical_value
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -43,21 +43,6 @@ def test_text_strips_and_empties_to_null():
     assert canonical_value("   ", "text") is None
 
 
-def test_misfit_flags_only_present_values_that_do_not_fit():
-    frame = pl.DataFrame({"n": ["1", "x", "", None, "2.5"]})
-    assert frame.select(misfit_expr("n", "number"))["n"].to_list() == [False, True, False, False, False]
-
-
 def test_keep_invalid_keeps_stripped_text_for_live_values():
     frame = pl.DataFrame({"d": [" not a date ", "2024-01-05"]})
     assert frame.select(canonical_expr("d", "date", keep_invalid=True))["d"].to_list() == ["not a date", "2024-01-05"]
-
-
-@pytest.mark.parametrize(("value", "type_", "wire"), [
-    ("65000", "number", 65000), ("0.5", "number", 0.5), ("100000000000000000000", "number", 10**20),
-    ("true", "boolean", True), ("false", "boolean", False), ("2024-01-05", "date", "2024-01-05"),
-    ("Ada", "text", "Ada"), (None, "number", None),
-])
-def test_to_wire(value, type_, wire):
-    out = to_wire(value, type_)
-    assert out == wire and type(out) is type(wire)
