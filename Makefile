@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine (see README):
 #   make demo   installs orgsync and runs plan + apply of examples/acme on the embedded `local` target
-#   make test   installs orgsync with its test dependencies and runs the test suite
+#   make test   installs orgsync with its test dependencies, runs ruff, mypy and the test suite
 PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -16,7 +16,10 @@ install: $(BIN)/orgsync
 demo: install
 	bash scripts/demo.sh $(BIN)/orgsync
 
+# lint, then types (strict for orgsync/, see [tool.mypy]), then the tests: the first failure stops it
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: install
