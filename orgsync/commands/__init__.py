@@ -1,0 +1,1 @@
+"""The commands: one module per command, each holding the I/O and the sequencing."""
