@@ -31,7 +31,7 @@ from orgsync.manifest.dump import (
     slugify,
 )
 from orgsync.manifest.loader import CONFIG_FILE, load_project
-from orgsync.manifest.models import LINK_CORE_KEYS, ItemsSpec, Project, ProjectConfig, PropertySpec
+from orgsync.manifest.models import LINK_CORE_KEYS, Project, ProjectConfig
 from orgsync.plan.link_ends import live_link_ends
 from orgsync.sources.canonical import canonical_expr
 from orgsync.state.snapshot import LiveDataset
@@ -203,9 +203,7 @@ def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapp
         counts[str(d.get("name"))] = counts.get(str(d.get("name")), 0) + 1
     pins = frozenset(i for i, r in resources.items() if counts.get(str(r.get("name")), 0) > 1)
     dump = DumpOptions(header=_header(project, stamp), sensitive_keys=frozenset(opts.sensitive),
-                       with_items=opts.with_items, include_sensitive=opts.include_sensitive, pin_ids=pins,
-                       with_required="isRequired" in PropertySpec.model_fields,
-                       hand_kept="handKept" in ItemsSpec.model_fields)
+                       with_items=opts.with_items, include_sensitive=opts.include_sensitive, pin_ids=pins)
     taken = {p.stem for p in (directory / MANIFEST_DIR).glob("*.yaml")} if not opts.force else set()
     warnings: list[str] = []
     planned: list[_Planned] = []

@@ -15,9 +15,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orgsync.manifest.models import LINK_CORE_KEYS
+from orgsync.manifest.models import LINK_CORE_KEYS, ItemsSpec, PropertySpec
 
 MANIFEST_TYPES = ("text", "number", "date", "boolean")
+# Fields written only where the manifest format has them.
+_WITH_REQUIRED = "isRequired" in PropertySpec.model_fields
+_WITH_HAND_KEPT = "handKept" in ItemsSpec.model_fields
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 # Words that suggest pay, national ids, dates of birth, bank details, addresses or health (a guess to check).
 _SENSITIVE_WORDS = (
@@ -103,8 +106,6 @@ class DumpOptions:
     with_items: bool = False
     include_sensitive: bool = False
     pin_ids: frozenset[str] = frozenset()  # dataset ids whose name is not unique in the tenant: pinned
-    with_required: bool = True  # the manifest format has `isRequired`
-    hand_kept: bool = False  # the manifest format has `items.handKept`
 
 
 def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[str, str],
@@ -151,7 +152,7 @@ def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[st
             sensitive.append(prop["key"])
         if guess:
             guessed.append(prop["key"])
-        lines.append(_property_line(prop, sensitive=asked or guess, guessed=guess, with_required=opts.with_required))
+        lines.append(_property_line(prop, sensitive=asked or guess, guessed=guess, with_required=_WITH_REQUIRED))
     columns: tuple[str, ...] = ()
     if opts.with_items and items_source is not None:
         owned = [p["key"] for p in kept if not p.get("onDemand")
@@ -160,7 +161,7 @@ def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[st
         lines += ["items:", f"  source: {yaml_scalar(items_source)}",
                   "  mode: upsert   # `mirror` would also delete every item of the dataset that is not in the source"]
         left = [k for k in sensitive if k not in owned]
-        if left and opts.hand_kept:
+        if left and _WITH_HAND_KEPT:
             lines.append(f"  handKept: {_flow_list(left)}   # sensitive: import never writes these values")
         elif left:
             lines.append(f"  # not in the source (sensitive, never written by import): {', '.join(left)}")
