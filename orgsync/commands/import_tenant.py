@@ -71,8 +71,9 @@ def run_import(opts: ImportOptions, env: Mapping[str, str] | None = None, *, std
     directory = Path(opts.directory)
     project, existing = _project(opts, directory, env)
     stamp = (now or (lambda: datetime.now(UTC)))().strftime("%Y-%m-%dT%H:%M:%SZ")
-    managed_names = {m.name for m in existing.manifests} if existing else set()
-    managed_ids = {m.datasetId for m in existing.manifests if m.datasetId} if existing else set()
+    manifests = existing.manifests if existing else []
+    managed_names = {m.name for m in manifests}
+    managed_ids = {m.datasetId for m in manifests if m.datasetId}
 
     async def read() -> tuple[TenantRead, list[_Planned], list[str]]:
         async with open_client(project, env) as client:
@@ -91,7 +92,8 @@ def run_import(opts: ImportOptions, env: Mapping[str, str] | None = None, *, std
 
     tenant, planned, warnings = asyncio.run(read())
     writes: dict[Path, bytes] = {}
-    skipped: list[str] = []
+    skipped = [f"{m.name}: managed by {m.origin.file}" for m in manifests
+               if any(d.get("name") == m.name or d.get("datasetId") == m.datasetId for d in tenant.listed)]
     if existing is None:
         writes[directory / CONFIG_FILE] = config_file(
             project.config.tenant, project.config.endpoint, _header(project, stamp)).encode()
@@ -105,7 +107,7 @@ def run_import(opts: ImportOptions, env: Mapping[str, str] | None = None, *, std
                 warnings.append(f"{entry.file.dataset}: {note}")
     for path in list(writes):
         if path.exists() and not opts.force:
-            skipped.append(_shown(path, directory))
+            skipped.append(f"{_shown(path, directory)}: it exists (--force overwrites it)")
             del writes[path]
     for path, data in writes.items():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +206,9 @@ def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapp
     pins = frozenset(i for i, r in resources.items() if counts.get(str(r.get("name")), 0) > 1)
     dump = DumpOptions(header=_header(project, stamp), sensitive_keys=frozenset(opts.sensitive),
                        with_items=opts.with_items, include_sensitive=opts.include_sensitive, pin_ids=pins)
-    taken = {p.stem for p in (directory / MANIFEST_DIR).glob("*.yaml")} if not opts.force else set()
+    # A new file never takes the name of one that exists (unless --force): people.yaml stays, people-2.yaml is new.
+    existing = [*(directory / MANIFEST_DIR).glob("*.y*ml"), *(directory / DATA_DIR).glob("*.csv")]
+    taken = set() if opts.force else {p.stem for p in existing}
     warnings: list[str] = []
     planned: list[_Planned] = []
     ordered = sorted(resources.items(), key=lambda kv: kv[1].get("type") == "LINKS")
@@ -279,8 +283,8 @@ def _report(out: TextIO, err: TextIO, directory: Path, writes: Mapping[Path, byt
             planned: Sequence[_Planned], warnings: Sequence[str], opts: ImportOptions) -> None:
     for path in writes:
         print(f"wrote {_shown(path, directory)}", file=out)
-    for path in skipped:
-        print(f"skipped {path}: it exists (--force overwrites it)", file=out)
+    for what in skipped:
+        print(f"skipped {what}", file=out)
     for entry in planned:
         if entry.file.sensitive:
             marks = ", ".join(k + (" (guessed: check)" if k in entry.file.guessed else "")
