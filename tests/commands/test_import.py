@@ -268,3 +268,30 @@ def test_usage_errors_exit_1_and_write_nothing(tmp_path: Path) -> None:
     code, _, err = orgsync("import", str(tmp_path / "x"), "--tenant", "acme", "--endpoint", "local")
     assert code == 1 and "--tenant" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_a_100k_item_dataset_is_read_in_bulk_and_round_trips(tmp_path: Path, emulator_factory: Any) -> None:
+    server = emulator_factory(token=TOKEN)
+    with httpx.Client(base_url=f"{server.base_url}/api/v1/BIG", headers={"Authorization": f"Bearer {TOKEN}"},
+                      timeout=120) as api:
+        big = _post(api, "/datasets", {"name": "Everyone", "type": "PEOPLE", "autoId": "pid", "labelId": "pid",
+                                       "properties": [{"key": "pid", "type": "text", "isRequired": True},
+                                                      {"key": "team", "type": "text"},
+                                                      {"key": "fte", "type": "number"},
+                                                      {"key": "start", "type": "date"}]})
+        for start in range(0, 100_000, 5_000):
+            _put_items(api, f"/datasets/{big['datasetId']}/items", [
+                {"_action": "create", "pid": f"P{i:06d}", "team": f"T{i % 97}", "fte": (i % 10) / 10,
+                 "start": f"20{10 + i % 15}-0{1 + i % 9}-1{i % 9}"} for i in range(start, start + 5_000)])
+    httpx.delete(f"{server.base_url}/_emulator/requests", headers={"Authorization": f"Bearer {TOKEN}"})
+    target = tmp_path / "big"
+    code, _, err = orgsync("import", str(target), "--tenant", "BIG", "--endpoint", server.base_url, "--with-items")
+    assert code == 0, err
+    calls = [(r["method"], r["path"].split("/")[-1]) for r in
+             httpx.get(f"{server.base_url}/_emulator/requests", headers={"Authorization": f"Bearer {TOKEN}"}).json()]
+    assert not any(path in ("items", "query") for _, path in calls)  # never item by item
+    assert sum(1 for method, path in calls if method == "POST" and path == "export") == 1
+    rows = (target / "data" / "everyone.csv").read_text().splitlines()
+    assert len(rows) == 100_001 and rows[0] == "pid,team,fte,start"
+    no_changes(target)
