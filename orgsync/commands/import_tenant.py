@@ -143,7 +143,7 @@ def _project(opts: ImportOptions, directory: Path, env: Mapping[str, str] | None
                                   "and --endpoint naming the tenant to import"),
                           hint="e.g. orgsync import DIR --tenant ACME --endpoint https://orgvue.eu-west-1.concentra.io")
     try:
-        config = ProjectConfig(tenant=opts.tenant, endpoint=opts.endpoint)
+        config = ProjectConfig(tenant=opts.tenant, endpoint=opts.endpoint, manifests=MANIFEST_DIR)
     except ValueError as err:
         raise ConfigError(Problem(Location("command line"), _first_error(err))) from None
     return Project(root=directory, config_file=directory / CONFIG_FILE, config=config, manifests=[]), None
