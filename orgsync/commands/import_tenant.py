@@ -32,9 +32,8 @@ from orgsync.manifest.dump import (
 )
 from orgsync.manifest.loader import CONFIG_FILE, load_project
 from orgsync.manifest.models import LINK_CORE_KEYS, Project, ProjectConfig
-from orgsync.plan.link_ends import live_link_ends
 from orgsync.sources.canonical import canonical_expr
-from orgsync.state.snapshot import LiveDataset
+from orgsync.state.link_ends import live_link_ends
 
 MANIFEST_DIR = "manifests"
 DATA_DIR = "data"
@@ -179,15 +178,15 @@ def _links_with_ends(listed: Sequence[dict[str, Any]], resources: Mapping[str, d
     for dataset_id, resource in resources.items():
         if resource.get("type") != "LINKS":
             continue
-        ends = live_link_ends(_live(resource))
-        if all(names.get(e or "") in selected for e in ends.values()):
+        if all(names.get(e or "") in selected for e in live_link_ends(resource)):
             keep.add(dataset_id)
     return keep
 
 
-def _live(resource: Mapping[str, Any]) -> LiveDataset:
-    return LiveDataset(dataset_id=str(resource.get("datasetId")), name=str(resource.get("name")),
-                       type=str(resource.get("type")), resource=dict(resource))
+def _ends(resource: dict[str, Any]) -> dict[str, str | None]:
+    """A links dataset's ends by the fields `dump` names them with."""
+    source, target = live_link_ends(resource)
+    return {"fromDatasetId": source, "toDatasetId": target}
 
 
 def _header(project: Project, stamp: str) -> str:
@@ -223,7 +222,7 @@ def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapp
         items_path = f"{DATA_DIR}/{slug}.csv" if opts.with_items else None
         try:
             file = dataset_file(resource, f"{MANIFEST_DIR}/{slug}.yaml", names_by_id,
-                                live_link_ends(_live(resource)) if links else {}, dump,
+                                _ends(resource) if links else {}, dump,
                                 f"../{items_path}" if items_path else None)
         except ValueError as err:
             warnings.append(f"{name}: not imported: {err}")
