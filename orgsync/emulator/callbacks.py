@@ -43,7 +43,7 @@ def parse_callback(body: Any, *, allow_remote: bool) -> Callback | None:
         parsed = httpx.URL(url) if isinstance(url, str) else None
     except httpx.InvalidURL:
         parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+    if not isinstance(url, str) or parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise bad_body("callback.url must be an absolute http(s) URL", "$.callback.url")
     if not allow_remote and parsed.host.lower() not in LOOPBACK_HOSTS:
         raise bad_body(f"callback.url host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator only "

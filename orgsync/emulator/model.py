@@ -66,7 +66,8 @@ class Dataset:
 
     @property
     def properties(self) -> list[dict[str, Any]]:
-        return self.config["properties"]
+        props: list[dict[str, Any]] = self.config["properties"]
+        return props
 
     def types(self) -> dict[str, str]:
         return {p["key"]: p["type"] for p in self.properties}

@@ -241,9 +241,9 @@ class Transaction:
                 self._duplicate(self.seen[ident])
                 return self._invalid(i, "DuplicateIdentifier", "this item is named more than once in the payload")
             self.seen[ident] = i
-        op, problem = _effect(action, rows)
-        if problem:
-            return self._invalid(i, *problem)
+        op = _effect(action, rows)
+        if isinstance(op, tuple):  # the action does not fit the rows it names
+            return self._invalid(i, *op)
         new_id = self.new_id() if op == "create" and not (self.opts.mode == "_id" and item.get("_id")) else None
         if op == "create" and new_id is None:
             new_id = item["_id"]
@@ -253,9 +253,10 @@ class Transaction:
         return op, (rows if self.opts.mode == "mergeKey" else (rows[0] if rows else None)), new_id
 
     def _id_of(self, row: int) -> str:
-        return self.frame["_id"][row]
+        item_id: str = self.frame["_id"][row]
+        return item_id
 
-    def _identify(self, item: dict[str, Any], action: str) -> tuple[Any, list[int], tuple[str, str] | None]:
+    def _identify(self, item: dict[str, Any], action: str | None) -> tuple[Any, list[int], tuple[str, str] | None]:
         """The action's identity (for duplicate detection) and the existing rows it names."""
         mode = self.opts.mode
         if mode == "_id":
@@ -279,7 +280,8 @@ class Transaction:
         parts = tuple(key_text(item.get(k), self.types[k]) for k in keys)
         if None in parts:
             return None, [], ("MissingIdentifier", f"the identifying propert{'y' if len(keys) == 1 else 'ies'} {', '.join(keys)} must have a value")
-        key: Key = parts[0] if len(parts) == 1 else parts
+        first = parts[0]
+        key: Key = first if len(parts) == 1 and first is not None else parts
         rows = self.index.rows(key)
         if mode != "mergeKey" and len(rows) > 1:
             return None, rows, ("DuplicateItemsInDataset", f"{len(rows)} items in the dataset have this {', '.join(keys)}")
@@ -463,13 +465,14 @@ class Transaction:
         return doomed - denied
 
 
-def _effect(action: str, rows: list[int]) -> tuple[str | None, tuple[str, str] | None]:
+def _effect(action: str, rows: list[int]) -> str | tuple[str, str]:
+    """What the action does to the rows it names (create, update, replace, ...), or (error name, message)."""
     if action == "create":
-        return (None, ("ItemAlreadyExists", "an item with this identifier already exists")) if rows else ("create", None)
+        return ("ItemAlreadyExists", "an item with this identifier already exists") if rows else "create"
     if action == "createOrUpdate":
-        return ("update" if rows else "create"), None
+        return "update" if rows else "create"
     if action == "createOrReplace":
-        return ("replace" if rows else "create"), None
+        return "replace" if rows else "create"
     if not rows:
-        return None, ("ItemNotFound", "no item with this identifier exists")
-    return action, None
+        return "ItemNotFound", "no item with this identifier exists"
+    return action
