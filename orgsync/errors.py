@@ -142,3 +142,11 @@ class StepError(OrgsyncError):
 
 class ReportWriteError(OrgsyncError):
     """The `--report` file cannot be written (missing or read-only directory, full disk)."""
+
+
+class EscapesRoot(OrgsyncError):
+    """A path resolves (after following symlinks) outside the repository root (the loader names the field)."""
+
+
+class TemplateProblem(OrgsyncError):
+    """A template failed: undefined variable, syntax error or a sandbox refusal (the loader adds file:line)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from orgsync.errors import EscapesRoot
 
-class EscapesRoot(ValueError):
-    """A path resolves (after following symlinks) outside the repository root."""
+__all__ = ["EscapesRoot", "confine", "shown"]
 
 
 def confine(path: Path, root: Path) -> Path:

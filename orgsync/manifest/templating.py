@@ -18,6 +18,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from orgsync.errors import TemplateProblem
 from orgsync.manifest.yamldoc import Path_
 
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
@@ -32,10 +33,6 @@ _ALLOWED_NODES = (
 )
 _FILTERS = ("default", "d", "lower", "upper", "trim", "title", "capitalize", "string", "replace")
 _REFUSAL = "templates may only read `env.NAME` with if/else, ~, comparisons and the filters " + ", ".join(_FILTERS)
-
-
-class TemplateProblem(ValueError):
-    """A template failed: undefined variable, syntax error or a sandbox refusal."""
 
 
 class Renderer:
