@@ -22,10 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgsync.emulator import drafts as draft_ops
+from orgsync.emulator import gate
 from orgsync.emulator import openapi_schemas as S
 from orgsync.emulator.catalog import render_dataset
-from orgsync.emulator import gate
-from orgsync.emulator.errors import ApiError, bad_body, bad_query, internal, not_uuid
+from orgsync.emulator.errors import ApiError, bad_body, bad_query, bad_request, internal, not_uuid
 from orgsync.emulator.faults import ERROR_NAMES
 from orgsync.emulator.files import GET_URL_FIELD, PUT_URL_FIELD
 from orgsync.emulator.items import transaction_failed

@@ -61,7 +61,7 @@ def parse_callback(body: Any, *, allow_remote: bool) -> Callback | None:
         parsed = httpx.URL(render(template, _SAMPLE)) if isinstance(template, str) else None
     except httpx.InvalidURL:
         parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+    if not isinstance(template, str) or parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise bad_body("callback.urlTemplate must be an absolute http(s) URL", "$.callback.urlTemplate")
     if not allow_remote and parsed.host.lower() not in LOOPBACK_HOSTS:
         raise bad_body(f"callback.urlTemplate host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator "

@@ -11,7 +11,14 @@ import re
 
 from starlette.datastructures import Headers, QueryParams
 
-from orgsync.emulator.errors import ApiError, bad_request, combined, multivalued, not_json_content_type, not_uuid
+from orgsync.emulator.errors import (
+    ApiError,
+    bad_request,
+    combined,
+    multivalued,
+    not_json_content_type,
+    not_uuid,
+)
 
 TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
 UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")

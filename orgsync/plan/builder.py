@@ -14,7 +14,13 @@ from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.config_diff import created_config, created_properties, diff_config, diff_properties, required_keys
+from orgsync.plan.config_diff import (
+    created_config,
+    created_properties,
+    diff_config,
+    diff_properties,
+    required_keys,
+)
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
 from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
