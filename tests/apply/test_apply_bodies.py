@@ -70,3 +70,15 @@ def test_a_property_that_stops_being_on_demand_says_so_in_the_patch():
                                            change_class=ChangeClass.UPDATE)]})
     assert update_body(res, m) == {"properties": [{"key": "bonus", "name": "Bonus", "type": "number",
                                                    "onDemand": False}]}
+
+
+def test_an_is_required_change_is_sent_explicitly_in_the_patch():
+    """A PATCH merges by key, so `isRequired: false` must be sent as such; the key properties are sent true."""
+    m = dataset_manifest("A", properties=[{"key": "s", "name": "S", "type": "number", "isRequired": False}])
+    res = resource("A", action=Action.UPDATE).model_copy(update={"property_changes": [
+        PropertyChange(key="s", action=Action.UPDATE, before={"key": "s", "name": "S", "type": "number", "isRequired": True},
+                       after={"key": "s", "name": "S", "type": "number", "isRequired": False}, change_class=ChangeClass.UPDATE),
+        PropertyChange(key="id", action=Action.UPDATE, before={"key": "id", "name": "id", "type": "text", "isRequired": False},
+                       after={"key": "id", "name": "id", "type": "text", "isRequired": True}, change_class=ChangeClass.UPDATE)]})
+    assert update_body(res, m) == {"properties": [{"key": "s", "name": "S", "type": "number", "isRequired": False},
+                                                  {"key": "id", "name": "id", "type": "text", "isRequired": True}]}
