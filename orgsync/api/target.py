@@ -14,6 +14,7 @@ import httpx
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
+from orgsync.api.pin import check_pinned
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
@@ -69,6 +70,7 @@ def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry
     if is_local(project):
         return OrgvueClient(LOCAL_BASE_URL, tenant, None, transport=_local_transport(project), retry=retry,
                             max_rps=max_rps, target_label=label, on_call=on_call)
+    check_pinned(check_endpoint(project), Path(project.config_file).name, env)  # before the token is even read
     token = resolve_token(env, Path(project.root))
     if not token:
         raise ConfigError(Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}",
