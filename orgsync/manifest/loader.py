@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.messages import field_path, validation_problems
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
-from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
 from orgsync.manifest.templating import Renderer
 from orgsync.manifest.yamldoc import YamlDocument, load_documents
 
@@ -120,7 +120,9 @@ def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
                                     "manifests", "warning"))
         for path in files:
             try:
-                found[confine(path, root)] = None
+                found[refuse_hidden(confine(path, root), root)] = None
+            except HiddenPath:
+                continue  # .git/, .github/ and other dot-folders hold no manifests
             except EscapesRoot:
                 problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
                                         "repository; expected manifests inside it", "manifests"))
