@@ -49,12 +49,19 @@ def _documents(path: Path, root: Path, renderer: Renderer,
                problems: list[Problem]) -> list[tuple[YamlDocument, Any, set[str]]]:
     """(document, rendered data, fields whose template failed) per YAML document of `path`."""
     display = shown(path, root)
+    limits = renderer.limits  # from the environment, never from the repository
+    size = path.stat().st_size
+    if size > limits.manifest_bytes:
+        problems.append(Problem(Location(display), f"the file is {size} bytes, more than the limit of "
+                                f"{limits.manifest_bytes} ({limits.describe('manifest_bytes')}); expected a manifest, "
+                                "not data (put items in a source file)"))
+        return []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         problems.append(Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file"))
         return []
-    documents, issues = load_documents(text)
+    documents, issues = load_documents(text, limits)
     problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
     rendered = []
     for doc in documents:

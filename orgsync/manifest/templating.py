@@ -18,6 +18,7 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
 from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from orgsync.limits import Limits, limits_from
 from orgsync.manifest.yamldoc import Path_
 
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
@@ -102,6 +103,7 @@ class Renderer:
         self._jinja.globals.clear()  # no range/dict/lipsum/cycler/joiner/namespace: only `env`
         self._jinja.filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
         self._context = {"env": TemplateEnv(environ)}
+        self.limits: Limits = limits_from(environ)  # the YAML and size bounds, from the same environment
 
     def render(self, text: str) -> str:
         """`text` rendered, or `TemplateProblem` saying what went wrong and what to do."""

@@ -12,7 +12,62 @@ from typing import Any
 
 import yaml
 
+from orgsync.limits import Limits
+
 Path_ = tuple[str | int, ...]
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A document passed an alias, size or nesting limit (a bomb, or nesting no manifest needs)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts alias uses, expanded nodes and nesting while composing, before any expansion.
+
+    An alias bomb (`a: &a [x,x]`, `b: &b [*a,*a]`, ...) composes to a few shared nodes but expands to 2^n
+    values when walked; the size of each node as expanded is summed here, so it is refused at compose time.
+    """
+
+    def __init__(self, text: str, limits: Limits) -> None:
+        super().__init__(text)
+        self._limits = limits
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > self._limits.yaml_aliases:
+                raise YamlLimitError(None, None, f"more than {self._limits.yaml_aliases} YAML aliases (*name) in one "
+                                     f"file (the limit {self._limits.describe('yaml_aliases')}); expected few "
+                                     "anchors, for small reuse", mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        self._depth += 1
+        if self._depth > self._limits.yaml_depth:
+            raise YamlLimitError(None, None, f"YAML nested more than {self._limits.yaml_depth} levels deep (the "
+                                 f"limit {self._limits.describe('yaml_depth')}); expected a manifest's few levels",
+                                 mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+        self._sizes[id(node)] = size
+        if size > self._limits.yaml_nodes:
+            raise YamlLimitError(None, None, f"YAML expands to more than {self._limits.yaml_nodes} values (aliases "
+                                 f"expanded; the limit {self._limits.describe('yaml_nodes')}), like an alias bomb",
+                                 mark)
+        return node  # type: ignore[no-any-return]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 @dataclass
@@ -43,9 +98,9 @@ class YamlIssue:
     message: str
 
 
-def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlIssue]]:
-    """All non-empty documents of `text`; a syntax error stops at the document it is in."""
-    loader = yaml.SafeLoader(text)
+def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDocument], list[YamlIssue]]:
+    """All non-empty documents of `text`; a syntax error or a passed limit stops at the document it is in."""
+    loader = _BoundedLoader(text, limits or Limits())
     documents: list[YamlDocument] = []
     issues: list[YamlIssue] = []
     try:
@@ -56,6 +111,10 @@ def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlIssue]]:
             doc = YamlDocument(loader.construct_document(node), node.start_mark.line + 1)
             _walk(node, (), doc, issues)
             documents.append(doc)
+    except YamlLimitError as err:
+        mark = err.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        issues.append(YamlIssue(line, column, str(err.problem)))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

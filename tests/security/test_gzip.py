@@ -26,7 +26,7 @@ def bomb(total_mib: int) -> bytes:
 def test_a_2_mb_file_that_expands_to_2_gib_is_refused_without_filling_memory(tmp_path: Path):
     data = bomb(2048)
     assert len(data) < 5 * MiB
-    repo = Repo(tmp_path).write()
+    Repo(tmp_path).write()
     (tmp_path / "data" / "teams.csv.gz").write_bytes(data)
     manifest = tmp_path / "manifests" / "teams.yaml"
     manifest.write_text(manifest.read_text().replace("teams.csv", "teams.csv.gz"))
