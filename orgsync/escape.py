@@ -28,6 +28,11 @@ def terminal(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+def terminal_lines(text: str) -> str:
+    """`terminal` applied line by line: the text's own line breaks stay, nothing else can move the cursor."""
+    return "\n".join(terminal(line) for line in text.split("\n"))
+
+
 def markdown(text: str) -> str:
     """`text` safe anywhere in GitHub markdown or HTML: entities for markup, one line, controls escaped."""
     html = str(escape(terminal(text)))  # & < > " ' become entities; controls (newlines included) are visible

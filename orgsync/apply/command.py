@@ -25,6 +25,7 @@ from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport, ReportWriteError, StepStatus, check_report_path
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
+from orgsync.escape import terminal_lines
 
 
 @dataclass
@@ -98,7 +99,7 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
 def _say(out: Console, text: str) -> None:
     """Print as is: names, keys and API messages are not rich markup (a `[/]` in one must not raise), and a CI
     log gets whole lines, as `orgsync plan` prints them, not lines folded at rich's default 80 columns."""
-    out.print(text, markup=False, highlight=False, soft_wrap=True)
+    out.print(terminal_lines(text), markup=False, highlight=False, soft_wrap=True)
 
 
 def _confirm(out: Console) -> None:
@@ -137,4 +138,4 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
             report.write(opts.report)
         except ReportWriteError as err:
             # The exit code still says what happened to the tenant; losing the record must not hide that.
-            print(f"Error: {err}", file=sys.stderr)
+            print(terminal_lines(f"Error: {err}"), file=sys.stderr)

@@ -100,10 +100,11 @@ class YamlIssue:
 
 def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDocument], list[YamlIssue]]:
     """All non-empty documents of `text`; a syntax error or a passed limit stops at the document it is in."""
-    loader = _BoundedLoader(text, limits or Limits())
     documents: list[YamlDocument] = []
     issues: list[YamlIssue] = []
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, limits or Limits())  # the reader checks every character here
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
@@ -115,12 +116,18 @@ def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDo
         mark = err.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         issues.append(YamlIssue(line, column, str(err.problem)))
+    except yaml.reader.ReaderError as err:  # a control character: not marked, so placed from its offset
+        before = text[:err.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        issues.append(YamlIssue(line, column, f"invalid YAML: character 0x{err.character:02x} is not allowed; "
+                                              "expected printable text (remove the control character)"))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         issues.append(YamlIssue(line, column, f"invalid YAML: {err.problem or err.context}"))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents, issues
 
 

@@ -32,6 +32,7 @@ from orgsync.plan.render.common import (
 )
 from orgsync.plan.safety import UNBLOCK_HINT
 
+
 def cell(value: Any) -> Markup:
     """A value made safe and one-line for markdown (tables, lists, HTML blocks), marked as already escaped."""
     return value if isinstance(value, Markup) else Markup(escape_markdown(shown_value(value)))
