@@ -29,6 +29,9 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
+TRACE_HEADER = "X-Amzn-Trace-Id"  # Orgvue support traces a request by it (ENDPOINTS.md, errors)
+_SCHEMA_PATH = re.compile(r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?")  # dataset/links resources: no values
+_WHERE = ("pathParameter", "queryParameter", "jsonBody", "resourcePath")  # field names an error entry may name
 
 
 class MaybeAppliedError(TransportError):
@@ -215,9 +218,13 @@ class HttpCore:
     def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
         status = response.status_code
         errors = _error_entries(response)
-        detail = "; ".join(_describe(e) for e in errors[:5]) or _snippet(response)
+        # Never the body, and an error's message only where no item value was sent or asked for: an API may
+        # quote the value it refused (a salary), so item, import, export, query, draft and file calls show none.
+        quote = _SCHEMA_PATH.fullmatch(urlsplit(url).path) is not None
+        detail = "; ".join(describe_error(e, quote) for e in errors[:5]) or _body_kind(response)
+        trace = response.headers.get(TRACE_HEADER)
         text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
-                           + (f" — {detail}" if detail else ""))
+                           + (f" — {detail}" if detail else "") + (f" (trace id {trace})" if trace else ""))
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
         if status in (401, 403):
             return AuthError(text, status=status, errors=errors,
@@ -272,12 +279,19 @@ def _error_entries(response: httpx.Response) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _describe(entry: dict) -> str:
+def describe_error(entry: dict, quote_message: bool = False) -> str:
+    """`InvalidJsonBody (400010) at jsonBody salary`: the error's name, code and the fields it names; its message
+    only when `quote_message` (a call whose bodies hold no item value: an API may quote the value it refused)."""
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
-    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
-    return f"{head}: {message}" if message else head
+    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x) or "error"
+    where = [f"{k} {str(entry[k])[:80]}" for k in _WHERE if isinstance(entry.get(k), str | int) and entry.get(k) != ""]
+    text = head + (f" at {', '.join(where)}" if where else "")
+    return f"{text}: {message}" if quote_message and message else text
 
 
-def _snippet(response: httpx.Response, limit: int = 200) -> str:
-    text = response.content[:limit].decode("utf-8", "replace").strip()
-    return text
+def _body_kind(response: httpx.Response) -> str:
+    """What a non-JSON error answer was, without its text: `1234 bytes of text/html`."""
+    if not response.content:
+        return ""
+    kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
+    return f"{len(response.content)} bytes of {kind} (not shown)"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from orgsync.api import endpoints as ep
-from orgsync.api.http import HttpCore
+from orgsync.api.http import HttpCore, describe_error
 from orgsync.errors import ApiError, JobFailedError
 
 
@@ -59,7 +59,7 @@ async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: f
 
 def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
-    detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
+    detail = "; ".join(describe_error(e) for e in errors[:5])  # never a message: it may quote item values
     return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),
                           errors=errors)
 
