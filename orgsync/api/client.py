@@ -7,6 +7,7 @@ creates are not blindly repeated: when a create's answer is lost, the dataset is
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,10 +16,12 @@ import orjson
 
 from orgsync.api import endpoints as ep
 from orgsync.api import files
+from orgsync.api.bounded import Clock
 from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError
+from orgsync.limits import Limits
 
 
 class OrgvueClient:
@@ -29,10 +32,12 @@ class OrgvueClient:
                  max_rps: float | None = None, *, timeout: httpx.Timeout | None = None,
                  polling: JobPolling | None = None, target_label: str | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None) -> None:
-        """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all)."""
+                 on_call: CallListener | None = None, limits: Limits | None = None,
+                 clock: Clock = time.monotonic) -> None:
+        """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all);
+        `limits` bound answer sizes and each request's overall deadline (on `clock`)."""
         self._core = HttpCore(base_url, tenant, token, transport=transport, retry=retry, max_rps=max_rps,
-                              timeout=timeout, sleep=sleep, on_call=on_call)
+                              timeout=timeout, sleep=sleep, on_call=on_call, limits=limits, clock=clock)
         self.polling = polling or JobPolling()
         self.tenant = tenant
         self.base_url = self._core.base_url

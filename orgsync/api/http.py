@@ -12,16 +12,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
 from orgsync.api import endpoints as ep
+from orgsync.api.bounded import Clock, exchange
 from orgsync.api.ratelimit import TokenBucket
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError, AuthError, NotFoundError, TransportError
+from orgsync.limits import Limits, limits_from
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -86,8 +88,11 @@ class HttpCore:
                  transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
                  max_rps: float | None = None, timeout: httpx.Timeout | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None) -> None:
+                 on_call: CallListener | None = None, limits: Limits | None = None,
+                 clock: Clock = time.monotonic) -> None:
         self.base_url = base_url.rstrip("/")
+        self.limits = limits or limits_from()  # answer size and overall deadline (environment only)
+        self._clock = clock
         self.tenant = tenant
         self.api_base = ep.api_base(self.base_url, tenant)
         self.retry = retry or RetryPolicy()
@@ -130,7 +135,7 @@ class HttpCore:
 
     async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
                    content: bytes | None = None, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+                   headers: dict[str, str] | None = None, sink: IO[bytes] | None = None) -> httpx.Response:
         """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
         url = self.url(url_or_path)
         body = orjson.dumps(json) if json is not None else content
@@ -145,7 +150,12 @@ class HttpCore:
             self.stats.requests += 1
             self.stats.bytes_sent += len(body or b"")
             try:
-                response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
+                if sink is not None:
+                    sink.seek(0)
+                    sink.truncate()
+                request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+                response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
+                                          max_bytes=self.limits.download_bytes if sink else self.limits.answer_bytes)
             except httpx.TransportError as exc:
                 self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
                                         len(body or b"")))
@@ -156,7 +166,7 @@ class HttpCore:
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
-            received = response.num_bytes_downloaded or len(response.content)
+            received = response.num_bytes_downloaded or len(response.content) or (sink.tell() if sink else 0)
             self.stats.bytes_received += received
             self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
                                     shown, len(body or b""), received))

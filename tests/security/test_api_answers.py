@@ -1,0 +1,121 @@
+"""Attacks by a hostile or broken API: endless trickles, huge answers, bombs, and answers of the wrong shape."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from orgsync.api.bounded import AnswerTooLarge
+from orgsync.api.client import OrgvueClient
+from orgsync.api.retry import RetryPolicy
+from orgsync.errors import ApiError, TransportError
+from orgsync.limits import limits_from
+
+BASE = "https://orgvue.eu-west-1.concentra.io"
+pytestmark = pytest.mark.anyio
+
+
+class FakeClock:
+    """Time that moves only when the fake server says so: 2 s per byte of the trickle."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def trickle(clock: FakeClock, total: int) -> httpx.AsyncByteStream:
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for _ in range(total):
+                clock.now += 2.0  # one byte every 2 s: each read is well within the 120 s read timeout
+                yield b" "
+
+    return Trickle()
+
+
+def client(handler, clock=None, **env: str) -> OrgvueClient:
+    return OrgvueClient(BASE, "ACME", "tok", transport=httpx.MockTransport(handler), limits=limits_from(env),
+                        retry=RetryPolicy(attempts=2), clock=clock or FakeClock(), sleep=_no_sleep)
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+async def test_a_trickle_of_one_byte_every_2_s_hits_the_overall_deadline():
+    clock = FakeClock()
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, stream=trickle(clock, 10_000))  # 20,000 s if it were let run
+
+    async with client(handler, clock) as c:
+        with pytest.raises(TransportError) as err:
+            await c.list_datasets()
+    assert "cannot reach the Orgvue API" in str(err.value)
+    assert "ReadTimeout: the answer took longer than the overall deadline (ORGSYNC_LIMIT_REQUEST_SECONDS)" in str(err.value)
+    assert len(calls) == 2  # a read is retried once, then given up
+    assert clock.now == pytest.approx(2 * 902.0)  # each attempt stopped at its 900 s deadline (+ the byte past it)
+
+
+async def test_the_deadline_is_raised_only_from_the_environment():
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=trickle(clock, 3), headers={"Content-Type": "application/json"})
+
+    async with client(handler, clock, ORGSYNC_LIMIT_REQUEST_SECONDS="10") as c:
+        with pytest.raises(ApiError, match="not JSON"):  # 6 s of trickle fits a 10 s deadline: read whole
+            await c.list_datasets()
+
+
+async def test_an_answer_larger_than_the_limit_is_refused_while_it_streams():
+    sent = []
+
+    class Endless(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for _ in range(1000):
+                sent.append(1)
+                yield b"[" + b"0," * 512 * 1024
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Endless())
+
+    async with client(handler, ORGSYNC_LIMIT_ANSWER_BYTES="4MiB") as c:
+        with pytest.raises(AnswerTooLarge) as err:
+            await c.list_datasets()
+    assert str(err.value).startswith("GET /api/v1/ACME/datasets: the answer is larger than 4194304 bytes")
+    assert len(sent) == 4  # stopped at the chunk that passed the limit (4 × 1 MiB + 4 B), not after 1000
+
+
+async def test_a_gzip_transfer_bomb_is_bounded_by_its_decoded_size():
+    bomb = gzip.compress(b"[" + b"0," * (8 * 1024 * 1024) + b"0]", compresslevel=9)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})
+
+    async with client(handler, ORGSYNC_LIMIT_ANSWER_BYTES="1MiB") as c:
+        with pytest.raises(AnswerTooLarge):
+            await c.list_datasets()
+
+
+async def test_an_export_is_streamed_to_disk_and_capped_including_its_gzip_content():
+    csv_bomb = gzip.compress(b"id\n" + b"1\n" * (4 * 1024 * 1024))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/export"):
+            return httpx.Response(202, json={"jobStatus": "completed", "_links": {
+                "self": {"url": f"{BASE}/api/v1/ACME/jobs/J1"}, "result": {"url": f"{BASE}/_files/R1?sig=x"}}})
+        return httpx.Response(200, content=csv_bomb)
+
+    async with client(handler, ORGSYNC_LIMIT_DOWNLOAD_BYTES="1MiB") as c:
+        with pytest.raises(AnswerTooLarge, match="a downloaded unpacked file is larger than 1048576 bytes"):
+            await c.export_csv("D1")
+    async with client(handler) as c:
+        assert len(await c.export_csv("D1")) == 3 + 8 * 1024 * 1024
