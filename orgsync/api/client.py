@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import orjson
 
+from orgsync.api import answers, files
 from orgsync.api import endpoints as ep
-from orgsync.api import files
+from orgsync.api.answers import checked
 from orgsync.api.bounded import Clock
 from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
@@ -66,11 +67,13 @@ class OrgvueClient:
     # --- datasets -------------------------------------------------------------------------------
     async def list_datasets(self) -> list[dict]:
         """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
-        return await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+        answer = await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+        return checked(answers.DATASET_LIST, answer, f"GET {ep.DATASETS}")
 
     async def get_dataset(self, dataset_id: str) -> dict:
         """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True)
+        answer = await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True)
+        return checked(answers.Dataset, answer, f"GET {ep.path(ep.DATASET, id=dataset_id)}")
 
     async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
         """Listed datasets with exactly this name (and type, when given)."""
@@ -123,9 +126,10 @@ class OrgvueClient:
         """
         template = ep.LINKS_ITEMS if links else ep.DATASET_ITEMS
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        return await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
-                                          content=orjson.dumps(actions), params=params,
-                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        answer = await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
+                                            content=orjson.dumps(actions), params=params,
+                                            headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        return checked(answers.ITEM_RESULTS, answer, f"PUT {ep.path(template, id=dataset_id)}")
 
     async def import_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
                            params: dict[str, Any] | None = None, retry_safe: bool | None = None,
@@ -142,7 +146,11 @@ class OrgvueClient:
         if not result_url:
             return []
         data = await files.download(self._core, result_url)
-        return orjson.loads(data) if data.strip() else []
+        try:
+            results = orjson.loads(data) if data.strip() else []
+        except orjson.JSONDecodeError:
+            raise ApiError(f"the import result of dataset {dataset_id} is not JSON ({len(data)} bytes)") from None
+        return checked(answers.ITEM_RESULTS, results, f"the import result of dataset {dataset_id}")
 
     async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
                          resource: dict | None = None, timeout: float | None = None) -> bytes:
@@ -161,13 +169,15 @@ class OrgvueClient:
 
     async def list_items(self, dataset_id: str) -> list[dict]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        answer = await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        return checked(answers.ITEMS, answer, f"GET {ep.path(ep.DATASET_ITEMS, id=dataset_id)}")
 
     async def query_items(self, dataset_id: str, filter: dict | None = None,
                           projection: list[str] | dict | None = None) -> list[dict]:
         """Items matching a MongoDB-style filter, with only the projected properties."""
-        return await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
-                                          json=ep.query_body(filter, projection)) or []
+        answer = await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
+                                            json=ep.query_body(filter, projection)) or []
+        return checked(answers.ITEMS, answer, f"POST {ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id)}")
 
     # --- drafts, on-demand, links population ------------------------------------------------------
     async def query_drafts(self, filter: dict | None = None, projection: list[str] | dict | None = None) -> list[dict]:

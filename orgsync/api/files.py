@@ -28,6 +28,9 @@ async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: b
     """Ask the service for a temporary secure file (creating a spare one is harmless: retry-safe)."""
     answer = await core.send_json("POST", ep.TEMPORARY_FILE, retry_safe=True,
                                   json=ep.temporary_file_body(target_type, gzipped))
+    if not isinstance(answer, dict):
+        raise ApiError(f"POST {ep.TEMPORARY_FILE}: expected an object with {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}, "
+                       f"got {type(answer).__name__}")
     try:
         return TemporaryFile(core.resolve(answer[ep.F_TEMP_GET_URL]), core.resolve(answer[ep.F_TEMP_PUT_URL]),
                              answer.get(ep.F_TEMP_EXPIRES))

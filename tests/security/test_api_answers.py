@@ -119,3 +119,74 @@ async def test_an_export_is_streamed_to_disk_and_capped_including_its_gzip_conte
             await c.export_csv("D1")
     async with client(handler) as c:
         assert len(await c.export_csv("D1")) == 3 + 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ({"datasets": []}, "GET /datasets: the answer does not have the documented shape — (the whole answer): "
+                       "input should be a valid list"),
+    ([{"datasetId": 7, "name": "People"}], "GET /datasets: the answer does not have the documented shape — "
+                                           "[0].datasetId: input should be a valid string"),
+    (["People"], "GET /datasets: the answer does not have the documented shape — [0]: input should be a valid "
+                 "dictionary or instance of datasetsummary"),
+])
+async def test_a_200_of_the_wrong_shape_names_the_path_and_field(answer, expected):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    async with client(handler) as c:
+        with pytest.raises(ApiError) as err:
+            await c.list_datasets()
+    assert str(err.value).startswith(expected)
+
+
+async def test_a_dataset_whose_properties_do_not_fit_is_an_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"datasetId": "D1", "properties": [{"key": "id"}, {"name": "no key"}]})
+
+    async with client(handler) as c:
+        with pytest.raises(ApiError, match=r"GET /datasets/D1: .* properties\[1\]\.key: field required"):
+            await c.get_dataset("D1")
+
+
+async def test_a_job_ticket_without_status_or_links_is_an_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(202, json={"jobId": "J1"})
+
+    async with client(handler) as c:
+        with pytest.raises(ApiError, match="the job ticket: the answer does not have the documented shape — "
+                                           "jobStatus: field required; _links: field required"):
+            await c.run_ondemand("D1", ["x"])
+
+
+@pytest.mark.socket
+def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(tmp_path):
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from tests.conftest import _free_port
+    from tests.security.hostile import orgsync, write
+
+    app = FastAPI()
+
+    @app.get("/api/v1/ACME/datasets")
+    def datasets() -> dict[str, object]:
+        return {"unexpected": True}
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not server.started and thread.is_alive():
+        started.wait(0.01)
+    try:
+        write(tmp_path, key="note")
+        (tmp_path / "orgsync.yaml").write_text(f"tenant: ACME\nendpoint: http://127.0.0.1:{port}\nmanifests: manifests\n")
+        code, out, err = orgsync("plan", "-C", str(tmp_path), env={"ORGVUE_TOKEN": "t"})
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("Error: GET /datasets: the answer does not have the documented shape — (the whole answer)")
