@@ -20,6 +20,7 @@ from rich.console import Console
 from orgsync.apply.batching import Limits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
+from orgsync.apply.lock import apply_lock
 from orgsync.apply.order import order_plan
 from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
@@ -62,7 +63,8 @@ def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Cons
         raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "
                                   "nothing was written",
                                   hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)")
-    return asyncio.run(_apply(opts, limits or Limits(), out))
+    with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
+        return asyncio.run(_apply(opts, limits or Limits(), out))
 
 
 async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
