@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
 UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
 JSON = "application/json; charset=UTF-8"
+MAX_UPLOAD_BYTES = 450 * 1000 * 1000  # a presigned upload: the documented async import maximum (450 MB of CSV)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,12 +72,14 @@ def _check_id(value: str, what: str) -> None:
         raise bad_request(f"{what} must be a UUID, got {value!r}", name="InvalidPathParameter", code="400001", pathParameter=f"{{{what}}}")
 
 
-def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False) -> FastAPI:
+def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
     """
     emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks)
+    emu.max_upload_bytes = max_upload_bytes
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
     app.state.emulator = emu
@@ -122,7 +126,12 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
     @app.middleware("http")
     async def gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started, path, method = time.time(), request.url.path, request.method
-        if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
+        if path.startswith("/_emulator"):  # the admin API resets, seeds and faults: same token as the API
+            if emu.token is not None and request.headers.get("authorization") != f"Bearer {emu.token}":
+                return error_response(ApiError(401, "401000", "Unauthorized", "the admin API needs the emulator's "
+                                               "bearer token (--token) in the Authorization header"))
+            return await _guarded(call_next, request)
+        if path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
         latency, fault = emu.faults.request_fault(method, path)
         if latency:
@@ -329,7 +338,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         f = emu.storage.open_file(fileId, op, sig)
         if op != "put":
             raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for reading; upload with the putUrl")
-        await work(emu.storage.write_file, f, await request.body())
+        await work(emu.storage.write_file, f, await _capped_body(request, emu.max_upload_bytes))
         return Response(status_code=200)
 
     @app.get("/_files/{fileId}", include_in_schema=False)
@@ -340,6 +349,22 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         if f.data is None:
             raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
         return Response(f.data, media_type="application/octet-stream")
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The upload, streamed to a temporary file (not held twice in memory) and refused past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()
 
 
 def _admin_routes(app: FastAPI, emu: Emulator) -> None:

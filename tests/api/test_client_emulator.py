@@ -60,7 +60,9 @@ class Emu:
         return OrgvueClient(self.base_url, T, token, transport=self.transport, **kwargs)
 
     def admin(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport)
+        # the admin API takes the emulator's token too (--token protects it as well)
+        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport,
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 @pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
