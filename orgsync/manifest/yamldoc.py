@@ -35,15 +35,15 @@ class _BoundedLoader(yaml.SafeLoader):
         self._aliases = 0
         self._sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
-        mark = self.peek_event().start_mark
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > self._limits.yaml_aliases:
                 raise YamlLimitError(None, None, f"more than {self._limits.yaml_aliases} YAML aliases (*name) in one "
                                      f"file (the limit {self._limits.describe('yaml_aliases')}); expected few "
                                      "anchors, for small reuse", mark)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > self._limits.yaml_depth:
             raise YamlLimitError(None, None, f"YAML nested more than {self._limits.yaml_depth} levels deep (the "
@@ -53,13 +53,15 @@ class _BoundedLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+        if node is None:
+            return None
+        size = 1 + sum((self._sizes.get(id(child), 1) for child in _children(node)), 0)
         self._sizes[id(node)] = size
         if size > self._limits.yaml_nodes:
             raise YamlLimitError(None, None, f"YAML expands to more than {self._limits.yaml_nodes} values (aliases "
                                  f"expanded; the limit {self._limits.describe('yaml_nodes')}), like an alias bomb",
                                  mark)
-        return node  # type: ignore[no-any-return]
+        return node
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
