@@ -22,7 +22,7 @@ class Fault:
 
     id: int
     path: str  # as given
-    glob: str = "*"  # normalised for `glob_match`
+    globs: tuple[str, ...] = ("*",)  # normalised for `glob_match`; any one matching is a match
     method: str | None = None
     status: int | None = None
     rate: float = 1.0
@@ -30,6 +30,9 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     job: str | None = None
+
+    def matches(self, path: str) -> bool:
+        return any(glob_match(glob, path) for glob in self.globs)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -43,7 +46,7 @@ def parse_fault(body: Any, ident: int) -> Fault:
         raise bad_body("a fault must be an object")
     path = str(body.get("path", "*"))
     try:
-        glob = compile_glob(path)
+        globs = compile_glob(path)
     except GlobError as exc:
         raise bad_body(str(exc), "$.path") from None
     status = body.get("status")
@@ -65,7 +68,7 @@ def parse_fault(body: Any, ident: int) -> Fault:
     if status is None and job is None and not latency:
         raise bad_body("a fault needs a status, a job behaviour or a latency")
     method = body.get("method")
-    return Fault(ident, path, glob, method.upper() if isinstance(method, str) else None, status, float(rate), count,
+    return Fault(ident, path, globs, method.upper() if isinstance(method, str) else None, status, float(rate), count,
                  retry_after, latency, job)
 
 
@@ -105,7 +108,7 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or not glob_match(fault.glob, path) or (fault.method and fault.method != method):
+                if fault.job or not fault.matches(path) or (fault.method and fault.method != method):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
@@ -117,7 +120,7 @@ class FaultBook:
     def job_fault(self, path: str) -> str | None:
         with self.lock:
             for fault in list(self.faults):
-                if fault.job and glob_match(fault.glob, path) and self._fires(fault):
+                if fault.job and fault.matches(path) and self._fires(fault):
                     return fault.job
         return None
 

@@ -18,7 +18,7 @@ import polars as pl
 
 from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
-from orgsync.errors import ConfigError
+from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_expr
 from orgsync.sources.readers import property_types

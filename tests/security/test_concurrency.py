@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from orgsync.apply.lock import apply_lock, lock_path
+from orgsync.commands.init import run_init
 from orgsync.errors import OrgsyncError
-from orgsync.manifest.init import run_init
 from tests.security.hostile import orgsync, write
 
 

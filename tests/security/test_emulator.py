@@ -38,15 +38,16 @@ async def test_without_a_token_the_admin_api_stays_open_for_tests():
         assert (await c.get("/_emulator/faults")).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["(a+)+$", "^(a|aa)+$", "[a-z]*", "a{1,99}", "x|y", "\\d"])
+@pytest.mark.parametrize("path", ["(a+)+$", "^(a|aa)+$", "[a-z]*", "x|y", "\\d", "a{b{c}}", "{a,b}" * 7])
 async def test_regular_expressions_are_refused_as_fault_paths(path):
     async with client(create_app()) as c:
         r = await c.post("/_emulator/faults", json={"path": path, "status": 500})
-    assert r.status_code == 400 and "not a regular expression" in r.json()["errors"][0]["message"]
+    message = r.json()["errors"][0]["message"]
+    assert r.status_code == 400 and ("not a regular expression" in message or "braces" in message or "alternatives" in message)
 
 
 async def test_a_pathological_glob_against_a_long_path_finishes_in_bounded_steps():
-    pattern = compile_glob("*a" * 99 + "$")  # would be exponential for a backtracking regex
+    (pattern,) = compile_glob("*a" * 99 + "$")  # would be exponential for a backtracking regex
     text = "a" * 8000 + "b"
     assert glob_match(pattern, text) is False  # returns: ≤ len(pattern) × len(text) steps
     async with client(create_app()) as c:
@@ -59,9 +60,10 @@ async def test_a_pathological_glob_against_a_long_path_finishes_in_bounded_steps
     ("datasets", "/api/v1/ACME/datasets/x/items", True), (".*", "/anything", True), ("*", "/", True),
     ("^/api/v1/*/items$", "/api/v1/ACME/datasets/D/items", True), ("^/api", "/x/api", False),
     ("/items/?mport$", "/api/v1/A/datasets/D/items/import", True), ("/export", "/api/v1/A/links/L/populate", False),
+    ("/{items,links}$", "/api/v1/A/links", True), ("/{items,links}$", "/api/v1/A/datasets", False),
 ])
 def test_glob_rules_keep_the_documented_meaning(rule, path, hit):
-    assert glob_match(compile_glob(rule), path) is hit
+    assert any(glob_match(g, path) for g in compile_glob(rule)) is hit
 
 
 def test_count_and_rate_combine_as_documented():
