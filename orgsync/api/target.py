@@ -80,11 +80,20 @@ def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry
                         on_call=on_call)
 
 
+def _refuse_linked_state(folder: Path, root: Path) -> None:
+    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository."""
+    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
+        raise ConfigError(f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
+                          "its state there and writes only inside the repository",
+                          hint=f"remove the link: `rm {folder}` (it is not part of a repository)")
+
+
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:
     """The emulator app over ASGI, persisting in `<root>/.orgsync/tenant.db` (created on first use)."""
     from orgsync.emulator.app import create_app  # the only engine import of emulator code, by design
 
     db = local_db_path(project)
+    _refuse_linked_state(db.parent, Path(project.root))
     db.parent.mkdir(parents=True, exist_ok=True)
     # The tenant outlives this process: a fixed seed would hand out the previous run's ids again.
     return httpx.ASGITransport(app=create_app(db_path=db, seed=secrets.randbits(63)))

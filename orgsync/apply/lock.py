@@ -1,23 +1,24 @@
-"""One apply at a time per repository on a machine: `.orgsync/apply.lock` holds the owner's pid.
+"""One apply at a time per repository on a machine: a lock file holding the owner's pid.
 
 Two applies planned against the same tenant state would both create the missing dataset (two "People").
 The lock is taken before the plan is read, created atomically (O_EXCL); a lock whose pid is no longer running
-is stale (a killed run) and is taken over with a note. CI runners are serialised by the workflow's
-concurrency group instead (one runner cannot see another's lock file).
+is stale (a killed run) and is taken over with a note. It lives in a private folder of the user's temporary
+directory, named by the repository's resolved path, so a refused run writes nothing into the repository and no
+file of the repository (a planted link) can move it. CI runners are serialised by the workflow's concurrency
+group instead (one runner cannot see another's lock file).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from orgsync.errors import OrgsyncError
-
-LOCK_DIR = ".orgsync"
-LOCK_FILE = "apply.lock"
 
 
 class ApplyLocked(OrgsyncError):
@@ -25,14 +26,14 @@ class ApplyLocked(OrgsyncError):
 
 
 def lock_path(root: Path) -> Path:
-    """`<root>/.orgsync/apply.lock`, refusing a `.orgsync` that leads out of the repository (a planted symlink)."""
-    folder = Path(root) / LOCK_DIR
-    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(Path(root).resolve())):
-        raise OrgsyncError(f"{LOCK_DIR} in the repository is a link (to {folder.resolve()}); orgsync keeps its "
-                           "state there and writes only inside the repository",
-                           hint=f"remove the link: `rm {folder}` (it is not part of a repository)")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / LOCK_FILE
+    """`$TMPDIR/orgsync-<uid>/<hash of the resolved repository path>.lock` (the folder private to this user)."""
+    folder = Path(tempfile.gettempdir()) / f"orgsync-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+        raise OrgsyncError(f"{folder} is not a private folder of this user; orgsync keeps its apply locks there",
+                           hint=f"remove it (`rm -r {folder}`) and run again")
+    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:24]
+    return folder / f"{digest}.lock"
 
 
 def _running(pid: int) -> bool:
@@ -58,11 +59,7 @@ def _owner(path: Path) -> int | None:
 def apply_lock(root: Path, pid: int | None = None) -> Iterator[Path]:
     """Hold the repository's apply lock for the block; `ApplyLocked` (exit 1) when a live process has it.
 
-    Without an orgsync.yaml there is no repository to lock (the command fails on that with its own message).
     """
-    if not (Path(root) / "orgsync.yaml").is_file():
-        yield Path(root) / LOCK_DIR / LOCK_FILE
-        return
     path = lock_path(root)
     me = os.getpid() if pid is None else pid
     for _ in range(2):

@@ -143,16 +143,20 @@ async def _explain_duplicates(client: OrgvueClient, project: Project, listed: li
         found = [d for d in listed if d.get(ep.F_NAME) == manifest.name]
         if manifest.datasetId or len(found) < 2:
             continue
-        resources = await asyncio.gather(*(client.get_dataset(d[ep.F_DATASET_ID]) for d in found))
-        described = [_holding(r) for r in resources]
+        resources = await asyncio.gather(*(client.get_dataset(d[ep.F_DATASET_ID]) for d in found),
+                                         return_exceptions=True)
+        described = [_holding(r) if isinstance(r, dict) else (f"{d[ep.F_DATASET_ID]} (could not be read)", False)
+                     for d, r in zip(found, resources, strict=True)]
         keep = [d for d, (_, has) in zip(found, described, strict=True) if has]
         pick = keep[0][ep.F_DATASET_ID] if len(keep) == 1 else None
         lines = "; ".join(text for text, _ in described)
         advice = (f"pin the one holding the items with `datasetId: {pick}` in {manifest.origin.file}, run plan, "
                   f"then delete the other{'s' if len(found) > 2 else ''} in Orgvue" if pick else
                   "pin the intended one with `datasetId:` in the manifest, run plan, then delete the others in Orgvue")
-        problems.append(Problem(manifest.origin, f"the tenant has {len(found)} datasets named {manifest.name!r} "
-                                f"(two applies at once?): {lines}. To recover: {advice}", "name"))
+        ids = ", ".join(d[ep.F_DATASET_ID] for d in found)
+        problems.append(Problem(manifest.origin, f"tenant {project.config.tenant} has {len(found)} datasets named "
+                                f"{manifest.name!r} ({ids}), probably from two applies at once: {lines}. "
+                                f"To recover: {advice}", "name"))
     if problems:
         raise ConfigError(problems, hint="orgsync cannot tell which one the manifest means; nothing was written")
 

@@ -81,7 +81,8 @@ def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_rec
     second = httpx.post(f"{server.base_url}/api/v1/ACME/datasets", json=body, headers=auth).json()["datasetId"]
     code, out, err = orgsync("plan", "-C", str(tmp_path), env=env)
     assert code == 1 and out == ""
-    assert "manifests/people.yaml:1:1: name: the tenant has 2 datasets named 'People' (two applies at once?): " in err
+    assert (f"manifests/people.yaml:1:1: name: tenant ACME has 2 datasets named 'People' ({first}, {second}), "
+            "probably from two applies at once: ") in err
     assert f"{first} (created " in err and "4 items" in err and f"{second} (created " in err and "0 items" in err
     assert f"To recover: pin the one holding the items with `datasetId: {first}` in manifests/people.yaml" in err
     manifest = tmp_path / "manifests" / "people.yaml"
