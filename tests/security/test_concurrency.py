@@ -77,7 +77,8 @@ def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_rec
     listed = httpx.get(f"{server.base_url}/api/v1/ACME/datasets", headers=auth).json()
     first = listed[0]["datasetId"]
     body = {"name": "People", "type": "PEOPLE", "autoId": "id", "labelId": "label",
-            "properties": [{"key": "id", "name": "ID", "type": "text"}, {"key": "label", "name": "L", "type": "text"}]}
+            "properties": [{"key": "id", "name": "ID", "type": "text", "isRequired": True},
+                           {"key": "label", "name": "L", "type": "text", "isRequired": True}]}
     second = httpx.post(f"{server.base_url}/api/v1/ACME/datasets", json=body, headers=auth).json()["datasetId"]
     code, out, err = orgsync("plan", "-C", str(tmp_path), env=env)
     assert code == 1 and out == ""

@@ -93,7 +93,7 @@ def test_count_alone_answers_the_next_calls_and_rate_alone_keeps_rolling():
 async def test_a_large_upload_to_a_presigned_url_is_refused_past_the_cap():
     app = create_app(max_upload_bytes=1024 * 1024)
     async with client(app) as c:
-        urls = (await c.post("/api/v1/ACME/resources/temporary",
+        urls = (await c.post("/api/v1/ACME/files/generate",
                              json={"targetType": "json", "targetEncoding": "gzip"})).json()
         put = urls["putUrl"].replace("http://emulator", "")
         r = await c.put(put, content=b"x" * (2 * 1024 * 1024))
