@@ -190,3 +190,47 @@ def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(
         thread.join(10)
     assert code == 1 and "Traceback" not in err
     assert err.startswith("Error: GET /datasets: the answer does not have the documented shape — (the whole answer)")
+
+
+@pytest.mark.socket
+async def test_a_real_server_that_sends_one_byte_then_stalls_is_cut_off_by_the_deadline():
+    """Over a real socket, with the real clock: the byte resets httpx's read timeout, the overall deadline does not."""
+    import socket
+    import threading
+
+    release = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    served = []
+
+    def serve() -> None:
+        while not release.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            if release.is_set():
+                conn.close()
+                return
+            served.append(conn)
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        async with OrgvueClient(f"http://127.0.0.1:{port}", "ACME", "tok", retry=RetryPolicy(attempts=1),
+                                limits=limits_from({"ORGSYNC_LIMIT_REQUEST_SECONDS": "0.5"})) as c:
+            with pytest.raises(TransportError) as err:
+                await c.list_datasets()
+    finally:
+        release.set()
+        socket.create_connection(("127.0.0.1", port)).close()  # wakes the accept so the thread ends
+        thread.join(5)
+        listener.close()
+        for conn in served:
+            conn.close()
+    assert "overall deadline of 0.5 s (ORGSYNC_LIMIT_REQUEST_SECONDS)" in str(err.value)
+    assert len(served) == 1
