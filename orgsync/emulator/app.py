@@ -124,6 +124,7 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
         started, path, method = time.time(), request.url.path, request.method
         if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
+        await emu.faults.hold(method, path)
         latency, fault = emu.faults.request_fault(method, path)
         if latency:
             await asyncio.sleep(latency / 1000)
@@ -369,6 +370,17 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get("/_emulator/faults", include_in_schema=False)
     async def list_faults() -> Response:
         return json_response([f.describe() for f in emu.faults.faults])
+
+    @app.post("/_emulator/faults/{faultId}/release", include_in_schema=False)
+    async def release_held(request: Request, faultId: int) -> Response:
+        body = await read_json(request, optional=True)
+        count = body.get("count") if isinstance(body, dict) else None
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+            raise bad_body("count must be a positive integer (or left out: release every held request)", "$.count")
+        fault = emu.faults.release_held(faultId, count)
+        if fault is None:
+            raise ApiError(404, "404000", "NotFound", f"no fault {faultId}")
+        return json_response(fault.describe())
 
     @app.delete("/_emulator/faults", include_in_schema=False)
     async def clear_faults() -> Response:
