@@ -124,19 +124,20 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
         started, path, method = time.time(), request.url.path, request.method
         if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
-        await emu.faults.hold(method, path)
-        latency, fault = emu.faults.request_fault(method, path)
-        if latency:
-            await asyncio.sleep(latency / 1000)
-        if fault is not None:
-            status = fault.status or 500
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
-            response = error_response(err, headers)
-        else:
-            response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
-        emu.faults.record(method, path, request.url.query, response.status_code, started)
-        return response
+        with emu.faults.in_flight():
+            await emu.faults.hold(method, path)
+            latency, fault = emu.faults.request_fault(method, path)
+            if latency:
+                await asyncio.sleep(latency / 1000)
+            if fault is not None:
+                status = fault.status or 500
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+                err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
+                response = error_response(err, headers)
+            else:
+                response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+            emu.faults.record(method, path, request.url.query, response.status_code, started)
+            return response
 
 
 def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
@@ -390,6 +391,10 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get("/_emulator/requests", include_in_schema=False)
     async def requests_log() -> Response:
         return json_response(emu.faults.log)
+
+    @app.get("/_emulator/inflight", include_in_schema=False)
+    async def in_flight() -> Response:
+        return json_response({"requests": emu.faults.active})
 
     @app.delete("/_emulator/requests", include_in_schema=False)
     async def clear_log() -> Response:

@@ -8,6 +8,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,7 @@ class FaultBook:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 1
     release: threading.Event = field(default_factory=threading.Event)
+    active: int = 0  # API and file requests being handled now (a test waits for 0 before it reads the tenant)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -137,6 +139,17 @@ class FaultBook:
                 elif self.rng.random() < fault.rate:
                     hit = fault
         return latency, hit
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count one request as being handled while inside, however it ends (answered, failed, cancelled)."""
+        with self.lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.active -= 1
 
     async def hold(self, method: str, path: str) -> None:
         """Wait while a hold fault matches this request (the first one only), until it is released or cleared."""
