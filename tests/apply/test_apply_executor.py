@@ -128,11 +128,18 @@ def test_independent_datasets_run_concurrently_up_to_the_parallelism():
     res = [resource(n, item_changes=items(["id"], ["n"], creates=[("1", "x")])) for n in names]
     proj = project(*(dataset_manifest(n) for n in names))
     datasets = {f"ID-{n}": {"datasetId": f"ID-{n}", "name": n} for n in names}
-    wide = FakeClient(datasets=dict(datasets), delay=0.05)
+    # three calls are held until all three are in flight at once; the fourth dataset waits for a free worker
+    wide = FakeClient(datasets=dict(datasets), together=3)
     _run(plan(*res), proj, wide, parallelism=3)
-    narrow = FakeClient(datasets=dict(datasets), delay=0.05)
-    _run(plan(*res), proj, narrow, parallelism=1)
-    assert (wide.max_in_flight, narrow.max_in_flight) == (3, 1)
+    assert wide.max_in_flight == 3
+    # one worker: however the event loop schedules things, only one step is ever running when a call is made
+    narrow = FakeClient(datasets=dict(datasets))
+    report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+    executor = Executor(narrow, order_plan(plan(*res), proj), report, ExecOptions(parallelism=1))
+    running: list[int] = []
+    narrow.on_call = lambda: running.append(len(executor._running))
+    asyncio.run(executor.run())
+    assert running == [1, 1, 1, 1] and narrow.max_in_flight == 1
 
 
 def test_large_changes_go_through_the_async_import_and_a_failed_job_is_run_again():
