@@ -19,6 +19,7 @@ class FakeClient:
     datasets: dict[str, dict] = field(default_factory=dict)  # id -> resource
     fail_items: dict[str, str] = field(default_factory=dict)  # key value -> failure name (skipped)
     fail_calls: set[str] = field(default_factory=set)  # dataset ids whose item calls raise ApiError
+    fail_item_calls: set[int] = field(default_factory=set)  # the n-th item calls (1-based) raise ApiError
     failing_jobs: int = 0  # this many import jobs fail before they succeed
     together: int = 0  # when set, the first calls wait until this many are in flight at once (a barrier)
     calls: list[tuple] = field(default_factory=list)
@@ -93,7 +94,7 @@ class FakeClient:
         self.calls.append((how, dataset_id, decoded, dict(params or {})))
         await self._enter()
         self.stats.bytes_sent += len(orjson.dumps(actions))
-        if dataset_id in self.fail_calls:
+        if dataset_id in self.fail_calls or sum(c[0] in ("put", "import") for c in self.calls) in self.fail_item_calls:
             raise ApiError("PUT items: 500 InternalServerError", status=500)
         out = []
         for a in decoded:
