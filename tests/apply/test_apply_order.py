@@ -188,3 +188,14 @@ def test_ondemand_is_recalculated_when_only_a_links_dataset_on_it_changed():
         ("links.P2P:delete-items", set()),
         ("links.P2P:upsert-items", {"links.P2P:delete-items"}),
         ("dataset.People:run-ondemand", {"links.P2P:delete-items", "links.P2P:upsert-items"})]
+
+
+def test_the_step_table_has_one_row_per_kind_in_phase_order():
+    from orgsync.apply.order import STEP_RULES
+
+    assert [r.kind for r in STEP_RULES] == list(StepKind)
+    assert [r.on_dataset for r in STEP_RULES] == sorted(r.on_dataset for r in STEP_RULES)
+    # links datasets differ only here: their config comes after the datasets, their item deletes first of all
+    assert [(r.kind, r.on_links) for r in STEP_RULES if r.on_links != r.on_dataset] == [
+        (StepKind.CREATE_DATASET, Phase.LINKS_CONFIG), (StepKind.UPDATE_DATASET, Phase.LINKS_CONFIG),
+        (StepKind.UPSERT_ITEMS, Phase.LINKS_ITEM_UPSERTS), (StepKind.DELETE_ITEMS, Phase.LINKS_ITEM_DELETES)]
