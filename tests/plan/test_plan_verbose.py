@@ -53,7 +53,7 @@ def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, mon
     # GETs send nothing; what an answer weighs depends on generated ids and gzip, so it is checked as a size
     assert all(re.search(r" (\d+ B|\d+\.\d [KM]B)$", line) for line in lines), lines
     sizes = [re.sub(r" (\d+ B|\d+\.\d [KM]B)$", " R", line) for line in lines]
-    export = "export?exportFormat=csv&encoding=gzip&includeBOM=false&lineEndings=unix"
+    export = "export/csv?encoding=gzip&includeBOM=false&lineEndings=unix"  # the dataset's dataset:export:csv link
     assert sizes[0] == "GET /api/v1/ACME/datasets 200 N ms 0 B → R"
     assert sorted(sizes[1:4]) == [f"GET /api/v1/ACME/datasets/{n} 200 N ms 0 B → R" for n in sorted(names.values())]
     # Then the three exports run side by side, so their lines interleave; what must hold is each one's own
@@ -63,7 +63,7 @@ def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, mon
     jobs = app.state.emulator.jobs
     assert len(jobs) == 3
     for job in jobs.values():
-        dataset_id = job.path.split("/")[-2]
+        dataset_id = re.search(r"/datasets/([^/]+)/export", job.path).group(1)
         post = [i for i, line in enumerate(rest) if line.startswith(f"POST /api/v1/ACME/datasets/{dataset_id}/")]
         polls = [i for i, line in enumerate(rest) if line.startswith(f"GET /api/v1/ACME/jobs/{job.id} 200 ")]
         files = [i for i, line in enumerate(rest) if line.startswith(f"GET /_files/{job.result_file} 200 ")]
