@@ -14,6 +14,7 @@ import click
 
 from orgsync import __version__
 from orgsync.errors import ExitCode, OrgsyncError
+from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
 ROOT_OPTION = click.option(
@@ -31,7 +32,7 @@ def _run(fn: Callable[P, int], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     try:
         code = fn(*args, **kwargs)
     except OrgsyncError as err:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(terminal_lines(f"Error: {err}"), err=True)  # names and values are repository data
         sys.exit(int(err.exit_code))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
