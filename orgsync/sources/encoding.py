@@ -96,14 +96,14 @@ def not_utf8(data: bytes, shown: str) -> SourceError:
 def guess_encoding(sample: bytes) -> str | None:
     """charset-normalizer's best guess for `sample` as a codec name (cp1252, utf-16...), or None.
 
-    Single-byte code pages often tie (the same bytes are plausible cp1250 and cp1252): among the tied
-    best and the code pages each could equally be, the most common export encoding wins.
+    Single-byte code pages often tie (the same bytes are plausible cp1250 and cp1252): among the least
+    messy decodings and the code pages each could equally be, the most common export encoding wins.
     """
     matches = list(from_bytes(sample))
     if not matches:
         return None
     best = min(matches, key=lambda m: (m.chaos, -m.coherence))
-    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    tied = [m for m in matches if m.chaos <= best.chaos]  # coherence (a language guess) is noise on a few lines
     names = [codec_name(name) for m in tied for name in [m.encoding, *m.could_be_from_charset]]
     name = next((n for n in _COMMON if n in names), names[0])
     return None if name in _UTF8 else name
