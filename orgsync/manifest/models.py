@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from orgsync.errors import Location, Problem
 
@@ -144,13 +144,26 @@ class FileSource(_FileSettings):
     path: str | list[str] = Field(description="File, glob or list of files relative to the manifest.")
 
 
+def _input_kind(value: object) -> str:
+    """Which member of an input union a value is (so a mistake is reported against that member only)."""
+    if isinstance(value, dict):
+        return "file" if "path" in value else "database"
+    return "files" if isinstance(value, list) else "path"
+
+
+SourceInput = Annotated[Annotated[str, Tag("path")] | Annotated[list[str], Tag("files")]
+                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+NamedInput = Annotated[Annotated[str, Tag("path")] | Annotated[FileSource, Tag("file")]
+                       | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+
+
 class ItemsSpec(_FileSettings):
     """Where a dataset's items come from and how they are reconciled."""
 
-    source: str | list[str] | DatabaseSource | None = Field(
+    source: SourceInput | None = Field(
         None, description="Source file relative to the manifest (csv, tsv, json, jsonl, optionally .gz, xlsx, "
         "parquet), a glob or list of files concatenated, or `{sql, connection}` for a database.")
-    sources: dict[str, str | FileSource | DatabaseSource] | None = Field(
+    sources: dict[str, NamedInput] | None = Field(
         None, description="Named inputs of `query` (instead of `source`): name -> path, or mapping with `path` and file settings, or `{sql, connection}`.")
     query: str | None = Field(None, min_length=1, description="SQL SELECT over the named `sources`; its output columns are the source columns.")
     mode: ItemsMode = "upsert"

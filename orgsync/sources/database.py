@@ -66,7 +66,7 @@ def _plain(table: pa.Table) -> pa.Table:
     """Extension columns (PostgreSQL numeric arrives as `arrow.opaque` over its decimal text) as their storage."""
     columns = []
     for column in table.columns:
-        if isinstance(column.type, pa.ExtensionType):
+        if isinstance(column.type, pa.BaseExtensionType):
             column = pa.chunked_array([chunk.storage for chunk in column.chunks], type=column.type.storage_type)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)

@@ -71,7 +71,8 @@ def run_query(sql: str, inputs: Mapping[str, RawSource], labels: Mapping[str, pl
 
 def _sql_message(err: BaseException) -> str:
     """The first lines of a polars SQL error, with its position as `line L, column C of the query`."""
-    text = " ".join(line.strip() for line in str(err).splitlines()[:4] if line.strip()) or type(err).__name__
+    text = str(err).split("Resolved plan until failure")[0]
+    text = " ".join(line.strip() for line in text.splitlines()[:4] if line.strip()) or type(err).__name__
     return _POSITION.sub(lambda m: f"at line {m[1]}, column {m[2]} of the query", text)
 
 

@@ -61,9 +61,9 @@ def load_source(manifest: Manifest, project: Project,
             assert items.source is not None
             read = read_input(manifest, project, items.source, settings_of(items), ("items", "source"), env)
             raw, path, display, digest = read.raw, read.path, read.display, read.sha256
+        table, problems = build_table(manifest, raw, path, display)
     except SourceError as err:
         return None, err.problems
-    table, problems = build_table(manifest, raw, path, display)
     if table is not None:
         table.sha256 = digest if digest is not None else _rows_sha256(table.frame)
     return table, problems
