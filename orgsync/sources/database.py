@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.manifest.models import DatabaseSource
@@ -80,7 +80,7 @@ def _first_line(err: BaseException) -> str:
 def _connect(scheme: str, url: str) -> Any:
     """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction)."""
     if scheme in ("postgresql", "postgres"):
-        from adbc_driver_postgresql import dbapi as postgres
+        from adbc_driver_postgresql import dbapi as postgres  # type: ignore[import-untyped]
 
         return postgres.connect(url)
     if scheme == "sqlite":

@@ -57,7 +57,7 @@ def transcode_file(path: Path, gzipped: bool, encoding: str, shown: str) -> tupl
     lines = 1
     with path.open("rb") as raw:
         hashing = _Hashing(raw)
-        stream: IO[bytes] | _Hashing = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing  # type: ignore[arg-type]
+        stream: IO[bytes] | _Hashing = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing  # type: ignore[call-overload]
         while True:
             try:
                 chunk = stream.read(CHUNK)

@@ -25,7 +25,7 @@ def read_xlsx(path: Path, settings: ReadSettings, shown: str) -> RawSource:
     try:
         frame = pl.read_excel(path, engine="calamine", read_options={"header_row": header - 1},
                               infer_schema_length=None, drop_empty_rows=False, drop_empty_cols=False,
-                              raise_if_empty=False, **where)  # type: ignore[call-overload]
+                              raise_if_empty=False, **where)
     except Exception as err:  # fastexcel raises its own classes (sheet not found, not a zip...)
         text = str(err).splitlines()[0] if str(err) else type(err).__name__
         if "not found" in text.lower() or "out of range" in text.lower() or "sheet" in text.lower():

@@ -111,7 +111,7 @@ def fast_columns(records: Records) -> pl.DataFrame | None:
     """The columns built natively, or None when a record is not an object or holds a nested value."""
     if not all(type(record) is dict for record in records):
         return None
-    keys = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
+    keys: dict[str, None] = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
     columns = []
     for key in keys:
         values = [record.get(key) for record in records]  # type: ignore[attr-defined]

@@ -108,7 +108,7 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
     has_blank = blank is not None and blank.any()
     if not (strict and not has_blank and _fields_add_up(data, sep, quote, frame)):
         _check_ragged(data, sep, quote, len(columns), shown)
-    if has_blank:
+    if has_blank and blank is not None:
         frame = frame.filter(~blank)
     return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
 

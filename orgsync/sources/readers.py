@@ -27,9 +27,10 @@ from orgsync.manifest.models import (
 from orgsync.sources.canonical import canonical_expr
 from orgsync.sources.inputs import Input, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
-from orgsync.sources.parse import MAX_LISTED, RawSource
+from orgsync.sources.parse import RawSource
 from orgsync.sources.query import ORIGIN, run_query
 from orgsync.sources.settings import settings_of
+from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.table import SourceTable
 from orgsync.sources.typed import text_frame
 
@@ -194,6 +195,7 @@ def _plain_numbers(frame: pl.DataFrame, types: dict[str, PropertyType], items: I
 
 def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: list[Problem]) -> pl.DataFrame:
     """Apply `items.columns` (source column -> property key), reporting mapped columns the file lacks."""
+    assert manifest.items is not None
     mapping = manifest.items.columns
     missing = [c for c in mapping if c not in frame.columns]
     for column in missing:

@@ -84,7 +84,7 @@ def test_an_unknown_codec_is_named(tmp_path):
 
 
 def test_decimal_comma_and_thousands_dot(tmp_path):
-    data = ("employee_id;salary\nE1;1.234,50\nE2;-12,5\nE3;1234\nE4;\nE5;1.234.567\n").encode()
+    data = (b"employee_id;salary\nE1;1.234,50\nE2;-12,5\nE3;1234\nE4;\nE5;1.234.567\n")
     repo(tmp_path, "  source: ../data/p.csv\n  delimiter: ';'\n  decimalSeparator: ','\n  thousandsSeparator: '.'\n"
          "  handKept: [full_name, start_date, active]\n", {"p.csv": data})
     assert [r["salary"] for r in rows(tmp_path)] == ["1234.5", "-12.5", "1234", None, "1234567"]
