@@ -20,7 +20,7 @@ from orgsync.errors import Location, Problem, SourceError
 from orgsync.sources.parse import RawSource
 
 ORIGIN = "__source"
-_FILE_FUNCTION = re.compile(r"(read|scan)_", re.IGNORECASE)
+_FILE_FUNCTION = re.compile(r"\b(?:read|scan)_", re.IGNORECASE)  # polars table functions: read_csv(...)
 _UNICODE_ESCAPE = re.compile(r"u&['\"]", re.IGNORECASE)
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _PLAN_SCAN = re.compile(r"\bSCAN\b")

@@ -94,3 +94,16 @@ def test_a_glob_matching_nothing_or_escaping_is_refused(tmp_path):
     repo(tmp_path, "  source: ../../*.csv\n")
     assert errors(tmp_path) == ["manifests/people.yaml:13:11: items.source: source '../../*.csv' is outside the "
                                 "repository; expected a path inside it (symlinks included)"]
+
+
+def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path):
+    from orgsync.validate import render_text, validate_project
+    repo(tmp_path, "  source: ../data/p.csv\n", {"p.csv": b"employee_id,full_name,manager_id\nE1,Ada,\n"},
+         TREE_PROPS, TREE)
+    validation = validate_project(tmp_path, env={})
+    assert validation.ok
+    assert render_text(validation).splitlines() == [
+        "manifests/people.yaml",
+        "  manifests/people.yaml:12:5: warning: location: People: the source has no column `location`; that "
+        "property is not managed from this source (list it under `items.handKept` if that is intended)",
+        "OK: 1 manifests, 1 sources, 1 rows, 1 warning(s)"]

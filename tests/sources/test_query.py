@@ -111,3 +111,9 @@ def test_entry_number_formats_are_refused_with_query(tmp_path):
     assert errors(tmp_path) == ["manifests/people.yaml:13:14: items.sources.workers: with `query`, number formats "
                                 "apply to the query output: set `decimalSeparator` / `thousandsSeparator` under "
                                 "`items:`"]
+
+
+def test_names_that_merely_contain_read_are_fine():
+    query.check_query("SELECT spread_x, thread_id, w.unread_count FROM w", Location("m.yaml", 1))
+    with pytest.raises(SourceError):
+        query.check_query("SELECT * FROM w, Read_Json('x')", Location("m.yaml", 1))
