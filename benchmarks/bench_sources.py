@@ -14,6 +14,7 @@ Data files are cached in benchmarks/.data/.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import time
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from benchmarks.bench_readers import DATA, TYPES, make_repo
 from benchmarks._util import parse_rows
+from benchmarks.bench_readers import DATA, TYPES, make_repo
 from orgsync.manifest.loader import load_project
 from orgsync.sources.readers import read_source
 
@@ -31,15 +32,26 @@ VARIANTS = ("cp1252", "semicolon", "xlsx", "query", "postgres")
 ENV = "ORGSYNC_SECRET_BENCH_DB"
 
 
-def _timed(root: Path, repeat: int, env: dict[str, str] | None = None, index: int = 0) -> float:
-    """Median seconds of read_source of manifest `index` of the repository at `root`."""
+Timing = tuple[float, float]  # median (wall seconds, CPU seconds over all threads)
+
+
+def _timed(root: Path, repeat: int, env: dict[str, str] | None = None, index: int = 0) -> Timing:
+    """Median wall and CPU seconds of read_source of manifest `index` of the repository at `root`.
+
+    CPU time (all threads) is reported beside wall time: on shared cores it is far less disturbed by others.
+    """
     project = load_project(root, env={})
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         read_source(project.manifests[index], project, env or {})
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _plus(a: Timing, b: Timing) -> Timing:
+    return a[0] + b[0], a[1] + b[1]
 
 
 def _variant(rows: int, name: str, items: str, write: Callable[[Path], None], file: str) -> Path:
@@ -62,7 +74,7 @@ def _csv(rows: int) -> Path:
     return make_repo(rows) / "data" / "people.csv"
 
 
-def cp1252(rows: int, repeat: int) -> tuple[float, float]:
+def cp1252(rows: int, repeat: int) -> tuple[Timing, Timing]:
     def write(target: Path) -> None:
         # some accented names, so the decoder has real work (every 7th value of c1)
         frame = pl.read_csv(_csv(rows), infer_schema=False)
@@ -73,7 +85,7 @@ def cp1252(rows: int, repeat: int) -> tuple[float, float]:
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
 
-def semicolon(rows: int, repeat: int) -> tuple[float, float]:
+def semicolon(rows: int, repeat: int) -> tuple[Timing, Timing]:
     numbers = [f"c{i}" for i, t in enumerate(TYPES) if t == "number"]
 
     def write(target: Path) -> None:
@@ -84,7 +96,7 @@ def semicolon(rows: int, repeat: int) -> tuple[float, float]:
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
 
-def xlsx(rows: int, repeat: int) -> tuple[float, float]:
+def xlsx(rows: int, repeat: int) -> tuple[Timing, Timing]:
     def write(target: Path) -> None:
         import xlsxwriter
 
@@ -100,7 +112,7 @@ def xlsx(rows: int, repeat: int) -> tuple[float, float]:
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
 
-def query(rows: int, repeat: int) -> tuple[float, float]:
+def query(rows: int, repeat: int) -> tuple[Timing, Timing]:
     """The 30 columns split into two files on c0 (c0..c19 and c0, c20..c29), joined back by a query."""
     base = make_repo(rows)
     root = DATA / f"sources_query_{rows}"
@@ -120,11 +132,11 @@ def query(rows: int, repeat: int) -> tuple[float, float]:
         f"  query: SELECT {cols} FROM l JOIN r USING (c0)\n---\n"
         + manifest.replace("name: People", "name: Left") + "items: {source: ../data/left.csv}\n---\n"
         + manifest.replace("name: People", "name: Right") + "items: {source: ../data/right.csv}\n")
-    floor = _timed(root, repeat, index=1) + _timed(root, repeat, index=2)
+    floor = _plus(_timed(root, repeat, index=1), _timed(root, repeat, index=2))
     return _timed(root, repeat, index=0), floor
 
 
-def postgres(rows: int, repeat: int) -> tuple[float, float]:
+def postgres(rows: int, repeat: int) -> tuple[Timing, Timing]:
     """A server started here (tests/sources/postgres_server.py), the CSV loaded with COPY."""
     from tests.sources import postgres_server
 
@@ -144,14 +156,16 @@ def postgres(rows: int, repeat: int) -> tuple[float, float]:
             "  source: ../data/unused\n", "  source:\n    sql: SELECT * FROM people\n")
         (root / "manifests" / "people.yaml").write_text(manifest)
         seconds = _timed(root, repeat, {ENV: server.url()})
-        times = []
+        times, cpus = [], []
         for _ in range(repeat):
-            start = time.perf_counter()
+            start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([str(server.bin / "psql"), server.url(), "-X", "-q", "-c",
                             "COPY (SELECT * FROM people) TO STDOUT WITH CSV HEADER"], check=True,
                            stdout=subprocess.DEVNULL)
             times.append(time.perf_counter() - start)
-        return seconds, statistics.median(times)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # psql's CPU (the server's is not counted)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return seconds, (statistics.median(times), statistics.median(cpus))
     finally:
         server.stop()
 
@@ -172,9 +186,10 @@ def main() -> None:
     args = parser.parse_args()
     for rows in parse_rows(args.rows):
         for name in args.only.split(","):
-            seconds, floor = globals()[name](rows, args.repeat)
-            print(f"{name:<10} rows={rows:>9,} cols=30  {seconds:6.2f} s  floor ({FLOORS[name]}) {floor:6.2f} s  "
-                  f"ratio {seconds / floor:5.2f}", flush=True)
+            (wall, cpu), (floor_wall, floor_cpu) = globals()[name](rows, args.repeat)
+            print(f"{name:<10} rows={rows:>9,} cols=30  wall {wall:6.2f} s  cpu {cpu:6.2f} s  | floor "
+                  f"({FLOORS[name]}) wall {floor_wall:6.2f} s  cpu {floor_cpu:6.2f} s  | ratio wall "
+                  f"{wall / floor_wall:5.2f}  cpu {cpu / floor_cpu:5.2f}", flush=True)
 
 
 if __name__ == "__main__":

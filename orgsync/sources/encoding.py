@@ -17,7 +17,7 @@ from charset_normalizer import from_bytes
 from orgsync.errors import SourceError
 from orgsync.sources.source_errors import source_error
 
-CHUNK = 1 << 20
+CHUNK = 8 << 20  # bytes decoded at a time
 _UTF8 = {"utf-8", "utf-8-sig"}
 _HINT_WINDOW = 64 * 1024
 _COMMON = ("cp1252", "utf-16", "iso8859-1", "iso8859-15", "cp1250")  # most common HR export encodings first
@@ -51,10 +51,14 @@ class _Hashing:
 
 
 def transcode_file(path: Path, gzipped: bool, encoding: str, shown: str) -> tuple[bytes, str]:
-    """(the file's text as UTF-8 bytes, sha256 of the stored bytes), decoded chunk by chunk from `encoding`."""
+    """(the file's text as UTF-8 bytes, sha256 of the stored bytes), decoded chunk by chunk from `encoding`.
+
+    Each chunk goes through an incremental decoder (a character split across chunks is kept) and is encoded
+    to UTF-8 at once; the chunks are joined once at the end. Line numbers are counted only for an error.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    out = bytearray()
-    lines = 1
+    parts: list[bytes] = []
+    offset = 0  # bytes of decoded input before the current chunk
     with path.open("rb") as raw:
         hashing = _Hashing(raw)
         stream: IO[bytes] | _Hashing = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing  # type: ignore[call-overload]
@@ -64,19 +68,26 @@ def transcode_file(path: Path, gzipped: bool, encoding: str, shown: str) -> tupl
             except (OSError, EOFError) as err:
                 raise source_error(shown, None, f"not a readable gzip file ({err}); re-compress it with gzip") from None
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                parts.append(decoder.decode(chunk, final=not chunk).encode("utf-8"))
             except UnicodeDecodeError as err:
-                line = lines + chunk.count(b"\n", 0, err.start)
+                line = _line_at(path, gzipped, offset + err.start)
                 raise source_error(shown, line, f"byte 0x{chunk[err.start]:02x} at line {line} is not valid "
                                    f"{encoding}; expected text in `encoding: {encoding}` (check the setting, "
                                    "or re-export the file)") from None
-            lines += chunk.count(b"\n")
-            out += text.encode("utf-8")
+            offset += len(chunk)
             if not chunk:
                 break
+    out = b"".join(parts)
+    del parts
     if out.startswith(codecs.BOM_UTF8):  # a BOM kept by the codec (utf-16 decodes its own; utf-8-sig too)
-        del out[:3]
-    return bytes(out), hashing.digest.hexdigest()
+        out = out[3:]
+    return out, hashing.digest.hexdigest()
+
+
+def _line_at(path: Path, gzipped: bool, position: int) -> int:
+    """The 1-based line of byte `position` of the (decompressed) file: read again, only for an error."""
+    with (gzip.open(path, "rb") if gzipped else path.open("rb")) as handle:
+        return handle.read(position).count(b"\n") + 1
 
 
 def not_utf8(data: bytes, shown: str) -> SourceError:

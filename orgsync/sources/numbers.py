@@ -12,7 +12,6 @@ import re
 
 import polars as pl
 
-_BAD = "\x00"  # prefixed to a value that breaks the declared format: it then fits no number
 _LOOKS_FORMATTED = re.compile(r"^[+-]?(?:\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d+)?|\d+,\d+)$")
 
 
@@ -22,23 +21,24 @@ def declared(decimal: str | None, thousands: str | None) -> bool:
 
 
 def format_pattern(decimal: str, thousands: str | None) -> str:
-    """The regex a number written in this format matches."""
+    """The regex a number written in this format matches (surrounding blanks allowed: canonical form strips them)."""
     d = re.escape(decimal)
     whole = rf"(?:\d+|\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+)" if thousands else r"\d+"
-    return rf"^[+-]?{whole}(?:{d}\d+)?$"
+    return rf"^\s*[+-]?{whole}(?:{d}\d+)?\s*$"
 
 
 def plain_numbers(text: pl.Expr, decimal: str | None, thousands: str | None) -> pl.Expr:
-    """`text` (a number column) rewritten to plain `1234.5` form; a value not in the format is made a misfit."""
+    """`text` (a number column) rewritten to plain `1234.5` form; a value not in the format becomes null.
+
+    The caller reports a non-blank source value whose converted form is null as a misfit, with its text as written.
+    """
     decimal = decimal or "."
-    stripped = text.str.strip_chars()
-    plain = stripped
+    plain = text
     if thousands:
         plain = plain.str.replace_all(thousands, "", literal=True)
     if decimal != ".":
         plain = plain.str.replace(decimal, ".", literal=True)
-    fits = stripped.str.contains(format_pattern(decimal, thousands))
-    return (pl.when(fits | (stripped == "")).then(plain).otherwise(pl.lit(_BAD) + stripped))
+    return pl.when(text.str.contains(format_pattern(decimal, thousands))).then(plain)
 
 
 def expected_words(decimal: str | None, thousands: str | None) -> str:
