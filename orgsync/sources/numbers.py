@@ -38,6 +38,10 @@ def plain_numbers(text: pl.Expr, decimal: str | None, thousands: str | None) -> 
         plain = plain.str.replace_all(thousands, "", literal=True)
     if decimal != ".":
         plain = plain.str.replace(decimal, ".", literal=True)
+    if thousands is None:
+        # Decimal comma alone: a `.` is the one way a value can be misread (`1.5`, or `1.234` meant as 1234);
+        # anything else that is not a number fails the number parse anyway. One literal search, not a regex.
+        return pl.when(~text.str.contains(".", literal=True)).then(plain)
     return pl.when(text.str.contains(format_pattern(decimal, thousands))).then(plain)
 
 

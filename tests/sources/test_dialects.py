@@ -113,3 +113,18 @@ def test_codec_names_are_normalised():
     assert [encoding.codec_name(n) for n in ("UTF8", "latin-1", "CP1252", None)] == \
         ["utf-8", "iso8859-1", "cp1252", "utf-8"]
     assert codecs.lookup("utf-16").name == "utf-16"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("12,5", "12.5"), ("-0,25", "-0.25"), ("7", "7")])
+def test_decimal_comma_alone(tmp_path, value, expected):
+    repo(tmp_path, "  source: ../data/p.csv\n  delimiter: ';'\n  decimalSeparator: ','\n"
+         "  handKept: [full_name, start_date, active]\n", {"p.csv": f"employee_id;salary\nE1;{value}\n".encode()})
+    assert [r["salary"] for r in rows(tmp_path)] == [expected]
+
+
+@pytest.mark.parametrize("value", ["1.5", "1.234", "1,2,3", "1 234"])
+def test_decimal_comma_alone_refuses_a_dot_and_garbage(tmp_path, value):
+    repo(tmp_path, "  source: ../data/p.csv\n  delimiter: ';'\n  decimalSeparator: ','\n"
+         "  handKept: [full_name, start_date, active]\n", {"p.csv": f"employee_id;salary\nE1;{value}\n".encode()})
+    assert errors(tmp_path) == [f"data/p.csv:2: salary: row 2: expected a number with decimal separator ',', "
+                                f"got {value!r}"]
