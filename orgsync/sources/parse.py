@@ -21,7 +21,10 @@ import polars as pl
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
-from orgsync.sources.source_errors import MAX_LISTED, source_error
+from orgsync.sources.source_errors import (
+    MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
+)
+from orgsync.sources.source_errors import source_error
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "parquet")
 _ROW = "__row"
