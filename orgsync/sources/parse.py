@@ -42,6 +42,7 @@ class RawSource:
     files: pl.Series | None = None  # per row, the file it is from, when several files were concatenated
     origins: pl.Series | None = None  # per row of a query output that kept `__source`: the input "file:row"
     excel: bool = False  # numbers in date columns are Excel date serials
+    at: tuple[int, int] | None = None  # (line, column) of the manifest field rows without lines are reported at
 
     @property
     def has_lines(self) -> bool:

@@ -100,8 +100,9 @@ def _queried(manifest: Manifest, project: Project,
     for name, read in inputs.items():
         digest.update(f"\0{name}\0{read.sha256 or _rows_sha256(read.raw.frame)}".encode())
     rows = pl.int_range(1, out.height + 1, eager=True, dtype=pl.Int64)
-    raw = RawSource(out, rows, "query output row", origins=origins)
-    return raw, manifest.manifest_path or project.root, str(where), digest.hexdigest()
+    raw = RawSource(out, rows, "query output row", origins=origins,
+                    at=(where.line, where.column or 1) if where.line is not None else None)
+    return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
 
 
 def _rows_sha256(frame: pl.DataFrame) -> str:
@@ -126,7 +127,7 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path,
                        serial_dates=raw.excel)
     key = manifest.key_columns
     computed = {p.key for p in manifest.properties if p.onDemand}
-    header = Location(display, 1 if raw.has_lines else None)
+    header = _place(display, 1 if raw.has_lines else None, raw)
     for column in frame.columns:
         if column not in types:
             problems.append(Problem(header, f"column {column!r} is not a property of "
@@ -239,7 +240,7 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
             where, label = _row_place(raw, index, display)
             problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
         if hits.len() > MAX_LISTED:
-            problems.append(Problem(Location(display), f"... and {hits.len() - MAX_LISTED} more values that are "
+            problems.append(Problem(_place(display, None, raw), f"... and {hits.len() - MAX_LISTED} more values that are "
                                     f"not {expected}", column))
     return problems
 
@@ -251,7 +252,14 @@ def _row_place(raw: RawSource, index: int, display: str) -> tuple[Location, str]
     label = f"{raw.row_word} {row}"
     if raw.origins is not None and raw.origins[index] is not None:
         label += f" (from {raw.origins[index]})"
-    return Location(file, row if raw.has_lines else None), label
+    return _place(file, row if raw.has_lines else None, raw), label
+
+
+def _place(file: str, line: int | None, raw: RawSource) -> Location:
+    """`file`:`line`, or the manifest position of the field a source without lines comes from (a query)."""
+    if line is None and raw.at is not None:
+        return Location(file, *raw.at)
+    return Location(file, line)
 
 
 def _misfit_rows(raw: pl.Series, canonical: pl.Series) -> pl.Series:
