@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from orgsync.emulator.errors import bad_body
+from orgsync.emulator.globmatch import GlobError, compile_glob, glob_match
 
 ERROR_NAMES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
 
 @dataclass
 class Fault:
-    """Matches requests by method and path regex; answers `status` (at `rate`, or the next `count` calls),
-    adds `latency_ms`, or makes the jobs it matches `fail` or `hang`."""
+    """Matches requests by method and path glob (`orgsync.emulator.globmatch`); answers `status` to each matching
+    call with probability `rate`, at most `count` times when given (then it is removed), adds `latency_ms`, or
+    makes the jobs it matches `fail` or `hang`."""
 
     id: int
-    path: re.Pattern[str]
+    path: str  # as given
+    globs: tuple[str, ...] = ("*",)  # normalised for `glob_match`; any one matching is a match
     method: str | None = None
     status: int | None = None
     rate: float = 1.0
@@ -29,9 +31,12 @@ class Fault:
     latency_ms: int = 0
     job: str | None = None
 
+    def matches(self, path: str) -> bool:
+        return any(glob_match(glob, path) for glob in self.globs)
+
     def describe(self) -> dict[str, Any]:
         return {
-            "id": self.id, "path": self.path.pattern, "method": self.method, "status": self.status, "rate": self.rate,
+            "id": self.id, "path": self.path, "method": self.method, "status": self.status, "rate": self.rate,
             "count": self.count, "retryAfter": self.retry_after, "latencyMs": self.latency_ms, "job": self.job,
         }
 
@@ -39,10 +44,11 @@ class Fault:
 def parse_fault(body: Any, ident: int) -> Fault:
     if not isinstance(body, dict):
         raise bad_body("a fault must be an object")
+    path = str(body.get("path", "*"))
     try:
-        path = re.compile(str(body.get("path", ".*")))
-    except re.error as exc:
-        raise bad_body(f"path is not a valid regular expression: {exc}", "$.path") from None
+        globs = compile_glob(path)
+    except GlobError as exc:
+        raise bad_body(str(exc), "$.path") from None
     status = body.get("status")
     if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
         raise bad_body("status must be an HTTP error status (400-599)", "$.status")
@@ -62,7 +68,8 @@ def parse_fault(body: Any, ident: int) -> Fault:
     if status is None and job is None and not latency:
         raise bad_body("a fault needs a status, a job behaviour or a latency")
     method = body.get("method")
-    return Fault(ident, path, method.upper() if isinstance(method, str) else None, status, float(rate), count, retry_after, latency, job)
+    return Fault(ident, path, globs, method.upper() if isinstance(method, str) else None, status, float(rate), count,
+                 retry_after, latency, job)
 
 
 @dataclass
@@ -101,34 +108,36 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or not fault.path.search(path) or (fault.method and fault.method != method):
+                if fault.job or not fault.matches(path) or (fault.method and fault.method != method):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
                     continue
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    hit = fault
-                elif self.rng.random() < fault.rate:
+                if self._fires(fault):
                     hit = fault
         return latency, hit
 
     def job_fault(self, path: str) -> str | None:
         with self.lock:
             for fault in list(self.faults):
-                if fault.job and fault.path.search(path):
-                    if fault.count is not None:
-                        fault.count -= 1
-                        if fault.count <= 0:
-                            self.faults.remove(fault)
+                if fault.job and fault.matches(path) and self._fires(fault):
                     return fault.job
         return None
 
-    def record(self, method: str, path: str, query: str, status: int, started: float) -> None:
+    def _fires(self, fault: Fault) -> bool:
+        """Roll `rate` (always without `count`, so seeded runs repeat; with `count` only below 1), then spend one of
+        `count`: a counted fault answers its first `count` dice hits, then is removed. Called under the lock."""
+        if (fault.count is None or fault.rate < 1) and not self.rng.random() < fault.rate:
+            return False
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count <= 0:
+                self.faults.remove(fault)
+        return True
+
+    def record(self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None) -> None:
         with self.lock:
             self.log.append({"method": method, "path": path, "query": query, "status": status, "time": started,
-                             "durationMs": round((time.time() - started) * 1000, 3)})
+                             "durationMs": round((time.time() - started) * 1000, 3), "traceId": trace_id})
             if len(self.log) > 100_000:
                 del self.log[:10_000]

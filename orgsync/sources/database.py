@@ -1,6 +1,7 @@
 """Database sources: a read-only SELECT through ADBC (Arrow) into polars.
 
-The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names. Drivers by scheme:
+The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names (`orgsync.secrets`, the one rule
+for secrets: never templated, printed or logged). Drivers by scheme:
 postgresql:// (adbc-driver-postgresql), sqlite:///path (adbc-driver-sqlite, opened read-only), and the
 extras snowflake:// (`orgsync[snowflake]`) and bigquery:// (`orgsync[bigquery]`). PostgreSQL runs the query in
 a `READ ONLY` transaction (one statement: the driver prepares it); SQLite sets `query_only`. Driver
@@ -10,6 +11,7 @@ messages are shown with the URL and any password cut out.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -17,22 +19,28 @@ from urllib.parse import quote, unquote, urlsplit
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from orgsync.errors import Location, Problem, SourceError
+from orgsync.errors import ConfigError, Location, Problem, SourceError
 from orgsync.manifest.models import DatabaseSource
+from orgsync.secrets import Secret, resolve_secret
 from orgsync.sources.parse import RawSource
-from orgsync.sources.secret_env import redact, resolve_secret
 
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
+_KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
 _EXTRAS = {"snowflake": ("adbc_driver_snowflake", "snowflake"), "bigquery": ("adbc_driver_bigquery", "bigquery")}
 
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
     """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message."""
-    url = resolve_secret(spec.connection, env, where, f"{field}.connection")
+    try:
+        secret = resolve_secret(spec.connection.env, env)
+    except ConfigError as err:
+        raise SourceError(Problem(where, err.problems[0].message, f"{field}.connection")) from None
+    url = secret.value
     scheme = urlsplit(url).scheme.lower()
     name = spec.connection.env
 
     def fail(what: str, err: BaseException | None = None) -> SourceError:
-        detail = f": {redact(_first_line(err), url)}" if err is not None else ""
+        detail = f": {redacted(_first_line(err), secret)}" if err is not None else ""
         return SourceError(Problem(where, f"{what} (connection from {name}){detail}", field))
 
     try:
@@ -70,6 +78,14 @@ def _plain(table: pa.Table) -> pa.Table:
             column = pa.chunked_array([chunk.storage for chunk in column.chunks], type=column.type.storage_type)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def redacted(text: str, secret: Secret | None = None) -> str:
+    """`text` without the secret (`orgsync.secrets`), nor any other URL or keyword password a driver quotes."""
+    if secret is not None:
+        text = secret.redact(text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
+    return _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}***", text)
 
 
 def _first_line(err: BaseException) -> str:

@@ -7,14 +7,15 @@ charset-normalizer only suggests an encoding in the error message; it never pick
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 from charset_normalizer import from_bytes
 
 from orgsync.errors import SourceError
+from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.source_errors import source_error
 
 CHUNK = 8 << 20  # bytes decoded at a time
@@ -53,40 +54,55 @@ class _Hashing:
 def transcode_file(path: Path, gzipped: bool, encoding: str, shown: str) -> tuple[bytes, str]:
     """(the file's text as UTF-8 bytes, sha256 of the stored bytes), decoded chunk by chunk from `encoding`.
 
-    Each chunk goes through an incremental decoder (a character split across chunks is kept) and is encoded
-    to UTF-8 at once; the chunks are joined once at the end. Line numbers are counted only for an error.
+    A `.gz` file is first decompressed within the limits of `gunzip_bounded` (a bomb stops there).
+    """
+    if gzipped:
+        stored = path.read_bytes()
+        digest = hashlib.sha256(stored).hexdigest()
+        data = gunzip_bounded(stored, shown)
+        del stored
+        chunks = (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+        return _transcoded(chunks, encoding, shown, lambda at: data.count(b"\n", 0, at) + 1), digest
+    with path.open("rb") as raw:
+        hashing = _Hashing(raw)
+        out = _transcoded(iter(lambda: hashing.read(CHUNK), b""), encoding, shown, lambda at: _line_at(path, at))
+        return out, hashing.digest.hexdigest()
+
+
+def _transcoded(chunks: Iterator[bytes], encoding: str, shown: str, line_at: Callable[[int], int]) -> bytes:
+    """`chunks` decoded from `encoding` and encoded as UTF-8, joined once at the end.
+
+    Each chunk goes through an incremental decoder (a character split across chunks is kept); line numbers
+    are counted only for an error (`line_at(byte offset)`).
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     parts: list[bytes] = []
-    offset = 0  # bytes of decoded input before the current chunk
-    with path.open("rb") as raw:
-        hashing = _Hashing(raw)
-        stream: IO[bytes] | _Hashing = gzip.GzipFile(fileobj=hashing, mode="rb") if gzipped else hashing  # type: ignore[call-overload]
-        while True:
-            try:
-                chunk = stream.read(CHUNK)
-            except (OSError, EOFError) as err:
-                raise source_error(shown, None, f"not a readable gzip file ({err}); re-compress it with gzip") from None
-            try:
-                parts.append(decoder.decode(chunk, final=not chunk).encode("utf-8"))
-            except UnicodeDecodeError as err:
-                line = _line_at(path, gzipped, offset + err.start)
-                raise source_error(shown, line, f"byte 0x{chunk[err.start]:02x} at line {line} is not valid "
-                                   f"{encoding}; expected text in `encoding: {encoding}` (check the setting, "
-                                   "or re-export the file)") from None
-            offset += len(chunk)
-            if not chunk:
-                break
+    offset = 0  # bytes of input before the current chunk
+    for chunk in _with_end(chunks):
+        try:
+            parts.append(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+        except UnicodeDecodeError as err:
+            line = line_at(offset + err.start)
+            raise source_error(shown, line, f"byte 0x{chunk[err.start]:02x} at line {line} is not valid "
+                               f"{encoding}; expected text in `encoding: {encoding}` (check the setting, "
+                               "or re-export the file)") from None
+        offset += len(chunk)
     out = b"".join(parts)
     del parts
     if out.startswith(codecs.BOM_UTF8):  # a BOM kept by the codec (utf-16 decodes its own; utf-8-sig too)
         out = out[3:]
-    return out, hashing.digest.hexdigest()
+    return out
 
 
-def _line_at(path: Path, gzipped: bool, position: int) -> int:
-    """The 1-based line of byte `position` of the (decompressed) file: read again, only for an error."""
-    with (gzip.open(path, "rb") if gzipped else path.open("rb")) as handle:
+def _with_end(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks`, then one empty chunk (the decoder's final call)."""
+    yield from chunks
+    yield b""
+
+
+def _line_at(path: Path, position: int) -> int:
+    """The 1-based line of byte `position` of the file: read again, only for an error."""
+    with path.open("rb") as handle:
         return handle.read(position).count(b"\n") + 1
 
 

@@ -16,7 +16,7 @@ import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.manifest.models import DatabaseSource, DatasetManifest, FileSource, LinksDatasetManifest, Project
-from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
 from orgsync.sources.database import fetch
 from orgsync.sources.encoding import codec_name, is_utf8, transcode_file
 from orgsync.sources.excel import read_parquet, read_xlsx
@@ -76,6 +76,10 @@ def resolve_paths(manifest: Manifest, project: Project, patterns: list[str], whe
         for path in found:
             try:
                 resolved = confine(path, project.root)
+                refuse_hidden(path, project.root)
+            except HiddenPath as err:
+                raise SourceError(Problem(where, f"source {pattern!r} is refused: {err}; sources are data files, "
+                                          "never .git/ or dot-files (.env, .npmrc, ...)", field)) from None
             except EscapesRoot:
                 raise SourceError(Problem(where, f"source {pattern!r} is outside the repository; expected a "
                                           "path inside it (symlinks included)", field)) from None

@@ -10,7 +10,6 @@ Every error names the row (header = row 1) or JSON item, never a traceback.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.sources.encoding import not_utf8
+from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
 from orgsync.sources.source_errors import (
     MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
@@ -71,10 +71,7 @@ def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str, *, delimiter:
 
     `delimiter` / `quote` override the CSV dialect (`,` or tab by format, and `"`)."""
     if gzipped:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
-            raise _error(shown, None, f"not a readable gzip file ({err}); re-compress it with gzip") from None
+        data = gunzip_bounded(data, shown)  # bounded: size and ratio limits (orgsync.limits)
     _check_encoding_prefix(data, shown)
     if fmt in ("csv", "tsv"):
         return _parse_delimited(data, delimiter or ("," if fmt == "csv" else "\t"), quote or '"', shown)

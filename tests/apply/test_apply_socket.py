@@ -99,8 +99,8 @@ def test_a_killed_apply_is_finished_by_the_next_plan_and_apply(tmp_path, emulato
 
 def test_parallelism_and_the_request_rate_are_honoured(tmp_path, emulator_server, token_env):
     root = _repo(tmp_path, emulator_server.base_url)
-    _fault(emulator_server.base_url, {"path": r"/(items|datasets|links)$", "method": "PUT", "latencyMs": 300})
-    _fault(emulator_server.base_url, {"path": r"/(datasets|links)$", "method": "POST", "latencyMs": 300})
+    _fault(emulator_server.base_url, {"path": "/{items,datasets,links}$", "method": "PUT", "latencyMs": 300})
+    _fault(emulator_server.base_url, {"path": "/{datasets,links}$", "method": "POST", "latencyMs": 300})
     httpx.delete(f"{emulator_server.base_url}/_emulator/requests")
     assert _apply(root, parallelism=2, max_rps=5) == ExitCode.OK
     log = [e for e in _log(emulator_server.base_url) if e["path"].startswith(T)]

@@ -123,8 +123,11 @@ def test_change_classes_rename_type_change_and_property_removal(applied):
     code, doc = plan_json(applied)
     staff = doc["resources"][0]
     assert code == 2 and staff["class"] == "update"
-    assert staff["property_changes"] == [{"key": "name", "action": "update", "before": {"key": "name", "name": "Name", "type": "text"},
-                                          "after": {"key": "name", "name": "Full name", "type": "text"}, "class": "update"}]
+    # `name` is the labelId, so isRequired (true, as created) is part of what is compared
+    assert staff["property_changes"] == [{"key": "name", "action": "update",
+                                          "before": {"key": "name", "name": "Name", "type": "text", "isRequired": True},
+                                          "after": {"key": "name", "name": "Full name", "type": "text", "isRequired": True},
+                                          "class": "update"}]
 
     applied.staff_props[2]["type"] = "number"
     applied.staff = [{**r, "grade": "1"} for r in applied.staff]
@@ -162,7 +165,7 @@ def test_markdown_has_no_item_values_unless_asked(applied):
     applied.staff[0]["name"] = "Renamed Person"
     applied.write()
     code, out, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown")
-    assert code == 0 and "| ~ | `dataset.Staff` | update | update | 0 | 1 | 0 | 20 |" in out
+    assert code == 0 and "| ~ | <code>dataset.Staff</code> | update | update | 0 | 1 | 0 | 20 |" in out
     assert "S00" not in out and "Renamed Person" not in out and "Person 0" not in out
     _, shown, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown", "--show-values")
     assert "| S00 | name: Person 0 → Renamed Person |" in shown

@@ -10,7 +10,8 @@ import sqlite3
 
 import pytest
 
-from orgsync.sources.secret_env import redact
+from orgsync.secrets import Secret
+from orgsync.sources.database import redacted
 from tests.sources.postgres_server import PASSWORD, PostgresServer, _free_port
 from tests.sources.repo import errors, load, repo, rows
 
@@ -133,8 +134,7 @@ def test_sqlite_types_and_read_only(tmp_path):
 def test_a_missing_variable_or_scheme_is_named(tmp_path):
     db_repo(tmp_path)
     assert errors(tmp_path, {}) == [f"manifests/people.yaml:16:5: items.source.connection: the environment "
-                                    f"variable {ENV} is not set (or empty); expected it to hold the connection "
-                                    "URL, e.g. from your CI's secret store"]
+                                    f"variable {ENV} is not set; expected the connection string in it"]
     assert errors(tmp_path, {ENV: "mysql://u:pw@h/db"}) == [
         f"manifests/people.yaml:16:5: items.source: unsupported connection scheme 'mysql'; expected postgresql://, "
         f"sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"]
@@ -154,7 +154,8 @@ def test_the_connection_must_name_an_orgsync_secret_variable(tmp_path):
 
 def test_redact_cuts_passwords_out_of_driver_messages():
     url = "postgresql://hr:p%40ss@db.example:5432/hr"
-    assert redact(f"could not connect to {url}: timeout", url) == "could not connect to ***: timeout"
-    assert redact("dsn postgresql://u:hunter2@h/db failed") == "dsn postgresql://u:***@h/db failed"
-    assert redact("password=hunter2 host=h") == "password=*** host=h"
-    assert redact("auth failed for hunter2", "postgresql://u:hunter2@h/db") == "auth failed for ***"
+    secret = Secret(ENV, url)
+    assert redacted(f"could not connect to {url}: timeout", secret) == "could not connect to ***: timeout"
+    assert redacted("dsn postgresql://u:hunter2@h/db failed") == "dsn postgresql://u:***@h/db failed"
+    assert redacted("password=hunter2 host=h") == "password=*** host=h"
+    assert redacted("auth failed for hunter2", Secret(ENV, "postgresql://u:hunter2@h/db")) == "auth failed for ***"
