@@ -107,3 +107,15 @@ def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path)
         "  manifests/people.yaml:12:5: warning: location: People: the source has no column `location`; that "
         "property is not managed from this source (list it under `items.handKept` if that is intended)",
         "OK: 1 manifests, 1 sources, 1 rows, 1 warning(s)"]
+
+
+def test_every_file_of_a_list_or_query_input_refuses_dot_files(tmp_path):
+    files = {**FILES, ".env": b"employee_id\nSECRET\n"}
+    repo(tmp_path, "  source: [../data/a/p1.csv, ../data/.env]\n" + ITEMS_HAND, files)
+    assert errors(tmp_path) == ["manifests/people.yaml:13:11: items.source: source '../data/.env' is refused: "
+                                "'.env' is a hidden file or folder; sources are data files, never .git/ or "
+                                "dot-files (.env, .npmrc, ...)"]
+    repo(tmp_path, "  sources: {s: {path: ../data/.env, format: csv}}\n  query: SELECT * FROM s\n" + ITEMS_HAND)
+    assert errors(tmp_path) == ["manifests/people.yaml:13:16: items.sources.s: source '../data/.env' is refused: "
+                                "'.env' is a hidden file or folder; sources are data files, never .git/ or "
+                                "dot-files (.env, .npmrc, ...)"]
