@@ -133,21 +133,23 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             return await _guarded(call_next, request)
         if path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
-        trace = emu.trace_id()
-        latency, fault = emu.faults.request_fault(method, path)
-        if latency:
-            await asyncio.sleep(latency / 1000)
-        if fault is not None:
-            status = fault.status or 500
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
-            response = error_response(err, headers)
-        else:
-            response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
-        # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
-        response.headers.setdefault(gate.TRACE_HEADER, trace)
-        emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
-        return response
+        with emu.faults.in_flight():
+            await emu.faults.hold(method, path)
+            trace = emu.trace_id()
+            latency, fault = emu.faults.request_fault(method, path)
+            if latency:
+                await asyncio.sleep(latency / 1000)
+            if fault is not None:
+                status = fault.status or 500
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+                err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
+                response = error_response(err, headers)
+            else:
+                response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+            # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
+            response.headers.setdefault(gate.TRACE_HEADER, trace)
+            emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
+            return response
 
 
 def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
@@ -421,6 +423,17 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     async def list_faults() -> Response:
         return json_response([f.describe() for f in emu.faults.faults])
 
+    @app.post("/_emulator/faults/{faultId}/release", include_in_schema=False)
+    async def release_held(request: Request, faultId: int) -> Response:
+        body = await read_json(request, optional=True)
+        count = body.get("count") if isinstance(body, dict) else None
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+            raise bad_body("count must be a positive integer (or left out: release every held request)", "$.count")
+        fault = emu.faults.release_held(faultId, count)
+        if fault is None:
+            raise ApiError(404, "404000", "NotFound", f"no fault {faultId}")
+        return json_response(fault.describe())
+
     @app.delete("/_emulator/faults", include_in_schema=False)
     async def clear_faults() -> Response:
         emu.faults.clear()
@@ -429,6 +442,10 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get("/_emulator/requests", include_in_schema=False)
     async def requests_log() -> Response:
         return json_response(emu.faults.log)
+
+    @app.get("/_emulator/inflight", include_in_schema=False)
+    async def in_flight() -> Response:
+        return json_response({"requests": emu.faults.active})
 
     @app.delete("/_emulator/requests", include_in_schema=False)
     async def clear_log() -> Response:
