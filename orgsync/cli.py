@@ -128,11 +128,22 @@ def init(directory: Path) -> None:
 @click.option("--token", default=None, help="Require this bearer token.")
 @click.option("--allow-remote-callbacks", is_flag=True,
               help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
-def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool) -> None:
+@click.option("--max-rps", "limit_rps", type=click.IntRange(0), default=100, show_default=True,
+              help="Requests per second per tenant before 429 42901 (0: no limit).")
+@click.option("--max-in-flight", "limit_in_flight", type=click.IntRange(0), default=50, show_default=True,
+              help="Concurrent requests per tenant before 429 42901 (0: no limit).")
+@click.option("--daily-quota", "limit_quota", type=click.IntRange(0), default=500_000, show_default=True,
+              help="Requests per tenant and day before 429 42902 (0: no limit).")
+@click.option("--max-sync-body", "limit_body", type=click.IntRange(0), default=6_000_000, show_default=True,
+              help="Bytes of a sync item PUT body before 413 (0: no limit).")
+def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool,
+             limit_rps: int, limit_in_flight: int, limit_quota: int, limit_body: int) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
+    from orgsync.emulator.limits import Limits
     from orgsync.emulator.server import serve
 
-    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
+    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
+         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body))
 
 
 def main() -> None:

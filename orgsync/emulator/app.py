@@ -28,6 +28,7 @@ from orgsync.emulator.errors import ApiError, bad_body, bad_request, internal
 from orgsync.emulator.faults import ERROR_NAMES
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.jobs import ticket_json
+from orgsync.emulator.limits import LimitBook, Limits
 from orgsync.emulator.service import Emulator
 
 TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
@@ -70,12 +71,15 @@ def _check_id(value: str, what: str) -> None:
         raise bad_request(f"{what} must be a UUID, got {value!r}", name="InvalidPathParameter", code="400001", pathParameter=f"{{{what}}}")
 
 
-def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False) -> FastAPI:
+def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False,
+               limits: Limits | None = None) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
+    The documented usage limits are enforced unless `limits` says otherwise (see limits.py; `Limits.off()`).
     """
-    emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks)
+    emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks,
+                   limits=limits)
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
     app.state.emulator = emu
@@ -124,18 +128,64 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
         started, path, method = time.time(), request.url.path, request.method
         if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
-        latency, fault = emu.faults.request_fault(method, path)
-        if latency:
-            await asyncio.sleep(latency / 1000)
-        if fault is not None:
-            status = fault.status or 500
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
-            response = error_response(err, headers)
-        else:
-            response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+        match = API.match(path)
+        tenant = match.group(1) if match else None
+        book = emu.limits
+        try:
+            if tenant is not None:
+                book.admit(tenant)
+        except ApiError as refused:
+            response = error_response(refused)
+            emu.faults.record(method, path, request.url.query, response.status_code, started)
+            return response
+        try:
+            response = await _limited(emu, book, request, call_next, method, path)
+        finally:
+            if tenant is not None:
+                book.release(tenant)
         emu.faults.record(method, path, request.url.query, response.status_code, started)
         return response
+
+
+async def _limited(emu: Emulator, book: LimitBook, request: Request,
+                   call_next: Callable[[Request], Awaitable[Response]], method: str, path: str) -> Response:
+    """One admitted request: the body limit, injected faults (hold, latency, status, renames), the handler."""
+    length = request.headers.get("content-length")
+    try:
+        book.check_body(method, path, int(length) if length and length.isdigit() else None)
+        if length is None and method == "PUT":
+            book.check_body(method, path, len(await request.body()))
+    except ApiError as refused:
+        return error_response(refused)
+    held = emu.faults.hold_event(method, path)
+    while held is not None and not held.is_set():
+        await asyncio.sleep(0.005)  # stays in flight until the faults are cleared
+    latency, fault = emu.faults.request_fault(method, path)
+    if latency:
+        await asyncio.sleep(latency / 1000)
+    if fault is not None:
+        status = fault.status or 500
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+        err = ApiError(status, fault.code or f"{status}00", fault.name or ERROR_NAMES.get(status, "InjectedFault"),
+                       "fault injected by the emulator")
+        return error_response(err, headers)
+    response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+    renames = emu.faults.renames(method, path)
+    return await _renamed(response, renames) if renames else response
+
+
+async def _renamed(response: Response, renames: dict[str, str]) -> Response:
+    """The JSON answer with its top-level fields renamed (a fault: the service's names differ from ours)."""
+    body = b"".join([chunk async for chunk in response.body_iterator])
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        data = {renames.get(k, k): v for k, v in data.items()}
+        body = orjson.dumps(data)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(body, status_code=response.status_code, headers=headers)
 
 
 def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
@@ -397,7 +447,29 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post("/_emulator/clock", include_in_schema=False)
     async def clock(request: Request) -> Response:
         body = await read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("advanceSeconds"), int | float):
-            raise bad_body("the body must be {advanceSeconds: number}", "$.advanceSeconds")
-        emu.clock_offset += float(body["advanceSeconds"])
-        return json_response({"offsetSeconds": emu.clock_offset})
+        advance, freeze = (body.get("advanceSeconds"), body.get("freeze")) if isinstance(body, dict) else (None, None)
+        if (advance is None and freeze is None) or (advance is not None and not isinstance(advance, int | float)) \
+                or (freeze is not None and not isinstance(freeze, bool)):
+            raise bad_body("the body must be {advanceSeconds?: number, freeze?: boolean}", "$.advanceSeconds")
+        if freeze is True and emu.clock_frozen is None:
+            emu.clock_frozen = time.time()
+        elif freeze is False and emu.clock_frozen is not None:
+            emu.clock_offset += emu.clock_frozen - time.time()  # carry on from the frozen instant
+            emu.clock_frozen = None
+        emu.clock_offset += float(advance or 0)
+        return json_response({"offsetSeconds": emu.clock_offset, "frozen": emu.clock_frozen is not None,
+                              "now": emu.now()})
+
+    @app.get("/_emulator/limits", include_in_schema=False)
+    async def get_limits() -> Response:
+        return json_response(emu.limits.snapshot())
+
+    @app.post("/_emulator/limits", include_in_schema=False)
+    async def set_limits(request: Request) -> Response:
+        emu.limits.configure(await read_json(request))
+        return json_response(emu.limits.snapshot())
+
+    @app.delete("/_emulator/limits", include_in_schema=False)
+    async def reset_limits() -> Response:
+        emu.limits.reset()
+        return Response(status_code=204)

@@ -17,7 +17,11 @@ ERROR_NAMES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGate
 @dataclass
 class Fault:
     """Matches requests by method and path regex; answers `status` (at `rate`, or the next `count` calls),
-    adds `latency_ms`, or makes the jobs it matches `fail` or `hang`."""
+    adds `latency_ms`, or makes the jobs it matches `fail` or `hang`.
+
+    A status fault answers with `code`/`name` when given (e.g. 403 `40345 TenantUsagePlanNotConfigured`);
+    `rename` renames top-level fields of matching JSON answers (`{"getUrl": "readUrl"}`); `hold` keeps matching
+    requests waiting (in flight) until the faults are cleared."""
 
     id: int
     path: re.Pattern[str]
@@ -28,11 +32,16 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     job: str | None = None
+    code: str | None = None
+    name: str | None = None
+    rename: dict[str, str] = field(default_factory=dict)
+    hold: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
             "id": self.id, "path": self.path.pattern, "method": self.method, "status": self.status, "rate": self.rate,
             "count": self.count, "retryAfter": self.retry_after, "latencyMs": self.latency_ms, "job": self.job,
+            "code": self.code, "name": self.name, "rename": self.rename, "hold": self.hold,
         }
 
 
@@ -59,10 +68,22 @@ def parse_fault(body: Any, ident: int) -> Fault:
     retry_after = body.get("retryAfter")
     if not isinstance(latency, int) or latency < 0 or (retry_after is not None and not isinstance(retry_after, int)):
         raise bad_body("latencyMs and retryAfter must be non-negative integers")
-    if status is None and job is None and not latency:
-        raise bad_body("a fault needs a status, a job behaviour or a latency")
+    code, name = body.get("code"), body.get("name")
+    if (code is not None and not isinstance(code, str)) or (name is not None and not isinstance(name, str)):
+        raise bad_body("code and name must be strings (codes are strings: \"40345\")")
+    if (code is not None or name is not None) and status is None:
+        raise bad_body("code and name need a status to answer with", "$.status")
+    rename = body.get("rename", {})
+    if not isinstance(rename, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rename.items()):
+        raise bad_body("rename must map answer field names to new names", "$.rename")
+    hold = body.get("hold", False)
+    if not isinstance(hold, bool):
+        raise bad_body("hold must be a boolean", "$.hold")
+    if status is None and job is None and not latency and not rename and not hold:
+        raise bad_body("a fault needs a status, a job behaviour, a latency, a rename or hold")
     method = body.get("method")
-    return Fault(ident, path, method.upper() if isinstance(method, str) else None, status, float(rate), count, retry_after, latency, job)
+    return Fault(ident, path, method.upper() if isinstance(method, str) else None, status, float(rate), count, retry_after, latency, job,
+                 code, name, dict(rename), hold)
 
 
 @dataclass
@@ -101,7 +122,7 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or not fault.path.search(path) or (fault.method and fault.method != method):
+                if fault.job or fault.rename or fault.hold or not self._matches(fault, method, path):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
@@ -114,6 +135,26 @@ class FaultBook:
                 elif self.rng.random() < fault.rate:
                     hit = fault
         return latency, hit
+
+    @staticmethod
+    def _matches(fault: Fault, method: str, path: str) -> bool:
+        return bool(fault.path.search(path)) and (not fault.method or fault.method == method)
+
+    def renames(self, method: str, path: str) -> dict[str, str]:
+        """The field renames to apply to this request's JSON answer."""
+        with self.lock:
+            out: dict[str, str] = {}
+            for fault in self.faults:
+                if fault.rename and self._matches(fault, method, path):
+                    out.update(fault.rename)
+            return out
+
+    def hold_event(self, method: str, path: str) -> threading.Event | None:
+        """The event a held request waits for (set when the faults are cleared), or None when not held."""
+        with self.lock:
+            if any(f.hold and self._matches(f, method, path) for f in self.faults):
+                return self.release
+            return None
 
     def job_fault(self, path: str) -> str | None:
         with self.lock:
