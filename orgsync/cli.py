@@ -90,8 +90,10 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (CI).")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--target", "targets", multiple=True, help="Apply only this dataset and what it depends on.")
-@click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-rps", type=click.FloatRange(min=0.1), default=None, help="Request-rate limit across all workers.")
+@click.option("--parallelism", type=click.IntRange(1), default=4, show_default=True,
+              help="Steps run at once (at most 50: Orgvue's requests in flight per tenant).")
+@click.option("--max-rps", type=click.FloatRange(min=0.1), default=None,
+              help="Request-rate limit across all workers (at most Orgvue's 100 a second per tenant).")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON record of the run.")
 @VERBOSE_OPTION
 def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],

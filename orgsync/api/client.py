@@ -15,6 +15,7 @@ import orjson
 
 from orgsync.api import endpoints as ep
 from orgsync.api import files
+from orgsync.api.budget import TenantBudget
 from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.retry import RetryPolicy
@@ -57,6 +58,11 @@ class OrgvueClient:
     @property
     def log(self) -> list[CallRecord]:
         return self._core.log
+
+    @property
+    def budget(self) -> TenantBudget:
+        """The tenant's request budget every worker of this client shares (in flight, rate, quota)."""
+        return self._core.budget
 
     # --- datasets -------------------------------------------------------------------------------
     async def list_datasets(self) -> list[dict]:
@@ -120,7 +126,7 @@ class OrgvueClient:
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
         return await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
                                           content=orjson.dumps(actions), params=params,
-                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}, echo_errors=False) or []
 
     async def import_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
                            params: dict[str, Any] | None = None, retry_safe: bool | None = None,
@@ -131,7 +137,8 @@ class OrgvueClient:
         template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
         ticket = await self._core.send_json("POST", ep.path(template, id=dataset_id), retry_safe=safe,
-                                            json=ep.import_body(temp.get_url), params=params)
+                                            json=ep.import_body(temp.get_url), params=params,
+                                            echo_errors=False)
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:

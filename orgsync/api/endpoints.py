@@ -31,6 +31,7 @@ TEMPORARY_FILE = "/resources/temporary"  # 22
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+TRACE_HEADER = "X-Amzn-Trace-Id"  # on every direct answer (D/working/tracking/); jobTickets carry it as a field
 
 # --- query parameters --------------------------------------------------------------------------------
 Q_DELETE_OMITTED = "deleteOmittedProperties"

@@ -1,16 +1,20 @@
 """The HTTP core under the API client: auth, rate limit, retries, error mapping, stats and call log.
 
 One request goes out through `HttpCore.send`; whether it may be repeated after a lost answer is the
-caller's explicit `retry_safe` flag. The bearer token is added only to URLs under the API base (never to
-presigned file URLs or other hosts) and is scrubbed from every message this module builds.
+caller's explicit `retry_safe` flag. Every request takes its place in the tenant's budget first (budget.py:
+100 a second, 50 in flight); a 42901 is retried after a pause every worker keeps, a 42902 stops everything.
+The bearer token is added only to URLs under the API base (never to presigned file URLs or other hosts) and
+is scrubbed from every message this module builds. Every error message carries the X-Amzn-Trace-Id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -19,9 +23,18 @@ import httpx
 import orjson
 
 from orgsync.api import endpoints as ep
-from orgsync.api.ratelimit import TokenBucket
+from orgsync.api.budget import TenantBudget
+from orgsync.api.explain import explain
 from orgsync.api.retry import RetryPolicy
-from orgsync.errors import ApiError, AuthError, NotFoundError, TransportError
+from orgsync.errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    QuotaExceededError,
+    TenantNotEnabledError,
+    ThrottledError,
+    TransportError,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -29,6 +42,22 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
+_TOO_MANY = 429
+QUOTA_EXCEEDED = "42902"
+TENANT_NOT_ENABLED = "40345"
+_TRACE_TEXT = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
+_TRACES: ContextVar[list[str] | None] = ContextVar("orgsync_trace_ids", default=None)
+
+
+@contextlib.contextmanager
+def collect_trace_ids() -> Iterator[list[str]]:
+    """The X-Amzn-Trace-Id of every answer received in this block (same task), in order, for reports."""
+    ids: list[str] = []
+    reset = _TRACES.set(ids)
+    try:
+        yield ids
+    finally:
+        _TRACES.reset(reset)
 
 
 class MaybeAppliedError(TransportError):
@@ -61,6 +90,7 @@ class CallRecord:
     query: str = ""
     bytes_sent: int = 0
     bytes_received: int = 0
+    trace_id: str | None = None  # the answer's X-Amzn-Trace-Id, when it had one
 
 
 CallListener = Callable[[CallRecord], None]
@@ -93,7 +123,7 @@ class HttpCore:
         self._on_call = on_call  # told of each record as it is made (e.g. `--verbose` lines)
         self._token = _Secret(token or "")
         self._sleep = sleep
-        self._limiter = TokenBucket(max_rps) if max_rps else None
+        self.budget = TenantBudget(max_rps, sleep=sleep)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT,
                                        headers={"Accept-Encoding": "gzip", "Accept": "application/json"})
 
@@ -127,8 +157,11 @@ class HttpCore:
 
     async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
                    content: bytes | None = None, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
-        """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
+                   headers: dict[str, str] | None = None, echo_errors: bool = True) -> httpx.Response:
+        """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds.
+
+        `echo_errors=False` (item writes) leaves the service's free-text error messages out of the error, since
+        they may quote an item value; names, codes and the trace id stay."""
         url = self.url(url_or_path)
         body = orjson.dumps(json) if json is not None else content
         hdrs = self._headers(url, headers, json is not None)
@@ -136,13 +169,12 @@ class HttpCore:
         shown = _shown_query(query)
         attempt = 1
         while True:
-            if self._limiter:
-                await self._limiter.acquire()
-            started = time.perf_counter()
-            self.stats.requests += 1
-            self.stats.bytes_sent += len(body or b"")
             try:
-                response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
+                async with self.budget.slot():
+                    started = time.perf_counter()
+                    self.stats.requests += 1
+                    self.stats.bytes_sent += len(body or b"")
+                    response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
             except httpx.TransportError as exc:
                 self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
                                         len(body or b"")))
@@ -155,14 +187,27 @@ class HttpCore:
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
             received = response.num_bytes_downloaded or len(response.content)
             self.stats.bytes_received += received
+            trace = trace_id_of(response)
             self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
-                                    shown, len(body or b""), received))
+                                    shown, len(body or b""), received, trace))
+            if response.status_code == _TOO_MANY:
+                if QUOTA_EXCEEDED in _codes(response):
+                    err = self._api_error(method, url, response, echo_errors)
+                    assert isinstance(err, QuotaExceededError)
+                    self.budget.quota_exceeded(err)
+                    raise err
+                if attempt < self.retry.attempts:  # 42901 (or a bare 429): refused unprocessed, always safe
+                    delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
+                    self.budget.throttled(delay)
+                    await self.pause_for_retry(delay)
+                    attempt += 1
+                    continue
             if self._should_retry(response.status_code, retry_safe, attempt):
                 await self.pause_for_retry(self.retry.delay(attempt, response.headers.get("Retry-After")))
                 attempt += 1
                 continue
             if response.status_code >= _REDIRECT:
-                raise self._api_error(method, url, response)
+                raise self._api_error(method, url, response, echo_errors)
             return response
 
     async def send_json(self, method: str, url_or_path: str, *, retry_safe: bool, **kwargs: Any) -> Any:
@@ -196,6 +241,9 @@ class HttpCore:
         await self._sleep(seconds)
 
     def _record(self, record: CallRecord) -> None:
+        collected = _TRACES.get()
+        if collected is not None and record.trace_id and record.trace_id not in collected:
+            collected.append(record.trace_id)
         self.log.append(record)
         if self._on_call is not None:
             self._on_call(record)
@@ -212,26 +260,50 @@ class HttpCore:
                         f"after {self.retry.attempts} attempts"),
             hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up")
 
-    def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
+    def _api_error(self, method: str, url: str, response: httpx.Response, echo_errors: bool = True) -> ApiError:
+        """The error of an answer: what happened (name, code, message), the trace id, and what to do."""
         status = response.status_code
+        trace = trace_id_of(response)
         errors = _error_entries(response)
-        detail = "; ".join(_describe(e) for e in errors[:5]) or _snippet(response)
+        detail = "; ".join(_describe(e, echo_errors) for e in errors[:5]) or (_snippet(response) if echo_errors else "")
+        traced = f" (X-Amzn-Trace-Id {trace})" if trace else ""
         text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
-                           + (f" — {detail}" if detail else ""))
+                           + (f" — {detail}" if detail else "") + traced)
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
-        if status in (401, 403):
-            return AuthError(text, status=status, errors=errors,
-                             hint=f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
-                                  f"valid token with access to tenant {self.tenant} at {self.base_url}")
-        if status == 404:
-            return NotFoundError(text, status=status, errors=errors)
-        if status < 400:  # a 3xx: the request was not carried out here
+        plain = explain(errors, base_url=self.base_url, token=self._token.value or None)
+        hint = self.redact(plain) if plain else None
+        kind: type[ApiError] = ApiError
+        codes = [str(e.get("code")) for e in errors]
+        if status == _TOO_MANY:
+            kind = QuotaExceededError if QUOTA_EXCEEDED in codes else ThrottledError
+            hint = hint or explain([{"code": "42901"}], base_url=self.base_url, token=None)
+        elif TENANT_NOT_ENABLED in codes:
+            kind = TenantNotEnabledError
+        elif status in (401, 403):
+            kind = AuthError
+            hint = hint or (f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
+                            f"valid token with access to tenant {self.tenant} at {self.base_url}")
+        elif status == 404:
+            kind = NotFoundError
+        elif status < 400:  # a 3xx: the request was not carried out here
             where = response.headers.get("Location") or "(no Location)"
             return ApiError(self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}, "
-                                        f"redirected to {where}; orgsync does not follow redirects"),
-                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL")
-        hint = "the service failed; retry later" if status >= _SERVER_ERROR else None
-        return ApiError(text, status=status, errors=errors, hint=hint)
+                                        f"redirected to {where}; orgsync does not follow redirects{traced}"),
+                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL",
+                            trace_id=trace)
+        elif status >= _SERVER_ERROR:
+            hint = hint or "the service failed; retry later"
+        return kind(text, status=status, errors=errors, hint=hint, trace_id=trace)
+
+
+def trace_id_of(response: httpx.Response) -> str | None:
+    """The answer's X-Amzn-Trace-Id, when it has a plausible one (it goes into messages and logs as is)."""
+    value = response.headers.get(ep.TRACE_HEADER)
+    return value if value and _TRACE_TEXT.fullmatch(value) else None
+
+
+def _codes(response: httpx.Response) -> list[str]:
+    return [str(e.get("code")) for e in _error_entries(response)]
 
 
 def is_maybe_applied(err: Exception) -> bool:
@@ -272,10 +344,10 @@ def _error_entries(response: httpx.Response) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _describe(entry: dict) -> str:
+def _describe(entry: dict, echo_message: bool = True) -> str:
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
     head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
-    return f"{head}: {message}" if message else head
+    return f"{head}: {message}" if message and echo_message else head
 
 
 def _snippet(response: httpx.Response, limit: int = 200) -> str:
