@@ -1,4 +1,4 @@
-"""The `orgsync` command line: parses options and hands them to the package that does the work.
+"""The `orgsync` command line: parses options and calls one `orgsync.commands` function, nothing more.
 
 Every command returns an exit code; an `OrgsyncError` becomes its message and code, never a traceback.
 """
@@ -47,7 +47,7 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(root: Path, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
-    from orgsync.validate import run_validate
+    from orgsync.commands.validate import run_validate
 
     _run(run_validate, root, fmt=fmt)
 
@@ -65,7 +65,7 @@ def validate(root: Path, fmt: str) -> None:
 def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
          allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
     """Show what apply would change in the tenant."""
-    from orgsync.plan.command import PlanOptions, run_plan
+    from orgsync.commands.plan import PlanOptions, run_plan
 
     _run(run_plan, PlanOptions(root=root, fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
                                allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
@@ -79,7 +79,7 @@ def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detai
 @click.option("--show-values", is_flag=True)
 def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     """Render a plan saved with `plan --out`."""
-    from orgsync.plan.command import run_show
+    from orgsync.commands.show import run_show
 
     _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
 
@@ -99,7 +99,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
           parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
-    from orgsync.apply.command import ApplyOptions, run_apply
+    from orgsync.commands.apply import ApplyOptions, run_apply
 
     _run(run_apply, ApplyOptions(root=root, plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
@@ -109,7 +109,7 @@ def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destruct
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format."""
-    from orgsync.manifest.schema import run_schema
+    from orgsync.commands.schema import run_schema
 
     _run(run_schema)
 
@@ -118,7 +118,7 @@ def schema() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 def init(directory: Path) -> None:
     """Write a working starter repository (local target, sample data, CI workflow)."""
-    from orgsync.manifest.init import run_init
+    from orgsync.commands.init import run_init
 
     _run(run_init, directory)
 
@@ -141,10 +141,10 @@ def init(directory: Path) -> None:
 def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool,
              limit_rps: int, limit_in_flight: int, limit_quota: int, limit_body: int) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
+    from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
-    from orgsync.emulator.server import serve
 
-    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
+    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
          limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body))
 
 

@@ -13,12 +13,10 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from orgsync.api.limits import MAX_IN_FLIGHT, MAX_RPS
 from orgsync.api.ratelimit import SlidingWindow, TokenBucket
 from orgsync.errors import QuotaExceededError
 
-MAX_RPS = 100  # documented per tenant
-MAX_IN_FLIGHT = 50  # documented per tenant
-DAILY_QUOTA = 500_000  # documented default per tenant
 # The window counts a request for a little longer than a second: a request that waited on the way out can
 # arrive at the service next to a later one, and the service counts arrivals.
 WINDOW_SECONDS = 1.05

@@ -7,6 +7,7 @@ creates are not blindly repeated: when a create's answer is lost, the dataset is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +17,14 @@ import orjson
 from orgsync.api import endpoints as ep
 from orgsync.api import files
 from orgsync.api.budget import TenantBudget
-from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
+from orgsync.api.http import (
+    CallListener,
+    CallRecord,
+    ClientStats,
+    HttpCore,
+    collect_trace_ids,
+    is_maybe_applied,
+)
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError
@@ -58,6 +66,10 @@ class OrgvueClient:
     @property
     def log(self) -> list[CallRecord]:
         return self._core.log
+
+    def collect_trace_ids(self) -> contextlib.AbstractContextManager[list[str]]:
+        """A block in which the X-Amzn-Trace-Id of every answer (this task's) is collected, for reports."""
+        return collect_trace_ids()
 
     @property
     def budget(self) -> TenantBudget:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass
-
 from urllib.parse import urlsplit
 
 import httpx

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from orgsync.api.budget import DAILY_QUOTA, MAX_IN_FLIGHT
+from orgsync.api.limits import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
 from orgsync.apply.batching import Limits, choose_mode, links_max_actions
 from orgsync.apply.batching import Mode as BatchMode
 from orgsync.apply.order import Step, StepKind
@@ -42,8 +42,9 @@ class RequestEstimate:
                 f"(Orgvue allows {DAILY_QUOTA:,} a day per tenant).")
 
 
-def estimate_requests(steps: list[Step], limits: Limits = Limits()) -> RequestEstimate:
+def estimate_requests(steps: list[Step], limits: Limits | None = None) -> RequestEstimate:
     """The requests the executor will send for `steps` (retries not counted)."""
+    limits = limits or Limits()
     total = sync = asynchronous = 0
     checked: set[str] = set()
     for step in steps:
@@ -98,8 +99,6 @@ def clamp_parallelism(parallelism: int) -> tuple[int, str | None]:
 
 def clamp_rps_notice(max_rps: float | None) -> str | None:
     """The notice to print when `--max-rps` is above the tenant's 100 requests a second (it is lowered)."""
-    from orgsync.api.budget import MAX_RPS
-
     if max_rps is None or max_rps <= MAX_RPS:
         return None
     return f"--max-rps {max_rps:g} lowered to {MAX_RPS}: Orgvue allows at most {MAX_RPS} requests a second per tenant."

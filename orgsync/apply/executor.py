@@ -18,14 +18,14 @@ from typing import Any, Protocol
 import orjson
 
 from orgsync.apply import bodies
-from orgsync.apply.actions import Encoded, encode_waves, property_types
+from orgsync.apply.actions import Encoded, encode_waves
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
-from orgsync.api.http import collect_trace_ids
 from orgsync.errors import JobFailedError, OrgsyncError, QuotaExceededError, StalePlanError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
+from orgsync.sources.readers import property_types
 from orgsync.state.snapshot import Fingerprint
 
 # Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,
@@ -283,7 +283,8 @@ class Executor:
     def _recorded(self, record: CallRecord, failed_on_error: int = 0) -> Iterator[CallRecord]:
         """Time one call and add it to the report, marked failed or cancelled (outcome unknown) as it ends."""
         started = time.perf_counter()
-        collected = collect_trace_ids()
+        collect = getattr(self.client, "collect_trace_ids", None)  # fakes may not have it
+        collected = collect() if collect is not None else contextlib.nullcontext([])
         record.trace_ids = collected.__enter__()
         try:
             yield record
