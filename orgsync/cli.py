@@ -107,6 +107,16 @@ def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destruct
 
 
 @cli.command()
+@ROOT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def doctor(root: Path, fmt: str) -> None:
+    """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
+    from orgsync.commands.doctor import run_doctor
+
+    _run(run_doctor, root, fmt=fmt)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format."""
     from orgsync.commands.schema import run_schema

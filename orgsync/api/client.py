@@ -67,6 +67,11 @@ class OrgvueClient:
     def log(self) -> list[CallRecord]:
         return self._core.log
 
+    @property
+    def http(self) -> HttpCore:
+        """The HTTP core under this client, for diagnostics that need raw answers (`orgsync doctor`)."""
+        return self._core
+
     def collect_trace_ids(self) -> contextlib.AbstractContextManager[list[str]]:
         """A block in which the X-Amzn-Trace-Id of every answer (this task's) is collected, for reports."""
         return collect_trace_ids()
