@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,8 @@ async def _limited(emu: Emulator, book: LimitBook, request: Request,
 
 async def _renamed(response: Response, renames: dict[str, str]) -> Response:
     """The JSON answer with its top-level fields renamed (a fault: the service's names differ from ours)."""
-    body = b"".join([chunk async for chunk in response.body_iterator])
+    chunks: AsyncIterator[bytes] | None = getattr(response, "body_iterator", None)  # call_next streams its answer
+    body = b"".join([chunk async for chunk in chunks]) if chunks is not None else bytes(response.body)
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
