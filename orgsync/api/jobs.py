@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 from orgsync.api import endpoints as ep
 from orgsync.api.http import HttpCore
 from orgsync.errors import ApiError, JobFailedError
+
+_TRACE = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,14 @@ async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: f
 
 
 def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
+    """The failed job's errors, with the jobTicket's X-Amzn-Trace-Id (the request that started it)."""
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
     detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
-    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),
-                          errors=errors)
+    raw = ticket.get(ep.TRACE_HEADER)
+    trace = raw if isinstance(raw, str) and _TRACE.fullmatch(raw) else None
+    traced = f" (X-Amzn-Trace-Id {trace})" if trace else ""
+    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "") + traced),
+                          errors=errors, trace_id=trace)
 
 
 def _short(url: str) -> str:

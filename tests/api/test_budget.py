@@ -265,3 +265,22 @@ def test_verbose_records_carry_the_trace_id(fake, make_client):
 
     assert run(scenario(make_client())) == ([TRACE], TRACE)
     assert API.endswith("/ACME")
+
+
+def test_a_failed_job_names_the_trace_id_of_its_ticket(fake, make_client):
+    from orgsync.errors import JobFailedError
+    from tests.api.conftest import ticket
+
+    failed = {**ticket("failed", errors=[{"code": "50001", "name": "InternalServerError", "message": "boom"}]),
+              "X-Amzn-Trace-Id": TRACE}
+    fake.on("POST", "/api/v1/ACME/datasets/D1/ondemand", json_reply(ticket("created"), 202))
+    fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(failed))
+
+    async def scenario(client):
+        async with client:
+            await client.run_ondemand("D1", ["bonus"])
+
+    with pytest.raises(JobFailedError) as info:
+        run(scenario(make_client()))
+    assert info.value.trace_id == TRACE
+    assert info.value.message.endswith(f"InternalServerError (50001): boom (X-Amzn-Trace-Id {TRACE})")
