@@ -20,7 +20,7 @@ pytestmark = pytest.mark.socket
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
-NOW = datetime.now(UTC)
+NOW = datetime.now(UTC)  # token dates are relative to this; the doctor reads the clock when it runs
 TEMP_FILE_PATH = r"/(resources/temporary|files/generate)$"
 
 
@@ -39,10 +39,11 @@ def repo(tmp_path: Path, endpoint: str) -> Path:
     return root
 
 
-def doctor(root: Path, token: str | None, now: datetime = NOW) -> tuple[int, dict]:
+def doctor(root: Path, token: str | None, now: datetime | None = None) -> tuple[int, dict]:
+    """Run the doctor; its clock is this machine's, or `now` when given (a skewed clock)."""
     out = io.StringIO()
     env = {"ORGVUE_TOKEN": token} if token else {}
-    code = run_doctor(root, "json", env, stdout=out, now=lambda: now)
+    code = run_doctor(root, "json", env, stdout=out, now=lambda: now or datetime.now(UTC))
     return code, orjson.loads(out.getvalue())
 
 
