@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from orgsync.api import endpoints as ep
@@ -60,7 +61,7 @@ async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: f
         ticket = await core.send_json("GET", url, retry_safe=True)
 
 
-def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
+def _failed(core: HttpCore, url: str, ticket: dict[str, Any]) -> JobFailedError:
     """The failed job's errors, with the jobTicket's X-Amzn-Trace-Id (the request that started it)."""
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
     detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
