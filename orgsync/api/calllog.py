@@ -10,6 +10,7 @@ import sys
 from typing import TextIO
 
 from orgsync.api.http import CallListener, CallRecord
+from orgsync.escape import terminal
 
 _KB = 1024
 
@@ -22,6 +23,7 @@ def format_call(record: CallRecord) -> str:
             f"{_size(record.bytes_sent)} → {_size(record.bytes_received)}")
     if record.trace_id:  # for Orgvue support: they find a request by it
         line += f" trace {record.trace_id}"
+    line = terminal(line)  # a path carries ids the service chose: no escape sequence reaches the log
     return f"{line} (attempt {record.attempt})" if record.attempt > 1 else line
 
 

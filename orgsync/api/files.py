@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import io
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
 from orgsync.api import endpoints as ep
+from orgsync.api.bounded import AnswerTooLarge, spool
 from orgsync.api.http import HttpCore, trace_id_of
-from orgsync.errors import UnexpectedAnswerError
+from orgsync.errors import ApiError, UnexpectedAnswerError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -55,7 +58,7 @@ def temporary_from_answer(core: HttpCore, response: httpx.Response) -> Temporary
     what = (f"lacks {' and '.join(bad)}" if bad else f"has {' and '.join(wanted)} that are not URLs")
     raise UnexpectedAnswerError(
         f"POST {urlsplit(str(response.request.url)).path}: the temporary-file answer {what} "
-        f"(it has: {got})" + (f" (X-Amzn-Trace-Id {trace})" if trace else ""),
+        f"(it has: {got})" + (f" (trace id {trace})" if trace else ""),
         status=response.status_code, trace_id=trace,
         hint=f"the service names the read/write URL fields differently from what orgsync assumes "
              f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in "
@@ -78,11 +81,31 @@ async def upload(core: HttpCore, file: TemporaryFile, data: bytes, content_type:
 
 
 async def download(core: HttpCore, url: str) -> bytes:
-    """GET a result or file URL; gzip content (not just gzip transfer) is unpacked."""
-    response = await core.send("GET", url, retry_safe=True)
-    return gunzip_if_needed(response.content)
+    """GET a result or file URL, streamed to a temporary file under the download limit; gzip content (not just
+    gzip transfer) is unpacked under the same limit, so neither a huge nor a bomb-like export fills memory."""
+    with spool() as sink:
+        await core.send("GET", url, retry_safe=True, sink=sink)
+        sink.seek(0)
+        return gunzip_if_needed(sink, core.limits.download_bytes)
 
 
-def gunzip_if_needed(data: bytes) -> bytes:
-    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip)."""
-    return gzip.decompress(data) if data[:2] == GZIP_MAGIC else data
+def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes:
+    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip), at most `limit`."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    head = stream.read(2)
+    stream.seek(0)
+    if head != GZIP_MAGIC:
+        return stream.read() if limit is None else _capped(stream, limit, "file")
+    with gzip.GzipFile(fileobj=stream) as unpacked:
+        try:
+            return unpacked.read() if limit is None else _capped(unpacked, limit, "unpacked file")
+        except (OSError, EOFError) as err:
+            raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
+
+
+def _capped(stream: IO[bytes], limit: int, what: str) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise AnswerTooLarge(f"a downloaded {what} is larger than {limit} bytes (the limit "
+                             "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big")
+    return data

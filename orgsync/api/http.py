@@ -1,10 +1,8 @@
 """The HTTP core under the API client: auth, rate limit, retries, error mapping, stats and call log.
 
 One request goes out through `HttpCore.send`; whether it may be repeated after a lost answer is the
-caller's explicit `retry_safe` flag. Every request takes its place in the tenant's budget first (budget.py:
-100 a second, 50 in flight); a 42901 is retried after a pause every worker keeps, a 42902 stops everything.
-The bearer token is added only to URLs under the API base (never to presigned file URLs or other hosts) and
-is scrubbed from every message this module builds. Every error message carries the X-Amzn-Trace-Id.
+caller's explicit `retry_safe` flag. The bearer token is added only to URLs under the API base (never to
+presigned file URLs or other hosts) and is scrubbed from every message this module builds.
 """
 
 from __future__ import annotations
@@ -16,13 +14,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
 from orgsync.api import endpoints as ep
+from orgsync.api.bounded import Clock, exchange
 from orgsync.api.budget import TenantBudget
 from orgsync.api.explain import explain
 from orgsync.api.retry import RetryPolicy
@@ -35,6 +34,7 @@ from orgsync.errors import (
     ThrottledError,
     TransportError,
 )
+from orgsync.limits import Limits, limits_from
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -42,6 +42,9 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
+TRACE_HEADER = "X-Amzn-Trace-Id"  # Orgvue support traces a request by it (ENDPOINTS.md, errors)
+_SCHEMA_PATH = re.compile(r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?")  # dataset/links resources: no values
+_WHERE = ("pathParameter", "queryParameter", "jsonBody", "resourcePath")  # field names an error entry may name
 _TOO_MANY = 429
 QUOTA_EXCEEDED = "42902"
 TENANT_NOT_ENABLED = "40345"
@@ -113,8 +116,11 @@ class HttpCore:
                  transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
                  max_rps: float | None = None, timeout: httpx.Timeout | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None) -> None:
+                 on_call: CallListener | None = None, limits: Limits | None = None,
+                 clock: Clock = time.monotonic) -> None:
         self.base_url = base_url.rstrip("/")
+        self.limits = limits or limits_from()  # answer size and overall deadline (environment only)
+        self._clock = clock
         self.tenant = tenant
         self.api_base = ep.api_base(self.base_url, tenant)
         self.retry = retry or RetryPolicy()
@@ -123,7 +129,7 @@ class HttpCore:
         self._on_call = on_call  # told of each record as it is made (e.g. `--verbose` lines)
         self._token = _Secret(token or "")
         self._sleep = sleep
-        self.budget = TenantBudget(max_rps, sleep=sleep)
+        self.budget = TenantBudget(max_rps, sleep=sleep)  # the tenant's documented limits, for every worker
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT,
                                        headers={"Accept-Encoding": "gzip", "Accept": "application/json"})
 
@@ -157,11 +163,8 @@ class HttpCore:
 
     async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
                    content: bytes | None = None, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None, echo_errors: bool = True) -> httpx.Response:
-        """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds.
-
-        `echo_errors=False` (item writes) leaves the service's free-text error messages out of the error, since
-        they may quote an item value; names, codes and the trace id stay."""
+                   headers: dict[str, str] | None = None, sink: IO[bytes] | None = None) -> httpx.Response:
+        """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
         url = self.url(url_or_path)
         body = orjson.dumps(json) if json is not None else content
         hdrs = self._headers(url, headers, json is not None)
@@ -169,12 +172,19 @@ class HttpCore:
         shown = _shown_query(query)
         attempt = 1
         while True:
+            started = time.perf_counter()
             try:
-                async with self.budget.slot():
+                async with self.budget.slot():  # at most 50 in flight and 100 a second, for the whole tenant
                     started = time.perf_counter()
                     self.stats.requests += 1
                     self.stats.bytes_sent += len(body or b"")
-                    response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
+                    if sink is not None:
+                        sink.seek(0)
+                        sink.truncate()
+                    request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+                    response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
+                                              max_bytes=self.limits.download_bytes if sink else
+                                              self.limits.answer_bytes)
             except httpx.TransportError as exc:
                 self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
                                         len(body or b"")))
@@ -185,14 +195,14 @@ class HttpCore:
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
-            received = response.num_bytes_downloaded or len(response.content)
+            received = response.num_bytes_downloaded or len(response.content) or (sink.tell() if sink else 0)
             self.stats.bytes_received += received
             trace = trace_id_of(response)
             self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
                                     shown, len(body or b""), received, trace))
             if response.status_code == _TOO_MANY:
-                if QUOTA_EXCEEDED in _codes(response):
-                    err = self._api_error(method, url, response, echo_errors)
+                if QUOTA_EXCEEDED in _codes(response):  # retrying the same day cannot succeed: stop everything
+                    err = self._api_error(method, url, response)
                     assert isinstance(err, QuotaExceededError)
                     self.budget.quota_exceeded(err)
                     raise err
@@ -207,7 +217,7 @@ class HttpCore:
                 attempt += 1
                 continue
             if response.status_code >= _REDIRECT:
-                raise self._api_error(method, url, response, echo_errors)
+                raise self._api_error(method, url, response)
             return response
 
     async def send_json(self, method: str, url_or_path: str, *, retry_safe: bool, **kwargs: Any) -> Any:
@@ -260,13 +270,16 @@ class HttpCore:
                         f"after {self.retry.attempts} attempts"),
             hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up")
 
-    def _api_error(self, method: str, url: str, response: httpx.Response, echo_errors: bool = True) -> ApiError:
-        """The error of an answer: what happened (name, code, message), the trace id, and what to do."""
+    def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
+        """The error of an answer: what happened (name, code, fields), the trace id, and what to do in plain words."""
         status = response.status_code
-        trace = trace_id_of(response)
         errors = _error_entries(response)
-        detail = "; ".join(_describe(e, echo_errors) for e in errors[:5]) or (_snippet(response) if echo_errors else "")
-        traced = f" (X-Amzn-Trace-Id {trace})" if trace else ""
+        # Never the body, and an error's message only where no item value was sent or asked for: an API may
+        # quote the value it refused (a salary), so item, import, export, query, draft and file calls show none.
+        quote = _SCHEMA_PATH.fullmatch(urlsplit(url).path) is not None
+        detail = "; ".join(describe_error(e, quote) for e in errors[:5]) or _body_kind(response)
+        trace = trace_id_of(response)
+        traced = f" (trace id {trace})" if trace else ""
         text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
                            + (f" — {detail}" if detail else "") + traced)
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
@@ -298,7 +311,7 @@ class HttpCore:
 
 def trace_id_of(response: httpx.Response) -> str | None:
     """The answer's X-Amzn-Trace-Id, when it has a plausible one (it goes into messages and logs as is)."""
-    value = response.headers.get(ep.TRACE_HEADER)
+    value = response.headers.get(TRACE_HEADER)
     return value if value and _TRACE_TEXT.fullmatch(value) else None
 
 
@@ -344,12 +357,19 @@ def _error_entries(response: httpx.Response) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _describe(entry: dict, echo_message: bool = True) -> str:
+def describe_error(entry: dict, quote_message: bool = False) -> str:
+    """`InvalidJsonBody (400010) at jsonBody salary`: the error's name, code and the fields it names; its message
+    only when `quote_message` (a call whose bodies hold no item value: an API may quote the value it refused)."""
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
-    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
-    return f"{head}: {message}" if message and echo_message else head
+    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x) or "error"
+    where = [f"{k} {str(entry[k])[:80]}" for k in _WHERE if isinstance(entry.get(k), str | int) and entry.get(k) != ""]
+    text = head + (f" at {', '.join(where)}" if where else "")
+    return f"{text}: {message}" if quote_message and message else text
 
 
-def _snippet(response: httpx.Response, limit: int = 200) -> str:
-    text = response.content[:limit].decode("utf-8", "replace").strip()
-    return text
+def _body_kind(response: httpx.Response) -> str:
+    """What a non-JSON error answer was, without its text: `1234 bytes of text/html`."""
+    if not response.content:
+        return ""
+    kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
+    return f"{len(response.content)} bytes of {kind} (not shown)"

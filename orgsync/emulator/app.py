@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from orgsync.emulator.service import Emulator
 
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
 JSON = "application/json; charset=UTF-8"
+MAX_UPLOAD_BYTES = 450 * 1000 * 1000  # a presigned upload: the documented async import maximum (450 MB of CSV)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -72,7 +74,7 @@ def _check_id(value: str, what: str) -> None:
 
 
 def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False,
-               limits: Limits | None = None) -> FastAPI:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES, limits: Limits | None = None) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
@@ -80,6 +82,7 @@ def create_app(db_path: Path | None = None, token: str | None = None, seed: int 
     """
     emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks,
                    limits=limits)
+    emu.max_upload_bytes = max_upload_bytes
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
     app.state.emulator = emu
@@ -126,7 +129,12 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
     @app.middleware("http")
     async def checkpoint(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started, path, method = time.time(), request.url.path, request.method
-        if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
+        if path.startswith("/_emulator"):  # the admin API resets, seeds and faults: same token as the API
+            if emu.token is not None and request.headers.get("authorization") != f"Bearer {emu.token}":
+                return error_response(ApiError(401, "401000", "Unauthorized", "the admin API needs the emulator's "
+                                               "bearer token (--token) in the Authorization header"))
+            return await _guarded(call_next, request)
+        if path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
         trace = emu.trace_id()
         match = API.match(path)
@@ -134,12 +142,14 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
         book = emu.limits
         try:
             if tenant is not None:
-                book.admit(tenant)
+                book.admit(tenant)  # the documented usage limits come first: a refused request is not handled
         except ApiError as refused:
             response = error_response(refused)
         else:
             try:
-                response = await _limited(emu, book, request, call_next, method, path)
+                with emu.faults.in_flight():
+                    await emu.faults.hold(method, path)
+                    response = await _limited(emu, book, request, call_next, method, path)
             finally:
                 if tenant is not None:
                     book.release(tenant)
@@ -151,7 +161,7 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
 
 async def _limited(emu: Emulator, book: LimitBook, request: Request,
                    call_next: Callable[[Request], Awaitable[Response]], method: str, path: str) -> Response:
-    """One admitted request: the body limit, injected faults (hold, latency, status, renames), the handler."""
+    """One admitted request: the body limit, injected faults (latency, status, renames), the handler."""
     length = request.headers.get("content-length")
     try:
         book.check_body(method, path, int(length) if length and length.isdigit() else None)
@@ -159,9 +169,6 @@ async def _limited(emu: Emulator, book: LimitBook, request: Request,
             book.check_body(method, path, len(await request.body()))
     except ApiError as refused:
         return error_response(refused)
-    held = emu.faults.hold_event(method, path)
-    while held is not None and not held.is_set():
-        await asyncio.sleep(0.005)  # stays in flight until the faults are cleared
     latency, fault = emu.faults.request_fault(method, path)
     if latency:
         await asyncio.sleep(latency / 1000)
@@ -405,7 +412,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         f = emu.storage.open_file(fileId, op, sig)
         if op != "put":
             raise ApiError(403, "403001", "SignatureDoesNotMatch", f"this URL is for reading; upload with the {PUT_URL_FIELD}")
-        await work(emu.storage.write_file, f, await request.body())
+        await work(emu.storage.write_file, f, await _capped_body(request, emu.max_upload_bytes))
         return Response(status_code=200)
 
     @app.get("/_files/{fileId}", include_in_schema=False)
@@ -416,6 +423,22 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         if f.data is None:
             raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
         return Response(f.data, media_type="application/octet-stream")
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The upload, streamed to a temporary file (not held twice in memory) and refused past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()
 
 
 def _admin_routes(app: FastAPI, emu: Emulator) -> None:
@@ -446,6 +469,17 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     async def list_faults() -> Response:
         return json_response([f.describe() for f in emu.faults.faults])
 
+    @app.post("/_emulator/faults/{faultId}/release", include_in_schema=False)
+    async def release_held(request: Request, faultId: int) -> Response:
+        body = await read_json(request, optional=True)
+        count = body.get("count") if isinstance(body, dict) else None
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+            raise bad_body("count must be a positive integer (or left out: release every held request)", "$.count")
+        fault = emu.faults.release_held(faultId, count)
+        if fault is None:
+            raise ApiError(404, "404000", "NotFound", f"no fault {faultId}")
+        return json_response(fault.describe())
+
     @app.delete("/_emulator/faults", include_in_schema=False)
     async def clear_faults() -> Response:
         emu.faults.clear()
@@ -454,6 +488,10 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get("/_emulator/requests", include_in_schema=False)
     async def requests_log() -> Response:
         return json_response(emu.faults.log)
+
+    @app.get("/_emulator/inflight", include_in_schema=False)
+    async def in_flight() -> Response:
+        return json_response({"requests": emu.faults.active})
 
     @app.delete("/_emulator/requests", include_in_schema=False)
     async def clear_log() -> Response:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.socket
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
 NOW = datetime.now(UTC)  # token dates are relative to this; the doctor reads the clock when it runs
-TEMP_FILE_PATH = r"/(resources/temporary|files/generate)$"
+TEMP_FILE_PATH = "/files/generate$"
 
 
 def jwt(expires: datetime) -> str:
@@ -51,8 +51,10 @@ def rows(report: dict) -> dict[str, tuple[str, str, str]]:
     return {c["name"]: (c["status"], c["detail"], c["todo"]) for c in report["checks"]}
 
 
-def fault(base_url: str, body: dict) -> None:
-    httpx.post(f"{base_url}/_emulator/faults", json=body).raise_for_status()
+def fault(base_url: str, body: dict, token: str | None = None) -> None:
+    """Inject a fault (the admin API takes the emulator's token when it has one)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    httpx.post(f"{base_url}/_emulator/faults", json=body, headers=headers).raise_for_status()
 
 
 def people(base_url: str, token: str) -> None:
@@ -66,7 +68,8 @@ def test_a_healthy_tenant_passes_and_nothing_is_written_to_datasets(tmp_path, em
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
     people(server.base_url, token)
-    httpx.delete(f"{server.base_url}/_emulator/requests")
+    admin = {"Authorization": f"Bearer {token}"}
+    httpx.delete(f"{server.base_url}/_emulator/requests", headers=admin)
     root = repo(tmp_path, server.base_url)
     code, report = doctor(root, token)
     checks = rows(report)
@@ -81,7 +84,7 @@ def test_a_healthy_tenant_passes_and_nothing_is_written_to_datasets(tmp_path, em
     assert checks["temporary file"][0] == "OK" and "getUrl" in checks["temporary file"][1]
     assert checks["clock"][0] == "OK"
     assert checks["rate-limit headers"][0] == "OK"
-    log = httpx.get(f"{server.base_url}/_emulator/requests").json()
+    log = httpx.get(f"{server.base_url}/_emulator/requests", headers=admin).json()
     writes = [(e["method"], e["path"]) for e in log if e["method"] != "GET"]
     assert all(p.startswith("/_files/") or p.endswith(("/resources/temporary", "/files/generate"))
                for _, p in writes), writes
@@ -92,7 +95,7 @@ def test_an_expired_token_fails_the_token_and_the_authentication_rows(tmp_path, 
     expired = NOW - timedelta(days=2)
     token = jwt(expired)
     server = emulator_factory(token=token)
-    fault(server.base_url, {"path": ".*", "status": 403, "code": "40302", "name": "ApiTokenExpired"})
+    fault(server.base_url, {"path": "*", "status": 403, "code": "40302", "name": "ApiTokenExpired"}, token)
     code, report = doctor(repo(tmp_path, server.base_url), token)
     checks = rows(report)
     assert code == 1 and report["ok"] is False
@@ -117,7 +120,7 @@ def test_a_token_expiring_within_14_days_is_a_warning_not_a_failure(tmp_path, em
 def test_a_tenant_not_enabled_for_the_api_says_to_ask_support(tmp_path, emulator_factory):
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
-    fault(server.base_url, {"path": ".*", "status": 403, "code": "40345", "name": "TenantUsagePlanNotConfigured"})
+    fault(server.base_url, {"path": "*", "status": 403, "code": "40345", "name": "TenantUsagePlanNotConfigured"}, token)
     code, report = doctor(repo(tmp_path, server.base_url), token)
     checks = rows(report)
     assert code == 1
@@ -130,7 +133,7 @@ def test_a_tenant_not_enabled_for_the_api_says_to_ask_support(tmp_path, emulator
 def test_a_renamed_temporary_file_field_is_named_and_fails(tmp_path, emulator_factory):
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
-    fault(server.base_url, {"path": TEMP_FILE_PATH, "method": "POST", "rename": {"getUrl": "readUrl"}})
+    fault(server.base_url, {"path": TEMP_FILE_PATH, "method": "POST", "rename": {"getUrl": "readUrl"}}, token)
     code, report = doctor(repo(tmp_path, server.base_url), token)
     status, detail, todo = rows(report)["temporary file"]
     assert (code, status) == (1, "FAIL")
@@ -156,7 +159,7 @@ def test_no_tls_where_https_is_expected_fails_and_nothing_else_is_tried(tmp_path
     assert code == 1
     assert checks["TLS"][0] == "FAIL" and checks["TLS"][1].startswith(f"no TLS connection to 127.0.0.1:{port}")
     assert checks["authentication"] == ("SKIP", "not checked: TLS failed", "")
-    assert not httpx.get(f"{server.base_url}/_emulator/requests").json()
+    assert not httpx.get(f"{server.base_url}/_emulator/requests").json()  # no token: the admin API is open
 
 
 def test_no_token_fails_and_names_the_variable(tmp_path, emulator_factory):
