@@ -167,8 +167,7 @@ class OrgvueClient:
         template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
         ticket = await self._core.send_json(ep.IMPORT_METHOD, ep.path(template, id=dataset_id), retry_safe=safe,
-                                            json=ep.import_body(temp.get_url), params=params,
-                                            echo_errors=False)
+                                            json=ep.import_body(temp.get_url), params=params)
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
