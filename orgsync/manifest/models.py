@@ -10,14 +10,23 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from orgsync.errors import Location, Problem
 
 PropertyType = Literal["text", "number", "date", "boolean"]
 ItemsMode = Literal["insert", "update", "upsert", "mirror"]
 DateFormat = Literal["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"]
-SourceFormat = Literal["csv", "tsv", "json", "jsonl"]
+SourceFormat = Literal["csv", "tsv", "json", "jsonl", "xlsx", "parquet"]
 
 LINK_CORE_KEYS = ("from_id", "to_id", "link_id", "allocation")
 TENANT_PATTERN = r"^[A-Z][A-Z0-9_]{0,29}$"
@@ -109,14 +118,81 @@ class PropertySpec(_Strict):
         return self
 
 
-class ItemsSpec(_Strict):
+SECRET_ENV_PATTERN = r"^ORGSYNC_SECRET_[A-Z0-9_]+$"
+SOURCE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
+
+
+class _FileSettings(_Strict):
+    """How to read a source file (issue 14): dialect, encoding, number format, spreadsheet sheet; unset: default."""
+
+    format: SourceFormat | None = Field(None, description="Override the format guessed from the file extension.")
+    delimiter: str | None = Field(None, min_length=1, max_length=1, description="CSV field separator, one character (default `,`; `\\t` for tsv).")
+    quote: str | None = Field(None, min_length=1, max_length=1, description="CSV quote character (default `\"`).")
+    encoding: str | None = Field(None, min_length=1, description="Any Python codec name: utf-8 (default), utf-8-sig, cp1252, latin-1, utf-16 (with a BOM).")
+    decimalSeparator: Literal[".", ","] | None = Field(None, description="Decimal separator of number columns (default `.`).")
+    thousandsSeparator: Literal[",", ".", " ", "'", "_"] | None = Field(
+        None, description="Thousands separator allowed in number columns (default: none), e.g. `.` with decimalSeparator `,`.")
+    sheet: str | int | None = Field(None, description="xlsx: the sheet, by name or 1-based number (default: the first).")
+    headerRow: int | None = Field(None, ge=1, description="xlsx: the 1-based row holding the column names (default 1).")
+
+
+class SecretRef(_Strict):
+    """A secret named by an `ORGSYNC_SECRET_` environment variable; the value is never in the manifest."""
+
+    env: str = Field(pattern=SECRET_ENV_PATTERN, description="Name of the environment variable holding the value.")
+
+
+class DatabaseSource(_Strict):
+    """Rows fetched from a database by a read-only query (ADBC: postgresql://, sqlite:///...)."""
+
+    sql: str = Field(min_length=1, description="The SELECT query run in a read-only transaction.")
+    connection: SecretRef = Field(description="`{env: ORGSYNC_SECRET_...}`: the variable holding the connection URL.")
+
+
+class FileSource(_FileSettings):
+    """One named input of `items.sources`: a path (or list / glob of paths) and its file settings."""
+
+    path: str | list[str] = Field(description="File, glob or list of files relative to the manifest.")
+
+
+def _input_kind(value: object) -> str:
+    """Which member of an input union a value is (so a mistake is reported against that member only)."""
+    if isinstance(value, dict):
+        return "file" if "path" in value else "database"
+    return "files" if isinstance(value, list) else "path"
+
+
+SourceInput = Annotated[Annotated[str, Tag("path")] | Annotated[list[str], Tag("files")]
+                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+NamedInput = Annotated[Annotated[str, Tag("path")] | Annotated[FileSource, Tag("file")]
+                       | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+
+
+class ItemsSpec(_FileSettings):
     """Where a dataset's items come from and how they are reconciled."""
 
-    source: str = Field(description="Source file relative to the manifest: csv, tsv, json, jsonl, optionally .gz.")
+    source: SourceInput | None = Field(
+        None, description="Source file relative to the manifest (csv, tsv, json, jsonl, optionally .gz, xlsx, "
+        "parquet), a glob or list of files concatenated, or `{sql, connection}` for a database.")
+    sources: dict[str, NamedInput] | None = Field(
+        None, description="Named inputs of `query` (instead of `source`): name -> path, or mapping with `path` and file settings, or `{sql, connection}`.")
+    query: str | None = Field(None, min_length=1, description="SQL SELECT over the named `sources`; its output columns are the source columns.")
     mode: ItemsMode = "upsert"
     columns: dict[str, str] = Field(default_factory=dict, description="Source column -> property key renames.")
     dateFormat: DateFormat = "YYYY-MM-DD"
-    format: SourceFormat | None = Field(None, description="Override the format guessed from the file extension.")
+    handKept: list[str] = Field(default_factory=list, description="Declared properties intentionally not in the source (no missing-column warning).")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ItemsSpec:
+        if (self.source is None) == (self.sources is None):
+            raise ValueError("expected exactly one of `source` (one input) or `sources` with `query` (named inputs "
+                             "combined by SQL)")
+        if (self.sources is None) != (self.query is None):
+            raise ValueError("`sources` and `query` go together: `query` is a SELECT over the named `sources`")
+        for name in self.sources or {}:
+            if not re.match(SOURCE_NAME_PATTERN, name):
+                raise ValueError(f"source name {name!r} must be a plain SQL name matching {SOURCE_NAME_PATTERN}")
+        return self
 
 
 class PopulateSpec(_Strict):

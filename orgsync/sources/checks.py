@@ -41,7 +41,7 @@ def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Probl
 
 def _at(table: SourceTable, project: Project, index: int, message: str, field: str | None) -> Problem:
     row = table.row_number(index)
-    return Problem(Location(shown(table.path, project.root), row), f"row {row}: {message}", field)
+    return Problem(Location(table.file_of(index) or shown(table.path, project.root), row), f"row {row}: {message}", field)
 
 
 def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str, what, more: str) -> list[Problem]:
@@ -68,7 +68,7 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
 
     def message(row: dict) -> str:
         value = " + ".join(_shown(row[c], c, hidden) for c in table.key)
-        return f"{label} {value} is a duplicate of row {table.row_number(row['__first'])}; expected each key once"
+        return f"{label} {value} is a duplicate of {table.place(row['__first'])}; expected each key once"
 
     return problems + _listed(table, project, dupes, label, message, "duplicate keys")
 

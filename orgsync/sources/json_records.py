@@ -17,7 +17,8 @@ import orjson
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
-from orgsync.sources.source_errors import MAX_LISTED, source_error, undecodable
+from orgsync.sources.encoding import not_utf8
+from orgsync.sources.source_errors import MAX_LISTED, source_error
 
 _BOM = b"\xef\xbb\xbf"
 CHUNK_LINES = 50_000  # JSONL lines parsed and turned into columns at a time
@@ -34,7 +35,7 @@ def parse_json_array(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
         doc = orjson.loads(memoryview(data)[len(_BOM):] if data.startswith(_BOM) else data)
     except orjson.JSONDecodeError as err:
         if isinstance(err.__cause__, UnicodeDecodeError) or "utf-8" in str(err).lower():
-            raise undecodable(data, shown) from None
+            raise not_utf8(data, shown) from None
         raise source_error(shown, err.lineno, f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
     if not isinstance(doc, list):
         raise source_error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
@@ -85,7 +86,7 @@ def _load_lines(data: bytes, lines: list[bytes], start: int, shown: str,
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                raise undecodable(data, shown) from None
+                raise not_utf8(data, shown) from None
             malformed.append(Problem(Location(shown, number), f"line {number} is not valid JSON: {err.msg}"))
             continue
         numbers.append(number)
@@ -110,7 +111,7 @@ def fast_columns(records: Records) -> pl.DataFrame | None:
     """The columns built natively, or None when a record is not an object or holds a nested value."""
     if not all(type(record) is dict for record in records):
         return None
-    keys = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
+    keys: dict[str, None] = dict.fromkeys(itertools.chain.from_iterable(records))  # type: ignore[arg-type]
     columns = []
     for key in keys:
         values = [record.get(key) for record in records]  # type: ignore[attr-defined]

@@ -11,28 +11,43 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.sources.encoding import not_utf8
 from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
-from orgsync.sources.source_errors import MAX_LISTED, source_error, undecodable
+from orgsync.sources.source_errors import (
+    MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
+)
+from orgsync.sources.source_errors import source_error
 
-FORMATS = ("csv", "tsv", "json", "jsonl")
+FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "parquet")
 _ROW = "__row"
-_QUOTED = r'"(?:[^"]|"")*"'
+_OTHER_DELIMITERS = (";", "\t", "|", ",", ":")  # what a header that looks mis-split is checked for
 
 
 @dataclass
 class RawSource:
-    """A source as read: Utf8 columns in file order, the row number of each row and the word for it."""
+    """A source as read: columns in file order (Utf8 from text files, typed from xlsx, Parquet, databases and
+    queries), the row number of each row and the word for it."""
 
     frame: pl.DataFrame
     rows: pl.Series
-    row_word: str  # "row" (csv/tsv, header = row 1), "line" (jsonl) or "item" (json array)
+    row_word: str  # "row" (csv/tsv/xlsx, header = row 1), "line" (jsonl), "item" (json), "record", "result row"
+    files: pl.Series | None = None  # per row, the file it is from, when several files were concatenated
+    origins: pl.Series | None = None  # per row of a query output that kept `__source`: the input "file:row"
+    excel: bool = False  # numbers in date columns are Excel date serials
+    at: tuple[int, int] | None = None  # (line, column) of the manifest field rows without lines are reported at
+
+    @property
+    def has_lines(self) -> bool:
+        """True when the row numbers are lines (or sheet rows) of the file, so a message can point at one."""
+        return self.row_word in ("row", "line")
 
 
 def detect_format(path: Path, override: str | None = None) -> tuple[str, bool]:
@@ -43,18 +58,23 @@ def detect_format(path: Path, override: str | None = None) -> tuple[str, bool]:
         suffixes = suffixes[:-1]
     fmt = override or (suffixes[-1] if suffixes else "")
     if fmt not in FORMATS:
-        raise ValueError(f"cannot tell the format of {path.name}: expected a name ending in "
-                         ".csv, .tsv, .json or .jsonl (optionally .gz), or set `items.format`")
+        raise ValueError(f"cannot tell the format of {path.name}: expected a name ending in .csv, .tsv, .json, "
+                         ".jsonl (optionally .gz), .xlsx or .parquet, or set `items.format`")
+    if fmt in ("xlsx", "parquet") and gzipped:
+        raise ValueError(f"{path.name}: {fmt} files cannot be gzipped; expected the {fmt} file itself")
     return fmt, gzipped
 
 
-def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str) -> RawSource:
-    """Decompress and parse `data`; `shown` is the file name used in messages."""
+def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str, *, delimiter: str | None = None,
+                 quote: str | None = None) -> RawSource:
+    """Decompress and parse UTF-8 `data`; `shown` is the file name used in messages.
+
+    `delimiter` / `quote` override the CSV dialect (`,` or tab by format, and `"`)."""
     if gzipped:
         data = gunzip_bounded(data, shown)  # bounded: size and ratio limits (orgsync.limits)
     _check_encoding_prefix(data, shown)
     if fmt in ("csv", "tsv"):
-        return _parse_delimited(data, "," if fmt == "csv" else "\t", shown)
+        return _parse_delimited(data, delimiter or ("," if fmt == "csv" else "\t"), quote or '"', shown)
     if fmt == "jsonl":
         return RawSource(*parse_jsonl(data, shown), "line")
     return RawSource(*parse_json_array(data, shown), "item")
@@ -66,48 +86,51 @@ def _error(shown: str, line: int | None, message: str, field: str | None = None)
 
 def _check_encoding_prefix(data: bytes, shown: str) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _error(shown, 1, "the file is UTF-16 encoded; expected UTF-8 (save or export it as UTF-8)")
+        raise _error(shown, 1, "the file is not UTF-8; it starts with a UTF-16 byte order mark: set "
+                               "`encoding: utf-16`", "items.encoding")
 
 
 
 # -- CSV / TSV -------------------------------------------------------------------------------------
 
 
-def _parse_delimited(data: bytes, sep: str, shown: str) -> RawSource:
+def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource:
     if not data or data.isspace():  # not data.strip(): that would copy the whole file
         raise _error(shown, 1, "the file is empty; expected a header row with column names")
     try:  # strict: a row with more fields than the header makes this fail, and is then found below
-        frame, strict = _read_delimited(data, sep, truncate_ragged_lines=False), True
+        frame, strict = _read_delimited(data, sep, quote, truncate_ragged_lines=False), True
     except pl.exceptions.PolarsError:
-        frame, strict = _read_delimited_or_raise(data, sep, shown), False
+        frame, strict = _read_delimited_or_raise(data, sep, quote, shown), False
     columns = [c for c in frame.columns if c != _ROW]
+    _check_delimiter(data, sep, columns, shown)
     _check_header(columns, shown)
     # Fully blank lines carry nothing; they are dropped rather than reported.
     blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
     has_blank = blank is not None and blank.any()
-    if not (strict and not has_blank and _fields_add_up(data, sep, frame)):
-        _check_ragged(data, sep, len(columns), shown)
-    if has_blank:
+    if not (strict and not has_blank and _fields_add_up(data, sep, quote, frame)):
+        _check_ragged(data, sep, quote, len(columns), shown)
+    if has_blank and blank is not None:
         frame = frame.filter(~blank)
     return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
 
 
-def _read_delimited(data: bytes, sep: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:
-    return pl.read_csv(data, separator=sep, infer_schema=False, truncate_ragged_lines=truncate_ragged_lines,
+def _read_delimited(data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:
+    return pl.read_csv(data, separator=sep, quote_char=quote, infer_schema=False,
+                       truncate_ragged_lines=truncate_ragged_lines,
                        row_index_name=_ROW, row_index_offset=2, empty_string_is_null=True)
 
 
-def _read_delimited_or_raise(data: bytes, sep: str, shown: str) -> pl.DataFrame:
+def _read_delimited_or_raise(data: bytes, sep: str, quote: str, shown: str) -> pl.DataFrame:
     """The lenient read (extra fields cut off, to be reported as ragged rows); unreadable data raises."""
     try:
-        return _read_delimited(data, sep, truncate_ragged_lines=True)
+        return _read_delimited(data, sep, quote, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as err:
         if "utf-8" in str(err).lower() or "utf8" in str(err).lower():
-            raise undecodable(data, shown) from None
+            raise not_utf8(data, shown) from None
         raise _error(shown, None, f"cannot be parsed as {'CSV' if sep == ',' else 'TSV'}: {err}") from None
 
 
-def _fields_add_up(data: bytes, sep: str, frame: pl.DataFrame) -> bool:
+def _fields_add_up(data: bytes, sep: str, quote: str, frame: pl.DataFrame) -> bool:
     """True when every line of `data`, strictly parsed into `frame` without blank rows, has as many fields
     as the header: none has more (the strict parse refused those), so all have exactly as many iff the file
     holds (fields - 1) separators per line. Far cheaper than looking at each line.
@@ -115,7 +138,7 @@ def _fields_add_up(data: bytes, sep: str, frame: pl.DataFrame) -> bool:
     Only for plain files (no quote, carriage return or 0x1f byte, ending in a line break, where lines are
     exactly the parsed rows); the others are left to the line-by-line check.
     """
-    if not data.endswith(b"\n") or any(byte in data for byte in (b'"', b"\r", b"\x1f")):
+    if not data.endswith(b"\n") or any(byte in data for byte in (quote.encode(), b"\r", b"\x1f")):
         return False
     return data.count(sep.encode()) == (frame.width - 2) * (frame.height + 1)  # width counts the row index
 
@@ -133,13 +156,29 @@ def _check_header(columns: list[str], shown: str) -> None:
         raise SourceError(problems)
 
 
-def _check_ragged(data: bytes, sep: str, ncols: int, shown: str) -> None:
+def _check_delimiter(data: bytes, sep: str, columns: list[str], shown: str) -> None:
+    """One clear error when the header did not split on `sep` but holds another likely delimiter."""
+    if len(columns) != 1:
+        return
+    header = columns[0]
+    count, other = max((header.count(other), other) for other in _OTHER_DELIMITERS if other != sep)
+    if count:
+        yaml = '"\\t"' if other == "\t" else f"'{other}'"
+        raise _error(shown, 1, f"the header has {count} `{_named(other)}` and no `{_named(sep)}`: "
+                               f"set `delimiter: {yaml}`", "items.delimiter")
+
+
+def _named(sep: str) -> str:
+    return "\\t" if sep == "\t" else sep
+
+
+def _check_ragged(data: bytes, sep: str, quote: str, ncols: int, shown: str) -> None:
     """Raise for rows whose field count differs from the header's (blank lines excepted)."""
-    candidates = _ragged_candidates(data, sep, ncols)
+    candidates = _ragged_candidates(data, sep, quote, ncols)
     if not candidates:
         return
-    if b'"' in data:  # quoted newlines shift line counts: let the csv module decide exactly
-        candidates = _ragged_exact(data, sep, ncols)
+    if quote.encode() in data:  # quoted newlines shift line counts: let the csv module decide exactly
+        candidates = _ragged_exact(data, sep, quote, ncols)
     if candidates:
         listed = [Problem(Location(shown, row), f"row {row} has {n} fields; expected {ncols} like the header "
                                                 "(a missing or extra separator, or an unquoted value?)")
@@ -149,22 +188,23 @@ def _check_ragged(data: bytes, sep: str, ncols: int, shown: str) -> None:
         raise SourceError(listed)
 
 
-def _ragged_candidates(data: bytes, sep: str, ncols: int) -> list[tuple[int, int]]:
+def _ragged_candidates(data: bytes, sep: str, quote: str, ncols: int) -> list[tuple[int, int]]:
     """(row, fields) of lines whose separator count is off, counted outside quotes, vectorised."""
     lines = pl.read_csv(data, has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
                         new_columns=["line"], truncate_ragged_lines=True, row_index_name=_ROW,
                         row_index_offset=1, empty_string_is_null=False)
     text = pl.col("line").str.strip_chars_end("\r")
-    if b'"' in data:
-        text = text.str.replace_all(_QUOTED, "")
+    if quote.encode() in data:
+        q = re.escape(quote)
+        text = text.str.replace_all(f"{q}(?:[^{q}]|{q}{q})*{q}", "")
     counted = lines.select(pl.col(_ROW), (text.str.count_matches(sep, literal=True) + 1).alias("n"),
                            text.fill_null("").str.len_bytes().alias("len"))
     bad = counted.filter((pl.col(_ROW) > 1) & (pl.col("len") > 0) & (pl.col("n") != ncols))
     return [(int(r), int(n)) for r, n in bad.select(_ROW, "n").iter_rows()]
 
 
-def _ragged_exact(data: bytes, sep: str, ncols: int) -> list[tuple[int, int]]:
+def _ragged_exact(data: bytes, sep: str, quote: str, ncols: int) -> list[tuple[int, int]]:
     """(row, fields) of ragged records by the csv module (slow path, only when candidates exist)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep)
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep, quotechar=quote)
     return [(row, len(rec)) for row, rec in enumerate(reader, start=1)
             if row > 1 and rec and len(rec) != ncols]

@@ -1,4 +1,5 @@
-"""Read a manifest's source file into a `SourceTable`: locate (confined), parse, rename, check, normalise.
+"""Read a manifest's source into a `SourceTable`: read the input(s) (files, database, a query over named
+sources), rename, check columns and values, normalise.
 
 `load_source` returns the table together with every problem found (validate reports them all);
 `read_source` is the strict form that raises `SourceError` when any of them is an error.
@@ -7,42 +8,35 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
-from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
-from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
+from orgsync.manifest.models import (
+    DatasetManifest,
+    FileSource,
+    ItemsSpec,
+    LinksDatasetManifest,
+    Project,
+    PropertyType,
+)
 from orgsync.sources.canonical import canonical_expr
-from orgsync.sources.parse import MAX_LISTED, RawSource, detect_format, parse_source
+from orgsync.sources.inputs import Input, read_input
+from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
+from orgsync.sources.parse import RawSource
+from orgsync.sources.query import ORIGIN, run_query
+from orgsync.sources.settings import settings_of
+from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.table import SourceTable
+from orgsync.sources.typed import text_frame
 
 Manifest = DatasetManifest | LinksDatasetManifest
 LINK_TYPES: dict[str, PropertyType] = {"from_id": "text", "to_id": "text", "link_id": "text", "allocation": "number"}
 _TYPE_WORDS = {"number": "a number", "date": "a date", "boolean": "a boolean (true/false, yes/no, y/n, 1/0)"}
-
-
-def source_path(manifest: Manifest, project: Project) -> Path:
-    """The manifest's source file, resolved and confined to the repository (raises `SourceError`)."""
-    assert manifest.items is not None
-    base = (manifest.manifest_path or project.root / "manifest.yaml").parent
-    path = base / manifest.items.source
-    try:
-        resolved = confine(path, project.root)
-        refuse_hidden(path, project.root)
-    except HiddenPath as err:
-        raise SourceError(Problem(manifest.locate("items", "source"), f"source {manifest.items.source!r} is refused: "
-                                  f"{err}; sources are data files, never .git/ or dot-files (.env, .npmrc, ...)",
-                                  "items.source")) from None
-    except EscapesRoot:
-        raise SourceError(Problem(manifest.locate("items", "source"), f"source {manifest.items.source!r} is outside the repository; "
-                                                   "expected a path inside it (symlinks included)",
-                                  "items.source")) from None
-    if not resolved.is_file():
-        raise SourceError(Problem(manifest.locate("items", "source"), f"source file {shown(path, project.root)} does not exist "
-                                                   "(paths are relative to the manifest file)", "items.source"))
-    return resolved
 
 
 def property_types(manifest: Manifest) -> dict[str, PropertyType]:
@@ -52,68 +46,157 @@ def property_types(manifest: Manifest) -> dict[str, PropertyType]:
     return types
 
 
-def load_source(manifest: Manifest, project: Project) -> tuple[SourceTable | None, list[Problem]]:
-    """The manifest's source as a table plus every problem found; the table is None when it cannot be read."""
+def load_source(manifest: Manifest, project: Project,
+                env: Mapping[str, str] | None = None) -> tuple[SourceTable | None, list[Problem]]:
+    """The manifest's source as a table plus every problem found; the table is None when it cannot be read.
+
+    `env` holds the `ORGSYNC_SECRET_` variables a database source names (default: the process environment).
+    """
+    items = manifest.items
+    assert items is not None
+    env = os.environ if env is None else env
     try:
-        path = source_path(manifest, project)
-        fmt, gzipped = detect_format(path, manifest.items.format)
+        if items.sources is not None:
+            raw, path, display, digest = _queried(manifest, project, env)
+        else:
+            assert items.source is not None
+            read = read_input(manifest, project, items.source, settings_of(items), ("items", "source"), env)
+            raw, path, display, digest = read.raw, read.path, read.display, read.sha256
+        table, problems = build_table(manifest, raw, path, display)
     except SourceError as err:
         return None, err.problems
-    except ValueError as err:
-        return None, [Problem(manifest.locate("items", "source"), str(err), "items.source")]
-    display = shown(path, project.root)
-    data = path.read_bytes()
-    try:
-        raw = parse_source(data, fmt, gzipped, display)
-    except SourceError as err:
-        return None, err.problems
-    table, problems = build_table(manifest, raw, path, display)
-    table.sha256 = hashlib.sha256(data).hexdigest()
+    if table is not None:
+        table.sha256 = digest if digest is not None else _rows_sha256(table.frame)
     return table, problems
 
 
-def read_source(manifest: Manifest, project: Project) -> SourceTable:
+def read_source(manifest: Manifest, project: Project, env: Mapping[str, str] | None = None) -> SourceTable:
     """The manifest's source as a `SourceTable`; raises `SourceError` listing every error."""
-    table, problems = load_source(manifest, project)
+    table, problems = load_source(manifest, project, env)
     errors = [p for p in problems if p.severity == "error"]
     if errors or table is None:
         raise SourceError(errors)
     return table
 
 
-def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) -> tuple[SourceTable, list[Problem]]:
-    """Rename, check columns and values, and normalise `raw` into the manifest's table."""
+def _queried(manifest: Manifest, project: Project,
+             env: Mapping[str, str]) -> tuple[RawSource, Path, str, str | None]:
+    """`items.query` over `items.sources`: the output as a raw source, and a checksum over every input."""
+    items = manifest.items
+    assert items is not None and items.sources is not None and items.query is not None
+    where = manifest.locate("items", "query")
+    inputs: dict[str, Input] = {}
+    for name, entry in items.sources.items():
+        field = ("items", "sources", name)
+        if isinstance(entry, FileSource) and (entry.decimalSeparator or entry.thousandsSeparator):
+            raise SourceError(Problem(manifest.locate(*field), "with `query`, number formats apply to the query "
+                                      "output: set `decimalSeparator` / `thousandsSeparator` under `items:`",
+                                      ".".join(field)))
+        inputs[name] = read_input(manifest, project, entry, settings_of(items, entry if isinstance(entry, FileSource)
+                                                                         else None), field, env)
+    labels = {name: read.labels() for name, read in inputs.items()} if ORIGIN in items.query else {}
+    out, origins = run_query(items.query, {n: i.raw for n, i in inputs.items()}, labels, where)
+    digest = hashlib.sha256(items.query.encode())
+    for name, read in inputs.items():
+        digest.update(f"\0{name}\0{read.sha256 or _rows_sha256(read.raw.frame)}".encode())
+    rows = pl.int_range(1, out.height + 1, eager=True, dtype=pl.Int64)
+    raw = RawSource(out, rows, "query output row", origins=origins,
+                    at=(where.line, where.column or 1) if where.line is not None else None)
+    return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
+
+
+def _rows_sha256(frame: pl.DataFrame) -> str:
+    """sha256 of rows as CSV text (fetched database rows: what the checksum covers instead of file bytes)."""
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def build_table(manifest: Manifest, raw: RawSource, path: Path,
+                display: str) -> tuple[SourceTable | None, list[Problem]]:
+    """Rename, check columns and values, and normalise `raw` into the manifest's table.
+
+    None (with one error) when a key column, or the hierarchy's treeId / treeParentId, is missing: every
+    row would otherwise be reported for it.
+    """
+    items = manifest.items
+    assert items is not None
     problems: list[Problem] = []
-    frame = _renamed(manifest, raw.frame, display, problems)
     types = property_types(manifest)
+    frame = text_frame(_renamed(manifest, raw.frame, display, problems), types, items.dateFormat, display,
+                       serial_dates=raw.excel)
     key = manifest.key_columns
     computed = {p.key for p in manifest.properties if p.onDemand}
+    header = _place(display, 1 if raw.has_lines else None, raw)
     for column in frame.columns:
         if column not in types:
-            problems.append(Problem(Location(display, 1), f"column {column!r} is not a property of "
+            problems.append(Problem(header, f"column {column!r} is not a property of "
                                     f"{manifest.name!r}; add it to `properties` or map it with `items.columns`",
                                     column))
         elif column in computed:
             # A warning, not an error: exports often carry the computed column, and it is simply not used.
-            problems.append(Problem(Location(display, 1), f"column {column!r} is ignored: it is an on-demand "
+            problems.append(Problem(header, f"column {column!r} is ignored: it is an on-demand "
                                     "property, computed by Orgvue from its formula; remove it from the source to "
                                     "silence this", column, "warning"))
-    for column in key:
-        if column not in frame.columns:
-            problems.append(Problem(Location(display, 1), f"key column {column!r} is missing; expected it in the "
-                                    f"header (or mapped to it with `items.columns`)", column))
-            frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(column))
+    missing = _missing_required(manifest, frame, header)
+    problems += _declared_but_missing(manifest, frame, computed, key)
+    if missing:
+        return None, problems + missing
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
-    date_format = manifest.items.dateFormat
-    canonical = frame.select([canonical_expr(c, types[c], date_format) for c in [*key, *owned]])
+    plain = _plain_numbers(frame, types, items)
+    canonical = plain.select([canonical_expr(c, types[c], items.dateFormat) for c in [*key, *owned]])
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
-                        types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows)
+                        types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows,
+                        row_files=raw.files)
     return table, problems
+
+
+def _missing_required(manifest: Manifest, frame: pl.DataFrame, header: Location) -> list[Problem]:
+    """One error per missing key column, and per missing treeId / treeParentId of a hierarchy."""
+    required = list(manifest.key_columns)
+    if isinstance(manifest, DatasetManifest) and manifest.treeId and manifest.treeParentId:
+        required += [c for c in (manifest.treeId, manifest.treeParentId) if c not in required]
+    problems = []
+    for column in required:
+        if column not in frame.columns:
+            role = "key column" if column in manifest.key_columns else "hierarchy column"
+            problems.append(Problem(header, f"{role} {column!r} is missing; expected it in the header (or "
+                                    f"mapped to it with `items.columns`); its columns are: "
+                                    f"{', '.join(frame.columns) or 'none'}", column))
+    return problems
+
+
+def _declared_but_missing(manifest: Manifest, frame: pl.DataFrame, computed: set[str],
+                          key: list[str]) -> list[Problem]:
+    """A warning per declared property the source lacks (unless `items.handKept` lists it)."""
+    assert manifest.items is not None
+    hand_kept = set(manifest.items.handKept)
+    declared = {p.key for p in manifest.properties}
+    problems = [Problem(manifest.locate("items", "handKept"), f"`items.handKept` lists {name!r}, which is not a "
+                        f"property of {manifest.name!r}; expected declared property keys", "items.handKept")
+                for name in manifest.items.handKept if name not in declared]
+    for index, prop in enumerate(manifest.properties):
+        if prop.key in computed or prop.key in key or prop.key in frame.columns or prop.key in hand_kept:
+            continue
+        problems.append(Problem(manifest.locate("properties", index), f"{manifest.name}: the source has no column "
+                                f"`{prop.key}`; that property is not managed from this source (list it under "
+                                "`items.handKept` if that is intended)", prop.key, "warning"))
+    return problems
+
+
+def _plain_numbers(frame: pl.DataFrame, types: dict[str, PropertyType], items: ItemsSpec) -> pl.DataFrame:
+    """Number columns in the declared `decimalSeparator` / `thousandsSeparator` rewritten to plain form."""
+    decimal, thousands = items.decimalSeparator, items.thousandsSeparator
+    if not declared(decimal, thousands):
+        return frame
+    numbers = [c for c in frame.columns if types.get(c) == "number"]
+    return frame.with_columns(plain_numbers(pl.col(c), decimal, thousands).alias(c) for c in numbers)
 
 
 def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: list[Problem]) -> pl.DataFrame:
     """Apply `items.columns` (source column -> property key), reporting mapped columns the file lacks."""
+    assert manifest.items is not None
     mapping = manifest.items.columns
     missing = [c for c in mapping if c not in frame.columns]
     for column in missing:
@@ -138,24 +221,45 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
     checked = [c for c in canonical.columns if types[c] != "text"]
     if not checked:
         return []
-    date_format = manifest.items.dateFormat
+    items = manifest.items
+    assert items is not None
     sensitive = {p.key for p in manifest.properties if p.sensitive}
+    formatted = declared(items.decimalSeparator, items.thousandsSeparator)
     problems = []
     for column in checked:
         hits = _misfit_rows(frame[column], canonical[column])
         if hits.is_empty():
             continue
-        expected = _TYPE_WORDS[types[column]] + (f" in {date_format}" if types[column] == "date" else "")
+        kind = types[column]
+        expected = (expected_words(items.decimalSeparator, items.thousandsSeparator) if kind == "number" and formatted
+                    else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else ""))
         for index in hits.head(MAX_LISTED).to_list():
-            row = int(raw.rows[index])
-            line = row if raw.row_word != "item" else None
-            got = "a value not shown (sensitive)" if column in sensitive else repr(frame[column][index])
-            problems.append(Problem(Location(display, line), f"{raw.row_word} {row}: expected {expected}, "
-                                    f"got {got}", column))
+            value = frame[column][index]
+            got = "a value not shown (sensitive)" if column in sensitive else repr(value)
+            hint = format_hint(value) if kind == "number" and not formatted and column not in sensitive else ""
+            where, label = _row_place(raw, index, display)
+            problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
         if hits.len() > MAX_LISTED:
-            problems.append(Problem(Location(display), f"... and {hits.len() - MAX_LISTED} more values that are "
+            problems.append(Problem(_place(display, None, raw), f"... and {hits.len() - MAX_LISTED} more values that are "
                                     f"not {expected}", column))
     return problems
+
+
+def _row_place(raw: RawSource, index: int, display: str) -> tuple[Location, str]:
+    """Where row `index` of `raw` is, and how a message names it ("row 12", "query output row 3 (from a.csv:7)")."""
+    row = int(raw.rows[index])
+    file = str(raw.files[index]) if raw.files is not None else display
+    label = f"{raw.row_word} {row}"
+    if raw.origins is not None and raw.origins[index] is not None:
+        label += f" (from {raw.origins[index]})"
+    return _place(file, row if raw.has_lines else None, raw), label
+
+
+def _place(file: str, line: int | None, raw: RawSource) -> Location:
+    """`file`:`line`, or the manifest position of the field a source without lines comes from (a query)."""
+    if line is None and raw.at is not None:
+        return Location(file, *raw.at)
+    return Location(file, line)
 
 
 def _misfit_rows(raw: pl.Series, canonical: pl.Series) -> pl.Series:

@@ -29,6 +29,7 @@ class SourceTable:
     types: dict[str, PropertyType]
     sha256: str
     rows: pl.Series | None = field(default=None, repr=False)
+    row_files: pl.Series | None = field(default=None, repr=False)  # per row, its file (several files concatenated)
 
     @property
     def columns(self) -> list[str]:
@@ -37,3 +38,12 @@ class SourceTable:
     def row_number(self, index: int) -> int:
         """The file row number of frame row `index`."""
         return int(self.rows[index]) if self.rows is not None else index + 2
+
+    def file_of(self, index: int) -> str | None:
+        """The file frame row `index` came from, when the source is several files (else None: `path`)."""
+        return str(self.row_files[index]) if self.row_files is not None else None
+
+    def place(self, index: int) -> str:
+        """How a message names frame row `index`: "row 12", or "data/b.csv:12" when there are several files."""
+        file = self.file_of(index)
+        return f"{file}:{self.row_number(index)}" if file else f"row {self.row_number(index)}"

@@ -125,8 +125,8 @@ def test_a_malformed_document_is_named_with_its_line():
     assert messages(b'{"a": 1}\n{"a": 1,}\n{"a"}\n', "jsonl") == [
         "f:2: line 2 is not valid JSON: trailing comma is not allowed",
         "f:3: line 3 is not valid JSON: unexpected character, expected ':' after key"]
-    assert messages(b'[{"a": "\xff"}]', "json") == ["f:1: byte 0xff at line 1 is not valid UTF-8; expected UTF-8 "
-                                                    "text (re-export the file as UTF-8)"]
+    assert messages(b'[{"a": "\xff"}]', "json") == ["f:1: items.encoding: byte 0xff at line 1 is not valid UTF-8; "
+                                                    "it decodes as cp1252: set `encoding: cp1252`"]
 
 
 MANIFEST = """kind: Dataset

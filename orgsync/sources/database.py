@@ -1,0 +1,126 @@
+"""Database sources: a read-only SELECT through ADBC (Arrow) into polars.
+
+The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names (`orgsync.secrets`, the one rule
+for secrets: never templated, printed or logged). Drivers by scheme:
+postgresql:// (adbc-driver-postgresql), sqlite:///path (adbc-driver-sqlite, opened read-only), and the
+extras snowflake:// (`orgsync[snowflake]`) and bigquery:// (`orgsync[bigquery]`). PostgreSQL runs the query in
+a `READ ONLY` transaction (one statement: the driver prepares it); SQLite sets `query_only`. Driver
+messages are shown with the URL and any password cut out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from orgsync.errors import ConfigError, Location, Problem, SourceError
+from orgsync.manifest.models import DatabaseSource
+from orgsync.secrets import Secret, resolve_secret
+from orgsync.sources.parse import RawSource
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
+_KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
+_EXTRAS = {"snowflake": ("adbc_driver_snowflake", "snowflake"), "bigquery": ("adbc_driver_bigquery", "bigquery")}
+
+
+def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
+    """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message."""
+    try:
+        secret = resolve_secret(spec.connection.env, env)
+    except ConfigError as err:
+        raise SourceError(Problem(where, err.problems[0].message, f"{field}.connection")) from None
+    url = secret.value
+    scheme = urlsplit(url).scheme.lower()
+    name = spec.connection.env
+
+    def fail(what: str, err: BaseException | None = None) -> SourceError:
+        detail = f": {redacted(_first_line(err), secret)}" if err is not None else ""
+        return SourceError(Problem(where, f"{what} (connection from {name}){detail}", field))
+
+    try:
+        connection = _connect(scheme, url)
+    except SourceError:
+        raise
+    except ImportError as err:
+        raise fail(str(err)) from None
+    except Exception as err:  # each driver raises its own error classes
+        raise fail("cannot connect to the database", err) from None
+    try:
+        with connection:
+            cursor = connection.cursor()
+            try:
+                _read_only(scheme, cursor)
+                cursor.execute(spec.sql)
+                table = cursor.fetch_arrow_table()
+            finally:
+                cursor.close()
+            connection.rollback()
+    except SourceError:
+        raise
+    except Exception as err:
+        raise fail("the query failed", err) from None
+    frame = pl.from_arrow(_plain(table))
+    assert isinstance(frame, pl.DataFrame)
+    return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Extension columns (PostgreSQL numeric arrives as `arrow.opaque` over its decimal text) as their storage."""
+    columns = []
+    for column in table.columns:
+        if isinstance(column.type, pa.BaseExtensionType):
+            column = pa.chunked_array([chunk.storage for chunk in column.chunks], type=column.type.storage_type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def redacted(text: str, secret: Secret | None = None) -> str:
+    """`text` without the secret (`orgsync.secrets`), nor any other URL or keyword password a driver quotes."""
+    if secret is not None:
+        text = secret.redact(text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
+    return _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}***", text)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return " ".join(line.strip() for line in text.splitlines()[:3] if line.strip())
+
+
+def _connect(scheme: str, url: str) -> Any:
+    """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction)."""
+    if scheme in ("postgresql", "postgres"):
+        from adbc_driver_postgresql import dbapi as postgres  # type: ignore[import-untyped]
+
+        return postgres.connect(url)
+    if scheme == "sqlite":
+        from adbc_driver_sqlite import dbapi as sqlite
+
+        # SQLAlchemy's form: sqlite:///relative/path.db, sqlite:////absolute/path.db
+        path = unquote(url.split("://", 1)[1])[1:]
+        return sqlite.connect(f"file:{quote(path)}?mode=ro")
+    if scheme in _EXTRAS:
+        module, extra = _EXTRAS[scheme]
+        try:
+            driver = importlib.import_module(f"{module}.dbapi")
+        except ImportError:
+            raise ImportError(f"the {scheme} driver is not installed; install it with `pip install "
+                              f"orgsync[{extra}]`") from None
+        return driver.connect(url)
+    raise ImportError(f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
+                      "snowflake:// or bigquery://")
+
+
+def _read_only(scheme: str, cursor: Any) -> None:
+    """Make the transaction the query runs in read-only."""
+    if scheme in ("postgresql", "postgres"):
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        cursor.execute("SET TRANSACTION READ ONLY")
+    elif scheme == "sqlite":
+        cursor.execute("PRAGMA query_only = ON")

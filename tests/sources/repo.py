@@ -1,0 +1,59 @@
+"""Build a small repository (orgsync.yaml, one People manifest, data files) for source tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orgsync.errors import Problem, SourceError
+from orgsync.manifest.loader import load_project
+from orgsync.sources.readers import load_source
+from orgsync.sources.table import SourceTable
+
+PROPERTIES = """properties:
+  - {key: employee_id, name: Employee ID, type: text}
+  - {key: full_name, name: Full Name, type: text}
+  - {key: salary, name: Salary, type: number}
+  - {key: start_date, name: Start, type: date}
+  - {key: active, name: Active, type: boolean}
+"""
+
+
+def repo(root: Path, items: str, files: dict[str, bytes] | None = None, properties: str = PROPERTIES,
+         head: str = "") -> Path:
+    """`root` as a repository whose People manifest has `items:` block `items` (indented by the caller)."""
+    (root / "manifests").mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "orgsync.yaml").write_text("tenant: T\nendpoint: local\n")
+    for name, data in (files or {}).items():
+        (root / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "data" / name).write_bytes(data)
+    (root / "manifests" / "people.yaml").write_text(
+        f"kind: Dataset\nname: People\ntype: PEOPLE\nautoId: employee_id\nlabelId: full_name\n{head}{properties}"
+        f"items:\n{items}")
+    return root
+
+
+def load(root: Path, env: dict[str, str] | None = None) -> tuple[SourceTable | None, list[Problem]]:
+    project = load_project(root, env={})
+    return load_source(project.manifests[0], project, env or {})
+
+
+def rows(root: Path, env: dict[str, str] | None = None) -> list[dict[str, str | None]]:
+    """The table's canonical rows; fails on any error."""
+    table, problems = load(root, env)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    assert table is not None and not errors, errors
+    return table.frame.to_dicts()
+
+
+def errors(root: Path, env: dict[str, str] | None = None) -> list[str]:
+    table, problems = load(root, env)
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def warnings(root: Path, env: dict[str, str] | None = None) -> list[str]:
+    table, problems = load(root, env)
+    return [str(p) for p in problems if p.severity == "warning"]
+
+
+__all__ = ["repo", "load", "rows", "errors", "warnings", "SourceError"]
