@@ -94,8 +94,10 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (CI).")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--target", "targets", multiple=True, help="Apply only this dataset and what it depends on.")
-@click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-rps", type=click.FloatRange(min=0.1), default=None, help="Request-rate limit across all workers.")
+@click.option("--parallelism", type=click.IntRange(1), default=4, show_default=True,
+              help="Steps run at once (at most 50: Orgvue's requests in flight per tenant).")
+@click.option("--max-rps", type=click.FloatRange(min=0.1), default=None,
+              help="Request-rate limit across all workers (at most Orgvue's 100 a second per tenant).")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON record of the run.")
 @VERBOSE_OPTION
 def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
@@ -106,6 +108,16 @@ def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destruct
     _run(run_apply, ApplyOptions(root=root, plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
                                  max_rps=max_rps, report=report, verbose=verbose))
+
+
+@cli.command()
+@ROOT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def doctor(root: Path, fmt: str) -> None:
+    """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
+    from orgsync.commands.doctor import run_doctor
+
+    _run(run_doctor, root, fmt=fmt)
 
 
 @cli.command()
@@ -151,11 +163,22 @@ def import_(directory: Path, tenant: str | None, endpoint: str | None, datasets:
 @click.option("--token", default=None, help="Require this bearer token.")
 @click.option("--allow-remote-callbacks", is_flag=True,
               help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
-def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool) -> None:
+@click.option("--max-rps", "limit_rps", type=click.IntRange(0), default=100, show_default=True,
+              help="Requests per second per tenant before 429 42901 (0: no limit).")
+@click.option("--max-in-flight", "limit_in_flight", type=click.IntRange(0), default=50, show_default=True,
+              help="Concurrent requests per tenant before 429 42901 (0: no limit).")
+@click.option("--daily-quota", "limit_quota", type=click.IntRange(0), default=500_000, show_default=True,
+              help="Requests per tenant and day before 429 42902 (0: no limit).")
+@click.option("--max-sync-body", "limit_body", type=click.IntRange(0), default=6_000_000, show_default=True,
+              help="Bytes of a sync item PUT body before 413 (0: no limit).")
+def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool,
+             limit_rps: int, limit_in_flight: int, limit_quota: int, limit_body: int) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
+    from orgsync.emulator.limits import Limits
 
-    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
+    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
+         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body))
 
 
 def main() -> None:

@@ -88,10 +88,16 @@ class ApiError(OrgsyncError):
     """The Orgvue API answered with an error; `status` and the documented error entries are kept."""
 
     def __init__(self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, trace_id: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.errors = errors or []
+        self.trace_id = trace_id  # the answer's X-Amzn-Trace-Id: Orgvue support finds the request by it
+
+    @property
+    def codes(self) -> list[str]:
+        """The documented error codes of the answer, as strings ("40302")."""
+        return [str(e["code"]) for e in self.errors if e.get("code") is not None]
 
 
 class AuthError(ApiError):
@@ -100,6 +106,22 @@ class AuthError(ApiError):
 
 class NotFoundError(ApiError):
     """404: an unknown dataset, draft or job."""
+
+
+class TenantNotEnabledError(AuthError):
+    """40345: the tenant has no API usage plan; only Orgvue support can enable it."""
+
+
+class ThrottledError(ApiError):
+    """429 42901: more than the tenant's requests per second or in flight, and the retries ran out."""
+
+
+class QuotaExceededError(ApiError):
+    """429 42902: the tenant's daily request quota is used up; retrying the same day cannot succeed."""
+
+
+class UnexpectedAnswerError(ApiError):
+    """A 2xx answer lacks the fields orgsync assumes (names the fields it did get, never their values)."""
 
 
 class TransportError(ApiError):

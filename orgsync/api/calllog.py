@@ -1,6 +1,7 @@
 """`--verbose` lines: one line per API call, built only from a `CallRecord` (so never a host, token or value).
 
-`GET /api/v1/ACME/datasets 200 12 ms 0 B → 1.2 KB`, then `(attempt 2)` on a retry.
+`GET /api/v1/ACME/datasets 200 12 ms 0 B → 1.2 KB trace Root=1-…` (the X-Amzn-Trace-Id, when the answer has
+one), then `(attempt 2)` on a retry.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def format_call(record: CallRecord) -> str:
     status = str(record.status) if record.status is not None else "no-answer"
     line = (f"{record.method} {target} {status} {round(record.seconds * 1000)} ms "
             f"{_size(record.bytes_sent)} → {_size(record.bytes_received)}")
+    if record.trace_id:  # for Orgvue support: they find a request by it
+        line += f" trace {record.trace_id}"
     line = terminal(line)  # a path carries ids the service chose: no escape sequence reaches the log
     return f"{line} (attempt {record.attempt})" if record.attempt > 1 else line
 

@@ -7,6 +7,7 @@ creates are not blindly repeated: when a create's answer is lost, the dataset is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -18,7 +19,15 @@ from orgsync.api import answers, files
 from orgsync.api import endpoints as ep
 from orgsync.api.answers import checked
 from orgsync.api.bounded import Clock
-from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
+from orgsync.api.budget import TenantBudget
+from orgsync.api.http import (
+    CallListener,
+    CallRecord,
+    ClientStats,
+    HttpCore,
+    collect_trace_ids,
+    is_maybe_applied,
+)
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.protocol import ItemAction, JsonObject
 from orgsync.api.retry import RetryPolicy
@@ -64,6 +73,20 @@ class OrgvueClient:
     @property
     def log(self) -> list[CallRecord]:
         return self._core.log
+
+    @property
+    def http(self) -> HttpCore:
+        """The HTTP core under this client, for diagnostics that need raw answers (`orgsync doctor`)."""
+        return self._core
+
+    def collect_trace_ids(self) -> contextlib.AbstractContextManager[list[str]]:
+        """A block in which the X-Amzn-Trace-Id of every answer (this task's) is collected, for reports."""
+        return collect_trace_ids()
+
+    @property
+    def budget(self) -> TenantBudget:
+        """The tenant's request budget every worker of this client shares (in flight, rate, quota)."""
+        return self._core.budget
 
     # --- datasets -------------------------------------------------------------------------------
     async def list_datasets(self) -> list[JsonObject]:

@@ -6,11 +6,15 @@ import gzip
 import io
 from dataclasses import dataclass
 from typing import IO
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
 
 from orgsync.api import endpoints as ep
 from orgsync.api.bounded import AnswerTooLarge, spool
-from orgsync.api.http import HttpCore
-from orgsync.errors import ApiError
+from orgsync.api.http import HttpCore, trace_id_of
+from orgsync.errors import ApiError, UnexpectedAnswerError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -26,17 +30,44 @@ class TemporaryFile:
 
 async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: bool = True) -> TemporaryFile:
     """Ask the service for a temporary secure file (creating a spare one is harmless: retry-safe)."""
-    answer = await core.send_json("POST", ep.TEMPORARY_FILE, retry_safe=True,
-                                  json=ep.temporary_file_body(target_type, gzipped))
-    if not isinstance(answer, dict):
-        raise ApiError(f"POST {ep.TEMPORARY_FILE}: expected an object with {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}, "
-                       f"got {type(answer).__name__}")
+    response = await core.send("POST", ep.TEMPORARY_FILE, retry_safe=True,
+                               json=ep.temporary_file_body(target_type, gzipped))
+    return temporary_from_answer(core, response)
+
+
+def temporary_from_answer(core: HttpCore, response: httpx.Response) -> TemporaryFile:
+    """The read and write URLs of a temporary-file answer, under the assumed field names (endpoints.py).
+
+    When they are missing or not URLs, the error lists the field names the answer did have (never a value:
+    they are presigned URLs), so a renamed field is plain to see."""
     try:
-        return TemporaryFile(core.resolve(answer[ep.F_TEMP_GET_URL]), core.resolve(answer[ep.F_TEMP_PUT_URL]),
-                             answer.get(ep.F_TEMP_EXPIRES))
-    except (KeyError, TypeError):
-        raise ApiError(f"POST {ep.TEMPORARY_FILE}: the answer lacks {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}",
-                       hint=f"correct the assumed field names in {ep.__name__}") from None
+        answer = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        answer = None
+    fields = list(answer) if isinstance(answer, dict) else []
+    wanted = (ep.F_TEMP_GET_URL, ep.F_TEMP_PUT_URL)
+    urls = [answer.get(name) if isinstance(answer, dict) else None for name in wanted]
+    if all(isinstance(u, str) and u.startswith(("https://", "http://", "/")) for u in urls):
+        expires = answer.get(ep.F_TEMP_EXPIRES) if isinstance(answer, dict) else None
+        return TemporaryFile(core.resolve(str(urls[0])), core.resolve(str(urls[1])),
+                             expires if isinstance(expires, str) else None)
+    bad = [name for name, u in zip(wanted, urls, strict=True) if not isinstance(u, str)]
+    got = ", ".join(_safe_name(f) for f in fields[:20]) or ("no fields" if isinstance(answer, dict) else
+                                                            "not a JSON object")
+    trace = trace_id_of(response)
+    what = (f"lacks {' and '.join(bad)}" if bad else f"has {' and '.join(wanted)} that are not URLs")
+    raise UnexpectedAnswerError(
+        f"POST {urlsplit(str(response.request.url)).path}: the temporary-file answer {what} "
+        f"(it has: {got})" + (f" (trace id {trace})" if trace else ""),
+        status=response.status_code, trace_id=trace,
+        hint=f"the service names the read/write URL fields differently from what orgsync assumes "
+             f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in "
+             f"{ep.__name__}, and report it")
+
+
+def _safe_name(name: str) -> str:
+    """A field name as a message may show it: printable and short, else elided."""
+    return name if name.isprintable() and len(name) <= 40 else name[:37].encode("ascii", "replace").decode() + "..."
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -8,9 +8,11 @@ presigned file URLs or other hosts) and is scrubbed from every message this modu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
@@ -20,9 +22,19 @@ import orjson
 
 from orgsync.api import endpoints as ep
 from orgsync.api.bounded import Clock, exchange
-from orgsync.api.ratelimit import TokenBucket
+from orgsync.api.budget import TenantBudget
+from orgsync.api.explain import explain
 from orgsync.api.retry import RetryPolicy
-from orgsync.errors import ApiError, AuthError, MaybeAppliedError, NotFoundError, TransportError
+from orgsync.errors import (
+    ApiError,
+    AuthError,
+    MaybeAppliedError,
+    NotFoundError,
+    QuotaExceededError,
+    TenantNotEnabledError,
+    ThrottledError,
+    TransportError,
+)
 from orgsync.limits import Limits, limits_from
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
@@ -34,6 +46,22 @@ _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
 TRACE_HEADER = "X-Amzn-Trace-Id"  # Orgvue support traces a request by it (ENDPOINTS.md, errors)
 _SCHEMA_PATH = re.compile(r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?")  # dataset/links resources: no values
 _WHERE = ("pathParameter", "queryParameter", "jsonBody", "resourcePath")  # field names an error entry may name
+_TOO_MANY = 429
+QUOTA_EXCEEDED = "42902"
+TENANT_NOT_ENABLED = "40345"
+_TRACE_TEXT = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
+_TRACES: ContextVar[list[str] | None] = ContextVar("orgsync_trace_ids", default=None)
+
+
+@contextlib.contextmanager
+def collect_trace_ids() -> Iterator[list[str]]:
+    """The X-Amzn-Trace-Id of every answer received in this block (same task), in order, for reports."""
+    ids: list[str] = []
+    reset = _TRACES.set(ids)
+    try:
+        yield ids
+    finally:
+        _TRACES.reset(reset)
 
 
 @dataclass
@@ -62,6 +90,7 @@ class CallRecord:
     query: str = ""
     bytes_sent: int = 0
     bytes_received: int = 0
+    trace_id: str | None = None  # the answer's X-Amzn-Trace-Id, when it had one
 
 
 CallListener = Callable[[CallRecord], None]
@@ -97,7 +126,7 @@ class HttpCore:
         self._on_call = on_call  # told of each record as it is made (e.g. `--verbose` lines)
         self._token = _Secret(token or "")
         self._sleep = sleep
-        self._limiter = TokenBucket(max_rps) if max_rps else None
+        self.budget = TenantBudget(max_rps, sleep=sleep)  # the tenant's documented limits, for every worker
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT,
                                        headers={"Accept-Encoding": "gzip", "Accept": "application/json"})
 
@@ -140,18 +169,19 @@ class HttpCore:
         shown = _shown_query(query)
         attempt = 1
         while True:
-            if self._limiter:
-                await self._limiter.acquire()
             started = time.perf_counter()
-            self.stats.requests += 1
-            self.stats.bytes_sent += len(body or b"")
             try:
-                if sink is not None:
-                    sink.seek(0)
-                    sink.truncate()
-                request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
-                response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
-                                          max_bytes=self.limits.download_bytes if sink else self.limits.answer_bytes)
+                async with self.budget.slot():  # at most 50 in flight and 100 a second, for the whole tenant
+                    started = time.perf_counter()
+                    self.stats.requests += 1
+                    self.stats.bytes_sent += len(body or b"")
+                    if sink is not None:
+                        sink.seek(0)
+                        sink.truncate()
+                    request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+                    response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
+                                              max_bytes=self.limits.download_bytes if sink else
+                                              self.limits.answer_bytes)
             except httpx.TransportError as exc:
                 self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
                                         len(body or b"")))
@@ -164,8 +194,21 @@ class HttpCore:
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
             received = response.num_bytes_downloaded or len(response.content) or (sink.tell() if sink else 0)
             self.stats.bytes_received += received
+            trace = trace_id_of(response)
             self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
-                                    shown, len(body or b""), received))
+                                    shown, len(body or b""), received, trace))
+            if response.status_code == _TOO_MANY:
+                if QUOTA_EXCEEDED in _codes(response):  # retrying the same day cannot succeed: stop everything
+                    err = self._api_error(method, url, response)
+                    assert isinstance(err, QuotaExceededError)
+                    self.budget.quota_exceeded(err)
+                    raise err
+                if attempt < self.retry.attempts:  # 42901 (or a bare 429): refused unprocessed, always safe
+                    delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
+                    self.budget.throttled(delay)
+                    await self.pause_for_retry(delay)
+                    attempt += 1
+                    continue
             if self._should_retry(response.status_code, retry_safe, attempt):
                 await self.pause_for_retry(self.retry.delay(attempt, response.headers.get("Retry-After")))
                 attempt += 1
@@ -205,6 +248,9 @@ class HttpCore:
         await self._sleep(seconds)
 
     def _record(self, record: CallRecord) -> None:
+        collected = _TRACES.get()
+        if collected is not None and record.trace_id and record.trace_id not in collected:
+            collected.append(record.trace_id)
         self.log.append(record)
         if self._on_call is not None:
             self._on_call(record)
@@ -222,29 +268,52 @@ class HttpCore:
             hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up")
 
     def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
+        """The error of an answer: what happened (name, code, fields), the trace id, and what to do in plain words."""
         status = response.status_code
         errors = _error_entries(response)
         # Never the body, and an error's message only where no item value was sent or asked for: an API may
         # quote the value it refused (a salary), so item, import, export, query, draft and file calls show none.
         quote = _SCHEMA_PATH.fullmatch(urlsplit(url).path) is not None
         detail = "; ".join(describe_error(e, quote) for e in errors[:5]) or _body_kind(response)
-        trace = response.headers.get(TRACE_HEADER)
+        trace = trace_id_of(response)
+        traced = f" (trace id {trace})" if trace else ""
         text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
-                           + (f" — {detail}" if detail else "") + (f" (trace id {trace})" if trace else ""))
+                           + (f" — {detail}" if detail else "") + traced)
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
-        if status in (401, 403):
-            return AuthError(text, status=status, errors=errors,
-                             hint=f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
-                                  f"valid token with access to tenant {self.tenant} at {self.base_url}")
-        if status == 404:
-            return NotFoundError(text, status=status, errors=errors)
-        if status < 400:  # a 3xx: the request was not carried out here
+        plain = explain(errors, base_url=self.base_url, token=self._token.value or None)
+        hint = self.redact(plain) if plain else None
+        kind: type[ApiError] = ApiError
+        codes = [str(e.get("code")) for e in errors]
+        if status == _TOO_MANY:
+            kind = QuotaExceededError if QUOTA_EXCEEDED in codes else ThrottledError
+            hint = hint or explain([{"code": "42901"}], base_url=self.base_url, token=None)
+        elif TENANT_NOT_ENABLED in codes:
+            kind = TenantNotEnabledError
+        elif status in (401, 403):
+            kind = AuthError
+            hint = hint or (f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
+                            f"valid token with access to tenant {self.tenant} at {self.base_url}")
+        elif status == 404:
+            kind = NotFoundError
+        elif status < 400:  # a 3xx: the request was not carried out here
             where = response.headers.get("Location") or "(no Location)"
             return ApiError(self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}, "
-                                        f"redirected to {where}; orgsync does not follow redirects"),
-                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL")
-        hint = "the service failed; retry later" if status >= _SERVER_ERROR else None
-        return ApiError(text, status=status, errors=errors, hint=hint)
+                                        f"redirected to {where}; orgsync does not follow redirects{traced}"),
+                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL",
+                            trace_id=trace)
+        elif status >= _SERVER_ERROR:
+            hint = hint or "the service failed; retry later"
+        return kind(text, status=status, errors=errors, hint=hint, trace_id=trace)
+
+
+def trace_id_of(response: httpx.Response) -> str | None:
+    """The answer's X-Amzn-Trace-Id, when it has a plausible one (it goes into messages and logs as is)."""
+    value = response.headers.get(TRACE_HEADER)
+    return value if value and _TRACE_TEXT.fullmatch(value) else None
+
+
+def _codes(response: httpx.Response) -> list[str]:
+    return [str(e.get("code")) for e in _error_entries(response)]
 
 
 def is_maybe_applied(err: Exception) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from orgsync.api import endpoints as ep
 from orgsync.api.answers import JobTicket, checked
 from orgsync.api.http import HttpCore, describe_error
 from orgsync.errors import ApiError, JobFailedError
+
+_TRACE = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,14 @@ async def wait_job(core: HttpCore, ticket: dict[str, Any], polling: JobPolling,
 
 
 def _failed(core: HttpCore, url: str, ticket: dict[str, Any]) -> JobFailedError:
+    """The failed job's errors, with the jobTicket's X-Amzn-Trace-Id (the request that started it)."""
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
     detail = "; ".join(describe_error(e) for e in errors[:5])  # never a message: it may quote item values
-    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),
-                          errors=errors)
+    raw = ticket.get(ep.TRACE_HEADER)
+    trace = raw if isinstance(raw, str) and _TRACE.fullmatch(raw) else None
+    traced = f" (trace id {trace})" if trace else ""
+    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "") + traced),
+                          errors=errors, trace_id=trace)
 
 
 def _short(url: str) -> str:

@@ -23,7 +23,7 @@ from orgsync.apply.actions import Encoded, encode_waves
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
-from orgsync.errors import JobFailedError, OrgsyncError, StalePlanError, StepError
+from orgsync.errors import JobFailedError, OrgsyncError, QuotaExceededError, StalePlanError, StepError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
 from orgsync.sources.readers import property_types
@@ -33,6 +33,7 @@ from orgsync.state.snapshot import Fingerprint
 # canonical dates. Never implicitDelete: deletes are explicit actions that the plan showed.
 ITEM_PARAMS = {"onActionValidationFailure": "skipAction", "onItemAccessDenied": "skipAction",
                "onPropertyAccessDenied": "skipProperty", "dateFormat": "YYYY-MM-DD"}
+MAX_TRACE_IDS = 10  # per call in the report: enough to find it in Orgvue's logs (a job's polls add more)
 JOB_ATTEMPTS = 3  # an import job that fails is re-run (its actions are safe to repeat) up to this many times
 
 
@@ -119,6 +120,14 @@ class Executor:
         if self._stop is None:
             self._stop = reason
 
+    def _quota_stop(self, err: QuotaExceededError) -> None:
+        """42902: retrying today cannot succeed, so the whole run stops at once (other workers' next request
+        fails unsent); the report says so and what was and was not done."""
+        trace = f", X-Amzn-Trace-Id {err.trace_id}" if err.trace_id else ""
+        self._cut = True
+        self.stop(f"stopped: the tenant's daily request quota is used up (42902 QuotaExceeded{trace}); it resets "
+                  "daily, so run `orgsync plan` and apply again tomorrow")
+
     def abort(self, reason: str) -> None:
         """Cancel the calls in flight as well (after stop(): the grace period ran out, or a second signal)."""
         self.stop(reason)
@@ -166,6 +175,9 @@ class Executor:
             record.error = str(err)
             record.status = StepStatus.PARTIAL if record.applied else StepStatus.FAILED
             self._blocking.add(step.id)
+            quota = err if isinstance(err, QuotaExceededError) else err.__cause__
+            if isinstance(quota, QuotaExceededError):
+                self._quota_stop(quota)
             return
         except asyncio.CancelledError:
             if self._abort is None:
@@ -262,6 +274,9 @@ class Executor:
     def _recorded(self, record: CallRecord, failed_on_error: int = 0) -> Iterator[CallRecord]:
         """Time one call and add it to the report, marked failed or cancelled (outcome unknown) as it ends."""
         started = time.perf_counter()
+        collect = getattr(self.client, "collect_trace_ids", None)  # fakes may not have it
+        collected = collect() if collect is not None else contextlib.nullcontext([])
+        record.trace_ids = collected.__enter__()
         try:
             yield record
         except OrgsyncError as err:
@@ -272,6 +287,8 @@ class Executor:
             record.ok, record.cancelled, record.error = False, True, "cancelled in flight: outcome unknown"
             raise
         finally:
+            collected.__exit__(None, None, None)
+            del record.trace_ids[MAX_TRACE_IDS:]
             record.seconds = round(time.perf_counter() - started, 3)
             self.report.calls.append(record)
 

@@ -67,6 +67,7 @@ class CallRecord:
     error: str | None = None
     cancelled: bool = False  # cut off in flight by an abort: it may or may not have been applied
     detail: str | None = None  # what a follow-up ran, e.g. "executeOnDemand: bonus"
+    trace_ids: list[str] = field(default_factory=list)  # X-Amzn-Trace-Id of its answers, for Orgvue support
 
 
 @dataclass
@@ -97,6 +98,7 @@ class ApplyReport:
     seconds: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the run stopped early, if it did
+    estimated_requests: int | None = None  # what apply expected to send (estimate.py); stats.requests is the count
 
     def step(self, step_id: str) -> StepRecord:
         return next(s for s in self.steps if s.id == step_id)

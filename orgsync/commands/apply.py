@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orgsync.apply.batching import Limits
+from orgsync.apply.estimate import clamp_parallelism, clamp_rps_notice, estimate_requests
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
 from orgsync.apply.lock import apply_lock
@@ -77,13 +78,20 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
             return int(ExitCode.OK)
         # The plan is printed in CI too (as Terraform does), so the log shows what was about to change.
         _say(out, prepared.render_text())
+        steps = order_plan(plan, prepared.project)
+        estimate = estimate_requests(steps, limits)
+        _say(out, estimate.line(client.stats.requests))
+        parallelism, lowered = clamp_parallelism(opts.parallelism)
+        for notice in (lowered, clamp_rps_notice(opts.max_rps)):
+            if notice:
+                _say(out, notice)
         if not opts.auto_approve:
             _confirm(out)
         report = ApplyReport(target=plan.target, tenant=plan.tenant,
                              plan_source=str(opts.plan_file) if opts.plan_file else "fresh",
-                             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        steps = order_plan(plan, prepared.project)
-        options = ExecOptions(parallelism=opts.parallelism, limits=limits)
+                             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             estimated_requests=estimate.requests)
+        options = ExecOptions(parallelism=parallelism, limits=limits)
         try:
             with RichProgress(out) as progress:
                 executor = Executor(client, steps, report, options, progress)

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
-from orgsync.api.http import CallListener
+from orgsync.api.http import CallListener, CallRecord
 from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.escape import terminal
@@ -130,6 +130,19 @@ async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False
     return checked.project, tables, live, plan
 
 
+class counting:  # noqa: N801 - used as a function
+    """A call listener that counts the calls (the plan's reads) and passes each on to `inner`."""
+
+    def __init__(self, inner: CallListener | None) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def __call__(self, record: CallRecord) -> None:
+        self.count += 1
+        if self.inner is not None:
+            self.inner(record)
+
+
 def use_color(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     env = os.environ if env is None else env
@@ -147,11 +160,17 @@ def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout:
     """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     on_call = call_printer(stderr) if opts.verbose else None
-    _, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr,
-                                          on_call=on_call))
+    reads = counting(on_call)
+    project, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr,
+                                                on_call=reads))
     stdout.write(render(plan, opts.fmt, show_all=opts.show_all, show_values=opts.show_values,
                         color=opts.fmt == "text" and use_color(stdout, env)))
     stdout.flush()
+    if plan.has_changes:  # so a user can see the apply fits the tenant's daily quota
+        from orgsync.apply.estimate import estimate_requests
+        from orgsync.apply.order import order_plan
+
+        print(estimate_requests(order_plan(plan, project)).line(reads.count), file=stderr)
     if opts.out is not None:
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)

@@ -11,7 +11,7 @@ import asyncio
 import re
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from orgsync.emulator.faults import ERROR_NAMES
 from orgsync.emulator.files import GET_URL_FIELD, PUT_URL_FIELD
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.jobs import ticket_json
+from orgsync.emulator.limits import LimitBook, Limits
 from orgsync.emulator.service import Emulator
 
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
@@ -73,12 +74,14 @@ def _check_id(value: str, what: str) -> None:
 
 
 def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES, limits: Limits | None = None) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
+    The documented usage limits are enforced unless `limits` says otherwise (see limits.py; `Limits.off()`).
     """
-    emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks)
+    emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks,
+                   limits=limits)
     emu.max_upload_bytes = max_upload_bytes
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
@@ -133,23 +136,66 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             return await _guarded(call_next, request)
         if path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
-        with emu.faults.in_flight():
-            await emu.faults.hold(method, path)
-            trace = emu.trace_id()
-            latency, fault = emu.faults.request_fault(method, path)
-            if latency:
-                await asyncio.sleep(latency / 1000)
-            if fault is not None:
-                status = fault.status or 500
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-                err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
-                response = error_response(err, headers)
-            else:
-                response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
-            # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
-            response.headers.setdefault(gate.TRACE_HEADER, trace)
-            emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
-            return response
+        trace = emu.trace_id()
+        match = API.match(path)
+        tenant = match.group(1) if match else None
+        book = emu.limits
+        try:
+            if tenant is not None:
+                book.admit(tenant)  # the documented usage limits come first: a refused request is not handled
+        except ApiError as refused:
+            response = error_response(refused)
+        else:
+            try:
+                with emu.faults.in_flight():
+                    await emu.faults.hold(method, path)
+                    response = await _limited(emu, book, request, call_next, method, path)
+            finally:
+                if tenant is not None:
+                    book.release(tenant)
+        # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
+        response.headers.setdefault(gate.TRACE_HEADER, trace)
+        emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
+        return response
+
+
+async def _limited(emu: Emulator, book: LimitBook, request: Request,
+                   call_next: Callable[[Request], Awaitable[Response]], method: str, path: str) -> Response:
+    """One admitted request: the body limit, injected faults (latency, status, renames), the handler."""
+    length = request.headers.get("content-length")
+    try:
+        book.check_body(method, path, int(length) if length and length.isdigit() else None)
+        if length is None and method == "PUT":
+            book.check_body(method, path, len(await request.body()))
+    except ApiError as refused:
+        return error_response(refused)
+    latency, fault = emu.faults.request_fault(method, path)
+    if latency:
+        await asyncio.sleep(latency / 1000)
+    if fault is not None:
+        status = fault.status or 500
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+        err = ApiError(status, fault.code or f"{status}00", fault.name or ERROR_NAMES.get(status, "InjectedFault"),
+                       "fault injected by the emulator")
+        return error_response(err, headers)
+    response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+    renames = emu.faults.renames(method, path)
+    return await _renamed(response, renames) if renames else response
+
+
+async def _renamed(response: Response, renames: dict[str, str]) -> Response:
+    """The JSON answer with its top-level fields renamed (a fault: the service's names differ from ours)."""
+    chunks: AsyncIterator[bytes] | None = getattr(response, "body_iterator", None)  # call_next streams its answer
+    body = b"".join([chunk async for chunk in chunks]) if chunks is not None else bytes(response.body)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        data = {renames.get(k, k): v for k, v in data.items()}
+        body = orjson.dumps(data)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(body, status_code=response.status_code, headers=headers)
 
 
 def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
@@ -465,7 +511,29 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.post("/_emulator/clock", include_in_schema=False)
     async def clock(request: Request) -> Response:
         body = await read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("advanceSeconds"), int | float):
-            raise bad_body("the body must be {advanceSeconds: number}", "$.advanceSeconds")
-        emu.clock_offset += float(body["advanceSeconds"])
-        return json_response({"offsetSeconds": emu.clock_offset})
+        advance, freeze = (body.get("advanceSeconds"), body.get("freeze")) if isinstance(body, dict) else (None, None)
+        if (advance is None and freeze is None) or (advance is not None and not isinstance(advance, int | float)) \
+                or (freeze is not None and not isinstance(freeze, bool)):
+            raise bad_body("the body must be {advanceSeconds?: number, freeze?: boolean}", "$.advanceSeconds")
+        if freeze is True and emu.clock_frozen is None:
+            emu.clock_frozen = time.time()
+        elif freeze is False and emu.clock_frozen is not None:
+            emu.clock_offset += emu.clock_frozen - time.time()  # carry on from the frozen instant
+            emu.clock_frozen = None
+        emu.clock_offset += float(advance or 0)
+        return json_response({"offsetSeconds": emu.clock_offset, "frozen": emu.clock_frozen is not None,
+                              "now": emu.now()})
+
+    @app.get("/_emulator/limits", include_in_schema=False)
+    async def get_limits() -> Response:
+        return json_response(emu.limits.snapshot())
+
+    @app.post("/_emulator/limits", include_in_schema=False)
+    async def set_limits(request: Request) -> Response:
+        emu.limits.configure(await read_json(request))
+        return json_response(emu.limits.snapshot())
+
+    @app.delete("/_emulator/limits", include_in_schema=False)
+    async def reset_limits() -> Response:
+        emu.limits.reset()
+        return Response(status_code=204)

@@ -24,7 +24,10 @@ class Fault:
     the jobs it matches `fail` or `hang`, or `hold`s requests until released.
 
     A hold lets a test put a request in flight at a known point: the request waits before it is handled
-    until `release` (or clearing the faults) lets it go, so no test has to race a latency."""
+    until `release` (or clearing the faults) lets it go, so no test has to race a latency.
+
+    A status fault answers with `code`/`name` when given (e.g. 403 `40345 TenantUsagePlanNotConfigured`);
+    `rename` renames top-level fields of matching JSON answers (`{"getUrl": "readUrl"}`)."""
 
     id: int
     path: str  # as given
@@ -37,6 +40,9 @@ class Fault:
     latency_ms: int = 0
     job: str | None = None
     hold: bool = False
+    code: str | None = None
+    name: str | None = None
+    rename: dict[str, str] = field(default_factory=dict)
     waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list, repr=False)
 
     def matches(self, path: str) -> bool:
@@ -46,7 +52,7 @@ class Fault:
         return {
             "id": self.id, "path": self.path, "method": self.method, "status": self.status, "rate": self.rate,
             "count": self.count, "retryAfter": self.retry_after, "latencyMs": self.latency_ms, "job": self.job,
-            "hold": self.hold, "held": len(self.waiting),
+            "hold": self.hold, "held": len(self.waiting), "code": self.code, "name": self.name, "rename": self.rename,
         }
 
     def release(self, count: int | None = None) -> None:
@@ -82,15 +88,23 @@ def parse_fault(body: Any, ident: int) -> Fault:
     retry_after = body.get("retryAfter")
     if not isinstance(latency, int) or latency < 0 or (retry_after is not None and not isinstance(retry_after, int)):
         raise bad_body("latencyMs and retryAfter must be non-negative integers")
+    code, name = body.get("code"), body.get("name")
+    if (code is not None and not isinstance(code, str)) or (name is not None and not isinstance(name, str)):
+        raise bad_body("code and name must be strings (codes are strings: \"40345\")")
+    if (code is not None or name is not None) and status is None:
+        raise bad_body("code and name need a status to answer with", "$.status")
+    rename = body.get("rename", {})
+    if not isinstance(rename, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rename.items()):
+        raise bad_body("rename must map answer field names to new names", "$.rename")
     hold = body.get("hold", False)
     if not isinstance(hold, bool) or (hold and (status is not None or job is not None or count is not None)):
         raise bad_body("hold must be true or false; a hold fault has no status, job or count (release held "
                        "requests with POST /_emulator/faults/{id}/release)", "$.hold")
-    if status is None and job is None and not latency and not hold:
+    if status is None and job is None and not latency and not hold and not rename:
         raise bad_body("a fault needs a status, a job behaviour, a latency or a hold")
     method = body.get("method")
     return Fault(ident, path, globs, method.upper() if isinstance(method, str) else None, status, float(rate), count,
-                 retry_after, latency, job, hold)
+                 retry_after, latency, job, hold, code, name, dict(rename))
 
 
 @dataclass
@@ -132,7 +146,7 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or fault.hold or not fault.matches(path) or (fault.method and fault.method != method):
+                if fault.job or fault.hold or fault.rename or not fault.matches(path) or (fault.method and fault.method != method):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
@@ -175,6 +189,15 @@ class FaultBook:
             if fault is not None:
                 fault.release(count)
             return fault
+
+    def renames(self, method: str, path: str) -> dict[str, str]:
+        """The field renames to apply to this request's JSON answer."""
+        with self.lock:
+            out: dict[str, str] = {}
+            for fault in self.faults:
+                if fault.rename and fault.matches(path) and (not fault.method or fault.method == method):
+                    out.update(fault.rename)
+            return out
 
     def job_fault(self, path: str) -> str | None:
         with self.lock:

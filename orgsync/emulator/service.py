@@ -26,6 +26,7 @@ from orgsync.emulator.faults import FaultBook
 from orgsync.emulator.files import Storage
 from orgsync.emulator.items import Items
 from orgsync.emulator.jobs import JobRunner
+from orgsync.emulator.limits import LimitBook, Limits
 from orgsync.emulator.model import Dataset, Draft, Job, TempFile
 from orgsync.emulator.persist import MemoryStore, SqliteStore, Store
 from orgsync.emulator.query import filter_expr
@@ -45,7 +46,7 @@ class Emulator:
     """All tenants, files and jobs of one emulator process."""
 
     def __init__(self, db_path: Path | None = None, token: str | None = None, seed: int = 0, *,
-                 allow_remote_callbacks: bool = False) -> None:
+                 allow_remote_callbacks: bool = False, limits: Limits | None = None) -> None:
         self.token = token
         self.allow_remote_callbacks = allow_remote_callbacks
         self.max_upload_bytes = 450 * 1000 * 1000  # presigned uploads (set by create_app)
@@ -56,6 +57,8 @@ class Emulator:
         self.secret = f"{seed}-{random.SystemRandom().getrandbits(64)}".encode()
         self.faults = FaultBook(seed)
         self.clock_offset = 0.0
+        self.clock_frozen: float | None = None  # admin: the clock stands still at this wall time (tests)
+        self.limits = LimitBook(limits or Limits(), self.now)  # the documented usage limits, per tenant
         self.lock = threading.RLock()
         self.store: Store = SqliteStore(db_path) if db_path else MemoryStore()
         self.tenants: dict[str, Tenant] = {}
@@ -88,7 +91,9 @@ class Emulator:
     # -- basics ------------------------------------------------------------------------------------
 
     def now(self) -> float:
-        return time.time() + self.clock_offset
+        """The admin clock: wall time (or the time it was frozen at) plus the offset the admin API added."""
+        base = self.clock_frozen if self.clock_frozen is not None else time.time()
+        return base + self.clock_offset
 
     def new_id(self) -> str:
         with self.rng_lock:

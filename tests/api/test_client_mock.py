@@ -287,13 +287,13 @@ def test_max_rps_takes_one_token_per_attempt_including_retries(fake, make_client
     taken: list[float] = []
 
     class CountingBucket:
-        def __init__(self, rate: float) -> None:
+        def __init__(self, rate: float, **_: object) -> None:
             self.rate = rate
 
         async def acquire(self) -> None:
             taken.append(self.rate)
 
-    monkeypatch.setattr("orgsync.api.http.TokenBucket", CountingBucket)
+    monkeypatch.setattr("orgsync.api.budget.TokenBucket", CountingBucket)
     fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, 503), json_reply([DS]))
 
     async def three_workers(c):

@@ -81,7 +81,7 @@ def test_json_has_the_outcome_and_every_record():
     assert body["exit_code"] == 4
     assert body["calls"][0] == {"step": "s0", "call": "put-items", "actions": 3, "bytes": 120, "succeeded": 2,
                                 "failed": 1, "seconds": 0.0, "ok": True, "error": None, "cancelled": False,
-                                "detail": None}
+                                "detail": None, "trace_ids": []}
     assert body["failures"] == [{"step": "s0", "key": {"id": "9"}, "action": "delete", "status": "skipped",
                                  "name": "X", "code": 1, "message": "m", "properties": []}]
     assert body["steps"][0]["status"] == "partial"

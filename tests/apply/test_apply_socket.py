@@ -134,7 +134,7 @@ class RecordingBucket(TokenBucket):
 
 def test_parallelism_and_the_request_rate_are_honoured(tmp_path, emulator_server, token_env, monkeypatch):
     root = _repo(tmp_path, emulator_server.base_url)
-    monkeypatch.setattr("orgsync.api.http.TokenBucket", RecordingBucket)
+    monkeypatch.setattr("orgsync.api.budget.TokenBucket", RecordingBucket)  # the tenant budget holds the bucket
     monkeypatch.setattr(RecordingBucket, "granted", [])
     hold = _fault(emulator_server.base_url, {"path": r"/items$", "method": "PUT", "hold": True})
     httpx.delete(f"{emulator_server.base_url}/_emulator/requests")

@@ -25,6 +25,7 @@ def orgsync(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+TRACES = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}")
 IDS = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
@@ -56,9 +57,10 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
     assert lines.count(put) == 1 and lines[-1] == put  # the one changed salary, written last
     assert lines[0] == "GET /api/v1/ACME/datasets 200"
     assert lines.count("GET /_files/{id} 200") == 3  # the exports' presigned downloads, shown by path only
-    assert all(re.fullmatch(r"[A-Z]+ /\S+ \d{3} \d+ ms \d+(\.\d)? [KM]?B → \d+(\.\d)? [KM]?B", line)
+    assert all(re.fullmatch(r"[A-Z]+ /\S+ \d{3} \d+ ms \d+(\.\d)? [KM]?B → \d+(\.\d)? [KM]?B"
+                            r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}", line)
                for line in err.splitlines()), err
     old_salaries = pl.read_csv(ACME / "data" / "people.csv", infer_schema=False)["salary"].to_list()
     assert TOKEN not in err and "sig" not in err and "127.0.0.1" not in err
-    no_ids = IDS.sub("{id}", err)  # a hex id may hold six digits in a row by chance
+    no_ids = TRACES.sub("", IDS.sub("{id}", err))  # a hex id may hold six digits in a row by chance
     assert secret not in no_ids and not any(s and s in no_ids for s in old_salaries)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from orgsync.cli import cli
 from orgsync.emulator import server
+from orgsync.emulator.limits import Limits
 
 
 def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
@@ -17,6 +18,12 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["emulator", "--port", "9001", "--db", str(db), "--token", "t0k",
                                       "--allow-remote-callbacks"])
     assert result.exit_code == 0, result.output
-    assert seen == [{"host": "127.0.0.1", "port": 9001, "db": db, "token": "t0k", "allow_remote_callbacks": True}]
+    assert seen == [{"host": "127.0.0.1", "port": 9001, "db": db, "token": "t0k", "allow_remote_callbacks": True,
+                     "limits": Limits()}]
     result = CliRunner().invoke(cli, ["emulator"])
-    assert seen[-1] == {"host": "127.0.0.1", "port": 8765, "db": None, "token": None, "allow_remote_callbacks": False}
+    assert seen[-1] == {"host": "127.0.0.1", "port": 8765, "db": None, "token": None, "allow_remote_callbacks": False,
+                        "limits": Limits(rps=100, in_flight=50, daily_quota=500_000, sync_put_max_bytes=6_000_000)}
+    result = CliRunner().invoke(cli, ["emulator", "--max-rps", "5", "--max-in-flight", "2", "--daily-quota", "0",
+                                      "--max-sync-body", "1000"])
+    assert result.exit_code == 0, result.output
+    assert seen[-1]["limits"] == Limits(rps=5, in_flight=2, daily_quota=0, sync_put_max_bytes=1000)

@@ -21,10 +21,16 @@ def orgsync(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+TRACE = re.compile(r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")
+
+
 def normalised(lines: str, names: dict[str, str]) -> list[str]:
-    """Durations as `N ms`; dataset ids as their names; job and file ids as `{id}`."""
+    """Durations as `N ms`; dataset ids as their names; job and file ids as `{id}`; each line's trace id (every
+    answer of the emulator has one, D/working/tracking/) checked and taken off."""
     out = []
     for line in lines.splitlines():
+        assert TRACE.search(line), line
+        line = TRACE.sub("", line)
         line = re.sub(r" \d+ ms ", " N ms ", line)
         out.append(UUID.sub(lambda m: names.get(m.group(), "{id}"), line))
     return out
