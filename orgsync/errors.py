@@ -117,3 +117,7 @@ class SafetyBlockedError(OrgsyncError):
     """The safety policy blocks the plan; rerun with --allow-destructive once the changes are intended."""
 
     exit_code = ExitCode.BLOCKED
+
+
+class GitHubError(OrgsyncError):
+    """A GitHub REST call of the Action failed (no permission, rejected body, unreachable API)."""
