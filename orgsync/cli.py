@@ -1,4 +1,4 @@
-"""The `orgsync` command line: parses options and hands them to the package that does the work.
+"""The `orgsync` command line: parses options and calls one `orgsync.commands` function, nothing more.
 
 Every command returns an exit code; an `OrgsyncError` becomes its message and code, never a traceback.
 """
@@ -67,7 +67,7 @@ def _root(root: Path | None) -> Path:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(root: Path | None, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
-    from orgsync.validate import run_validate
+    from orgsync.commands.validate import run_validate
 
     _run(run_validate, _root(root), fmt=fmt)
 
@@ -85,7 +85,7 @@ def validate(root: Path | None, fmt: str) -> None:
 def plan(root: Path | None, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
          allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
     """Show what apply would change in the tenant."""
-    from orgsync.plan.command import PlanOptions, run_plan
+    from orgsync.commands.plan import PlanOptions, run_plan
 
     _run(run_plan, PlanOptions(root=_root(root), fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
                                allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
@@ -99,7 +99,7 @@ def plan(root: Path | None, fmt: str, out: Path | None, targets: tuple[str, ...]
 @click.option("--show-values", is_flag=True)
 def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     """Render a plan saved with `plan --out`."""
-    from orgsync.plan.command import run_show
+    from orgsync.commands.show import run_show
 
     _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
 
@@ -117,7 +117,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 def apply(root: Path | None, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
           parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
-    from orgsync.apply.command import ApplyOptions, run_apply
+    from orgsync.commands.apply import ApplyOptions, run_apply
 
     _run(run_apply, ApplyOptions(root=_root(root), plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
@@ -127,7 +127,7 @@ def apply(root: Path | None, plan_file: Path | None, auto_approve: bool, allow_d
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format."""
-    from orgsync.manifest.schema import run_schema
+    from orgsync.commands.schema import run_schema
 
     _run(run_schema)
 
@@ -140,7 +140,8 @@ def schema() -> None:
 @click.option("--no-ci", is_flag=True, help="Do not write .github/workflows/orgsync.yml.")
 def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
     """Write a working starter repository (sample data, orgsync.yaml, a CI workflow using the orgsync Action)."""
-    from orgsync.manifest.init import InitOptions, run_init
+    from orgsync.commands.init import run_init
+    from orgsync.manifest.init import InitOptions
 
     _run(run_init, directory, InitOptions(tenant=tenant, endpoint=endpoint, ci=not no_ci))
 
@@ -154,9 +155,9 @@ def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
               help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
 def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
-    from orgsync.emulator.server import serve
+    from orgsync.commands.emulator import run_emulator
 
-    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
+    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
 
 
 def main() -> None:

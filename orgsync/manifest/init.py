@@ -1,8 +1,8 @@
-"""`orgsync init [DIR]`: write a working starter repository that validates cleanly.
+"""The starter repository `orgsync init` writes: its files, filled in from the init options.
 
-The files live in `orgsync/manifest/starter/` (installed with the package); existing files are never
-overwritten. `--tenant` and `--endpoint` fill orgsync.yaml; the CI workflow (unless `--no-ci`) uses the
-orgsync Action at the version being run, so the code that gets the tokens is pinned.
+The files live in `orgsync/manifest/starter/` (installed with the package). `--tenant` and `--endpoint` fill
+orgsync.yaml; the CI workflow (unless `--no-ci`) uses the orgsync Action at the version being run, so the code
+that gets the tokens is pinned. Writing them is `orgsync.commands.init`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
-
-import click
 
 from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
@@ -90,21 +87,3 @@ def starter_files(opts: InitOptions | None = None) -> dict[str, str]:
     files[".gitignore"] = GITIGNORE
     files["orgsync.schema.json"] = schema_text()  # editors and pre-commit resolve `$schema=` to this copy
     return files
-
-
-def run_init(directory: Path, opts: InitOptions | None = None) -> int:
-    """Write the starter repository into `directory`; refuse if any of its files already exist."""
-    opts = opts or InitOptions()
-    check_options(opts)
-    files = starter_files(opts)
-    existing = [name for name in files if (directory / name).exists()]
-    if existing:
-        raise ConfigError([Problem(Location(str(directory / name)), "already exists; init never overwrites files")
-                           for name in existing], hint="run `orgsync init` in an empty folder")
-    for name, text in files.items():
-        path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote a starter repository in {directory} ({len(files)} files). Next:\n"
-               f"  orgsync -C {directory} validate\n  orgsync -C {directory} plan")
-    return 0

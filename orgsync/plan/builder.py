@@ -21,8 +21,10 @@ from orgsync.plan.model import (
     RETYPED,
     Action,
     ChangeClass,
+    FieldChange,
     ItemChanges,
     Plan,
+    PropertyChange,
     ResourcePlan,
 )
 from orgsync.plan.safety import block_reasons, effective_policy
@@ -130,22 +132,28 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
                                 delete_omitted=manifest.deleteOmittedProperties, links=links)
     items, warnings = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
+    if current is None:
+        action = Action.CREATE
+    elif config or props or (items and not items.is_empty):
+        action = Action.UPDATE
+    else:
+        action = Action.NOOP
+    if current is not None and action != Action.NOOP and current.drafts:
+        names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
+        warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
+                        "they may conflict with these changes")
     res = ResourcePlan(
         address=manifest.address, kind=manifest.kind, name=manifest.name,
-        action=Action.CREATE if current is None else Action.NOOP, change_class=ChangeClass.NONE,
+        action=action, change_class=_class_of(config, props, items),
         dataset_id=current.dataset_id if current else None, fingerprint=current.fingerprint if current else None,
         config_changes=config, property_changes=props, items=items,
         depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)), warnings=warnings,
     )
-    res.change_class = _class_of(res)
-    if current is not None and (config or props or (items and not items.is_empty)):
-        res.action = Action.UPDATE
-    res.blocked = block_reasons(res, effective_policy(project, manifest)) if current is not None else []
-    if current is not None and res.action != Action.NOOP and current.drafts:
-        names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
-        res.warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
-                            "they may conflict with these changes")
-    return res
+    if current is None:
+        return res
+    # the safety policy reads the finished resource; blocking reasons go into a copy (plans are frozen)
+    blocked = block_reasons(res, effective_policy(project, manifest))
+    return res.model_copy(update={"blocked": blocked}) if blocked else res
 
 
 def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
@@ -200,11 +208,12 @@ def _tree_columns(manifest: Manifest) -> list[str]:
     return []
 
 
-def _class_of(res: ResourcePlan) -> ChangeClass:
+def _class_of(config: Sequence[FieldChange], props: Sequence[PropertyChange], items: ItemChanges | None
+              ) -> ChangeClass:
     """The highest class among a resource's changes."""
-    classes = [c.change_class for c in res.config_changes] + [p.change_class for p in res.property_changes]
-    if res.items is not None:
-        counts = res.items.counts
+    classes = [c.change_class for c in config] + [p.change_class for p in props]
+    if items is not None:
+        counts = items.counts
         classes += [cls for n, cls in ((counts["create"], ChangeClass.ADDITIVE), (counts["update"], ChangeClass.UPDATE),
                                        (counts["delete"], ChangeClass.DESTRUCTIVE)) if n]
     return max(classes, key=_RANK.__getitem__, default=ChangeClass.NONE)

@@ -1,7 +1,8 @@
 """The plan as a value: what apply will do, with a versioned JSON form.
 
-A `Plan` is built by `plan.diff` from (Project, source tables, LiveState), rendered by `plan.render.*`,
-saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API.
+A `Plan` is built by `plan.builder` from (Project, source tables, LiveState), rendered by `plan.render.*`,
+saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API. Every value is frozen: a
+step that needs a different plan makes a new one (`model_copy`, `dataclasses.replace`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class ChangeClass(StrEnum):
 class FieldChange(BaseModel):
     """A dataset configuration field (name, type, labelId, tags, treeId, ...) before -> after."""
 
+    model_config = ConfigDict(frozen=True)
+
     field: str
     before: Any = None
     after: Any = None
@@ -49,6 +52,8 @@ class FieldChange(BaseModel):
 class PropertyChange(BaseModel):
     """A property merged by key: created, updated (name/type) or removed (deleteOmittedProperties)."""
 
+    model_config = ConfigDict(frozen=True)
+
     key: str
     action: Action
     before: dict | None = None
@@ -56,7 +61,7 @@ class PropertyChange(BaseModel):
     change_class: ChangeClass
 
 
-@dataclass
+@dataclass(frozen=True)
 class ItemChanges:
     """Row-level changes of one dataset, as polars frames of canonical Utf8 values.
 
@@ -89,7 +94,7 @@ class ItemChanges:
 class ResourcePlan(BaseModel):
     """Everything planned for one dataset or links dataset."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     address: str  # "dataset.People" / "links.People to Positions"
     kind: str  # "Dataset" | "LinksDataset"
@@ -109,7 +114,7 @@ class ResourcePlan(BaseModel):
 class Plan(BaseModel):
     """A whole plan: the resources in apply order plus what the user needs to know around them."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     format_version: str = FORMAT_VERSION
     orgsync_version: str

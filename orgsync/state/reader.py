@@ -23,6 +23,7 @@ from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Proje
 from orgsync.sources.canonical import canonical_expr
 from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
+from orgsync.state.link_ends import live_link_ends
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
 Manifest = DatasetManifest | LinksDatasetManifest
@@ -161,7 +162,7 @@ def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:
 
 def _live_dataset(resource: dict) -> LiveDataset:
     return LiveDataset(dataset_id=resource[ep.F_DATASET_ID], name=resource.get(ep.F_NAME, ""),
-                       type=resource.get(ep.F_TYPE, ""), resource=resource)
+                       type=resource.get(ep.F_TYPE, ""), resource=resource, ends=live_link_ends(resource))
 
 
 def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:

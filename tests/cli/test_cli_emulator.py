@@ -20,3 +20,28 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
     assert seen == [{"host": "127.0.0.1", "port": 9001, "db": db, "token": "t0k", "allow_remote_callbacks": True}]
     result = CliRunner().invoke(cli, ["emulator"])
     assert seen[-1] == {"host": "127.0.0.1", "port": 8765, "db": None, "token": None, "allow_remote_callbacks": False}
+
+
+def test_emulator_says_where_it_listens_and_keeps_data(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
+    import socket
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli, ["emulator", "--port", str(port), "--db", str(tmp_path / "t.db")])
+    assert result.exit_code == 0
+    assert result.stderr == (f"Orgvue API emulator listening on http://127.0.0.1:{port} (data in "
+                             f"{(tmp_path / 't.db').resolve()}). Ctrl-C stops it.\n")
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(monkeypatch) -> None:
+    import socket
+    monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["emulator", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+                             "  hint: stop the other server, or pass another --port\n")

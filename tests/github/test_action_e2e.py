@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from orgsync.manifest.init import InitOptions, run_init
+from orgsync.commands.init import run_init
+from orgsync.manifest.init import InitOptions
 from tests.github.fake_github import BOT, FakeGitHub
 
 REPO = Path(__file__).resolve().parents[2]
