@@ -52,6 +52,14 @@ class InitOptions:
     tenant: str = "STARTER"
     endpoint: str = LOCAL
     ci: bool = True
+    workdir: str = "."  # the repository folder relative to the Git root (a monorepo's subfolder)
+
+
+def workflow_name(workdir: str) -> str:
+    """The workflow file: `orgsync.yml` at the root, `orgsync-<folder>.yml` for a monorepo's subfolder."""
+    if workdir in ("", "."):
+        return WORKFLOW
+    return f".github/workflows/orgsync-{re.sub(r'[^A-Za-z0-9_.-]+', '-', workdir).strip('-.')}.yml"
 
 
 def check_options(opts: InitOptions) -> None:
@@ -83,7 +91,8 @@ def starter_files(opts: InitOptions | None = None) -> dict[str, str]:
                              .replace("@ENDPOINT_COMMENT@", LOCAL_COMMENT if endpoint == LOCAL else REMOTE_COMMENT)
                              .replace("@TENANT@", opts.tenant).replace("@ENDPOINT@", endpoint))
     if opts.ci:
-        files[WORKFLOW] = files[WORKFLOW].replace("@ACTION@", ACTION_REPOSITORY).replace("@VERSION@", __version__)
+        files[WORKFLOW] = (files[WORKFLOW].replace("@ACTION@", ACTION_REPOSITORY).replace("@VERSION@", __version__)
+                           .replace("working-directory: .\n", f"working-directory: {opts.workdir}\n"))
     files[".gitignore"] = GITIGNORE
     files["orgsync.schema.json"] = schema_text()  # editors and pre-commit resolve `$schema=` to this copy
     return files

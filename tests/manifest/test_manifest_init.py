@@ -92,3 +92,16 @@ def test_init_never_overwrites(tmp_path):
     assert "orgsync.yaml: already exists; init never overwrites files" in result.output
     assert (tmp_path / "orgsync.yaml").read_text() == "tenant: MINE\n"
     assert not (tmp_path / "manifests").exists()
+
+
+def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_path):
+    (tmp_path / ".git").mkdir()
+    for folder in ("infra/orgvue", "hr"):
+        result = CliRunner().invoke(cli, ["init", str(tmp_path / folder)])
+        assert result.exit_code == 0, result.output
+        assert not (tmp_path / folder / ".github").exists()
+    workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
+    assert workflows == ["orgsync-hr.yml", "orgsync-infra-orgvue.yml"]
+    workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "orgsync-infra-orgvue.yml").read_text())
+    assert {job["steps"][-1]["with"]["working-directory"] for job in workflow["jobs"].values()} == {"infra/orgvue"}
+    assert "${{ github.workflow }}" in workflow["jobs"]["plan"]["concurrency"]["group"]  # two folders, two groups
