@@ -146,6 +146,25 @@ def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
     _run(run_init, directory, InitOptions(tenant=tenant, endpoint=endpoint, ci=not no_ci))
 
 
+@cli.command(name="import")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--tenant", help="Tenant id to import (when DIRECTORY has no orgsync.yaml).")
+@click.option("--endpoint", help="https base URL of the tenant, or `local` (when DIRECTORY has no orgsync.yaml).")
+@click.option("--dataset", "datasets", multiple=True, help="Import only datasets of this name or glob. Repeatable.")
+@click.option("--with-items", is_flag=True, help="Also write each dataset's items to data/<slug>.csv (HR data!).")
+@click.option("--include-sensitive", is_flag=True, help="With --with-items: also write sensitive columns.")
+@click.option("--sensitive", "sensitive", multiple=True, help="Mark this property key sensitive. Repeatable.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def import_(directory: Path, tenant: str | None, endpoint: str | None, datasets: tuple[str, ...], with_items: bool,
+            include_sensitive: bool, sensitive: tuple[str, ...], force: bool) -> None:
+    """Write manifests from an existing tenant (schema only unless --with-items); the next plan shows no changes."""
+    from orgsync.commands.import_tenant import ImportOptions, run_import
+
+    _run(run_import, ImportOptions(directory=directory, tenant=tenant, endpoint=endpoint, datasets=datasets,
+                                   with_items=with_items, include_sensitive=include_sensitive,
+                                   sensitive=sensitive, force=force))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)

@@ -109,6 +109,8 @@ class ResourcePlan(BaseModel):
     depends_on: list[str] = Field(default_factory=list)  # addresses
     warnings: list[str] = Field(default_factory=list)
     blocked: list[str] = Field(default_factory=list)  # safety reasons, empty when allowed
+    renamed_from: str | None = None  # the live name this plan renames (manifest `renamedFrom`)
+    observe: bool = False  # `manage: observe`: the differences are drift, never applied
 
 
 class Plan(BaseModel):
@@ -124,12 +126,18 @@ class Plan(BaseModel):
     source_checksum: str  # sha256 over orgsync.yaml, manifests and sources
     resources: list[ResourcePlan]
     unmanaged_datasets: list[str] = Field(default_factory=list)
+    drift: list[ResourcePlan] = Field(default_factory=list)  # observe-only resources: reported, never applied
     notes: list[str] = Field(default_factory=list)
     forced: bool = False  # made with --allow-destructive
 
     @property
     def blocked(self) -> bool:
         return any(r.blocked for r in self.resources) and not self.forced
+
+    @property
+    def has_drift(self) -> bool:
+        """Whether an observe-only dataset differs from its manifest (apply changes nothing there)."""
+        return any(r.action != Action.NOOP or (r.items and not r.items.is_empty) for r in self.drift)
 
     @property
     def has_changes(self) -> bool:

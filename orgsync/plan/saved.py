@@ -41,8 +41,9 @@ def save(plan: Plan, path: Path) -> None:
 
 def to_document(plan: Plan) -> dict[str, Any]:
     """The saved-plan JSON document as a dict (sensitive values replaced)."""
-    head = plan.model_dump(mode="json", exclude={"resources"})
-    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources]}
+    head = plan.model_dump(mode="json", exclude={"resources", "drift"})
+    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources],
+            "drift": [_resource(r) for r in plan.drift]}
 
 
 def _resource(res: ResourcePlan) -> dict[str, Any]:
@@ -96,8 +97,9 @@ def load_saved(path: Path) -> Plan:
                             f"(format {FORMAT_VERSION})", hint="make the plan again with this orgsync version")
     try:
         resources = [_load_resource(r) for r in doc["resources"]]
-        head = {k: v for k, v in doc.items() if k not in ("kind", "resources")}
-        return Plan.model_validate({**head, "resources": resources})
+        drift = [_load_resource(r) for r in doc.get("drift") or []]
+        head = {k: v for k, v in doc.items() if k not in ("kind", "resources", "drift")}
+        return Plan.model_validate({**head, "resources": resources, "drift": drift})
     except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise PlanFileError(f"{path}: saved plan is damaged ({first_line})", hint="make the plan again") from None
