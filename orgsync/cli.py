@@ -13,6 +13,7 @@ import click
 from orgsync import __version__
 from orgsync.cli_support import OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
+from orgsync.escape import terminal_lines
 
 ROOT_OPTION = click.option(
     "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -32,7 +33,7 @@ def _run(fn, *args, **kwargs) -> None:
     try:
         code = fn(*args, **kwargs)
     except OrgsyncError as err:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(terminal_lines(f"Error: {err}"), err=True)  # names and values are repository data
         if kwargs.get("fmt") == "json" or getattr(args[0] if args else None, "fmt", None) == "json":
             click.echo(error_document(err))
         sys.exit(int(err.exit_code))

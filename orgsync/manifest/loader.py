@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.messages import field_path, validation_problems
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
-from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
 from orgsync.manifest.templating import Renderer
 from orgsync.manifest.yamldoc import YamlDocument, load_documents
 
@@ -49,12 +49,19 @@ def _documents(path: Path, root: Path, renderer: Renderer,
                problems: list[Problem]) -> list[tuple[YamlDocument, Any, set[str]]]:
     """(document, rendered data, fields whose template failed) per YAML document of `path`."""
     display = shown(path, root)
+    limits = renderer.limits  # from the environment, never from the repository
+    size = path.stat().st_size
+    if size > limits.manifest_bytes:
+        problems.append(Problem(Location(display), f"the file is {size} bytes, more than the limit of "
+                                f"{limits.manifest_bytes} ({limits.describe('manifest_bytes')}); expected a manifest, "
+                                "not data (put items in a source file)"))
+        return []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         problems.append(Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file"))
         return []
-    documents, issues = load_documents(text)
+    documents, issues = load_documents(text, limits)
     problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
     rendered = []
     for doc in documents:
@@ -120,7 +127,9 @@ def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
                                     "manifests", "warning"))
         for path in files:
             try:
-                found[confine(path, root)] = None
+                found[refuse_hidden(confine(path, root), root)] = None
+            except HiddenPath:
+                continue  # .git/, .github/ and other dot-folders hold no manifests
             except EscapesRoot:
                 problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
                                         "repository; expected manifests inside it", "manifests"))

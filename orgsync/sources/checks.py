@@ -11,6 +11,17 @@ from orgsync.sources.parse import MAX_LISTED
 from orgsync.sources.table import SourceTable
 
 _IDX = "__index"
+HIDDEN = "a value not shown (sensitive)"
+
+
+def _sensitive(project: Project, name: str) -> frozenset[str]:
+    """Keys of the named manifest's sensitive properties: their values never appear in a message."""
+    manifest = project.by_name(name)
+    return frozenset(p.key for p in manifest.properties if p.sensitive) if manifest is not None else frozenset()
+
+
+def _shown(value: object, column: str, hidden: frozenset[str]) -> str:
+    return HIDDEN if column in hidden else repr(value)
 
 
 def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Problem]:
@@ -45,6 +56,7 @@ def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str
 def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     """Empty key values, and every row whose key is also on another row."""
     frame = table.frame.with_row_index(_IDX)
+    hidden = _sensitive(project, table.name)
     label = " + ".join(table.key)
     empty = frame.filter(pl.any_horizontal(pl.col(c).is_null() for c in table.key))
     problems = _listed(table, project, empty, label, lambda r: f"{label} is empty; every item needs a key",
@@ -55,7 +67,7 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     dupes = dupes.filter(pl.col(_IDX) != pl.col("__first")).sort(_IDX)
 
     def message(row: dict) -> str:
-        value = " + ".join(repr(row[c]) for c in table.key)
+        value = " + ".join(_shown(row[c], c, hidden) for c in table.key)
         return f"{label} {value} is a duplicate of row {table.row_number(row['__first'])}; expected each key once"
 
     return problems + _listed(table, project, dupes, label, message, "duplicate keys")
@@ -67,16 +79,19 @@ def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) 
     if not tree or not parent or parent not in table.frame.columns or tree not in table.frame.columns:
         return []
     frame = table.frame.with_row_index(_IDX)
+    hidden = _sensitive(project, manifest.name)
     ids = frame.select(pl.col(tree).drop_nulls().unique())
     orphans = frame.filter(pl.col(parent).is_not_null()).join(ids, left_on=parent, right_on=tree, how="anti").sort(_IDX)
     problems = _listed(table, project, orphans, parent,
-                       lambda r: f"{parent} {r[parent]!r} names no item ({tree} values in this source)",
+                       lambda r: f"{parent} {_shown(r[parent], parent, hidden)} names no item ({tree} values in "
+                                 "this source)",
                        "parents that name no item")
-    return problems + _cycles(frame, tree, parent, table, project)
+    return problems + _cycles(frame, tree, parent, table, project, bool(hidden & {tree, parent}))
 
 
-def _cycles(frame: pl.DataFrame, tree: str, parent: str, table: SourceTable, project: Project) -> list[Problem]:
-    """One problem per cycle of parent links, reported at its first row in the file."""
+def _cycles(frame: pl.DataFrame, tree: str, parent: str, table: SourceTable, project: Project,
+            by_row: bool = False) -> list[Problem]:
+    """One problem per cycle of parent links, reported at its first row; by row numbers when a key is sensitive."""
     edges = frame.filter(pl.col(tree).is_not_null() & pl.col(parent).is_not_null())
     up = dict(zip(edges[tree].to_list(), edges[parent].to_list(), strict=True))
     index = dict(zip(edges[tree].to_list(), edges[_IDX].to_list(), strict=True))
@@ -92,7 +107,11 @@ def _cycles(frame: pl.DataFrame, tree: str, parent: str, table: SourceTable, pro
         if node is not None and state.get(node) == 1:  # the walk closed on itself
             cycle = walk[walk.index(node):]
             first = min(cycle, key=index.__getitem__)
-            path = " -> ".join([*cycle[cycle.index(first):], *cycle[:cycle.index(first)], first])
+            nodes = [*cycle[cycle.index(first):], *cycle[:cycle.index(first)], first]
+            if by_row:
+                path = "rows " + " -> ".join(str(table.row_number(index[n])) for n in nodes) + " (values sensitive)"
+            else:
+                path = " -> ".join(nodes)
             problems.append(_at(table, project, index[first], f"cycle in the hierarchy: {path}", parent))
         for visited in walk:
             state[visited] = 2
@@ -113,7 +132,9 @@ def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project:
         missing = frame.filter(pl.col(column).is_not_null()).join(ids, left_on=column, right_on=end.autoId,
                                                                    how="anti").sort(_IDX)
         where = f"{name!r} ({shown(target.path, project.root)})"
+        hidden = _sensitive(project, manifest.name) | (
+            frozenset({column}) if end.autoId in _sensitive(project, name) else frozenset())
         problems += _listed(table, project, missing, column,
-                            lambda r, c=column, w=where: f"{c} {r[c]!r} is not an item of {w}",
+                            lambda r, c=column, w=where, h=hidden: f"{c} {_shown(r[c], c, h)} is not an item of {w}",
                             f"{column} values not in {name!r}")
     return problems

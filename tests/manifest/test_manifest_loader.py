@@ -49,17 +49,17 @@ def test_schema_errors_name_file_line_column_field_and_expectation():
 
 
 def test_templates_render_from_env(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.T }}"\nendpoint: "{{ env.URL }}"\nmanifests: [manifests]\n')
-    project = load_project(tmp_path, env={"T": "ACME_UK", "URL": "https://orgvue.example.com/"})
+    repo(tmp_path, 'tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n')
+    project = load_project(tmp_path, env={"ORGVUE_TENANT": "ACME_UK", "ORGVUE_URL": "https://orgvue.example.com/"})
     assert (project.config.tenant, project.config.endpoint) == ("ACME_UK", "https://orgvue.example.com")
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.NOPE }}"\nendpoint: http://example.com\n',
+    repo(tmp_path, 'tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
          a="kind: Dataset\nname: A\n", b="kind: Datset\n---\n- just a list\n",
          c="kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n")
     assert problems(tmp_path) == [
-        "orgsync.yaml:1:9: tenant: undefined variable env.NOPE: the environment variable NOPE is not set; set it or remove the template",
+        "orgsync.yaml:1:9: tenant: undefined variable env.ORGSYNC_VAR_NOPE: the environment variable ORGSYNC_VAR_NOPE is not set; set it or remove the template",
         "orgsync.yaml:2:11: endpoint: expected an https:// base URL or `local`, got 'http://example.com' (plain http is allowed only for localhost)",
         "manifests/a.yaml:1:1: type: is required but missing",
         "manifests/a.yaml:1:1: autoId: is required but missing",
