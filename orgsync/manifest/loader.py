@@ -174,14 +174,36 @@ def _kind(data: Any, doc: YamlDocument, display: str, problems: list[Problem]) -
 
 
 def resolve_token(env: Mapping[str, str] | None, root: Path) -> str | None:
-    """The API token from ORGVUE_TOKEN, or the file named by ORGVUE_TOKEN_FILE (relative to `root`); else None.
+    """The API token from ORGVUE_TOKEN, or the file named by ORGVUE_TOKEN_FILE; else None.
 
+    The file must be an absolute path outside the repository: everything in the repository is a pull request's
+    to change, so a token file there (or a symlink there) would let a PR choose what is sent as the token.
     The token is never part of a message: errors name the variable and the file, never the value.
     """
     env = os.environ if env is None else env
     token = (env.get("ORGVUE_TOKEN") or "").strip()
     if token:
         return token
+    file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
+    if not file_name:
+        return None
+    path = Path(file_name).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {file_name}, a relative path; expected an absolute path "
+                          "outside the repository (e.g. $RUNNER_TEMP/orgvue-token)")
+    repository = Path(root).resolve()
+    for candidate in (path.absolute(), path.resolve()):
+        if candidate == repository or repository in candidate.parents:
+            raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is inside the repository; expected a file "
+                              "outside it (a pull request can change anything in the repository)")
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
+                          "expected a file holding the token") from None
+    if not token:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
+    return token
     file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
     if not file_name:
         return None

@@ -48,7 +48,9 @@ def test_https_client_takes_the_token_from_the_environment():
 
 def test_https_client_takes_the_token_from_a_file(tmp_path):
     (tmp_path / "token.txt").write_text(TOKEN + "\n")
-    client = open_client(project("https://eu.orgvue.com", tmp_path), env={"ORGVUE_TOKEN_FILE": "token.txt",
+    (tmp_path / "repo").mkdir()
+    client = open_client(project("https://eu.orgvue.com", tmp_path / "repo"),
+                         env={"ORGVUE_TOKEN_FILE": str(tmp_path / "token.txt"),
                                                                          "ORGVUE_URL": "https://eu.orgvue.com"})
     assert client._core._token.value == TOKEN
     asyncio.run(client.aclose())

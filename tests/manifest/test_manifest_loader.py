@@ -101,15 +101,17 @@ def test_pattern_matching_nothing_is_a_warning(tmp_path):
 
 
 def test_resolve_token(tmp_path):
-    assert resolve_token({"ORGVUE_TOKEN": " abc \n"}, tmp_path) == "abc"
+    root = tmp_path / "repo"
+    root.mkdir()
+    assert resolve_token({"ORGVUE_TOKEN": " abc \n"}, root) == "abc"
     (tmp_path / "token.txt").write_text("from-file\n")
-    assert resolve_token({"ORGVUE_TOKEN_FILE": "token.txt"}, tmp_path) == "from-file"
-    assert resolve_token({}, tmp_path) is None
+    assert resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "token.txt")}, root) == "from-file"
+    assert resolve_token({}, root) is None
     with pytest.raises(ConfigError, match="ORGVUE_TOKEN_FILE names .*missing.txt, which cannot be read"):
-        resolve_token({"ORGVUE_TOKEN_FILE": "missing.txt"}, tmp_path)
+        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "missing.txt")}, root)
     (tmp_path / "empty.txt").write_text("\n")
     with pytest.raises(ConfigError, match="which is empty"):
-        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "empty.txt")}, tmp_path)
+        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "empty.txt")}, root)
 
 
 @pytest.mark.parametrize("pattern", ["/etc/*.yaml", "/", "../*.yaml", "manifests/../../x"])
