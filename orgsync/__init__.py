@@ -1,3 +1,3 @@
 """orgsync: manage an Orgvue tenant declaratively from a Git repository."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -13,13 +13,15 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
+from orgsync.cli_support import OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
 ROOT_OPTION = click.option(
-    "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Repository root holding orgsync.yaml.",
+    "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
+         "folder upwards from here that holds orgsync.yaml, as git finds .git).",
 )
 VERBOSE_OPTION = click.option(
     "--verbose", "-v", is_flag=True,
@@ -28,11 +30,15 @@ VERBOSE_OPTION = click.option(
 
 
 def _run(fn: Callable[P, int], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
-    """Call a command implementation and exit with its code; user errors print cleanly."""
+    """Call a command implementation and exit with its code; user errors print cleanly.
+
+    With `--format json`, an error is also a JSON document on stdout, so a bot always gets JSON."""
     try:
         code = fn(*args, **kwargs)
     except OrgsyncError as err:
         click.echo(terminal_lines(f"Error: {err}"), err=True)  # names and values are repository data
+        if kwargs.get("fmt") == "json" or getattr(args[0] if args else None, "fmt", None) == "json":
+            click.echo(error_document(err))
         sys.exit(int(err.exit_code))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -40,20 +46,34 @@ def _run(fn: Callable[P, int], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
     sys.exit(int(code or 0))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OrgsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orgsync")
-def cli() -> None:
+@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run as if started in DIR's repository: DIR holds orgsync.yaml. Paths given on the command "
+                   "line (--out, --report, a plan file) stay relative to the current directory.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path | None) -> None:
     """Manage an Orgvue tenant from a Git repository: validate, plan, apply."""
+    ctx.obj = {"root": directory}
+
+
+def _root(root: Path | None) -> Path:
+    """The repository root: the command's -C, else the one before the command, else found upwards from here."""
+    if root is not None:
+        return root
+    ctx = click.get_current_context(silent=True)
+    given = (ctx.find_root().obj or {}).get("root") if ctx is not None else None
+    return given if given is not None else find_root()
 
 
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(root: Path, fmt: str) -> None:
+def validate(root: Path | None, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
     from orgsync.commands.validate import run_validate
 
-    _run(run_validate, root, fmt=fmt)
+    _run(run_validate, _root(root), fmt=fmt)
 
 
 @cli.command()
@@ -66,12 +86,12 @@ def validate(root: Path, fmt: str) -> None:
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
 @VERBOSE_OPTION
-def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
+def plan(root: Path | None, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
          allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
 
-    _run(run_plan, PlanOptions(root=root, fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
+    _run(run_plan, PlanOptions(root=_root(root), fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
                                allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
                                verbose=verbose))
 
@@ -100,12 +120,12 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
               help="Request-rate limit across all workers (at most Orgvue's 100 a second per tenant).")
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON record of the run.")
 @VERBOSE_OPTION
-def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
+def apply(root: Path | None, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
           parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
     from orgsync.commands.apply import ApplyOptions, run_apply
 
-    _run(run_apply, ApplyOptions(root=root, plan_file=plan_file, auto_approve=auto_approve,
+    _run(run_apply, ApplyOptions(root=_root(root), plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
                                  max_rps=max_rps, report=report, verbose=verbose))
 
@@ -113,11 +133,11 @@ def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destruct
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor(root: Path, fmt: str) -> None:
+def doctor(root: Path | None, fmt: str) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
 
-    _run(run_doctor, root, fmt=fmt)
+    _run(run_doctor, _root(root), fmt=fmt)
 
 
 @cli.command()
@@ -130,11 +150,16 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-def init(directory: Path) -> None:
-    """Write a working starter repository (local target, sample data, CI workflow)."""
+@click.option("--tenant", default="STARTER", show_default=True, help="Tenant id written to orgsync.yaml.")
+@click.option("--endpoint", default="local", show_default=True,
+              help="`local` (an emulated tenant in .orgsync/) or the API base URL, https://…, without /api/v1.")
+@click.option("--no-ci", is_flag=True, help="Do not write .github/workflows/orgsync.yml.")
+def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
+    """Write a working starter repository (sample data, orgsync.yaml, a CI workflow using the orgsync Action)."""
     from orgsync.commands.init import run_init
+    from orgsync.manifest.init import InitOptions
 
-    _run(run_init, directory)
+    _run(run_init, directory, InitOptions(tenant=tenant, endpoint=endpoint, ci=not no_ci))
 
 
 @cli.command(name="import")

@@ -172,3 +172,11 @@ class EscapesRoot(OrgsyncError):
 
 class TemplateProblem(OrgsyncError):
     """A template failed: undefined variable, syntax error or a sandbox refusal (the loader adds file:line)."""
+
+
+class GitHubError(OrgsyncError):
+    """A GitHub REST call of the Action failed (no permission, rejected body, unreachable API)."""
+
+
+class PortInUseError(OrgsyncError):
+    """The emulator's port cannot be bound (in use, or not allowed)."""

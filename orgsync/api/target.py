@@ -53,6 +53,10 @@ def check_endpoint(project: Project) -> str:
         raise ConfigError(Problem(
             Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"),
             hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)")
+    if parts.path.rstrip("/").endswith("/api/v1"):
+        raise ConfigError(Problem(
+            Location(project.config_file), f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+            "endpoint"), hint=f"write `endpoint: {url[: -len('/api/v1')]}`")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigError(Problem(
             Location(project.config_file), "expected a base URL without credentials, query or fragment", "endpoint"),

@@ -176,5 +176,6 @@ def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
         else:
             save(plan, opts.out)
-            print(f"Saved the plan to {opts.out}; run `orgsync apply {opts.out}` to carry it out.", file=stderr)
+            at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
+            print(f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.", file=stderr)
     return int(exit_code(plan, opts.detailed_exitcode))

@@ -27,3 +27,28 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
                                       "--max-sync-body", "1000"])
     assert result.exit_code == 0, result.output
     assert seen[-1]["limits"] == Limits(rps=5, in_flight=2, daily_quota=0, sync_put_max_bytes=1000)
+
+
+def test_emulator_says_where_it_listens_and_keeps_data(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
+    import socket
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = CliRunner().invoke(cli, ["emulator", "--port", str(port), "--db", str(tmp_path / "t.db")])
+    assert result.exit_code == 0
+    assert result.stderr == (f"Orgvue API emulator listening on http://127.0.0.1:{port} (data in "
+                             f"{(tmp_path / 't.db').resolve()}). Ctrl-C stops it.\n")
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(monkeypatch) -> None:
+    import socket
+    monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["emulator", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+                             "  hint: stop the other server, or pass another --port\n")

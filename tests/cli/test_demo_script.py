@@ -26,3 +26,8 @@ def test_demo_script_validates_plans_applies_and_converges(tmp_path: Path) -> No
     assert "Apply complete. 872 item changes applied, 0 not applied" in out
     assert out.rstrip().endswith("Plan: 0 datasets to create, 0 to update · items: 0 to create, 0 to update, 0 to delete.")
     assert (tmp_path / "examples" / "acme" / ".orgsync" / "tenant.db").exists()
+    headers = [line for line in out.splitlines() if line.startswith("==> ")]
+    assert [h.split()[1] for h in headers] == ["1/4", "2/4", "3/4", "4/4"]
+    assert out.count("Target: local (embedded emulator") == 1  # the target is named once
+    assert out.count("orgsync will perform these actions") == 1  # the plan is shown once
+    assert out.count("Plan: 3 datasets to create") == 1

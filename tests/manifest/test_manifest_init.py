@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 from click.testing import CliRunner
 
+from orgsync import __version__
 from orgsync.cli import cli
+from orgsync.manifest.init import ACTION_REPOSITORY, starter_files
 from orgsync.validate import validate_project
 
 
@@ -25,10 +29,60 @@ def test_init_writes_a_repository_that_validates(tmp_path):
     assert (target / "manifests" / "people.yaml").read_text().startswith(
         "# yaml-language-server: $schema=../orgsync.schema.json\n")
     workflow = yaml.safe_load((target / ".github" / "workflows" / "orgsync.yml").read_text())
-    steps = {s.get("name") or s.get("run") or s.get("uses"): s for s in workflow["jobs"]["orgsync"]["steps"]}
-    assert steps["plan"]["run"].endswith("--out plan.json > plan.md || test $? -eq 2")  # 2 = changes, not failure
-    assert steps["apply"] == {"name": "apply", "if": "github.event_name == 'push'",
-                              "run": "orgsync apply plan.json --auto-approve --report apply-report.json"}
+    assert set(workflow["jobs"]) == {"plan", "apply", "drift"}
+    for job in workflow["jobs"].values():
+        [action] = [s for s in job["steps"] if s["uses"].startswith(ACTION_REPOSITORY)]
+        assert action["uses"] == f"{ACTION_REPOSITORY}@v{__version__}"  # the code that gets the token is pinned
+        assert action["with"]["endpoint"] == "${{ vars.ORGVUE_URL }}"
+        assert action["with"]["tenant"] == "${{ vars.ORGVUE_TENANT }}"
+        assert action["with"]["token"] == "${{ secrets.ORGVUE_TOKEN }}"
+    assert [job["with"]["command"] for job in (s[-1] for s in (j["steps"] for j in workflow["jobs"].values()))] == [
+        "plan", "apply", "drift"]
+    assert workflow["jobs"]["apply"]["concurrency"]["group"] == "orgsync-tenant-${{ vars.ORGVUE_TENANT }}"
+
+
+def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tmp_path):
+    files = starter_files()
+    workflow = files[".github/workflows/orgsync.yml"]
+    used = set(re.findall(r"\$\{\{ (vars|secrets)\.([A-Z_]+) \}\}", workflow))
+    documented = set(re.findall(r"^#   (variable|secret) +([A-Z_]+) ", workflow, re.MULTILINE))
+    assert {(kind, name) for kind, name in used} == {("vars", "ORGVUE_URL"), ("vars", "ORGVUE_TENANT"),
+                                                     ("secrets", "ORGVUE_TOKEN")}
+    assert {("vars" if kind == "variable" else "secrets", name) for kind, name in documented} == used
+    named_in_config = set(re.findall(r"\b(ORGVUE_[A-Z]+)\b", files["orgsync.yaml"]))
+    assert named_in_config - {"ORGVUE_TOKEN_FILE"} == {name for _, name in used}
+
+
+def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
+    target = tmp_path / "real"
+    result = CliRunner().invoke(cli, ["init", str(target), "--tenant", "ACME", "--endpoint",
+                                      "https://eu.orgvue.com/", "--no-ci"])
+    assert result.exit_code == 0, result.output
+    assert not (target / ".github").exists()
+    config = yaml.safe_load((target / "orgsync.yaml").read_text())
+    assert (config["tenant"], config["endpoint"]) == ("ACME", "https://eu.orgvue.com")
+    assert validate_project(target, env={}).ok
+
+
+def test_init_refuses_an_endpoint_with_api_v1_and_a_bad_tenant(tmp_path):
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "x"), "--tenant", "acme", "--endpoint",
+                                      "https://eu.orgvue.com/api/v1"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --tenant: expected a tenant id matching ^[A-Z][A-Z0-9_]{0,29}$ (e.g. ACME), got 'acme'\n"
+        "--endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'\n"
+        "  hint: e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`\n")
+    assert not (tmp_path / "x").exists()
+
+
+def test_nothing_installs_the_unpublished_name(repo_root):
+    """`pip install orgsync` would run whoever claims the name on PyPI in a job that holds the token."""
+    bare = re.compile(r"pip install +(-[-\w]+ +)*[\"']?orgsync(\[[\w,]+\])?(?!\s*@)[\"']?(\s|$)")
+    texts = {name: text for name, text in starter_files().items()}
+    for path in [*repo_root.glob("*.md"), *repo_root.glob("*.yml"), *(repo_root / "docs").glob("*.md"),
+                 *(repo_root / "manifests").glob("*.md"), *(repo_root / "orgsync").rglob("*.md")]:
+        texts[str(path)] = path.read_text()
+    assert [name for name, text in texts.items() if bare.search(text)] == []
 
 
 def test_init_never_overwrites(tmp_path):
@@ -38,3 +92,16 @@ def test_init_never_overwrites(tmp_path):
     assert "orgsync.yaml: already exists; init never overwrites files" in result.output
     assert (tmp_path / "orgsync.yaml").read_text() == "tenant: MINE\n"
     assert not (tmp_path / "manifests").exists()
+
+
+def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_path):
+    (tmp_path / ".git").mkdir()
+    for folder in ("infra/orgvue", "hr"):
+        result = CliRunner().invoke(cli, ["init", str(tmp_path / folder)])
+        assert result.exit_code == 0, result.output
+        assert not (tmp_path / folder / ".github").exists()
+    workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
+    assert workflows == ["orgsync-hr.yml", "orgsync-infra-orgvue.yml"]
+    workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "orgsync-infra-orgvue.yml").read_text())
+    assert {job["steps"][-1]["with"]["working-directory"] for job in workflow["jobs"].values()} == {"infra/orgvue"}
+    assert "${{ github.workflow }}" in workflow["jobs"]["plan"]["concurrency"]["group"]  # two folders, two groups

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -95,6 +96,11 @@ def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_rec
 def test_the_starter_workflow_serialises_applies_and_pins_the_endpoint(tmp_path):
     run_init(tmp_path / "repo")
     workflow = yaml.safe_load((tmp_path / "repo" / ".github" / "workflows" / "orgsync.yml").read_text())
-    assert workflow["concurrency"] == {
-        "group": "orgsync-${{ github.event_name == 'push' && 'apply' || github.ref }}", "cancel-in-progress": False}
-    assert workflow["jobs"]["orgsync"]["env"]["ORGVUE_URL"] == "${{ vars.ORGVUE_URL }}"
+    for job in ("apply", "drift"):  # runs that touch the tenant: one at a time per tenant, queued, never cancelled
+        assert workflow["jobs"][job]["concurrency"] == {
+            "group": "orgsync-tenant-${{ vars.ORGVUE_TENANT }}", "cancel-in-progress": False}
+    for job in workflow["jobs"].values():  # the Action passes `endpoint` on as the ORGVUE_URL pin
+        assert job["steps"][-1]["with"]["endpoint"] == "${{ vars.ORGVUE_URL }}"
+    action = yaml.safe_load((Path(__file__).resolve().parents[2] / "action.yml").read_text())
+    [step] = [s for s in action["runs"]["steps"] if s.get("id") == "orgsync"]
+    assert step["env"]["ORGVUE_URL"] == "${{ inputs.endpoint }}"

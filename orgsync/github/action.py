@@ -1,0 +1,313 @@
+"""The steps of the orgsync GitHub Action (`action.yml`): plan on a pull request, apply on merge, drift on a schedule.
+
+It runs the installed `orgsync` command line (so the exit codes are the CLI's), then comments, opens issues and
+writes the job outputs and summary. Inputs come from the environment the composite step sets; nothing from the
+pull request is interpolated into a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orgsync.errors import ExitCode, GitHubError, OrgsyncError
+from orgsync.github import drift
+from orgsync.github.api import GitHubApi
+from orgsync.github.comments import BOT_LOGIN, StickyKey, upsert
+
+COMMANDS = ("plan", "apply", "drift")
+SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished `orgsync` command: exit code and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[[Sequence[str]], Run]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The Action's inputs and the workflow context it needs, read from the environment."""
+
+    command: str
+    directory: str
+    tenant: str
+    comment: bool
+    allow_destructive: bool
+    github_token: str
+    api_url: str
+    repository: str
+    event_name: str
+    event: Mapping[str, Any]
+    sha: str
+    run_url: str
+    output_file: Path | None
+    summary_file: Path | None
+    temp_dir: Path
+    author: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Inputs:
+        """Read and check the inputs; a bad one is a GitHubError naming the input."""
+        command = env.get("ORGSYNC_COMMAND", "plan").strip()
+        if command not in COMMANDS:
+            raise GitHubError(f"input `command`: expected one of {', '.join(COMMANDS)}, got {command!r}")
+        event: Mapping[str, Any] = {}
+        if env.get("GITHUB_EVENT_PATH"):
+            try:
+                event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise GitHubError(f"GITHUB_EVENT_PATH: cannot read the event ({err})") from None
+        server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        repository = env.get("GITHUB_REPOSITORY", "")
+        run_url = f"{server}/{repository}/actions/runs/{env['GITHUB_RUN_ID']}" if env.get("GITHUB_RUN_ID") else ""
+        return cls(
+            command=command, directory=env.get("ORGSYNC_WORKING_DIRECTORY", ".").strip() or ".",
+            tenant=env.get("ORGVUE_TENANT", ""), comment=_flag(env, "ORGSYNC_COMMENT", True),
+            allow_destructive=_flag(env, "ORGSYNC_ALLOW_DESTRUCTIVE", False),
+            github_token=env.get("GITHUB_TOKEN", ""), api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+            repository=repository, event_name=env.get("GITHUB_EVENT_NAME", ""), event=event,
+            sha=env.get("GITHUB_SHA", ""), run_url=run_url,
+            output_file=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
+            summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
+            temp_dir=Path(env.get("RUNNER_TEMP") or "."), author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN))
+
+    def key(self, kind: str) -> StickyKey:
+        return StickyKey(kind, self.directory, self.tenant)
+
+    @property
+    def slug(self) -> str:
+        """A file/artifact-safe name of the working directory and tenant."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{self.directory}-{self.tenant}").strip("-.") or "root"
+
+    def api(self) -> GitHubApi:
+        if not self.github_token or not self.repository:
+            raise GitHubError("no GITHUB_TOKEN or GITHUB_REPOSITORY: cannot comment",
+                              hint="pass `github-token: ${{ github.token }}`, or `comment: off`")
+        return GitHubApi(self.api_url, self.repository, self.github_token)
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("on", "true", "yes", "1"):
+        return True
+    if value in ("off", "false", "no", "0"):
+        return False
+    raise GitHubError(f"{name}: expected on/off (or true/false), got {value!r}")
+
+
+def cli_runner(directory_env: Mapping[str, str] | None = None) -> Runner:
+    """Run `python -m orgsync ARGS` with this interpreter; its stderr is passed on to the job log."""
+    def run(args: Sequence[str]) -> Run:
+        done = subprocess.run([sys.executable, "-m", "orgsync", *args], capture_output=True, text=True,
+                              env=dict(directory_env) if directory_env is not None else None, check=False)
+        sys.stderr.write(done.stderr)
+        return Run(done.returncode, done.stdout, done.stderr)
+    return run
+
+
+def write_outputs(inputs: Inputs, values: Mapping[str, str]) -> None:
+    """Append step outputs in GitHub's `name<<DELIMITER` form (safe for any value)."""
+    if inputs.output_file is None:
+        return
+    with inputs.output_file.open("a", encoding="utf-8") as out:
+        for name, value in values.items():
+            delimiter = f"ORGSYNC_{secrets.token_hex(8)}"
+            out.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def write_summary(inputs: Inputs, markdown: str) -> None:
+    if inputs.summary_file is None:
+        return
+    if len(markdown) > SUMMARY_LIMIT:
+        markdown = markdown[:SUMMARY_LIMIT] + "\n\n… cut to fit the job summary; the full plan is the artifact.\n"
+    with inputs.summary_file.open("a", encoding="utf-8") as out:
+        out.write(markdown + "\n")
+
+
+def failure_markdown(title: str, run: Run) -> str:
+    """A comment saying a step failed, with orgsync's own message (it never holds a token or sensitive value)."""
+    text = (run.stderr.strip() or run.stdout.strip() or "(no message)").replace("```", "'''")
+    return f"### {title} failed (exit {run.code})\n\n```\n{text}\n```\n"
+
+
+def _footer(inputs: Inputs) -> str:
+    parts = [f"commit `{inputs.sha[:7]}`"] if inputs.sha else []
+    if inputs.run_url:
+        parts.append(f"[workflow run]({inputs.run_url})")
+    return f"\n\n---\n_orgsync · {' · '.join(parts)}_\n" if parts else ""
+
+
+def _pr_number(inputs: Inputs) -> int | None:
+    pr = inputs.event.get("pull_request")
+    if isinstance(pr, dict) and isinstance(pr.get("number"), int):
+        return int(pr["number"])
+    return None
+
+
+def _root(inputs: Inputs) -> list[str]:
+    return ["-C", inputs.directory]
+
+
+def _allow(inputs: Inputs) -> list[str]:
+    return ["--allow-destructive"] if inputs.allow_destructive else []
+
+
+def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
+    """validate + plan (markdown, saved), the sticky comment, outputs, summary; exits as the plan means."""
+    plan_dir = inputs.temp_dir / f"orgsync-{inputs.slug}"
+    plan_dir.mkdir(parents=True, exist_ok=True)
+    plan_file = plan_dir / "plan.bin"
+    checked = orgsync(["validate", *_root(inputs)])
+    if checked.code != 0:
+        return _failed(inputs, "orgsync validate", checked)
+    planned = orgsync(["plan", *_root(inputs), "--format", "markdown", "--detailed-exitcode",
+                       "--out", str(plan_file), *_allow(inputs)])
+    if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
+        return _failed(inputs, "orgsync plan", planned)
+    if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
+        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs)])
+    else:
+        as_json = orgsync(["show", str(plan_file), "--format", "json"])
+    try:
+        summary = json.loads(as_json.stdout).get("summary", {})
+    except ValueError:
+        summary = {}
+    markdown = planned.stdout
+    write_outputs(inputs, {"has-changes": _bool(planned.code != ExitCode.OK), "blocked": _bool(planned.code == 3),
+                           "summary": json.dumps(summary, sort_keys=True), "exit-code": str(planned.code),
+                           "plan-file": str(plan_file) if plan_file.exists() else "",
+                           "artifact-name": f"orgsync-plan-{inputs.slug}"})
+    write_summary(inputs, markdown)
+    _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
+    return int(ExitCode.BLOCKED) if planned.code == ExitCode.BLOCKED else 0
+
+
+def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
+    """A fresh plan applied under the same safety policy, the report commented on the merged PR."""
+    report_file = inputs.temp_dir / f"orgsync-{inputs.slug}" / "apply-report.json"
+    report_file.parent.mkdir(parents=True, exist_ok=True)
+    applied = orgsync(["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), *_allow(inputs)])
+    markdown = report_markdown(report_file, applied)
+    write_outputs(inputs, {"exit-code": str(applied.code),
+                           "report-file": str(report_file) if report_file.exists() else "",
+                           "artifact-name": f"orgsync-apply-{inputs.slug}"})
+    write_summary(inputs, markdown)
+    if inputs.comment:
+        number = merged_pr(inputs)
+        if number is not None:
+            with inputs.api() as api:
+                upsert(api, number, inputs.key("apply"), markdown + _footer(inputs), author=inputs.author)
+    return applied.code
+
+
+def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
+    """A plan with --detailed-exitcode; the drift issue opens/updates on changes and closes when clean."""
+    planned = orgsync(["plan", *_root(inputs), "--format", "markdown", "--detailed-exitcode"])
+    if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
+        write_outputs(inputs, {"exit-code": str(planned.code), "drift": "false"})
+        write_summary(inputs, failure_markdown("orgsync drift check", planned))
+        return planned.code
+    drifted = planned.code != ExitCode.OK
+    write_outputs(inputs, {"exit-code": str(planned.code), "drift": _bool(drifted),
+                           "has-changes": _bool(drifted), "blocked": _bool(planned.code == ExitCode.BLOCKED)})
+    write_summary(inputs, planned.stdout)
+    with inputs.api() as api:
+        result = drift.sync_issue(api, inputs.key("drift"), drifted, planned.stdout, run_url=inputs.run_url,
+                                  author=inputs.author)
+    print(f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""), file=sys.stderr)
+    return 0
+
+
+def report_markdown(report_file: Path, run: Run) -> str:
+    """The apply report for a PR comment: outcome and steps, never an item key or value."""
+    if not report_file.exists():
+        return failure_markdown("orgsync apply", run)
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    outcome = {0: "Apply complete", 3: "Blocked by the safety policy", 4: "Partially applied"}.get(run.code, "Failed")
+    lines = [f"### orgsync apply: {outcome} (exit {run.code})", "", f"**{_cell(str(report.get('target', '')))}**", "",
+             "| step | items applied | status |", "|---|---:|---|"]
+    for step in report.get("steps", []):
+        count = f"{step.get('applied', 0)}/{step.get('planned', 0)}" if step.get("planned") else ""
+        lines.append(f"| `{_cell(str(step.get('id', '')))}` | {count} | {_cell(str(step.get('status', '')))} |")
+    failures = len(report.get("failures", []))
+    if failures:
+        lines += ["", f"{failures} item(s) not applied: see the `apply-report.json` artifact."]
+    if run.code != 0 and run.stderr.strip():
+        lines += ["", "```", run.stderr.strip().replace("```", "'''"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+
+
+def merged_pr(inputs: Inputs) -> int | None:
+    """The pull request this push merged, if GitHub knows one."""
+    if not inputs.sha:
+        return None
+    with inputs.api() as api:
+        pulls = api.pulls_of_commit(inputs.sha)
+    merged = [p for p in pulls if p.get("merged_at")]
+    exact = [p for p in merged if p.get("merge_commit_sha") == inputs.sha]
+    chosen = exact or merged
+    return int(chosen[0]["number"]) if chosen else None
+
+
+def _comment_on_pr(inputs: Inputs, kind: str, body: str) -> None:
+    number = _pr_number(inputs)
+    if not inputs.comment or number is None:
+        return
+    with inputs.api() as api:
+        result = upsert(api, number, inputs.key(kind), body, author=inputs.author)
+    done = "created" if result.created and not (result.updated or result.unchanged) else "updated"
+    print(f"orgsync: {done} the {kind} comment on #{number}", file=sys.stderr)
+
+
+def _failed(inputs: Inputs, title: str, run: Run) -> int:
+    markdown = failure_markdown(title, run)
+    write_outputs(inputs, {"has-changes": "false", "blocked": "false", "summary": "{}", "exit-code": str(run.code),
+                           "plan-file": "", "artifact-name": f"orgsync-plan-{inputs.slug}"})
+    write_summary(inputs, markdown)
+    _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
+    return run.code or int(ExitCode.ERROR)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
+    "plan": run_plan_step, "apply": run_apply_step, "drift": run_drift_step}
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
+         orgsync: Runner | None = None) -> int:
+    """`python -m orgsync.github.action`: run the step named by ORGSYNC_COMMAND; errors are one clear message."""
+    env = os.environ if env is None else env
+    try:
+        inputs = Inputs.from_env(env)
+        return STEPS[inputs.command](inputs, orgsync or cli_runner())
+    except OrgsyncError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return int(err.exit_code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
