@@ -14,7 +14,7 @@ import polars as pl
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.manifest.paths import EscapesRoot, confine, shown
-from orgsync.sources.canonical import canonical_expr
+from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.parse import MAX_LISTED, RawSource, detect_format, parse_source
 from orgsync.sources.table import SourceTable
 
@@ -100,7 +100,7 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path, display: str) ->
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(column))
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
     date_format = manifest.items.dateFormat
-    canonical = frame.select([canonical_expr(c, types[c], date_format) for c in [*key, *owned]])
+    canonical = canonical_frame(frame.select([*key, *owned]), types, date_format)
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
                         types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows)
