@@ -40,7 +40,7 @@ import polars as pl
 from rich.console import Console
 
 from orgsync.api.target import open_client
-from orgsync.apply.command import ApplyOptions, run_apply
+from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.manifest.loader import load_project
 
 MANIFEST = """kind: Dataset

@@ -109,7 +109,7 @@ def measure(root: Path) -> dict:
     `validate` that overlapped the export: `overlap` says how much that was, and `cpu` is this process's CPU.
     """
     from orgsync.api.client import OrgvueClient
-    from orgsync.plan import command
+    from orgsync.commands import plan as command
     from orgsync.state import reader
 
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -1,4 +1,4 @@
-"""The `orgsync` command line: parses options and hands them to the package that does the work.
+"""The `orgsync` command line: parses options and calls one `orgsync.commands` function, nothing more.
 
 Every command returns an exit code; an `OrgsyncError` becomes its message and code, never a traceback.
 """
@@ -47,7 +47,7 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(root: Path, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
-    from orgsync.validate import run_validate
+    from orgsync.commands.validate import run_validate
 
     _run(run_validate, root, fmt=fmt)
 
@@ -65,7 +65,7 @@ def validate(root: Path, fmt: str) -> None:
 def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
          allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
     """Show what apply would change in the tenant."""
-    from orgsync.plan.command import PlanOptions, run_plan
+    from orgsync.commands.plan import PlanOptions, run_plan
 
     _run(run_plan, PlanOptions(root=root, fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
                                allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
@@ -79,7 +79,7 @@ def plan(root: Path, fmt: str, out: Path | None, targets: tuple[str, ...], detai
 @click.option("--show-values", is_flag=True)
 def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     """Render a plan saved with `plan --out`."""
-    from orgsync.plan.command import run_show
+    from orgsync.commands.show import run_show
 
     _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
 
@@ -97,7 +97,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
           parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
-    from orgsync.apply.command import ApplyOptions, run_apply
+    from orgsync.commands.apply import ApplyOptions, run_apply
 
     _run(run_apply, ApplyOptions(root=root, plan_file=plan_file, auto_approve=auto_approve,
                                  allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
@@ -107,7 +107,7 @@ def apply(root: Path, plan_file: Path | None, auto_approve: bool, allow_destruct
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format."""
-    from orgsync.manifest.schema import run_schema
+    from orgsync.commands.schema import run_schema
 
     _run(run_schema)
 
@@ -116,9 +116,28 @@ def schema() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 def init(directory: Path) -> None:
     """Write a working starter repository (local target, sample data, CI workflow)."""
-    from orgsync.manifest.init import run_init
+    from orgsync.commands.init import run_init
 
     _run(run_init, directory)
+
+
+@cli.command(name="import")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--tenant", help="Tenant id to import (when DIRECTORY has no orgsync.yaml).")
+@click.option("--endpoint", help="https base URL of the tenant, or `local` (when DIRECTORY has no orgsync.yaml).")
+@click.option("--dataset", "datasets", multiple=True, help="Import only datasets of this name or glob. Repeatable.")
+@click.option("--with-items", is_flag=True, help="Also write each dataset's items to data/<slug>.csv (HR data!).")
+@click.option("--include-sensitive", is_flag=True, help="With --with-items: also write sensitive columns.")
+@click.option("--sensitive", "sensitive", multiple=True, help="Mark this property key sensitive. Repeatable.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def import_(directory: Path, tenant: str | None, endpoint: str | None, datasets: tuple[str, ...], with_items: bool,
+            include_sensitive: bool, sensitive: tuple[str, ...], force: bool) -> None:
+    """Write manifests from an existing tenant (schema only unless --with-items); the next plan shows no changes."""
+    from orgsync.commands.import_tenant import ImportOptions, run_import
+
+    _run(run_import, ImportOptions(directory=directory, tenant=tenant, endpoint=endpoint, datasets=datasets,
+                                   with_items=with_items, include_sensitive=include_sensitive,
+                                   sensitive=sensitive, force=force))
 
 
 @cli.command()
@@ -130,9 +149,9 @@ def init(directory: Path) -> None:
               help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
 def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
-    from orgsync.emulator.server import serve
+    from orgsync.commands.emulator import run_emulator
 
-    _run(serve, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
+    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks)
 
 
 def main() -> None:

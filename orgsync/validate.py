@@ -1,4 +1,4 @@
-"""`orgsync validate`: every offline check of a repository, all problems in one run, grouped by file.
+"""Every offline check of a repository, all problems in one run, grouped by file (`orgsync validate`).
 
 `validate_project` is also the planner's first step, in two parts (`validate_manifests`, then
 `validate_sources`, which the planner runs beside the live read): it returns the loaded project and source
@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 import orjson
 
-from orgsync.errors import ConfigError, ExitCode, Problem
+from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.checks import check_manifests
 from orgsync.manifest.loader import load_project
 from orgsync.manifest.models import Project
@@ -109,13 +108,3 @@ def render_json(validation: Validation) -> bytes:
                 for group in by_file(validation.problems).values() for p in group]
     return orjson.dumps({"ok": validation.ok, "errors": len(validation.errors),
                          "warnings": len(validation.warnings), "problems": problems}, option=orjson.OPT_INDENT_2)
-
-
-def run_validate(root: Path, fmt: str = "text") -> int:
-    """The command: print every problem; exit 1 when any is an error."""
-    validation = validate_project(root)
-    if fmt == "json":
-        click.echo(render_json(validation).decode())
-    else:
-        click.echo(render_text(validation))
-    return int(ExitCode.OK if validation.ok else ExitCode.ERROR)

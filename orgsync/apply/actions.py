@@ -18,9 +18,8 @@ import polars as pl
 from orgsync.apply.order import Wave
 from orgsync.manifest.models import PropertyType
 from orgsync.plan.model import ItemChanges
-from orgsync.sources.readers import property_types
 
-__all__ = ["Encoded", "encode_waves", "property_types", "CREATE", "UPDATE", "DELETE"]
+__all__ = ["Encoded", "encode_waves", "CREATE", "UPDATE", "DELETE"]
 
 CREATE = "createOrUpdate"
 UPDATE = "update"

@@ -18,13 +18,14 @@ from typing import Any, Protocol
 import orjson
 
 from orgsync.apply import bodies
-from orgsync.apply.actions import Encoded, encode_waves, property_types
+from orgsync.apply.actions import Encoded, encode_waves
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
 from orgsync.errors import JobFailedError, OrgsyncError, StalePlanError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
+from orgsync.sources.readers import property_types
 from orgsync.state.snapshot import Fingerprint
 
 # Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,

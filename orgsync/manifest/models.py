@@ -128,6 +128,12 @@ class PopulateSpec(_Strict):
 class _ManifestBase(_Strict):
     name: str = Field(min_length=1, description="Identity: the dataset is found by name.")
     datasetId: str | None = Field(None, description="Pins one dataset where the tenant has two of this name.")
+    renamedFrom: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="Earlier names of this dataset: plan renames the one found under an old "
+        "name (a PATCH of its name) instead of creating a second dataset.")
+    manage: Literal["managed", "observe"] = Field(
+        "managed", description="`observe`: plan reads the dataset and reports every difference as drift; apply "
+        "never writes to it and the safety thresholds ignore it.")
     tags: list[str] = Field(default_factory=list)
     deleteOmittedProperties: bool = False
     items: ItemsSpec | None = None

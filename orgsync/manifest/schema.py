@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import click
 from pydantic.json_schema import models_json_schema
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, ProjectConfig
@@ -39,9 +38,3 @@ def build_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The schema as checked in: 2-space indented JSON with a final newline."""
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def run_schema() -> int:
-    """`orgsync schema`: print the schema."""
-    click.echo(schema_text(), nl=False)
-    return 0

@@ -21,12 +21,15 @@ from orgsync.plan.model import (
     RETYPED,
     Action,
     ChangeClass,
+    FieldChange,
     ItemChanges,
     Plan,
+    PropertyChange,
     ResourcePlan,
 )
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.table import SourceTable
+from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset, LiveState
 
 Manifest = DatasetManifest | LinksDatasetManifest
@@ -48,8 +51,9 @@ def build_plan(project: Project, tables: Mapping[str, SourceTable], live: LiveSt
     unmanaged = sorted(f"{d.name} ({d.type})" for d in live.datasets if d.dataset_id not in managed)
     return Plan(orgsync_version=__version__, target=live.target, tenant=live.tenant,
                 created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                source_checksum=source_checksum(project, tables), resources=list(resources.values()),
-                unmanaged_datasets=unmanaged, forced=force)
+                source_checksum=source_checksum(project, tables),
+                resources=[r for r in resources.values() if not r.observe],
+                drift=[r for r in resources.values() if r.observe], unmanaged_datasets=unmanaged, forced=force)
 
 
 def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
@@ -83,24 +87,14 @@ def _apply_order(manifests: Iterable[Manifest]) -> list[Manifest]:
 
 def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
     """The live dataset this manifest manages, None when it does not exist yet; ambiguity is an error."""
-    found = live.find(manifest.name, manifest.datasetId)
-    where = manifest.origin
-    if manifest.datasetId and not found:
-        raise ConfigError(Problem(where, f"datasetId {manifest.datasetId} is not in tenant {live.tenant}; expected "
-                                         "the id of an existing dataset", "datasetId"),
-                          hint="remove datasetId to create the dataset, or copy the id from the tenant")
-    if len(found) > 1:
-        ids = ", ".join(d.dataset_id for d in found)
-        raise ConfigError(Problem(where, f"tenant {live.tenant} has {len(found)} datasets named {manifest.name!r} "
-                                         f"({ids}); orgsync cannot tell which one it manages", "name"),
-                          hint="pin one with `datasetId:` in the manifest")
-    if not found:
-        return None
-    dataset = found[0]
-    if dataset.is_links != isinstance(manifest, LinksDatasetManifest):
+    found = match_manifest(manifest, live.datasets, live.tenant)
+    if found.problem is not None:
+        raise ConfigError(found.problem, hint=found.hint)
+    dataset = found.dataset
+    if dataset is not None and dataset.is_links != isinstance(manifest, LinksDatasetManifest):
         kind = "a links dataset" if dataset.is_links else f"a dataset of type {dataset.type}"
-        raise ConfigError(Problem(where, f"{manifest.name!r} is {kind} in the tenant, but the manifest declares "
-                                         f"kind {manifest.kind}", "kind"),
+        raise ConfigError(Problem(manifest.origin, f"{dataset.name!r} is {kind} in the tenant, but the manifest "
+                                                   f"declares kind {manifest.kind}", "kind"),
                           hint="rename the manifest or fix its kind")
     return dataset
 
@@ -111,6 +105,15 @@ def _check_ends(project: Project, selected: set[str], live: LiveState,
     checks = {m.name: check_link_ends(m, matched[m.name], live, matched) for m in project.manifests
               if isinstance(m, LinksDatasetManifest) and m.name in selected}
     problems = [p for c in checks.values() for p in c.problems]
+    for m in project.links:
+        if m.name not in selected or m.manage == "observe":
+            continue
+        for field, end in (("from", m.from_), ("to", m.to)):
+            declared = project.by_name(end)
+            if declared is not None and declared.manage == "observe" and matched.get(end) is None:
+                problems.append(Problem(m.locate(field), f"{end!r} is observe-only (`manage: observe`) and not in "
+                                        f"tenant {live.tenant}, so orgsync never creates it and this links dataset "
+                                        "has no end to link", field))
     if problems:
         raise ConfigError(problems)
     return checks
@@ -130,22 +133,42 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
                                 delete_omitted=manifest.deleteOmittedProperties, links=links)
     items, warnings = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
+    if current is None:
+        action = Action.CREATE
+    elif config or props or (items and not items.is_empty):
+        action = Action.UPDATE
+    else:
+        action = Action.NOOP
+    if current is not None and action != Action.NOOP and current.drafts:
+        names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
+        warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
+                        "they may conflict with these changes")
     res = ResourcePlan(
         address=manifest.address, kind=manifest.kind, name=manifest.name,
-        action=Action.CREATE if current is None else Action.NOOP, change_class=ChangeClass.NONE,
+        action=action, change_class=_class_of(config, props, items),
         dataset_id=current.dataset_id if current else None, fingerprint=current.fingerprint if current else None,
         config_changes=config, property_changes=props, items=items,
         depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)), warnings=warnings,
+        renamed_from=current.name if current is not None and current.name != manifest.name else None,
     )
-    res.change_class = _class_of(res)
-    if current is not None and (config or props or (items and not items.is_empty)):
-        res.action = Action.UPDATE
-    res.blocked = block_reasons(res, effective_policy(project, manifest)) if current is not None else []
-    if current is not None and res.action != Action.NOOP and current.drafts:
-        names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
-        res.warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
-                            "they may conflict with these changes")
-    return res
+    if manifest.manage == "observe":
+        return _observed(res, current is None, live.tenant)
+    if current is None:
+        return res
+    # the safety policy reads the finished resource; blocking reasons go into a copy (plans are frozen)
+    blocked = block_reasons(res, effective_policy(project, manifest))
+    return res.model_copy(update={"blocked": blocked}) if blocked else res
+
+
+def _observed(res: ResourcePlan, missing: bool, tenant: str) -> ResourcePlan:
+    """An observe-only resource: its differences are drift; the safety policy ignores them; nothing is created."""
+    if missing:
+        return res.model_copy(update={
+            "action": Action.NOOP, "change_class": ChangeClass.NONE, "config_changes": [], "property_changes": [],
+            "items": None, "blocked": [], "observe": True,
+            "warnings": [f"not in tenant {tenant}: observe-only datasets are never created (set `manage: managed` "
+                         "to let apply create it)"]})
+    return res.model_copy(update={"blocked": [], "observe": True})
 
 
 def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
@@ -162,7 +185,8 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
     tree = _tree_columns(manifest)
     extra = [LIVE_ID, *(c for c in tree if c not in sensitive)]
-    items = diff_items(table.frame, side, key=table.key, columns=table.owned, mode=manifest.items.mode,
+    mode = "mirror" if manifest.manage == "observe" else manifest.items.mode  # drift: every difference
+    items = diff_items(table.frame, side, key=table.key, columns=table.owned, mode=mode,
                        sensitive=sensitive, delete_extra=extra)
     warnings: list[str] = []
     if items.deletes.height and sensitive.intersection(tree):
@@ -200,11 +224,12 @@ def _tree_columns(manifest: Manifest) -> list[str]:
     return []
 
 
-def _class_of(res: ResourcePlan) -> ChangeClass:
+def _class_of(config: Sequence[FieldChange], props: Sequence[PropertyChange], items: ItemChanges | None
+              ) -> ChangeClass:
     """The highest class among a resource's changes."""
-    classes = [c.change_class for c in res.config_changes] + [p.change_class for p in res.property_changes]
-    if res.items is not None:
-        counts = res.items.counts
+    classes = [c.change_class for c in config] + [p.change_class for p in props]
+    if items is not None:
+        counts = items.counts
         classes += [cls for n, cls in ((counts["create"], ChangeClass.ADDITIVE), (counts["update"], ChangeClass.UPDATE),
                                        (counts["delete"], ChangeClass.DESTRUCTIVE)) if n]
     return max(classes, key=_RANK.__getitem__, default=ChangeClass.NONE)

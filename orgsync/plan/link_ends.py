@@ -3,7 +3,7 @@
 The API fixes `fromDatasetId` / `toDatasetId` when a links dataset is created and offers no way to re-point
 or delete one, so an existing links dataset whose ends differ from its manifest cannot be planned: the
 plan stops with an error that says what the tenant has and what to do. So does an end that is neither
-declared here nor in the tenant. Pure: reads only the `LiveState`.
+declared here nor in the tenant. Pure: reads only the `LiveState` (whose `ends` state/ read from the API).
 """
 
 from __future__ import annotations
@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orgsync.api import endpoints as ep
 from orgsync.errors import Problem
 from orgsync.manifest.models import LinksDatasetManifest
 from orgsync.plan.model import KNOWN_AFTER_APPLY
 from orgsync.state.snapshot import LiveDataset, LiveState
 
-# (config field of the plan, manifest field, live field, linkingRelationships role)
-_ENDS = (
-    (ep.F_FROM_DATASET_ID, "from", ep.F_FROM_DATASET_ID, ep.F_REL_SOURCE),
-    (ep.F_TO_DATASET_ID, "to", ep.F_TO_DATASET_ID, ep.F_REL_TARGET),
-)
+# The plan's config fields for the ends of a links dataset to create (the API's names, shown in the plan).
+FROM_FIELD = "fromDatasetId"
+TO_FIELD = "toDatasetId"
+# (config field of the plan, manifest field), in the order of `LiveDataset.ends`
+_ENDS = ((FROM_FIELD, "from"), (TO_FIELD, "to"))
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,8 @@ class EndsCheck:
 
 
 def live_link_ends(dataset: LiveDataset) -> dict[str, str | None]:
-    """The dataset ids a live links dataset links, by plan config field; None where the resource is silent.
-
-    Read from the links dataset's own `linkingRelationships` entry (documented), else its
-    `fromDatasetId` / `toDatasetId` fields (which still name an end that has since been deleted).
-    """
-    own = next((r for r in dataset.resource.get(ep.F_LINKING_RELATIONSHIPS) or []
-                if isinstance(r, dict) and r.get(ep.F_DATASET_ID) == dataset.dataset_id), {})
-    out: dict[str, str | None] = {}
-    for field, _, live_field, role in _ENDS:
-        end = own.get(role)
-        out[field] = (end.get(ep.F_DATASET_ID) if isinstance(end, dict) else None) or dataset.resource.get(live_field)
-    return out
+    """The dataset ids a live links dataset links, by plan config field; None where the resource is silent."""
+    return {field: end for (field, _), end in zip(_ENDS, dataset.ends, strict=True)}
 
 
 def check_link_ends(manifest: LinksDatasetManifest, current: LiveDataset | None, live: LiveState,
@@ -56,7 +45,7 @@ def check_link_ends(manifest: LinksDatasetManifest, current: LiveDataset | None,
     """
     wanted: dict[str, str] = {}
     problems: list[Problem] = []
-    for field, name_field, _, _ in _ENDS:
+    for field, name_field in _ENDS:
         name = manifest.from_ if name_field == "from" else manifest.to
         resolved = _resolve(manifest, name_field, name, live, matched)
         if isinstance(resolved, Problem):
@@ -99,7 +88,7 @@ def _moved(manifest: LinksDatasetManifest, current: LiveDataset, actual: dict[st
            wanted: dict[str, str], live: LiveState) -> Problem:
     """An existing links dataset whose ends differ from the manifest: say both, why, and the two ways out."""
     field = next(f for f in wanted if actual[f] and actual[f] != wanted[f])
-    name_field = "from" if field == ep.F_FROM_DATASET_ID else "to"
+    name_field = "from" if field == FROM_FIELD else "to"
     return Problem(
         manifest.locate(name_field),
         f"links dataset {manifest.name!r} ({current.dataset_id}) in tenant {live.tenant} links "
@@ -118,7 +107,7 @@ def _with_live(problem: Problem, current: LiveDataset, actual: dict[str, str | N
 
 
 def _ends_text(actual: dict[str, str | None], live: LiveState) -> str:
-    return " → ".join(_dataset_text(actual[f], live) for f, _, _, _ in _ENDS)
+    return " → ".join(_dataset_text(actual[f], live) for f, _ in _ENDS)
 
 
 def _dataset_text(dataset_id: str | None, live: LiveState) -> str:

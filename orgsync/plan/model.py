@@ -1,7 +1,8 @@
 """The plan as a value: what apply will do, with a versioned JSON form.
 
-A `Plan` is built by `plan.diff` from (Project, source tables, LiveState), rendered by `plan.render.*`,
-saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API.
+A `Plan` is built by `plan.builder` from (Project, source tables, LiveState), rendered by `plan.render.*`,
+saved by `plan.saved`, and executed by `apply`. Nothing in here talks to the API. Every value is frozen: a
+step that needs a different plan makes a new one (`model_copy`, `dataclasses.replace`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class ChangeClass(StrEnum):
 class FieldChange(BaseModel):
     """A dataset configuration field (name, type, labelId, tags, treeId, ...) before -> after."""
 
+    model_config = ConfigDict(frozen=True)
+
     field: str
     before: Any = None
     after: Any = None
@@ -49,6 +52,8 @@ class FieldChange(BaseModel):
 class PropertyChange(BaseModel):
     """A property merged by key: created, updated (name/type) or removed (deleteOmittedProperties)."""
 
+    model_config = ConfigDict(frozen=True)
+
     key: str
     action: Action
     before: dict | None = None
@@ -56,7 +61,7 @@ class PropertyChange(BaseModel):
     change_class: ChangeClass
 
 
-@dataclass
+@dataclass(frozen=True)
 class ItemChanges:
     """Row-level changes of one dataset, as polars frames of canonical Utf8 values.
 
@@ -89,7 +94,7 @@ class ItemChanges:
 class ResourcePlan(BaseModel):
     """Everything planned for one dataset or links dataset."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     address: str  # "dataset.People" / "links.People to Positions"
     kind: str  # "Dataset" | "LinksDataset"
@@ -104,12 +109,14 @@ class ResourcePlan(BaseModel):
     depends_on: list[str] = Field(default_factory=list)  # addresses
     warnings: list[str] = Field(default_factory=list)
     blocked: list[str] = Field(default_factory=list)  # safety reasons, empty when allowed
+    renamed_from: str | None = None  # the live name this plan renames (manifest `renamedFrom`)
+    observe: bool = False  # `manage: observe`: the differences are drift, never applied
 
 
 class Plan(BaseModel):
     """A whole plan: the resources in apply order plus what the user needs to know around them."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     format_version: str = FORMAT_VERSION
     orgsync_version: str
@@ -119,12 +126,18 @@ class Plan(BaseModel):
     source_checksum: str  # sha256 over orgsync.yaml, manifests and sources
     resources: list[ResourcePlan]
     unmanaged_datasets: list[str] = Field(default_factory=list)
+    drift: list[ResourcePlan] = Field(default_factory=list)  # observe-only resources: reported, never applied
     notes: list[str] = Field(default_factory=list)
     forced: bool = False  # made with --allow-destructive
 
     @property
     def blocked(self) -> bool:
         return any(r.blocked for r in self.resources) and not self.forced
+
+    @property
+    def has_drift(self) -> bool:
+        """Whether an observe-only dataset differs from its manifest (apply changes nothing there)."""
+        return any(r.action != Action.NOOP or (r.items and not r.items.is_empty) for r in self.drift)
 
     @property
     def has_changes(self) -> bool:

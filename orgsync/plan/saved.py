@@ -8,6 +8,8 @@ the checksum. The format is described in docs/plan-json.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import polars as pl
 from orgsync.atomic import write_atomic
 from orgsync.errors import OrgsyncError
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
+from orgsync.sources.table import SourceTable
 from orgsync.state.snapshot import Fingerprint
 
 KIND = "orgsync-plan"
@@ -38,8 +41,9 @@ def save(plan: Plan, path: Path) -> None:
 
 def to_document(plan: Plan) -> dict[str, Any]:
     """The saved-plan JSON document as a dict (sensitive values replaced)."""
-    head = plan.model_dump(mode="json", exclude={"resources"})
-    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources]}
+    head = plan.model_dump(mode="json", exclude={"resources", "drift"})
+    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources],
+            "drift": [_resource(r) for r in plan.drift]}
 
 
 def _resource(res: ResourcePlan) -> dict[str, Any]:
@@ -93,8 +97,9 @@ def load_saved(path: Path) -> Plan:
                             f"(format {FORMAT_VERSION})", hint="make the plan again with this orgsync version")
     try:
         resources = [_load_resource(r) for r in doc["resources"]]
-        head = {k: v for k, v in doc.items() if k not in ("kind", "resources")}
-        return Plan.model_validate({**head, "resources": resources})
+        drift = [_load_resource(r) for r in doc.get("drift") or []]
+        head = {k: v for k, v in doc.items() if k not in ("kind", "resources", "drift")}
+        return Plan.model_validate({**head, "resources": resources, "drift": drift})
     except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise PlanFileError(f"{path}: saved plan is damaged ({first_line})", hint="make the plan again") from None
@@ -104,11 +109,10 @@ def _load_resource(body: dict[str, Any]) -> ResourcePlan:
     fp = body.get("fingerprint")
     items = body.get("items")
     fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items")}
-    res = ResourcePlan.model_validate(fields)
-    res.fingerprint = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
-                                                          fp.get("last_transaction_id"))
-    res.items = None if items is None else _load_items(items)
-    return res
+    fields["fingerprint"] = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
+                                                                fp.get("last_transaction_id"))
+    fields["items"] = None if items is None else _load_items(items)
+    return ResourcePlan.model_validate(fields)
 
 
 def _load_items(body: dict[str, Any]) -> ItemChanges:
@@ -127,3 +131,43 @@ def _frame(body: dict[str, Any], name: str, key: list[str]) -> pl.DataFrame:
     if missing:
         raise ValueError(f"{name}: key column(s) {', '.join(missing)} missing")
     return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
+
+
+def restore_sensitive(plan: Plan, tables: Mapping[str, SourceTable]) -> Plan:
+    """The saved plan with the sensitive values it masks put back, from the (checksum-identical) sources.
+
+    In `creates` a masked cell takes the source value; in `updates` a masked cell (one that changes) takes
+    the source value and keeps the mask as its `before`, so it still differs and is sent, even when cleared.
+    """
+    return plan.model_copy(update={"resources": [_restored(res, tables) for res in plan.resources]})
+
+
+def _restored(res: ResourcePlan, tables: Mapping[str, SourceTable]) -> ResourcePlan:
+    items = res.items
+    if items is None or res.name not in tables:
+        return res
+    hidden = [c for c in items.columns if c in items.sensitive]
+    if not hidden:
+        return res
+    source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
+    restored = replace(items, creates=_unmask(items.creates, source, items.key, hidden),
+                       updates=_unmask(items.updates, source, items.key, hidden))
+    return res.model_copy(update={"items": restored})
+
+
+_SOURCE = "__source"
+
+
+def _unmask(frame: pl.DataFrame, source: pl.DataFrame, key: list[str], hidden: list[str]) -> pl.DataFrame:
+    cols = [c for c in hidden if c in frame.columns]
+    if not cols or not frame.height:
+        return frame
+    joined = frame.join(source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left",
+                        maintain_order="left")
+    exprs = []
+    for c in cols:
+        masked = pl.col(c) == SENSITIVE_MASK
+        exprs.append(pl.when(masked).then(pl.col(c + _SOURCE)).otherwise(pl.col(c)).alias(c))
+        if c + BEFORE in frame.columns:
+            exprs.append(pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE))
+    return joined.with_columns(exprs).drop([c + _SOURCE for c in cols])

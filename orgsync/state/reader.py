@@ -18,11 +18,13 @@ import polars as pl
 
 from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
-from orgsync.errors import ConfigError, Problem
+from orgsync.errors import ConfigError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
+from orgsync.state.link_ends import live_link_ends
+from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
 Manifest = DatasetManifest | LinksDatasetManifest
@@ -134,34 +136,17 @@ def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
 
 def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:
     """Manifest name -> live datasetId for the manifests whose dataset exists; ambiguity is an error."""
-    problems: list[Problem] = []
-    matches: dict[str, str] = {}
-    for manifest in project.manifests:
-        if manifest.datasetId:
-            found = [d for d in listed if d.get(ep.F_DATASET_ID) == manifest.datasetId]
-            if not found:
-                problems.append(Problem(manifest.origin, f"datasetId {manifest.datasetId} is pinned but the tenant "
-                                        f"has no dataset with that id; remove the pin to create {manifest.name!r}",
-                                        "datasetId"))
-                continue
-        else:
-            found = [d for d in listed if d.get(ep.F_NAME) == manifest.name]
-            if len(found) > 1:
-                ids = ", ".join(d.get(ep.F_DATASET_ID, "?") for d in found)
-                problems.append(Problem(manifest.origin, f"the tenant has {len(found)} datasets named "
-                                        f"{manifest.name!r} ({ids}); expected one: pin the intended one with "
-                                        "`datasetId:`", "name"))
-                continue
-        if found:
-            matches[manifest.name] = found[0][ep.F_DATASET_ID]
+    datasets = [_live_dataset(d) for d in listed if d.get(ep.F_DATASET_ID)]
+    found = {m.name: match_manifest(m, datasets, project.config.tenant) for m in project.manifests}
+    problems = [f.problem for f in found.values() if f.problem is not None]
     if problems:
-        raise ConfigError(problems)
-    return matches
+        raise ConfigError(problems, hint=next((f.hint for f in found.values() if f.hint), None))
+    return {name: f.dataset.dataset_id for name, f in found.items() if f.dataset is not None}
 
 
 def _live_dataset(resource: dict) -> LiveDataset:
     return LiveDataset(dataset_id=resource[ep.F_DATASET_ID], name=resource.get(ep.F_NAME, ""),
-                       type=resource.get(ep.F_TYPE, ""), resource=resource)
+                       type=resource.get(ep.F_TYPE, ""), resource=resource, ends=live_link_ends(resource))
 
 
 def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:

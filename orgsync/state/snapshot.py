@@ -29,6 +29,8 @@ class LiveDataset:
     name: str
     type: str
     resource: dict = field(repr=False)
+    # a links dataset's (from, to) dataset ids as the tenant reports them (state.link_ends); None where silent
+    ends: tuple[str | None, str | None] = (None, None)
 
     @property
     def is_links(self) -> bool:

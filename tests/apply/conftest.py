@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from orgsync.apply.batching import Limits
-from orgsync.apply.command import ApplyOptions, run_apply
-from orgsync.apply.prepare import prepare_fresh
+from orgsync.commands.apply import ApplyOptions, run_apply
+from orgsync.commands.prepare import prepare_fresh
 from orgsync.plan.model import Plan
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 from apply_factories import dataset_manifest, items, links_manifest
 
-from orgsync.apply.actions import encode_waves, property_types
+from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
+from orgsync.sources.readers import property_types
 
 
 def _people():

@@ -28,9 +28,9 @@ def test_update_sends_only_changed_fields_and_added_properties():
                                           {"key": "s", "name": "Score", "type": "number"}])
     res = resource("A", action=Action.UPDATE, config_changes=[
         FieldChange(field="tags", before=[], after=["hr"], change_class=ChangeClass.UPDATE)])
-    res.property_changes = [
+    res = res.model_copy(update={"property_changes": [
         PropertyChange(key="s", action=Action.CREATE, after={"key": "s"}, change_class=ChangeClass.ADDITIVE),
-        PropertyChange(key="old", action=Action.DELETE, before={"key": "old"}, change_class=ChangeClass.DESTRUCTIVE)]
+        PropertyChange(key="old", action=Action.DELETE, before={"key": "old"}, change_class=ChangeClass.DESTRUCTIVE)]})
     assert update_body(res, m) == {"tags": ["hr"], "properties": [{"key": "s", "name": "Score", "type": "number"}]}
 
 
@@ -53,8 +53,8 @@ def test_on_demand_properties_carry_their_formula_in_create_update_and_keep_bodi
     assert create_dataset_body(m)["properties"] == [{"key": "id", "name": "id", "type": "text"}, BONUS,
                                                     {"key": "n", "name": "Name", "type": "text"}]
     res = resource("A", action=Action.UPDATE)
-    res.property_changes = [PropertyChange(key="bonus", action=Action.UPDATE, before={**BONUS, "formula": "x"},
-                                           after=BONUS, change_class=ChangeClass.UPDATE)]
+    res = res.model_copy(update={"property_changes": [PropertyChange(key="bonus", action=Action.UPDATE, before={**BONUS, "formula": "x"},
+                                           after=BONUS, change_class=ChangeClass.UPDATE)]})
     assert update_body(res, m) == {"properties": [BONUS]}
     removal = resource("A", action=Action.UPDATE, removed_properties=["old"])
     live = [BONUS, {"key": "old", "name": "Old", "type": "text"}]
@@ -64,8 +64,8 @@ def test_on_demand_properties_carry_their_formula_in_create_update_and_keep_bodi
 def test_a_property_that_stops_being_on_demand_says_so_in_the_patch():
     m = dataset_manifest("A", properties=[{"key": "bonus", "name": "Bonus", "type": "number"}])
     res = resource("A", action=Action.UPDATE)
-    res.property_changes = [PropertyChange(key="bonus", action=Action.UPDATE, before=BONUS,
+    res = res.model_copy(update={"property_changes": [PropertyChange(key="bonus", action=Action.UPDATE, before=BONUS,
                                            after={"key": "bonus", "name": "Bonus", "type": "number"},
-                                           change_class=ChangeClass.UPDATE)]
+                                           change_class=ChangeClass.UPDATE)]})
     assert update_body(res, m) == {"properties": [{"key": "bonus", "name": "Bonus", "type": "number",
                                                    "onDemand": False}]}

@@ -163,7 +163,7 @@ def test_the_safety_policy_blocks_apply_unless_forced(tenant):
 
 
 def test_no_terminal_and_no_auto_approve_refuses(tenant):
-    from orgsync.apply.command import ConfirmationRefused
+    from orgsync.commands.apply import ConfirmationRefused
 
     with pytest.raises(ConfirmationRefused, match="--auto-approve"):
         tenant.apply(auto_approve=False)
@@ -171,7 +171,7 @@ def test_no_terminal_and_no_auto_approve_refuses(tenant):
 
 
 def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
-    from orgsync.apply.command import ConfirmationRefused
+    from orgsync.commands.apply import ConfirmationRefused
 
     monkeypatch.setattr("builtins.input", lambda prompt: "y")
     with pytest.raises(ConfirmationRefused, match="cancelled; nothing was written"):
@@ -320,8 +320,8 @@ def test_the_apply_log_keeps_long_lines_whole(tmp_path):
 
     from rich.console import Console
 
-    from orgsync.apply.command import ApplyOptions, run_apply
-    from orgsync.manifest.init import run_init
+    from orgsync.commands.apply import ApplyOptions, run_apply
+    from orgsync.commands.init import run_init
 
     run_init(tmp_path)
     buffer = io.StringIO()

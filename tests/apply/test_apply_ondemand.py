@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 
 from orgsync.api.client import OrgvueClient
-from orgsync.apply.command import ApplyOptions, run_apply
+from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
 from orgsync.plan.model import Action, ChangeClass
 

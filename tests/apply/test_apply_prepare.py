@@ -8,11 +8,11 @@ import orjson
 import polars as pl
 from apply_factories import dataset_manifest, frame, items, plan, resource
 
-from orgsync.apply.actions import encode_waves, property_types
+from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
-from orgsync.apply.prepare import restore_sensitive
 from orgsync.plan.model import SENSITIVE_MASK
-from orgsync.plan.saved import load_saved, save
+from orgsync.plan.saved import load_saved, restore_sensitive, save
+from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
 
 
@@ -31,7 +31,7 @@ def test_saved_plan_round_trip_restores_sensitive_values(tmp_path):
     loaded = load_saved(path)
     assert loaded.resources[0].items.creates.get_column("salary").to_list() == [SENSITIVE_MASK, None]
 
-    restore_sensitive(loaded, {"P": _table([("1", "Ann", "65000"), ("2", "Bob", None), ("3", "Cy", None),
+    loaded = restore_sensitive(loaded, {"P": _table([("1", "Ann", "65000"), ("2", "Bob", None), ("3", "Cy", None),
                                             ("4", "Di", "10"), ("5", "Ed", "7")])})
     got = loaded.resources[0].items
     m = dataset_manifest("P", properties=[{"key": "name", "name": "N", "type": "text"},

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from rich.console import Console
 
-from orgsync.apply.command import ApplyOptions, run_apply
+from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
 
 pytestmark = pytest.mark.socket
@@ -40,7 +40,7 @@ def _apply(root: Path, **options) -> int:
 
 
 def _plan_changes(root: Path) -> bool:
-    from orgsync.plan.command import PlanOptions, run_plan
+    from orgsync.commands.plan import PlanOptions, run_plan
 
     code = run_plan(PlanOptions(root=root, fmt="json", out=None, targets=[], detailed_exitcode=True,
                                 allow_destructive=False, show_all=False, show_values=False))

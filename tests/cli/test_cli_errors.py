@@ -83,5 +83,5 @@ def test_ctrl_c_exits_130_with_one_line(monkeypatch, tmp_path):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("orgsync.validate.run_validate", interrupted)
+    monkeypatch.setattr("orgsync.commands.validate.run_validate", interrupted)
     assert orgsync("validate", "-C", str(tmp_path)) == (130, "", "Interrupted.\n")

@@ -8,6 +8,7 @@ import polars as pl
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
 from orgsync.sources.table import SourceTable
+from orgsync.state.link_ends import live_link_ends
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
 PROPS = [
@@ -61,7 +62,8 @@ def live_dataset(name: str = "People", dataset_id: str = "DS-1", *, props=None, 
     if not links:
         resource |= {"autoId": "id", "labelId": "name"}
     resource |= fields
-    return LiveDataset(dataset_id=dataset_id, name=name, type=resource["type"], resource=resource)
+    return LiveDataset(dataset_id=dataset_id, name=name, type=resource["type"], resource=resource,
+                       ends=live_link_ends(resource))
 
 
 def live(*datasets: LiveDataset, items: dict[str, pl.DataFrame] | None = None, unmatched=None) -> LiveState:

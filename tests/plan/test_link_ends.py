@@ -43,8 +43,7 @@ def test_live_ends_come_from_the_own_relationship_else_from_the_fields():
         "fromDatasetId": "DS-1", "toDatasetId": "DS-2"}
     assert live_link_ends(_links_live("A", "B")) == {"fromDatasetId": "A", "toDatasetId": "B"}
     # a deleted end is missing from the relationship but still named by the field
-    ds = _links_live("DS-1", "GONE")
-    ds.resource["linkingRelationships"] = [{"datasetId": "LD-1", "source": {"datasetId": "DS-1"}}]
+    ds = _links_live("DS-1", "GONE", linkingRelationships=[{"datasetId": "LD-1", "source": {"datasetId": "DS-1"}}])
     assert live_link_ends(ds) == {"fromDatasetId": "DS-1", "toDatasetId": "GONE"}
     assert live_link_ends(_links_live(fields=False)) == {"fromDatasetId": None, "toDatasetId": None}
 

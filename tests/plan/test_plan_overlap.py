@@ -12,8 +12,8 @@ from plan_repo import STAFF_PROPS, Repo, staff_rows
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
+from orgsync.commands.plan import load_manifests, plan_with, sources_step
 from orgsync.errors import ConfigError
-from orgsync.plan.command import load_manifests, plan_with, sources_step
 from orgsync.validate import validate_project
 
 BASE = "https://orgvue.example"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from plan_factories import dataset, frame, project
 
 from orgsync.manifest.models import SafetyPolicy
@@ -73,8 +75,8 @@ def test_updates_that_only_fill_empty_cells_do_not_count_against_max_update_perc
     res = ResourcePlan(address="dataset.People", kind="Dataset", name="People", action=Action.UPDATE,
                        change_class=ChangeClass.UPDATE, items=fills)
     assert block_reasons(res, policy) == []  # 80 fills + 6 clears: only the 6 clears overwrite a value
-    fills.updates = fills.updates.vstack(frame(["id", "v", "v__before", "w", "w__before"],
-                                               [(str(i), "a", "b", None, None) for i in range(86, 131)]))
+    more = frame(["id", "v", "v__before", "w", "w__before"], [(str(i), "a", "b", None, None) for i in range(86, 131)])
+    res = res.model_copy(update={"items": replace(fills, updates=fills.updates.vstack(more))})
     assert block_reasons(res, policy) == [
         "dataset.People: 51 item updates that overwrite values are 51 % of 100 existing items, "
         "above maxUpdatePercent 50 %"]

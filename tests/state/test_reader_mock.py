@@ -131,7 +131,7 @@ def test_a_pin_selects_one_of_two_and_an_unknown_pin_is_an_error():
     handler, _ = api(listed, {"D2": resource}, {})
     live = read(handler, project(manifest("People", "D2", items=False)), {})
     assert live.find("People", "D2")[0].properties == PROPS and live.items == {}
-    with pytest.raises(ConfigError, match="datasetId D3 is pinned"):
+    with pytest.raises(ConfigError, match="datasetId D3 is not in tenant"):
         read(handler, project(manifest("People", "D3")), {})
 
 

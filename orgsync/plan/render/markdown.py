@@ -54,16 +54,18 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> 
     """The markdown comment."""
     limit = row_limit(show_all)
     changed = [_resource(r, limit, show_values) for r in plan.resources if is_changed(r)]
+    drift = [_resource(r, limit, show_values) for r in plan.drift if is_changed(r)]
     text = _environment().get_template("plan.md.j2").render(
         target=target_line(plan), changed=changed, summary=summary(plan), reasons=blocking(plan),
         forced=plan.forced, hint=UNBLOCK_HINT, show_values=show_values,
-        unmanaged=plan.unmanaged_datasets, notes=plan.notes)
+        unmanaged=plan.unmanaged_datasets, notes=plan.notes, drift=drift)
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs
 
 
 def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[str, Any]:
     return {
         "sign": SIGNS[res.action], "address": res.address, "action": res.action.value,
+        "renamed_from": res.renamed_from,
         "class": res.change_class.value, "counts": resource_counts(res),
         "config": [{"field": c.field, "before": c.before, "after": c.after,
                     "destructive": c.change_class == ChangeClass.DESTRUCTIVE} for c in res.config_changes],

@@ -13,6 +13,7 @@ from orgsync.plan.render.common import (
     SIGNS,
     blocking,
     hidden,
+    is_changed,
     item_rows,
     property_summary,
     property_update_text,
@@ -51,6 +52,7 @@ def lines(plan: Plan, *, show_all: bool = False) -> Iterator[Text]:
         for res in changed:
             yield Text("")
             yield from _resource(res, row_limit(show_all))
+    yield from _drift(plan, row_limit(show_all))
     yield from _context(plan)
     yield Text("")
     yield _summary_line(plan)
@@ -60,6 +62,8 @@ def lines(plan: Plan, *, show_all: bool = False) -> Iterator[Text]:
 def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
     style = STYLES[res.action]
     head = Text(f"  {SIGNS[res.action]} {res.address}", style=f"bold {style}")
+    if res.renamed_from is not None:
+        head.append(f" (renamed from {_quoted(res.renamed_from)})", style=f"bold {style}")
     ident = res.dataset_id or "id known after apply"
     head.append(f"  ({res.action.value}, {res.change_class.value}; {ident})", style="default")
     yield head
@@ -77,6 +81,29 @@ def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
         yield Text(f"      ✗ {reason}", style="bold red")
     if res.items is not None:
         yield from _items(res, limit)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _drift(plan: Plan, limit: int | None) -> Iterator[Text]:
+    """Observe-only datasets: every difference, in a section of its own, as drift that apply never touches."""
+    if not plan.drift:
+        return
+    drifted = [r for r in plan.drift if is_changed(r) or r.warnings]
+    yield Text("")
+    if not drifted:
+        yield Text("Observe-only datasets match the tenant: " + ", ".join(r.address for r in plan.drift), style="dim")
+        return
+    yield Text("Drift in observe-only datasets (`manage: observe`; apply never writes to these):", style="bold")
+    for res in drifted:
+        yield Text("")
+        yield from _resource(res, limit)
+    quiet = [r.address for r in plan.drift if r not in drifted]
+    if quiet:
+        yield Text("")
+        yield Text("Observe-only datasets that match: " + ", ".join(quiet), style="dim")
 
 
 def _destructive_tag(change_class: ChangeClass) -> str:

@@ -1,4 +1,6 @@
-"""`orgsync plan` and `orgsync show`: validate while reading the tenant, build the plan, render it, save it, exit.
+"""`orgsync plan`: validate while reading the tenant, build the plan, render it, save it, exit.
+
+The reading and planning steps here (`load_manifests`, `sources_step`, `plan_with`) are `orgsync apply`'s too.
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode,
 3 blocked by the safety policy, 1 errors (raised as `OrgsyncError`, printed by the CLI without a traceback).
@@ -22,15 +24,12 @@ from orgsync.errors import ConfigError, ExitCode
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.model import Plan
-from orgsync.plan.render import json as json_render
-from orgsync.plan.render import markdown, text
-from orgsync.plan.saved import load_saved, save
+from orgsync.plan.render import render
+from orgsync.plan.saved import save
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import fetch_live, parse_live
 from orgsync.state.snapshot import LiveState
 from orgsync.validate import Validation, validate_manifests, validate_project, validate_sources
-
-FORMATS = ("text", "json", "markdown")
 
 
 @dataclass
@@ -130,17 +129,6 @@ async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False
     return checked.project, tables, live, plan
 
 
-def render(plan: Plan, fmt: str, *, show_all: bool = False, show_values: bool = False, color: bool = False) -> str:
-    """The plan in one of FORMATS."""
-    if fmt == "json":
-        return json_render.render(plan, show_all=show_all, show_values=show_values)
-    if fmt == "markdown":
-        return markdown.render(plan, show_all=show_all, show_values=show_values)
-    if fmt == "text":
-        return text.render(plan, show_all=show_all, show_values=show_values, color=color)
-    raise ConfigError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-
-
 def use_color(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     env = os.environ if env is None else env
@@ -170,13 +158,3 @@ def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout:
             save(plan, opts.out)
             print(f"Saved the plan to {opts.out}; run `orgsync apply {opts.out}` to carry it out.", file=stderr)
     return int(exit_code(plan, opts.detailed_exitcode))
-
-
-def run_show(path: Path, fmt: str = "text", show_all: bool = False, show_values: bool = False, *,
-             stdout: TextIO | None = None) -> int:
-    """`orgsync show FILE`: render a saved plan."""
-    stdout = stdout or sys.stdout
-    plan = load_saved(path)
-    stdout.write(render(plan, fmt, show_all=show_all, show_values=show_values,
-                        color=fmt == "text" and use_color(stdout)))
-    return int(ExitCode.OK)

@@ -12,22 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
 from orgsync.api.target import open_client
 from orgsync.apply.executor import fingerprint_mismatch
+from orgsync.commands.plan import load_manifests, load_validated, plan_with, sources_step
 from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.command import load_manifests, load_validated, plan_with, sources_step
-from orgsync.plan.model import SENSITIVE_MASK, Action, ItemChanges, Plan
+from orgsync.plan.model import Action, Plan
 from orgsync.sources.table import SourceTable
 
 if TYPE_CHECKING:
-    from orgsync.apply.command import ApplyOptions
+    from orgsync.commands.apply import ApplyOptions
 
 MAX_CONCURRENT_CHECKS = 4
 
@@ -63,7 +61,7 @@ async def prepare_fresh(opts: ApplyOptions) -> Prepared:
 
 async def prepare_saved(opts: ApplyOptions) -> Prepared:
     """Load a saved plan and prove it current: same inputs, same live fingerprints, no new duplicates."""
-    from orgsync.plan.saved import load_saved
+    from orgsync.plan.saved import load_saved, restore_sensitive
 
     assert opts.plan_file is not None
     project, tables = load_validated(opts.root)
@@ -72,9 +70,9 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
                              "changed since it was made; nothing was written",
                              hint="run `orgsync plan --out FILE` again and review it")
-    restore_sensitive(plan, tables)
+    plan = restore_sensitive(plan, tables)
     if opts.allow_destructive:
-        plan.forced = True
+        plan = plan.model_copy(update={"forced": True})
     client = open_client(project, max_rps=opts.max_rps, on_call=_on_call(opts))
     try:
         await check_live(client, plan)
@@ -82,43 +80,6 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         await client.aclose()
         raise
     return Prepared(project, tables, plan, client, lambda: _render(plan))
-
-
-def restore_sensitive(plan: Plan, tables: dict[str, SourceTable]) -> None:
-    """Put back the sensitive values a saved plan masks, from the (checksum-identical) sources.
-
-    In `creates` a masked cell takes the source value; in `updates` a masked cell (one that changes) takes
-    the source value and keeps the mask as its `before`, so it still differs and is sent, even when cleared.
-    """
-    for res in plan.resources:
-        items = res.items
-        if items is None or res.name not in tables:
-            continue
-        hidden = [c for c in items.columns if c in items.sensitive]
-        if not hidden:
-            continue
-        source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
-        items.creates = _unmask(items.creates, source, items.key, hidden)
-        items.updates = _unmask(items.updates, source, items.key, hidden)
-
-
-_SOURCE = "__source"
-BEFORE = ItemChanges.BEFORE_SUFFIX
-
-
-def _unmask(frame: pl.DataFrame, source: pl.DataFrame, key: list[str], hidden: list[str]) -> pl.DataFrame:
-    cols = [c for c in hidden if c in frame.columns]
-    if not cols or not frame.height:
-        return frame
-    joined = frame.join(source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left",
-                        maintain_order="left")
-    exprs = []
-    for c in cols:
-        masked = pl.col(c) == SENSITIVE_MASK
-        exprs.append(pl.when(masked).then(pl.col(c + _SOURCE)).otherwise(pl.col(c)).alias(c))
-        if c + BEFORE in frame.columns:
-            exprs.append(pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE))
-    return joined.with_columns(exprs).drop([c + _SOURCE for c in cols])
 
 
 async def check_live(client: OrgvueClient, plan: Plan) -> None:

@@ -21,9 +21,9 @@ from orgsync.apply.batching import Limits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
 from orgsync.apply.order import order_plan
-from orgsync.apply.prepare import prepare_fresh, prepare_saved
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport, ReportWriteError, StepStatus, check_report_path
+from orgsync.commands.prepare import prepare_fresh, prepare_saved
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
 
 
