@@ -10,15 +10,37 @@ import hashlib
 from collections.abc import Mapping
 
 from orgsync.manifest.models import Project
+from orgsync.sources.readers import source_path
+from orgsync.sources.source_errors import SourceError
 from orgsync.sources.table import SourceTable
 
 
 def source_checksum(project: Project, tables: Mapping[str, SourceTable]) -> str:
     """sha256 (hex) over orgsync.yaml's settings, every manifest in order and every source file's sha256."""
+    return checksum_of(project, {name: table.sha256 for name, table in tables.items()})
+
+
+def checksum_of(project: Project, digests: Mapping[str, str]) -> str:
+    """`source_checksum` from the sources' sha256 by manifest name (as `file_digests` gives them unparsed)."""
     digest = hashlib.sha256()
     digest.update(project.config.model_dump_json().encode())
     for manifest in project.manifests:
         digest.update(b"\0manifest\0" + manifest.model_dump_json(by_alias=True).encode())
-    for name in sorted(tables):
-        digest.update(f"\0source\0{name}\0{tables[name].sha256}".encode())
+    for name in sorted(digests):
+        digest.update(f"\0source\0{name}\0{digests[name]}".encode())
     return digest.hexdigest()
+
+
+def file_digests(project: Project) -> dict[str, str] | None:
+    """sha256 of every source file's bytes by manifest name, streamed from disk without parsing (what a saved
+    plan's freshness needs); None when a source cannot be found (full validation then says why)."""
+    digests: dict[str, str] = {}
+    for manifest in project.manifests:
+        if manifest.items is None:
+            continue
+        try:
+            with source_path(manifest, project).open("rb") as file:
+                digests[manifest.name] = hashlib.file_digest(file, "sha256").hexdigest()
+        except (SourceError, OSError):
+            return None
+    return digests
