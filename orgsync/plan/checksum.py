@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from orgsync.errors import SourceError
 from orgsync.manifest.models import Project
 from orgsync.sources.readers import source_path
-from orgsync.sources.source_errors import SourceError
 from orgsync.sources.table import SourceTable
 
 
