@@ -155,13 +155,14 @@ def measure(root: Path) -> dict:
     pl.read_csv(io.BytesIO(export), infer_schema=False)
     floor = time.perf_counter() - started
     diff_floor, diff_floor_cpu, floor_changed = _diff_floor(root / "data" / "people.csv", export)
+    saved_cpu, saved_wall = _saved_freshness(root) if code == 2 else (float("nan"), float("nan"))
     plan = seen["diff"]
     counts = plan.resources[0].items.counts
     seconds = {name: sum(end - start for start, end in runs) for name, runs in spans.items()}
     overlap = sum(_overlap(a, b) for a in spans["validate"] for b in spans["export"])
     return {"exit": code, "changed": sum(counts.values()), "counts": counts, "total": total, "floor": floor,
             "own": total - seconds["export"], "overlap": overlap, "cpu": cpu, "export_bytes": len(export),
-            "diff_floor": diff_floor, "diff_floor_cpu": diff_floor_cpu, "floor_changed": floor_changed,
+            "saved_cpu": saved_cpu, "saved_wall": saved_wall, "diff_floor": diff_floor, "diff_floor_cpu": diff_floor_cpu, "floor_changed": floor_changed,
             "baseline_mb": baseline, **seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -177,6 +178,23 @@ def _diff_floor(source: Path, export: bytes) -> tuple[float, float, int]:
                                 + [pl.col("id").is_null(), pl.col("id__live").is_null()])
     found = joined.filter(differs).height
     return time.perf_counter() - started, _cpu() - cpu, found
+
+
+def _saved_freshness(root: Path) -> tuple[float, float]:
+    """CPU and wall seconds `apply plan.json` spends proving the saved plan current (checksums + live
+    fingerprints, its list/get calls included), before any write."""
+    import asyncio
+
+    from orgsync.commands.apply import ApplyOptions
+    from orgsync.commands.prepare import prepare_saved
+
+    async def prove() -> None:
+        prepared = await prepare_saved(ApplyOptions(root=root, plan_file=root / "plan.json", auto_approve=True))
+        await prepared.client.aclose()
+
+    cpu, started = _cpu(), time.perf_counter()
+    asyncio.run(prove())
+    return _cpu() - cpu, time.perf_counter() - started
 
 
 def _rss_mb() -> float:
@@ -254,7 +272,9 @@ def report(fig: dict) -> str:
             f"(floor found {fig['floor_changed']:,})  diff_floor={fig['diff_floor']:.2f}s "
             f"cpu {fig['diff_floor_cpu']:.2f}s  own/diff_floor={fig['own'] / fig['diff_floor']:.2f}  "
             f"cpu/diff_floor_cpu={fig['cpu'] / fig['diff_floor_cpu']:.2f}  baseline={fig['baseline_mb']:.0f}MB  "
-            f"above_baseline={above:.0f}MB ({above * 1e6 / fig['rows']:.0f} B/row)  validate={fig['validate']:.2f}s  "
+            f"above_baseline={above:.0f}MB ({above * 1e6 / fig['rows']:.0f} B/row)  "
+            f"saved_apply_check cpu={fig.get('saved_cpu', float('nan')):.2f}s "
+            f"({fig.get('saved_cpu', float('nan')) / fig['cpu']:.0%} of plan cpu)  validate={fig['validate']:.2f}s  "
             f"export={fig['export']:.2f}s  parse={fig['parse']:.2f}s  diff={fig['diff']:.2f}s  "
             f"total={fig['total']:.2f}s  own={fig['own']:.2f}s  floor={fig['floor']:.2f}s  "
             f"own/floor={fig['own'] / fig['floor']:.2f}  overlap={fig['overlap']:.2f}s  cpu={fig['cpu']:.2f}s  peakRSS={fig['peak_rss_mb']:.0f}MB  "
