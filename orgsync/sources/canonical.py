@@ -7,8 +7,9 @@ Rules (docs/architecture.md, "Canonical values"; documented for users in manifes
 - date: "YYYY-MM-DD", parsed with the manifest's `dateFormat`.
 - boolean: "true" / "false"; accepted (any case): true/false, yes/no, y/n, 1/0.
 Values already in canonical form (most live values, and most clean sources) are recognised by one native check
-per value and passed through untouched; only the rest go through the full conversion. Everything is a polars
-expression (no Python callback, per row or per column), so a frame's columns convert in parallel.
+per column and passed through untouched; only the rest go through the full conversion, so a million rows
+normalise in a fraction of a second. No step calls Python per value (the rare numbers written with an exponent
+are expanded by regex and zfill too); per column, one callback picks which rows need converting.
 """
 
 from __future__ import annotations
@@ -40,148 +41,160 @@ _CANONICAL_NUMBER_MAX_LEN = 15
 _CANONICAL_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"
 _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly, without going through a float
 _MAX_EXACT_FLOAT = 2.0**53
-
-
-Stages = list[list[pl.Expr]]  # expressions run stage after stage, each stage's over all columns at once
+_SAMPLE_ROWS = 1000  # rows looked at to decide whether checking each row for canonical form pays
 
 
 def _stripped(text: pl.Series) -> pl.Series:
     """The values as text, whitespace-stripped, with "" as null."""
-    return text.to_frame("v").select(_stripped_expr(pl.col("v")))[:, 0].alias(text.name)
-
-
-def _stripped_expr(text: pl.Expr) -> pl.Expr:
-    """`text` as Utf8, whitespace-stripped, with "" as null."""
     text = text.cast(pl.Utf8).str.strip_chars()
-    return pl.when(text.str.len_bytes() > 0).then(text)
+    return text.set(text == "", None) if text.null_count() < text.len() else text
 
 
-def _tmp(col: str, name: str) -> str:
-    """A scratch column of the conversion of `col` (dropped at the end)."""
-    return f"\x00{col}\x00{name}"
+def _positional(shortest: pl.Series) -> pl.Series:
+    """A float's shortest text ('1e-7', '-2.5e-10', '1e+20', '9007199254740992.0') without an exponent or
+    trailing fraction zeros ('0.0000001', '-0.00000000025', '100000000000000000000', '9007199254740992').
 
-
-def _number(col: str, src: str) -> tuple[Stages, pl.Expr]:
-    """Stages turning number text column `src` (stripped) into canonical decimal text, null when not a finite
-    number, and the expression of the result.
-
-    Integral values below 2**53 print as Int64, other values of at least 1e-3 as the float's shortest form;
-    integral text beyond 2**53 keeps its exact digits; the rest (tiny fractions, huge values written with an
-    exponent) is the float's shortest form written out without an exponent. Each branch first nulls the rows it
-    does not handle, so its string work costs only for its own rows; every intermediate is a column of its own
-    (one expression tree with shared parts would be re-planned, or recomputed, per use).
+    Native string work, no Python per value: one regex takes sign, digits and exponent apart, zfill / slice put
+    them back; each step is materialised, so no part is computed twice.
     """
-    t, v, i, sm = pl.col(src), pl.col(_tmp(col, "v")), pl.col(_tmp(col, "i")), pl.col(_tmp(col, "s"))
-    parsed = t.cast(pl.Float64, strict=False)
-    stages: Stages = [[pl.when(parsed.is_finite()).then(parsed).alias(_tmp(col, "v"))],
-                      [(v == v.floor()).alias(_tmp(col, "i")), (v.abs() < _MAX_EXACT_FLOAT).alias(_tmp(col, "s"))]]
-    big = pl.when(i & ~sm & t.str.contains(_INTEGRAL)).then(t)
-    digits = big.str.extract(r"^[+-]?0*(\d+)", 1)
-    stages.append([
-        pl.when(i & sm).then(v).cast(pl.Int64).cast(pl.Utf8).alias(_tmp(col, "int")),
-        pl.when(~i & (v.abs() >= 1e-3)).then(v).cast(pl.Utf8).alias(_tmp(col, "plain")),
-        pl.when(big.str.starts_with("-")).then(pl.lit("-") + digits).otherwise(digits).alias(_tmp(col, "exact")),
-        pl.when((~i & (v.abs() < 1e-3)) | (i & ~sm)).then(v).cast(pl.Utf8).alias(_tmp(col, "rare"))])
-    more, positional = _positional(col, _tmp(col, "rare"))
-    result = pl.coalesce(pl.col(_tmp(col, "int")), pl.col(_tmp(col, "plain")), pl.col(_tmp(col, "exact")), positional)
-    return stages + more, result
-
-
-def _positional(col: str, src: str) -> tuple[Stages, pl.Expr]:
-    """Stages writing a float's shortest text ('1e-7', '-2.5e-10', '1e+20', '9007199254740992.0') without an
-    exponent or trailing fraction zeros ('0.0000001', '-0.00000000025', '100000000000000000000',
-    '9007199254740992'): one regex takes digits and exponent apart, zfill / slice put them back."""
-    parts = pl.col(src).str.extract_groups(r"^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$")
-    whole = parts.struct.field("2")
-    digits, point, width = pl.col(_tmp(col, "d")), pl.col(_tmp(col, "p")), pl.col(_tmp(col, "w"))
-    out = pl.col(_tmp(col, "o"))
-    stages: Stages = [
-        [parts.struct.field("1").alias(_tmp(col, "sign")), (whole + parts.struct.field("3").fill_null("")).alias(
-            _tmp(col, "d")), (whole.str.len_chars().cast(pl.Int64) + parts.struct.field("4").fill_null("0")
-                              .cast(pl.Int64)).alias(_tmp(col, "p"))],
-        [digits.str.len_chars().cast(pl.Int64).alias(_tmp(col, "w"))],
-        [pl.when(point <= 0).then(pl.lit("0.") + digits.str.zfill(width - point))
-         .when(point >= width).then(digits.str.reverse().str.zfill(point).str.reverse())
-         .otherwise(digits.str.slice(0, point) + "." + digits.str.slice(point)).alias(_tmp(col, "o"))]]
+    parts = shortest.to_frame("s").select(
+        pl.col("s").str.extract_groups(r"^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$")).unnest("s")
+    frame = parts.select(sign=pl.col("1"), digits=pl.col("2") + pl.col("3").fill_null(""),
+                         point=pl.col("2").str.len_chars().cast(pl.Int64) + pl.col("4").fill_null("0").cast(pl.Int64))
+    frame = frame.with_columns(width=pl.col("digits").str.len_chars().cast(pl.Int64))
+    digits, point, width = pl.col("digits"), pl.col("point"), pl.col("width")
+    frame = frame.with_columns(out=pl.when(point <= 0).then(pl.lit("0.") + digits.str.zfill(width - point))
+                               .when(point >= width).then(digits.str.reverse().str.zfill(point).str.reverse())
+                               .otherwise(digits.str.slice(0, point) + "." + digits.str.slice(point)))
+    out = pl.col("out")
     trimmed = pl.when(out.str.contains(".", literal=True)).then(out.str.strip_chars_end("0").str.strip_chars_end("."))
-    return stages, pl.col(_tmp(col, "sign")) + trimmed.otherwise(out)
+    return frame.select(pl.col("sign") + trimmed.otherwise(out))[:, 0]
 
 
-def _date(text: pl.Expr, date_format: str) -> pl.Expr:
+def _number(text: pl.Series) -> pl.Series:
+    """Number text -> canonical decimal text, or null when it is not a finite number.
+
+    Integral values below 2**53 print as Int64, other values of at least 1e-3 as the float's shortest form; the
+    few left (huge integers, tiny fractions, which a float may print with an exponent) go through `_number_rare`.
+    """
+    value = text.cast(pl.Float64, strict=False)
+    value = value.set(~value.is_finite().fill_null(True), None)
+    integral = (value == value.floor()).fill_null(False)
+    as_int = integral & (value.abs() < _MAX_EXACT_FLOAT).fill_null(False)
+    plain = ~integral & (value.abs() >= 1e-3).fill_null(False)
+    frame = pl.DataFrame({"v": value, "as_int": as_int, "plain": plain})
+    out = frame.select(pl.when("as_int").then(pl.col("v").cast(pl.Int64, strict=False).cast(pl.Utf8))
+                       .when("plain").then(pl.col("v").cast(pl.Utf8)))[:, 0]
+    rare = value.is_not_null() & ~as_int & ~plain
+    if rare.any():
+        rows = rare.arg_true()
+        out.scatter(rows, _number_rare(text.gather(rows)))
+    return out
+
+
+def _number_rare(text: pl.Series) -> pl.Series:
+    """`_number` for any values, written for the rare ones: integral beyond 2**53 and fractions below 1e-3.
+
+    Steps are materialised one by one (a polars expression tree would recompute shared parts per
+    branch), and the rare branches first null the rows they do not handle.
+    """
+    frame = pl.DataFrame({"t": text}).with_columns(v=pl.col("t").cast(pl.Float64, strict=False))
+    frame = frame.with_columns(v=pl.when(pl.col("v").is_finite()).then(pl.col("v")))
+    frame = frame.with_columns(i=pl.col("v") == pl.col("v").floor(), s=pl.col("v").abs() < _MAX_EXACT_FLOAT)
+    integral, small, value = pl.col("i"), pl.col("s"), pl.col("v")
+    # Integral beyond 2**53 and written as decimal digits: normalise the digits exactly, not via a float.
+    big = pl.when(integral & ~small).then(pl.col("t"))
+    big = pl.when(big.str.contains(_INTEGRAL)).then(big)
+    digits = big.str.extract(r"^[+-]?0*(\d+)", 1)
+    exact = pl.when(big.str.starts_with("-")).then(pl.lit("-") + digits).otherwise(digits)
+    # Tiny fractions and huge values may print with an exponent: only those few go through Python.
+    rare = pl.when((~integral & (value.abs() < 1e-3)) | (integral & ~small)).then(value.cast(pl.Utf8))
+    frame = frame.with_columns(r=rare)
+    positional = _positional(frame["r"])
+    as_int = pl.when(integral & small).then(value).cast(pl.Int64).cast(pl.Utf8)
+    plain = pl.when(~integral).then(value).cast(pl.Utf8)
+    return frame.with_columns(p=positional).select(pl.coalesce(as_int, exact, pl.col("p"), plain))[:, 0]
+
+
+def _date(text: pl.Series, date_format: str) -> pl.Series:
     """Date text in `date_format` -> "YYYY-MM-DD", or null when it does not parse."""
     fmt, shape = DATE_FORMATS[date_format]
-    shaped = pl.when(text.str.contains(shape)).then(text)
+    shaped = text.set(~text.str.contains(shape).fill_null(False), None)
     return shaped.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
 
 
-def _boolean(text: pl.Expr) -> pl.Expr:
+def _boolean(text: pl.Series) -> pl.Series:
     """Boolean words (any case) -> "true"/"false", or null when not one of them."""
+    lower = text.str.to_lowercase()
     words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
-    return text.str.to_lowercase().replace_strict(words, default=None, return_dtype=pl.Utf8)
-
-
-def _column_stages(col: str, type: PropertyType, date_format: str, keep_invalid: bool) -> Stages:
-    """The stages that leave column `col` in canonical form (its last stage writes `col` itself)."""
-    if type not in ("text", "number", "date", "boolean"):
-        raise ValueError(f"unknown property type {type!r}")
-    text_name, todo_name = _tmp(col, "t"), _tmp(col, "todo")
-    text = pl.col(text_name)
-    stages: Stages = [[_stripped_expr(pl.col(col)).alias(text_name if type != "text" else col)]]
-    if type == "text":
-        return stages
-    check = _already_canonical(text, type, date_format)
-    stages.append([(text if check is None else pl.when(~check).then(text)).alias(todo_name),
-                   *([] if check is None else [check.alias(_tmp(col, "ok"))])])
-    if type == "number":
-        more, converted = _number(col, todo_name)
-        stages += more
-    elif type == "date":
-        converted = _date(pl.col(todo_name), date_format)
-    else:
-        converted = _boolean(pl.col(todo_name))
-    out = converted if check is None else pl.when(pl.col(_tmp(col, "ok"))).then(text).otherwise(converted)
-    stages.append([(out.fill_null(text) if keep_invalid else out).alias(col)])
-    return stages
-
-
-def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
-                    date_format: DateFormat | str = "YYYY-MM-DD", *, keep_invalid: bool = False) -> pl.DataFrame:
-    """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched).
-
-    Native polars only, no Python callback: the columns' conversions run stage by stage, each stage for every
-    column at once (in parallel), with scratch columns dropped at the end. A misfit becomes null, or stays as
-    its stripped text with `keep_invalid` (live values: a misfit then differs from any valid source value).
-    """
-    plans = [_column_stages(c, types[c], str(date_format), keep_invalid) for c in frame.columns if c in types]
-    longest = max((len(p) for p in plans), default=0)
-    aligned = [[*([[]] * (longest - len(p))), *p] for p in plans]  # shorter ones start later
-    lazy = frame.lazy()
-    for depth in range(longest):
-        lazy = lazy.with_columns([e for p in aligned for e in p[depth]])
-    return lazy.select(frame.columns).collect()
+    return lower.replace_strict(words, default=None, return_dtype=pl.Utf8)
 
 
 def canonical_series(values: pl.Series, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
                      keep_invalid: bool = False) -> pl.Series:
     """`values` in canonical Utf8 form; a misfit becomes null, or its stripped text with `keep_invalid`."""
-    frame = canonical_frame(values.to_frame("v"), {"v": type}, date_format, keep_invalid=keep_invalid)
-    return frame[:, 0].alias(values.name)
+    text = _stripped(values)
+    if type == "text":
+        out = text
+    elif type == "number":
+        out = _number(text)
+    elif type == "date":
+        out = _date(text, date_format)
+    elif type == "boolean":
+        out = _boolean(text)
+    else:
+        raise ValueError(f"unknown property type {type!r}")
+    if keep_invalid and type != "text":
+        out = out.fill_null(text)
+    return out.alias(values.name)
 
 
 def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
                    keep_invalid: bool = False) -> pl.Expr:
-    """Expression giving column `col` in canonical Utf8 form, aliased to `col` (for one-off use and tests:
-    frames go through `canonical_frame`, which needs no Python callback at all).
+    """Expression giving column `col` in canonical Utf8 form, aliased to `col`.
 
-    A value that does not fit its type becomes null, or stays as its stripped text with `keep_invalid`.
+    A value that does not fit its type becomes null, or stays as its stripped text with `keep_invalid`
+    (live values: a misfit then differs from any valid source value and is planned as an update).
     """
     if type not in ("text", "number", "date", "boolean"):
         raise ValueError(f"unknown property type {type!r}")
+    text = pl.col(col).cast(pl.Utf8)
     if type == "text":
-        return _stripped_expr(pl.col(col)).alias(col)
-    return pl.col(col).cast(pl.Utf8).map_batches(
-        lambda values: canonical_series(values, type, date_format, keep_invalid=keep_invalid),
-        return_dtype=pl.Utf8).alias(col)
+        return text.str.strip_chars().replace("", None).alias(col)
+    return text.map_batches(lambda values: _canonical_column(values, type, date_format, keep_invalid),
+                            return_dtype=pl.Utf8).alias(col)
+
+
+def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
+                    date_format: DateFormat | str = "YYYY-MM-DD", *, keep_invalid: bool = False) -> pl.DataFrame:
+    """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched)."""
+    return frame.with_columns([canonical_expr(c, types[c], date_format, keep_invalid=keep_invalid)
+                               for c in frame.columns if c in types])
+
+
+def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFormat | str,
+                      keep_invalid: bool) -> pl.Series:
+    """`canonical_series` of `values`, computed only for the rows not already in canonical form.
+
+    A column whose first rows are mostly not canonical (e.g. every number written "65000.0") is converted
+    whole: checking each row first would only add to its cost.
+    """
+    check = _already_canonical(pl.col("v"), type, date_format)
+    sample = values.head(_SAMPLE_ROWS).drop_nulls()
+    if check is None or (sample.len() and _mask(sample, check).sum() < 0.5 * sample.len()):
+        return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
+    todo = ~_mask(values, check).fill_null(True)
+    if not todo.any():
+        return values
+    rows = todo.arg_true()
+    out = values.clone()
+    out.scatter(rows, canonical_series(values.gather(rows), type, date_format, keep_invalid=keep_invalid))
+    return out
+
+
+def _mask(values: pl.Series, check: pl.Expr) -> pl.Series:
+    """`check` (an expression on column "v") evaluated over `values`."""
+    return values.to_frame("v").select(check).to_series()
 
 
 def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateFormat | str) -> pl.Expr | None:
@@ -202,9 +215,9 @@ def misfit_expr(col: str, type: PropertyType, date_format: DateFormat | str = "Y
 
 
 def canonical_value(value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> str | None:
-    """One value in canonical form (convenience for tests and single values; frames use `canonical_frame`)."""
+    """One value in canonical form (convenience for tests and single values; frames use `canonical_expr`)."""
     frame = pl.DataFrame({"v": [None if value is None else _scalar_text(value)]}, schema={"v": pl.Utf8})
-    out = canonical_series(frame["v"], type, date_format).item()
+    out = frame.select(canonical_expr("v", type, date_format)).item()
     return None if out is None else str(out)
 
 

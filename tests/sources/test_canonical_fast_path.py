@@ -11,12 +11,15 @@ import polars as pl
 import pytest
 
 from orgsync.sources.canonical import (
-    _MAX_EXACT_FLOAT,
+    _MAX_EXACT_FLOAT as MAX_EXACT,
+)
+from orgsync.sources.canonical import (
     _already_canonical,
-    _date,
     _number,
-    _stripped_expr,
+    _number_rare,
+    _stripped,
     canonical_expr,
+    canonical_series,
     canonical_value,
 )
 
@@ -100,7 +103,7 @@ def reference_number(raw: str) -> str | None:
     value = float(text)
     if not math.isfinite(value):
         return None
-    if value == math.floor(value) and abs(value) >= _MAX_EXACT_FLOAT and re.fullmatch(r"[+-]?\d+(\.0*)?", text):
+    if value == math.floor(value) and abs(value) >= MAX_EXACT and re.fullmatch(r"[+-]?\d+(\.0*)?", text):
         digits = text.lstrip("+-").split(".")[0].lstrip("0") or "0"
         return ("-" if text.startswith("-") else "") + digits
     out = format(Decimal(repr(value)), "f")
@@ -120,17 +123,18 @@ def test_number_expression_agrees_with_the_python_reference(keep_invalid):
     assert out.to_list() == expected
 
 
-def test_fast_path_agrees_with_full_conversion_on_numbers():
-    """Passing canonical values through unchanged gives what converting every value gives."""
-    values = pl.Series("v", _number_corpus(30_000) + ["inf", "nan", "abc", "1e400", "-1e-400"], dtype=pl.Utf8)
-    frame = pl.DataFrame({"v": values})
-    fast = frame.select(canonical_expr("v", "number"))["v"]
-    stages, result = _number("v", "v")  # every value converted, none passed through
-    lazy = frame.lazy().with_columns(_stripped_expr(pl.col("v")).alias("v"))
-    for stage in stages:
-        lazy = lazy.with_columns(stage)
-    full = lazy.select(result).collect()[:, 0]
+@pytest.mark.parametrize("keep_invalid", [False, True])
+def test_fast_path_agrees_with_full_conversion_on_numbers(keep_invalid):
+    values = pl.Series("v", _number_corpus(30_000) + [str(x) for x in range(-1000, 1000)], dtype=pl.Utf8)
+    fast = pl.DataFrame({"v": values}).select(canonical_expr("v", "number", keep_invalid=keep_invalid))["v"]
+    full = canonical_series(values, "number", keep_invalid=keep_invalid)
     assert fast.to_list() == full.to_list()
+
+
+def test_common_branches_agree_with_the_one_pass_conversion():
+    """`_number` (Int64 / float branches, the rest via `_number_rare`) equals `_number_rare` on every value."""
+    values = _stripped(pl.Series("v", _number_corpus(30_000) + ["inf", "nan", "abc", "1e400", "-1e-400"]))
+    assert _number(values).to_list() == _number_rare(values).to_list()
 
 
 def test_fast_path_agrees_with_full_conversion_on_dates():
@@ -138,12 +142,12 @@ def test_fast_path_agrees_with_full_conversion_on_dates():
     invalid = [f"{y:04d}-{m:02d}-{d:02d}" for y in (1900, 2000, 2023, 2024) for m in (0, 2, 4, 13) for d in (0, 29, 30, 31, 32)]
     values = pl.Series("v", [*days.to_list(), *invalid], dtype=pl.Utf8)
     fast = pl.DataFrame({"v": values}).select(canonical_expr("v", "date"))["v"]
-    assert fast.to_list() == pl.DataFrame({"v": values}).select(_date(_stripped_expr(pl.col("v")), "YYYY-MM-DD"))[:, 0].to_list()
+    assert fast.to_list() == canonical_series(values, "date").to_list()
 
 
 @pytest.mark.parametrize("first", ["65000.0", "65000"])
 def test_columns_converted_whole_or_row_by_row_give_the_same_values(first):
-    """Whatever a column starts with, canonical and converted values come out the same, the input untouched."""
+    """A column starting with non-canonical values is converted whole, one starting canonical row by row."""
     values = pl.Series("v", [first] * 1500 + ["0.50", "7", " 8 ", None, "x", "1e3", "2.5"] * 200, dtype=pl.Utf8)
     frame = pl.DataFrame({"v": values})
     out = frame.select(canonical_expr("v", "number", keep_invalid=True))["v"]
