@@ -10,7 +10,7 @@ import argparse
 import subprocess
 import sys
 
-BENCHMARKS = ("bench_readers", "read_live", "bench_emulator", "bench_plan", "bench_apply", "bench_import")
+BENCHMARKS = ("bench_readers", "bench_checks", "read_live", "bench_emulator", "bench_plan", "bench_apply", "bench_import")
 
 
 def main() -> int:
