@@ -87,14 +87,15 @@ def run(rows: int, fmt: str) -> dict[str, Any]:
     with EmulatorProcess() as emu, httpx.Client(base_url=emu.base_url, timeout=600,
                                                  event_hooks={"request": [counter.hook_request], "response": [counter.hook_response]}) as c:
         base = f"/api/v1/{TENANT}"
-        props = [{"key": k, "name": k, "type": t} for k, t in columns()]
+        props = [{"key": k, "name": k, "type": t, "isRequired": k == "id"} for k, t in columns()]
         did = c.post(f"{base}/datasets", json={"name": "Bench", "type": "PEOPLE", "autoId": "id", "labelId": "id", "properties": props}).json()["datasetId"]
-        urls = c.post(f"{base}/resources/temporary", json={"targetType": fmt, "targetEncoding": "identity"}).json()
+        urls = c.post(f"{base}/files/generate", json={"targetType": fmt, "targetEncoding": "identity"}).json()
         c.put(urls["putUrl"], content=data).raise_for_status()
         upload_bytes = len(data)
         del data
         t0 = time.perf_counter()
-        ticket = c.post(f"{base}/datasets/{did}/items/import", params={"autoId": "true"}, json={"location": {"url": urls["getUrl"]}}).json()
+        ticket = c.put(f"{base}/datasets/{did}/items/import", params={"autoId": "true"},
+                       json={"importLocation": {"method": "GET", "url": urls["getUrl"]}}).json()
         job = wait(c, ticket)
         import_s = time.perf_counter() - t0
         statuses = orjson.loads(c.get(job["_links"]["result"]["url"]).content)

@@ -63,9 +63,13 @@ class OrgvueClient:
         """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
         return await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
 
-    async def get_dataset(self, dataset_id: str) -> dict:
-        """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET, id=dataset_id), retry_safe=True)
+    async def get_dataset(self, dataset_id: str, resource: dict | None = None) -> dict:
+        """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey.
+
+        `resource` (a listed dataset) lets the call follow its `dataset:retrieve` link when one is given.
+        """
+        url = self._core.link(resource, ep.LINK_RETRIEVE) or ep.path(ep.DATASET, id=dataset_id)
+        return await self._core.send_json("GET", url, retry_safe=True)
 
     async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
         """Listed datasets with exactly this name (and type, when given)."""
@@ -133,7 +137,7 @@ class OrgvueClient:
         await files.upload(self._core, temp, gzipped if gzipped is not None else files.gzip_bytes(orjson.dumps(actions)))
         template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        ticket = await self._core.send_json("POST", ep.path(template, id=dataset_id), retry_safe=safe,
+        ticket = await self._core.send_json(ep.IMPORT_METHOD, ep.path(template, id=dataset_id), retry_safe=safe,
                                             json=ep.import_body(temp.get_url), params=params)
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
@@ -148,9 +152,10 @@ class OrgvueClient:
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
         """
-        url = self._core.link(resource, ep.LINK_EXPORT_CSV) or ep.path(ep.DATASET_EXPORT, id=dataset_id)
+        linked = self._core.link(resource, ep.LINK_EXPORT_CSV)  # its URL names the format already
+        url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
         ticket = await self._core.send_json("POST", url, retry_safe=True, json=ep.export_body(projection),
-                                            params=ep.export_params("csv", gzip=True))
+                                            params=ep.export_params(None if linked else "csv", gzip=True))
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:

@@ -13,24 +13,35 @@ API_PREFIX = "/api/v1/{tenant}"
 # --- paths (ENDPOINTS.md table rows) -------------------------------------------------------------
 DATASETS = "/datasets"  # 1 GET list, 2 POST create
 DATASET = "/datasets/{id}"  # 3 GET, 4 PATCH
-DATASET_EXPORT = "/datasets/{id}/export"  # 5 POST async export
+DATASET_EXPORT = "/datasets/{id}/export"  # 5 POST async export, 6 GET sync export
+DATASET_EXPORT_FORMAT = "/datasets/{id}/export/{format}"  # 5 with the format in the path (D/errors/examples/)
 DATASET_ITEMS = "/datasets/{id}/items"  # 7 GET all, 9 PUT sync import
 DATASET_ITEMS_QUERY = "/datasets/{id}/items/query"  # 8
-DATASET_ITEMS_IMPORT = "/datasets/{id}/items/import"  # 10
+DATASET_ITEMS_IMPORT = "/datasets/{id}/items/import"  # 10 (PUT, documented in D/items/drafts/)
+DATASET_DRAFTS_APPLY = "/datasets/{id}/drafts/apply"  # 11 (assumed path)
 DATASET_ONDEMAND = "/datasets/{id}/ondemand"  # 12
 LINKS = "/links"  # 13 POST create
 LINKS_ONE = "/links/{id}"  # 14 PATCH
 LINKS_POPULATE = "/links/{id}/populate"  # 15
 LINKS_ITEMS = "/links/{id}/items"  # 16 PUT
-LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17
+LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17 (PUT, by analogy with 10)
 DRAFTS_QUERY = "/drafts/query"  # 18
 DRAFT = "/drafts/{id}"  # 19
-TEMPORARY_FILE = "/resources/temporary"  # 22
+DRAFTS_ACTIONS = "/drafts/actions"  # 20 (documented)
+DRAFTS_CLEAR = "/drafts/clear"  # 21
+TEMPORARY_FILE = "/files/generate"  # 22 POST (documented in D/recipes/import-integration-async/)
+
+# --- methods where one is not the obvious one -----------------------------------------------------------
+IMPORT_METHOD = "PUT"  # 10, 17: the async import is a PUT, like the sync one (D/items/drafts/)
+IMPORT_LOCATION_METHOD = "GET"  # importLocation: the service reads the file with a GET
+RESULT_LOCATION_METHOD = "PUT"  # resultLocation: the service writes the result with a PUT
+CALLBACK_METHOD = "GET"
 
 # --- headers (auth scheme is *assumed*) -------------------------------------------------------------
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+TRACE_HEADER = "X-Amzn-Trace-Id"  # on every direct answer, and the same field on jobTickets (D/working/tracking/)
 
 # --- query parameters --------------------------------------------------------------------------------
 Q_DELETE_OMITTED = "deleteOmittedProperties"
@@ -48,7 +59,9 @@ F_LINKS = "_links"
 F_URL = "url"
 LINK_SELF = "self"
 LINK_RESULT = "result"
-LINK_EXPORT_CSV = "dataset:export:csv"
+LINK_RETRIEVE = "dataset:retrieve"  # on each listed dataset (1)
+LINK_EXPORT = "dataset:export"  # on each listed dataset (1)
+LINK_EXPORT_CSV = "dataset:export:csv"  # on a retrieved dataset (3); its URL already names the format
 
 # links dataset ends: set at creation (POST /links), never changed. A retrieved dataset reports the ends of each
 # links relationship it takes part in under `linkingRelationships[]` (`source` / `target`, each with a
@@ -59,21 +72,33 @@ F_TO_DATASET_ID = "toDatasetId"
 F_LINKING_RELATIONSHIPS = "linkingRelationships"
 F_REL_SOURCE = "source"
 F_REL_TARGET = "target"
+F_REL_LINK = "link"  # a source or target dataset's entry names its links dataset here (D/egress/linking/)
 
 # jobTicket
 F_JOB_STATUS = "jobStatus"
+F_TRACE_ID = TRACE_HEADER
 JOB_COMPLETED = "completed"
 JOB_FAILED = "failed"
 
-# temporary file (*assumed*: {"getUrl","putUrl","expiresAt"})
+# temporary file: the body is documented, the answer's field names are *assumed*: {"getUrl","putUrl","expiresAt"}
 F_TEMP_GET_URL = "getUrl"
 F_TEMP_PUT_URL = "putUrl"
 F_TEMP_EXPIRES = "expiresAt"
 F_TEMP_TARGET_TYPE = "targetType"
 F_TEMP_TARGET_ENCODING = "targetEncoding"
 
-# async import body (*assumed*): {"location": {"url": <getUrl>}}
-F_IMPORT_LOCATION = "location"
+# async bodies (D/items/drafts/): importLocation{method,url}, resultLocation{method,url}, callback{method,urlTemplate}
+F_IMPORT_LOCATION = "importLocation"
+F_RESULT_LOCATION = "resultLocation"
+F_CALLBACK = "callback"
+F_METHOD = "method"
+F_URL_TEMPLATE = "urlTemplate"
+CALLBACK_PLACEHOLDERS = ("{{jobStatus}}", "{{traceId}}", "{{tenantId}}")
+
+# dataset properties: the key properties must be `isRequired: true` (D/Dataset-operations/create-dataset/)
+F_PROPERTIES = "properties"
+F_IS_REQUIRED = "isRequired"
+KEY_FIELDS = ("autoId", "labelId", "treeId", "treeParentId")
 
 # on-demand / populate bodies
 F_EXECUTE_ON_DEMAND = "executeOnDemand"
@@ -108,10 +133,10 @@ def export_body(projection: list[str] | None) -> dict[str, Any]:
     return {"query": {"output": {"projection": {key: 1 for key in projection}}}}
 
 
-def export_params(export_format: str = "csv", gzip: bool = True) -> dict[str, str]:
-    """Query of an async export: format, gzip result, no BOM, unix line endings."""
-    return {
-        Q_EXPORT_FORMAT: export_format,
+def export_params(export_format: str | None = "csv", gzip: bool = True) -> dict[str, str]:
+    """Query of an async export: format (None when the URL already names it), gzip result, no BOM, unix line endings."""
+    params = {Q_EXPORT_FORMAT: export_format} if export_format else {}
+    return params | {
         Q_ENCODING: "gzip" if gzip else "identity",
         Q_INCLUDE_BOM: "false",
         Q_LINE_ENDINGS: "unix",
@@ -123,9 +148,20 @@ def temporary_file_body(target_type: str, gzip: bool) -> dict[str, str]:
     return {F_TEMP_TARGET_TYPE: target_type, F_TEMP_TARGET_ENCODING: "gzip" if gzip else "identity"}
 
 
-def import_body(get_url: str) -> dict[str, Any]:
-    """Body of an async import reading the uploaded temporary file."""
-    return {F_IMPORT_LOCATION: {F_URL: get_url}}
+def import_body(get_url: str, result_url: str | None = None, callback_template: str | None = None) -> dict[str, Any]:
+    """Body of an async import reading the uploaded temporary file (`importLocation`), with the optional
+    `resultLocation` and `callback` every async endpoint takes."""
+    body: dict[str, Any] = {F_IMPORT_LOCATION: {F_METHOD: IMPORT_LOCATION_METHOD, F_URL: get_url}}
+    if result_url:
+        body[F_RESULT_LOCATION] = {F_METHOD: RESULT_LOCATION_METHOD, F_URL: result_url}
+    if callback_template:
+        body[F_CALLBACK] = callback_body(callback_template)
+    return body
+
+
+def callback_body(url_template: str) -> dict[str, str]:
+    """An async request's `callback`: a GET of the template, `{{jobStatus}}`, `{{traceId}}`, `{{tenantId}}` filled in."""
+    return {F_METHOD: CALLBACK_METHOD, F_URL_TEMPLATE: url_template}
 
 
 def query_body(filter: dict | None, projection: list[str] | dict | None) -> dict[str, Any]:

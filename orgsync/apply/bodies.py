@@ -11,21 +11,22 @@ from typing import Any
 
 from orgsync.api import endpoints as ep
 from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
-from orgsync.plan.config_diff import property_config
+from orgsync.plan.config_diff import property_config, required_keys
 from orgsync.plan.model import Action, PropertyChange, ResourcePlan
 
 _LINKS_FIELDS = ("name", "tags")  # what PATCH /links accepts besides additionalProperties
-_KEPT_FIELDS = ("key", "name", "type", "onDemand", "formula")  # of a live property, when the rest are removed
+_KEPT_FIELDS = ("key", "name", "type", "isRequired", "onDemand", "formula")  # of a live property, when the rest are removed
 
 
-def _prop(p: PropertySpec) -> dict[str, Any]:
-    """The property as the planner compared it (onDemand and formula only for on-demand properties)."""
-    return property_config(p)
+def _prop(p: PropertySpec, keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The property as the planner compared it (onDemand and formula only for on-demand properties; isRequired
+    true for the key properties, which Orgvue requires, D/Dataset-operations/create-dataset/)."""
+    return property_config(p, p.key in keys)
 
 
-def _changed_prop(spec: PropertySpec, change: PropertyChange) -> dict[str, Any]:
+def _changed_prop(spec: PropertySpec, change: PropertyChange, keys: frozenset[str]) -> dict[str, Any]:
     """A PATCH merges by key, so a property that stops being on-demand must say `onDemand: false`."""
-    body = _prop(spec)
+    body = _prop(spec, keys)
     if (change.before or {}).get("onDemand") and not spec.onDemand:
         body["onDemand"] = False
     return body
@@ -34,7 +35,7 @@ def _changed_prop(spec: PropertySpec, change: PropertyChange) -> dict[str, Any]:
 def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
     """POST /datasets: the whole manifest."""
     body: dict[str, Any] = {"name": m.name, "type": m.type, "autoId": m.autoId, "labelId": m.labelId,
-                            "tags": list(m.tags), "properties": [_prop(p) for p in m.properties]}
+                            "tags": list(m.tags), "properties": [_prop(p, m.required_keys) for p in m.properties]}
     if m.treeId:
         body["treeId"] = m.treeId
     if m.treeParentId:
@@ -56,7 +57,8 @@ def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | N
         if not links or change.field in _LINKS_FIELDS:
             body[change.field] = change.after
     specs = {p.key: p for p in m.properties} if m else {}
-    props = [_changed_prop(specs[pc.key], pc) if pc.key in specs else dict(pc.after or {"key": pc.key})
+    keys = required_keys(m) if m else frozenset()
+    props = [_changed_prop(specs[pc.key], pc, keys) if pc.key in specs else dict(pc.after or {"key": pc.key})
              for pc in res.property_changes if pc.action in (Action.CREATE, Action.UPDATE)]
     if props:
         body["additionalProperties" if links else "properties"] = props

@@ -22,16 +22,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgsync.emulator import drafts as draft_ops
+from orgsync.emulator import gate
 from orgsync.emulator import openapi_schemas as S
 from orgsync.emulator.catalog import render_dataset
-from orgsync.emulator.errors import ApiError, bad_body, bad_request, internal
+from orgsync.emulator.errors import ApiError, bad_body, bad_query, bad_request, internal, not_uuid
 from orgsync.emulator.faults import ERROR_NAMES
+from orgsync.emulator.files import GET_URL_FIELD, PUT_URL_FIELD
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.jobs import ticket_json
 from orgsync.emulator.service import Emulator
 
-TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
-UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
 JSON = "application/json; charset=UTF-8"
 
@@ -66,8 +66,8 @@ def _base(request: Request) -> str:
 
 
 def _check_id(value: str, what: str) -> None:
-    if not UUID.match(value):
-        raise bad_request(f"{what} must be a UUID, got {value!r}", name="InvalidPathParameter", code="400001", pathParameter=f"{{{what}}}")
+    if not gate.UUID.match(value):
+        raise not_uuid(what)
 
 
 def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False) -> FastAPI:
@@ -120,10 +120,11 @@ def _install_errors(app: FastAPI) -> None:
 
 def _install_middleware(app: FastAPI, emu: Emulator) -> None:
     @app.middleware("http")
-    async def gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def checkpoint(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started, path, method = time.time(), request.url.path, request.method
         if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
             return await _guarded(call_next, request)
+        trace = emu.trace_id()
         latency, fault = emu.faults.request_fault(method, path)
         if latency:
             await asyncio.sleep(latency / 1000)
@@ -134,7 +135,9 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             response = error_response(err, headers)
         else:
             response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
-        emu.faults.record(method, path, request.url.query, response.status_code, started)
+        # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
+        response.headers.setdefault(gate.TRACE_HEADER, trace)
+        emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
         return response
 
 
@@ -142,11 +145,9 @@ def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
     match = API.match(path)
     if not match:
         return None
-    if emu.token is not None and request.headers.get("authorization") != f"Bearer {emu.token}":
-        return error_response(ApiError(401, "401000", "Unauthorized", "missing or wrong bearer token in the Authorization header"))
-    if not TENANT.match(match.group(1)):
-        return error_response(bad_request("tenantId must match ^[A-Z][A-Z0-9_]{0,29}$", name="InvalidPathParameter", code="400001", pathParameter="{tenantId}"))
-    return None
+    err = (gate.auth_error(emu.token, request.headers.get("authorization")) or gate.tenant_error(match.group(1))
+           or gate.request_error(request.method, match.group(2) or "", request.headers, request.query_params))
+    return error_response(err) if err is not None else None
 
 
 async def _guarded(call_next: Callable[[Request], Awaitable[Response]], request: Request) -> Response:
@@ -234,6 +235,12 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
     async def put_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         return await put(request, tenantId, linksDatasetId, True)
 
+    @app.get(base + "/datasets/{datasetId}/export/{exportFormat}", responses=S.ok(S.ANY), openapi_extra=S.params(S.EXPORT_SYNC_PARAMS[1:]), tags=["export"])
+    async def sync_export_format(request: Request, tenantId: str, datasetId: str, exportFormat: str) -> Response:
+        _check_id(datasetId, "datasetId")
+        data, ctype = await work(emu.items.sync_export, tenantId, datasetId, _format_query(request, exportFormat))
+        return Response(data, media_type=ctype)
+
     @app.get(base + "/datasets/{datasetId}/export", responses=S.ok(S.ANY), openapi_extra=S.params(S.EXPORT_SYNC_PARAMS), tags=["export"])
     async def sync_export(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
@@ -241,20 +248,31 @@ def _items_routes(app: FastAPI, emu: Emulator) -> None:
         return Response(data, media_type=ctype)
 
 
+def _format_query(request: Request, fmt: str) -> dict[str, str]:
+    """The query of an export whose format is in the path; an `exportFormat` that says otherwise is refused."""
+    q = _q(request)
+    if q.get("exportFormat") not in (None, fmt):
+        raise bad_query("exportFormat", f"exportFormat={q['exportFormat']} contradicts the format in the path ({fmt})")
+    q["exportFormat"] = fmt
+    return q
+
+
 def _ticket(emu: Emulator, request: Request, job: Any, status: int = 202) -> Response:
-    return json_response(ticket_json(emu, job, _base(request)), status)
+    """A jobTicket answer; the one that starts a job carries the job's trace id in its header too."""
+    headers = {gate.TRACE_HEADER: job.trace_id} if status == 202 else None
+    return json_response(ticket_json(emu, job, _base(request)), status, headers)
 
 
 def _async_routes(app: FastAPI, emu: Emulator) -> None:
     base = "/api/v1/{tenantId}"
 
-    @app.post(base + "/datasets/{datasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.ITEM_PARAMS), tags=["items"])
+    @app.put(base + "/datasets/{datasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.ITEM_PARAMS), tags=["items"])
     async def import_items(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
         job = await work(emu.runner.start_import, tenantId, datasetId, await read_json(request), _q(request), _token(request), request.url.path, _base(request), links=False)
         return _ticket(emu, request, job)
 
-    @app.post(base + "/links/{linksDatasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.LINK_PARAMS), tags=["links"])
+    @app.put(base + "/links/{linksDatasetId}/items/import", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.IMPORT) | S.params(S.LINK_PARAMS), tags=["links"])
     async def import_links(request: Request, tenantId: str, linksDatasetId: str) -> Response:
         _check_id(linksDatasetId, "linksDatasetId")
         job = await work(emu.runner.start_import, tenantId, linksDatasetId, await read_json(request), _q(request), _token(request), request.url.path, _base(request), links=True)
@@ -264,6 +282,14 @@ def _async_routes(app: FastAPI, emu: Emulator) -> None:
     async def async_export(request: Request, tenantId: str, datasetId: str) -> Response:
         _check_id(datasetId, "datasetId")
         job = await work(emu.runner.start_export, tenantId, datasetId, await read_json(request, optional=True), _q(request), request.url.path, _base(request))
+        return _ticket(emu, request, job)
+
+    @app.post(base + "/datasets/{datasetId}/export/{exportFormat}", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.EXPORT, required=False) | S.params(S.EXPORT_PARAMS[1:]), tags=["export"])
+    async def async_export_format(request: Request, tenantId: str, datasetId: str, exportFormat: str) -> Response:
+        """The same export with the format in the path (D/errors/examples/), where `dataset:export:*` links point."""
+        _check_id(datasetId, "datasetId")
+        job = await work(emu.runner.start_export, tenantId, datasetId, await read_json(request, optional=True),
+                         _format_query(request, exportFormat), request.url.path, _base(request))
         return _ticket(emu, request, job)
 
     @app.post(base + "/datasets/{datasetId}/ondemand", status_code=202, responses=S.ok(S.JOB, 202), openapi_extra=S.body(S.ONDEMAND), tags=["datasets"])
@@ -319,7 +345,7 @@ def _draft_routes(app: FastAPI, emu: Emulator) -> None:
 
 
 def _file_routes(app: FastAPI, emu: Emulator) -> None:
-    @app.post("/api/v1/{tenantId}/resources/temporary", status_code=201, responses=S.ok(S.TEMP_FILE, 201), openapi_extra=S.body(S.TEMP_REQUEST), tags=["files"])
+    @app.post("/api/v1/{tenantId}/files/generate", status_code=201, responses=S.ok(S.TEMP_FILE, 201), openapi_extra=S.body(S.TEMP_REQUEST), tags=["files"])
     async def new_file(request: Request, tenantId: str) -> Response:
         f = emu.storage.new_file(tenantId, await read_json(request))
         return json_response(emu.storage.file_urls(f, _base(request)), 201)
@@ -328,7 +354,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
     async def put_file(request: Request, fileId: str, op: str | None = None, sig: str | None = None) -> Response:
         f = emu.storage.open_file(fileId, op, sig)
         if op != "put":
-            raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for reading; upload with the putUrl")
+            raise ApiError(403, "403001", "SignatureDoesNotMatch", f"this URL is for reading; upload with the {PUT_URL_FIELD}")
         await work(emu.storage.write_file, f, await request.body())
         return Response(status_code=200)
 
@@ -336,7 +362,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
     async def get_file(fileId: str, op: str | None = None, sig: str | None = None) -> Response:
         f = emu.storage.open_file(fileId, op, sig)
         if op != "get":
-            raise ApiError(403, "403001", "SignatureDoesNotMatch", "this URL is for writing; read with the getUrl")
+            raise ApiError(403, "403001", "SignatureDoesNotMatch", f"this URL is for writing; read with the {GET_URL_FIELD}")
         if f.data is None:
             raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
         return Response(f.data, media_type="application/octet-stream")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +17,30 @@ import httpx
 from orgsync.emulator.errors import bad_body
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-METHODS = ("GET", "POST", "PUT")
+METHODS = ("GET",)
+PLACEHOLDERS = ("jobStatus", "traceId", "tenantId")  # D/items/drafts/, D/working/async/
 TIMEOUT_SECONDS = 2.0
+_SAMPLE = {"jobStatus": "completed", "traceId": "Root%3D1-00000000-000000000000000000000000", "tenantId": "TENANT"}
 
 
 @dataclass(frozen=True)
 class Callback:
-    """Where and how to call back: `POST`/`PUT` carry the final jobTicket as JSON, `GET` has no body."""
+    """A documented callback: `{"method": "GET", "urlTemplate": "...{{jobStatus}}..."}`, called without a body."""
 
     method: str
-    url: str
+    url_template: str
+
+    def url(self, job_status: str, trace_id: str, tenant_id: str) -> str:
+        """The template with `{{jobStatus}}`, `{{traceId}}` and `{{tenantId}}` replaced (URL-encoded)."""
+        return render(self.url_template, {"jobStatus": job_status, "traceId": trace_id, "tenantId": tenant_id})
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Replace each `{{name}}` of PLACEHOLDERS with its URL-encoded value; other text is kept as written."""
+    out = template
+    for name in PLACEHOLDERS:
+        out = out.replace("{{" + name + "}}", urllib.parse.quote(values[name], safe=""))
+    return out
 
 
 def parse_callback(body: Any, *, allow_remote: bool) -> Callback | None:
@@ -34,21 +49,24 @@ def parse_callback(body: Any, *, allow_remote: bool) -> Callback | None:
         return None
     spec = body["callback"]
     if not isinstance(spec, dict):
-        raise bad_body("callback must be an object {method, url}", "$.callback")
+        raise bad_body('callback must be an object {"method": "GET", "urlTemplate": "https://…"}', "$.callback")
     method = spec.get("method", "GET")
     if not isinstance(method, str) or method.upper() not in METHODS:
-        raise bad_body(f"callback.method must be one of {', '.join(METHODS)}", "$.callback.method")
-    url = spec.get("url")
+        raise bad_body("callback.method must be GET (the documented callback is a GET without a body)", "$.callback.method")
+    template = spec.get("urlTemplate")
+    if template is None and "url" in spec:
+        raise bad_body("callback needs urlTemplate (with {{jobStatus}}, {{traceId}}, {{tenantId}} where wanted), not url",
+                       "$.callback.urlTemplate")
     try:
-        parsed = httpx.URL(url) if isinstance(url, str) else None
+        parsed = httpx.URL(render(template, _SAMPLE)) if isinstance(template, str) else None
     except httpx.InvalidURL:
         parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise bad_body("callback.url must be an absolute http(s) URL", "$.callback.url")
+    if not isinstance(template, str) or parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise bad_body("callback.urlTemplate must be an absolute http(s) URL", "$.callback.urlTemplate")
     if not allow_remote and parsed.host.lower() not in LOOPBACK_HOSTS:
-        raise bad_body(f"callback.url host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator only "
-                       "calls back to its own machine unless started with allow_remote_callbacks", "$.callback.url")
-    return Callback(method.upper(), url)
+        raise bad_body(f"callback.urlTemplate host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator "
+                       "only calls back to its own machine unless started with allow_remote_callbacks", "$.callback.urlTemplate")
+    return Callback(method.upper(), template)
 
 
 @dataclass
@@ -71,13 +89,12 @@ class CallbackLog:
             self.entries.clear()
 
 
-def send(callback: Callback, ticket: dict[str, Any]) -> dict[str, Any]:
-    """Make the call with a short timeout and no redirects; never raises, returns the outcome to log."""
-    outcome: dict[str, Any] = {"method": callback.method, "url": callback.url, "time": time.time()}
-    json_body = None if callback.method == "GET" else ticket
+def send(callback: Callback, url: str) -> dict[str, Any]:
+    """Make the GET with a short timeout and no redirects; never raises, returns the outcome to log."""
+    outcome: dict[str, Any] = {"method": callback.method, "url": url, "time": time.time()}
     try:
         # follow_redirects=False: a loopback URL must not be able to bounce the call to another host
-        response = httpx.request(callback.method, callback.url, json=json_body, timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        response = httpx.request(callback.method, url, timeout=TIMEOUT_SECONDS, follow_redirects=False)
         outcome["status"] = response.status_code
     except httpx.HTTPError as exc:
         outcome["error"] = f"{type(exc).__name__}: {exc}"

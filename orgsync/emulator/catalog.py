@@ -68,22 +68,29 @@ def render_dataset(ds: Dataset, tenant: Tenant, base: str) -> dict[str, Any]:
     json_type = "application/json; charset=UTF-8"
     links = {"self": {"url": f"{api}/datasets/{ds.id}", "method": "GET", "type": json_type}}
     for fmt in export.FORMATS:
-        links[f"dataset:export:{fmt}"] = {"url": f"{api}/datasets/{ds.id}/export?exportFormat={fmt}", "method": "POST", "type": json_type}
+        links[f"dataset:export:{fmt}"] = {"url": f"{api}/datasets/{ds.id}/export/{fmt}", "method": "POST", "type": json_type}
     out["_links"] = links
     return out
 
 
+def _end(ds: Dataset | None, api: str) -> dict[str, Any] | None:
+    if ds is None:
+        return None
+    return {"name": ds.config["name"], "datasetId": ds.id, "type": ds.config["type"],
+            "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{ds.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
+
+
 def _relationships(ds: Dataset, tenant: Tenant, api: str) -> list[dict[str, Any]]:
+    """One entry per links relationship the dataset takes part in, holding the two other roles (D/egress/linking/):
+    a source dataset sees `link` + `target`, a links dataset `source` + `target`, a target dataset `source` + `link`."""
     out = []
     for links in tenant.datasets.values():
         if not links.is_links or ds.id not in (links.id, links.config["fromDatasetId"], links.config["toDatasetId"]):
             continue
-        ends = {}
-        for role, key in (("source", "fromDatasetId"), ("target", "toDatasetId")):
-            other = tenant.datasets.get(links.config[key])
-            if other is not None:
-                ends[role] = {"name": other.config["name"], "datasetId": other.id, "type": other.config["type"],
-                              "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{other.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
+        roles = {"source": tenant.datasets.get(links.config["fromDatasetId"]), "link": links,
+                 "target": tenant.datasets.get(links.config["toDatasetId"])}
+        own = "link" if ds.id == links.id else "source" if ds.id == links.config["fromDatasetId"] else "target"
+        ends = {role: end for role, other in roles.items() if role != own and (end := _end(other, api)) is not None}
         out.append({"datasetId": links.id, "name": links.config["name"], "type": "LINKS", **ends,
                     "_links": {"export": {"url": f"{api}/datasets/{ds.id}/export", "method": "POST", "contentType": "application/json; charset=UTF-8",
                                           "jsonBody": {"dataset": {"linkingRelationships": [{"datasetId": links.id}]}}}}})

@@ -67,6 +67,8 @@ def check_property(prop: Any, path: str, *, partial: bool = False) -> dict[str, 
     name = prop.get("name")
     if name is not None and not isinstance(name, str):
         raise bad_body("property name must be a string", f"{path}.name")
+    if prop.get("isRequired") is not None and not isinstance(prop["isRequired"], bool):
+        raise bad_body("isRequired must be true or false", f"{path}.isRequired")
     if prop.get("formula") is not None and not isinstance(prop["formula"], str):
         raise bad_body("formula must be a string (a polars SQL expression)", f"{path}.formula")
     return {k: v for k, v in prop.items() if v is not None}
@@ -87,6 +89,7 @@ def new_dataset_config(body: Any) -> dict[str, Any]:
     props = [check_property(p, f"$.properties[{i}]") for i, p in enumerate(flatten_properties(body.get("properties"), "$.properties"))]
     for p in props:
         p.setdefault("name", p["key"])
+        p.setdefault("isRequired", False)
     _unique(props, "$.properties")
     config["properties"] = props
     for key in ("treeId", "treeParentId"):
@@ -95,7 +98,18 @@ def new_dataset_config(body: Any) -> dict[str, Any]:
     if (tags := _tags(body)) is not None:
         config["tags"] = tags
     _check_references(config)
+    _check_required_keys(config)
     return config
+
+
+def _check_required_keys(config: dict[str, Any]) -> None:
+    """D/Dataset-operations/create-dataset/: the autoId and labelId properties (and treeId / treeParentId of a
+    hierarchical dataset) must have `isRequired: true`."""
+    for i, prop in enumerate(config["properties"]):
+        roles = [f for f in ("autoId", "labelId", "treeId", "treeParentId") if config.get(f) == prop["key"]]
+        if roles and prop.get("isRequired") is not True:
+            raise bad_body(f"property {prop['key']!r} is the dataset's {' and '.join(roles)}, so it must have isRequired: true",
+                           f"$.properties[{i}].isRequired")
 
 
 def _unique(props: list[dict[str, Any]], path: str) -> None:
@@ -166,6 +180,7 @@ def _merge_properties(existing: list[dict[str, Any]], patch: list[Any], delete_o
             if "type" not in prop:
                 raise bad_body("a new property needs a type", f"{path}[{i}].type")
             prop.setdefault("name", key)
+            prop.setdefault("isRequired", False)
             by_key[key] = prop
             order.append(key)
     if delete_omitted:
@@ -198,6 +213,7 @@ def new_links_config(body: Any, datasets: dict[str, Any]) -> dict[str, Any]:
         if p["key"] in LINK_CORE:
             raise unprocessable(f"{p['key']} is a core property of links datasets", f"$.additionalProperties[{i}]")
         p.setdefault("name", p["key"])
+        p.setdefault("isRequired", False)
     config["properties"] = copy.deepcopy(LINK_CORE_PROPERTIES) + props
     _unique(config["properties"], "$.additionalProperties")
     if (tags := _tags(body)) is not None:

@@ -126,9 +126,9 @@ class FaultBook:
                     return fault.job
         return None
 
-    def record(self, method: str, path: str, query: str, status: int, started: float) -> None:
+    def record(self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None) -> None:
         with self.lock:
             self.log.append({"method": method, "path": path, "query": query, "status": status, "time": started,
-                             "durationMs": round((time.time() - started) * 1000, 3)})
+                             "durationMs": round((time.time() - started) * 1000, 3), "traceId": trace_id})
             if len(self.log) > 100_000:
                 del self.log[:10_000]

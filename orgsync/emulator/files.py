@@ -16,7 +16,11 @@ from orgsync.emulator.timefmt import iso
 if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
 
-FILE_TTL = 3600.0
+FILE_TTL = 15 * 60.0  # D/working/security/: temporary files are removed automatically after 15 minutes
+RESULT_TTL = FILE_TTL  # job results are temporary files too
+# The answer's field names are not documented (ENDPOINTS.md: assumed); every use goes through these two.
+GET_URL_FIELD = "getUrl"
+PUT_URL_FIELD = "putUrl"
 
 
 class Storage:
@@ -46,7 +50,7 @@ class Storage:
 
     def file_urls(self, f: TempFile, base: str) -> dict[str, str]:
         url = f"{base}/_files/{f.id}"
-        return {"getUrl": f"{url}?op=get&sig={self.sign(f.id, 'get')}", "putUrl": f"{url}?op=put&sig={self.sign(f.id, 'put')}",
+        return {GET_URL_FIELD: f"{url}?op=get&sig={self.sign(f.id, 'get')}", PUT_URL_FIELD: f"{url}?op=put&sig={self.sign(f.id, 'put')}",
                 "expiresAt": iso(f.expires_at)}
 
     def open_file(self, fid: str, op: str | None, sig: str | None) -> TempFile:
@@ -55,8 +59,9 @@ class Storage:
             raise not_found("file", fid)
         if op not in ("get", "put") or not sig or not hmac.compare_digest(sig, self.sign(fid, op)):
             raise ApiError(403, "403001", "SignatureDoesNotMatch", "the presigned URL signature is not valid for this operation")
-        if self.emu.now() > f.expires_at:
-            raise ApiError(403, "403002", "RequestExpired", "the presigned URL has expired")
+        if self.emu.now() >= f.expires_at:
+            f.data = None  # deleted with its URLs (D/working/security/)
+            raise ApiError(403, "403002", "RequestExpired", "the presigned URL has expired (temporary files last 15 minutes)")
         return f
 
     def write_file(self, f: TempFile, data: bytes) -> None:
@@ -66,7 +71,7 @@ class Storage:
     def fetch_url(self, url: Any) -> tuple[bytes, str | None]:
         """Read an import location: one of our presigned files, or any other URL over HTTP."""
         if not isinstance(url, str) or not url:
-            raise bad_body("location.url must be the getUrl of a temporary file", "$.location.url")
+            raise bad_body("importLocation.url must be the read URL of a temporary file", "$.importLocation.url")
         parts = urllib.parse.urlsplit(url)
         if parts.path.startswith("/_files/"):
             q = dict(urllib.parse.parse_qsl(parts.query))

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import polars as pl
 
-from orgsync.emulator import callbacks, export, params
+from orgsync.emulator import callbacks, export, locations, params
 from orgsync.emulator import drafts as draft_ops
 from orgsync.emulator.errors import ApiError, bad_body, internal, not_found
+from orgsync.emulator.files import GET_URL_FIELD, RESULT_TTL
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.model import USER, Dataset, Job
 from orgsync.emulator.payload import iter_actions
@@ -21,9 +22,6 @@ from orgsync.emulator.transaction import ImportOptions
 
 if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
-
-RESULT_TTL = 24 * 3600.0
-
 
 class JobRunner:
     """Runs work in the emulator's pool: created → running → completed | failed; results become files."""
@@ -37,6 +35,7 @@ class JobRunner:
         `base` is the URL the client called (scheme://host:port), for the jobTicket a callback carries.
         """
         callback = callbacks.parse_callback(body, allow_remote=self.emu.allow_remote_callbacks)
+        result_url = locations.result_url(body)
         stamp = iso(self.emu.now())
         job = Job(self.emu.new_id(), tid, kind, path, stamp, stamp)
         with self.emu.lock:
@@ -44,7 +43,6 @@ class JobRunner:
         self.emu.store.save_job(job)
         behaviour = self.emu.faults.job_fault(path)
         release = self.emu.faults.release
-        result_url = params.result_url(body)
         created = dataclasses.replace(job)  # the ticket as created, before the pool picks it up
         self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url, callback, base)
         return created
@@ -53,7 +51,7 @@ class JobRunner:
                  release: threading.Event, result_url: str | None, callback: callbacks.Callback | None, base: str) -> None:
         self._execute(job, work, behaviour, release, result_url)
         if callback is not None:  # after the final state is saved, so the receiver can poll the job and see it
-            outcome = callbacks.send(callback, ticket_json(self.emu, job, base))
+            outcome = callbacks.send(callback, callback.url(job.status, job.trace_id, job.tenant))
             self.emu.callbacks.add({"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome})
 
     def _execute(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
@@ -91,11 +89,7 @@ class JobRunner:
 
     def start_import(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str, *, links: bool) -> Job:
         ds = self.emu.dataset(tid, did, links=links or None)
-        if not isinstance(body, dict) or not isinstance(body.get("location"), dict):
-            raise bad_body("the body needs location: {url: <getUrl of a temporary file>}", "$.location")
-        url = body["location"].get("url")
-        if not isinstance(url, str) or not url:
-            raise bad_body("location.url must be the getUrl of a temporary file", "$.location.url")
+        url = locations.import_url(body)
         opts = params.import_options(q, ds, links=links)
         access = self.emu.items.access_for(tid, ds, token)
 
@@ -195,7 +189,7 @@ def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
     out = render_job(job, base)
     result = emu.files.get(job.result_file) if job.status == "completed" and job.result_file else None
     if result is not None:
-        url = emu.storage.file_urls(result, base)["getUrl"]
+        url = emu.storage.file_urls(result, base)[GET_URL_FIELD]
         out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
     return out
 
@@ -204,7 +198,7 @@ def render_job(job: Job, base: str) -> dict[str, Any]:
     api = f"{base}/api/v1/{job.tenant}"
     links: dict[str, Any] = {"self": {"url": f"{api}/jobs/{job.id}", "contentType": "application/json; charset=UTF-8", "type": "jobTicket"}}
     out: dict[str, Any] = {"_links": links, "jobStatus": job.status, "_createdAt": job.created_at, "_createdBy": USER,
-                           "_modifiedAt": job.modified_at, "X-Amzn-Trace-Id": f"Root=1-{job.id.replace('-', '').lower()[:24]}"}
+                           "_modifiedAt": job.modified_at, "X-Amzn-Trace-Id": job.trace_id}
     if job.errors:
         out["errors"] = job.errors
     return out

@@ -172,3 +172,9 @@ class Job:
     errors: list[dict[str, Any]] = field(default_factory=list)
     result_file: str | None = None
     result_content_type: str = "application/json; charset=UTF-8"
+
+    @property
+    def trace_id(self) -> str:
+        """The `X-Amzn-Trace-Id` of the request that started the job, in the documented `Root=1-…` form."""
+        digits = self.id.replace("-", "").lower()
+        return f"Root=1-{digits[:8]}-{digits[8:32]}"

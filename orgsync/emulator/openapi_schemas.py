@@ -20,7 +20,7 @@ LINK = {"type": "object", "properties": {"url": {"type": "string"}, "method": {"
 PROPERTY = {"type": "object", "required": ["key"], "properties": {
     "key": {"type": "string"}, "name": {"type": "string"},
     "type": {"type": "string", "enum": ["text", "number", "date", "boolean"]},
-    "onDemand": {"type": "boolean"}, "formula": {"type": "string"}}}
+    "isRequired": {"type": "boolean"}, "onDemand": {"type": "boolean"}, "formula": {"type": "string"}}}
 DATASET = {"type": "object", "required": ["datasetId", "name", "type", "properties", "cacheKey", "items"], "properties": {
     "datasetId": {"type": "string"}, "cacheKey": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},
     "autoId": {"type": "string"}, "labelId": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
@@ -56,10 +56,11 @@ JOB = {"type": "object", "required": ["_links", "jobStatus", "_createdAt", "_cre
     "jobStatus": {"type": "string", "enum": ["created", "running", "failed", "completed"]},
     "_createdAt": {"type": "string"}, "_createdBy": {"type": "string"}, "_modifiedAt": {"type": "string"},
     "X-Amzn-Trace-Id": {"type": "string"}, "errors": {"type": "array"}}}
-LOCATION = {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}
-CALLBACK = {"type": "object", "required": ["url"], "properties": {"method": {"type": "string", "enum": ["GET", "POST", "PUT"]},
-                                                                 "url": {"type": "string", "format": "uri"}}}
-IMPORT = {"type": "object", "required": ["location"], "properties": {"location": LOCATION, "resultLocation": LOCATION, "callback": CALLBACK}}
+IMPORT_LOCATION = {"type": "object", "required": ["method", "url"], "properties": {"method": {"type": "string", "enum": ["GET"]}, "url": {"type": "string"}}}
+LOCATION = {"type": "object", "required": ["method", "url"], "properties": {"method": {"type": "string", "enum": ["PUT"]}, "url": {"type": "string"}}}
+CALLBACK = {"type": "object", "required": ["urlTemplate"], "properties": {"method": {"type": "string", "enum": ["GET"]},
+                                                                         "urlTemplate": {"type": "string", "format": "uri"}}}
+IMPORT = {"type": "object", "required": ["importLocation"], "properties": {"importLocation": IMPORT_LOCATION, "resultLocation": LOCATION, "callback": CALLBACK}}
 EXPORT = {"type": "object", "properties": {
     "query": {"type": "object", "properties": {"output": {"type": "object", "properties": {"filter": FILTER, "projection": PROJECTION}}}},
     "executeOnDemand": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
@@ -111,7 +112,7 @@ def ok(schema: dict[str, Any], status: int = 200) -> dict[int | str, dict[str, A
     if schema is ANY:
         content = {JSON: {"schema": {}}, "text/csv": {"schema": {"type": "string"}}, "text/tab-separated-values": {"schema": {"type": "string"}}}
     out: dict[int | str, dict[str, Any]] = {status: {"description": "OK", "content": content}}
-    for code in (400, 401, 404, 409, 413, 422, 429, 500, 503):
+    for code in (400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503):
         out[code] = {"description": "error", "content": {JSON: {"schema": ERROR}}}
     return out
 

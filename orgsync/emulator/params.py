@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from orgsync.emulator.errors import bad_query
 from orgsync.emulator.model import Dataset
 from orgsync.emulator.transaction import ImportOptions
@@ -23,14 +21,6 @@ def import_options(q: dict[str, str], ds: Dataset, *, links: bool) -> ImportOpti
         implicit_delete=flag(q, "implicitDelete"),
         tokens=tokens,
     )
-
-
-def result_url(body: Any) -> str | None:
-    """Where an async job should also deliver its result (`resultLocation.url`), if anywhere."""
-    if isinstance(body, dict) and isinstance(body.get("resultLocation"), dict):
-        url = body["resultLocation"].get("url")
-        return url if isinstance(url, str) and url else None
-    return None
 
 
 def flag(q: dict[str, str], name: str, default: bool = False) -> bool:

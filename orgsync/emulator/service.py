@@ -51,6 +51,7 @@ class Emulator:
         self.callbacks = CallbackLog()
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
+        self.trace_rng = random.Random(f"trace-{seed}")  # its own stream, so trace ids never shift the generated ids
         self.secret = f"{seed}-{random.SystemRandom().getrandbits(64)}".encode()
         self.faults = FaultBook(seed)
         self.clock_offset = 0.0
@@ -91,6 +92,12 @@ class Emulator:
     def new_id(self) -> str:
         with self.rng_lock:
             return new_id_factory(self.rng)()
+
+    def trace_id(self) -> str:
+        """A fresh `X-Amzn-Trace-Id` value in the documented `Root=1-<8 hex>-<24 hex>` form."""
+        with self.rng_lock:
+            digits = f"{self.trace_rng.getrandbits(96):024x}"
+        return f"Root=1-{int(self.now()) & 0xFFFFFFFF:08x}-{digits}"
 
     def txn_id(self) -> str:
         with self.rng_lock:

@@ -95,6 +95,8 @@ class PropertySpec(_Strict):
     sensitive: bool = Field(False, description="Values are never printed, logged or saved in plan text.")
     onDemand: bool = Field(False, description="Orgvue computes the values from `formula`; never read from a source.")
     formula: str | None = Field(None, min_length=1, description="The on-demand expression, passed to Orgvue verbatim.")
+    isRequired: bool | None = Field(None, description="Orgvue's isRequired. Default: true for the autoId, labelId, treeId "
+                                    "and treeParentId properties (Orgvue requires it), else left as the tenant has it.")
 
     @model_validator(mode="after")
     def _formula_with_on_demand(self) -> PropertySpec:
@@ -173,6 +175,20 @@ class DatasetManifest(_ManifestBase):
     properties: list[PropertySpec] = Field(default_factory=list)
     onDemand: list[str] = Field(default_factory=list, description="Order in which apply recalculates the on-demand "
                                 "properties (executeOnDemand); default: every `onDemand: true` property, in declaration order.")
+
+    @model_validator(mode="after")
+    def _key_properties_required(self) -> DatasetManifest:
+        for prop in self.properties:
+            roles = [f for f in ("autoId", "labelId", "treeId", "treeParentId") if getattr(self, f) == prop.key]
+            if roles and prop.isRequired is False:
+                raise ValueError(f"property {prop.key!r} is the dataset's {' and '.join(roles)}, and Orgvue requires such "
+                                 "a property to be `isRequired: true`; remove `isRequired: false` from it")
+        return self
+
+    @property
+    def required_keys(self) -> frozenset[str]:
+        """The key properties (autoId, labelId, treeId, treeParentId), which Orgvue requires to be isRequired: true."""
+        return frozenset(k for k in (self.autoId, self.labelId, self.treeId, self.treeParentId) if k)
 
     @property
     def address(self) -> str:

@@ -14,7 +14,13 @@ from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.checksum import source_checksum
-from orgsync.plan.config_diff import created_config, created_properties, diff_config, diff_properties
+from orgsync.plan.config_diff import (
+    created_config,
+    created_properties,
+    diff_config,
+    diff_properties,
+    required_keys,
+)
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
 from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
@@ -126,11 +132,11 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
     current = matched[manifest.name]
     if current is None:
         config = created_config(manifest, ends.ends if ends else None)
-        props = created_properties(manifest.properties, links=links)
+        props = created_properties(manifest.properties, links=links, keys=required_keys(manifest))
     else:
         config = diff_config(manifest, current.resource)
         props = diff_properties(manifest.properties, current.properties,
-                                delete_omitted=manifest.deleteOmittedProperties, links=links)
+                                delete_omitted=manifest.deleteOmittedProperties, links=links, keys=required_keys(manifest))
     items, warnings = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
     if current is None:

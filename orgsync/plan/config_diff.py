@@ -2,7 +2,8 @@
 properties merged by key, each change with its class.
 
 Fields are compared with deepdiff (tags ignoring order, absent = null); properties by key on name, type and,
-for on-demand properties, `onDemand` and `formula` (`sensitive` is orgsync's own and never sent).
+for on-demand properties, `onDemand` and `formula`, and `isRequired` where declared or a key property
+(`sensitive` is orgsync's own and never sent).
 """
 
 from __future__ import annotations
@@ -63,11 +64,20 @@ def field_class(field: str) -> ChangeClass:
     return ChangeClass.DESTRUCTIVE if field in DESTRUCTIVE_FIELDS else ChangeClass.UPDATE
 
 
-def property_config(spec: PropertySpec) -> dict[str, Any]:
-    """What Orgvue keeps of a declared property: key, name, type, and onDemand + formula when on-demand."""
+def required_keys(manifest: DatasetManifest | LinksDatasetManifest) -> frozenset[str]:
+    """The properties that must be `isRequired: true` (a dataset's key properties; none for a links dataset)."""
+    return manifest.required_keys if isinstance(manifest, DatasetManifest) else frozenset()
+
+
+def property_config(spec: PropertySpec, key: bool = False) -> dict[str, Any]:
+    """What Orgvue keeps of a declared property: key, name, type, onDemand + formula when on-demand, and
+    `isRequired` when declared or when the property is a key one (`key`: then it defaults to true)."""
     out: dict[str, Any] = {"key": spec.key, "name": spec.name, "type": spec.type}
     if spec.onDemand:
         out.update(onDemand=True, formula=spec.formula)
+    required = spec.isRequired if spec.isRequired is not None else (True if key else None)
+    if required is not None:
+        out["isRequired"] = required
     return out
 
 
@@ -87,11 +97,12 @@ def _property_class(before: dict[str, Any], after: dict[str, Any]) -> ChangeClas
 
 
 def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]], *, delete_omitted: bool,
-                    links: bool = False) -> list[PropertyChange]:
+                    links: bool = False, keys: frozenset[str] = frozenset()) -> list[PropertyChange]:
     """Properties merged by key: added, renamed, retyped, formula changed, and removed when `delete_omitted`.
 
     A type change is destructive (existing values may no longer fit); so is a removal. The core keys of a
-    links dataset (from_id, to_id, link_id, allocation) cannot be changed and are never compared.
+    links dataset (from_id, to_id, link_id, allocation) cannot be changed and are never compared. `isRequired`
+    is compared when the manifest declares it, and for the `keys` properties (which must be true).
     """
     ignored = set(LINK_CORE_KEYS) if links else set()
     live = {p.get("key"): p for p in live_props if p.get("key") not in ignored}
@@ -99,13 +110,15 @@ def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]],
     for spec in specs:
         if spec.key in ignored:
             continue
-        after = property_config(spec)
+        after = property_config(spec, spec.key in keys)
         current = live.get(spec.key)
         if current is None:
             changes.append(PropertyChange(key=spec.key, action=Action.CREATE, after=after,
                                           change_class=ChangeClass.ADDITIVE))
             continue
         before = live_property(current)
+        if "isRequired" in after:  # absent on the live property = false
+            before["isRequired"] = bool(current.get("isRequired", False))
         if before != after:
             changes.append(PropertyChange(key=spec.key, action=Action.UPDATE, before=before, after=after,
                                           change_class=_property_class(before, after)))
@@ -118,6 +131,7 @@ def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]],
     return changes
 
 
-def created_properties(specs: list[PropertySpec], *, links: bool = False) -> list[PropertyChange]:
+def created_properties(specs: list[PropertySpec], *, links: bool = False,
+                       keys: frozenset[str] = frozenset()) -> list[PropertyChange]:
     """Every declared property of a resource to create (additive)."""
-    return diff_properties(specs, [], delete_omitted=False, links=links)
+    return diff_properties(specs, [], delete_omitted=False, links=links, keys=keys)

@@ -80,9 +80,11 @@ async def fetch_live(client: OrgvueClient, project: Project, items_of: Collectio
     matches = _match_manifests(project, listed)
     gate = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
+    summaries = {d.get(ep.F_DATASET_ID): d for d in listed if isinstance(d, dict)}
+
     async def retrieve(dataset_id: str) -> dict:
-        async with gate:
-            return await client.get_dataset(dataset_id)
+        async with gate:  # follows the listed dataset's `dataset:retrieve` link when it has one
+            return await client.get_dataset(dataset_id, summaries.get(dataset_id))
 
     ids = list(dict.fromkeys(matches.values()))
     resources = dict(zip(ids, await asyncio.gather(*(retrieve(i) for i in ids)), strict=True))

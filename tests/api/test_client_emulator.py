@@ -17,8 +17,8 @@ from orgsync.errors import AuthError, JobFailedError, NotFoundError
 TOKEN = "tok-E2E-5c4b3a2918"
 T = "ACME"
 PROPS = [
-    {"key": "emp", "name": "Employee", "type": "text"},
-    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "emp", "name": "Employee", "type": "text", "isRequired": True},
+    {"key": "name", "name": "Name", "type": "text", "isRequired": True},
     {"key": "salary", "name": "Salary", "type": "number"},
     {"key": "start", "name": "Start", "type": "date"},
     {"key": "active", "name": "Active", "type": "boolean"},
@@ -28,7 +28,7 @@ PROPS = [
 ]
 PEOPLE = {"name": "People", "type": "PEOPLE", "autoId": "emp", "labelId": "name", "properties": PROPS}
 POSITIONS = {"name": "Positions", "type": "POSITIONS", "autoId": "pid", "labelId": "pid",
-             "properties": [{"key": "pid", "name": "Position", "type": "text"}]}
+             "properties": [{"key": "pid", "name": "Position", "type": "text", "isRequired": True}]}
 FAST = JobPolling(first=0.005, factor=1.5, cap=0.05, timeout=30.0)
 
 

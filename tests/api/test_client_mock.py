@@ -191,22 +191,22 @@ def test_job_that_never_finishes_times_out(fake, make_client):
 def test_import_items_uploads_gzip_to_the_temporary_file_and_returns_results(fake, make_client):
     put_url, get_url = f"{BASE}/_files/T1?sig=w", f"{BASE}/_files/T1?sig=r"
     results = [{"_id": "A", "_action": "createOrUpdate", "_status": "success"}]
-    fake.on("POST", "/api/v1/ACME/resources/temporary", json_reply({"getUrl": get_url, "putUrl": put_url,
+    fake.on("POST", "/api/v1/ACME/files/generate", json_reply({"getUrl": get_url, "putUrl": put_url,
                                                                     "expiresAt": "2030-01-01T00:00:00Z"}))
     fake.on("PUT", "/_files/T1", httpx.Response(200))
-    fake.on("POST", "/api/v1/ACME/datasets/D1/items/import", json_reply(ticket("created")))
+    fake.on("PUT", "/api/v1/ACME/datasets/D1/items/import", json_reply(ticket("created"), 202))
     fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(ticket("completed", result=f"{BASE}/_files/RES")))
     fake.on("GET", "/_files/RES", httpx.Response(200, content=gz(orjson.dumps(results))))
     actions = [{"_action": "createOrUpdate", "id": str(i)} for i in range(100)]
     got = run(_use(make_client(), lambda c: c.import_items("D1", actions, params={"autoId": True})))
     assert got == results
-    temp = orjson.loads(fake.calls("POST", "/api/v1/ACME/resources/temporary")[0].content)
+    temp = orjson.loads(fake.calls("POST", "/api/v1/ACME/files/generate")[0].content)
     assert temp == {"targetType": "json", "targetEncoding": "gzip"}
     upload = fake.calls("PUT", "/_files/T1")[0]
     assert orjson.loads(__import__("gzip").decompress(upload.content)) == actions
     assert "Authorization" not in upload.headers
-    start = fake.calls("POST", "/api/v1/ACME/datasets/D1/items/import")[0]
-    assert orjson.loads(start.content) == {"location": {"url": get_url}}
+    start = fake.calls("PUT", "/api/v1/ACME/datasets/D1/items/import")[0]
+    assert orjson.loads(start.content) == {"importLocation": {"method": "GET", "url": get_url}}
     assert start.url.params["autoId"] == "true"
 
 

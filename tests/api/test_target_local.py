@@ -10,7 +10,7 @@ import pytest
 from orgsync.api.target import open_client
 from orgsync.manifest.models import Project, ProjectConfig
 
-BODY = {"type": "PEOPLE", "autoId": "emp", "labelId": "emp", "properties": [{"key": "emp", "name": "E", "type": "text"}]}
+BODY = {"type": "PEOPLE", "autoId": "emp", "labelId": "emp", "properties": [{"key": "emp", "name": "E", "type": "text", "isRequired": True}]}
 
 
 def local_project(root: Path) -> Project:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import io
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +89,8 @@ class Tenant:
     def writes(self) -> list[tuple[str, str]]:
         """(method, path) of every write the API saw, in order (GETs and file transfers left out)."""
         return [(m, p) for m, p, _ in self.transport.sent
-                if m != "GET" and "/_files/" not in p and "/resources/temporary" not in p
-                and not p.endswith(("/export", "/items/query"))]
+                if m != "GET" and "/_files/" not in p and not p.endswith("/files/generate")
+                and not re.search(r"/export(/\w+)?$", p) and not p.endswith("/items/query")]
 
     def write_words(self, ids: dict[str, str]) -> list[str]:
         """Every write as readable words, 'PUT /datasets/People/items': `ids` (name -> id) turned into names."""

@@ -13,8 +13,9 @@ def test_create_sends_the_whole_manifest():
     assert create_dataset_body(m) == {
         "name": "Org", "type": "PEOPLE", "autoId": "id", "labelId": "id", "tags": [],
         "treeId": "id", "treeParentId": "parent",
-        "properties": [{"key": "id", "name": "id", "type": "text"}, {"key": "n", "name": "Name", "type": "text"},
-                       {"key": "parent", "name": "parent", "type": "text"}]}
+        # the key properties (autoId, labelId, treeId, treeParentId) must be isRequired: true (D/Dataset-operations/create-dataset/)
+        "properties": [{"key": "id", "name": "id", "type": "text", "isRequired": True}, {"key": "n", "name": "Name", "type": "text"},
+                       {"key": "parent", "name": "parent", "type": "text", "isRequired": True}]}
 
 
 def test_create_links_names_both_ends_by_id_and_leaves_core_properties_out():
@@ -39,7 +40,7 @@ def test_property_removal_keeps_every_live_property_but_the_removed_ones():
     live = [{"key": "id", "name": "ID", "type": "text", "isRequired": True},
             {"key": "old", "name": "Old", "type": "text"}, {"key": "n", "name": "N", "type": "number"}]
     assert keep_properties_body(res, live) == {"properties": [
-        {"key": "id", "name": "ID", "type": "text"}, {"key": "n", "name": "N", "type": "number"}]}
+        {"key": "id", "name": "ID", "type": "text", "isRequired": True}, {"key": "n", "name": "N", "type": "number"}]}
     links = resource("L", links=True, action=Action.UPDATE, removed_properties=["old"])
     live_links = [{"key": "from_id", "name": "from_id", "type": "string"}, *live[1:]]
     assert keep_properties_body(links, live_links) == {"additionalProperties": [{"key": "n", "name": "N", "type": "number"}]}
@@ -50,7 +51,7 @@ BONUS = {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "f
 
 def test_on_demand_properties_carry_their_formula_in_create_update_and_keep_bodies():
     m = dataset_manifest("A", properties=[BONUS, {"key": "n", "name": "Name", "type": "text"}])
-    assert create_dataset_body(m)["properties"] == [{"key": "id", "name": "id", "type": "text"}, BONUS,
+    assert create_dataset_body(m)["properties"] == [{"key": "id", "name": "id", "type": "text", "isRequired": True}, BONUS,
                                                     {"key": "n", "name": "Name", "type": "text"}]
     res = resource("A", action=Action.UPDATE)
     res = res.model_copy(update={"property_changes": [PropertyChange(key="bonus", action=Action.UPDATE, before={**BONUS, "formula": "x"},
@@ -69,3 +70,15 @@ def test_a_property_that_stops_being_on_demand_says_so_in_the_patch():
                                            change_class=ChangeClass.UPDATE)]})
     assert update_body(res, m) == {"properties": [{"key": "bonus", "name": "Bonus", "type": "number",
                                                    "onDemand": False}]}
+
+
+def test_an_is_required_change_is_sent_explicitly_in_the_patch():
+    """A PATCH merges by key, so `isRequired: false` must be sent as such; the key properties are sent true."""
+    m = dataset_manifest("A", properties=[{"key": "s", "name": "S", "type": "number", "isRequired": False}])
+    res = resource("A", action=Action.UPDATE).model_copy(update={"property_changes": [
+        PropertyChange(key="s", action=Action.UPDATE, before={"key": "s", "name": "S", "type": "number", "isRequired": True},
+                       after={"key": "s", "name": "S", "type": "number", "isRequired": False}, change_class=ChangeClass.UPDATE),
+        PropertyChange(key="id", action=Action.UPDATE, before={"key": "id", "name": "id", "type": "text", "isRequired": False},
+                       after={"key": "id", "name": "id", "type": "text", "isRequired": True}, change_class=ChangeClass.UPDATE)]})
+    assert update_body(res, m) == {"properties": [{"key": "s", "name": "S", "type": "number", "isRequired": False},
+                                                  {"key": "id", "name": "id", "type": "text", "isRequired": True}]}

@@ -107,8 +107,8 @@ def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
     words = tenant.write_words(_ids(tenant))
     # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
     assert words[3:] == ["PUT /datasets/People/items",
-                         "POST /datasets/Positions/items/import", "POST /datasets/Positions/items/import",
-                         "POST /datasets/Positions/items/import",
+                         "PUT /datasets/Positions/items/import", "PUT /datasets/Positions/items/import",
+                         "PUT /datasets/Positions/items/import",
                          "PUT /links/People to Positions/items"]
     files = [len(body) for path, body in tenant.item_bodies() if "/_files/" in path]
     assert files == [120, 120, 60]

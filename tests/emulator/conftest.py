@@ -11,8 +11,8 @@ import pytest
 
 T = "ACME"
 PEOPLE_PROPS = [
-    {"key": "emp", "name": "Employee", "type": "text"},
-    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "emp", "name": "Employee", "type": "text", "isRequired": True},
+    {"key": "name", "name": "Name", "type": "text", "isRequired": True},
     {"key": "salary", "name": "Salary", "type": "number"},
     {"key": "start", "name": "Start", "type": "date"},
     {"key": "active", "name": "Active", "type": "boolean"},
@@ -57,12 +57,19 @@ class Api:
         return r.json()
 
     async def upload(self, data: bytes, target_type: str = "json") -> str:
-        r = await self.c.post(f"{self.base}/resources/temporary", json={"targetType": target_type, "targetEncoding": "identity"})
+        r = await self.c.post(f"{self.base}/files/generate", json={"targetType": target_type, "targetEncoding": "identity"})
         assert r.status_code == 201, r.text
         urls = r.json()
         put = await self.c.put(urls["putUrl"], content=data, headers={"Authorization": ""})
         assert put.status_code == 200, put.text
         return urls["getUrl"]
+
+    async def start_import(self, did: str, get_url: str, *, links: bool = False, **body: Any) -> httpx.Response:
+        """PUT …/items/import reading `get_url` (`importLocation`), with any other body fields (resultLocation, callback)."""
+        kind = "links" if links else "datasets"
+        params = body.pop("params", {"autoId": "true"} if not links else {})
+        return await self.c.put(f"{self.base}/{kind}/{did}/items/import", params=params,
+                                json={"importLocation": {"method": "GET", "url": get_url}, **body})
 
     async def wait(self, ticket: dict[str, Any], until: tuple[str, ...] = ("completed", "failed")) -> dict[str, Any]:
         url = ticket["_links"]["self"]["url"]

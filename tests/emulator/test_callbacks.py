@@ -1,4 +1,4 @@
-"""Async request callbacks, received over a real socket by a small HTTP server on loopback."""
+"""Async request callbacks (`{"method": "GET", "urlTemplate"}`), received over a real socket by a small HTTP server on loopback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -87,39 +88,43 @@ async def callback_log(api: Api, count: int) -> list[dict[str, Any]]:
     raise AssertionError(f"fewer than {count} callback(s) were logged")
 
 
+TEMPLATE = "?status={{jobStatus}}&traceId={{traceId}}&tenantId={{tenantId}}"
+
+
+def hook(url: str) -> dict[str, str]:
+    return {"method": "GET", "urlTemplate": url}
+
+
 async def test_get_callback_after_a_completed_export(api: Api, people: str, receiver: Receiver) -> None:
-    r = await export(api, people, {"method": "GET", "url": f"{receiver.url}/hook?job=1"})
+    r = await export(api, people, hook(f"{receiver.url}/hook" + TEMPLATE))
     assert r.status_code == 202, r.text
     done = await api.wait(r.json())
     got = await asyncio.to_thread(receiver.next)
-    assert (got.method, got.path, got.body) == ("GET", "/hook?job=1", b"")
+    trace = quote(done["X-Amzn-Trace-Id"], safe="")
+    assert (got.method, got.path, got.body) == ("GET", f"/hook?status=completed&traceId={trace}&tenantId={api.tenant}", b"")
     [entry] = await callback_log(api, 1)
     job_id = done["_links"]["self"]["url"].rsplit("/", 1)[1]
     assert {k: entry[k] for k in ("jobId", "tenantId", "jobStatus", "method", "url", "status")} == {
-        "jobId": job_id, "tenantId": api.tenant, "jobStatus": "completed", "method": "GET", "url": f"{receiver.url}/hook?job=1", "status": 204}
+        "jobId": job_id, "tenantId": api.tenant, "jobStatus": "completed", "method": "GET", "url": f"{receiver.url}{got.path}",
+        "status": 204}
 
 
-async def test_post_callback_carries_the_final_job_ticket(api: Api, people: str, receiver: Receiver) -> None:
-    r = await export(api, people, {"method": "POST", "url": f"{receiver.url}/hook"})
-    done = await api.wait(r.json())
+async def test_callback_trace_id_is_the_one_of_the_request_that_started_the_job(api: Api, people: str, receiver: Receiver) -> None:
+    r = await export(api, people, hook(f"{receiver.url}/t?id={{{{traceId}}}}"))
+    assert r.status_code == 202, r.text
+    started = r.headers["X-Amzn-Trace-Id"]
+    assert r.json()["X-Amzn-Trace-Id"] == started
     got = await asyncio.to_thread(receiver.next)
-    assert got.method == "POST"
-    ticket = orjson.loads(got.body)
-    assert ticket["jobStatus"] == "completed"
-    assert ticket["_links"]["self"]["url"] == done["_links"]["self"]["url"]
-    result = await api.c.get(ticket["_links"]["result"]["url"])  # the link in the callback downloads the export
-    assert result.status_code == 200 and b"Ana" in result.content
+    assert got.path == "/t?id=" + quote(started, safe="")
 
 
 async def test_callback_after_a_failed_job(api: Api, people: str, receiver: Receiver) -> None:
     assert (await api.c.post("/_emulator/faults", json={"path": "/export$", "job": "fail"})).status_code == 201
-    r = await export(api, people, {"method": "POST", "url": f"{receiver.url}/failed"})
+    r = await export(api, people, hook(f"{receiver.url}/failed?status={{{{jobStatus}}}}"))
     done = await api.wait(r.json())
     assert done["jobStatus"] == "failed"
     got = await asyncio.to_thread(receiver.next)
-    ticket = orjson.loads(got.body)
-    assert (got.path, ticket["jobStatus"], ticket["errors"][0]["name"]) == ("/failed", "failed", "InternalServerError")
-    assert "result" not in ticket["_links"]
+    assert (got.method, got.path, got.body) == ("GET", "/failed?status=failed", b"")
     [entry] = await callback_log(api, 1)
     assert (entry["jobStatus"], entry["status"]) == ("failed", 204)
 
@@ -128,7 +133,7 @@ async def test_an_unreachable_callback_never_fails_the_job(api: Api, people: str
     closed = Receiver()
     url = f"{closed.url}/gone"
     closed.close()  # nothing listens on this port any more
-    r = await export(api, people, {"method": "GET", "url": url})
+    r = await export(api, people, hook(url))
     done = await api.wait(r.json())
     assert done["jobStatus"] == "completed"
     [entry] = await callback_log(api, 1)
@@ -136,13 +141,15 @@ async def test_an_unreachable_callback_never_fails_the_job(api: Api, people: str
 
 
 @pytest.mark.parametrize("callback,where", [
-    ({"method": "GET", "url": "http://example.com/hook"}, "$.callback.url"),
-    ({"method": "GET", "url": "http://10.0.0.1:8080/hook"}, "$.callback.url"),
-    ({"method": "GET", "url": "http://127.0.0.2/hook"}, "$.callback.url"),
-    ({"method": "GET", "url": "/relative"}, "$.callback.url"),
-    ({"method": "GET", "url": "ftp://127.0.0.1/x"}, "$.callback.url"),
-    ({"method": "GET"}, "$.callback.url"),
-    ({"method": "DELETE", "url": "http://127.0.0.1/x"}, "$.callback.method"),
+    (hook("http://example.com/hook"), "$.callback.urlTemplate"),
+    (hook("http://10.0.0.1:8080/hook"), "$.callback.urlTemplate"),
+    (hook("http://127.0.0.2/hook"), "$.callback.urlTemplate"),
+    (hook("/relative"), "$.callback.urlTemplate"),
+    (hook("ftp://127.0.0.1/x"), "$.callback.urlTemplate"),
+    ({"method": "GET"}, "$.callback.urlTemplate"),
+    ({"method": "GET", "url": "http://127.0.0.1/x"}, "$.callback.urlTemplate"),  # the first edition's field
+    ({"method": "POST", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
+    ({"method": "DELETE", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
     ("http://127.0.0.1/x", "$.callback"),
 ])
 async def test_bad_or_remote_callbacks_are_refused_at_request_time(api: Api, people: str, callback: Any, where: str) -> None:
@@ -154,27 +161,25 @@ async def test_bad_or_remote_callbacks_are_refused_at_request_time(api: Api, peo
 
 @pytest.mark.parametrize("url", ["http://localhost:1/x", "http://[::1]:1/x", "http://127.0.0.1:1/x"])
 async def test_loopback_hosts_are_accepted(api: Api, people: str, url: str) -> None:
-    r = await export(api, people, {"method": "GET", "url": url})
+    r = await export(api, people, hook(url))
     assert r.status_code == 202, r.text
     await api.wait(r.json())
 
 
 async def test_callbacks_on_the_other_async_operations(api: Api, people: str, receiver: Receiver) -> None:
-    hook = {"method": "POST", "url": f"{receiver.url}/imp"}
     get_url = await api.upload(orjson.dumps([{"_action": "update", "emp": "1", "name": "Ann"}]))
-    r = await api.c.post(f"{api.base}/datasets/{people}/items/import", params={"autoId": "true"},
-                         json={"location": {"url": get_url}, "callback": hook})
+    r = await api.start_import(people, get_url, callback=hook(f"{receiver.url}/imp?s={{{{jobStatus}}}}"))
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
-    assert (got.path, orjson.loads(got.body)["jobStatus"]) == ("/imp", "completed")
+    assert (got.method, got.path) == ("GET", "/imp?s=completed")
     draft = (await api.c.post(f"/_emulator/tenants/{api.tenant}/drafts", json={
         "datasetId": people, "name": "D", "layers": {"default": [{"_action": "update", "emp": "1", "name": "Bo"}]}})).json()
     layers = [{"draftId": draft["draftId"], "layerKey": "default"}]
-    r = await api.c.post(f"{api.base}/drafts/actions", json={"layers": layers, "callback": {"method": "PUT", "url": f"{receiver.url}/act"}})
+    r = await api.c.post(f"{api.base}/drafts/actions", json={"layers": layers, "callback": hook(f"{receiver.url}/act?t={{{{tenantId}}}}")})
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
-    assert (got.method, got.path) == ("PUT", "/act")
-    r = await api.c.post(f"{api.base}/datasets/{people}/drafts/apply", json={"layers": layers, "callback": {"url": f"{receiver.url}/apply"}})
+    assert (got.method, got.path) == ("GET", f"/act?t={api.tenant}")
+    r = await api.c.post(f"{api.base}/datasets/{people}/drafts/apply", json={"layers": layers, "callback": {"urlTemplate": f"{receiver.url}/apply"}})
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
     assert (got.method, got.path) == ("GET", "/apply")  # GET is the default method
@@ -189,7 +194,7 @@ async def test_remote_callbacks_need_the_explicit_allow_option() -> None:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
                 api = Api(c)
                 did = await api.create_people()
-                r = await export(api, did, {"method": "GET", "url": f"{elsewhere.url}/far"})
+                r = await export(api, did, hook(f"{elsewhere.url}/far"))
                 assert r.status_code == status, r.text
         got = await asyncio.to_thread(elsewhere.next)
         assert got.path == "/far"

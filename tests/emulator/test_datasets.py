@@ -23,7 +23,7 @@ async def test_create_list_retrieve(api: Api) -> None:
 
 async def test_rendered_property_form_is_accepted(api: Api) -> None:
     body = {"name": "Positions", "type": "POSITIONS", "autoId": "position_id", "labelId": "position_id",
-            "properties": [{"0": {"key": "position_id", "name": "Position ID", "type": "text"}, "1": {"key": "salary", "type": "number"}}]}
+            "properties": [{"0": {"key": "position_id", "name": "Position ID", "type": "text", "isRequired": True}, "1": {"key": "salary", "type": "number"}}]}
     r = await api.c.post(f"{api.base}/datasets", json=body)
     assert r.status_code == 201
     assert [(p["key"], p["name"]) for p in r.json()["properties"]] == [("position_id", "Position ID"), ("salary", "salary")]
@@ -40,7 +40,7 @@ async def test_patch_merges_properties_by_key_and_null_removes_optional(api: Api
     ds = r.json()
     assert "treeId" not in ds and "tags" not in ds
     props = {p["key"]: p for p in ds["properties"]}
-    assert props["salary"] == {"key": "salary", "name": "Base salary", "type": "number"}
+    assert props["salary"] == {"key": "salary", "name": "Base salary", "type": "number", "isRequired": False}
     assert list(props)[-1] == "grade" and len(props) == 7
     assert ds["cacheKey"] != before
     same = await api.c.patch(f"{api.base}/datasets/{did}", json={"name": "P"})
@@ -93,7 +93,7 @@ async def test_patch_null_removes_an_optional_property_field(api: Api) -> None:
     did = await api.create_people("P", props)
     r = await api.c.patch(f"{api.base}/datasets/{did}", json={"properties": [{"key": "bonus", "onDemand": None, "formula": None}]})
     assert r.status_code == 200, r.text
-    assert r.json()["properties"][-1] == {"key": "bonus", "name": "bonus", "type": "number"}
+    assert r.json()["properties"][-1] == {"key": "bonus", "name": "bonus", "type": "number", "isRequired": False}
     r = await api.c.patch(f"{api.base}/datasets/{did}", json={"properties": [{"key": "bonus", "type": None}]})
     assert r.status_code == 400 and r.json()["errors"][0]["jsonBody"] == "$.properties[0].type"
 

@@ -18,14 +18,17 @@ async def test_token_required_when_set(emulator_factory: Any) -> None:
     server = emulator_factory(token="s3cret")
     async with httpx.AsyncClient(base_url=server.base_url) as c:
         r = await c.get("/api/v1/ACME/datasets")
-        assert r.status_code == 401 and r.json()["errors"][0]["name"] == "Unauthorized"
-        assert (await c.get("/api/v1/ACME/datasets", headers={"Authorization": "Bearer nope"})).status_code == 401
+        assert r.status_code == 401 and r.json()["errors"][0]["code"] == "40101"  # AuthorizationHeaderEmpty
+        wrong = await c.get("/api/v1/ACME/datasets", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.json()["errors"][0]["code"] == "40102"  # ApiTokenInvalid
+        basic = await c.get("/api/v1/ACME/datasets", headers={"Authorization": "Basic s3cret"})
+        assert basic.status_code == 401 and basic.json()["errors"][0]["code"] == "40103"  # BearerTokenNotFound
         api = Api(httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": "Bearer s3cret"}))
         async with api.c:
             did = await api.create_people()
             url = await api.upload(orjson.dumps([{"_action": "create", "emp": "1"}]))  # presigned: no token needed
             assert (await c.get(url)).status_code == 200
-            r = await api.c.post(f"{api.base}/datasets/{did}/items/import", params={"autoId": "true"}, json={"location": {"url": url}})
+            r = await api.start_import(did, url)
             await api.result(r.json())
 
 
@@ -136,13 +139,15 @@ def test_openapi_describes_every_documented_operation(emulator_app: Any) -> None
     expected = {("GET", "/datasets"), ("POST", "/datasets"), ("GET", "/datasets/{datasetId}"), ("PATCH", "/datasets/{datasetId}"),
                 ("POST", "/datasets/{datasetId}/export"), ("GET", "/datasets/{datasetId}/export"), ("GET", "/datasets/{datasetId}/items"),
                 ("POST", "/datasets/{datasetId}/items/query"), ("PUT", "/datasets/{datasetId}/items"),
-                ("POST", "/datasets/{datasetId}/items/import"), ("POST", "/datasets/{datasetId}/drafts/apply"),
+                ("PUT", "/datasets/{datasetId}/items/import"), ("POST", "/datasets/{datasetId}/drafts/apply"),
                 ("POST", "/datasets/{datasetId}/ondemand"), ("POST", "/links"), ("PATCH", "/links/{linksDatasetId}"),
                 ("POST", "/links/{linksDatasetId}/populate"), ("PUT", "/links/{linksDatasetId}/items"),
-                ("POST", "/links/{linksDatasetId}/items/import"), ("POST", "/drafts/query"), ("GET", "/drafts/{draftId}"),
-                ("POST", "/drafts/actions"), ("POST", "/drafts/clear"), ("POST", "/resources/temporary"), ("GET", "/jobs/{jobId}")}
+                ("PUT", "/links/{linksDatasetId}/items/import"), ("POST", "/drafts/query"), ("GET", "/drafts/{draftId}"),
+                ("POST", "/drafts/actions"), ("POST", "/drafts/clear"), ("POST", "/files/generate"), ("GET", "/jobs/{jobId}"),
+                # the export again with its format in the path (D/errors/examples/), async and sync
+                ("POST", "/datasets/{datasetId}/export/{exportFormat}"), ("GET", "/datasets/{datasetId}/export/{exportFormat}")}
     assert {(m, base + p) for m, p in expected} == ops
-    assert len(expected) == 23
+    assert len(expected) == 23 + 2
 
 
 def test_gzip_responses_when_asked(emulator_app: Any) -> None:

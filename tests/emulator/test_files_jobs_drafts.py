@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_temporary_file_presigned_and_expiring(api: Api) -> None:
-    r = await api.c.post(f"{api.base}/resources/temporary", json={"targetType": "csv", "targetEncoding": "gzip"})
+    r = await api.c.post(f"{api.base}/files/generate", json={"targetType": "csv", "targetEncoding": "gzip"})
     urls = r.json()
     assert set(urls) == {"getUrl", "putUrl", "expiresAt"} and urls["getUrl"].startswith(str(api.c.base_url).rstrip("/") + "/_files/")
     assert (await api.c.get(urls["getUrl"])).status_code == 404  # nothing written yet
@@ -21,10 +21,10 @@ async def test_temporary_file_presigned_and_expiring(api: Api) -> None:
     assert (await api.c.get(urls["getUrl"])).content == b"abc"
     assert (await api.c.put(urls["getUrl"], content=b"x")).status_code == 403
     assert (await api.c.get(urls["getUrl"].replace("sig=", "sig=0"))).status_code == 403
-    await api.c.post("/_emulator/clock", json={"advanceSeconds": 7200})
+    await api.c.post("/_emulator/clock", json={"advanceSeconds": 15 * 60})
     expired = await api.c.get(urls["getUrl"])
     assert expired.status_code == 403 and expired.json()["errors"][0]["name"] == "RequestExpired"
-    r = await api.c.post(f"{api.base}/resources/temporary", json={"targetType": "xml"})
+    r = await api.c.post(f"{api.base}/files/generate", json={"targetType": "xml"})
     assert r.status_code == 400
 
 
@@ -32,8 +32,7 @@ async def test_async_import_json_gzip_and_result(api: Api) -> None:
     did = await api.create_people()
     actions = [{"_action": "create", "emp": str(i), "salary": i} for i in range(50)] + [{"_action": "update", "emp": "nope"}]
     url = await api.upload(gzip.compress(orjson.dumps(actions)))
-    r = await api.c.post(f"{api.base}/datasets/{did}/items/import", params={"autoId": "true", "onActionValidationFailure": "skipAction"},
-                         json={"location": {"url": url}})
+    r = await api.start_import(did, url, params={"autoId": "true", "onActionValidationFailure": "skipAction"})
     assert r.status_code == 202
     ticket = r.json()
     assert ticket["jobStatus"] == "created" and "result" not in ticket["_links"]
@@ -48,7 +47,7 @@ async def test_async_import_csv(api: Api) -> None:
     await api.seed(did, [{"emp": "1", "name": "Old", "dept": "D"}])
     csv = b"_action,emp,name,salary,dept\r\nupdate,1,Ana,10,\r\ncreate,2,Bob,0.5,X\r\n"
     url = await api.upload(csv, "csv")
-    r = await api.c.post(f"{api.base}/datasets/{did}/items/import", params={"autoId": "true"}, json={"location": {"url": url}})
+    r = await api.start_import(did, url)
     result = orjson.loads(await api.result(r.json()))
     assert [i["_status"] for i in result] == ["success", "success"]
     assert await api.by_emp(did) == {"1": {"emp": "1", "name": "Ana", "salary": 10, "start": None, "active": None, "dept": None},
@@ -58,18 +57,18 @@ async def test_async_import_csv(api: Api) -> None:
 async def test_failed_import_job_applies_nothing(api: Api) -> None:
     did = await api.create_people()
     url = await api.upload(orjson.dumps([{"_action": "create", "emp": "1"}, {"_action": "update", "emp": "2"}]))
-    r = await api.c.post(f"{api.base}/datasets/{did}/items/import", params={"autoId": "true"}, json={"location": {"url": url}})
+    r = await api.start_import(did, url)
     done = await api.wait(r.json())
     assert done["jobStatus"] == "failed" and done["errors"][0]["name"] == "TransactionFailed"
     assert await api.items(did) == []
     url = await api.upload(b"[{oops")
-    r = await api.c.post(f"{api.base}/datasets/{did}/items/import", json={"location": {"url": url}})
+    r = await api.start_import(did, url, params={})
     assert (await api.wait(r.json()))["errors"][0]["name"] == "InvalidPayload"
 
 
 async def test_import_body_and_unknown_job(api: Api) -> None:
     did = await api.create_people()
-    assert (await api.c.post(f"{api.base}/datasets/{did}/items/import", json={})).status_code == 400
+    assert (await api.c.put(f"{api.base}/datasets/{did}/items/import", json={})).status_code == 400
     r = await api.c.get(f"{api.base}/jobs/99020AB5-EFEC-BED1-FDC5-3DDF9ED9A59B")
     assert r.status_code == 404
 
@@ -77,9 +76,8 @@ async def test_import_body_and_unknown_job(api: Api) -> None:
 async def test_import_result_to_result_location(api: Api) -> None:
     did = await api.create_people()
     url = await api.upload(orjson.dumps([{"_action": "create", "emp": "1"}]))
-    out = (await api.c.post(f"{api.base}/resources/temporary", json={"targetType": "json", "targetEncoding": "identity"})).json()
-    r = await api.c.post(f"{api.base}/datasets/{did}/items/import", params={"autoId": "true"},
-                         json={"location": {"url": url}, "resultLocation": {"url": out["putUrl"]}})
+    out = (await api.c.post(f"{api.base}/files/generate", json={"targetType": "json", "targetEncoding": "identity"})).json()
+    r = await api.start_import(did, url, resultLocation={"method": "PUT", "url": out["putUrl"]})
     await api.result(r.json())
     assert orjson.loads((await api.c.get(out["getUrl"])).content)[0]["_status"] == "success"
 
@@ -137,7 +135,7 @@ async def test_draft_apply_and_clear(api: Api, drafted: tuple[str, dict, dict]) 
 
 
 async def test_on_demand_recalculation(api: Api) -> None:
-    props = [{"key": "emp", "type": "text"}, {"key": "name", "type": "text"}, {"key": "salary", "type": "number"},
+    props = [{"key": "emp", "type": "text", "isRequired": True}, {"key": "name", "type": "text", "isRequired": True}, {"key": "salary", "type": "number"},
              {"key": "bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}]
     did = await api.create_people("OD", props)
     await api.seed(did, [{"emp": "1", "salary": 1000}])

@@ -286,7 +286,7 @@ async def test_values_are_typed_by_property_type(api: Api, people: str) -> None:
 
 async def test_malformed_payloads_are_400_not_500(api: Api, people: str) -> None:
     for body in (b"{", b"{}", b"[1,", b"\xff\xfe", b"null"):
-        r = await api.c.put(f"{api.base}/datasets/{people}/items", content=body)
+        r = await api.c.put(f"{api.base}/datasets/{people}/items", content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 400, (body, r.text)
         assert r.json()["errors"][0]["code"]
 

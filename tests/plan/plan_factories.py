@@ -62,6 +62,10 @@ def live_dataset(name: str = "People", dataset_id: str = "DS-1", *, props=None, 
     if not links:
         resource |= {"autoId": "id", "labelId": "name"}
     resource |= fields
+    keys = {resource.get(f) for f in ("autoId", "labelId", "treeId", "treeParentId")} if not links else set()
+    # the tenant holds its key properties as isRequired: true (Orgvue refuses a dataset whose keys are not)
+    resource["properties"] = [p | {"isRequired": True} if p.get("key") in keys and "isRequired" not in p else p
+                              for p in resource["properties"]]
     return LiveDataset(dataset_id=dataset_id, name=name, type=resource["type"], resource=resource,
                        ends=live_link_ends(resource))
 

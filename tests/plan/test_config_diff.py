@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from plan_factories import PROPS, dataset, links, live_dataset
+from pydantic import ValidationError
 
 from orgsync.manifest.models import PropertySpec
 from orgsync.plan.config_diff import diff_config, diff_properties
@@ -76,3 +78,35 @@ def test_making_a_property_on_demand_is_destructive_and_stopping_is_an_update():
     [off] = diff_properties(_specs([plain]), [dict(BONUS)], delete_omitted=False)
     assert (off.before, off.after, off.change_class) == (BONUS, plain, ChangeClass.UPDATE)
     assert diff_properties(_specs([plain]), [{**plain, "onDemand": False, "formula": "x"}], delete_omitted=False) == []
+
+
+KEYS = frozenset({"id", "name"})  # the autoId and labelId of the factories' People
+
+
+def test_a_key_property_that_is_not_required_on_the_tenant_is_planned_required():
+    """The key properties must be isRequired: true (D/Dataset-operations/create-dataset/): a tenant that says otherwise
+    gets an update, even though the manifest does not mention isRequired."""
+    live_props = [{"key": "id", "name": "ID", "type": "text", "isRequired": False}, {"key": "name", "name": "Name", "type": "text"}]
+    changes = diff_properties(_specs(PROPS[:2]), live_props, delete_omitted=False, keys=KEYS)
+    assert [(c.key, c.action, c.before["isRequired"], c.after["isRequired"]) for c in changes] == [
+        ("id", Action.UPDATE, False, True), ("name", Action.UPDATE, False, True)]
+    assert all(c.change_class == ChangeClass.UPDATE for c in changes)
+    required = [{**p, "isRequired": True} for p in live_props]
+    assert diff_properties(_specs(PROPS[:2]), required, delete_omitted=False, keys=KEYS) == []
+
+
+def test_a_declared_is_required_is_compared_and_an_undeclared_one_left_alone():
+    live_props = [{"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
+                  {"key": "manager", "name": "Manager", "type": "text", "isRequired": True}]
+    specs = _specs([{"key": "salary", "name": "Salary", "type": "number", "isRequired": False},
+                    {"key": "manager", "name": "Manager", "type": "text"}])  # manager: not declared, not a key
+    [change] = diff_properties(specs, live_props, delete_omitted=False, keys=KEYS)
+    assert (change.key, change.before, change.after) == (
+        "salary", {"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
+        {"key": "salary", "name": "Salary", "type": "number", "isRequired": False})
+
+
+def test_a_manifest_cannot_make_a_key_property_optional():
+    props = [{**PROPS[0], "isRequired": False}, *PROPS[1:]]
+    with pytest.raises(ValidationError, match="'id' is the dataset's autoId.*isRequired: true"):
+        dataset(props=props)

@@ -123,8 +123,11 @@ def test_change_classes_rename_type_change_and_property_removal(applied):
     code, doc = plan_json(applied)
     staff = doc["resources"][0]
     assert code == 2 and staff["class"] == "update"
-    assert staff["property_changes"] == [{"key": "name", "action": "update", "before": {"key": "name", "name": "Name", "type": "text"},
-                                          "after": {"key": "name", "name": "Full name", "type": "text"}, "class": "update"}]
+    # `name` is the labelId, so isRequired (true, as created) is part of what is compared
+    assert staff["property_changes"] == [{"key": "name", "action": "update",
+                                          "before": {"key": "name", "name": "Name", "type": "text", "isRequired": True},
+                                          "after": {"key": "name", "name": "Full name", "type": "text", "isRequired": True},
+                                          "class": "update"}]
 
     applied.staff_props[2]["type"] = "number"
     applied.staff = [{**r, "grade": "1"} for r in applied.staff]

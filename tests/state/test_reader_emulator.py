@@ -51,8 +51,8 @@ def make_project(root: Path) -> Project:
 
 
 async def seed(client) -> dict[str, str]:
-    body = {"type": "PEOPLE", "autoId": "emp", "labelId": "name", "properties": [p.model_dump(include={"key", "name", "type"})
-                                                                              for p in PROPS]}
+    body = {"type": "PEOPLE", "autoId": "emp", "labelId": "name",
+            "properties": [{**p.model_dump(include={"key", "name", "type"}), "isRequired": p.key in ("emp", "name")} for p in PROPS]}
     people = (await client.create_dataset({"name": "People", **body}))["datasetId"]
     empty = (await client.create_dataset({"name": "Empty", **body}))["datasetId"]
     await client.create_dataset({"name": "Other", **body})
@@ -96,4 +96,4 @@ async def test_read_live_on_a_seeded_local_tenant(tmp_path):
     # only managed datasets are retrieved and exported; the dept column (not owned) was never asked for
     paths = [(r.method, r.path) for r in client.log]
     assert not any(live.find("Other")[0].dataset_id in p for _, p in paths), paths
-    assert sum(1 for m, p in paths if m == "POST" and p.endswith("/export")) == 3
+    assert sum(1 for m, p in paths if m == "POST" and p.endswith("/export/csv")) == 3  # followed dataset:export:csv

@@ -103,7 +103,7 @@ def shown_value(value: Any) -> str:
     return str(value)
 
 
-PROPERTY_FIELDS = ("name", "type", "onDemand", "formula")  # what a property update can change
+PROPERTY_FIELDS = ("name", "type", "isRequired", "onDemand", "formula")  # what a property update can change
 
 
 def property_update_text(before: dict[str, Any], after: dict[str, Any]) -> str:
