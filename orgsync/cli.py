@@ -12,6 +12,7 @@ import click
 
 from orgsync import __version__
 from orgsync.errors import ExitCode, OrgsyncError
+from orgsync.escape import terminal_lines
 
 ROOT_OPTION = click.option(
     "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -28,7 +29,7 @@ def _run(fn, *args, **kwargs) -> None:
     try:
         code = fn(*args, **kwargs)
     except OrgsyncError as err:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(terminal_lines(f"Error: {err}"), err=True)  # names and values are repository data
         sys.exit(int(err.exit_code))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 
 from orgsync.errors import ConfigError, Problem
+from orgsync.escape import terminal
 from orgsync.manifest.checks import check_manifests
 from orgsync.manifest.loader import load_project
 from orgsync.manifest.models import Project
@@ -88,8 +89,9 @@ def render_text(validation: Validation) -> str:
     """Human/CI text: a header per file, then `file:line:col: severity: field: message` lines."""
     lines = []
     for name, problems in by_file(validation.problems).items():
-        lines.append(name)
-        lines += [f"  {p.location}: {p.severity}: {p.field + ': ' if p.field else ''}{p.message}" for p in problems]
+        lines.append(terminal(str(name)))
+        lines += [terminal(f"  {p.location}: {p.severity}: {p.field + ': ' if p.field else ''}{p.message}")
+                  for p in problems]
     errors, warnings = len(validation.errors), len(validation.warnings)
     if validation.ok:
         count = len(validation.project.manifests)

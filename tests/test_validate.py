@@ -42,7 +42,7 @@ BROKEN = {
                    "boolean, got 'numeric'",
                    "manifests/people.yaml:5:1: error: lableId: unknown field; did you mean 'labelId'?"],
     "bad_yaml": ["manifests/people.yaml:5:9: error: invalid YAML: expected ',' or '}', but got ':'"],
-    "bad_template": ["orgsync.yaml:1:9: error: tenant: undefined variable env.ORGSYNC_FIXTURE_UNSET_VAR"],
+    "bad_template": ["orgsync.yaml:1:9: error: tenant: undefined variable env.ORGSYNC_VAR_FIXTURE_UNSET"],
     "bad_escape": ["manifests/people.yaml:16:11: error: items.source: source '../../../../../../../../etc/passwd.csv' "
                    "is outside the repository"],
     "bad_keys": ["data/people.csv:5: error: employee_id: row 5: employee_id 'E2' is a duplicate of row 3",

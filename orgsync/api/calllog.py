@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from orgsync.api.http import CallListener, CallRecord
+from orgsync.escape import terminal
 
 _KB = 1024
 
@@ -19,6 +20,7 @@ def format_call(record: CallRecord) -> str:
     status = str(record.status) if record.status is not None else "no-answer"
     line = (f"{record.method} {target} {status} {round(record.seconds * 1000)} ms "
             f"{_size(record.bytes_sent)} → {_size(record.bytes_received)}")
+    line = terminal(line)  # a path carries ids the service chose: no escape sequence reaches the log
     return f"{line} (attempt {record.attempt})" if record.attempt > 1 else line
 
 

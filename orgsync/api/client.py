@@ -7,18 +7,22 @@ creates are not blindly repeated: when a create's answer is lost, the dataset is
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import orjson
 
+from orgsync.api import answers, files
 from orgsync.api import endpoints as ep
-from orgsync.api import files
+from orgsync.api.answers import checked
+from orgsync.api.bounded import Clock
 from orgsync.api.http import CallListener, CallRecord, ClientStats, HttpCore, is_maybe_applied
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError
+from orgsync.limits import Limits
 
 
 class OrgvueClient:
@@ -29,10 +33,12 @@ class OrgvueClient:
                  max_rps: float | None = None, *, timeout: httpx.Timeout | None = None,
                  polling: JobPolling | None = None, target_label: str | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None) -> None:
-        """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all)."""
+                 on_call: CallListener | None = None, limits: Limits | None = None,
+                 clock: Clock = time.monotonic) -> None:
+        """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all);
+        `limits` bound answer sizes and each request's overall deadline (on `clock`)."""
         self._core = HttpCore(base_url, tenant, token, transport=transport, retry=retry, max_rps=max_rps,
-                              timeout=timeout, sleep=sleep, on_call=on_call)
+                              timeout=timeout, sleep=sleep, on_call=on_call, limits=limits, clock=clock)
         self.polling = polling or JobPolling()
         self.tenant = tenant
         self.base_url = self._core.base_url
@@ -61,7 +67,8 @@ class OrgvueClient:
     # --- datasets -------------------------------------------------------------------------------
     async def list_datasets(self) -> list[dict]:
         """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
-        return await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+        answer = await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
+        return checked(answers.DATASET_LIST, answer, f"GET {ep.DATASETS}")
 
     async def get_dataset(self, dataset_id: str, resource: dict | None = None) -> dict:
         """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey.
@@ -69,7 +76,8 @@ class OrgvueClient:
         `resource` (a listed dataset) lets the call follow its `dataset:retrieve` link when one is given.
         """
         url = self._core.link(resource, ep.LINK_RETRIEVE) or ep.path(ep.DATASET, id=dataset_id)
-        return await self._core.send_json("GET", url, retry_safe=True)
+        answer = await self._core.send_json("GET", url, retry_safe=True)
+        return checked(answers.Dataset, answer, f"GET {ep.path(ep.DATASET, id=dataset_id)}")
 
     async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
         """Listed datasets with exactly this name (and type, when given)."""
@@ -122,9 +130,10 @@ class OrgvueClient:
         """
         template = ep.LINKS_ITEMS if links else ep.DATASET_ITEMS
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        return await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
-                                          content=orjson.dumps(actions), params=params,
-                                          headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        answer = await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
+                                            content=orjson.dumps(actions), params=params,
+                                            headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        return checked(answers.ITEM_RESULTS, answer, f"PUT {ep.path(template, id=dataset_id)}")
 
     async def import_items(self, dataset_id: str, actions: list[dict], *, links: bool = False,
                            params: dict[str, Any] | None = None, retry_safe: bool | None = None,
@@ -144,7 +153,11 @@ class OrgvueClient:
         if not result_url:
             return []
         data = await files.download(self._core, result_url)
-        return orjson.loads(data) if data.strip() else []
+        try:
+            results = orjson.loads(data) if data.strip() else []
+        except orjson.JSONDecodeError:
+            raise ApiError(f"the import result of dataset {dataset_id} is not JSON ({len(data)} bytes)") from None
+        return checked(answers.ITEM_RESULTS, results, f"the import result of dataset {dataset_id}")
 
     async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
                          resource: dict | None = None, timeout: float | None = None) -> bytes:
@@ -164,13 +177,15 @@ class OrgvueClient:
 
     async def list_items(self, dataset_id: str) -> list[dict]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""
-        return await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        answer = await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        return checked(answers.ITEMS, answer, f"GET {ep.path(ep.DATASET_ITEMS, id=dataset_id)}")
 
     async def query_items(self, dataset_id: str, filter: dict | None = None,
                           projection: list[str] | dict | None = None) -> list[dict]:
         """Items matching a MongoDB-style filter, with only the projected properties."""
-        return await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
-                                          json=ep.query_body(filter, projection)) or []
+        answer = await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
+                                            json=ep.query_body(filter, projection)) or []
+        return checked(answers.ITEMS, answer, f"POST {ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id)}")
 
     # --- drafts, on-demand, links population ------------------------------------------------------
     async def query_drafts(self, filter: dict | None = None, projection: list[str] | dict | None = None) -> list[dict]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import io
 from dataclasses import dataclass
+from typing import IO
 
 from orgsync.api import endpoints as ep
+from orgsync.api.bounded import AnswerTooLarge, spool
 from orgsync.api.http import HttpCore
 from orgsync.errors import ApiError
 
@@ -25,6 +28,9 @@ async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: b
     """Ask the service for a temporary secure file (creating a spare one is harmless: retry-safe)."""
     answer = await core.send_json("POST", ep.TEMPORARY_FILE, retry_safe=True,
                                   json=ep.temporary_file_body(target_type, gzipped))
+    if not isinstance(answer, dict):
+        raise ApiError(f"POST {ep.TEMPORARY_FILE}: expected an object with {ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}, "
+                       f"got {type(answer).__name__}")
     try:
         return TemporaryFile(core.resolve(answer[ep.F_TEMP_GET_URL]), core.resolve(answer[ep.F_TEMP_PUT_URL]),
                              answer.get(ep.F_TEMP_EXPIRES))
@@ -44,11 +50,31 @@ async def upload(core: HttpCore, file: TemporaryFile, data: bytes, content_type:
 
 
 async def download(core: HttpCore, url: str) -> bytes:
-    """GET a result or file URL; gzip content (not just gzip transfer) is unpacked."""
-    response = await core.send("GET", url, retry_safe=True)
-    return gunzip_if_needed(response.content)
+    """GET a result or file URL, streamed to a temporary file under the download limit; gzip content (not just
+    gzip transfer) is unpacked under the same limit, so neither a huge nor a bomb-like export fills memory."""
+    with spool() as sink:
+        await core.send("GET", url, retry_safe=True, sink=sink)
+        sink.seek(0)
+        return gunzip_if_needed(sink, core.limits.download_bytes)
 
 
-def gunzip_if_needed(data: bytes) -> bytes:
-    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip)."""
-    return gzip.decompress(data) if data[:2] == GZIP_MAGIC else data
+def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes:
+    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip), at most `limit`."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    head = stream.read(2)
+    stream.seek(0)
+    if head != GZIP_MAGIC:
+        return stream.read() if limit is None else _capped(stream, limit, "file")
+    with gzip.GzipFile(fileobj=stream) as unpacked:
+        try:
+            return unpacked.read() if limit is None else _capped(unpacked, limit, "unpacked file")
+        except (OSError, EOFError) as err:
+            raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
+
+
+def _capped(stream: IO[bytes], limit: int, what: str) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise AnswerTooLarge(f"a downloaded {what} is larger than {limit} bytes (the limit "
+                             "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big")
+    return data

@@ -12,16 +12,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
 from orgsync.api import endpoints as ep
+from orgsync.api.bounded import Clock, exchange
 from orgsync.api.ratelimit import TokenBucket
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError, AuthError, NotFoundError, TransportError
+from orgsync.limits import Limits, limits_from
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -29,6 +31,9 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
+TRACE_HEADER = "X-Amzn-Trace-Id"  # Orgvue support traces a request by it (ENDPOINTS.md, errors)
+_SCHEMA_PATH = re.compile(r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?")  # dataset/links resources: no values
+_WHERE = ("pathParameter", "queryParameter", "jsonBody", "resourcePath")  # field names an error entry may name
 
 
 class MaybeAppliedError(TransportError):
@@ -83,8 +88,11 @@ class HttpCore:
                  transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
                  max_rps: float | None = None, timeout: httpx.Timeout | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None) -> None:
+                 on_call: CallListener | None = None, limits: Limits | None = None,
+                 clock: Clock = time.monotonic) -> None:
         self.base_url = base_url.rstrip("/")
+        self.limits = limits or limits_from()  # answer size and overall deadline (environment only)
+        self._clock = clock
         self.tenant = tenant
         self.api_base = ep.api_base(self.base_url, tenant)
         self.retry = retry or RetryPolicy()
@@ -127,7 +135,7 @@ class HttpCore:
 
     async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
                    content: bytes | None = None, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+                   headers: dict[str, str] | None = None, sink: IO[bytes] | None = None) -> httpx.Response:
         """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
         url = self.url(url_or_path)
         body = orjson.dumps(json) if json is not None else content
@@ -142,7 +150,12 @@ class HttpCore:
             self.stats.requests += 1
             self.stats.bytes_sent += len(body or b"")
             try:
-                response = await self._http.request(method, url, content=body, params=query, headers=hdrs)
+                if sink is not None:
+                    sink.seek(0)
+                    sink.truncate()
+                request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+                response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
+                                          max_bytes=self.limits.download_bytes if sink else self.limits.answer_bytes)
             except httpx.TransportError as exc:
                 self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
                                         len(body or b"")))
@@ -153,7 +166,7 @@ class HttpCore:
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
-            received = response.num_bytes_downloaded or len(response.content)
+            received = response.num_bytes_downloaded or len(response.content) or (sink.tell() if sink else 0)
             self.stats.bytes_received += received
             self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
                                     shown, len(body or b""), received))
@@ -215,9 +228,13 @@ class HttpCore:
     def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
         status = response.status_code
         errors = _error_entries(response)
-        detail = "; ".join(_describe(e) for e in errors[:5]) or _snippet(response)
+        # Never the body, and an error's message only where no item value was sent or asked for: an API may
+        # quote the value it refused (a salary), so item, import, export, query, draft and file calls show none.
+        quote = _SCHEMA_PATH.fullmatch(urlsplit(url).path) is not None
+        detail = "; ".join(describe_error(e, quote) for e in errors[:5]) or _body_kind(response)
+        trace = response.headers.get(TRACE_HEADER)
         text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
-                           + (f" — {detail}" if detail else ""))
+                           + (f" — {detail}" if detail else "") + (f" (trace id {trace})" if trace else ""))
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
         if status in (401, 403):
             return AuthError(text, status=status, errors=errors,
@@ -272,12 +289,19 @@ def _error_entries(response: httpx.Response) -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _describe(entry: dict) -> str:
+def describe_error(entry: dict, quote_message: bool = False) -> str:
+    """`InvalidJsonBody (400010) at jsonBody salary`: the error's name, code and the fields it names; its message
+    only when `quote_message` (a call whose bodies hold no item value: an API may quote the value it refused)."""
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
-    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x)
-    return f"{head}: {message}" if message else head
+    head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x) or "error"
+    where = [f"{k} {str(entry[k])[:80]}" for k in _WHERE if isinstance(entry.get(k), str | int) and entry.get(k) != ""]
+    text = head + (f" at {', '.join(where)}" if where else "")
+    return f"{text}: {message}" if quote_message and message else text
 
 
-def _snippet(response: httpx.Response, limit: int = 200) -> str:
-    text = response.content[:limit].decode("utf-8", "replace").strip()
-    return text
+def _body_kind(response: httpx.Response) -> str:
+    """What a non-JSON error answer was, without its text: `1234 bytes of text/html`."""
+    if not response.content:
+        return ""
+    kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
+    return f"{len(response.content)} bytes of {kind} (not shown)"

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from orgsync.api import endpoints as ep
-from orgsync.api.http import HttpCore
+from orgsync.api.answers import JobTicket, checked
+from orgsync.api.http import HttpCore, describe_error
 from orgsync.errors import ApiError, JobFailedError
 
 
@@ -36,6 +37,7 @@ class JobPolling:
 
 async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: float | None = None) -> dict:
     """Follow the ticket's `_links.self.url` until `completed` (returned) or `failed` (JobFailedError)."""
+    checked(JobTicket, ticket, "the job ticket")
     url = core.link(ticket, ep.LINK_SELF)
     if not url:
         raise ApiError("the job ticket has no _links.self.url to poll", hint="report this answer to Orgvue support")
@@ -54,12 +56,12 @@ async def wait_job(core: HttpCore, ticket: dict, polling: JobPolling, timeout: f
                                  f"(last status: {status})",
                                  hint="it may still be running in Orgvue; re-run plan once it has finished")
         await asyncio.sleep(min(next(intervals), remaining))
-        ticket = await core.send_json("GET", url, retry_safe=True)
+        ticket = checked(JobTicket, await core.send_json("GET", url, retry_safe=True), f"GET {_short(url)}")
 
 
 def _failed(core: HttpCore, url: str, ticket: dict) -> JobFailedError:
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
-    detail = "; ".join(f"{e.get('name', 'error')} ({e.get('code')}): {e.get('message', '')}" for e in errors[:5])
+    detail = "; ".join(describe_error(e) for e in errors[:5])  # never a message: it may quote item values
     return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "")),
                           errors=errors)
 

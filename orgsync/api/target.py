@@ -14,6 +14,7 @@ import httpx
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
+from orgsync.api.pin import check_pinned
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
@@ -69,6 +70,7 @@ def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry
     if is_local(project):
         return OrgvueClient(LOCAL_BASE_URL, tenant, None, transport=_local_transport(project), retry=retry,
                             max_rps=max_rps, target_label=label, on_call=on_call)
+    check_pinned(check_endpoint(project), Path(project.config_file).name, env)  # before the token is even read
     token = resolve_token(env, Path(project.root))
     if not token:
         raise ConfigError(Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}",
@@ -78,11 +80,20 @@ def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry
                         on_call=on_call)
 
 
+def _refuse_linked_state(folder: Path, root: Path) -> None:
+    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository."""
+    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
+        raise ConfigError(f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
+                          "its state there and writes only inside the repository",
+                          hint=f"remove the link: `rm {folder}` (it is not part of a repository)")
+
+
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:
     """The emulator app over ASGI, persisting in `<root>/.orgsync/tenant.db` (created on first use)."""
     from orgsync.emulator.app import create_app  # the only engine import of emulator code, by design
 
     db = local_db_path(project)
+    _refuse_linked_state(db.parent, Path(project.root))
     db.parent.mkdir(parents=True, exist_ok=True)
     # The tenant outlives this process: a fixed seed would hand out the previous run's ids again.
     return httpx.ASGITransport(app=create_app(db_path=db, seed=secrets.randbits(63)))

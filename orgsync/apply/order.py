@@ -8,7 +8,7 @@ first), links item creates/updates, dataset item deletes (children first), prope
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -110,31 +110,84 @@ def step_id(address: str, kind: StepKind) -> str:
 
 # ---------------------------------------------------------------- steps of one resource
 
+Due = Callable[[ResourcePlan, Manifest | None, Plan], bool]
+Waves = Callable[[ItemChanges, str | None, str | None], tuple[Wave, ...]]
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """A step a resource gets when `due`: its phase on a dataset and on a links dataset, and how its items
+    are split into waves (item steps only)."""
+
+    kind: StepKind
+    on_dataset: Phase
+    on_links: Phase
+    due: Due
+    waves: Waves | None = None
+
 
 def _steps_of(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> Iterable[Step]:
+    """The resource's steps: one per rule of `STEP_RULES` that is due, in the table's order."""
     links = res.kind == "LinksDataset"
+    for rule in STEP_RULES:
+        if not rule.due(res, manifest, plan):
+            continue
+        waves = rule.waves(res.items, *_tree(manifest)) if rule.waves and res.items is not None else ()
+        phase = rule.on_links if links else rule.on_dataset
+        yield Step(step_id(res.address, rule.kind), rule.kind, phase, res, manifest, (), waves)
 
-    def make(kind: StepKind, phase: Phase, waves: tuple[Wave, ...] = ()) -> Step:
-        return Step(step_id(res.address, kind), kind, phase, res, manifest, (), waves)
 
-    config_phase = Phase.LINKS_CONFIG if links else Phase.DATASET_CONFIG
-    if res.action == Action.CREATE:
-        yield make(StepKind.CREATE_DATASET, config_phase)
-    elif res.config_changes or any(p.action != Action.DELETE for p in res.property_changes):
-        yield make(StepKind.UPDATE_DATASET, config_phase)
-    items = res.items
-    if items is not None and (items.creates.height or items.updates.height):
-        phase = Phase.LINKS_ITEM_UPSERTS if links else Phase.ITEM_UPSERTS
-        yield make(StepKind.UPSERT_ITEMS, phase, upsert_waves(items, *_tree(manifest)))
-    if items is not None and items.deletes.height:
-        phase = Phase.LINKS_ITEM_DELETES if links else Phase.ITEM_DELETES
-        yield make(StepKind.DELETE_ITEMS, phase, delete_waves(items, *_tree(manifest)))
-    if any(p.action == Action.DELETE for p in res.property_changes):
-        yield make(StepKind.REMOVE_PROPERTIES, Phase.PROPERTY_REMOVALS)
-    if isinstance(manifest, DatasetManifest) and manifest.on_demand_keys and _touched(res, plan):
-        yield make(StepKind.RUN_ONDEMAND, Phase.FOLLOW_UPS)
-    if isinstance(manifest, LinksDatasetManifest) and manifest.populate and _populate_due(res, manifest, plan):
-        yield make(StepKind.POPULATE_LINKS, Phase.FOLLOW_UPS)
+def _created(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return res.action == Action.CREATE
+
+
+def _reconfigured(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    """An existing resource whose fields changed, or that gains or changes a property (removals come later)."""
+    return res.action != Action.CREATE and bool(
+        res.config_changes or any(p.action != Action.DELETE for p in res.property_changes))
+
+
+def _has_upserts(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return res.items is not None and bool(res.items.creates.height or res.items.updates.height)
+
+
+def _has_deletes(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return res.items is not None and bool(res.items.deletes.height)
+
+
+def _loses_properties(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return any(p.action == Action.DELETE for p in res.property_changes)
+
+
+def _recalculates(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return isinstance(manifest, DatasetManifest) and bool(manifest.on_demand_keys) and _touched(res, plan)
+
+
+def _populates(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
+    return isinstance(manifest, LinksDatasetManifest) and bool(manifest.populate) and _populate_due(
+        res, manifest, plan)
+
+
+def _upsert_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | None) -> tuple[Wave, ...]:
+    return upsert_waves(items, tree_id, tree_parent)
+
+
+def _delete_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | None) -> tuple[Wave, ...]:
+    return delete_waves(items, tree_id, tree_parent)
+
+
+_P = Phase
+# The steps one resource can get, in the module docstring's order; each row reads
+# (kind, phase on a dataset, phase on a links dataset, due when, waves).
+STEP_RULES: tuple[StepRule, ...] = (
+    StepRule(StepKind.CREATE_DATASET, _P.DATASET_CONFIG, _P.LINKS_CONFIG, _created),
+    StepRule(StepKind.UPDATE_DATASET, _P.DATASET_CONFIG, _P.LINKS_CONFIG, _reconfigured),
+    StepRule(StepKind.UPSERT_ITEMS, _P.ITEM_UPSERTS, _P.LINKS_ITEM_UPSERTS, _has_upserts, _upsert_waves),
+    StepRule(StepKind.DELETE_ITEMS, _P.ITEM_DELETES, _P.LINKS_ITEM_DELETES, _has_deletes, _delete_waves),
+    StepRule(StepKind.REMOVE_PROPERTIES, _P.PROPERTY_REMOVALS, _P.PROPERTY_REMOVALS, _loses_properties),
+    StepRule(StepKind.RUN_ONDEMAND, _P.FOLLOW_UPS, _P.FOLLOW_UPS, _recalculates),  # datasets only
+    StepRule(StepKind.POPULATE_LINKS, _P.FOLLOW_UPS, _P.FOLLOW_UPS, _populates),  # links datasets only
+)
 
 
 def _tree(manifest: Manifest | None) -> tuple[str | None, str | None]:
@@ -165,50 +218,72 @@ def _populate_due(res: ResourcePlan, manifest: LinksDatasetManifest, plan: Plan)
 # ---------------------------------------------------------------- dependencies
 
 
-def _with_deps(step: Step, by_name: dict[str, ResourcePlan], ids: set[str], project: Project | None) -> Step:
-    """Fill `after` with the ids of existing steps this one must follow."""
-    res, m = step.resource, step.manifest
-    own_order = _LINKS_OWN_BEFORE if step.is_links else _OWN_BEFORE
-    own = [step_id(res.address, k) for k in own_order.get(step.kind, _OWN_BEFORE[step.kind])]
-    linked = _links_on(res, by_name, project)
-    ends = _link_ends(m, by_name)
-    wanted: list[str] = list(own)
-    kind = step.kind
-    if kind in (StepKind.CREATE_DATASET, StepKind.UPDATE_DATASET) and step.is_links:
-        wanted += [step_id(a, k) for a in ends for k in (StepKind.CREATE_DATASET, StepKind.UPDATE_DATASET)]
-    elif kind == StepKind.UPSERT_ITEMS and not step.is_links:
-        wanted += [step_id(a, StepKind.DELETE_ITEMS) for a in linked]
-    elif kind == StepKind.UPSERT_ITEMS:
-        wanted += [step_id(a, StepKind.UPSERT_ITEMS) for a in ends]
-    elif kind == StepKind.DELETE_ITEMS and not step.is_links:
-        wanted += [step_id(a, k) for a in linked for k in (StepKind.DELETE_ITEMS, StepKind.UPSERT_ITEMS)]
-    elif kind == StepKind.RUN_ONDEMAND:
-        wanted += [step_id(a, k) for a in linked for k in _ITEM_KINDS]
-    elif kind == StepKind.POPULATE_LINKS:
-        wanted += [step_id(a, k) for a in _populate_reads(m, by_name) for k in _ALL_BEFORE_FOLLOW_UPS]
-    after = tuple(dict.fromkeys(w for w in wanted if w in ids and w != step.id))
-    return Step(step.id, step.kind, step.phase, res, m, after, step.waves)
+class Related(StrEnum):
+    """Which other resources a step's cross-resource rule looks at."""
+
+    ENDS = "the datasets a links dataset joins (its from and to)"
+    LINKS_ON_IT = "the links datasets whose from or to is this dataset"
+    POPULATE_READS = "the datasets a populate reads (sourceDataset, from, to)"
 
 
 _ITEM_KINDS = (StepKind.UPSERT_ITEMS, StepKind.DELETE_ITEMS)
 _CONFIG_KINDS = (StepKind.CREATE_DATASET, StepKind.UPDATE_DATASET)
 _ALL_BEFORE_FOLLOW_UPS = (*_CONFIG_KINDS, *_ITEM_KINDS, StepKind.REMOVE_PROPERTIES)
+_K = StepKind
 
 # Within one resource, a step follows these steps of the same resource (where they exist).
 _OWN_BEFORE: dict[StepKind, tuple[StepKind, ...]] = {
-    StepKind.CREATE_DATASET: (),
-    StepKind.UPDATE_DATASET: (),
-    StepKind.DELETE_ITEMS: (*_CONFIG_KINDS, StepKind.UPSERT_ITEMS),
-    StepKind.UPSERT_ITEMS: _CONFIG_KINDS,
-    StepKind.REMOVE_PROPERTIES: (*_CONFIG_KINDS, *_ITEM_KINDS),
-    StepKind.RUN_ONDEMAND: _ALL_BEFORE_FOLLOW_UPS,
-    StepKind.POPULATE_LINKS: _ALL_BEFORE_FOLLOW_UPS,
+    _K.CREATE_DATASET: (),
+    _K.UPDATE_DATASET: (),
+    _K.DELETE_ITEMS: (*_CONFIG_KINDS, _K.UPSERT_ITEMS),
+    _K.UPSERT_ITEMS: _CONFIG_KINDS,
+    _K.REMOVE_PROPERTIES: (*_CONFIG_KINDS, *_ITEM_KINDS),
+    _K.RUN_ONDEMAND: _ALL_BEFORE_FOLLOW_UPS,
+    _K.POPULATE_LINKS: _ALL_BEFORE_FOLLOW_UPS,
 }
 # Links item deletes come first, before the links' own creates and updates.
 _LINKS_OWN_BEFORE: dict[StepKind, tuple[StepKind, ...]] = {
-    StepKind.DELETE_ITEMS: _CONFIG_KINDS,
-    StepKind.UPSERT_ITEMS: (*_CONFIG_KINDS, StepKind.DELETE_ITEMS),
+    _K.DELETE_ITEMS: _CONFIG_KINDS,
+    _K.UPSERT_ITEMS: (*_CONFIG_KINDS, _K.DELETE_ITEMS),
 }
+# Across resources: (step kind, on a links dataset?) -> the steps of related resources it follows.
+# A kind that is not listed waits for nothing outside its own resource.
+_CROSS_BEFORE: dict[tuple[StepKind, bool], tuple[tuple[Related, tuple[StepKind, ...]], ...]] = {
+    # a links dataset is created or changed after the datasets it joins exist as declared
+    (_K.CREATE_DATASET, True): ((Related.ENDS, _CONFIG_KINDS),),
+    (_K.UPDATE_DATASET, True): ((Related.ENDS, _CONFIG_KINDS),),
+    # dataset items are written after the links item deletes that free them ...
+    (_K.UPSERT_ITEMS, False): ((Related.LINKS_ON_IT, (_K.DELETE_ITEMS,)),),
+    # ... and links items after the items at both ends
+    (_K.UPSERT_ITEMS, True): ((Related.ENDS, (_K.UPSERT_ITEMS,)),),
+    # dataset items are deleted only after every links write that could still name them
+    (_K.DELETE_ITEMS, False): ((Related.LINKS_ON_IT, (_K.DELETE_ITEMS, _K.UPSERT_ITEMS)),),
+    # on-demand values are recalculated after the links on the dataset are written
+    (_K.RUN_ONDEMAND, False): ((Related.LINKS_ON_IT, _ITEM_KINDS),),
+    # a populate runs after everything it reads is written
+    (_K.POPULATE_LINKS, True): ((Related.POPULATE_READS, _ALL_BEFORE_FOLLOW_UPS),),
+}
+
+
+def _with_deps(step: Step, by_name: dict[str, ResourcePlan], ids: set[str], project: Project | None) -> Step:
+    """Fill `after` with the ids of existing steps this one must follow (`_OWN_BEFORE`, then `_CROSS_BEFORE`)."""
+    res, m = step.resource, step.manifest
+    own_order = _LINKS_OWN_BEFORE if step.is_links else _OWN_BEFORE
+    wanted = [step_id(res.address, k) for k in own_order.get(step.kind, _OWN_BEFORE[step.kind])]
+    for related, kinds in _CROSS_BEFORE.get((step.kind, step.is_links), ()):
+        wanted += [step_id(a, k) for a in _related(related, res, m, by_name, project) for k in kinds]
+    after = tuple(dict.fromkeys(w for w in wanted if w in ids and w != step.id))
+    return Step(step.id, step.kind, step.phase, res, m, after, step.waves)
+
+
+def _related(related: Related, res: ResourcePlan, m: Manifest | None, by_name: dict[str, ResourcePlan],
+             project: Project | None) -> list[str]:
+    """Addresses of the resources `related` names for this step's resource."""
+    if related == Related.ENDS:
+        return _link_ends(m, by_name)
+    if related == Related.LINKS_ON_IT:
+        return _links_on(res, by_name, project)
+    return _populate_reads(m, by_name)
 
 
 def _link_ends(m: Manifest | None, by_name: dict[str, ResourcePlan]) -> list[str]:

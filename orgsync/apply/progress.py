@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from orgsync.apply.order import Step
+from orgsync.escape import terminal
 
 MIN_ITEMS_FOR_BAR = 1_000  # short steps finish before a bar would be read
 
@@ -28,7 +29,7 @@ class RichProgress:
 
     def start(self, step: Step, total: int) -> None:
         if total >= MIN_ITEMS_FOR_BAR:
-            self._tasks[step.id] = self._progress.add_task(step.id, total=total)
+            self._tasks[step.id] = self._progress.add_task(terminal(step.id), total=total)
 
     def advance(self, step: Step, count: int) -> None:
         task = self._tasks.get(step.id)

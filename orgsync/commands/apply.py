@@ -20,11 +20,13 @@ from rich.console import Console
 from orgsync.apply.batching import Limits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
+from orgsync.apply.lock import apply_lock
 from orgsync.apply.order import order_plan
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport, ReportWriteError, StepStatus, check_report_path
 from orgsync.commands.prepare import prepare_fresh, prepare_saved
 from orgsync.errors import ConfigError, ExitCode, OrgsyncError, SafetyBlockedError
+from orgsync.escape import terminal_lines
 
 
 @dataclass
@@ -61,7 +63,8 @@ def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Cons
         raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "
                                   "nothing was written",
                                   hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)")
-    return asyncio.run(_apply(opts, limits or Limits(), out))
+    with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
+        return asyncio.run(_apply(opts, limits or Limits(), out))
 
 
 async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
@@ -98,7 +101,7 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
 def _say(out: Console, text: str) -> None:
     """Print as is: names, keys and API messages are not rich markup (a `[/]` in one must not raise), and a CI
     log gets whole lines, as `orgsync plan` prints them, not lines folded at rich's default 80 columns."""
-    out.print(text, markup=False, highlight=False, soft_wrap=True)
+    out.print(terminal_lines(text), markup=False, highlight=False, soft_wrap=True)
 
 
 def _confirm(out: Console) -> None:
@@ -137,4 +140,4 @@ def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
             report.write(opts.report)
         except ReportWriteError as err:
             # The exit code still says what happened to the tenant; losing the record must not hide that.
-            print(f"Error: {err}", file=sys.stderr)
+            print(terminal_lines(f"Error: {err}"), file=sys.stderr)

@@ -21,6 +21,7 @@ from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
 from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
+from orgsync.escape import terminal
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.model import Plan
@@ -73,7 +74,7 @@ def accepted(validation: Validation, *, warn: TextIO | None = None) -> tuple[Pro
         raise ConfigError(validation.errors, hint="fix these, then run `orgsync plan` again "
                                                   "(`orgsync validate` checks without contacting the tenant)")
     for problem in validation.warnings:
-        print(f"warning: {problem}", file=warn or sys.stderr)
+        print(terminal(f"warning: {problem}"), file=warn or sys.stderr)
     return validation.project, validation.tables
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from orgsync.emulator.service import Emulator
 
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
 JSON = "application/json; charset=UTF-8"
+MAX_UPLOAD_BYTES = 450 * 1000 * 1000  # a presigned upload: the documented async import maximum (450 MB of CSV)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -70,12 +72,14 @@ def _check_id(value: str, what: str) -> None:
         raise not_uuid(what)
 
 
-def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False) -> FastAPI:
+def create_app(db_path: Path | None = None, token: str | None = None, seed: int = 0, *, allow_remote_callbacks: bool = False,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
     """
     emu = Emulator(Path(db_path) if db_path else None, token, seed, allow_remote_callbacks=allow_remote_callbacks)
+    emu.max_upload_bytes = max_upload_bytes
     app = FastAPI(title="Orgvue API (orgsync emulator)", version="1.0.0",
                   description="Emulation of the documented Orgvue REST API, plus /_emulator admin endpoints.")
     app.state.emulator = emu
@@ -122,23 +126,30 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
     @app.middleware("http")
     async def checkpoint(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started, path, method = time.time(), request.url.path, request.method
-        if path.startswith("/_emulator") or path in ("/openapi.json", "/docs", "/redoc"):
+        if path.startswith("/_emulator"):  # the admin API resets, seeds and faults: same token as the API
+            if emu.token is not None and request.headers.get("authorization") != f"Bearer {emu.token}":
+                return error_response(ApiError(401, "401000", "Unauthorized", "the admin API needs the emulator's "
+                                               "bearer token (--token) in the Authorization header"))
             return await _guarded(call_next, request)
-        trace = emu.trace_id()
-        latency, fault = emu.faults.request_fault(method, path)
-        if latency:
-            await asyncio.sleep(latency / 1000)
-        if fault is not None:
-            status = fault.status or 500
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
-            response = error_response(err, headers)
-        else:
-            response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
-        # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
-        response.headers.setdefault(gate.TRACE_HEADER, trace)
-        emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
-        return response
+        if path in ("/openapi.json", "/docs", "/redoc"):
+            return await _guarded(call_next, request)
+        with emu.faults.in_flight():
+            await emu.faults.hold(method, path)
+            trace = emu.trace_id()
+            latency, fault = emu.faults.request_fault(method, path)
+            if latency:
+                await asyncio.sleep(latency / 1000)
+            if fault is not None:
+                status = fault.status or 500
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+                err = ApiError(status, f"{status}00", ERROR_NAMES.get(status, "InjectedFault"), "fault injected by the emulator")
+                response = error_response(err, headers)
+            else:
+                response = _gatekeep(emu, request, path) or await _guarded(call_next, request)
+            # every direct answer carries a trace id (D/working/tracking/); a jobTicket's answer already has its job's
+            response.headers.setdefault(gate.TRACE_HEADER, trace)
+            emu.faults.record(method, path, request.url.query, response.status_code, started, response.headers[gate.TRACE_HEADER])
+            return response
 
 
 def _gatekeep(emu: Emulator, request: Request, path: str) -> Response | None:
@@ -355,7 +366,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         f = emu.storage.open_file(fileId, op, sig)
         if op != "put":
             raise ApiError(403, "403001", "SignatureDoesNotMatch", f"this URL is for reading; upload with the {PUT_URL_FIELD}")
-        await work(emu.storage.write_file, f, await request.body())
+        await work(emu.storage.write_file, f, await _capped_body(request, emu.max_upload_bytes))
         return Response(status_code=200)
 
     @app.get("/_files/{fileId}", include_in_schema=False)
@@ -366,6 +377,22 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
         if f.data is None:
             raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
         return Response(f.data, media_type="application/octet-stream")
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The upload, streamed to a temporary file (not held twice in memory) and refused past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "413001", "EntityTooLarge", f"the upload is larger than {limit} bytes")
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()
 
 
 def _admin_routes(app: FastAPI, emu: Emulator) -> None:
@@ -396,6 +423,17 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     async def list_faults() -> Response:
         return json_response([f.describe() for f in emu.faults.faults])
 
+    @app.post("/_emulator/faults/{faultId}/release", include_in_schema=False)
+    async def release_held(request: Request, faultId: int) -> Response:
+        body = await read_json(request, optional=True)
+        count = body.get("count") if isinstance(body, dict) else None
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+            raise bad_body("count must be a positive integer (or left out: release every held request)", "$.count")
+        fault = emu.faults.release_held(faultId, count)
+        if fault is None:
+            raise ApiError(404, "404000", "NotFound", f"no fault {faultId}")
+        return json_response(fault.describe())
+
     @app.delete("/_emulator/faults", include_in_schema=False)
     async def clear_faults() -> Response:
         emu.faults.clear()
@@ -404,6 +442,10 @@ def _admin_routes(app: FastAPI, emu: Emulator) -> None:
     @app.get("/_emulator/requests", include_in_schema=False)
     async def requests_log() -> Response:
         return json_response(emu.faults.log)
+
+    @app.get("/_emulator/inflight", include_in_schema=False)
+    async def in_flight() -> Response:
+        return json_response({"requests": emu.faults.active})
 
     @app.delete("/_emulator/requests", include_in_schema=False)
     async def clear_log() -> Response:

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
-import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from orgsync.emulator.errors import bad_body
+from orgsync.emulator.globmatch import GlobError, compile_glob, glob_match
 
 ERROR_NAMES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
 
 @dataclass
 class Fault:
-    """Matches requests by method and path regex; answers `status` (at `rate`, or the next `count` calls),
-    adds `latency_ms`, or makes the jobs it matches `fail` or `hang`."""
+    """Matches requests by method and path glob (`orgsync.emulator.globmatch`); answers `status` to each matching
+    call with probability `rate`, at most `count` times when given (then it is removed), adds `latency_ms`, makes
+    the jobs it matches `fail` or `hang`, or `hold`s requests until released.
+
+    A hold lets a test put a request in flight at a known point: the request waits before it is handled
+    until `release` (or clearing the faults) lets it go, so no test has to race a latency."""
 
     id: int
-    path: re.Pattern[str]
+    path: str  # as given
+    globs: tuple[str, ...] = ("*",)  # normalised for `glob_match`; any one matching is a match
     method: str | None = None
     status: int | None = None
     rate: float = 1.0
@@ -28,21 +36,36 @@ class Fault:
     retry_after: int | None = None
     latency_ms: int = 0
     job: str | None = None
+    hold: bool = False
+    waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list, repr=False)
+
+    def matches(self, path: str) -> bool:
+        return any(glob_match(glob, path) for glob in self.globs)
 
     def describe(self) -> dict[str, Any]:
         return {
-            "id": self.id, "path": self.path.pattern, "method": self.method, "status": self.status, "rate": self.rate,
+            "id": self.id, "path": self.path, "method": self.method, "status": self.status, "rate": self.rate,
             "count": self.count, "retryAfter": self.retry_after, "latencyMs": self.latency_ms, "job": self.job,
+            "hold": self.hold, "held": len(self.waiting),
         }
+
+    def release(self, count: int | None = None) -> None:
+        """Let the `count` longest-held requests (all when None) go on; call with the book's lock held."""
+        let_go = self.waiting[:count] if count is not None else list(self.waiting)
+        del self.waiting[:len(let_go)]
+        for loop, event in let_go:
+            with contextlib.suppress(RuntimeError):  # its event loop has closed: nothing waits any more
+                loop.call_soon_threadsafe(event.set)
 
 
 def parse_fault(body: Any, ident: int) -> Fault:
     if not isinstance(body, dict):
         raise bad_body("a fault must be an object")
+    path = str(body.get("path", "*"))
     try:
-        path = re.compile(str(body.get("path", ".*")))
-    except re.error as exc:
-        raise bad_body(f"path is not a valid regular expression: {exc}", "$.path") from None
+        globs = compile_glob(path)
+    except GlobError as exc:
+        raise bad_body(str(exc), "$.path") from None
     status = body.get("status")
     if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
         raise bad_body("status must be an HTTP error status (400-599)", "$.status")
@@ -59,10 +82,15 @@ def parse_fault(body: Any, ident: int) -> Fault:
     retry_after = body.get("retryAfter")
     if not isinstance(latency, int) or latency < 0 or (retry_after is not None and not isinstance(retry_after, int)):
         raise bad_body("latencyMs and retryAfter must be non-negative integers")
-    if status is None and job is None and not latency:
-        raise bad_body("a fault needs a status, a job behaviour or a latency")
+    hold = body.get("hold", False)
+    if not isinstance(hold, bool) or (hold and (status is not None or job is not None or count is not None)):
+        raise bad_body("hold must be true or false; a hold fault has no status, job or count (release held "
+                       "requests with POST /_emulator/faults/{id}/release)", "$.hold")
+    if status is None and job is None and not latency and not hold:
+        raise bad_body("a fault needs a status, a job behaviour, a latency or a hold")
     method = body.get("method")
-    return Fault(ident, path, method.upper() if isinstance(method, str) else None, status, float(rate), count, retry_after, latency, job)
+    return Fault(ident, path, globs, method.upper() if isinstance(method, str) else None, status, float(rate), count,
+                 retry_after, latency, job, hold)
 
 
 @dataclass
@@ -76,6 +104,7 @@ class FaultBook:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 1
     release: threading.Event = field(default_factory=threading.Event)
+    active: int = 0  # API and file requests being handled now (a test waits for 0 before it reads the tenant)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -91,6 +120,8 @@ class FaultBook:
 
     def clear(self) -> None:
         with self.lock:
+            for fault in self.faults:
+                fault.release()
             self.faults.clear()
             self.rng = random.Random(self.seed)
             self.release.set()  # hanging jobs finish (as failed) once their fault is cleared
@@ -101,30 +132,67 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or not fault.path.search(path) or (fault.method and fault.method != method):
+                if fault.job or fault.hold or not fault.matches(path) or (fault.method and fault.method != method):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
                     continue
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    hit = fault
-                elif self.rng.random() < fault.rate:
+                if self._fires(fault):
                     hit = fault
         return latency, hit
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count one request as being handled while inside, however it ends (answered, failed, cancelled)."""
+        with self.lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    async def hold(self, method: str, path: str) -> None:
+        """Wait while a hold fault matches this request (the first one only), until it is released or cleared."""
+        with self.lock:
+            fault = next((f for f in self.faults if f.hold and f.matches(path)
+                          and (not f.method or f.method == method)), None)
+            if fault is None:
+                return
+            entry = (asyncio.get_running_loop(), asyncio.Event())
+            fault.waiting.append(entry)
+        try:
+            await entry[1].wait()
+        finally:
+            with self.lock:
+                if entry in fault.waiting:  # cancelled while held: no longer counted as held
+                    fault.waiting.remove(entry)
+
+    def release_held(self, ident: int, count: int | None) -> Fault | None:
+        """Let held requests of fault `ident` go on (the `count` longest-held, or all); None if no such fault."""
+        with self.lock:
+            fault = next((f for f in self.faults if f.id == ident), None)
+            if fault is not None:
+                fault.release(count)
+            return fault
 
     def job_fault(self, path: str) -> str | None:
         with self.lock:
             for fault in list(self.faults):
-                if fault.job and fault.path.search(path):
-                    if fault.count is not None:
-                        fault.count -= 1
-                        if fault.count <= 0:
-                            self.faults.remove(fault)
+                if fault.job and fault.matches(path) and self._fires(fault):
                     return fault.job
         return None
+
+    def _fires(self, fault: Fault) -> bool:
+        """Roll `rate` (always without `count`, so seeded runs repeat; with `count` only below 1), then spend one of
+        `count`: a counted fault answers its first `count` dice hits, then is removed. Called under the lock."""
+        if (fault.count is None or fault.rate < 1) and not self.rng.random() < fault.rate:
+            return False
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count <= 0:
+                self.faults.remove(fault)
+        return True
 
     def record(self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None) -> None:
         with self.lock:

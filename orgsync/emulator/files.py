@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from orgsync.emulator.callbacks import LOOPBACK_HOSTS
 from orgsync.emulator.errors import ApiError, bad_body, not_found
 from orgsync.emulator.model import TempFile
 from orgsync.emulator.timefmt import iso
@@ -79,8 +80,9 @@ class Storage:
             if f.data is None:
                 raise ApiError(400, "400012", "EmptyLocation", "nothing has been uploaded to this location yet")
             return f.data, f.target_type
+        self._check_remote(parts)
         try:
-            response = httpx.get(url, timeout=60)
+            response = httpx.get(url, timeout=60, follow_redirects=False)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise ApiError(400, "400013", "LocationUnreadable", f"cannot read the location: {exc}") from None
@@ -92,4 +94,12 @@ class Storage:
             q = dict(urllib.parse.parse_qsl(parts.query))
             self.write_file(self.open_file(parts.path.rsplit("/", 1)[-1], q.get("op"), q.get("sig")), data)
         else:
-            httpx.put(url, content=data, timeout=60).raise_for_status()
+            self._check_remote(parts)
+            httpx.put(url, content=data, timeout=60, follow_redirects=False).raise_for_status()
+
+    def _check_remote(self, parts: urllib.parse.SplitResult) -> None:
+        """Other hosts only when allowed (`--allow-remote-callbacks`): the emulator must not be a relay into the
+        network of the machine it runs on."""
+        if not self.emu.allow_remote_callbacks and (parts.hostname or "").lower() not in LOOPBACK_HOSTS:
+            raise ApiError(400, "400013", "LocationUnreadable", "the emulator reads and writes locations only on "
+                           "loopback hosts unless started with --allow-remote-callbacks")

@@ -48,6 +48,7 @@ class Emulator:
                  allow_remote_callbacks: bool = False) -> None:
         self.token = token
         self.allow_remote_callbacks = allow_remote_callbacks
+        self.max_upload_bytes = 450 * 1000 * 1000  # presigned uploads (set by create_app)
         self.callbacks = CallbackLog()
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()

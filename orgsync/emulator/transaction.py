@@ -21,12 +21,39 @@ from orgsync.emulator.query import filter_expr
 from orgsync.emulator.values import ImportTokens, TypedColumn, type_column
 
 ACTIONS = ("create", "update", "replace", "delete", "createOrUpdate", "createOrReplace", "noop")
+# The Items guide's action table (items-query-parameters.txt, "Actions"), row by row: whether an action may
+# identify its item by the autoId, by `_id`, or in bulk (mergeKey). idKey identifies like the autoId, and a
+# links dataset takes every action (its items are named by from_id + to_id).
+#   action              autoId  _id    bulk
+ACTION_TABLE: dict[str, tuple[bool, bool, bool]] = {
+    "create":          (True, True, False),
+    "update":          (True, True, True),
+    "delete":          (True, True, True),
+    "createOrUpdate":  (True, False, False),
+    "replace":         (True, True, False),
+    "createOrReplace": (True, False, False),
+    "noop":            (True, True, False),
+}
 AVAILABLE = {
-    "_id": {"create", "update", "delete", "replace", "noop"},
-    "autoId": set(ACTIONS),
-    "idKey": set(ACTIONS),
+    "autoId": {a for a, (auto_id, _, _) in ACTION_TABLE.items() if auto_id},
+    "_id": {a for a, (_, by_id, _) in ACTION_TABLE.items() if by_id},
+    "mergeKey": {a for a, (_, _, bulk) in ACTION_TABLE.items() if bulk},
+    "idKey": {a for a, (auto_id, _, _) in ACTION_TABLE.items() if auto_id},
     "links": set(ACTIONS),
-    "mergeKey": {"update", "delete"},
+}
+_EXISTS = ("ItemAlreadyExists", "an item with this identifier already exists")
+_NOT_FOUND = ("ItemNotFound", "no item with this identifier exists")
+# What an action does, as the same table describes it: (when the item it names exists, when none does).
+# A word is the effect; a pair is the refusal (reason, message).
+#   action              item exists   no such item
+EFFECTS: dict[str, tuple[str | tuple[str, str], str | tuple[str, str]]] = {
+    "create":          (_EXISTS,     "create"),
+    "update":          ("update",    _NOT_FOUND),
+    "delete":          ("delete",    _NOT_FOUND),
+    "createOrUpdate":  ("update",    "create"),
+    "replace":         ("replace",   _NOT_FOUND),
+    "createOrReplace": ("replace",   "create"),
+    "noop":            ("noop",      _NOT_FOUND),
 }
 FORBIDDEN = {"name": "ActionIsForbidden", "code": 400803}
 PROPERTY_FORBIDDEN = {"name": "ItemPropertyUpdateForbidden", "code": 400807}
@@ -222,20 +249,10 @@ class Transaction:
             self.referenced.update(rows)
         if len(rows) == 1:
             self.r_id[i] = self._id_of(rows[0])
-        if action not in ACTIONS:
-            return self._invalid(i, "UnsupportedAction", f"_action must be one of {', '.join(ACTIONS)}, got {action!r}")
-        if action not in AVAILABLE[self.opts.mode]:
-            return self._invalid(i, "ActionNotAvailable", f"{action} is not available when identifying items by {self.opts.mode}")
-        if unknown and (bad := sorted(k for k in item if k in unknown)):
-            return self._invalid(i, "UnknownProperty", f"not properties of this dataset: {', '.join(bad)}")
-        sort_order = item.get("_sortOrder")
-        if sort_order is not None and (isinstance(sort_order, bool) or not isinstance(sort_order, int | float)):
-            return self._invalid(i, "InvalidSortOrder", "_sortOrder must be a number")
-        if bad_cells:
-            kinds = ", ".join(f"{k} ({self.types[k]})" for k in sorted(bad_cells))
-            return self._invalid(i, "InvalidPropertyValue", f"values do not fit their property type: {kinds}")
-        if id_problem:
-            return self._invalid(i, *id_problem)
+        candidate = Candidate(item, action, self.opts.mode, unknown, bad_cells or [], self.types, id_problem)
+        if objection := first_objection(candidate):
+            return self._invalid(i, *objection)
+        assert isinstance(action, str)  # _unsupported lets only one of ACTIONS through
         if ident is not None:
             if ident in self.seen:
                 self._duplicate(self.seen[ident])
@@ -464,12 +481,78 @@ class Transaction:
 
 
 def _effect(action: str, rows: list[int]) -> tuple[str | None, tuple[str, str] | None]:
-    if action == "create":
-        return (None, ("ItemAlreadyExists", "an item with this identifier already exists")) if rows else ("create", None)
-    if action == "createOrUpdate":
-        return ("update" if rows else "create"), None
-    if action == "createOrReplace":
-        return ("replace" if rows else "create"), None
-    if not rows:
-        return None, ("ItemNotFound", "no item with this identifier exists")
-    return action, None
+    """The effect of an action on the rows it names (`EFFECTS`), or the reason it is refused."""
+    outcome = EFFECTS[action][0 if rows else 1]
+    return (outcome, None) if isinstance(outcome, str) else (None, outcome)
+
+
+# ---------------------------------------------------------------- validation rules of one action
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One item action as the validation rules see it: the action, how items are identified, and what the
+    chunk-wide checks found (unknown keys of the chunk, cells that do not fit, a problem naming the item)."""
+
+    item: dict[str, Any]
+    action: Any
+    mode: str
+    unknown: set[str]
+    bad_cells: list[str]
+    types: dict[str, str]
+    id_problem: tuple[str, str] | None
+
+
+def _unsupported(c: Candidate) -> tuple[str, str] | None:
+    if c.action in ACTIONS:
+        return None
+    return "UnsupportedAction", f"_action must be one of {', '.join(ACTIONS)}, got {c.action!r}"
+
+
+def _not_available(c: Candidate) -> tuple[str, str] | None:
+    if c.action in AVAILABLE[c.mode]:
+        return None
+    return "ActionNotAvailable", f"{c.action} is not available when identifying items by {c.mode}"
+
+
+def _unknown_property(c: Candidate) -> tuple[str, str] | None:
+    bad = sorted(k for k in c.item if k in c.unknown) if c.unknown else []
+    return ("UnknownProperty", f"not properties of this dataset: {', '.join(bad)}") if bad else None
+
+
+def _bad_sort_order(c: Candidate) -> tuple[str, str] | None:
+    order = c.item.get("_sortOrder")
+    if order is None or (not isinstance(order, bool) and isinstance(order, int | float)):
+        return None
+    return "InvalidSortOrder", "_sortOrder must be a number"
+
+
+def _bad_values(c: Candidate) -> tuple[str, str] | None:
+    if not c.bad_cells:
+        return None
+    kinds = ", ".join(f"{k} ({c.types[k]})" for k in sorted(c.bad_cells))
+    return "InvalidPropertyValue", f"values do not fit their property type: {kinds}"
+
+
+def _unidentified(c: Candidate) -> tuple[str, str] | None:
+    return c.id_problem
+
+
+# Checked in this order: the first rule that objects fails the action (or skips it, per
+# onActionValidationFailure) with its reason. Duplicates, existence (EFFECTS) and access come after.
+ACTION_RULES: tuple[Callable[[Candidate], tuple[str, str] | None], ...] = (
+    _unsupported,       # _action is one of ACTIONS
+    _not_available,     # ... and available for the identification mode (ACTION_TABLE)
+    _unknown_property,  # every key is a property of the dataset (or a documented _field)
+    _bad_sort_order,    # _sortOrder, when given, is a number
+    _bad_values,        # every value fits its property type
+    _unidentified,      # the action names its item (an _id, the key values, from_id + to_id)
+)
+
+
+def first_objection(candidate: Candidate) -> tuple[str, str] | None:
+    """(reason, message) of the first rule of `ACTION_RULES` that objects to the action, or None."""
+    for rule in ACTION_RULES:
+        if objection := rule(candidate):
+            return objection
+    return None

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.messages import field_path, validation_problems
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
-from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
 from orgsync.manifest.templating import Renderer
 from orgsync.manifest.yamldoc import YamlDocument, load_documents
 
@@ -49,12 +49,19 @@ def _documents(path: Path, root: Path, renderer: Renderer,
                problems: list[Problem]) -> list[tuple[YamlDocument, Any, set[str]]]:
     """(document, rendered data, fields whose template failed) per YAML document of `path`."""
     display = shown(path, root)
+    limits = renderer.limits  # from the environment, never from the repository
+    size = path.stat().st_size
+    if size > limits.manifest_bytes:
+        problems.append(Problem(Location(display), f"the file is {size} bytes, more than the limit of "
+                                f"{limits.manifest_bytes} ({limits.describe('manifest_bytes')}); expected a manifest, "
+                                "not data (put items in a source file)"))
+        return []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         problems.append(Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file"))
         return []
-    documents, issues = load_documents(text)
+    documents, issues = load_documents(text, limits)
     problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
     rendered = []
     for doc in documents:
@@ -120,7 +127,9 @@ def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
                                     "manifests", "warning"))
         for path in files:
             try:
-                found[confine(path, root)] = None
+                found[refuse_hidden(confine(path, root), root)] = None
+            except HiddenPath:
+                continue  # .git/, .github/ and other dot-folders hold no manifests
             except EscapesRoot:
                 problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
                                         "repository; expected manifests inside it", "manifests"))
@@ -165,14 +174,36 @@ def _kind(data: Any, doc: YamlDocument, display: str, problems: list[Problem]) -
 
 
 def resolve_token(env: Mapping[str, str] | None, root: Path) -> str | None:
-    """The API token from ORGVUE_TOKEN, or the file named by ORGVUE_TOKEN_FILE (relative to `root`); else None.
+    """The API token from ORGVUE_TOKEN, or the file named by ORGVUE_TOKEN_FILE; else None.
 
+    The file must be an absolute path outside the repository: everything in the repository is a pull request's
+    to change, so a token file there (or a symlink there) would let a PR choose what is sent as the token.
     The token is never part of a message: errors name the variable and the file, never the value.
     """
     env = os.environ if env is None else env
     token = (env.get("ORGVUE_TOKEN") or "").strip()
     if token:
         return token
+    file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
+    if not file_name:
+        return None
+    path = Path(file_name).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {file_name}, a relative path; expected an absolute path "
+                          "outside the repository (e.g. $RUNNER_TEMP/orgvue-token)")
+    repository = Path(root).resolve()
+    for candidate in (path.absolute(), path.resolve()):
+        if candidate == repository or repository in candidate.parents:
+            raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is inside the repository; expected a file "
+                              "outside it (a pull request can change anything in the repository)")
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
+                          "expected a file holding the token") from None
+    if not token:
+        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
+    return token
     file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
     if not file_name:
         return None

@@ -14,6 +14,24 @@ class EscapesRoot(ValueError):
     """A path resolves (after following symlinks) outside the repository root."""
 
 
+class HiddenPath(EscapesRoot):
+    """A path inside the repository that names `.git/` or a dot-file/folder: never a data file, often a secret."""
+
+
+def refuse_hidden(path: Path, root: Path) -> Path:
+    """`path` (already confined) unless a part of it below `root`, as written or resolved, starts with a dot.
+
+    actions/checkout keeps its credential in `.git/config`; `.env`, `.npmrc`, `.netrc` hold others.
+    """
+    for candidate in (Path(os.path.normpath(path.absolute())), path.resolve()):
+        for base in (Path(os.path.normpath(root.absolute())), root.resolve()):
+            if candidate.is_relative_to(base):
+                hidden = [part for part in candidate.relative_to(base).parts if part.startswith(".")]
+                if hidden:
+                    raise HiddenPath(f"{hidden[0]!r} is a hidden file or folder")
+    return path
+
+
 def confine(path: Path, root: Path) -> Path:
     """The resolved `path` (symlinks followed), or `EscapesRoot` when it lies outside `root`."""
     resolved = path.resolve()

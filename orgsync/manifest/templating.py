@@ -2,8 +2,9 @@
 
 `ImmutableSandboxedEnvironment` refuses Python internals (`__class__`, `mro`, ...) and changes to `env`,
 there is no loader (no files), no global beyond `env`, and `StrictUndefined` turns a missing variable into
-an error naming it. The token variables are withheld from `env`, so no template can copy the token into a
-plan or log. The sandbox does not bound time or memory, so a template may only use constructs whose cost
+an error naming it. `env` offers only what CI sets on purpose (`ORGVUE_TENANT`, `ORGVUE_URL`, `ORGSYNC_VAR_*`):
+any other name is an error naming the rule, and `env` itself prints and compares as a bare word, so no filter
+or trick enumerates the environment (the repository cannot widen the rule: it is not read from it). The sandbox does not bound time or memory, so a template may only use constructs whose cost
 is linear in its own length: no loops, `set`, macros or calls, no `*`, `**` or `%`, a few string filters.
 """
 
@@ -17,9 +18,14 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
 from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from orgsync.limits import Limits, limits_from
 from orgsync.manifest.yamldoc import Path_
 
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
+PINS = ("ORGVUE_TENANT", "ORGVUE_URL")  # the documented pins a template may read
+VAR_PREFIX = "ORGSYNC_VAR_"  # variables CI sets on purpose for templates
+RULE = (f"templates can read only {', '.join(PINS)} and variables whose names start with {VAR_PREFIX} "
+        f"(e.g. {VAR_PREFIX}DEPLOY_ENV, set by CI)")
 _MARKERS = ("{{", "{%", "{#")
 MAX_RESULT = 65536  # characters a `replace` may produce: far beyond any manifest value
 # Expression and statement nodes whose cost is bounded by the template's length (no loop, no call).
@@ -37,15 +43,67 @@ class TemplateProblem(ValueError):
     """A template failed: undefined variable, syntax error or a sandbox refusal."""
 
 
-class Renderer:
-    """Renders template strings against `env` (the process environment, token withheld)."""
+def readable(name: str) -> bool:
+    """Whether a template may read the environment variable `name` (a fixed rule, not configurable)."""
+    return name in PINS or (name.startswith(VAR_PREFIX) and len(name) > len(VAR_PREFIX))
+
+
+class TemplateEnv:
+    """What templates see as `env`: readable variables by name only; it cannot be listed, printed or iterated."""
+
+    __slots__ = ("_values",)
 
     def __init__(self, environ: Mapping[str, str]) -> None:
-        self._jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                                    keep_trailing_newline=True)
+        self._values = {k: v for k, v in environ.items() if readable(k)}
+
+    def lookup(self, name: object) -> Any:
+        """The value of `name`, an undefined that names it when unset, or `TemplateProblem` when not readable."""
+        if not isinstance(name, str) or not readable(name):
+            shown = name if isinstance(name, str) and name.isidentifier() else repr(name)[:60]
+            if name in WITHHELD:
+                raise TemplateProblem(f"env.{name} is not available to templates (the token is never put in a "
+                                      f"manifest); {RULE}")
+            raise TemplateProblem(f"env.{shown} is not readable: {RULE}")
+        if name in self._values:
+            return self._values[name]
+        return StrictUndefined(hint=f"undefined variable env.{name}: the environment variable {name} is not set; "
+                                    "set it or remove the template")
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and readable(name) and name in self._values
+
+    def __str__(self) -> str:
+        return "env"
+
+    __repr__ = __str__
+
+    def __iter__(self) -> Any:
+        raise TemplateProblem(f"env cannot be listed; {RULE}")
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with `env.NAME` / `env['NAME']` answered by `TemplateEnv.lookup` only."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, TemplateEnv):
+            return obj.lookup(attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, TemplateEnv):
+            return obj.lookup(argument)
+        return super().getitem(obj, argument)
+
+
+class Renderer:
+    """Renders template strings against `env` (only the readable variables of the environment)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._jinja = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         self._jinja.globals.clear()  # no range/dict/lipsum/cycler/joiner/namespace: only `env`
         self._jinja.filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
-        self._context = {"env": {k: v for k, v in environ.items() if k not in WITHHELD}}
+        self._context = {"env": TemplateEnv(environ)}
+        self.limits: Limits = limits_from(environ)  # the YAML and size bounds, from the same environment
 
     def render(self, text: str) -> str:
         """`text` rendered, or `TemplateProblem` saying what went wrong and what to do."""
@@ -123,6 +181,8 @@ def _bounded_replace(value: Any, old: str, new: str, count: int | None = None) -
 
 def _undefined_message(text: str) -> str:
     """A clear message for an undefined variable, naming it."""
+    if text.startswith("undefined variable env."):
+        return text
     attribute = re.search(r"has no attribute '([^']+)'", text)
     if attribute and "dict object" in text:
         name = attribute.group(1)

@@ -12,7 +12,64 @@ from typing import Any
 
 import yaml
 
+from orgsync.limits import Limits
+
 Path_ = tuple[str | int, ...]
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A document passed an alias, size or nesting limit (a bomb, or nesting no manifest needs)."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts alias uses, expanded nodes and nesting while composing, before any expansion.
+
+    An alias bomb (`a: &a [x,x]`, `b: &b [*a,*a]`, ...) composes to a few shared nodes but expands to 2^n
+    values when walked; the size of each node as expanded is summed here, so it is refused at compose time.
+    """
+
+    def __init__(self, text: str, limits: Limits) -> None:
+        super().__init__(text)
+        self._limits = limits
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > self._limits.yaml_aliases:
+                raise YamlLimitError(None, None, f"more than {self._limits.yaml_aliases} YAML aliases (*name) in one "
+                                     f"file (the limit {self._limits.describe('yaml_aliases')}); expected few "
+                                     "anchors, for small reuse", mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > self._limits.yaml_depth:
+            raise YamlLimitError(None, None, f"YAML nested more than {self._limits.yaml_depth} levels deep (the "
+                                 f"limit {self._limits.describe('yaml_depth')}); expected a manifest's few levels",
+                                 mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is None:
+            return None
+        size = 1 + sum((self._sizes.get(id(child), 1) for child in _children(node)), 0)
+        self._sizes[id(node)] = size
+        if size > self._limits.yaml_nodes:
+            raise YamlLimitError(None, None, f"YAML expands to more than {self._limits.yaml_nodes} values (aliases "
+                                 f"expanded; the limit {self._limits.describe('yaml_nodes')}), like an alias bomb",
+                                 mark)
+        return node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 @dataclass
@@ -43,12 +100,13 @@ class YamlIssue:
     message: str
 
 
-def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlIssue]]:
-    """All non-empty documents of `text`; a syntax error stops at the document it is in."""
-    loader = yaml.SafeLoader(text)
+def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDocument], list[YamlIssue]]:
+    """All non-empty documents of `text`; a syntax error or a passed limit stops at the document it is in."""
     documents: list[YamlDocument] = []
     issues: list[YamlIssue] = []
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, limits or Limits())  # the reader checks every character here
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
@@ -56,12 +114,22 @@ def load_documents(text: str) -> tuple[list[YamlDocument], list[YamlIssue]]:
             doc = YamlDocument(loader.construct_document(node), node.start_mark.line + 1)
             _walk(node, (), doc, issues)
             documents.append(doc)
+    except YamlLimitError as err:
+        mark = err.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        issues.append(YamlIssue(line, column, str(err.problem)))
+    except yaml.reader.ReaderError as err:  # a control character: not marked, so placed from its offset
+        before = text[:err.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        issues.append(YamlIssue(line, column, f"invalid YAML: character 0x{err.character:02x} is not allowed; "
+                                              "expected printable text (remove the control character)"))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         issues.append(YamlIssue(line, column, f"invalid YAML: {err.problem or err.context}"))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents, issues
 
 

@@ -15,6 +15,17 @@ from orgsync.sources.table import SourceTable
 
 _IDX = "__index"
 MAX_PATH = 50  # nodes of a cycle named in its message; a longer one says how many more
+HIDDEN = "a value not shown (sensitive)"
+
+
+def _sensitive(project: Project, name: str) -> frozenset[str]:
+    """Keys of the named manifest's sensitive properties: their values never appear in a message."""
+    manifest = project.by_name(name)
+    return frozenset(p.key for p in manifest.properties if p.sensitive) if manifest is not None else frozenset()
+
+
+def _shown(value: object, column: str, hidden: frozenset[str]) -> str:
+    return HIDDEN if column in hidden else repr(value)
 
 
 def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Problem]:
@@ -50,6 +61,7 @@ def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str
 def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     """Empty key values, and every row whose key is also on another row."""
     frame = table.frame.with_row_index(_IDX)
+    hidden = _sensitive(project, table.name)
     label = " + ".join(table.key)
     empty = frame.filter(pl.any_horizontal(pl.col(c).is_null() for c in table.key))
     problems = _listed(table, project, empty, label, lambda r: f"{label} is empty; every item needs a key",
@@ -60,7 +72,7 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     dupes = dupes.filter(pl.col(_IDX) != pl.col("__first")).sort(_IDX)
 
     def message(row: dict[str, Any]) -> str:
-        value = " + ".join(repr(row[c]) for c in table.key)
+        value = " + ".join(_shown(row[c], c, hidden) for c in table.key)
         return f"{label} {value} is a duplicate of row {table.row_number(row['__first'])}; expected each key once"
 
     return problems + _listed(table, project, dupes, label, message, "duplicate keys")
@@ -72,15 +84,17 @@ def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) 
     if not tree or not parent or parent not in table.frame.columns or tree not in table.frame.columns:
         return []
     ids, parents = table.frame[tree], table.frame[parent]
+    hidden = _sensitive(project, manifest.name)
     target, node = parent_rows(ids, parents)
     orphans = pl.DataFrame({parent: parents, _IDX: pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)})
     orphans = orphans.filter(parents.is_not_null() & target.is_null())
     problems = _listed(table, project, orphans, parent,
-                       lambda r: f"{parent} {r[parent]!r} names no item ({tree} values in this source)",
+                       lambda r: f"{parent} {_shown(r[parent], parent, hidden)} names no item ({tree} values in "
+                                 "this source)",
                        "parents that name no item")
     up = pl.DataFrame({"t": target, "node": node}).select(
         pl.when(pl.col("node")).then(pl.col("t")).fill_null(ids.len()).cast(pl.UInt32))[:, 0]
-    return problems + _cycles(up, ids, table, project, parent)
+    return problems + _cycles(up, ids, table, project, parent, bool(hidden & {tree, parent}))
 
 
 def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -108,8 +122,10 @@ def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Serie
     return target, node
 
 
-def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project, parent: str) -> list[Problem]:
-    """One problem per cycle of parent links, reported at its first row in the file, in file order.
+def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project, parent: str,
+            by_row: bool = False) -> list[Problem]:
+    """One problem per cycle of parent links, reported at its first row in the file, in file order; by row
+    numbers when a key is sensitive.
 
     Only the listed cycles (at most MAX_LISTED, each path cut to MAX_PATH nodes) are walked for their messages.
     """
@@ -117,12 +133,14 @@ def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project,
     problems = []
     for start, length in found.head(MAX_LISTED).iter_rows():
         path, node = [], start
+        name = (lambda row: str(table.row_number(row))) if by_row else (lambda row: str(ids[row]))
         for _ in range(min(length, MAX_PATH)):
-            path.append(str(ids[node]))
+            path.append(name(node))
             node = int(up[node])
         more = [f"... ({length - MAX_PATH} more)"] if length > MAX_PATH else []
-        path += [*more, str(ids[start])]
-        problems.append(_at(table, project, start, f"cycle in the hierarchy: {' -> '.join(path)}", parent))
+        path += [*more, name(start)]
+        text = f"rows {' -> '.join(path)} (values sensitive)" if by_row else " -> ".join(path)
+        problems.append(_at(table, project, start, f"cycle in the hierarchy: {text}", parent))
     if found.height > MAX_LISTED:
         problems.append(Problem(Location(shown(table.path, project.root)),
                                 f"... and {found.height - MAX_LISTED} more cycles in the hierarchy", parent))
@@ -172,9 +190,11 @@ def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project:
         missing = frame.filter(pl.col(column).is_not_null()).join(ids, left_on=column, right_on=end.autoId,
                                                                    how="anti").sort(_IDX)
         where = f"{name!r} ({shown(target.path, project.root)})"
+        hidden = _sensitive(project, manifest.name) | (
+            frozenset({column}) if end.autoId in _sensitive(project, name) else frozenset())
 
-        def message(row: dict[str, Any], c: str = column, w: str = where) -> str:
-            return f"{c} {row[c]!r} is not an item of {w}"
+        def message(row: dict[str, Any], c: str = column, w: str = where, h: frozenset[str] = hidden) -> str:
+            return f"{c} {_shown(row[c], c, h)} is not an item of {w}"
 
         problems += _listed(table, project, missing, column, message, f"{column} values not in {name!r}")
     return problems

@@ -10,7 +10,6 @@ Every error names the row (header = row 1) or JSON item, never a traceback.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
 from orgsync.sources.source_errors import MAX_LISTED, source_error, undecodable
 
@@ -51,10 +51,7 @@ def detect_format(path: Path, override: str | None = None) -> tuple[str, bool]:
 def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str) -> RawSource:
     """Decompress and parse `data`; `shown` is the file name used in messages."""
     if gzipped:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
-            raise _error(shown, None, f"not a readable gzip file ({err}); re-compress it with gzip") from None
+        data = gunzip_bounded(data, shown)  # bounded: size and ratio limits (orgsync.limits)
     _check_encoding_prefix(data, shown)
     if fmt in ("csv", "tsv"):
         return _parse_delimited(data, "," if fmt == "csv" else "\t", shown)

@@ -13,7 +13,7 @@ import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
-from orgsync.manifest.paths import EscapesRoot, confine, shown
+from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.parse import MAX_LISTED, RawSource, detect_format, parse_source
 from orgsync.sources.table import SourceTable
@@ -30,6 +30,11 @@ def source_path(manifest: Manifest, project: Project) -> Path:
     path = base / manifest.items.source
     try:
         resolved = confine(path, project.root)
+        refuse_hidden(path, project.root)
+    except HiddenPath as err:
+        raise SourceError(Problem(manifest.locate("items", "source"), f"source {manifest.items.source!r} is refused: "
+                                  f"{err}; sources are data files, never .git/ or dot-files (.env, .npmrc, ...)",
+                                  "items.source")) from None
     except EscapesRoot:
         raise SourceError(Problem(manifest.locate("items", "source"), f"source {manifest.items.source!r} is outside the repository; "
                                                    "expected a path inside it (symlinks included)",

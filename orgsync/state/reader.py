@@ -18,7 +18,7 @@ import polars as pl
 
 from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
-from orgsync.errors import ConfigError
+from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.readers import property_types
@@ -77,6 +77,7 @@ async def fetch_live(client: OrgvueClient, project: Project, items_of: Collectio
     Raises ConfigError when a manifest's name matches two datasets without a `datasetId` pin, or a pin is unknown.
     """
     listed = await client.list_datasets()
+    await _explain_duplicates(client, project, listed)
     matches = _match_manifests(project, listed)
     gate = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
@@ -134,6 +135,42 @@ def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
     unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
     return LiveItems(export.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
+
+
+async def _explain_duplicates(client: OrgvueClient, project: Project, listed: list[dict]) -> None:
+    """When a manifest's name matches several datasets (two applies at once), say which holds items and how to
+    recover, before anything else is read: pin the one with the items, delete the other in Orgvue."""
+    problems: list[Problem] = []
+    for manifest in project.manifests:
+        found = [d for d in listed if d.get(ep.F_NAME) == manifest.name]
+        if manifest.datasetId or len(found) < 2:
+            continue
+        resources = await asyncio.gather(*(client.get_dataset(d[ep.F_DATASET_ID]) for d in found),
+                                         return_exceptions=True)
+        described = [_holding(r) if isinstance(r, dict) else (f"{d[ep.F_DATASET_ID]} (could not be read)", False)
+                     for d, r in zip(found, resources, strict=True)]
+        keep = [d for d, (_, has) in zip(found, described, strict=True) if has]
+        pick = keep[0][ep.F_DATASET_ID] if len(keep) == 1 else None
+        lines = "; ".join(text for text, _ in described)
+        advice = (f"pin the one holding the items with `datasetId: {pick}` in {manifest.origin.file}, run plan, "
+                  f"then delete the other{'s' if len(found) > 2 else ''} in Orgvue" if pick else
+                  "pin the intended one with `datasetId:` in the manifest, run plan, then delete the others in Orgvue")
+        ids = ", ".join(d[ep.F_DATASET_ID] for d in found)
+        problems.append(Problem(manifest.origin, f"tenant {project.config.tenant} has {len(found)} datasets named "
+                                f"{manifest.name!r} ({ids}), probably from two applies at once: {lines}. "
+                                f"To recover: {advice}", "name"))
+    if problems:
+        raise ConfigError(problems, hint="orgsync cannot tell which one the manifest means; nothing was written")
+
+
+def _holding(resource: dict) -> tuple[str, bool]:
+    """'D1 (created 2026-…, 300 items)' and whether it holds items (count, else any item transaction)."""
+    items = resource.get("items") if isinstance(resource.get("items"), dict) else {}
+    count = items.get("count")
+    has = bool(count) if isinstance(count, int) else items.get("lastTransactionId") not in (None, "", 0)
+    held = f"{count} items" if isinstance(count, int) else ("holds items" if has else "no items written")
+    created = f"created {resource['createdAt']}, " if resource.get("createdAt") else ""
+    return f"{resource.get(ep.F_DATASET_ID)} ({created}{held})", has
 
 
 def _match_manifests(project: Project, listed: list[dict]) -> dict[str, str]:

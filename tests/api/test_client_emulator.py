@@ -60,7 +60,9 @@ class Emu:
         return OrgvueClient(self.base_url, T, token, transport=self.transport, **kwargs)
 
     def admin(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport)
+        # the admin API takes the emulator's token too (--token protects it as well)
+        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport,
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 @pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
@@ -190,11 +192,26 @@ async def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated():
 async def test_a_create_cut_off_by_a_timeout_over_a_socket_ends_with_one_dataset(emulator_factory):
     emu = Emu(emulator_factory(token=TOKEN).base_url, None, "socket")
     async with emu.admin() as admin:
-        await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "POST", "latencyMs": 400})
+        # The create is held unanswered, so the client's read timeout always cuts it off.
+        hold = (await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "POST", "hold": True})).json()
 
-        async def clear_faults() -> None:
+        async def until(what: str, condition) -> None:
+            for _ in range(6000):  # a bound against a hang, not a timing assertion
+                if await condition():
+                    return
+                await asyncio.sleep(0.01)
+            raise AssertionError(f"gave up waiting for {what}")
+
+        async def held() -> bool:
+            return any(f["id"] == hold["id"] and f["held"] == 1 for f in (await admin.get("/_emulator/faults")).json())
+
+        async def settled() -> bool:
+            return (await admin.get("/_emulator/inflight")).json()["requests"] == 0
+
+        async def clear_faults() -> None:  # runs in the client's wait before it retries
+            await until("the create to reach the emulator", held)
             await admin.delete("/_emulator/faults")
-            await asyncio.sleep(0.6)  # longer than the injected latency: a create in flight has landed or died
+            await until("the cut-off create to land or die", settled)
 
         client = emu.client(sleep=SleepRecorder(clear_faults), timeout=httpx.Timeout(5.0, read=0.15))
         async with client as c:

@@ -44,6 +44,22 @@ def test_retries_429_honouring_retry_after(fake, make_client, sleeps):
     assert [r.path for r in client.log] == ["/api/v1/ACME/datasets"] * 3
 
 
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_every_transient_status_is_retried(fake, make_client, status):
+    fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, status), json_reply([DS]))
+    client = make_client()
+    assert run(_use(client, lambda c: c.list_datasets())) == [DS]
+    assert [r.status for r in client.log] == [status, 200]
+
+
+@pytest.mark.parametrize("status", [400, 409, 500, 501])
+def test_other_errors_are_not_retried(fake, make_client, status):
+    fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, status), json_reply([DS]))
+    with pytest.raises(ApiError) as info:
+        run(_use(make_client(), lambda c: c.list_datasets()))
+    assert info.value.status == status and len(fake.requests) == 1
+
+
 def test_gives_up_after_the_attempts_with_the_last_error(fake, make_client):
     fake.on("GET", "/api/v1/ACME/datasets/D1", json_reply({"errors": [{"code": "50001", "name": "Boom",
                                                                         "message": "down"}]}, 503))
@@ -175,7 +191,8 @@ def test_failed_job_raises_with_the_documented_errors(fake, make_client):
     fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(ticket("failed", errors=errors)))
     with pytest.raises(JobFailedError) as info:
         run(_use(make_client(), lambda c: c.run_ondemand("D1", ["tenure"])))
-    assert info.value.errors == errors and "it broke" in str(info.value)
+    assert info.value.errors == errors and "InternalServerError (50001)" in str(info.value)
+    assert "it broke" not in str(info.value)  # a job's message may quote item values: never shown
     body = orjson.loads(fake.calls("POST", "/api/v1/ACME/datasets/D1/ondemand")[0].content)
     assert body == {"executeOnDemand": ["tenure"]}
 

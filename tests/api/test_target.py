@@ -39,7 +39,7 @@ def test_endpoints_that_are_accepted(endpoint):
 
 
 def test_https_client_takes_the_token_from_the_environment():
-    client = open_client(project("https://eu.orgvue.com"), env={"ORGVUE_TOKEN": TOKEN})
+    client = open_client(project("https://eu.orgvue.com"), env={"ORGVUE_TOKEN": TOKEN, "ORGVUE_URL": "https://eu.orgvue.com"})
     assert client.base_url == "https://eu.orgvue.com" and client.tenant == "ACME"
     assert client.target_label == "Target: https://eu.orgvue.com · tenant ACME"
     assert TOKEN not in repr(client)
@@ -48,12 +48,15 @@ def test_https_client_takes_the_token_from_the_environment():
 
 def test_https_client_takes_the_token_from_a_file(tmp_path):
     (tmp_path / "token.txt").write_text(TOKEN + "\n")
-    client = open_client(project("https://eu.orgvue.com", tmp_path), env={"ORGVUE_TOKEN_FILE": "token.txt"})
+    (tmp_path / "repo").mkdir()
+    client = open_client(project("https://eu.orgvue.com", tmp_path / "repo"),
+                         env={"ORGVUE_TOKEN_FILE": str(tmp_path / "token.txt"),
+                                                                         "ORGVUE_URL": "https://eu.orgvue.com"})
     assert client._core._token.value == TOKEN
     asyncio.run(client.aclose())
 
 
 def test_a_remote_target_without_a_token_is_a_config_error():
     with pytest.raises(ConfigError) as info:
-        open_client(project("https://eu.orgvue.com"), env={})
+        open_client(project("https://eu.orgvue.com"), env={"ORGVUE_URL": "https://eu.orgvue.com"})
     assert "ORGVUE_TOKEN" in info.value.hint

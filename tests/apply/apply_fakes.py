@@ -20,21 +20,35 @@ class FakeClient:
     datasets: dict[str, dict] = field(default_factory=dict)  # id -> resource
     fail_items: dict[str, str] = field(default_factory=dict)  # key value -> failure name (skipped)
     fail_calls: set[str] = field(default_factory=set)  # dataset ids whose item calls raise ApiError
+    fail_item_calls: set[int] = field(default_factory=set)  # the n-th item calls (1-based) raise ApiError
     failing_jobs: int = 0  # this many import jobs fail before they succeed
-    delay: float = 0.0
+    together: int = 0  # when set, the first calls wait until this many are in flight at once (a barrier)
     calls: list[tuple] = field(default_factory=list)
     stats: ClientStats = field(default_factory=ClientStats)
     in_flight: int = 0
     max_in_flight: int = 0
     on_import: Callable[[int], Awaitable[None]] | None = None  # awaited as each import starts (test hook)
     files: int = 0  # import files received already encoded
+    on_call: Callable[[], None] | None = None  # told of every call as it is made
+    _all_in: asyncio.Event | None = None
 
     async def _enter(self) -> None:
         self.stats.requests += 1
+        if self.on_call is not None:
+            self.on_call()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        await asyncio.sleep(self.delay)
-        self.in_flight -= 1
+        try:
+            if self.together:
+                self._all_in = self._all_in or asyncio.Event()
+                if self.in_flight >= self.together:
+                    self._all_in.set()
+                # a bound against a hang (fewer calls than `together` can ever be in flight), never a timing test
+                await asyncio.wait_for(self._all_in.wait(), 60)
+            else:
+                await asyncio.sleep(0)
+        finally:
+            self.in_flight -= 1
 
     async def get_dataset(self, dataset_id: str) -> dict:
         self.calls.append(("get", dataset_id))
@@ -89,7 +103,7 @@ class FakeClient:
         self.calls.append((how, dataset_id, decoded, dict(params or {})))
         await self._enter()
         self.stats.bytes_sent += len(orjson.dumps(actions))
-        if dataset_id in self.fail_calls:
+        if dataset_id in self.fail_calls or sum(c[0] in ("put", "import") for c in self.calls) in self.fail_item_calls:
             raise ApiError("PUT items: 500 InternalServerError", status=500)
         out = []
         for a in decoded:

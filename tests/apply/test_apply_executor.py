@@ -128,11 +128,18 @@ def test_independent_datasets_run_concurrently_up_to_the_parallelism():
     res = [resource(n, item_changes=items(["id"], ["n"], creates=[("1", "x")])) for n in names]
     proj = project(*(dataset_manifest(n) for n in names))
     datasets = {f"ID-{n}": {"datasetId": f"ID-{n}", "name": n} for n in names}
-    wide = FakeClient(datasets=dict(datasets), delay=0.05)
+    # three calls are held until all three are in flight at once; the fourth dataset waits for a free worker
+    wide = FakeClient(datasets=dict(datasets), together=3)
     _run(plan(*res), proj, wide, parallelism=3)
-    narrow = FakeClient(datasets=dict(datasets), delay=0.05)
-    _run(plan(*res), proj, narrow, parallelism=1)
-    assert (wide.max_in_flight, narrow.max_in_flight) == (3, 1)
+    assert wide.max_in_flight == 3
+    # one worker: however the event loop schedules things, only one step is ever running when a call is made
+    narrow = FakeClient(datasets=dict(datasets))
+    report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+    executor = Executor(narrow, order_plan(plan(*res), proj), report, ExecOptions(parallelism=1))
+    running: list[int] = []
+    narrow.on_call = lambda: running.append(len(executor._running))
+    asyncio.run(executor.run())
+    assert running == [1, 1, 1, 1] and narrow.max_in_flight == 1
 
 
 def test_large_changes_go_through_the_async_import_and_a_failed_job_is_run_again():
@@ -193,3 +200,37 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
     assert [(c[0], [a["id"] for a in c[2]]) for c in client.calls] == [
         ("import", [str(i) for i in range(0, 20)]), ("import", [str(i) for i in range(20, 40)]),
         ("import", [str(i) for i in range(40, 45)])]
+
+
+def _three_batches():
+    """Dataset A with 25 creates, sent as import files of 10, 10 and 5 actions."""
+    rows = [(str(i), f"n{i}") for i in range(25)]
+    res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}})
+    limits = Limits(sync_max_actions=10, async_max_actions=10)
+    return plan(res), project(dataset_manifest("A")), client, limits
+
+
+def test_a_batch_failing_part_way_counts_it_and_every_batch_never_sent_as_failed():
+    p, proj, client, limits = _three_batches()
+    client.fail_item_calls = {2}
+    report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+    report = asyncio.run(Executor(client, order_plan(p, proj), report, ExecOptions(limits=limits)).run())
+    step = report.step("dataset.A:upsert-items")
+    assert [len(c[2]) for c in client.calls if c[0] == "import"] == [10, 10]  # the third batch was never sent
+    assert (step.status, step.applied, step.failed) == (StepStatus.PARTIAL, 10, 15)
+    assert step.error.endswith("(15 of 25 actions not applied)")
+    assert report.exit_code == ExitCode.PARTIAL
+
+
+def test_a_stop_between_batches_sends_no_further_batch():
+    p, proj, client, limits = _three_batches()
+    report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+    executor = Executor(client, order_plan(p, proj), report, ExecOptions(limits=limits))
+    client.on_call = lambda: executor.stop("interrupted by SIGTERM")  # lands while the first batch is in flight
+    asyncio.run(executor.run())
+    step = report.step("dataset.A:upsert-items")
+    assert [len(c[2]) for c in client.calls if c[0] == "import"] == [10]  # in flight finished; nothing new started
+    assert (step.status, step.applied, step.failed) == (StepStatus.PARTIAL, 10, 15)
+    assert step.error == "interrupted by SIGTERM: 15 of 25 actions not sent"
+    assert report.stopped == "interrupted by SIGTERM"

@@ -163,3 +163,39 @@ def test_populate_is_skipped_when_nothing_it_reads_changed():
                    links_manifest("P2P", "People", "Positions", populate_from="People"))
     links = resource("P2P", links=True, depends_on=["dataset.People", "dataset.Positions"])
     assert order_plan(plan(resource("People"), resource("Positions"), links), proj) == []
+
+
+def test_populate_reads_a_source_dataset_that_is_neither_end():
+    # sourceDataset names a third dataset: a change there alone makes populate due, and populate waits for it
+    proj = project(dataset_manifest("People"), dataset_manifest("Positions"), dataset_manifest("Moves"),
+                   links_manifest("P2P", "People", "Positions", populate_from="Moves"))
+    moves = resource("Moves", item_changes=items(["id"], ["pos"], updates=[("m1", "x2", "x1")]))
+    links = resource("P2P", links=True, depends_on=["dataset.People", "dataset.Positions"])
+    steps = order_plan(plan(resource("People"), resource("Positions"), moves, links), proj)
+    assert [(s.id, s.after) for s in steps] == [
+        ("dataset.Moves:upsert-items", ()), ("links.P2P:populate-links", ("dataset.Moves:upsert-items",))]
+
+
+def test_ondemand_is_recalculated_when_only_a_links_dataset_on_it_changed():
+    # a formula may read the links (e.g. a count of assignments): their change alone recalculates, after them
+    proj = project(dataset_manifest("People", on_demand=["score"]), dataset_manifest("Positions"),
+                   links_manifest("P2P", "People", "Positions"))
+    links = resource("P2P", links=True, depends_on=["dataset.People", "dataset.Positions"],
+                     item_changes=items(["from_id", "to_id"], ["allocation"], creates=[("p1", "x1", "1")],
+                                        deletes=[("p9", "x9")]))
+    steps = order_plan(plan(resource("People"), resource("Positions"), links), proj)
+    assert [(s.id, set(s.after)) for s in steps] == [
+        ("links.P2P:delete-items", set()),
+        ("links.P2P:upsert-items", {"links.P2P:delete-items"}),
+        ("dataset.People:run-ondemand", {"links.P2P:delete-items", "links.P2P:upsert-items"})]
+
+
+def test_the_step_table_has_one_row_per_kind_in_phase_order():
+    from orgsync.apply.order import STEP_RULES
+
+    assert [r.kind for r in STEP_RULES] == list(StepKind)
+    assert [r.on_dataset for r in STEP_RULES] == sorted(r.on_dataset for r in STEP_RULES)
+    # links datasets differ only here: their config comes after the datasets, their item deletes first of all
+    assert [(r.kind, r.on_links) for r in STEP_RULES if r.on_links != r.on_dataset] == [
+        (StepKind.CREATE_DATASET, Phase.LINKS_CONFIG), (StepKind.UPDATE_DATASET, Phase.LINKS_CONFIG),
+        (StepKind.UPSERT_ITEMS, Phase.LINKS_ITEM_UPSERTS), (StepKind.DELETE_ITEMS, Phase.LINKS_ITEM_DELETES)]

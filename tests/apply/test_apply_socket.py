@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -16,7 +16,9 @@ import orjson
 import polars as pl
 import pytest
 from rich.console import Console
+from waiting import wait_until
 
+from orgsync.api.ratelimit import TokenBucket
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
 
@@ -57,8 +59,36 @@ def _log(base_url: str) -> list[dict]:
     return httpx.get(f"{base_url}/_emulator/requests").json()
 
 
-def _fault(base_url: str, body: dict) -> None:
-    httpx.post(f"{base_url}/_emulator/faults", json=body).raise_for_status()
+def _fault(base_url: str, body: dict) -> int:
+    response = httpx.post(f"{base_url}/_emulator/faults", json=body)
+    response.raise_for_status()
+    return int(response.json()["id"])
+
+
+def _held(base_url: str, fault_id: int) -> int:
+    """How many requests the hold fault `fault_id` keeps waiting now."""
+    return next(f["held"] for f in httpx.get(f"{base_url}/_emulator/faults").json() if f["id"] == fault_id)
+
+
+def _item_puts(base_url: str) -> list[int]:
+    """Statuses of the item PUTs the emulator has answered, in order."""
+    return [e["status"] for e in _log(base_url) if e["method"] == "PUT" and e["path"].endswith("/items")]
+
+
+def _second_item_put_in_flight(base_url: str, proc: subprocess.Popen) -> None:
+    """Hold every item PUT: let the first (People) through, and return once the second (Positions) is held, so
+    a signal sent now lands with exactly one item PUT done and the next in flight."""
+    hold = _fault(base_url, {"path": r"/items$", "method": "PUT", "hold": True})
+    wait_until(lambda: _held(base_url, hold) == 1 or proc.poll() is not None, "the first item PUT")
+    assert proc.poll() is None, "apply finished before it could be stopped"
+    httpx.post(f"{base_url}/_emulator/faults/{hold}/release", json={"count": 1}).raise_for_status()
+    wait_until(lambda: _item_puts(base_url) == [200] and _held(base_url, hold) == 1, "the second item PUT")
+
+
+def _release_and_settle(base_url: str) -> None:
+    """Clear the faults (held requests go on) and wait until the emulator has handled every request."""
+    httpx.delete(f"{base_url}/_emulator/faults").raise_for_status()
+    wait_until(lambda: httpx.get(f"{base_url}/_emulator/inflight").json()["requests"] == 0, "requests to end")
 
 
 @pytest.fixture
@@ -69,21 +99,16 @@ def token_env(monkeypatch):
 def test_a_killed_apply_is_finished_by_the_next_plan_and_apply(tmp_path, emulator_factory, token_env):
     server = emulator_factory(db_path=tmp_path / "tenant.db")
     root = _repo(tmp_path, server.base_url)
-    _fault(server.base_url, {"path": r"/items$", "method": "PUT", "latencyMs": 700})
     env = {**os.environ, "ORGVUE_TOKEN": "t"}
     proc = subprocess.Popen([sys.executable, "-m", "orgsync", "apply", "--auto-approve", "--parallelism", "1",
                              "-C", str(root)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while not any(e["method"] == "PUT" and e["status"] == 200 for e in _log(server.base_url)):
-            assert proc.poll() is None, "apply finished before it could be killed"
-            assert time.monotonic() < deadline, "apply never wrote items"
-            time.sleep(0.05)
+        _second_item_put_in_flight(server.base_url, proc)
         proc.send_signal(signal.SIGKILL)  # mid-way: one item PUT done, the next one in flight
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    httpx.delete(f"{server.base_url}/_emulator/faults").raise_for_status()
+    _release_and_settle(server.base_url)  # the cut-off PUT is handled (or dropped) before anything reads
 
     assert _plan_changes(root)  # what the killed run did not finish
     assert _apply(root) == ExitCode.OK
@@ -97,18 +122,39 @@ def test_a_killed_apply_is_finished_by_the_next_plan_and_apply(tmp_path, emulato
     assert len(links) == len({(i["from_id"], i["to_id"]) for i in links}) == 286
 
 
-def test_parallelism_and_the_request_rate_are_honoured(tmp_path, emulator_server, token_env):
+class RecordingBucket(TokenBucket):
+    """The client's token bucket, keeping the time (on its own clock) at which it handed out each token."""
+
+    granted: list[float] = []
+
+    async def acquire(self) -> None:
+        await super().acquire()
+        RecordingBucket.granted.append(self._clock())
+
+
+def test_parallelism_and_the_request_rate_are_honoured(tmp_path, emulator_server, token_env, monkeypatch):
     root = _repo(tmp_path, emulator_server.base_url)
-    _fault(emulator_server.base_url, {"path": r"/(items|datasets|links)$", "method": "PUT", "latencyMs": 300})
-    _fault(emulator_server.base_url, {"path": r"/(datasets|links)$", "method": "POST", "latencyMs": 300})
+    monkeypatch.setattr("orgsync.api.http.TokenBucket", RecordingBucket)
+    monkeypatch.setattr(RecordingBucket, "granted", [])
+    hold = _fault(emulator_server.base_url, {"path": r"/items$", "method": "PUT", "hold": True})
     httpx.delete(f"{emulator_server.base_url}/_emulator/requests")
-    assert _apply(root, parallelism=2, max_rps=5) == ExitCode.OK
-    log = [e for e in _log(emulator_server.base_url) if e["path"].startswith(T)]
+    with ThreadPoolExecutor(1) as pool:
+        applied = pool.submit(_apply, root, parallelism=2, max_rps=5)
+        try:  # People's and Positions' item PUTs are in flight side by side: both are held at once
+            wait_until(lambda: _held(emulator_server.base_url, hold) == 2 or applied.done(), "two item PUTs at once")
+            assert not applied.done(), applied.result()
+        finally:
+            httpx.delete(f"{emulator_server.base_url}/_emulator/faults").raise_for_status()
+        assert applied.result() == ExitCode.OK
+    log = _log(emulator_server.base_url)
     writes = [e for e in log if e["method"] in ("PUT", "POST") and not e["path"].endswith(("/export", "/query"))]
-    assert _max_overlap(writes) == 2  # People and Positions side by side, never more than --parallelism
-    starts = sorted(e["time"] for e in log)
-    for n, started in enumerate(starts):  # token bucket of 5/s, burst 1: request n no earlier than t0 + n/5
-        assert started >= starts[0] + n / 5 - 0.05, f"request {n} came too early"
+    assert _max_overlap(writes) == 2  # never more than --parallelism
+    # Token bucket of 5/s, burst 1: on the bucket's own clock, token n is handed out no earlier than t0 + n/5,
+    # and every request the emulator saw took one (so no request went round the limit).
+    granted = RecordingBucket.granted
+    assert len(granted) == len(log)
+    for n, at in enumerate(granted):
+        assert at - granted[0] >= n / 5 - 1e-9, f"token {n} was handed out early"
     assert not _plan_changes(root)
 
 
@@ -148,32 +194,29 @@ def test_every_items_mode_converges(tmp_path, emulator_server, token_env, mode):
 
 
 def _stop_mid_way(tmp_path: Path, base_url: str, root: Path, signals: int) -> tuple[int, str, dict]:
-    """Run `orgsync apply --report` as a process; once the first item PUT is done (the next in flight), send
-    SIGTERM `signals` times. Returns the exit code, stdout and the report."""
+    """Run `orgsync apply --report` as a process; once the first item PUT is done and the next is held in
+    flight, send SIGTERM `signals` times. Returns the exit code, stdout and the report."""
     report_path = tmp_path / "report.json"
-    _fault(base_url, {"path": r"/items$", "method": "PUT", "latencyMs": 700})
     proc = subprocess.Popen([sys.executable, "-m", "orgsync", "apply", "--auto-approve", "--parallelism", "1",
                              "--report", str(report_path), "-C", str(root)], env={**os.environ, "ORGVUE_TOKEN": "t"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not any(e["method"] == "PUT" and e["status"] == 200 for e in _log(base_url)):
-            assert proc.poll() is None, "apply finished before it could be stopped"
-            assert time.monotonic() < deadline, "apply never wrote items"
-            time.sleep(0.05)
+        _second_item_put_in_flight(base_url, proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.stderr is not None  # the notice proves the first signal was handled: a second is not merged
         assert proc.stderr.readline() == ("Stopping (SIGTERM): starting nothing new, waiting up to 20 s for the "
                                           "calls in flight; send it again to abort them.\n")
         if signals == 2:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)  # the Positions PUT is still held: the abort cancels it
+        else:
+            httpx.delete(f"{base_url}/_emulator/faults").raise_for_status()  # the call in flight may now finish
         stdout, stderr = proc.communicate(timeout=60)
         assert stderr == ("Aborting (SIGTERM): cancelling the calls in flight.\n" if signals == 2 else "")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    httpx.delete(f"{base_url}/_emulator/faults").raise_for_status()
+    _release_and_settle(base_url)
     return proc.returncode, stdout, orjson.loads(report_path.read_bytes())
 
 
@@ -201,30 +244,22 @@ def test_a_sigterm_lets_the_call_in_flight_finish_then_reports_and_exits_4(tmp_p
     assert code == ExitCode.PARTIAL
     assert report["stopped"] == "interrupted by SIGTERM"
     assert report["exit_code"] == 4
-    # The Positions PUT is normally in flight when the signal lands (the client starts it as soon as People's
-    # answer is in); on a loaded machine it may not have started yet. Either way the report must match the
-    # emulator's log exactly: every item PUT that was started finished, and nothing started after the signal.
-    item_puts = [e for e in _log(server.base_url) if e["method"] == "PUT" and e["path"].endswith("/items")]
-    assert [e["status"] for e in item_puts] in ([200], [200, 200])
-    done = len(item_puts)
-    planned = [286, 300, 286]
+    # The Positions PUT was in flight when the signal landed: it finished, and nothing started after the signal.
+    assert _item_puts(server.base_url) == [200, 200]
     steps = {s["id"]: s for s in report["steps"]}
     assert [(steps[i]["status"], steps[i]["applied"]) for i in ITEM_STEPS] == [
-        ("done", planned[n]) if n < done else ("pending", 0) for n in range(3)]
+        ("done", 286), ("done", 300), ("pending", 0)]
     assert steps[ITEM_STEPS[2]]["error"] == "not run: interrupted by SIGTERM"
     assert all(s["status"] == "done" for s in report["steps"] if s["kind"] == "create-dataset")
-    assert [c["call"] for c in report["calls"] if c["step"] in ITEM_STEPS] == ["put-items"] * done
+    assert [c["call"] for c in report["calls"] if c["step"] in ITEM_STEPS] == ["put-items"] * 2
 
     lines = stdout.splitlines()
     start = lines.index(next(x for x in lines if x.startswith("Apply interrupted by SIGTERM")))
-    applied = sum(planned[:done])
     assert lines[start].startswith("Apply interrupted by SIGTERM: some changes were written, others were not. "
-                                   f"{applied} item changes applied, {872 - applied} not applied, "
-                                   f"{3 + done} write calls in ")
+                                   "586 item changes applied, 286 not applied, 5 write calls in ")
     assert lines[start + 4:] == [
         "  ✓ dataset.People:upsert-items 286/286 items [done]",
-        "  ✓ dataset.Positions:upsert-items 300/300 items [done]" if done == 2 else
-        "  - dataset.Positions:upsert-items 0/300 items [pending]: interrupted by SIGTERM: 300 of 300 actions not sent",
+        "  ✓ dataset.Positions:upsert-items 300/300 items [done]",
         "  - links.People to Positions:upsert-items 0/286 items [pending]: not run: interrupted by SIGTERM",
         "Run `orgsync plan` to see exactly what remains, then apply again."]
     _assert_converges(root, server.base_url)
@@ -235,19 +270,9 @@ def test_a_second_sigterm_cancels_the_call_in_flight_and_still_reports(tmp_path,
     root = _repo(tmp_path, server.base_url)
     code, stdout, report = _stop_mid_way(tmp_path, server.base_url, root, signals=2)
 
-    assert code == ExitCode.PARTIAL  # People was written; Positions may or may not have been
+    assert code == ExitCode.PARTIAL  # People was written; the Positions PUT was cut off in flight
     steps = {s["id"]: s for s in report["steps"]}
     cut = [c for c in report["calls"] if c["step"] == ITEM_STEPS[1]]
-    if not cut:  # loaded machine: the Positions PUT had not started when the first signal landed (see above)
-        # the second signal may still land before the run has wound down; with nothing in flight it cancels nothing
-        assert report["stopped"] in ("interrupted by SIGTERM",
-                                     "interrupted by SIGTERM; aborted by a second signal (SIGTERM)")
-        assert not any(c.get("cancelled") for c in report["calls"])
-        # nothing of Positions was sent; the abort may have caught its step before its first call (failed) or
-        # before it started (pending)
-        assert steps[ITEM_STEPS[1]]["status"] in ("pending", "failed")
-        assert steps[ITEM_STEPS[1]]["applied"] == 0
-        return
     assert report["stopped"] == "interrupted by SIGTERM; aborted by a second signal (SIGTERM)"
     assert [(steps[i]["status"], steps[i]["applied"], steps[i]["failed"]) for i in ITEM_STEPS] == [
         ("done", 286, 0), ("failed", 0, 300), ("pending", 0, 0)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,49 @@ async def test_latency_fault_is_logged(api: Api) -> None:
     await api.c.delete("/_emulator/requests")
     assert (await api.c.get(f"{api.base}/datasets")).status_code == 200
     assert (await api.c.get("/_emulator/faults")).json()[0]["latencyMs"] == 30
+
+
+async def _held(api: Api, count: int) -> dict[str, Any]:
+    """The hold fault once it holds `count` requests (each poll lets the held ones reach the fault first)."""
+    for _ in range(5000):
+        [fault] = (await api.c.get("/_emulator/faults")).json()
+        if fault["held"] == count:
+            return fault
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the hold fault never held {count} request(s)")
+
+
+async def test_a_hold_fault_keeps_requests_in_flight_until_each_is_released(api: Api) -> None:
+    did = await api.create_people()
+    r = await api.c.post("/_emulator/faults", json={"path": "/items$", "method": "PUT", "hold": True})
+    fault_id = r.json()["id"]
+    assert (r.json()["hold"], r.json()["held"]) == (True, 0)
+    await api.c.delete("/_emulator/requests")
+    first = asyncio.create_task(api.put(did, [{"_action": "create", "emp": "1"}], autoId="true"))
+    await _held(api, 1)
+    second = asyncio.create_task(api.put(did, [{"_action": "create", "emp": "2"}], autoId="true"))
+    await _held(api, 2)
+    assert (await api.c.get(f"{api.base}/datasets/{did}/items")).json() == []  # neither was handled yet
+    assert not first.done() and not second.done()
+    r = await api.c.post(f"/_emulator/faults/{fault_id}/release", json={"count": 1})  # the longest-held goes on
+    assert r.status_code == 200 and r.json()["held"] == 1
+    assert (await first).status_code == 200
+    assert [i["emp"] for i in await api.items(did)] == ["1"] and not second.done()
+    await api.c.delete("/_emulator/faults")  # clearing releases the rest
+    assert (await second).status_code == 200
+    assert sorted(i["emp"] for i in await api.items(did)) == ["1", "2"]
+    log = (await api.c.get("/_emulator/requests")).json()
+    assert [e["status"] for e in log if e["method"] == "PUT"] == [200, 200]
+
+
+async def test_hold_fault_mistakes_are_refused(api: Api) -> None:
+    for body in ({"hold": 1}, {"hold": True, "status": 503}, {"hold": True, "count": 2}, {"hold": True, "job": "fail"}):
+        r = await api.c.post("/_emulator/faults", json=body)
+        assert r.status_code == 400 and r.json()["errors"][0]["jsonBody"] == "$.hold", body
+    assert (await api.c.post("/_emulator/faults/99/release")).status_code == 404
+    fault_id = (await api.c.post("/_emulator/faults", json={"hold": True, "path": "/nothing$"})).json()["id"]
+    assert (await api.c.post(f"/_emulator/faults/{fault_id}/release", json={"count": 0})).status_code == 400
+    assert (await api.c.post(f"/_emulator/faults/{fault_id}/release")).json()["held"] == 0
 
 
 async def test_job_fail_and_hang_faults(api: Api) -> None:

@@ -77,6 +77,19 @@ async def test_idkey_identifies_by_other_properties(api: Api, people: str) -> No
     assert r.json()[0]["_failures"][0]["reason"] == "ItemNotFound"
 
 
+async def test_an_integral_float_key_names_the_same_item_as_the_integer(api: Api, people: str) -> None:
+    # salary is a number: 100.0 is the item stored with 100 (JSON writers differ on whether they send 100 or 100.0)
+    r = await api.put(people, [{"_action": "update", "salary": 100.0, "name": "Ana Float"}], idKey="salary")
+    assert r.status_code == 200 and statuses(r) == ["success"], r.text
+    r = await api.put(people, [{"_action": "createOrUpdate", "salary": 200.0, "dept": "F"}], idKey="salary")
+    assert statuses(r) == ["success"] and r.json()[0]["_action"] == "createOrUpdate"
+    items = await api.by_emp(people)
+    assert sorted(items) == ["1", "2", "3"]  # updated in place, nothing created
+    assert (items["1"]["name"], items["2"]["dept"]) == ("Ana Float", "F")
+    r = await api.put(people, [{"_action": "update", "salary": 300}, {"_action": "update", "salary": 300.0}], idKey="salary")
+    assert r.status_code == 400 and r.json()["errors"][0]["items"][1]["_failures"][0]["reason"] == "DuplicateIdentifier"
+
+
 async def test_mergekey_bulk_update_and_delete_only(api: Api, people: str) -> None:
     r = await api.put(people, [{"_action": "update", "dept": "A", "salary": 1}], mergeKey="dept")
     assert statuses(r) == ["success"]

@@ -49,17 +49,17 @@ def test_schema_errors_name_file_line_column_field_and_expectation():
 
 
 def test_templates_render_from_env(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.T }}"\nendpoint: "{{ env.URL }}"\nmanifests: [manifests]\n')
-    project = load_project(tmp_path, env={"T": "ACME_UK", "URL": "https://orgvue.example.com/"})
+    repo(tmp_path, 'tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n')
+    project = load_project(tmp_path, env={"ORGVUE_TENANT": "ACME_UK", "ORGVUE_URL": "https://orgvue.example.com/"})
     assert (project.config.tenant, project.config.endpoint) == ("ACME_UK", "https://orgvue.example.com")
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.NOPE }}"\nendpoint: http://example.com\n',
+    repo(tmp_path, 'tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
          a="kind: Dataset\nname: A\n", b="kind: Datset\n---\n- just a list\n",
          c="kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n")
     assert problems(tmp_path) == [
-        "orgsync.yaml:1:9: tenant: undefined variable env.NOPE: the environment variable NOPE is not set; set it or remove the template",
+        "orgsync.yaml:1:9: tenant: undefined variable env.ORGSYNC_VAR_NOPE: the environment variable ORGSYNC_VAR_NOPE is not set; set it or remove the template",
         "orgsync.yaml:2:11: endpoint: expected an https:// base URL or `local`, got 'http://example.com' (plain http is allowed only for localhost)",
         "manifests/a.yaml:1:1: type: is required but missing",
         "manifests/a.yaml:1:1: autoId: is required but missing",
@@ -101,15 +101,17 @@ def test_pattern_matching_nothing_is_a_warning(tmp_path):
 
 
 def test_resolve_token(tmp_path):
-    assert resolve_token({"ORGVUE_TOKEN": " abc \n"}, tmp_path) == "abc"
+    root = tmp_path / "repo"
+    root.mkdir()
+    assert resolve_token({"ORGVUE_TOKEN": " abc \n"}, root) == "abc"
     (tmp_path / "token.txt").write_text("from-file\n")
-    assert resolve_token({"ORGVUE_TOKEN_FILE": "token.txt"}, tmp_path) == "from-file"
-    assert resolve_token({}, tmp_path) is None
+    assert resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "token.txt")}, root) == "from-file"
+    assert resolve_token({}, root) is None
     with pytest.raises(ConfigError, match="ORGVUE_TOKEN_FILE names .*missing.txt, which cannot be read"):
-        resolve_token({"ORGVUE_TOKEN_FILE": "missing.txt"}, tmp_path)
+        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "missing.txt")}, root)
     (tmp_path / "empty.txt").write_text("\n")
     with pytest.raises(ConfigError, match="which is empty"):
-        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "empty.txt")}, tmp_path)
+        resolve_token({"ORGVUE_TOKEN_FILE": str(tmp_path / "empty.txt")}, root)
 
 
 @pytest.mark.parametrize("pattern", ["/etc/*.yaml", "/", "../*.yaml", "manifests/../../x"])

@@ -18,8 +18,8 @@ def test_env_variables_render():
 
 
 def test_undefined_variable_is_an_error_naming_it():
-    with pytest.raises(TemplateProblem, match="undefined variable env.MISSING: the environment variable MISSING is not set"):
-        render("{{ env.MISSING }}")
+    with pytest.raises(TemplateProblem, match="undefined variable env.ORGSYNC_VAR_MISSING: the environment variable ORGSYNC_VAR_MISSING is not set"):
+        render("{{ env.ORGSYNC_VAR_MISSING }}")
     with pytest.raises(TemplateProblem, match="undefined variable 'tenant'"):
         render("{{ tenant }}")
 
@@ -53,7 +53,7 @@ def test_sandbox_refuses_python_internals_files_and_globals(attack):
 
 
 def test_render_tree_reports_each_failing_path():
-    data = {"name": "{{ env.ORGVUE_TENANT }}", "properties": [{"key": "{{ env.NOPE }}"}], "n": 3}
+    data = {"name": "{{ env.ORGVUE_TENANT }}", "properties": [{"key": "{{ env.ORGSYNC_VAR_NOPE }}"}], "n": 3}
     out, problems = Renderer({"ORGVUE_TENANT": "ACME"}).render_tree(data)
     assert out["name"] == "ACME" and out["n"] == 3
     assert [path for path, _ in problems] == [("properties", 0, "key")]
@@ -93,11 +93,11 @@ def test_a_template_cannot_change_env_for_the_next_one():
 
 
 def test_everyday_templates_still_render():
-    env = {"ORGVUE_TENANT": "ACME", "SHA": "0123456789abcdef", "STAGE": "prod"}
+    env = {"ORGVUE_TENANT": "ACME", "ORGSYNC_VAR_SHA": "0123456789abcdef", "ORGSYNC_VAR_STAGE": "prod"}
     r = Renderer(env)
-    assert r.render("{{ env.SHA[:7] }}") == "0123456"
-    assert r.render("{{ env.NOPE | default('x') }}") == "x"
-    assert r.render("{{ env.ORGVUE_TENANT ~ '-' ~ env.STAGE | upper }}") == "ACME-PROD"
-    assert r.render("{% if env.STAGE == 'prod' %}P{% else %}T{% endif %}") == "P"
-    assert r.render("{{ 'on' if env.STAGE in ['prod', 'uat'] else 'off' }}") == "on"
-    assert r.render("{{ env.STAGE | trim | title }}{# note #}{% raw %}{{x}}{% endraw %}") == "Prod{{x}}"
+    assert r.render("{{ env.ORGSYNC_VAR_SHA[:7] }}") == "0123456"
+    assert r.render("{{ env.ORGSYNC_VAR_NOPE | default('x') }}") == "x"
+    assert r.render("{{ env.ORGVUE_TENANT ~ '-' ~ env.ORGSYNC_VAR_STAGE | upper }}") == "ACME-PROD"
+    assert r.render("{% if env.ORGSYNC_VAR_STAGE == 'prod' %}P{% else %}T{% endif %}") == "P"
+    assert r.render("{{ 'on' if env.ORGSYNC_VAR_STAGE in ['prod', 'uat'] else 'off' }}") == "on"
+    assert r.render("{{ env.ORGSYNC_VAR_STAGE | trim | title }}{# note #}{% raw %}{{x}}{% endraw %}") == "Prod{{x}}"

@@ -165,7 +165,7 @@ def test_markdown_has_no_item_values_unless_asked(applied):
     applied.staff[0]["name"] = "Renamed Person"
     applied.write()
     code, out, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown")
-    assert code == 0 and "| ~ | `dataset.Staff` | update | update | 0 | 1 | 0 | 20 |" in out
+    assert code == 0 and "| ~ | <code>dataset.Staff</code> | update | update | 0 | 1 | 0 | 20 |" in out
     assert "S00" not in out and "Renamed Person" not in out and "Person 0" not in out
     _, shown, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown", "--show-values")
     assert "| S00 | name: Person 0 → Renamed Person |" in shown

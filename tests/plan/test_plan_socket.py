@@ -14,6 +14,7 @@ from orgsync.cli import cli
 
 pytestmark = pytest.mark.socket
 TOKEN = "s3cret-token-value"
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}  # the admin API takes the emulator's token too
 
 
 def orgsync(*args: str, token: str = TOKEN):
@@ -30,10 +31,10 @@ def test_plan_over_a_socket_reads_the_tenant_in_bulk(tmp_path, emulator_factory)
     assert doc["target"] == f"Target: {server.base_url} · tenant ACME"
     assert doc["summary"]["items"] == {"create": 28, "update": 0, "delete": 0}
     assert orgsync("apply", "-C", str(repo.root), "--auto-approve")[0] == 0
-    httpx.delete(f"{server.base_url}/_emulator/requests")
+    httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
     code, out, _ = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")
     assert code == 0 and "No changes." in out
-    item_reads = [r for r in httpx.get(f"{server.base_url}/_emulator/requests").json() if "/items" in r["path"]]
+    item_reads = [r for r in httpx.get(f"{server.base_url}/_emulator/requests", headers=ADMIN).json() if "/items" in r["path"]]
     assert item_reads == []  # items come from one export per dataset, never item by item
 
 
@@ -62,10 +63,10 @@ def test_injected_429_and_503_are_retried_and_the_plan_completes(tmp_path, emula
     assert orgsync("apply", "-C", str(repo.root), "--auto-approve")[0] == 0
     for fault in ({"path": r"/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 0},
                   {"path": r"/export", "status": 503, "count": 2, "retryAfter": 0}):
-        assert httpx.post(f"{server.base_url}/_emulator/faults", json=fault).status_code == 201
-    httpx.delete(f"{server.base_url}/_emulator/requests")
+        assert httpx.post(f"{server.base_url}/_emulator/faults", json=fault, headers=ADMIN).status_code == 201
+    httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
     code, out, err = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")
     assert code == 0, err
     assert "No changes." in out
-    statuses = [r["status"] for r in httpx.get(f"{server.base_url}/_emulator/requests").json()]
+    statuses = [r["status"] for r in httpx.get(f"{server.base_url}/_emulator/requests", headers=ADMIN).json()]
     assert statuses.count(429) == 2 and statuses.count(503) == 2

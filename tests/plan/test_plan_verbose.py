@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 from click.testing import CliRunner
 
+from orgsync.api import target
 from orgsync.cli import cli
 
 ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
@@ -29,12 +30,21 @@ def normalised(lines: str, names: dict[str, str]) -> list[str]:
     return out
 
 
-def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path):
+def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, monkeypatch):
     root = tmp_path / "acme"
     shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
     code, _, err = orgsync("apply", "-C", str(root), "--auto-approve")
     assert code == 0 and err == ""  # without -v, nothing extra on stderr
 
+    apps = []  # the embedded emulator of the plan run, to ask which job made which file
+    local = target._local_transport
+
+    def keep_app(project):
+        transport = local(project)
+        apps.append(transport.app)
+        return transport
+
+    monkeypatch.setattr(target, "_local_transport", keep_app)
     code, out, err = orgsync("plan", "-C", str(root), "--format", "json", "-v")
     assert code == 0
     names = {r["dataset_id"]: r["name"] for r in orjson.loads(out)["resources"]}
@@ -46,11 +56,22 @@ def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path):
     export = "export/csv?encoding=gzip&includeBOM=false&lineEndings=unix"  # the dataset's dataset:export:csv link
     assert sizes[0] == "GET /api/v1/ACME/datasets 200 N ms 0 B → R"
     assert sorted(sizes[1:4]) == [f"GET /api/v1/ACME/datasets/{n} 200 N ms 0 B → R" for n in sorted(names.values())]
-    # an export POST sends its projection body (a few hundred bytes)
-    assert sorted(re.sub(r" N ms \d+ B → R$", "", line) for line in sizes[4:7]) == sorted(
-        f"POST /api/v1/ACME/datasets/{n}/{export} 202" for n in names.values())
-    # each export's poll and download; the three exports run concurrently, so their order is not fixed
-    assert sorted(sizes[7:]) == ["GET /_files/{id} 200 N ms 0 B → R"] * 3 + ["GET /api/v1/ACME/jobs/{id} 200 N ms 0 B → R"] * 3
+    # Then the three exports run side by side, so their lines interleave; what must hold is each one's own
+    # order: its POST (with a projection body of a few hundred bytes), one or more polls of its job, its file.
+    rest = err.splitlines()[4:]
+    [app] = apps
+    jobs = app.state.emulator.jobs
+    assert len(jobs) == 3
+    for job in jobs.values():
+        dataset_id = re.search(r"/datasets/([^/]+)/export", job.path).group(1)
+        post = [i for i, line in enumerate(rest) if line.startswith(f"POST /api/v1/ACME/datasets/{dataset_id}/")]
+        polls = [i for i, line in enumerate(rest) if line.startswith(f"GET /api/v1/ACME/jobs/{job.id} 200 ")]
+        files = [i for i, line in enumerate(rest) if line.startswith(f"GET /_files/{job.result_file} 200 ")]
+        assert len(post) == 1 and polls and len(files) == 1, (names[dataset_id], rest)
+        assert post[0] < min(polls) and max(polls) < files[0], (names[dataset_id], rest)
+        assert re.fullmatch(rf"POST /api/v1/ACME/datasets/{dataset_id}/{re.escape(export)} 202 \d+ ms \d+ B → .+",
+                            rest[post[0]])
+    assert len(rest) == 3 + sum(1 for line in rest if "/jobs/" in line) + 3  # nothing else was called
     assert "sig" not in err and "orgsync.local" not in err
 
     code, _, err = orgsync("plan", "-C", str(root))

@@ -111,7 +111,7 @@ def test_observed_datasets_show_drift_apply_never_writes_and_safety_ignores(tena
     assert [(r["name"], r["manage"]) for r in doc["drift"]] == [("Staff", "observe")]
     assert all(r["manage"] == "managed" for r in doc["resources"])
     markdown = orgsync("plan", "-C", str(repo.root), "--format", "markdown")[1]
-    assert "**Drift in observe-only datasets**" in markdown and "| ~ | `dataset.Staff` |" in markdown
+    assert "**Drift in observe-only datasets**" in markdown and "| ~ | <code>dataset.Staff</code> |" in markdown
     saved = repo.root / "plan.json"
     assert orgsync("plan", "-C", str(repo.root), "--out", str(saved))[0] == 0
     assert "Drift in observe-only datasets" in orgsync("show", str(saved))[1]

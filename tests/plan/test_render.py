@@ -91,15 +91,15 @@ def test_json_contract_summary_and_one_entry_per_resource():
 def test_markdown_shows_no_item_values_unless_asked_and_escapes_them():
     plain = markdown.render(_plan())
     assert "E000" not in plain and "Newbie" not in plain and "Person 0" not in plain
-    assert "| ~ | `dataset.People` | update | destructive | 1 | 2 | 3 | 20 |" in plain
+    assert "| ~ | <code>dataset.People</code> | update | destructive | 1 | 2 | 3 | 20 |" in plain
     assert "> [!CAUTION]" in plain
     shown = markdown.render(_plan(), show_values=True)
-    assert "| E000 | name: Person 0 → New\\|name &lt;b&gt; |" in shown
+    assert "| E000 | name: Person 0 → New&#124;name &lt;b&gt; |" in shown
     assert "| E100 | Newbie | (sensitive) | (none) |" in shown
 
 
 def test_markdown_cells_cannot_break_tables_or_mention_people():
-    assert cell("a|b\n<script>@team `x`") == "a\\|b &lt;script&gt;@\u200bteam \\`x\\`"
+    assert cell("a|b\n<script>@team `x`") == "a&#124;b&#92;n&lt;script&gt;&#64;team &#96;x&#96;"
 
 
 @pytest.mark.parametrize("render", [
@@ -136,5 +136,5 @@ def test_a_formula_change_is_shown_before_and_after():
     assert "      ~ property bonus: formula salary * 0.1 → salary * 0.2" in lines
     assert "      + property tax (Tax, number, on-demand: salary * 0.3)" in lines
     md = markdown.render(_formula_plan())
-    assert "- ~ property `bonus`: formula salary \\* 0.1 → salary \\* 0.2" in md.splitlines()  # * escaped
-    assert "- + property `tax`: new (Tax, number, on-demand: salary \\* 0.3)" in md.splitlines()
+    assert "- ~ property <code>bonus</code>: formula salary &#42; 0.1 → salary &#42; 0.2" in md.splitlines()  # * escaped
+    assert "- + property <code>tax</code>: new (Tax, number, on-demand: salary &#42; 0.3)" in md.splitlines()

@@ -55,7 +55,7 @@ class ItemRow:
 
 
 def _mask(value: str | None, column: str, sensitive: frozenset[str]) -> str | None:
-    return SENSITIVE_MASK if column in sensitive and value is not None else value
+    return SENSITIVE_MASK if column in sensitive else value  # an empty cell too: emptiness is information
 
 
 def _masked_cell(before: str | None, after: str | None, sensitive: bool) -> tuple[str | None, str | None]:

@@ -1,7 +1,8 @@
 """The plan as markdown for a pull-request comment (Jinja2 template `templates/plan.md.j2`).
 
-No item value (not even a key) appears unless `show_values`; sensitive values never do. Every value is
-escaped for a table cell, so data cannot break the table or inject HTML or mentions into the comment.
+No item value (not even a key) appears unless `show_values`; sensitive values never do. Every interpolated
+value (names, keys, values, messages) is escaped by the environment's `finalize` (`orgsync.escape.markdown`),
+so data cannot break a table, open an HTML comment, inject HTML, links or mentions into the comment.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
+from orgsync.escape import markdown as escape_markdown
 from orgsync.plan.model import Action, ChangeClass, Plan, PropertyChange, ResourcePlan
 from orgsync.plan.render.common import (
     SIGNS,
@@ -29,21 +32,30 @@ from orgsync.plan.render.common import (
 )
 from orgsync.plan.safety import UNBLOCK_HINT
 
-_ESCAPES = {"|": "\\|", "<": "&lt;", ">": "&gt;", "`": "\\`", "@": "@\u200b", "*": "\\*", "_": "\\_",
-            "[": "\\[", "]": "\\]", "\n": " ", "\r": " "}
+
+def cell(value: Any) -> Markup:
+    """A value made safe and one-line for markdown (tables, lists, HTML blocks), marked as already escaped."""
+    return value if isinstance(value, Markup) else Markup(escape_markdown(shown_value(value)))
 
 
-def cell(value: Any) -> str:
-    """A value made safe and one-line for markdown (tables, lists)."""
-    text = shown_value(value)
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+def cells(values: Any, separator: str = " | ") -> Markup:
+    """Each value escaped, joined by the (trusted) separator."""
+    return Markup(separator.join(cell(v) for v in values))
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ }}` output: escaped unless already escaped; numbers pass as they are."""
+    if isinstance(value, Markup | int | float) and not isinstance(value, bool):
+        return value
+    return cell(value)
 
 
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("orgsync.plan.render", "templates"), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True)
+                      autoescape=False, keep_trailing_newline=True, finalize=_finalize)
     env.filters["cell"] = cell
+    env.filters["cells"] = cells
     return env
 
 
@@ -57,14 +69,14 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> 
     drift = [_resource(r, limit, show_values) for r in plan.drift if is_changed(r)]
     text = _environment().get_template("plan.md.j2").render(
         target=target_line(plan), changed=changed, summary=summary(plan), reasons=blocking(plan),
-        forced=plan.forced, hint=UNBLOCK_HINT, show_values=show_values,
+        forced=plan.forced, hint=Markup(UNBLOCK_HINT), show_values=show_values,
         unmanaged=plan.unmanaged_datasets, notes=plan.notes, drift=drift)
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs
 
 
 def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[str, Any]:
     return {
-        "sign": SIGNS[res.action], "address": res.address, "action": res.action.value,
+        "sign": Markup(SIGNS[res.action]), "address": res.address, "action": res.action.value,
         "renamed_from": res.renamed_from,
         "class": res.change_class.value, "counts": resource_counts(res),
         "config": [{"field": c.field, "before": c.before, "after": c.after,
@@ -83,7 +95,7 @@ def _property(p: PropertyChange) -> dict[str, Any]:
         text = f"removed with all its values ({(p.before or {}).get('name')}, deleteOmittedProperties: true)"
     else:
         text = property_update_text(p.before or {}, p.after or {})
-    return {"sign": SIGNS[p.action], "key": p.key, "text": text,
+    return {"sign": Markup(SIGNS[p.action]), "key": p.key, "text": text,
             "destructive": p.change_class == ChangeClass.DESTRUCTIVE}
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from rich.console import Console
-from rich.text import Text
+from rich.text import Text as RichText
 
+from orgsync.escape import terminal
 from orgsync.plan.model import Action, ChangeClass, Plan, ResourcePlan
 from orgsync.plan.render.common import (
     SIGNS,
@@ -23,6 +25,20 @@ from orgsync.plan.render.common import (
     target_line,
 )
 from orgsync.plan.safety import UNBLOCK_HINT
+
+
+class Text(RichText):
+    """rich's Text with control characters shown escaped (`\\x1b`, `\\n`), never sent to the terminal.
+
+    rich drops BEL/CR silently and keeps ESC; every string put in a line here is repository data or built from it.
+    """
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(terminal(text), *args, **kwargs)
+
+    def append(self, text: str | RichText, style: Any = None) -> RichText:
+        return super().append(terminal(text) if isinstance(text, str) else text, style)
+
 
 STYLES = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: "dim"}
 
