@@ -10,7 +10,8 @@ import argparse
 import subprocess
 import sys
 
-BENCHMARKS = ("bench_readers", "bench_sources", "read_live", "bench_emulator", "bench_plan", "bench_apply", "bench_import")
+BENCHMARKS = ("bench_readers", "bench_sources", "bench_checks", "read_live", "bench_emulator", "bench_plan",
+              "bench_apply", "bench_import")
 
 
 def main() -> int:

@@ -161,10 +161,13 @@ class OrgvueClient:
 
     async def import_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
                            params: dict[str, Any] | None = None, retry_safe: bool | None = None,
-                           timeout: float | None = None) -> list[JsonObject]:
-        """Asynchronous import: gzip upload to a temporary file, import job, poll, download the results."""
+                           timeout: float | None = None, gzipped: bytes | None = None) -> list[JsonObject]:
+        """Asynchronous import: gzip upload to a temporary file, import job, poll, download the results.
+
+        `gzipped` is the file already encoded (the gzip JSON array of `actions`), so a caller can build it
+        beforehand, off the event loop."""
         temp = await files.create_temporary(self._core, "json", gzipped=True)
-        await files.upload(self._core, temp, files.gzip_bytes(orjson.dumps(actions)))
+        await files.upload(self._core, temp, gzipped if gzipped is not None else files.gzip_bytes(orjson.dumps(actions)))
         template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
         ticket = await self._core.send_json(ep.IMPORT_METHOD, ep.path(template, id=dataset_id), retry_safe=safe,

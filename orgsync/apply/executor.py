@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from orgsync.api.files import gzip_bytes
 from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
 from orgsync.apply.actions import Encoded, encode_waves
@@ -313,6 +314,9 @@ class Executor:
         dataset_id = await self._id_of(step.resource.name)
         params = dict(ITEM_PARAMS) if step.is_links else {**ITEM_PARAMS, "autoId": "true"}
         self.progress.start(step, len(encoded))
+        # Pipeline: the next import file is encoded (JSON + gzip, in a thread) while this one uploads and its job
+        # runs; the jobs themselves stay one after another (see `import_file`).
+        pending = _ImportFiles(encoded, batches)
         try:
             for i, batch in enumerate(batches):
                 unsent = sum(b.count for b in batches[i + 1:])
@@ -321,8 +325,9 @@ class Executor:
                     record.error = f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent"
                     self._halted.add(step.id)
                     return
+                payload = pending.take(i)
                 try:
-                    await self._send_batch(step, record, dataset_id, encoded, batch, params)
+                    await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
                     record.failed += batch.count + unsent
                     raise StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
@@ -330,11 +335,12 @@ class Executor:
                     record.failed += batch.count + unsent
                     raise
         finally:
+            await pending.close()
             self.progress.finish(step)
 
     async def _send_batch(self, step: Step, record: StepRecord, dataset_id: str, encoded: Encoded, batch: Batch,
-                          params: dict[str, str]) -> None:
-        """One sync PUT or async import; per-item outcomes go to the report by key."""
+                          params: dict[str, str], payload: asyncio.Task[bytes] | None = None) -> None:
+        """One sync PUT or async import (its gzip file from `payload`); per-item outcomes go to the report by key."""
         actions = [orjson.Fragment(b) for b in encoded.bodies[batch.start:batch.stop]]
         sync = batch.mode == Mode.SYNC
         call = CallRecord(step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes)
@@ -343,7 +349,8 @@ class Executor:
                 results = await self.client.put_items(dataset_id, actions, links=step.is_links, params=params,
                                                       retry_safe=True)
             else:
-                results = await self._import(dataset_id, actions, step.is_links, params)
+                gzipped = await payload if payload is not None else None
+                results = await self._import(dataset_id, actions, step.is_links, params, gzipped)
         items = step.resource.items
         assert items is not None
         failures = failures_from_results(step.id, results, items.key, encoded.keys[batch.start:batch.stop],
@@ -356,17 +363,54 @@ class Executor:
         self.report.failures.extend(failures)
         self.progress.advance(step, batch.count)
 
-    async def _import(self, dataset_id: str, actions: Sequence[ItemAction], links: bool, params: dict[str, str]
-                      ) -> list[JsonObject]:
+    async def _import(self, dataset_id: str, actions: Sequence[ItemAction], links: bool, params: dict[str, str],
+                      gzipped: bytes | None = None) -> list[JsonObject]:
         """Async import; a failed job is run again (the actions are safe to repeat)."""
         for attempt in range(1, JOB_ATTEMPTS + 1):
             try:
                 return await self.client.import_items(dataset_id, actions, links=links, params=params,
-                                                      retry_safe=True)
+                                                      retry_safe=True, gzipped=gzipped)
             except JobFailedError:
                 if attempt == JOB_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
+
+
+def import_file(encoded: Encoded, batch: Batch) -> bytes:
+    """The gzip JSON array of one async batch's actions, as the import uploads it (CPU work, run in a thread)."""
+    return gzip_bytes(("[" + ",".join(encoded.bodies[batch.start:batch.stop]) + "]").encode())
+
+
+class _ImportFiles:
+    """The import files of one step's async batches, each encoded in a thread one batch ahead of its upload.
+
+    Jobs into one dataset are still run one after another: the API documents no order between concurrent
+    imports into one dataset, and a step's batches must land in order (a later wave may name items of an
+    earlier one). Encoding is what overlaps: file i+1 is built while file i uploads and its job runs, so at
+    most two files are held at a time.
+    """
+
+    def __init__(self, encoded: Encoded, batches: list[Batch]) -> None:
+        self._encoded, self._batches = encoded, batches
+        self._tasks: dict[int, asyncio.Task[bytes]] = {}
+
+    def _start(self, index: int) -> None:
+        if index < len(self._batches) and self._batches[index].mode == Mode.ASYNC and index not in self._tasks:
+            self._tasks[index] = asyncio.create_task(
+                asyncio.to_thread(import_file, self._encoded, self._batches[index]))
+
+    def take(self, index: int) -> asyncio.Task[bytes] | None:
+        """The file of batch `index` (None for a sync batch), with the next one's encoding started."""
+        self._start(index)
+        self._start(index + 1)
+        return self._tasks.pop(index, None)
+
+    async def close(self) -> None:
+        """Cancel the encodings not taken (the step stopped early)."""
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._tasks.clear()
 
 
 def fingerprint_mismatch(res: ResourcePlan, live: JsonObject) -> str | None:

@@ -112,7 +112,10 @@ async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep
         await asyncio.gather(fetch, return_exceptions=True)
         raise
     wanted = {name: t for name, t in tables.items() if name in selected}
-    live = await asyncio.to_thread(parse_live, await fetch, wanted)
+    raw = await fetch
+    del fetch  # the task holds the raw exports too: let them go once parsed, before the diff (~1 byte/byte)
+    live = await asyncio.to_thread(parse_live, raw, wanted)
+    del raw
     return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
 
 

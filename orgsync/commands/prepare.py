@@ -21,8 +21,9 @@ from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.commands.plan import load_manifests, load_validated, plan_with, sources_step
 from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
-from orgsync.plan.checksum import source_checksum
+from orgsync.plan.checksum import checksum_of
 from orgsync.plan.model import Action, Plan, ResourcePlan
+from orgsync.sources.readers import read_source, source_digests
 from orgsync.sources.table import SourceTable
 
 if TYPE_CHECKING:
@@ -61,16 +62,28 @@ async def prepare_fresh(opts: ApplyOptions) -> Prepared:
 
 
 async def prepare_saved(opts: ApplyOptions) -> Prepared:
-    """Load a saved plan and prove it current: same inputs, same live fingerprints, no new duplicates."""
+    """Load a saved plan and prove it current: same inputs, same live fingerprints, no new duplicates.
+
+    The inputs are proven the same by the checksum of the manifests and of each source file's bytes, without
+    parsing or re-checking any source (the plan was made from exactly those, validated). Only the sources of
+    datasets whose plan masks sensitive values are read, to put the values back.
+    """
     from orgsync.plan.saved import load_saved, restore_sensitive
 
     assert opts.plan_file is not None
-    project, tables = load_validated(opts.root)
+    checked = load_manifests(opts.root)
+    project = checked.project
+    assert project is not None
     plan = load_saved(opts.plan_file)
-    if plan.source_checksum != source_checksum(project, tables):
-        raise StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
-                             "changed since it was made; nothing was written",
-                             hint="run `orgsync plan --out FILE` again and review it")
+    digests = source_digests(project)
+    if digests is None:  # a database source, or a source missing or unreadable: full validation reads it
+        project, tables = load_validated(opts.root)
+        digests = {name: table.sha256 for name, table in tables.items()}
+    if plan.source_checksum != checksum_of(project, digests):
+        raise _stale_inputs(opts)
+    tables = _sensitive_sources(project, plan)
+    if any(digests.get(name) != table.sha256 for name, table in tables.items()):
+        raise _stale_inputs(opts)  # a source changed between its digest and its read
     plan = restore_sensitive(plan, tables)
     if opts.allow_destructive:
         plan = plan.model_copy(update={"forced": True})
@@ -81,6 +94,19 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         await client.aclose()
         raise
     return Prepared(project, tables, plan, client, lambda: _render(plan))
+
+
+def _stale_inputs(opts: ApplyOptions) -> StalePlanError:
+    return StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
+                          "changed since it was made; nothing was written",
+                          hint="run `orgsync plan --out FILE` again and review it")
+
+
+def _sensitive_sources(project: Project, plan: Plan) -> dict[str, SourceTable]:
+    """The source tables of the datasets whose saved changes mask sensitive values (read without re-checking)."""
+    names = {res.name for res in plan.resources if res.items is not None
+             and any(c in res.items.sensitive for c in res.items.columns)}
+    return {m.name: read_source(m, project) for m in project.manifests if m.name in names and m.items is not None}
 
 
 async def check_live(client: TenantReader, plan: Plan) -> None:

@@ -8,12 +8,13 @@ Rules (docs/architecture.md, "Canonical values"; documented for users in manifes
 - boolean: "true" / "false"; accepted (any case): true/false, yes/no, y/n, 1/0.
 Values already in canonical form (most live values, and most clean sources) are recognised by one native check
 per column and passed through untouched; only the rest go through the full conversion, so a million rows
-normalise in a fraction of a second.
+normalise in a fraction of a second. No step calls Python per value (the rare numbers written with an exponent
+are expanded by regex and zfill too); per column, one callback picks which rows need converting.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -48,10 +49,25 @@ def _stripped(text: pl.Series) -> pl.Series:
     return text.set(text == "", None) if text.null_count() < text.len() else text
 
 
-def _positional(text: str) -> str:
-    """Shortest round-trip float text ('1e-07') written without an exponent ('0.0000001')."""
-    out = format(Decimal(text), "f")
-    return out.rstrip("0").rstrip(".") if "." in out else out
+def _positional(shortest: pl.Series) -> pl.Series:
+    """A float's shortest text ('1e-7', '-2.5e-10', '1e+20', '9007199254740992.0') without an exponent or
+    trailing fraction zeros ('0.0000001', '-0.00000000025', '100000000000000000000', '9007199254740992').
+
+    Native string work, no Python per value: one regex takes sign, digits and exponent apart, zfill / slice put
+    them back; each step is materialised, so no part is computed twice.
+    """
+    parts = shortest.to_frame("s").select(
+        pl.col("s").str.extract_groups(r"^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$")).unnest("s")
+    frame = parts.select(sign=pl.col("1"), digits=pl.col("2") + pl.col("3").fill_null(""),
+                         point=pl.col("2").str.len_chars().cast(pl.Int64) + pl.col("4").fill_null("0").cast(pl.Int64))
+    frame = frame.with_columns(width=pl.col("digits").str.len_chars().cast(pl.Int64))
+    digits, point, width = pl.col("digits"), pl.col("point"), pl.col("width")
+    frame = frame.with_columns(out=pl.when(point <= 0).then(pl.lit("0.") + digits.str.zfill(width - point))
+                               .when(point >= width).then(digits.str.reverse().str.zfill(point).str.reverse())
+                               .otherwise(digits.str.slice(0, point) + "." + digits.str.slice(point)))
+    out = pl.col("out")
+    trimmed = pl.when(out.str.contains(".", literal=True)).then(out.str.strip_chars_end("0").str.strip_chars_end("."))
+    return frame.select(pl.col("sign") + trimmed.otherwise(out))[:, 0]
 
 
 def _number(text: pl.Series) -> pl.Series:
@@ -92,10 +108,11 @@ def _number_rare(text: pl.Series) -> pl.Series:
     exact = pl.when(big.str.starts_with("-")).then(pl.lit("-") + digits).otherwise(digits)
     # Tiny fractions and huge values may print with an exponent: only those few go through Python.
     rare = pl.when((~integral & (value.abs() < 1e-3)) | (integral & ~small)).then(value.cast(pl.Utf8))
-    positional = rare.map_elements(_positional, return_dtype=pl.Utf8, skip_nulls=True)
+    frame = frame.with_columns(r=rare)
+    positional = _positional(frame["r"])
     as_int = pl.when(integral & small).then(value).cast(pl.Int64).cast(pl.Utf8)
     plain = pl.when(~integral).then(value).cast(pl.Utf8)
-    return frame.select(pl.coalesce(as_int, exact, positional, plain))[:, 0]
+    return frame.with_columns(p=positional).select(pl.coalesce(as_int, exact, pl.col("p"), plain))[:, 0]
 
 
 def _date(text: pl.Series, date_format: str) -> pl.Series:
@@ -145,6 +162,13 @@ def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str =
         return text.str.strip_chars().replace("", None).alias(col)
     return text.map_batches(lambda values: _canonical_column(values, type, date_format, keep_invalid),
                             return_dtype=pl.Utf8).alias(col)
+
+
+def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
+                    date_format: DateFormat | str = "YYYY-MM-DD", *, keep_invalid: bool = False) -> pl.DataFrame:
+    """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched)."""
+    return frame.with_columns([canonical_expr(c, types[c], date_format, keep_invalid=keep_invalid)
+                               for c in frame.columns if c in types])
 
 
 def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFormat | str,

@@ -14,6 +14,7 @@ from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.table import SourceTable
 
 _IDX = "__index"
+MAX_PATH = 50  # nodes of a cycle named in its message; a longer one says how many more
 HIDDEN = "a value not shown (sensitive)"
 
 
@@ -83,48 +84,104 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
 
 
 def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) -> list[Problem]:
-    """Parents that name no item, and cycles in the hierarchy."""
+    """Parents that name no item, and cycles in the hierarchy (columnar: one hash join, then pointer jumping)."""
     tree, parent = manifest.treeId, manifest.treeParentId
     if not tree or not parent or parent not in table.frame.columns or tree not in table.frame.columns:
         return []
-    frame = table.frame.with_row_index(_IDX)
+    ids, parents = table.frame[tree], table.frame[parent]
     hidden = _sensitive(project, manifest.name)
-    ids = frame.select(pl.col(tree).drop_nulls().unique())
-    orphans = frame.filter(pl.col(parent).is_not_null()).join(ids, left_on=parent, right_on=tree, how="anti").sort(_IDX)
+    target, node = parent_rows(ids, parents)
+    orphans = pl.DataFrame({parent: parents, _IDX: pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)})
+    orphans = orphans.filter(parents.is_not_null() & target.is_null())
     problems = _listed(table, project, orphans, parent,
                        lambda r: f"{parent} {_shown(r[parent], parent, hidden)} names no item ({tree} values in "
                                  "this source)",
                        "parents that name no item")
-    return problems + _cycles(frame, tree, parent, table, project, bool(hidden & {tree, parent}))
+    up = pl.DataFrame({"t": target, "node": node}).select(
+        pl.when(pl.col("node")).then(pl.col("t")).fill_null(ids.len()).cast(pl.UInt32))[:, 0]
+    return problems + _cycles(up, ids, table, project, parent, bool(hidden & {tree, parent}))
 
 
-def _cycles(frame: pl.DataFrame, tree: str, parent: str, table: SourceTable, project: Project,
+def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Per row: the row whose id its parent names (u32; null when it has none or names no id), and whether the
+    row is a node of the hierarchy (its id is set and no later row has the same id, as a dict would keep).
+
+    Ids are joined by their 64-bit hash (an integer join, several times cheaper than one on text) and every
+    match is then checked against the text, so a hash collision can only fall back to the text join.
+    """
+    rows = pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)
+    frame = pl.DataFrame({"id": ids, "parent": parents, "row": rows})
+    keyed = frame.filter(pl.col("id").is_not_null())
+    hashed = keyed.select(pl.col("id").hash().alias("h"), "row")
+    if hashed["h"].n_unique() == hashed.height:  # ids distinct (and no collision): every id row is a node
+        wanted = frame.select(pl.col("parent").hash().alias("h"))
+        found = wanted.join(hashed, on="h", how="left", maintain_order="left")["row"]
+        named = ids.gather(found)  # a null index gives null
+        target = pl.DataFrame({"f": found, "same": named == parents}).select(
+            pl.when(pl.col("same")).then(pl.col("f")))[:, 0]
+        return target, ids.is_not_null()
+    node = ids.is_not_null() & ids.is_last_distinct()
+    nodes = frame.filter(node).select("id", "row")
+    target = frame.select("parent").join(nodes, left_on="parent", right_on="id", how="left",
+                                         maintain_order="left")["row"]
+    return target, node
+
+
+def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project, parent: str,
             by_row: bool = False) -> list[Problem]:
-    """One problem per cycle of parent links, reported at its first row; by row numbers when a key is sensitive."""
-    edges = frame.filter(pl.col(tree).is_not_null() & pl.col(parent).is_not_null())
-    up = dict(zip(edges[tree].to_list(), edges[parent].to_list(), strict=True))
-    index = dict(zip(edges[tree].to_list(), edges[_IDX].to_list(), strict=True))
-    state: dict[str, int] = {}  # 1 = on the current walk, 2 = known to reach a root
+    """One problem per cycle of parent links, reported at its first row in the file, in file order; by row
+    numbers when a key is sensitive.
+
+    Only the listed cycles (at most MAX_LISTED, each path cut to MAX_PATH nodes) are walked for their messages.
+    """
+    found = cycle_rows(up)
     problems = []
-    for start in up:
-        walk: list[str] = []
-        node: str | None = start
-        while node is not None and node in up and node not in state:
-            state[node] = 1
-            walk.append(node)
-            node = up[node]
-        if node is not None and state.get(node) == 1:  # the walk closed on itself
-            cycle = walk[walk.index(node):]
-            first = min(cycle, key=index.__getitem__)
-            nodes = [*cycle[cycle.index(first):], *cycle[:cycle.index(first)], first]
-            if by_row:
-                path = "rows " + " -> ".join(str(table.row_number(index[n])) for n in nodes) + " (values sensitive)"
-            else:
-                path = " -> ".join(nodes)
-            problems.append(_at(table, project, index[first], f"cycle in the hierarchy: {path}", parent))
-        for visited in walk:
-            state[visited] = 2
+
+    def name(row: int) -> str:  # a sensitive tree key is named by its row, never by its value
+        return str(table.row_number(row)) if by_row else str(ids[row])
+
+    for start, length in found.head(MAX_LISTED).iter_rows():
+        path, node = [], start
+        for _ in range(min(length, MAX_PATH)):
+            path.append(name(node))
+            node = int(up[node])
+        more = [f"... ({length - MAX_PATH} more)"] if length > MAX_PATH else []
+        path += [*more, name(start)]
+        text = f"rows {' -> '.join(path)} (values sensitive)" if by_row else " -> ".join(path)
+        problems.append(_at(table, project, start, f"cycle in the hierarchy: {text}", parent))
+    if found.height > MAX_LISTED:
+        problems.append(Problem(Location(shown(table.path, project.root)),
+                                f"... and {found.height - MAX_LISTED} more cycles in the hierarchy", parent))
     return problems
+
+
+def cycle_rows(up: pl.Series) -> pl.DataFrame:
+    """The cycles of the parent pointers `up` (u32; row i -> row up[i], len(up) meaning no parent): each cycle's
+    first row and length, as columns `start` (ascending) and `length`.
+
+    Pointer jumping: after k rounds `jump` is the 2**k-th ancestor, with len(up) an absorbing root; once
+    2**k >= len(up), the rows still pointing somewhere are those on or leading into a cycle, and the rows they
+    point to are exactly the cycle rows. A second doubling takes the least row around each cycle, which names
+    it. Native gathers only: O(n log n), and O(n log depth) for a forest (the usual case), which stops early.
+    """
+    n = up.len()
+    empty = pl.DataFrame(schema={"start": pl.UInt32, "length": pl.UInt32})
+    if n == 0:
+        return empty
+    step = pl.concat([up.cast(pl.UInt32), pl.Series([n], dtype=pl.UInt32)])
+    jump, rounds = step, n.bit_length()
+    for _ in range(rounds):
+        jump = jump.gather(jump)
+        if jump.head(n).eq(n).all():
+            return empty
+    ends = jump.head(n)
+    on_cycle = ends.filter(ends != n).unique()
+    label = pl.int_range(0, n + 1, eager=True, dtype=pl.UInt32)
+    for _ in range(rounds):
+        label = pl.DataFrame({"a": label, "b": label.gather(step)}).select(pl.min_horizontal("a", "b"))[:, 0]
+        step = step.gather(step)
+    cycles = pl.DataFrame({"start": label.gather(on_cycle)})
+    return cycles.group_by("start").len("length").with_columns(pl.col("length").cast(pl.UInt32)).sort("start")
 
 
 def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project: Project,

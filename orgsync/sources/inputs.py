@@ -60,6 +60,21 @@ def read_input(manifest: Manifest, project: Project, spec: str | list[str] | Fil
     return _concatenated(parts, where, name)
 
 
+def input_digest(manifest: Manifest, project: Project, spec: str | list[str] | FileSource | DatabaseSource,
+                 field: tuple[str, ...]) -> str | None:
+    """The sha256 `read_input` gives `spec`, from the files' bytes alone (nothing parsed); None for a database,
+    whose checksum is over the rows it returns."""
+    if isinstance(spec, DatabaseSource):
+        return None
+    patterns = spec.path if isinstance(spec, FileSource) else spec
+    paths = resolve_paths(manifest, project, [patterns] if isinstance(patterns, str) else patterns,
+                          manifest.locate(*field), ".".join(field))
+    digests = [(shown(path, project.root), _file_sha256(path)) for path in paths]
+    if len(digests) == 1:
+        return digests[0][1]
+    return hashlib.sha256("".join(f"{display}\0{digest}\0" for display, digest in digests).encode()).hexdigest()
+
+
 def resolve_paths(manifest: Manifest, project: Project, patterns: list[str], where: Location,
                   field: str) -> list[Path]:
     """Each pattern's files (a glob matches in name order), resolved and confined to the repository."""

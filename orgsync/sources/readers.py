@@ -24,8 +24,8 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
-from orgsync.sources.canonical import canonical_expr
-from orgsync.sources.inputs import Input, read_input
+from orgsync.sources.canonical import canonical_frame
+from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
 from orgsync.sources.parse import RawSource
 from orgsync.sources.query import ORIGIN, run_query
@@ -105,6 +105,36 @@ def _queried(manifest: Manifest, project: Project,
     return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
 
 
+def source_digests(project: Project) -> dict[str, str] | None:
+    """The sha256 each manifest's source table would carry, by manifest name, from the files' bytes without
+    parsing them (what proving a saved plan fresh needs); None when that cannot be known without reading the
+    sources: a database source, or a source that cannot be found (full validation then reads and says why)."""
+    digests: dict[str, str] = {}
+    for manifest in project.manifests:
+        items = manifest.items
+        if items is None:
+            continue
+        try:
+            if items.sources is not None:
+                assert items.query is not None
+                digest = hashlib.sha256(items.query.encode())
+                for name, entry in items.sources.items():
+                    part = input_digest(manifest, project, entry, ("items", "sources", name))
+                    if part is None:
+                        return None
+                    digest.update(f"\0{name}\0{part}".encode())
+                digests[manifest.name] = digest.hexdigest()
+                continue
+            assert items.source is not None
+            one = input_digest(manifest, project, items.source, ("items", "source"))
+        except (SourceError, OSError):
+            return None
+        if one is None:
+            return None
+        digests[manifest.name] = one
+    return digests
+
+
 def _rows_sha256(frame: pl.DataFrame) -> str:
     """sha256 of rows as CSV text (fetched database rows: what the checksum covers instead of file bytes)."""
     buffer = io.BytesIO()
@@ -144,7 +174,7 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path,
         return None, problems + missing
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
     plain = _plain_numbers(frame, types, items)
-    canonical = plain.select([canonical_expr(c, types[c], items.dateFormat) for c in [*key, *owned]])
+    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat)
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
                         types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows,

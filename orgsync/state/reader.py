@@ -3,7 +3,7 @@
 Two steps, so the network part can run while the sources are still being read: `fetch_live` needs only the
 manifests (items come from the async CSV export, gzip, projected to the key + every declared, non-on-demand
 property the live dataset has + `_id`); `parse_live` then parses each export with its source table (only the
-key + owned columns, and a hierarchy's tree columns, as Utf8), canonicalised with the same `canonical_expr` as
+key + owned columns, and a hierarchy's tree columns, as Utf8), canonicalised with the same `canonical_frame` as
 the sources, so both sides of the diff agree. `read_live` is the two in a row.
 """
 
@@ -20,7 +20,7 @@ from orgsync.api import endpoints as ep
 from orgsync.api.protocol import JsonObject, TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
-from orgsync.sources.canonical import canonical_expr
+from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
 from orgsync.state.link_ends import live_link_ends
@@ -210,8 +210,8 @@ def parse_export(data: bytes, columns: list[str], table: SourceTable, *,
     else:  # no rows and not even a header
         frame = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
     frame = frame.select([pl.col(c) if c in present else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    return frame.with_columns([canonical_expr(c, types.get(c, "text"), LIVE_DATE_FORMAT, keep_invalid=True)
-                               for c in columns if c != ID_COLUMN])
+    return canonical_frame(frame, {c: types.get(c, "text") for c in columns if c != ID_COLUMN}, LIVE_DATE_FORMAT,
+                           keep_invalid=True)
 
 
 def _header(data: bytes) -> set[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import gzip
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -26,6 +27,8 @@ class FakeClient:
     stats: ClientStats = field(default_factory=ClientStats)
     in_flight: int = 0
     max_in_flight: int = 0
+    on_import: Callable[[int], Awaitable[None]] | None = None  # awaited as each import starts (test hook)
+    files: int = 0  # import files received already encoded
     on_call: Callable[[], None] | None = None  # told of every call as it is made
     _all_in: asyncio.Event | None = None
 
@@ -82,7 +85,13 @@ class FakeClient:
     async def put_items(self, dataset_id, actions, *, links=False, params=None, retry_safe=None) -> list[dict]:
         return await self._items("put", dataset_id, actions, params)
 
-    async def import_items(self, dataset_id, actions, *, links=False, params=None, retry_safe=None, timeout=None):
+    async def import_items(self, dataset_id, actions, *, links=False, params=None, retry_safe=None, timeout=None,
+                           gzipped=None):
+        if self.on_import is not None:
+            await self.on_import(len(self.calls))
+        if gzipped is not None:  # a file encoded ahead must hold exactly these actions
+            assert orjson.loads(gzip.decompress(gzipped)) == orjson.loads(orjson.dumps(actions))
+            self.files += 1
         if self.failing_jobs:
             self.failing_jobs -= 1
             self.calls.append(("import-failed", dataset_id))

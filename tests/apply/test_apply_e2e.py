@@ -331,3 +331,30 @@ def test_the_apply_log_keeps_long_lines_whole(tmp_path):
     assert "Plan: 3 datasets to create, 0 to update · items: 25 to create, 0 to update, 0 to delete." in lines
     assert lines[-1] == "Apply complete. 25 item changes applied, 0 not applied, 6 write calls in " + \
         lines[-1].rsplit(" in ", 1)[1]
+
+
+def test_a_current_saved_plan_is_proven_fresh_from_checksums_without_parsing_other_sources(tenant, tmp_path,
+                                                                                           monkeypatch):
+    """Freshness comes from the file digests: only the source whose plan masks sensitive values is parsed (to put
+    them back), and no source is checked again."""
+    import orgsync.sources.readers as readers
+    import orgsync.validate as validate
+
+    path = tmp_path / "plan.json"
+    save(tenant.plan(), path)
+    parsed: list[str] = []
+    real_parse = readers.parse_source
+
+    def parse_source(data, fmt, gzipped, display):
+        parsed.append(display)
+        return real_parse(data, fmt, gzipped, display)
+
+    def check_tables(*_args):
+        raise AssertionError("a saved plan's sources were checked again")
+
+    monkeypatch.setattr(readers, "parse_source", parse_source)
+    monkeypatch.setattr(validate, "check_tables", check_tables)
+    assert tenant.apply(plan_file=path) == ExitCode.OK
+    assert parsed == ["data/people.csv"]
+    people = next(body for _, body in tenant.item_bodies() if body and "employee_id" in body[0])
+    assert next(a for a in people if a["employee_id"] == "E10001")["salary"] == 206000

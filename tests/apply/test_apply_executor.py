@@ -163,6 +163,45 @@ def test_property_removal_keeps_every_other_live_property():
     assert client.calls[-1] == ("patch", "ID-A", {"properties": [{"key": "id", "name": "ID", "type": "text"}]}, True)
 
 
+def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch):
+    """Batch 2's file is built while batch 1's import is still in flight; the jobs themselves run in order."""
+    import orgsync.apply.executor as executor
+
+    rows = [(str(i), f"n{i}") for i in range(45)]
+    res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
+    encoded: list[int] = []
+    second_encoded = None
+    real = executor.import_file
+
+    def import_file(enc, batch):
+        encoded.append(batch.start)
+        if batch.start == 20:
+            loop.call_soon_threadsafe(second_encoded.set)
+        return real(enc, batch)
+
+    async def on_import(calls_so_far):
+        if calls_so_far == 0:  # the first job may not end before the second file exists
+            await asyncio.wait_for(second_encoded.wait(), 60)
+
+    async def run():
+        nonlocal second_encoded, loop
+        loop, second_encoded = asyncio.get_running_loop(), asyncio.Event()
+        report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
+        steps = order_plan(plan(res), project(dataset_manifest("A")))
+        return await Executor(client, steps, report, ExecOptions(limits=Limits(sync_max_actions=10,
+                                                                                async_max_actions=20))).run()
+
+    loop = None
+    monkeypatch.setattr(executor, "import_file", import_file)
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, on_import=on_import)
+    report = asyncio.run(run())
+    assert report.exit_code == ExitCode.OK
+    assert sorted(encoded) == [0, 20, 40] and client.files == 3
+    assert [(c[0], [a["id"] for a in c[2]]) for c in client.calls] == [
+        ("import", [str(i) for i in range(0, 20)]), ("import", [str(i) for i in range(20, 40)]),
+        ("import", [str(i) for i in range(40, 45)])]
+
+
 def _three_batches():
     """Dataset A with 25 creates, sent as import files of 10, 10 and 5 actions."""
     rows = [(str(i), f"n{i}") for i in range(25)]

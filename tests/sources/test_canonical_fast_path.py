@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import random
+import re
+from decimal import Decimal
 
 import polars as pl
 import pytest
 
+from orgsync.sources.canonical import (
+    _MAX_EXACT_FLOAT as MAX_EXACT,
+)
 from orgsync.sources.canonical import (
     _already_canonical,
     _number,
@@ -87,6 +93,34 @@ def _number_corpus(count: int) -> list[str]:
             text += f"e{rng.randint(-12, 25)}"
         out.append(f" {text}\t" if rng.random() < 0.05 else text)
     return out
+
+
+def reference_number(raw: str) -> str | None:
+    """The number rule written plainly in Python (Decimal), one value at a time: the oracle of the expression."""
+    text = raw.strip()
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text, re.ASCII):
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        return None
+    if value == math.floor(value) and abs(value) >= MAX_EXACT and re.fullmatch(r"[+-]?\d+(\.0*)?", text):
+        digits = text.lstrip("+-").split(".")[0].lstrip("0") or "0"
+        return ("-" if text.startswith("-") else "") + digits
+    out = format(Decimal(repr(value)), "f")
+    out = out.rstrip("0").rstrip(".") if "." in out else out
+    return "0" if out == "-0" else out
+
+
+@pytest.mark.parametrize("keep_invalid", [False, True])
+def test_number_expression_agrees_with_the_python_reference(keep_invalid):
+    corpus = [*_number_corpus(30_000), *(str(x) for x in range(-1000, 1000)), "1e-7", "-2.5e-10", "1e20", "1.5e300",
+              "5e-324", "9007199254740993.5", "1.2345e+20", "0.000015", "1e16", "-1e16", "123e-20"]
+    values = pl.Series("v", corpus, dtype=pl.Utf8)
+    out = pl.DataFrame({"v": values}).select(canonical_expr("v", "number", keep_invalid=keep_invalid))["v"]
+    expected = [reference_number(v) for v in corpus]
+    if keep_invalid:
+        expected = [e if e is not None else (v.strip() or None) for e, v in zip(expected, corpus, strict=True)]
+    assert out.to_list() == expected
 
 
 @pytest.mark.parametrize("keep_invalid", [False, True])
