@@ -163,8 +163,14 @@ def _input_kind(value: object) -> str:
     return "files" if isinstance(value, list) else "path"
 
 
+def _source_kind(value: object) -> str:
+    """`_input_kind` for `items.source`, where a mapping is only ever a database source (file settings sit
+    beside `source` under `items:`), so `{path: …}` is reported as a field a database source does not have."""
+    return "database" if isinstance(value, dict) else _input_kind(value)
+
+
 SourceInput = Annotated[Annotated[str, Tag("path")] | Annotated[list[str], Tag("files")]
-                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_source_kind)]
 NamedInput = Annotated[Annotated[str, Tag("path")] | Annotated[FileSource, Tag("file")]
                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
 
