@@ -337,22 +337,22 @@ def test_a_current_saved_plan_is_proven_fresh_from_checksums_without_parsing_oth
                                                                                            monkeypatch):
     """Freshness comes from the file digests: only the source whose plan masks sensitive values is parsed (to put
     them back), and no source is checked again."""
-    import orgsync.sources.readers as readers
+    import orgsync.sources.inputs as inputs
     import orgsync.validate as validate
 
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
     parsed: list[str] = []
-    real_parse = readers.parse_source
+    real_parse = inputs.parse_source
 
-    def parse_source(data, fmt, gzipped, display):
+    def parse_source(data, fmt, gzipped, display, **settings):
         parsed.append(display)
-        return real_parse(data, fmt, gzipped, display)
+        return real_parse(data, fmt, gzipped, display, **settings)
 
     def check_tables(*_args):
         raise AssertionError("a saved plan's sources were checked again")
 
-    monkeypatch.setattr(readers, "parse_source", parse_source)
+    monkeypatch.setattr(inputs, "parse_source", parse_source)
     monkeypatch.setattr(validate, "check_tables", check_tables)
     assert tenant.apply(plan_file=path) == ExitCode.OK
     assert parsed == ["data/people.csv"]
