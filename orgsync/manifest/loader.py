@@ -204,16 +204,3 @@ def resolve_token(env: Mapping[str, str] | None, root: Path) -> str | None:
     if not token:
         raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
     return token
-    file_name = (env.get("ORGVUE_TOKEN_FILE") or "").strip()
-    if not file_name:
-        return None
-    path = Path(file_name).expanduser()
-    path = path if path.is_absolute() else Path(root) / path
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as err:
-        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
-                          "expected a file holding the token") from None
-    if not token:
-        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
-    return token
