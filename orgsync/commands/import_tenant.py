@@ -22,6 +22,7 @@ import polars as pl
 from orgsync.api.target import open_client
 from orgsync.atomic import write_atomic
 from orgsync.errors import ConfigError, ExitCode, Location, Problem
+from orgsync.escape import terminal, terminal_lines
 from orgsync.manifest.dump import (
     DumpOptions,
     ImportedFile,
@@ -281,19 +282,19 @@ def _shown(path: Path, directory: Path) -> str:
 def _report(out: TextIO, err: TextIO, directory: Path, writes: Mapping[Path, bytes], skipped: Sequence[str],
             planned: Sequence[_Planned], warnings: Sequence[str], opts: ImportOptions) -> None:
     for path in writes:
-        print(f"wrote {_shown(path, directory)}", file=out)
+        print(terminal(f"wrote {_shown(path, directory)}"), file=out)
     for what in skipped:
-        print(f"skipped {what}", file=out)
+        print(terminal(f"skipped {what}"), file=out)
     for entry in planned:
         if entry.file.sensitive:
             marks = ", ".join(k + (" (guessed: check)" if k in entry.file.guessed else "")
                               for k in entry.file.sensitive)
-            print(f"{entry.file.dataset}: marked sensitive: {marks}", file=out)
+            print(terminal(f"{entry.file.dataset}: marked sensitive: {marks}"), file=out)
     if opts.include_sensitive and opts.with_items:
         print("warning: --include-sensitive wrote sensitive columns into data/: that is HR data in Git; make sure "
               "the repository may hold it", file=err)
     for warning in warnings:
-        print(f"warning: {warning}", file=err)
+        print(terminal(f"warning: {warning}"), file=err)
     if not planned:
         print("Nothing to import: every selected dataset is already managed by a manifest here.", file=out)
 
@@ -307,6 +308,6 @@ def _validated(directory: Path, env: Mapping[str, str] | None, err: TextIO) -> i
         print(f"The repository validates. Next: `orgsync plan -C {directory}` should show no changes.", file=err)
         return int(ExitCode.OK)
     for problem in checked.errors:
-        print(f"error: {problem}", file=err)
+        print(terminal_lines(f"error: {problem}"), file=err)
     print("The imported repository does not validate: fix the problems above before `orgsync plan`.", file=err)
     return int(ExitCode.ERROR)

@@ -296,3 +296,22 @@ def test_a_100k_item_dataset_is_read_in_bulk_and_round_trips(tmp_path: Path, emu
     rows = (target / "data" / "everyone.csv").read_text().splitlines()
     assert len(rows) == 100_001 and rows[0] == "pid,team,fte,start"
     no_changes(target)
+
+
+def test_escape_codes_in_tenant_names_never_reach_the_terminal(tmp_path: Path, emulator_factory: Any) -> None:
+    """A dataset or property named with ANSI escapes is written to the manifest exactly, and shown escaped."""
+    server = emulator_factory(token=TOKEN)
+    hostile = "Evil\x1b[2J\x1b]0;pwned\x07"
+    with httpx.Client(base_url=f"{server.base_url}/api/v1/ACME", headers={"Authorization": f"Bearer {TOKEN}"}) as api:
+        for _ in range(2):  # two of one name: the warning names it too
+            _post(api, "/datasets", {"name": hostile, "type": "PEOPLE", "autoId": "r", "labelId": "r",
+                                     "properties": [{"key": "r", "type": "text", "isRequired": True},
+                                                    {"key": "salary", "type": "number"}]})
+    target = tmp_path / "adopted"
+    code, out, err = orgsync("import", str(target), "--tenant", "ACME", "--endpoint", server.base_url)
+    assert code == 0, err
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "Evil\\x1b[2J\\x1b]0;pwned\\x07: marked sensitive: salary (guessed: check)" in out
+    assert "warning: Evil\\x1b[2J" in err
+    assert 'name: "Evil\\u001b[2J\\u001b]0;pwned\\u0007"' in (target / "manifests" / "evil-2j-0-pwned.yaml").read_text()
+    no_changes(target)
