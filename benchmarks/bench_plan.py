@@ -141,14 +141,17 @@ def measure(root: Path) -> dict:
     OrgvueClient.export_csv = timed("export", OrgvueClient.export_csv, keep=True)
 
     baseline = _status_mb("VmRSS")
+    sampler = _RssSampler()
     cpu = _cpu()
     started = time.perf_counter()
-    with open(os.devnull, "w") as devnull:
+    with open(os.devnull, "w") as devnull, sampler:
         code = command.run_plan(command.PlanOptions(root=root, out=root / "plan.json", detailed_exitcode=True),
                                 stdout=devnull, stderr=devnull)
     total = time.perf_counter() - started
     cpu = _cpu() - cpu
     peak = _status_mb("VmHWM")  # the plan's peak, before the floors below allocate their own
+    phase_peaks = {name: max((mb for at, mb in sampler.samples if any(a <= at <= b for a, b in runs)), default=0.0)
+                   for name, runs in spans.items()}
 
     export = root / "export.csv"
     started = time.perf_counter()
@@ -164,7 +167,8 @@ def measure(root: Path) -> dict:
     return {"exit": code, "changed": sum(counts.values()), "counts": counts, "total": total, "floor": floor,
             "own": total - seconds["export"], "overlap": overlap, "cpu": cpu, "export_bytes": seen["export"],
             "saved_cpu": saved_cpu, "saved_wall": saved_wall, "diff_floor": diff_floor, "diff_floor_cpu": diff_floor_cpu, "floor_changed": floor_changed,
-            "baseline_mb": baseline, **seconds, "peak_rss_mb": peak}
+            "baseline_mb": baseline, **seconds, "peak_rss_mb": peak,
+            "phase_peak_mb": {k: round(v - baseline) for k, v in phase_peaks.items()}}
 
 
 def _diff_floor(source: Path, export: Path) -> tuple[float, float, int]:
@@ -198,6 +202,33 @@ def _saved_freshness(root: Path) -> tuple[float, float]:
     return _cpu() - cpu, time.perf_counter() - started
 
 
+class _RssSampler:
+    """Samples this process's RSS every 5 ms on a thread (polars releases the GIL), so each phase's own peak can
+    be told apart from the whole run's (VmHWM). A measuring aid of the benchmark, not of orgsync."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open("/proc/self/statm") as statm:
+            while not self._stop.wait(0.005):
+                statm.seek(0)
+                self.samples.append((time.perf_counter(), int(statm.read().split()[1]) * page_mb))
+
+    def __enter__(self) -> _RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _status_mb(field: str) -> float:
     """A memory figure of this process from /proc/self/status (VmRSS now, VmHWM its peak), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -226,10 +257,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_emulator(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port), "--token", TOKEN],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+def _start_emulator(port: int, db: Path | None = None) -> subprocess.Popen:
+    store = ["--db", str(db)] if db else []
+    proc = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port), "--token", TOKEN,
+                             *store], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600  # a kept tenant of 2M rows is loaded from SQLite before the port opens
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
@@ -240,18 +272,34 @@ def _start_emulator(port: int) -> subprocess.Popen:
     raise RuntimeError("the emulator did not start")
 
 
-def bench(rows: int) -> dict:
-    root = Path(tempfile.mkdtemp(prefix="bench_plan_"))
+def bench(rows: int, keep: Path | None = None) -> dict:
+    """One measured plan of `rows` rows. With `keep`, the seeded tenant (emulator --db) and repository are kept
+    under keep/<rows>x<props> and reused by later runs, so a before/after pair skips the minutes of seeding."""
+    kept = keep / f"{rows}x{len(columns())}" if keep else None
+    reuse = kept is not None and (kept / "seeded").exists()
+    root = kept / "repo" if kept else Path(tempfile.mkdtemp(prefix="bench_plan_"))
     port = _free_port()
-    emulator = _start_emulator(port)
+    emulator = _start_emulator(port, kept / "emulator.db" if kept else None)
     env = {**os.environ, "ORGVUE_TOKEN": TOKEN}
     try:
-        make_repo(root, rows, f"http://127.0.0.1:{port}")
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "orgsync", "apply", "-C", str(root), "--auto-approve"], env=env,
-                       check=True, stdout=subprocess.DEVNULL)
-        seed = time.perf_counter() - started
-        shuffled(people(rows, changed=True)).write_csv(root / "data" / "people.csv")
+        seed = 0.0
+        if reuse:
+            _point_at(root, f"http://127.0.0.1:{port}")
+        else:
+            if kept:
+                shutil.rmtree(kept, ignore_errors=True)
+                kept.mkdir(parents=True)
+                emulator.terminate()
+                emulator.wait(timeout=30)
+                emulator = _start_emulator(port, kept / "emulator.db")
+            make_repo(root, rows, f"http://127.0.0.1:{port}")
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "orgsync", "apply", "-C", str(root), "--auto-approve"], env=env,
+                           check=True, stdout=subprocess.DEVNULL)
+            seed = time.perf_counter() - started
+            shuffled(people(rows, changed=True)).write_csv(root / "data" / "people.csv")
+            if kept:
+                (kept / "seeded").touch()
         run = subprocess.run([sys.executable, "-m", "benchmarks.bench_plan", "--measure", str(root)], env=env,
                              capture_output=True)
         if run.returncode:
@@ -261,7 +309,16 @@ def bench(rows: int) -> dict:
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _point_at(root: Path, endpoint: str) -> None:
+    """A kept repository's orgsync.yaml aimed at this run's emulator port."""
+    config = root / "orgsync.yaml"
+    lines = [f"endpoint: {endpoint}" if line.startswith("endpoint:") else line
+             for line in config.read_text().splitlines()]
+    config.write_text("\n".join(lines) + "\n")
 
 
 def report(fig: dict) -> str:
@@ -279,6 +336,7 @@ def report(fig: dict) -> str:
             f"export={fig['export']:.2f}s  parse={fig['parse']:.2f}s  diff={fig['diff']:.2f}s  "
             f"total={fig['total']:.2f}s  own={fig['own']:.2f}s  floor={fig['floor']:.2f}s  "
             f"own/floor={fig['own'] / fig['floor']:.2f}  overlap={fig['overlap']:.2f}s  cpu={fig['cpu']:.2f}s  peakRSS={fig['peak_rss_mb']:.0f}MB  "
+            f"phase peaks above baseline (MB) {fig['phase_peak_mb']}  "
             f"export={fig['export_bytes'] / 1e6:.0f}MB  exit={fig['exit']}  (seed {fig['seed']:.1f}s)  "
             f"{verdict}")
 
@@ -287,6 +345,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10000", help="comma-separated sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--props", type=int, default=PROPS, help="properties per item, key included")
+    parser.add_argument("--keep", type=Path, help="keep seeded tenants here and reuse them (before/after pairs)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the measured run
     args = parser.parse_args()
     if args.measure:
@@ -294,7 +353,7 @@ def main() -> None:
         return
     os.environ["BENCH_PROPS"] = str(args.props)  # the generator reads it (so the measured process inherits it)
     for rows in (int(r) for r in args.rows.split(",")):
-        print(report(bench(rows)), flush=True)
+        print(report(bench(rows, args.keep)), flush=True)
 
 
 if __name__ == "__main__":
