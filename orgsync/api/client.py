@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import orjson
@@ -185,7 +186,15 @@ class OrgvueClient:
 
     async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
                          resource: JsonObject | None = None, timeout: float | None = None) -> bytes:
-        """All items as CSV bytes via the async export (gzip result), limited to `projection` keys in order.
+        """All items as CSV bytes in memory (small datasets, tests); bulk reads use `export_csv_to`."""
+        buffer = io.BytesIO()
+        await self.export_csv_to(dataset_id, buffer, projection=projection, resource=resource, timeout=timeout)
+        return buffer.getvalue()
+
+    async def export_csv_to(self, dataset_id: str, dest: IO[bytes], *, projection: list[str] | None = None,
+                            resource: JsonObject | None = None, timeout: float | None = None) -> int:
+        """All items as CSV written into `dest` via the async export (gzip result, unpacked as it is copied),
+        limited to `projection` keys in order; the bytes written. Nothing of the export is held in memory.
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
         """
@@ -197,7 +206,7 @@ class OrgvueClient:
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
-        return await files.download(self._core, result_url)
+        return await files.download_to(self._core, result_url, dest)
 
     async def list_items(self, dataset_id: str) -> list[JsonObject]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""

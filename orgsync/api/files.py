@@ -81,12 +81,20 @@ async def upload(core: HttpCore, file: TemporaryFile, data: bytes, content_type:
 
 
 async def download(core: HttpCore, url: str) -> bytes:
-    """GET a result or file URL, streamed to a temporary file under the download limit; gzip content (not just
-    gzip transfer) is unpacked under the same limit, so neither a huge nor a bomb-like export fills memory."""
+    """GET a result or file URL into memory (small answers: import results); see `download_to`."""
+    buffer = io.BytesIO()
+    await download_to(core, url, buffer)
+    return buffer.getvalue()
+
+
+async def download_to(core: HttpCore, url: str, dest: IO[bytes]) -> int:
+    """GET a result or file URL into `dest`, returning the bytes written: the answer is streamed to a temporary
+    file under the download limit, and gzip content (not just gzip transfer) is unpacked chunk by chunk into
+    `dest` under the same limit, so neither a huge nor a bomb-like export is ever held in memory."""
     with spool() as sink:
         await core.send("GET", url, retry_safe=True, sink=sink)
         sink.seek(0)
-        return gunzip_if_needed(sink, core.limits.download_bytes)
+        return unpack_to(sink, dest, core.limits.download_bytes)
 
 
 def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes:
@@ -103,9 +111,39 @@ def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes
             raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
 
 
+_CHUNK = 1 << 20
+
+
+def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
+    """Copy `stream` (from its start) into `dest`, gunzipped when it is a gzip stream, in 1 MiB chunks, at most
+    `limit` bytes written; the bytes written."""
+    head = stream.read(2)
+    stream.seek(0)
+    gzipped = head == GZIP_MAGIC
+    source: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=stream) if gzipped else stream
+    what = "unpacked file" if gzipped else "file"
+    written = 0
+    try:
+        while chunk := source.read(min(_CHUNK, limit - written + 1)):
+            written += len(chunk)
+            if written > limit:
+                raise _too_large(what, limit)
+            dest.write(chunk)
+    except (OSError, EOFError) as err:
+        raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
+    finally:
+        if gzipped:
+            source.close()
+    return written
+
+
+def _too_large(what: str, limit: int) -> AnswerTooLarge:
+    return AnswerTooLarge(f"a downloaded {what} is larger than {limit} bytes (the limit "
+                          "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big")
+
+
 def _capped(stream: IO[bytes] | gzip.GzipFile, limit: int, what: str) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise AnswerTooLarge(f"a downloaded {what} is larger than {limit} bytes (the limit "
-                             "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big")
+        raise _too_large(what, limit)
     return data

@@ -7,7 +7,7 @@ client, so only `commands/` chooses and opens one (see `orgsync.api.target`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -24,8 +24,8 @@ class TenantReader(Protocol):
 
     async def get_dataset(self, dataset_id: str, resource: JsonObject | None = None) -> JsonObject: ...
 
-    async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
-                         resource: JsonObject | None = None, timeout: float | None = None) -> bytes: ...
+    async def export_csv_to(self, dataset_id: str, dest: IO[bytes], *, projection: list[str] | None = None,
+                            resource: JsonObject | None = None, timeout: float | None = None) -> int: ...
 
 
 class TenantApi(TenantReader, Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,19 +105,20 @@ async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep
     read is cancelled and its error is raised: nothing has been written.
     """
     selected = select_targets(project, targets)
-    fetch = asyncio.create_task(fetch_live(client, project, selected, client.target_label))
-    try:
-        tables = dict(await asyncio.to_thread(sources))
-    except BaseException:
-        fetch.cancel()
-        await asyncio.gather(fetch, return_exceptions=True)
-        raise
-    wanted = {name: t for name, t in tables.items() if name in selected}
-    raw = await fetch
-    del fetch  # the task holds the raw exports too: let them go once parsed, before the diff (~1 byte/byte)
-    live = await asyncio.to_thread(parse_live, raw, wanted)
-    del raw
-    return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
+    # The exports and the live values go to a private temporary directory (0700) while the plan is built, so a
+    # tenant of millions of items is never held whole in memory; it is removed whatever happens.
+    with tempfile.TemporaryDirectory(prefix="orgsync-live-") as spool:
+        fetch = asyncio.create_task(fetch_live(client, project, selected, client.target_label, Path(spool)))
+        try:
+            tables = dict(await asyncio.to_thread(sources))
+        except BaseException:
+            fetch.cancel()
+            await asyncio.gather(fetch, return_exceptions=True)
+            raise
+        wanted = {name: t for name, t in tables.items() if name in selected}
+        raw = await fetch
+        live = await asyncio.to_thread(parse_live, raw, wanted, Path(spool))
+        return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
 
 
 async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,

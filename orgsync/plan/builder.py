@@ -183,8 +183,7 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     if manifest.items is None or table is None:
         return None, []
     live_items = live.items.get(current.dataset_id) if current else None
-    side = prepare_live(live_items.frame if live_items else None, table.key, table.owned,
-                        unmatched_before=live_items.unmatched if live_items else 0)
+    side = prepare_live(live_items, table.key, table.owned)
     retyped = _retyped_columns(manifest, current, table.owned)
     side = mark_retyped(side, retyped)
     unmatched = side.unmatched

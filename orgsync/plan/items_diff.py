@@ -2,6 +2,9 @@
 
 Both sides arrive in canonical Utf8 form, so values are compared exactly as they are. Only the owned
 columns (those the source carries) are compared: a property kept by hand in Orgvue is never reverted.
+The live side is an index (key, `_id`, tree columns, a hash of the owned values) with the values kept aside
+(`state.snapshot.LiveValues`): rows whose hashes differ are the candidates, and only their live values are
+read, then compared cell by cell, so a reported change is always real.
 """
 
 from __future__ import annotations
@@ -13,46 +16,78 @@ import polars as pl
 
 from orgsync.manifest.models import ItemsMode
 from orgsync.plan.model import RETYPED, ItemChanges
+from orgsync.state.snapshot import LIVE_ROW, ROW_HASH, LiveItems, LiveValues, row_hashes
 
 BEFORE = ItemChanges.BEFORE_SUFFIX
 LIVE_ID = "_id"
+_FORCED = "__forced"  # a live row rewritten whatever its hash says (it holds a value of a retyped column)
 
 
 @dataclass(frozen=True)
 class LiveSide:
-    """The live items prepared for the join, and what could not take part in it."""
+    """The live items prepared for the join, and what could not take part in it.
 
-    frame: pl.DataFrame
+    `index` has the key, the other index columns, `ROW_HASH` over `columns` and `LIVE_ROW` (where `values`
+    holds the row); `retyped` columns have their live values shown as RETYPED, and rows holding one are forced.
+    """
+
+    index: pl.DataFrame
+    values: LiveValues
+    columns: tuple[str, ...]
     unmatched: int  # live items without a key value
     duplicates: int  # live items whose key another live item already has (the first one is compared)
+    retyped: tuple[str, ...] = ()
+
+    @property
+    def height(self) -> int:
+        return self.index.height
 
 
-def prepare_live(live: pl.DataFrame | None, key: Sequence[str], columns: Sequence[str], *,
+def prepare_live(live: LiveItems | None, key: Sequence[str], columns: Sequence[str], *,
                  unmatched_before: int = 0) -> LiveSide:
-    """Live items with every key and owned column present as Utf8; rows without a key are set aside.
+    """The live index with every key column present and hashed over `columns`; rows without a key, and all but
+    the first of a repeated key, are set aside.
 
-    `unmatched_before` counts keyless items the reader already left out of `live`.
+    `unmatched_before` counts keyless items the reader already left out of `live`. When `live` was hashed over
+    other columns than `columns` the hashes are computed again from its values (reading them whole).
     """
+    key, columns = list(key), list(columns)
     if live is None:
-        empty = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]})
-        return LiveSide(empty, unmatched_before, 0)
-    missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in [*key, *columns] if c not in live.columns]
-    frame = live.with_columns(missing) if missing else live
+        empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
+        values = LiveValues.in_memory(pl.DataFrame(schema={c: pl.Utf8 for c in columns}))
+        return LiveSide(empty, values, tuple(columns), unmatched_before, 0)
+    index, values = live.index, live.values
+    missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in key if c not in index.columns]
+    index = index.with_columns(missing) if missing else index
+    if tuple(columns) != live.hashed:
+        values, hashes = _rehashed(values, columns, [c for c in index.columns if c in columns])
+        index = index.with_columns(hashes.gather(index[LIVE_ROW]).alias(ROW_HASH))
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
-    unmatched = frame.height - frame.select(keyed.sum()).item()
+    unmatched = index.height - index.select(keyed.sum()).item()
     if unmatched:
-        frame = frame.filter(keyed)
+        index = index.filter(keyed)
     keys = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     duplicates = 0
-    if frame.height and frame.select(keys.n_unique()).item() < frame.height:
-        deduped = frame.unique(subset=list(key), keep="first", maintain_order=True)
-        duplicates = frame.height - deduped.height
-        frame = deduped
-    return LiveSide(frame, unmatched + unmatched_before, duplicates)
+    if index.height and index.select(keys.n_unique()).item() < index.height:
+        deduped = index.unique(subset=key, keep="first", maintain_order=True)
+        duplicates = index.height - deduped.height
+        index = deduped
+    return LiveSide(index, values, tuple(columns), unmatched + live.unmatched + unmatched_before, duplicates)
+
+
+def _rehashed(values: LiveValues, columns: list[str], indexed: list[str]) -> tuple[LiveValues, pl.Series]:
+    """`values` with every one of `columns` (from the values, else null), in memory, and their hash per row;
+    `indexed` columns are already in the index and need no copy here."""
+    frame = values.whole(list(values.columns)) if values.columns else pl.DataFrame()
+    frame = frame.with_columns(pl.repeat(None, values.height, dtype=pl.Utf8, eager=True).alias(c)
+                               for c in columns if c not in frame.columns and c not in indexed)
+    hashes = (row_hashes(frame, columns) if columns else
+              pl.repeat(None, values.height, dtype=pl.UInt64, eager=True))
+    return LiveValues(frame.lazy(), frame.columns, values.height), hashes
 
 
 def mark_retyped(live: LiveSide, columns: Sequence[str]) -> LiveSide:
-    """Live values of columns whose type the plan changes, replaced by the RETYPED marker.
+    """Live values of columns whose type the plan changes, shown as the RETYPED marker.
 
     How the service converts stored values to a new type is its own (a number 1 may become the text
     "1.0"), so no live value is trusted: every item holding one is rewritten with the source value, and the
@@ -60,8 +95,10 @@ def mark_retyped(live: LiveSide, columns: Sequence[str]) -> LiveSide:
     """
     if not columns:
         return live
-    marked = [pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).alias(c) for c in columns]
-    return LiveSide(live.frame.with_columns(marked), live.unmatched, live.duplicates)
+    held = live.values.whole(list(columns)).select(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+    forced = held.to_series().gather(live.index[LIVE_ROW]).alias(_FORCED)
+    return LiveSide(live.index.with_columns(forced), live.values, live.columns, live.unmatched, live.duplicates,
+                    tuple(columns))
 
 
 def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], columns: Sequence[str],
@@ -70,38 +107,53 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
     """Creates, updates and deletes that bring the live items to the source, as `mode` allows.
 
     `insert` plans creates only, `update` updates only, `upsert` both, `mirror` also deletes live items
-    absent from the source. `delete_extra` names live columns kept beside the key in `deletes` (`_id`,
+    absent from the source. `delete_extra` names live index columns kept beside the key in `deletes` (`_id`,
     the tree parent) so apply can address and order them.
     """
     key, columns = list(key), list(columns)
+    if tuple(columns) != live.columns:
+        raise ValueError(f"the live side is hashed over {list(live.columns)}, not {columns}")
     src = source.select([*key, *columns])
-    pairs = _pairs(src, live.frame, key, columns)
+    pairs = _pairs(src, live, key, columns)
     if mode != "update":
         created = src.filter(~_taken(src.height, pairs[_SRC_ROW]))
     else:
         created = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]})
-    extra = [c for c in dict.fromkeys(delete_extra) if c in live.frame.columns and c not in key]
     if mode == "mirror":
-        deleted = live.frame.filter(~_taken(live.frame.height, pairs[_LIVE_ROW])).select([*key, *extra])
+        deleted = _deletes(live, pairs, key, delete_extra)
     else:
         deleted = pl.DataFrame(schema={c: pl.Utf8 for c in key})
-    updated = _updates(src, live.frame, pairs, key, columns) if mode != "insert" else _empty_updates(key, columns)
-    base = live.frame.height + live.unmatched + live.duplicates
+    updated = _updates(src, live, pairs, key, columns) if mode != "insert" else _empty_updates(key, columns)
+    base = live.height + live.unmatched + live.duplicates
     return ItemChanges(key=key, columns=columns, sensitive=frozenset(sensitive), creates=created,
                        updates=updated, deletes=deleted, existing=base)
 
 
-def _pairs(src: pl.DataFrame, live: pl.DataFrame, key: list[str], columns: list[str]) -> pl.DataFrame:
-    """One row per key on both sides, in source order: its row on each side and a hash of each side's owned
-    columns (when there are any). The one join on the key that creates, updates and deletes all come from.
-    """
-    def side(frame: pl.DataFrame, row: str) -> pl.DataFrame:
-        out = frame.select(key).with_row_index(row)
-        return out.with_columns(frame.select(columns).hash_rows().alias(_HASH)) if columns and frame.height else out
+def _deletes(live: LiveSide, pairs: pl.DataFrame, key: list[str], delete_extra: Sequence[str]) -> pl.DataFrame:
+    """Live items whose key the source lacks: the key, then each of `delete_extra` the live side has (from the
+    index, else read from the values for these rows only), in live order."""
+    kept = pl.DataFrame({LIVE_ROW: pairs[_LIVE_ROW]})
+    gone = live.index.join(kept, on=LIVE_ROW, how="anti", maintain_order="left")
+    extra = [c for c in dict.fromkeys(delete_extra) if c not in key
+             and (c in live.index.columns or c in live.values.columns)]
+    aside = [c for c in extra if c not in live.index.columns]
+    indexed = gone.select([*key, *(c for c in extra if c in live.index.columns)])
+    if not aside:
+        return indexed.select([*key, *extra])
+    taken = live.values.take(gone[LIVE_ROW], aside)
+    return pl.concat([indexed, taken], how="horizontal").select([*key, *extra])
 
-    left, right = side(src, _SRC_ROW), side(live, _LIVE_ROW)
-    if _HASH in left.columns and _HASH not in right.columns:
-        right = right.with_columns(pl.lit(None, pl.UInt64).alias(_HASH))
+
+def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], columns: list[str]) -> pl.DataFrame:
+    """One row per key on both sides, in source order: its source row, its live row (`LIVE_ROW`) and each
+    side's hash of the owned columns. The one join on the key that creates, updates and deletes all come from.
+    """
+    left = src.select(key).with_row_index(_SRC_ROW)
+    if columns and src.height:
+        left = left.with_columns(row_hashes(src, columns))
+    else:
+        left = left.with_columns(pl.lit(None, pl.UInt64).alias(ROW_HASH))
+    right = live.index.select([*key, ROW_HASH, LIVE_ROW, *([_FORCED] if _FORCED in live.index.columns else [])])
     return left.join(right, on=key, how="inner", suffix=BEFORE, maintain_order="left")
 
 
@@ -111,26 +163,31 @@ def _taken(height: int, rows: pl.Series) -> pl.Series:
     return mask.scatter(rows, True) if rows.len() else mask
 
 
-def _updates(src: pl.DataFrame, live: pl.DataFrame, pairs: pl.DataFrame, key: list[str],
+def _updates(src: pl.DataFrame, live: LiveSide, pairs: pl.DataFrame, key: list[str],
              columns: list[str]) -> pl.DataFrame:
     """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs.
 
-    The row hashes find the candidate rows without gathering every cell of a million rows; the candidates
-    are then compared cell by cell, so a reported change is always real.
+    The row hashes find the candidate rows without reading every live value of a million rows; the
+    candidates' live values are then read and compared cell by cell, so a reported change is always real.
     """
     if not columns or not pairs.height:
         return _empty_updates(key, columns)
-    candidates = pairs.filter(pl.col(_HASH) != pl.col(_HASH + BEFORE))
+    differs_by_hash = pl.col(ROW_HASH).ne_missing(pl.col(ROW_HASH + BEFORE))
+    forced = pl.col(_FORCED) if _FORCED in pairs.columns else pl.lit(False)
+    candidates = pairs.filter(differs_by_hash | forced)
     after = src.select([*key, *columns])[candidates[_SRC_ROW]]
-    before = live.select([pl.col(c).alias(c + BEFORE) for c in columns])[candidates[_LIVE_ROW]]
+    values = live.values.take(candidates[LIVE_ROW], columns)
+    marked = [pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).otherwise(pl.col(c)).alias(c)
+              for c in live.retyped if c in columns]
+    values = values.with_columns(marked) if marked else values
+    before = values.select([pl.col(c).alias(c + BEFORE) for c in columns])
     joined = pl.concat([after, before], how="horizontal")
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + BEFORE)) for c in columns])
     return joined.filter(differs).select(update_columns(key, columns))
 
 
-_HASH = "__row_hash"
 _SRC_ROW = "__source_row"
-_LIVE_ROW = "__live_row"
+_LIVE_ROW = LIVE_ROW
 
 
 def update_columns(key: Sequence[str], columns: Sequence[str]) -> list[str]:

@@ -159,7 +159,7 @@ def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str =
         raise ValueError(f"unknown property type {type!r}")
     text = pl.col(col).cast(pl.Utf8)
     if type == "text":
-        return text.str.strip_chars().replace("", None).alias(col)
+        return text.map_batches(_text_column, return_dtype=pl.Utf8).alias(col)
     return text.map_batches(lambda values: _canonical_column(values, type, date_format, keep_invalid),
                             return_dtype=pl.Utf8).alias(col)
 
@@ -169,6 +169,15 @@ def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
     """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched)."""
     return frame.with_columns([canonical_expr(c, types[c], date_format, keep_invalid=keep_invalid)
                                for c in frame.columns if c in types])
+
+
+def _text_column(values: pl.Series) -> pl.Series:
+    """Text stripped, "" as null; a column already in that form (the usual case) is returned as it is, sharing
+    its buffers, so a million-row source is not copied column by column."""
+    stripped = values.str.strip_chars()
+    if not (stripped.str.len_bytes() != values.str.len_bytes()).any() and not (stripped == "").any():
+        return values
+    return stripped.set(stripped == "", None)
 
 
 def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFormat | str,

@@ -64,14 +64,17 @@ def _not_an_item(column: str, where: str, hidden: frozenset[str]) -> Callable[[d
 
 
 def check_keys(table: SourceTable, project: Project) -> list[Problem]:
-    """Empty key values, and every row whose key is also on another row."""
-    frame = table.frame.with_row_index(_IDX)
+    """Empty key values, and every row whose key is also on another row (only the key columns are read)."""
+    frame = table.frame.select(table.key).with_row_index(_IDX)
     hidden = _sensitive(project, table.name)
     label = " + ".join(table.key)
     empty = frame.filter(pl.any_horizontal(pl.col(c).is_null() for c in table.key))
     problems = _listed(table, project, empty, label, lambda r: f"{label} is empty; every item needs a key",
                        "rows with an empty key")
     keyed = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in table.key))
+    keys = pl.col(table.key[0]) if len(table.key) == 1 else pl.struct(table.key)
+    if keyed.select(keys.n_unique()).item() == keyed.height:  # the usual case: one distinct count, no windows
+        return problems
     first = pl.col(_IDX).min().over(table.key)
     dupes = keyed.filter(pl.len().over(table.key) > 1).with_columns(first.alias("__first"))
     dupes = dupes.filter(pl.col(_IDX) != pl.col("__first")).sort(_IDX)
@@ -114,8 +117,10 @@ def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Serie
     keyed = frame.filter(pl.col("id").is_not_null())
     hashed = keyed.select(pl.col("id").hash().alias("h"), "row")
     if hashed["h"].n_unique() == hashed.height:  # ids distinct (and no collision): every id row is a node
-        wanted = frame.select(pl.col("parent").hash().alias("h"))
-        found = wanted.join(hashed, on="h", how="left", maintain_order="left")["row"]
+        wanted = frame.select(pl.col("parent").hash().alias("h")).with_row_index("at")
+        # lazy, unordered, then sorted back: about 3x faster than an eager order-keeping join on a million u64
+        # keys (each hash is on one row at most, so every row of `wanted` comes out exactly once)
+        found = (wanted.lazy().join(hashed.lazy(), on="h", how="left").sort("at").collect())["row"]
         named = ids.gather(found)  # a null index gives null
         target = pl.DataFrame({"f": found, "same": named == parents}).select(
             pl.when(pl.col("same")).then(pl.col("f")))[:, 0]

@@ -20,7 +20,7 @@ from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidd
 from orgsync.sources.database import fetch
 from orgsync.sources.encoding import codec_name, is_utf8, transcode_file
 from orgsync.sources.excel import read_parquet, read_xlsx
-from orgsync.sources.parse import RawSource, detect_format, parse_source
+from orgsync.sources.parse import RawSource, detect_format, file_facts, parse_delimited_file, parse_source
 from orgsync.sources.settings import ReadSettings
 
 Manifest = DatasetManifest | LinksDatasetManifest
@@ -117,6 +117,10 @@ def _read_file(path: Path, display: str, settings: ReadSettings, where: Location
         return Input(read_xlsx(path, settings, display), path, display, _file_sha256(path))
     if fmt == "parquet":
         return Input(read_parquet(path, display), path, display, _file_sha256(path))
+    if is_utf8(encoding) and not gzipped and fmt in ("csv", "tsv"):  # the big case: parsed from disk
+        sep, quote = settings.delimiter or ("," if fmt == "csv" else "\t"), settings.quote or '"'
+        facts = file_facts(path, sep, quote)
+        return Input(parse_delimited_file(path, sep, quote, display, facts), path, display, facts.sha256)
     if is_utf8(encoding):
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()

@@ -10,6 +10,7 @@ Every error names the row (header = row 1) or JSON item, never a traceback.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -112,6 +113,67 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
     if has_blank and blank is not None:
         frame = frame.filter(~blank)
     return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one streamed pass over a plain text file tells, so it can be parsed from disk (never held as
+    bytes): its sha256, and what proving every row's field count needs (see `_fields_add_up`)."""
+
+    sha256: str
+    size: int
+    blank: bool  # empty or only whitespace
+    head: bytes  # the first 4 bytes (byte order marks)
+    separators: int
+    plain: bool  # no quote, carriage return or 0x1f byte, and ends with a line break
+
+
+def file_facts(path: Path, sep: str, quote: str, chunk: int = 1 << 20) -> FileFacts:
+    """Read `path` once, a MiB at a time: its checksum and the counts `parse_delimited_file` needs."""
+    digest = hashlib.sha256()
+    size = separators = 0
+    blank, special, head, last = True, False, b"", b""
+    marks = (quote.encode(), b"\r", b"\x1f")
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+            if not head:
+                head = block[:4]
+            size += len(block)
+            separators += block.count(sep.encode())
+            blank = blank and block.isspace()
+            special = special or any(mark in block for mark in marks)
+            last = block[-1:]
+    return FileFacts(digest.hexdigest(), size, blank, head, separators, not special and last == b"\n")
+
+
+def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: FileFacts) -> RawSource:
+    """`parse_source` of a plain UTF-8 CSV/TSV file, parsed from disk so its bytes are never held beside the
+    frame. A file the cheap proof does not cover (quotes, carriage returns, a failed strict read) is checked
+    from its bytes, exactly as `parse_source` would."""
+    if facts.blank:
+        raise _error(shown, 1, "the file is empty; expected a header row with column names")
+    _check_encoding_prefix(facts.head, shown)
+    try:
+        frame = _read_delimited_path(path, sep, quote)
+    except pl.exceptions.PolarsError:
+        return _parse_delimited(path.read_bytes(), sep, quote, shown)
+    columns = [c for c in frame.columns if c != _ROW]
+    _check_delimiter(b"", sep, columns, shown)
+    _check_header(columns, shown)
+    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
+    has_blank = blank is not None and blank.any()
+    proven = facts.plain and facts.separators == (frame.width - 2) * (frame.height + 1)
+    if has_blank or not proven:
+        _check_ragged(path.read_bytes(), sep, quote, len(columns), shown)
+    if has_blank and blank is not None:
+        frame = frame.filter(~blank)
+    return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
+
+
+def _read_delimited_path(path: Path, sep: str, quote: str) -> pl.DataFrame:
+    return pl.read_csv(path, separator=sep, quote_char=quote, infer_schema=False, row_index_name=_ROW,
+                       row_index_offset=2, empty_string_is_null=True)
 
 
 def _read_delimited(data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:

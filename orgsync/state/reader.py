@@ -2,17 +2,20 @@
 
 Two steps, so the network part can run while the sources are still being read: `fetch_live` needs only the
 manifests (items come from the async CSV export, gzip, projected to the key + every declared, non-on-demand
-property the live dataset has + `_id`); `parse_live` then parses each export with its source table (only the
-key + owned columns, and a hierarchy's tree columns, as Utf8), canonicalised with the same `canonical_frame` as
-the sources, so both sides of the diff agree. `read_live` is the two in a row.
+property the live dataset has + `_id`, unpacked into a file of the spool directory); `parse_live` then reads
+each export a chunk at a time with its source table (only the key + owned columns, and a hierarchy's tree
+columns, as Utf8), canonicalised with the same `canonical_frame` as the sources, so both sides of the diff
+agree. In memory stays an index (key, tree, `_id`, a hash of the owned values); the owned values go to Arrow
+files of the spool, read back only for the rows that changed. `read_live` is the two in a row.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
+import tempfile
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -23,20 +26,28 @@ from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Proje
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
+from orgsync.state import csv_chunks
 from orgsync.state.link_ends import live_link_ends
 from orgsync.state.matching import match_manifest
-from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
+from orgsync.state.snapshot import (
+    LIVE_ROW,
+    ROW_HASH,
+    LiveDataset,
+    LiveItems,
+    LiveState,
+    LiveValues,
+    row_hashes,
+)
 
 Manifest = DatasetManifest | LinksDatasetManifest
 ID_COLUMN = "_id"
 LIVE_DATE_FORMAT = "YYYY-MM-DD"  # exports write dates as YYYY-MM-DD whatever the manifest's dateFormat
 MAX_CONCURRENT_READS = 4
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
 class RawExport:
-    """One managed dataset's items as exported: CSV bytes of the projected columns (`_id` last).
+    """One managed dataset's items as exported: a CSV file of the projected columns (`_id` last), unpacked.
 
     `tree` names the hierarchy columns (treeId, treeParentId) with their types: they are kept even when the
     source does not own them, so apply can order deletes children first.
@@ -44,7 +55,7 @@ class RawExport:
 
     manifest: str  # the manifest name, whose source table parses it
     dataset_id: str
-    data: bytes = field(repr=False)
+    path: Path  # in the spool directory given to `fetch_live`
     tree: tuple[tuple[str, PropertyType], ...] = ()
 
 
@@ -64,14 +75,18 @@ async def read_live(client: TenantReader, project: Project, tables: Mapping[str,
 
     `tables` are the source tables by manifest name (or a list of them); `target_label` becomes `LiveState.target`.
     Raises ConfigError when a manifest's name matches two datasets without a `datasetId` pin, or a pin is unknown.
+    The exports pass through a temporary directory, removed before this returns; the values stay in memory.
     """
     by_name = dict(tables) if isinstance(tables, Mapping) else {t.name: t for t in tables}
-    raw = await fetch_live(client, project, by_name, target_label)
-    return await asyncio.to_thread(parse_live, raw, by_name)
+    with tempfile.TemporaryDirectory(prefix="orgsync-live-") as spool:
+        raw = await fetch_live(client, project, by_name, target_label, Path(spool))
+        return await asyncio.to_thread(parse_live, raw, by_name)
 
 
-async def fetch_live(client: TenantReader, project: Project, items_of: Collection[str], target_label: str) -> RawLive:
-    """Every dataset listed, the managed ones retrieved, and the exports of the manifests named in `items_of`.
+async def fetch_live(client: TenantReader, project: Project, items_of: Collection[str], target_label: str,
+                     spool: Path) -> RawLive:
+    """Every dataset listed, the managed ones retrieved, and the exports of the manifests named in `items_of`,
+    each written to a file in the directory `spool` (which the caller owns and removes).
 
     Needs no source: each export is projected to the columns the manifest declares (see `export_columns`).
     Raises ConfigError when a manifest's name matches two datasets without a `datasetId` pin, or a pin is unknown.
@@ -91,16 +106,19 @@ async def fetch_live(client: TenantReader, project: Project, items_of: Collectio
     resources = dict(zip(ids, await asyncio.gather(*(retrieve(i) for i in ids)), strict=True))
     datasets = [_live_dataset(resources.get(d[ep.F_DATASET_ID], d)) for d in listed]
 
-    async def export(manifest: Manifest, dataset: LiveDataset) -> RawExport:
+    async def export(number: int, manifest: Manifest, dataset: LiveDataset) -> RawExport:
         live_keys = {p.get("key") for p in dataset.properties}
         projection = [c for c in export_columns(manifest) if c in live_keys] + [ID_COLUMN]
+        path = spool / f"export-{number}.csv"  # named by position: a dataset id is the tenant's text, not a path
         async with gate:
-            data = await client.export_csv(dataset.dataset_id, projection=projection, resource=dataset.resource)
-        return RawExport(manifest.name, dataset.dataset_id, data, tree_columns(manifest))
+            with path.open("wb") as dest:
+                await client.export_csv_to(dataset.dataset_id, dest, projection=projection,
+                                           resource=dataset.resource)
+        return RawExport(manifest.name, dataset.dataset_id, path, tree_columns(manifest))
 
     wanted = [(m, _by_id(datasets, matches[m.name])) for m in project.manifests
               if m.items is not None and m.name in matches and m.name in items_of]
-    exports = await asyncio.gather(*(export(m, d) for m, d in wanted))
+    exports = await asyncio.gather(*(export(n, m, d) for n, (m, d) in enumerate(wanted)))
     return RawLive(target_label, project.config.tenant, datasets, list(exports))
 
 
@@ -119,22 +137,63 @@ def tree_columns(manifest: Manifest) -> tuple[tuple[str, PropertyType], ...]:
     return tuple((c, types.get(c, "text")) for c in dict.fromkeys((manifest.treeId, manifest.treeParentId)))
 
 
-def parse_live(raw: RawLive, tables: Mapping[str, SourceTable]) -> LiveState:
-    """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8)."""
-    items = [parse_items(export, tables[export.manifest]) for export in raw.exports]
+def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | None = None) -> LiveState:
+    """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8).
+
+    With `spool` (a directory the caller owns, alive while the plan is built) the owned values are kept there in
+    Arrow files and each export file is removed once read; without it they are held in memory."""
+    items = [parse_items(export, tables[export.manifest], spool, number) for number, export in enumerate(raw.exports)]
     return LiveState(target=raw.target, tenant=raw.tenant, datasets=raw.datasets,
                      items={i.dataset_id: i for i in items})
 
 
-def parse_items(export: RawExport, table: SourceTable) -> LiveItems:
-    """One dataset's live items: key + owned + tree columns (null when the dataset lacks them), `_id`; keyless
-    set aside."""
+def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0) -> LiveItems:
+    """One dataset's live items, read a chunk at a time: the index (key, the owned values' hash; keyless items
+    counted, not kept) in memory, the values (owned, tree columns, `_id`) spooled, or in memory without `spool`.
+    Columns the dataset lacks are null."""
     tree = dict(export.tree)
-    columns = list(dict.fromkeys([*table.key, *table.owned, *tree, ID_COLUMN]))
-    frame = parse_export(export.data, columns, table, extra_types=tree)
-    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in table.key])
-    unmatched = frame.height - int(frame.select(keyed.sum()).item() or 0)
-    return LiveItems(export.dataset_id, frame.filter(keyed) if unmatched else frame, unmatched)
+    key, owned = list(table.key), [c for c in table.owned if c not in table.key]
+    columns = list(dict.fromkeys([*key, *owned, *tree, ID_COLUMN]))
+    kept_aside = [c for c in columns if c not in key]
+    types = {c: {**tree, **table.types}.get(c, "text") for c in columns if c != ID_COLUMN}
+    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
+    indexes: list[pl.DataFrame] = []
+    parts: list[Path] = []
+    held: list[pl.DataFrame] = []
+    height = unmatched = 0
+    for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
+        frame = live_frame(raw, columns, types)
+        hashes = (row_hashes(frame, owned) if owned else
+                  pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
+        rows = pl.int_range(height, height + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
+        index = frame.select(key).with_columns(hashes, rows)
+        kept = index.filter(keyed)
+        unmatched += index.height - kept.height
+        indexes.append(kept)
+        if spool is None:
+            held.append(frame.select(kept_aside))
+        else:
+            part = spool / f"values-{number}-{chunk:05d}.arrow"
+            frame.select(kept_aside).write_ipc(part)  # uncompressed: a third of lz4's time
+            parts.append(part)
+        height += frame.height
+    if spool is not None:
+        export.path.unlink(missing_ok=True)
+    empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
+    index = pl.concat(indexes) if indexes else empty
+    if spool is None:
+        values = LiveValues.in_memory(pl.concat(held) if held else
+                                      pl.DataFrame(schema={c: pl.Utf8 for c in kept_aside}))
+    else:
+        values = LiveValues.spooled(parts, kept_aside, height)
+    return LiveItems(export.dataset_id, tuple(key), index, values, tuple(owned), unmatched)
+
+
+def live_frame(raw: pl.DataFrame, columns: list[str], types: Mapping[str, PropertyType]) -> pl.DataFrame:
+    """Export text -> a frame with exactly `columns` (missing ones null), canonical Utf8 by property type (a
+    value that does not fit its type is kept as its text, so it differs from any valid source value)."""
+    frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns])
+    return canonical_frame(frame, types, LIVE_DATE_FORMAT, keep_invalid=True)
 
 
 async def _explain_duplicates(client: TenantReader, project: Project, listed: list[JsonObject]) -> None:
@@ -191,31 +250,3 @@ def _live_dataset(resource: JsonObject) -> LiveDataset:
 
 def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:
     return next(d for d in datasets if d.dataset_id == dataset_id)
-
-
-def parse_export(data: bytes, columns: list[str], table: SourceTable, *,
-                 extra_types: Mapping[str, PropertyType] | None = None) -> pl.DataFrame:
-    """CSV export bytes -> frame with exactly `columns` (missing ones null), canonical Utf8 by property type.
-
-    Types come from `table`, else `extra_types` (columns the source does not own), else text. Only `columns`
-    are parsed, so an export projected to more (every declared property) costs no more.
-    """
-    types = {**(extra_types or {}), **table.types}
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    header = _header(data)
-    present = [c for c in columns if c in header]
-    if present:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, columns=present)
-    else:  # no rows and not even a header
-        frame = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
-    frame = frame.select([pl.col(c) if c in present else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    return canonical_frame(frame, {c: types.get(c, "text") for c in columns if c != ID_COLUMN}, LIVE_DATE_FORMAT,
-                           keep_invalid=True)
-
-
-def _header(data: bytes) -> set[str]:
-    """The column names of CSV `data` (none when it is blank)."""
-    if not data or data.isspace():
-        return set()
-    return set(pl.read_csv(io.BytesIO(data), n_rows=0, infer_schema=False).columns)

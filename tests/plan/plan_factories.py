@@ -73,7 +73,7 @@ def live_dataset(name: str = "People", dataset_id: str = "DS-1", *, props=None, 
 def live(*datasets: LiveDataset, items: dict[str, pl.DataFrame] | None = None, unmatched=None) -> LiveState:
     unmatched = unmatched or {}
     return LiveState(target="Target: local (embedded emulator) · tenant ACME", tenant="ACME", datasets=list(datasets),
-                     items={i: LiveItems(i, f, unmatched.get(i, 0)) for i, f in (items or {}).items()})
+                     items={i: LiveItems.of_frame(i, f, unmatched=unmatched.get(i, 0)) for i, f in (items or {}).items()})
 
 
 def people_rows(n: int, *, salary: str = "100") -> list[tuple]:

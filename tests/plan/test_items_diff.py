@@ -6,6 +6,7 @@ import pytest
 from plan_factories import frame
 
 from orgsync.plan.items_diff import diff_items, prepare_live
+from orgsync.state.snapshot import LiveItems
 
 KEY = ["id"]
 COLS = ["name", "grade"]
@@ -19,7 +20,7 @@ LIVE = frame(["id", "name", "grade", "kept", "_id"], [
 
 
 def _diff(mode, source=SOURCE, live=LIVE, **kw):
-    return diff_items(source, prepare_live(live, KEY, COLS), key=KEY, columns=COLS, mode=mode, **kw)
+    return diff_items(source, prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS), key=KEY, columns=COLS, mode=mode, **kw)
 
 
 def test_upsert_plans_creates_and_null_safe_updates_but_no_deletes():
@@ -59,8 +60,8 @@ def test_empty_live_side_creates_every_row():
 
 def test_live_rows_without_key_are_set_aside_and_duplicates_compared_once():
     live = frame(["id", "name", "grade"], [(None, "Ghost", None), ("1", "Ann", "A"), ("1", "Other", "Z")])
-    side = prepare_live(live, KEY, COLS, unmatched_before=2)
-    assert (side.unmatched, side.duplicates, side.frame.height) == (3, 1, 1)
+    side = prepare_live(LiveItems.of_frame("D1", live), KEY, COLS, unmatched_before=2)
+    assert (side.unmatched, side.duplicates, side.height) == (3, 1, 1)
     changes = diff_items(SOURCE.head(1), side, key=KEY, columns=COLS, mode="mirror")
     assert changes.is_empty
     assert changes.existing == 5  # 1 compared + 3 unmatched + 1 duplicate
@@ -68,7 +69,7 @@ def test_live_rows_without_key_are_set_aside_and_duplicates_compared_once():
 
 def test_owned_column_missing_live_counts_as_null():
     live = frame(["id", "name"], [("1", "Ann")])
-    changes = diff_items(SOURCE.head(1), prepare_live(live, KEY, COLS), key=KEY, columns=COLS, mode="upsert")
+    changes = diff_items(SOURCE.head(1), prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS), key=KEY, columns=COLS, mode="upsert")
     assert changes.updates.to_dicts() == [{"id": "1", "name": "Ann", "name__before": "Ann", "grade": "A",
                                            "grade__before": None}]
 
@@ -78,7 +79,7 @@ def test_links_are_keyed_by_from_and_to():
     source = frame(["from_id", "to_id", "allocation"], [("a", "b", "1"), ("a", "c", "0.5")])
     live = frame(["from_id", "to_id", "allocation", "_id"], [("a", "b", "1", "l1"), ("a", "c", "1", "l2"),
                                                               ("b", "c", "1", "l3")])
-    changes = diff_items(source, prepare_live(live, key, ["allocation"]), key=key, columns=["allocation"],
+    changes = diff_items(source, prepare_live(LiveItems.of_frame("D1", live), key, ["allocation"]), key=key, columns=["allocation"],
                          mode="mirror", delete_extra=["_id"])
     assert changes.updates.to_dicts() == [{"from_id": "a", "to_id": "c", "allocation": "0.5",
                                            "allocation__before": "1"}]

@@ -84,7 +84,9 @@ def test_the_export_is_fetched_while_the_sources_are_read(tmp_path):
     tables, live, result = plan(repo, tenant, wrap)
     assert overlapped == [True]
     assert set(tables) == {"Staff", "Teams", "Membership"}
-    assert live.items["D1"].frame.columns == ["id", "name", "grade", "salary", "note", "_id"]
+    # the values were spooled for the plan (and removed with it); the index stays: key, hash, row
+    assert live.items["D1"].index.columns == ["id", "__row_hash", "__live_row"]
+    assert live.items["D1"].values.columns == ("name", "grade", "salary", "note", "_id")
     staff = next(r for r in result.resources if r.name == "Staff")
     assert staff.items.counts == {"create": 0, "update": 0, "delete": 0}
 

@@ -80,17 +80,17 @@ async def test_read_live_on_a_seeded_local_tenant(tmp_path):
     assert live.find("NotYetCreated") == []
     people = live.items[ids["People"]]
     assert people.unmatched == 1
-    rows = sorted(people.frame.drop("_id").to_dicts(), key=lambda r: r["emp"])
+    rows = sorted(people.to_frame().drop("_id").to_dicts(), key=lambda r: r["emp"])
     assert rows == [
         {"emp": "E1", "name": "Ana", "salary": "65000", "start": "2024-01-02", "active": "true"},
         {"emp": "E2", "name": "Bo", "salary": "0.5", "start": None, "active": "false"},
         {"emp": "E3", "name": "Cy", "salary": "70000.25", "start": "2023-12-31", "active": None},
     ]
-    assert people.frame["_id"].null_count() == 0 and people.frame.columns[-1] == "_id"
-    assert live.items[ids["Empty"]].frame.height == 0
-    assert live.items[ids["Empty"]].frame.columns == ["emp", "name", "salary", "start", "active", "_id"]
+    assert people.to_frame()["_id"].null_count() == 0 and people.to_frame().columns[-1] == "_id"
+    assert live.items[ids["Empty"]].to_frame().height == 0
+    assert live.items[ids["Empty"]].to_frame().columns == ["emp", "name", "salary", "start", "active", "_id"]
     links = live.items[ids["Reports"]]
-    assert links.frame.drop("_id").to_dicts() == [{"from_id": "E2", "to_id": "E1", "allocation": "0.5"}]
+    assert links.to_frame().drop("_id").to_dicts() == [{"from_id": "E2", "to_id": "E1", "allocation": "0.5"}]
     people_ds = live.find("People")[0]
     assert people_ds.fingerprint.last_transaction_id and people_ds.properties
     # only managed datasets are retrieved and exported; the dept column (not owned) was never asked for

@@ -16,7 +16,7 @@ from orgsync.api.jobs import JobPolling
 from orgsync.errors import ConfigError
 from orgsync.manifest.models import DatasetManifest, ItemsSpec, Project, ProjectConfig, PropertySpec
 from orgsync.sources.table import SourceTable
-from orgsync.state.reader import fetch_live, parse_export, parse_live, read_live
+from orgsync.state.reader import RawExport, fetch_live, parse_items, parse_live, read_live
 
 BASE = "https://orgvue.example"
 API = "/api/v1/ACME"
@@ -90,7 +90,7 @@ def test_reads_managed_items_canonical_and_counts_unmatched():
     assert live.datasets[1].resource == listed[1]  # unmanaged: summary only, never retrieved
     items = live.items["D1"]
     assert items.unmatched == 1
-    assert items.frame.to_dicts() == [
+    assert items.to_frame().to_dicts() == [
         {"id": "1", "name": "Ana", "salary": "65000", "start": "2024-01-02", "_id": "A"},
         {"id": "2", "name": None, "salary": "0.5", "start": "2024-13-40", "_id": "B"},  # misfit kept as text
     ]
@@ -103,7 +103,7 @@ def test_owned_columns_missing_live_are_null_and_not_projected():
     resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": [{"key": "id"}, {"key": "name"}]}
     handler, seen = api([resource], {"D1": resource}, {"D1": b"id,name,_id\n7,Bo,X\n"})
     live = read(handler, project(manifest("People")), [table()])
-    assert live.items["D1"].frame.to_dicts() == [{"id": "7", "name": "Bo", "salary": None, "start": None, "_id": "X"}]
+    assert live.items["D1"].to_frame().to_dicts() == [{"id": "7", "name": "Bo", "salary": None, "start": None, "_id": "X"}]
     export = next(r for r in seen if r.url.path.endswith("/export"))
     assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "_id"]
 
@@ -112,7 +112,7 @@ def test_owned_columns_missing_live_are_null_and_not_projected():
 def test_an_export_without_rows_gives_an_empty_typed_frame(csv):
     resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS}
     handler, _ = api([resource], {"D1": resource}, {"D1": csv})
-    frame = read(handler, project(manifest("People")), {"People": table()}).items["D1"].frame
+    frame = read(handler, project(manifest("People")), {"People": table()}).items["D1"].to_frame()
     assert frame.height == 0
     assert frame.schema == pl.Schema({c: pl.Utf8 for c in ["id", "name", "salary", "start", "_id"]})
 
@@ -135,19 +135,27 @@ def test_a_pin_selects_one_of_two_and_an_unknown_pin_is_an_error():
         read(handler, project(manifest("People", "D3")), {})
 
 
-def test_parse_export_strips_a_bom_and_keeps_leading_zero_text_keys():
+def _parsed(tmp_path: Path, data: bytes, t: SourceTable, spool: bool = False) -> pl.DataFrame:
+    (tmp_path / "export.csv").write_bytes(data)
+    items = parse_items(RawExport("P", "D1", tmp_path / "export.csv"), t, tmp_path if spool else None)
+    return items.to_frame()
+
+
+def test_parse_export_strips_a_bom_and_keeps_leading_zero_text_keys(tmp_path):
     t = SourceTable(name="P", path=Path("p.csv"), frame=pl.DataFrame(), key=["code"], owned=["active"],
                     types={"code": "text", "active": "boolean"}, sha256="")
-    frame = parse_export(b"\xef\xbb\xbfcode,active,_id\n007,TRUE,A\n", ["code", "active", "_id"], t)
+    frame = _parsed(tmp_path, b"\xef\xbb\xbfcode,active,_id\n007,TRUE,A\n", t)
     assert frame.to_dicts() == [{"code": "007", "active": "true", "_id": "A"}]
 
 
-def test_parse_export_reads_windows_line_endings_and_quoted_commas():
+@pytest.mark.parametrize("spool", [False, True], ids=["in memory", "spooled"])
+def test_parse_export_reads_windows_line_endings_and_quoted_commas(tmp_path, spool):
     t = SourceTable(name="P", path=Path("p.csv"), frame=pl.DataFrame(), key=["code"], owned=["title"],
                     types={"code": "text", "title": "text"}, sha256="")
-    frame = parse_export(b'code,title,_id\r\nA1,"Head, Sales",X\r\nA2,,Y\r\n', ["code", "title", "_id"], t)
+    frame = _parsed(tmp_path, b'code,title,_id\r\nA1,"Head, Sales",X\r\nA2,,Y\r\n', t, spool)
     assert frame.to_dicts() == [{"code": "A1", "title": "Head, Sales", "_id": "X"},
                                 {"code": "A2", "title": None, "_id": "Y"}]
+    assert (tmp_path / "export.csv").exists() is not spool  # a spooled export is removed once read
 
 
 def test_the_export_is_projected_from_the_manifest_and_parsed_for_the_source_columns():
@@ -163,22 +171,22 @@ def test_the_export_is_projected_from_the_manifest_and_parsed_for_the_source_col
     live = read(handler, project(m), [only_name])
     export = next(r for r in seen if r.url.path.endswith("/export"))
     assert list(orjson.loads(export.content)["query"]["output"]["projection"]) == ["id", "name", "salary", "start", "_id"]
-    assert live.items["D1"].frame.to_dicts() == [{"id": "7", "name": "Bo", "_id": "X"}]
+    assert live.items["D1"].to_frame().to_dicts() == [{"id": "7", "name": "Bo", "_id": "X"}]
 
 
-def test_fetch_then_parse_gives_what_read_live_gives():
+def test_fetch_then_parse_gives_what_read_live_gives(tmp_path):
     resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS}
     handler, _ = api([resource], {"D1": resource}, {"D1": b"id,name,salary,start,_id\n1,Ana,1.50,2024-01-02,A\n"})
 
     async def main():
         async with OrgvueClient(BASE, "ACME", "t", transport=httpx.MockTransport(handler),
                                 polling=JobPolling(first=0.001, cap=0.001)) as client:
-            raw = await fetch_live(client, project(manifest("People")), {"People"}, "T")
-        return raw, parse_live(raw, {"People": table()})
+            raw = await fetch_live(client, project(manifest("People")), {"People"}, "T", tmp_path)
+        return raw, parse_live(raw, {"People": table()}, tmp_path)
 
     raw, live = asyncio.run(main())
     assert [(e.manifest, e.dataset_id) for e in raw.exports] == [("People", "D1")]
-    assert live.items["D1"].frame.to_dicts() == [
+    assert live.items["D1"].to_frame().to_dicts() == [
         {"id": "1", "name": "Ana", "salary": "1.5", "start": "2024-01-02", "_id": "A"}]
     assert live.datasets == raw.datasets and live.target == "T" and live.tenant == "ACME"
 
@@ -197,7 +205,7 @@ def test_the_tree_columns_are_read_even_when_the_source_does_not_own_them():
     source = SourceTable(name="People", path=Path("people.csv"), frame=pl.DataFrame(), key=["id"], owned=["name"],
                          types={"id": "number", "name": "text"}, sha256="x")
     live = read(handler, project(org), {"People": source})
-    assert live.items["D1"].frame.to_dicts() == [
+    assert live.items["D1"].to_frame().to_dicts() == [
         {"id": "1", "name": "Ana", "code": "10", "parent": None, "_id": "A"},  # code typed as its property: number
         {"id": "2", "name": "Bo", "code": "20", "parent": "10", "_id": "B"},
     ]

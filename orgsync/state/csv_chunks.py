@@ -1,0 +1,73 @@
+"""An exported CSV file read as frames of whole records, a few MiB at a time, so that a dataset of millions of
+items is never parsed (or held as bytes) in one piece.
+
+A chunk ends at a line break outside quotes: RFC 4180 writes a quote inside a field as two, so a line break
+ends a record exactly when an even number of quote characters comes before it. The parity is counted once per
+segment between line breaks, so finding the cut is linear in the chunk; a record longer than a chunk makes the
+chunk grow until it ends.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import polars as pl
+
+CHUNK_BYTES = 16 << 20  # ~50,000 rows of 30 columns: a chunk's frames stay a small share of the whole
+_BOM = b"\xef\xbb\xbf"
+_QUOTE = b'"'
+
+
+def header(path: Path) -> list[str]:
+    """The column names of the CSV file at `path` (none when it is empty or blank)."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    first = first.removeprefix(_BOM)
+    if not first.strip():
+        return []
+    return pl.read_csv(io.BytesIO(first), n_rows=0, infer_schema=False).columns
+
+
+def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pl.DataFrame]:
+    """The records of the CSV file at `path` as Utf8 frames of the named `columns` (those of the header, in
+    the order given), one frame per chunk of about `chunk_bytes`; an empty field is null."""
+    names = header(path)
+    wanted = [c for c in columns if c in names]
+    if not wanted:
+        return
+    positions = [names.index(c) for c in wanted]
+    for block in _records(path, chunk_bytes):
+        frame = pl.read_csv(block, has_header=False, new_columns=names, columns=positions, infer_schema=False)
+        yield frame.select(wanted)
+
+
+def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The bytes after the header line, cut into blocks that each end at a record boundary."""
+    with path.open("rb") as handle:
+        handle.readline()
+        rest = b""
+        while True:
+            block = handle.read(chunk_bytes)
+            data = rest + block if rest else block
+            if not block:
+                if data.strip():
+                    yield data
+                return
+            cut = _last_record_end(data)
+            rest = data[cut:]
+            if cut:
+                yield data[:cut]
+
+
+def _last_record_end(data: bytes) -> int:
+    """The offset just after the last line break of `data` that lies outside quotes (0: none does)."""
+    quotes_before = data.count(_QUOTE)
+    end = len(data)
+    while (at := data.rfind(b"\n", 0, end)) >= 0:
+        quotes_before -= data.count(_QUOTE, at, end)  # quotes in the segment from this break to the last one
+        if quotes_before % 2 == 0:
+            return at + 1
+        end = at
+    return 0
