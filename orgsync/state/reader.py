@@ -158,8 +158,8 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     types = {c: {**tree, **table.types}.get(c, "text") for c in columns if c != ID_COLUMN}
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
     indexes: list[pl.DataFrame] = []
-    parts: list[Path] = []
-    held: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame | Path] = []
+    heights: list[int] = []
     height = unmatched = 0
     for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
         frame = live_frame(raw, columns, types)
@@ -171,21 +171,18 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
         unmatched += index.height - kept.height
         indexes.append(kept)
         if spool is None:
-            held.append(frame.select(kept_aside))
+            parts.append(frame.select(kept_aside))
         else:
             part = spool / f"values-{number}-{chunk:05d}.arrow"
-            frame.select(kept_aside).write_ipc(part)  # uncompressed: a third of lz4's time
+            frame.select(kept_aside).write_ipc(part)  # uncompressed (a third of lz4's time), so it maps as it is
             parts.append(part)
+        heights.append(frame.height)
         height += frame.height
     if spool is not None:
         export.path.unlink(missing_ok=True)
     empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
     index = pl.concat(indexes) if indexes else empty
-    if spool is None:
-        values = LiveValues.in_memory(pl.concat(held) if held else
-                                      pl.DataFrame(schema={c: pl.Utf8 for c in kept_aside}))
-    else:
-        values = LiveValues.spooled(parts, kept_aside, height)
+    values = LiveValues(parts, heights, kept_aside)
     return LiveItems(export.dataset_id, tuple(key), index, values, tuple(owned), unmatched)
 
 

@@ -64,42 +64,54 @@ def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
 
 
 class LiveValues:
-    """The owned columns of a dataset's live items, canonical Utf8, one row per exported item (`LIVE_ROW`).
+    """The values of a dataset's live items kept aside from the index, canonical Utf8, one row per exported item
+    (`LIVE_ROW` numbers them in export order), in consecutive parts.
 
-    A big dataset's values stay in Arrow IPC files of the plan's spool directory, not in memory: a diff finds
-    the changed rows by their hashes and reads only those (`take`). The files live as long as the plan's
-    spool (`commands.plan.plan_with`); small ones (and tests) are held in memory (`in_memory`).
+    A big dataset's parts are Arrow IPC files of the plan's spool directory, not memory: a diff finds the changed
+    rows by their hashes and reads only the parts holding them (`take`). The files live as long
+    as the plan's spool (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
-    def __init__(self, lazy: pl.LazyFrame, columns: Sequence[str], height: int) -> None:
-        self._lazy = lazy
+    def __init__(self, parts: Sequence[pl.DataFrame | Path], heights: Sequence[int], columns: Sequence[str]) -> None:
+        self._parts = tuple(parts)
+        self._starts = [0]
+        for height in heights:
+            self._starts.append(self._starts[-1] + height)
         self.columns = tuple(columns)
-        self.height = height
+        self.height = self._starts[-1]
 
     @classmethod
     def in_memory(cls, frame: pl.DataFrame) -> LiveValues:
-        return cls(frame.lazy(), frame.columns, frame.height)
+        return cls([frame], [frame.height], frame.columns)
 
-    @classmethod
-    def spooled(cls, parts: Sequence[Path], columns: Sequence[str], height: int) -> LiveValues:
-        if not parts:
-            return cls.in_memory(pl.DataFrame(schema={c: pl.Utf8 for c in columns}))
-        return cls(pl.scan_ipc(list(parts)), columns, height)
+    def _part(self, number: int, columns: Sequence[str]) -> pl.DataFrame:
+        part = self._parts[number]
+        if isinstance(part, Path):
+            return pl.read_ipc(part, columns=list(columns))
+        return part.select(list(columns))
 
     def take(self, rows: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
-        """The `columns` of the given rows (distinct `LIVE_ROW` numbers), in the order given; streamed, so only
-        the rows taken are ever held."""
-        wanted = pl.DataFrame({LIVE_ROW: rows.cast(pl.UInt32)}).with_row_index("__order")
-        if not wanted.height:
+        """The `columns` of the given rows, in the order given; only the parts holding them are read."""
+        columns = list(columns)
+        rows = rows.cast(pl.Int64)
+        if not rows.len():
             return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
-        found = (self._lazy.select(list(columns)).with_row_index(LIVE_ROW)
-                 .filter(pl.col(LIVE_ROW).is_in(wanted[LIVE_ROW].implode()))
-                 .collect(engine="streaming"))
-        return wanted.join(found, on=LIVE_ROW, how="left").sort("__order").select(list(columns))
+        order = rows.arg_sort()
+        ascending = rows.gather(order)
+        starts = pl.Series(self._starts, dtype=pl.Int64)
+        cuts = starts.search_sorted(ascending, side="right") - 1  # the part of each row
+        found = []
+        for number in cuts.unique(maintain_order=True):
+            local = ascending.filter(cuts == number) - self._starts[number]
+            found.append(self._part(number, columns).select(pl.all().gather(local)))
+        taken = pl.concat(found).with_columns(pl.Series("__at", order))  # taken row i is that of rows[order[i]]
+        return taken.sort("__at").drop("__at")
 
     def whole(self, columns: Sequence[str]) -> pl.DataFrame:
         """Whole columns (every row): for the few cases a diff needs them all, e.g. a retyped property."""
-        return self._lazy.select(list(columns)).collect(engine="streaming")
+        if not self._parts:
+            return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
+        return pl.concat([self._part(n, columns) for n in range(len(self._parts))], rechunk=False)
 
 
 @dataclass
