@@ -129,7 +129,10 @@ def measure(root: Path) -> dict:
             started = time.perf_counter()
             out = await fn(*args, **kwargs)
             spans[name].append((started, time.perf_counter()))
-            if keep:  # a copy of the unpacked export file for the floors (the copy is on disk, not in memory)
+            if keep and isinstance(out, bytes):  # an older orgsync (export_csv): the bytes, kept on disk
+                (root / "export.csv").write_bytes(out)
+                seen[name] = len(out)
+            elif keep:  # a copy of the unpacked export file for the floors (the copy is on disk, not in memory)
                 dest = args[2]
                 dest.flush()
                 shutil.copyfile(dest.name, root / "export.csv")
@@ -140,7 +143,13 @@ def measure(root: Path) -> dict:
     command.validate_sources = timed("validate", command.validate_sources)
     command.build_plan = timed("diff", command.build_plan, keep=True)
     reader.parse_items = timed("parse", reader.parse_items)
-    OrgvueClient.export_csv_to = timed("export", OrgvueClient.export_csv_to, keep=True)
+    # the export as this orgsync reads it: streamed into a file (export_csv_to), or as bytes before that, so the
+    # same benchmark measures a before/after pair (PYTHONPATH=<older checkout>)
+    streamed = hasattr(OrgvueClient, "export_csv_to")
+    if streamed:
+        OrgvueClient.export_csv_to = timed("export", OrgvueClient.export_csv_to, keep=True)
+    else:
+        OrgvueClient.export_csv = timed("export", OrgvueClient.export_csv, keep=True)
 
     baseline = _status_mb("VmRSS")
     sampler = _RssSampler()

@@ -209,7 +209,7 @@ class OrgvueClient:
         return await files.download_to(self._core, result_url, dest)
 
     async def list_items(self, dataset_id: str) -> list[JsonObject]:
-        """All items as JSON objects (small datasets only; bulk reads use `export_csv`)."""
+        """All items as JSON objects (small datasets only; bulk reads use `export_csv_to`)."""
         answer = await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
         return checked(answers.ITEMS, answer, f"GET {ep.path(ep.DATASET_ITEMS, id=dataset_id)}")
 
