@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlsplit
@@ -107,7 +108,7 @@ def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes
     with gzip.GzipFile(fileobj=stream) as unpacked:
         try:
             return unpacked.read() if limit is None else _capped(unpacked, limit, "unpacked file")
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:  # zlib.error: a corrupt deflate block
             raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
 
 
@@ -117,6 +118,7 @@ _CHUNK = 1 << 20
 def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
     """Copy `stream` (from its start) into `dest`, gunzipped when it is a gzip stream, in 1 MiB chunks, at most
     `limit` bytes written; the bytes written."""
+    stream.seek(0)  # the gzip test must see the first bytes too, not those at the caller's position
     head = stream.read(2)
     stream.seek(0)
     gzipped = head == GZIP_MAGIC
@@ -129,7 +131,7 @@ def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
             if written > limit:
                 raise _too_large(what, limit)
             dest.write(chunk)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # zlib.error: a corrupt deflate block
         raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
     finally:
         if gzipped:

@@ -137,8 +137,8 @@ def file_facts(path: Path, sep: str, quote: str, chunk: int = 1 << 20) -> FileFa
     with path.open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
-            if not head:
-                head = block[:4]
+            if len(head) < 4:  # the first 4 bytes of the file, whatever the read size
+                head = (head + block)[:4]
             size += len(block)
             separators += block.count(sep.encode())
             blank = blank and block.isspace()

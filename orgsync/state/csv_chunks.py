@@ -39,26 +39,28 @@ def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int = CHUNK_BYTES
         return
     positions = [names.index(c) for c in wanted]
     for block in _records(path, chunk_bytes):
-        frame = pl.read_csv(block, has_header=False, new_columns=names, columns=positions, infer_schema=False)
-        yield frame.select(wanted)
+        # Each block is parsed under the file's own header line: polars takes the field count from a block's
+        # first line, so a block that began with a blank line or a short row would fail (or shift) without it.
+        yield pl.read_csv(block, columns=positions, infer_schema=False).select(wanted)
 
 
 def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
-    """The bytes after the header line, cut into blocks that each end at a record boundary."""
+    """The bytes after the header line, cut into blocks that each end at a record boundary, each block
+    preceded by the header line (BOM removed)."""
     with path.open("rb") as handle:
-        handle.readline()
+        head = handle.readline().removeprefix(_BOM)
         rest = b""
         while True:
             block = handle.read(chunk_bytes)
             data = rest + block if rest else block
             if not block:
                 if data.strip():
-                    yield data
+                    yield head + data
                 return
             cut = _last_record_end(data)
             rest = data[cut:]
             if cut:
-                yield data[:cut]
+                yield b"".join((head, memoryview(data)[:cut]))  # one copy, not two
 
 
 def _last_record_end(data: bytes) -> int:

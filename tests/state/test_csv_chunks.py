@@ -1,0 +1,154 @@
+"""csv_chunks: an export file cut into record-aligned chunks must parse exactly as the whole file does.
+
+The oracle is `pl.read_csv(path, infer_schema=False)` of the whole file; tiny `chunk_bytes` put the cuts
+everywhere (inside quotes, between \\r and \\n, inside a UTF-8 character, mid-record).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orgsync.state import csv_chunks
+from orgsync.state.csv_chunks import frames, header
+
+CHUNKS = [1, 2, 3, 5, 7, 11, 16, 64, 1 << 20]
+
+
+def whole(path: Path, columns: list[str]) -> pl.DataFrame:
+    """What the whole file parses to, restricted to the asked columns found in the header, in the order asked."""
+    frame = pl.read_csv(path, infer_schema=False)
+    return frame.select([c for c in columns if c in frame.columns])
+
+
+def chunked(path: Path, columns: list[str], chunk_bytes: int) -> pl.DataFrame | None:
+    parts = list(frames(path, columns, chunk_bytes=chunk_bytes))
+    for part in parts:
+        assert part.schema == pl.Schema({c: pl.Utf8 for c in columns if c in part.columns})
+    return pl.concat(parts) if parts else None
+
+
+CASES = {
+    "plain": b"a,b,c\n1,2,3\n4,5,6\n",
+    "quoted newline, comma and doubled quotes": b'a,b,c\n"x\ny, z",2,"say ""hi"""\n"""",",\n,",3\n',
+    "crlf": b"a,b,c\r\n1,2,3\r\n4,5,6\r\n",
+    "crlf inside quotes": b'a,b,c\r\n"x\r\ny",2,3\r\n4,"5\r\n",6\r\n',
+    "bom before the header": b"\xef\xbb\xbfa,b,c\n1,2,3\n",
+    "a record longer than any chunk": b'a,b,c\n1,"' + b"long, text\n" * 40 + b'",3\n4,5,6\n',
+    "no newline at the end": b"a,b,c\n1,2,3\n4,5,6",
+    "crlf, no newline at the end": b"a,b,c\r\n1,2,3\r\n4,5,6",
+    "empty fields are null": b"a,b,c\n,,\n1,,\n,,3\n",
+    "quoted empty field": b'a,b,c\n"",x,""\n',
+    "utf-8 text": "a,b,c\nÉlodie,Zoë,名前\n€,ß,\n".encode(),
+    "one column": b"c\n1\n2\n",
+    "blank line inside": b"a,b,c\n1,2,3\n\n4,5,6\n",
+    "short row": b"a,b,c\n1,2,3\n4\n5,6\n7,8,9\n",
+    "whitespace-only line": b"a,b,c\n1,2,3\n \n4,5,6\n",
+}
+
+
+@pytest.mark.parametrize("chunk_bytes", CHUNKS)
+@pytest.mark.parametrize("columns", [["a", "b", "c"], ["c", "a"], ["b"], ["nope", "c", "gone", "a"]],
+                         ids=["all", "reordered", "one", "with missing"])
+@pytest.mark.parametrize("data", list(CASES.values()), ids=list(CASES))
+def test_chunks_concatenate_to_the_whole_file(tmp_path, data, columns, chunk_bytes):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    want = whole(path, columns)
+    got = chunked(path, columns, chunk_bytes)
+    if not want.width:
+        assert got is None  # none of the asked columns is in the header: no frame at all
+        return
+    assert got is not None
+    assert got.equals(want), (got, want)
+    assert want.height  # every case has records
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 4, 1 << 20])
+def test_cuts_land_only_at_record_ends_and_a_long_record_grows_its_chunk(tmp_path, chunk_bytes):
+    body = b'1,"' + b"x\n" * 100 + b'"\n2,y\n'
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"k,v\n" + body)
+    parts = list(frames(path, ["k", "v"], chunk_bytes=chunk_bytes))
+    assert [p["k"].to_list() for p in parts] == ([["1"], ["2"]] if chunk_bytes < len(body) else [["1", "2"]])
+    assert parts[0]["v"][0] == "x\n" * 100
+
+
+def test_the_columns_come_in_the_order_asked_with_their_own_values(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"a,b,c,_id\n1,2,3,X\n")
+    (frame,) = frames(path, ["_id", "c", "a", "missing"], chunk_bytes=3)
+    assert frame.to_dicts() == [{"_id": "X", "c": "3", "a": "1"}]
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b"  \r\n", b"a,b\n", b"a,b\r\n", b"\xef\xbb\xbfa,b\n", b"a,b"])
+def test_an_empty_file_or_a_header_alone_gives_no_rows(tmp_path, data):
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    got = [f for f in frames(path, ["a", "b"], chunk_bytes=2)]
+    assert sum(f.height for f in got) == 0
+
+
+def test_header_strips_the_bom_and_reads_only_the_first_line(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,name,_id\r\n1,Ana,A\r\n")
+    assert header(path) == ["id", "name", "_id"]
+    path.write_bytes(b"")
+    assert header(path) == []
+    path.write_bytes(b"   \n1,2\n")
+    assert header(path) == []
+
+
+def test_the_default_chunk_size_is_the_module_constant():
+    assert frames.__kwdefaults__ == {"chunk_bytes": csv_chunks.CHUNK_BYTES}
+
+
+# -- property: any table of awkward text, written as RFC 4180 CSV, any cut size --------------------------
+
+_TEXT = st.lists(st.sampled_from(["a", "Z", " ", ",", '"', "\n", "\r\n", "\r", "é", "名", ";"]), max_size=6).map("".join)
+
+
+def _field(value: str | None) -> str:
+    if value is None:
+        return ""
+    if value == "" or any(ch in value for ch in ',"\r\n') or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@st.composite
+def csv_files(draw):
+    names = draw(st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id"]), min_size=1, max_size=4, unique=True))
+    rows = draw(st.lists(st.lists(st.one_of(st.none(), _TEXT), min_size=len(names), max_size=len(names)),
+                         max_size=8))
+    # a row of nulls alone is a blank line, parsed as nulls whole (only the one-column case is ambiguous)
+    if len(names) == 1:
+        rows = [r for r in rows if r[0] is not None]
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [",".join(_field(v) for v in r) for r in rows]
+    if lines and draw(st.booleans()):  # a blank line (nulls) or a short row: a chunk may begin with either
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "x"])))
+    text = newline.join([",".join(_field(n) for n in names), *lines])
+    if draw(st.booleans()):
+        text += newline
+    bom = b"\xef\xbb\xbf" if draw(st.booleans()) else b""
+    return bom + text.encode(), names
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=csv_files(), chunk_bytes=st.integers(min_value=1, max_value=48),
+       asked=st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id", "zz"]), min_size=1, max_size=5, unique=True))
+def test_property_chunks_equal_the_whole_file(tmp_path, case, chunk_bytes, asked):
+    data, _ = case
+    path = tmp_path / "p.csv"
+    path.write_bytes(data)
+    want = whole(path, asked)
+    got = chunked(path, asked, chunk_bytes)
+    if got is None:  # no frame at all: none of the asked columns is in the header, or there is no record
+        assert want.width == 0 or want.height == 0
+    else:
+        assert got.equals(want), (data, asked, chunk_bytes, got, want)
