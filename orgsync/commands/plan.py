@@ -102,7 +102,9 @@ async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep
     """Read the tenant once through `client` while `sources` runs (in a thread), then build the plan.
 
     Only the targeted datasets' items are read. When `sources` raises (errors in the repository), the live
-    read is cancelled and its error is raised: nothing has been written.
+    read is cancelled and its error is raised: nothing has been written. The live items' values are spooled
+    while the plan is built and removed with the spool: in the `LiveState` returned, the datasets and each
+    items' index stay valid, its `LiveValues` can no longer be read.
     """
     selected = select_targets(project, targets)
     # The exports and the live values go to a private temporary directory (0700) while the plan is built, so a

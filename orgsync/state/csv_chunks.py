@@ -30,9 +30,11 @@ def header(path: Path) -> list[str]:
     return pl.read_csv(io.BytesIO(first), n_rows=0, infer_schema=False).columns
 
 
-def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pl.DataFrame]:
+def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None) -> Iterator[pl.DataFrame]:
     """The records of the CSV file at `path` as Utf8 frames of the named `columns` (those of the header, in
-    the order given), one frame per chunk of about `chunk_bytes`; an empty field is null."""
+    the order given), one frame per chunk of about `chunk_bytes` (default `CHUNK_BYTES`, read at each call);
+    an empty field is null."""
+    chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     names = header(path)
     wanted = [c for c in columns if c in names]
     if not wanted:

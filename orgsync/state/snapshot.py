@@ -94,6 +94,8 @@ class LiveValues:
         """The `columns` of the given rows, in the order given; only the parts holding them are read."""
         columns = list(columns)
         rows = rows.cast(pl.Int64)
+        if not columns:
+            return pl.DataFrame()
         if not rows.len():
             return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
         order = rows.arg_sort()
@@ -150,8 +152,8 @@ class LiveItems:
         rest = [c for c in self.index.columns if c not in (ROW_HASH, LIVE_ROW) and c not in self.key
                 and c not in values.columns]
         order = [*self.hashed, *(c for c in values.columns if c not in self.hashed)]
-        return pl.concat([self.index.select(self.key), values.select(order), self.index.select(rest)],
-                         how="horizontal")
+        pieces = [self.index.select(self.key), values.select(order), self.index.select(rest)]
+        return pl.concat([p for p in pieces if p.width], how="horizontal")
 
 
 @dataclass

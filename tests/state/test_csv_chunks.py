@@ -103,8 +103,13 @@ def test_header_strips_the_bom_and_reads_only_the_first_line(tmp_path):
     assert header(path) == []
 
 
-def test_the_default_chunk_size_is_the_module_constant():
-    assert frames.__kwdefaults__ == {"chunk_bytes": csv_chunks.CHUNK_BYTES}
+def test_the_default_chunk_size_is_the_module_constant_read_at_each_call(tmp_path, monkeypatch):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"id,name\n" + b"".join(b"%d,N%d\n" % (i, i) for i in range(100)))
+    assert len(list(frames(path, ["id", "name"]))) == 1  # 16 MiB: one chunk
+    monkeypatch.setattr(csv_chunks, "CHUNK_BYTES", 64)
+    chunks = list(frames(path, ["id", "name"]))
+    assert len(chunks) > 10 and pl.concat(chunks).equals(pl.read_csv(path, infer_schema=False))
 
 
 # -- property: any table of awkward text, written as RFC 4180 CSV, any cut size --------------------------

@@ -49,7 +49,7 @@ def spooled(tmp_path, frame: pl.DataFrame, sizes: list[int]) -> LiveValues:
         parts.append(part)
         start += size
     assert start == frame.height
-    return LiveValues.spooled(parts, frame.columns, frame.height)
+    return LiveValues(parts, sizes, frame.columns)
 
 
 def many(n: int = 1000) -> pl.DataFrame:
@@ -96,7 +96,7 @@ def test_spooled_values_are_read_from_the_files_not_held(tmp_path):
 
 
 def test_spooled_without_parts_is_an_empty_frame_of_the_columns():
-    live = LiveValues.spooled([], ["name", "team"], 0)
+    live = LiveValues([], [], ["name", "team"])
     assert live.whole(["name", "team"]).schema == pl.Schema({"name": pl.Utf8, "team": pl.Utf8})
     assert live.take(pl.Series([], dtype=pl.UInt32), ["team"]).height == 0
 
