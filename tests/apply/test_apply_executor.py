@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 from apply_fakes import FakeClient
@@ -200,6 +201,50 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
     assert [(c[0], [a["id"] for a in c[2]]) for c in client.calls] == [
         ("import", [str(i) for i in range(0, 20)]), ("import", [str(i) for i in range(20, 40)]),
         ("import", [str(i) for i in range(40, 45)])]
+
+
+class _File(bytes):
+    """An import file that the garbage collector tracks (a bytes subclass with a __dict__), so a test can count
+    how many are alive at once."""
+
+
+def _files_alive() -> list[int]:
+    return sorted(len(o) for o in gc.get_objects() if type(o) is _File)
+
+
+def test_at_most_two_import_files_are_alive_at_once_and_each_goes_once_sent(monkeypatch):
+    """Six files in a row: while one is imported only it and the next one exist; none is kept after the step."""
+    import orgsync.apply.executor as executor
+
+    rows = [(str(i), f"n{i}") for i in range(60)]
+    res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
+    real = executor.import_file
+    started: list[int] = []  # files whose encoding has started / finished (appended in the worker thread)
+    built: list[int] = []
+
+    def import_file(enc, batch):
+        started.append(batch.start)
+        file = _File(real(enc, batch))
+        built.append(batch.start)
+        return file
+
+    monkeypatch.setattr(executor, "import_file", import_file)
+    alive: list[int] = []
+
+    async def on_import(imports_so_far):
+        # wait until the next file is built too, and any other begun (a bound against a hang, not a timing assertion)
+        for _ in range(60_000):
+            if len(built) >= min(imports_so_far + 2, 6) and len(built) == len(started):
+                break
+            await asyncio.sleep(0.001)
+        alive.append(len(_files_alive()))
+
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, on_import=on_import)
+    report = _run(plan(res), project(dataset_manifest("A")), client,
+                  limits=Limits(sync_max_actions=5, async_max_actions=10))
+    assert report.exit_code == ExitCode.OK and client.files == 6
+    assert len(alive) == 6 and max(alive) <= 2  # the file being imported and at most the next one
+    assert _files_alive() == []
 
 
 def _three_batches():
