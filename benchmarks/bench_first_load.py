@@ -131,7 +131,10 @@ def bench(rows: int) -> dict:
         phase_peaks = {name: max((mb for at, mb in run["samples"] if a <= at < b), default=0.0)
                        for name, (a, b) in bounds.items()}
         imports = [c for c in report["calls"] if c["call"] == "import-items"]
+        ended = run["started_at"] + run["wall"]
+        phase_seconds = {name: min(b, ended) - a for name, (a, b) in bounds.items()}
         return {"rows": rows, "wall": run["wall"], "cpu": run["cpu"], "peak_mb": run["peak_mb"],
+                "phase_seconds": phase_seconds,
                 "sampled_peak_mb": max((mb for _, mb in run["samples"]), default=0.0),
                 "baseline_mb": baseline["peak_mb"], "phase_peak_mb": phase_peaks,
                 "requests_log": len(log), "requests": report["stats"].get("requests", 0),
@@ -148,15 +151,16 @@ def bench(rows: int) -> dict:
 
 def report(fig: dict) -> str:
     above = fig["peak_mb"] - fig["baseline_mb"]
-    phases = "  ".join(f"{name} {fig['phase_peak_mb'][name]:.0f}" for name in PHASES)
+    phases = "  ".join(f"{name} {fig['phase_peak_mb'][name]:.0f} MB / {fig['phase_seconds'][name]:.1f} s"
+                       for name in PHASES)
     verdict = "within 1.5 GB" if fig["peak_mb"] <= 1536 else "OVER 1.5 GB"
     return (f"rows={fig['rows']:>9,}  wall={fig['wall']:6.2f}s  cpu={fig['cpu']:6.2f}s  "
             f"peakRSS={fig['peak_mb']:6.0f}MB (sampled {fig['sampled_peak_mb']:.0f})  baseline={fig['baseline_mb']:.0f}MB  above={above:6.0f}MB "
-            f"({above * 1e6 / fig['rows']:.0f} B/row)  phase peaks (MB, absolute): {phases}  |  "
+            f"({above * 1e6 / fig['rows']:.0f} B/row)  phases (absolute peak / wall): {phases}  |  "
             f"requests={fig['requests']} (emulator log {fig['requests_log']})  "
             f"sent={fig['bytes_sent'] / 1e6:.1f}MB received={fig['bytes_received'] / 1e6:.2f}MB  "
             f"import files={fig['import_files']} ({fig['json_bytes'] / 1e6:.0f} MB JSON)  "
-            f"applied={fig['applied']:,} exit={fig['exit']}  |  emulator cpu={fig['emulator_cpu']:.1f}s "
+            f"applied={fig['applied']:,} exit={fig['exit']}  load={os.getloadavg()[0]:.1f}  |  emulator cpu={fig['emulator_cpu']:.1f}s "
             f"peak={fig['emulator_peak_mb']:.0f}MB (idle {fig['emulator_rss_before_mb']:.0f}MB)  {verdict}")
 
 
