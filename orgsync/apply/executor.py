@@ -360,10 +360,10 @@ class Executor:
         assert items is not None
         failed = sum(1 for r in results if r.get("_status", "success") != "success")
         if failed:  # the keys (and bodies, to mask sensitive values) of this batch only, and only when needed
-            bodies_ = encoded.bodies(batch.start, batch.stop) if items.sensitive else None
+            sent = encoded.bodies(batch.start, batch.stop) if items.sensitive else None
             self.report.failures.extend(failures_from_results(
                 step.id, results, items.key, encoded.keys(batch.start, batch.stop),
-                encoded.actions(batch.start, batch.stop), items.sensitive, bodies_))
+                encoded.actions(batch.start, batch.stop), items.sensitive, sent))
         call.failed, call.succeeded = failed, batch.count - failed
         record.applied += call.succeeded
         record.failed += failed

@@ -279,3 +279,14 @@ def test_a_stop_between_batches_sends_no_further_batch():
     assert (step.status, step.applied, step.failed) == (StepStatus.PARTIAL, 10, 15)
     assert step.error == "interrupted by SIGTERM: 15 of 25 actions not sent"
     assert report.stopped == "interrupted by SIGTERM"
+
+
+def test_an_item_skipped_in_a_later_import_file_is_reported_by_its_own_key():
+    """Keys and actions of a failure are taken from that batch's rows (encoded again only for the failure)."""
+    p, proj, client, limits = _three_batches()
+    client.fail_items = {"13": "AccessDenied", "24": "AccessDenied"}
+    report = _run(p, proj, client, limits=limits)
+    assert [(f.key, f.action, f.name) for f in report.failures] == [
+        ({"id": "13"}, "createOrUpdate", "AccessDenied"), ({"id": "24"}, "createOrUpdate", "AccessDenied")]
+    (record,) = report.steps
+    assert (record.applied, record.failed, record.status) == (23, 2, StepStatus.PARTIAL)
