@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ("bench_readers", "bench_sources", "bench_checks", "read_live", "bench_emulator", "bench_plan",
-              "bench_apply", "bench_import")
+              "bench_apply", "bench_first_load", "bench_import")
 
 
 def main() -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import polars as pl
-
 from orgsync.api.limits import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
 from orgsync.apply.batching import Limits, choose_mode, links_max_actions
 from orgsync.apply.batching import Mode as BatchMode
@@ -82,10 +80,10 @@ def _bytes(step: Step) -> int:
     """A guess at the JSON size of the step's actions: the frames' size plus the names each action repeats."""
     size = 0
     for wave in step.waves:
-        for frame in (wave.creates, wave.updates, wave.deletes):
-            if isinstance(frame, pl.DataFrame) and frame.height:
-                names = sum(len(c) + 6 for c in frame.columns)
-                size += int(frame.estimated_size()) + frame.height * (names + _ACTION_OVERHEAD)
+        for rows in (wave.creates, wave.updates, wave.deletes):
+            if rows is not None and rows.height:
+                names = sum(len(c) + 6 for c in rows.columns)
+                size += rows.estimated_size() + rows.height * (names + _ACTION_OVERHEAD)
     return size
 
 

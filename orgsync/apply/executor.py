@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 import orjson
 
-from orgsync.api.files import gzip_bytes
 from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
-from orgsync.apply.actions import Encoded, encode_waves
+from orgsync.apply.actions import ActionsView, Encoded, encode_waves
 from orgsync.apply.batching import Batch, Limits, Mode, make_batches
+from orgsync.apply.importfile import import_file
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
 from orgsync.errors import JobFailedError, OrgsyncError, QuotaExceededError, StalePlanError, StepError
@@ -315,7 +315,7 @@ class Executor:
         params = dict(ITEM_PARAMS) if step.is_links else {**ITEM_PARAMS, "autoId": "true"}
         self.progress.start(step, len(encoded))
         # Pipeline: the next import file is encoded (JSON + gzip, in a thread) while this one uploads and its job
-        # runs; the jobs themselves stay one after another (see `import_file`).
+        # runs; the jobs themselves stay one after another (see `_ImportFiles`).
         pending = _ImportFiles(encoded, batches)
         try:
             for i, batch in enumerate(batches):
@@ -334,6 +334,8 @@ class Executor:
                 except asyncio.CancelledError:
                     record.failed += batch.count + unsent
                     raise
+                finally:
+                    payload = None  # this file's bytes go now, before the file after next is encoded
         finally:
             await pending.close()
             self.progress.finish(step)
@@ -341,26 +343,30 @@ class Executor:
     async def _send_batch(self, step: Step, record: StepRecord, dataset_id: str, encoded: Encoded, batch: Batch,
                           params: dict[str, str], payload: asyncio.Task[bytes] | None = None) -> None:
         """One sync PUT or async import (its gzip file from `payload`); per-item outcomes go to the report by key."""
-        actions = [orjson.Fragment(b) for b in encoded.bodies[batch.start:batch.stop]]
         sync = batch.mode == Mode.SYNC
         call = CallRecord(step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes)
         with self._recorded(call, failed_on_error=batch.count):
             if sync:
+                actions = [orjson.Fragment(b) for b in encoded.bodies(batch.start, batch.stop)]
                 results = await self.client.put_items(dataset_id, actions, links=step.is_links, params=params,
                                                       retry_safe=True)
+                del actions
             else:
-                gzipped = await payload if payload is not None else None
-                results = await self._import(dataset_id, actions, step.is_links, params, gzipped)
+                gzipped = await (payload or asyncio.to_thread(import_file, encoded, batch))
+                results = await self._import(dataset_id, ActionsView(encoded, batch.start, batch.stop), step.is_links,
+                                             params, gzipped)
+                del gzipped
         items = step.resource.items
         assert items is not None
-        failures = failures_from_results(step.id, results, items.key, encoded.keys[batch.start:batch.stop],
-                                         encoded.actions[batch.start:batch.stop], items.sensitive,
-                                         encoded.bodies[batch.start:batch.stop])
         failed = sum(1 for r in results if r.get("_status", "success") != "success")
+        if failed:  # the keys (and bodies, to mask sensitive values) of this batch only, and only when needed
+            sent = encoded.bodies(batch.start, batch.stop) if items.sensitive else None
+            self.report.failures.extend(failures_from_results(
+                step.id, results, items.key, encoded.keys(batch.start, batch.stop),
+                encoded.actions(batch.start, batch.stop), items.sensitive, sent))
         call.failed, call.succeeded = failed, batch.count - failed
         record.applied += call.succeeded
         record.failed += failed
-        self.report.failures.extend(failures)
         self.progress.advance(step, batch.count)
 
     async def _import(self, dataset_id: str, actions: Sequence[ItemAction], links: bool, params: dict[str, str],
@@ -376,18 +382,14 @@ class Executor:
         raise AssertionError("unreachable")
 
 
-def import_file(encoded: Encoded, batch: Batch) -> bytes:
-    """The gzip JSON array of one async batch's actions, as the import uploads it (CPU work, run in a thread)."""
-    return gzip_bytes(("[" + ",".join(encoded.bodies[batch.start:batch.stop]) + "]").encode())
-
-
 class _ImportFiles:
     """The import files of one step's async batches, each encoded in a thread one batch ahead of its upload.
 
     Jobs into one dataset are still run one after another: the API documents no order between concurrent
     imports into one dataset, and a step's batches must land in order (a later wave may name items of an
     earlier one). Encoding is what overlaps: file i+1 is built while file i uploads and its job runs, so at
-    most two files are held at a time.
+    most two files are held at a time: `take` hands a file over (this holds it no more), and the executor
+    drops it once its batch was sent, before it takes the next one (which starts the encoding of the one after).
     """
 
     def __init__(self, encoded: Encoded, batches: list[Batch]) -> None:

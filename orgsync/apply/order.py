@@ -14,6 +14,7 @@ from enum import IntEnum, StrEnum
 
 import polars as pl
 
+from orgsync.apply.rows import Rows
 from orgsync.errors import OrderError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.model import Action, ItemChanges, Plan, ResourcePlan
@@ -46,15 +47,17 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True)
 class Wave:
-    """Rows written together; waves of one step go out in order (hierarchy level by level)."""
+    """Rows written together; waves of one step go out in order (hierarchy level by level).
 
-    creates: pl.DataFrame | None = None
-    updates: pl.DataFrame | None = None
-    deletes: pl.DataFrame | None = None
+    Each is a selection of the plan's frame (`Rows`), not a copy of its rows: see rows.py for why."""
+
+    creates: Rows | None = None
+    updates: Rows | None = None
+    deletes: Rows | None = None
 
     @property
     def size(self) -> int:
-        return sum(f.height for f in (self.creates, self.updates, self.deletes) if f is not None)
+        return sum(r.height for r in (self.creates, self.updates, self.deletes) if r is not None)
 
 
 @dataclass(frozen=True)
@@ -316,19 +319,21 @@ def upsert_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | Non
     """Creates and updates level by level: an item goes after the created item it hangs under."""
     creates, updates = items.creates, items.updates
     if not tree_id or not tree_parent or tree_id not in creates.columns or tree_parent not in creates.columns:
-        return (Wave(creates=creates, updates=updates),)
+        return (Wave(creates=Rows(creates), updates=Rows(updates)),)
     created = creates.select(pl.col(tree_id).alias("id"), pl.col(tree_parent).alias("parent"))
     levels = _levels(created, what="create")
-    creates = creates.with_columns(levels.alias(_LEVEL))
     if tree_parent in updates.columns and updates.height:
+        # one level per created id (the first, as a lookup), so the levels stay aligned with the update rows
         parent_level = created.with_columns(levels.alias(_LEVEL)).select(
-            pl.col("id").alias(tree_parent), (pl.col(_LEVEL) + 1).alias(_LEVEL))
-        updates = updates.join(parent_level, on=tree_parent, how="left", maintain_order="left")
-        updates = updates.with_columns(pl.col(_LEVEL).fill_null(0))
+            pl.col("id").alias(tree_parent), (pl.col(_LEVEL) + 1).alias(_LEVEL)).unique(tree_parent, keep="first")
+        update_levels = (updates.select(tree_parent).join(parent_level, on=tree_parent, how="left",
+                                                          maintain_order="left")
+                         .get_column(_LEVEL).fill_null(0))
     else:
-        updates = updates.with_columns(pl.lit(0, dtype=pl.Int64).alias(_LEVEL))
-    top = max(_max_level(creates), _max_level(updates))
-    return tuple(Wave(creates=_level(creates, n), updates=_level(updates, n)) for n in range(top + 1))
+        update_levels = pl.repeat(0, updates.height, dtype=pl.Int64, eager=True)
+    top = max(_max_level(levels), _max_level(update_levels))
+    return tuple(Wave(creates=Rows.where(creates, levels == n), updates=Rows.where(updates, update_levels == n))
+                 for n in range(top + 1))
 
 
 def delete_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | None) -> tuple[Wave, ...]:
@@ -338,11 +343,10 @@ def delete_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | Non
     """
     deletes = items.deletes
     if not tree_id or not tree_parent or tree_id not in deletes.columns or tree_parent not in deletes.columns:
-        return (Wave(deletes=deletes),)
+        return (Wave(deletes=Rows(deletes)),)
     pairs = deletes.select(pl.col(tree_id).alias("id"), pl.col(tree_parent).alias("parent"))
-    deletes = deletes.with_columns(_levels(pairs, what="delete").alias(_LEVEL))
-    top = _max_level(deletes)
-    return tuple(Wave(deletes=_level(deletes, n)) for n in range(top, -1, -1))
+    levels = _levels(pairs, what="delete")
+    return tuple(Wave(deletes=Rows.where(deletes, levels == n)) for n in range(_max_level(levels), -1, -1))
 
 
 def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
@@ -369,11 +373,8 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
     return frame.sort("__row").get_column(_LEVEL)
 
 
-def _max_level(frame: pl.DataFrame) -> int:
-    if not frame.height:
+def _max_level(levels: pl.Series) -> int:
+    if not levels.len():
         return 0
-    return int(frame.select(pl.col(_LEVEL).max()).item())
-
-
-def _level(frame: pl.DataFrame, n: int) -> pl.DataFrame:
-    return frame.filter(pl.col(_LEVEL) == n).drop(_LEVEL)
+    top = levels.max()
+    return int(top) if isinstance(top, int) else 0

@@ -89,6 +89,7 @@ class FakeClient:
                            gzipped=None):
         if self.on_import is not None:
             await self.on_import(len(self.calls))
+        actions = list(actions)  # the executor passes a view that encodes each action as it is read
         if gzipped is not None:  # a file encoded ahead must hold exactly these actions
             assert orjson.loads(gzip.decompress(gzipped)) == orjson.loads(orjson.dumps(actions))
             self.files += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 from apply_fakes import FakeClient
@@ -202,6 +203,50 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
         ("import", [str(i) for i in range(40, 45)])]
 
 
+class _File(bytes):
+    """An import file that the garbage collector tracks (a bytes subclass with a __dict__), so a test can count
+    how many are alive at once."""
+
+
+def _files_alive() -> list[int]:
+    return sorted(len(o) for o in gc.get_objects() if type(o) is _File)
+
+
+def test_at_most_two_import_files_are_alive_at_once_and_each_goes_once_sent(monkeypatch):
+    """Six files in a row: while one is imported only it and the next one exist; none is kept after the step."""
+    import orgsync.apply.executor as executor
+
+    rows = [(str(i), f"n{i}") for i in range(60)]
+    res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
+    real = executor.import_file
+    started: list[int] = []  # files whose encoding has started / finished (appended in the worker thread)
+    built: list[int] = []
+
+    def import_file(enc, batch):
+        started.append(batch.start)
+        file = _File(real(enc, batch))
+        built.append(batch.start)
+        return file
+
+    monkeypatch.setattr(executor, "import_file", import_file)
+    alive: list[int] = []
+
+    async def on_import(imports_so_far):
+        # wait until the next file is built too, and any other begun (a bound against a hang, not a timing assertion)
+        for _ in range(60_000):
+            if len(built) >= min(imports_so_far + 2, 6) and len(built) == len(started):
+                break
+            await asyncio.sleep(0.001)
+        alive.append(len(_files_alive()))
+
+    client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, on_import=on_import)
+    report = _run(plan(res), project(dataset_manifest("A")), client,
+                  limits=Limits(sync_max_actions=5, async_max_actions=10))
+    assert report.exit_code == ExitCode.OK and client.files == 6
+    assert len(alive) == 6 and max(alive) <= 2  # the file being imported and at most the next one
+    assert _files_alive() == []
+
+
 def _three_batches():
     """Dataset A with 25 creates, sent as import files of 10, 10 and 5 actions."""
     rows = [(str(i), f"n{i}") for i in range(25)]
@@ -234,3 +279,14 @@ def test_a_stop_between_batches_sends_no_further_batch():
     assert (step.status, step.applied, step.failed) == (StepStatus.PARTIAL, 10, 15)
     assert step.error == "interrupted by SIGTERM: 15 of 25 actions not sent"
     assert report.stopped == "interrupted by SIGTERM"
+
+
+def test_an_item_skipped_in_a_later_import_file_is_reported_by_its_own_key():
+    """Keys and actions of a failure are taken from that batch's rows (encoded again only for the failure)."""
+    p, proj, client, limits = _three_batches()
+    client.fail_items = {"13": "AccessDenied", "24": "AccessDenied"}
+    report = _run(p, proj, client, limits=limits)
+    assert [(f.key, f.action, f.name) for f in report.failures] == [
+        ({"id": "13"}, "createOrUpdate", "AccessDenied"), ({"id": "24"}, "createOrUpdate", "AccessDenied")]
+    (record,) = report.steps
+    assert (record.applied, record.failed, record.status) == (23, 2, StepStatus.PARTIAL)

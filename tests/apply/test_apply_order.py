@@ -94,9 +94,9 @@ def test_hierarchy_creates_go_parents_first_level_by_level():
                updates=[("u1", "U1", "U1", "c2", "old"), ("u2", "U2b", "U2", "old", "old")])
     res = resource("Org", item_changes=ch)
     (step,) = order_plan(plan(res), project(dataset_manifest("Org", tree=("id", "parent"))))
-    waves = [(w.creates.get_column("id").to_list(), w.updates.get_column("id").to_list()) for w in step.waves]
+    waves = [(w.creates.to_frame().get_column("id").to_list(), w.updates.to_frame().get_column("id").to_list()) for w in step.waves]
     assert waves == [(["c1", "c4"], ["u2"]), (["c2"], []), (["c3"], ["u1"])]
-    assert step.waves[0].creates.columns == ["id", "name", "parent"]
+    assert step.waves[0].creates.to_frame().columns == ["id", "name", "parent"]
     assert step.item_count == 6
 
 
@@ -104,7 +104,7 @@ def test_flat_dataset_keeps_one_wave_in_plan_order():
     ch = items(["id"], ["name"], creates=[("b", "B"), ("a", "A")], updates=[("c", "C", "c0")])
     (step,) = order_plan(plan(resource("Flat", item_changes=ch)), project(dataset_manifest("Flat")))
     assert len(step.waves) == 1
-    assert step.waves[0].creates.get_column("id").to_list() == ["b", "a"]
+    assert step.waves[0].creates.to_frame().get_column("id").to_list() == ["b", "a"]
 
 
 def test_hierarchy_deletes_go_children_first_when_tree_columns_are_known():
@@ -112,7 +112,7 @@ def test_hierarchy_deletes_go_children_first_when_tree_columns_are_known():
                deletes=[("root", None), ("leaf", "mid"), ("mid", "root"), ("other", "kept")])
     (step,) = order_plan(plan(resource("Org", item_changes=ch)),
                          project(dataset_manifest("Org", tree=("id", "parent"))))
-    assert [w.deletes.get_column("id").to_list() for w in step.waves] == [["leaf"], ["mid"], ["root", "other"]]
+    assert [w.deletes.to_frame().get_column("id").to_list() for w in step.waves] == [["leaf"], ["mid"], ["root", "other"]]
 
 
 def test_hierarchy_deletes_go_children_first_when_the_tree_id_is_not_the_key():
@@ -121,15 +121,15 @@ def test_hierarchy_deletes_go_children_first_when_the_tree_id_is_not_the_key():
                deletes=[("a", "i1", "PC-1", None), ("b", "i2", "PC-2", "PC-1"), ("c", "i3", "PC-3", "PC-2")])
     manifest = dataset_manifest("Org", tree=("code", "parent"), properties=[{"key": "code", "name": "Code", "type": "text"}])
     (step,) = order_plan(plan(resource("Org", item_changes=ch)), project(manifest))
-    assert [w.deletes.get_column("id").to_list() for w in step.waves] == [["c"], ["b"], ["a"]]
-    assert step.waves[0].deletes.columns == ["id", "_id", "code", "parent"]
+    assert [w.deletes.to_frame().get_column("id").to_list() for w in step.waves] == [["c"], ["b"], ["a"]]
+    assert step.waves[0].deletes.to_frame().columns == ["id", "_id", "code", "parent"]
 
 
 def test_deletes_without_tree_columns_are_one_wave():
     ch = items(["id"], ["name"], deletes=[("a",), ("b",)])
     (step,) = order_plan(plan(resource("Org", item_changes=ch)),
                          project(dataset_manifest("Org", tree=("id", "parent"))))
-    assert [w.deletes.get_column("id").to_list() for w in step.waves] == [["a", "b"]]
+    assert [w.deletes.to_frame().get_column("id").to_list() for w in step.waves] == [["a", "b"]]
 
 
 def test_a_hierarchy_cycle_is_refused_before_any_write():

@@ -10,6 +10,7 @@ from apply_factories import dataset_manifest, frame, items, plan, resource
 
 from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
+from orgsync.apply.rows import Rows
 from orgsync.plan.model import SENSITIVE_MASK
 from orgsync.plan.saved import load_saved, restore_sensitive, save
 from orgsync.sources.readers import property_types
@@ -36,8 +37,8 @@ def test_saved_plan_round_trip_restores_sensitive_values(tmp_path):
     got = loaded.resources[0].items
     m = dataset_manifest("P", properties=[{"key": "name", "name": "N", "type": "text"},
                                           {"key": "salary", "name": "S", "type": "number", "sensitive": True}])
-    enc = encode_waves((Wave(creates=got.creates, updates=got.updates),), got, property_types(m))
-    assert [orjson.loads(b) for b in enc.bodies] == [
+    enc = encode_waves((Wave(creates=Rows(got.creates), updates=Rows(got.updates)),), got, property_types(m))
+    assert [orjson.loads(b) for b in enc.bodies()] == [
         {"_action": "createOrUpdate", "id": "1", "name": "Ann", "salary": 65000},
         {"_action": "createOrUpdate", "id": "2", "name": "Bob"},
         {"_action": "update", "id": "3", "salary": None},  # a cleared sensitive value is still sent
