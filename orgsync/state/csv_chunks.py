@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 CHUNK_BYTES = 16 << 20  # ~50,000 rows of 30 columns: a chunk's frames stay a small share of the whole
+WIDE_CHUNK_BYTES = 32 << 20  # the most a chunk of a wide export (CHUNK_BYTES per 30 columns) may grow to
 _BOM = b"\xef\xbb\xbf"
 _QUOTE = b'"'
 
@@ -32,10 +33,11 @@ def header(path: Path) -> list[str]:
 
 def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None) -> Iterator[pl.DataFrame]:
     """The records of the CSV file at `path` as Utf8 frames of the named `columns` (those of the header, in
-    the order given), one frame per chunk of about `chunk_bytes` (default `CHUNK_BYTES`, read at each call);
-    an empty field is null."""
-    chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+    the order given), one frame per chunk of about `chunk_bytes` (default: `CHUNK_BYTES` per 30 columns, at most
+    `WIDE_CHUNK_BYTES`, read at each call); an empty field is null."""
     names = header(path)
+    if chunk_bytes is None:  # a wide export gets bigger chunks: each chunk costs a few steps per column
+        chunk_bytes = min(WIDE_CHUNK_BYTES, CHUNK_BYTES * max(1, len(names) // 30))
     wanted = [c for c in columns if c in names]
     if not wanted:
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,23 +162,32 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     parts: list[pl.DataFrame | Path] = []
     heights: list[int] = []
     height = unmatched = 0
-    for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
-        frame = live_frame(raw, columns, types)
-        hashes = (row_hashes(frame, owned) if owned else
-                  pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
-        rows = pl.int_range(height, height + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
-        index = frame.select(key).with_columns(hashes, rows)
-        kept = index.filter(keyed)
-        unmatched += index.height - kept.height
-        indexes.append(kept)
-        if spool is None:
-            parts.append(frame.select(kept_aside))
-        else:
-            part = spool / f"values-{number}-{chunk:05d}.arrow"
-            frame.select(kept_aside).write_ipc(part)  # uncompressed (a third of lz4's time), so it maps as it is
-            parts.append(part)
-        heights.append(frame.height)
-        height += frame.height
+    # Each chunk's values are written on a second thread while the next chunk is parsed (polars lets go of the
+    # GIL while it writes); one write at most is pending, so one chunk more at most is alive.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
+        pending: Future[None] | None = None
+        for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
+            frame = live_frame(raw, columns, types)
+            hashes = (row_hashes(frame, owned) if owned else
+                      pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
+            rows = pl.int_range(height, height + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
+            index = frame.select(key).with_columns(hashes, rows)
+            kept = index.filter(keyed)
+            unmatched += index.height - kept.height
+            indexes.append(kept)
+            if spool is None:
+                parts.append(frame.select(kept_aside))
+            else:
+                part = spool / f"values-{number}-{chunk:05d}.arrow"
+                if pending is not None:
+                    pending.result()
+                # uncompressed: a third of lz4's time
+                pending = writer.submit(frame.select(kept_aside).write_ipc, part)
+                parts.append(part)
+            heights.append(frame.height)
+            height += frame.height
+        if pending is not None:
+            pending.result()
     if spool is not None:
         export.path.unlink(missing_ok=True)
     empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
