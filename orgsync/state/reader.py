@@ -44,6 +44,7 @@ Manifest = DatasetManifest | LinksDatasetManifest
 ID_COLUMN = "_id"
 LIVE_DATE_FORMAT = "YYYY-MM-DD"  # exports write dates as YYYY-MM-DD whatever the manifest's dateFormat
 MAX_CONCURRENT_READS = 4
+SPOOL_FROM_BYTES = 64 << 20  # an unpacked export this big (~200,000 items of 30 properties) keeps its values on disk
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,21 @@ def tree_columns(manifest: Manifest) -> tuple[tuple[str, PropertyType], ...]:
 def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | None = None) -> LiveState:
     """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8).
 
-    With `spool` (a directory the caller owns, alive while the plan is built) the owned values are kept there in
-    Arrow files and each export file is removed once read; without it they are held in memory."""
-    items = [parse_items(export, tables[export.manifest], spool, number) for number, export in enumerate(raw.exports)]
+    With `spool` (a directory the caller owns, alive while the plan is built) the values of each export of at
+    least `SPOOL_FROM_BYTES` are kept there in Arrow files, and that export file is removed once read; the
+    others', and all without `spool`, are held in memory."""
+    items = [parse_items(export, tables[export.manifest], _spool_for(export, spool), number)
+             for number, export in enumerate(raw.exports)]
     return LiveState(target=raw.target, tenant=raw.tenant, datasets=raw.datasets,
                      items={i.dataset_id: i for i in items})
+
+
+def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
+    """Where an export's values go: the spool for a big one, memory for one under `SPOOL_FROM_BYTES` (writing
+    and reading back Arrow files costs more than it saves there)."""
+    if spool is None or export.path.stat().st_size < SPOOL_FROM_BYTES:
+        return None
+    return spool
 
 
 def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0) -> LiveItems:

@@ -19,6 +19,7 @@ from orgsync.api.retry import RetryPolicy
 from orgsync.commands import plan as plan_command
 from orgsync.commands.plan import load_manifests, plan_with, sources_step
 from orgsync.errors import ApiError, ConfigError, OrgsyncError
+from orgsync.state import reader
 
 BASE = "https://orgvue.example"
 API = "/api/v1/ACME"
@@ -68,6 +69,7 @@ def temp(tmp_path, monkeypatch) -> Path:
     where = tmp_path / "tmp"
     where.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(where))
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", 0)  # spool even this small tenant's values
     return where
 
 

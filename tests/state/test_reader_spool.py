@@ -11,7 +11,7 @@ import pytest
 
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.table import SourceTable
-from orgsync.state import csv_chunks
+from orgsync.state import csv_chunks, reader
 from orgsync.state.reader import RawExport, RawLive, parse_items, parse_live
 from orgsync.state.snapshot import LIVE_ROW, ROW_HASH, row_hashes
 
@@ -123,6 +123,7 @@ def test_an_empty_export_spooled_gives_an_empty_typed_frame(tmp_path, data):
 
 def test_parse_live_numbers_each_datasets_files_apart(tmp_path, monkeypatch):
     small_chunks(monkeypatch, 32)
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", 0)
     spool = tmp_path / "s"
     spool.mkdir()
     first, second = write(spool, export_bytes(20), "export-0.csv"), write(spool, export_bytes(30), "export-1.csv")
@@ -131,3 +132,16 @@ def test_parse_live_numbers_each_datasets_files_apart(tmp_path, monkeypatch):
     assert {p.name.split("-")[1] for p in spool.iterdir()} == {"0", "1"}
     assert live.items["D1"].to_frame().height == 19 and live.items["D2"].to_frame().height == 29
     assert live.items["D2"].to_frame()["_id"].to_list() == [f"u{i}" for i in range(30) if i != 13]
+
+
+def test_parse_live_keeps_a_small_exports_values_in_memory_and_spools_a_big_one(tmp_path, monkeypatch):
+    """Writing Arrow files for a small export costs more than it saves: under SPOOL_FROM_BYTES it stays in memory."""
+    spool = tmp_path / "s"
+    spool.mkdir()
+    small, big = write(spool, export_bytes(20), "export-0.csv"), write(spool, export_bytes(30), "export-1.csv")
+    big = RawExport("People", "D2", big.path)
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", big.path.stat().st_size)
+    live = parse_live(RawLive("T", "ACME", [], [small, big]), {"People": table()}, spool)
+    names = sorted(p.name for p in spool.iterdir())
+    assert names[0] == "export-0.csv" and names[1:] and all(n.startswith("values-1-") for n in names[1:])
+    assert live.items["D1"].to_frame().height == 19 and live.items["D2"].to_frame().height == 29
