@@ -15,7 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
+from orgsync.errors import UnexpectedAnswerError
+
 CHUNK_BYTES = 16 << 20  # ~50,000 rows of 30 columns: a chunk's frames stay a small share of the whole
+MAX_RECORD_BYTES = 256 << 20  # one exported item longer than this is refused, not gathered in memory
 WIDE_CHUNK_BYTES = 32 << 20  # the most a chunk of a wide export (CHUNK_BYTES per 30 columns) may grow to
 _BOM = b"\xef\xbb\xbf"
 _QUOTE = b'"'
@@ -45,7 +48,12 @@ def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None
     for block in _records(path, chunk_bytes):
         # Each block is parsed under the file's own header line: polars takes the field count from a block's
         # first line, so a block that began with a blank line or a short row would fail (or shift) without it.
-        yield pl.read_csv(block, columns=positions, infer_schema=False).select(wanted)
+        try:
+            yield pl.read_csv(block, columns=positions, infer_schema=False).select(wanted)
+        except pl.exceptions.PolarsError as err:
+            raise UnexpectedAnswerError(f"an export file of the tenant is not readable CSV ({_first_line(err)})",
+                                        hint="export the dataset again; if it persists, report it with the "
+                                             "dataset id") from None
 
 
 def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
@@ -62,9 +70,17 @@ def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
                     yield head + data
                 return
             cut = _last_record_end(data)
+            if not cut and len(data) > MAX_RECORD_BYTES:
+                raise UnexpectedAnswerError(f"an export file of the tenant holds a record longer than "
+                                            f"{MAX_RECORD_BYTES >> 20} MiB (or a quote that never closes); it is "
+                                            "not read further")
             rest = data[cut:]
             if cut:
                 yield b"".join((head, memoryview(data)[:cut]))  # one copy, not two
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
 
 
 def _last_record_end(data: bytes) -> int:

@@ -157,3 +157,26 @@ def test_property_chunks_equal_the_whole_file(tmp_path, case, chunk_bytes, asked
         assert want.width == 0 or want.height == 0
     else:
         assert got.equals(want), (data, asked, chunk_bytes, got, want)
+
+
+# -- a hostile or broken export: a clear error, never a traceback or a record gathered without end -----------
+
+
+def test_a_quote_that_never_closes_is_refused_once_past_the_record_limit(tmp_path, monkeypatch):
+    from orgsync.errors import UnexpectedAnswerError
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b'id,name\n1,"opens\n' + b"and never closes,\n" * 200)
+    monkeypatch.setattr(csv_chunks, "MAX_RECORD_BYTES", 256)
+    with pytest.raises(UnexpectedAnswerError, match="longer than 0 MiB .or a quote that never closes"):
+        list(frames(path, ["id", "name"], chunk_bytes=64))
+
+
+def test_an_export_polars_cannot_read_is_an_api_error_naming_what_to_do(tmp_path):
+    from orgsync.errors import UnexpectedAnswerError
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"id,name\n1,Ann\n2,Bo,extra,fields\n")
+    with pytest.raises(UnexpectedAnswerError, match="not readable CSV") as caught:
+        list(frames(path, ["id", "name"]))
+    assert "export the dataset again" in (caught.value.hint or "")
