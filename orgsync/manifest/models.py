@@ -94,15 +94,27 @@ _ON_DEMAND_SCHEMA: JsonDict = {"if": {"required": ["onDemand"], "properties": {"
                      "else": {"properties": {"formula": {"type": "null"}}}}
 
 
+RESERVED_PREFIX = "__"  # the plan's working columns (row hashes, row numbers) are named so: no key may be
+
+
 class PropertySpec(_Strict):
     """One property of a dataset, identified by `key`."""
 
     model_config = ConfigDict(json_schema_extra=_ON_DEMAND_SCHEMA)
 
-    key: str = Field(min_length=1)
+    key: str = Field(min_length=1, json_schema_extra={"not": {"pattern": "^__"}},
+                     description="The property's key; a key starting with `__` is orgsync's own (a working column).")
     name: str = Field(min_length=1)
     type: PropertyType
     sensitive: bool = Field(False, description="Values are never printed, logged or saved in plan text.")
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, key: str) -> str:
+        if key.startswith(RESERVED_PREFIX):
+            raise ValueError(f"property key {key!r} starts with `{RESERVED_PREFIX}`, which orgsync keeps for its "
+                             "own working columns; expected another key (rename it in Orgvue and here)")
+        return key
     onDemand: bool = Field(False, description="Orgvue computes the values from `formula`; never read from a source.")
     formula: str | None = Field(None, min_length=1, description="The on-demand expression, passed to Orgvue verbatim.")
     isRequired: bool | None = Field(None, description="Orgvue's isRequired. Default: true for the autoId, labelId, treeId "

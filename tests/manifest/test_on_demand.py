@@ -123,3 +123,18 @@ def test_a_source_column_of_an_on_demand_property_is_ignored_with_a_warning(tmp_
     table = validation.tables["People"]
     assert table.owned == ["salary"] and table.frame.columns == ["id", "salary"]
     assert validation.ok
+
+
+def test_a_property_key_orgsync_keeps_for_its_working_columns_is_refused_with_its_line(tmp_path):
+    """An autoId named like the plan's row-number column would clash inside the diff (a traceback): refused first."""
+    write(tmp_path, "kind: Dataset\nname: People\ntype: PEOPLE\nautoId: __live_row\nlabelId: __live_row\n"
+          "properties:\n  - {key: __live_row, name: Row, type: text}\n")
+    with pytest.raises(ConfigError) as err:
+        load_project(tmp_path, env={})
+    assert [str(p) for p in err.value.problems] == [
+        "manifests/people.yaml:7:11: properties[0].key: property key '__live_row' starts with `__`, which orgsync "
+        "keeps for its own working columns; expected another key (rename it in Orgvue and here)"]
+    validator = jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text()))
+    bad = {"kind": "Dataset", "name": "P", "type": "PEOPLE", "autoId": "__r", "labelId": "__r",
+           "properties": [{"key": "__r", "name": "R", "type": "text"}]}
+    assert list(validator.iter_errors(bad))  # the published schema refuses it too (editors show it)
