@@ -36,7 +36,7 @@ from orgsync.plan.model import (
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
-from orgsync.state.snapshot import LiveDataset, LiveState
+from orgsync.state.snapshot import LiveDataset, LiveState, retyped_columns
 
 Manifest = DatasetManifest | LinksDatasetManifest
 _RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
@@ -184,7 +184,7 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
         return None, []
     live_items = live.items.get(current.dataset_id) if current else None
     side = prepare_live(live_items, table.key, table.owned)
-    retyped = _retyped_columns(manifest, current, table.owned)
+    retyped = retyped_columns(current, {p.key: p.type for p in manifest.properties}, table.owned)
     side = mark_retyped(side, retyped)
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
@@ -211,15 +211,6 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     return items, warnings
-
-
-def _retyped_columns(manifest: Manifest, current: LiveDataset | None, owned: Sequence[str]) -> list[str]:
-    """Owned columns whose property type this plan changes: their live values are not comparable."""
-    if current is None:
-        return []
-    live_types = {p.get("key"): p.get("type") for p in current.properties}
-    wanted = {p.key: p.type for p in manifest.properties}
-    return [c for c in owned if c in live_types and c in wanted and live_types[c] != wanted[c]]
 
 
 def _tree_columns(manifest: Manifest) -> list[str]:

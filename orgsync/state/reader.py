@@ -37,6 +37,7 @@ from orgsync.state.snapshot import (
     LiveItems,
     LiveState,
     LiveValues,
+    retyped_columns,
     row_hashes,
 )
 
@@ -145,8 +146,14 @@ def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | No
     With `spool` (a directory the caller owns, alive while the plan is built) the values of each export of at
     least `SPOOL_FROM_BYTES` are kept there in Arrow files, and that export file is removed once read; the
     others', and all without `spool`, are held in memory."""
-    items = [parse_items(export, tables[export.manifest], _spool_for(export, spool), number)
-             for number, export in enumerate(raw.exports)]
+    datasets = {d.dataset_id: d for d in raw.datasets}
+
+    def parse(number: int, export: RawExport) -> LiveItems:
+        table = tables[export.manifest]
+        retyped = retyped_columns(datasets.get(export.dataset_id), table.types, table.owned)
+        return parse_items(export, table, _spool_for(export, spool), number, compare=not retyped)
+
+    items = [parse(number, export) for number, export in enumerate(raw.exports)]
     return LiveState(target=raw.target, tenant=raw.tenant, datasets=raw.datasets,
                      items={i.dataset_id: i for i in items})
 
@@ -159,10 +166,12 @@ def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
     return spool
 
 
-def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0) -> LiveItems:
+def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0, *,
+                compare: bool = True) -> LiveItems:
     """One dataset's live items, read a chunk at a time: the index (key, the owned values' hash; keyless items
-    counted, not kept) in memory, the values (owned, tree columns, `_id`) spooled, or in memory without `spool`.
-    Columns the dataset lacks are null."""
+    counted, not kept) in memory; of the values (owned, tree columns, `_id`), with `compare` and a source table
+    holding its rows, only those of the rows that differ from the source by hash (or that it lacks) are kept, in
+    memory; else every row's, spooled, or in memory without `spool`. Columns the dataset lacks are null."""
     tree = dict(export.tree)
     key, owned = list(table.key), [c for c in table.owned if c not in table.key]
     columns = list(dict.fromkeys([*key, *owned, *tree, ID_COLUMN]))
@@ -173,6 +182,10 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     parts: list[pl.DataFrame | Path] = []
     heights: list[int] = []
     height = unmatched = 0
+    source = SourceHashes.of(table, owned) if compare else None
+    read_once = spool is not None  # the export file is the spool's: removed once read
+    if source is not None:
+        spool = None  # only the changed rows are kept: a few, in memory
     # Each chunk's values are written on a second thread while the next chunk is parsed (polars lets go of the
     # GIL while it writes); one write at most is pending, so one chunk more at most is alive.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
@@ -186,7 +199,11 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
             kept = index.filter(keyed)
             unmatched += index.height - kept.height
             indexes.append(kept)
-            if spool is None:
+            if source is not None:
+                changed = kept.filter(source.differs(kept, key))[LIVE_ROW]
+                held = frame.select(kept_aside).select(pl.all().gather(changed - height))
+                parts.append(held.with_columns(changed))
+            elif spool is None:
                 parts.append(frame.select(kept_aside))
             else:
                 part = spool / f"values-{number}-{chunk:05d}.arrow"
@@ -199,12 +216,55 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
             height += frame.height
         if pending is not None:
             pending.result()
-    if spool is not None:
+    if read_once:
         export.path.unlink(missing_ok=True)
     empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
     index = pl.concat(indexes) if indexes else empty
-    values = LiveValues(parts, heights, kept_aside)
+    if source is not None:
+        held_frames = [p for p in parts if isinstance(p, pl.DataFrame)]
+        values = LiveValues.only(pl.concat(held_frames) if held_frames else
+                                 pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in kept_aside}}),
+                                 kept_aside, height)
+    else:
+        values = LiveValues(parts, heights, kept_aside)
     return LiveItems(export.dataset_id, tuple(key), index, values, tuple(owned), unmatched)
+
+
+@dataclass(frozen=True)
+class SourceHashes:
+    """The source rows' key hashes, sorted, with each row's `row_hashes` of the owned columns: what tells, as
+    the export is read, which live rows can differ from the source (and so must keep their values)."""
+
+    sorted_keys: pl.Series  # u64 hash of each source row's key, ascending
+    rows: pl.Series  # the source row of each of them
+    keys: pl.DataFrame  # the source's key columns
+    hashes: pl.Series  # each source row's owned-values hash (null without owned columns)
+
+    @classmethod
+    def of(cls, table: SourceTable, owned: list[str]) -> SourceHashes | None:
+        """None when the table does not hold its rows (a table built without them, as in some tests)."""
+        frame = table.frame
+        if any(c not in frame.columns for c in [*table.key, *owned]):
+            return None
+        keyed = frame.select(table.key).hash_rows(seed=0)
+        order = keyed.arg_sort()
+        hashes = (row_hashes(frame, owned) if owned else
+                  pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
+        return cls(keyed.gather(order), order, frame.select(table.key), hashes)
+
+    def differs(self, index: pl.DataFrame, key: list[str]) -> pl.Series:
+        """Per row of `index` (key, ROW_HASH): true unless the source has its key with the same owned hash. A key
+        hash shared by two source keys can only make a row look changed, never the reverse."""
+        if not self.rows.len():
+            return pl.repeat(True, index.height, dtype=pl.Boolean, eager=True)
+        wanted = index.select(key).hash_rows(seed=0)
+        at = self.sorted_keys.search_sorted(wanted, side="left").clip(0, self.rows.len() - 1)
+        row = self.rows.gather(at)
+        found = self.sorted_keys.gather(at) == wanted
+        for column in key:
+            found = found & (self.keys[column].gather(row) == index[column]).fill_null(False)
+        same = found & self.hashes.gather(row).eq_missing(index[ROW_HASH])
+        return ~same
 
 
 def live_frame(raw: pl.DataFrame, columns: list[str], types: Mapping[str, PropertyType]) -> pl.DataFrame:

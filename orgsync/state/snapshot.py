@@ -7,7 +7,7 @@ that both sides of the diff are normalised by the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,25 @@ def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     return frame.select(columns).hash_rows(seed=0).alias(ROW_HASH)
 
 
+def retyped_columns(dataset: LiveDataset | None, types: Mapping[str, str], owned: Sequence[str]) -> list[str]:
+    """Owned columns whose property type the manifest changes (`types`, by key) from what `dataset` has: their live
+    values are not comparable, so every item holding one is rewritten. The reader and the plan apply this one rule."""
+    if dataset is None:
+        return []
+    live_types = {p.get("key"): p.get("type") for p in dataset.properties}
+    return [c for c in owned if c in live_types and c in types and live_types[c] != types[c]]
+
+
 class LiveValues:
     """The values of a dataset's live items kept aside from the index, canonical Utf8, one row per exported item
     (`LIVE_ROW` numbers them in export order), in consecutive parts.
 
-    A big dataset's parts are Arrow IPC files of the plan's spool directory, not memory: a diff finds the changed
-    rows by their hashes and reads only the parts holding them (`take`). The files live as long
-    as the plan's spool (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
+    Usually only the rows a diff can ask for are kept (`only`): those whose owned values hash differently from the
+    source's row of the same key, or whose key the source lacks, found while the export is read. When that cannot
+    be known then (a property changes type, so every row holding a value is rewritten), every row is kept: a big
+    dataset's parts are then Arrow IPC files of the plan's spool directory, not memory, and a diff reads only the
+    parts holding the rows it asks for (`take`). The files live as long as the plan's spool
+    (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
     def __init__(self, parts: Sequence[pl.DataFrame | Path], heights: Sequence[int], columns: Sequence[str]) -> None:
@@ -79,10 +91,25 @@ class LiveValues:
             self._starts.append(self._starts[-1] + height)
         self.columns = tuple(columns)
         self.height = self._starts[-1]
+        self._held: pl.DataFrame | None = None  # with `only`: LIVE_ROW + the columns of the rows kept
 
     @classmethod
     def in_memory(cls, frame: pl.DataFrame) -> LiveValues:
         return cls([frame], [frame.height], frame.columns)
+
+    @classmethod
+    def only(cls, held: pl.DataFrame, columns: Sequence[str], height: int) -> LiveValues:
+        """Values of `height` rows of which only `held` (LIVE_ROW + `columns`) are kept; `take` of another
+        row is a LookupError, and `whole` too."""
+        values = cls([], [], columns)
+        values.height = height
+        values._held = held.select([LIVE_ROW, *columns]).with_columns(pl.lit(True).alias("__held"))
+        return values
+
+    @property
+    def complete(self) -> bool:
+        """True when every row's values are kept (not only the changed rows')."""
+        return self._held is None
 
     def _part(self, number: int, columns: Sequence[str]) -> pl.DataFrame:
         part = self._parts[number]
@@ -98,6 +125,13 @@ class LiveValues:
             return pl.DataFrame()
         if not rows.len():
             return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
+        if self._held is not None:
+            asked = pl.DataFrame({LIVE_ROW: rows.cast(pl.UInt32)}).with_row_index("__at")
+            matched = asked.join(self._held, on=LIVE_ROW, how="left").sort("__at")
+            if matched["__held"].null_count():
+                missing = matched.filter(pl.col("__held").is_null())[LIVE_ROW].head(5).to_list()
+                raise LookupError(f"live rows not kept: {missing}")
+            return matched.select(columns)
         order = rows.arg_sort()
         ascending = rows.gather(order)
         starts = pl.Series(self._starts, dtype=pl.Int64)
@@ -111,6 +145,8 @@ class LiveValues:
 
     def whole(self, columns: Sequence[str]) -> pl.DataFrame:
         """Whole columns (every row): for the few cases a diff needs them all, e.g. a retyped property."""
+        if self._held is not None:
+            raise LookupError("only the changed rows' live values were kept")
         if not self._parts:
             return pl.DataFrame(schema={c: pl.Utf8 for c in columns})
         return pl.concat([self._part(n, columns) for n in range(len(self._parts))], rechunk=False)
