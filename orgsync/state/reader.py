@@ -191,19 +191,23 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
         pending: Future[None] | None = None
         for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
+            rows = pl.int_range(height, height + raw.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
+            if source is not None:
+                kept, held = _compared_chunk(source, raw, columns, types, key, owned, kept_aside, rows)
+                unmatched += raw.height - kept.height
+                indexes.append(kept)
+                parts.append(held)
+                heights.append(raw.height)
+                height += raw.height
+                continue
             frame = live_frame(raw, columns, types)
             hashes = (row_hashes(frame, owned) if owned else
                       pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
-            rows = pl.int_range(height, height + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
             index = frame.select(key).with_columns(hashes, rows)
             kept = index.filter(keyed)
             unmatched += index.height - kept.height
             indexes.append(kept)
-            if source is not None:
-                changed = kept.filter(source.differs(kept, key))[LIVE_ROW]
-                held = frame.select(kept_aside).select(pl.all().gather(changed - height))
-                parts.append(held.with_columns(changed))
-            elif spool is None:
+            if spool is None:
                 parts.append(frame.select(kept_aside))
             else:
                 part = spool / f"values-{number}-{chunk:05d}.arrow"
@@ -228,6 +232,34 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     else:
         values = LiveValues(parts, heights, kept_aside)
     return LiveItems(export.dataset_id, tuple(key), index, values, tuple(owned), unmatched)
+
+
+def _compared_chunk(source: SourceHashes, raw: pl.DataFrame, columns: list[str], types: Mapping[str, PropertyType],
+                    key: list[str], owned: list[str], kept_aside: list[str],
+                    rows: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One chunk against the source: its index (canonical key, owned hash, row; keyed rows) and the canonical
+    values of the rows that differ from the source.
+
+    A row whose text as exported already hashes like the source's canonical row is that row (the canonical form
+    of canonical text is itself), so only the other rows, a few, are canonicalised and hashed again: the key is
+    canonicalised for every row, the values for those rows only."""
+    frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns])
+    frame = canonical_frame(frame, {k: types[k] for k in key}, LIVE_DATE_FORMAT, keep_invalid=True)
+    hashes = (row_hashes(frame, owned) if owned else
+              pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
+    index = frame.select(key).with_columns(hashes, rows)
+    keyed = index.select(pl.all_horizontal([pl.col(k).is_not_null() for k in key])).to_series()
+    if not keyed.all():
+        index, frame = index.filter(keyed), frame.filter(keyed)
+    maybe = source.differs(index, key).arg_true()
+    canonical = canonical_frame(frame.select(pl.all().gather(maybe)),
+                                {c: types[c] for c in kept_aside if c in types}, LIVE_DATE_FORMAT, keep_invalid=True)
+    if owned and maybe.len():
+        index = index.with_columns(index[ROW_HASH].scatter(maybe, row_hashes(canonical, owned)))
+    again = index.select(pl.all().gather(maybe))
+    changed = source.differs(again, key)
+    held = canonical.filter(changed).select(kept_aside).with_columns(again.filter(changed)[LIVE_ROW])
+    return index, held
 
 
 @dataclass(frozen=True)

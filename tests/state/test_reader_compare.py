@@ -98,3 +98,31 @@ def test_a_property_changing_type_keeps_every_row_so_each_holding_a_value_is_rew
     assert items.values.complete
     changes = diff(src, items, "upsert", retyped=("grade",))
     assert changes.counts["update"] == 20  # every row holding a grade (2 of 3), nothing else differs
+
+
+def test_live_text_not_in_canonical_form_is_canonicalised_before_it_is_compared(tmp_path):
+    """An export may write "65000.0", "TRUE" or " Ann ": equal to the source once canonical, so no update and no
+    values kept; a real difference is found with its canonical before value."""
+    path = tmp_path / "e.csv"
+    path.write_text("id,name,salary,active,_id\n"
+                    "1.0, Ann ,65000.0,TRUE,u1\n"     # key 1.0 -> 1, all equal once canonical
+                    "2,Bo,70000,false,u2\n"           # already canonical, equal
+                    "3,Cy,1.50,yes,u3\n")             # salary 1.5 vs the source's 2: an update
+    types = {"id": "number", "name": "text", "salary": "number", "active": "boolean"}
+    src = pl.DataFrame({"id": ["1", "2", "3"], "name": ["Ann", "Bo", "Cy"], "salary": ["65000", "70000", "2"],
+                        "active": ["true", "false", "true"]})
+    t = SourceTable(name="People", path=Path("p.csv"), frame=src, key=["id"], owned=["name", "salary", "active"],
+                    types=types, sha256="")
+    items = parse_items(RawExport("People", "D1", path), t)
+    every = parse_items(RawExport("People", "D1", path), t, compare=False)
+    assert items.index.drop("__live_row").equals(every.index.drop("__live_row"))  # same canonical keys and hashes
+    assert items.values.take(pl.Series([2]), ["salary", "active", "_id"]).to_dicts() == [
+        {"salary": "1.5", "active": "true", "_id": "u3"}]
+    for row in (0, 1):
+        with pytest.raises(LookupError):
+            items.values.take(pl.Series([row]), ["salary"])
+    side = prepare_live(items, ["id"], ["name", "salary", "active"])
+    changes = diff_items(src, side, key=["id"], columns=["name", "salary", "active"], mode="mirror")
+    assert changes.updates.to_dicts() == [{"id": "3", "name": "Cy", "name__before": "Cy", "salary": "2",
+                                           "salary__before": "1.5", "active": "true", "active__before": "true"}]
+    assert changes.counts == {"create": 0, "update": 1, "delete": 0}
