@@ -144,7 +144,8 @@ def csv_files(draw):
     return bom + text.encode(), names
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=csv_files(), chunk_bytes=st.integers(min_value=1, max_value=48),
        asked=st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id", "zz"]), min_size=1, max_size=5, unique=True))
 def test_property_chunks_equal_the_whole_file(tmp_path, case, chunk_bytes, asked):
