@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 
 from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 from apply_fakes import FakeClient
@@ -221,22 +222,28 @@ def test_at_most_two_import_files_are_alive_at_once_and_each_goes_once_sent(monk
     real = executor.import_file
     started: list[int] = []  # files whose encoding has started / finished (appended in the worker thread)
     built: list[int] = []
+    changed = threading.Condition()
 
     def import_file(enc, batch):
-        started.append(batch.start)
+        with changed:
+            started.append(batch.start)
         file = _File(real(enc, batch))
-        built.append(batch.start)
+        with changed:
+            built.append(batch.start)
+            changed.notify_all()
         return file
 
     monkeypatch.setattr(executor, "import_file", import_file)
     alive: list[int] = []
 
     async def on_import(imports_so_far):
-        # wait until the next file is built too, and any other begun (a bound against a hang, not a timing assertion)
-        for _ in range(60_000):
-            if len(built) >= min(imports_so_far + 2, 6) and len(built) == len(started):
-                break
-            await asyncio.sleep(0.001)
+        # wait, on the worker's notifications, until the next file is built too and no other is being encoded
+        def next_built() -> bool:
+            with changed:
+                return changed.wait_for(lambda: len(built) >= min(imports_so_far + 2, 6)
+                                        and len(built) == len(started), timeout=60)  # a bound against a hang
+
+        assert await asyncio.to_thread(next_built)
         alive.append(len(_files_alive()))
 
     client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, on_import=on_import)
