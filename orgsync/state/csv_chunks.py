@@ -9,9 +9,9 @@ chunk grow until it ends.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import polars as pl
 
@@ -27,11 +27,35 @@ _QUOTE = b'"'
 def header(path: Path) -> list[str]:
     """The column names of the CSV file at `path` (none when it is empty or blank)."""
     with path.open("rb") as handle:
-        first = handle.readline()
-    first = first.removeprefix(_BOM)
+        first = _header_line(handle)
     if not first.strip():
         return []
-    return pl.read_csv(io.BytesIO(first), n_rows=0, infer_schema=False).columns
+    return _parsed(first, n_rows=0).columns
+
+
+def _header_line(handle: IO[bytes]) -> bytes:
+    """The first line (BOM removed), read under the record limit: a file without a line break is not gathered."""
+    first = handle.readline(MAX_RECORD_BYTES + 1)
+    if len(first) > MAX_RECORD_BYTES:
+        raise _too_long()
+    return first.removeprefix(_BOM)
+
+
+def _parsed(block: bytes, **options: Any) -> pl.DataFrame:
+    """`block` read by polars as Utf8 CSV; unreadable CSV is the tenant's answer gone wrong, not a traceback.
+    The message names polars' error kind only: its text may quote the values of a row."""
+    try:
+        return pl.read_csv(block, infer_schema=False, **options)
+    except pl.exceptions.PolarsError as err:
+        raise UnexpectedAnswerError(f"an export file of the tenant is not readable CSV (polars: "
+                                    f"{type(err).__name__})",
+                                    hint="export the dataset again; if it persists, report it with the "
+                                         "dataset id") from None
+
+
+def _too_long() -> UnexpectedAnswerError:
+    return UnexpectedAnswerError(f"an export file of the tenant holds a record longer than {MAX_RECORD_BYTES >> 20} "
+                                 "MiB (or a quote that never closes); it is not read further")
 
 
 def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None) -> Iterator[pl.DataFrame]:
@@ -48,19 +72,14 @@ def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None
     for block in _records(path, chunk_bytes):
         # Each block is parsed under the file's own header line: polars takes the field count from a block's
         # first line, so a block that began with a blank line or a short row would fail (or shift) without it.
-        try:
-            yield pl.read_csv(block, columns=positions, infer_schema=False).select(wanted)
-        except pl.exceptions.PolarsError as err:
-            raise UnexpectedAnswerError(f"an export file of the tenant is not readable CSV ({_first_line(err)})",
-                                        hint="export the dataset again; if it persists, report it with the "
-                                             "dataset id") from None
+        yield _parsed(block, columns=positions).select(wanted)
 
 
 def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     """The bytes after the header line, cut into blocks that each end at a record boundary, each block
     preceded by the header line (BOM removed)."""
     with path.open("rb") as handle:
-        head = handle.readline().removeprefix(_BOM)
+        head = _header_line(handle)
         rest = b""
         while True:
             block = handle.read(chunk_bytes)
@@ -71,16 +90,10 @@ def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
                 return
             cut = _last_record_end(data)
             if not cut and len(data) > MAX_RECORD_BYTES:
-                raise UnexpectedAnswerError(f"an export file of the tenant holds a record longer than "
-                                            f"{MAX_RECORD_BYTES >> 20} MiB (or a quote that never closes); it is "
-                                            "not read further")
+                raise _too_long()
             rest = data[cut:]
             if cut:
                 yield b"".join((head, memoryview(data)[:cut]))  # one copy, not two
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
 
 
 def _last_record_end(data: bytes) -> int:

@@ -181,3 +181,26 @@ def test_an_export_polars_cannot_read_is_an_api_error_naming_what_to_do(tmp_path
     with pytest.raises(UnexpectedAnswerError, match="not readable CSV") as caught:
         list(frames(path, ["id", "name"]))
     assert "export the dataset again" in (caught.value.hint or "")
+
+
+def test_a_first_line_past_the_record_limit_is_refused_not_read_whole(tmp_path, monkeypatch):
+    from orgsync.errors import UnexpectedAnswerError
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"id," + b"x" * 1000)  # no line break at all
+    monkeypatch.setattr(csv_chunks, "MAX_RECORD_BYTES", 100)
+    with pytest.raises(UnexpectedAnswerError, match="record longer than"):
+        header(path)
+    with pytest.raises(UnexpectedAnswerError, match="record longer than"):
+        list(frames(path, ["id"]))
+
+
+def test_the_unreadable_export_message_names_no_value_of_the_row(tmp_path):
+    from orgsync.errors import UnexpectedAnswerError
+
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"id,salary\n1,90000\n2,123456789,SECRET-VALUE\n")
+    with pytest.raises(UnexpectedAnswerError) as caught:
+        list(frames(path, ["id", "salary"]))
+    assert "SECRET-VALUE" not in str(caught.value) and "123456789" not in str(caught.value)
+    assert "polars: " in str(caught.value)
