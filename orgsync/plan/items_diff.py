@@ -60,8 +60,8 @@ def prepare_live(live: LiveItems | None, key: Sequence[str], columns: Sequence[s
     missing = [pl.lit(None, dtype=pl.Utf8).alias(c) for c in key if c not in index.columns]
     index = index.with_columns(missing) if missing else index
     if tuple(columns) != live.hashed:
-        values, hashes = _rehashed(values, columns, [c for c in index.columns if c in columns])
-        index = index.with_columns(hashes.gather(index[LIVE_ROW]).alias(ROW_HASH))
+        values, hashes = _rehashed(values, index, columns)
+        index = index.with_columns(hashes)
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
     unmatched = index.height - index.select(keyed.sum()).item()
     if unmatched:
@@ -75,15 +75,17 @@ def prepare_live(live: LiveItems | None, key: Sequence[str], columns: Sequence[s
     return LiveSide(index, values, tuple(columns), unmatched + live.unmatched + unmatched_before, duplicates)
 
 
-def _rehashed(values: LiveValues, columns: list[str], indexed: list[str]) -> tuple[LiveValues, pl.Series]:
-    """`values` with every one of `columns` (from the values, else null), in memory, and their hash per row;
-    `indexed` columns are already in the index and need no copy here."""
-    frame = values.whole(list(values.columns)) if values.columns else pl.DataFrame()
-    frame = frame.with_columns(pl.repeat(None, values.height, dtype=pl.Utf8, eager=True).alias(c)
-                               for c in columns if c not in frame.columns and c not in indexed)
-    hashes = (row_hashes(frame, columns) if columns else
-              pl.repeat(None, values.height, dtype=pl.UInt64, eager=True))
-    return LiveValues([frame], [values.height], frame.columns), hashes
+def _rehashed(values: LiveValues, index: pl.DataFrame, columns: list[str]) -> tuple[LiveValues, pl.Series]:
+    """For live items hashed over other columns than `columns` (items built by hand, as in tests): the index rows'
+    values with every one of `columns` (from the values, else the index, else null), in memory, and their hash
+    per index row."""
+    rows = index[LIVE_ROW]
+    have = values.take(rows, values.columns)
+    extra = [index[c] if c in index.columns else pl.repeat(None, index.height, dtype=pl.Utf8, eager=True).alias(c)
+             for c in columns if c not in have.columns]
+    frame = pl.concat([f for f in (have, pl.DataFrame(extra)) if f.width], how="horizontal") if extra else have
+    held = frame.with_columns(rows) if frame.width else pl.DataFrame({LIVE_ROW: rows})
+    return LiveValues.only(held, frame.columns, values.height), row_hashes(held, columns)
 
 
 def mark_retyped(live: LiveSide, columns: Sequence[str]) -> LiveSide:
@@ -132,7 +134,7 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
 def _deletes(live: LiveSide, pairs: pl.DataFrame, key: list[str], delete_extra: Sequence[str]) -> pl.DataFrame:
     """Live items whose key the source lacks: the key, then each of `delete_extra` the live side has (from the
     index, else read from the values for these rows only), in live order."""
-    kept = pl.DataFrame({LIVE_ROW: pairs[_LIVE_ROW]})
+    kept = pl.DataFrame({LIVE_ROW: pairs[LIVE_ROW]})
     gone = live.index.join(kept, on=LIVE_ROW, how="anti", maintain_order="left")
     extra = [c for c in dict.fromkeys(delete_extra) if c not in key
              and (c in live.index.columns or c in live.values.columns)]
@@ -148,11 +150,7 @@ def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], columns: list[str]
     """One row per key on both sides, in source order: its source row, its live row (`LIVE_ROW`) and each
     side's hash of the owned columns. The one join on the key that creates, updates and deletes all come from.
     """
-    left = src.select(key).with_row_index(_SRC_ROW)
-    if columns and src.height:
-        left = left.with_columns(row_hashes(src, columns))
-    else:
-        left = left.with_columns(pl.lit(None, pl.UInt64).alias(ROW_HASH))
+    left = src.select(key).with_row_index(_SRC_ROW).with_columns(row_hashes(src, columns))
     right = live.index.select([*key, ROW_HASH, LIVE_ROW, *([_FORCED] if _FORCED in live.index.columns else [])])
     # lazy and unordered, then sorted back to source order: a third faster than an order-keeping eager join
     joined = left.lazy().join(right.lazy(), on=key, how="inner", suffix=BEFORE).sort(_SRC_ROW)
@@ -189,7 +187,6 @@ def _updates(src: pl.DataFrame, live: LiveSide, pairs: pl.DataFrame, key: list[s
 
 
 _SRC_ROW = "__source_row"
-_LIVE_ROW = LIVE_ROW
 
 
 def update_columns(key: Sequence[str], columns: Sequence[str]) -> list[str]:

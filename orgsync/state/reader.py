@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,94 +172,114 @@ def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None
     counted, not kept) in memory; of the values (owned, tree columns, `_id`), with `compare` and a source table
     holding its rows, only those of the rows that differ from the source by hash (or that it lacks) are kept, in
     memory; else every row's, spooled, or in memory without `spool`. Columns the dataset lacks are null."""
-    tree = dict(export.tree)
-    key, owned = list(table.key), [c for c in table.owned if c not in table.key]
-    columns = list(dict.fromkeys([*key, *owned, *tree, ID_COLUMN]))
-    kept_aside = [c for c in columns if c not in key]
-    types = {c: {**tree, **table.types}.get(c, "text") for c in columns if c != ID_COLUMN}
-    keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
-    indexes: list[pl.DataFrame] = []
-    parts: list[pl.DataFrame | Path] = []
-    heights: list[int] = []
-    height = unmatched = 0
-    source = SourceHashes.of(table, owned) if compare else None
-    read_once = spool is not None  # the export file is the spool's: removed once read
+    read = _Reading.of(export, table)
+    source = SourceHashes.of(table, read.owned) if compare else None
     if source is not None:
-        spool = None  # only the changed rows are kept: a few, in memory
-    # Each chunk's values are written on a second thread while the next chunk is parsed (polars lets go of the
-    # GIL while it writes); one write at most is pending, so one chunk more at most is alive.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
-        pending: Future[None] | None = None
-        for chunk, raw in enumerate(csv_chunks.frames(export.path, columns)):
-            rows = pl.int_range(height, height + raw.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
-            if source is not None:
-                kept, held = _compared_chunk(source, raw, columns, types, key, owned, kept_aside, rows)
-                unmatched += raw.height - kept.height
-                indexes.append(kept)
-                parts.append(held)
-                heights.append(raw.height)
-                height += raw.height
-                continue
-            frame = live_frame(raw, columns, types)
-            hashes = (row_hashes(frame, owned) if owned else
-                      pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
-            index = frame.select(key).with_columns(hashes, rows)
-            kept = index.filter(keyed)
-            unmatched += index.height - kept.height
-            indexes.append(kept)
-            if spool is None:
-                parts.append(frame.select(kept_aside))
-            else:
-                part = spool / f"values-{number}-{chunk:05d}.arrow"
-                if pending is not None:
-                    pending.result()
-                # uncompressed: a third of lz4's time
-                pending = writer.submit(frame.select(kept_aside).write_ipc, part)
-                parts.append(part)
-            heights.append(frame.height)
-            height += frame.height
-        if pending is not None:
-            pending.result()
-    if read_once:
-        export.path.unlink(missing_ok=True)
-    empty = pl.DataFrame(schema={**{c: pl.Utf8 for c in key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
-    index = pl.concat(indexes) if indexes else empty
-    if source is not None:
-        held_frames = [p for p in parts if isinstance(p, pl.DataFrame)]
-        values = LiveValues.only(pl.concat(held_frames) if held_frames else
-                                 pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in kept_aside}}),
-                                 kept_aside, height)
+        index, values, unmatched = _compared(read, source)
     else:
-        values = LiveValues(parts, heights, kept_aside)
-    return LiveItems(export.dataset_id, tuple(key), index, values, tuple(owned), unmatched)
+        index, values, unmatched = _every_row(read, spool, number)
+    if spool is not None:  # the export file is the spool's: removed once read
+        export.path.unlink(missing_ok=True)
+    return LiveItems(export.dataset_id, tuple(read.key), index, values, tuple(read.owned), unmatched)
 
 
-def _compared_chunk(source: SourceHashes, raw: pl.DataFrame, columns: list[str], types: Mapping[str, PropertyType],
-                    key: list[str], owned: list[str], kept_aside: list[str],
-                    rows: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One chunk against the source: its index (canonical key, owned hash, row; keyed rows) and the canonical
-    values of the rows that differ from the source.
+@dataclass(frozen=True)
+class _Reading:
+    """What reading one export needs: its file, the columns read and their types, the key, the owned columns
+    (hashed) and the columns kept aside as values (owned, tree, `_id`)."""
+
+    path: Path
+    columns: list[str]
+    types: dict[str, PropertyType]
+    key: list[str]
+    owned: list[str]
+    aside: list[str]
+
+    @classmethod
+    def of(cls, export: RawExport, table: SourceTable) -> _Reading:
+        tree = dict(export.tree)
+        key, owned = list(table.key), [c for c in table.owned if c not in table.key]
+        columns = list(dict.fromkeys([*key, *owned, *tree, ID_COLUMN]))
+        types = {c: {**tree, **table.types}.get(c, "text") for c in columns if c != ID_COLUMN}
+        return cls(export.path, columns, types, key, owned, [c for c in columns if c not in key])
+
+    def chunks(self) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
+        """Each chunk with exactly `columns` (those the export lacks null), and its rows' LIVE_ROW numbers."""
+        start = 0
+        for raw in csv_chunks.frames(self.path, self.columns):
+            frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c)
+                                for c in self.columns])
+            yield frame, pl.int_range(start, start + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
+            start += frame.height
+
+    def keyed(self, index: pl.DataFrame) -> pl.Series:
+        return index.select(pl.all_horizontal([pl.col(k).is_not_null() for k in self.key])).to_series()
+
+    def empty_index(self) -> pl.DataFrame:
+        return pl.DataFrame(schema={**{c: pl.Utf8 for c in self.key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
+
+
+def _compared(read: _Reading, source: SourceHashes) -> tuple[pl.DataFrame, LiveValues, int]:
+    """The index of every keyed row, and the canonical values of the rows that differ from the source.
 
     A row whose text as exported already hashes like the source's canonical row is that row (the canonical form
     of canonical text is itself), so only the other rows, a few, are canonicalised and hashed again: the key is
     canonicalised for every row, the values for those rows only."""
-    frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    frame = canonical_frame(frame, {k: types[k] for k in key}, LIVE_DATE_FORMAT, keep_invalid=True)
-    hashes = (row_hashes(frame, owned) if owned else
-              pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
-    index = frame.select(key).with_columns(hashes, rows)
-    keyed = index.select(pl.all_horizontal([pl.col(k).is_not_null() for k in key])).to_series()
-    if not keyed.all():
-        index, frame = index.filter(keyed), frame.filter(keyed)
-    maybe = source.differs(index, key).arg_true()
-    canonical = canonical_frame(frame.select(pl.all().gather(maybe)),
-                                {c: types[c] for c in kept_aside if c in types}, LIVE_DATE_FORMAT, keep_invalid=True)
-    if owned and maybe.len():
-        index = index.with_columns(index[ROW_HASH].scatter(maybe, row_hashes(canonical, owned)))
-    again = index.select(pl.all().gather(maybe))
-    changed = source.differs(again, key)
-    held = canonical.filter(changed).select(kept_aside).with_columns(again.filter(changed)[LIVE_ROW])
-    return index, held
+    indexes: list[pl.DataFrame] = []
+    held: list[pl.DataFrame] = []
+    height = unmatched = 0
+    for frame, rows in read.chunks():
+        height += frame.height
+        frame = canonical_frame(frame, {k: read.types[k] for k in read.key}, LIVE_DATE_FORMAT, keep_invalid=True)
+        index = frame.select(read.key).with_columns(row_hashes(frame, read.owned), rows)
+        keyed = read.keyed(index)
+        if not keyed.all():
+            unmatched += index.height - int(keyed.sum())
+            index, frame = index.filter(keyed), frame.filter(keyed)
+        maybe = source.differs(index, read.key).arg_true()
+        canonical = canonical_frame(frame.select(pl.all().gather(maybe)),
+                                    {c: read.types[c] for c in read.aside if c in read.types}, LIVE_DATE_FORMAT,
+                                    keep_invalid=True)
+        if read.owned and maybe.len():
+            index = index.with_columns(index[ROW_HASH].scatter(maybe, row_hashes(canonical, read.owned)))
+        again = index.select(pl.all().gather(maybe))
+        changed = source.differs(again, read.key)
+        indexes.append(index)
+        held.append(canonical.filter(changed).select(read.aside).with_columns(again.filter(changed)[LIVE_ROW]))
+    kept = pl.concat(held) if held else pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in read.aside}})
+    index = pl.concat(indexes) if indexes else read.empty_index()
+    return index, LiveValues.only(kept, read.aside, height), unmatched
+
+
+def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.DataFrame, LiveValues, int]:
+    """The index of every keyed row, and every row's canonical values: in Arrow files of `spool`, one per chunk,
+    else in memory. Each chunk's values are written on a second thread while the next chunk is parsed (polars
+    lets go of the GIL while it writes); one write at most is pending, so one chunk more at most is alive."""
+    indexes: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame | Path] = []
+    heights: list[int] = []
+    unmatched = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
+        pending: Future[None] | None = None
+        for chunk, (raw, rows) in enumerate(read.chunks()):
+            frame = canonical_frame(raw, read.types, LIVE_DATE_FORMAT, keep_invalid=True)
+            index = frame.select(read.key).with_columns(row_hashes(frame, read.owned), rows)
+            kept = index.filter(read.keyed(index))
+            unmatched += index.height - kept.height
+            indexes.append(kept)
+            heights.append(frame.height)
+            if spool is None:
+                parts.append(frame.select(read.aside))
+                continue
+            part = spool / f"values-{number}-{chunk:05d}.arrow"
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(frame.select(read.aside).write_ipc, part)  # uncompressed: a third of lz4's time
+            parts.append(part)
+        if pending is not None:
+            pending.result()
+    index = pl.concat(indexes) if indexes else read.empty_index()
+    return index, LiveValues(parts, heights, read.aside), unmatched
 
 
 @dataclass(frozen=True)
@@ -280,9 +300,7 @@ class SourceHashes:
             return None
         keyed = frame.select(table.key).hash_rows(seed=0)
         order = keyed.arg_sort()
-        hashes = (row_hashes(frame, owned) if owned else
-                  pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH))
-        return cls(keyed.gather(order), order, frame.select(table.key), hashes)
+        return cls(keyed.gather(order), order, frame.select(table.key), row_hashes(frame, owned))
 
     def differs(self, index: pl.DataFrame, key: list[str]) -> pl.Series:
         """Per row of `index` (key, ROW_HASH): true unless the source has its key with the same owned hash. A key
@@ -297,13 +315,6 @@ class SourceHashes:
             found = found & (self.keys[column].gather(row) == index[column]).fill_null(False)
         same = found & self.hashes.gather(row).eq_missing(index[ROW_HASH])
         return ~same
-
-
-def live_frame(raw: pl.DataFrame, columns: list[str], types: Mapping[str, PropertyType]) -> pl.DataFrame:
-    """Export text -> a frame with exactly `columns` (missing ones null), canonical Utf8 by property type (a
-    value that does not fit its type is kept as its text, so it differs from any valid source value)."""
-    frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    return canonical_frame(frame, types, LIVE_DATE_FORMAT, keep_invalid=True)
 
 
 async def _explain_duplicates(client: TenantReader, project: Project, listed: list[JsonObject]) -> None:

@@ -59,7 +59,10 @@ LIVE_ROW = "__live_row"  # per live item: its row in `LiveValues` (the export's 
 
 def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     """A 64-bit hash per row of `columns` (canonical Utf8): equal rows hash equal, whichever frame or batch
-    they come from, so the live side (hashed while its export is read) and the source can be compared by it."""
+    they come from, so the live side (hashed while its export is read) and the source can be compared by it.
+    Without columns (a source that owns none) every hash is null, so every row is equal to every other."""
+    if not columns:
+        return pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True).alias(ROW_HASH)
     return frame.select(columns).hash_rows(seed=0).alias(ROW_HASH)
 
 
@@ -177,7 +180,7 @@ class LiveItems:
         owned = [c for c in (frame.columns if owned is None else owned) if c not in key and c != "_id"]
         missing = [pl.lit(None, pl.Utf8).alias(c) for c in [*key, *owned] if c not in frame.columns]
         frame = frame.with_columns(missing) if missing else frame
-        hashes = row_hashes(frame, owned) if owned else pl.repeat(None, frame.height, dtype=pl.UInt64, eager=True)
+        hashes = row_hashes(frame, owned)
         index = frame.with_columns(hashes.alias(ROW_HASH)).with_row_index(LIVE_ROW)
         return cls(dataset_id, tuple(key), index, LiveValues.in_memory(frame.select(owned)), tuple(owned), unmatched)
 
