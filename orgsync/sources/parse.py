@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,23 +103,45 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
         frame, strict = _read_delimited(data, sep, quote, truncate_ragged_lines=False), True
     except pl.exceptions.PolarsError:
         frame, strict = _read_delimited_or_raise(data, sep, quote, shown), False
+    proven = (strict and data.endswith(b"\n") and not any(mark in data for mark in _marks(quote))
+              and data.count(sep.encode()) == _fields(frame))
+    return _checked(frame, sep, quote, shown, proven=proven, data=lambda: data)
+
+
+def _checked(frame: pl.DataFrame, sep: str, quote: str, shown: str, *, proven: bool,
+             data: Callable[[], bytes]) -> RawSource:
+    """The parsed `frame` checked: header and delimiter, blank lines dropped, and, unless the separator count
+    `proven` every row's field count, each line looked at in the file's bytes (`data`, read only then)."""
     columns = [c for c in frame.columns if c != _ROW]
-    _check_delimiter(data, sep, columns, shown)
+    _check_delimiter(sep, columns, shown)
     _check_header(columns, shown)
     # Fully blank lines carry nothing; they are dropped rather than reported.
     blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
     has_blank = blank is not None and blank.any()
-    if not (strict and not has_blank and _fields_add_up(data, sep, quote, frame)):
-        _check_ragged(data, sep, quote, len(columns), shown)
+    if has_blank or not proven:
+        _check_ragged(data(), sep, quote, len(columns), shown)
     if has_blank and blank is not None:
         frame = frame.filter(~blank)
     return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
 
 
+def _marks(quote: str) -> tuple[bytes, ...]:
+    """Bytes that stop a file from being plain: where they are, lines and parsed rows may not be the same."""
+    return (quote.encode(), b"\r", b"\x1f")
+
+
+def _fields(frame: pl.DataFrame) -> int:
+    """The separators a file holds when every line of `frame` (strictly parsed, none with more fields than the
+    header) has as many fields as the header: (fields - 1) per line, header included. Far cheaper than looking
+    at each line; only for plain files (ending in a line break, without `_marks`), where lines are exactly the
+    parsed rows. `frame.width` counts the row index."""
+    return (frame.width - 2) * (frame.height + 1)
+
+
 @dataclass(frozen=True)
 class FileFacts:
     """What one streamed pass over a plain text file tells, so it can be parsed from disk (never held as
-    bytes): its sha256, and what proving every row's field count needs (see `_fields_add_up`)."""
+    bytes): its sha256, and what proving every row's field count needs (see `_fields`)."""
 
     sha256: str
     size: int
@@ -133,7 +156,7 @@ def file_facts(path: Path, sep: str, quote: str, chunk: int = 1 << 20) -> FileFa
     digest = hashlib.sha256()
     size = separators = 0
     blank, special, head, last = True, False, b"", b""
-    marks = (quote.encode(), b"\r", b"\x1f")
+    marks = _marks(quote)
     with path.open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
@@ -158,17 +181,8 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
         frame = _read_delimited_path(path, sep, quote)
     except pl.exceptions.PolarsError:
         return _parse_delimited(path.read_bytes(), sep, quote, shown)
-    columns = [c for c in frame.columns if c != _ROW]
-    _check_delimiter(b"", sep, columns, shown)
-    _check_header(columns, shown)
-    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
-    has_blank = blank is not None and blank.any()
-    proven = facts.plain and facts.separators == (frame.width - 2) * (frame.height + 1)
-    if has_blank or not proven:
-        _check_ragged(path.read_bytes(), sep, quote, len(columns), shown)
-    if has_blank and blank is not None:
-        frame = frame.filter(~blank)
-    return RawSource(frame.select(columns), frame[_ROW].cast(pl.Int64), "row")
+    return _checked(frame, sep, quote, shown, proven=facts.plain and facts.separators == _fields(frame),
+                    data=path.read_bytes)
 
 
 def _read_delimited_path(path: Path, sep: str, quote: str) -> pl.DataFrame:
@@ -192,19 +206,6 @@ def _read_delimited_or_raise(data: bytes, sep: str, quote: str, shown: str) -> p
         raise _error(shown, None, f"cannot be parsed as {'CSV' if sep == ',' else 'TSV'}: {err}") from None
 
 
-def _fields_add_up(data: bytes, sep: str, quote: str, frame: pl.DataFrame) -> bool:
-    """True when every line of `data`, strictly parsed into `frame` without blank rows, has as many fields
-    as the header: none has more (the strict parse refused those), so all have exactly as many iff the file
-    holds (fields - 1) separators per line. Far cheaper than looking at each line.
-
-    Only for plain files (no quote, carriage return or 0x1f byte, ending in a line break, where lines are
-    exactly the parsed rows); the others are left to the line-by-line check.
-    """
-    if not data.endswith(b"\n") or any(byte in data for byte in (quote.encode(), b"\r", b"\x1f")):
-        return False
-    return data.count(sep.encode()) == (frame.width - 2) * (frame.height + 1)  # width counts the row index
-
-
 def _check_header(columns: list[str], shown: str) -> None:
     problems = []
     for name in columns:
@@ -218,7 +219,7 @@ def _check_header(columns: list[str], shown: str) -> None:
         raise SourceError(problems)
 
 
-def _check_delimiter(data: bytes, sep: str, columns: list[str], shown: str) -> None:
+def _check_delimiter(sep: str, columns: list[str], shown: str) -> None:
     """One clear error when the header did not split on `sep` but holds another likely delimiter."""
     if len(columns) != 1:
         return
