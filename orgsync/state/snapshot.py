@@ -186,7 +186,8 @@ class LiveItems:
 
     def to_frame(self) -> pl.DataFrame:
         """Key, owned values, then the other columns read (tree, `_id`), one row per item with a key, as one
-        frame: for small datasets and tests, as it holds everything in memory."""
+        frame: for small datasets and tests, as it holds everything in memory. Items read against their source
+        keep only the changed rows' values (`LiveValues.complete` is false): then this is a LookupError."""
         values = self.values.take(self.index[LIVE_ROW], self.values.columns)
         rest = [c for c in self.index.columns if c not in (ROW_HASH, LIVE_ROW) and c not in self.key
                 and c not in values.columns]
