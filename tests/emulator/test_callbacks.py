@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
@@ -16,55 +11,9 @@ import orjson
 import pytest
 
 from orgsync.emulator.app import create_app
-from tests.emulator.conftest import Api
+from tests.emulator.conftest import Api, Receiver
 
 pytestmark = pytest.mark.anyio
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    body: bytes
-
-
-class Receiver:
-    """A threaded http.server on `host` that queues every request it gets and answers 204."""
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        got: queue.Queue[Received] = queue.Queue()
-
-        class Handler(BaseHTTPRequestHandler):
-            def _take(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                got.put(Received(self.command, self.path, self.rfile.read(length)))
-                self.send_response(204)
-                self.end_headers()
-
-            do_GET = do_POST = do_PUT = _take
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.got = got
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.url = f"http://{host}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def next(self) -> Received:
-        return self.got.get(timeout=30)  # a bound on waiting, not a timing assertion
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture

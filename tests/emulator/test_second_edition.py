@@ -10,7 +10,6 @@ import asyncio
 import csv
 import gzip
 import io
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -18,20 +17,12 @@ import httpx
 import orjson
 import pytest
 
-from tests.emulator.conftest import PEOPLE_PROPS, Api
-from tests.emulator.test_callbacks import Receiver
+from tests.emulator.conftest import PEOPLE_PROPS, Api, Receiver
 
 pytestmark = pytest.mark.anyio
 
 NOT_A_UUID = "not-a-uuid"
 TEMPLATE = "?status={{jobStatus}}&traceId={{traceId}}&tenantId={{tenantId}}"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture
