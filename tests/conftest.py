@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from orgsync.emulator.app import create_app
+from tests.serving import Served, serve_app
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -45,39 +42,23 @@ async def asgi_client(emulator_app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class RunningEmulator:
     """An emulator served by uvicorn on 127.0.0.1 in a background thread."""
 
     base_url: str
     app: Any
-    server: uvicorn.Server
-    thread: threading.Thread
+    served: Served
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.served.stop()
 
 
 def start_emulator(db_path: Path | None = None, token: str | None = None, seed: int = 0) -> RunningEmulator:
-    """Start uvicorn on a free port and wait until it answers; call `.stop()` when done."""
+    """Serve a new emulator on a loopback socket, listening before this returns; call `.stop()` when done."""
     app = create_app(db_path=db_path, token=token, seed=seed)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.02)
-    return RunningEmulator(f"http://127.0.0.1:{port}", app, server, thread)
+    served = serve_app(app)
+    return RunningEmulator(served.base_url, app, served)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ make one route fail with a given status and body (`fail`) to check the messages 
 
 from __future__ import annotations
 
-import socket
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+
+from tests import serving
 
 LIMIT = 65_536
 BOT = "github-actions[bot]"
@@ -143,22 +142,14 @@ def create_app(state: FakeGitHub) -> FastAPI:
 @dataclass
 class Served:
     state: FakeGitHub
-    server: uvicorn.Server
-    thread: threading.Thread
+    running: serving.Served
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.running.stop()
 
 
 def serve(state: FakeGitHub) -> Served:
     """Serve on a loopback socket bound and listening before this returns, so no wait for readiness is needed."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    state.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(state), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    return Served(state, server, thread)
+    running = serving.serve_app(create_app(state))
+    state.base_url = running.base_url
+    return Served(state, running)

@@ -160,13 +160,10 @@ async def test_a_job_ticket_without_status_or_links_is_an_error():
 
 @pytest.mark.socket
 def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(tmp_path):
-    import threading
-
-    import uvicorn
     from fastapi import FastAPI
 
-    from tests.conftest import _free_port
     from tests.security.hostile import orgsync, write
+    from tests.serving import serve_app
 
     app = FastAPI()
 
@@ -174,20 +171,13 @@ def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(
     def datasets() -> dict[str, object]:
         return {"unexpected": True}
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    started = threading.Event()
-    while not server.started and thread.is_alive():
-        started.wait(0.01)
+    served = serve_app(app)
     try:
         write(tmp_path, key="note")
-        (tmp_path / "orgsync.yaml").write_text(f"tenant: ACME\nendpoint: http://127.0.0.1:{port}\nmanifests: manifests\n")
+        (tmp_path / "orgsync.yaml").write_text(f"tenant: ACME\nendpoint: {served.base_url}\nmanifests: manifests\n")
         code, out, err = orgsync("plan", "-C", str(tmp_path), env={"ORGVUE_TOKEN": "t"})
     finally:
-        server.should_exit = True
-        thread.join(10)
+        served.stop()
     assert code == 1 and "Traceback" not in err
     assert err.startswith("Error: GET /datasets: the answer does not have the documented shape — (the whole answer)")
 
