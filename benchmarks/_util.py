@@ -32,14 +32,19 @@ def peak_rss_mb(pid: int) -> float:
 class EmulatorProcess:
     """`orgsync emulator` in a child process on a free port, stopped on exit."""
 
-    def __init__(self, db: Path | None = None) -> None:
+    def __init__(self, db: Path | None = None, *, token: str | None = None, start_seconds: float = 30,
+                 quiet: bool = False) -> None:
+        """`start_seconds` bounds the start: a kept `--db` of millions of items loads before the port opens."""
         self.port = free_port()
         cmd = [sys.executable, "-m", "orgsync", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]
         if db is not None:
             cmd += ["--db", str(db)]
-        self.proc = subprocess.Popen(cmd)
+        if token is not None:
+            cmd += ["--token", token]
+        out = subprocess.DEVNULL if quiet else None
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=out)
         self.base_url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
                 httpx.get(f"{self.base_url}/openapi.json", timeout=1)
@@ -56,5 +61,8 @@ class EmulatorProcess:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)

@@ -4,7 +4,7 @@ For each size: a generated repository (one PEOPLE dataset, id + 29 properties of
 loaded into an emulator running as its own process (seeding is not timed); then 1 % of the rows change
 (0.8 % updated in one column, 0.1 % removed, 0.1 % added) and `run_plan` runs in a fresh process, which
 prints each phase's seconds (validate = read + check + canonicalise the source; export = the emulator producing
-and sending the export; parse = reading the export file in chunks, canonical, hashed, values spooled; diff = build_plan), the total, own = total - export
+and sending the export; parse = reading the export file in chunks, compared with the source; diff = build_plan), the total, own = total - export
 wall time, the parse floor (polars reading the source CSV and the export CSV, no normalisation, in the same
 run), overlap = the part of validate that ran while the export was in flight (plan reads the sources during the
 live read, so that part is inside the export's wall time and not in `own`), its CPU seconds and peak RSS.
@@ -26,7 +26,6 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,10 @@ from collections import defaultdict
 from functools import wraps
 from pathlib import Path
 
-import httpx
 import orjson
 import polars as pl
+
+from benchmarks._util import EmulatorProcess
 
 TYPES = ("text", "number", "date", "boolean")
 PROPS = 30
@@ -263,25 +263,9 @@ def _cpu() -> float:
 # ---------------------------------------------------------------- orchestration
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_emulator(port: int, db: Path | None = None) -> subprocess.Popen:
-    store = ["--db", str(db)] if db else []
-    proc = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port), "--token", TOKEN,
-                             *store], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600  # a kept tenant of 2M rows is loaded from SQLite before the port opens
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-            return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("the emulator did not start")
+def _emulator(db: Path | None) -> EmulatorProcess:
+    # a kept tenant of 2M rows is loaded from SQLite before the port opens
+    return EmulatorProcess(db, token=TOKEN, start_seconds=600, quiet=True)
 
 
 def bench(rows: int, keep: Path | None = None) -> dict:
@@ -290,21 +274,17 @@ def bench(rows: int, keep: Path | None = None) -> dict:
     kept = keep / f"{rows}x{len(columns())}" if keep else None
     reuse = kept is not None and (kept / "seeded").exists()
     root = kept / "repo" if kept else Path(tempfile.mkdtemp(prefix="bench_plan_"))
-    port = _free_port()
-    emulator = _start_emulator(port, kept / "emulator.db" if kept else None)
+    if kept and not reuse:  # a fresh kept tenant: nothing of an older one
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+    emulator = _emulator(kept / "emulator.db" if kept else None)
     env = {**os.environ, "ORGVUE_TOKEN": TOKEN}
     try:
         seed = 0.0
         if reuse:
-            _point_at(root, f"http://127.0.0.1:{port}")
+            _point_at(root, emulator.base_url)
         else:
-            if kept:
-                shutil.rmtree(kept, ignore_errors=True)
-                kept.mkdir(parents=True)
-                emulator.terminate()
-                emulator.wait(timeout=30)
-                emulator = _start_emulator(port, kept / "emulator.db")
-            make_repo(root, rows, f"http://127.0.0.1:{port}")
+            make_repo(root, rows, emulator.base_url)
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "orgsync", "apply", "-C", str(root), "--auto-approve"], env=env,
                            check=True, stdout=subprocess.DEVNULL)
@@ -319,8 +299,7 @@ def bench(rows: int, keep: Path | None = None) -> dict:
         out = run.stdout
         return {"rows": rows, "seed": seed, **orjson.loads(out.splitlines()[-1])}
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
+        emulator.stop()
         if not kept:
             shutil.rmtree(root, ignore_errors=True)
 
