@@ -16,8 +16,9 @@ install: $(BIN)/orgsync
 demo: install
 	bash scripts/demo.sh $(BIN)/orgsync
 
-# lint, then types (strict for orgsync/, see [tool.mypy]), then the tests: the first failure stops it
+# format, lint, then types (strict for orgsync/, see [tool.mypy]), then the tests: the first failure stops it
 test: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

@@ -32,8 +32,14 @@ def peak_rss_mb(pid: int) -> float:
 class EmulatorProcess:
     """`orgsync emulator` in a child process on a free port, stopped on exit."""
 
-    def __init__(self, db: Path | None = None, *, token: str | None = None, start_seconds: float = 30,
-                 quiet: bool = False) -> None:
+    def __init__(
+        self,
+        db: Path | None = None,
+        *,
+        token: str | None = None,
+        start_seconds: float = 30,
+        quiet: bool = False,
+    ) -> None:
         """`start_seconds` bounds the start: a kept `--db` of millions of items loads before the port opens."""
         self.port = free_port()
         cmd = [sys.executable, "-m", "orgsync", "emulator", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -69,22 +69,37 @@ CONFIG = "tenant: BENCH\nendpoint: local\nmanifests: manifests\nsafety: {maxDele
 def people(rows: int, *, changed: bool) -> pl.DataFrame:
     """`rows` people; `changed` applies the 1 % change: 0.8 % new salary, 0.1 % removed, 0.1 % added."""
     n = pl.int_range(0, rows, eager=True, dtype=pl.Int64)
-    frame = pl.DataFrame({
-        "id": "E" + n.cast(pl.Utf8), "name": "Person " + n.cast(pl.Utf8),
-        "email": "p" + n.cast(pl.Utf8) + "@acme.example", "dept": "D" + (n % 40).cast(pl.Utf8),
-        "location": "L" + (n % 12).cast(pl.Utf8), "grade": "G" + (n % 9).cast(pl.Utf8),
-        "salary": (30_000 + (n * 37) % 90_000).cast(pl.Utf8), "fte": pl.Series(["1"] * rows),
-        "hired": pl.Series(["2020-01-15"] * rows), "active": pl.Series(["true"] * rows),
-    })
+    frame = pl.DataFrame(
+        {
+            "id": "E" + n.cast(pl.Utf8),
+            "name": "Person " + n.cast(pl.Utf8),
+            "email": "p" + n.cast(pl.Utf8) + "@acme.example",
+            "dept": "D" + (n % 40).cast(pl.Utf8),
+            "location": "L" + (n % 12).cast(pl.Utf8),
+            "grade": "G" + (n % 9).cast(pl.Utf8),
+            "salary": (30_000 + (n * 37) % 90_000).cast(pl.Utf8),
+            "fte": pl.Series(["1"] * rows),
+            "hired": pl.Series(["2020-01-15"] * rows),
+            "active": pl.Series(["true"] * rows),
+        }
+    )
     if not changed:
         return frame
     per_mille = n % 1000
-    frame = frame.with_columns(pl.when(per_mille < 8).then(pl.lit("99999")).otherwise(pl.col("salary")).alias("salary"))
+    frame = frame.with_columns(
+        pl.when(per_mille < 8).then(pl.lit("99999")).otherwise(pl.col("salary")).alias("salary")
+    )
     frame = frame.filter(per_mille != 8)  # 0.1 % removed
     added = rows // 1000
     extra = pl.int_range(rows, rows + added, eager=True, dtype=pl.Int64)
-    return pl.concat([frame, people(rows + added, changed=False).tail(added).with_columns(
-        ("E" + extra.cast(pl.Utf8)).alias("id"))])
+    return pl.concat(
+        [
+            frame,
+            people(rows + added, changed=False)
+            .tail(added)
+            .with_columns(("E" + extra.cast(pl.Utf8)).alias("id")),
+        ]
+    )
 
 
 def make_repo(root: Path, rows: int, endpoint: str = "local") -> None:
@@ -113,17 +128,27 @@ async def naive(root: Path) -> dict:
     for row in frame.iter_rows(named=True):
         body = {"_action": "createOrReplace"}
         for k, v in row.items():
-            body[k] = (float(v) if "." in v else int(v)) if k in numbers else (v == "true" if k == "active" else v)
+            body[k] = (
+                (float(v) if "." in v else int(v)) if k in numbers else (v == "true" if k == "active" else v)
+            )
         actions.append(body)
     async with open_client(project) as client:
         [dataset] = await client.find_datasets("People")
         started = time.perf_counter()
-        results = await client.import_items(dataset["datasetId"], actions, retry_safe=True, params={
-            "autoId": "true", "implicitDelete": "true", "dateFormat": "YYYY-MM-DD"})
+        results = await client.import_items(
+            dataset["datasetId"],
+            actions,
+            retry_safe=True,
+            params={"autoId": "true", "implicitDelete": "true", "dateFormat": "YYYY-MM-DD"},
+        )
         seconds = time.perf_counter() - started
         failed = sum(1 for r in results if r.get("_status") != "success")
-        return {"seconds": seconds, "requests": client.stats.requests, "bytes_sent": client.stats.bytes_sent,
-                "failed": failed}
+        return {
+            "seconds": seconds,
+            "requests": client.stats.requests,
+            "bytes_sent": client.stats.bytes_sent,
+            "failed": failed,
+        }
 
 
 def bench(rows: int) -> None:
@@ -134,21 +159,30 @@ def bench(rows: int) -> None:
         make_repo(root, rows, endpoint=base)
         started = time.perf_counter()
         first = apply(root, root / "first.json")
-        print(f"rows={rows:,} first load: {time.perf_counter() - started:.1f} s, "
-              f"{first['stats']['requests']} requests, {first['stats']['bytes_sent']:,} bytes sent (exit {first['code']})",
-              flush=True)
+        print(
+            f"rows={rows:,} first load: {time.perf_counter() - started:.1f} s, "
+            f"{first['stats']['requests']} requests, {first['stats']['bytes_sent']:,} bytes sent (exit {first['code']})",
+            flush=True,
+        )
         people(rows, changed=True).write_csv(root / "data" / "people.csv")
         started = time.perf_counter()
         ours = apply(root, root / "ours.json")
         ours_s = time.perf_counter() - started
         ours_rss = _peak_mb()
         theirs = asyncio.run(naive(root))
-        print(f"rows={rows:,} orgsync 1% apply (plan + apply): {ours_s:.2f} s, {ours['stats']['requests']} requests, "
-              f"{ours['stats']['bytes_sent']:,} bytes sent, exit {ours['code']}, peak RSS {ours_rss:.0f} MB")
-        print(f"rows={rows:,} naive re-upload: {theirs['seconds']:.2f} s, {theirs['requests']} requests, "
-              f"{theirs['bytes_sent']:,} bytes sent, {theirs['failed']} failed")
-        print(f"rows={rows:,} ratios naive/orgsync: bytes {theirs['bytes_sent'] / max(ours['stats']['bytes_sent'], 1):.1f}x, "
-              f"time {theirs['seconds'] / ours_s:.2f}x", flush=True)
+        print(
+            f"rows={rows:,} orgsync 1% apply (plan + apply): {ours_s:.2f} s, {ours['stats']['requests']} requests, "
+            f"{ours['stats']['bytes_sent']:,} bytes sent, exit {ours['code']}, peak RSS {ours_rss:.0f} MB"
+        )
+        print(
+            f"rows={rows:,} naive re-upload: {theirs['seconds']:.2f} s, {theirs['requests']} requests, "
+            f"{theirs['bytes_sent']:,} bytes sent, {theirs['failed']} failed"
+        )
+        print(
+            f"rows={rows:,} ratios naive/orgsync: bytes {theirs['bytes_sent'] / max(ours['stats']['bytes_sent'], 1):.1f}x, "
+            f"time {theirs['seconds'] / ours_s:.2f}x",
+            flush=True,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -158,8 +192,11 @@ def bench(rows: int) -> None:
 def start_emulator() -> tuple[str, subprocess.Popen]:
     """`orgsync emulator` on a free port in a subprocess (its memory and CPU are not ours)."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "orgsync", "emulator", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "orgsync", "emulator", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     os.environ.setdefault("ORGVUE_TOKEN", "bench")
     _wait_up(base)
@@ -177,7 +214,9 @@ def threshold(counts: list[int], rtt_ms: int) -> None:
         make_repo(root, max(counts), endpoint=base)
         apply(root, root / "seed.json")
         if rtt_ms:
-            httpx.post(f"{base}/_emulator/faults", json={"path": ".*", "latencyMs": rtt_ms}).raise_for_status()
+            httpx.post(
+                f"{base}/_emulator/faults", json={"path": ".*", "latencyMs": rtt_ms}
+            ).raise_for_status()
         asyncio.run(_probe(root, counts, rtt_ms))
     finally:
         server.terminate()
@@ -197,7 +236,9 @@ async def _probe(root: Path, counts: list[int], rtt_ms: int) -> None:
                 before = client.stats.bytes_sent
                 started = time.perf_counter()
                 await getattr(client, how)(dataset["datasetId"], actions, params=params, retry_safe=True)
-                row.append(f"{how}: {time.perf_counter() - started:6.3f} s {client.stats.bytes_sent - before:>10,} B")
+                row.append(
+                    f"{how}: {time.perf_counter() - started:6.3f} s {client.stats.bytes_sent - before:>10,} B"
+                )
             print("  ".join(row), flush=True)
 
 

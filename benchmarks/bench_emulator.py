@@ -33,7 +33,10 @@ def columns() -> list[tuple[str, str]]:
 def payload(rows: int) -> pl.DataFrame:
     """N create actions; text values ~10 chars, numbers half integral, ISO dates, booleans."""
     n = pl.int_range(0, rows, eager=True)
-    cols: dict[str, Any] = {"_action": pl.repeat("create", rows, eager=True), "id": "E" + n.cast(pl.String).str.zfill(8)}
+    cols: dict[str, Any] = {
+        "_action": pl.repeat("create", rows, eager=True),
+        "id": "E" + n.cast(pl.String).str.zfill(8),
+    }
     for i, (key, ptype) in enumerate(columns()[1:], start=1):
         if ptype == "text":
             cols[key] = "v" + ((n * (i + 7)) % 100_003).cast(pl.String) + f"_{key}"
@@ -42,13 +45,17 @@ def payload(rows: int) -> pl.DataFrame:
         elif ptype == "date":
             cols[key] = _dates(n)
         else:
-            cols[key] = (n % 3 == 0)
+            cols[key] = n % 3 == 0
     return pl.DataFrame(cols)
 
 
 def _dates(n: pl.Series) -> pl.Series:
     start = pl.Series([0], dtype=pl.Date)[0]
-    return pl.DataFrame({"n": n}).select((pl.lit(start) + pl.duration(days=pl.col("n") % 20000)).dt.strftime("%Y-%m-%d")).to_series()
+    return (
+        pl.DataFrame({"n": n})
+        .select((pl.lit(start) + pl.duration(days=pl.col("n") % 20000)).dt.strftime("%Y-%m-%d"))
+        .to_series()
+    )
 
 
 class Counter:
@@ -84,38 +91,65 @@ def run(rows: int, fmt: str) -> dict[str, Any]:
         data = orjson.dumps(frame.to_dicts())
     del frame
     counter = Counter()
-    with EmulatorProcess() as emu, httpx.Client(base_url=emu.base_url, timeout=600,
-                                                 event_hooks={"request": [counter.hook_request], "response": [counter.hook_response]}) as c:
+    with (
+        EmulatorProcess() as emu,
+        httpx.Client(
+            base_url=emu.base_url,
+            timeout=600,
+            event_hooks={"request": [counter.hook_request], "response": [counter.hook_response]},
+        ) as c,
+    ):
         base = f"/api/v1/{TENANT}"
         props = [{"key": k, "name": k, "type": t, "isRequired": k == "id"} for k, t in columns()]
-        did = c.post(f"{base}/datasets", json={"name": "Bench", "type": "PEOPLE", "autoId": "id", "labelId": "id", "properties": props}).json()["datasetId"]
+        did = c.post(
+            f"{base}/datasets",
+            json={"name": "Bench", "type": "PEOPLE", "autoId": "id", "labelId": "id", "properties": props},
+        ).json()["datasetId"]
         urls = c.post(f"{base}/files/generate", json={"targetType": fmt, "targetEncoding": "identity"}).json()
         c.put(urls["putUrl"], content=data).raise_for_status()
         upload_bytes = len(data)
         del data
         t0 = time.perf_counter()
-        ticket = c.put(f"{base}/datasets/{did}/items/import", params={"autoId": "true"},
-                       json={"importLocation": {"method": "GET", "url": urls["getUrl"]}}).json()
+        ticket = c.put(
+            f"{base}/datasets/{did}/items/import",
+            params={"autoId": "true"},
+            json={"importLocation": {"method": "GET", "url": urls["getUrl"]}},
+        ).json()
         job = wait(c, ticket)
         import_s = time.perf_counter() - t0
         statuses = orjson.loads(c.get(job["_links"]["result"]["url"]).content)
-        assert len(statuses) == rows and all(s["_status"] == "success" for s in statuses), "import did not succeed for every row"
+        assert len(statuses) == rows and all(s["_status"] == "success" for s in statuses), (
+            "import did not succeed for every row"
+        )
         del statuses
         t1 = time.perf_counter()
-        ticket = c.post(f"{base}/datasets/{did}/export", params={"exportFormat": "csv", "includeBOM": "false"}, json={}).json()
+        ticket = c.post(
+            f"{base}/datasets/{did}/export", params={"exportFormat": "csv", "includeBOM": "false"}, json={}
+        ).json()
         job = wait(c, ticket)
         export_s = time.perf_counter() - t1
         csv = c.get(job["_links"]["result"]["url"]).content
         fetch_s = time.perf_counter() - t1
         assert csv.count(b"\r\n") == rows + 1, "export row count"
-        return {"rows": rows, "format": fmt, "upload_MB": round(upload_bytes / 1e6, 1), "import_s": round(import_s, 2),
-                "export_s": round(export_s, 2), "export+download_s": round(fetch_s, 2), "export_MB": round(len(csv) / 1e6, 1),
-                "emulator_peak_rss_MB": round(emu.peak_rss_mb()), "requests": counter.requests,
-                "bytes_sent_MB": round(counter.sent / 1e6, 1), "bytes_received_MB": round(counter.received / 1e6, 1)}
+        return {
+            "rows": rows,
+            "format": fmt,
+            "upload_MB": round(upload_bytes / 1e6, 1),
+            "import_s": round(import_s, 2),
+            "export_s": round(export_s, 2),
+            "export+download_s": round(fetch_s, 2),
+            "export_MB": round(len(csv) / 1e6, 1),
+            "emulator_peak_rss_MB": round(emu.peak_rss_mb()),
+            "requests": counter.requests,
+            "bytes_sent_MB": round(counter.sent / 1e6, 1),
+            "bytes_received_MB": round(counter.received / 1e6, 1),
+        }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", default="10000", help="comma-separated sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--format", default="csv", choices=("csv", "json"), help="import file format")
     args = parser.parse_args()

@@ -86,8 +86,13 @@ def _child(cmd: list[str], sample: bool = False) -> dict:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{cmd[:4]} exited {code}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
-            "started_at": started_at, "samples": sampler.samples if sampler else []}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "started_at": started_at,
+        "samples": sampler.samples if sampler else [],
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -99,12 +104,18 @@ def _cpu_seconds(pid: int) -> float:
 def _phase_bounds(log: list[dict], started_at: float) -> dict[str, tuple[float, float]]:
     """Wall-clock spans of the phases, from the emulator's request log (see the module docstring)."""
     times = [e["time"] for e in log]
-    create = next((e["time"] for e in log if e["method"] == "POST" and e["path"].endswith("/datasets")), started_at)
+    create = next(
+        (e["time"] for e in log if e["method"] == "POST" and e["path"].endswith("/datasets")), started_at
+    )
     uploads = [e["time"] for e in log if e["method"] == "PUT" and e["path"].startswith("/_files/")]
     first_upload = uploads[0] if uploads else create
     last = max(times, default=started_at) + 0.001
-    return {"plan": (started_at, create), "encode": (create, first_upload), "import": (first_upload, last),
-            "finish": (last, float("inf"))}
+    return {
+        "plan": (started_at, create),
+        "encode": (create, first_upload),
+        "import": (first_upload, last),
+        "finish": (last, float("inf")),
+    }
 
 
 def bench(rows: int) -> dict:
@@ -115,34 +126,73 @@ def bench(rows: int) -> dict:
         repo = root / "repo"
         # written by a child, so this process stays small: a child's ru_maxrss counts the parent's pages it was
         # forked with, and the baseline below would include the generator's frame
-        subprocess.run([sys.executable, "-m", "benchmarks.bench_first_load", "--make-repo", str(repo), "--rows",
-                        str(rows), "--endpoint", f"http://127.0.0.1:{port}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_first_load",
+                "--make-repo",
+                str(repo),
+                "--rows",
+                str(rows),
+                "--endpoint",
+                f"http://127.0.0.1:{port}",
+            ],
+            check=True,
+        )
         baseline = _child([sys.executable, "-c", BASELINE])
         httpx.delete(f"http://127.0.0.1:{port}/_emulator/requests", headers=ADMIN).raise_for_status()
         emu_cpu, emu_rss = _cpu_seconds(emulator.pid), peak_rss_mb(emulator.pid)
         report_file = root / "report.json"
-        run = _child([sys.executable, "-m", "orgsync", "apply", "-C", str(repo), "--auto-approve",
-                      "--report", str(report_file)], sample=True)
+        run = _child(
+            [
+                sys.executable,
+                "-m",
+                "orgsync",
+                "apply",
+                "-C",
+                str(repo),
+                "--auto-approve",
+                "--report",
+                str(report_file),
+            ],
+            sample=True,
+        )
         emu_cpu = _cpu_seconds(emulator.pid) - emu_cpu
         emu_peak = peak_rss_mb(emulator.pid)
-        log = httpx.get(f"http://127.0.0.1:{port}/_emulator/requests", headers=ADMIN).raise_for_status().json()
+        log = (
+            httpx.get(f"http://127.0.0.1:{port}/_emulator/requests", headers=ADMIN).raise_for_status().json()
+        )
         report = orjson.loads(report_file.read_bytes())
         bounds = _phase_bounds(log, run["started_at"])
-        phase_peaks = {name: max((mb for at, mb in run["samples"] if a <= at < b), default=0.0)
-                       for name, (a, b) in bounds.items()}
+        phase_peaks = {
+            name: max((mb for at, mb in run["samples"] if a <= at < b), default=0.0)
+            for name, (a, b) in bounds.items()
+        }
         imports = [c for c in report["calls"] if c["call"] == "import-items"]
         ended = run["started_at"] + run["wall"]
         phase_seconds = {name: min(b, ended) - a for name, (a, b) in bounds.items()}
-        return {"rows": rows, "wall": run["wall"], "cpu": run["cpu"], "peak_mb": run["peak_mb"],
-                "phase_seconds": phase_seconds,
-                "sampled_peak_mb": max((mb for _, mb in run["samples"]), default=0.0),
-                "baseline_mb": baseline["peak_mb"], "phase_peak_mb": phase_peaks,
-                "requests_log": len(log), "requests": report["stats"].get("requests", 0),
-                "bytes_sent": report["stats"].get("bytes_sent", 0),
-                "bytes_received": report["stats"].get("bytes_received", 0),
-                "import_files": len(imports), "json_bytes": sum(c["bytes"] for c in imports),
-                "applied": sum(s["applied"] for s in report["steps"]), "exit": report["exit_code"],
-                "emulator_cpu": emu_cpu, "emulator_peak_mb": emu_peak, "emulator_rss_before_mb": emu_rss}
+        return {
+            "rows": rows,
+            "wall": run["wall"],
+            "cpu": run["cpu"],
+            "peak_mb": run["peak_mb"],
+            "phase_seconds": phase_seconds,
+            "sampled_peak_mb": max((mb for _, mb in run["samples"]), default=0.0),
+            "baseline_mb": baseline["peak_mb"],
+            "phase_peak_mb": phase_peaks,
+            "requests_log": len(log),
+            "requests": report["stats"].get("requests", 0),
+            "bytes_sent": report["stats"].get("bytes_sent", 0),
+            "bytes_received": report["stats"].get("bytes_received", 0),
+            "import_files": len(imports),
+            "json_bytes": sum(c["bytes"] for c in imports),
+            "applied": sum(s["applied"] for s in report["steps"]),
+            "exit": report["exit_code"],
+            "emulator_cpu": emu_cpu,
+            "emulator_peak_mb": emu_peak,
+            "emulator_rss_before_mb": emu_rss,
+        }
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
@@ -151,17 +201,20 @@ def bench(rows: int) -> dict:
 
 def report(fig: dict) -> str:
     above = fig["peak_mb"] - fig["baseline_mb"]
-    phases = "  ".join(f"{name} {fig['phase_peak_mb'][name]:.0f} MB / {fig['phase_seconds'][name]:.1f} s"
-                       for name in PHASES)
+    phases = "  ".join(
+        f"{name} {fig['phase_peak_mb'][name]:.0f} MB / {fig['phase_seconds'][name]:.1f} s" for name in PHASES
+    )
     verdict = "within 1.5 GB" if fig["peak_mb"] <= 1536 else "OVER 1.5 GB"
-    return (f"rows={fig['rows']:>9,}  wall={fig['wall']:6.2f}s  cpu={fig['cpu']:6.2f}s  "
-            f"peakRSS={fig['peak_mb']:6.0f}MB (sampled {fig['sampled_peak_mb']:.0f})  baseline={fig['baseline_mb']:.0f}MB  above={above:6.0f}MB "
-            f"({above * 1e6 / fig['rows']:.0f} B/row)  phases (absolute peak / wall): {phases}  |  "
-            f"requests={fig['requests']} (emulator log {fig['requests_log']})  "
-            f"sent={fig['bytes_sent'] / 1e6:.1f}MB received={fig['bytes_received'] / 1e6:.2f}MB  "
-            f"import files={fig['import_files']} ({fig['json_bytes'] / 1e6:.0f} MB JSON)  "
-            f"applied={fig['applied']:,} exit={fig['exit']}  load={os.getloadavg()[0]:.1f}  |  emulator cpu={fig['emulator_cpu']:.1f}s "
-            f"peak={fig['emulator_peak_mb']:.0f}MB (idle {fig['emulator_rss_before_mb']:.0f}MB)  {verdict}")
+    return (
+        f"rows={fig['rows']:>9,}  wall={fig['wall']:6.2f}s  cpu={fig['cpu']:6.2f}s  "
+        f"peakRSS={fig['peak_mb']:6.0f}MB (sampled {fig['sampled_peak_mb']:.0f})  baseline={fig['baseline_mb']:.0f}MB  above={above:6.0f}MB "
+        f"({above * 1e6 / fig['rows']:.0f} B/row)  phases (absolute peak / wall): {phases}  |  "
+        f"requests={fig['requests']} (emulator log {fig['requests_log']})  "
+        f"sent={fig['bytes_sent'] / 1e6:.1f}MB received={fig['bytes_received'] / 1e6:.2f}MB  "
+        f"import files={fig['import_files']} ({fig['json_bytes'] / 1e6:.0f} MB JSON)  "
+        f"applied={fig['applied']:,} exit={fig['exit']}  load={os.getloadavg()[0]:.1f}  |  emulator cpu={fig['emulator_cpu']:.1f}s "
+        f"peak={fig['emulator_peak_mb']:.0f}MB (idle {fig['emulator_rss_before_mb']:.0f}MB)  {verdict}"
+    )
 
 
 def main() -> None:

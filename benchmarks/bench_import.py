@@ -38,7 +38,10 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
-ENV = {**os.environ, "ORGVUE_TOKEN": "bench-token"}  # the emulator runs without --token: any token is accepted
+ENV = {
+    **os.environ,
+    "ORGVUE_TOKEN": "bench-token",
+}  # the emulator runs without --token: any token is accepted
 
 
 def _child(cmd: list[str]) -> dict[str, float]:
@@ -56,21 +59,42 @@ def bench(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, EmulatorProcess() as emulator:
         repo = Path(tmp) / "repo"
         make_repo(repo, rows, endpoint=emulator.base_url)
-        subprocess.run([sys.executable, "-m", "orgsync", "apply", "-C", str(repo), "--auto-approve"], check=True,
-                       stdout=subprocess.DEVNULL, env=ENV)
+        subprocess.run(
+            [sys.executable, "-m", "orgsync", "apply", "-C", str(repo), "--auto-approve"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=ENV,
+        )
         floor = _child([sys.executable, "-c", FLOOR, emulator.base_url, str(Path(tmp) / "floor.csv")])
         httpx.delete(f"{emulator.base_url}/_emulator/requests")
         target = Path(tmp) / "imported"
-        run = _child([sys.executable, "-m", "orgsync", "import", str(target), "--tenant", "BENCH", "--endpoint",
-                      emulator.base_url, "--with-items"])
+        run = _child(
+            [
+                sys.executable,
+                "-m",
+                "orgsync",
+                "import",
+                str(target),
+                "--tenant",
+                "BENCH",
+                "--endpoint",
+                emulator.base_url,
+                "--with-items",
+            ]
+        )
         log = httpx.get(f"{emulator.base_url}/_emulator/requests").json()
         written = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-        plan = subprocess.run([sys.executable, "-m", "orgsync", "plan", "-C", str(target), "--detailed-exitcode"],
-                              stdout=subprocess.DEVNULL, env=ENV)
-        print(f"{rows:>10,}  import {run['wall']:6.2f} s  cpu {run['cpu']:6.2f} s  peak {run['peak_mb']:7.0f} MB  "
-              f"{len(log)} requests, {written / 1e6:.1f} MB written  |  floor (one export) {floor['wall']:6.2f} s "
-              f"({run['wall'] / floor['wall']:.2f}x)  |  next plan exit {plan.returncode} (0 = no changes)",
-              flush=True)
+        plan = subprocess.run(
+            [sys.executable, "-m", "orgsync", "plan", "-C", str(target), "--detailed-exitcode"],
+            stdout=subprocess.DEVNULL,
+            env=ENV,
+        )
+        print(
+            f"{rows:>10,}  import {run['wall']:6.2f} s  cpu {run['cpu']:6.2f} s  peak {run['peak_mb']:7.0f} MB  "
+            f"{len(log)} requests, {written / 1e6:.1f} MB written  |  floor (one export) {floor['wall']:6.2f} s "
+            f"({run['wall'] / floor['wall']:.2f}x)  |  next plan exit {plan.returncode} (0 = no changes)",
+            flush=True,
+        )
 
 
 def main() -> None:

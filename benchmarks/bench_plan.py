@@ -53,13 +53,19 @@ def columns() -> list[tuple[str, str]]:
 def people(rows: int, *, changed: bool) -> pl.DataFrame:
     """`rows` items; `changed` applies the 1 % change (0.8 % updated, 0.1 % removed, 0.1 % added)."""
     n = pl.col("n")
-    exprs = [("E" + n.cast(pl.Utf8)).alias("id"),
-             pl.when(n > 0).then(pl.lit("E") + ((n - 1) // 7).cast(pl.Utf8)).alias("mgr")]
+    exprs = [
+        ("E" + n.cast(pl.Utf8)).alias("id"),
+        pl.when(n > 0).then(pl.lit("E") + ((n - 1) // 7).cast(pl.Utf8)).alias("mgr"),
+    ]
     names = pl.Series(NAMES)
     for i, (key, type) in enumerate(columns()[2:], start=1):
         if type == "text":
-            value = pl.lit(f"t{i}-") + ((n * (i + 7)) % 5003).cast(pl.Utf8) + " " + pl.lit(names).gather(
-                (n + i) % len(NAMES))
+            value = (
+                pl.lit(f"t{i}-")
+                + ((n * (i + 7)) % 5003).cast(pl.Utf8)
+                + " "
+                + pl.lit(names).gather((n + i) % len(NAMES))
+            )
             value = pl.when((n + i) % 17 == 0).then(None).otherwise(value)
         elif type == "number":
             value = ((n * 37 + i) % 100_000).cast(pl.Utf8)
@@ -74,7 +80,9 @@ def people(rows: int, *, changed: bool) -> pl.DataFrame:
     out = frame.select([*exprs, (n % 1000).alias("_m")])
     if not changed:
         return out.drop("_m")
-    out = out.with_columns(pl.when(pl.col("_m") < 8).then(pl.lit("changed")).otherwise(pl.col("p04")).alias("p04"))
+    out = out.with_columns(
+        pl.when(pl.col("_m") < 8).then(pl.lit("changed")).otherwise(pl.col("p04")).alias("p04")
+    )
     added = max(rows // 1000, 1)
     extra = people(added, changed=False).with_columns(("N" + pl.col("id")).alias("id"), mgr=pl.lit("E0"))
     return pl.concat([out.drop("_m"), extra])
@@ -90,12 +98,14 @@ def make_repo(root: Path, rows: int, endpoint: str) -> None:
     (root / "data").mkdir()
     (root / "orgsync.yaml").write_text(
         f"tenant: BENCH\nendpoint: {endpoint}\nmanifests: manifests\n"
-        "safety: {maxDeletePercent: 100, maxUpdatePercent: 100}\n")
+        "safety: {maxDeletePercent: 100, maxUpdatePercent: 100}\n"
+    )
     props = "\n".join(f"  - {{key: {k}, name: {k}, type: {t}}}" for k, t in columns())
     (root / "manifests" / "people.yaml").write_text(
         "kind: Dataset\nname: People\ntype: PEOPLE\nautoId: id\nlabelId: p01\ntreeId: id\ntreeParentId: mgr\n"
         "properties:\n"
-        f"{props}\nitems:\n  source: ../data/people.csv\n  mode: mirror\n")
+        f"{props}\nitems:\n  source: ../data/people.csv\n  mode: mirror\n"
+    )
     shuffled(people(rows, changed=False)).write_csv(root / "data" / "people.csv")
 
 
@@ -133,12 +143,15 @@ def measure(root: Path) -> dict:
             if keep and isinstance(out, bytes):  # an older orgsync (export_csv): the bytes, kept on disk
                 (root / "export.csv").write_bytes(out)
                 seen[name] = len(out)
-            elif keep:  # a copy of the unpacked export file for the floors (the copy is on disk, not in memory)
+            elif (
+                keep
+            ):  # a copy of the unpacked export file for the floors (the copy is on disk, not in memory)
                 dest = args[2]
                 dest.flush()
                 shutil.copyfile(dest.name, root / "export.csv")
                 seen[name] = out
             return out
+
         return run_async if name == "export" else sync
 
     command.validate_sources = timed("validate", command.validate_sources)
@@ -157,13 +170,18 @@ def measure(root: Path) -> dict:
     cpu = _cpu()
     started = time.perf_counter()
     with open(os.devnull, "w") as devnull, sampler:
-        code = command.run_plan(command.PlanOptions(root=root, out=root / "plan.json", detailed_exitcode=True),
-                                stdout=devnull, stderr=devnull)
+        code = command.run_plan(
+            command.PlanOptions(root=root, out=root / "plan.json", detailed_exitcode=True),
+            stdout=devnull,
+            stderr=devnull,
+        )
     total = time.perf_counter() - started
     cpu = _cpu() - cpu
     peak = _status_mb("VmHWM")  # the plan's peak, before the floors below allocate their own
-    phase_peaks = {name: max((mb for at, mb in sampler.samples if any(a <= at <= b for a, b in runs)), default=0.0)
-                   for name, runs in spans.items()}
+    phase_peaks = {
+        name: max((mb for at, mb in sampler.samples if any(a <= at <= b for a, b in runs)), default=0.0)
+        for name, runs in spans.items()
+    }
 
     export = root / "export.csv"
     started = time.perf_counter()
@@ -176,11 +194,26 @@ def measure(root: Path) -> dict:
     counts = plan.resources[0].items.counts
     seconds = {name: sum(end - start for start, end in runs) for name, runs in spans.items()}
     overlap = sum(_overlap(a, b) for a in spans["validate"] for b in spans["export"])
-    return {"exit": code, "changed": sum(counts.values()), "counts": counts, "total": total, "floor": floor,
-            "own": total - seconds["export"], "overlap": overlap, "cpu": cpu, "export_bytes": seen["export"],
-            "saved_cpu": saved_cpu, "saved_wall": saved_wall, "diff_floor": diff_floor, "diff_floor_cpu": diff_floor_cpu, "floor_changed": floor_changed,
-            "baseline_mb": baseline, **seconds, "peak_rss_mb": peak,
-            "phase_peak_mb": {k: round(v - baseline) for k, v in phase_peaks.items()}}
+    return {
+        "exit": code,
+        "changed": sum(counts.values()),
+        "counts": counts,
+        "total": total,
+        "floor": floor,
+        "own": total - seconds["export"],
+        "overlap": overlap,
+        "cpu": cpu,
+        "export_bytes": seen["export"],
+        "saved_cpu": saved_cpu,
+        "saved_wall": saved_wall,
+        "diff_floor": diff_floor,
+        "diff_floor_cpu": diff_floor_cpu,
+        "floor_changed": floor_changed,
+        "baseline_mb": baseline,
+        **seconds,
+        "peak_rss_mb": peak,
+        "phase_peak_mb": {k: round(v - baseline) for k, v in phase_peaks.items()},
+    }
 
 
 def _diff_floor(source: Path, export: Path) -> tuple[float, float, int]:
@@ -191,8 +224,10 @@ def _diff_floor(source: Path, export: Path) -> tuple[float, float, int]:
     live = pl.read_csv(export, infer_schema=False)
     shared = [c for c in src.columns if c in live.columns and c != "id"]
     joined = src.join(live, on="id", how="full", suffix="__live", coalesce=False)
-    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(c + "__live")) for c in shared]
-                                + [pl.col("id").is_null(), pl.col("id__live").is_null()])
+    differs = pl.any_horizontal(
+        [pl.col(c).ne_missing(pl.col(c + "__live")) for c in shared]
+        + [pl.col("id").is_null(), pl.col("id__live").is_null()]
+    )
     found = joined.filter(differs).height
     return time.perf_counter() - started, _cpu() - cpu, found
 
@@ -206,7 +241,9 @@ def _saved_freshness(root: Path) -> tuple[float, float]:
     from orgsync.commands.prepare import prepare_saved
 
     async def prove() -> None:
-        prepared = await prepare_saved(ApplyOptions(root=root, plan_file=root / "plan.json", auto_approve=True))
+        prepared = await prepare_saved(
+            ApplyOptions(root=root, plan_file=root / "plan.json", auto_approve=True)
+        )
         await prepared.client.aclose()
 
     cpu, started = _cpu(), time.perf_counter()
@@ -286,14 +323,21 @@ def bench(rows: int, keep: Path | None = None) -> dict:
         else:
             make_repo(root, rows, emulator.base_url)
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "orgsync", "apply", "-C", str(root), "--auto-approve"], env=env,
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "orgsync", "apply", "-C", str(root), "--auto-approve"],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             seed = time.perf_counter() - started
             shuffled(people(rows, changed=True)).write_csv(root / "data" / "people.csv")
             if kept:
                 (kept / "seeded").touch()
-        run = subprocess.run([sys.executable, "-m", "benchmarks.bench_plan", "--measure", str(root)], env=env,
-                             capture_output=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_plan", "--measure", str(root)],
+            env=env,
+            capture_output=True,
+        )
         if run.returncode:
             raise RuntimeError(f"the measured plan failed:\n{run.stderr.decode()[-3000:]}")
         out = run.stdout
@@ -307,43 +351,56 @@ def bench(rows: int, keep: Path | None = None) -> dict:
 def _point_at(root: Path, endpoint: str) -> None:
     """A kept repository's orgsync.yaml aimed at this run's emulator port."""
     config = root / "orgsync.yaml"
-    lines = [f"endpoint: {endpoint}" if line.startswith("endpoint:") else line
-             for line in config.read_text().splitlines()]
+    lines = [
+        f"endpoint: {endpoint}" if line.startswith("endpoint:") else line
+        for line in config.read_text().splitlines()
+    ]
     config.write_text("\n".join(lines) + "\n")
 
 
 def report(fig: dict) -> str:
     above = fig["peak_rss_mb"] - fig["baseline_mb"]
-    per_row = 1024 * len(columns()) / PROPS  # the bound's 1 KB a row of 30 properties, as bytes a cell at others
-    ok = (fig["own"] <= 1.3 * fig["diff_floor"] and fig["cpu"] <= 2 * fig["diff_floor_cpu"]
-          and above * 1e6 / fig["rows"] <= per_row)
+    per_row = (
+        1024 * len(columns()) / PROPS
+    )  # the bound's 1 KB a row of 30 properties, as bytes a cell at others
+    ok = (
+        fig["own"] <= 1.3 * fig["diff_floor"]
+        and fig["cpu"] <= 2 * fig["diff_floor_cpu"]
+        and above * 1e6 / fig["rows"] <= per_row
+    )
     verdict = "within bounds" if ok else "OUT OF BOUNDS"
-    return (f"rows={fig['rows']:>9,}  props={len(columns())}  changed={fig['changed']:>6,} "
-            f"(floor found {fig['floor_changed']:,})  diff_floor={fig['diff_floor']:.2f}s "
-            f"cpu {fig['diff_floor_cpu']:.2f}s  own/diff_floor={fig['own'] / fig['diff_floor']:.2f}  "
-            f"cpu/diff_floor_cpu={fig['cpu'] / fig['diff_floor_cpu']:.2f}  baseline={fig['baseline_mb']:.0f}MB  "
-            f"above_baseline={above:.0f}MB ({above * 1e6 / fig['rows']:.0f} B/row)  "
-            f"saved_apply_check cpu={fig.get('saved_cpu', float('nan')):.2f}s "
-            f"({fig.get('saved_cpu', float('nan')) / fig['cpu']:.0%} of plan cpu)  validate={fig['validate']:.2f}s  "
-            f"export={fig['export']:.2f}s  parse={fig['parse']:.2f}s  diff={fig['diff']:.2f}s  "
-            f"total={fig['total']:.2f}s  own={fig['own']:.2f}s  floor={fig['floor']:.2f}s  "
-            f"own/floor={fig['own'] / fig['floor']:.2f}  overlap={fig['overlap']:.2f}s  cpu={fig['cpu']:.2f}s  peakRSS={fig['peak_rss_mb']:.0f}MB  "
-            f"phase peaks above baseline (MB) {fig['phase_peak_mb']}  "
-            f"export={fig['export_bytes'] / 1e6:.0f}MB  exit={fig['exit']}  (seed {fig['seed']:.1f}s)  "
-            f"{verdict}")
+    return (
+        f"rows={fig['rows']:>9,}  props={len(columns())}  changed={fig['changed']:>6,} "
+        f"(floor found {fig['floor_changed']:,})  diff_floor={fig['diff_floor']:.2f}s "
+        f"cpu {fig['diff_floor_cpu']:.2f}s  own/diff_floor={fig['own'] / fig['diff_floor']:.2f}  "
+        f"cpu/diff_floor_cpu={fig['cpu'] / fig['diff_floor_cpu']:.2f}  baseline={fig['baseline_mb']:.0f}MB  "
+        f"above_baseline={above:.0f}MB ({above * 1e6 / fig['rows']:.0f} B/row)  "
+        f"saved_apply_check cpu={fig.get('saved_cpu', float('nan')):.2f}s "
+        f"({fig.get('saved_cpu', float('nan')) / fig['cpu']:.0%} of plan cpu)  validate={fig['validate']:.2f}s  "
+        f"export={fig['export']:.2f}s  parse={fig['parse']:.2f}s  diff={fig['diff']:.2f}s  "
+        f"total={fig['total']:.2f}s  own={fig['own']:.2f}s  floor={fig['floor']:.2f}s  "
+        f"own/floor={fig['own'] / fig['floor']:.2f}  overlap={fig['overlap']:.2f}s  cpu={fig['cpu']:.2f}s  peakRSS={fig['peak_rss_mb']:.0f}MB  "
+        f"phase peaks above baseline (MB) {fig['phase_peak_mb']}  "
+        f"export={fig['export_bytes'] / 1e6:.0f}MB  exit={fig['exit']}  (seed {fig['seed']:.1f}s)  "
+        f"{verdict}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10000", help="comma-separated sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--props", type=int, default=PROPS, help="properties per item, key included")
-    parser.add_argument("--keep", type=Path, help="keep seeded tenants here and reuse them (before/after pairs)")
+    parser.add_argument(
+        "--keep", type=Path, help="keep seeded tenants here and reuse them (before/after pairs)"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the measured run
     args = parser.parse_args()
     if args.measure:
         print(orjson.dumps(measure(args.measure)).decode())
         return
-    os.environ["BENCH_PROPS"] = str(args.props)  # the generator reads it (so the measured process inherits it)
+    os.environ["BENCH_PROPS"] = str(
+        args.props
+    )  # the generator reads it (so the measured process inherits it)
     for rows in (int(r) for r in args.rows.split(",")):
         print(report(bench(rows, args.keep)), flush=True)
 

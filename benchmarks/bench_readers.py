@@ -40,7 +40,8 @@ def make_repo(rows: int, fmt: str = "csv") -> Path:
         props = "\n".join(f"  - {{key: c{i}, name: C{i}, type: {t}}}" for i, t in enumerate(TYPES))
         (root / "manifests" / "people.yaml").write_text(
             f"kind: Dataset\nname: People\ntype: PEOPLE\nautoId: c0\nlabelId: c1\nproperties:\n{props}\n"
-            "items: {source: ../data/people.csv}\n")
+            "items: {source: ../data/people.csv}\n"
+        )
         index = pl.int_range(0, rows, eager=True)
         columns = {"c0": "E" + index.cast(pl.Utf8)}
         for i, kind in enumerate(TYPES[1:], start=1):
@@ -49,8 +50,11 @@ def make_repo(rows: int, fmt: str = "csv") -> Path:
             elif kind == "number":
                 columns[f"c{i}"] = ((index * i) % 100000).cast(pl.Float64) / 4
             elif kind == "date":
-                columns[f"c{i}"] = pl.date_range(pl.date(2000, 1, 1), pl.date(2029, 12, 31), eager=True) \
-                    .gather(index % 10957).dt.to_string("%Y-%m-%d")
+                columns[f"c{i}"] = (
+                    pl.date_range(pl.date(2000, 1, 1), pl.date(2029, 12, 31), eager=True)
+                    .gather(index % 10957)
+                    .dt.to_string("%Y-%m-%d")
+                )
             else:
                 columns[f"c{i}"] = pl.Series(["yes", "no", "TRUE", "0"]).gather(index % 4)
         pl.DataFrame(columns).write_csv(csv)
@@ -91,8 +95,10 @@ def measure(rows: int, fmt: str) -> None:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss = psutil.Process().memory_info().rss / 1e6
     peak = _peak_mb()
-    print(f"format={fmt:<5} rows={rows:>9,} cols=30 file={size:8.1f} MB  read_source={seconds:6.2f} s  cpu={cpu:6.2f} s  "
-          f"{size / seconds:7.1f} MB/s  rss={rss:7.0f} MB  peak_rss={peak:7.0f} MB  out={table.frame.shape}")
+    print(
+        f"format={fmt:<5} rows={rows:>9,} cols=30 file={size:8.1f} MB  read_source={seconds:6.2f} s  cpu={cpu:6.2f} s  "
+        f"{size / seconds:7.1f} MB/s  rss={rss:7.0f} MB  peak_rss={peak:7.0f} MB  out={table.frame.shape}"
+    )
 
 
 def _peak_mb() -> float:
@@ -103,7 +109,9 @@ def _peak_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", default="10000", help="comma-separated row counts, e.g. 10000,100000,1000000")
+    parser.add_argument(
+        "--rows", default="10000", help="comma-separated row counts, e.g. 10000,100000,1000000"
+    )
     parser.add_argument("--format", default="csv", help="comma-separated formats: csv, json, jsonl")
     args = parser.parse_args()
     formats = args.format.split(",")

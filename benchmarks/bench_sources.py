@@ -66,7 +66,10 @@ def _variant(rows: int, name: str, items: str, write: Callable[[Path], None], fi
         write(target)
     manifest = (base / "manifests" / "people.yaml").read_text()
     (root / "manifests" / "people.yaml").write_text(
-        manifest.replace("items: {source: ../data/people.csv}\n", f"items:\n  source: ../data/{file}\n{items}"))
+        manifest.replace(
+            "items: {source: ../data/people.csv}\n", f"items:\n  source: ../data/{file}\n{items}"
+        )
+    )
     return root
 
 
@@ -78,9 +81,14 @@ def cp1252(rows: int, repeat: int) -> tuple[Timing, Timing]:
     def write(target: Path) -> None:
         # some accented names, so the decoder has real work (every 7th value of c1)
         frame = pl.read_csv(_csv(rows), infer_schema=False)
-        frame = frame.with_columns(pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("José Müller"))
-                                   .otherwise(pl.col("c1")).alias("c1"))
+        frame = frame.with_columns(
+            pl.when(pl.int_range(pl.len()) % 7 == 0)
+            .then(pl.lit("José Müller"))
+            .otherwise(pl.col("c1"))
+            .alias("c1")
+        )
         target.write_bytes(frame.write_csv().encode("cp1252"))
+
     root = _variant(rows, "cp1252", "  encoding: cp1252\n", write, "people.csv")
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
@@ -92,6 +100,7 @@ def semicolon(rows: int, repeat: int) -> tuple[Timing, Timing]:
         frame = pl.read_csv(_csv(rows), infer_schema=False)
         frame = frame.with_columns(pl.col(numbers).str.replace(".", ",", literal=True))
         frame.write_csv(target, separator=";")
+
     root = _variant(rows, "semicolon", "  delimiter: ';'\n  decimalSeparator: ','\n", write, "people.csv")
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
@@ -101,13 +110,16 @@ def xlsx(rows: int, repeat: int) -> tuple[Timing, Timing]:
         import xlsxwriter
 
         frame = pl.read_csv(_csv(rows), infer_schema=False)
-        frame = frame.with_columns(pl.col(f"c{i}").cast(pl.Float64) for i, t in enumerate(TYPES) if t == "number")
+        frame = frame.with_columns(
+            pl.col(f"c{i}").cast(pl.Float64) for i, t in enumerate(TYPES) if t == "number"
+        )
         book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
         sheet = book.add_worksheet("People")
         sheet.write_row(0, 0, frame.columns)
         for r, row in enumerate(frame.iter_rows(), start=1):
             sheet.write_row(r, 0, row)
         book.close()
+
     root = _variant(rows, "xlsx", "", write, "people.xlsx")
     return _timed(root, repeat), _timed(make_repo(rows), repeat)
 
@@ -122,16 +134,20 @@ def query(rows: int, repeat: int) -> tuple[Timing, Timing]:
         (root / "data").mkdir(exist_ok=True)
         frame = pl.read_csv(_csv(rows), infer_schema=False)
         frame.select([f"c{i}" for i in range(20)]).write_csv(left)
-        frame.select(["c0", *[f"c{i}" for i in range(20, 30)]]).sample(fraction=1.0, shuffle=True, seed=1) \
-            .write_csv(right)
+        frame.select(["c0", *[f"c{i}" for i in range(20, 30)]]).sample(
+            fraction=1.0, shuffle=True, seed=1
+        ).write_csv(right)
     (root / "orgsync.yaml").write_text("tenant: BENCH\nendpoint: local\n")
     manifest = (base / "manifests" / "people.yaml").read_text().split("items:")[0]
     cols = ", ".join(["l.*", *[f"r.c{i}" for i in range(20, 30)]])
     (root / "manifests" / "people.yaml").write_text(
         manifest + f"items:\n  sources: {{l: ../data/left.csv, r: ../data/right.csv}}\n"
         f"  query: SELECT {cols} FROM l JOIN r USING (c0)\n---\n"
-        + manifest.replace("name: People", "name: Left") + "items: {source: ../data/left.csv}\n---\n"
-        + manifest.replace("name: People", "name: Right") + "items: {source: ../data/right.csv}\n")
+        + manifest.replace("name: People", "name: Left")
+        + "items: {source: ../data/left.csv}\n---\n"
+        + manifest.replace("name: People", "name: Right")
+        + "items: {source: ../data/right.csv}\n"
+    )
     floor = _plus(_timed(root, repeat, index=1), _timed(root, repeat, index=2))
     return _timed(root, repeat, index=0), floor
 
@@ -145,23 +161,44 @@ def postgres(rows: int, repeat: int) -> tuple[Timing, Timing]:
         columns = ", ".join(f"c{i} {_pg_type(t)}" for i, t in enumerate(TYPES))
         csv = _csv(rows)
         staged = server.data / "people.csv"
-        staged.write_bytes(pl.read_csv(csv, infer_schema=False).with_columns(
-            pl.col(f"c{i}").str.to_lowercase().replace({"yes": "true", "no": "false", "0": "false"})
-            for i, t in enumerate(TYPES) if t == "boolean").write_csv().encode())
+        staged.write_bytes(
+            pl.read_csv(csv, infer_schema=False)
+            .with_columns(
+                pl.col(f"c{i}").str.to_lowercase().replace({"yes": "true", "no": "false", "0": "false"})
+                for i, t in enumerate(TYPES)
+                if t == "boolean"
+            )
+            .write_csv()
+            .encode()
+        )
         staged.chmod(0o644)
-        server.psql(f"CREATE TABLE people ({columns}); COPY people FROM '{staged}' CSV HEADER; "
-                    "GRANT SELECT ON people TO orgsync; VACUUM ANALYZE people;")
+        server.psql(
+            f"CREATE TABLE people ({columns}); COPY people FROM '{staged}' CSV HEADER; "
+            "GRANT SELECT ON people TO orgsync; VACUUM ANALYZE people;"
+        )
         root = _variant(rows, "postgres", f"    connection: {{env: {ENV}}}\n", lambda _: None, "unused")
-        manifest = (root / "manifests" / "people.yaml").read_text().replace(
-            "  source: ../data/unused\n", "  source:\n    sql: SELECT * FROM people\n")
+        manifest = (
+            (root / "manifests" / "people.yaml")
+            .read_text()
+            .replace("  source: ../data/unused\n", "  source:\n    sql: SELECT * FROM people\n")
+        )
         (root / "manifests" / "people.yaml").write_text(manifest)
         seconds = _timed(root, repeat, {ENV: server.url()})
         times, cpus = [], []
         for _ in range(repeat):
             start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([str(server.bin / "psql"), server.url(), "-X", "-q", "-c",
-                            "COPY (SELECT * FROM people) TO STDOUT WITH CSV HEADER"], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    str(server.bin / "psql"),
+                    server.url(),
+                    "-X",
+                    "-q",
+                    "-c",
+                    "COPY (SELECT * FROM people) TO STDOUT WITH CSV HEADER",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             times.append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)  # psql's CPU (the server's is not counted)
             cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -174,8 +211,13 @@ def _pg_type(kind: str) -> str:
     return {"text": "text", "number": "numeric", "date": "date", "boolean": "boolean"}[kind]
 
 
-FLOORS = {"cp1252": "UTF-8 CSV", "semicolon": "UTF-8 CSV", "xlsx": "UTF-8 CSV", "query": "both files read alone",
-          "postgres": "psql COPY TO CSV"}
+FLOORS = {
+    "cp1252": "UTF-8 CSV",
+    "semicolon": "UTF-8 CSV",
+    "xlsx": "UTF-8 CSV",
+    "query": "both files read alone",
+    "postgres": "psql COPY TO CSV",
+}
 
 
 def main() -> None:
@@ -187,9 +229,12 @@ def main() -> None:
     for rows in parse_rows(args.rows):
         for name in args.only.split(","):
             (wall, cpu), (floor_wall, floor_cpu) = globals()[name](rows, args.repeat)
-            print(f"{name:<10} rows={rows:>9,} cols=30  wall {wall:6.2f} s  cpu {cpu:6.2f} s  | floor "
-                  f"({FLOORS[name]}) wall {floor_wall:6.2f} s  cpu {floor_cpu:6.2f} s  | ratio wall "
-                  f"{wall / floor_wall:5.2f}  cpu {cpu / floor_cpu:5.2f}", flush=True)
+            print(
+                f"{name:<10} rows={rows:>9,} cols=30  wall {wall:6.2f} s  cpu {cpu:6.2f} s  | floor "
+                f"({FLOORS[name]}) wall {floor_wall:6.2f} s  cpu {floor_cpu:6.2f} s  | ratio wall "
+                f"{wall / floor_wall:5.2f}  cpu {cpu / floor_cpu:5.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -54,19 +54,40 @@ def build_export(rows: int, props: int) -> bytes:
 
 def _project(props: int) -> tuple[Project, SourceTable]:
     cols = _columns(props)
-    manifest = DatasetManifest(kind="Dataset", name="Bench", type="PEOPLE", autoId="id", labelId="p1",
-                               properties=[PropertySpec(key=k, name=k, type=t) for k, t in cols],
-                               items=ItemsSpec(source="bench.csv"))
-    table = SourceTable(name="Bench", path=Path("bench.csv"), frame=pl.DataFrame(), key=["id"],
-                        owned=[k for k, _ in cols[1:]], types=dict(cols), sha256="")
-    project = Project(root=Path("."), config_file=Path("orgsync.yaml"), config=ProjectConfig(tenant="BENCH"),
-                      manifests=[manifest])
+    manifest = DatasetManifest(
+        kind="Dataset",
+        name="Bench",
+        type="PEOPLE",
+        autoId="id",
+        labelId="p1",
+        properties=[PropertySpec(key=k, name=k, type=t) for k, t in cols],
+        items=ItemsSpec(source="bench.csv"),
+    )
+    table = SourceTable(
+        name="Bench",
+        path=Path("bench.csv"),
+        frame=pl.DataFrame(),
+        key=["id"],
+        owned=[k for k, _ in cols[1:]],
+        types=dict(cols),
+        sha256="",
+    )
+    project = Project(
+        root=Path("."),
+        config_file=Path("orgsync.yaml"),
+        config=ProjectConfig(tenant="BENCH"),
+        manifests=[manifest],
+    )
     return project, table
 
 
 def _handler(export: bytes, props: int):
-    resource_ = {"datasetId": "D1", "name": "Bench", "type": "PEOPLE",
-                 "properties": [{"key": k, "type": t} for k, t in _columns(props)]}
+    resource_ = {
+        "datasetId": "D1",
+        "name": "Bench",
+        "type": "PEOPLE",
+        "properties": [{"key": k, "type": t} for k, t in _columns(props)],
+    }
     api = "/api/v1/BENCH"
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -76,8 +97,16 @@ def _handler(export: bytes, props: int):
         if path == f"{api}/datasets/D1":
             return httpx.Response(200, json=resource_)
         if path == f"{api}/datasets/D1/export":
-            return httpx.Response(200, json={"jobStatus": "completed", "_links": {
-                "self": {"url": f"{BASE}{api}/jobs/J"}, "result": {"url": f"{BASE}/_files/E?sig=s"}}})
+            return httpx.Response(
+                200,
+                json={
+                    "jobStatus": "completed",
+                    "_links": {
+                        "self": {"url": f"{BASE}{api}/jobs/J"},
+                        "result": {"url": f"{BASE}/_files/E?sig=s"},
+                    },
+                },
+            )
         if path == "/_files/E":
             return httpx.Response(200, content=export)
         return httpx.Response(404)
@@ -88,8 +117,13 @@ def _handler(export: bytes, props: int):
 async def _read(export: bytes, props: int) -> tuple[float, float, OrgvueClient, int]:
     """Wall and CPU seconds (all threads) of one read_live, the client, and the items read."""
     project, table = _project(props)
-    client = OrgvueClient(BASE, "BENCH", "bench-token", transport=httpx.MockTransport(_handler(export, props)),
-                          polling=JobPolling(first=0.001))
+    client = OrgvueClient(
+        BASE,
+        "BENCH",
+        "bench-token",
+        transport=httpx.MockTransport(_handler(export, props)),
+        polling=JobPolling(first=0.001),
+    )
     started, cpu = time.perf_counter(), time.process_time()
     async with client:
         live = await read_live(client, project, [table], "Target: bench")
@@ -109,10 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         export = build_export(rows, args.props)
         before = _peak_mb()
         seconds, cpu, client, height = asyncio.run(_read(export, args.props))
-        print(f"rows={rows} props={args.props} read_live={seconds:.2f}s cpu={cpu:.2f}s items={height} "
-              f"export_gzip={len(export) / 1e6:.1f}MB requests={client.stats.requests} "
-              f"bytes_received={client.stats.bytes_received} peak_rss={_peak_mb():.0f}MB "
-              f"(before read {before:.0f}MB)")
+        print(
+            f"rows={rows} props={args.props} read_live={seconds:.2f}s cpu={cpu:.2f}s items={height} "
+            f"export_gzip={len(export) / 1e6:.1f}MB requests={client.stats.requests} "
+            f"bytes_received={client.stats.bytes_received} peak_rss={_peak_mb():.0f}MB "
+            f"(before read {before:.0f}MB)"
+        )
     return 0
 
 

@@ -10,8 +10,17 @@ import argparse
 import subprocess
 import sys
 
-BENCHMARKS = ("bench_readers", "bench_sources", "bench_checks", "read_live", "bench_emulator", "bench_plan",
-              "bench_apply", "bench_first_load", "bench_import")
+BENCHMARKS = (
+    "bench_readers",
+    "bench_sources",
+    "bench_checks",
+    "read_live",
+    "bench_emulator",
+    "bench_plan",
+    "bench_apply",
+    "bench_first_load",
+    "bench_import",
+)
 
 
 def main() -> int:

@@ -19,12 +19,17 @@ from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
 ROOT_OPTION = click.option(
-    "--root", "-C", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--root",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-         "folder upwards from here that holds orgsync.yaml, as git finds .git).",
+    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
 )
 VERBOSE_OPTION = click.option(
-    "--verbose", "-v", is_flag=True,
+    "--verbose",
+    "-v",
+    is_flag=True,
     help="Print each API call to stderr as it completes: method, path, status, ms, bytes (never the token or values).",
 )
 
@@ -48,9 +53,14 @@ def _run(fn: Callable[P, int], *args: P.args, **kwargs: P.kwargs) -> NoReturn:
 
 @click.group(cls=OrgsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orgsync")
-@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run as if started in DIR's repository: DIR holds orgsync.yaml. Paths given on the command "
-                   "line (--out, --report, a plan file) stay relative to the current directory.")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run as if started in DIR's repository: DIR holds orgsync.yaml. Paths given on the command "
+    "line (--out, --report, a plan file) stay relative to the current directory.",
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None) -> None:
     """Manage an Orgvue tenant from a Git repository: validate, plan, apply."""
@@ -78,27 +88,61 @@ def validate(root: Path | None, fmt: str) -> None:
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `orgsync apply FILE`.")
-@click.option("--target", "targets", multiple=True, help="Plan only this dataset (by name) and what it depends on. Repeatable.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan for `orgsync apply FILE`.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    help="Plan only this dataset (by name) and what it depends on. Repeatable.",
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
 @VERBOSE_OPTION
-def plan(root: Path | None, fmt: str, out: Path | None, targets: tuple[str, ...], detailed_exitcode: bool,
-         allow_destructive: bool, show_all: bool, show_values: bool, verbose: bool) -> None:
+def plan(
+    root: Path | None,
+    fmt: str,
+    out: Path | None,
+    targets: tuple[str, ...],
+    detailed_exitcode: bool,
+    allow_destructive: bool,
+    show_all: bool,
+    show_values: bool,
+    verbose: bool,
+) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
 
-    _run(run_plan, PlanOptions(root=_root(root), fmt=fmt, out=out, targets=list(targets), detailed_exitcode=detailed_exitcode,
-                               allow_destructive=allow_destructive, show_all=show_all, show_values=show_values,
-                               verbose=verbose))
+    _run(
+        run_plan,
+        PlanOptions(
+            root=_root(root),
+            fmt=fmt,
+            out=out,
+            targets=list(targets),
+            detailed_exitcode=detailed_exitcode,
+            allow_destructive=allow_destructive,
+            show_all=show_all,
+            show_values=show_values,
+            verbose=verbose,
+        ),
+    )
 
 
 @cli.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 @click.option("--show-all", is_flag=True)
 @click.option("--show-values", is_flag=True)
 def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
@@ -114,20 +158,54 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (CI).")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--target", "targets", multiple=True, help="Apply only this dataset and what it depends on.")
-@click.option("--parallelism", type=click.IntRange(1), default=4, show_default=True,
-              help="Steps run at once (at most 50: Orgvue's requests in flight per tenant).")
-@click.option("--max-rps", type=click.FloatRange(min=0.1), default=None,
-              help="Request-rate limit across all workers (at most Orgvue's 100 a second per tenant).")
-@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON record of the run.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1),
+    default=4,
+    show_default=True,
+    help="Steps run at once (at most 50: Orgvue's requests in flight per tenant).",
+)
+@click.option(
+    "--max-rps",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Request-rate limit across all workers (at most Orgvue's 100 a second per tenant).",
+)
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a JSON record of the run.",
+)
 @VERBOSE_OPTION
-def apply(root: Path | None, plan_file: Path | None, auto_approve: bool, allow_destructive: bool, targets: tuple[str, ...],
-          parallelism: int, max_rps: float | None, report: Path | None, verbose: bool) -> None:
+def apply(
+    root: Path | None,
+    plan_file: Path | None,
+    auto_approve: bool,
+    allow_destructive: bool,
+    targets: tuple[str, ...],
+    parallelism: int,
+    max_rps: float | None,
+    report: Path | None,
+    verbose: bool,
+) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
     from orgsync.commands.apply import ApplyOptions, run_apply
 
-    _run(run_apply, ApplyOptions(root=_root(root), plan_file=plan_file, auto_approve=auto_approve,
-                                 allow_destructive=allow_destructive, targets=list(targets), parallelism=parallelism,
-                                 max_rps=max_rps, report=report, verbose=verbose))
+    _run(
+        run_apply,
+        ApplyOptions(
+            root=_root(root),
+            plan_file=plan_file,
+            auto_approve=auto_approve,
+            allow_destructive=allow_destructive,
+            targets=list(targets),
+            parallelism=parallelism,
+            max_rps=max_rps,
+            report=report,
+            verbose=verbose,
+        ),
+    )
 
 
 @cli.command()
@@ -149,10 +227,16 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path(".")
+)
 @click.option("--tenant", default="STARTER", show_default=True, help="Tenant id written to orgsync.yaml.")
-@click.option("--endpoint", default="local", show_default=True,
-              help="`local` (an emulated tenant in .orgsync/) or the API base URL, https://…, without /api/v1.")
+@click.option(
+    "--endpoint",
+    default="local",
+    show_default=True,
+    help="`local` (an emulated tenant in .orgsync/) or the API base URL, https://…, without /api/v1.",
+)
 @click.option("--no-ci", is_flag=True, help="Do not write .github/workflows/orgsync.yml.")
 def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
     """Write a working starter repository (sample data, orgsync.yaml, a CI workflow using the orgsync Action)."""
@@ -165,20 +249,44 @@ def init(directory: Path, tenant: str, endpoint: str, no_ci: bool) -> None:
 @cli.command(name="import")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--tenant", help="Tenant id to import (when DIRECTORY has no orgsync.yaml).")
-@click.option("--endpoint", help="https base URL of the tenant, or `local` (when DIRECTORY has no orgsync.yaml).")
-@click.option("--dataset", "datasets", multiple=True, help="Import only datasets of this name or glob. Repeatable.")
-@click.option("--with-items", is_flag=True, help="Also write each dataset's items to data/<slug>.csv (HR data!).")
+@click.option(
+    "--endpoint", help="https base URL of the tenant, or `local` (when DIRECTORY has no orgsync.yaml)."
+)
+@click.option(
+    "--dataset", "datasets", multiple=True, help="Import only datasets of this name or glob. Repeatable."
+)
+@click.option(
+    "--with-items", is_flag=True, help="Also write each dataset's items to data/<slug>.csv (HR data!)."
+)
 @click.option("--include-sensitive", is_flag=True, help="With --with-items: also write sensitive columns.")
 @click.option("--sensitive", "sensitive", multiple=True, help="Mark this property key sensitive. Repeatable.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def import_(directory: Path, tenant: str | None, endpoint: str | None, datasets: tuple[str, ...], with_items: bool,
-            include_sensitive: bool, sensitive: tuple[str, ...], force: bool) -> None:
+def import_(
+    directory: Path,
+    tenant: str | None,
+    endpoint: str | None,
+    datasets: tuple[str, ...],
+    with_items: bool,
+    include_sensitive: bool,
+    sensitive: tuple[str, ...],
+    force: bool,
+) -> None:
     """Write manifests from an existing tenant (schema only unless --with-items); the next plan shows no changes."""
     from orgsync.commands.import_tenant import ImportOptions, run_import
 
-    _run(run_import, ImportOptions(directory=directory, tenant=tenant, endpoint=endpoint, datasets=datasets,
-                                   with_items=with_items, include_sensitive=include_sensitive,
-                                   sensitive=sensitive, force=force))
+    _run(
+        run_import,
+        ImportOptions(
+            directory=directory,
+            tenant=tenant,
+            endpoint=endpoint,
+            datasets=datasets,
+            with_items=with_items,
+            include_sensitive=include_sensitive,
+            sensitive=sensitive,
+            force=force,
+        ),
+    )
 
 
 @cli.command()
@@ -186,24 +294,67 @@ def import_(directory: Path, tenant: str | None, endpoint: str | None, datasets:
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Persist all state in this file.")
 @click.option("--token", default=None, help="Require this bearer token.")
-@click.option("--allow-remote-callbacks", is_flag=True,
-              help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).")
-@click.option("--max-rps", "limit_rps", type=click.IntRange(0), default=100, show_default=True,
-              help="Requests per second per tenant before 429 42901 (0: no limit).")
-@click.option("--max-in-flight", "limit_in_flight", type=click.IntRange(0), default=50, show_default=True,
-              help="Concurrent requests per tenant before 429 42901 (0: no limit).")
-@click.option("--daily-quota", "limit_quota", type=click.IntRange(0), default=500_000, show_default=True,
-              help="Requests per tenant and day before 429 42902 (0: no limit).")
-@click.option("--max-sync-body", "limit_body", type=click.IntRange(0), default=6_000_000, show_default=True,
-              help="Bytes of a sync item PUT body before 413 (0: no limit).")
-def emulator(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool,
-             limit_rps: int, limit_in_flight: int, limit_quota: int, limit_body: int) -> None:
+@click.option(
+    "--allow-remote-callbacks",
+    is_flag=True,
+    help="Let async jobs call back hosts other than loopback (off: the emulator must not be a relay).",
+)
+@click.option(
+    "--max-rps",
+    "limit_rps",
+    type=click.IntRange(0),
+    default=100,
+    show_default=True,
+    help="Requests per second per tenant before 429 42901 (0: no limit).",
+)
+@click.option(
+    "--max-in-flight",
+    "limit_in_flight",
+    type=click.IntRange(0),
+    default=50,
+    show_default=True,
+    help="Concurrent requests per tenant before 429 42901 (0: no limit).",
+)
+@click.option(
+    "--daily-quota",
+    "limit_quota",
+    type=click.IntRange(0),
+    default=500_000,
+    show_default=True,
+    help="Requests per tenant and day before 429 42902 (0: no limit).",
+)
+@click.option(
+    "--max-sync-body",
+    "limit_body",
+    type=click.IntRange(0),
+    default=6_000_000,
+    show_default=True,
+    help="Bytes of a sync item PUT body before 413 (0: no limit).",
+)
+def emulator(
+    host: str,
+    port: int,
+    db: Path | None,
+    token: str | None,
+    allow_remote_callbacks: bool,
+    limit_rps: int,
+    limit_in_flight: int,
+    limit_quota: int,
+    limit_body: int,
+) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
 
-    _run(run_emulator, host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
-         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body))
+    _run(
+        run_emulator,
+        host=host,
+        port=port,
+        db=db,
+        token=token,
+        allow_remote_callbacks=allow_remote_callbacks,
+        limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
+    )
 
 
 def main() -> None:

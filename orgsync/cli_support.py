@@ -34,18 +34,34 @@ def find_root(start: Path | None = None) -> Path:
 
 def error_document(err: OrgsyncError) -> str:
     """The JSON printed on stdout for `--format json` when a command fails (documented in docs/plan-json.md)."""
-    body: dict[str, Any] = {"error": {"exit_code": int(err.exit_code), "type": type(err).__name__,
-                                      "message": err.message, "hint": err.hint}}
+    body: dict[str, Any] = {
+        "error": {
+            "exit_code": int(err.exit_code),
+            "type": type(err).__name__,
+            "message": err.message,
+            "hint": err.hint,
+        }
+    }
     if isinstance(err, ConfigError):
         body["error"]["problems"] = [
-            {"file": str(p.location.file), "line": p.location.line, "column": p.location.column,
-             "field": p.field, "message": p.message, "severity": p.severity} for p in err.problems]
+            {
+                "file": str(p.location.file),
+                "line": p.location.line,
+                "column": p.location.column,
+                "field": p.field,
+                "message": p.message,
+                "severity": p.severity,
+            }
+            for p in err.problems
+        ]
     return json.dumps(body, indent=2)
 
 
 def _wants_json(args: Sequence[str]) -> bool:
     for index, arg in enumerate(args):
-        if arg == "--format=json" or (arg == "--format" and index + 1 < len(args) and args[index + 1] == "json"):
+        if arg == "--format=json" or (
+            arg == "--format" and index + 1 < len(args) and args[index + 1] == "json"
+        ):
             return True
     return False
 
@@ -53,8 +69,14 @@ def _wants_json(args: Sequence[str]) -> bool:
 class OrgsyncGroup(click.Group):
     """A click group whose usage errors (unknown option or command, bad value, missing file) exit 1, not 2."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:
             return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -63,8 +85,19 @@ class OrgsyncGroup(click.Group):
         except click.ClickException as err:
             err.show()
             if _wants_json(argv):
-                click.echo(json.dumps({"error": {"exit_code": int(ExitCode.ERROR), "type": "UsageError",
-                                                 "message": err.format_message(), "hint": None}}, indent=2))
+                click.echo(
+                    json.dumps(
+                        {
+                            "error": {
+                                "exit_code": int(ExitCode.ERROR),
+                                "type": "UsageError",
+                                "message": err.format_message(),
+                                "hint": None,
+                            }
+                        },
+                        indent=2,
+                    )
+                )
             sys.exit(int(ExitCode.ERROR))
         except click.Abort:
             click.echo("Aborted!", err=True)

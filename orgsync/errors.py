@@ -87,8 +87,15 @@ class SourceError(ConfigError):
 class ApiError(OrgsyncError):
     """The Orgvue API answered with an error; `status` and the documented error entries are kept."""
 
-    def __init__(self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None,
-                 hint: str | None = None, trace_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        hint: str | None = None,
+        trace_id: str | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.errors = errors or []

@@ -20,7 +20,9 @@ _MARKDOWN = re.compile(r"[\\`*_\[\]|@!~#$]")  # emphasis, code, links/images, ta
 
 def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
-    return {9: "\\t", 10: "\\n", 13: "\\r"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return {9: "\\t", 10: "\\n", 13: "\\r"}.get(code) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    )
 
 
 def terminal(text: str) -> str:

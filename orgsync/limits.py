@@ -14,7 +14,16 @@ from dataclasses import dataclass, fields
 from orgsync.errors import ConfigError
 
 ENV_PREFIX = "ORGSYNC_LIMIT_"
-_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
 MiB = 1024**2
 GiB = 1024**3
@@ -55,7 +64,9 @@ def _parse(name: str, raw: str, kind: type) -> int | float:
     match = _SIZE.fullmatch(raw)
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _UNITS:
-        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number; expected e.g. 1000, 512MiB or 2GiB")
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number; expected e.g. 1000, 512MiB or 2GiB"
+        )
     value = float(match.group(1)) * _UNITS[unit]
     if value <= 0:
         raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be positive, got {raw!r}")

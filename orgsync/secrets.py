@@ -50,9 +50,11 @@ class Secret:
 def check_secret_name(name: str) -> str:
     """`name` when it is an `ORGSYNC_SECRET_…` variable name, else `ConfigError` stating the rule."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"connection names the environment variable {name!r}; only names starting with "
-                          f"{SECRET_PREFIX} (upper case, digits, _) are accepted, e.g. {SECRET_PREFIX}HR_DB",
-                          hint="CI sets that variable from its secret store; the repository only names it")
+        raise ConfigError(
+            f"connection names the environment variable {name!r}; only names starting with "
+            f"{SECRET_PREFIX} (upper case, digits, _) are accepted, e.g. {SECRET_PREFIX}HR_DB",
+            hint="CI sets that variable from its secret store; the repository only names it",
+        )
     return name
 
 
@@ -62,8 +64,10 @@ def resolve_secret(name: str, env: Mapping[str, str] | None = None) -> Secret:
     env = os.environ if env is None else env
     value = env.get(name)
     if not value:
-        raise ConfigError(f"the environment variable {name} is not set; expected the connection string in it",
-                          hint="set it in the CI job's secrets (it is never read from the repository)")
+        raise ConfigError(
+            f"the environment variable {name} is not set; expected the connection string in it",
+            hint="set it in the CI job's secrets (it is never read from the repository)",
+        )
     return Secret(name, value)
 
 

@@ -38,7 +38,9 @@ def emulator_app() -> Any:
 @pytest.fixture
 async def asgi_client(emulator_app: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client driving `emulator_app` in-process (no socket) at http://emulator."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator_app), base_url="http://emulator") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator_app), base_url="http://emulator"
+    ) as client:
         yield client
 
 

@@ -22,7 +22,10 @@ CONFIG = ROOT / "pyproject.toml"
 VIOLATIONS = {
     "plan/link_ends.py": ("from orgsync.api import endpoints", "plan/ is pure"),
     "apply/order.py": ("import orgsync.commands.apply", "apply/ takes a plan and a client Protocol"),
-    "state/snapshot.py": ("from orgsync.api.target import open_client", "only commands/ and cli.py open clients"),
+    "state/snapshot.py": (
+        "from orgsync.api.target import open_client",
+        "only commands/ and cli.py open clients",
+    ),
     "sources/table.py": ("import orgsync.commands.plan", "nothing below the command layer imports it"),
     "emulator/values.py": ("from orgsync.errors import ApiError", "the emulator stands apart"),
 }
@@ -39,11 +42,25 @@ def test_each_contract_breaks_on_the_import_it_forbids(tmp_path):
         path = package / name
         path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; "
-                          f"sys.exit(lint_imports({str(CONFIG)!r}, no_cache=True, no_logo=True))"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports; "
+            f"sys.exit(lint_imports({str(CONFIG)!r}, no_cache=True, no_logo=True))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
-    summary = [line for line in run.stdout.splitlines() if re.search(r"(KEPT|BROKEN)( \(\d+ ignored imports?\))?$", line)]
+    summary = [
+        line
+        for line in run.stdout.splitlines()
+        if re.search(r"(KEPT|BROKEN)( \(\d+ ignored imports?\))?$", line)
+    ]
     broken = [line for line in summary if "BROKEN" in line]
     assert len(summary) == len(broken) == len(VIOLATIONS), run.stdout
     for _, contract in VIOLATIONS.values():

@@ -15,11 +15,22 @@ ENV = {"ORGSYNC_SECRET_HR_DB": DSN, "DATABASE_URL": DSN}
 def test_an_orgsync_secret_name_resolves_and_never_shows_its_value():
     secret = resolve_secret("ORGSYNC_SECRET_HR_DB", ENV)
     assert secret.value == DSN
-    assert DSN not in repr(secret) and DSN not in str(secret) and str(secret) == "<secret ORGSYNC_SECRET_HR_DB>"
+    assert (
+        DSN not in repr(secret) and DSN not in str(secret) and str(secret) == "<secret ORGSYNC_SECRET_HR_DB>"
+    )
 
 
-@pytest.mark.parametrize("name", ["DATABASE_URL", "orgsync_secret_hr_db", "ORGSYNC_SECRET_", "ORGSYNC_VAR_HR_DB",
-                                  "ORGSYNC_SECRET_HR-DB", "ORGVUE_TOKEN"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DATABASE_URL",
+        "orgsync_secret_hr_db",
+        "ORGSYNC_SECRET_",
+        "ORGSYNC_VAR_HR_DB",
+        "ORGSYNC_SECRET_HR-DB",
+        "ORGVUE_TOKEN",
+    ],
+)
 def test_other_names_are_refused_by_the_rule(name):
     with pytest.raises(ConfigError) as err:
         resolve_secret(name, ENV)
@@ -33,8 +44,12 @@ def test_an_unset_secret_is_an_error_naming_it():
 
 def test_driver_messages_that_quote_the_value_or_its_parts_are_redacted():
     secret = resolve_secret("ORGSYNC_SECRET_HR_DB", ENV)
-    messages = [f'could not connect to "{DSN}"', 'password authentication failed for user "hr_reader"',
-                "invalid password 'p@ss-W0rd-77'", "dsn=p%40ss-W0rd-77"]
+    messages = [
+        f'could not connect to "{DSN}"',
+        'password authentication failed for user "hr_reader"',
+        "invalid password 'p@ss-W0rd-77'",
+        "dsn=p%40ss-W0rd-77",
+    ]
     for message in messages:
         out = secret.redact(message)
         assert "W0rd" not in out and "hr_reader" not in out and "***" in out

@@ -15,14 +15,18 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED = 20240601
 POSITIONS = 300
 
-FIRST = ("Olivia Liam Amelia Noah Isla Oliver Ava Elijah Mia James Sophia William Grace Henry Chloe Lucas Emily "
-         "Benjamin Lily Theodore Ella Jack Freya Leo Ruby Oscar Evie Arthur Florence Thomas Priya Arjun Aisha "
-         "Mohammed Fatima Omar Mei Wei Hiroshi Yuki Sofia Mateo Camila Diego Lucia Javier Ingrid Lars Anika "
-         "Kofi Amara Chidi Zanele Sipho Niamh Cian Siobhan Rhys Carys Dmitri Katya Tomasz Zofia").split()
-LAST = ("Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright Thompson Evans Walker "
-        "White Roberts Green Hall Wood Jackson Clarke Khan Singh Chen Wang Tanaka Sato Garcia Martinez Lopez "
-        "Rossi Bianchi Muller Schmidt Novak Kowalski Jensen Larsen Okafor Mensah Dlamini Nkosi Murphy Kelly "
-        "O'Brien Byrne Hughes Morgan Price Ivanova Petrov Silva Santos Costa Haddad Nasser Kim Park").split()
+FIRST = (
+    "Olivia Liam Amelia Noah Isla Oliver Ava Elijah Mia James Sophia William Grace Henry Chloe Lucas Emily "
+    "Benjamin Lily Theodore Ella Jack Freya Leo Ruby Oscar Evie Arthur Florence Thomas Priya Arjun Aisha "
+    "Mohammed Fatima Omar Mei Wei Hiroshi Yuki Sofia Mateo Camila Diego Lucia Javier Ingrid Lars Anika "
+    "Kofi Amara Chidi Zanele Sipho Niamh Cian Siobhan Rhys Carys Dmitri Katya Tomasz Zofia"
+).split()
+LAST = (
+    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright Thompson Evans Walker "
+    "White Roberts Green Hall Wood Jackson Clarke Khan Singh Chen Wang Tanaka Sato Garcia Martinez Lopez "
+    "Rossi Bianchi Muller Schmidt Novak Kowalski Jensen Larsen Okafor Mensah Dlamini Nkosi Murphy Kelly "
+    "O'Brien Byrne Hughes Morgan Price Ivanova Petrov Silva Santos Costa Haddad Nasser Kim Park"
+).split()
 DEPARTMENTS = {
     "Finance": ("Finance", ["Accountant", "Financial Analyst", "Payroll Specialist", "Controller"]),
     "People": ("People", ["HR Business Partner", "Recruiter", "HR Analyst", "Learning Specialist"]),
@@ -30,7 +34,10 @@ DEPARTMENTS = {
     "Sales": ("Sales", ["Account Executive", "Sales Development Rep", "Solutions Consultant"]),
     "Marketing": ("Marketing", ["Content Marketer", "Product Marketer", "Marketing Analyst"]),
     "Operations": ("Operations", ["Operations Analyst", "Facilities Coordinator", "Procurement Specialist"]),
-    "Customer Success": ("Customer Success", ["Customer Success Manager", "Support Engineer", "Onboarding Lead"]),
+    "Customer Success": (
+        "Customer Success",
+        ["Customer Success Manager", "Support Engineer", "Onboarding Lead"],
+    ),
     "Legal": ("Legal", ["Legal Counsel", "Paralegal", "Compliance Analyst"]),
 }
 LOCATIONS = ["London", "Manchester", "Edinburgh", "Dublin", "New York", "Austin", "Singapore", "Berlin"]
@@ -40,8 +47,17 @@ BASE_SALARY = {0: 240000, 1: 160000, 2: 115000, 3: 85000, 4: 52000}
 
 def positions(rng: random.Random) -> list[dict]:
     """A tree: CEO, a head per department, directors, managers, then individual contributors."""
-    rows = [{"position_id": "P0001", "title": "Chief Executive Officer", "department": "Executive",
-             "parent_position_id": "", "grade": GRADES[0], "fte": "1", "level": 0}]
+    rows = [
+        {
+            "position_id": "P0001",
+            "title": "Chief Executive Officer",
+            "department": "Executive",
+            "parent_position_id": "",
+            "grade": GRADES[0],
+            "fte": "1",
+            "level": 0,
+        }
+    ]
     by_level: dict[tuple[str, int], list[str]] = {}
     for dept in DEPARTMENTS:
         rows.append(_position(rows, f"Head of {dept}", dept, "P0001", 1, "1"))
@@ -58,8 +74,15 @@ def positions(rng: random.Random) -> list[dict]:
 
 
 def _position(rows: list[dict], title: str, dept: str, parent: str, level: int, fte: str) -> dict:
-    return {"position_id": f"P{len(rows) + 1:04d}", "title": title, "department": dept,
-            "parent_position_id": parent, "grade": GRADES[level], "fte": fte, "level": level}
+    return {
+        "position_id": f"P{len(rows) + 1:04d}",
+        "title": title,
+        "department": dept,
+        "parent_position_id": parent,
+        "grade": GRADES[level],
+        "fte": fte,
+        "level": level,
+    }
 
 
 def people(rng: random.Random, posts: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -92,11 +115,15 @@ def _person(rng: random.Random, employee: str, post: dict, used: set[str]) -> di
     hired = date(2012, 1, 1) + timedelta(days=rng.randrange(0, 12 * 365))
     salary = round(BASE_SALARY[post["level"]] * rng.uniform(0.85, 1.25), -2) * float(post["fte"])
     return {
-        "Employee Number": employee, "full_name": f"{first} {last}",
+        "Employee Number": employee,
+        "full_name": f"{first} {last}",
         "email": f"{first}.{last}".lower().replace("'", "") + "@acme.example",
-        "department": post["department"], "location": rng.choice(LOCATIONS),
-        "hire_date": hired.strftime("%d/%m/%Y"), "full_time": "yes" if post["fte"] == "1" else "no",
-        "salary": f"{salary:.0f}", "manager_id": "",
+        "department": post["department"],
+        "location": rng.choice(LOCATIONS),
+        "hire_date": hired.strftime("%d/%m/%Y"),
+        "full_time": "yes" if post["fte"] == "1" else "no",
+        "salary": f"{salary:.0f}",
+        "manager_id": "",
     }
 
 
@@ -112,9 +139,24 @@ def main() -> None:
     posts = positions(rng)
     staff, links = people(rng, posts)
     DATA.mkdir(exist_ok=True)
-    write("positions.csv", posts, ["position_id", "title", "department", "parent_position_id", "grade", "fte"])
-    write("people.csv", staff, ["Employee Number", "full_name", "email", "department", "location", "hire_date",
-                                "full_time", "salary", "manager_id"])
+    write(
+        "positions.csv", posts, ["position_id", "title", "department", "parent_position_id", "grade", "fte"]
+    )
+    write(
+        "people.csv",
+        staff,
+        [
+            "Employee Number",
+            "full_name",
+            "email",
+            "department",
+            "location",
+            "hire_date",
+            "full_time",
+            "salary",
+            "manager_id",
+        ],
+    )
     write("assignments.csv", links, ["from_id", "to_id", "allocation"])
     print(f"{len(posts)} positions, {len(staff)} people, {len(links)} assignments -> {DATA}")
 

@@ -86,9 +86,11 @@ def checked(shape: type[BaseModel] | TypeAdapter[Any], answer: T, call: str) -> 
         first = err.errors(include_url=False, include_input=False)
         listed = "; ".join(f"{_path(e['loc'])}: {e['msg'].lower()}" for e in first[:3])
         more = f" (and {len(first) - 3} more)" if len(first) > 3 else ""
-        raise ApiError(f"{call}: the answer does not have the documented shape — {listed}{more}",
-                       hint="the service answered something orgsync does not understand; if this persists, "
-                            "report it with the call and the trace id") from None
+        raise ApiError(
+            f"{call}: the answer does not have the documented shape — {listed}{more}",
+            hint="the service answered something orgsync does not understand; if this persists, "
+            "report it with the call and the trace id",
+        ) from None
     return answer
 
 

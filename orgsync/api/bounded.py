@@ -24,8 +24,15 @@ class AnswerTooLarge(ApiError):
     """An answer passed its size limit; it is not retried (the same request would get the same answer)."""
 
 
-async def exchange(http: httpx.AsyncClient, request: httpx.Request, limits: Limits, clock: Clock, *,
-                   max_bytes: int, sink: IO[bytes] | None = None) -> httpx.Response:
+async def exchange(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    limits: Limits,
+    clock: Clock,
+    *,
+    max_bytes: int,
+    sink: IO[bytes] | None = None,
+) -> httpx.Response:
     """Send `request` and read its whole (decoded) body within `limits.request_seconds` and `max_bytes`.
 
     The body lands in `response.content`, or in `sink` when given (then `content` is empty). Passing the
@@ -45,20 +52,30 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, limits: Limi
     return response
 
 
-async def _read(response: httpx.Response, request: httpx.Request, deadline: float, clock: Clock, max_bytes: int,
-                sink: IO[bytes] | None) -> bytes:
+async def _read(
+    response: httpx.Response,
+    request: httpx.Request,
+    deadline: float,
+    clock: Clock,
+    max_bytes: int,
+    sink: IO[bytes] | None,
+) -> bytes:
     received = 0
     chunks: list[bytes] = []
     async for chunk in response.aiter_bytes():
         received += len(chunk)
         if received > max_bytes:
-            raise AnswerTooLarge(f"{request.method} {request.url.path}: the answer is larger than {max_bytes} bytes "
-                                 "(the limit ORGSYNC_LIMIT_ANSWER_BYTES, or ORGSYNC_LIMIT_DOWNLOAD_BYTES for files); "
-                                 "raise it in the environment if the tenant is that big",
-                                 status=response.status_code)
+            raise AnswerTooLarge(
+                f"{request.method} {request.url.path}: the answer is larger than {max_bytes} bytes "
+                "(the limit ORGSYNC_LIMIT_ANSWER_BYTES, or ORGSYNC_LIMIT_DOWNLOAD_BYTES for files); "
+                "raise it in the environment if the tenant is that big",
+                status=response.status_code,
+            )
         if clock() > deadline:
-            raise httpx.ReadTimeout("the answer took longer than the overall deadline "
-                                    "(ORGSYNC_LIMIT_REQUEST_SECONDS)", request=request)
+            raise httpx.ReadTimeout(
+                "the answer took longer than the overall deadline (ORGSYNC_LIMIT_REQUEST_SECONDS)",
+                request=request,
+            )
         if sink is not None:
             sink.write(chunk)
         else:
@@ -67,8 +84,11 @@ async def _read(response: httpx.Response, request: httpx.Request, deadline: floa
 
 
 def _late(request: httpx.Request, limits: Limits) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout(f"no complete answer within the overall deadline of {limits.request_seconds:g} s "
-                             "(ORGSYNC_LIMIT_REQUEST_SECONDS)", request=request)
+    return httpx.ReadTimeout(
+        f"no complete answer within the overall deadline of {limits.request_seconds:g} s "
+        "(ORGSYNC_LIMIT_REQUEST_SECONDS)",
+        request=request,
+    )
 
 
 def spool() -> IO[bytes]:

@@ -30,9 +30,15 @@ def clamp_rps(max_rps: float | None) -> float | None:
 class TenantBudget:
     """The in-flight slots, the rate window (and `--max-rps` bucket) and the quota state of one tenant."""
 
-    def __init__(self, max_rps: float | None = None, *, rps: int = MAX_RPS, in_flight: int = MAX_IN_FLIGHT,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        max_rps: float | None = None,
+        *,
+        rps: int = MAX_RPS,
+        in_flight: int = MAX_IN_FLIGHT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         """`sleep` waits out a 42901 pause (the client's injectable sleep); `clock` paces the window and bucket."""
         self.rps = rps
         self.max_in_flight = in_flight
@@ -87,6 +93,10 @@ class TenantBudget:
 
     def _check_quota(self) -> None:
         if self.exhausted is not None:
-            raise QuotaExceededError(self.exhausted.message, status=self.exhausted.status,
-                                     errors=self.exhausted.errors, hint=self.exhausted.hint,
-                                     trace_id=self.exhausted.trace_id)
+            raise QuotaExceededError(
+                self.exhausted.message,
+                status=self.exhausted.status,
+                errors=self.exhausted.errors,
+                hint=self.exhausted.hint,
+                trace_id=self.exhausted.trace_id,
+            )

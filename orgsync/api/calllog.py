@@ -19,8 +19,10 @@ def format_call(record: CallRecord) -> str:
     """One call as a line: method, path[?options], status, duration in ms, bytes sent → received, attempt."""
     target = f"{record.path}?{record.query}" if record.query else record.path
     status = str(record.status) if record.status is not None else "no-answer"
-    line = (f"{record.method} {target} {status} {round(record.seconds * 1000)} ms "
-            f"{_size(record.bytes_sent)} → {_size(record.bytes_received)}")
+    line = (
+        f"{record.method} {target} {status} {round(record.seconds * 1000)} ms "
+        f"{_size(record.bytes_sent)} → {_size(record.bytes_received)}"
+    )
     if record.trace_id:  # for Orgvue support: they find a request by it
         line += f" trace {record.trace_id}"
     line = terminal(line)  # a path carries ids the service chose: no escape sequence reaches the log
@@ -29,6 +31,7 @@ def format_call(record: CallRecord) -> str:
 
 def call_printer(stream: TextIO | None = None) -> CallListener:
     """A listener printing each call's line to `stream` (the current stderr when None), as it completes."""
+
     def show(record: CallRecord) -> None:
         out = stream or sys.stderr
         out.write(format_call(record) + "\n")

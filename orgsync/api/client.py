@@ -39,17 +39,38 @@ from orgsync.limits import Limits
 class OrgvueClient:
     """Async client of one tenant. Use as `async with OrgvueClient(...) as c:`; safe to share across tasks."""
 
-    def __init__(self, base_url: str, tenant: str, token: str | None,
-                 transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
-                 max_rps: float | None = None, *, timeout: httpx.Timeout | None = None,
-                 polling: JobPolling | None = None, target_label: str | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None, limits: Limits | None = None,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tenant: str,
+        token: str | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        max_rps: float | None = None,
+        *,
+        timeout: httpx.Timeout | None = None,
+        polling: JobPolling | None = None,
+        target_label: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_call: CallListener | None = None,
+        limits: Limits | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
         """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all);
         `limits` bound answer sizes and each request's overall deadline (on `clock`)."""
-        self._core = HttpCore(base_url, tenant, token, transport=transport, retry=retry, max_rps=max_rps,
-                              timeout=timeout, sleep=sleep, on_call=on_call, limits=limits, clock=clock)
+        self._core = HttpCore(
+            base_url,
+            tenant,
+            token,
+            transport=transport,
+            retry=retry,
+            max_rps=max_rps,
+            timeout=timeout,
+            sleep=sleep,
+            on_call=on_call,
+            limits=limits,
+            clock=clock,
+        )
         self.polling = polling or JobPolling()
         self.tenant = tenant
         self.base_url = self._core.base_url
@@ -113,10 +134,19 @@ class OrgvueClient:
         """POST a new dataset; a lost answer is resolved by name before any retry, so never a duplicate."""
         return await self._create(ep.DATASETS, body, body.get(ep.F_TYPE))
 
-    async def update_dataset(self, dataset_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject:
+    async def update_dataset(
+        self, dataset_id: str, body: JsonObject, delete_omitted: bool = False
+    ) -> JsonObject:
         """PATCH-merge a dataset (same body twice = same state: retry-safe)."""
-        return _object(await self._core.send_json("PATCH", ep.path(ep.DATASET, id=dataset_id), retry_safe=True,
-                                                  json=body, params={ep.Q_DELETE_OMITTED: delete_omitted}))
+        return _object(
+            await self._core.send_json(
+                "PATCH",
+                ep.path(ep.DATASET, id=dataset_id),
+                retry_safe=True,
+                json=body,
+                params={ep.Q_DELETE_OMITTED: delete_omitted},
+            )
+        )
 
     async def create_links(self, body: JsonObject) -> JsonObject:
         """POST a new links dataset, with the same duplicate guard as `create_dataset`."""
@@ -124,8 +154,15 @@ class OrgvueClient:
 
     async def update_links(self, links_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject:
         """PATCH-merge a links dataset."""
-        return _object(await self._core.send_json("PATCH", ep.path(ep.LINKS_ONE, id=links_id), retry_safe=True,
-                                                  json=body, params={ep.Q_DELETE_OMITTED: delete_omitted}))
+        return _object(
+            await self._core.send_json(
+                "PATCH",
+                ep.path(ep.LINKS_ONE, id=links_id),
+                retry_safe=True,
+                json=body,
+                params={ep.Q_DELETE_OMITTED: delete_omitted},
+            )
+        )
 
     async def _create(self, path: str, body: JsonObject, type: str | None) -> JsonObject:
         """Create once; on a maybe-applied failure, adopt the dataset now found by name, else try again."""
@@ -137,42 +174,76 @@ class OrgvueClient:
             except ApiError as err:
                 if not is_maybe_applied(err) or attempt >= self._core.retry.attempts:
                     raise
-            await self._core.pause_for_retry(self._core.retry.backoff(attempt))  # let a slow create land first
+            await self._core.pause_for_retry(
+                self._core.retry.backoff(attempt)
+            )  # let a slow create land first
             found = await self.find_datasets(name, type)
             if len(found) == 1:
                 return await self.get_dataset(found[0][ep.F_DATASET_ID])
             if len(found) > 1:
-                raise ApiError(f"after a lost answer, the tenant has {len(found)} datasets named {name!r}",
-                               hint="pin the intended one with `datasetId:` in its manifest")
+                raise ApiError(
+                    f"after a lost answer, the tenant has {len(found)} datasets named {name!r}",
+                    hint="pin the intended one with `datasetId:` in its manifest",
+                )
             attempt += 1
 
     # --- items ----------------------------------------------------------------------------------
-    async def put_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
-                        params: dict[str, Any] | None = None, retry_safe: bool | None = None) -> list[JsonObject]:
+    async def put_items(
+        self,
+        dataset_id: str,
+        actions: Sequence[ItemAction],
+        *,
+        links: bool = False,
+        params: dict[str, Any] | None = None,
+        retry_safe: bool | None = None,
+    ) -> list[JsonObject]:
         """Synchronous item operations -> per-item `{_id,_action,_status[,_failures]}` results.
 
         `retry_safe=None` infers it: safe when every action is idempotent (no plain `create`).
         """
         template = ep.LINKS_ITEMS if links else ep.DATASET_ITEMS
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        answer = await self._core.send_json("PUT", ep.path(template, id=dataset_id), retry_safe=safe,
-                                            content=orjson.dumps(actions), params=params,
-                                            headers={"Content-Type": ep.JSON_CONTENT_TYPE}) or []
+        answer = (
+            await self._core.send_json(
+                "PUT",
+                ep.path(template, id=dataset_id),
+                retry_safe=safe,
+                content=orjson.dumps(actions),
+                params=params,
+                headers={"Content-Type": ep.JSON_CONTENT_TYPE},
+            )
+            or []
+        )
         return checked(answers.ITEM_RESULTS, answer, f"PUT {ep.path(template, id=dataset_id)}")
 
-    async def import_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
-                           params: dict[str, Any] | None = None, retry_safe: bool | None = None,
-                           timeout: float | None = None, gzipped: bytes | None = None) -> list[JsonObject]:
+    async def import_items(
+        self,
+        dataset_id: str,
+        actions: Sequence[ItemAction],
+        *,
+        links: bool = False,
+        params: dict[str, Any] | None = None,
+        retry_safe: bool | None = None,
+        timeout: float | None = None,
+        gzipped: bytes | None = None,
+    ) -> list[JsonObject]:
         """Asynchronous import: gzip upload to a temporary file, import job, poll, download the results.
 
         `gzipped` is the file already encoded (the gzip JSON array of `actions`), so a caller can build it
         beforehand, off the event loop."""
         temp = await files.create_temporary(self._core, "json", gzipped=True)
-        await files.upload(self._core, temp, gzipped if gzipped is not None else files.gzip_bytes(orjson.dumps(actions)))
+        await files.upload(
+            self._core, temp, gzipped if gzipped is not None else files.gzip_bytes(orjson.dumps(actions))
+        )
         template = ep.LINKS_ITEMS_IMPORT if links else ep.DATASET_ITEMS_IMPORT
         safe = _actions_retry_safe(actions) if retry_safe is None else retry_safe
-        ticket = await self._core.send_json(ep.IMPORT_METHOD, ep.path(template, id=dataset_id), retry_safe=safe,
-                                            json=ep.import_body(temp.get_url), params=params)
+        ticket = await self._core.send_json(
+            ep.IMPORT_METHOD,
+            ep.path(template, id=dataset_id),
+            retry_safe=safe,
+            json=ep.import_body(temp.get_url),
+            params=params,
+        )
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
@@ -181,18 +252,35 @@ class OrgvueClient:
         try:
             results = orjson.loads(data) if data.strip() else []
         except orjson.JSONDecodeError:
-            raise ApiError(f"the import result of dataset {dataset_id} is not JSON ({len(data)} bytes)") from None
+            raise ApiError(
+                f"the import result of dataset {dataset_id} is not JSON ({len(data)} bytes)"
+            ) from None
         return checked(answers.ITEM_RESULTS, results, f"the import result of dataset {dataset_id}")
 
-    async def export_csv(self, dataset_id: str, *, projection: list[str] | None = None,
-                         resource: JsonObject | None = None, timeout: float | None = None) -> bytes:
+    async def export_csv(
+        self,
+        dataset_id: str,
+        *,
+        projection: list[str] | None = None,
+        resource: JsonObject | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
         """All items as CSV bytes in memory (small datasets, tests); bulk reads use `export_csv_to`."""
         buffer = io.BytesIO()
-        await self.export_csv_to(dataset_id, buffer, projection=projection, resource=resource, timeout=timeout)
+        await self.export_csv_to(
+            dataset_id, buffer, projection=projection, resource=resource, timeout=timeout
+        )
         return buffer.getvalue()
 
-    async def export_csv_to(self, dataset_id: str, dest: IO[bytes], *, projection: list[str] | None = None,
-                            resource: JsonObject | None = None, timeout: float | None = None) -> int:
+    async def export_csv_to(
+        self,
+        dataset_id: str,
+        dest: IO[bytes],
+        *,
+        projection: list[str] | None = None,
+        resource: JsonObject | None = None,
+        timeout: float | None = None,
+    ) -> int:
         """All items as CSV written into `dest` via the async export (gzip result, unpacked as it is copied),
         limited to `projection` keys in order; the bytes written. Nothing of the export is held in memory.
 
@@ -200,8 +288,13 @@ class OrgvueClient:
         """
         linked = self._core.link(resource, ep.LINK_EXPORT_CSV)  # its URL names the format already
         url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
-        ticket = await self._core.send_json("POST", url, retry_safe=True, json=ep.export_body(projection),
-                                            params=ep.export_params(None if linked else "csv", gzip=True))
+        ticket = await self._core.send_json(
+            "POST",
+            url,
+            retry_safe=True,
+            json=ep.export_body(projection),
+            params=ep.export_params(None if linked else "csv", gzip=True),
+        )
         done = await self.wait_job(ticket, timeout)
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
@@ -210,35 +303,61 @@ class OrgvueClient:
 
     async def list_items(self, dataset_id: str) -> list[JsonObject]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv_to`)."""
-        answer = await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        answer = (
+            await self._core.send_json("GET", ep.path(ep.DATASET_ITEMS, id=dataset_id), retry_safe=True) or []
+        )
         return checked(answers.ITEMS, answer, f"GET {ep.path(ep.DATASET_ITEMS, id=dataset_id)}")
 
-    async def query_items(self, dataset_id: str, filter: JsonObject | None = None,
-                          projection: list[str] | JsonObject | None = None) -> list[JsonObject]:
+    async def query_items(
+        self,
+        dataset_id: str,
+        filter: JsonObject | None = None,
+        projection: list[str] | JsonObject | None = None,
+    ) -> list[JsonObject]:
         """Items matching a MongoDB-style filter, with only the projected properties."""
-        answer = await self._core.send_json("POST", ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id), retry_safe=True,
-                                            json=ep.query_body(filter, projection)) or []
+        answer = (
+            await self._core.send_json(
+                "POST",
+                ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id),
+                retry_safe=True,
+                json=ep.query_body(filter, projection),
+            )
+            or []
+        )
         return checked(answers.ITEMS, answer, f"POST {ep.path(ep.DATASET_ITEMS_QUERY, id=dataset_id)}")
 
     # --- drafts, on-demand, links population ------------------------------------------------------
-    async def query_drafts(self, filter: JsonObject | None = None, projection: list[str] | JsonObject | None = None) -> list[JsonObject]:
+    async def query_drafts(
+        self, filter: JsonObject | None = None, projection: list[str] | JsonObject | None = None
+    ) -> list[JsonObject]:
         """Drafts of the tenant (filter on name, description or createdBy)."""
-        answer = await self._core.send_json("POST", ep.DRAFTS_QUERY, retry_safe=True,
-                                            json=ep.query_body(filter, projection))
+        answer = await self._core.send_json(
+            "POST", ep.DRAFTS_QUERY, retry_safe=True, json=ep.query_body(filter, projection)
+        )
         return answer if isinstance(answer, list) else [answer] if answer else []
 
     async def get_draft(self, draft_id: str) -> JsonObject:
         return _object(await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True))
 
-    async def run_ondemand(self, dataset_id: str, properties: list[str], timeout: float | None = None) -> JsonObject:
+    async def run_ondemand(
+        self, dataset_id: str, properties: list[str], timeout: float | None = None
+    ) -> JsonObject:
         """Recalculate on-demand properties and wait for the job (recomputing twice is harmless)."""
-        ticket = await self._core.send_json("POST", ep.path(ep.DATASET_ONDEMAND, id=dataset_id), retry_safe=True,
-                                            json={ep.F_EXECUTE_ON_DEMAND: list(properties)})
+        ticket = await self._core.send_json(
+            "POST",
+            ep.path(ep.DATASET_ONDEMAND, id=dataset_id),
+            retry_safe=True,
+            json={ep.F_EXECUTE_ON_DEMAND: list(properties)},
+        )
         return await self.wait_job(ticket, timeout)
 
-    async def populate_links(self, links_id: str, body: JsonObject, timeout: float | None = None) -> JsonObject:
+    async def populate_links(
+        self, links_id: str, body: JsonObject, timeout: float | None = None
+    ) -> JsonObject:
         """Populate a links dataset from its source dataset (create-or-replace: retry-safe) and wait."""
-        ticket = await self._core.send_json("POST", ep.path(ep.LINKS_POPULATE, id=links_id), retry_safe=True, json=body)
+        ticket = await self._core.send_json(
+            "POST", ep.path(ep.LINKS_POPULATE, id=links_id), retry_safe=True, json=body
+        )
         return await self.wait_job(ticket, timeout)
 
     async def wait_job(self, ticket: JsonObject, timeout: float | None = None) -> JsonObject:
@@ -256,8 +375,10 @@ def _object(answer: Any) -> JsonObject:
     if answer is None:
         return {}
     if not isinstance(answer, dict):
-        raise ApiError(f"expected a JSON object from the API, got {type(answer).__name__}",
-                       hint="report this answer to Orgvue support")
+        raise ApiError(
+            f"expected a JSON object from the API, got {type(answer).__name__}",
+            hint="report this answer to Orgvue support",
+        )
     return answer
 
 
@@ -266,6 +387,8 @@ def _objects(answer: Any) -> list[JsonObject]:
     if answer is None:
         return []
     if not isinstance(answer, list):
-        raise ApiError(f"expected a JSON array from the API, got {type(answer).__name__}",
-                       hint="report this answer to Orgvue support")
+        raise ApiError(
+            f"expected a JSON array from the API, got {type(answer).__name__}",
+            hint="report this answer to Orgvue support",
+        )
     return answer

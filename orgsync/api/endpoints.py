@@ -41,7 +41,9 @@ CALLBACK_METHOD = "GET"
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
-TRACE_HEADER = "X-Amzn-Trace-Id"  # on every direct answer, and the same field on jobTickets (D/working/tracking/)
+TRACE_HEADER = (
+    "X-Amzn-Trace-Id"  # on every direct answer, and the same field on jobTickets (D/working/tracking/)
+)
 
 # --- query parameters --------------------------------------------------------------------------------
 Q_DELETE_OMITTED = "deleteOmittedProperties"
@@ -148,7 +150,9 @@ def temporary_file_body(target_type: str, gzip: bool) -> dict[str, str]:
     return {F_TEMP_TARGET_TYPE: target_type, F_TEMP_TARGET_ENCODING: "gzip" if gzip else "identity"}
 
 
-def import_body(get_url: str, result_url: str | None = None, callback_template: str | None = None) -> dict[str, Any]:
+def import_body(
+    get_url: str, result_url: str | None = None, callback_template: str | None = None
+) -> dict[str, Any]:
     """Body of an async import reading the uploaded temporary file (`importLocation`), with the optional
     `resultLocation` and `callback` every async endpoint takes."""
     body: dict[str, Any] = {F_IMPORT_LOCATION: {F_METHOD: IMPORT_LOCATION_METHOD, F_URL: get_url}}
@@ -164,7 +168,9 @@ def callback_body(url_template: str) -> dict[str, str]:
     return {F_METHOD: CALLBACK_METHOD, F_URL_TEMPLATE: url_template}
 
 
-def query_body(filter: dict[str, Any] | None, projection: list[str] | dict[str, Any] | None) -> dict[str, Any]:
+def query_body(
+    filter: dict[str, Any] | None, projection: list[str] | dict[str, Any] | None
+) -> dict[str, Any]:
     """Body of an items or drafts query: MongoDB-style filter and a `{key: 1}` projection."""
     body: dict[str, Any] = {}
     if filter is not None:

@@ -31,8 +31,9 @@ class TemporaryFile:
 
 async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: bool = True) -> TemporaryFile:
     """Ask the service for a temporary secure file (creating a spare one is harmless: retry-safe)."""
-    response = await core.send("POST", ep.TEMPORARY_FILE, retry_safe=True,
-                               json=ep.temporary_file_body(target_type, gzipped))
+    response = await core.send(
+        "POST", ep.TEMPORARY_FILE, retry_safe=True, json=ep.temporary_file_body(target_type, gzipped)
+    )
     return temporary_from_answer(core, response)
 
 
@@ -50,25 +51,35 @@ def temporary_from_answer(core: HttpCore, response: httpx.Response) -> Temporary
     urls = [answer.get(name) if isinstance(answer, dict) else None for name in wanted]
     if all(isinstance(u, str) and u.startswith(("https://", "http://", "/")) for u in urls):
         expires = answer.get(ep.F_TEMP_EXPIRES) if isinstance(answer, dict) else None
-        return TemporaryFile(core.resolve(str(urls[0])), core.resolve(str(urls[1])),
-                             expires if isinstance(expires, str) else None)
+        return TemporaryFile(
+            core.resolve(str(urls[0])),
+            core.resolve(str(urls[1])),
+            expires if isinstance(expires, str) else None,
+        )
     bad = [name for name, u in zip(wanted, urls, strict=True) if not isinstance(u, str)]
-    got = ", ".join(_safe_name(f) for f in fields[:20]) or ("no fields" if isinstance(answer, dict) else
-                                                            "not a JSON object")
+    got = ", ".join(_safe_name(f) for f in fields[:20]) or (
+        "no fields" if isinstance(answer, dict) else "not a JSON object"
+    )
     trace = trace_id_of(response)
-    what = (f"lacks {' and '.join(bad)}" if bad else f"has {' and '.join(wanted)} that are not URLs")
+    what = f"lacks {' and '.join(bad)}" if bad else f"has {' and '.join(wanted)} that are not URLs"
     raise UnexpectedAnswerError(
         f"POST {urlsplit(str(response.request.url)).path}: the temporary-file answer {what} "
         f"(it has: {got})" + (f" (trace id {trace})" if trace else ""),
-        status=response.status_code, trace_id=trace,
+        status=response.status_code,
+        trace_id=trace,
         hint=f"the service names the read/write URL fields differently from what orgsync assumes "
-             f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in "
-             f"{ep.__name__}, and report it")
+        f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in "
+        f"{ep.__name__}, and report it",
+    )
 
 
 def _safe_name(name: str) -> str:
     """A field name as a message may show it: printable and short, else elided."""
-    return name if name.isprintable() and len(name) <= 40 else name[:37].encode("ascii", "replace").decode() + "..."
+    return (
+        name
+        if name.isprintable() and len(name) <= 40
+        else name[:37].encode("ascii", "replace").decode() + "..."
+    )
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -76,9 +87,13 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=5)
 
 
-async def upload(core: HttpCore, file: TemporaryFile, data: bytes, content_type: str = "application/gzip") -> None:
+async def upload(
+    core: HttpCore, file: TemporaryFile, data: bytes, content_type: str = "application/gzip"
+) -> None:
     """PUT the bytes to the presigned URL (the same bytes to the same place: retry-safe)."""
-    await core.send("PUT", file.put_url, retry_safe=True, content=data, headers={"Content-Type": content_type})
+    await core.send(
+        "PUT", file.put_url, retry_safe=True, content=data, headers={"Content-Type": content_type}
+    )
 
 
 async def download(core: HttpCore, url: str) -> bytes:
@@ -140,8 +155,10 @@ def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
 
 
 def _too_large(what: str, limit: int) -> AnswerTooLarge:
-    return AnswerTooLarge(f"a downloaded {what} is larger than {limit} bytes (the limit "
-                          "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big")
+    return AnswerTooLarge(
+        f"a downloaded {what} is larger than {limit} bytes (the limit "
+        "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big"
+    )
 
 
 def _capped(stream: IO[bytes] | gzip.GzipFile, limit: int, what: str) -> bytes:

@@ -44,8 +44,15 @@ _SERVER_ERROR = 500
 _REDIRECT = 300  # not followed (the token must not travel elsewhere), so never a success either
 _PLAIN_WORD = re.compile(r"[A-Za-z]{1,20}")
 TRACE_HEADER = "X-Amzn-Trace-Id"  # Orgvue support traces a request by it (ENDPOINTS.md, errors)
-_SCHEMA_PATH = re.compile(r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?")  # dataset/links resources: no values
-_WHERE = ("pathParameter", "queryParameter", "jsonBody", "resourcePath")  # field names an error entry may name
+_SCHEMA_PATH = re.compile(
+    r"/api/v1/[^/]+/(?:datasets|links)(?:/[^/]+)?"
+)  # dataset/links resources: no values
+_WHERE = (
+    "pathParameter",
+    "queryParameter",
+    "jsonBody",
+    "resourcePath",
+)  # field names an error entry may name
 _TOO_MANY = 429
 QUOTA_EXCEEDED = "42902"
 TENANT_NOT_ENABLED = "40345"
@@ -109,12 +116,21 @@ class _Secret:
 class HttpCore:
     """httpx.AsyncClient with the Orgvue conventions; shared by concurrent asyncio workers."""
 
-    def __init__(self, base_url: str, tenant: str, token: str | None, *,
-                 transport: httpx.AsyncBaseTransport | None = None, retry: RetryPolicy | None = None,
-                 max_rps: float | None = None, timeout: httpx.Timeout | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_call: CallListener | None = None, limits: Limits | None = None,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tenant: str,
+        token: str | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        max_rps: float | None = None,
+        timeout: httpx.Timeout | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_call: CallListener | None = None,
+        limits: Limits | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.limits = limits or limits_from()  # answer size and overall deadline (environment only)
         self._clock = clock
@@ -127,8 +143,11 @@ class HttpCore:
         self._token = _Secret(token or "")
         self._sleep = sleep
         self.budget = TenantBudget(max_rps, sleep=sleep)  # the tenant's documented limits, for every worker
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT,
-                                       headers={"Accept-Encoding": "gzip", "Accept": "application/json"})
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            headers={"Accept-Encoding": "gzip", "Accept": "application/json"},
+        )
 
     def __repr__(self) -> str:
         return f"HttpCore({self.base_url!r}, tenant={self.tenant!r})"
@@ -158,9 +177,18 @@ class HttpCore:
         secret = self._token.value
         return text.replace(secret, "***") if secret else text
 
-    async def send(self, method: str, url_or_path: str, *, retry_safe: bool, json: Any = None,
-                   content: bytes | None = None, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None, sink: IO[bytes] | None = None) -> httpx.Response:
+    async def send(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        retry_safe: bool,
+        json: Any = None,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        sink: IO[bytes] | None = None,
+    ) -> httpx.Response:
         """Send one request, retrying as the policy and `retry_safe` allow; errors become ApiError kinds."""
         url = self.url(url_or_path)
         body = orjson.dumps(json) if json is not None else content
@@ -179,26 +207,49 @@ class HttpCore:
                         sink.seek(0)
                         sink.truncate()
                     request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
-                    response = await exchange(self._http, request, self.limits, self._clock, sink=sink,
-                                              max_bytes=self.limits.download_bytes if sink else
-                                              self.limits.answer_bytes)
+                    response = await exchange(
+                        self._http,
+                        request,
+                        self.limits,
+                        self._clock,
+                        sink=sink,
+                        max_bytes=self.limits.download_bytes if sink else self.limits.answer_bytes,
+                    )
             except httpx.TransportError as exc:
-                self._record(CallRecord(method, urlsplit(url).path, None, _since(started), attempt, shown,
-                                        len(body or b"")))
+                self._record(
+                    CallRecord(
+                        method, urlsplit(url).path, None, _since(started), attempt, shown, len(body or b"")
+                    )
+                )
                 not_sent = isinstance(exc, _NOT_SENT)
                 if attempt < self.retry.attempts and (retry_safe or not_sent):
                     await self.pause_for_retry(self.retry.backoff(attempt))
                     attempt += 1
                     continue
-                raise self._transport_error(method, url, exc, maybe_applied=not (retry_safe or not_sent)) from None
+                raise self._transport_error(
+                    method, url, exc, maybe_applied=not (retry_safe or not_sent)
+                ) from None
             # wire bytes (compressed) when streamed; pre-built responses report 0, so count their body
             received = response.num_bytes_downloaded or len(response.content) or (sink.tell() if sink else 0)
             self.stats.bytes_received += received
             trace = trace_id_of(response)
-            self._record(CallRecord(method, urlsplit(url).path, response.status_code, _since(started), attempt,
-                                    shown, len(body or b""), received, trace))
+            self._record(
+                CallRecord(
+                    method,
+                    urlsplit(url).path,
+                    response.status_code,
+                    _since(started),
+                    attempt,
+                    shown,
+                    len(body or b""),
+                    received,
+                    trace,
+                )
+            )
             if response.status_code == _TOO_MANY:
-                if QUOTA_EXCEEDED in _codes(response):  # retrying the same day cannot succeed: stop everything
+                if QUOTA_EXCEEDED in _codes(
+                    response
+                ):  # retrying the same day cannot succeed: stop everything
                     err = self._api_error(method, url, response)
                     assert isinstance(err, QuotaExceededError)
                     self.budget.quota_exceeded(err)
@@ -225,9 +276,11 @@ class HttpCore:
         try:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            raise ApiError(f"{method} {_path(response.request.url)}: the answer is not JSON "
-                           f"(status {response.status_code}, {len(response.content)} bytes)",
-                           status=response.status_code) from None
+            raise ApiError(
+                f"{method} {_path(response.request.url)}: the answer is not JSON "
+                f"(status {response.status_code}, {len(response.content)} bytes)",
+                status=response.status_code,
+            ) from None
 
     def _headers(self, url: str, extra: dict[str, str] | None, is_json: bool) -> dict[str, str]:
         headers = dict(extra or {})
@@ -255,17 +308,23 @@ class HttpCore:
         if self._on_call is not None:
             self._on_call(record)
 
-    def _transport_error(self, method: str, url: str, exc: httpx.TransportError, *,
-                         maybe_applied: bool) -> TransportError:
+    def _transport_error(
+        self, method: str, url: str, exc: httpx.TransportError, *, maybe_applied: bool
+    ) -> TransportError:
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         where = f"{method} {urlsplit(url).path} at {self.base_url}"
         if maybe_applied:
-            return MaybeAppliedError(self.redact(f"{where}: no answer ({what}); the request may have taken effect"),
-                                     hint="re-run `orgsync plan` to see what the tenant holds now")
+            return MaybeAppliedError(
+                self.redact(f"{where}: no answer ({what}); the request may have taken effect"),
+                hint="re-run `orgsync plan` to see what the tenant holds now",
+            )
         return TransportError(
-            self.redact(f"cannot reach the Orgvue API at {self.base_url} ({where}: {what}) "
-                        f"after {self.retry.attempts} attempts"),
-            hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up")
+            self.redact(
+                f"cannot reach the Orgvue API at {self.base_url} ({where}: {what}) "
+                f"after {self.retry.attempts} attempts"
+            ),
+            hint="check the `endpoint` in orgsync.yaml, the network or proxy, and that the service is up",
+        )
 
     def _api_error(self, method: str, url: str, response: httpx.Response) -> ApiError:
         """The error of an answer: what happened (name, code, fields), the trace id, and what to do in plain words."""
@@ -277,8 +336,11 @@ class HttpCore:
         detail = "; ".join(describe_error(e, quote) for e in errors[:5]) or _body_kind(response)
         trace = trace_id_of(response)
         traced = f" (trace id {trace})" if trace else ""
-        text = self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
-                           + (f" — {detail}" if detail else "") + traced)
+        text = self.redact(
+            f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}"
+            + (f" — {detail}" if detail else "")
+            + traced
+        )
         errors = [{k: self.redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
         plain = explain(errors, base_url=self.base_url, token=self._token.value or None)
         hint = self.redact(plain) if plain else None
@@ -291,16 +353,23 @@ class HttpCore:
             kind = TenantNotEnabledError
         elif status in (401, 403):
             kind = AuthError
-            hint = hint or (f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
-                            f"valid token with access to tenant {self.tenant} at {self.base_url}")
+            hint = hint or (
+                f"check that ORGVUE_TOKEN (or the file named by ORGVUE_TOKEN_FILE) holds a "
+                f"valid token with access to tenant {self.tenant} at {self.base_url}"
+            )
         elif status == 404:
             kind = NotFoundError
         elif status < 400:  # a 3xx: the request was not carried out here
             where = response.headers.get("Location") or "(no Location)"
-            return ApiError(self.redact(f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}, "
-                                        f"redirected to {where}; orgsync does not follow redirects{traced}"),
-                            status=status, hint="set `endpoint` in orgsync.yaml to the API's final https URL",
-                            trace_id=trace)
+            return ApiError(
+                self.redact(
+                    f"{method} {urlsplit(url).path}: {status} {response.reason_phrase}, "
+                    f"redirected to {where}; orgsync does not follow redirects{traced}"
+                ),
+                status=status,
+                hint="set `endpoint` in orgsync.yaml to the API's final https URL",
+                trace_id=trace,
+            )
         elif status >= _SERVER_ERROR:
             hint = hint or "the service failed; retry later"
         return kind(text, status=status, errors=errors, hint=hint, trace_id=trace)
@@ -320,14 +389,22 @@ def is_maybe_applied(err: Exception) -> bool:
     """True when a non-repeatable request may have taken effect: answer lost, or a 5xx gateway failure."""
     if isinstance(err, MaybeAppliedError):
         return True
-    return isinstance(err, ApiError) and not isinstance(err, TransportError) and (err.status or 0) >= _SERVER_ERROR
+    return (
+        isinstance(err, ApiError)
+        and not isinstance(err, TransportError)
+        and (err.status or 0) >= _SERVER_ERROR
+    )
 
 
 def _query(params: dict[str, Any] | None) -> dict[str, str] | None:
     """Query values as the API spells them (booleans lower-case), None values dropped."""
     if not params:
         return None
-    return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in params.items() if v is not None}
+    return {
+        k: ("true" if v else "false") if isinstance(v, bool) else str(v)
+        for k, v in params.items()
+        if v is not None
+    }
 
 
 def _shown_query(query: dict[str, str] | None) -> str:
@@ -359,7 +436,11 @@ def describe_error(entry: dict[str, Any], quote_message: bool = False) -> str:
     only when `quote_message` (a call whose bodies hold no item value: an API may quote the value it refused)."""
     name, code, message = entry.get("name"), entry.get("code"), entry.get("message")
     head = " ".join(str(x) for x in (name, f"({code})" if code else None) if x) or "error"
-    where = [f"{k} {str(entry[k])[:80]}" for k in _WHERE if isinstance(entry.get(k), str | int) and entry.get(k) != ""]
+    where = [
+        f"{k} {str(entry[k])[:80]}"
+        for k in _WHERE
+        if isinstance(entry.get(k), str | int) and entry.get(k) != ""
+    ]
     text = head + (f" at {', '.join(where)}" if where else "")
     return f"{text}: {message}" if quote_message and message else text
 

@@ -39,13 +39,16 @@ class JobPolling:
             wait = min(self.cap, wait * self.factor)
 
 
-async def wait_job(core: HttpCore, ticket: dict[str, Any], polling: JobPolling,
-                   timeout: float | None = None) -> dict[str, Any]:
+async def wait_job(
+    core: HttpCore, ticket: dict[str, Any], polling: JobPolling, timeout: float | None = None
+) -> dict[str, Any]:
     """Follow the ticket's `_links.self.url` until `completed` (returned) or `failed` (JobFailedError)."""
     checked(JobTicket, ticket, "the job ticket")
     url = core.link(ticket, ep.LINK_SELF)
     if not url:
-        raise ApiError("the job ticket has no _links.self.url to poll", hint="report this answer to Orgvue support")
+        raise ApiError(
+            "the job ticket has no _links.self.url to poll", hint="report this answer to Orgvue support"
+        )
     limit = polling.timeout if timeout is None else timeout
     deadline = time.monotonic() + limit
     intervals = polling.intervals()
@@ -57,9 +60,10 @@ async def wait_job(core: HttpCore, ticket: dict[str, Any], polling: JobPolling,
             raise _failed(core, url, ticket)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise JobFailedError(f"job {core.redact(_short(url))} did not finish within {limit:g} s "
-                                 f"(last status: {status})",
-                                 hint="it may still be running in Orgvue; re-run plan once it has finished")
+            raise JobFailedError(
+                f"job {core.redact(_short(url))} did not finish within {limit:g} s (last status: {status})",
+                hint="it may still be running in Orgvue; re-run plan once it has finished",
+            )
         await asyncio.sleep(min(next(intervals), remaining))
         ticket = checked(JobTicket, await core.send_json("GET", url, retry_safe=True), f"GET {_short(url)}")
 
@@ -71,8 +75,11 @@ def _failed(core: HttpCore, url: str, ticket: dict[str, Any]) -> JobFailedError:
     raw = ticket.get(ep.TRACE_HEADER)
     trace = raw if isinstance(raw, str) and _TRACE.fullmatch(raw) else None
     traced = f" (trace id {trace})" if trace else ""
-    return JobFailedError(core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "") + traced),
-                          errors=errors, trace_id=trace)
+    return JobFailedError(
+        core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "") + traced),
+        errors=errors,
+        trace_id=trace,
+    )
 
 
 def _short(url: str) -> str:

@@ -17,7 +17,9 @@ PIN_VAR = "ORGVUE_URL"
 ALLOWED_VAR = "ORGSYNC_ALLOWED_HOSTS"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")  # ENDPOINTS.md, hosts per region (D/guide/)
-ORGVUE_HOSTS = frozenset(f"{name}.{region}.concentra.io" for region in REGIONS for name in ("orgvue", "orgvue-staging"))
+ORGVUE_HOSTS = frozenset(
+    f"{name}.{region}.concentra.io" for region in REGIONS for name in ("orgvue", "orgvue-staging")
+)
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 Origin = tuple[str, str, int]
@@ -46,24 +48,36 @@ def check_pinned(endpoint: str, config_file: object, env: Mapping[str, str] | No
     if pin:
         pinned = origin(pin)
         if target != pinned:
-            raise ConfigError(Problem(where, f"endpoint {_shown(target)} is not the origin {PIN_VAR} pins "
-                                      f"({_shown(pinned) if pinned else repr(pin)}); the token is sent only there",
-                                      "endpoint"),
-                              hint=f"set `endpoint: \"{{{{ env.{PIN_VAR} }}}}\"` in orgsync.yaml, or change "
-                                   f"{PIN_VAR} in the CI environment")
+            raise ConfigError(
+                Problem(
+                    where,
+                    f"endpoint {_shown(target)} is not the origin {PIN_VAR} pins "
+                    f"({_shown(pinned) if pinned else repr(pin)}); the token is sent only there",
+                    "endpoint",
+                ),
+                hint=f'set `endpoint: "{{{{ env.{PIN_VAR} }}}}"` in orgsync.yaml, or change '
+                f"{PIN_VAR} in the CI environment",
+            )
         return
     scheme, host, port = target
     if host in LOOPBACK:
         return
     allowed = {h.strip().lower().rstrip(".") for h in (env.get(ALLOWED_VAR) or "").split(",") if h.strip()}
     if scheme == "https" and (
-            (host in ORGVUE_HOSTS and port == 443) or host in allowed or f"{host}:{port}" in allowed):
+        (host in ORGVUE_HOSTS and port == 443) or host in allowed or f"{host}:{port}" in allowed
+    ):
         return
-    raise ConfigError(Problem(where, f"endpoint {_shown(target)} is not an Orgvue region host "
-                              f"({', '.join(sorted(h for h in ORGVUE_HOSTS if 'staging' not in h))}, or their "
-                              "orgvue-staging variants) nor loopback; the token is not sent there", "endpoint"),
-                      hint=f"pin the endpoint with {PIN_VAR} in the CI environment, or list the host in "
-                           f"{ALLOWED_VAR} (comma-separated; the repository cannot set either)")
+    raise ConfigError(
+        Problem(
+            where,
+            f"endpoint {_shown(target)} is not an Orgvue region host "
+            f"({', '.join(sorted(h for h in ORGVUE_HOSTS if 'staging' not in h))}, or their "
+            "orgvue-staging variants) nor loopback; the token is not sent there",
+            "endpoint",
+        ),
+        hint=f"pin the endpoint with {PIN_VAR} in the CI environment, or list the host in "
+        f"{ALLOWED_VAR} (comma-separated; the repository cannot set either)",
+    )
 
 
 def _shown(o: Origin) -> str:

@@ -24,8 +24,15 @@ class TenantReader(Protocol):
 
     async def get_dataset(self, dataset_id: str, resource: JsonObject | None = None) -> JsonObject: ...
 
-    async def export_csv_to(self, dataset_id: str, dest: IO[bytes], *, projection: list[str] | None = None,
-                            resource: JsonObject | None = None, timeout: float | None = None) -> int: ...
+    async def export_csv_to(
+        self,
+        dataset_id: str,
+        dest: IO[bytes],
+        *,
+        projection: list[str] | None = None,
+        resource: JsonObject | None = None,
+        timeout: float | None = None,
+    ) -> int: ...
 
 
 class TenantApi(TenantReader, Protocol):
@@ -38,22 +45,42 @@ class TenantApi(TenantReader, Protocol):
 
     async def create_dataset(self, body: JsonObject) -> JsonObject: ...
 
-    async def update_dataset(self, dataset_id: str, body: JsonObject,
-                             delete_omitted: bool = False) -> JsonObject: ...
+    async def update_dataset(
+        self, dataset_id: str, body: JsonObject, delete_omitted: bool = False
+    ) -> JsonObject: ...
 
     async def create_links(self, body: JsonObject) -> JsonObject: ...
 
-    async def update_links(self, links_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject: ...
+    async def update_links(
+        self, links_id: str, body: JsonObject, delete_omitted: bool = False
+    ) -> JsonObject: ...
 
-    async def put_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
-                        params: dict[str, Any] | None = None,
-                        retry_safe: bool | None = None) -> list[JsonObject]: ...
+    async def put_items(
+        self,
+        dataset_id: str,
+        actions: Sequence[ItemAction],
+        *,
+        links: bool = False,
+        params: dict[str, Any] | None = None,
+        retry_safe: bool | None = None,
+    ) -> list[JsonObject]: ...
 
-    async def import_items(self, dataset_id: str, actions: Sequence[ItemAction], *, links: bool = False,
-                           params: dict[str, Any] | None = None, retry_safe: bool | None = None,
-                           timeout: float | None = None, gzipped: bytes | None = None) -> list[JsonObject]: ...
+    async def import_items(
+        self,
+        dataset_id: str,
+        actions: Sequence[ItemAction],
+        *,
+        links: bool = False,
+        params: dict[str, Any] | None = None,
+        retry_safe: bool | None = None,
+        timeout: float | None = None,
+        gzipped: bytes | None = None,
+    ) -> list[JsonObject]: ...
 
-    async def run_ondemand(self, dataset_id: str, properties: list[str],
-                           timeout: float | None = None) -> JsonObject: ...
+    async def run_ondemand(
+        self, dataset_id: str, properties: list[str], timeout: float | None = None
+    ) -> JsonObject: ...
 
-    async def populate_links(self, links_id: str, body: JsonObject, timeout: float | None = None) -> JsonObject: ...
+    async def populate_links(
+        self, links_id: str, body: JsonObject, timeout: float | None = None
+    ) -> JsonObject: ...

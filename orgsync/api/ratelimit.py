@@ -15,8 +15,14 @@ class TokenBucket:
     Waiters are served in arrival order (the lock is held while one waits), so no worker starves.
     """
 
-    def __init__(self, rate: float, burst: float = 1.0, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
@@ -46,8 +52,14 @@ class SlidingWindow:
     """At most `limit` acquisitions in any `period` seconds: the tenant's "requests per second" as the service
     counts them (a burst up to `limit` goes at once, then each waits for the oldest to leave the window)."""
 
-    def __init__(self, limit: int, period: float = 1.0, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        limit: int,
+        period: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if limit < 1 or period <= 0:
             raise ValueError("limit and period must be positive")
         self.limit = limit

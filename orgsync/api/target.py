@@ -50,46 +50,85 @@ def check_endpoint(project: Project) -> str:
     parts = urlsplit(url)
     loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
     if not parts.hostname or not (parts.scheme == "https" or loopback_http):
-        raise ConfigError(Problem(
-            Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"),
-            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)")
+        raise ConfigError(
+            Problem(
+                Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"
+            ),
+            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)",
+        )
     if parts.path.rstrip("/").endswith("/api/v1"):
-        raise ConfigError(Problem(
-            Location(project.config_file), f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
-            "endpoint"), hint=f"write `endpoint: {url[: -len('/api/v1')]}`")
+        raise ConfigError(
+            Problem(
+                Location(project.config_file),
+                f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+                "endpoint",
+            ),
+            hint=f"write `endpoint: {url[: -len('/api/v1')]}`",
+        )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigError(Problem(
-            Location(project.config_file), "expected a base URL without credentials, query or fragment", "endpoint"),
-            hint="put the token in ORGVUE_TOKEN, never in the URL")
+        raise ConfigError(
+            Problem(
+                Location(project.config_file),
+                "expected a base URL without credentials, query or fragment",
+                "endpoint",
+            ),
+            hint="put the token in ORGVUE_TOKEN, never in the URL",
+        )
     return url
 
 
-def open_client(project: Project, env: Mapping[str, str] | None = None, *, retry: RetryPolicy | None = None,
-                max_rps: float | None = None, on_call: CallListener | None = None) -> OrgvueClient:
+def open_client(
+    project: Project,
+    env: Mapping[str, str] | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    max_rps: float | None = None,
+    on_call: CallListener | None = None,
+) -> OrgvueClient:
     """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`.
 
     `on_call` is told of every API call as it completes (see `orgsync.api.calllog`)."""
     label = target_label(project)
     tenant = project.config.tenant
     if is_local(project):
-        return OrgvueClient(LOCAL_BASE_URL, tenant, None, transport=_local_transport(project), retry=retry,
-                            max_rps=max_rps, target_label=label, on_call=on_call)
-    check_pinned(check_endpoint(project), Path(project.config_file).name, env)  # before the token is even read
+        return OrgvueClient(
+            LOCAL_BASE_URL,
+            tenant,
+            None,
+            transport=_local_transport(project),
+            retry=retry,
+            max_rps=max_rps,
+            target_label=label,
+            on_call=on_call,
+        )
+    check_pinned(
+        check_endpoint(project), Path(project.config_file).name, env
+    )  # before the token is even read
     token = resolve_token(env, Path(project.root))
     if not token:
-        raise ConfigError(Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}",
-                                  "endpoint"),
-                          hint="set ORGVUE_TOKEN, or ORGVUE_TOKEN_FILE naming a file that holds it")
-    return OrgvueClient(check_endpoint(project), tenant, token, retry=retry, max_rps=max_rps, target_label=label,
-                        on_call=on_call)
+        raise ConfigError(
+            Problem(Location(project.config_file), f"no API token for {check_endpoint(project)}", "endpoint"),
+            hint="set ORGVUE_TOKEN, or ORGVUE_TOKEN_FILE naming a file that holds it",
+        )
+    return OrgvueClient(
+        check_endpoint(project),
+        tenant,
+        token,
+        retry=retry,
+        max_rps=max_rps,
+        target_label=label,
+        on_call=on_call,
+    )
 
 
 def _refuse_linked_state(folder: Path, root: Path) -> None:
     """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository."""
     if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
-        raise ConfigError(f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
-                          "its state there and writes only inside the repository",
-                          hint=f"remove the link: `rm {folder}` (it is not part of a repository)")
+        raise ConfigError(
+            f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
+            "its state there and writes only inside the repository",
+            hint=f"remove the link: `rm {folder}` (it is not part of a repository)",
+        )
 
 
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:

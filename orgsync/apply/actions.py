@@ -140,8 +140,11 @@ def encode_waves(waves: tuple[Wave, ...], items: ItemChanges, types: Mapping[str
     parts: list[Part] = []
     sizes: array[int] = array("I")
     for wave in waves:
-        for rows, encode, action in ((wave.creates, _creates, CREATE), (wave.updates, _updates, UPDATE),
-                                     (wave.deletes, _deletes_of, DELETE)):
+        for rows, encode, action in (
+            (wave.creates, _creates, CREATE),
+            (wave.updates, _updates, UPDATE),
+            (wave.deletes, _deletes_of, DELETE),
+        ):
             if rows is not None and rows.height:
                 parts.append(Part(rows, action, encode(rows.columns, items, types), len(sizes)))
                 sizes.extend(_sizes(parts[-1]))
@@ -179,8 +182,10 @@ def _key_members(items: ItemChanges, types: Mapping[str, PropertyType]) -> list[
 def _creates(columns: Sequence[str], items: ItemChanges, types: Mapping[str, PropertyType]) -> pl.Expr:
     """createOrUpdate with every non-empty owned value (a new item has nothing to clear)."""
     cols = [c for c in items.columns if c in columns]
-    members = [pl.when(pl.col(c).is_null()).then(pl.lit("")).otherwise(_member(c, types.get(c, "text")))
-               for c in cols]
+    members = [
+        pl.when(pl.col(c).is_null()).then(pl.lit("")).otherwise(_member(c, types.get(c, "text")))
+        for c in cols
+    ]
     return _object(CREATE, _key_members(items, types) + members)
 
 
@@ -188,8 +193,12 @@ def _updates(columns: Sequence[str], items: ItemChanges, types: Mapping[str, Pro
     """update with only the cells whose after differs from before; null clears the value."""
     before = ItemChanges.BEFORE_SUFFIX
     cols = [c for c in items.columns if c in columns and c + before in columns]
-    members = [pl.when(pl.col(c).ne_missing(pl.col(c + before))).then(_member(c, types.get(c, "text")))
-               .otherwise(pl.lit("")) for c in cols]
+    members = [
+        pl.when(pl.col(c).ne_missing(pl.col(c + before)))
+        .then(_member(c, types.get(c, "text")))
+        .otherwise(pl.lit(""))
+        for c in cols
+    ]
     return _object(UPDATE, _key_members(items, types) + members)
 
 

@@ -15,7 +15,14 @@ from orgsync.plan.config_diff import property_config, required_keys
 from orgsync.plan.model import Action, PropertyChange, ResourcePlan
 
 _LINKS_FIELDS = ("name", "tags")  # what PATCH /links accepts besides additionalProperties
-_KEPT_FIELDS = ("key", "name", "type", "isRequired", "onDemand", "formula")  # of a live property, when the rest are removed
+_KEPT_FIELDS = (
+    "key",
+    "name",
+    "type",
+    "isRequired",
+    "onDemand",
+    "formula",
+)  # of a live property, when the rest are removed
 
 
 def _prop(p: PropertySpec, keys: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -34,8 +41,14 @@ def _changed_prop(spec: PropertySpec, change: PropertyChange, keys: frozenset[st
 
 def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
     """POST /datasets: the whole manifest."""
-    body: dict[str, Any] = {"name": m.name, "type": m.type, "autoId": m.autoId, "labelId": m.labelId,
-                            "tags": list(m.tags), "properties": [_prop(p, m.required_keys) for p in m.properties]}
+    body: dict[str, Any] = {
+        "name": m.name,
+        "type": m.type,
+        "autoId": m.autoId,
+        "labelId": m.labelId,
+        "tags": list(m.tags),
+        "properties": [_prop(p, m.required_keys) for p in m.properties],
+    }
     if m.treeId:
         body["treeId"] = m.treeId
     if m.treeParentId:
@@ -45,8 +58,13 @@ def create_dataset_body(m: DatasetManifest) -> dict[str, Any]:
 
 def create_links_body(m: LinksDatasetManifest, from_id: str, to_id: str) -> dict[str, Any]:
     """POST /links: name, both ends by id, the additional properties."""
-    return {"name": m.name, ep.F_FROM_DATASET_ID: from_id, ep.F_TO_DATASET_ID: to_id, "tags": list(m.tags),
-            "additionalProperties": [_prop(p) for p in m.properties if p.key not in LINK_CORE_KEYS]}
+    return {
+        "name": m.name,
+        ep.F_FROM_DATASET_ID: from_id,
+        ep.F_TO_DATASET_ID: to_id,
+        "tags": list(m.tags),
+        "additionalProperties": [_prop(p) for p in m.properties if p.key not in LINK_CORE_KEYS],
+    }
 
 
 def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | None) -> dict[str, Any]:
@@ -58,8 +76,11 @@ def update_body(res: ResourcePlan, m: DatasetManifest | LinksDatasetManifest | N
             body[change.field] = change.after
     specs = {p.key: p for p in m.properties} if m else {}
     keys = required_keys(m) if m else frozenset()
-    props = [_changed_prop(specs[pc.key], pc, keys) if pc.key in specs else dict(pc.after or {"key": pc.key})
-             for pc in res.property_changes if pc.action in (Action.CREATE, Action.UPDATE)]
+    props = [
+        _changed_prop(specs[pc.key], pc, keys) if pc.key in specs else dict(pc.after or {"key": pc.key})
+        for pc in res.property_changes
+        if pc.action in (Action.CREATE, Action.UPDATE)
+    ]
     if props:
         body["additionalProperties" if links else "properties"] = props
     return body

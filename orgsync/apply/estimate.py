@@ -18,8 +18,13 @@ from orgsync.plan.model import Action
 
 POLLS_PER_JOB = 3  # a small job is seen done at its 2nd or 3rd poll (JobPolling: 0.2 s, then 0.32 s, ...)
 ASYNC_BATCH = 4 + POLLS_PER_JOB  # generate file, upload, import, polls, download the result
-_CONFIG_CALLS = {StepKind.CREATE_DATASET: 1, StepKind.UPDATE_DATASET: 1, StepKind.REMOVE_PROPERTIES: 2,
-                 StepKind.RUN_ONDEMAND: 1 + POLLS_PER_JOB, StepKind.POPULATE_LINKS: 1 + POLLS_PER_JOB}
+_CONFIG_CALLS = {
+    StepKind.CREATE_DATASET: 1,
+    StepKind.UPDATE_DATASET: 1,
+    StepKind.REMOVE_PROPERTIES: 2,
+    StepKind.RUN_ONDEMAND: 1 + POLLS_PER_JOB,
+    StepKind.POPULATE_LINKS: 1 + POLLS_PER_JOB,
+}
 _ACTION_OVERHEAD = 24  # `{"_action":"update",` and the commas of one action
 
 
@@ -34,10 +39,15 @@ class RequestEstimate:
     def line(self, already: int = 0) -> str:
         """`Requests: apply will make about 12 (...)`, with the reads already made when `already`."""
         made = f"{already:,} made to read the tenant; " if already else ""
-        batches = (f": {self.sync_batches} sync item request(s), {self.async_batches} async import(s)"
-                   if self.sync_batches or self.async_batches else "")
-        return (f"Requests: {made}apply will make about {self.requests:,}{batches} "
-                f"(Orgvue allows {DAILY_QUOTA:,} a day per tenant).")
+        batches = (
+            f": {self.sync_batches} sync item request(s), {self.async_batches} async import(s)"
+            if self.sync_batches or self.async_batches
+            else ""
+        )
+        return (
+            f"Requests: {made}apply will make about {self.requests:,}{batches} "
+            f"(Orgvue allows {DAILY_QUOTA:,} a day per tenant)."
+        )
 
 
 def estimate_requests(steps: list[Step], limits: Limits | None = None) -> RequestEstimate:
@@ -91,8 +101,10 @@ def clamp_parallelism(parallelism: int) -> tuple[int, str | None]:
     """`--parallelism` as used (at most the tenant's 50 in flight) and the notice to print when it was lowered."""
     if parallelism <= MAX_IN_FLIGHT:
         return parallelism, None
-    return MAX_IN_FLIGHT, (f"--parallelism {parallelism} lowered to {MAX_IN_FLIGHT}: Orgvue allows at most "
-                           f"{MAX_IN_FLIGHT} requests in flight per tenant.")
+    return MAX_IN_FLIGHT, (
+        f"--parallelism {parallelism} lowered to {MAX_IN_FLIGHT}: Orgvue allows at most "
+        f"{MAX_IN_FLIGHT} requests in flight per tenant."
+    )
 
 
 def clamp_rps_notice(max_rps: float | None) -> str | None:

@@ -32,8 +32,12 @@ from orgsync.state.snapshot import Fingerprint
 
 # Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,
 # canonical dates. Never implicitDelete: deletes are explicit actions that the plan showed.
-ITEM_PARAMS = {"onActionValidationFailure": "skipAction", "onItemAccessDenied": "skipAction",
-               "onPropertyAccessDenied": "skipProperty", "dateFormat": "YYYY-MM-DD"}
+ITEM_PARAMS = {
+    "onActionValidationFailure": "skipAction",
+    "onItemAccessDenied": "skipAction",
+    "onPropertyAccessDenied": "skipProperty",
+    "dateFormat": "YYYY-MM-DD",
+}
 MAX_TRACE_IDS = 10  # per call in the report: enough to find it in Orgvue's logs (a job's polls add more)
 JOB_ATTEMPTS = 3  # an import job that fails is re-run (its actions are safe to repeat) up to this many times
 
@@ -68,14 +72,22 @@ class ExecOptions:
 class Executor:
     """Carries out the steps of one plan; `run()` returns the filled report (it never raises for API errors)."""
 
-    def __init__(self, client: TenantApi, steps: list[Step], report: ApplyReport, options: ExecOptions = ExecOptions(),
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        client: TenantApi,
+        steps: list[Step],
+        report: ApplyReport,
+        options: ExecOptions = ExecOptions(),
+        progress: Progress | None = None,
+    ) -> None:
         self.client = client
         self.steps = steps
         self.report = report
         self.options = options
         self.progress = progress or NoProgress()
-        self._ids: dict[str, str] = {s.resource.name: s.resource.dataset_id for s in steps if s.resource.dataset_id}
+        self._ids: dict[str, str] = {
+            s.resource.name: s.resource.dataset_id for s in steps if s.resource.dataset_id
+        }
         self._checked: set[str] = set()
         self._check_locks: dict[str, asyncio.Lock] = {}
         self._blocking: set[str] = set()  # steps whose failure holds back their dependents
@@ -126,8 +138,10 @@ class Executor:
         fails unsent); the report says so and what was and was not done."""
         trace = f", X-Amzn-Trace-Id {err.trace_id}" if err.trace_id else ""
         self._cut = True
-        self.stop(f"stopped: the tenant's daily request quota is used up (42902 QuotaExceeded{trace}); it resets "
-                  "daily, so run `orgsync plan` and apply again tomorrow")
+        self.stop(
+            f"stopped: the tenant's daily request quota is used up (42902 QuotaExceeded{trace}); it resets "
+            "daily, so run `orgsync plan` and apply again tomorrow"
+        )
 
     def abort(self, reason: str) -> None:
         """Cancel the calls in flight as well (after stop(): the grace period ran out, or a second signal)."""
@@ -145,7 +159,9 @@ class Executor:
                 record.error = f"not run: {self._stop}"
                 self._cut = True
         if self._cut:
-            self.report.stopped = self._stop if self._abort in (None, self._stop) else f"{self._stop}; {self._abort}"
+            self.report.stopped = (
+                self._stop if self._abort in (None, self._stop) else f"{self._stop}; {self._abort}"
+            )
 
     def _start_ready(self, pending: list[Step], running: dict[asyncio.Task[None], Step]) -> None:
         """Start ready steps in order up to the parallelism; mark steps behind a failure as skipped."""
@@ -221,7 +237,9 @@ class Executor:
             created = await self._call(step, "create-links", self.client.create_links(body))
         else:
             assert isinstance(m, DatasetManifest)
-            created = await self._call(step, "create-dataset", self.client.create_dataset(bodies.create_dataset_body(m)))
+            created = await self._call(
+                step, "create-dataset", self.client.create_dataset(bodies.create_dataset_body(m))
+            )
         self._ids[step.resource.name] = created["datasetId"]
 
     async def _update(self, step: Step, record: StepRecord) -> None:
@@ -248,19 +266,27 @@ class Executor:
         keys = m.on_demand_keys
         dataset_id = await self._id_of(step.resource.name)
         try:
-            await self._call(step, "ondemand", self.client.run_ondemand(dataset_id, keys),
-                             detail="executeOnDemand: " + ", ".join(keys))
+            await self._call(
+                step,
+                "ondemand",
+                self.client.run_ondemand(dataset_id, keys),
+                detail="executeOnDemand: " + ", ".join(keys),
+            )
         except JobFailedError as err:
-            raise StepError(f"on-demand recalculation of {', '.join(keys)} failed: {err.message}; the dataset's "
-                             "other changes were written, but these values were not recalculated",
-                             hint="fix the formula (a changed formula is recalculated by the next apply), or "
-                                  "recalculate the property in Orgvue") from err
+            raise StepError(
+                f"on-demand recalculation of {', '.join(keys)} failed: {err.message}; the dataset's "
+                "other changes were written, but these values were not recalculated",
+                hint="fix the formula (a changed formula is recalculated by the next apply), or "
+                "recalculate the property in Orgvue",
+            ) from err
 
     async def _populate(self, step: Step, record: StepRecord) -> None:
         m = _manifest(step)
         assert isinstance(m, LinksDatasetManifest) and m.populate is not None
-        body = {"sourceDatasetId": await self._id_of(m.populate.sourceDataset),
-                "targetDatasetAutoId": m.populate.targetDatasetAutoId}
+        body = {
+            "sourceDatasetId": await self._id_of(m.populate.sourceDataset),
+            "targetDatasetAutoId": m.populate.targetDatasetAutoId,
+        }
         if m.populate.allocationId:
             body["allocationId"] = m.populate.allocationId
         links_id = await self._id_of(step.resource.name)
@@ -309,8 +335,9 @@ class Executor:
         assert items is not None
         types = property_types(_manifest(step))
         encoded = await asyncio.to_thread(encode_waves, step.waves, items, types)
-        batches = make_batches(encoded.sizes, links=step.is_links, property_count=len(types),
-                               limits=self.options.limits)
+        batches = make_batches(
+            encoded.sizes, links=step.is_links, property_count=len(types), limits=self.options.limits
+        )
         dataset_id = await self._id_of(step.resource.name)
         params = dict(ITEM_PARAMS) if step.is_links else {**ITEM_PARAMS, "autoId": "true"}
         self.progress.start(step, len(encoded))
@@ -319,7 +346,7 @@ class Executor:
         pending = _ImportFiles(encoded, batches)
         try:
             for i, batch in enumerate(batches):
-                unsent = sum(b.count for b in batches[i + 1:])
+                unsent = sum(b.count for b in batches[i + 1 :])
                 if self._stop is not None:
                     record.failed += batch.count + unsent
                     record.error = f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent"
@@ -330,7 +357,9 @@ class Executor:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
                     record.failed += batch.count + unsent
-                    raise StepError(f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)") from err
+                    raise StepError(
+                        f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)"
+                    ) from err
                 except asyncio.CancelledError:
                     record.failed += batch.count + unsent
                     raise
@@ -340,42 +369,69 @@ class Executor:
             await pending.close()
             self.progress.finish(step)
 
-    async def _send_batch(self, step: Step, record: StepRecord, dataset_id: str, encoded: Encoded, batch: Batch,
-                          params: dict[str, str], payload: asyncio.Task[bytes] | None = None) -> None:
+    async def _send_batch(
+        self,
+        step: Step,
+        record: StepRecord,
+        dataset_id: str,
+        encoded: Encoded,
+        batch: Batch,
+        params: dict[str, str],
+        payload: asyncio.Task[bytes] | None = None,
+    ) -> None:
         """One sync PUT or async import (its gzip file from `payload`); per-item outcomes go to the report by key."""
         sync = batch.mode == Mode.SYNC
-        call = CallRecord(step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes)
+        call = CallRecord(
+            step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes
+        )
         with self._recorded(call, failed_on_error=batch.count):
             if sync:
                 actions = [orjson.Fragment(b) for b in encoded.bodies(batch.start, batch.stop)]
-                results = await self.client.put_items(dataset_id, actions, links=step.is_links, params=params,
-                                                      retry_safe=True)
+                results = await self.client.put_items(
+                    dataset_id, actions, links=step.is_links, params=params, retry_safe=True
+                )
                 del actions
             else:
                 gzipped = await (payload or asyncio.to_thread(import_file, encoded, batch))
-                results = await self._import(dataset_id, ActionsView(encoded, batch.start, batch.stop), step.is_links,
-                                             params, gzipped)
+                results = await self._import(
+                    dataset_id, ActionsView(encoded, batch.start, batch.stop), step.is_links, params, gzipped
+                )
                 del gzipped
         items = step.resource.items
         assert items is not None
         failed = sum(1 for r in results if r.get("_status", "success") != "success")
         if failed:  # the keys (and bodies, to mask sensitive values) of this batch only, and only when needed
             sent = encoded.bodies(batch.start, batch.stop) if items.sensitive else None
-            self.report.failures.extend(failures_from_results(
-                step.id, results, items.key, encoded.keys(batch.start, batch.stop),
-                encoded.actions(batch.start, batch.stop), items.sensitive, sent))
+            self.report.failures.extend(
+                failures_from_results(
+                    step.id,
+                    results,
+                    items.key,
+                    encoded.keys(batch.start, batch.stop),
+                    encoded.actions(batch.start, batch.stop),
+                    items.sensitive,
+                    sent,
+                )
+            )
         call.failed, call.succeeded = failed, batch.count - failed
         record.applied += call.succeeded
         record.failed += failed
         self.progress.advance(step, batch.count)
 
-    async def _import(self, dataset_id: str, actions: Sequence[ItemAction], links: bool, params: dict[str, str],
-                      gzipped: bytes | None = None) -> list[JsonObject]:
+    async def _import(
+        self,
+        dataset_id: str,
+        actions: Sequence[ItemAction],
+        links: bool,
+        params: dict[str, str],
+        gzipped: bytes | None = None,
+    ) -> list[JsonObject]:
         """Async import; a failed job is run again (the actions are safe to repeat)."""
         for attempt in range(1, JOB_ATTEMPTS + 1):
             try:
-                return await self.client.import_items(dataset_id, actions, links=links, params=params,
-                                                      retry_safe=True, gzipped=gzipped)
+                return await self.client.import_items(
+                    dataset_id, actions, links=links, params=params, retry_safe=True, gzipped=gzipped
+                )
             except JobFailedError:
                 if attempt == JOB_ATTEMPTS:
                     raise
@@ -397,9 +453,14 @@ class _ImportFiles:
         self._tasks: dict[int, asyncio.Task[bytes]] = {}
 
     def _start(self, index: int) -> None:
-        if index < len(self._batches) and self._batches[index].mode == Mode.ASYNC and index not in self._tasks:
+        if (
+            index < len(self._batches)
+            and self._batches[index].mode == Mode.ASYNC
+            and index not in self._tasks
+        ):
             self._tasks[index] = asyncio.create_task(
-                asyncio.to_thread(import_file, self._encoded, self._batches[index]))
+                asyncio.to_thread(import_file, self._encoded, self._batches[index])
+            )
 
     def take(self, index: int) -> asyncio.Task[bytes] | None:
         """The file of batch `index` (None for a sync batch), with the next one's encoding started."""
@@ -422,13 +483,20 @@ def fingerprint_mismatch(res: ResourcePlan, live: JsonObject) -> str | None:
         return None
     items = live.get("items") or {}
     now = Fingerprint(recorded.dataset_id, live.get("cacheKey"), items.get("lastTransactionId"))
-    changed = [f for f, a, b in (("cacheKey", recorded.cache_key, now.cache_key),
-                                 ("items.lastTransactionId", recorded.last_transaction_id, now.last_transaction_id))
-               if a != b]
+    changed = [
+        f
+        for f, a, b in (
+            ("cacheKey", recorded.cache_key, now.cache_key),
+            ("items.lastTransactionId", recorded.last_transaction_id, now.last_transaction_id),
+        )
+        if a != b
+    ]
     if not changed:
         return None
-    return (f"the plan is stale: {res.address} ({recorded.dataset_id}) changed in the tenant since it was planned "
-            f"({', '.join(changed)} differ); nothing more was written to it")
+    return (
+        f"the plan is stale: {res.address} ({recorded.dataset_id}) changed in the tenant since it was planned "
+        f"({', '.join(changed)} differ); nothing more was written to it"
+    )
 
 
 def _manifest(step: Step) -> DatasetManifest | LinksDatasetManifest:
@@ -439,8 +507,12 @@ def _manifest(step: Step) -> DatasetManifest | LinksDatasetManifest:
 
 def _stats(client: TenantApi) -> dict[str, int]:
     stats = client.stats
-    return {"requests": stats.requests, "retries": stats.retries, "bytes_sent": stats.bytes_sent,
-            "bytes_received": stats.bytes_received}
+    return {
+        "requests": stats.requests,
+        "retries": stats.retries,
+        "bytes_sent": stats.bytes_sent,
+        "bytes_received": stats.bytes_received,
+    }
 
 
 _HANDLERS: dict[StepKind, Callable[[Executor, Step, StepRecord], Awaitable[None]]] = {

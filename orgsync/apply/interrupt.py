@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from typing import Protocol
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
-GRACE_SECONDS = 20.0  # CI systems send SIGKILL some seconds after SIGTERM (GitLab 30 s, GitHub ~7.5 s per step)
+GRACE_SECONDS = (
+    20.0  # CI systems send SIGKILL some seconds after SIGTERM (GitLab 30 s, GitHub ~7.5 s per step)
+)
 
 
 class Stoppable(Protocol):
@@ -34,10 +36,15 @@ def stop_on_signals(target: Stoppable, grace: float = GRACE_SECONDS) -> Iterator
             state["first"] = sig.name
             target.stop(f"interrupted by {sig.name}")
             # Said at once (the summary comes when the calls in flight are done), so a CI log shows why it waits.
-            print(f"Stopping ({sig.name}): starting nothing new, waiting up to {grace:g} s for the calls in flight; "
-                  "send it again to abort them.", file=sys.stderr, flush=True)
-            state["timer"] = loop.call_later(grace, target.abort,
-                                             f"calls in flight cancelled after the {grace:g} s grace period")
+            print(
+                f"Stopping ({sig.name}): starting nothing new, waiting up to {grace:g} s for the calls in flight; "
+                "send it again to abort them.",
+                file=sys.stderr,
+                flush=True,
+            )
+            state["timer"] = loop.call_later(
+                grace, target.abort, f"calls in flight cancelled after the {grace:g} s grace period"
+            )
         else:
             print(f"Aborting ({sig.name}): cancelling the calls in flight.", file=sys.stderr, flush=True)
             target.abort(f"aborted by a second signal ({sig.name})")

@@ -30,8 +30,10 @@ def lock_path(root: Path) -> Path:
     folder = Path(tempfile.gettempdir()) / f"orgsync-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     if folder.is_symlink() or folder.stat().st_uid != os.getuid():
-        raise OrgsyncError(f"{folder} is not a private folder of this user; orgsync keeps its apply locks there",
-                           hint=f"remove it (`rm -r {folder}`) and run again")
+        raise OrgsyncError(
+            f"{folder} is not a private folder of this user; orgsync keeps its apply locks there",
+            hint=f"remove it (`rm -r {folder}`) and run again",
+        )
     digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:24]
     return folder / f"{digest}.lock"
 
@@ -57,9 +59,7 @@ def _owner(path: Path) -> int | None:
 
 @contextmanager
 def apply_lock(root: Path, pid: int | None = None) -> Iterator[Path]:
-    """Hold the repository's apply lock for the block; `ApplyLocked` (exit 1) when a live process has it.
-
-    """
+    """Hold the repository's apply lock for the block; `ApplyLocked` (exit 1) when a live process has it."""
     path = lock_path(root)
     me = os.getpid() if pid is None else pid
     for _ in range(2):
@@ -68,11 +68,15 @@ def apply_lock(root: Path, pid: int | None = None) -> Iterator[Path]:
         except FileExistsError:
             owner = _owner(path)
             if owner is not None and owner != me and _running(owner):
-                raise ApplyLocked(f"another orgsync apply (pid {owner}) is running on this repository "
-                                  f"({path}); two applies at once could create a dataset twice",
-                                  hint="wait for it to finish; if it is not orgsync, remove the lock file") from None
-            print(f"note: removing a stale apply lock ({path}, pid {owner or 'unknown'} is not running)",
-                  file=sys.stderr)
+                raise ApplyLocked(
+                    f"another orgsync apply (pid {owner}) is running on this repository "
+                    f"({path}); two applies at once could create a dataset twice",
+                    hint="wait for it to finish; if it is not orgsync, remove the lock file",
+                ) from None
+            print(
+                f"note: removing a stale apply lock ({path}, pid {owner or 'unknown'} is not running)",
+                file=sys.stderr,
+            )
             path.unlink(missing_ok=True)
             continue
         with os.fdopen(fd, "w") as out:

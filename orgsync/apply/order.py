@@ -143,7 +143,8 @@ def _created(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
 def _reconfigured(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
     """An existing resource whose fields changed, or that gains or changes a property (removals come later)."""
     return res.action != Action.CREATE and bool(
-        res.config_changes or any(p.action != Action.DELETE for p in res.property_changes))
+        res.config_changes or any(p.action != Action.DELETE for p in res.property_changes)
+    )
 
 
 def _has_upserts(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
@@ -163,8 +164,11 @@ def _recalculates(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> b
 
 
 def _populates(res: ResourcePlan, manifest: Manifest | None, plan: Plan) -> bool:
-    return isinstance(manifest, LinksDatasetManifest) and bool(manifest.populate) and _populate_due(
-        res, manifest, plan)
+    return (
+        isinstance(manifest, LinksDatasetManifest)
+        and bool(manifest.populate)
+        and _populate_due(res, manifest, plan)
+    )
 
 
 def _upsert_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | None) -> tuple[Wave, ...]:
@@ -203,7 +207,9 @@ def _touched(res: ResourcePlan, plan: Plan) -> bool:
     """On-demand values are recalculated only when the dataset or a links dataset on it changed."""
     if _changed(res):
         return True
-    return any(_changed(r) and res.address in r.depends_on for r in plan.resources if r.kind == "LinksDataset")
+    return any(
+        _changed(r) and res.address in r.depends_on for r in plan.resources if r.kind == "LinksDataset"
+    )
 
 
 def _populate_due(res: ResourcePlan, manifest: LinksDatasetManifest, plan: Plan) -> bool:
@@ -275,8 +281,13 @@ def _with_deps(step: Step, by_name: dict[str, ResourcePlan], ids: set[str], proj
     return Step(step.id, step.kind, step.phase, res, m, after, step.waves)
 
 
-def _related(related: Related, res: ResourcePlan, m: Manifest | None, by_name: dict[str, ResourcePlan],
-             project: Project | None) -> list[str]:
+def _related(
+    related: Related,
+    res: ResourcePlan,
+    m: Manifest | None,
+    by_name: dict[str, ResourcePlan],
+    project: Project | None,
+) -> list[str]:
     """Addresses of the resources `related` names for this step's resource."""
     if related == Related.ENDS:
         return _link_ends(m, by_name)
@@ -324,16 +335,24 @@ def upsert_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | Non
     levels = _levels(created, what="create")
     if tree_parent in updates.columns and updates.height:
         # one level per created id (the first, as a lookup), so the levels stay aligned with the update rows
-        parent_level = created.with_columns(levels.alias(_LEVEL)).select(
-            pl.col("id").alias(tree_parent), (pl.col(_LEVEL) + 1).alias(_LEVEL)).unique(tree_parent, keep="first")
-        update_levels = (updates.select(tree_parent).join(parent_level, on=tree_parent, how="left",
-                                                          maintain_order="left")
-                         .get_column(_LEVEL).fill_null(0))
+        parent_level = (
+            created.with_columns(levels.alias(_LEVEL))
+            .select(pl.col("id").alias(tree_parent), (pl.col(_LEVEL) + 1).alias(_LEVEL))
+            .unique(tree_parent, keep="first")
+        )
+        update_levels = (
+            updates.select(tree_parent)
+            .join(parent_level, on=tree_parent, how="left", maintain_order="left")
+            .get_column(_LEVEL)
+            .fill_null(0)
+        )
     else:
         update_levels = pl.repeat(0, updates.height, dtype=pl.Int64, eager=True)
     top = max(_max_level(levels), _max_level(update_levels))
-    return tuple(Wave(creates=Rows.where(creates, levels == n), updates=Rows.where(updates, update_levels == n))
-                 for n in range(top + 1))
+    return tuple(
+        Wave(creates=Rows.where(creates, levels == n), updates=Rows.where(updates, update_levels == n))
+        for n in range(top + 1)
+    )
 
 
 def delete_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | None) -> tuple[Wave, ...]:
@@ -354,11 +373,17 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
     ids = pairs.get_column("id")
     frame = pairs.with_columns(
         pl.when(pl.col("parent").is_null() | ~pl.col("parent").is_in(ids.drop_nulls().implode()))
-        .then(pl.lit(0, dtype=pl.Int64)).otherwise(None).alias(_LEVEL))
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise(None)
+        .alias(_LEVEL)
+    )
     frame = frame.with_row_index("__row")
     while True:
-        known = frame.filter(pl.col(_LEVEL).is_not_null()).select(
-            pl.col("id").alias("parent"), (pl.col(_LEVEL) + 1).alias("__next")).unique("parent", keep="first")
+        known = (
+            frame.filter(pl.col(_LEVEL).is_not_null())
+            .select(pl.col("id").alias("parent"), (pl.col(_LEVEL) + 1).alias("__next"))
+            .unique("parent", keep="first")
+        )
         joined = frame.join(known, on="parent", how="left", maintain_order="left")
         newly = joined.filter(pl.col(_LEVEL).is_null() & pl.col("__next").is_not_null()).height
         frame = joined.with_columns(pl.coalesce(_LEVEL, "__next").alias(_LEVEL)).drop("__next")
@@ -369,7 +394,8 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
         sample = ", ".join(str(v) for v in stuck.get_column("id").head(5).to_list())
         raise OrderError(
             f"items to {what} form a hierarchy cycle ({stuck.height} items, e.g. {sample}); nothing was written",
-            hint="fix the parent column in the source so every chain of parents ends at a root")
+            hint="fix the parent column in the source so every chain of parents ends at a root",
+        )
     return frame.sort("__row").get_column(_LEVEL)
 
 

@@ -15,9 +15,15 @@ class RichProgress:
     """Implements the executor's `Progress` with one rich bar per long item step."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=console, transient=False,
-                                  disable=not console.is_terminal)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
         self._tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> RichProgress:

@@ -26,8 +26,10 @@ def check_report_path(path: Path) -> None:
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as err:
-        raise ReportWriteError(f"{path}: cannot write the apply report ({err.strerror or err}); nothing was written",
-                               hint="pass --report a path in a writable directory") from None
+        raise ReportWriteError(
+            f"{path}: cannot write the apply report ({err.strerror or err}); nothing was written",
+            hint="pass --report a path in a writable directory",
+        ) from None
 
 
 class StepStatus(StrEnum):
@@ -98,7 +100,9 @@ class ApplyReport:
     seconds: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the run stopped early, if it did
-    estimated_requests: int | None = None  # what apply expected to send (estimate.py); stats.requests is the count
+    estimated_requests: int | None = (
+        None  # what apply expected to send (estimate.py); stats.requests is the count
+    )
 
     def step(self, step_id: str) -> StepRecord:
         return next(s for s in self.steps if s.id == step_id)
@@ -129,8 +133,10 @@ class ApplyReport:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, self.to_json(), mode=0o644)
         except OSError as err:
-            raise ReportWriteError(f"{path}: cannot write the apply report ({err.strerror or err})",
-                                   hint="pass --report a path in a writable directory") from None
+            raise ReportWriteError(
+                f"{path}: cannot write the apply report ({err.strerror or err})",
+                hint="pass --report a path in a writable directory",
+            ) from None
 
     def summary(self, max_failures: int = 20) -> list[str]:
         """Terminal lines: applied and not applied per step, then the first item failures."""
@@ -147,18 +153,31 @@ class ApplyReport:
         return lines
 
 
-_MARK = {StepStatus.DONE: "✓", StepStatus.PARTIAL: "~", StepStatus.FAILED: "✗", StepStatus.SKIPPED: "-",
-         StepStatus.PENDING: "-"}
+_MARK = {
+    StepStatus.DONE: "✓",
+    StepStatus.PARTIAL: "~",
+    StepStatus.FAILED: "✗",
+    StepStatus.SKIPPED: "-",
+    StepStatus.PENDING: "-",
+}
 
 
-def item_key(names: list[str], values: tuple[str | None, ...], sensitive: frozenset[str]) -> dict[str, str | None]:
+def item_key(
+    names: list[str], values: tuple[str | None, ...], sensitive: frozenset[str]
+) -> dict[str, str | None]:
     """An item's key for the report; a sensitive key column is masked."""
     return {n: (SENSITIVE_MASK if n in sensitive else v) for n, v in zip(names, values, strict=True)}
 
 
-def failures_from_results(step: str, results: list[dict[str, Any]], names: list[str], keys: list[tuple[str | None, ...]],
-                          actions: list[str], sensitive: frozenset[str],
-                          bodies: list[str] | None = None) -> list[ItemFailure]:
+def failures_from_results(
+    step: str,
+    results: list[dict[str, Any]],
+    names: list[str],
+    keys: list[tuple[str | None, ...]],
+    actions: list[str],
+    sensitive: frozenset[str],
+    bodies: list[str] | None = None,
+) -> list[ItemFailure]:
     """Per-item failures of one call; `results[i]` answers the action on `keys[i]` (the API keeps order).
 
     `bodies[i]` is the JSON sent for item i: any sensitive value in it is masked in the failure's message,
@@ -172,18 +191,29 @@ def failures_from_results(step: str, results: list[dict[str, Any]], names: list[
         key = item_key(names, keys[i], sensitive) if i < len(keys) else {"_id": result.get("_id")}
         secrets = _sensitive_texts(bodies[i], sensitive) if bodies and i < len(bodies) and sensitive else []
         for fail in result.get("_failures") or [{"name": "Unknown", "message": f"item {status}"}]:
-            out.append(ItemFailure(step, key, str(result.get("_action", actions[i] if i < len(actions) else "")),
-                                   status, str(fail.get("name", "")), fail.get("code"),
-                                   _mask(str(fail.get("message", "")), secrets),
-                                   [str(p) for p in fail.get("properties") or []]))
+            out.append(
+                ItemFailure(
+                    step,
+                    key,
+                    str(result.get("_action", actions[i] if i < len(actions) else "")),
+                    status,
+                    str(fail.get("name", "")),
+                    fail.get("code"),
+                    _mask(str(fail.get("message", "")), secrets),
+                    [str(p) for p in fail.get("properties") or []],
+                )
+            )
     return out
 
 
 def _sensitive_texts(body: str, sensitive: frozenset[str]) -> list[str]:
     """The sensitive values of one action as they may appear in text (`65000`, `true`, `Jane`), longest first."""
     action = orjson.loads(body)
-    texts = {value if isinstance(value, str) else orjson.dumps(value).decode()
-             for name, value in action.items() if name in sensitive and value is not None}
+    texts = {
+        value if isinstance(value, str) else orjson.dumps(value).decode()
+        for name, value in action.items()
+        if name in sensitive and value is not None
+    }
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 

@@ -45,21 +45,29 @@ class ApplyOptions:
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
 
 
-def run_apply(opts: ApplyOptions, *, limits: Limits | None = None, console: Console | None = None,
-              stdin_is_tty: bool | None = None) -> int:
+def run_apply(
+    opts: ApplyOptions,
+    *,
+    limits: Limits | None = None,
+    console: Console | None = None,
+    stdin_is_tty: bool | None = None,
+) -> int:
     """Carry out the plan; returns the exit code. `limits` lets tests and benchmarks pick batch thresholds."""
     out = console or Console(stderr=False, highlight=False)
     if opts.plan_file and opts.targets:
-        raise ConfigError("--target cannot be combined with a saved plan: the plan already holds only what it "
-                          "was made for; nothing was written",
-                          hint="make the plan with `orgsync plan --target NAME --out FILE` instead")
+        raise ConfigError(
+            "--target cannot be combined with a saved plan: the plan already holds only what it "
+            "was made for; nothing was written",
+            hint="make the plan with `orgsync plan --target NAME --out FILE` instead",
+        )
     if opts.report:
         check_report_path(opts.report)
     interactive = sys.stdin.isatty() if stdin_is_tty is None else stdin_is_tty
     if not opts.auto_approve and not interactive:
-        raise ConfirmationRefused("refusing to apply: no terminal to confirm on and --auto-approve not given; "
-                                  "nothing was written",
-                                  hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)")
+        raise ConfirmationRefused(
+            "refusing to apply: no terminal to confirm on and --auto-approve not given; nothing was written",
+            hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)",
+        )
     with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
         return asyncio.run(_apply(opts, limits or Limits(), out))
 
@@ -71,8 +79,10 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         plan = prepared.plan
         if plan.blocked and not opts.allow_destructive:
             reasons = [f"{r.address}: {b}" for r in plan.resources for b in r.blocked]
-            raise SafetyBlockedError("the safety policy blocks this plan; nothing was written:\n  " + "\n  ".join(reasons),
-                                     hint="rerun with --allow-destructive once these changes are intended")
+            raise SafetyBlockedError(
+                "the safety policy blocks this plan; nothing was written:\n  " + "\n  ".join(reasons),
+                hint="rerun with --allow-destructive once these changes are intended",
+            )
         if not plan.has_changes:
             _say(out, "No changes. The tenant matches the manifests and sources.")
             return int(ExitCode.OK)
@@ -87,10 +97,13 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
                 _say(out, notice)
         if not opts.auto_approve:
             _confirm(out)
-        report = ApplyReport(target=plan.target, tenant=plan.tenant,
-                             plan_source=str(opts.plan_file) if opts.plan_file else "fresh",
-                             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             estimated_requests=estimate.requests)
+        report = ApplyReport(
+            target=plan.target,
+            tenant=plan.tenant,
+            plan_source=str(opts.plan_file) if opts.plan_file else "fresh",
+            started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            estimated_requests=estimate.requests,
+        )
         options = ExecOptions(parallelism=parallelism, limits=limits)
         try:
             with RichProgress(out) as progress:
@@ -122,23 +135,34 @@ def _confirm(out: Console) -> None:
 def _finish(report: ApplyReport, opts: ApplyOptions, out: Console) -> None:
     """Summary on the terminal and the JSON record, whatever happened."""
     code = report.exit_code
-    headline = {ExitCode.OK: "Apply complete.",
-                ExitCode.PARTIAL: "Apply partially applied: some changes were written, others were not.",
-                ExitCode.ERROR: "Apply failed: nothing was written."}[code]
+    headline = {
+        ExitCode.OK: "Apply complete.",
+        ExitCode.PARTIAL: "Apply partially applied: some changes were written, others were not.",
+        ExitCode.ERROR: "Apply failed: nothing was written.",
+    }[code]
     if report.stopped and code != ExitCode.OK:
         headline = f"Apply {report.stopped}: " + headline.split(": ", 1)[1]
     applied = sum(s.applied for s in report.steps)
     # Items of steps that never ran were not applied either (their `failed` stays 0: nothing was tried).
-    failed = sum(s.failed if s.status not in (StepStatus.PENDING, StepStatus.SKIPPED) else s.planned
-                 for s in report.steps)
-    _say(out, f"{headline} {applied} item changes applied, {failed} not applied, "
-              f"{len(report.calls)} write calls in {report.seconds:.2f} s.")
+    failed = sum(
+        s.failed if s.status not in (StepStatus.PENDING, StepStatus.SKIPPED) else s.planned
+        for s in report.steps
+    )
+    _say(
+        out,
+        f"{headline} {applied} item changes applied, {failed} not applied, "
+        f"{len(report.calls)} write calls in {report.seconds:.2f} s.",
+    )
     if code != ExitCode.OK or report.failures:
         for line in report.summary():
             _say(out, line)
         if code == ExitCode.PARTIAL:
-            _say(out, "Run `orgsync plan` to see exactly what remains, then apply again." if report.stopped else
-                 "Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.")
+            _say(
+                out,
+                "Run `orgsync plan` to see exactly what remains, then apply again."
+                if report.stopped
+                else "Run `orgsync plan` to see exactly what remains; fix the causes above and apply again.",
+            )
     if opts.report:
         try:
             report.write(opts.report)

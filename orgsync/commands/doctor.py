@@ -84,11 +84,25 @@ class Report:
             self.add(name, Status.SKIP, why)
 
 
-NETWORK_CHECKS = ["authentication", "tenant", "datasets", "temporary file", "trace id", "rate-limit headers", "clock"]
+NETWORK_CHECKS = [
+    "authentication",
+    "tenant",
+    "datasets",
+    "temporary file",
+    "trace id",
+    "rate-limit headers",
+    "clock",
+]
 
 
-def run_doctor(root: Path, fmt: str = "text", env: Mapping[str, str] | None = None, *,
-               stdout: TextIO | None = None, now: Callable[[], datetime] | None = None) -> int:
+def run_doctor(
+    root: Path,
+    fmt: str = "text",
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> int:
     """Run every check, print the rows (`text` or `json`), return 0 when apply would work, else 1."""
     report = asyncio.run(diagnose(Path(root), env, now=now or (lambda: datetime.now(UTC))))
     out = stdout or sys.stdout
@@ -103,8 +117,12 @@ async def diagnose(root: Path, env: Mapping[str, str] | None, *, now: Callable[[
         project = load_project(root, env)
     except OrgsyncError as err:
         report = Report(f"Target: {root}")
-        report.add("repository", Status.FAIL, err.message, err.hint or "fix orgsync.yaml and the manifests "
-                                                                      "(`orgsync validate` lists every problem)")
+        report.add(
+            "repository",
+            Status.FAIL,
+            err.message,
+            err.hint or "fix orgsync.yaml and the manifests (`orgsync validate` lists every problem)",
+        )
         return report
     try:
         label = target_label(project)
@@ -137,9 +155,14 @@ def _endpoint(report: Report, project: Project) -> None:
     if region:
         report.add("endpoint", Status.OK, f"{urlsplit(url).hostname} is Orgvue's {region} host")
         return
-    report.add("endpoint", Status.WARN, f"{urlsplit(url).hostname} is not a known Orgvue region host",
-               "a real tenant is at one of " + ", ".join(f"https://{h}" for h in REGION_HOSTS)
-               + " (fine for the emulator or a proxy you trust)")
+    report.add(
+        "endpoint",
+        Status.WARN,
+        f"{urlsplit(url).hostname} is not a known Orgvue region host",
+        "a real tenant is at one of "
+        + ", ".join(f"https://{h}" for h in REGION_HOSTS)
+        + " (fine for the emulator or a proxy you trust)",
+    )
 
 
 async def _tls(report: Report, project: Project) -> bool:
@@ -155,9 +178,13 @@ async def _tls(report: Report, project: Project) -> bool:
     try:
         version, not_after = await asyncio.to_thread(_handshake, host, port)
     except (OSError, ssl.SSLError, ValueError) as err:
-        report.add("TLS", Status.FAIL, f"no TLS connection to {host}:{port}: {type(err).__name__}: {err}",
-                   "check the endpoint URL, the network or proxy (HTTPS_PROXY), and the CA certificates "
-                   "(SSL_CERT_FILE) of this machine")
+        report.add(
+            "TLS",
+            Status.FAIL,
+            f"no TLS connection to {host}:{port}: {type(err).__name__}: {err}",
+            "check the endpoint URL, the network or proxy (HTTPS_PROXY), and the CA certificates "
+            "(SSL_CERT_FILE) of this machine",
+        )
         return False
     until = f", certificate valid until {not_after}" if not_after else ""
     report.add("TLS", Status.OK, f"{version} with {host}{until}")
@@ -172,8 +199,10 @@ def _handshake(host: str, port: int) -> tuple[str, str | None]:
         context = ssl.create_default_context(cafile=certifi.where())
     except ImportError:  # pragma: no cover - httpx depends on certifi
         context = ssl.create_default_context()
-    with socket.create_connection((host, port), timeout=TLS_TIMEOUT) as raw, \
-            context.wrap_socket(raw, server_hostname=host) as tls:
+    with (
+        socket.create_connection((host, port), timeout=TLS_TIMEOUT) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
         cert = tls.getpeercert() or {}
         not_after = cert.get("notAfter")
         return tls.version() or "TLS", str(not_after) if not_after else None
@@ -185,24 +214,39 @@ def _token(report: Report, project: Project, token: str | None, now: datetime) -
         return
     page = tokens_page(project.config.endpoint)
     if not token:
-        report.add("token", Status.FAIL, "no token: ORGVUE_TOKEN and ORGVUE_TOKEN_FILE are not set",
-                   f"make a token on the Tokens page ({page}) and put it in ORGVUE_TOKEN")
+        report.add(
+            "token",
+            Status.FAIL,
+            "no token: ORGVUE_TOKEN and ORGVUE_TOKEN_FILE are not set",
+            f"make a token on the Tokens page ({page}) and put it in ORGVUE_TOKEN",
+        )
         return
     expiry = tokens.expires_at(token)
     if expiry is None:
-        report.add("token", Status.WARN, "present; its expiry cannot be read (not a JWT with an `exp` claim)",
-                   f"the Tokens page ({page}) shows its end date")
+        report.add(
+            "token",
+            Status.WARN,
+            "present; its expiry cannot be read (not a JWT with an `exp` claim)",
+            f"the Tokens page ({page}) shows its end date",
+        )
         return
     days = (expiry - now).total_seconds() / 86_400
     when = tokens.when(expiry)
     if days <= 0:
         report.add("token", Status.FAIL, f"expired on {when}", f"make a new one on the Tokens page ({page})")
     elif days < TOKEN_WARN_DAYS:
-        report.add("token", Status.WARN, f"expires on {when}, in {days:.0f} day(s)",
-                   f"make a new one on the Tokens page ({page}) before then, and update ORGVUE_TOKEN")
+        report.add(
+            "token",
+            Status.WARN,
+            f"expires on {when}, in {days:.0f} day(s)",
+            f"make a new one on the Tokens page ({page}) before then, and update ORGVUE_TOKEN",
+        )
     else:
-        report.add("token", Status.OK, f"present, expires on {when} (in {days:.0f} days; read from the token, "
-                                       "not verified)")
+        report.add(
+            "token",
+            Status.OK,
+            f"present, expires on {when} (in {days:.0f} days; read from the token, not verified)",
+        )
 
 
 async def _tenant(report: Report, project: Project, core: HttpCore, now: Callable[[], datetime]) -> None:
@@ -218,8 +262,12 @@ async def _tenant(report: Report, project: Project, core: HttpCore, now: Callabl
     report.add("tenant", Status.OK, f"{project.config.tenant} is enabled for the API")
     listed = _listed(response)
     if listed is None:
-        report.add("datasets", Status.FAIL, "the dataset list is not a JSON array",
-                   "report it to Orgvue support with the X-Amzn-Trace-Id")
+        report.add(
+            "datasets",
+            Status.FAIL,
+            "the dataset list is not a JSON array",
+            "report it to Orgvue support with the X-Amzn-Trace-Id",
+        )
     else:
         report.add("datasets", Status.OK, f"{len(listed)} dataset(s) listed")
         _manifests(report, project, listed)
@@ -245,7 +293,9 @@ def _refused(report: Report, err: ApiError) -> None:
     else:
         report.add("authentication", Status.OK, "the token was accepted")
         report.add("tenant", Status.OK, "enabled for the API")
-        report.add("datasets", Status.FAIL, err.message, todo or "the token's user needs access to the datasets")
+        report.add(
+            "datasets", Status.FAIL, err.message, todo or "the token's user needs access to the datasets"
+        )
         report.skip_rest(NETWORK_CHECKS[3:], "not checked: the dataset list failed")
 
 
@@ -268,17 +318,27 @@ def _manifests(report: Report, project: Project, listed: list[dict[str, object]]
             if found:
                 report.add(row, Status.OK, f"found by its datasetId pin {pin}")
             else:
-                report.add(row, Status.FAIL, f"the pinned datasetId {pin} is not in the tenant",
-                           "correct or remove `datasetId:` in the manifest")
+                report.add(
+                    row,
+                    Status.FAIL,
+                    f"the pinned datasetId {pin} is not in the tenant",
+                    "correct or remove `datasetId:` in the manifest",
+                )
             continue
         named = [d for d in listed if d.get(ep.F_NAME) == name]
         if len(named) == 1:
-            report.add(row, Status.OK, f"found ({named[0].get(ep.F_DATASET_ID)}, type {named[0].get(ep.F_TYPE)})")
+            report.add(
+                row, Status.OK, f"found ({named[0].get(ep.F_DATASET_ID)}, type {named[0].get(ep.F_TYPE)})"
+            )
         elif not named:
             report.add(row, Status.OK, "not in the tenant yet: apply will create it")
         else:
-            report.add(row, Status.FAIL, f"{len(named)} datasets have this name",
-                       "pin the intended one with `datasetId:` in its manifest")
+            report.add(
+                row,
+                Status.FAIL,
+                f"{len(named)} datasets have this name",
+                "pin the intended one with `datasetId:` in its manifest",
+            )
 
 
 async def _temporary_file(report: Report, core: HttpCore, answers: list[httpx.Response]) -> None:
@@ -286,8 +346,9 @@ async def _temporary_file(report: Report, core: HttpCore, answers: list[httpx.Re
     probe = orjson.dumps({"orgsync-doctor": secrets.token_hex(8)})
     step = "generated"
     try:
-        response = await core.send("POST", ep.TEMPORARY_FILE, retry_safe=True,
-                                   json=ep.temporary_file_body("json", False))
+        response = await core.send(
+            "POST", ep.TEMPORARY_FILE, retry_safe=True, json=ep.temporary_file_body("json", False)
+        )
         answers.append(response)
         temp = files.temporary_from_answer(core, response)
         step = "written"
@@ -301,12 +362,19 @@ async def _temporary_file(report: Report, core: HttpCore, answers: list[httpx.Re
         report.add("temporary file", Status.FAIL, f"not {step}: {err.message}", err.hint or "")
         return
     if back != probe:
-        report.add("temporary file", Status.FAIL, f"read back {len(back)} bytes that differ from the "
-                                                  f"{len(probe)} written", "report it with the X-Amzn-Trace-Id")
+        report.add(
+            "temporary file",
+            Status.FAIL,
+            f"read back {len(back)} bytes that differ from the {len(probe)} written",
+            "report it with the X-Amzn-Trace-Id",
+        )
         return
     names = ", ".join(sorted(orjson.loads(response.content)))
-    report.add("temporary file", Status.OK, f"generated ({names}), {len(probe)} bytes written and read back; "
-                                            "it expires by itself")
+    report.add(
+        "temporary file",
+        Status.OK,
+        f"generated ({names}), {len(probe)} bytes written and read back; it expires by itself",
+    )
 
 
 def _trace(report: Report, answers: list[httpx.Response]) -> None:
@@ -314,20 +382,33 @@ def _trace(report: Report, answers: list[httpx.Response]) -> None:
     if ids:
         report.add("trace id", Status.OK, f"answers carry {ep.TRACE_HEADER} (e.g. {ids[0]})")
     else:
-        report.add("trace id", Status.WARN, f"the answers carry no {ep.TRACE_HEADER}",
-                   "Orgvue support finds requests by it: expected from a real tenant (a proxy may drop it)")
+        report.add(
+            "trace id",
+            Status.WARN,
+            f"the answers carry no {ep.TRACE_HEADER}",
+            "Orgvue support finds requests by it: expected from a real tenant (a proxy may drop it)",
+        )
 
 
 def _rate_headers(report: Report, answers: list[httpx.Response]) -> None:
     seen: dict[str, str] = {}
     for response in answers:
         for name, value in response.headers.items():
-            if any(word in name.lower() for word in _RATE_HEADERS) and value.isprintable() and len(value) < 80:
+            if (
+                any(word in name.lower() for word in _RATE_HEADERS)
+                and value.isprintable()
+                and len(value) < 80
+            ):
                 seen[name] = value
-    documented = f"the documented limits apply: {MAX_RPS} requests/s, {MAX_IN_FLIGHT} at once, {DAILY_QUOTA:,} a day"
+    documented = (
+        f"the documented limits apply: {MAX_RPS} requests/s, {MAX_IN_FLIGHT} at once, {DAILY_QUOTA:,} a day"
+    )
     if seen:
-        report.add("rate-limit headers", Status.OK, ", ".join(f"{k}: {v}" for k, v in sorted(seen.items()))
-                   + f" ({documented})")
+        report.add(
+            "rate-limit headers",
+            Status.OK,
+            ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) + f" ({documented})",
+        )
     else:
         report.add("rate-limit headers", Status.OK, f"none sent; {documented}")
 
@@ -347,8 +428,12 @@ def _clock(report: Report, answers: list[httpx.Response], now: datetime) -> None
     offset = (now - server).total_seconds()
     where = "ahead of" if offset > 0 else "behind"
     if abs(offset) > CLOCK_WARN_SECONDS:
-        report.add("clock", Status.WARN, f"this machine's clock is about {abs(offset) / 60:.0f} min {where} Orgvue's",
-                   "token start/end dates and presigned URLs go by the clock: sync this machine's clock (NTP)")
+        report.add(
+            "clock",
+            Status.WARN,
+            f"this machine's clock is about {abs(offset) / 60:.0f} min {where} Orgvue's",
+            "token start/end dates and presigned URLs go by the clock: sync this machine's clock (NTP)",
+        )
     else:
         report.add("clock", Status.OK, f"within {CLOCK_WARN_SECONDS:.0f} s of Orgvue's (Date header)")
 
@@ -359,12 +444,18 @@ def render_text(report: Report) -> str:
         lines.append(f"  {check.status.value:<5} {check.name:<22} {check.detail}")
         if check.todo:
             lines.append(f"  {'':<5} {'':<22} → {check.todo}")
-    lines.append("All checks passed: apply can work against this tenant." if report.ok else
-                 "Some checks failed: apply would not work until they are fixed.")
+    lines.append(
+        "All checks passed: apply can work against this tenant."
+        if report.ok
+        else "Some checks failed: apply would not work until they are fixed."
+    )
     return "\n".join(lines) + "\n"
 
 
 def render_json(report: Report) -> str:
-    body = {"target": report.target, "ok": report.ok,
-            "checks": [{**asdict(c), "status": c.status.value} for c in report.checks]}
+    body = {
+        "target": report.target,
+        "ok": report.ok,
+        "checks": [{**asdict(c), "status": c.status.value} for c in report.checks],
+    }
     return orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n"

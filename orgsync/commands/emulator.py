@@ -25,15 +25,27 @@ def check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as err:
             why = "address already in use" if err.errno == errno.EADDRINUSE else (err.strerror or str(err))
-            raise PortInUseError(f"cannot listen on {host}:{port}: {why}",
-                                 hint="stop the other server, or pass another --port") from None
+            raise PortInUseError(
+                f"cannot listen on {host}:{port}: {why}", hint="stop the other server, or pass another --port"
+            ) from None
 
 
-def run_emulator(host: str, port: int, db: Path | None, token: str | None,
-                 allow_remote_callbacks: bool = False, limits: Limits | None = None) -> int:
+def run_emulator(
+    host: str,
+    port: int,
+    db: Path | None,
+    token: str | None,
+    allow_remote_callbacks: bool = False,
+    limits: Limits | None = None,
+) -> int:
     """Run the emulator until interrupted (with the documented usage limits unless `limits`); returns the exit code."""
     check_port(host, port)
-    data = f"data in {db.resolve()}" if db is not None else "data in memory (lost when it stops; --db FILE keeps it)"
+    data = (
+        f"data in {db.resolve()}"
+        if db is not None
+        else "data in memory (lost when it stops; --db FILE keeps it)"
+    )
     click.echo(f"Orgvue API emulator listening on http://{host}:{port} ({data}). Ctrl-C stops it.", err=True)
-    return server.serve(host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks,
-                        limits=limits)
+    return server.serve(
+        host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks, limits=limits
+    )

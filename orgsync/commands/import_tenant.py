@@ -64,8 +64,14 @@ class TenantRead:
     exports: dict[str, bytes] = field(default_factory=dict)  # datasetId -> CSV bytes (with --with-items)
 
 
-def run_import(opts: ImportOptions, env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
-               stderr: TextIO | None = None, now: Callable[[], datetime] | None = None) -> int:
+def run_import(
+    opts: ImportOptions,
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> int:
     """Read the tenant, write the repository, validate it; 0 when it validates, 1 otherwise."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     directory = Path(opts.directory)
@@ -80,28 +86,41 @@ def run_import(opts: ImportOptions, env: Mapping[str, str] | None = None, *, std
             listed = await client.list_datasets()
             chosen = _chosen(listed, opts.datasets, managed_names, managed_ids)
             ids = [str(d["datasetId"]) for d in chosen]
-            resources = dict(zip(ids, await asyncio.gather(*(client.get_dataset(i) for i in ids)), strict=True))
+            resources = dict(
+                zip(ids, await asyncio.gather(*(client.get_dataset(i) for i in ids)), strict=True)
+            )
             links_ok = _links_with_ends(listed, resources, chosen, managed_names)
             resources = {i: r for i, r in resources.items() if r.get("type") != "LINKS" or i in links_ok}
             planned, warnings = _compose(project, listed, resources, opts, stamp, directory)
             wanted = [p for p in planned if opts.with_items and p.file.item_columns]
-            got = await asyncio.gather(*(client.export_csv(p.dataset_id, projection=list(p.file.item_columns),
-                                                           resource=resources[p.dataset_id]) for p in wanted))
+            got = await asyncio.gather(
+                *(
+                    client.export_csv(
+                        p.dataset_id, projection=list(p.file.item_columns), resource=resources[p.dataset_id]
+                    )
+                    for p in wanted
+                )
+            )
             exports = {p.dataset_id: data for p, data in zip(wanted, got, strict=True)}
             return TenantRead(listed, resources, exports), planned, warnings
 
     tenant, planned, warnings = asyncio.run(read())
     writes: dict[Path, bytes] = {}
-    skipped = [f"{m.name}: managed by {m.origin.file}" for m in manifests
-               if any(d.get("name") == m.name or d.get("datasetId") == m.datasetId for d in tenant.listed)]
+    skipped = [
+        f"{m.name}: managed by {m.origin.file}"
+        for m in manifests
+        if any(d.get("name") == m.name or d.get("datasetId") == m.datasetId for d in tenant.listed)
+    ]
     if existing is None:
         writes[directory / CONFIG_FILE] = config_file(
-            project.config.tenant, project.config.endpoint, _header(project, stamp)).encode()
+            project.config.tenant, project.config.endpoint, _header(project, stamp)
+        ).encode()
     for entry in planned:
         writes[directory / entry.file.path] = entry.file.text.encode()
         if opts.with_items and entry.items_path is not None and entry.dataset_id in tenant.exports:
-            data, note = items_csv(tenant.exports[entry.dataset_id], entry.file.item_columns,
-                                   entry.types, entry.key)
+            data, note = items_csv(
+                tenant.exports[entry.dataset_id], entry.file.item_columns, entry.types, entry.key
+            )
             writes[directory / entry.items_path] = data
             if note:
                 warnings.append(f"{entry.file.dataset}: {note}")
@@ -125,23 +144,35 @@ class _Planned:
     key: tuple[str, ...]
 
 
-def _project(opts: ImportOptions, directory: Path, env: Mapping[str, str] | None
-             ) -> tuple[Project, Project | None]:
+def _project(
+    opts: ImportOptions, directory: Path, env: Mapping[str, str] | None
+) -> tuple[Project, Project | None]:
     """The project to read the tenant through, and the existing repository's project when there is one."""
     if (directory / CONFIG_FILE).is_file():
         existing = load_project(directory, env)
-        for flag, given, actual in (("--tenant", opts.tenant, existing.config.tenant),
-                                    ("--endpoint", opts.endpoint, existing.config.endpoint)):
+        for flag, given, actual in (
+            ("--tenant", opts.tenant, existing.config.tenant),
+            ("--endpoint", opts.endpoint, existing.config.endpoint),
+        ):
             if given is not None and given.rstrip("/") != actual:
-                raise ConfigError(Problem(Location(str(directory / CONFIG_FILE)), f"{flag} {given} differs from "
-                                          f"the repository's {actual!r}"),
-                                  hint=f"leave out {flag} to import from the repository's tenant, or import into "
-                                       "another folder")
+                raise ConfigError(
+                    Problem(
+                        Location(str(directory / CONFIG_FILE)),
+                        f"{flag} {given} differs from the repository's {actual!r}",
+                    ),
+                    hint=f"leave out {flag} to import from the repository's tenant, or import into "
+                    "another folder",
+                )
         return existing, existing
     if not opts.tenant or not opts.endpoint:
-        raise ConfigError(Problem(Location("command line"), f"{directory} has no {CONFIG_FILE}; expected --tenant "
-                                  "and --endpoint naming the tenant to import"),
-                          hint="e.g. orgsync import DIR --tenant ACME --endpoint https://orgvue.eu-west-1.concentra.io")
+        raise ConfigError(
+            Problem(
+                Location("command line"),
+                f"{directory} has no {CONFIG_FILE}; expected --tenant "
+                "and --endpoint naming the tenant to import",
+            ),
+            hint="e.g. orgsync import DIR --tenant ACME --endpoint https://orgvue.eu-west-1.concentra.io",
+        )
     try:
         config = ProjectConfig(tenant=opts.tenant, endpoint=opts.endpoint, manifests=MANIFEST_DIR)
     except ValueError as err:
@@ -157,21 +188,35 @@ def _first_error(err: ValueError) -> str:
     return str(err)
 
 
-def _chosen(listed: Sequence[dict[str, Any]], patterns: Sequence[str], managed_names: set[str],
-            managed_ids: set[str]) -> list[dict[str, Any]]:
+def _chosen(
+    listed: Sequence[dict[str, Any]], patterns: Sequence[str], managed_names: set[str], managed_ids: set[str]
+) -> list[dict[str, Any]]:
     """Listed datasets to import: selected by the globs (links: all, filtered by their ends later), unmanaged."""
     plain = [d for d in listed if d.get("type") != "LINKS"]
     names = set(select([str(d.get("name")) for d in plain], patterns))
     if patterns and not names:
-        raise ConfigError(Problem(Location("command line"), f"--dataset {', '.join(patterns)}: no dataset of the "
-                                  f"tenant matches; it has {', '.join(sorted(str(d.get('name')) for d in plain))}"))
-    return [d for d in listed
-            if (d.get("type") == "LINKS" or d.get("name") in names)
-            and d.get("name") not in managed_names and d.get("datasetId") not in managed_ids]
+        raise ConfigError(
+            Problem(
+                Location("command line"),
+                f"--dataset {', '.join(patterns)}: no dataset of the "
+                f"tenant matches; it has {', '.join(sorted(str(d.get('name')) for d in plain))}",
+            )
+        )
+    return [
+        d
+        for d in listed
+        if (d.get("type") == "LINKS" or d.get("name") in names)
+        and d.get("name") not in managed_names
+        and d.get("datasetId") not in managed_ids
+    ]
 
 
-def _links_with_ends(listed: Sequence[dict[str, Any]], resources: Mapping[str, dict[str, Any]],
-                     chosen: Sequence[dict[str, Any]], managed_names: set[str]) -> set[str]:
+def _links_with_ends(
+    listed: Sequence[dict[str, Any]],
+    resources: Mapping[str, dict[str, Any]],
+    chosen: Sequence[dict[str, Any]],
+    managed_names: set[str],
+) -> set[str]:
     """Links datasets whose two ends are both selected (or already managed by the repository)."""
     names = {str(d["datasetId"]): str(d.get("name")) for d in listed}
     selected = {str(d.get("name")) for d in chosen if d.get("type") != "LINKS"} | managed_names
@@ -192,20 +237,33 @@ def _ends(resource: dict[str, Any]) -> dict[str, str | None]:
 
 def _header(project: Project, stamp: str) -> str:
     target = project.config.endpoint
-    return (f"Imported by `orgsync import` from tenant {project.config.tenant} at {target} on {stamp}.\n"
-            "Check the properties marked `# guessed: check`, then commit.")
+    return (
+        f"Imported by `orgsync import` from tenant {project.config.tenant} at {target} on {stamp}.\n"
+        "Check the properties marked `# guessed: check`, then commit."
+    )
 
 
-def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapping[str, dict[str, Any]],
-             opts: ImportOptions, stamp: str, directory: Path) -> tuple[list[_Planned], list[str]]:
+def _compose(
+    project: Project,
+    listed: Sequence[dict[str, Any]],
+    resources: Mapping[str, dict[str, Any]],
+    opts: ImportOptions,
+    stamp: str,
+    directory: Path,
+) -> tuple[list[_Planned], list[str]]:
     """Every manifest to write (datasets first, then links datasets) and the warnings about them."""
     names_by_id = {str(d.get("datasetId")): str(d.get("name")) for d in listed}
     counts: dict[str, int] = {}
     for d in listed:
         counts[str(d.get("name"))] = counts.get(str(d.get("name")), 0) + 1
     pins = frozenset(i for i, r in resources.items() if counts.get(str(r.get("name")), 0) > 1)
-    dump = DumpOptions(header=_header(project, stamp), sensitive_keys=frozenset(opts.sensitive),
-                       with_items=opts.with_items, include_sensitive=opts.include_sensitive, pin_ids=pins)
+    dump = DumpOptions(
+        header=_header(project, stamp),
+        sensitive_keys=frozenset(opts.sensitive),
+        with_items=opts.with_items,
+        include_sensitive=opts.include_sensitive,
+        pin_ids=pins,
+    )
     # A new file never takes the name of one that exists (unless --force): people.yaml stays, people-2.yaml is new.
     existing = [*(directory / MANIFEST_DIR).glob("*.y*ml"), *(directory / DATA_DIR).glob("*.csv")]
     taken = set() if opts.force else {p.stem for p in existing}
@@ -215,16 +273,23 @@ def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapp
     for dataset_id, resource in ordered:
         name = str(resource.get("name"))
         if dataset_id in pins:
-            warnings.append(f"{name}: the tenant has {counts[name]} datasets of this name; each manifest is pinned "
-                            "with `datasetId:`: rename them in Orgvue, or keep the pins")
+            warnings.append(
+                f"{name}: the tenant has {counts[name]} datasets of this name; each manifest is pinned "
+                "with `datasetId:`: rename them in Orgvue, or keep the pins"
+            )
         slug = slugify(name, taken)
         taken.add(slug)
         links = resource.get("type") == "LINKS"
         items_path = f"{DATA_DIR}/{slug}.csv" if opts.with_items else None
         try:
-            file = dataset_file(resource, f"{MANIFEST_DIR}/{slug}.yaml", names_by_id,
-                                _ends(resource) if links else {}, dump,
-                                f"../{items_path}" if items_path else None)
+            file = dataset_file(
+                resource,
+                f"{MANIFEST_DIR}/{slug}.yaml",
+                names_by_id,
+                _ends(resource) if links else {},
+                dump,
+                f"../{items_path}" if items_path else None,
+            )
         except ValueError as err:
             warnings.append(f"{name}: not imported: {err}")
             continue
@@ -232,15 +297,19 @@ def _compose(project: Project, listed: Sequence[dict[str, Any]], resources: Mapp
         for draft in resource.get("drafts") or []:
             label = draft.get("name") or draft.get("draftId") if isinstance(draft, dict) else draft
             warnings.append(f"{name}: has the draft {label!r}; orgsync neither reads nor changes drafts")
-        types = {str(p.get("key")): str(p.get("type")) for p in resource.get("properties") or []
-                 if isinstance(p, dict)}
+        types = {
+            str(p.get("key")): str(p.get("type"))
+            for p in resource.get("properties") or []
+            if isinstance(p, dict)
+        }
         key = ("from_id", "to_id") if links else (str(resource.get("autoId")),)
         planned.append(_Planned(dataset_id, file, items_path, types, key))
     return planned, warnings
 
 
-def items_csv(data: bytes, columns: Sequence[str], types: Mapping[str, str], key: Sequence[str]
-              ) -> tuple[bytes, str | None]:
+def items_csv(
+    data: bytes, columns: Sequence[str], types: Mapping[str, str], key: Sequence[str]
+) -> tuple[bytes, str | None]:
     """An export as a source file: the `columns` in canonical form, items without a key left out (and counted)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -248,21 +317,30 @@ def items_csv(data: bytes, columns: Sequence[str], types: Mapping[str, str], key
         frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
     else:
         frame = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
-    frame = frame.select([pl.col(c) if c in frame.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns])
-    frame = frame.with_columns([
-        canonical_expr(c, _manifest_type(types.get(c, "text"), c), LIVE_DATE_FORMAT, keep_invalid=True)
-        for c in columns])
+    frame = frame.select(
+        [pl.col(c) if c in frame.columns else pl.lit(None, pl.Utf8).alias(c) for c in columns]
+    )
+    frame = frame.with_columns(
+        [
+            canonical_expr(c, _manifest_type(types.get(c, "text"), c), LIVE_DATE_FORMAT, keep_invalid=True)
+            for c in columns
+        ]
+    )
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
     missing = frame.height - int(frame.select(keyed.sum()).item() or 0)
     frame = frame.filter(keyed)
     duplicated = frame.height - frame.unique(subset=list(key)).height
     notes = []
     if missing:
-        notes.append(f"{missing} item(s) have no {'/'.join(key)} and were left out of the items file "
-                     "(orgsync matches items by key)")
+        notes.append(
+            f"{missing} item(s) have no {'/'.join(key)} and were left out of the items file "
+            "(orgsync matches items by key)"
+        )
     if duplicated:
-        notes.append(f"{duplicated} item(s) share a key with another item: the items file will not validate "
-                     "until the tenant's duplicates are resolved")
+        notes.append(
+            f"{duplicated} item(s) share a key with another item: the items file will not validate "
+            "until the tenant's duplicates are resolved"
+        )
     return frame.write_csv().encode(), "; ".join(notes) or None
 
 
@@ -279,20 +357,32 @@ def _shown(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def _report(out: TextIO, err: TextIO, directory: Path, writes: Mapping[Path, bytes], skipped: Sequence[str],
-            planned: Sequence[_Planned], warnings: Sequence[str], opts: ImportOptions) -> None:
+def _report(
+    out: TextIO,
+    err: TextIO,
+    directory: Path,
+    writes: Mapping[Path, bytes],
+    skipped: Sequence[str],
+    planned: Sequence[_Planned],
+    warnings: Sequence[str],
+    opts: ImportOptions,
+) -> None:
     for path in writes:
         print(terminal(f"wrote {_shown(path, directory)}"), file=out)
     for what in skipped:
         print(terminal(f"skipped {what}"), file=out)
     for entry in planned:
         if entry.file.sensitive:
-            marks = ", ".join(k + (" (guessed: check)" if k in entry.file.guessed else "")
-                              for k in entry.file.sensitive)
+            marks = ", ".join(
+                k + (" (guessed: check)" if k in entry.file.guessed else "") for k in entry.file.sensitive
+            )
             print(terminal(f"{entry.file.dataset}: marked sensitive: {marks}"), file=out)
     if opts.include_sensitive and opts.with_items:
-        print("warning: --include-sensitive wrote sensitive columns into data/: that is HR data in Git; make sure "
-              "the repository may hold it", file=err)
+        print(
+            "warning: --include-sensitive wrote sensitive columns into data/: that is HR data in Git; make sure "
+            "the repository may hold it",
+            file=err,
+        )
     for warning in warnings:
         print(terminal(f"warning: {warning}"), file=err)
     if not planned:
@@ -305,9 +395,13 @@ def _validated(directory: Path, env: Mapping[str, str] | None, err: TextIO) -> i
 
     checked = validate_project(directory, env)
     if checked.ok:
-        print(f"The repository validates. Next: `orgsync plan -C {directory}` should show no changes.", file=err)
+        print(
+            f"The repository validates. Next: `orgsync plan -C {directory}` should show no changes.", file=err
+        )
         return int(ExitCode.OK)
     for problem in checked.errors:
         print(terminal_lines(f"error: {problem}"), file=err)
-    print("The imported repository does not validate: fix the problems above before `orgsync plan`.", file=err)
+    print(
+        "The imported repository does not validate: fix the problems above before `orgsync plan`.", file=err
+    )
     return int(ExitCode.ERROR)

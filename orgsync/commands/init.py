@@ -33,11 +33,18 @@ def run_init(directory: Path, opts: InitOptions | None = None) -> int:
         files[root / workflow_name(workdir)] = files.pop(directory / WORKFLOW)
     existing = [path for path in files if path.exists()]
     if existing:
-        raise ConfigError([Problem(Location(str(path)), "already exists; init never overwrites files")
-                           for path in existing], hint="run `orgsync init` in an empty folder")
+        raise ConfigError(
+            [
+                Problem(Location(str(path)), "already exists; init never overwrites files")
+                for path in existing
+            ],
+            hint="run `orgsync init` in an empty folder",
+        )
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote a starter repository in {directory} ({len(files)} files). Next:\n"
-               f"  orgsync -C {directory} validate\n  orgsync -C {directory} plan")
+    click.echo(
+        f"Wrote a starter repository in {directory} ({len(files)} files). Next:\n"
+        f"  orgsync -C {directory} validate\n  orgsync -C {directory} plan"
+    )
     return 0

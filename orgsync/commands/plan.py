@@ -49,8 +49,9 @@ class PlanOptions:
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
 
 
-def load_validated(root: Path, env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
-                   ) -> tuple[Project, dict[str, SourceTable]]:
+def load_validated(
+    root: Path, env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
+) -> tuple[Project, dict[str, SourceTable]]:
     """The project and its source tables; any validation error stops here, before the tenant is contacted.
 
     Validation warnings go to `warn` (stderr by default).
@@ -72,8 +73,11 @@ def load_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validati
 def accepted(validation: Validation, *, warn: TextIO | None = None) -> tuple[Project, dict[str, SourceTable]]:
     """The project and tables of a complete validation; raises ConfigError when any problem is an error."""
     if not validation.ok or validation.project is None:
-        raise ConfigError(validation.errors, hint="fix these, then run `orgsync plan` again "
-                                                  "(`orgsync validate` checks without contacting the tenant)")
+        raise ConfigError(
+            validation.errors,
+            hint="fix these, then run `orgsync plan` again "
+            "(`orgsync validate` checks without contacting the tenant)",
+        )
     for problem in validation.warnings:
         print(terminal(f"warning: {problem}"), file=warn or sys.stderr)
     return validation.project, validation.tables
@@ -88,6 +92,7 @@ def sources_step(checked: Validation, *, warn: TextIO | None = None) -> SourcesS
     For the `local` target it runs now instead: that tenant lives in this process (no network to wait for),
     and opening it creates `.orgsync/`, which a repository with errors must not get.
     """
+
     def step() -> Mapping[str, SourceTable]:
         return accepted(validate_sources(checked), warn=warn)[1]
 
@@ -97,8 +102,13 @@ def sources_step(checked: Validation, *, warn: TextIO | None = None) -> SourcesS
     return step
 
 
-async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep, targets: Sequence[str] = (),
-                    force: bool = False) -> tuple[dict[str, SourceTable], LiveState, Plan]:
+async def plan_with(
+    client: OrgvueClient,
+    project: Project,
+    sources: SourcesStep,
+    targets: Sequence[str] = (),
+    force: bool = False,
+) -> tuple[dict[str, SourceTable], LiveState, Plan]:
     """Read the tenant once through `client` while `sources` runs (in a thread), then build the plan.
 
     Only the targeted datasets' items are read. When `sources` raises (errors in the repository), the live
@@ -123,9 +133,15 @@ async def plan_with(client: OrgvueClient, project: Project, sources: SourcesStep
         return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
 
 
-async def make_plan(root: Path, targets: Sequence[str] = (), force: bool = False,
-                    env: Mapping[str, str] | None = None, *, warn: TextIO | None = None,
-                    on_call: CallListener | None = None) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
+async def make_plan(
+    root: Path,
+    targets: Sequence[str] = (),
+    force: bool = False,
+    env: Mapping[str, str] | None = None,
+    *,
+    warn: TextIO | None = None,
+    on_call: CallListener | None = None,
+) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
     """Validate the repository (refusing on errors) while reading the tenant once, and build the plan.
 
     `on_call` is told of each API call as it completes (`--verbose`)."""
@@ -162,16 +178,29 @@ def exit_code(plan: Plan, detailed: bool) -> ExitCode:
     return ExitCode.CHANGES if detailed and plan.has_changes else ExitCode.OK
 
 
-def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
-             stderr: TextIO | None = None) -> int:
+def run_plan(
+    opts: PlanOptions,
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     on_call = call_printer(stderr) if opts.verbose else None
     reads = counting(on_call)
-    project, _, _, plan = asyncio.run(make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr,
-                                                on_call=reads))
-    stdout.write(render(plan, opts.fmt, show_all=opts.show_all, show_values=opts.show_values,
-                        color=opts.fmt == "text" and use_color(stdout, env)))
+    project, _, _, plan = asyncio.run(
+        make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr, on_call=reads)
+    )
+    stdout.write(
+        render(
+            plan,
+            opts.fmt,
+            show_all=opts.show_all,
+            show_values=opts.show_values,
+            color=opts.fmt == "text" and use_color(stdout, env),
+        )
+    )
     stdout.flush()
     if plan.has_changes:  # so a user can see the apply fits the tenant's daily quota
         from orgsync.apply.estimate import estimate_requests
@@ -184,5 +213,8 @@ def run_plan(opts: PlanOptions, env: Mapping[str, str] | None = None, *, stdout:
         else:
             save(plan, opts.out)
             at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
-            print(f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.", file=stderr)
+            print(
+                f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.",
+                file=stderr,
+            )
     return int(exit_code(plan, opts.detailed_exitcode))

@@ -97,16 +97,23 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
 
 
 def _stale_inputs(opts: ApplyOptions) -> StalePlanError:
-    return StalePlanError(f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
-                          "changed since it was made; nothing was written",
-                          hint="run `orgsync plan --out FILE` again and review it")
+    return StalePlanError(
+        f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
+        "changed since it was made; nothing was written",
+        hint="run `orgsync plan --out FILE` again and review it",
+    )
 
 
 def _sensitive_sources(project: Project, plan: Plan) -> dict[str, SourceTable]:
     """The source tables of the datasets whose saved changes mask sensitive values (read without re-checking)."""
-    names = {res.name for res in plan.resources if res.items is not None
-             and any(c in res.items.sensitive for c in res.items.columns)}
-    return {m.name: read_source(m, project) for m in project.manifests if m.name in names and m.items is not None}
+    names = {
+        res.name
+        for res in plan.resources
+        if res.items is not None and any(c in res.items.sensitive for c in res.items.columns)
+    }
+    return {
+        m.name: read_source(m, project) for m in project.manifests if m.name in names and m.items is not None
+    }
 
 
 async def check_live(client: TenantReader, plan: Plan) -> None:
@@ -127,8 +134,10 @@ async def check_live(client: TenantReader, plan: Plan) -> None:
 
     problems = [p for p in await asyncio.gather(*(check(r) for r in plan.resources)) if p]
     if problems:
-        raise StalePlanError("the saved plan is stale; nothing was written:\n  " + "\n  ".join(problems),
-                             hint="run `orgsync plan --out FILE` again and review it")
+        raise StalePlanError(
+            "the saved plan is stale; nothing was written:\n  " + "\n  ".join(problems),
+            hint="run `orgsync plan --out FILE` again and review it",
+        )
 
 
 def _on_call(opts: ApplyOptions) -> CallListener | None:

@@ -12,11 +12,20 @@ from orgsync.plan.render import render
 from orgsync.plan.saved import load_saved
 
 
-def run_show(path: Path, fmt: str = "text", show_all: bool = False, show_values: bool = False, *,
-             stdout: TextIO | None = None) -> int:
+def run_show(
+    path: Path,
+    fmt: str = "text",
+    show_all: bool = False,
+    show_values: bool = False,
+    *,
+    stdout: TextIO | None = None,
+) -> int:
     """`orgsync show FILE`: render a saved plan."""
     stdout = stdout or sys.stdout
     plan = load_saved(path)
-    stdout.write(render(plan, fmt, show_all=show_all, show_values=show_values,
-                        color=fmt == "text" and use_color(stdout)))
+    stdout.write(
+        render(
+            plan, fmt, show_all=show_all, show_values=show_values, color=fmt == "text" and use_color(stdout)
+        )
+    )
     return int(ExitCode.OK)

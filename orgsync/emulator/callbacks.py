@@ -20,7 +20,11 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 METHODS = ("GET",)
 PLACEHOLDERS = ("jobStatus", "traceId", "tenantId")  # D/items/drafts/, D/working/async/
 TIMEOUT_SECONDS = 2.0
-_SAMPLE = {"jobStatus": "completed", "traceId": "Root%3D1-00000000-000000000000000000000000", "tenantId": "TENANT"}
+_SAMPLE = {
+    "jobStatus": "completed",
+    "traceId": "Root%3D1-00000000-000000000000000000000000",
+    "tenantId": "TENANT",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,9 @@ class Callback:
 
     def url(self, job_status: str, trace_id: str, tenant_id: str) -> str:
         """The template with `{{jobStatus}}`, `{{traceId}}` and `{{tenantId}}` replaced (URL-encoded)."""
-        return render(self.url_template, {"jobStatus": job_status, "traceId": trace_id, "tenantId": tenant_id})
+        return render(
+            self.url_template, {"jobStatus": job_status, "traceId": trace_id, "tenantId": tenant_id}
+        )
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -49,23 +55,38 @@ def parse_callback(body: Any, *, allow_remote: bool) -> Callback | None:
         return None
     spec = body["callback"]
     if not isinstance(spec, dict):
-        raise bad_body('callback must be an object {"method": "GET", "urlTemplate": "https://…"}', "$.callback")
+        raise bad_body(
+            'callback must be an object {"method": "GET", "urlTemplate": "https://…"}', "$.callback"
+        )
     method = spec.get("method", "GET")
     if not isinstance(method, str) or method.upper() not in METHODS:
-        raise bad_body("callback.method must be GET (the documented callback is a GET without a body)", "$.callback.method")
+        raise bad_body(
+            "callback.method must be GET (the documented callback is a GET without a body)",
+            "$.callback.method",
+        )
     template = spec.get("urlTemplate")
     if template is None and "url" in spec:
-        raise bad_body("callback needs urlTemplate (with {{jobStatus}}, {{traceId}}, {{tenantId}} where wanted), not url",
-                       "$.callback.urlTemplate")
+        raise bad_body(
+            "callback needs urlTemplate (with {{jobStatus}}, {{traceId}}, {{tenantId}} where wanted), not url",
+            "$.callback.urlTemplate",
+        )
     try:
         parsed = httpx.URL(render(template, _SAMPLE)) if isinstance(template, str) else None
     except httpx.InvalidURL:
         parsed = None
-    if not isinstance(template, str) or parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+    if (
+        not isinstance(template, str)
+        or parsed is None
+        or parsed.scheme not in ("http", "https")
+        or not parsed.host
+    ):
         raise bad_body("callback.urlTemplate must be an absolute http(s) URL", "$.callback.urlTemplate")
     if not allow_remote and parsed.host.lower() not in LOOPBACK_HOSTS:
-        raise bad_body(f"callback.urlTemplate host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator "
-                       "only calls back to its own machine unless started with allow_remote_callbacks", "$.callback.urlTemplate")
+        raise bad_body(
+            f"callback.urlTemplate host {parsed.host!r} is not loopback (127.0.0.1, localhost, ::1); this emulator "
+            "only calls back to its own machine unless started with allow_remote_callbacks",
+            "$.callback.urlTemplate",
+        )
     return Callback(method.upper(), template)
 
 

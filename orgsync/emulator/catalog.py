@@ -43,7 +43,12 @@ class Catalog:
     def update_dataset(self, tid: str, did: str, body: Any, delete_omitted: bool, *, links: bool) -> Dataset:
         ds = self.emu.dataset(tid, did, links=links)
         if not links and ds.is_links:
-            raise ApiError(422, "422001", "UseLinksEndpoint", "links datasets are changed through PATCH /links/{linksDatasetId}")
+            raise ApiError(
+                422,
+                "422001",
+                "UseLinksEndpoint",
+                "links datasets are changed through PATCH /links/{linksDatasetId}",
+            )
         with ds.lock:
             new = merge_dataset(ds.config, body, delete_omitted, links=links)
             if new != ds.config:
@@ -58,17 +63,44 @@ class Catalog:
 def render_dataset(ds: Dataset, tenant: Tenant, base: str) -> dict[str, Any]:
     """The documented dataset resource (with items bookkeeping, drafts and linking relationships)."""
     api = f"{base}/api/v1/{tenant.id}"
-    out: dict[str, Any] = {"datasetId": ds.id, "cacheKey": ds.cache_key, "createdAt": ds.created_at, "createdBy": ds.created_by,
-                           "modifiedAt": ds.modified_at, "modifiedBy": ds.modified_by}
+    out: dict[str, Any] = {
+        "datasetId": ds.id,
+        "cacheKey": ds.cache_key,
+        "createdAt": ds.created_at,
+        "createdBy": ds.created_by,
+        "modifiedAt": ds.modified_at,
+        "modifiedBy": ds.modified_by,
+    }
     out.update({k: v for k, v in ds.config.items()})
-    out["items"] = {"lastTransactionId": ds.last_transaction_id, "modifiedAt": ds.items_modified_at, "count": ds.frame.height}
-    out["drafts"] = [{"draftId": d.id, "name": d.name, "_links": {"draft:retrieve": {"url": f"{api}/drafts/{d.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
-                     for d in tenant.drafts.values() if d.dataset_id == ds.id]
+    out["items"] = {
+        "lastTransactionId": ds.last_transaction_id,
+        "modifiedAt": ds.items_modified_at,
+        "count": ds.frame.height,
+    }
+    out["drafts"] = [
+        {
+            "draftId": d.id,
+            "name": d.name,
+            "_links": {
+                "draft:retrieve": {
+                    "url": f"{api}/drafts/{d.id}",
+                    "method": "GET",
+                    "type": "application/json; charset=UTF-8",
+                }
+            },
+        }
+        for d in tenant.drafts.values()
+        if d.dataset_id == ds.id
+    ]
     out["linkingRelationships"] = _relationships(ds, tenant, api)
     json_type = "application/json; charset=UTF-8"
     links = {"self": {"url": f"{api}/datasets/{ds.id}", "method": "GET", "type": json_type}}
     for fmt in export.FORMATS:
-        links[f"dataset:export:{fmt}"] = {"url": f"{api}/datasets/{ds.id}/export/{fmt}", "method": "POST", "type": json_type}
+        links[f"dataset:export:{fmt}"] = {
+            "url": f"{api}/datasets/{ds.id}/export/{fmt}",
+            "method": "POST",
+            "type": json_type,
+        }
     out["_links"] = links
     return out
 
@@ -76,8 +108,18 @@ def render_dataset(ds: Dataset, tenant: Tenant, base: str) -> dict[str, Any]:
 def _end(ds: Dataset | None, api: str) -> dict[str, Any] | None:
     if ds is None:
         return None
-    return {"name": ds.config["name"], "datasetId": ds.id, "type": ds.config["type"],
-            "_links": {"dataset:retrieve": {"url": f"{api}/datasets/{ds.id}", "method": "GET", "type": "application/json; charset=UTF-8"}}}
+    return {
+        "name": ds.config["name"],
+        "datasetId": ds.id,
+        "type": ds.config["type"],
+        "_links": {
+            "dataset:retrieve": {
+                "url": f"{api}/datasets/{ds.id}",
+                "method": "GET",
+                "type": "application/json; charset=UTF-8",
+            }
+        },
+    }
 
 
 def _relationships(ds: Dataset, tenant: Tenant, api: str) -> list[dict[str, Any]]:
@@ -85,13 +127,39 @@ def _relationships(ds: Dataset, tenant: Tenant, api: str) -> list[dict[str, Any]
     a source dataset sees `link` + `target`, a links dataset `source` + `target`, a target dataset `source` + `link`."""
     out = []
     for links in tenant.datasets.values():
-        if not links.is_links or ds.id not in (links.id, links.config["fromDatasetId"], links.config["toDatasetId"]):
+        if not links.is_links or ds.id not in (
+            links.id,
+            links.config["fromDatasetId"],
+            links.config["toDatasetId"],
+        ):
             continue
-        roles = {"source": tenant.datasets.get(links.config["fromDatasetId"]), "link": links,
-                 "target": tenant.datasets.get(links.config["toDatasetId"])}
-        own = "link" if ds.id == links.id else "source" if ds.id == links.config["fromDatasetId"] else "target"
-        ends = {role: end for role, other in roles.items() if role != own and (end := _end(other, api)) is not None}
-        out.append({"datasetId": links.id, "name": links.config["name"], "type": "LINKS", **ends,
-                    "_links": {"export": {"url": f"{api}/datasets/{ds.id}/export", "method": "POST", "contentType": "application/json; charset=UTF-8",
-                                          "jsonBody": {"dataset": {"linkingRelationships": [{"datasetId": links.id}]}}}}})
+        roles = {
+            "source": tenant.datasets.get(links.config["fromDatasetId"]),
+            "link": links,
+            "target": tenant.datasets.get(links.config["toDatasetId"]),
+        }
+        own = (
+            "link" if ds.id == links.id else "source" if ds.id == links.config["fromDatasetId"] else "target"
+        )
+        ends = {
+            role: end
+            for role, other in roles.items()
+            if role != own and (end := _end(other, api)) is not None
+        }
+        out.append(
+            {
+                "datasetId": links.id,
+                "name": links.config["name"],
+                "type": "LINKS",
+                **ends,
+                "_links": {
+                    "export": {
+                        "url": f"{api}/datasets/{ds.id}/export",
+                        "method": "POST",
+                        "contentType": "application/json; charset=UTF-8",
+                        "jsonBody": {"dataset": {"linkingRelationships": [{"datasetId": links.id}]}},
+                    }
+                },
+            }
+        )
     return out

@@ -42,7 +42,12 @@ def flatten_properties(value: Any, path: str) -> list[Any]:
         raise bad_body("properties must be an array of property objects", path)
     flat: list[Any] = []
     for item in value:
-        if isinstance(item, dict) and "key" not in item and item and all(isinstance(v, dict) for v in item.values()):
+        if (
+            isinstance(item, dict)
+            and "key" not in item
+            and item
+            and all(isinstance(v, dict) for v in item.values())
+        ):
             flat.extend(item.values())
         elif isinstance(item, list):
             flat.extend(item)
@@ -86,7 +91,10 @@ def new_dataset_config(body: Any) -> dict[str, Any]:
     }
     if config["type"] == "LINKS":
         raise bad_body("links datasets are created through /links", "$.type")
-    props = [check_property(p, f"$.properties[{i}]") for i, p in enumerate(flatten_properties(body.get("properties"), "$.properties"))]
+    props = [
+        check_property(p, f"$.properties[{i}]")
+        for i, p in enumerate(flatten_properties(body.get("properties"), "$.properties"))
+    ]
     for p in props:
         p.setdefault("name", p["key"])
         p.setdefault("isRequired", False)
@@ -108,8 +116,10 @@ def _check_required_keys(config: dict[str, Any]) -> None:
     for i, prop in enumerate(config["properties"]):
         roles = [f for f in ("autoId", "labelId", "treeId", "treeParentId") if config.get(f) == prop["key"]]
         if roles and prop.get("isRequired") is not True:
-            raise bad_body(f"property {prop['key']!r} is the dataset's {' and '.join(roles)}, so it must have isRequired: true",
-                           f"$.properties[{i}].isRequired")
+            raise bad_body(
+                f"property {prop['key']!r} is the dataset's {' and '.join(roles)}, so it must have isRequired: true",
+                f"$.properties[{i}].isRequired",
+            )
 
 
 def _unique(props: list[dict[str, Any]], path: str) -> None:
@@ -124,15 +134,23 @@ def _check_references(config: dict[str, Any]) -> None:
     keys = {p["key"] for p in config["properties"]}
     for field in ("autoId", "labelId", "treeId", "treeParentId"):
         if field in config and config[field] not in keys:
-            raise unprocessable(f"{field} {config[field]!r} is not one of the dataset's property keys", f"$.{field}")
+            raise unprocessable(
+                f"{field} {config[field]!r} is not one of the dataset's property keys", f"$.{field}"
+            )
 
 
-def merge_dataset(config: dict[str, Any], body: Any, delete_omitted: bool, *, links: bool = False) -> dict[str, Any]:
+def merge_dataset(
+    config: dict[str, Any], body: Any, delete_omitted: bool, *, links: bool = False
+) -> dict[str, Any]:
     """PATCH: merge onto the configuration; properties by key; null removes optional keys."""
     if not isinstance(body, dict):
         raise bad_body("the body must be a JSON object")
     new = copy.deepcopy(config)
-    allowed = ("name", "tags", "additionalProperties") if links else ("name", "type", "autoId", "labelId", "tags", "treeId", "treeParentId", "properties")
+    allowed = (
+        ("name", "tags", "additionalProperties")
+        if links
+        else ("name", "type", "autoId", "labelId", "tags", "treeId", "treeParentId", "properties")
+    )
     for key in body:
         if key not in allowed:
             raise bad_body(f"{key} cannot be changed here; allowed: {', '.join(allowed)}", f"$.{key}")
@@ -154,13 +172,17 @@ def merge_dataset(config: dict[str, Any], body: Any, delete_omitted: bool, *, li
     if prop_field in body or delete_omitted:
         given = body.get(prop_field)
         items = flatten_properties(given, f"$.{prop_field}") if given is not None else []
-        new["properties"] = _merge_properties(new["properties"], items, delete_omitted, links, f"$.{prop_field}")
+        new["properties"] = _merge_properties(
+            new["properties"], items, delete_omitted, links, f"$.{prop_field}"
+        )
     if not links:
         _check_references(new)
     return new
 
 
-def _merge_properties(existing: list[dict[str, Any]], patch: list[Any], delete_omitted: bool, links: bool, path: str) -> list[dict[str, Any]]:
+def _merge_properties(
+    existing: list[dict[str, Any]], patch: list[Any], delete_omitted: bool, links: bool, path: str
+) -> list[dict[str, Any]]:
     by_key = {p["key"]: dict(p) for p in existing}
     order = [p["key"] for p in existing]
     given: set[str] = set()
@@ -169,7 +191,9 @@ def _merge_properties(existing: list[dict[str, Any]], patch: list[Any], delete_o
         key = prop["key"]
         cleared = _cleared_fields(raw, f"{path}[{i}]")
         if links and key in LINK_CORE:
-            raise unprocessable(f"{key} is a core property of links datasets and cannot be modified", f"{path}[{i}]")
+            raise unprocessable(
+                f"{key} is a core property of links datasets and cannot be modified", f"{path}[{i}]"
+            )
         given.add(key)
         if key in by_key:
             by_key[key].update(prop)
@@ -201,17 +225,27 @@ def new_links_config(body: Any, datasets: dict[str, Any]) -> dict[str, Any]:
     """Validate a create-links body; the core properties come first and cannot be changed."""
     if not isinstance(body, dict):
         raise bad_body("the body must be a JSON object")
-    config: dict[str, Any] = {"name": _str(body, "name", required=True), "type": "LINKS", "autoId": "link_id", "labelId": "link_id"}
+    config: dict[str, Any] = {
+        "name": _str(body, "name", required=True),
+        "type": "LINKS",
+        "autoId": "link_id",
+        "labelId": "link_id",
+    }
     for end in ("fromDatasetId", "toDatasetId"):
         ident = _str(body, end, required=True)
         if ident not in datasets or datasets[ident].is_links:
             raise unprocessable(f"{end} {ident!r} is not a dataset of this tenant", f"$.{end}")
         config[end] = ident
     extra = body.get("additionalProperties") or []
-    props = [check_property(p, f"$.additionalProperties[{i}]") for i, p in enumerate(flatten_properties(extra, "$.additionalProperties"))]
+    props = [
+        check_property(p, f"$.additionalProperties[{i}]")
+        for i, p in enumerate(flatten_properties(extra, "$.additionalProperties"))
+    ]
     for i, p in enumerate(props):
         if p["key"] in LINK_CORE:
-            raise unprocessable(f"{p['key']} is a core property of links datasets", f"$.additionalProperties[{i}]")
+            raise unprocessable(
+                f"{p['key']} is a core property of links datasets", f"$.additionalProperties[{i}]"
+            )
         p.setdefault("name", p["key"])
         p.setdefault("isRequired", False)
     config["properties"] = copy.deepcopy(LINK_CORE_PROPERTIES) + props

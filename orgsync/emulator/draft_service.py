@@ -61,11 +61,15 @@ class DraftService:
         export.maybe_gzip(b"", encoding)
 
         def work() -> tuple[bytes, str]:
-            return export.maybe_gzip(orjson.dumps(draft_ops.fold(layers, scheme)), encoding), "application/json; charset=UTF-8"
+            return export.maybe_gzip(
+                orjson.dumps(draft_ops.fold(layers, scheme)), encoding
+            ), "application/json; charset=UTF-8"
 
         return self.emu.runner.start_job(tid, "draftActions", path, base, work, body)
 
-    def start_draft_apply(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str) -> Job:
+    def start_draft_apply(
+        self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str
+    ) -> Job:
         ds = self.emu.dataset(tid, did)
         layers, scheme = self.draft_layers(tid, body)
         for i, (draft, _) in enumerate(layers):
@@ -77,8 +81,15 @@ class DraftService:
         def work() -> tuple[bytes, str]:
             actions = draft_ops.fold(layers, scheme)
             mode = "links" if ds.is_links else ("_id" if all("_id" in a for a in actions) else "autoId")
-            opts = ImportOptions(mode, (ds.config["autoId"],) if mode == "autoId" else (), given.fail_on_invalid,
-                                 given.fail_on_denied, given.skip_denied_property, False, given.tokens)
+            opts = ImportOptions(
+                mode,
+                (ds.config["autoId"],) if mode == "autoId" else (),
+                given.fail_on_invalid,
+                given.fail_on_denied,
+                given.skip_denied_property,
+                False,
+                given.tokens,
+            )
             outcome = self.emu.items.run_transaction(tid, ds, [actions], opts, access)
             if outcome.failed:
                 raise transaction_failed(outcome)

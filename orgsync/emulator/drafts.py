@@ -25,18 +25,39 @@ def parse_seed(body: Any, new_id: str, now: str, user: str) -> Draft:
         raise bad_body("layers must map a layerKey to an array of item actions", "$.layers")
     if not isinstance(body.get("datasetId"), str) or not isinstance(body.get("name"), str):
         raise bad_body("datasetId and name are required strings")
-    return Draft(str(body.get("draftId") or new_id), body["datasetId"], body["name"], str(body.get("description", "")),
-                 str(body.get("createdBy", user)), now, list(body.get("tags") or []), layers)
+    return Draft(
+        str(body.get("draftId") or new_id),
+        body["datasetId"],
+        body["name"],
+        str(body.get("description", "")),
+        str(body.get("createdBy", user)),
+        now,
+        list(body.get("tags") or []),
+        layers,
+    )
 
 
 def render(draft: Draft, api: str) -> dict[str, Any]:
     return {
-        "draftId": draft.id, "name": draft.name, "description": draft.description, "createdBy": draft.created_by, "modifiedAt": draft.modified_at, "tags": draft.tags,
+        "draftId": draft.id,
+        "name": draft.name,
+        "description": draft.description,
+        "createdBy": draft.created_by,
+        "modifiedAt": draft.modified_at,
+        "tags": draft.tags,
         "datasetId": draft.dataset_id,
         "_links": {
-            "self": {"url": f"{api}/drafts/{draft.id}", "method": "GET", "type": "application/json; charset=UTF-8"},
-            "draft:actions": {"url": f"{api}/drafts/actions", "method": "POST", "type": "application/json; charset=UTF-8",
-                              "jsonBody": {"layers": [{"draftId": draft.id, "layerKey": k} for k in draft.layers]}},
+            "self": {
+                "url": f"{api}/drafts/{draft.id}",
+                "method": "GET",
+                "type": "application/json; charset=UTF-8",
+            },
+            "draft:actions": {
+                "url": f"{api}/drafts/actions",
+                "method": "POST",
+                "type": "application/json; charset=UTF-8",
+                "jsonBody": {"layers": [{"draftId": draft.id, "layerKey": k} for k in draft.layers]},
+            },
         },
     }
 
@@ -51,10 +72,18 @@ def query(drafts: list[Draft], body: Any) -> list[dict[str, Any]]:
     if isinstance(filt, dict):
         for key in filt:
             if not key.startswith("$") and key not in DRAFT_FIELDS:
-                raise bad_body("drafts can only be filtered by name, description or createdBy", f"$.filter.{key}")
-    frame = pl.DataFrame({"i": list(range(len(drafts))), "name": [d.name for d in drafts],
-                          "description": [d.description for d in drafts], "createdBy": [d.created_by for d in drafts]},
-                         schema={"i": pl.Int64, "name": pl.String, "description": pl.String, "createdBy": pl.String})
+                raise bad_body(
+                    "drafts can only be filtered by name, description or createdBy", f"$.filter.{key}"
+                )
+    frame = pl.DataFrame(
+        {
+            "i": list(range(len(drafts))),
+            "name": [d.name for d in drafts],
+            "description": [d.description for d in drafts],
+            "createdBy": [d.created_by for d in drafts],
+        },
+        schema={"i": pl.Int64, "name": pl.String, "description": pl.String, "createdBy": pl.String},
+    )
     chosen = frame.filter(filter_expr(filt, DRAFT_FIELDS).fill_null(False))["i"].to_list()
     keys = projection_keys(body.get("projection"), [])
     return [{"draft": drafts[i], "keys": keys} for i in chosen]
@@ -91,7 +120,12 @@ def fold(layers: list[tuple[Draft, str]], scheme: str) -> list[dict[str, Any]]:
             if scheme == "lossless":
                 clash = [k for k, v in action.items() if k in prior and prior[k] != v and k != "_action"]
                 if clash:
-                    raise ApiError(409, "409001", "FoldConflict", f"layers disagree on {', '.join(clash)} of item {action['_id']}")
+                    raise ApiError(
+                        409,
+                        "409001",
+                        "FoldConflict",
+                        f"layers disagree on {', '.join(clash)} of item {action['_id']}",
+                    )
             prior.update(action)
         else:
             merged[ident] = action
@@ -105,8 +139,10 @@ def clear_layer(actions: list[dict[str, Any]], filt: Any, types: dict[str, str])
     if not actions:
         return actions
     used = {k for a in actions for k in a if k in types}
-    frame = pl.DataFrame({k: pl.Series([a.get(k) for a in actions], dtype=storage_dtype(types[k]), strict=False) for k in used}
-                         | {"__i": list(range(len(actions)))})
+    frame = pl.DataFrame(
+        {k: pl.Series([a.get(k) for a in actions], dtype=storage_dtype(types[k]), strict=False) for k in used}
+        | {"__i": list(range(len(actions)))}
+    )
     drop = set(frame.filter(filter_expr(filt, {k: types[k] for k in used}).fill_null(False))["__i"].to_list())
     return [a for i, a in enumerate(actions) if i not in drop]
 
@@ -119,14 +155,19 @@ def compute_on_demand(ds: Dataset, frame: pl.DataFrame, keys: list[str]) -> pl.D
             value = pl.sql_expr(props[key]["formula"])
             frame = frame.with_columns(value.cast(storage_dtype(props[key]["type"]), strict=False).alias(key))
         except pl.exceptions.PolarsError as exc:
-            raise ApiError(422, "422010", "OnDemandFailed", f"the formula of {key!r} cannot be computed: {exc}") from None
+            raise ApiError(
+                422, "422010", "OnDemandFailed", f"the formula of {key!r} cannot be computed: {exc}"
+            ) from None
     return frame
 
 
 def populate_actions(src: Dataset, target_key: str, alloc_key: str | None) -> list[dict[str, Any]]:
     """One createOrReplace link per source item that names a target, from_id being the source's autoId."""
     types = src.types()
-    cols = [text_expr(src.config["autoId"], types[src.config["autoId"]]).alias("from_id"), text_expr(target_key, types[target_key]).alias("to_id")]
+    cols = [
+        text_expr(src.config["autoId"], types[src.config["autoId"]]).alias("from_id"),
+        text_expr(target_key, types[target_key]).alias("to_id"),
+    ]
     if alloc_key:
         cols.append(pl.col(alloc_key).alias("allocation"))
     rows = src.frame.select(cols).drop_nulls(["from_id", "to_id"]).to_dicts()
@@ -149,4 +190,9 @@ def parse_access(body: Any) -> dict[str, Any]:
     for field in ("token", "datasetId"):
         if body.get(field) is not None and not isinstance(body[field], str):
             raise bad_body(f"{field} must be a string", f"$.{field}")
-    return {"token": body.get("token"), "datasetId": body.get("datasetId"), "properties": props, "items": items}
+    return {
+        "token": body.get("token"),
+        "datasetId": body.get("datasetId"),
+        "properties": props,
+        "items": items,
+    }

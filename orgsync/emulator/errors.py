@@ -32,7 +32,9 @@ def combined(errors: list[ApiError]) -> ApiError:
     return first
 
 
-def bad_request(message: str, *, name: str = "InvalidRequest", code: str = "400000", **extra: Any) -> ApiError:
+def bad_request(
+    message: str, *, name: str = "InvalidRequest", code: str = "400000", **extra: Any
+) -> ApiError:
     """400: the request itself is wrong (path, query or body); the caller must fix it."""
     return ApiError(400, code, name, message, **extra)
 
@@ -48,20 +50,34 @@ def bad_query(parameter: str, message: str) -> ApiError:
 
 def not_uuid(parameter: str) -> ApiError:
     """400603, as in D/errors/examples/: a dataset, links dataset, draft or job id that is not a UUID."""
-    return ApiError(400, "400603", "PathParameterMustBeUUIDString", f"Path parameter {{{parameter}}} must be a UUID string.",
-                    pathParameter=f"{{{parameter}}}")
+    return ApiError(
+        400,
+        "400603",
+        "PathParameterMustBeUUIDString",
+        f"Path parameter {{{parameter}}} must be a UUID string.",
+        pathParameter=f"{{{parameter}}}",
+    )
 
 
 def not_json_content_type() -> ApiError:
     """415001 (D/errors/examples/): the request's Content-Type is not application/json."""
-    return ApiError(415, "415001", "ContentTypeIsNotImplemented",
-                    "The content type header value you provided is not implemented, please use application/json instead.")
+    return ApiError(
+        415,
+        "415001",
+        "ContentTypeIsNotImplemented",
+        "The content type header value you provided is not implemented, please use application/json instead.",
+    )
 
 
 def multivalued(parameter: str) -> ApiError:
     """400020 (openapi-reference.txt): a single-valued query parameter was given more than once."""
-    return ApiError(400, "400020", "FieldMustNotBeMultivalued", "You cannot specify this field multiple times.",
-                    queryParameter=parameter)
+    return ApiError(
+        400,
+        "400020",
+        "FieldMustNotBeMultivalued",
+        "You cannot specify this field multiple times.",
+        queryParameter=parameter,
+    )
 
 
 def not_found(what: str, ident: str, resource_path: str | None = None) -> ApiError:

@@ -19,7 +19,10 @@ CONTENT_TYPES = {
     "tsv": "text/tab-separated-values; charset=UTF-8",
 }
 SYSTEM_TYPES = {"_id": "text", "_modifiedAt": "text"}
-ITEM_TYPES = {**SYSTEM_TYPES, "_access": "text"}  # items GET/query add the computed `_access` column; exports do not
+ITEM_TYPES = {
+    **SYSTEM_TYPES,
+    "_access": "text",
+}  # items GET/query add the computed `_access` column; exports do not
 
 
 def check_format(fmt: str | None) -> str:
@@ -33,7 +36,9 @@ def content_type(fmt: str) -> str:
     return CONTENT_TYPES.get(fmt, "application/json; charset=UTF-8")
 
 
-def select(ds: Dataset, frame: pl.DataFrame, filt: Any, projection: Any, path: str = "$.query.output") -> tuple[pl.DataFrame, list[str]]:
+def select(
+    ds: Dataset, frame: pl.DataFrame, filt: Any, projection: Any, path: str = "$.query.output"
+) -> tuple[pl.DataFrame, list[str]]:
     """Filter rows and choose columns: all properties in order, or the projection's keys in order."""
     types = {**SYSTEM_TYPES, **ds.types()}
     if filt is not None:
@@ -43,7 +48,9 @@ def select(ds: Dataset, frame: pl.DataFrame, filt: Any, projection: Any, path: s
     return frame, keys
 
 
-def render(ds: Dataset, frame: pl.DataFrame, keys: list[str], fmt: str, *, bom: bool = True, unix: bool = False) -> bytes:
+def render(
+    ds: Dataset, frame: pl.DataFrame, keys: list[str], fmt: str, *, bom: bool = True, unix: bool = False
+) -> bytes:
     """Serialise the selected items; BOM and line endings apply to CSV/TSV only."""
     types = {**ITEM_TYPES, **ds.types()}
     if fmt in ("csv", "tsv"):
@@ -61,7 +68,9 @@ def render(ds: Dataset, frame: pl.DataFrame, keys: list[str], fmt: str, *, bom: 
     columns = {k: _int_list(out[k].to_list()) if k in mixed else out[k].to_list() for k in keys}
     if fmt == "jsonColumns":
         return orjson.dumps({"headers": headers, "columns": [columns[k] for k in keys]})
-    return orjson.dumps({"headers": headers, "rows": [list(r) for r in zip(*(columns[k] for k in keys), strict=True)]})
+    return orjson.dumps(
+        {"headers": headers, "rows": [list(r) for r in zip(*(columns[k] for k in keys), strict=True)]}
+    )
 
 
 def _whole(v: Any) -> Any:

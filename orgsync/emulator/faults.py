@@ -14,7 +14,13 @@ from typing import Any
 from orgsync.emulator.errors import bad_body
 from orgsync.emulator.globmatch import GlobError, compile_glob, glob_match
 
-ERROR_NAMES = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+ERROR_NAMES = {
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
 
 
 @dataclass
@@ -50,15 +56,26 @@ class Fault:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "id": self.id, "path": self.path, "method": self.method, "status": self.status, "rate": self.rate,
-            "count": self.count, "retryAfter": self.retry_after, "latencyMs": self.latency_ms, "job": self.job,
-            "hold": self.hold, "held": len(self.waiting), "code": self.code, "name": self.name, "rename": self.rename,
+            "id": self.id,
+            "path": self.path,
+            "method": self.method,
+            "status": self.status,
+            "rate": self.rate,
+            "count": self.count,
+            "retryAfter": self.retry_after,
+            "latencyMs": self.latency_ms,
+            "job": self.job,
+            "hold": self.hold,
+            "held": len(self.waiting),
+            "code": self.code,
+            "name": self.name,
+            "rename": self.rename,
         }
 
     def release(self, count: int | None = None) -> None:
         """Let the `count` longest-held requests (all when None) go on; call with the book's lock held."""
         let_go = self.waiting[:count] if count is not None else list(self.waiting)
-        del self.waiting[:len(let_go)]
+        del self.waiting[: len(let_go)]
         for loop, event in let_go:
             with contextlib.suppress(RuntimeError):  # its event loop has closed: nothing waits any more
                 loop.call_soon_threadsafe(event.set)
@@ -86,25 +103,48 @@ def parse_fault(body: Any, ident: int) -> Fault:
         raise bad_body("job must be 'fail' or 'hang'", "$.job")
     latency = body.get("latencyMs", 0)
     retry_after = body.get("retryAfter")
-    if not isinstance(latency, int) or latency < 0 or (retry_after is not None and not isinstance(retry_after, int)):
+    if (
+        not isinstance(latency, int)
+        or latency < 0
+        or (retry_after is not None and not isinstance(retry_after, int))
+    ):
         raise bad_body("latencyMs and retryAfter must be non-negative integers")
     code, name = body.get("code"), body.get("name")
     if (code is not None and not isinstance(code, str)) or (name is not None and not isinstance(name, str)):
-        raise bad_body("code and name must be strings (codes are strings: \"40345\")")
+        raise bad_body('code and name must be strings (codes are strings: "40345")')
     if (code is not None or name is not None) and status is None:
         raise bad_body("code and name need a status to answer with", "$.status")
     rename = body.get("rename", {})
-    if not isinstance(rename, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rename.items()):
+    if not isinstance(rename, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in rename.items()
+    ):
         raise bad_body("rename must map answer field names to new names", "$.rename")
     hold = body.get("hold", False)
     if not isinstance(hold, bool) or (hold and (status is not None or job is not None or count is not None)):
-        raise bad_body("hold must be true or false; a hold fault has no status, job or count (release held "
-                       "requests with POST /_emulator/faults/{id}/release)", "$.hold")
+        raise bad_body(
+            "hold must be true or false; a hold fault has no status, job or count (release held "
+            "requests with POST /_emulator/faults/{id}/release)",
+            "$.hold",
+        )
     if status is None and job is None and not latency and not hold and not rename:
         raise bad_body("a fault needs a status, a job behaviour, a latency or a hold")
     method = body.get("method")
-    return Fault(ident, path, globs, method.upper() if isinstance(method, str) else None, status, float(rate), count,
-                 retry_after, latency, job, hold, code, name, dict(rename))
+    return Fault(
+        ident,
+        path,
+        globs,
+        method.upper() if isinstance(method, str) else None,
+        status,
+        float(rate),
+        count,
+        retry_after,
+        latency,
+        job,
+        hold,
+        code,
+        name,
+        dict(rename),
+    )
 
 
 @dataclass
@@ -146,7 +186,13 @@ class FaultBook:
         latency, hit = 0, None
         with self.lock:
             for fault in list(self.faults):
-                if fault.job or fault.hold or fault.rename or not fault.matches(path) or (fault.method and fault.method != method):
+                if (
+                    fault.job
+                    or fault.hold
+                    or fault.rename
+                    or not fault.matches(path)
+                    or (fault.method and fault.method != method)
+                ):
                     continue
                 latency = max(latency, fault.latency_ms)
                 if fault.status is None or hit is not None:
@@ -169,8 +215,14 @@ class FaultBook:
     async def hold(self, method: str, path: str) -> None:
         """Wait while a hold fault matches this request (the first one only), until it is released or cleared."""
         with self.lock:
-            fault = next((f for f in self.faults if f.hold and f.matches(path)
-                          and (not f.method or f.method == method)), None)
+            fault = next(
+                (
+                    f
+                    for f in self.faults
+                    if f.hold and f.matches(path) and (not f.method or f.method == method)
+                ),
+                None,
+            )
             if fault is None:
                 return
             entry = (asyncio.get_running_loop(), asyncio.Event())
@@ -217,9 +269,20 @@ class FaultBook:
                 self.faults.remove(fault)
         return True
 
-    def record(self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None) -> None:
+    def record(
+        self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None
+    ) -> None:
         with self.lock:
-            self.log.append({"method": method, "path": path, "query": query, "status": status, "time": started,
-                             "durationMs": round((time.time() - started) * 1000, 3), "traceId": trace_id})
+            self.log.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "status": status,
+                    "time": started,
+                    "durationMs": round((time.time() - started) * 1000, 3),
+                    "traceId": trace_id,
+                }
+            )
             if len(self.log) > 100_000:
                 del self.log[:10_000]

@@ -42,7 +42,9 @@ class Storage:
             raise bad_body("targetEncoding must be gzip or identity", "$.targetEncoding")
         return self.new_file_record(tid, body["targetType"], body["targetEncoding"], ttl)
 
-    def new_file_record(self, tid: str, ttype: str, enc: str, ttl: float, data: bytes | None = None) -> TempFile:
+    def new_file_record(
+        self, tid: str, ttype: str, enc: str, ttl: float, data: bytes | None = None
+    ) -> TempFile:
         f = TempFile(self.emu.new_id(), tid, ttype, enc, self.emu.now() + ttl, data)
         with self.emu.lock:
             self.emu.files[f.id] = f
@@ -51,18 +53,31 @@ class Storage:
 
     def file_urls(self, f: TempFile, base: str) -> dict[str, str]:
         url = f"{base}/_files/{f.id}"
-        return {GET_URL_FIELD: f"{url}?op=get&sig={self.sign(f.id, 'get')}", PUT_URL_FIELD: f"{url}?op=put&sig={self.sign(f.id, 'put')}",
-                "expiresAt": iso(f.expires_at)}
+        return {
+            GET_URL_FIELD: f"{url}?op=get&sig={self.sign(f.id, 'get')}",
+            PUT_URL_FIELD: f"{url}?op=put&sig={self.sign(f.id, 'put')}",
+            "expiresAt": iso(f.expires_at),
+        }
 
     def open_file(self, fid: str, op: str | None, sig: str | None) -> TempFile:
         f = self.emu.files.get(fid)
         if f is None:
             raise not_found("file", fid)
         if op not in ("get", "put") or not sig or not hmac.compare_digest(sig, self.sign(fid, op)):
-            raise ApiError(403, "403001", "SignatureDoesNotMatch", "the presigned URL signature is not valid for this operation")
+            raise ApiError(
+                403,
+                "403001",
+                "SignatureDoesNotMatch",
+                "the presigned URL signature is not valid for this operation",
+            )
         if self.emu.now() >= f.expires_at:
             f.data = None  # deleted with its URLs (D/working/security/)
-            raise ApiError(403, "403002", "RequestExpired", "the presigned URL has expired (temporary files last 15 minutes)")
+            raise ApiError(
+                403,
+                "403002",
+                "RequestExpired",
+                "the presigned URL has expired (temporary files last 15 minutes)",
+            )
         return f
 
     def write_file(self, f: TempFile, data: bytes) -> None:
@@ -72,13 +87,17 @@ class Storage:
     def fetch_url(self, url: Any) -> tuple[bytes, str | None]:
         """Read an import location: one of our presigned files, or any other URL over HTTP."""
         if not isinstance(url, str) or not url:
-            raise bad_body("importLocation.url must be the read URL of a temporary file", "$.importLocation.url")
+            raise bad_body(
+                "importLocation.url must be the read URL of a temporary file", "$.importLocation.url"
+            )
         parts = urllib.parse.urlsplit(url)
         if parts.path.startswith("/_files/"):
             q = dict(urllib.parse.parse_qsl(parts.query))
             f = self.open_file(parts.path.rsplit("/", 1)[-1], q.get("op"), q.get("sig"))
             if f.data is None:
-                raise ApiError(400, "400012", "EmptyLocation", "nothing has been uploaded to this location yet")
+                raise ApiError(
+                    400, "400012", "EmptyLocation", "nothing has been uploaded to this location yet"
+                )
             return f.data, f.target_type
         self._check_remote(parts)
         try:
@@ -101,5 +120,10 @@ class Storage:
         """Other hosts only when allowed (`--allow-remote-callbacks`): the emulator must not be a relay into the
         network of the machine it runs on."""
         if not self.emu.allow_remote_callbacks and (parts.hostname or "").lower() not in LOOPBACK_HOSTS:
-            raise ApiError(400, "400013", "LocationUnreadable", "the emulator reads and writes locations only on "
-                           "loopback hosts unless started with --allow-remote-callbacks")
+            raise ApiError(
+                400,
+                "400013",
+                "LocationUnreadable",
+                "the emulator reads and writes locations only on "
+                "loopback hosts unless started with --allow-remote-callbacks",
+            )

@@ -33,18 +33,35 @@ def auth_error(expected_token: str | None, authorization: str | None) -> ApiErro
     if expected_token is None:
         return None
     if not authorization or not authorization.strip():
-        return ApiError(401, "40101", "AuthorizationHeaderEmpty", "The Authorization header is required for authentication.")
+        return ApiError(
+            401,
+            "40101",
+            "AuthorizationHeaderEmpty",
+            "The Authorization header is required for authentication.",
+        )
     if not authorization.startswith("Bearer "):
-        return ApiError(401, "40103", "BearerTokenNotFound", "The Authorization header must follow the Bearer authentication scheme.")
+        return ApiError(
+            401,
+            "40103",
+            "BearerTokenNotFound",
+            "The Authorization header must follow the Bearer authentication scheme.",
+        )
     if authorization[7:] != expected_token:
-        return ApiError(401, "40102", "ApiTokenInvalid", "The API Token in the Authorization header was not valid.")
+        return ApiError(
+            401, "40102", "ApiTokenInvalid", "The API Token in the Authorization header was not valid."
+        )
     return None
 
 
 def tenant_error(tenant: str) -> ApiError | None:
     if TENANT.match(tenant):
         return None
-    return bad_request("tenantId must match ^[A-Z][A-Z0-9_]{0,29}$", name="PathParameterInvalid", code="400601", pathParameter="{tenantId}")
+    return bad_request(
+        "tenantId must match ^[A-Z][A-Z0-9_]{0,29}$",
+        name="PathParameterInvalid",
+        code="400601",
+        pathParameter="{tenantId}",
+    )
 
 
 def path_id_errors(rest: str) -> list[ApiError]:
@@ -59,7 +76,9 @@ def content_type_errors(method: str, headers: Headers) -> list[ApiError]:
     """415001 when a Content-Type other than application/json is sent, or a body is sent without one."""
     ctype = headers.get("content-type")
     if ctype is not None:
-        return [] if ctype.split(";", 1)[0].strip().lower() == "application/json" else [not_json_content_type()]
+        return (
+            [] if ctype.split(";", 1)[0].strip().lower() == "application/json" else [not_json_content_type()]
+        )
     has_body = headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in headers
     return [not_json_content_type()] if method in _BODY_METHODS and has_body else []
 

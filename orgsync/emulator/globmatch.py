@@ -24,8 +24,10 @@ def compile_glob(text: str) -> tuple[str, ...]:
         raise GlobError(f"path is longer than {MAX_PATTERN} characters")
     bad = sorted(set(text) & _REFUSED)
     if bad:
-        raise GlobError(f"path is a glob (`*`, `?`, `{{a,b}}`, `^` at the start, `$` at the end), not a regular "
-                        f"expression: {''.join(bad)!r} is not supported")
+        raise GlobError(
+            f"path is a glob (`*`, `?`, `{{a,b}}`, `^` at the start, `$` at the end), not a regular "
+            f"expression: {''.join(bad)!r} is not supported"
+        )
     return tuple(_normalised(alternative) for alternative in _expand(text))
 
 
@@ -35,13 +37,13 @@ def _expand(text: str) -> list[str]:
     rest = text
     while "{" in rest or "}" in rest:
         start, end = rest.find("{"), rest.find("}")
-        if start < 0 or end < start or "{" in rest[start + 1:end]:
+        if start < 0 or end < start or "{" in rest[start + 1 : end]:
             raise GlobError("path has unbalanced or nested braces; expected {a,b} alternatives")
-        options = rest[start + 1:end].split(",")
+        options = rest[start + 1 : end].split(",")
         out = [head + rest[:start] + option for head in out for option in options]
         if len(out) > MAX_EXPANSIONS:
             raise GlobError(f"path expands to more than {MAX_EXPANSIONS} alternatives")
-        rest = rest[end + 1:]
+        rest = rest[end + 1 :]
     return [head + rest for head in out]
 
 

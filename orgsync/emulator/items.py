@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
 
 SYNC_LIMIT = 50 * 1024 * 1024
-ITEM_READ, ITEM_DELETE = "Item.read", "Item.delete"  # `_access` values; `Item.update` is never earned (README)
+ITEM_READ, ITEM_DELETE = (
+    "Item.read",
+    "Item.delete",
+)  # `_access` values; `Item.update` is never earned (README)
 
 
 class Items:
@@ -76,7 +79,9 @@ class Items:
                 items.append(rule["items"])
         return AccessPolicy(frozenset(props), tuple(items))
 
-    def run_transaction(self, tid: str, ds: Dataset, chunks: Any, opts: ImportOptions, access: AccessPolicy) -> Outcome:
+    def run_transaction(
+        self, tid: str, ds: Dataset, chunks: Any, opts: ImportOptions, access: AccessPolicy
+    ) -> Outcome:
         """Apply a payload atomically under the dataset's write lock; persist only what changed."""
         with ds.lock:
             link_ends = None
@@ -86,13 +91,20 @@ class Items:
                 for end in ("fromDatasetId", "toDatasetId"):
                     other = tenant.datasets.get(ds.config[end])
                     if other is None:
-                        raise ApiError(422, "422002", "LinkedDatasetMissing", f"the linked dataset {ds.config[end]} no longer exists")
+                        raise ApiError(
+                            422,
+                            "422002",
+                            "LinkedDatasetMissing",
+                            f"the linked dataset {ds.config[end]} no longer exists",
+                        )
                     ends.append(other.key_index((other.config["autoId"],)))
                 link_ends = (ends[0], ends[1])
             with self.emu.rng_lock:
                 seed = self.emu.rng.getrandbits(64)
             stamp = iso(self.emu.now())
-            txn = Transaction(ds, opts, access, now=stamp, new_id=new_id_factory(random.Random(seed)), link_ends=link_ends)
+            txn = Transaction(
+                ds, opts, access, now=stamp, new_id=new_id_factory(random.Random(seed)), link_ends=link_ends
+            )
             for chunk in chunks:
                 txn.feed(chunk)
             outcome = txn.finish()
@@ -105,19 +117,35 @@ class Items:
                 self.emu.store.save_items(tid, ds, outcome.changed_ids, outcome.deleted_ids)
             return outcome
 
-    def put_items(self, tid: str, did: str, body: bytes, q: dict[str, str], token: str | None, *, links: bool) -> Outcome:
+    def put_items(
+        self, tid: str, did: str, body: bytes, q: dict[str, str], token: str | None, *, links: bool
+    ) -> Outcome:
         ds = self.emu.dataset(tid, did, links=links or None)
         if ds.is_links and not links:
-            raise ApiError(422, "422001", "UseLinksEndpoint", "links items are written through PUT /links/{linksDatasetId}/items")
+            raise ApiError(
+                422,
+                "422001",
+                "UseLinksEndpoint",
+                "links items are written through PUT /links/{linksDatasetId}/items",
+            )
         if len(body) > SYNC_LIMIT:
-            raise ApiError(413, "413000", "PayloadTooLarge", f"sync payloads are limited to {SYNC_LIMIT} bytes; use the async import")
+            raise ApiError(
+                413,
+                "413000",
+                "PayloadTooLarge",
+                f"sync payloads are limited to {SYNC_LIMIT} bytes; use the async import",
+            )
         opts = params.import_options(q, ds, links=links)
-        return self.run_transaction(tid, ds, iter_actions(body, "json"), opts, self.access_for(tid, ds, token))
+        return self.run_transaction(
+            tid, ds, iter_actions(body, "json"), opts, self.access_for(tid, ds, token)
+        )
 
     def sync_export(self, tid: str, did: str, q: dict[str, str]) -> tuple[bytes, str]:
         ds, frame = self.items_frame(tid, did)
         fmt = export.check_format(q.get("exportFormat"))
-        return export.render(ds, frame, ds.keys(), fmt, bom=params.flag(q, "includeBOM", True), unix=params.line_endings(q)), export.content_type(fmt)
+        return export.render(
+            ds, frame, ds.keys(), fmt, bom=params.flag(q, "includeBOM", True), unix=params.line_endings(q)
+        ), export.content_type(fmt)
 
 
 def transaction_failed(outcome: Outcome) -> ApiError:
@@ -125,4 +153,6 @@ def transaction_failed(outcome: Outcome) -> ApiError:
     message = f"{failed} item operation(s) failed validation or access checks"
     if outcome.denied_implicit_deletes:
         message += f"; implicitDelete may not delete {outcome.denied_implicit_deletes} item(s) outside the payload (item access denied)"
-    return ApiError(400, "400800", "TransactionFailed", message + "; nothing was applied", items=outcome.items)
+    return ApiError(
+        400, "400800", "TransactionFailed", message + "; nothing was applied", items=outcome.items
+    )

@@ -23,13 +23,22 @@ from orgsync.emulator.transaction import ImportOptions
 if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
 
+
 class JobRunner:
     """Runs work in the emulator's pool: created → running → completed | failed; results become files."""
 
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
 
-    def start_job(self, tid: str, kind: str, path: str, base: str, work: Callable[[], tuple[bytes, str]], body: Any = None) -> Job:
+    def start_job(
+        self,
+        tid: str,
+        kind: str,
+        path: str,
+        base: str,
+        work: Callable[[], tuple[bytes, str]],
+        body: Any = None,
+    ) -> Job:
         """Create a jobTicket and run `work` in the job pool: created → running → completed | failed.
 
         `base` is the URL the client called (scheme://host:port), for the jobTicket a callback carries.
@@ -47,23 +56,45 @@ class JobRunner:
         self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url, callback, base)
         return created
 
-    def _run_job(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
-                 release: threading.Event, result_url: str | None, callback: callbacks.Callback | None, base: str) -> None:
+    def _run_job(
+        self,
+        job: Job,
+        work: Callable[[], tuple[bytes, str]],
+        behaviour: str | None,
+        release: threading.Event,
+        result_url: str | None,
+        callback: callbacks.Callback | None,
+        base: str,
+    ) -> None:
         self._execute(job, work, behaviour, release, result_url)
-        if callback is not None:  # after the final state is saved, so the receiver can poll the job and see it
+        if (
+            callback is not None
+        ):  # after the final state is saved, so the receiver can poll the job and see it
             outcome = callbacks.send(callback, callback.url(job.status, job.trace_id, job.tenant))
-            self.emu.callbacks.add({"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome})
+            self.emu.callbacks.add(
+                {"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome}
+            )
 
-    def _execute(self, job: Job, work: Callable[[], tuple[bytes, str]], behaviour: str | None,
-                 release: threading.Event, result_url: str | None) -> None:
+    def _execute(
+        self,
+        job: Job,
+        work: Callable[[], tuple[bytes, str]],
+        behaviour: str | None,
+        release: threading.Event,
+        result_url: str | None,
+    ) -> None:
         """Run the work and end the job completed or failed; never raises."""
         self._job_state(job, "running")
         try:
             if behaviour == "hang":
                 release.wait()
-                raise ApiError(500, "50002", "JobAbandoned", "the job was stopped by the emulator (hang fault cleared)")
+                raise ApiError(
+                    500, "50002", "JobAbandoned", "the job was stopped by the emulator (hang fault cleared)"
+                )
             if behaviour == "fail":
-                raise internal("There was an internal error. If the issue persists you should contact support@orgvue.com.")
+                raise internal(
+                    "There was an internal error. If the issue persists you should contact support@orgvue.com."
+                )
             data, ctype = work()
             if result_url:
                 self.emu.storage.deliver(result_url, data)
@@ -87,14 +118,27 @@ class JobRunner:
             raise not_found("job", jid, f"{tid}/jobs/{jid}")
         return job
 
-    def start_import(self, tid: str, did: str, body: Any, q: dict[str, str], token: str | None, path: str, base: str, *, links: bool) -> Job:
+    def start_import(
+        self,
+        tid: str,
+        did: str,
+        body: Any,
+        q: dict[str, str],
+        token: str | None,
+        path: str,
+        base: str,
+        *,
+        links: bool,
+    ) -> Job:
         ds = self.emu.dataset(tid, did, links=links or None)
         url = locations.import_url(body)
         opts = params.import_options(q, ds, links=links)
         access = self.emu.items.access_for(tid, ds, token)
 
         def work() -> tuple[bytes, str]:
-            outcome = self.emu.items.run_transaction(tid, ds, iter_actions(*self.emu.storage.fetch_url(url)), opts, access)
+            outcome = self.emu.items.run_transaction(
+                tid, ds, iter_actions(*self.emu.storage.fetch_url(url)), opts, access
+            )
             if outcome.failed:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
@@ -110,7 +154,11 @@ class JobRunner:
         encoding = q.get("encoding") or q.get("resultEncoding")
         export.maybe_gzip(b"", encoding)
         bom, unix = params.flag(q, "includeBOM", True), params.line_endings(q)
-        output = ((body.get("query") or {}).get("output") or {}) if isinstance(body.get("query") or {}, dict) else None
+        output = (
+            ((body.get("query") or {}).get("output") or {})
+            if isinstance(body.get("query") or {}, dict)
+            else None
+        )
         if not isinstance(output, dict):
             raise bad_body("query.output must be an object with filter and projection", "$.query.output")
         on_demand = self._check_on_demand(ds, body.get("executeOnDemand"), required=False)
@@ -119,7 +167,9 @@ class JobRunner:
 
         def work() -> tuple[bytes, str]:
             rows = draft_ops.compute_on_demand(ds, selected, on_demand) if on_demand else selected
-            return export.maybe_gzip(export.render(ds, rows, keys, fmt, bom=bom, unix=unix), encoding), export.content_type(fmt)
+            return export.maybe_gzip(
+                export.render(ds, rows, keys, fmt, bom=bom, unix=unix), encoding
+            ), export.content_type(fmt)
 
         return self.start_job(tid, "export", path, base, work, body)
 
@@ -127,11 +177,16 @@ class JobRunner:
         if value is None and not required:
             return []
         if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
-            raise bad_body("executeOnDemand must be a non-empty array of unique property keys", "$.executeOnDemand")
+            raise bad_body(
+                "executeOnDemand must be a non-empty array of unique property keys", "$.executeOnDemand"
+            )
         configured = {p["key"] for p in ds.properties if p.get("onDemand") and p.get("formula")}
         for i, key in enumerate(value):
             if key not in configured:
-                raise bad_body(f"{key!r} is not an on-demand property of this dataset (onDemand: true with a formula)", f"$.executeOnDemand[{i}]")
+                raise bad_body(
+                    f"{key!r} is not an on-demand property of this dataset (onDemand: true with a formula)",
+                    f"$.executeOnDemand[{i}]",
+                )
         return value
 
     def start_on_demand(self, tid: str, did: str, body: Any, path: str, base: str) -> Job:
@@ -150,11 +205,18 @@ class JobRunner:
                 mask = frame.select(changed.alias("c")).to_series()
                 if mask.any():  # a recalculation that changes no value is not an item write
                     stamp = iso(self.emu.now())
-                    frame = frame.with_columns(pl.when(mask).then(pl.lit(stamp)).otherwise(pl.col("_modifiedAt")).alias("_modifiedAt"))
+                    frame = frame.with_columns(
+                        pl.when(mask)
+                        .then(pl.lit(stamp))
+                        .otherwise(pl.col("_modifiedAt"))
+                        .alias("_modifiedAt")
+                    )
                     ds.set_frame(frame)
                     ds.last_transaction_id, ds.items_modified_at = self.emu.txn_id(), stamp
                     self.emu.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
-            return orjson.dumps({"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}), "application/json; charset=UTF-8"
+            return orjson.dumps(
+                {"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}
+            ), "application/json; charset=UTF-8"
 
         return self.start_job(tid, "ondemand", path, base, work, body)
 
@@ -168,7 +230,9 @@ class JobRunner:
         src = self.emu.dataset(tid, source)
         target_key, alloc_key = body.get("targetDatasetAutoId"), body.get("allocationId")
         if target_key not in src.types():
-            raise bad_body("targetDatasetAutoId must be a property of the source dataset", "$.targetDatasetAutoId")
+            raise bad_body(
+                "targetDatasetAutoId must be a property of the source dataset", "$.targetDatasetAutoId"
+            )
         if alloc_key is not None and alloc_key not in src.types():
             raise bad_body("allocationId must be a property of the source dataset", "$.allocationId")
         opts = ImportOptions(mode="links", fail_on_invalid=False, implicit_delete=True)
@@ -196,9 +260,21 @@ def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
 
 def render_job(job: Job, base: str) -> dict[str, Any]:
     api = f"{base}/api/v1/{job.tenant}"
-    links: dict[str, Any] = {"self": {"url": f"{api}/jobs/{job.id}", "contentType": "application/json; charset=UTF-8", "type": "jobTicket"}}
-    out: dict[str, Any] = {"_links": links, "jobStatus": job.status, "_createdAt": job.created_at, "_createdBy": USER,
-                           "_modifiedAt": job.modified_at, "X-Amzn-Trace-Id": job.trace_id}
+    links: dict[str, Any] = {
+        "self": {
+            "url": f"{api}/jobs/{job.id}",
+            "contentType": "application/json; charset=UTF-8",
+            "type": "jobTicket",
+        }
+    }
+    out: dict[str, Any] = {
+        "_links": links,
+        "jobStatus": job.status,
+        "_createdAt": job.created_at,
+        "_createdBy": USER,
+        "_modifiedAt": job.modified_at,
+        "X-Amzn-Trace-Id": job.trace_id,
+    }
     if job.errors:
         out["errors"] = job.errors
     return out

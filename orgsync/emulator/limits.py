@@ -46,8 +46,12 @@ class Limits:
         return replace(self, **changes)
 
     def describe(self) -> dict[str, int]:
-        return {"rps": self.rps, "inFlight": self.in_flight, "dailyQuota": self.daily_quota,
-                "syncPutMaxBytes": self.sync_put_max_bytes}
+        return {
+            "rps": self.rps,
+            "inFlight": self.in_flight,
+            "dailyQuota": self.daily_quota,
+            "syncPutMaxBytes": self.sync_put_max_bytes,
+        }
 
 
 @dataclass
@@ -63,8 +67,13 @@ class _Usage:
     refused_quota: int = 0
 
     def describe(self) -> dict[str, int]:
-        return {"inFlight": self.in_flight, "peakInFlight": self.peak_in_flight, "today": self.today,
-                "throttled": self.throttled, "quotaRefused": self.refused_quota}
+        return {
+            "inFlight": self.in_flight,
+            "peakInFlight": self.peak_in_flight,
+            "today": self.today,
+            "throttled": self.throttled,
+            "quotaRefused": self.refused_quota,
+        }
 
 
 def throttled(message: str) -> ApiError:
@@ -72,14 +81,22 @@ def throttled(message: str) -> ApiError:
 
 
 def quota_exceeded(quota: int) -> ApiError:
-    return ApiError(429, "42902", "QuotaExceeded",
-                    f"The daily request quota of this tenant ({quota:,} requests) is used up.")
+    return ApiError(
+        429,
+        "42902",
+        "QuotaExceeded",
+        f"The daily request quota of this tenant ({quota:,} requests) is used up.",
+    )
 
 
 def too_large(size: int, limit: int) -> ApiError:
-    return ApiError(413, "41301", "PayloadTooLarge",
-                    f"The request body has {size:,} bytes; a synchronous item request may have at most {limit:,}. "
-                    "Use the asynchronous import for larger payloads.")
+    return ApiError(
+        413,
+        "41301",
+        "PayloadTooLarge",
+        f"The request body has {size:,} bytes; a synchronous item request may have at most {limit:,}. "
+        "Use the asynchronous import for larger payloads.",
+    )
 
 
 class LimitBook:
@@ -106,11 +123,15 @@ class LimitBook:
                 usage.recent.popleft()
             if limits.rps and len(usage.recent) >= limits.rps:
                 usage.throttled += 1
-                raise throttled(f"Rate limit exceeded: more than {limits.rps} requests in one second for this tenant.")
+                raise throttled(
+                    f"Rate limit exceeded: more than {limits.rps} requests in one second for this tenant."
+                )
             if limits.in_flight and usage.in_flight >= limits.in_flight:
                 usage.throttled += 1
-                raise throttled(f"Concurrency limit exceeded: more than {limits.in_flight} requests at once "
-                                "for this tenant.")
+                raise throttled(
+                    f"Concurrency limit exceeded: more than {limits.in_flight} requests at once "
+                    "for this tenant."
+                )
             usage.recent.append(now)
             usage.today += 1
             usage.in_flight += 1
@@ -134,8 +155,12 @@ class LimitBook:
 
         if not isinstance(body, dict):
             raise bad_body("the body must be an object of limits")
-        names = {"rps": "rps", "inFlight": "in_flight", "dailyQuota": "daily_quota",
-                 "syncPutMaxBytes": "sync_put_max_bytes"}
+        names = {
+            "rps": "rps",
+            "inFlight": "in_flight",
+            "dailyQuota": "daily_quota",
+            "syncPutMaxBytes": "sync_put_max_bytes",
+        }
         changes: dict[str, int] = {}
         for key, value in body.items():
             if key not in names:
@@ -157,5 +182,7 @@ class LimitBook:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"limits": self.limits.describe(),
-                    "tenants": {t: u.describe() for t, u in sorted(self._usage.items())}}
+            return {
+                "limits": self.limits.describe(),
+                "tenants": {t: u.describe() for t, u in sorted(self._usage.items())},
+            }

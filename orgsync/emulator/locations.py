@@ -14,7 +14,9 @@ from orgsync.emulator.errors import bad_body
 def _location(body: dict[str, Any], field: str, method: str) -> str:
     spec = body[field]
     if not isinstance(spec, dict):
-        raise bad_body(f'{field} must be an object {{"method": "{method}", "url": "https://…"}}', f"$.{field}")
+        raise bad_body(
+            f'{field} must be an object {{"method": "{method}", "url": "https://…"}}', f"$.{field}"
+        )
     if spec.get("method") != method:
         raise bad_body(f"{field}.method must be {method!r}", f"$.{field}.method")
     url = spec.get("url")
@@ -26,9 +28,16 @@ def _location(body: dict[str, Any], field: str, method: str) -> str:
 def import_url(body: Any) -> str:
     """The read URL of an async import (`importLocation`, required); the first edition's `location` is refused."""
     if not isinstance(body, dict) or body.get("importLocation") is None:
-        hint = " (not location: the documented field is importLocation)" if isinstance(body, dict) and "location" in body else ""
-        raise bad_body('the body needs importLocation: {"method": "GET", "url": <the temporary file\'s read URL>}' + hint,
-                       "$.importLocation")
+        hint = (
+            " (not location: the documented field is importLocation)"
+            if isinstance(body, dict) and "location" in body
+            else ""
+        )
+        raise bad_body(
+            'the body needs importLocation: {"method": "GET", "url": <the temporary file\'s read URL>}'
+            + hint,
+            "$.importLocation",
+        )
     return _location(body, "importLocation", "GET")
 
 

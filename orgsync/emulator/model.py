@@ -78,7 +78,9 @@ class Dataset:
     @property
     def cache_key(self) -> str:
         """Changes exactly when the configuration changes (a digest of it)."""
-        digest = hashlib.sha512(self.id.encode() + orjson.dumps(self.config, option=orjson.OPT_SORT_KEYS)).digest()
+        digest = hashlib.sha512(
+            self.id.encode() + orjson.dumps(self.config, option=orjson.OPT_SORT_KEYS)
+        ).digest()
         return base64.b64encode(digest).decode()
 
     def schema(self) -> dict[str, type[pl.DataType]]:
@@ -93,7 +95,9 @@ class Dataset:
         exprs = []
         for key, dtype in schema.items():
             if key in frame.columns:
-                exprs.append(pl.col(key).cast(dtype, strict=False) if frame[key].dtype != dtype else pl.col(key))
+                exprs.append(
+                    pl.col(key).cast(dtype, strict=False) if frame[key].dtype != dtype else pl.col(key)
+                )
             else:
                 exprs.append(pl.lit(None, dtype=dtype).alias(key))
         self.frame = frame.select(exprs) if frame.width or frame.height else pl.DataFrame(schema=schema)

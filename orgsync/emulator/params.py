@@ -15,9 +15,12 @@ def import_options(q: dict[str, str], ds: Dataset, *, links: bool) -> ImportOpti
     return ImportOptions(
         mode=mode,
         keys=keys,
-        fail_on_invalid=choice(q, "onActionValidationFailure", ("failTransaction", "skipAction")) == "failTransaction",
-        fail_on_denied=choice(q, "onItemAccessDenied", ("failTransaction", "skipAction")) == "failTransaction",
-        skip_denied_property=choice(q, "onPropertyAccessDenied", ("denyItemAccess", "skipProperty")) == "skipProperty",
+        fail_on_invalid=choice(q, "onActionValidationFailure", ("failTransaction", "skipAction"))
+        == "failTransaction",
+        fail_on_denied=choice(q, "onItemAccessDenied", ("failTransaction", "skipAction"))
+        == "failTransaction",
+        skip_denied_property=choice(q, "onPropertyAccessDenied", ("denyItemAccess", "skipProperty"))
+        == "skipProperty",
         implicit_delete=flag(q, "implicitDelete"),
         tokens=tokens,
     )
@@ -49,7 +52,15 @@ def line_endings(q: dict[str, str]) -> bool:
 def id_mode(q: dict[str, str], ds: Dataset) -> tuple[str, tuple[str, ...]]:
     """Which identification mode the query asks for; only one of autoId, idKey, mergeKey."""
     auto = flag(q, "autoId")
-    chosen = [name for name, on in (("autoId", auto), ("idKey", bool(q.get("idKey"))), ("mergeKey", bool(q.get("mergeKey")))) if on]
+    chosen = [
+        name
+        for name, on in (
+            ("autoId", auto),
+            ("idKey", bool(q.get("idKey"))),
+            ("mergeKey", bool(q.get("mergeKey"))),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise bad_query(chosen[1], f"use only one of autoId, idKey and mergeKey (got {', '.join(chosen)})")
     if not chosen:
@@ -59,5 +70,8 @@ def id_mode(q: dict[str, str], ds: Dataset) -> tuple[str, tuple[str, ...]]:
     keys = tuple(k.strip() for k in q[chosen[0]].split(",") if k.strip())
     unknown = [k for k in keys if k not in ds.types()]
     if not keys or unknown:
-        raise bad_query(chosen[0], f"{chosen[0]} must name properties of the dataset (unknown: {', '.join(unknown) or 'none given'})")
+        raise bad_query(
+            chosen[0],
+            f"{chosen[0]} must name properties of the dataset (unknown: {', '.join(unknown) or 'none given'})",
+        )
     return chosen[0], keys

@@ -44,9 +44,18 @@ class MemoryStore(Store):
 
 
 def _dataset_meta(ds: Dataset) -> bytes:
-    return orjson.dumps({"id": ds.id, "config": ds.config, "created_at": ds.created_at, "created_by": ds.created_by,
-                         "modified_at": ds.modified_at, "modified_by": ds.modified_by,
-                         "last_transaction_id": ds.last_transaction_id, "items_modified_at": ds.items_modified_at})
+    return orjson.dumps(
+        {
+            "id": ds.id,
+            "config": ds.config,
+            "created_at": ds.created_at,
+            "created_by": ds.created_by,
+            "modified_at": ds.modified_at,
+            "modified_by": ds.modified_by,
+            "last_transaction_id": ds.last_transaction_id,
+            "items_modified_at": ds.items_modified_at,
+        }
+    )
 
 
 class SqliteStore(Store):
@@ -67,7 +76,9 @@ class SqliteStore(Store):
     def save_dataset(self, tid: str, ds: Dataset, *, full: bool) -> None:
         with self.lock:
             self.db.execute("BEGIN")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('dataset', ?, ?, ?)", (tid, ds.id, _dataset_meta(ds)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('dataset', ?, ?, ?)", (tid, ds.id, _dataset_meta(ds))
+            )
             if full:
                 self.db.execute("DELETE FROM items WHERE dataset = ?", (ds.id,))
                 self._write_rows(ds, ds.frame)
@@ -78,23 +89,36 @@ class SqliteStore(Store):
             return
         lines = frame.write_ndjson().encode().splitlines()
         ids = frame["_id"].to_list()
-        self.db.executemany("INSERT INTO items VALUES (?, ?, ?) ON CONFLICT (dataset, id) DO UPDATE SET row = excluded.row", ((ds.id, i, line) for i, line in zip(ids, lines, strict=True)))
+        self.db.executemany(
+            "INSERT INTO items VALUES (?, ?, ?) ON CONFLICT (dataset, id) DO UPDATE SET row = excluded.row",
+            ((ds.id, i, line) for i, line in zip(ids, lines, strict=True)),
+        )
 
     def save_items(self, tid: str, ds: Dataset, changed: list[str], deleted: list[str]) -> None:
         with self.lock:
             self.db.execute("BEGIN")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('dataset', ?, ?, ?)", (tid, ds.id, _dataset_meta(ds)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('dataset', ?, ?, ?)", (tid, ds.id, _dataset_meta(ds))
+            )
             if deleted:
-                self.db.executemany("DELETE FROM items WHERE dataset = ? AND id = ?", ((ds.id, i) for i in deleted))
+                self.db.executemany(
+                    "DELETE FROM items WHERE dataset = ? AND id = ?", ((ds.id, i) for i in deleted)
+                )
             if changed:
-                frame = ds.frame if len(changed) == ds.frame.height else ds.frame.filter(pl.col("_id").is_in(changed))
+                frame = (
+                    ds.frame
+                    if len(changed) == ds.frame.height
+                    else ds.frame.filter(pl.col("_id").is_in(changed))
+                )
                 self._write_rows(ds, frame)
             self.db.execute("COMMIT")
 
     def save_file(self, f: TempFile) -> None:
         meta = orjson.dumps({k: v for k, v in dataclasses.asdict(f).items() if k != "data"})
         with self.lock:
-            self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (f.id, f.tenant, meta, f.data))
+            self.db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (f.id, f.tenant, meta, f.data)
+            )
 
     def save_job(self, job: Job) -> None:
         self._meta("job", job.tenant, job.id, orjson.dumps(dataclasses.asdict(job)))
@@ -108,14 +132,19 @@ class SqliteStore(Store):
     def delete_tenant(self, tid: str) -> None:
         with self.lock:
             self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM items WHERE dataset IN (SELECT id FROM meta WHERE kind = 'dataset' AND tenant = ?)", (tid,))
+            self.db.execute(
+                "DELETE FROM items WHERE dataset IN (SELECT id FROM meta WHERE kind = 'dataset' AND tenant = ?)",
+                (tid,),
+            )
             self.db.execute("DELETE FROM meta WHERE tenant = ?", (tid,))
             self.db.execute("DELETE FROM files WHERE tenant = ?", (tid,))
             self.db.execute("COMMIT")
 
     def load(self, emu: Emulator) -> None:
         """Rebuild every tenant from the file; jobs that were running when it stopped end as failed."""
-        for kind, tid, _ident, body in self.db.execute("SELECT kind, tenant, id, body FROM meta ORDER BY rowid"):
+        for kind, tid, _ident, body in self.db.execute(
+            "SELECT kind, tenant, id, body FROM meta ORDER BY rowid"
+        ):
             data = orjson.loads(body)
             if kind == "dataset":
                 ds = Dataset(**data)
@@ -130,14 +159,22 @@ class SqliteStore(Store):
                 job = Job(**data)
                 if job.status in ("created", "running"):
                     job.status = "failed"
-                    job.errors = [{"code": "50003", "name": "JobInterrupted", "message": "the emulator restarted while this job ran"}]
+                    job.errors = [
+                        {
+                            "code": "50003",
+                            "name": "JobInterrupted",
+                            "message": "the emulator restarted while this job ran",
+                        }
+                    ]
                 emu.jobs[job.id] = job
         for meta, data in self.db.execute("SELECT meta, data FROM files"):
             f = TempFile(**orjson.loads(meta), data=data)
             emu.files[f.id] = f
 
     def _read_rows(self, ds: Dataset) -> pl.DataFrame:
-        rows = [r[0] for r in self.db.execute("SELECT row FROM items WHERE dataset = ? ORDER BY rowid", (ds.id,))]
+        rows = [
+            r[0] for r in self.db.execute("SELECT row FROM items WHERE dataset = ? ORDER BY rowid", (ds.id,))
+        ]
         if not rows:
             return ds.frame
         return pl.read_ndjson(b"\n".join(rows), schema=ds.schema())

@@ -92,7 +92,11 @@ def _op(key: str, op: str, operand: Any, types: Mapping[str, str], path: str) ->
             re.compile(operand)
         except re.error as exc:
             raise bad_body(f"$regex is not a valid regular expression: {exc}", path) from None
-        return col.cast(pl.String).str.contains(operand) if ptype in (None, "text", "date", "string") else pl.lit(False)
+        return (
+            col.cast(pl.String).str.contains(operand)
+            if ptype in (None, "text", "date", "string")
+            else pl.lit(False)
+        )
     if op not in _COMPARE:
         raise bad_body(f"unsupported operator {op}", path)
     if isinstance(operand, dict | list):

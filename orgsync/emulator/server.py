@@ -10,8 +10,14 @@ from orgsync.emulator.app import create_app
 from orgsync.emulator.limits import Limits
 
 
-def serve(host: str, port: int, db: Path | None, token: str | None, allow_remote_callbacks: bool = False,
-          limits: Limits | None = None) -> int:
+def serve(
+    host: str,
+    port: int,
+    db: Path | None,
+    token: str | None,
+    allow_remote_callbacks: bool = False,
+    limits: Limits | None = None,
+) -> int:
     """Run until interrupted; returns the process exit code. Callbacks go to loopback hosts only unless allowed.
 
     `limits` defaults to the documented ones (100 requests/s, 50 in flight, 500,000 a day, 6 MB sync PUT)."""

@@ -45,15 +45,24 @@ class Tenant:
 class Emulator:
     """All tenants, files and jobs of one emulator process."""
 
-    def __init__(self, db_path: Path | None = None, token: str | None = None, seed: int = 0, *,
-                 allow_remote_callbacks: bool = False, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path | None = None,
+        token: str | None = None,
+        seed: int = 0,
+        *,
+        allow_remote_callbacks: bool = False,
+        limits: Limits | None = None,
+    ) -> None:
         self.token = token
         self.allow_remote_callbacks = allow_remote_callbacks
         self.max_upload_bytes = 450 * 1000 * 1000  # presigned uploads (set by create_app)
         self.callbacks = CallbackLog()
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
-        self.trace_rng = random.Random(f"trace-{seed}")  # its own stream, so trace ids never shift the generated ids
+        self.trace_rng = random.Random(
+            f"trace-{seed}"
+        )  # its own stream, so trace ids never shift the generated ids
         self.secret = f"{seed}-{random.SystemRandom().getrandbits(64)}".encode()
         self.faults = FaultBook(seed)
         self.clock_offset = 0.0
@@ -81,9 +90,15 @@ class Emulator:
         for a given state and new ids unique.
         """
         known = sorted(
-            [f"{t.id}/{d.id}/{d.last_transaction_id}" for t in self.tenants.values() for d in t.datasets.values()]
+            [
+                f"{t.id}/{d.id}/{d.last_transaction_id}"
+                for t in self.tenants.values()
+                for d in t.datasets.values()
+            ]
             + [f"{t.id}/draft/{k}" for t in self.tenants.values() for k in t.drafts]
-            + [f"job/{k}" for k in self.jobs] + [f"file/{k}" for k in self.files])
+            + [f"job/{k}" for k in self.jobs]
+            + [f"file/{k}" for k in self.files]
+        )
         if known:
             digest = hashlib.sha256("\n".join([str(seed), *known]).encode()).digest()
             self.rng = random.Random(int.from_bytes(digest[:16], "big"))

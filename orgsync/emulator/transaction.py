@@ -26,13 +26,13 @@ ACTIONS = ("create", "update", "replace", "delete", "createOrUpdate", "createOrR
 # links dataset takes every action (its items are named by from_id + to_id).
 #   action              autoId  _id    bulk
 ACTION_TABLE: dict[str, tuple[bool, bool, bool]] = {
-    "create":          (True, True, False),
-    "update":          (True, True, True),
-    "delete":          (True, True, True),
-    "createOrUpdate":  (True, False, False),
-    "replace":         (True, True, False),
+    "create": (True, True, False),
+    "update": (True, True, True),
+    "delete": (True, True, True),
+    "createOrUpdate": (True, False, False),
+    "replace": (True, True, False),
     "createOrReplace": (True, False, False),
-    "noop":            (True, True, False),
+    "noop": (True, True, False),
 }
 AVAILABLE = {
     "autoId": {a for a, (auto_id, _, _) in ACTION_TABLE.items() if auto_id},
@@ -47,17 +47,21 @@ _NOT_FOUND = ("ItemNotFound", "no item with this identifier exists")
 # A word is the effect; a pair is the refusal (reason, message).
 #   action              item exists   no such item
 EFFECTS: dict[str, tuple[str | tuple[str, str], str | tuple[str, str]]] = {
-    "create":          (_EXISTS,     "create"),
-    "update":          ("update",    _NOT_FOUND),
-    "delete":          ("delete",    _NOT_FOUND),
-    "createOrUpdate":  ("update",    "create"),
-    "replace":         ("replace",   _NOT_FOUND),
-    "createOrReplace": ("replace",   "create"),
-    "noop":            ("noop",      _NOT_FOUND),
+    "create": (_EXISTS, "create"),
+    "update": ("update", _NOT_FOUND),
+    "delete": ("delete", _NOT_FOUND),
+    "createOrUpdate": ("update", "create"),
+    "replace": ("replace", _NOT_FOUND),
+    "createOrReplace": ("replace", "create"),
+    "noop": ("noop", _NOT_FOUND),
 }
 FORBIDDEN = {"name": "ActionIsForbidden", "code": 400803}
 PROPERTY_FORBIDDEN = {"name": "ItemPropertyUpdateForbidden", "code": 400807}
-_P, _N, _K = "\x00p", "\x00n", "\x00k"  # suffixes of the present / no-op / keep (access-denied) mask columns of a chunk
+_P, _N, _K = (
+    "\x00p",
+    "\x00n",
+    "\x00k",
+)  # suffixes of the present / no-op / keep (access-denied) mask columns of a chunk
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,16 @@ class Transaction:
         rows: list[Any] = [None] * n
         new_ids: list[str | None] = [None] * n
         for j, item in enumerate(chunk):
-            op, target, new_id = self._resolve(base + j, item, invalid.get(j), unknown, new_denied[j] if new_denied else False, present, typed, j)
+            op, target, new_id = self._resolve(
+                base + j,
+                item,
+                invalid.get(j),
+                unknown,
+                new_denied[j] if new_denied else False,
+                present,
+                typed,
+                j,
+            )
             ops[j], rows[j], new_ids[j] = op, target, new_id
         if not self.failed:
             self._collect(base, ops, rows, new_ids, typed, present)
@@ -211,7 +224,9 @@ class Transaction:
                         out.setdefault(j, []).append(key)
         return out
 
-    def _new_values_denied(self, typed: dict[str, TypedColumn], present: dict[str, list[bool]], n: int) -> list[bool]:
+    def _new_values_denied(
+        self, typed: dict[str, TypedColumn], present: dict[str, list[bool]], n: int
+    ) -> list[bool]:
         """Whether each action's new values fall under an item deny rule (checked for creates)."""
         if not self.access.items:
             return []
@@ -256,12 +271,16 @@ class Transaction:
         if ident is not None:
             if ident in self.seen:
                 self._duplicate(self.seen[ident])
-                return self._invalid(i, "DuplicateIdentifier", "this item is named more than once in the payload")
+                return self._invalid(
+                    i, "DuplicateIdentifier", "this item is named more than once in the payload"
+                )
             self.seen[ident] = i
         op = _effect(action, rows)
         if isinstance(op, tuple):  # the action does not fit the rows it names
             return self._invalid(i, *op)
-        new_id = self.new_id() if op == "create" and not (self.opts.mode == "_id" and item.get("_id")) else None
+        new_id = (
+            self.new_id() if op == "create" and not (self.opts.mode == "_id" and item.get("_id")) else None
+        )
         if op == "create" and new_id is None:
             new_id = item["_id"]
         self.r_id[i] = new_id if op == "create" else (self._id_of(rows[0]) if len(rows) == 1 else None)
@@ -273,7 +292,9 @@ class Transaction:
         item_id: str = self.frame["_id"][row]
         return item_id
 
-    def _identify(self, item: dict[str, Any], action: str | None) -> tuple[Any, list[int], tuple[str, str] | None]:
+    def _identify(
+        self, item: dict[str, Any], action: str | None
+    ) -> tuple[Any, list[int], tuple[str, str] | None]:
         """The action's identity (for duplicate detection) and the existing rows it names."""
         mode = self.opts.mode
         if mode == "_id":
@@ -281,7 +302,11 @@ class Transaction:
             if ident is not None and not isinstance(ident, str):
                 return None, [], ("MissingIdentifier", "_id must be a string")
             if ident is None:
-                return (None, [], None) if action == "create" else (None, [], ("MissingIdentifier", "_id is required for this action"))
+                return (
+                    (None, [], None)
+                    if action == "create"
+                    else (None, [], ("MissingIdentifier", "_id is required for this action"))
+                )
             return ident, self.index.rows(ident), None
         if mode == "links":
             ends = (key_text(item.get("from_id"), "text"), key_text(item.get("to_id"), "text"))
@@ -289,22 +314,54 @@ class Transaction:
                 return None, [], ("MissingIdentifier", "links items need from_id and to_id")
             self.r_link[-1] = orjson.dumps(list(ends)).decode()
             if action not in ("delete", "noop") and self.link_ends is not None:
-                missing = [name for name, end, idx in zip(("from_id", "to_id"), ends, self.link_ends, strict=True) if end not in idx.first]
+                missing = [
+                    name
+                    for name, end, idx in zip(("from_id", "to_id"), ends, self.link_ends, strict=True)
+                    if end not in idx.first
+                ]
                 if missing:
-                    return None, self.index.rows(ends), ("LinkedItemNotFound", f"no item with this autoId in the linked dataset for {', '.join(missing)}")
+                    return (
+                        None,
+                        self.index.rows(ends),
+                        (
+                            "LinkedItemNotFound",
+                            f"no item with this autoId in the linked dataset for {', '.join(missing)}",
+                        ),
+                    )
             return ends, self.index.rows(ends), None
         keys = self.opts.keys
         parts = tuple(key_text(item.get(k), self.types[k]) for k in keys)
         if None in parts:
-            return None, [], ("MissingIdentifier", f"the identifying propert{'y' if len(keys) == 1 else 'ies'} {', '.join(keys)} must have a value")
+            return (
+                None,
+                [],
+                (
+                    "MissingIdentifier",
+                    f"the identifying propert{'y' if len(keys) == 1 else 'ies'} {', '.join(keys)} must have a value",
+                ),
+            )
         first = parts[0]
         key: Key = first if len(parts) == 1 and first is not None else parts
         rows = self.index.rows(key)
         if mode != "mergeKey" and len(rows) > 1:
-            return None, rows, ("DuplicateItemsInDataset", f"{len(rows)} items in the dataset have this {', '.join(keys)}")
+            return (
+                None,
+                rows,
+                ("DuplicateItemsInDataset", f"{len(rows)} items in the dataset have this {', '.join(keys)}"),
+            )
         return key, rows, None
 
-    def _allowed(self, i: int, op: str, rows: list[int], new_denied: bool, item: dict[str, Any], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int) -> bool:
+    def _allowed(
+        self,
+        i: int,
+        op: str,
+        rows: list[int],
+        new_denied: bool,
+        item: dict[str, Any],
+        present: dict[str, list[bool]],
+        typed: dict[str, TypedColumn],
+        j: int,
+    ) -> bool:
         """Apply item and property access rules; may mark the action skipped or partialSuccess."""
         item_denied = new_denied if op == "create" else any(r in self.denied_rows for r in rows)
         touched = self._touched_denied(op, rows, present, typed, j)
@@ -320,11 +377,17 @@ class Transaction:
             self.kept[i] = touched
             self.r_status[i] = "partialSuccess"
             self.r_fail.setdefault(i, []).append(
-                {**PROPERTY_FORBIDDEN, "message": "Insufficient access to change Item properties", "properties": touched}
+                {
+                    **PROPERTY_FORBIDDEN,
+                    "message": "Insufficient access to change Item properties",
+                    "properties": touched,
+                }
             )
         return True
 
-    def _touched_denied(self, op: str, rows: list[int], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int) -> list[str]:
+    def _touched_denied(
+        self, op: str, rows: list[int], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int
+    ) -> list[str]:
         """The denied properties this action would change: the ones it sets, and those a replace would clear."""
         if not self.guarded or op in ("noop", "delete"):
             return []
@@ -335,7 +398,11 @@ class Transaction:
         return sorted(touched)
 
     def _invalid(self, i: int, reason: str, message: str) -> tuple[None, None, None]:
-        self._fail(i, self.opts.fail_on_invalid, {**FORBIDDEN, "message": f"Action for Item denied: {message}", "reason": reason})
+        self._fail(
+            i,
+            self.opts.fail_on_invalid,
+            {**FORBIDDEN, "message": f"Action for Item denied: {message}", "reason": reason},
+        )
         return None, None, None
 
     def _fail(self, i: int, fail_transaction: bool, failure: dict[str, Any]) -> None:
@@ -349,11 +416,27 @@ class Transaction:
         if first in self.retracted or self.r_status[first] in ("failed", "skipped"):
             return
         self.retracted.add(first)
-        self._fail(first, self.opts.fail_on_invalid, {**FORBIDDEN, "message": "Action for Item denied: this item is named more than once in the payload", "reason": "DuplicateIdentifier"})
+        self._fail(
+            first,
+            self.opts.fail_on_invalid,
+            {
+                **FORBIDDEN,
+                "message": "Action for Item denied: this item is named more than once in the payload",
+                "reason": "DuplicateIdentifier",
+            },
+        )
 
     # -- effects -----------------------------------------------------------------------------------
 
-    def _collect(self, base: int, ops: list[str | None], rows: list[Any], new_ids: list[str | None], typed: dict[str, TypedColumn], present: dict[str, list[bool]]) -> None:
+    def _collect(
+        self,
+        base: int,
+        ops: list[str | None],
+        rows: list[Any],
+        new_ids: list[str | None],
+        typed: dict[str, TypedColumn],
+        present: dict[str, list[bool]],
+    ) -> None:
         row_dtype = pl.List(pl.Int64) if self.opts.mode == "mergeKey" else pl.Int64
         cols: dict[str, pl.Series] = {
             "__i": pl.Series(range(base, base + len(ops)), dtype=pl.Int64),
@@ -367,7 +450,9 @@ class Transaction:
             cols[key + _P] = pl.Series(present[key], dtype=pl.Boolean)
             cols[key + _N] = col.noop
         for key in self.guarded:
-            cols[key + _K] = pl.Series([key in self.kept.get(i, ()) for i in range(base, base + len(ops))], dtype=pl.Boolean)
+            cols[key + _K] = pl.Series(
+                [key in self.kept.get(i, ()) for i in range(base, base + len(ops))], dtype=pl.Boolean
+            )
         df = pl.DataFrame(cols)
         op = pl.col("__op")
         if (created := df.filter(op == "create")).height:
@@ -413,7 +498,9 @@ class Transaction:
 
     def results(self) -> list[dict[str, Any]]:
         out = []
-        for i, (ident, action, status) in enumerate(zip(self.r_id, self.r_action, self.r_status, strict=True)):
+        for i, (ident, action, status) in enumerate(
+            zip(self.r_id, self.r_action, self.r_status, strict=True)
+        ):
             entry: dict[str, Any] = {"_id": ident, "_action": action, "_status": status}
             if self.ds.is_links:
                 entry["link_id"] = self.r_link[i]
@@ -430,7 +517,9 @@ class Transaction:
         frame = self.frame
         changed_rows: set[int] = set()
         if self.patches:
-            frame, changed_rows = self._apply_patches(frame, pl.concat(self.patches, how="vertical_relaxed").filter(keep))
+            frame, changed_rows = self._apply_patches(
+                frame, pl.concat(self.patches, how="vertical_relaxed").filter(keep)
+            )
         deleted_rows: set[int] = set()
         if self.deletes:
             deletes = pl.concat(self.deletes).filter(keep)
@@ -441,7 +530,9 @@ class Transaction:
             deleted_rows |= self._implicit_deletes(deleted_rows)
             if self.failed:
                 return Outcome(self.results(), failed=True, denied_implicit_deletes=self.denied_implicit)
-        changed_ids = frame["_id"].gather(sorted(changed_rows - deleted_rows)).to_list() if changed_rows else []
+        changed_ids = (
+            frame["_id"].gather(sorted(changed_rows - deleted_rows)).to_list() if changed_rows else []
+        )
         deleted_ids = frame["_id"].gather(sorted(deleted_rows)).to_list() if deleted_rows else []
         if deleted_rows:
             frame = frame.with_row_index("__r").filter(~pl.col("__r").is_in(list(deleted_rows))).drop("__r")
@@ -449,7 +540,9 @@ class Transaction:
             created = pl.concat(self.creates, how="vertical_relaxed").filter(keep).drop("__i")
             changed_ids += created["_id"].to_list()
             frame = pl.concat([frame, created.select([pl.col(c).cast(t) for c, t in frame.schema.items()])])
-        return Outcome(self.results(), failed=False, frame=frame, changed_ids=changed_ids, deleted_ids=deleted_ids)
+        return Outcome(
+            self.results(), failed=False, frame=frame, changed_ids=changed_ids, deleted_ids=deleted_ids
+        )
 
     def _apply_patches(self, frame: pl.DataFrame, patches: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
         """Write the patched values; only rows whose stored values differ count as changed (and get `_modifiedAt`)."""
@@ -542,12 +635,12 @@ def _unidentified(c: Candidate) -> tuple[str, str] | None:
 # Checked in this order: the first rule that objects fails the action (or skips it, per
 # onActionValidationFailure) with its reason. Duplicates, existence (EFFECTS) and access come after.
 ACTION_RULES: tuple[Callable[[Candidate], tuple[str, str] | None], ...] = (
-    _unsupported,       # _action is one of ACTIONS
-    _not_available,     # ... and available for the identification mode (ACTION_TABLE)
+    _unsupported,  # _action is one of ACTIONS
+    _not_available,  # ... and available for the identification mode (ACTION_TABLE)
     _unknown_property,  # every key is a property of the dataset (or a documented _field)
-    _bad_sort_order,    # _sortOrder, when given, is a number
-    _bad_values,        # every value fits its property type
-    _unidentified,      # the action names its item (an _id, the key values, from_id + to_id)
+    _bad_sort_order,  # _sortOrder, when given, is a number
+    _bad_values,  # every value fits its property type
+    _unidentified,  # the action names its item (an _id, the key values, from_id + to_id)
 )
 
 

@@ -37,9 +37,13 @@ class ImportTokens:
     noop_token: str | None = None
 
     @classmethod
-    def from_query(cls, date_format: str | None, clear_token: str | None, noop_token: str | None) -> ImportTokens:
+    def from_query(
+        cls, date_format: str | None, clear_token: str | None, noop_token: str | None
+    ) -> ImportTokens:
         if date_format is not None and date_format not in DATE_FORMATS:
-            raise bad_query("dateFormat", f"dateFormat must be one of {', '.join(DATE_FORMATS)}, got {date_format!r}")
+            raise bad_query(
+                "dateFormat", f"dateFormat must be one of {', '.join(DATE_FORMATS)}, got {date_format!r}"
+            )
         return cls(DATE_FORMATS[date_format or "YYYY-MM-DD"], clear_token or None, noop_token or None)
 
 
@@ -101,7 +105,11 @@ def _typed(s: pl.Expr, ptype: str, tokens: ImportTokens) -> tuple[pl.Expr, pl.Ex
 def number_text(expr: pl.Expr) -> pl.Expr:
     """Numbers as JSON writes them: integral values without a fraction (65000), others as is (0.5)."""
     integral = (expr == expr.floor()) & (expr.abs() < _MAX_EXACT)
-    return pl.when(integral).then(expr.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(expr.cast(pl.String))
+    return (
+        pl.when(integral)
+        .then(expr.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(expr.cast(pl.String))
+    )
 
 
 def text_expr(key: str, ptype: str) -> pl.Expr:

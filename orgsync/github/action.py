@@ -74,17 +74,27 @@ class Inputs:
                 raise GitHubError(f"GITHUB_EVENT_PATH: cannot read the event ({err})") from None
         server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         repository = env.get("GITHUB_REPOSITORY", "")
-        run_url = f"{server}/{repository}/actions/runs/{env['GITHUB_RUN_ID']}" if env.get("GITHUB_RUN_ID") else ""
+        run_url = (
+            f"{server}/{repository}/actions/runs/{env['GITHUB_RUN_ID']}" if env.get("GITHUB_RUN_ID") else ""
+        )
         return cls(
-            command=command, directory=env.get("ORGSYNC_WORKING_DIRECTORY", ".").strip() or ".",
-            tenant=env.get("ORGVUE_TENANT", ""), comment=_flag(env, "ORGSYNC_COMMENT", True),
+            command=command,
+            directory=env.get("ORGSYNC_WORKING_DIRECTORY", ".").strip() or ".",
+            tenant=env.get("ORGVUE_TENANT", ""),
+            comment=_flag(env, "ORGSYNC_COMMENT", True),
             allow_destructive=_flag(env, "ORGSYNC_ALLOW_DESTRUCTIVE", False),
-            github_token=env.get("GITHUB_TOKEN", ""), api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
-            repository=repository, event_name=env.get("GITHUB_EVENT_NAME", ""), event=event,
-            sha=env.get("GITHUB_SHA", ""), run_url=run_url,
+            github_token=env.get("GITHUB_TOKEN", ""),
+            api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+            repository=repository,
+            event_name=env.get("GITHUB_EVENT_NAME", ""),
+            event=event,
+            sha=env.get("GITHUB_SHA", ""),
+            run_url=run_url,
             output_file=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
-            temp_dir=Path(env.get("RUNNER_TEMP") or "."), author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN))
+            temp_dir=Path(env.get("RUNNER_TEMP") or "."),
+            author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+        )
 
     def key(self, kind: str) -> StickyKey:
         return StickyKey(kind, self.directory, self.tenant)
@@ -96,8 +106,10 @@ class Inputs:
 
     def api(self) -> GitHubApi:
         if not self.github_token or not self.repository:
-            raise GitHubError("no GITHUB_TOKEN or GITHUB_REPOSITORY: cannot comment",
-                              hint="pass `github-token: ${{ github.token }}`, or `comment: off`")
+            raise GitHubError(
+                "no GITHUB_TOKEN or GITHUB_REPOSITORY: cannot comment",
+                hint="pass `github-token: ${{ github.token }}`, or `comment: off`",
+            )
         return GitHubApi(self.api_url, self.repository, self.github_token)
 
 
@@ -114,11 +126,18 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def cli_runner(directory_env: Mapping[str, str] | None = None) -> Runner:
     """Run `python -m orgsync ARGS` with this interpreter; its stderr is passed on to the job log."""
+
     def run(args: Sequence[str]) -> Run:
-        done = subprocess.run([sys.executable, "-m", "orgsync", *args], capture_output=True, text=True,
-                              env=dict(directory_env) if directory_env is not None else None, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "orgsync", *args],
+            capture_output=True,
+            text=True,
+            env=dict(directory_env) if directory_env is not None else None,
+            check=False,
+        )
         sys.stderr.write(done.stderr)
         return Run(done.returncode, done.stdout, done.stderr)
+
     return run
 
 
@@ -136,7 +155,9 @@ def write_summary(inputs: Inputs, markdown: str) -> None:
     if inputs.summary_file is None:
         return
     if len(markdown) > SUMMARY_LIMIT:
-        markdown = markdown[:SUMMARY_LIMIT] + "\n\n… cut to fit the job summary; the full plan is the artifact.\n"
+        markdown = (
+            markdown[:SUMMARY_LIMIT] + "\n\n… cut to fit the job summary; the full plan is the artifact.\n"
+        )
     with inputs.summary_file.open("a", encoding="utf-8") as out:
         out.write(markdown + "\n")
 
@@ -177,8 +198,18 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     checked = orgsync(["validate", *_root(inputs)])
     if checked.code != 0:
         return _failed(inputs, "orgsync validate", checked)
-    planned = orgsync(["plan", *_root(inputs), "--format", "markdown", "--detailed-exitcode",
-                       "--out", str(plan_file), *_allow(inputs)])
+    planned = orgsync(
+        [
+            "plan",
+            *_root(inputs),
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+            "--out",
+            str(plan_file),
+            *_allow(inputs),
+        ]
+    )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         return _failed(inputs, "orgsync plan", planned)
     if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
@@ -190,10 +221,17 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     except ValueError:
         summary = {}
     markdown = planned.stdout
-    write_outputs(inputs, {"has-changes": _bool(planned.code != ExitCode.OK), "blocked": _bool(planned.code == 3),
-                           "summary": json.dumps(summary, sort_keys=True), "exit-code": str(planned.code),
-                           "plan-file": str(plan_file) if plan_file.exists() else "",
-                           "artifact-name": f"orgsync-plan-{inputs.slug}"})
+    write_outputs(
+        inputs,
+        {
+            "has-changes": _bool(planned.code != ExitCode.OK),
+            "blocked": _bool(planned.code == 3),
+            "summary": json.dumps(summary, sort_keys=True),
+            "exit-code": str(planned.code),
+            "plan-file": str(plan_file) if plan_file.exists() else "",
+            "artifact-name": f"orgsync-plan-{inputs.slug}",
+        },
+    )
     write_summary(inputs, markdown)
     _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
     return int(ExitCode.BLOCKED) if planned.code == ExitCode.BLOCKED else 0
@@ -203,11 +241,18 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
     """A fresh plan applied under the same safety policy, the report commented on the merged PR."""
     report_file = inputs.temp_dir / f"orgsync-{inputs.slug}" / "apply-report.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
-    applied = orgsync(["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), *_allow(inputs)])
+    applied = orgsync(
+        ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), *_allow(inputs)]
+    )
     markdown = report_markdown(report_file, applied)
-    write_outputs(inputs, {"exit-code": str(applied.code),
-                           "report-file": str(report_file) if report_file.exists() else "",
-                           "artifact-name": f"orgsync-apply-{inputs.slug}"})
+    write_outputs(
+        inputs,
+        {
+            "exit-code": str(applied.code),
+            "report-file": str(report_file) if report_file.exists() else "",
+            "artifact-name": f"orgsync-apply-{inputs.slug}",
+        },
+    )
     write_summary(inputs, markdown)
     if inputs.comment:
         number = merged_pr(inputs)
@@ -225,13 +270,24 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         write_summary(inputs, failure_markdown("orgsync drift check", planned))
         return planned.code
     drifted = planned.code != ExitCode.OK
-    write_outputs(inputs, {"exit-code": str(planned.code), "drift": _bool(drifted),
-                           "has-changes": _bool(drifted), "blocked": _bool(planned.code == ExitCode.BLOCKED)})
+    write_outputs(
+        inputs,
+        {
+            "exit-code": str(planned.code),
+            "drift": _bool(drifted),
+            "has-changes": _bool(drifted),
+            "blocked": _bool(planned.code == ExitCode.BLOCKED),
+        },
+    )
     write_summary(inputs, planned.stdout)
     with inputs.api() as api:
-        result = drift.sync_issue(api, inputs.key("drift"), drifted, planned.stdout, run_url=inputs.run_url,
-                                  author=inputs.author)
-    print(f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""), file=sys.stderr)
+        result = drift.sync_issue(
+            api, inputs.key("drift"), drifted, planned.stdout, run_url=inputs.run_url, author=inputs.author
+        )
+    print(
+        f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -240,12 +296,22 @@ def report_markdown(report_file: Path, run: Run) -> str:
     if not report_file.exists():
         return failure_markdown("orgsync apply", run)
     report = json.loads(report_file.read_text(encoding="utf-8"))
-    outcome = {0: "Apply complete", 3: "Blocked by the safety policy", 4: "Partially applied"}.get(run.code, "Failed")
-    lines = [f"### orgsync apply: {outcome} (exit {run.code})", "", f"**{_cell(str(report.get('target', '')))}**", "",
-             "| step | items applied | status |", "|---|---:|---|"]
+    outcome = {0: "Apply complete", 3: "Blocked by the safety policy", 4: "Partially applied"}.get(
+        run.code, "Failed"
+    )
+    lines = [
+        f"### orgsync apply: {outcome} (exit {run.code})",
+        "",
+        f"**{_cell(str(report.get('target', '')))}**",
+        "",
+        "| step | items applied | status |",
+        "|---|---:|---|",
+    ]
     for step in report.get("steps", []):
         count = f"{step.get('applied', 0)}/{step.get('planned', 0)}" if step.get("planned") else ""
-        lines.append(f"| `{_cell(str(step.get('id', '')))}` | {count} | {_cell(str(step.get('status', '')))} |")
+        lines.append(
+            f"| `{_cell(str(step.get('id', '')))}` | {count} | {_cell(str(step.get('status', '')))} |"
+        )
     failures = len(report.get("failures", []))
     if failures:
         lines += ["", f"{failures} item(s) not applied: see the `apply-report.json` artifact."]
@@ -282,8 +348,17 @@ def _comment_on_pr(inputs: Inputs, kind: str, body: str) -> None:
 
 def _failed(inputs: Inputs, title: str, run: Run) -> int:
     markdown = failure_markdown(title, run)
-    write_outputs(inputs, {"has-changes": "false", "blocked": "false", "summary": "{}", "exit-code": str(run.code),
-                           "plan-file": "", "artifact-name": f"orgsync-plan-{inputs.slug}"})
+    write_outputs(
+        inputs,
+        {
+            "has-changes": "false",
+            "blocked": "false",
+            "summary": "{}",
+            "exit-code": str(run.code),
+            "plan-file": "",
+            "artifact-name": f"orgsync-plan-{inputs.slug}",
+        },
+    )
     write_summary(inputs, markdown)
     _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
     return run.code or int(ExitCode.ERROR)
@@ -294,11 +369,15 @@ def _bool(value: bool) -> str:
 
 
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
-    "plan": run_plan_step, "apply": run_apply_step, "drift": run_drift_step}
+    "plan": run_plan_step,
+    "apply": run_apply_step,
+    "drift": run_drift_step,
+}
 
 
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
-         orgsync: Runner | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, orgsync: Runner | None = None
+) -> int:
     """`python -m orgsync.github.action`: run the step named by ORGSYNC_COMMAND; errors are one clear message."""
     env = os.environ if env is None else env
     try:

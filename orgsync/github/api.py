@@ -16,7 +16,7 @@ from orgsync.errors import GitHubError
 PER_PAGE = 100
 PERMISSION_HINT = {
     "comment": "the job needs `permissions: pull-requests: write` (and on a pull request from a fork the token is "
-               "read-only: run the plan with `pull_request` from branches of this repository)",
+    "read-only: run the plan with `pull_request` from branches of this repository)",
     "issue": "the job needs `permissions: issues: write`",
     "read": "the job needs `permissions: contents: read` and `pull-requests: read`",
 }
@@ -45,13 +45,28 @@ class Issue:
 class GitHubApi:
     """A synchronous client of one repository's REST API (`owner/name`)."""
 
-    def __init__(self, api_url: str, repository: str, token: str, *,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        repository: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.repository = repository
         self._http = httpx.Client(
-            base_url=api_url.rstrip("/"), transport=transport, timeout=timeout, follow_redirects=False,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                     "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "orgsync-action"})
+            base_url=api_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "orgsync-action",
+            },
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -62,14 +77,23 @@ class GitHubApi:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, purpose: str, *, json: Any = None,
-              params: dict[str, str | int] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        purpose: str,
+        *,
+        json: Any = None,
+        params: dict[str, str | int] | None = None,
+    ) -> Any:
         """One call; any non-2xx answer becomes a GitHubError that names the call and what to do."""
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.HTTPError as err:
-            raise GitHubError(f"GitHub API {method} {path}: unreachable ({type(err).__name__})",
-                              hint="check GITHUB_API_URL and the runner's network") from None
+            raise GitHubError(
+                f"GitHub API {method} {path}: unreachable ({type(err).__name__})",
+                hint="check GITHUB_API_URL and the runner's network",
+            ) from None
         if response.is_success:
             return response.json() if response.content else None
         raise _error(method, path, purpose, response)
@@ -78,7 +102,9 @@ class GitHubApi:
         """Every element of a paginated list, page by page."""
         page = 1
         while True:
-            batch = self._call("GET", path, purpose, params={**(params or {}), "per_page": PER_PAGE, "page": page})
+            batch = self._call(
+                "GET", path, purpose, params={**(params or {}), "per_page": PER_PAGE, "page": page}
+            )
             yield from batch
             if len(batch) < PER_PAGE:
                 return
@@ -86,44 +112,72 @@ class GitHubApi:
 
     def comments(self, number: int) -> list[Comment]:
         """Every comment of an issue or pull request, oldest first."""
-        return [_comment(c) for c in self._pages(f"/repos/{self.repository}/issues/{number}/comments", "read")]
+        return [
+            _comment(c) for c in self._pages(f"/repos/{self.repository}/issues/{number}/comments", "read")
+        ]
 
     def create_comment(self, number: int, body: str) -> Comment:
-        return _comment(self._call("POST", f"/repos/{self.repository}/issues/{number}/comments", "comment",
-                                   json={"body": body}))
+        return _comment(
+            self._call(
+                "POST", f"/repos/{self.repository}/issues/{number}/comments", "comment", json={"body": body}
+            )
+        )
 
     def update_comment(self, comment_id: int, body: str) -> Comment:
-        return _comment(self._call("PATCH", f"/repos/{self.repository}/issues/comments/{comment_id}", "comment",
-                                   json={"body": body}))
+        return _comment(
+            self._call(
+                "PATCH",
+                f"/repos/{self.repository}/issues/comments/{comment_id}",
+                "comment",
+                json={"body": body},
+            )
+        )
 
     def delete_comment(self, comment_id: int) -> None:
         self._call("DELETE", f"/repos/{self.repository}/issues/comments/{comment_id}", "comment")
 
     def open_issues(self) -> list[Issue]:
         """The repository's open issues (pull requests left out)."""
-        return [_issue(i) for i in self._pages(f"/repos/{self.repository}/issues", "issue", {"state": "open"})
-                if "pull_request" not in i]
+        return [
+            _issue(i)
+            for i in self._pages(f"/repos/{self.repository}/issues", "issue", {"state": "open"})
+            if "pull_request" not in i
+        ]
 
     def create_issue(self, title: str, body: str) -> Issue:
-        return _issue(self._call("POST", f"/repos/{self.repository}/issues", "issue",
-                                 json={"title": title, "body": body}))
+        return _issue(
+            self._call(
+                "POST", f"/repos/{self.repository}/issues", "issue", json={"title": title, "body": body}
+            )
+        )
 
     def update_issue(self, number: int, **fields: str) -> Issue:
         return _issue(self._call("PATCH", f"/repos/{self.repository}/issues/{number}", "issue", json=fields))
 
     def pulls_of_commit(self, sha: str) -> list[dict[str, Any]]:
         """The pull requests a commit belongs to (a merge commit: the PR it merged)."""
-        result: list[dict[str, Any]] = self._call("GET", f"/repos/{self.repository}/commits/{sha}/pulls", "read")
+        result: list[dict[str, Any]] = self._call(
+            "GET", f"/repos/{self.repository}/commits/{sha}/pulls", "read"
+        )
         return result
 
 
 def _comment(raw: dict[str, Any]) -> Comment:
-    return Comment(id=int(raw["id"]), body=str(raw.get("body") or ""), author=str((raw.get("user") or {}).get("login", "")))
+    return Comment(
+        id=int(raw["id"]),
+        body=str(raw.get("body") or ""),
+        author=str((raw.get("user") or {}).get("login", "")),
+    )
 
 
 def _issue(raw: dict[str, Any]) -> Issue:
-    return Issue(number=int(raw["number"]), title=str(raw.get("title") or ""), body=str(raw.get("body") or ""),
-                 state=str(raw.get("state") or ""), author=str((raw.get("user") or {}).get("login", "")))
+    return Issue(
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        body=str(raw.get("body") or ""),
+        state=str(raw.get("state") or ""),
+        author=str((raw.get("user") or {}).get("login", "")),
+    )
 
 
 def _error(method: str, path: str, purpose: str, response: httpx.Response) -> GitHubError:
@@ -132,7 +186,11 @@ def _error(method: str, path: str, purpose: str, response: httpx.Response) -> Gi
         body = response.json()
     except ValueError:
         body = {}
-    message = str(body.get("message") or response.reason_phrase) if isinstance(body, dict) else response.reason_phrase
+    message = (
+        str(body.get("message") or response.reason_phrase)
+        if isinstance(body, dict)
+        else response.reason_phrase
+    )
     details = []
     if isinstance(body, dict):
         for err in body.get("errors") or []:
@@ -145,7 +203,9 @@ def _error(method: str, path: str, purpose: str, response: httpx.Response) -> Gi
         what += f" ({'; '.join(details)})"
     code = response.status_code
     if code == 401:
-        return GitHubError(what, hint="the token is missing or expired: pass `github-token: ${{ github.token }}`")
+        return GitHubError(
+            what, hint="the token is missing or expired: pass `github-token: ${{ github.token }}`"
+        )
     if code == 403:
         if response.headers.get("x-ratelimit-remaining") == "0":
             return GitHubError(what, hint="the GitHub API rate limit is used up; re-run the job later")
@@ -153,6 +213,9 @@ def _error(method: str, path: str, purpose: str, response: httpx.Response) -> Gi
     if code == 404:
         return GitHubError(what, hint="check GITHUB_REPOSITORY and that the token can see this repository")
     if code == 422:
-        return GitHubError(what, hint="GitHub refused the content: a comment or issue body is limited to 65,536 "
-                                      "characters and an issue needs a title; the message above names the field")
+        return GitHubError(
+            what,
+            hint="GitHub refused the content: a comment or issue body is limited to 65,536 "
+            "characters and an issue needs a title; the message above names the field",
+        )
     return GitHubError(what)

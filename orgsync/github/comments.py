@@ -14,8 +14,10 @@ from orgsync.github.api import Comment, GitHubApi
 
 LIMIT = 65_536  # GitHub's maximum body length, in characters
 BOT_LOGIN = "github-actions[bot]"
-_MARKER = re.compile(r"^<!-- orgsync:(?P<kind>[a-z-]+) dir=(?P<dir>\S*) tenant=(?P<tenant>\S*)"
-                     r"(?: part=(?P<part>\d+))? -->")
+_MARKER = re.compile(
+    r"^<!-- orgsync:(?P<kind>[a-z-]+) dir=(?P<dir>\S*) tenant=(?P<tenant>\S*)"
+    r"(?: part=(?P<part>\d+))? -->"
+)
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,12 @@ class StickyKey:
     def owns(self, body: str) -> int | None:
         """The part number (1 when unnumbered) if `body` starts with this key's marker, else None."""
         match = _MARKER.match(body)
-        if not match or match["kind"] != self.kind or unquote(match["dir"]) != self.directory \
-                or unquote(match["tenant"]) != self.tenant:
+        if (
+            not match
+            or match["kind"] != self.kind
+            or unquote(match["dir"]) != self.directory
+            or unquote(match["tenant"]) != self.tenant
+        ):
             return None
         return int(match["part"] or 1)
 
@@ -86,7 +92,9 @@ class StickyResult:
     deleted: tuple[int, ...]
 
 
-def upsert(api: GitHubApi, number: int, key: StickyKey, body: str, *, author: str = BOT_LOGIN) -> StickyResult:
+def upsert(
+    api: GitHubApi, number: int, key: StickyKey, body: str, *, author: str = BOT_LOGIN
+) -> StickyResult:
     """Make the comments of `key` on issue/PR `number` say `body`: update parts in place, add missing ones,
     delete parts a shorter body no longer needs. Only comments written by `author` are ever touched.
     """

@@ -29,16 +29,25 @@ def find(api: GitHubApi, key: StickyKey, author: str = BOT_LOGIN) -> Issue | Non
 
 def body_of(key: StickyKey, markdown: str, run_url: str = "") -> str:
     """The issue body: marker, a line on what drift means, the plan (cut to fit GitHub's limit)."""
-    head = (f"{key.marker()}\nThe tenant no longer matches the repository: this is what `orgsync apply` would do "
-            f"now. The issue closes itself when a scheduled run finds no changes.\n\n")
+    head = (
+        f"{key.marker()}\nThe tenant no longer matches the repository: this is what `orgsync apply` would do "
+        f"now. The issue closes itself when a scheduled run finds no changes.\n\n"
+    )
     tail = TRUNCATED.format(link=f": {run_url}" if run_url else "")
     if len(head) + len(markdown) > LIMIT:
         markdown = markdown[: LIMIT - len(head) - len(tail)] + tail
     return head + markdown
 
 
-def sync_issue(api: GitHubApi, key: StickyKey, drifted: bool, markdown: str, *, run_url: str = "",
-               author: str = BOT_LOGIN) -> DriftResult:
+def sync_issue(
+    api: GitHubApi,
+    key: StickyKey,
+    drifted: bool,
+    markdown: str,
+    *,
+    run_url: str = "",
+    author: str = BOT_LOGIN,
+) -> DriftResult:
     """Open or update the issue on drift; close it (with a comment saying when) once the tenant is clean."""
     issue = find(api, key, author)
     if drifted:
@@ -50,6 +59,8 @@ def sync_issue(api: GitHubApi, key: StickyKey, drifted: bool, markdown: str, *, 
         return DriftResult("updated", issue.number)
     if issue is None:
         return DriftResult("none", None)
-    api.create_comment(issue.number, "The tenant matches the repository again" + (f" ({run_url})." if run_url else "."))
+    api.create_comment(
+        issue.number, "The tenant matches the repository again" + (f" ({run_url})." if run_url else ".")
+    )
     api.update_issue(issue.number, state="closed", state_reason="completed")
     return DriftResult("closed", issue.number)

@@ -24,14 +24,61 @@ _WITH_HAND_KEPT = "handKept" in ItemsSpec.model_fields
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 # Words that suggest pay, national ids, dates of birth, bank details, addresses or health (a guess to check).
 _SENSITIVE_WORDS = (
-    "salary", "salaries", "pay", "payroll", "wage", "wages", "compensation", "bonus", "remuneration", "income",
-    "ssn", "nino", "ni", "national", "insurance", "passport", "tax", "tin", "sin", "ssid", "social", "security",
-    "dob", "birth", "birthday", "birthdate", "age",
-    "bank", "iban", "bic", "swift", "sort", "account", "routing",
-    "address", "street", "postcode", "postal", "zip", "home",
-    "health", "medical", "disability", "sickness", "sick", "diagnosis",
+    "salary",
+    "salaries",
+    "pay",
+    "payroll",
+    "wage",
+    "wages",
+    "compensation",
+    "bonus",
+    "remuneration",
+    "income",
+    "ssn",
+    "nino",
+    "ni",
+    "national",
+    "insurance",
+    "passport",
+    "tax",
+    "tin",
+    "sin",
+    "ssid",
+    "social",
+    "security",
+    "dob",
+    "birth",
+    "birthday",
+    "birthdate",
+    "age",
+    "bank",
+    "iban",
+    "bic",
+    "swift",
+    "sort",
+    "account",
+    "routing",
+    "address",
+    "street",
+    "postcode",
+    "postal",
+    "zip",
+    "home",
+    "health",
+    "medical",
+    "disability",
+    "sickness",
+    "sick",
+    "diagnosis",
 )
-_SENSITIVE_PHRASES = ("dateofbirth", "nationalid", "socialsecurity", "sortcode", "accountnumber", "homeaddress")
+_SENSITIVE_PHRASES = (
+    "dateofbirth",
+    "nationalid",
+    "socialsecurity",
+    "sortcode",
+    "accountnumber",
+    "homeaddress",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +91,9 @@ class ImportedFile:
     sensitive: tuple[str, ...]  # property keys marked sensitive (guessed or asked for)
     guessed: tuple[str, ...]  # the subset that was guessed
     warnings: tuple[str, ...]  # what the manifest format cannot express, and other things to check
-    item_columns: tuple[str, ...] = ()  # the property keys the items file carries, in order (with --with-items)
+    item_columns: tuple[
+        str, ...
+    ] = ()  # the property keys the items file carries, in order (with --with-items)
 
 
 def slugify(name: str, taken: Collection[str] = ()) -> str:
@@ -80,13 +129,18 @@ def _flow_list(values: Iterable[str]) -> str:
 
 
 def _properties(resource: Mapping[str, Any], *, links: bool) -> list[dict[str, Any]]:
-    props = [p for p in resource.get("properties") or [] if isinstance(p, dict) and isinstance(p.get("key"), str)]
+    props = [
+        p for p in resource.get("properties") or [] if isinstance(p, dict) and isinstance(p.get("key"), str)
+    ]
     return [p for p in props if not (links and p["key"] in LINK_CORE_KEYS)]
 
 
 def _property_line(prop: Mapping[str, Any], *, sensitive: bool, guessed: bool, with_required: bool) -> str:
-    fields = [f"key: {yaml_scalar(prop['key'])}", f"name: {yaml_scalar(str(prop.get('name') or prop['key']))}",
-              f"type: {prop['type']}"]
+    fields = [
+        f"key: {yaml_scalar(prop['key'])}",
+        f"name: {yaml_scalar(str(prop.get('name') or prop['key']))}",
+        f"type: {prop['type']}",
+    ]
     if with_required and prop.get("isRequired"):
         fields.append("isRequired: true")
     if prop.get("onDemand") and isinstance(prop.get("formula"), str):
@@ -108,8 +162,14 @@ class DumpOptions:
     pin_ids: frozenset[str] = frozenset()  # dataset ids whose name is not unique in the tenant: pinned
 
 
-def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[str, str],
-                 ends: Mapping[str, str | None], opts: DumpOptions, items_source: str | None) -> ImportedFile:
+def dataset_file(
+    resource: Mapping[str, Any],
+    path: str,
+    names_by_id: Mapping[str, str],
+    ends: Mapping[str, str | None],
+    opts: DumpOptions,
+    items_source: str | None,
+) -> ImportedFile:
     """The manifest of one live dataset or links dataset (`ends`: fromDatasetId/toDatasetId for links)."""
     name = str(resource.get("name"))
     links = resource.get("type") == "LINKS"
@@ -118,14 +178,18 @@ def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[st
     lines.append(f"kind: {'LinksDataset' if links else 'Dataset'}")
     lines.append(f"name: {yaml_scalar(name)}")
     if resource.get("datasetId") in opts.pin_ids:
-        lines.append(f"datasetId: {yaml_scalar(str(resource['datasetId']))}   # the tenant has two datasets of this "
-                     "name: this manifest manages this one")
+        lines.append(
+            f"datasetId: {yaml_scalar(str(resource['datasetId']))}   # the tenant has two datasets of this "
+            "name: this manifest manages this one"
+        )
     if links:
         for field, label in (("fromDatasetId", "from"), ("toDatasetId", "to")):
             end_id = ends.get(field)
             end = names_by_id.get(end_id or "")
             if end is None:
-                raise ValueError(f"its `{label}` end ({end_id or 'not given'}) is not a dataset of the tenant")
+                raise ValueError(
+                    f"its `{label}` end ({end_id or 'not given'}) is not a dataset of the tenant"
+                )
             lines.append(f"{label}: {yaml_scalar(end)}")
     else:
         lines.append(f"type: {yaml_scalar(str(resource.get('type')))}")
@@ -140,8 +204,10 @@ def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[st
     kept: list[dict[str, Any]] = []
     for prop in _properties(resource, links=links):
         if prop.get("type") not in MANIFEST_TYPES:
-            warnings.append(f"property {prop['key']!r} has type {prop.get('type')!r}, which a manifest cannot "
-                            f"declare ({', '.join(MANIFEST_TYPES)}): left out, so orgsync never manages it")
+            warnings.append(
+                f"property {prop['key']!r} has type {prop.get('type')!r}, which a manifest cannot "
+                f"declare ({', '.join(MANIFEST_TYPES)}): left out, so orgsync never manages it"
+            )
             continue
         kept.append(prop)
     lines.append("properties:" if kept else "properties: []")
@@ -152,27 +218,46 @@ def dataset_file(resource: Mapping[str, Any], path: str, names_by_id: Mapping[st
             sensitive.append(prop["key"])
         if guess:
             guessed.append(prop["key"])
-        lines.append(_property_line(prop, sensitive=asked or guess, guessed=guess, with_required=_WITH_REQUIRED))
+        lines.append(
+            _property_line(prop, sensitive=asked or guess, guessed=guess, with_required=_WITH_REQUIRED)
+        )
     columns: tuple[str, ...] = ()
     if opts.with_items and items_source is not None:
-        owned = [p["key"] for p in kept if not p.get("onDemand")
-                 and (opts.include_sensitive or p["key"] not in sensitive)]
+        owned = [
+            p["key"]
+            for p in kept
+            if not p.get("onDemand") and (opts.include_sensitive or p["key"] not in sensitive)
+        ]
         columns = tuple((["from_id", "to_id"] if links else []) + owned)
-        lines += ["items:", f"  source: {yaml_scalar(items_source)}",
-                  "  mode: upsert   # `mirror` would also delete every item of the dataset that is not in the source"]
+        lines += [
+            "items:",
+            f"  source: {yaml_scalar(items_source)}",
+            "  mode: upsert   # `mirror` would also delete every item of the dataset that is not in the source",
+        ]
         left = [k for k in sensitive if k not in owned]
         if left and _WITH_HAND_KEPT:
             lines.append(f"  handKept: {_flow_list(left)}   # sensitive: import never writes these values")
         elif left:
             lines.append(f"  # not in the source (sensitive, never written by import): {', '.join(left)}")
-    return ImportedFile(dataset=name, path=path, text="\n".join(lines) + "\n", sensitive=tuple(sensitive),
-                        guessed=tuple(guessed), warnings=tuple(warnings), item_columns=columns)
+    return ImportedFile(
+        dataset=name,
+        path=path,
+        text="\n".join(lines) + "\n",
+        sensitive=tuple(sensitive),
+        guessed=tuple(guessed),
+        warnings=tuple(warnings),
+        item_columns=columns,
+    )
 
 
 def config_file(tenant: str, endpoint: str, header: str, manifests: str = "manifests") -> str:
     """`orgsync.yaml` for an imported tenant."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    lines += [f"tenant: {yaml_scalar(tenant)}", f"endpoint: {yaml_scalar(endpoint)}", f"manifests: {manifests}"]
+    lines += [
+        f"tenant: {yaml_scalar(tenant)}",
+        f"endpoint: {yaml_scalar(endpoint)}",
+        f"manifests: {manifests}",
+    ]
     return "\n".join(lines) + "\n"
 
 

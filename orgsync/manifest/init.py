@@ -66,16 +66,27 @@ def check_options(opts: InitOptions) -> None:
     """Refuse a tenant id or endpoint that the starter's orgsync.yaml could not use (ConfigError)."""
     problems = []
     if not re.match(TENANT_PATTERN, opts.tenant):
-        problems.append(Problem(Location("--tenant"), f"expected a tenant id matching {TENANT_PATTERN} (e.g. ACME), "
-                                                      f"got {opts.tenant!r}"))
+        problems.append(
+            Problem(
+                Location("--tenant"),
+                f"expected a tenant id matching {TENANT_PATTERN} (e.g. ACME), got {opts.tenant!r}",
+            )
+        )
     endpoint = opts.endpoint.rstrip("/")
     if endpoint != LOCAL:
         if endpoint.endswith("/api/v1"):
-            problems.append(Problem(Location("--endpoint"), "expected the base URL without /api/v1 "
-                                                            f"(orgsync adds it), got {opts.endpoint!r}"))
+            problems.append(
+                Problem(
+                    Location("--endpoint"),
+                    f"expected the base URL without /api/v1 (orgsync adds it), got {opts.endpoint!r}",
+                )
+            )
         elif not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$", endpoint):
-            problems.append(Problem(Location("--endpoint"), f"expected `local` or an https:// base URL, "
-                                                            f"got {opts.endpoint!r}"))
+            problems.append(
+                Problem(
+                    Location("--endpoint"), f"expected `local` or an https:// base URL, got {opts.endpoint!r}"
+                )
+            )
     if problems:
         raise ConfigError(problems, hint="e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`")
 
@@ -84,15 +95,25 @@ def starter_files(opts: InitOptions | None = None) -> dict[str, str]:
     """Target path -> text of every file `init` writes."""
     opts = opts or InitOptions()
     starter = resources.files("orgsync.manifest") / "starter"
-    files = {target: (starter / source).read_text(encoding="utf-8") for target, source in STARTER_FILES.items()
-             if opts.ci or target != WORKFLOW}
+    files = {
+        target: (starter / source).read_text(encoding="utf-8")
+        for target, source in STARTER_FILES.items()
+        if opts.ci or target != WORKFLOW
+    }
     endpoint = opts.endpoint.rstrip("/")
-    files["orgsync.yaml"] = (files["orgsync.yaml"]
-                             .replace("@ENDPOINT_COMMENT@", LOCAL_COMMENT if endpoint == LOCAL else REMOTE_COMMENT)
-                             .replace("@TENANT@", opts.tenant).replace("@ENDPOINT@", endpoint))
+    files["orgsync.yaml"] = (
+        files["orgsync.yaml"]
+        .replace("@ENDPOINT_COMMENT@", LOCAL_COMMENT if endpoint == LOCAL else REMOTE_COMMENT)
+        .replace("@TENANT@", opts.tenant)
+        .replace("@ENDPOINT@", endpoint)
+    )
     if opts.ci:
-        files[WORKFLOW] = (files[WORKFLOW].replace("@ACTION@", ACTION_REPOSITORY).replace("@VERSION@", __version__)
-                           .replace("working-directory: .\n", f"working-directory: {opts.workdir}\n"))
+        files[WORKFLOW] = (
+            files[WORKFLOW]
+            .replace("@ACTION@", ACTION_REPOSITORY)
+            .replace("@VERSION@", __version__)
+            .replace("working-directory: .\n", f"working-directory: {opts.workdir}\n")
+        )
     files[".gitignore"] = GITIGNORE
     files["orgsync.schema.json"] = schema_text()  # editors and pre-commit resolve `$schema=` to this copy
     return files

@@ -21,7 +21,8 @@ from orgsync.manifest.yamldoc import YamlDocument, load_documents
 
 CONFIG_FILE = "orgsync.yaml"
 KINDS: dict[str, type[DatasetManifest | LinksDatasetManifest]] = {
-    "Dataset": DatasetManifest, "LinksDataset": LinksDatasetManifest,
+    "Dataset": DatasetManifest,
+    "LinksDataset": LinksDatasetManifest,
 }
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -33,8 +34,13 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
     problems: list[Problem] = []
     config_path = root / CONFIG_FILE
     if not config_path.is_file():
-        raise ConfigError(Problem(Location(shown(config_path, root)), f"no {CONFIG_FILE} in {root.resolve()}; "
-                                  "expected the repository root (use --root, or `orgsync init` to start one)"))
+        raise ConfigError(
+            Problem(
+                Location(shown(config_path, root)),
+                f"no {CONFIG_FILE} in {root.resolve()}; "
+                "expected the repository root (use --root, or `orgsync init` to start one)",
+            )
+        )
     config, patterns = _load_config(config_path, root, renderer, problems)
     warnings: list[Problem] = []
     manifests: list[DatasetManifest | LinksDatasetManifest] = []
@@ -45,21 +51,29 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
     return Project(root=root, config_file=config_path, config=config, manifests=manifests, warnings=warnings)
 
 
-def _documents(path: Path, root: Path, renderer: Renderer,
-               problems: list[Problem]) -> list[tuple[YamlDocument, Any, set[str]]]:
+def _documents(
+    path: Path, root: Path, renderer: Renderer, problems: list[Problem]
+) -> list[tuple[YamlDocument, Any, set[str]]]:
     """(document, rendered data, fields whose template failed) per YAML document of `path`."""
     display = shown(path, root)
     limits = renderer.limits  # from the environment, never from the repository
     size = path.stat().st_size
     if size > limits.manifest_bytes:
-        problems.append(Problem(Location(display), f"the file is {size} bytes, more than the limit of "
-                                f"{limits.manifest_bytes} ({limits.describe('manifest_bytes')}); expected a manifest, "
-                                "not data (put items in a source file)"))
+        problems.append(
+            Problem(
+                Location(display),
+                f"the file is {size} bytes, more than the limit of "
+                f"{limits.manifest_bytes} ({limits.describe('manifest_bytes')}); expected a manifest, "
+                "not data (put items in a source file)",
+            )
+        )
         return []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
-        problems.append(Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file"))
+        problems.append(
+            Problem(Location(display), f"not valid UTF-8 (byte {err.start}); expected a UTF-8 YAML file")
+        )
         return []
     documents, issues = load_documents(text, limits)
     problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
@@ -73,8 +87,14 @@ def _documents(path: Path, root: Path, renderer: Renderer,
     return rendered
 
 
-def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, display: str,
-               problems: list[Problem], failed: set[str]) -> Any:
+def _validated(
+    model: type[BaseModel],
+    data: Any,
+    doc: YamlDocument,
+    display: str,
+    problems: list[Problem],
+    failed: set[str],
+) -> Any:
     """`model` built from `data`, or None with its problems recorded (none again for failed templates)."""
     try:
         return model.model_validate(data)
@@ -86,18 +106,23 @@ def _validated(model: type[BaseModel], data: Any, doc: YamlDocument, display: st
 def _in_order(problems: list[Problem]) -> list[Problem]:
     """Problems file by file (in the order files were read), each file's by line and column."""
     files = {str(p.location.file): n for n, p in reversed(list(enumerate(problems)))}
-    return sorted(problems, key=lambda p: (files[str(p.location.file)], p.location.line or 0, p.location.column or 0))
+    return sorted(
+        problems, key=lambda p: (files[str(p.location.file)], p.location.line or 0, p.location.column or 0)
+    )
 
 
-def _load_config(path: Path, root: Path, renderer: Renderer,
-                 problems: list[Problem]) -> tuple[ProjectConfig | None, list[str]]:
+def _load_config(
+    path: Path, root: Path, renderer: Renderer, problems: list[Problem]
+) -> tuple[ProjectConfig | None, list[str]]:
     """The config (None when invalid) and its manifest patterns (read even from an invalid config)."""
     display = shown(path, root)
     documents = _documents(path, root, renderer, problems)
     default = [ProjectConfig.model_fields["manifests"].default]
     if len(documents) != 1 or not isinstance(documents[0][1], dict):
         if not any(p.location.file == display for p in problems):
-            problems.append(Problem(Location(display, 1), "expected one YAML mapping with at least `tenant:`"))
+            problems.append(
+                Problem(Location(display, 1), "expected one YAML mapping with at least `tenant:`")
+            )
         return None, default
     doc, data, failed = documents[0]
     config = _validated(ProjectConfig, data, doc, display, problems, failed)
@@ -109,30 +134,47 @@ def _load_config(path: Path, root: Path, renderer: Renderer,
     return None, patterns if valid else default
 
 
-def manifest_files(patterns: list[str], root: Path, problems: list[Problem],
-                   warnings: list[Problem]) -> list[Path]:
+def manifest_files(
+    patterns: list[str], root: Path, problems: list[Problem], warnings: list[Problem]
+) -> list[Path]:
     """Manifest files named by `manifests:` (folders are searched recursively), confined to the repository."""
     found: dict[Path, None] = {}
     for pattern in patterns:
         if _leaves_root(pattern):
-            problems.append(Problem(Location(CONFIG_FILE), f"manifests pattern {pattern!r} leaves the repository; "
-                                    "expected a folder or glob relative to the repository root, without '..'",
-                                    "manifests"))
+            problems.append(
+                Problem(
+                    Location(CONFIG_FILE),
+                    f"manifests pattern {pattern!r} leaves the repository; "
+                    "expected a folder or glob relative to the repository root, without '..'",
+                    "manifests",
+                )
+            )
             continue
         base = root / pattern
         candidates = sorted(base.rglob("*")) if base.is_dir() else sorted(root.glob(pattern))
         files = [p for p in candidates if p.is_file() and p.suffix in MANIFEST_SUFFIXES]
         if not files:
-            warnings.append(Problem(Location(CONFIG_FILE), f"manifests pattern {pattern!r} matches no .yaml file",
-                                    "manifests", "warning"))
+            warnings.append(
+                Problem(
+                    Location(CONFIG_FILE),
+                    f"manifests pattern {pattern!r} matches no .yaml file",
+                    "manifests",
+                    "warning",
+                )
+            )
         for path in files:
             try:
                 found[refuse_hidden(confine(path, root), root)] = None
             except HiddenPath:
                 continue  # .git/, .github/ and other dot-folders hold no manifests
             except EscapesRoot:
-                problems.append(Problem(Location(shown(path, root)), "manifest is a link to a file outside the "
-                                        "repository; expected manifests inside it", "manifests"))
+                problems.append(
+                    Problem(
+                        Location(shown(path, root)),
+                        "manifest is a link to a file outside the repository; expected manifests inside it",
+                        "manifests",
+                    )
+                )
     return list(found)
 
 
@@ -142,8 +184,9 @@ def _leaves_root(pattern: str) -> bool:
     return path.is_absolute() or PureWindowsPath(pattern).anchor != "" or ".." in path.parts
 
 
-def _load_manifest_file(path: Path, root: Path, renderer: Renderer,
-                        problems: list[Problem]) -> list[DatasetManifest | LinksDatasetManifest]:
+def _load_manifest_file(
+    path: Path, root: Path, renderer: Renderer, problems: list[Problem]
+) -> list[DatasetManifest | LinksDatasetManifest]:
     display = shown(path, root)
     loaded = []
     for doc, data, failed in _documents(path, root, renderer, problems):
@@ -161,8 +204,12 @@ def _kind(data: Any, doc: YamlDocument, display: str, problems: list[Problem]) -
     """The model for the document's `kind`, or None with a problem recorded."""
     expected = " or ".join(KINDS)
     if not isinstance(data, dict):
-        problems.append(Problem(Location(display, doc.line, 1), f"expected a mapping with `kind: {expected}`, "
-                                f"got {type(data).__name__}"))
+        problems.append(
+            Problem(
+                Location(display, doc.line, 1),
+                f"expected a mapping with `kind: {expected}`, got {type(data).__name__}",
+            )
+        )
         return None
     kind = data.get("kind")
     if kind not in KINDS:
@@ -189,18 +236,24 @@ def resolve_token(env: Mapping[str, str] | None, root: Path) -> str | None:
         return None
     path = Path(file_name).expanduser()
     if not path.is_absolute():
-        raise ConfigError(f"ORGVUE_TOKEN_FILE names {file_name}, a relative path; expected an absolute path "
-                          "outside the repository (e.g. $RUNNER_TEMP/orgvue-token)")
+        raise ConfigError(
+            f"ORGVUE_TOKEN_FILE names {file_name}, a relative path; expected an absolute path "
+            "outside the repository (e.g. $RUNNER_TEMP/orgvue-token)"
+        )
     repository = Path(root).resolve()
     for candidate in (path.absolute(), path.resolve()):
         if candidate == repository or repository in candidate.parents:
-            raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is inside the repository; expected a file "
-                              "outside it (a pull request can change anything in the repository)")
+            raise ConfigError(
+                f"ORGVUE_TOKEN_FILE names {path}, which is inside the repository; expected a file "
+                "outside it (a pull request can change anything in the repository)"
+            )
     try:
         token = path.read_text(encoding="utf-8").strip()
     except OSError as err:
-        raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
-                          "expected a file holding the token") from None
+        raise ConfigError(
+            f"ORGVUE_TOKEN_FILE names {path}, which cannot be read ({err.strerror}); "
+            "expected a file holding the token"
+        ) from None
     if not token:
         raise ConfigError(f"ORGVUE_TOKEN_FILE names {path}, which is empty; expected the token in it")
     return token

@@ -20,8 +20,9 @@ def field_path(loc: Path_) -> str:
     return text
 
 
-def validation_problems(err: ValidationError, doc: YamlDocument, shown: str,
-                        model: type[BaseModel], prefix: Path_ = ()) -> list[Problem]:
+def validation_problems(
+    err: ValidationError, doc: YamlDocument, shown: str, model: type[BaseModel], prefix: Path_ = ()
+) -> list[Problem]:
     """One Problem per pydantic error, positioned with the document's marks."""
     problems = []
     for error in err.errors(include_url=False):

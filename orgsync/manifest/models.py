@@ -41,9 +41,20 @@ class _Strict(BaseModel):
 class SafetyPolicy(_Strict):
     """Thresholds that block a plan; layered default -> orgsync.yaml -> manifest."""
 
-    maxDeletePercent: float = Field(10, ge=0, le=100, description="Item deletes above this % of existing items block the plan.")
-    maxUpdatePercent: float = Field(50, ge=0, le=100, description="Item updates that overwrite or clear a value, above this % of existing items, block the plan (filling empty cells does not count).")
-    minExistingItems: int = Field(10, ge=0, description="Datasets with fewer existing items than this are never blocked by the percentages.")
+    maxDeletePercent: float = Field(
+        10, ge=0, le=100, description="Item deletes above this % of existing items block the plan."
+    )
+    maxUpdatePercent: float = Field(
+        50,
+        ge=0,
+        le=100,
+        description="Item updates that overwrite or clear a value, above this % of existing items, block the plan (filling empty cells does not count).",
+    )
+    minExistingItems: int = Field(
+        10,
+        ge=0,
+        description="Datasets with fewer existing items than this are never blocked by the percentages.",
+    )
 
 
 class SafetyOverride(_Strict):
@@ -58,8 +69,13 @@ class ProjectConfig(_Strict):
     """`orgsync.yaml` at the repository root."""
 
     tenant: str = Field(description="Orgvue tenant id, ^[A-Z][A-Z0-9_]{0,29}$.")
-    endpoint: str = Field("local", description="https base URL of the Orgvue API, or `local` for the embedded emulated tenant in .orgsync/.")
-    manifests: str | list[str] = Field("manifests", description="Folder(s) or glob(s) of manifest files, relative to the repository root.")
+    endpoint: str = Field(
+        "local",
+        description="https base URL of the Orgvue API, or `local` for the embedded emulated tenant in .orgsync/.",
+    )
+    manifests: str | list[str] = Field(
+        "manifests", description="Folder(s) or glob(s) of manifest files, relative to the repository root."
+    )
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
 
     @field_validator("tenant")
@@ -76,8 +92,10 @@ class ProjectConfig(_Strict):
         value = value.strip().rstrip("/")
         local_http = re.match(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/.*)?$", value)
         if value != LOCAL_ENDPOINT and not value.startswith("https://") and not local_http:
-            raise ValueError(f"expected an https:// base URL or `local`, got {value!r} "
-                             "(plain http is allowed only for localhost)")
+            raise ValueError(
+                f"expected an https:// base URL or `local`, got {value!r} "
+                "(plain http is allowed only for localhost)"
+            )
         return value
 
     @property
@@ -89,9 +107,11 @@ class ProjectConfig(_Strict):
 
 
 # For editors: `formula` goes with `onDemand: true` and only with it (the model checks the same).
-_ON_DEMAND_SCHEMA: JsonDict = {"if": {"required": ["onDemand"], "properties": {"onDemand": {"const": True}}},
-                     "then": {"required": ["formula"], "properties": {"formula": {"type": "string"}}},
-                     "else": {"properties": {"formula": {"type": "null"}}}}
+_ON_DEMAND_SCHEMA: JsonDict = {
+    "if": {"required": ["onDemand"], "properties": {"onDemand": {"const": True}}},
+    "then": {"required": ["formula"], "properties": {"formula": {"type": "string"}}},
+    "else": {"properties": {"formula": {"type": "null"}}},
+}
 
 
 RESERVED_PREFIX = "__"  # the plan's working columns (row hashes, row numbers) are named so: no key may be
@@ -102,8 +122,11 @@ class PropertySpec(_Strict):
 
     model_config = ConfigDict(json_schema_extra=_ON_DEMAND_SCHEMA)
 
-    key: str = Field(min_length=1, json_schema_extra={"not": {"pattern": "^__"}},
-                     description="The property's key; a key starting with `__` is orgsync's own (a working column).")
+    key: str = Field(
+        min_length=1,
+        json_schema_extra={"not": {"pattern": "^__"}},
+        description="The property's key; a key starting with `__` is orgsync's own (a working column).",
+    )
     name: str = Field(min_length=1)
     type: PropertyType
     sensitive: bool = Field(False, description="Values are never printed, logged or saved in plan text.")
@@ -112,22 +135,36 @@ class PropertySpec(_Strict):
     @classmethod
     def _not_reserved(cls, key: str) -> str:
         if key.startswith(RESERVED_PREFIX):
-            raise ValueError(f"property key {key!r} starts with `{RESERVED_PREFIX}`, which orgsync keeps for its "
-                             "own working columns; expected another key (rename it in Orgvue and here)")
+            raise ValueError(
+                f"property key {key!r} starts with `{RESERVED_PREFIX}`, which orgsync keeps for its "
+                "own working columns; expected another key (rename it in Orgvue and here)"
+            )
         return key
-    onDemand: bool = Field(False, description="Orgvue computes the values from `formula`; never read from a source.")
-    formula: str | None = Field(None, min_length=1, description="The on-demand expression, passed to Orgvue verbatim.")
-    isRequired: bool | None = Field(None, description="Orgvue's isRequired. Default: true for the autoId, labelId, treeId "
-                                    "and treeParentId properties (Orgvue requires it), else left as the tenant has it.")
+
+    onDemand: bool = Field(
+        False, description="Orgvue computes the values from `formula`; never read from a source."
+    )
+    formula: str | None = Field(
+        None, min_length=1, description="The on-demand expression, passed to Orgvue verbatim."
+    )
+    isRequired: bool | None = Field(
+        None,
+        description="Orgvue's isRequired. Default: true for the autoId, labelId, treeId "
+        "and treeParentId properties (Orgvue requires it), else left as the tenant has it.",
+    )
 
     @model_validator(mode="after")
     def _formula_with_on_demand(self) -> PropertySpec:
         if self.onDemand and self.formula is None:
-            raise ValueError(f"property {self.key!r} has `onDemand: true` but no `formula`; expected the "
-                             "expression Orgvue computes it from, e.g. `formula: salary * 0.1`")
+            raise ValueError(
+                f"property {self.key!r} has `onDemand: true` but no `formula`; expected the "
+                "expression Orgvue computes it from, e.g. `formula: salary * 0.1`"
+            )
         if self.formula is not None and not self.onDemand:
-            raise ValueError(f"property {self.key!r} has a `formula` but not `onDemand: true`; expected both "
-                             "(an on-demand property) or neither")
+            raise ValueError(
+                f"property {self.key!r} has a `formula` but not `onDemand: true`; expected both "
+                "(an on-demand property) or neither"
+            )
         return self
 
 
@@ -138,28 +175,53 @@ SOURCE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
 class _FileSettings(_Strict):
     """How to read a source file (issue 14): dialect, encoding, number format, spreadsheet sheet; unset: default."""
 
-    format: SourceFormat | None = Field(None, description="Override the format guessed from the file extension.")
-    delimiter: str | None = Field(None, min_length=1, max_length=1, description="CSV field separator, one character (default `,`; `\\t` for tsv).")
-    quote: str | None = Field(None, min_length=1, max_length=1, description="CSV quote character (default `\"`).")
-    encoding: str | None = Field(None, min_length=1, description="Any Python codec name: utf-8 (default), utf-8-sig, cp1252, latin-1, utf-16 (with a BOM).")
-    decimalSeparator: Literal[".", ","] | None = Field(None, description="Decimal separator of number columns (default `.`).")
+    format: SourceFormat | None = Field(
+        None, description="Override the format guessed from the file extension."
+    )
+    delimiter: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1,
+        description="CSV field separator, one character (default `,`; `\\t` for tsv).",
+    )
+    quote: str | None = Field(
+        None, min_length=1, max_length=1, description='CSV quote character (default `"`).'
+    )
+    encoding: str | None = Field(
+        None,
+        min_length=1,
+        description="Any Python codec name: utf-8 (default), utf-8-sig, cp1252, latin-1, utf-16 (with a BOM).",
+    )
+    decimalSeparator: Literal[".", ","] | None = Field(
+        None, description="Decimal separator of number columns (default `.`)."
+    )
     thousandsSeparator: Literal[",", ".", " ", "'", "_"] | None = Field(
-        None, description="Thousands separator allowed in number columns (default: none), e.g. `.` with decimalSeparator `,`.")
-    sheet: str | int | None = Field(None, description="xlsx: the sheet, by name or 1-based number (default: the first).")
-    headerRow: int | None = Field(None, ge=1, description="xlsx: the 1-based row holding the column names (default 1).")
+        None,
+        description="Thousands separator allowed in number columns (default: none), e.g. `.` with decimalSeparator `,`.",
+    )
+    sheet: str | int | None = Field(
+        None, description="xlsx: the sheet, by name or 1-based number (default: the first)."
+    )
+    headerRow: int | None = Field(
+        None, ge=1, description="xlsx: the 1-based row holding the column names (default 1)."
+    )
 
 
 class SecretRef(_Strict):
     """A secret named by an `ORGSYNC_SECRET_` environment variable; the value is never in the manifest."""
 
-    env: str = Field(pattern=SECRET_ENV_PATTERN, description="Name of the environment variable holding the value.")
+    env: str = Field(
+        pattern=SECRET_ENV_PATTERN, description="Name of the environment variable holding the value."
+    )
 
 
 class DatabaseSource(_Strict):
     """Rows fetched from a database by a read-only query (ADBC: postgresql://, sqlite:///...)."""
 
     sql: str = Field(min_length=1, description="The SELECT query run in a read-only transaction.")
-    connection: SecretRef = Field(description="`{env: ORGSYNC_SECRET_...}`: the variable holding the connection URL.")
+    connection: SecretRef = Field(
+        description="`{env: ORGSYNC_SECRET_...}`: the variable holding the connection URL."
+    )
 
 
 class FileSource(_FileSettings):
@@ -181,36 +243,63 @@ def _source_kind(value: object) -> str:
     return "database" if isinstance(value, dict) else _input_kind(value)
 
 
-SourceInput = Annotated[Annotated[str, Tag("path")] | Annotated[list[str], Tag("files")]
-                        | Annotated[DatabaseSource, Tag("database")], Discriminator(_source_kind)]
-NamedInput = Annotated[Annotated[str, Tag("path")] | Annotated[FileSource, Tag("file")]
-                       | Annotated[DatabaseSource, Tag("database")], Discriminator(_input_kind)]
+SourceInput = Annotated[
+    Annotated[str, Tag("path")]
+    | Annotated[list[str], Tag("files")]
+    | Annotated[DatabaseSource, Tag("database")],
+    Discriminator(_source_kind),
+]
+NamedInput = Annotated[
+    Annotated[str, Tag("path")]
+    | Annotated[FileSource, Tag("file")]
+    | Annotated[DatabaseSource, Tag("database")],
+    Discriminator(_input_kind),
+]
 
 
 class ItemsSpec(_FileSettings):
     """Where a dataset's items come from and how they are reconciled."""
 
     source: SourceInput | None = Field(
-        None, description="Source file relative to the manifest (csv, tsv, json, jsonl, optionally .gz, xlsx, "
-        "parquet), a glob or list of files concatenated, or `{sql, connection}` for a database.")
+        None,
+        description="Source file relative to the manifest (csv, tsv, json, jsonl, optionally .gz, xlsx, "
+        "parquet), a glob or list of files concatenated, or `{sql, connection}` for a database.",
+    )
     sources: dict[str, NamedInput] | None = Field(
-        None, description="Named inputs of `query` (instead of `source`): name -> path, or mapping with `path` and file settings, or `{sql, connection}`.")
-    query: str | None = Field(None, min_length=1, description="SQL SELECT over the named `sources`; its output columns are the source columns.")
+        None,
+        description="Named inputs of `query` (instead of `source`): name -> path, or mapping with `path` and file settings, or `{sql, connection}`.",
+    )
+    query: str | None = Field(
+        None,
+        min_length=1,
+        description="SQL SELECT over the named `sources`; its output columns are the source columns.",
+    )
     mode: ItemsMode = "upsert"
-    columns: dict[str, str] = Field(default_factory=dict, description="Source column -> property key renames.")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="Source column -> property key renames."
+    )
     dateFormat: DateFormat = "YYYY-MM-DD"
-    handKept: list[str] = Field(default_factory=list, description="Declared properties intentionally not in the source (no missing-column warning).")
+    handKept: list[str] = Field(
+        default_factory=list,
+        description="Declared properties intentionally not in the source (no missing-column warning).",
+    )
 
     @model_validator(mode="after")
     def _one_origin(self) -> ItemsSpec:
         if (self.source is None) == (self.sources is None):
-            raise ValueError("expected exactly one of `source` (one input) or `sources` with `query` (named inputs "
-                             "combined by SQL)")
+            raise ValueError(
+                "expected exactly one of `source` (one input) or `sources` with `query` (named inputs "
+                "combined by SQL)"
+            )
         if (self.sources is None) != (self.query is None):
-            raise ValueError("`sources` and `query` go together: `query` is a SELECT over the named `sources`")
+            raise ValueError(
+                "`sources` and `query` go together: `query` is a SELECT over the named `sources`"
+            )
         for name in self.sources or {}:
             if not re.match(SOURCE_NAME_PATTERN, name):
-                raise ValueError(f"source name {name!r} must be a plain SQL name matching {SOURCE_NAME_PATTERN}")
+                raise ValueError(
+                    f"source name {name!r} must be a plain SQL name matching {SOURCE_NAME_PATTERN}"
+                )
         return self
 
 
@@ -226,11 +315,15 @@ class _ManifestBase(_Strict):
     name: str = Field(min_length=1, description="Identity: the dataset is found by name.")
     datasetId: str | None = Field(None, description="Pins one dataset where the tenant has two of this name.")
     renamedFrom: list[Annotated[str, Field(min_length=1)]] = Field(
-        default_factory=list, description="Earlier names of this dataset: plan renames the one found under an old "
-        "name (a PATCH of its name) instead of creating a second dataset.")
+        default_factory=list,
+        description="Earlier names of this dataset: plan renames the one found under an old "
+        "name (a PATCH of its name) instead of creating a second dataset.",
+    )
     manage: Literal["managed", "observe"] = Field(
-        "managed", description="`observe`: plan reads the dataset and reports every difference as drift; apply "
-        "never writes to it and the safety thresholds ignore it.")
+        "managed",
+        description="`observe`: plan reads the dataset and reports every difference as drift; apply "
+        "never writes to it and the safety thresholds ignore it.",
+    )
     tags: list[str] = Field(default_factory=list)
     deleteOmittedProperties: bool = False
     items: ItemsSpec | None = None
@@ -268,16 +361,23 @@ class DatasetManifest(_ManifestBase):
     treeId: str | None = None
     treeParentId: str | None = None
     properties: list[PropertySpec] = Field(default_factory=list)
-    onDemand: list[str] = Field(default_factory=list, description="Order in which apply recalculates the on-demand "
-                                "properties (executeOnDemand); default: every `onDemand: true` property, in declaration order.")
+    onDemand: list[str] = Field(
+        default_factory=list,
+        description="Order in which apply recalculates the on-demand "
+        "properties (executeOnDemand); default: every `onDemand: true` property, in declaration order.",
+    )
 
     @model_validator(mode="after")
     def _key_properties_required(self) -> DatasetManifest:
         for prop in self.properties:
-            roles = [f for f in ("autoId", "labelId", "treeId", "treeParentId") if getattr(self, f) == prop.key]
+            roles = [
+                f for f in ("autoId", "labelId", "treeId", "treeParentId") if getattr(self, f) == prop.key
+            ]
             if roles and prop.isRequired is False:
-                raise ValueError(f"property {prop.key!r} is the dataset's {' and '.join(roles)}, and Orgvue requires such "
-                                 "a property to be `isRequired: true`; remove `isRequired: false` from it")
+                raise ValueError(
+                    f"property {prop.key!r} is the dataset's {' and '.join(roles)}, and Orgvue requires such "
+                    "a property to be `isRequired: true`; remove `isRequired: false` from it"
+                )
         return self
 
     @property
@@ -305,7 +405,9 @@ class LinksDatasetManifest(_ManifestBase):
     kind: Literal["LinksDataset"]
     from_: str = Field(alias="from", description="Name of the dataset links start from.")
     to: str = Field(description="Name of the dataset links go to.")
-    properties: list[PropertySpec] = Field(default_factory=list, description="Additional properties beyond from_id, to_id, link_id, allocation.")
+    properties: list[PropertySpec] = Field(
+        default_factory=list, description="Additional properties beyond from_id, to_id, link_id, allocation."
+    )
     populate: PopulateSpec | None = None
 
     @property

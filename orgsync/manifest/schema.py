@@ -22,14 +22,17 @@ SCHEMA_FILE = "manifests/orgsync.schema.json"  # relative to the orgsync reposit
 def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for orgsync.yaml and manifest documents."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
-        (ProjectConfig, "validation"), (DatasetManifest, "validation"), (LinksDatasetManifest, "validation")]
+        (ProjectConfig, "validation"),
+        (DatasetManifest, "validation"),
+        (LinksDatasetManifest, "validation"),
+    ]
     _, defs = models_json_schema(models, ref_template="#/$defs/{model}")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "orgsync",
         "description": "orgsync.yaml (no `kind`) or one manifest document (`kind: Dataset` or `kind: LinksDataset`). "
-                       "String values may hold Jinja2 templates such as {{ env.NAME }}.",
+        "String values may hold Jinja2 templates such as {{ env.NAME }}.",
         "if": {"type": "object", "required": ["kind"]},
         "then": {"oneOf": [{"$ref": "#/$defs/DatasetManifest"}, {"$ref": "#/$defs/LinksDatasetManifest"}]},
         "else": {"$ref": "#/$defs/ProjectConfig"},

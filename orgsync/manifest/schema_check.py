@@ -36,8 +36,10 @@ def validators() -> dict[str | None, Draft202012Validator]:
     """One validator per document kind (None: orgsync.yaml), so a problem is named in the branch it belongs to."""
     schema = build_schema()
     branch = {"Dataset": "DatasetManifest", "LinksDataset": "LinksDatasetManifest", None: "ProjectConfig"}
-    return {kind: Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": schema["$defs"]})
-            for kind, name in branch.items()} | {"*": Draft202012Validator(schema)}
+    return {
+        kind: Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": schema["$defs"]})
+        for kind, name in branch.items()
+    } | {"*": Draft202012Validator(schema)}
 
 
 def _validator_for(doc: Any, by_kind: dict[str | None, Draft202012Validator]) -> Draft202012Validator:
@@ -61,7 +63,9 @@ def check_file(path: Path, by_kind: dict[str | None, Draft202012Validator]) -> l
     for node, doc in zip(nodes, docs, strict=True):
         if doc is None or node is None:
             continue
-        for error in sorted(_validator_for(doc, by_kind).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        for error in sorted(
+            _validator_for(doc, by_kind).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))
+        ):
             field = ".".join(str(p) for p in error.absolute_path) or "(document)"
             problems.append(f"{path}:{_line_of(node, list(error.absolute_path))}: {field}: {error.message}")
     return problems
@@ -70,7 +74,9 @@ def check_file(path: Path, by_kind: dict[str | None, Draft202012Validator]) -> l
 def main(argv: Sequence[str] | None = None) -> int:
     """Check every file named; exit 1 when any has a problem."""
     by_kind = validators()
-    problems = [p for name in (sys.argv[1:] if argv is None else argv) for p in check_file(Path(name), by_kind)]
+    problems = [
+        p for name in (sys.argv[1:] if argv is None else argv) for p in check_file(Path(name), by_kind)
+    ]
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

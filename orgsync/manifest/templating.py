@@ -26,19 +26,48 @@ from orgsync.manifest.yamldoc import Path_
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
 PINS = ("ORGVUE_TENANT", "ORGVUE_URL")  # the documented pins a template may read
 VAR_PREFIX = "ORGSYNC_VAR_"  # variables CI sets on purpose for templates
-RULE = (f"templates can read only {', '.join(PINS)} and variables whose names start with {VAR_PREFIX} "
-        f"(e.g. {VAR_PREFIX}DEPLOY_ENV, set by CI)")
+RULE = (
+    f"templates can read only {', '.join(PINS)} and variables whose names start with {VAR_PREFIX} "
+    f"(e.g. {VAR_PREFIX}DEPLOY_ENV, set by CI)"
+)
 _MARKERS = ("{{", "{%", "{#")
 MAX_RESULT = 65536  # characters a `replace` may produce: far beyond any manifest value
 # Expression and statement nodes whose cost is bounded by the template's length (no loop, no call).
 _ALLOWED_NODES = (
-    nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.CondExpr, nodes.Const, nodes.Name,
-    nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Filter, nodes.Test, nodes.Keyword, nodes.Concat,
-    nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub,
-    nodes.Div, nodes.FloorDiv, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair,
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Const,
+    nodes.Name,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Slice,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Keyword,
+    nodes.Concat,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Neg,
+    nodes.Pos,
+    nodes.Add,
+    nodes.Sub,
+    nodes.Div,
+    nodes.FloorDiv,
+    nodes.List,
+    nodes.Tuple,
+    nodes.Dict,
+    nodes.Pair,
 )
 _FILTERS = ("default", "d", "lower", "upper", "trim", "title", "capitalize", "string", "replace")
-_REFUSAL = "templates may only read `env.NAME` with if/else, ~, comparisons and the filters " + ", ".join(_FILTERS)
+_REFUSAL = "templates may only read `env.NAME` with if/else, ~, comparisons and the filters " + ", ".join(
+    _FILTERS
+)
 
 
 def readable(name: str) -> bool:
@@ -59,13 +88,16 @@ class TemplateEnv:
         if not isinstance(name, str) or not readable(name):
             shown = name if isinstance(name, str) and name.isidentifier() else repr(name)[:60]
             if name in WITHHELD:
-                raise TemplateProblem(f"env.{name} is not available to templates (the token is never put in a "
-                                      f"manifest); {RULE}")
+                raise TemplateProblem(
+                    f"env.{name} is not available to templates (the token is never put in a manifest); {RULE}"
+                )
             raise TemplateProblem(f"env.{shown} is not readable: {RULE}")
         if name in self._values:
             return self._values[name]
-        return StrictUndefined(hint=f"undefined variable env.{name}: the environment variable {name} is not set; "
-                                    "set it or remove the template")
+        return StrictUndefined(
+            hint=f"undefined variable env.{name}: the environment variable {name} is not set; "
+            "set it or remove the template"
+        )
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and readable(name) and name in self._values
@@ -114,13 +146,19 @@ class Renderer:
         except TemplateProblem:
             raise
         except SecurityError as err:
-            raise TemplateProblem(f"template refused by the sandbox: {err}; templates may only read `env.NAME`") from None
+            raise TemplateProblem(
+                f"template refused by the sandbox: {err}; templates may only read `env.NAME`"
+            ) from None
         except UndefinedError as err:
             raise TemplateProblem(_undefined_message(str(err))) from None
         except TemplateError as err:
             raise TemplateProblem(f"template error: {err}") from None
-        except Exception as err:  # a template is user input: any failure in it (1/0, include) is theirs to fix
-            raise TemplateProblem(f"template failed: {type(err).__name__}: {err}; templates may only read `env.NAME`") from None
+        except (
+            Exception
+        ) as err:  # a template is user input: any failure in it (1/0, include) is theirs to fix
+            raise TemplateProblem(
+                f"template failed: {type(err).__name__}: {err}; templates may only read `env.NAME`"
+            ) from None
 
     def render_tree(self, data: Any, path: Path_ = ()) -> tuple[Any, list[tuple[Path_, str]]]:
         """`data` with every string value rendered, plus (path, message) for each template that failed."""
@@ -150,20 +188,34 @@ def _check_bounded(tree: nodes.Template) -> None:
     """Refuse any construct whose time or memory is not bounded by the template's length."""
     for node in tree.find_all(nodes.Node):
         if isinstance(node, nodes.Filter) and node.name not in _FILTERS:
-            raise TemplateProblem(f"template uses the filter {node.name!r}, which manifests do not allow "
-                                  f"(line {node.lineno}); {_REFUSAL}")
+            raise TemplateProblem(
+                f"template uses the filter {node.name!r}, which manifests do not allow "
+                f"(line {node.lineno}); {_REFUSAL}"
+            )
         if not isinstance(node, _ALLOWED_NODES):
-            raise TemplateProblem(f"template uses {_construct(node)}, which manifests do not allow "
-                                  f"(line {node.lineno}); {_REFUSAL}")
+            raise TemplateProblem(
+                f"template uses {_construct(node)}, which manifests do not allow "
+                f"(line {node.lineno}); {_REFUSAL}"
+            )
 
 
 def _construct(node: nodes.Node) -> str:
     """How a refused node reads in the template."""
-    operators = {nodes.Mul: "`*`", nodes.Pow: "`**`", nodes.Mod: "`%`", nodes.Call: "a function or method call"}
+    operators = {
+        nodes.Mul: "`*`",
+        nodes.Pow: "`**`",
+        nodes.Mod: "`%`",
+        nodes.Call: "a function or method call",
+    }
     for kind, shown in operators.items():
         if isinstance(node, kind):
             return shown
-    statement: dict[type[nodes.Node], str] = {nodes.Assign: "set", nodes.AssignBlock: "set", nodes.CallBlock: "call", nodes.FilterBlock: "filter"}
+    statement: dict[type[nodes.Node], str] = {
+        nodes.Assign: "set",
+        nodes.AssignBlock: "set",
+        nodes.CallBlock: "call",
+        nodes.FilterBlock: "filter",
+    }
     name = statement.get(type(node), type(node).__name__.lower())
     return f"{{% {name} %}}"
 

@@ -40,15 +40,24 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > self._limits.yaml_aliases:
-                raise YamlLimitError(None, None, f"more than {self._limits.yaml_aliases} YAML aliases (*name) in one "
-                                     f"file (the limit {self._limits.describe('yaml_aliases')}); expected few "
-                                     "anchors, for small reuse", mark)
+                raise YamlLimitError(
+                    None,
+                    None,
+                    f"more than {self._limits.yaml_aliases} YAML aliases (*name) in one "
+                    f"file (the limit {self._limits.describe('yaml_aliases')}); expected few "
+                    "anchors, for small reuse",
+                    mark,
+                )
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > self._limits.yaml_depth:
-            raise YamlLimitError(None, None, f"YAML nested more than {self._limits.yaml_depth} levels deep (the "
-                                 f"limit {self._limits.describe('yaml_depth')}); expected a manifest's few levels",
-                                 mark)
+            raise YamlLimitError(
+                None,
+                None,
+                f"YAML nested more than {self._limits.yaml_depth} levels deep (the "
+                f"limit {self._limits.describe('yaml_depth')}); expected a manifest's few levels",
+                mark,
+            )
         try:
             node = super().compose_node(parent, index)
         finally:
@@ -58,9 +67,13 @@ class _BoundedLoader(yaml.SafeLoader):
         size = 1 + sum((self._sizes.get(id(child), 1) for child in _children(node)), 0)
         self._sizes[id(node)] = size
         if size > self._limits.yaml_nodes:
-            raise YamlLimitError(None, None, f"YAML expands to more than {self._limits.yaml_nodes} values (aliases "
-                                 f"expanded; the limit {self._limits.describe('yaml_nodes')}), like an alias bomb",
-                                 mark)
+            raise YamlLimitError(
+                None,
+                None,
+                f"YAML expands to more than {self._limits.yaml_nodes} values (aliases "
+                f"expanded; the limit {self._limits.describe('yaml_nodes')}), like an alias bomb",
+                mark,
+            )
         return node
 
 
@@ -119,10 +132,16 @@ def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDo
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         issues.append(YamlIssue(line, column, str(err.problem)))
     except yaml.reader.ReaderError as err:  # a control character: not marked, so placed from its offset
-        before = text[:err.position]
+        before = text[: err.position]
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-        issues.append(YamlIssue(line, column, f"invalid YAML: character 0x{err.character:02x} is not allowed; "
-                                              "expected printable text (remove the control character)"))
+        issues.append(
+            YamlIssue(
+                line,
+                column,
+                f"invalid YAML: character 0x{err.character:02x} is not allowed; "
+                "expected printable text (remove the control character)",
+            )
+        )
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -42,24 +42,37 @@ Manifest = DatasetManifest | LinksDatasetManifest
 _RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
 
 
-def build_plan(project: Project, tables: Mapping[str, SourceTable], live: LiveState, *,
-               targets: Sequence[str] = (), force: bool = False) -> Plan:
+def build_plan(
+    project: Project,
+    tables: Mapping[str, SourceTable],
+    live: LiveState,
+    *,
+    targets: Sequence[str] = (),
+    force: bool = False,
+) -> Plan:
     """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies)."""
     selected = select_targets(project, targets)
     matched = {m.name: match_live(m, live) for m in project.manifests}
     ends = _check_ends(project, selected, live, matched)
     resources: dict[str, ResourcePlan] = {}
     for manifest in _apply_order(m for m in project.manifests if m.name in selected):
-        res = _resource(project, manifest, tables.get(manifest.name), live, matched, resources,
-                        ends.get(manifest.name))
+        res = _resource(
+            project, manifest, tables.get(manifest.name), live, matched, resources, ends.get(manifest.name)
+        )
         resources[manifest.name] = res
     managed = {d.dataset_id for d in matched.values() if d is not None}
     unmanaged = sorted(f"{d.name} ({d.type})" for d in live.datasets if d.dataset_id not in managed)
-    return Plan(orgsync_version=__version__, target=live.target, tenant=live.tenant,
-                created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                source_checksum=source_checksum(project, tables),
-                resources=[r for r in resources.values() if not r.observe],
-                drift=[r for r in resources.values() if r.observe], unmanaged_datasets=unmanaged, forced=force)
+    return Plan(
+        orgsync_version=__version__,
+        target=live.target,
+        tenant=live.tenant,
+        created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        source_checksum=source_checksum(project, tables),
+        resources=[r for r in resources.values() if not r.observe],
+        drift=[r for r in resources.values() if r.observe],
+        unmanaged_datasets=unmanaged,
+        forced=force,
+    )
 
 
 def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
@@ -69,9 +82,13 @@ def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
         return set(names)
     unknown = [t for t in targets if project.by_name(t) is None]
     if unknown:
-        raise ConfigError(Problem(Location("command line"),
-                                  f"--target {', '.join(unknown)}: no manifest declares this name; expected one of "
-                                  f"{', '.join(names) or '(none)'}"))
+        raise ConfigError(
+            Problem(
+                Location("command line"),
+                f"--target {', '.join(unknown)}: no manifest declares this name; expected one of "
+                f"{', '.join(names) or '(none)'}",
+            )
+        )
     selected: set[str] = set()
     for name in targets:
         selected.add(name)
@@ -88,7 +105,9 @@ def _dependencies(manifest: Manifest | None) -> list[str]:
 
 def _apply_order(manifests: Iterable[Manifest]) -> list[Manifest]:
     items = list(manifests)
-    return [m for m in items if isinstance(m, DatasetManifest)] + [m for m in items if isinstance(m, LinksDatasetManifest)]
+    return [m for m in items if isinstance(m, DatasetManifest)] + [
+        m for m in items if isinstance(m, LinksDatasetManifest)
+    ]
 
 
 def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
@@ -99,17 +118,26 @@ def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
     dataset = found.dataset
     if dataset is not None and dataset.is_links != isinstance(manifest, LinksDatasetManifest):
         kind = "a links dataset" if dataset.is_links else f"a dataset of type {dataset.type}"
-        raise ConfigError(Problem(manifest.origin, f"{dataset.name!r} is {kind} in the tenant, but the manifest "
-                                                   f"declares kind {manifest.kind}", "kind"),
-                          hint="rename the manifest or fix its kind")
+        raise ConfigError(
+            Problem(
+                manifest.origin,
+                f"{dataset.name!r} is {kind} in the tenant, but the manifest declares kind {manifest.kind}",
+                "kind",
+            ),
+            hint="rename the manifest or fix its kind",
+        )
     return dataset
 
 
-def _check_ends(project: Project, selected: set[str], live: LiveState,
-                matched: Mapping[str, LiveDataset | None]) -> dict[str, EndsCheck]:
+def _check_ends(
+    project: Project, selected: set[str], live: LiveState, matched: Mapping[str, LiveDataset | None]
+) -> dict[str, EndsCheck]:
     """The ends of every selected links dataset; any end that is missing or moved stops the plan (all listed)."""
-    checks = {m.name: check_link_ends(m, matched[m.name], live, matched) for m in project.manifests
-              if isinstance(m, LinksDatasetManifest) and m.name in selected}
+    checks = {
+        m.name: check_link_ends(m, matched[m.name], live, matched)
+        for m in project.manifests
+        if isinstance(m, LinksDatasetManifest) and m.name in selected
+    }
     problems = [p for c in checks.values() for p in c.problems]
     for m in project.links:
         if m.name not in selected or m.manage == "observe":
@@ -117,17 +145,29 @@ def _check_ends(project: Project, selected: set[str], live: LiveState,
         for field, end in (("from", m.from_), ("to", m.to)):
             declared = project.by_name(end)
             if declared is not None and declared.manage == "observe" and matched.get(end) is None:
-                problems.append(Problem(m.locate(field), f"{end!r} is observe-only (`manage: observe`) and not in "
-                                        f"tenant {live.tenant}, so orgsync never creates it and this links dataset "
-                                        "has no end to link", field))
+                problems.append(
+                    Problem(
+                        m.locate(field),
+                        f"{end!r} is observe-only (`manage: observe`) and not in "
+                        f"tenant {live.tenant}, so orgsync never creates it and this links dataset "
+                        "has no end to link",
+                        field,
+                    )
+                )
     if problems:
         raise ConfigError(problems)
     return checks
 
 
-def _resource(project: Project, manifest: Manifest, table: SourceTable | None, live: LiveState,
-              matched: Mapping[str, LiveDataset | None], planned: Mapping[str, ResourcePlan],
-              ends: EndsCheck | None) -> ResourcePlan:
+def _resource(
+    project: Project,
+    manifest: Manifest,
+    table: SourceTable | None,
+    live: LiveState,
+    matched: Mapping[str, LiveDataset | None],
+    planned: Mapping[str, ResourcePlan],
+    ends: EndsCheck | None,
+) -> ResourcePlan:
     links = isinstance(manifest, LinksDatasetManifest)
     current = matched[manifest.name]
     if current is None:
@@ -135,8 +175,13 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
         props = created_properties(manifest.properties, links=links, keys=required_keys(manifest))
     else:
         config = diff_config(manifest, current.resource)
-        props = diff_properties(manifest.properties, current.properties,
-                                delete_omitted=manifest.deleteOmittedProperties, links=links, keys=required_keys(manifest))
+        props = diff_properties(
+            manifest.properties,
+            current.properties,
+            delete_omitted=manifest.deleteOmittedProperties,
+            links=links,
+            keys=required_keys(manifest),
+        )
     items, warnings = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
     if current is None:
@@ -147,14 +192,23 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
         action = Action.NOOP
     if current is not None and action != Action.NOOP and current.drafts:
         names = ", ".join(str(d.get("name") or d.get("draftId")) for d in current.drafts)
-        warnings.append(f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
-                        "they may conflict with these changes")
+        warnings.append(
+            f"{len(current.drafts)} draft(s) are layered on this dataset's items ({names}); "
+            "they may conflict with these changes"
+        )
     res = ResourcePlan(
-        address=manifest.address, kind=manifest.kind, name=manifest.name,
-        action=action, change_class=_class_of(config, props, items),
-        dataset_id=current.dataset_id if current else None, fingerprint=current.fingerprint if current else None,
-        config_changes=config, property_changes=props, items=items,
-        depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)), warnings=warnings,
+        address=manifest.address,
+        kind=manifest.kind,
+        name=manifest.name,
+        action=action,
+        change_class=_class_of(config, props, items),
+        dataset_id=current.dataset_id if current else None,
+        fingerprint=current.fingerprint if current else None,
+        config_changes=config,
+        property_changes=props,
+        items=items,
+        depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)),
+        warnings=warnings,
         renamed_from=current.name if current is not None and current.name != manifest.name else None,
     )
     if manifest.manage == "observe":
@@ -169,16 +223,27 @@ def _resource(project: Project, manifest: Manifest, table: SourceTable | None, l
 def _observed(res: ResourcePlan, missing: bool, tenant: str) -> ResourcePlan:
     """An observe-only resource: its differences are drift; the safety policy ignores them; nothing is created."""
     if missing:
-        return res.model_copy(update={
-            "action": Action.NOOP, "change_class": ChangeClass.NONE, "config_changes": [], "property_changes": [],
-            "items": None, "blocked": [], "observe": True,
-            "warnings": [f"not in tenant {tenant}: observe-only datasets are never created (set `manage: managed` "
-                         "to let apply create it)"]})
+        return res.model_copy(
+            update={
+                "action": Action.NOOP,
+                "change_class": ChangeClass.NONE,
+                "config_changes": [],
+                "property_changes": [],
+                "items": None,
+                "blocked": [],
+                "observe": True,
+                "warnings": [
+                    f"not in tenant {tenant}: observe-only datasets are never created (set `manage: managed` "
+                    "to let apply create it)"
+                ],
+            }
+        )
     return res.model_copy(update={"blocked": [], "observe": True})
 
 
-def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
-           ) -> tuple[ItemChanges | None, list[str]]:
+def _items(
+    manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
+) -> tuple[ItemChanges | None, list[str]]:
     """The item changes of one resource and the warnings about items that could not be compared."""
     if manifest.items is None or table is None:
         return None, []
@@ -191,23 +256,38 @@ def _items(manifest: Manifest, table: SourceTable | None, live: LiveState, curre
     tree = _tree_columns(manifest)
     extra = [LIVE_ID, *(c for c in tree if c not in sensitive)]
     mode = "mirror" if manifest.manage == "observe" else manifest.items.mode  # drift: every difference
-    items = diff_items(table.frame, side, key=table.key, columns=table.owned, mode=mode,
-                       sensitive=sensitive, delete_extra=extra)
+    items = diff_items(
+        table.frame,
+        side,
+        key=table.key,
+        columns=table.owned,
+        mode=mode,
+        sensitive=sensitive,
+        delete_extra=extra,
+    )
     warnings: list[str] = []
     if items.deletes.height and sensitive.intersection(tree):
-        warnings.append(f"{' and '.join(sorted(sensitive.intersection(tree)))} (tree) is sensitive, so the plan does "
-                        "not keep its values and the item deletes are not ordered children first")
+        warnings.append(
+            f"{' and '.join(sorted(sensitive.intersection(tree)))} (tree) is sensitive, so the plan does "
+            "not keep its values and the item deletes are not ordered children first"
+        )
     if retyped:
         verb = "changes" if len(retyped) == 1 else "change"
-        warnings.append(f"{', '.join(retyped)} {verb} type, so every item holding a value is rewritten with the "
-                        f"source value (Orgvue converts stored values its own way); before shows {RETYPED}")
+        warnings.append(
+            f"{', '.join(retyped)} {verb} type, so every item holding a value is rewritten with the "
+            f"source value (Orgvue converts stored values its own way); before shows {RETYPED}"
+        )
     key_name = " + ".join(table.key)
     if unmatched:
-        warnings.append(f"{unmatched} live item(s) have no {key_name} and cannot be matched to the source; "
-                        "they are left as they are")
+        warnings.append(
+            f"{unmatched} live item(s) have no {key_name} and cannot be matched to the source; "
+            "they are left as they are"
+        )
     if side.duplicates:
-        warnings.append(f"{side.duplicates} live item(s) repeat the {key_name} of another live item; only the "
-                        "first of each is compared")
+        warnings.append(
+            f"{side.duplicates} live item(s) repeat the {key_name} of another live item; only the "
+            "first of each is compared"
+        )
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     return items, warnings
@@ -220,12 +300,20 @@ def _tree_columns(manifest: Manifest) -> list[str]:
     return []
 
 
-def _class_of(config: Sequence[FieldChange], props: Sequence[PropertyChange], items: ItemChanges | None
-              ) -> ChangeClass:
+def _class_of(
+    config: Sequence[FieldChange], props: Sequence[PropertyChange], items: ItemChanges | None
+) -> ChangeClass:
     """The highest class among a resource's changes."""
     classes = [c.change_class for c in config] + [p.change_class for p in props]
     if items is not None:
         counts = items.counts
-        classes += [cls for n, cls in ((counts["create"], ChangeClass.ADDITIVE), (counts["update"], ChangeClass.UPDATE),
-                                       (counts["delete"], ChangeClass.DESTRUCTIVE)) if n]
+        classes += [
+            cls
+            for n, cls in (
+                (counts["create"], ChangeClass.ADDITIVE),
+                (counts["update"], ChangeClass.UPDATE),
+                (counts["delete"], ChangeClass.DESTRUCTIVE),
+            )
+            if n
+        ]
     return max(classes, key=_RANK.__getitem__, default=ChangeClass.NONE)

@@ -27,8 +27,13 @@ def desired_config(manifest: DatasetManifest | LinksDatasetManifest) -> dict[str
     if isinstance(manifest, LinksDatasetManifest):
         return {"name": manifest.name, "tags": _tags(manifest.tags)}
     return {
-        "name": manifest.name, "type": manifest.type, "autoId": manifest.autoId, "labelId": manifest.labelId,
-        "tags": _tags(manifest.tags), "treeId": manifest.treeId, "treeParentId": manifest.treeParentId,
+        "name": manifest.name,
+        "type": manifest.type,
+        "autoId": manifest.autoId,
+        "labelId": manifest.labelId,
+        "tags": _tags(manifest.tags),
+        "treeId": manifest.treeId,
+        "treeParentId": manifest.treeParentId,
     }
 
 
@@ -44,20 +49,29 @@ def _tags(tags: Iterable[str] | None) -> list[str]:
     return sorted(set(tags or ()))
 
 
-def diff_config(manifest: DatasetManifest | LinksDatasetManifest, resource: dict[str, Any]) -> list[FieldChange]:
+def diff_config(
+    manifest: DatasetManifest | LinksDatasetManifest, resource: dict[str, Any]
+) -> list[FieldChange]:
     """Fields whose live value differs from the manifest, in declaration order, before -> after."""
     after = desired_config(manifest)
     before = live_config(resource, after.keys())
     changed = set(DeepDiff(before, after, ignore_order=True).affected_root_keys)
-    return [FieldChange(field=f, before=before[f], after=after[f], change_class=field_class(f))
-            for f in after if f in changed]
+    return [
+        FieldChange(field=f, before=before[f], after=after[f], change_class=field_class(f))
+        for f in after
+        if f in changed
+    ]
 
 
-def created_config(manifest: DatasetManifest | LinksDatasetManifest, extra: dict[str, Any] | None = None
-                   ) -> list[FieldChange]:
+def created_config(
+    manifest: DatasetManifest | LinksDatasetManifest, extra: dict[str, Any] | None = None
+) -> list[FieldChange]:
     """Every field of a resource to create, as null -> value (additive), plus `extra` (e.g. link ends)."""
     fields = {**{k: v for k, v in desired_config(manifest).items() if v not in (None, [])}, **(extra or {})}
-    return [FieldChange(field=f, before=None, after=v, change_class=ChangeClass.ADDITIVE) for f, v in fields.items()]
+    return [
+        FieldChange(field=f, before=None, after=v, change_class=ChangeClass.ADDITIVE)
+        for f, v in fields.items()
+    ]
 
 
 def field_class(field: str) -> ChangeClass:
@@ -96,8 +110,14 @@ def _property_class(before: dict[str, Any], after: dict[str, Any]) -> ChangeClas
     return ChangeClass.UPDATE
 
 
-def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]], *, delete_omitted: bool,
-                    links: bool = False, keys: frozenset[str] = frozenset()) -> list[PropertyChange]:
+def diff_properties(
+    specs: list[PropertySpec],
+    live_props: list[dict[str, Any]],
+    *,
+    delete_omitted: bool,
+    links: bool = False,
+    keys: frozenset[str] = frozenset(),
+) -> list[PropertyChange]:
     """Properties merged by key: added, renamed, retyped, formula changed, and removed when `delete_omitted`.
 
     A type change is destructive (existing values may no longer fit); so is a removal. The core keys of a
@@ -113,25 +133,42 @@ def diff_properties(specs: list[PropertySpec], live_props: list[dict[str, Any]],
         after = property_config(spec, spec.key in keys)
         current = live.get(spec.key)
         if current is None:
-            changes.append(PropertyChange(key=spec.key, action=Action.CREATE, after=after,
-                                          change_class=ChangeClass.ADDITIVE))
+            changes.append(
+                PropertyChange(
+                    key=spec.key, action=Action.CREATE, after=after, change_class=ChangeClass.ADDITIVE
+                )
+            )
             continue
         before = live_property(current)
         if "isRequired" in after:  # absent on the live property = false
             before["isRequired"] = bool(current.get("isRequired", False))
         if before != after:
-            changes.append(PropertyChange(key=spec.key, action=Action.UPDATE, before=before, after=after,
-                                          change_class=_property_class(before, after)))
+            changes.append(
+                PropertyChange(
+                    key=spec.key,
+                    action=Action.UPDATE,
+                    before=before,
+                    after=after,
+                    change_class=_property_class(before, after),
+                )
+            )
     if delete_omitted:
         declared = {s.key for s in specs}
         for key, current in live.items():
             if key not in declared:
-                changes.append(PropertyChange(key=key, action=Action.DELETE, before=live_property(current),
-                                              change_class=ChangeClass.DESTRUCTIVE))
+                changes.append(
+                    PropertyChange(
+                        key=key,
+                        action=Action.DELETE,
+                        before=live_property(current),
+                        change_class=ChangeClass.DESTRUCTIVE,
+                    )
+                )
     return changes
 
 
-def created_properties(specs: list[PropertySpec], *, links: bool = False,
-                       keys: frozenset[str] = frozenset()) -> list[PropertyChange]:
+def created_properties(
+    specs: list[PropertySpec], *, links: bool = False, keys: frozenset[str] = frozenset()
+) -> list[PropertyChange]:
     """Every declared property of a resource to create (additive)."""
     return diff_properties(specs, [], delete_omitted=False, links=links, keys=keys)

@@ -43,8 +43,9 @@ class LiveSide:
         return self.index.height
 
 
-def prepare_live(live: LiveItems | None, key: Sequence[str], columns: Sequence[str], *,
-                 unmatched_before: int = 0) -> LiveSide:
+def prepare_live(
+    live: LiveItems | None, key: Sequence[str], columns: Sequence[str], *, unmatched_before: int = 0
+) -> LiveSide:
     """The live index with every key column present and hashed over `columns`; rows without a key, and all but
     the first of a repeated key, are set aside.
 
@@ -81,9 +82,14 @@ def _rehashed(values: LiveValues, index: pl.DataFrame, columns: list[str]) -> tu
     per index row."""
     rows = index[LIVE_ROW]
     have = values.take(rows, values.columns)
-    extra = [index[c] if c in index.columns else pl.repeat(None, index.height, dtype=pl.Utf8, eager=True).alias(c)
-             for c in columns if c not in have.columns]
-    frame = pl.concat([f for f in (have, pl.DataFrame(extra)) if f.width], how="horizontal") if extra else have
+    extra = [
+        index[c] if c in index.columns else pl.repeat(None, index.height, dtype=pl.Utf8, eager=True).alias(c)
+        for c in columns
+        if c not in have.columns
+    ]
+    frame = (
+        pl.concat([f for f in (have, pl.DataFrame(extra)) if f.width], how="horizontal") if extra else have
+    )
     held = frame.with_columns(rows) if frame.width else pl.DataFrame({LIVE_ROW: rows})
     return LiveValues.only(held, frame.columns, values.height), row_hashes(held, columns)
 
@@ -97,15 +103,30 @@ def mark_retyped(live: LiveSide, columns: Sequence[str]) -> LiveSide:
     """
     if not columns:
         return live
-    held = live.values.whole(list(columns)).select(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+    held = live.values.whole(list(columns)).select(
+        pl.any_horizontal(pl.col(c).is_not_null() for c in columns)
+    )
     forced = held.to_series().gather(live.index[LIVE_ROW]).alias(_FORCED)
-    return LiveSide(live.index.with_columns(forced), live.values, live.columns, live.unmatched, live.duplicates,
-                    tuple(columns))
+    return LiveSide(
+        live.index.with_columns(forced),
+        live.values,
+        live.columns,
+        live.unmatched,
+        live.duplicates,
+        tuple(columns),
+    )
 
 
-def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], columns: Sequence[str],
-               mode: ItemsMode, sensitive: frozenset[str] = frozenset(),
-               delete_extra: Sequence[str] = ()) -> ItemChanges:
+def diff_items(
+    source: pl.DataFrame,
+    live: LiveSide,
+    *,
+    key: Sequence[str],
+    columns: Sequence[str],
+    mode: ItemsMode,
+    sensitive: frozenset[str] = frozenset(),
+    delete_extra: Sequence[str] = (),
+) -> ItemChanges:
     """Creates, updates and deletes that bring the live items to the source, as `mode` allows.
 
     `insert` plans creates only, `update` updates only, `upsert` both, `mirror` also deletes live items
@@ -127,17 +148,29 @@ def diff_items(source: pl.DataFrame, live: LiveSide, *, key: Sequence[str], colu
         deleted = pl.DataFrame(schema={c: pl.Utf8 for c in key})
     updated = _updates(src, live, pairs, key, columns) if mode != "insert" else _empty_updates(key, columns)
     base = live.height + live.unmatched + live.duplicates
-    return ItemChanges(key=key, columns=columns, sensitive=frozenset(sensitive), creates=created,
-                       updates=updated, deletes=deleted, existing=base)
+    return ItemChanges(
+        key=key,
+        columns=columns,
+        sensitive=frozenset(sensitive),
+        creates=created,
+        updates=updated,
+        deletes=deleted,
+        existing=base,
+    )
 
 
-def _deletes(live: LiveSide, pairs: pl.DataFrame, key: list[str], delete_extra: Sequence[str]) -> pl.DataFrame:
+def _deletes(
+    live: LiveSide, pairs: pl.DataFrame, key: list[str], delete_extra: Sequence[str]
+) -> pl.DataFrame:
     """Live items whose key the source lacks: the key, then each of `delete_extra` the live side has (from the
     index, else read from the values for these rows only), in live order."""
     kept = pl.DataFrame({LIVE_ROW: pairs[LIVE_ROW]})
     gone = live.index.join(kept, on=LIVE_ROW, how="anti", maintain_order="left")
-    extra = [c for c in dict.fromkeys(delete_extra) if c not in key
-             and (c in live.index.columns or c in live.values.columns)]
+    extra = [
+        c
+        for c in dict.fromkeys(delete_extra)
+        if c not in key and (c in live.index.columns or c in live.values.columns)
+    ]
     aside = [c for c in extra if c not in live.index.columns]
     indexed = gone.select([*key, *(c for c in extra if c in live.index.columns)])
     if not aside:
@@ -151,7 +184,9 @@ def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], columns: list[str]
     side's hash of the owned columns. The one join on the key that creates, updates and deletes all come from.
     """
     left = src.select(key).with_row_index(_SRC_ROW).with_columns(row_hashes(src, columns))
-    right = live.index.select([*key, ROW_HASH, LIVE_ROW, *([_FORCED] if _FORCED in live.index.columns else [])])
+    right = live.index.select(
+        [*key, ROW_HASH, LIVE_ROW, *([_FORCED] if _FORCED in live.index.columns else [])]
+    )
     # lazy and unordered, then sorted back to source order: a third faster than an order-keeping eager join
     joined = left.lazy().join(right.lazy(), on=key, how="inner", suffix=BEFORE).sort(_SRC_ROW)
     return joined.collect()
@@ -163,8 +198,9 @@ def _taken(height: int, rows: pl.Series) -> pl.Series:
     return mask.scatter(rows, True) if rows.len() else mask
 
 
-def _updates(src: pl.DataFrame, live: LiveSide, pairs: pl.DataFrame, key: list[str],
-             columns: list[str]) -> pl.DataFrame:
+def _updates(
+    src: pl.DataFrame, live: LiveSide, pairs: pl.DataFrame, key: list[str], columns: list[str]
+) -> pl.DataFrame:
     """Rows of both sides whose owned columns differ (null-safe), as key + (after, before) pairs.
 
     The row hashes find the candidate rows without reading every live value of a million rows; the
@@ -177,8 +213,11 @@ def _updates(src: pl.DataFrame, live: LiveSide, pairs: pl.DataFrame, key: list[s
     candidates = pairs.filter(differs_by_hash | forced)
     after = src.select([*key, *columns])[candidates[_SRC_ROW]]
     values = live.values.take(candidates[LIVE_ROW], columns)
-    marked = [pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).otherwise(pl.col(c)).alias(c)
-              for c in live.retyped if c in columns]
+    marked = [
+        pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).otherwise(pl.col(c)).alias(c)
+        for c in live.retyped
+        if c in columns
+    ]
     values = values.with_columns(marked) if marked else values
     before = values.select([pl.col(c).alias(c + BEFORE) for c in columns])
     joined = pl.concat([after, before], how="horizontal")
@@ -202,5 +241,7 @@ def overwriting_updates(items: ItemChanges) -> int:
     """Update rows that change at least one cell already holding a value (not only filling empty ones)."""
     if not items.updates.height or not items.columns:
         return 0
-    overwrites = [pl.col(c).ne_missing(pl.col(c + BEFORE)) & pl.col(c + BEFORE).is_not_null() for c in items.columns]
+    overwrites = [
+        pl.col(c).ne_missing(pl.col(c + BEFORE)) & pl.col(c + BEFORE).is_not_null() for c in items.columns
+    ]
     return int(items.updates.select(pl.any_horizontal(overwrites).sum()).item())

@@ -37,8 +37,12 @@ def live_link_ends(dataset: LiveDataset) -> dict[str, str | None]:
     return {field: end for (field, _), end in zip(_ENDS, dataset.ends, strict=True)}
 
 
-def check_link_ends(manifest: LinksDatasetManifest, current: LiveDataset | None, live: LiveState,
-                    matched: Mapping[str, LiveDataset | None]) -> EndsCheck:
+def check_link_ends(
+    manifest: LinksDatasetManifest,
+    current: LiveDataset | None,
+    live: LiveState,
+    matched: Mapping[str, LiveDataset | None],
+) -> EndsCheck:
     """Resolve the manifest's `from` / `to` and, for an existing links dataset, compare them with its live ends.
 
     `matched` maps every manifest name to its live dataset (None: it will be created by this plan).
@@ -56,8 +60,10 @@ def check_link_ends(manifest: LinksDatasetManifest, current: LiveDataset | None,
     if current is not None:
         actual = live_link_ends(current)
         if not any(actual.values()):
-            warnings.append("the tenant does not report which datasets this links dataset links; orgsync could "
-                            f"not check that they are {manifest.from_} → {manifest.to}")
+            warnings.append(
+                "the tenant does not report which datasets this links dataset links; orgsync could "
+                f"not check that they are {manifest.from_} → {manifest.to}"
+            )
         elif not problems and any(actual[f] and actual[f] != wanted[f] for f in wanted):
             problems.append(_moved(manifest, current, actual, wanted, live))
         elif problems:
@@ -65,8 +71,13 @@ def check_link_ends(manifest: LinksDatasetManifest, current: LiveDataset | None,
     return EndsCheck(wanted, problems, warnings)
 
 
-def _resolve(manifest: LinksDatasetManifest, name_field: str, name: str, live: LiveState,
-             matched: Mapping[str, LiveDataset | None]) -> str | Problem:
+def _resolve(
+    manifest: LinksDatasetManifest,
+    name_field: str,
+    name: str,
+    live: LiveState,
+    matched: Mapping[str, LiveDataset | None],
+) -> str | Problem:
     """The id of the dataset `name`: managed here (or known after apply), else the one in the tenant."""
     if name in matched:
         dataset = matched[name]
@@ -74,18 +85,31 @@ def _resolve(manifest: LinksDatasetManifest, name_field: str, name: str, live: L
     found = live.find(name)
     where = manifest.locate(name_field)
     if not found:
-        return Problem(where, f"{name_field} dataset {name!r} is neither declared by a manifest here nor in tenant "
-                              f"{live.tenant}; declare it with a manifest, or correct the name", name_field)
+        return Problem(
+            where,
+            f"{name_field} dataset {name!r} is neither declared by a manifest here nor in tenant "
+            f"{live.tenant}; declare it with a manifest, or correct the name",
+            name_field,
+        )
     if len(found) > 1:
         ids = ", ".join(d.dataset_id for d in found)
-        return Problem(where, f"{name_field} dataset {name!r} is not declared here and tenant {live.tenant} has "
-                              f"{len(found)} datasets with that name ({ids}); declare it with a manifest that pins "
-                              "the intended one with `datasetId:`", name_field)
+        return Problem(
+            where,
+            f"{name_field} dataset {name!r} is not declared here and tenant {live.tenant} has "
+            f"{len(found)} datasets with that name ({ids}); declare it with a manifest that pins "
+            "the intended one with `datasetId:`",
+            name_field,
+        )
     return found[0].dataset_id
 
 
-def _moved(manifest: LinksDatasetManifest, current: LiveDataset, actual: dict[str, str | None],
-           wanted: dict[str, str], live: LiveState) -> Problem:
+def _moved(
+    manifest: LinksDatasetManifest,
+    current: LiveDataset,
+    actual: dict[str, str | None],
+    wanted: dict[str, str],
+    live: LiveState,
+) -> Problem:
     """An existing links dataset whose ends differ from the manifest: say both, why, and the two ways out."""
     field = next(f for f in wanted if actual[f] and actual[f] != wanted[f])
     name_field = "from" if field == FROM_FIELD else "to"
@@ -97,13 +121,20 @@ def _moved(manifest: LinksDatasetManifest, current: LiveDataset, actual: dict[st
         "Either set `from:` / `to:` back to what the tenant has, or give this manifest a new `name:` so that apply "
         f"creates a new links dataset {manifest.from_} → {manifest.to}, then remove {manifest.name!r} in Orgvue by "
         "hand (orgsync never deletes datasets)",
-        name_field)
+        name_field,
+    )
 
 
-def _with_live(problem: Problem, current: LiveDataset, actual: dict[str, str | None], live: LiveState) -> Problem:
+def _with_live(
+    problem: Problem, current: LiveDataset, actual: dict[str, str | None], live: LiveState
+) -> Problem:
     """A missing end of an existing links dataset: add what it links now (often the dataset was renamed)."""
-    return Problem(problem.location, f"{problem.message} (links dataset {current.dataset_id} links "
-                                     f"{_ends_text(actual, live)} now)", problem.field, problem.severity)
+    return Problem(
+        problem.location,
+        f"{problem.message} (links dataset {current.dataset_id} links {_ends_text(actual, live)} now)",
+        problem.field,
+        problem.severity,
+    )
 
 
 def _ends_text(actual: dict[str, str | None], live: LiveState) -> str:

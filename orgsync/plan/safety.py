@@ -39,19 +39,28 @@ def block_reasons(resource: ResourcePlan, policy: SafetyPolicy) -> list[str]:
         return reasons
     for count, limit, what, knob in (
         (items.deletes.height, policy.maxDeletePercent, "item deletes", "maxDeletePercent"),
-        (overwriting_updates(items), policy.maxUpdatePercent, "item updates that overwrite values",
-         "maxUpdatePercent"),
+        (
+            overwriting_updates(items),
+            policy.maxUpdatePercent,
+            "item updates that overwrite values",
+            "maxUpdatePercent",
+        ),
     ):
         share = 100.0 * count / items.existing
         if share > limit:
-            reasons.append(f"{resource.address}: {count} {what} are {_pct(share)} of {items.existing} existing "
-                           f"items, above {knob} {_pct(limit)}")
+            reasons.append(
+                f"{resource.address}: {count} {what} are {_pct(share)} of {items.existing} existing "
+                f"items, above {knob} {_pct(limit)}"
+            )
     return reasons
 
 
 def _destructive_schema(resource: ResourcePlan) -> list[str]:
-    out = [f"configuration {c.field}: {c.before!r} -> {c.after!r}" for c in resource.config_changes
-           if c.change_class == ChangeClass.DESTRUCTIVE]
+    out = [
+        f"configuration {c.field}: {c.before!r} -> {c.after!r}"
+        for c in resource.config_changes
+        if c.change_class == ChangeClass.DESTRUCTIVE
+    ]
     for p in resource.property_changes:
         if p.change_class != ChangeClass.DESTRUCTIVE:
             continue

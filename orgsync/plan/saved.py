@@ -31,30 +31,47 @@ def save(plan: Plan, path: Path) -> None:
     try:
         write_atomic(path, orjson.dumps(to_document(plan)), mode=0o600)
     except OSError as err:
-        raise PlanFileError(f"{path}: cannot write the saved plan ({err.strerror or err})",
-                            hint="pass --out a path in an existing, writable directory") from None
+        raise PlanFileError(
+            f"{path}: cannot write the saved plan ({err.strerror or err})",
+            hint="pass --out a path in an existing, writable directory",
+        ) from None
 
 
 def to_document(plan: Plan) -> dict[str, Any]:
     """The saved-plan JSON document as a dict (sensitive values replaced)."""
     head = plan.model_dump(mode="json", exclude={"resources", "drift"})
-    return {"kind": KIND, **head, "resources": [_resource(r) for r in plan.resources],
-            "drift": [_resource(r) for r in plan.drift]}
+    return {
+        "kind": KIND,
+        **head,
+        "resources": [_resource(r) for r in plan.resources],
+        "drift": [_resource(r) for r in plan.drift],
+    }
 
 
 def _resource(res: ResourcePlan) -> dict[str, Any]:
     body = res.model_dump(mode="json", exclude={"items", "fingerprint"})
     fp = res.fingerprint
-    body["fingerprint"] = None if fp is None else {
-        "dataset_id": fp.dataset_id, "cache_key": fp.cache_key, "last_transaction_id": fp.last_transaction_id}
+    body["fingerprint"] = (
+        None
+        if fp is None
+        else {
+            "dataset_id": fp.dataset_id,
+            "cache_key": fp.cache_key,
+            "last_transaction_id": fp.last_transaction_id,
+        }
+    )
     body["items"] = None if res.items is None else _items(res.items)
     return body
 
 
 def _items(items: ItemChanges) -> dict[str, Any]:
     return {
-        "key": items.key, "columns": items.columns, "sensitive": sorted(items.sensitive), "existing": items.existing,
-        "creates": _columns(_masked_creates(items)), "updates": _columns(_masked_updates(items)),
+        "key": items.key,
+        "columns": items.columns,
+        "sensitive": sorted(items.sensitive),
+        "existing": items.existing,
+        "creates": _columns(_masked_creates(items)),
+        "updates": _columns(_masked_updates(items)),
         "deletes": _columns(items.deletes),
     }
 
@@ -62,15 +79,25 @@ def _items(items: ItemChanges) -> dict[str, Any]:
 def _masked_creates(items: ItemChanges) -> pl.DataFrame:
     hide = [c for c in items.columns if c in items.sensitive and c in items.creates.columns]
     return items.creates.with_columns(
-        [pl.when(pl.col(c).is_not_null()).then(pl.lit(SENSITIVE_MASK)).otherwise(None).alias(c) for c in hide])
+        [pl.when(pl.col(c).is_not_null()).then(pl.lit(SENSITIVE_MASK)).otherwise(None).alias(c) for c in hide]
+    )
 
 
 def _masked_updates(items: ItemChanges) -> pl.DataFrame:
     hide = [c for c in items.columns if c in items.sensitive and c in items.updates.columns]
     return items.updates.with_columns(
-        [e for c in hide for e in (
-            pl.when(pl.col(c).ne_missing(pl.col(c + BEFORE))).then(pl.lit(SENSITIVE_MASK)).otherwise(None).alias(c),
-            pl.lit(None, dtype=pl.Utf8).alias(c + BEFORE))])
+        [
+            e
+            for c in hide
+            for e in (
+                pl.when(pl.col(c).ne_missing(pl.col(c + BEFORE)))
+                .then(pl.lit(SENSITIVE_MASK))
+                .otherwise(None)
+                .alias(c),
+                pl.lit(None, dtype=pl.Utf8).alias(c + BEFORE),
+            )
+        ]
+    )
 
 
 def _columns(frame: pl.DataFrame) -> dict[str, list[str | None]]:
@@ -82,15 +109,22 @@ def load_saved(path: Path) -> Plan:
     try:
         doc = orjson.loads(Path(path).read_bytes())
     except (OSError, orjson.JSONDecodeError) as err:
-        raise PlanFileError(f"{path}: cannot read a saved plan ({err})",
-                            hint="pass a file written by `orgsync plan --out FILE`") from None
+        raise PlanFileError(
+            f"{path}: cannot read a saved plan ({err})",
+            hint="pass a file written by `orgsync plan --out FILE`",
+        ) from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
-        raise PlanFileError(f"{path}: not a saved orgsync plan (expected \"kind\": \"{KIND}\")",
-                            hint="pass a file written by `orgsync plan --out FILE`")
+        raise PlanFileError(
+            f'{path}: not a saved orgsync plan (expected "kind": "{KIND}")',
+            hint="pass a file written by `orgsync plan --out FILE`",
+        )
     version = str(doc.get("format_version", ""))
     if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise PlanFileError(f"{path}: saved plan format {version or '(none)'} cannot be read by this orgsync "
-                            f"(format {FORMAT_VERSION})", hint="make the plan again with this orgsync version")
+        raise PlanFileError(
+            f"{path}: saved plan format {version or '(none)'} cannot be read by this orgsync "
+            f"(format {FORMAT_VERSION})",
+            hint="make the plan again with this orgsync version",
+        )
     try:
         resources = [_load_resource(r) for r in doc["resources"]]
         drift = [_load_resource(r) for r in doc.get("drift") or []]
@@ -98,24 +132,35 @@ def load_saved(path: Path) -> Plan:
         return Plan.model_validate({**head, "resources": resources, "drift": drift})
     except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise PlanFileError(f"{path}: saved plan is damaged ({first_line})", hint="make the plan again") from None
+        raise PlanFileError(
+            f"{path}: saved plan is damaged ({first_line})", hint="make the plan again"
+        ) from None
 
 
 def _load_resource(body: dict[str, Any]) -> ResourcePlan:
     fp = body.get("fingerprint")
     items = body.get("items")
     fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items")}
-    fields["fingerprint"] = None if fp is None else Fingerprint(fp["dataset_id"], fp.get("cache_key"),
-                                                                fp.get("last_transaction_id"))
+    fields["fingerprint"] = (
+        None
+        if fp is None
+        else Fingerprint(fp["dataset_id"], fp.get("cache_key"), fp.get("last_transaction_id"))
+    )
     fields["items"] = None if items is None else _load_items(items)
     return ResourcePlan.model_validate(fields)
 
 
 def _load_items(body: dict[str, Any]) -> ItemChanges:
     key = list(body["key"])
-    return ItemChanges(key=key, columns=list(body["columns"]), sensitive=frozenset(body["sensitive"]),
-                       creates=_frame(body, "creates", key), updates=_frame(body, "updates", key),
-                       deletes=_frame(body, "deletes", key), existing=int(body["existing"]))
+    return ItemChanges(
+        key=key,
+        columns=list(body["columns"]),
+        sensitive=frozenset(body["sensitive"]),
+        creates=_frame(body, "creates", key),
+        updates=_frame(body, "updates", key),
+        deletes=_frame(body, "deletes", key),
+        existing=int(body["existing"]),
+    )
 
 
 def _frame(body: dict[str, Any], name: str, key: list[str]) -> pl.DataFrame:
@@ -146,8 +191,11 @@ def _restored(res: ResourcePlan, tables: Mapping[str, SourceTable]) -> ResourceP
     if not hidden:
         return res
     source = tables[res.name].frame.select([*items.key, *[pl.col(c).alias(c + _SOURCE) for c in hidden]])
-    restored = replace(items, creates=_unmask(items.creates, source, items.key, hidden),
-                       updates=_unmask(items.updates, source, items.key, hidden))
+    restored = replace(
+        items,
+        creates=_unmask(items.creates, source, items.key, hidden),
+        updates=_unmask(items.updates, source, items.key, hidden),
+    )
     return res.model_copy(update={"items": restored})
 
 
@@ -158,12 +206,15 @@ def _unmask(frame: pl.DataFrame, source: pl.DataFrame, key: list[str], hidden: l
     cols = [c for c in hidden if c in frame.columns]
     if not cols or not frame.height:
         return frame
-    joined = frame.join(source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left",
-                        maintain_order="left")
+    joined = frame.join(
+        source.select([*key, *[c + _SOURCE for c in cols]]), on=key, how="left", maintain_order="left"
+    )
     exprs = []
     for c in cols:
         masked = pl.col(c) == SENSITIVE_MASK
         exprs.append(pl.when(masked).then(pl.col(c + _SOURCE)).otherwise(pl.col(c)).alias(c))
         if c + BEFORE in frame.columns:
-            exprs.append(pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE))
+            exprs.append(
+                pl.when(masked).then(pl.lit(SENSITIVE_MASK)).otherwise(pl.col(c + BEFORE)).alias(c + BEFORE)
+            )
     return joined.with_columns(exprs).drop([c + _SOURCE for c in cols])

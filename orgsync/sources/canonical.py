@@ -56,17 +56,29 @@ def _positional(shortest: pl.Series) -> pl.Series:
     Native string work, no Python per value: one regex takes sign, digits and exponent apart, zfill / slice put
     them back; each step is materialised, so no part is computed twice.
     """
-    parts = shortest.to_frame("s").select(
-        pl.col("s").str.extract_groups(r"^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$")).unnest("s")
-    frame = parts.select(sign=pl.col("1"), digits=pl.col("2") + pl.col("3").fill_null(""),
-                         point=pl.col("2").str.len_chars().cast(pl.Int64) + pl.col("4").fill_null("0").cast(pl.Int64))
+    parts = (
+        shortest.to_frame("s")
+        .select(pl.col("s").str.extract_groups(r"^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$"))
+        .unnest("s")
+    )
+    frame = parts.select(
+        sign=pl.col("1"),
+        digits=pl.col("2") + pl.col("3").fill_null(""),
+        point=pl.col("2").str.len_chars().cast(pl.Int64) + pl.col("4").fill_null("0").cast(pl.Int64),
+    )
     frame = frame.with_columns(width=pl.col("digits").str.len_chars().cast(pl.Int64))
     digits, point, width = pl.col("digits"), pl.col("point"), pl.col("width")
-    frame = frame.with_columns(out=pl.when(point <= 0).then(pl.lit("0.") + digits.str.zfill(width - point))
-                               .when(point >= width).then(digits.str.reverse().str.zfill(point).str.reverse())
-                               .otherwise(digits.str.slice(0, point) + "." + digits.str.slice(point)))
+    frame = frame.with_columns(
+        out=pl.when(point <= 0)
+        .then(pl.lit("0.") + digits.str.zfill(width - point))
+        .when(point >= width)
+        .then(digits.str.reverse().str.zfill(point).str.reverse())
+        .otherwise(digits.str.slice(0, point) + "." + digits.str.slice(point))
+    )
     out = pl.col("out")
-    trimmed = pl.when(out.str.contains(".", literal=True)).then(out.str.strip_chars_end("0").str.strip_chars_end("."))
+    trimmed = pl.when(out.str.contains(".", literal=True)).then(
+        out.str.strip_chars_end("0").str.strip_chars_end(".")
+    )
     return frame.select(pl.col("sign") + trimmed.otherwise(out))[:, 0]
 
 
@@ -82,8 +94,12 @@ def _number(text: pl.Series) -> pl.Series:
     as_int = integral & (value.abs() < _MAX_EXACT_FLOAT).fill_null(False)
     plain = ~integral & (value.abs() >= 1e-3).fill_null(False)
     frame = pl.DataFrame({"v": value, "as_int": as_int, "plain": plain})
-    out = frame.select(pl.when("as_int").then(pl.col("v").cast(pl.Int64, strict=False).cast(pl.Utf8))
-                       .when("plain").then(pl.col("v").cast(pl.Utf8)))[:, 0]
+    out = frame.select(
+        pl.when("as_int")
+        .then(pl.col("v").cast(pl.Int64, strict=False).cast(pl.Utf8))
+        .when("plain")
+        .then(pl.col("v").cast(pl.Utf8))
+    )[:, 0]
     rare = value.is_not_null() & ~as_int & ~plain
     if rare.any():
         rows = rare.arg_true()
@@ -129,8 +145,13 @@ def _boolean(text: pl.Series) -> pl.Series:
     return lower.replace_strict(words, default=None, return_dtype=pl.Utf8)
 
 
-def canonical_series(values: pl.Series, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
-                     keep_invalid: bool = False) -> pl.Series:
+def canonical_series(
+    values: pl.Series,
+    type: PropertyType,
+    date_format: DateFormat | str = "YYYY-MM-DD",
+    *,
+    keep_invalid: bool = False,
+) -> pl.Series:
     """`values` in canonical Utf8 form; a misfit becomes null, or its stripped text with `keep_invalid`."""
     text = _stripped(values)
     if type == "text":
@@ -148,8 +169,9 @@ def canonical_series(values: pl.Series, type: PropertyType, date_format: DateFor
     return out.alias(values.name)
 
 
-def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *,
-                   keep_invalid: bool = False) -> pl.Expr:
+def canonical_expr(
+    col: str, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD", *, keep_invalid: bool = False
+) -> pl.Expr:
     """Expression giving column `col` in canonical Utf8 form, aliased to `col`.
 
     A value that does not fit its type becomes null, or stays as its stripped text with `keep_invalid`
@@ -160,12 +182,18 @@ def canonical_expr(col: str, type: PropertyType, date_format: DateFormat | str =
     text = pl.col(col).cast(pl.Utf8)
     if type == "text":
         return text.map_batches(_text_column, return_dtype=pl.Utf8).alias(col)
-    return text.map_batches(lambda values: _canonical_column(values, type, date_format, keep_invalid),
-                            return_dtype=pl.Utf8).alias(col)
+    return text.map_batches(
+        lambda values: _canonical_column(values, type, date_format, keep_invalid), return_dtype=pl.Utf8
+    ).alias(col)
 
 
-def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
-                    date_format: DateFormat | str = "YYYY-MM-DD", *, keep_invalid: bool = False) -> pl.DataFrame:
+def canonical_frame(
+    frame: pl.DataFrame,
+    types: Mapping[str, PropertyType],
+    date_format: DateFormat | str = "YYYY-MM-DD",
+    *,
+    keep_invalid: bool = False,
+) -> pl.DataFrame:
     """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched).
 
     Column by column on this thread (each step native and itself parallel): the same as `canonical_expr` in
@@ -180,7 +208,11 @@ def canonical_frame(frame: pl.DataFrame, types: Mapping[str, PropertyType],
             continue
         values = frame[name].cast(pl.Utf8)
         kind = types[name]
-        out = _text_column(values) if kind == "text" else _canonical_column(values, kind, date_format, keep_invalid)
+        out = (
+            _text_column(values)
+            if kind == "text"
+            else _canonical_column(values, kind, date_format, keep_invalid)
+        )
         converted.append(out.alias(name))
     return frame.with_columns(converted) if converted else frame
 
@@ -194,8 +226,9 @@ def _text_column(values: pl.Series) -> pl.Series:
     return stripped.set(stripped == "", None)
 
 
-def _canonical_column(values: pl.Series, type: PropertyType, date_format: DateFormat | str,
-                      keep_invalid: bool) -> pl.Series:
+def _canonical_column(
+    values: pl.Series, type: PropertyType, date_format: DateFormat | str, keep_invalid: bool
+) -> pl.Series:
     """`canonical_series` of `values`, computed only for the rows not already in canonical form.
 
     A column whose first rows are mostly not canonical (e.g. every number written "65000.0") is converted
@@ -230,7 +263,9 @@ def _already_canonical(text: pl.Expr, type: PropertyType, date_format: DateForma
     return None  # dates in another dateFormat are never already canonical
 
 
-def canonical_value(value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD") -> str | None:
+def canonical_value(
+    value: Any, type: PropertyType, date_format: DateFormat | str = "YYYY-MM-DD"
+) -> str | None:
     """One value in canonical form (convenience for tests and single values; frames use `canonical_expr`)."""
     frame = pl.DataFrame({"v": [None if value is None else _scalar_text(value)]}, schema={"v": pl.Utf8})
     value = frame.select(canonical_expr("v", type, date_format)).item()

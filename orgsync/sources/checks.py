@@ -21,7 +21,9 @@ HIDDEN = "a value not shown (sensitive)"
 def _sensitive(project: Project, name: str) -> frozenset[str]:
     """Keys of the named manifest's sensitive properties: their values never appear in a message."""
     manifest = project.by_name(name)
-    return frozenset(p.key for p in manifest.properties if p.sensitive) if manifest is not None else frozenset()
+    return (
+        frozenset(p.key for p in manifest.properties if p.sensitive) if manifest is not None else frozenset()
+    )
 
 
 def _shown(value: object, column: str, hidden: frozenset[str]) -> str:
@@ -45,16 +47,32 @@ def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Probl
 
 def _at(table: SourceTable, project: Project, index: int, message: str, field: str | None) -> Problem:
     row = table.row_number(index)
-    return Problem(Location(table.file_of(index) or shown(table.path, project.root), row), f"row {row}: {message}", field)
+    return Problem(
+        Location(table.file_of(index) or shown(table.path, project.root), row), f"row {row}: {message}", field
+    )
 
 
-def _listed(table: SourceTable, project: Project, hits: pl.DataFrame, field: str,
-            what: Callable[[dict[str, Any]], str], more: str) -> list[Problem]:
+def _listed(
+    table: SourceTable,
+    project: Project,
+    hits: pl.DataFrame,
+    field: str,
+    what: Callable[[dict[str, Any]], str],
+    more: str,
+) -> list[Problem]:
     """A problem per hit row (first MAX_LISTED), then one that counts the rest."""
-    problems = [_at(table, project, int(row[_IDX]), what(row), field) for row in hits.head(MAX_LISTED).iter_rows(named=True)]
+    problems = [
+        _at(table, project, int(row[_IDX]), what(row), field)
+        for row in hits.head(MAX_LISTED).iter_rows(named=True)
+    ]
     if hits.height > MAX_LISTED:
-        problems.append(Problem(Location(shown(table.path, project.root)),
-                                f"... and {hits.height - MAX_LISTED} more {more}", field))
+        problems.append(
+            Problem(
+                Location(shown(table.path, project.root)),
+                f"... and {hits.height - MAX_LISTED} more {more}",
+                field,
+            )
+        )
     return problems
 
 
@@ -69,8 +87,14 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     hidden = _sensitive(project, table.name)
     label = " + ".join(table.key)
     empty = frame.filter(pl.any_horizontal(pl.col(c).is_null() for c in table.key))
-    problems = _listed(table, project, empty, label, lambda r: f"{label} is empty; every item needs a key",
-                       "rows with an empty key")
+    problems = _listed(
+        table,
+        project,
+        empty,
+        label,
+        lambda r: f"{label} is empty; every item needs a key",
+        "rows with an empty key",
+    )
     keyed = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in table.key))
     keys = pl.col(table.key[0]) if len(table.key) == 1 else pl.struct(table.key)
     if keyed.select(keys.n_unique()).item() == keyed.height:  # the usual case: one distinct count, no windows
@@ -96,12 +120,19 @@ def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) 
     target, node = parent_rows(ids, parents)
     orphans = pl.DataFrame({parent: parents, _IDX: pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)})
     orphans = orphans.filter(parents.is_not_null() & target.is_null())
-    problems = _listed(table, project, orphans, parent,
-                       lambda r: f"{parent} {_shown(r[parent], parent, hidden)} names no item ({tree} values in "
-                                 "this source)",
-                       "parents that name no item")
+    problems = _listed(
+        table,
+        project,
+        orphans,
+        parent,
+        lambda r: (
+            f"{parent} {_shown(r[parent], parent, hidden)} names no item ({tree} values in this source)"
+        ),
+        "parents that name no item",
+    )
     up = pl.DataFrame({"t": target, "node": node}).select(
-        pl.when(pl.col("node")).then(pl.col("t")).fill_null(ids.len()).cast(pl.UInt32))[:, 0]
+        pl.when(pl.col("node")).then(pl.col("t")).fill_null(ids.len()).cast(pl.UInt32)
+    )[:, 0]
     return problems + _cycles(up, ids, table, project, parent, bool(hidden & {tree, parent}))
 
 
@@ -123,17 +154,20 @@ def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Serie
         found = (wanted.lazy().join(hashed.lazy(), on="h", how="left").sort("at").collect())["row"]
         named = ids.gather(found)  # a null index gives null
         target = pl.DataFrame({"f": found, "same": named == parents}).select(
-            pl.when(pl.col("same")).then(pl.col("f")))[:, 0]
+            pl.when(pl.col("same")).then(pl.col("f"))
+        )[:, 0]
         return target, ids.is_not_null()
     node = ids.is_not_null() & ids.is_last_distinct()
     nodes = frame.filter(node).select("id", "row")
-    target = frame.select("parent").join(nodes, left_on="parent", right_on="id", how="left",
-                                         maintain_order="left")["row"]
+    target = frame.select("parent").join(
+        nodes, left_on="parent", right_on="id", how="left", maintain_order="left"
+    )["row"]
     return target, node
 
 
-def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project, parent: str,
-            by_row: bool = False) -> list[Problem]:
+def _cycles(
+    up: pl.Series, ids: pl.Series, table: SourceTable, project: Project, parent: str, by_row: bool = False
+) -> list[Problem]:
     """One problem per cycle of parent links, reported at its first row in the file, in file order; by row
     numbers when a key is sensitive.
 
@@ -155,8 +189,13 @@ def _cycles(up: pl.Series, ids: pl.Series, table: SourceTable, project: Project,
         text = f"rows {' -> '.join(path)} (values sensitive)" if by_row else " -> ".join(path)
         problems.append(_at(table, project, start, f"cycle in the hierarchy: {text}", parent))
     if found.height > MAX_LISTED:
-        problems.append(Problem(Location(shown(table.path, project.root)),
-                                f"... and {found.height - MAX_LISTED} more cycles in the hierarchy", parent))
+        problems.append(
+            Problem(
+                Location(shown(table.path, project.root)),
+                f"... and {found.height - MAX_LISTED} more cycles in the hierarchy",
+                parent,
+            )
+        )
     return problems
 
 
@@ -189,8 +228,9 @@ def cycle_rows(up: pl.Series) -> pl.DataFrame:
     return cycles.group_by("start").len("length").with_columns(pl.col("length").cast(pl.UInt32)).sort("start")
 
 
-def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project: Project,
-                    tables: dict[str, SourceTable]) -> list[Problem]:
+def check_link_ends(
+    manifest: LinksDatasetManifest, table: SourceTable, project: Project, tables: dict[str, SourceTable]
+) -> list[Problem]:
     """from_id / to_id values missing from the linked dataset's source (when that dataset is managed here)."""
     problems: list[Problem] = []
     frame = table.frame.with_row_index(_IDX)
@@ -200,12 +240,21 @@ def check_link_ends(manifest: LinksDatasetManifest, table: SourceTable, project:
         if not isinstance(end, DatasetManifest) or target is None or end.autoId not in target.frame.columns:
             continue
         ids = target.frame.select(pl.col(end.autoId).drop_nulls().unique())
-        missing = frame.filter(pl.col(column).is_not_null()).join(ids, left_on=column, right_on=end.autoId,
-                                                                   how="anti").sort(_IDX)
+        missing = (
+            frame.filter(pl.col(column).is_not_null())
+            .join(ids, left_on=column, right_on=end.autoId, how="anti")
+            .sort(_IDX)
+        )
         where = f"{name!r} ({shown(target.path, project.root)})"
         hidden = _sensitive(project, manifest.name) | (
-            frozenset({column}) if end.autoId in _sensitive(project, name) else frozenset())
-        problems += _listed(table, project, missing, column,
-                            _not_an_item(column, where, hidden),
-                            f"{column} values not in {name!r}")
+            frozenset({column}) if end.autoId in _sensitive(project, name) else frozenset()
+        )
+        problems += _listed(
+            table,
+            project,
+            missing,
+            column,
+            _not_an_item(column, where, hidden),
+            f"{column} values not in {name!r}",
+        )
     return problems

@@ -26,7 +26,10 @@ from orgsync.sources.parse import RawSource
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
-_EXTRAS = {"snowflake": ("adbc_driver_snowflake", "snowflake"), "bigquery": ("adbc_driver_bigquery", "bigquery")}
+_EXTRAS = {
+    "snowflake": ("adbc_driver_snowflake", "snowflake"),
+    "bigquery": ("adbc_driver_bigquery", "bigquery"),
+}
 
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
@@ -75,7 +78,9 @@ def _plain(table: pa.Table) -> pa.Table:
     columns = []
     for column in table.columns:
         if isinstance(column.type, pa.BaseExtensionType):
-            column = pa.chunked_array([chunk.storage for chunk in column.chunks], type=column.type.storage_type)
+            column = pa.chunked_array(
+                [chunk.storage for chunk in column.chunks], type=column.type.storage_type
+            )
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)
 
@@ -110,11 +115,14 @@ def _connect(scheme: str, url: str) -> Any:
         try:
             driver = importlib.import_module(f"{module}.dbapi")
         except ImportError:
-            raise ImportError(f"the {scheme} driver is not installed; install it with `pip install "
-                              f"orgsync[{extra}]`") from None
+            raise ImportError(
+                f"the {scheme} driver is not installed; install it with `pip install orgsync[{extra}]`"
+            ) from None
         return driver.connect(url)
-    raise ImportError(f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
-                      "snowflake:// or bigquery://")
+    raise ImportError(
+        f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
+        "snowflake:// or bigquery://"
+    )
 
 
 def _read_only(scheme: str, cursor: Any) -> None:

@@ -31,8 +31,10 @@ def codec_name(encoding: str | None) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}; expected a Python codec name such as utf-8, "
-                         "utf-8-sig, cp1252, latin-1 or utf-16") from None
+        raise ValueError(
+            f"unknown encoding {encoding!r}; expected a Python codec name such as utf-8, "
+            "utf-8-sig, cp1252, latin-1 or utf-16"
+        ) from None
 
 
 def is_utf8(encoding: str | None) -> bool:
@@ -61,11 +63,13 @@ def transcode_file(path: Path, gzipped: bool, encoding: str, shown: str) -> tupl
         digest = hashlib.sha256(stored).hexdigest()
         data = gunzip_bounded(stored, shown)
         del stored
-        chunks = (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+        chunks = (data[start : start + CHUNK] for start in range(0, len(data), CHUNK))
         return _transcoded(chunks, encoding, shown, lambda at: data.count(b"\n", 0, at) + 1), digest
     with path.open("rb") as raw:
         hashing = _Hashing(raw)
-        out = _transcoded(iter(lambda: hashing.read(CHUNK), b""), encoding, shown, lambda at: _line_at(path, at))
+        out = _transcoded(
+            iter(lambda: hashing.read(CHUNK), b""), encoding, shown, lambda at: _line_at(path, at)
+        )
         return out, hashing.digest.hexdigest()
 
 
@@ -83,9 +87,13 @@ def _transcoded(chunks: Iterator[bytes], encoding: str, shown: str, line_at: Cal
             parts.append(decoder.decode(chunk, final=not chunk).encode("utf-8"))
         except UnicodeDecodeError as err:
             line = line_at(offset + err.start)
-            raise source_error(shown, line, f"byte 0x{chunk[err.start]:02x} at line {line} is not valid "
-                               f"{encoding}; expected text in `encoding: {encoding}` (check the setting, "
-                               "or re-export the file)") from None
+            raise source_error(
+                shown,
+                line,
+                f"byte 0x{chunk[err.start]:02x} at line {line} is not valid "
+                f"{encoding}; expected text in `encoding: {encoding}` (check the setting, "
+                "or re-export the file)",
+            ) from None
         offset += len(chunk)
     out = b"".join(parts)
     del parts
@@ -112,11 +120,18 @@ def not_utf8(data: bytes, shown: str) -> SourceError:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        hint = guess_encoding(data[max(0, err.start - _HINT_WINDOW):err.start + _HINT_WINDOW])
-        advice = (f"it decodes as {hint}: set `encoding: {hint}`" if hint
-                  else "set `encoding:` to the file's encoding (e.g. cp1252), or re-export it as UTF-8")
-        return source_error(shown, line, f"byte 0x{data[err.start]:02x} at line {line} is not valid UTF-8; "
-                                         f"{advice}", "items.encoding")
+        hint = guess_encoding(data[max(0, err.start - _HINT_WINDOW) : err.start + _HINT_WINDOW])
+        advice = (
+            f"it decodes as {hint}: set `encoding: {hint}`"
+            if hint
+            else "set `encoding:` to the file's encoding (e.g. cp1252), or re-export it as UTF-8"
+        )
+        return source_error(
+            shown,
+            line,
+            f"byte 0x{data[err.start]:02x} at line {line} is not valid UTF-8; {advice}",
+            "items.encoding",
+        )
     return source_error(shown, None, "the file could not be decoded as UTF-8")
 
 
@@ -130,7 +145,9 @@ def guess_encoding(sample: bytes) -> str | None:
     if not matches:
         return None
     best = min(matches, key=lambda m: (m.chaos, -m.coherence))
-    tied = [m for m in matches if m.chaos <= best.chaos]  # coherence (a language guess) is noise on a few lines
+    tied = [
+        m for m in matches if m.chaos <= best.chaos
+    ]  # coherence (a language guess) is noise on a few lines
     names = [codec_name(name) for m in tied for name in [m.encoding, *m.could_be_from_charset]]
     name = next((n for n in _COMMON if n in names), names[0])
     return None if name in _UTF8 else name

@@ -23,14 +23,26 @@ def read_xlsx(path: Path, settings: ReadSettings, shown: str) -> RawSource:
     sheet = settings.sheet
     where = {"sheet_name": sheet} if isinstance(sheet, str) else {"sheet_id": sheet or 1}
     try:
-        frame = pl.read_excel(path, engine="calamine", read_options={"header_row": header - 1},
-                              infer_schema_length=None, drop_empty_rows=False, drop_empty_cols=False,
-                              raise_if_empty=False, **where)
+        frame = pl.read_excel(
+            path,
+            engine="calamine",
+            read_options={"header_row": header - 1},
+            infer_schema_length=None,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
+            **where,
+        )
     except Exception as err:  # fastexcel raises its own classes (sheet not found, not a zip...)
         text = str(err).splitlines()[0] if str(err) else type(err).__name__
         if "not found" in text.lower() or "out of range" in text.lower() or "sheet" in text.lower():
-            raise source_error(shown, None, f"cannot read sheet {sheet or 1!r}: {text}; expected an existing "
-                                            "sheet name or 1-based number in `sheet:`", "items.sheet") from None
+            raise source_error(
+                shown,
+                None,
+                f"cannot read sheet {sheet or 1!r}: {text}; expected an existing "
+                "sheet name or 1-based number in `sheet:`",
+                "items.sheet",
+            ) from None
         raise source_error(shown, None, f"cannot be read as an xlsx workbook: {text}") from None
     if not frame.width:
         raise source_error(shown, header, "the sheet is empty; expected a header row with column names")
@@ -47,4 +59,6 @@ def read_parquet(path: Path, shown: str) -> RawSource:
         frame = pl.read_parquet(path)
     except Exception as err:  # polars raises ComputeError / OSError variants for a damaged file
         raise source_error(shown, None, f"cannot be read as Parquet: {str(err).splitlines()[0]}") from None
-    return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64).alias(_ROW), "record")
+    return RawSource(
+        frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64).alias(_ROW), "record"
+    )

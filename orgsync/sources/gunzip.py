@@ -27,24 +27,37 @@ def gunzip_bounded(data: bytes, shown: str, limits: Limits | None = None) -> byt
             try:
                 chunk = inflater.decompress(pending, CHUNK)
             except zlib.error as err:
-                raise source_error(shown, None, f"not a readable gzip file ({err}); re-compress it with gzip") from None
+                raise source_error(
+                    shown, None, f"not a readable gzip file ({err}); re-compress it with gzip"
+                ) from None
             out += chunk
             pending = inflater.unconsumed_tail
             consumed = len(data) - len(pending) - len(inflater.unused_data)  # input bytes read so far
             _check(len(out), consumed, shown, limits)
             if not chunk and not pending and not inflater.eof:
-                raise source_error(shown, None, "not a readable gzip file (truncated: the stream ends early); "
-                                                "re-compress it with gzip")
+                raise source_error(
+                    shown,
+                    None,
+                    "not a readable gzip file (truncated: the stream ends early); re-compress it with gzip",
+                )
         rest = inflater.unused_data.lstrip(b"\x00")
     return bytes(out)
 
 
 def _check(size: int, compressed: int, shown: str, limits: Limits) -> None:
     if size > limits.gzip_bytes:
-        raise source_error(shown, None, f"decompresses to more than {limits.gzip_bytes} bytes (the limit "
-                                        f"{limits.describe('gzip_bytes')}); raise it in the CI environment if "
-                                        "the file is genuine")
+        raise source_error(
+            shown,
+            None,
+            f"decompresses to more than {limits.gzip_bytes} bytes (the limit "
+            f"{limits.describe('gzip_bytes')}); raise it in the CI environment if "
+            "the file is genuine",
+        )
     if size > RATIO_FLOOR and size > limits.gzip_ratio * max(compressed, 1):
-        raise source_error(shown, None, f"decompresses more than {limits.gzip_ratio}× its compressed size "
-                                        f"(the limit {limits.describe('gzip_ratio')}), like a decompression bomb; "
-                                        "raise it in the CI environment if the file is genuine")
+        raise source_error(
+            shown,
+            None,
+            f"decompresses more than {limits.gzip_ratio}× its compressed size "
+            f"(the limit {limits.describe('gzip_ratio')}), like a decompression bomb; "
+            "raise it in the CI environment if the file is genuine",
+        )

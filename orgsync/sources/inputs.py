@@ -38,14 +38,23 @@ class Input:
 
     def labels(self) -> pl.Series:
         """Per row, "file:row" (or "display result row N"), for query provenance."""
-        files = self.raw.files if self.raw.files is not None else pl.repeat(self.display, self.raw.frame.height,
-                                                                             eager=True, dtype=pl.Utf8)
+        files = (
+            self.raw.files
+            if self.raw.files is not None
+            else pl.repeat(self.display, self.raw.frame.height, eager=True, dtype=pl.Utf8)
+        )
         sep = ":" if self.raw.has_lines else f" {self.raw.row_word} "
         return (files + sep + self.raw.rows.cast(pl.Utf8)).alias("__source")
 
 
-def read_input(manifest: Manifest, project: Project, spec: str | list[str] | FileSource | DatabaseSource,
-               settings: ReadSettings, field: tuple[str, ...], env: Mapping[str, str]) -> Input:
+def read_input(
+    manifest: Manifest,
+    project: Project,
+    spec: str | list[str] | FileSource | DatabaseSource,
+    settings: ReadSettings,
+    field: tuple[str, ...],
+    env: Mapping[str, str],
+) -> Input:
     """The input `spec` (at manifest `field`) read with `settings`; raises `SourceError`."""
     where = manifest.locate(*field)
     name = ".".join(field)
@@ -53,30 +62,44 @@ def read_input(manifest: Manifest, project: Project, spec: str | list[str] | Fil
         raw = fetch(spec, env, where, name)
         return Input(raw, manifest.manifest_path or project.root, str(where.file), None)
     patterns = spec.path if isinstance(spec, FileSource) else spec
-    paths = resolve_paths(manifest, project, [patterns] if isinstance(patterns, str) else patterns, where, name)
+    paths = resolve_paths(
+        manifest, project, [patterns] if isinstance(patterns, str) else patterns, where, name
+    )
     parts = [_read_file(path, shown(path, project.root), settings, where, name) for path in paths]
     if len(parts) == 1:
         return parts[0]
     return _concatenated(parts, where, name)
 
 
-def input_digest(manifest: Manifest, project: Project, spec: str | list[str] | FileSource | DatabaseSource,
-                 field: tuple[str, ...]) -> str | None:
+def input_digest(
+    manifest: Manifest,
+    project: Project,
+    spec: str | list[str] | FileSource | DatabaseSource,
+    field: tuple[str, ...],
+) -> str | None:
     """The sha256 `read_input` gives `spec`, from the files' bytes alone (nothing parsed); None for a database,
     whose checksum is over the rows it returns."""
     if isinstance(spec, DatabaseSource):
         return None
     patterns = spec.path if isinstance(spec, FileSource) else spec
-    paths = resolve_paths(manifest, project, [patterns] if isinstance(patterns, str) else patterns,
-                          manifest.locate(*field), ".".join(field))
+    paths = resolve_paths(
+        manifest,
+        project,
+        [patterns] if isinstance(patterns, str) else patterns,
+        manifest.locate(*field),
+        ".".join(field),
+    )
     digests = [(shown(path, project.root), _file_sha256(path)) for path in paths]
     if len(digests) == 1:
         return digests[0][1]
-    return hashlib.sha256("".join(f"{display}\0{digest}\0" for display, digest in digests).encode()).hexdigest()
+    return hashlib.sha256(
+        "".join(f"{display}\0{digest}\0" for display, digest in digests).encode()
+    ).hexdigest()
 
 
-def resolve_paths(manifest: Manifest, project: Project, patterns: list[str], where: Location,
-                  field: str) -> list[Path]:
+def resolve_paths(
+    manifest: Manifest, project: Project, patterns: list[str], where: Location, field: str
+) -> list[Path]:
     """Each pattern's files (a glob matches in name order), resolved and confined to the repository."""
     base = (manifest.manifest_path or project.root / "manifest.yaml").parent
     paths: list[Path] = []
@@ -84,8 +107,14 @@ def resolve_paths(manifest: Manifest, project: Project, patterns: list[str], whe
         if _GLOB & set(pattern):
             found = sorted(Path(p) for p in glob.glob(str(base / pattern)))
             if not found:
-                raise SourceError(Problem(where, f"source pattern {pattern!r} matches no file (paths are "
-                                          "relative to the manifest file)", field))
+                raise SourceError(
+                    Problem(
+                        where,
+                        f"source pattern {pattern!r} matches no file (paths are "
+                        "relative to the manifest file)",
+                        field,
+                    )
+                )
         else:
             found = [base / pattern]
         for path in found:
@@ -93,14 +122,32 @@ def resolve_paths(manifest: Manifest, project: Project, patterns: list[str], whe
                 resolved = confine(path, project.root)
                 refuse_hidden(path, project.root)
             except HiddenPath as err:
-                raise SourceError(Problem(where, f"source {pattern!r} is refused: {err}; sources are data files, "
-                                          "never .git/ or dot-files (.env, .npmrc, ...)", field)) from None
+                raise SourceError(
+                    Problem(
+                        where,
+                        f"source {pattern!r} is refused: {err}; sources are data files, "
+                        "never .git/ or dot-files (.env, .npmrc, ...)",
+                        field,
+                    )
+                ) from None
             except EscapesRoot:
-                raise SourceError(Problem(where, f"source {pattern!r} is outside the repository; expected a "
-                                          "path inside it (symlinks included)", field)) from None
+                raise SourceError(
+                    Problem(
+                        where,
+                        f"source {pattern!r} is outside the repository; expected a "
+                        "path inside it (symlinks included)",
+                        field,
+                    )
+                ) from None
             if not resolved.is_file():
-                raise SourceError(Problem(where, f"source file {shown(path, project.root)} does not exist "
-                                          "(paths are relative to the manifest file)", field))
+                raise SourceError(
+                    Problem(
+                        where,
+                        f"source file {shown(path, project.root)} does not exist "
+                        "(paths are relative to the manifest file)",
+                        field,
+                    )
+                )
             if resolved not in paths:
                 paths.append(resolved)
     return paths
@@ -148,10 +195,16 @@ def _concatenated(parts: list[Input], where: Location, field: str) -> Input:
         if set(other) != set(columns):
             missing = [c for c in columns if c not in other]
             extra = [c for c in other if c not in columns]
-            raise SourceError(Problem(Location(part.display, 1), f"the columns differ from {first.display}'s"
-                                      + (f"; missing: {', '.join(missing)}" if missing else "")
-                                      + (f"; extra: {', '.join(extra)}" if extra else "")
-                                      + "; expected the same columns in every file of the source", field))
+            raise SourceError(
+                Problem(
+                    Location(part.display, 1),
+                    f"the columns differ from {first.display}'s"
+                    + (f"; missing: {', '.join(missing)}" if missing else "")
+                    + (f"; extra: {', '.join(extra)}" if extra else "")
+                    + "; expected the same columns in every file of the source",
+                    field,
+                )
+            )
     frame = pl.concat([p.raw.frame.select(columns) for p in parts], how="vertical_relaxed")
     rows = pl.concat([p.raw.rows for p in parts])
     files = pl.concat([pl.repeat(p.display, p.raw.frame.height, eager=True, dtype=pl.Utf8) for p in parts])

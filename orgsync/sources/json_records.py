@@ -33,11 +33,13 @@ Records = Sequence[object]
 def parse_json_array(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     """A JSON array of flat objects -> (Utf8 frame, item numbers from 1); a leading BOM is skipped."""
     try:
-        doc = orjson.loads(memoryview(data)[len(_BOM):] if data.startswith(_BOM) else data)
+        doc = orjson.loads(memoryview(data)[len(_BOM) :] if data.startswith(_BOM) else data)
     except orjson.JSONDecodeError as err:
         if isinstance(err.__cause__, UnicodeDecodeError) or "utf-8" in str(err).lower():
             raise not_utf8(data, shown) from None
-        raise source_error(shown, err.lineno, f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+        raise source_error(
+            shown, err.lineno, f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+        ) from None
     if not isinstance(doc, list):
         raise source_error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
     numbers = range(1, len(doc) + 1)
@@ -72,13 +74,14 @@ def parse_jsonl(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     return _stacked(parts), pl.Series("__row", numbers, dtype=pl.Int64)
 
 
-def _load_lines(data: bytes, lines: list[bytes], start: int, shown: str,
-                malformed: list[Problem]) -> tuple[list[object], list[int]]:
+def _load_lines(
+    data: bytes, lines: list[bytes], start: int, shown: str, malformed: list[Problem]
+) -> tuple[list[object], list[int]]:
     """The parsed non-blank lines of one chunk and their numbers; appends a problem per malformed line."""
     records: list[object] = []
     numbers: list[int] = []
     loads = orjson.loads
-    for number, line in enumerate(lines[start:start + CHUNK_LINES], start=start + 1):
+    for number, line in enumerate(lines[start : start + CHUNK_LINES], start=start + 1):
         try:
             records.append(loads(line))
         except orjson.JSONDecodeError as err:
@@ -147,13 +150,22 @@ def exact_columns(records: Records, numbers: Sequence[int], shown: str, word: st
     for index, (number, record) in enumerate(zip(numbers, records, strict=True)):
         line = number if word == "line" else None
         if not isinstance(record, dict):
-            problems.append(Problem(Location(shown, line), f"{word} {number} is a JSON {type(record).__name__}; "
-                                                           "expected an object of column: value"))
+            problems.append(
+                Problem(
+                    Location(shown, line),
+                    f"{word} {number} is a JSON {type(record).__name__}; expected an object of column: value",
+                )
+            )
             continue
         for key, value in record.items():
             if isinstance(value, dict | list):
-                problems.append(Problem(Location(shown, line), f"{word} {number}: nested value; expected a "
-                                                               "string, number, boolean or null", key))
+                problems.append(
+                    Problem(
+                        Location(shown, line),
+                        f"{word} {number}: nested value; expected a string, number, boolean or null",
+                        key,
+                    )
+                )
                 continue
             column = columns.get(key)
             if column is None:

@@ -55,5 +55,7 @@ def format_hint(value: str) -> str:
     """Advice for a misfit in a column without a declared format, when the value looks formatted."""
     if not _LOOKS_FORMATTED.match(value.strip()):
         return ""
-    return ("; it looks like a formatted number: set `items.decimalSeparator` (and `items.thousandsSeparator`), "
-            "e.g. `decimalSeparator: ','` with `thousandsSeparator: '.'` for 1.234,50")
+    return (
+        "; it looks like a formatted number: set `items.decimalSeparator` (and `items.thousandsSeparator`), "
+        "e.g. `decimalSeparator: ','` with `thousandsSeparator: '.'` for 1.234,50"
+    )

@@ -40,11 +40,15 @@ class RawSource:
 
     frame: pl.DataFrame
     rows: pl.Series
-    row_word: str  # "row" (csv/tsv/xlsx, header = row 1), "line" (jsonl), "item" (json), "record", "result row"
+    row_word: (
+        str  # "row" (csv/tsv/xlsx, header = row 1), "line" (jsonl), "item" (json), "record", "result row"
+    )
     files: pl.Series | None = None  # per row, the file it is from, when several files were concatenated
     origins: pl.Series | None = None  # per row of a query output that kept `__source`: the input "file:row"
     excel: bool = False  # numbers in date columns are Excel date serials
-    at: tuple[int, int] | None = None  # (line, column) of the manifest field rows without lines are reported at
+    at: tuple[int, int] | None = (
+        None  # (line, column) of the manifest field rows without lines are reported at
+    )
 
     @property
     def has_lines(self) -> bool:
@@ -60,15 +64,24 @@ def detect_format(path: Path, override: str | None = None) -> tuple[str, bool]:
         suffixes = suffixes[:-1]
     fmt = override or (suffixes[-1] if suffixes else "")
     if fmt not in FORMATS:
-        raise ValueError(f"cannot tell the format of {path.name}: expected a name ending in .csv, .tsv, .json, "
-                         ".jsonl (optionally .gz), .xlsx or .parquet, or set `items.format`")
+        raise ValueError(
+            f"cannot tell the format of {path.name}: expected a name ending in .csv, .tsv, .json, "
+            ".jsonl (optionally .gz), .xlsx or .parquet, or set `items.format`"
+        )
     if fmt in ("xlsx", "parquet") and gzipped:
         raise ValueError(f"{path.name}: {fmt} files cannot be gzipped; expected the {fmt} file itself")
     return fmt, gzipped
 
 
-def parse_source(data: bytes, fmt: str, gzipped: bool, shown: str, *, delimiter: str | None = None,
-                 quote: str | None = None) -> RawSource:
+def parse_source(
+    data: bytes,
+    fmt: str,
+    gzipped: bool,
+    shown: str,
+    *,
+    delimiter: str | None = None,
+    quote: str | None = None,
+) -> RawSource:
     """Decompress and parse UTF-8 `data`; `shown` is the file name used in messages.
 
     `delimiter` / `quote` override the CSV dialect (`,` or tab by format, and `"`)."""
@@ -88,9 +101,12 @@ def _error(shown: str, line: int | None, message: str, field: str | None = None)
 
 def _check_encoding_prefix(data: bytes, shown: str) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _error(shown, 1, "the file is not UTF-8; it starts with a UTF-16 byte order mark: set "
-                               "`encoding: utf-16`", "items.encoding")
-
+        raise _error(
+            shown,
+            1,
+            "the file is not UTF-8; it starts with a UTF-16 byte order mark: set `encoding: utf-16`",
+            "items.encoding",
+        )
 
 
 # -- CSV / TSV -------------------------------------------------------------------------------------
@@ -103,20 +119,27 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
         frame, strict = _read_delimited(data, sep, quote, truncate_ragged_lines=False), True
     except pl.exceptions.PolarsError:
         frame, strict = _read_delimited_or_raise(data, sep, quote, shown), False
-    proven = (strict and data.endswith(b"\n") and not any(mark in data for mark in _marks(quote))
-              and data.count(sep.encode()) == _fields(frame))
+    proven = (
+        strict
+        and data.endswith(b"\n")
+        and not any(mark in data for mark in _marks(quote))
+        and data.count(sep.encode()) == _fields(frame)
+    )
     return _checked(frame, sep, quote, shown, proven=proven, data=lambda: data)
 
 
-def _checked(frame: pl.DataFrame, sep: str, quote: str, shown: str, *, proven: bool,
-             data: Callable[[], bytes]) -> RawSource:
+def _checked(
+    frame: pl.DataFrame, sep: str, quote: str, shown: str, *, proven: bool, data: Callable[[], bytes]
+) -> RawSource:
     """The parsed `frame` checked: header and delimiter, blank lines dropped, and, unless the separator count
     `proven` every row's field count, each line looked at in the file's bytes (`data`, read only then)."""
     columns = [c for c in frame.columns if c != _ROW]
     _check_delimiter(sep, columns, shown)
     _check_header(columns, shown)
     # Fully blank lines carry nothing; they are dropped rather than reported.
-    blank = frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
+    blank = (
+        frame.select(pl.all_horizontal(pl.col(c).is_null() for c in columns)).to_series() if columns else None
+    )
     has_blank = blank is not None and blank.any()
     if has_blank or not proven:
         _check_ragged(data(), sep, quote, len(columns), shown)
@@ -181,19 +204,39 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
         frame = _read_delimited_path(path, sep, quote)
     except pl.exceptions.PolarsError:
         return _parse_delimited(path.read_bytes(), sep, quote, shown)
-    return _checked(frame, sep, quote, shown, proven=facts.plain and facts.separators == _fields(frame),
-                    data=path.read_bytes)
+    return _checked(
+        frame,
+        sep,
+        quote,
+        shown,
+        proven=facts.plain and facts.separators == _fields(frame),
+        data=path.read_bytes,
+    )
 
 
 def _read_delimited_path(path: Path, sep: str, quote: str) -> pl.DataFrame:
-    return pl.read_csv(path, separator=sep, quote_char=quote, infer_schema=False, row_index_name=_ROW,
-                       row_index_offset=2, empty_string_is_null=True)
+    return pl.read_csv(
+        path,
+        separator=sep,
+        quote_char=quote,
+        infer_schema=False,
+        row_index_name=_ROW,
+        row_index_offset=2,
+        empty_string_is_null=True,
+    )
 
 
 def _read_delimited(data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:
-    return pl.read_csv(data, separator=sep, quote_char=quote, infer_schema=False,
-                       truncate_ragged_lines=truncate_ragged_lines,
-                       row_index_name=_ROW, row_index_offset=2, empty_string_is_null=True)
+    return pl.read_csv(
+        data,
+        separator=sep,
+        quote_char=quote,
+        infer_schema=False,
+        truncate_ragged_lines=truncate_ragged_lines,
+        row_index_name=_ROW,
+        row_index_offset=2,
+        empty_string_is_null=True,
+    )
 
 
 def _read_delimited_or_raise(data: bytes, sep: str, quote: str, shown: str) -> pl.DataFrame:
@@ -211,8 +254,13 @@ def _check_header(columns: list[str], shown: str) -> None:
     for name in columns:
         if "_duplicated_" in name:
             original = name.split("_duplicated_")[0]
-            problems.append(Problem(Location(shown, 1), f"column {original!r} appears twice in the header; "
-                                                        "expected unique column names", original))
+            problems.append(
+                Problem(
+                    Location(shown, 1),
+                    f"column {original!r} appears twice in the header; expected unique column names",
+                    original,
+                )
+            )
         elif not name.strip():
             problems.append(Problem(Location(shown, 1), "a header cell is empty; expected a column name"))
     if problems:
@@ -227,8 +275,12 @@ def _check_delimiter(sep: str, columns: list[str], shown: str) -> None:
     count, other = max((header.count(other), other) for other in _OTHER_DELIMITERS if other != sep)
     if count:
         yaml = '"\\t"' if other == "\t" else f"'{other}'"
-        raise _error(shown, 1, f"the header has {count} `{_named(other)}` and no `{_named(sep)}`: "
-                               f"set `delimiter: {yaml}`", "items.delimiter")
+        raise _error(
+            shown,
+            1,
+            f"the header has {count} `{_named(other)}` and no `{_named(sep)}`: set `delimiter: {yaml}`",
+            "items.delimiter",
+        )
 
 
 def _named(sep: str) -> str:
@@ -243,25 +295,44 @@ def _check_ragged(data: bytes, sep: str, quote: str, ncols: int, shown: str) -> 
     if quote.encode() in data:  # quoted newlines shift line counts: let the csv module decide exactly
         candidates = _ragged_exact(data, sep, quote, ncols)
     if candidates:
-        listed = [Problem(Location(shown, row), f"row {row} has {n} fields; expected {ncols} like the header "
-                                                "(a missing or extra separator, or an unquoted value?)")
-                  for row, n in candidates[:MAX_LISTED]]
+        listed = [
+            Problem(
+                Location(shown, row),
+                f"row {row} has {n} fields; expected {ncols} like the header "
+                "(a missing or extra separator, or an unquoted value?)",
+            )
+            for row, n in candidates[:MAX_LISTED]
+        ]
         if len(candidates) > MAX_LISTED:
-            listed.append(Problem(Location(shown), f"... and {len(candidates) - MAX_LISTED} more ragged rows"))
+            listed.append(
+                Problem(Location(shown), f"... and {len(candidates) - MAX_LISTED} more ragged rows")
+            )
         raise SourceError(listed)
 
 
 def _ragged_candidates(data: bytes, sep: str, quote: str, ncols: int) -> list[tuple[int, int]]:
     """(row, fields) of lines whose separator count is off, counted outside quotes, vectorised."""
-    lines = pl.read_csv(data, has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
-                        new_columns=["line"], truncate_ragged_lines=True, row_index_name=_ROW,
-                        row_index_offset=1, empty_string_is_null=False)
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["line"],
+        truncate_ragged_lines=True,
+        row_index_name=_ROW,
+        row_index_offset=1,
+        empty_string_is_null=False,
+    )
     text = pl.col("line").str.strip_chars_end("\r")
     if quote.encode() in data:
         q = re.escape(quote)
         text = text.str.replace_all(f"{q}(?:[^{q}]|{q}{q})*{q}", "")
-    counted = lines.select(pl.col(_ROW), (text.str.count_matches(sep, literal=True) + 1).alias("n"),
-                           text.fill_null("").str.len_bytes().alias("len"))
+    counted = lines.select(
+        pl.col(_ROW),
+        (text.str.count_matches(sep, literal=True) + 1).alias("n"),
+        text.fill_null("").str.len_bytes().alias("len"),
+    )
     bad = counted.filter((pl.col(_ROW) > 1) & (pl.col("len") > 0) & (pl.col("n") != ncols))
     return [(int(r), int(n)) for r, n in bad.select(_ROW, "n").iter_rows()]
 
@@ -269,5 +340,6 @@ def _ragged_candidates(data: bytes, sep: str, quote: str, ncols: int) -> list[tu
 def _ragged_exact(data: bytes, sep: str, quote: str, ncols: int) -> list[tuple[int, int]]:
     """(row, fields) of ragged records by the csv module (slow path, only when candidates exist)."""
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep, quotechar=quote)
-    return [(row, len(rec)) for row, rec in enumerate(reader, start=1)
-            if row > 1 and rec and len(rec) != ncols]
+    return [
+        (row, len(rec)) for row, rec in enumerate(reader, start=1) if row > 1 and rec and len(rec) != ncols
+    ]

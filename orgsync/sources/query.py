@@ -32,17 +32,26 @@ def check_query(sql: str, where: Location, field: str = "items.query") -> None:
     body = _COMMENTS.sub(" ", sql).strip().lstrip("(").lstrip()
     first = body.split(None, 1)[0].upper() if body else ""
     if first not in ("SELECT", "WITH"):
-        raise _error(where, field, f"the query must be one SELECT (or WITH ... SELECT) statement; it starts with "
-                                   f"{first or 'nothing'!r}")
+        raise _error(
+            where,
+            field,
+            f"the query must be one SELECT (or WITH ... SELECT) statement; it starts with "
+            f"{first or 'nothing'!r}",
+        )
     hit = _FILE_FUNCTION.search(sql) or _UNICODE_ESCAPE.search(sql)
     if hit:
-        raise _error(where, field, f"the query uses {sql[hit.start():hit.end() + 8].strip()!r}...: file and "
-                                   "network functions (read_*, scan_*) and escaped names are not allowed; a "
-                                   "query reads only the named `items.sources`")
+        raise _error(
+            where,
+            field,
+            f"the query uses {sql[hit.start() : hit.end() + 8].strip()!r}...: file and "
+            "network functions (read_*, scan_*) and escaped names are not allowed; a "
+            "query reads only the named `items.sources`",
+        )
 
 
-def run_query(sql: str, inputs: Mapping[str, RawSource], labels: Mapping[str, pl.Series | None],
-              where: Location) -> tuple[pl.DataFrame, pl.Series | None]:
+def run_query(
+    sql: str, inputs: Mapping[str, RawSource], labels: Mapping[str, pl.Series | None], where: Location
+) -> tuple[pl.DataFrame, pl.Series | None]:
     """(the query output, each output row's `__source` text or None); raises `SourceError` at the query."""
     check_query(sql, where)
     keep_origin = ORIGIN in sql
@@ -57,8 +66,12 @@ def run_query(sql: str, inputs: Mapping[str, RawSource], labels: Mapping[str, pl
         lazy = context.execute(sql, eager=False)
         plan = lazy.explain(optimized=False)
         if _PLAN_SCAN.search(plan):
-            raise _error(where, "items.query", "the query reads something other than the named sources; "
-                                               "expected it to use only `items.sources`")
+            raise _error(
+                where,
+                "items.query",
+                "the query reads something other than the named sources; "
+                "expected it to use only `items.sources`",
+            )
         out = lazy.collect()
     except SourceError:
         raise

@@ -35,7 +35,12 @@ from orgsync.sources.table import SourceTable
 from orgsync.sources.typed import text_frame
 
 Manifest = DatasetManifest | LinksDatasetManifest
-LINK_TYPES: dict[str, PropertyType] = {"from_id": "text", "to_id": "text", "link_id": "text", "allocation": "number"}
+LINK_TYPES: dict[str, PropertyType] = {
+    "from_id": "text",
+    "to_id": "text",
+    "link_id": "text",
+    "allocation": "number",
+}
 _TYPE_WORDS = {"number": "a number", "date": "a date", "boolean": "a boolean (true/false, yes/no, y/n, 1/0)"}
 
 
@@ -46,8 +51,9 @@ def property_types(manifest: Manifest) -> dict[str, PropertyType]:
     return types
 
 
-def load_source(manifest: Manifest, project: Project,
-                env: Mapping[str, str] | None = None) -> tuple[SourceTable | None, list[Problem]]:
+def load_source(
+    manifest: Manifest, project: Project, env: Mapping[str, str] | None = None
+) -> tuple[SourceTable | None, list[Problem]]:
     """The manifest's source as a table plus every problem found; the table is None when it cannot be read.
 
     `env` holds the `ORGSYNC_SECRET_` variables a database source names (default: the process environment).
@@ -79,8 +85,9 @@ def read_source(manifest: Manifest, project: Project, env: Mapping[str, str] | N
     return table
 
 
-def _queried(manifest: Manifest, project: Project,
-             env: Mapping[str, str]) -> tuple[RawSource, Path, str, str | None]:
+def _queried(
+    manifest: Manifest, project: Project, env: Mapping[str, str]
+) -> tuple[RawSource, Path, str, str | None]:
     """`items.query` over `items.sources`: the output as a raw source, and a checksum over every input."""
     items = manifest.items
     assert items is not None and items.sources is not None and items.query is not None
@@ -89,19 +96,35 @@ def _queried(manifest: Manifest, project: Project,
     for name, entry in items.sources.items():
         field = ("items", "sources", name)
         if isinstance(entry, FileSource) and (entry.decimalSeparator or entry.thousandsSeparator):
-            raise SourceError(Problem(manifest.locate(*field), "with `query`, number formats apply to the query "
-                                      "output: set `decimalSeparator` / `thousandsSeparator` under `items:`",
-                                      ".".join(field)))
-        inputs[name] = read_input(manifest, project, entry, settings_of(items, entry if isinstance(entry, FileSource)
-                                                                         else None), field, env)
+            raise SourceError(
+                Problem(
+                    manifest.locate(*field),
+                    "with `query`, number formats apply to the query "
+                    "output: set `decimalSeparator` / `thousandsSeparator` under `items:`",
+                    ".".join(field),
+                )
+            )
+        inputs[name] = read_input(
+            manifest,
+            project,
+            entry,
+            settings_of(items, entry if isinstance(entry, FileSource) else None),
+            field,
+            env,
+        )
     labels = {name: read.labels() for name, read in inputs.items()} if ORIGIN in items.query else {}
     out, origins = run_query(items.query, {n: i.raw for n, i in inputs.items()}, labels, where)
     digest = hashlib.sha256(items.query.encode())
     for name, read in inputs.items():
         digest.update(f"\0{name}\0{read.sha256 or _rows_sha256(read.raw.frame)}".encode())
     rows = pl.int_range(1, out.height + 1, eager=True, dtype=pl.Int64)
-    raw = RawSource(out, rows, "query output row", origins=origins,
-                    at=(where.line, where.column or 1) if where.line is not None else None)
+    raw = RawSource(
+        out,
+        rows,
+        "query output row",
+        origins=origins,
+        at=(where.line, where.column or 1) if where.line is not None else None,
+    )
     return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
 
 
@@ -142,8 +165,9 @@ def _rows_sha256(frame: pl.DataFrame) -> str:
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
-def build_table(manifest: Manifest, raw: RawSource, path: Path,
-                display: str) -> tuple[SourceTable | None, list[Problem]]:
+def build_table(
+    manifest: Manifest, raw: RawSource, path: Path, display: str
+) -> tuple[SourceTable | None, list[Problem]]:
     """Rename, check columns and values, and normalise `raw` into the manifest's table.
 
     None (with one error) when a key column, or the hierarchy's treeId / treeParentId, is missing: every
@@ -153,21 +177,38 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path,
     assert items is not None
     problems: list[Problem] = []
     types = property_types(manifest)
-    frame = text_frame(_renamed(manifest, raw.frame, display, problems), types, items.dateFormat, display,
-                       serial_dates=raw.excel)
+    frame = text_frame(
+        _renamed(manifest, raw.frame, display, problems),
+        types,
+        items.dateFormat,
+        display,
+        serial_dates=raw.excel,
+    )
     key = manifest.key_columns
     computed = {p.key for p in manifest.properties if p.onDemand}
     header = _place(display, 1 if raw.has_lines else None, raw)
     for column in frame.columns:
         if column not in types:
-            problems.append(Problem(header, f"column {column!r} is not a property of "
-                                    f"{manifest.name!r}; add it to `properties` or map it with `items.columns`",
-                                    column))
+            problems.append(
+                Problem(
+                    header,
+                    f"column {column!r} is not a property of "
+                    f"{manifest.name!r}; add it to `properties` or map it with `items.columns`",
+                    column,
+                )
+            )
         elif column in computed:
             # A warning, not an error: exports often carry the computed column, and it is simply not used.
-            problems.append(Problem(header, f"column {column!r} is ignored: it is an on-demand "
-                                    "property, computed by Orgvue from its formula; remove it from the source to "
-                                    "silence this", column, "warning"))
+            problems.append(
+                Problem(
+                    header,
+                    f"column {column!r} is ignored: it is an on-demand "
+                    "property, computed by Orgvue from its formula; remove it from the source to "
+                    "silence this",
+                    column,
+                    "warning",
+                )
+            )
     missing = _missing_required(manifest, frame, header)
     problems += _declared_but_missing(manifest, frame, computed, key)
     if missing:
@@ -176,9 +217,17 @@ def build_table(manifest: Manifest, raw: RawSource, path: Path,
     plain = _plain_numbers(frame, types, items)
     canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat)
     problems += _misfits(frame, canonical, types, manifest, raw, display)
-    table = SourceTable(name=manifest.name, path=path, frame=canonical, key=list(key), owned=owned,
-                        types={c: types[c] for c in [*key, *owned]}, sha256="", rows=raw.rows,
-                        row_files=raw.files)
+    table = SourceTable(
+        name=manifest.name,
+        path=path,
+        frame=canonical,
+        key=list(key),
+        owned=owned,
+        types={c: types[c] for c in [*key, *owned]},
+        sha256="",
+        rows=raw.rows,
+        row_files=raw.files,
+    )
     return table, problems
 
 
@@ -191,27 +240,48 @@ def _missing_required(manifest: Manifest, frame: pl.DataFrame, header: Location)
     for column in required:
         if column not in frame.columns:
             role = "key column" if column in manifest.key_columns else "hierarchy column"
-            problems.append(Problem(header, f"{role} {column!r} is missing; expected it in the header (or "
-                                    f"mapped to it with `items.columns`); its columns are: "
-                                    f"{', '.join(frame.columns) or 'none'}", column))
+            problems.append(
+                Problem(
+                    header,
+                    f"{role} {column!r} is missing; expected it in the header (or "
+                    f"mapped to it with `items.columns`); its columns are: "
+                    f"{', '.join(frame.columns) or 'none'}",
+                    column,
+                )
+            )
     return problems
 
 
-def _declared_but_missing(manifest: Manifest, frame: pl.DataFrame, computed: set[str],
-                          key: list[str]) -> list[Problem]:
+def _declared_but_missing(
+    manifest: Manifest, frame: pl.DataFrame, computed: set[str], key: list[str]
+) -> list[Problem]:
     """A warning per declared property the source lacks (unless `items.handKept` lists it)."""
     assert manifest.items is not None
     hand_kept = set(manifest.items.handKept)
     declared = {p.key for p in manifest.properties}
-    problems = [Problem(manifest.locate("items", "handKept"), f"`items.handKept` lists {name!r}, which is not a "
-                        f"property of {manifest.name!r}; expected declared property keys", "items.handKept")
-                for name in manifest.items.handKept if name not in declared]
+    problems = [
+        Problem(
+            manifest.locate("items", "handKept"),
+            f"`items.handKept` lists {name!r}, which is not a "
+            f"property of {manifest.name!r}; expected declared property keys",
+            "items.handKept",
+        )
+        for name in manifest.items.handKept
+        if name not in declared
+    ]
     for index, prop in enumerate(manifest.properties):
         if prop.key in computed or prop.key in key or prop.key in frame.columns or prop.key in hand_kept:
             continue
-        problems.append(Problem(manifest.locate("properties", index), f"{manifest.name}: the source has no column "
-                                f"`{prop.key}`; that property is not managed from this source (list it under "
-                                "`items.handKept` if that is intended)", prop.key, "warning"))
+        problems.append(
+            Problem(
+                manifest.locate("properties", index),
+                f"{manifest.name}: the source has no column "
+                f"`{prop.key}`; that property is not managed from this source (list it under "
+                "`items.handKept` if that is intended)",
+                prop.key,
+                "warning",
+            )
+        )
     return problems
 
 
@@ -230,19 +300,36 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
     mapping = manifest.items.columns
     missing = [c for c in mapping if c not in frame.columns]
     for column in missing:
-        problems.append(Problem(manifest.locate("items", "columns", column), f"`items.columns` maps {column!r}, which is not a column of "
-                                f"{display}; its columns are: {', '.join(frame.columns)}", f"items.columns.{column}"))
+        problems.append(
+            Problem(
+                manifest.locate("items", "columns", column),
+                f"`items.columns` maps {column!r}, which is not a column of "
+                f"{display}; its columns are: {', '.join(frame.columns)}",
+                f"items.columns.{column}",
+            )
+        )
     present = {src: dst for src, dst in mapping.items() if src in frame.columns}
     clashes = [dst for src, dst in present.items() if dst in frame.columns and dst not in present]
     for column in clashes:
-        problems.append(Problem(manifest.locate("items", "columns"), f"`items.columns` renames a column to {column!r}, but {display} "
-                                "already has a column of that name; expected one source column per property",
-                                "items.columns"))
+        problems.append(
+            Problem(
+                manifest.locate("items", "columns"),
+                f"`items.columns` renames a column to {column!r}, but {display} "
+                "already has a column of that name; expected one source column per property",
+                "items.columns",
+            )
+        )
     return frame.drop(clashes).rename(present) if present else frame
 
 
-def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, PropertyType], manifest: Manifest,
-             raw: RawSource, display: str) -> list[Problem]:
+def _misfits(
+    frame: pl.DataFrame,
+    canonical: pl.DataFrame,
+    types: dict[str, PropertyType],
+    manifest: Manifest,
+    raw: RawSource,
+    display: str,
+) -> list[Problem]:
     """One problem per value that does not fit its column's type (the first few per column, then a count).
 
     A misfit is a non-blank source value whose canonical form is null: read from the one conversion already
@@ -261,17 +348,27 @@ def _misfits(frame: pl.DataFrame, canonical: pl.DataFrame, types: dict[str, Prop
         if hits.is_empty():
             continue
         kind = types[column]
-        expected = (expected_words(items.decimalSeparator, items.thousandsSeparator) if kind == "number" and formatted
-                    else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else ""))
+        expected = (
+            expected_words(items.decimalSeparator, items.thousandsSeparator)
+            if kind == "number" and formatted
+            else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else "")
+        )
         for index in hits.head(MAX_LISTED).to_list():
             value = frame[column][index]
             got = "a value not shown (sensitive)" if column in sensitive else repr(value)
-            hint = format_hint(value) if kind == "number" and not formatted and column not in sensitive else ""
+            hint = (
+                format_hint(value) if kind == "number" and not formatted and column not in sensitive else ""
+            )
             where, label = _row_place(raw, index, display)
             problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
         if hits.len() > MAX_LISTED:
-            problems.append(Problem(_place(display, None, raw), f"... and {hits.len() - MAX_LISTED} more values that are "
-                                    f"not {expected}", column))
+            problems.append(
+                Problem(
+                    _place(display, None, raw),
+                    f"... and {hits.len() - MAX_LISTED} more values that are not {expected}",
+                    column,
+                )
+            )
     return problems
 
 

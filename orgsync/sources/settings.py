@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 from orgsync.manifest.models import FileSource, ItemsSpec
 
-_FIELDS = ("format", "delimiter", "quote", "encoding", "decimalSeparator", "thousandsSeparator", "sheet", "headerRow")
+_FIELDS = (
+    "format",
+    "delimiter",
+    "quote",
+    "encoding",
+    "decimalSeparator",
+    "thousandsSeparator",
+    "sheet",
+    "headerRow",
+)
 
 
 @dataclass(frozen=True)

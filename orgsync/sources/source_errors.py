@@ -18,6 +18,10 @@ def undecodable(data: bytes, shown: str) -> SourceError:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        return source_error(shown, line, f"byte 0x{data[err.start]:02x} at line {line} is not valid UTF-8; "
-                                         "expected UTF-8 text (re-export the file as UTF-8)")
+        return source_error(
+            shown,
+            line,
+            f"byte 0x{data[err.start]:02x} at line {line} is not valid UTF-8; "
+            "expected UTF-8 text (re-export the file as UTF-8)",
+        )
     return source_error(shown, None, "the file could not be decoded as UTF-8")

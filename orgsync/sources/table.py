@@ -29,7 +29,9 @@ class SourceTable:
     types: dict[str, PropertyType]
     sha256: str
     rows: pl.Series | None = field(default=None, repr=False)
-    row_files: pl.Series | None = field(default=None, repr=False)  # per row, its file (several files concatenated)
+    row_files: pl.Series | None = field(
+        default=None, repr=False
+    )  # per row, its file (several files concatenated)
 
     @property
     def columns(self) -> list[str]:

@@ -19,18 +19,27 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 in Excel's (1900-l
 _ISO_TIME = "%Y-%m-%dT%H:%M:%S"
 
 
-def text_frame(frame: pl.DataFrame, types: dict[str, PropertyType], date_format: str, shown: str, *,
-               serial_dates: bool = False) -> pl.DataFrame:
+def text_frame(
+    frame: pl.DataFrame,
+    types: dict[str, PropertyType],
+    date_format: str,
+    shown: str,
+    *,
+    serial_dates: bool = False,
+) -> pl.DataFrame:
     """`frame` with every column as Utf8 source text; raises `SourceError` for a nested column."""
     fmt = DATE_FORMATS[date_format][0]
     exprs = []
     for name, dtype in frame.schema.items():
-        exprs.append(_text(pl.col(name), dtype, types.get(name, "text"), fmt, serial_dates, name, shown).alias(name))
+        exprs.append(
+            _text(pl.col(name), dtype, types.get(name, "text"), fmt, serial_dates, name, shown).alias(name)
+        )
     return frame.select(exprs) if exprs else frame
 
 
-def _text(col: pl.Expr, dtype: pl.DataType, kind: PropertyType, fmt: str, serial_dates: bool, name: str,
-          shown: str) -> pl.Expr:
+def _text(
+    col: pl.Expr, dtype: pl.DataType, kind: PropertyType, fmt: str, serial_dates: bool, name: str, shown: str
+) -> pl.Expr:
     """One column as text (see the module doc)."""
     if dtype == pl.Utf8:
         return col
@@ -49,7 +58,16 @@ def _text(col: pl.Expr, dtype: pl.DataType, kind: PropertyType, fmt: str, serial
             as_date = (pl.lit(_EXCEL_EPOCH) + pl.duration(days=days.cast(pl.Int64))).dt.strftime(fmt)
             return pl.when(days == days.floor()).then(as_date).otherwise(days.cast(pl.Utf8))
         return col.cast(pl.Utf8)
-    if isinstance(dtype, pl.Decimal) or dtype in (pl.Time, pl.Categorical) or isinstance(dtype, pl.Duration | pl.Enum):
+    if (
+        isinstance(dtype, pl.Decimal)
+        or dtype in (pl.Time, pl.Categorical)
+        or isinstance(dtype, pl.Duration | pl.Enum)
+    ):
         return col.cast(pl.Utf8)
-    raise source_error(shown, None, f"column {name!r} holds {dtype} values; expected plain values (text, "
-                                    "number, date, timestamp, boolean)", name)
+    raise source_error(
+        shown,
+        None,
+        f"column {name!r} holds {dtype} values; expected plain values (text, "
+        "number, date, timestamp, boolean)",
+        name,
+    )

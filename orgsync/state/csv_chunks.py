@@ -47,15 +47,17 @@ def _parsed(block: bytes, **options: Any) -> pl.DataFrame:
     try:
         return pl.read_csv(block, infer_schema=False, **options)
     except pl.exceptions.PolarsError as err:
-        raise UnexpectedAnswerError(f"an export file of the tenant is not readable CSV (polars: "
-                                    f"{type(err).__name__})",
-                                    hint="export the dataset again; if it persists, report it with the "
-                                         "dataset id") from None
+        raise UnexpectedAnswerError(
+            f"an export file of the tenant is not readable CSV (polars: {type(err).__name__})",
+            hint="export the dataset again; if it persists, report it with the dataset id",
+        ) from None
 
 
 def _too_long() -> UnexpectedAnswerError:
-    return UnexpectedAnswerError(f"an export file of the tenant holds a record longer than {MAX_RECORD_BYTES >> 20} "
-                                 "MiB (or a quote that never closes); it is not read further")
+    return UnexpectedAnswerError(
+        f"an export file of the tenant holds a record longer than {MAX_RECORD_BYTES >> 20} "
+        "MiB (or a quote that never closes); it is not read further"
+    )
 
 
 def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None) -> Iterator[pl.DataFrame]:

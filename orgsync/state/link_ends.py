@@ -16,8 +16,14 @@ def live_link_ends(resource: dict[str, Any]) -> LinkEnds:
     `fromDatasetId` / `toDatasetId` fields (which still name an end that has since been deleted).
     """
     dataset_id = resource.get(ep.F_DATASET_ID)
-    own: dict[str, Any] = next((r for r in resource.get(ep.F_LINKING_RELATIONSHIPS) or []
-                                if isinstance(r, dict) and r.get(ep.F_DATASET_ID) == dataset_id), {})
+    own: dict[str, Any] = next(
+        (
+            r
+            for r in resource.get(ep.F_LINKING_RELATIONSHIPS) or []
+            if isinstance(r, dict) and r.get(ep.F_DATASET_ID) == dataset_id
+        ),
+        {},
+    )
 
     def end(role: str, live_field: str) -> str | None:
         found = own.get(role)

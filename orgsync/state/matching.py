@@ -32,25 +32,43 @@ def match_manifest(manifest: Manifest, datasets: Sequence[LiveDataset], tenant: 
     if manifest.datasetId:
         pinned = [d for d in datasets if d.dataset_id == manifest.datasetId]
         if not pinned:
-            return Match(problem=Problem(where, f"datasetId {manifest.datasetId} is not in tenant {tenant}; "
-                                                "expected the id of an existing dataset", "datasetId"),
-                         hint="remove datasetId to create the dataset, or copy the id from the tenant")
+            return Match(
+                problem=Problem(
+                    where,
+                    f"datasetId {manifest.datasetId} is not in tenant {tenant}; "
+                    "expected the id of an existing dataset",
+                    "datasetId",
+                ),
+                hint="remove datasetId to create the dataset, or copy the id from the tenant",
+            )
         return Match(pinned[0])
     found = [d for d in datasets if d.name == manifest.name]
     old = [d for name in manifest.renamedFrom for d in datasets if d.name == name]
     if found and old:
         olds = ", ".join(sorted({repr(d.name) for d in old}))
-        return Match(problem=Problem(where, f"renamedFrom: tenant {tenant} has both {manifest.name!r} and "
-                                            f"{olds}; a rename needs the old name only, so orgsync cannot tell which "
-                                            "one this manifest manages", "renamedFrom"),
-                     hint="if the rename already happened, remove `renamedFrom`; otherwise rename or remove one of "
-                          "them in Orgvue, or pin the one to manage with `datasetId:`")
+        return Match(
+            problem=Problem(
+                where,
+                f"renamedFrom: tenant {tenant} has both {manifest.name!r} and "
+                f"{olds}; a rename needs the old name only, so orgsync cannot tell which "
+                "one this manifest manages",
+                "renamedFrom",
+            ),
+            hint="if the rename already happened, remove `renamedFrom`; otherwise rename or remove one of "
+            "them in Orgvue, or pin the one to manage with `datasetId:`",
+        )
     candidates = found or old
     if len(candidates) > 1:
         ids = ", ".join(d.dataset_id for d in candidates)
         names = " / ".join(dict.fromkeys(repr(d.name) for d in candidates))
-        return Match(problem=Problem(where, f"tenant {tenant} has {len(candidates)} datasets named {names} ({ids}); "
-                                            "orgsync cannot tell which one it manages", "name"),
-                     hint="pin one with `datasetId:` in the manifest (`orgsync plan` names which of them hold "
-                          "items; the other can be renamed or removed in Orgvue)")
+        return Match(
+            problem=Problem(
+                where,
+                f"tenant {tenant} has {len(candidates)} datasets named {names} ({ids}); "
+                "orgsync cannot tell which one it manages",
+                "name",
+            ),
+            hint="pin one with `datasetId:` in the manifest (`orgsync plan` names which of them hold "
+            "items; the other can be renamed or removed in Orgvue)",
+        )
     return Match(candidates[0] if candidates else None)

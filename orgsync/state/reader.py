@@ -45,7 +45,9 @@ Manifest = DatasetManifest | LinksDatasetManifest
 ID_COLUMN = "_id"
 LIVE_DATE_FORMAT = "YYYY-MM-DD"  # exports write dates as YYYY-MM-DD whatever the manifest's dateFormat
 MAX_CONCURRENT_READS = 4
-SPOOL_FROM_BYTES = 64 << 20  # an unpacked export this big (~200,000 items of 30 properties) keeps its values on disk
+SPOOL_FROM_BYTES = (
+    64 << 20
+)  # an unpacked export this big (~200,000 items of 30 properties) keeps its values on disk
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,12 @@ class RawLive:
     exports: list[RawExport]
 
 
-async def read_live(client: TenantReader, project: Project, tables: Mapping[str, SourceTable] | Iterable[SourceTable],
-                    target_label: str) -> LiveState:
+async def read_live(
+    client: TenantReader,
+    project: Project,
+    tables: Mapping[str, SourceTable] | Iterable[SourceTable],
+    target_label: str,
+) -> LiveState:
     """The tenant as it is now: all datasets, full resources of the managed ones, items of those with sources.
 
     `tables` are the source tables by manifest name (or a list of them); `target_label` becomes `LiveState.target`.
@@ -86,8 +92,9 @@ async def read_live(client: TenantReader, project: Project, tables: Mapping[str,
         return await asyncio.to_thread(parse_live, raw, by_name)
 
 
-async def fetch_live(client: TenantReader, project: Project, items_of: Collection[str], target_label: str,
-                     spool: Path) -> RawLive:
+async def fetch_live(
+    client: TenantReader, project: Project, items_of: Collection[str], target_label: str, spool: Path
+) -> RawLive:
     """Every dataset listed, the managed ones retrieved, and the exports of the manifests named in `items_of`,
     each written to a file in the directory `spool` (which the caller owns and removes).
 
@@ -112,15 +119,21 @@ async def fetch_live(client: TenantReader, project: Project, items_of: Collectio
     async def export(number: int, manifest: Manifest, dataset: LiveDataset) -> RawExport:
         live_keys = {p.get("key") for p in dataset.properties}
         projection = [c for c in export_columns(manifest) if c in live_keys] + [ID_COLUMN]
-        path = spool / f"export-{number}.csv"  # named by position: a dataset id is the tenant's text, not a path
+        path = (
+            spool / f"export-{number}.csv"
+        )  # named by position: a dataset id is the tenant's text, not a path
         async with gate:
             with path.open("wb") as dest:
-                await client.export_csv_to(dataset.dataset_id, dest, projection=projection,
-                                           resource=dataset.resource)
+                await client.export_csv_to(
+                    dataset.dataset_id, dest, projection=projection, resource=dataset.resource
+                )
         return RawExport(manifest.name, dataset.dataset_id, path, tree_columns(manifest))
 
-    wanted = [(m, _by_id(datasets, matches[m.name])) for m in project.manifests
-              if m.items is not None and m.name in matches and m.name in items_of]
+    wanted = [
+        (m, _by_id(datasets, matches[m.name]))
+        for m in project.manifests
+        if m.items is not None and m.name in matches and m.name in items_of
+    ]
     exports = await asyncio.gather(*(export(n, m, d) for n, (m, d) in enumerate(wanted)))
     return RawLive(target_label, project.config.tenant, datasets, list(exports))
 
@@ -154,8 +167,9 @@ def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | No
         return parse_items(export, table, _spool_for(export, spool), number, compare=not retyped)
 
     items = [parse(number, export) for number, export in enumerate(raw.exports)]
-    return LiveState(target=raw.target, tenant=raw.tenant, datasets=raw.datasets,
-                     items={i.dataset_id: i for i in items})
+    return LiveState(
+        target=raw.target, tenant=raw.tenant, datasets=raw.datasets, items={i.dataset_id: i for i in items}
+    )
 
 
 def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
@@ -166,8 +180,9 @@ def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
     return spool
 
 
-def parse_items(export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0, *,
-                compare: bool = True) -> LiveItems:
+def parse_items(
+    export: RawExport, table: SourceTable, spool: Path | None = None, number: int = 0, *, compare: bool = True
+) -> LiveItems:
     """One dataset's live items, read a chunk at a time: the index (key, the owned values' hash; keyless items
     counted, not kept) in memory; of the values (owned, tree columns, `_id`), with `compare` and a source table
     holding its rows, only those of the rows that differ from the source by hash (or that it lacks) are kept, in
@@ -207,16 +222,22 @@ class _Reading:
         """Each chunk with exactly `columns` (those the export lacks null), and its rows' LIVE_ROW numbers."""
         start = 0
         for raw in csv_chunks.frames(self.path, self.columns):
-            frame = raw.select([pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c)
-                                for c in self.columns])
-            yield frame, pl.int_range(start, start + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW)
+            frame = raw.select(
+                [pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in self.columns]
+            )
+            yield (
+                frame,
+                pl.int_range(start, start + frame.height, eager=True, dtype=pl.UInt32).alias(LIVE_ROW),
+            )
             start += frame.height
 
     def keyed(self, index: pl.DataFrame) -> pl.Series:
         return index.select(pl.all_horizontal([pl.col(k).is_not_null() for k in self.key])).to_series()
 
     def empty_index(self) -> pl.DataFrame:
-        return pl.DataFrame(schema={**{c: pl.Utf8 for c in self.key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
+        return pl.DataFrame(
+            schema={**{c: pl.Utf8 for c in self.key}, ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32}
+        )
 
 
 def _compared(read: _Reading, source: SourceHashes) -> tuple[pl.DataFrame, LiveValues, int]:
@@ -230,23 +251,34 @@ def _compared(read: _Reading, source: SourceHashes) -> tuple[pl.DataFrame, LiveV
     height = unmatched = 0
     for frame, rows in read.chunks():
         height += frame.height
-        frame = canonical_frame(frame, {k: read.types[k] for k in read.key}, LIVE_DATE_FORMAT, keep_invalid=True)
+        frame = canonical_frame(
+            frame, {k: read.types[k] for k in read.key}, LIVE_DATE_FORMAT, keep_invalid=True
+        )
         index = frame.select(read.key).with_columns(row_hashes(frame, read.owned), rows)
         keyed = read.keyed(index)
         if not keyed.all():
             unmatched += index.height - int(keyed.sum())
             index, frame = index.filter(keyed), frame.filter(keyed)
         maybe = source.differs(index, read.key).arg_true()
-        canonical = canonical_frame(frame.select(pl.all().gather(maybe)),
-                                    {c: read.types[c] for c in read.aside if c in read.types}, LIVE_DATE_FORMAT,
-                                    keep_invalid=True)
+        canonical = canonical_frame(
+            frame.select(pl.all().gather(maybe)),
+            {c: read.types[c] for c in read.aside if c in read.types},
+            LIVE_DATE_FORMAT,
+            keep_invalid=True,
+        )
         if read.owned and maybe.len():
             index = index.with_columns(index[ROW_HASH].scatter(maybe, row_hashes(canonical, read.owned)))
         again = index.select(pl.all().gather(maybe))
         changed = source.differs(again, read.key)
         indexes.append(index)
-        held.append(canonical.filter(changed).select(read.aside).with_columns(again.filter(changed)[LIVE_ROW]))
-    kept = pl.concat(held) if held else pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in read.aside}})
+        held.append(
+            canonical.filter(changed).select(read.aside).with_columns(again.filter(changed)[LIVE_ROW])
+        )
+    kept = (
+        pl.concat(held)
+        if held
+        else pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in read.aside}})
+    )
     index = pl.concat(indexes) if indexes else read.empty_index()
     return index, LiveValues.only(kept, read.aside, height), unmatched
 
@@ -274,7 +306,9 @@ def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.Data
             part = spool / f"values-{number}-{chunk:05d}.arrow"
             if pending is not None:
                 pending.result()
-            pending = writer.submit(frame.select(read.aside).write_ipc, part)  # uncompressed: a third of lz4's time
+            pending = writer.submit(
+                frame.select(read.aside).write_ipc, part
+            )  # uncompressed: a third of lz4's time
             parts.append(part)
         if pending is not None:
             pending.result()
@@ -325,22 +359,36 @@ async def _explain_duplicates(client: TenantReader, project: Project, listed: li
         found = [d for d in listed if d.get(ep.F_NAME) == manifest.name]
         if manifest.datasetId or len(found) < 2:
             continue
-        resources = await asyncio.gather(*(client.get_dataset(d[ep.F_DATASET_ID]) for d in found),
-                                         return_exceptions=True)
-        described = [_holding(r) if isinstance(r, dict) else (f"{d[ep.F_DATASET_ID]} (could not be read)", False)
-                     for d, r in zip(found, resources, strict=True)]
+        resources = await asyncio.gather(
+            *(client.get_dataset(d[ep.F_DATASET_ID]) for d in found), return_exceptions=True
+        )
+        described = [
+            _holding(r) if isinstance(r, dict) else (f"{d[ep.F_DATASET_ID]} (could not be read)", False)
+            for d, r in zip(found, resources, strict=True)
+        ]
         keep = [d for d, (_, has) in zip(found, described, strict=True) if has]
         pick = keep[0][ep.F_DATASET_ID] if len(keep) == 1 else None
         lines = "; ".join(text for text, _ in described)
-        advice = (f"pin the one holding the items with `datasetId: {pick}` in {manifest.origin.file}, run plan, "
-                  f"then delete the other{'s' if len(found) > 2 else ''} in Orgvue" if pick else
-                  "pin the intended one with `datasetId:` in the manifest, run plan, then delete the others in Orgvue")
+        advice = (
+            f"pin the one holding the items with `datasetId: {pick}` in {manifest.origin.file}, run plan, "
+            f"then delete the other{'s' if len(found) > 2 else ''} in Orgvue"
+            if pick
+            else "pin the intended one with `datasetId:` in the manifest, run plan, then delete the others in Orgvue"
+        )
         ids = ", ".join(d[ep.F_DATASET_ID] for d in found)
-        problems.append(Problem(manifest.origin, f"tenant {project.config.tenant} has {len(found)} datasets named "
-                                f"{manifest.name!r} ({ids}), probably from two applies at once: {lines}. "
-                                f"To recover: {advice}", "name"))
+        problems.append(
+            Problem(
+                manifest.origin,
+                f"tenant {project.config.tenant} has {len(found)} datasets named "
+                f"{manifest.name!r} ({ids}), probably from two applies at once: {lines}. "
+                f"To recover: {advice}",
+                "name",
+            )
+        )
     if problems:
-        raise ConfigError(problems, hint="orgsync cannot tell which one the manifest means; nothing was written")
+        raise ConfigError(
+            problems, hint="orgsync cannot tell which one the manifest means; nothing was written"
+        )
 
 
 def _holding(resource: JsonObject) -> tuple[str, bool]:
@@ -365,8 +413,13 @@ def _match_manifests(project: Project, listed: list[JsonObject]) -> dict[str, st
 
 
 def _live_dataset(resource: JsonObject) -> LiveDataset:
-    return LiveDataset(dataset_id=resource[ep.F_DATASET_ID], name=resource.get(ep.F_NAME, ""),
-                       type=resource.get(ep.F_TYPE, ""), resource=resource, ends=live_link_ends(resource))
+    return LiveDataset(
+        dataset_id=resource[ep.F_DATASET_ID],
+        name=resource.get(ep.F_NAME, ""),
+        type=resource.get(ep.F_TYPE, ""),
+        resource=resource,
+        ends=live_link_ends(resource),
+    )
 
 
 def _by_id(datasets: list[LiveDataset], dataset_id: str) -> LiveDataset:

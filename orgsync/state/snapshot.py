@@ -87,7 +87,9 @@ class LiveValues:
     (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
-    def __init__(self, parts: Sequence[pl.DataFrame | Path], heights: Sequence[int], columns: Sequence[str]) -> None:
+    def __init__(
+        self, parts: Sequence[pl.DataFrame | Path], heights: Sequence[int], columns: Sequence[str]
+    ) -> None:
         self._parts = tuple(parts)
         self._starts = [0]
         for height in heights:
@@ -143,7 +145,9 @@ class LiveValues:
         for number in cuts.unique(maintain_order=True):
             local = ascending.filter(cuts == number) - self._starts[number]
             found.append(self._part(number, columns).select(pl.all().gather(local)))
-        taken = pl.concat(found).with_columns(pl.Series("__at", order))  # taken row i is that of rows[order[i]]
+        taken = pl.concat(found).with_columns(
+            pl.Series("__at", order)
+        )  # taken row i is that of rows[order[i]]
         return taken.sort("__at").drop("__at")
 
     def whole(self, columns: Sequence[str]) -> pl.DataFrame:
@@ -173,8 +177,14 @@ class LiveItems:
     unmatched: int = 0
 
     @classmethod
-    def of_frame(cls, dataset_id: str, frame: pl.DataFrame, key: Sequence[str] = (),
-                 owned: Sequence[str] | None = None, unmatched: int = 0) -> LiveItems:
+    def of_frame(
+        cls,
+        dataset_id: str,
+        frame: pl.DataFrame,
+        key: Sequence[str] = (),
+        owned: Sequence[str] | None = None,
+        unmatched: int = 0,
+    ) -> LiveItems:
         """Live items given as one frame (key, owned and any other columns), e.g. in tests: the index keeps every
         column, the values (`owned`, by default every column but `_id`) are in memory."""
         owned = [c for c in (frame.columns if owned is None else owned) if c not in key and c != "_id"]
@@ -182,15 +192,20 @@ class LiveItems:
         frame = frame.with_columns(missing) if missing else frame
         hashes = row_hashes(frame, owned)
         index = frame.with_columns(hashes.alias(ROW_HASH)).with_row_index(LIVE_ROW)
-        return cls(dataset_id, tuple(key), index, LiveValues.in_memory(frame.select(owned)), tuple(owned), unmatched)
+        return cls(
+            dataset_id, tuple(key), index, LiveValues.in_memory(frame.select(owned)), tuple(owned), unmatched
+        )
 
     def to_frame(self) -> pl.DataFrame:
         """Key, owned values, then the other columns read (tree, `_id`), one row per item with a key, as one
         frame: for small datasets and tests, as it holds everything in memory. Items read against their source
         keep only the changed rows' values (`LiveValues.complete` is false): then this is a LookupError."""
         values = self.values.take(self.index[LIVE_ROW], self.values.columns)
-        rest = [c for c in self.index.columns if c not in (ROW_HASH, LIVE_ROW) and c not in self.key
-                and c not in values.columns]
+        rest = [
+            c
+            for c in self.index.columns
+            if c not in (ROW_HASH, LIVE_ROW) and c not in self.key and c not in values.columns
+        ]
         order = [*self.hashed, *(c for c in values.columns if c not in self.hashed)]
         pieces = [self.index.select(self.key), values.select(order), self.index.select(rest)]
         return pl.concat([p for p in pieces if p.width], how="horizontal")
@@ -202,8 +217,12 @@ class LiveState:
 
     target: str  # "local" or the endpoint URL, shown first in every output
     tenant: str
-    datasets: list[LiveDataset]  # every dataset in the tenant (summary listing, full resource for the ones read)
-    items: dict[str, LiveItems] = field(default_factory=dict)  # by dataset_id, only for datasets with items managed
+    datasets: list[
+        LiveDataset
+    ]  # every dataset in the tenant (summary listing, full resource for the ones read)
+    items: dict[str, LiveItems] = field(
+        default_factory=dict
+    )  # by dataset_id, only for datasets with items managed
 
     def find(self, name: str, dataset_id: str | None = None) -> list[LiveDataset]:
         """Datasets with this name (or the one pinned by id)."""

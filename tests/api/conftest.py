@@ -37,7 +37,9 @@ class FakeApi:
         self.requests.append(request)
         queue = self.routes.get((request.method, request.url.path))
         if not queue:
-            return httpx.Response(404, json={"errors": [{"code": "404000", "name": "NotFound", "message": "no route"}]})
+            return httpx.Response(
+                404, json={"errors": [{"code": "404000", "name": "NotFound", "message": "no route"}]}
+            )
         reply = queue.popleft() if len(queue) > 1 else queue[0]
         if isinstance(reply, Exception):
             raise reply
@@ -48,8 +50,9 @@ class FakeApi:
 
 
 def json_reply(data, status: int = 200, headers: dict | None = None) -> httpx.Response:
-    return httpx.Response(status, content=orjson.dumps(data), headers={"Content-Type": "application/json",
-                                                                         **(headers or {})})
+    return httpx.Response(
+        status, content=orjson.dumps(data), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def ticket(status: str, job: str = "J1", result: str | None = None, errors: list | None = None) -> dict:
@@ -91,6 +94,8 @@ def make_client(fake: FakeApi, sleeps: SleepRecorder):
     def build(**kwargs) -> OrgvueClient:
         kwargs.setdefault("retry", RetryPolicy(attempts=4, base=0.001, cap=0.004))
         kwargs.setdefault("polling", JobPolling(first=0.001, factor=2.0, cap=0.004, timeout=5.0))
-        return OrgvueClient(BASE, TENANT, TOKEN, transport=httpx.MockTransport(fake.handler), sleep=sleeps, **kwargs)
+        return OrgvueClient(
+            BASE, TENANT, TOKEN, transport=httpx.MockTransport(fake.handler), sleep=sleeps, **kwargs
+        )
 
     return build

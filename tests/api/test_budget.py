@@ -40,8 +40,11 @@ def jwt(**claims: object) -> str:
 
 
 def error(status: int, code: str, name: str, message: str = "m", **extra: object) -> httpx.Response:
-    return json_reply({"errors": [{"code": code, "name": name, "message": message, **extra}]}, status,
-                      headers={"X-Amzn-Trace-Id": TRACE})
+    return json_reply(
+        {"errors": [{"code": code, "name": name, "message": message, **extra}]},
+        status,
+        headers={"X-Amzn-Trace-Id": TRACE},
+    )
 
 
 class Gate(httpx.AsyncBaseTransport):
@@ -111,9 +114,16 @@ def test_max_rps_above_the_tenant_limit_is_lowered_to_100():
 
 
 def test_42901_is_retried_after_the_retry_after_and_counts_as_a_retry(fake, make_client, sleeps):
-    fake.on("GET", "/api/v1/ACME/datasets",
-            json_reply({"errors": [{"code": "42901", "name": "Throttled", "message": "slow down"}]}, 429,
-                       headers={"Retry-After": "2"}), json_reply([DS]))
+    fake.on(
+        "GET",
+        "/api/v1/ACME/datasets",
+        json_reply(
+            {"errors": [{"code": "42901", "name": "Throttled", "message": "slow down"}]},
+            429,
+            headers={"Retry-After": "2"},
+        ),
+        json_reply([DS]),
+    )
 
     async def scenario(client):
         async with client:
@@ -151,26 +161,35 @@ def test_42902_is_not_retried_and_every_later_request_fails_unsent(fake, make_cl
 
     first, second = run(scenario(make_client()))
     assert len(fake.requests) == 1 and sleeps.waits == []  # one request, no retry, nothing sent after it
-    assert first.message == (f"GET /api/v1/ACME/datasets: 429 Too Many Requests — QuotaExceeded (42902): quota "
-                             f"(trace id {TRACE})")
+    assert first.message == (
+        f"GET /api/v1/ACME/datasets: 429 Too Many Requests — QuotaExceeded (42902): quota (trace id {TRACE})"
+    )
     assert "resets daily" in (first.hint or "") and "run again tomorrow" in (first.hint or "")
     assert second.trace_id == TRACE
 
 
 def test_an_expired_token_says_when_it_expired_and_where_to_make_a_new_one(fake):
     token = jwt(sub="jane@acme.example", exp=int(datetime(2026, 11, 30, 14, 2, tzinfo=UTC).timestamp()))
-    fake.on("GET", "/api/v1/ACME/datasets", error(403, "40302", "ApiTokenExpired", "The API Token has expired."))
+    fake.on(
+        "GET", "/api/v1/ACME/datasets", error(403, "40302", "ApiTokenExpired", "The API Token has expired.")
+    )
 
     async def scenario():
-        async with OrgvueClient("https://orgvue.eu-west-1.concentra.io", TENANT, token,
-                                transport=httpx.MockTransport(fake.handler)) as client:
+        async with OrgvueClient(
+            "https://orgvue.eu-west-1.concentra.io",
+            TENANT,
+            token,
+            transport=httpx.MockTransport(fake.handler),
+        ) as client:
             await client.list_datasets()
 
     with pytest.raises(AuthError) as info:
         run(scenario())
     text = str(info.value)
-    assert ("hint: the token expired on 2026-11-30 14:02 UTC: make a new one on the Tokens page "
-            "(https://orgvue.eu-west-1.concentra.io/tokens)") in text
+    assert (
+        "hint: the token expired on 2026-11-30 14:02 UTC: make a new one on the Tokens page "
+        "(https://orgvue.eu-west-1.concentra.io/tokens)"
+    ) in text
     assert TRACE in text
     assert token not in text and token.split(".")[1] not in text
 
@@ -187,16 +206,20 @@ def test_a_tenant_without_the_api_enabled_says_to_ask_support_and_names_token_ac
     assert info.value.hint == (
         "this tenant is not enabled for the API: ask Orgvue support (support@orgvue.com) to enable it; the user also "
         "needs the TokenAccess property (Users list in the settings app, /app/configui of your Orgvue region "
-        "(e.g. https://orgvue.eu-west-1.concentra.io/app/configui))")
+        "(e.g. https://orgvue.eu-west-1.concentra.io/app/configui))"
+    )
 
 
-@pytest.mark.parametrize(("code", "name", "words"), [
-    ("415001", "ContentTypeIsNotImplemented", "a proxy between here and Orgvue may be changing it"),
-    ("400020", "FieldMustNotBeMultivalued", "a query parameter (dateFormat) was sent twice"),
-    ("40101", "AuthorizationHeaderEmpty", "no token was sent: set ORGVUE_TOKEN"),
-    ("40303", "ApiTokenSubnetViolation", "may not be used from this machine's IP address"),
-    ("40324", "UserAccountSubnetViolation", "ask a tenant admin to allow this network"),
-])
+@pytest.mark.parametrize(
+    ("code", "name", "words"),
+    [
+        ("415001", "ContentTypeIsNotImplemented", "a proxy between here and Orgvue may be changing it"),
+        ("400020", "FieldMustNotBeMultivalued", "a query parameter (dateFormat) was sent twice"),
+        ("40101", "AuthorizationHeaderEmpty", "no token was sent: set ORGVUE_TOKEN"),
+        ("40303", "ApiTokenSubnetViolation", "may not be used from this machine's IP address"),
+        ("40324", "UserAccountSubnetViolation", "ask a tenant admin to allow this network"),
+    ],
+)
 def test_documented_codes_are_explained_in_plain_words(fake, make_client, code, name, words):
     status = int(code[:3])
     fake.on("GET", "/api/v1/ACME/datasets", error(status, code, name, queryParameter="dateFormat"))
@@ -212,8 +235,11 @@ def test_documented_codes_are_explained_in_plain_words(fake, make_client, code, 
 
 
 def test_item_write_errors_leave_out_the_services_message_which_may_quote_a_value(fake, make_client):
-    fake.on("PUT", "/api/v1/ACME/datasets/D1/items",
-            error(400, "400000", "TransactionFailed", "salary 91234 is not allowed"))
+    fake.on(
+        "PUT",
+        "/api/v1/ACME/datasets/D1/items",
+        error(400, "400000", "TransactionFailed", "salary 91234 is not allowed"),
+    )
 
     async def scenario(client):
         async with client:
@@ -221,18 +247,31 @@ def test_item_write_errors_leave_out_the_services_message_which_may_quote_a_valu
 
     with pytest.raises(Exception) as info:
         run(scenario(make_client()))
-    assert info.value.message == (f"PUT /api/v1/ACME/datasets/D1/items: 400 Bad Request — TransactionFailed "
-                                  f"(400000) (trace id {TRACE})")
+    assert info.value.message == (
+        f"PUT /api/v1/ACME/datasets/D1/items: 400 Bad Request — TransactionFailed (400000) (trace id {TRACE})"
+    )
 
 
 def test_a_temporary_file_answer_with_other_field_names_lists_the_names_never_the_urls(fake, make_client):
     signed = "https://bucket.example/f1?X-Amz-Signature=SECRETSIG"
-    fake.on("POST", "/api/v1/ACME/resources/temporary",
-            json_reply({"readUrl": signed, "putUrl": signed, "expiresAt": "2026-12-01T23:00:00Z"}, 201,
-                       headers={"X-Amzn-Trace-Id": TRACE}))
-    fake.on("POST", "/api/v1/ACME/files/generate",
-            json_reply({"readUrl": signed, "putUrl": signed, "expiresAt": "2026-12-01T23:00:00Z"}, 201,
-                       headers={"X-Amzn-Trace-Id": TRACE}))
+    fake.on(
+        "POST",
+        "/api/v1/ACME/resources/temporary",
+        json_reply(
+            {"readUrl": signed, "putUrl": signed, "expiresAt": "2026-12-01T23:00:00Z"},
+            201,
+            headers={"X-Amzn-Trace-Id": TRACE},
+        ),
+    )
+    fake.on(
+        "POST",
+        "/api/v1/ACME/files/generate",
+        json_reply(
+            {"readUrl": signed, "putUrl": signed, "expiresAt": "2026-12-01T23:00:00Z"},
+            201,
+            headers={"X-Amzn-Trace-Id": TRACE},
+        ),
+    )
 
     async def scenario(client):
         async with client:
@@ -271,8 +310,10 @@ def test_a_failed_job_names_the_trace_id_of_its_ticket(fake, make_client):
     from orgsync.errors import JobFailedError
     from tests.api.conftest import ticket
 
-    failed = {**ticket("failed", errors=[{"code": "50001", "name": "InternalServerError", "message": "boom"}]),
-              "X-Amzn-Trace-Id": TRACE}
+    failed = {
+        **ticket("failed", errors=[{"code": "50001", "name": "InternalServerError", "message": "boom"}]),
+        "X-Amzn-Trace-Id": TRACE,
+    }
     fake.on("POST", "/api/v1/ACME/datasets/D1/ondemand", json_reply(ticket("created"), 202))
     fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(failed))
 
@@ -283,4 +324,6 @@ def test_a_failed_job_names_the_trace_id_of_its_ticket(fake, make_client):
     with pytest.raises(JobFailedError) as info:
         run(scenario(make_client()))
     assert info.value.trace_id == TRACE
-    assert info.value.message.endswith(f"InternalServerError (50001) (trace id {TRACE})")  # no message: it may quote values
+    assert info.value.message.endswith(
+        f"InternalServerError (50001) (trace id {TRACE})"
+    )  # no message: it may quote values

@@ -27,8 +27,13 @@ PROPS = [
     {"key": "double", "name": "Double", "type": "number", "onDemand": True, "formula": "salary * 2"},
 ]
 PEOPLE = {"name": "People", "type": "PEOPLE", "autoId": "emp", "labelId": "name", "properties": PROPS}
-POSITIONS = {"name": "Positions", "type": "POSITIONS", "autoId": "pid", "labelId": "pid",
-             "properties": [{"key": "pid", "name": "Position", "type": "text", "isRequired": True}]}
+POSITIONS = {
+    "name": "Positions",
+    "type": "POSITIONS",
+    "autoId": "pid",
+    "labelId": "pid",
+    "properties": [{"key": "pid", "name": "Position", "type": "text", "isRequired": True}],
+}
 FAST = JobPolling(first=0.005, factor=1.5, cap=0.05, timeout=30.0)
 
 
@@ -61,8 +66,9 @@ class Emu:
 
     def admin(self) -> httpx.AsyncClient:
         # the admin API takes the emulator's token too (--token protects it as well)
-        return httpx.AsyncClient(base_url=self.base_url, transport=self.transport,
-                                 headers={"Authorization": f"Bearer {TOKEN}"})
+        return httpx.AsyncClient(
+            base_url=self.base_url, transport=self.transport, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
 
 
 @pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
@@ -81,11 +87,23 @@ async def test_every_method_round_trips(emu):
         assert [p["key"] for p in (await c.get_dataset(did))["properties"]] == [p["key"] for p in PROPS]
         assert (await c.update_dataset(did, {"tags": ["hr"]}))["tags"] == ["hr"]
 
-        first = [{"_action": "createOrUpdate", "emp": "E1", "name": "Ana", "salary": 65000, "start": "2024-01-02",
-                  "active": True, "pos": "P1", "fte": 1}]
+        first = [
+            {
+                "_action": "createOrUpdate",
+                "emp": "E1",
+                "name": "Ana",
+                "salary": 65000,
+                "start": "2024-01-02",
+                "active": True,
+                "pos": "P1",
+                "fte": 1,
+            }
+        ]
         sync = await c.put_items(did, first, params={"autoId": True, "dateFormat": "YYYY-MM-DD"})
         assert [r["_status"] for r in sync] == ["success"]
-        bulk = [{"_action": "createOrUpdate", "emp": f"E{i}", "name": f"N{i}", "salary": i} for i in range(2, 102)]
+        bulk = [
+            {"_action": "createOrUpdate", "emp": f"E{i}", "name": f"N{i}", "salary": i} for i in range(2, 102)
+        ]
         imported = await c.import_items(did, bulk, params={"autoId": True})
         assert len(imported) == 100 and {r["_status"] for r in imported} == {"success"}
 
@@ -101,16 +119,23 @@ async def test_every_method_round_trips(emu):
         assert done["jobStatus"] == "completed"
         assert (await c.query_items(did, {"emp": "E1"}, ["double"]))[0]["double"] == 130000
 
-        lid = (await c.create_links({"name": "PeopleToPositions", "fromDatasetId": did, "toDatasetId": pid}))["datasetId"]
+        lid = (await c.create_links({"name": "PeopleToPositions", "fromDatasetId": did, "toDatasetId": pid}))[
+            "datasetId"
+        ]
         assert (await c.update_links(lid, {"tags": ["org"]}))["tags"] == ["org"]
         await c.put_items(pid, [{"_action": "createOrUpdate", "pid": "P1"}], params={"autoId": True})
-        linked = await c.put_items(lid, [{"_action": "createOrUpdate", "from_id": "E1", "to_id": "P1", "allocation": 1}],
-                                   links=True)
+        linked = await c.put_items(
+            lid, [{"_action": "createOrUpdate", "from_id": "E1", "to_id": "P1", "allocation": 1}], links=True
+        )
         assert [r["_status"] for r in linked] == ["success"]
-        populated = await c.populate_links(lid, {"sourceDatasetId": did, "targetDatasetAutoId": "pos", "allocationId": "fte"})
+        populated = await c.populate_links(
+            lid, {"sourceDatasetId": did, "targetDatasetAutoId": "pos", "allocationId": "fte"}
+        )
         assert populated["jobStatus"] == "completed"
 
-        seeded = await admin.post(f"/_emulator/tenants/{T}/drafts", json={"datasetId": did, "name": "Q3 plan"})
+        seeded = await admin.post(
+            f"/_emulator/tenants/{T}/drafts", json={"datasetId": did, "name": "Q3 plan"}
+        )
         draft_id = seeded.json()["draftId"]
         assert [d["draftId"] for d in await c.query_drafts({"name": "Q3 plan"})] == [draft_id]
         assert (await c.get_draft(draft_id))["name"] == "Q3 plan"
@@ -118,7 +143,10 @@ async def test_every_method_round_trips(emu):
             await c.get_draft("00000000-0000-0000-0000-000000000000")
 
     assert c.stats.requests == len(c.log) and c.stats.bytes_sent > 0 and c.stats.bytes_received > 0
-    assert {(r.method, r.path) for r in c.log} >= {("GET", f"/api/v1/{T}/datasets"), ("POST", f"/api/v1/{T}/datasets")}
+    assert {(r.method, r.path) for r in c.log} >= {
+        ("GET", f"/api/v1/{T}/datasets"),
+        ("POST", f"/api/v1/{T}/datasets"),
+    }
     assert TOKEN not in f"{c!r} {c.log} {c.stats}"
 
 
@@ -126,9 +154,13 @@ async def test_every_method_round_trips(emu):
 async def test_injected_429_with_retry_after_and_503_are_retried(emu):
     sleeps = SleepRecorder()
     async with emu.client(sleep=sleeps) as c, emu.admin() as admin:
-        await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "GET", "status": 429,
-                                                    "count": 1, "retryAfter": 2})
-        await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "GET", "status": 503, "count": 1})
+        await admin.post(
+            "/_emulator/faults",
+            json={"path": "/datasets$", "method": "GET", "status": 429, "count": 1, "retryAfter": 2},
+        )
+        await admin.post(
+            "/_emulator/faults", json={"path": "/datasets$", "method": "GET", "status": 503, "count": 1}
+        )
         assert await c.list_datasets() == []
     assert [r.status for r in c.log] == [429, 503, 200]
     assert sleeps.waits[0] == 2.0  # Retry-After honoured (recorded, not slept)
@@ -193,7 +225,9 @@ async def test_a_create_cut_off_by_a_timeout_over_a_socket_ends_with_one_dataset
     emu = Emu(emulator_factory(token=TOKEN).base_url, None, "socket")
     async with emu.admin() as admin:
         # The create is held unanswered, so the client's read timeout always cuts it off.
-        hold = (await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "POST", "hold": True})).json()
+        hold = (
+            await admin.post("/_emulator/faults", json={"path": "/datasets$", "method": "POST", "hold": True})
+        ).json()
 
         async def until(what: str, condition) -> None:
             for _ in range(6000):  # a bound against a hang, not a timing assertion
@@ -203,7 +237,10 @@ async def test_a_create_cut_off_by_a_timeout_over_a_socket_ends_with_one_dataset
             raise AssertionError(f"gave up waiting for {what}")
 
         async def held() -> bool:
-            return any(f["id"] == hold["id"] and f["held"] == 1 for f in (await admin.get("/_emulator/faults")).json())
+            return any(
+                f["id"] == hold["id"] and f["held"] == 1
+                for f in (await admin.get("/_emulator/faults")).json()
+            )
 
         async def settled() -> bool:
             return (await admin.get("/_emulator/inflight")).json()["requests"] == 0

@@ -39,8 +39,13 @@ def test_list_datasets_sends_bearer_token_and_gzip(fake, make_client):
 
 
 def test_retries_429_honouring_retry_after(fake, make_client, sleeps):
-    fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, 429, {"Retry-After": "0.03"}),
-            json_reply({}, 503), json_reply([DS]))
+    fake.on(
+        "GET",
+        "/api/v1/ACME/datasets",
+        json_reply({}, 429, {"Retry-After": "0.03"}),
+        json_reply({}, 503),
+        json_reply([DS]),
+    )
     client = make_client()
     assert run(_use(client, lambda c: c.list_datasets())) == [DS]
     assert sleeps.waits[0] == 0.03  # the server's wait, not the backoff
@@ -67,8 +72,11 @@ def test_other_errors_are_not_retried(fake, make_client, status):
 
 
 def test_gives_up_after_the_attempts_with_the_last_error(fake, make_client):
-    fake.on("GET", "/api/v1/ACME/datasets/D1", json_reply({"errors": [{"code": "50001", "name": "Boom",
-                                                                        "message": "down"}]}, 503))
+    fake.on(
+        "GET",
+        "/api/v1/ACME/datasets/D1",
+        json_reply({"errors": [{"code": "50001", "name": "Boom", "message": "down"}]}, 503),
+    )
     with pytest.raises(ApiError) as info:
         run(_use(make_client(), lambda c: c.get_dataset("D1")))
     assert info.value.status == 503
@@ -98,7 +106,12 @@ def test_idempotent_put_is_retried_and_params_are_spelled_as_the_api_wants(fake,
     results = [{"_id": "X", "_action": "createOrUpdate", "_status": "success"}]
     fake.on("PUT", "/api/v1/ACME/datasets/D1/items", json_reply({}, 502), json_reply(results))
     actions = [{"_action": "createOrUpdate", "id": "1", "salary": 5}]
-    got = run(_use(make_client(), lambda c: c.put_items("D1", actions, params={"autoId": True, "dateFormat": "YYYY-MM-DD"})))
+    got = run(
+        _use(
+            make_client(),
+            lambda c: c.put_items("D1", actions, params={"autoId": True, "dateFormat": "YYYY-MM-DD"}),
+        )
+    )
     assert got == results
     last = fake.requests[-1]
     assert last.url.params["autoId"] == "true" and last.url.params["dateFormat"] == "YYYY-MM-DD"
@@ -109,7 +122,12 @@ def test_idempotent_put_is_retried_and_params_are_spelled_as_the_api_wants(fake,
 def test_explicit_retry_safe_flag_overrides_the_inference(fake, make_client):
     fake.on("PUT", "/api/v1/ACME/links/L1/items", json_reply({}, 504), json_reply([]))
     with pytest.raises(ApiError):
-        run(_use(make_client(), lambda c: c.put_items("L1", [{"_action": "update"}], links=True, retry_safe=False)))
+        run(
+            _use(
+                make_client(),
+                lambda c: c.put_items("L1", [{"_action": "update"}], links=True, retry_safe=False),
+            )
+        )
     assert len(fake.requests) == 1
 
 
@@ -141,8 +159,11 @@ def test_create_that_keeps_failing_raises_maybe_applied(fake, make_client):
 
 
 def test_create_rejected_with_400_is_not_retried(fake, make_client):
-    fake.on("POST", "/api/v1/ACME/datasets", json_reply({"errors": [{"code": "400001", "name": "Invalid",
-                                                                      "message": "bad autoId"}]}, 400))
+    fake.on(
+        "POST",
+        "/api/v1/ACME/datasets",
+        json_reply({"errors": [{"code": "400001", "name": "Invalid", "message": "bad autoId"}]}, 400),
+    )
     with pytest.raises(ApiError) as info:
         run(_use(make_client(), lambda c: c.create_dataset({"name": "People"})))
     assert info.value.status == 400 and "bad autoId" in str(info.value)
@@ -150,8 +171,13 @@ def test_create_rejected_with_400_is_not_retried(fake, make_client):
 
 
 def test_401_is_an_auth_error_that_never_shows_the_token(fake, make_client):
-    fake.on("GET", "/api/v1/ACME/datasets", json_reply({"errors": [{"code": "401", "name": "Unauthorized",
-                                                                     "message": f"bad token {TOKEN}"}]}, 401))
+    fake.on(
+        "GET",
+        "/api/v1/ACME/datasets",
+        json_reply(
+            {"errors": [{"code": "401", "name": "Unauthorized", "message": f"bad token {TOKEN}"}]}, 401
+        ),
+    )
     client = make_client()
     with pytest.raises(AuthError) as info:
         run(_use(client, lambda c: c.list_datasets()))
@@ -170,14 +196,21 @@ def test_404_is_not_found(fake, make_client):
 def test_export_csv_polls_the_job_and_unpacks_the_gzip_result(fake, make_client):
     result_url = f"{BASE}/_files/R1?sig=abc"
     fake.on("POST", "/api/v1/ACME/datasets/D1/export", json_reply(ticket("created")))
-    fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(ticket("running")), json_reply(ticket("completed", result=result_url)))
+    fake.on(
+        "GET",
+        "/api/v1/ACME/jobs/J1",
+        json_reply(ticket("running")),
+        json_reply(ticket("completed", result=result_url)),
+    )
     fake.on("GET", "/_files/R1", httpx.Response(200, content=gz(b"id,name,_id\n1,Ana,X\n")))
     client = make_client()
     data = run(_use(client, lambda c: c.export_csv("D1", projection=["id", "name", "_id"])))
     assert data == b"id,name,_id\n1,Ana,X\n"
     export = fake.calls("POST", "/api/v1/ACME/datasets/D1/export")[0]
     assert export.url.params["exportFormat"] == "csv" and export.url.params["encoding"] == "gzip"
-    assert orjson.loads(export.content) == {"query": {"output": {"projection": {"id": 1, "name": 1, "_id": 1}}}}
+    assert orjson.loads(export.content) == {
+        "query": {"output": {"projection": {"id": 1, "name": 1, "_id": 1}}}
+    }
     download = fake.calls("GET", "/_files/R1")[0]
     assert "Authorization" not in download.headers  # presigned: the token goes only to the API
     assert all(r.path != "/_files/R1?sig=abc" for r in client.log)  # no presigned query in the log
@@ -185,7 +218,9 @@ def test_export_csv_polls_the_job_and_unpacks_the_gzip_result(fake, make_client)
 
 def test_export_follows_the_hateoas_link_when_given(fake, make_client):
     other = f"{API}/exports/custom/D1"
-    fake.on("POST", "/api/v1/ACME/exports/custom/D1", json_reply(ticket("completed", result=f"{BASE}/_files/R")))
+    fake.on(
+        "POST", "/api/v1/ACME/exports/custom/D1", json_reply(ticket("completed", result=f"{BASE}/_files/R"))
+    )
     fake.on("GET", "/_files/R", httpx.Response(200, content=b"id\n"))
     resource = {"datasetId": "D1", "_links": {"dataset:export:csv": {"url": other, "method": "POST"}}}
     assert run(_use(make_client(), lambda c: c.export_csv("D1", resource=resource))) == b"id\n"
@@ -214,8 +249,11 @@ def test_job_that_never_finishes_times_out(fake, make_client):
 def test_import_items_uploads_gzip_to_the_temporary_file_and_returns_results(fake, make_client):
     put_url, get_url = f"{BASE}/_files/T1?sig=w", f"{BASE}/_files/T1?sig=r"
     results = [{"_id": "A", "_action": "createOrUpdate", "_status": "success"}]
-    fake.on("POST", "/api/v1/ACME/files/generate", json_reply({"getUrl": get_url, "putUrl": put_url,
-                                                                    "expiresAt": "2030-01-01T00:00:00Z"}))
+    fake.on(
+        "POST",
+        "/api/v1/ACME/files/generate",
+        json_reply({"getUrl": get_url, "putUrl": put_url, "expiresAt": "2030-01-01T00:00:00Z"}),
+    )
     fake.on("PUT", "/_files/T1", httpx.Response(200))
     fake.on("PUT", "/api/v1/ACME/datasets/D1/items/import", json_reply(ticket("created"), 202))
     fake.on("GET", "/api/v1/ACME/jobs/J1", json_reply(ticket("completed", result=f"{BASE}/_files/RES")))
@@ -239,8 +277,11 @@ def test_queries_send_filter_and_projection(fake, make_client):
     fake.on("GET", "/api/v1/ACME/datasets/D1/items", json_reply([{"id": "1", "_id": "X"}]))
 
     async def calls(c):
-        return (await c.query_items("D1", {"dept": "Eng"}, ["id"]), await c.query_drafts({"name": "Q3"}),
-                await c.list_items("D1"))
+        return (
+            await c.query_items("D1", {"dept": "Eng"}, ["id"]),
+            await c.query_drafts({"name": "Q3"}),
+            await c.list_items("D1"),
+        )
 
     assert run(_use(make_client(), calls)) == ([{"id": "1"}], [{"draftId": "R1"}], [{"id": "1", "_id": "X"}])
     assert orjson.loads(fake.requests[0].content) == {"filter": {"dept": "Eng"}, "projection": {"id": 1}}
@@ -272,8 +313,10 @@ def test_token_is_in_no_repr(make_client):
 
 def test_relative_links_are_resolved_against_the_host(fake, make_client):
     relative = {"_links": {"self": {"url": "/api/v1/ACME/jobs/J9"}}, "jobStatus": "created"}
-    done = {"_links": {"self": {"url": "/api/v1/ACME/jobs/J9"}, "result": {"url": "/_files/R9?sig=1"}},
-            "jobStatus": "completed"}
+    done = {
+        "_links": {"self": {"url": "/api/v1/ACME/jobs/J9"}, "result": {"url": "/_files/R9?sig=1"}},
+        "jobStatus": "completed",
+    }
     fake.on("POST", "/api/v1/ACME/datasets/D1/export", json_reply(relative))
     fake.on("GET", "/api/v1/ACME/jobs/J9", json_reply(done))
     fake.on("GET", "/_files/R9", httpx.Response(200, content=b"id\n1\n"))

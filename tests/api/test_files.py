@@ -177,10 +177,17 @@ def test_export_csv_to_reports_a_corrupt_gzip_result(fake, make_client):
 # -- against the emulator, in-process and over a real socket ---------------------------------------------
 
 EMU_TOKEN = "tok-FILES-0a1b2c3d"
-PEOPLE = {"name": "People", "type": "PEOPLE", "autoId": "emp", "labelId": "name",
-          "properties": [{"key": "emp", "name": "Employee", "type": "text", "isRequired": True},
-                         {"key": "name", "name": "Name", "type": "text", "isRequired": True},
-                         {"key": "note", "name": "Note", "type": "text"}]}
+PEOPLE = {
+    "name": "People",
+    "type": "PEOPLE",
+    "autoId": "emp",
+    "labelId": "name",
+    "properties": [
+        {"key": "emp", "name": "Employee", "type": "text", "isRequired": True},
+        {"key": "name", "name": "Name", "type": "text", "isRequired": True},
+        {"key": "note", "name": "Note", "type": "text"},
+    ],
+}
 
 
 @pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
@@ -190,14 +197,26 @@ def emulated(request, emulator_factory):
         base, transport = "http://emulator", httpx.ASGITransport(app=create_app(token=EMU_TOKEN))
     else:
         base, transport = emulator_factory(token=EMU_TOKEN).base_url, None
-    return lambda: OrgvueClient(base, "ACME", EMU_TOKEN, transport=transport,
-                                polling=JobPolling(first=0.005, factor=1.5, cap=0.05, timeout=30.0))
+    return lambda: OrgvueClient(
+        base,
+        "ACME",
+        EMU_TOKEN,
+        transport=transport,
+        polling=JobPolling(first=0.005, factor=1.5, cap=0.05, timeout=30.0),
+    )
 
 
 @pytest.mark.anyio
 async def test_export_csv_to_a_file_from_the_emulator_equals_the_in_memory_export(emulated, tmp_path):
-    items = [{"_action": "createOrUpdate", "emp": f"E{i}", "name": f"N{i}",
-              "note": 'line one\nline "two", with a comma' if i % 7 == 0 else None} for i in range(300)]
+    items = [
+        {
+            "_action": "createOrUpdate",
+            "emp": f"E{i}",
+            "name": f"N{i}",
+            "note": 'line one\nline "two", with a comma' if i % 7 == 0 else None,
+        }
+        for i in range(300)
+    ]
     async with emulated() as c:
         did = (await c.create_dataset(PEOPLE))["datasetId"]
         await c.import_items(did, items, params={"autoId": True})

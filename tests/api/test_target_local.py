@@ -10,11 +10,18 @@ import pytest
 from orgsync.api.target import open_client
 from orgsync.manifest.models import Project, ProjectConfig
 
-BODY = {"type": "PEOPLE", "autoId": "emp", "labelId": "emp", "properties": [{"key": "emp", "name": "E", "type": "text", "isRequired": True}]}
+BODY = {
+    "type": "PEOPLE",
+    "autoId": "emp",
+    "labelId": "emp",
+    "properties": [{"key": "emp", "name": "E", "type": "text", "isRequired": True}],
+}
 
 
 def local_project(root: Path) -> Project:
-    return Project(root=root, config_file=root / "orgsync.yaml", config=ProjectConfig(tenant="ACME"), manifests=[])
+    return Project(
+        root=root, config_file=root / "orgsync.yaml", config=ProjectConfig(tenant="ACME"), manifests=[]
+    )
 
 
 @pytest.mark.anyio

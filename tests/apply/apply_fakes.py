@@ -64,7 +64,11 @@ class FakeClient:
     async def create_dataset(self, body: dict) -> dict:
         self.calls.append(("create", body["name"]))
         await self._enter()
-        new = {"datasetId": f"ID-{body['name']}", "name": body["name"], "properties": body.get("properties", [])}
+        new = {
+            "datasetId": f"ID-{body['name']}",
+            "name": body["name"],
+            "properties": body.get("properties", []),
+        }
         self.datasets[new["datasetId"]] = new
         return new
 
@@ -82,11 +86,14 @@ class FakeClient:
 
     update_links = update_dataset
 
-    async def put_items(self, dataset_id, actions, *, links=False, params=None, retry_safe=None) -> list[dict]:
+    async def put_items(
+        self, dataset_id, actions, *, links=False, params=None, retry_safe=None
+    ) -> list[dict]:
         return await self._items("put", dataset_id, actions, params)
 
-    async def import_items(self, dataset_id, actions, *, links=False, params=None, retry_safe=None, timeout=None,
-                           gzipped=None):
+    async def import_items(
+        self, dataset_id, actions, *, links=False, params=None, retry_safe=None, timeout=None, gzipped=None
+    ):
         if self.on_import is not None:
             await self.on_import(len(self.calls))
         actions = list(actions)  # the executor passes a view that encodes each action as it is read
@@ -104,14 +111,25 @@ class FakeClient:
         self.calls.append((how, dataset_id, decoded, dict(params or {})))
         await self._enter()
         self.stats.bytes_sent += len(orjson.dumps(actions))
-        if dataset_id in self.fail_calls or sum(c[0] in ("put", "import") for c in self.calls) in self.fail_item_calls:
+        if (
+            dataset_id in self.fail_calls
+            or sum(c[0] in ("put", "import") for c in self.calls) in self.fail_item_calls
+        ):
             raise ApiError("PUT items: 500 InternalServerError", status=500)
         out = []
         for a in decoded:
             key = next(v for k, v in a.items() if k != "_action")
             if str(key) in self.fail_items:
-                out.append({"_id": "X", "_action": a["_action"], "_status": "skipped",
-                            "_failures": [{"name": self.fail_items[str(key)], "code": 400803, "message": "denied"}]})
+                out.append(
+                    {
+                        "_id": "X",
+                        "_action": a["_action"],
+                        "_status": "skipped",
+                        "_failures": [
+                            {"name": self.fail_items[str(key)], "code": 400803, "message": "denied"}
+                        ],
+                    }
+                )
             else:
                 out.append({"_id": "X", "_action": a["_action"], "_status": "success"})
         return out

@@ -79,8 +79,12 @@ class Tenant:
 
         async def call():
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE) as c:
-                r = await c.request(method, path, content=orjson.dumps(body) if body is not None else None,
-                                    headers={"Content-Type": "application/json"})
+                r = await c.request(
+                    method,
+                    path,
+                    content=orjson.dumps(body) if body is not None else None,
+                    headers={"Content-Type": "application/json"},
+                )
                 r.raise_for_status()
                 return r.json() if r.content else None
 
@@ -88,9 +92,15 @@ class Tenant:
 
     def writes(self) -> list[tuple[str, str]]:
         """(method, path) of every write the API saw, in order (GETs and file transfers left out)."""
-        return [(m, p) for m, p, _ in self.transport.sent
-                if m != "GET" and "/_files/" not in p and not p.endswith("/files/generate")
-                and not re.search(r"/export(/\w+)?$", p) and not p.endswith("/items/query")]
+        return [
+            (m, p)
+            for m, p, _ in self.transport.sent
+            if m != "GET"
+            and "/_files/" not in p
+            and not p.endswith("/files/generate")
+            and not re.search(r"/export(/\w+)?$", p)
+            and not p.endswith("/items/query")
+        ]
 
     def write_words(self, ids: dict[str, str]) -> list[str]:
         """Every write as readable words, 'PUT /datasets/People/items': `ids` (name -> id) turned into names."""

@@ -35,17 +35,33 @@ def test_byte_count_is_the_exact_body_length():
 
 def test_an_action_larger_than_the_sync_limit_goes_alone_by_import():
     assert make_batches([5, 500, 5], limits=Limits(sync_max_bytes=100)) == [
-        Batch(Mode.SYNC, 0, 1, 7), Batch(Mode.ASYNC, 1, 2, 502), Batch(Mode.SYNC, 2, 3, 7)]
+        Batch(Mode.SYNC, 0, 1, 7),
+        Batch(Mode.ASYNC, 1, 2, 502),
+        Batch(Mode.SYNC, 2, 3, 7),
+    ]
 
 
 def test_no_sync_body_is_over_4_mib_whatever_the_row_width():
     # rows of 0.3 KB to 7 MB: every sync batch stays under the 4 MiB cap (and so under Orgvue's strict 6 MB);
     # only a row that alone is over the cap goes by import
-    sizes = [300, 1_500_000, 2_000_000, 2_500_000, 900_000, 7_000_000, 4 * 1024 * 1024 - 2, 4 * 1024 * 1024 - 1, 12]
+    sizes = [
+        300,
+        1_500_000,
+        2_000_000,
+        2_500_000,
+        900_000,
+        7_000_000,
+        4 * 1024 * 1024 - 2,
+        4 * 1024 * 1024 - 1,
+        12,
+    ]
     batches = make_batches(sizes)
     assert [a for b in batches for a in range(b.start, b.stop)] == list(range(len(sizes)))
     assert all(b.bytes <= 4 * 1024 * 1024 for b in batches if b.mode == Mode.SYNC)
-    assert [(b.start, b.stop, b.mode) for b in batches if b.mode == Mode.ASYNC] == [(5, 6, Mode.ASYNC), (7, 8, Mode.ASYNC)]
+    assert [(b.start, b.stop, b.mode) for b in batches if b.mode == Mode.ASYNC] == [
+        (5, 6, Mode.ASYNC),
+        (7, 8, Mode.ASYNC),
+    ]
     assert Batch(Mode.SYNC, 6, 7, 4 * 1024 * 1024) in batches  # exactly at the cap is still sync
 
 

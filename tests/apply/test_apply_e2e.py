@@ -58,9 +58,16 @@ def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
     ids = _ids(tenant)
     tenant.transport.sent.clear()
     # retire position P0300 and its assignment, add a person under E10001, change one title
-    _edit_csv(tenant, "positions.csv", lambda f: f.filter(pl.col("position_id") != "P0300").with_columns(
-        pl.when(pl.col("position_id") == "P0002").then(pl.lit("Finance Director")).otherwise(pl.col("title"))
-        .alias("title")))
+    _edit_csv(
+        tenant,
+        "positions.csv",
+        lambda f: f.filter(pl.col("position_id") != "P0300").with_columns(
+            pl.when(pl.col("position_id") == "P0002")
+            .then(pl.lit("Finance Director"))
+            .otherwise(pl.col("title"))
+            .alias("title")
+        ),
+    )
     _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") != "P0300"))
     assert tenant.apply(parallelism=1, allow_destructive=True) == ExitCode.OK
     assert tenant.write_words(ids) == [
@@ -76,8 +83,11 @@ def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
 def test_a_property_type_change_rewrites_its_values_and_converges(tenant):
     assert tenant.apply() == ExitCode.OK
     manifest = tenant.root / "manifests" / "positions.yaml"
-    manifest.write_text(manifest.read_text().replace("{key: fte, name: FTE, type: number}",
-                                                     "{key: fte, name: FTE, type: text}"))
+    manifest.write_text(
+        manifest.read_text().replace(
+            "{key: fte, name: FTE, type: number}", "{key: fte, name: FTE, type: text}"
+        )
+    )
     plan = tenant.plan()
     positions = next(r for r in plan.resources if r.name == "Positions")
     assert positions.items.counts == {"create": 0, "update": 300, "delete": 0}
@@ -105,10 +115,13 @@ def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
     assert tenant.apply(limits=limits, parallelism=1) == ExitCode.OK
     words = tenant.write_words(_ids(tenant))
     # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
-    assert words[3:] == ["PUT /datasets/People/items",
-                         "PUT /datasets/Positions/items/import", "PUT /datasets/Positions/items/import",
-                         "PUT /datasets/Positions/items/import",
-                         "PUT /links/People to Positions/items"]
+    assert words[3:] == [
+        "PUT /datasets/People/items",
+        "PUT /datasets/Positions/items/import",
+        "PUT /datasets/Positions/items/import",
+        "PUT /datasets/Positions/items/import",
+        "PUT /links/People to Positions/items",
+    ]
     files = [len(body) for path, body in tenant.item_bodies() if "/_files/" in path]
     assert files == [120, 120, 60]
     assert not tenant.plan().has_changes
@@ -131,8 +144,11 @@ def test_a_saved_plan_is_refused_when_the_tenant_changed(tenant, tmp_path):
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
     # someone edits Positions in Orgvue after the plan was saved
-    tenant.admin("PUT", f"{T}/datasets/{ids['Positions']}/items?autoId=true",
-                 [{"_action": "update", "position_id": "P0001", "title": "Boss"}])
+    tenant.admin(
+        "PUT",
+        f"{T}/datasets/{ids['Positions']}/items?autoId=true",
+        [{"_action": "update", "position_id": "P0001", "title": "Boss"}],
+    )
     tenant.transport.sent.clear()
     with pytest.raises(StalePlanError, match=r"stale[\s\S]*dataset.Positions .*items.lastTransactionId"):
         tenant.apply(plan_file=path, allow_destructive=True)
@@ -193,20 +209,33 @@ def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
 def test_per_item_failures_exit_4_name_the_item_and_converge_once_fixed(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
     ids = _ids(tenant)
-    tenant.admin("POST", "/_emulator/tenants/ACME/access",
-                 {"datasetId": ids["Positions"], "items": {"position_id": "P0002"}})
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(
-        pl.when(pl.col("position_id").is_in(["P0002", "P0003"])).then(pl.lit("Z9")).otherwise(pl.col("grade"))
-        .alias("grade")))
+    tenant.admin(
+        "POST",
+        "/_emulator/tenants/ACME/access",
+        {"datasetId": ids["Positions"], "items": {"position_id": "P0002"}},
+    )
+    _edit_csv(
+        tenant,
+        "positions.csv",
+        lambda f: f.with_columns(
+            pl.when(pl.col("position_id").is_in(["P0002", "P0003"]))
+            .then(pl.lit("Z9"))
+            .otherwise(pl.col("grade"))
+            .alias("grade")
+        ),
+    )
     report = tmp_path / "report.json"
     assert tenant.apply(report=report) == ExitCode.PARTIAL
     body = orjson.loads(report.read_bytes())
     assert body["exit_code"] == 4
     assert [(f["key"], f["action"], f["status"], f["name"]) for f in body["failures"]] == [
-        ({"position_id": "P0002"}, "update", "skipped", "ActionIsForbidden")]
+        ({"position_id": "P0002"}, "update", "skipped", "ActionIsForbidden")
+    ]
     assert "position_id=P0002" in tenant.outputs[-1] and "partially applied" in tenant.outputs[-1]
     remaining = tenant.plan().resources
-    assert [r.items.counts for r in remaining if r.name == "Positions"] == [{"create": 0, "update": 1, "delete": 0}]
+    assert [r.items.counts for r in remaining if r.name == "Positions"] == [
+        {"create": 0, "update": 1, "delete": 0}
+    ]
     tenant.admin("DELETE", "/_emulator/tenants/ACME/access")
     assert tenant.apply() == ExitCode.OK
     assert not tenant.plan().has_changes
@@ -218,16 +247,27 @@ def test_the_report_holds_no_sensitive_values(tenant, tmp_path):
     text = report.read_text()
     assert "206000" not in text and "166800" not in text
     body = orjson.loads(text)
-    assert [c["call"] for c in body["calls"]] == ["create-dataset", "create-dataset", "create-links", "put-items",
-                                                   "put-items", "put-items"]
+    assert [c["call"] for c in body["calls"]] == [
+        "create-dataset",
+        "create-dataset",
+        "create-links",
+        "put-items",
+        "put-items",
+        "put-items",
+    ]
     assert sum(c["succeeded"] for c in body["calls"]) == 872
     assert body["stats"]["requests"] >= 7
 
 
 def test_recovers_from_injected_429_and_503(tenant, tmp_path):
-    tenant.admin("POST", "/_emulator/faults", {"path": r"/items$", "method": "PUT", "status": 503, "count": 2})
-    tenant.admin("POST", "/_emulator/faults", {"path": r"/datasets$", "method": "POST", "status": 429, "count": 1,
-                                               "retryAfter": 0})
+    tenant.admin(
+        "POST", "/_emulator/faults", {"path": r"/items$", "method": "PUT", "status": 503, "count": 2}
+    )
+    tenant.admin(
+        "POST",
+        "/_emulator/faults",
+        {"path": r"/datasets$", "method": "POST", "status": 429, "count": 1, "retryAfter": 0},
+    )
     report = tmp_path / "report.json"
     assert tenant.apply(report=report) == ExitCode.OK
     assert orjson.loads(report.read_bytes())["stats"]["retries"] == 3
@@ -259,15 +299,23 @@ def test_links_populated_from_a_source_dataset_after_its_items(tenant):
     people = tenant.root / "data" / "people.csv"
     links = pl.read_csv(tenant.root / "data" / "assignments.csv", infer_schema=False)
     frame = pl.read_csv(people, infer_schema=False)
-    frame.join(links.select(pl.col("from_id").alias("Employee Number"), pl.col("to_id").alias("position_id")),
-               on="Employee Number", how="left", maintain_order="left").write_csv(people)
+    frame.join(
+        links.select(pl.col("from_id").alias("Employee Number"), pl.col("to_id").alias("position_id")),
+        on="Employee Number",
+        how="left",
+        maintain_order="left",
+    ).write_csv(people)
     manifest = tenant.root / "manifests" / "people.yaml"
-    manifest.write_text(manifest.read_text().replace(
-        "  - {key: manager_id, name: Manager ID, type: text}",
-        "  - {key: manager_id, name: Manager ID, type: text}\n  - {key: position_id, name: Position ID, type: text}"))
+    manifest.write_text(
+        manifest.read_text().replace(
+            "  - {key: manager_id, name: Manager ID, type: text}",
+            "  - {key: manager_id, name: Manager ID, type: text}\n  - {key: position_id, name: Position ID, type: text}",
+        )
+    )
     (tenant.root / "manifests" / "populated.yaml").write_text(
         "kind: LinksDataset\nname: Populated\nfrom: People\nto: Positions\n"
-        "populate: {sourceDataset: People, targetDatasetAutoId: position_id}\n")
+        "populate: {sourceDataset: People, targetDatasetAutoId: position_id}\n"
+    )
     assert tenant.apply(parallelism=1) == ExitCode.OK
     ids = _ids(tenant)
     words = tenant.write_words(ids)
@@ -282,12 +330,14 @@ def test_links_populated_from_a_source_dataset_after_its_items(tenant):
 
 
 def test_a_create_whose_answer_is_lost_is_looked_up_before_it_is_sent_again(tenant):
-    tenant.admin("POST", "/_emulator/faults", {"path": r"/datasets$", "method": "POST", "status": 504, "count": 1})
+    tenant.admin(
+        "POST", "/_emulator/faults", {"path": r"/datasets$", "method": "POST", "status": 504, "count": 1}
+    )
     assert tenant.apply(parallelism=1) == ExitCode.OK
     sent = [(m, p) for m, p, _ in tenant.transport.sent]
     lost = sent.index(("POST", f"{T}/datasets"))
     again = sent.index(("POST", f"{T}/datasets"), lost + 1)
-    assert ("GET", f"{T}/datasets") in sent[lost + 1:again]  # looked up by name before it is sent again
+    assert ("GET", f"{T}/datasets") in sent[lost + 1 : again]  # looked up by name before it is sent again
     listed = tenant.admin("GET", f"{T}/datasets")
     assert sorted(d["name"] for d in listed) == ["People", "People to Positions", "Positions"]
     assert not tenant.plan().has_changes
@@ -296,12 +346,16 @@ def test_a_create_whose_answer_is_lost_is_looked_up_before_it_is_sent_again(tena
 def test_a_report_path_that_cannot_be_written_stops_apply_before_any_write(tenant, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with pytest.raises(ReportWriteError, match=r"a-file/report.json: cannot write the apply report .*nothing was"):
+    with pytest.raises(
+        ReportWriteError, match=r"a-file/report.json: cannot write the apply report .*nothing was"
+    ):
         tenant.apply(report=blocker / "report.json")
     assert tenant.writes() == []
 
 
-def test_a_report_that_fails_at_the_end_keeps_the_exit_code_and_says_so(tenant, tmp_path, monkeypatch, capsys):
+def test_a_report_that_fails_at_the_end_keeps_the_exit_code_and_says_so(
+    tenant, tmp_path, monkeypatch, capsys
+):
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
@@ -309,8 +363,10 @@ def test_a_report_that_fails_at_the_end_keeps_the_exit_code_and_says_so(tenant, 
     report = tmp_path / "report.json"
     assert tenant.apply(report=report) == ExitCode.OK
     assert "Apply complete. 872 item changes applied" in tenant.outputs[-1]
-    assert capsys.readouterr().err == (f"Error: {report}: cannot write the apply report (No space left on device)\n"
-                                       "  hint: pass --report a path in a writable directory\n")
+    assert capsys.readouterr().err == (
+        f"Error: {report}: cannot write the apply report (No space left on device)\n"
+        "  hint: pass --report a path in a writable directory\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("report", ".report"))) == []
 
 
@@ -329,12 +385,16 @@ def test_the_apply_log_keeps_long_lines_whole(tmp_path):
     lines = buffer.getvalue().splitlines()
     assert lines[0] == "Target: local (embedded emulator, .orgsync/tenant.db) · tenant STARTER"
     assert "Plan: 3 datasets to create, 0 to update · items: 25 to create, 0 to update, 0 to delete." in lines
-    assert lines[-1] == "Apply complete. 25 item changes applied, 0 not applied, 6 write calls in " + \
-        lines[-1].rsplit(" in ", 1)[1]
+    assert (
+        lines[-1]
+        == "Apply complete. 25 item changes applied, 0 not applied, 6 write calls in "
+        + lines[-1].rsplit(" in ", 1)[1]
+    )
 
 
-def test_a_current_saved_plan_is_proven_fresh_from_checksums_without_parsing_other_sources(tenant, tmp_path,
-                                                                                           monkeypatch):
+def test_a_current_saved_plan_is_proven_fresh_from_checksums_without_parsing_other_sources(
+    tenant, tmp_path, monkeypatch
+):
     """Freshness comes from the file digests: only the source whose plan masks sensitive values is parsed (to put
     them back), and no source is checked again."""
     import orgsync.sources.inputs as inputs

@@ -24,18 +24,38 @@ def _run(p, proj, client, **options) -> ApplyReport:
 
 
 def _example():
-    people = resource("People", action=Action.CREATE, item_changes=items(
-        ["id"], ["name"], creates=[("p1", "Ann"), ("p2", "Bob")]))
-    positions = resource("Positions", item_changes=items(
-        ["id"], ["title"], updates=[("x1", "CEO", "Boss")], deletes=[("x9",)]),
-        fingerprint=("ck1", "tx1"))
-    links = resource("P2P", links=True, action=Action.CREATE, depends_on=["dataset.People", "dataset.Positions"],
-                     item_changes=items(["from_id", "to_id"], ["allocation"], creates=[("p1", "x1", "1")]))
-    proj = project(dataset_manifest("People", properties=[{"key": "name", "name": "Name", "type": "text"}]),
-                   dataset_manifest("Positions", properties=[{"key": "title", "name": "T", "type": "text"}]),
-                   links_manifest("P2P", "People", "Positions"))
-    client = FakeClient(datasets={"ID-Positions": {"datasetId": "ID-Positions", "name": "Positions",
-                                                   "cacheKey": "ck1", "items": {"lastTransactionId": "tx1"}}})
+    people = resource(
+        "People",
+        action=Action.CREATE,
+        item_changes=items(["id"], ["name"], creates=[("p1", "Ann"), ("p2", "Bob")]),
+    )
+    positions = resource(
+        "Positions",
+        item_changes=items(["id"], ["title"], updates=[("x1", "CEO", "Boss")], deletes=[("x9",)]),
+        fingerprint=("ck1", "tx1"),
+    )
+    links = resource(
+        "P2P",
+        links=True,
+        action=Action.CREATE,
+        depends_on=["dataset.People", "dataset.Positions"],
+        item_changes=items(["from_id", "to_id"], ["allocation"], creates=[("p1", "x1", "1")]),
+    )
+    proj = project(
+        dataset_manifest("People", properties=[{"key": "name", "name": "Name", "type": "text"}]),
+        dataset_manifest("Positions", properties=[{"key": "title", "name": "T", "type": "text"}]),
+        links_manifest("P2P", "People", "Positions"),
+    )
+    client = FakeClient(
+        datasets={
+            "ID-Positions": {
+                "datasetId": "ID-Positions",
+                "name": "Positions",
+                "cacheKey": "ck1",
+                "items": {"lastTransactionId": "tx1"},
+            }
+        }
+    )
     return plan(people, positions, links), proj, client
 
 
@@ -71,8 +91,13 @@ def test_item_params_use_autoid_and_never_implicit_delete():
     p, proj, client = _example()
     _run(p, proj, client, parallelism=1)
     params = [c[3] for c in client.calls if c[0] == "put"]
-    assert params[0] == {"onActionValidationFailure": "skipAction", "onItemAccessDenied": "skipAction",
-                         "onPropertyAccessDenied": "skipProperty", "dateFormat": "YYYY-MM-DD", "autoId": "true"}
+    assert params[0] == {
+        "onActionValidationFailure": "skipAction",
+        "onItemAccessDenied": "skipAction",
+        "onPropertyAccessDenied": "skipProperty",
+        "dateFormat": "YYYY-MM-DD",
+        "autoId": "true",
+    }
     links_params = next(c[3] for c in client.calls if c[0] == "put" and c[1] == "ID-P2P")
     assert "autoId" not in links_params
     assert all("implicitDelete" not in prm for prm in params)
@@ -86,7 +111,8 @@ def test_per_item_failures_are_reported_by_key_and_do_not_hold_back_dependents()
     people = report.step("dataset.People:upsert-items")
     assert (people.status, people.applied, people.failed) == (StepStatus.PARTIAL, 1, 1)
     assert [(f.step, f.key, f.action, f.name) for f in report.failures] == [
-        ("dataset.People:upsert-items", {"id": "p2"}, "createOrUpdate", "ActionIsForbidden")]
+        ("dataset.People:upsert-items", {"id": "p2"}, "createOrUpdate", "ActionIsForbidden")
+    ]
     assert report.step("links.P2P:upsert-items").status == StepStatus.DONE
 
 
@@ -104,7 +130,10 @@ def test_a_failed_call_skips_its_dependents_but_independent_steps_go_on():
         "dataset.Positions:delete-items": StepStatus.SKIPPED,
     }
     assert report.exit_code == ExitCode.PARTIAL
-    assert "500 InternalServerError (2 of 2 actions not applied)" in report.step("dataset.People:upsert-items").error
+    assert (
+        "500 InternalServerError (2 of 2 actions not applied)"
+        in report.step("dataset.People:upsert-items").error
+    )
     assert not any(c[0] == "put" and c[1] == "ID-P2P" for c in client.calls)
 
 
@@ -148,21 +177,39 @@ def test_large_changes_go_through_the_async_import_and_a_failed_job_is_run_again
     rows = [(str(i), f"n{i}") for i in range(25)]
     res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
     client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, failing_jobs=1)
-    report = _run(plan(res), project(dataset_manifest("A")), client,
-                  limits=Limits(sync_max_actions=10, async_max_actions=20))
+    report = _run(
+        plan(res),
+        project(dataset_manifest("A")),
+        client,
+        limits=Limits(sync_max_actions=10, async_max_actions=20),
+    )
     assert [(c[0], len(c[2]) if len(c) > 2 else None) for c in client.calls] == [
-        ("import-failed", None), ("import", 20), ("import", 5)]
+        ("import-failed", None),
+        ("import", 20),
+        ("import", 5),
+    ]
     assert report.exit_code == ExitCode.OK
     assert [(c.call, c.actions) for c in report.calls] == [("import-items", 20), ("import-items", 5)]
 
 
 def test_property_removal_keeps_every_other_live_property():
     res = resource("A", action=Action.UPDATE, removed_properties=["old"])
-    live = {"datasetId": "ID-A", "name": "A", "properties": [
-        {"key": "id", "name": "ID", "type": "text"}, {"key": "old", "name": "Old", "type": "text"}]}
+    live = {
+        "datasetId": "ID-A",
+        "name": "A",
+        "properties": [
+            {"key": "id", "name": "ID", "type": "text"},
+            {"key": "old", "name": "Old", "type": "text"},
+        ],
+    }
     client = FakeClient(datasets={"ID-A": live})
     _run(plan(res), project(dataset_manifest("A")), client)
-    assert client.calls[-1] == ("patch", "ID-A", {"properties": [{"key": "id", "name": "ID", "type": "text"}]}, True)
+    assert client.calls[-1] == (
+        "patch",
+        "ID-A",
+        {"properties": [{"key": "id", "name": "ID", "type": "text"}]},
+        True,
+    )
 
 
 def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch):
@@ -190,8 +237,9 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
         loop, second_encoded = asyncio.get_running_loop(), asyncio.Event()
         report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
         steps = order_plan(plan(res), project(dataset_manifest("A")))
-        return await Executor(client, steps, report, ExecOptions(limits=Limits(sync_max_actions=10,
-                                                                                async_max_actions=20))).run()
+        return await Executor(
+            client, steps, report, ExecOptions(limits=Limits(sync_max_actions=10, async_max_actions=20))
+        ).run()
 
     loop = None
     monkeypatch.setattr(executor, "import_file", import_file)
@@ -200,8 +248,10 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
     assert report.exit_code == ExitCode.OK
     assert sorted(encoded) == [0, 20, 40] and client.files == 3
     assert [(c[0], [a["id"] for a in c[2]]) for c in client.calls] == [
-        ("import", [str(i) for i in range(0, 20)]), ("import", [str(i) for i in range(20, 40)]),
-        ("import", [str(i) for i in range(40, 45)])]
+        ("import", [str(i) for i in range(0, 20)]),
+        ("import", [str(i) for i in range(20, 40)]),
+        ("import", [str(i) for i in range(40, 45)]),
+    ]
 
 
 class _File(bytes):
@@ -240,15 +290,21 @@ def test_at_most_two_import_files_are_alive_at_once_and_each_goes_once_sent(monk
         # wait, on the worker's notifications, until the next file is built too and no other is being encoded
         def next_built() -> bool:
             with changed:
-                return changed.wait_for(lambda: len(built) >= min(imports_so_far + 2, 6)
-                                        and len(built) == len(started), timeout=60)  # a bound against a hang
+                return changed.wait_for(
+                    lambda: len(built) >= min(imports_so_far + 2, 6) and len(built) == len(started),
+                    timeout=60,
+                )  # a bound against a hang
 
         assert await asyncio.to_thread(next_built)
         alive.append(len(_files_alive()))
 
     client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}}, on_import=on_import)
-    report = _run(plan(res), project(dataset_manifest("A")), client,
-                  limits=Limits(sync_max_actions=5, async_max_actions=10))
+    report = _run(
+        plan(res),
+        project(dataset_manifest("A")),
+        client,
+        limits=Limits(sync_max_actions=5, async_max_actions=10),
+    )
     assert report.exit_code == ExitCode.OK and client.files == 6
     assert len(alive) == 6 and max(alive) <= 2  # the file being imported and at most the next one
     assert _files_alive() == []
@@ -279,10 +335,14 @@ def test_a_stop_between_batches_sends_no_further_batch():
     p, proj, client, limits = _three_batches()
     report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
     executor = Executor(client, order_plan(p, proj), report, ExecOptions(limits=limits))
-    client.on_call = lambda: executor.stop("interrupted by SIGTERM")  # lands while the first batch is in flight
+    client.on_call = lambda: executor.stop(
+        "interrupted by SIGTERM"
+    )  # lands while the first batch is in flight
     asyncio.run(executor.run())
     step = report.step("dataset.A:upsert-items")
-    assert [len(c[2]) for c in client.calls if c[0] == "import"] == [10]  # in flight finished; nothing new started
+    assert [len(c[2]) for c in client.calls if c[0] == "import"] == [
+        10
+    ]  # in flight finished; nothing new started
     assert (step.status, step.applied, step.failed) == (StepStatus.PARTIAL, 10, 15)
     assert step.error == "interrupted by SIGTERM: 15 of 25 actions not sent"
     assert report.stopped == "interrupted by SIGTERM"
@@ -294,6 +354,8 @@ def test_an_item_skipped_in_a_later_import_file_is_reported_by_its_own_key():
     client.fail_items = {"13": "AccessDenied", "24": "AccessDenied"}
     report = _run(p, proj, client, limits=limits)
     assert [(f.key, f.action, f.name) for f in report.failures] == [
-        ({"id": "13"}, "createOrUpdate", "AccessDenied"), ({"id": "24"}, "createOrUpdate", "AccessDenied")]
+        ({"id": "13"}, "createOrUpdate", "AccessDenied"),
+        ({"id": "24"}, "createOrUpdate", "AccessDenied"),
+    ]
     (record,) = report.steps
     assert (record.applied, record.failed, record.status) == (23, 2, StepStatus.PARTIAL)

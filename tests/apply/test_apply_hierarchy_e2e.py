@@ -11,24 +11,37 @@ from orgsync.errors import ExitCode
 from orgsync.plan.saved import save
 
 UNITS = {
-    "kind": "Dataset", "name": "Units", "type": "UNITS", "autoId": "unit_id", "labelId": "unit_id",
-    "treeId": "position_code", "treeParentId": "parent_code",
-    "properties": [{"key": "unit_id", "name": "Unit", "type": "text"},
-                   {"key": "position_code", "name": "Position code", "type": "text"},
-                   {"key": "parent_code", "name": "Parent code", "type": "text"}],
+    "kind": "Dataset",
+    "name": "Units",
+    "type": "UNITS",
+    "autoId": "unit_id",
+    "labelId": "unit_id",
+    "treeId": "position_code",
+    "treeParentId": "parent_code",
+    "properties": [
+        {"key": "unit_id", "name": "Unit", "type": "text"},
+        {"key": "position_code", "name": "Position code", "type": "text"},
+        {"key": "parent_code", "name": "Parent code", "type": "text"},
+    ],
     "items": {"source": "../data/units.csv", "mode": "mirror"},
 }
 # PC-1 ─┬─ PC-2 ── PC-4 ── PC-5
 #       └─ PC-3
 # unit ids run against the tree (U5 is the root) so that no order by key could pass for the tree order
-ROWS = [("U5", "PC-1", None), ("U4", "PC-2", "PC-1"), ("U3", "PC-3", "PC-1"), ("U2", "PC-4", "PC-2"),
-        ("U1", "PC-5", "PC-4")]
+ROWS = [
+    ("U5", "PC-1", None),
+    ("U4", "PC-2", "PC-1"),
+    ("U3", "PC-3", "PC-1"),
+    ("U2", "PC-4", "PC-2"),
+    ("U1", "PC-5", "PC-4"),
+]
 
 
 def _write_units(tenant, rows) -> None:
     (tenant.root / "manifests" / "units.yaml").write_text(yaml.safe_dump(UNITS, sort_keys=False))
-    pl.DataFrame(rows, schema={"unit_id": pl.Utf8, "position_code": pl.Utf8, "parent_code": pl.Utf8},
-                 orient="row").write_csv(tenant.root / "data" / "units.csv")
+    pl.DataFrame(
+        rows, schema={"unit_id": pl.Utf8, "position_code": pl.Utf8, "parent_code": pl.Utf8}, orient="row"
+    ).write_csv(tenant.root / "data" / "units.csv")
 
 
 def _deleted_in_order(tenant) -> list[str]:

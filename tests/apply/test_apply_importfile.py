@@ -21,10 +21,13 @@ TYPES = {"id": "text", "name": "text", "n": "number"}
 
 
 def _changes():
-    return items(["id"], ["name", "n"],
-                 creates=[("c1", "Zoë \"q\"", "1"), ("c2", None, "2.5"), ("c3", "x\ny", None)],
-                 updates=[("u1", "new", "old", "3", "3"), ("u2", "b", "b", None, "4")],
-                 deletes=[("d1",)])
+    return items(
+        ["id"],
+        ["name", "n"],
+        creates=[("c1", 'Zoë "q"', "1"), ("c2", None, "2.5"), ("c3", "x\ny", None)],
+        updates=[("u1", "new", "old", "3", "3"), ("u2", "b", "b", None, "4")],
+        deletes=[("d1",)],
+    )
 
 
 def _encoded(ch=None):
@@ -34,7 +37,7 @@ def _encoded(ch=None):
 
 
 EXPECTED = [
-    {"_action": "createOrUpdate", "id": "c1", "name": "Zoë \"q\"", "n": 1},
+    {"_action": "createOrUpdate", "id": "c1", "name": 'Zoë "q"', "n": 1},
     {"_action": "createOrUpdate", "id": "c2", "n": 2.5},
     {"_action": "createOrUpdate", "id": "c3", "name": "x\ny"},
     {"_action": "update", "id": "u1", "name": "new"},
@@ -69,6 +72,7 @@ def test_batches_cut_from_the_sizes_cover_every_action_once_in_order(monkeypatch
 
 def _limits():
     from orgsync.apply.batching import Limits
+
     return Limits(sync_max_actions=1, async_max_actions=4)
 
 
@@ -99,9 +103,15 @@ def test_the_actions_view_reads_as_the_actions_it_stands_for():
 
 def test_waves_select_the_plans_rows_by_position_without_copying_them():
     # a hierarchy of three levels: each wave names rows of the plan's own frame, in level order
-    ch = items(["id"], ["parent"], creates=[("c", "b"), ("a", None), ("b", "a"), ("d", "a")],
-               updates=[("u", "b", "x")])
-    (step,) = order_plan(plan(resource("Org", item_changes=ch)), project(dataset_manifest("Org", tree=("id", "parent"))))
+    ch = items(
+        ["id"],
+        ["parent"],
+        creates=[("c", "b"), ("a", None), ("b", "a"), ("d", "a")],
+        updates=[("u", "b", "x")],
+    )
+    (step,) = order_plan(
+        plan(resource("Org", item_changes=ch)), project(dataset_manifest("Org", tree=("id", "parent")))
+    )
     assert all(w.creates.frame is ch.creates and w.updates.frame is ch.updates for w in step.waves)
     assert [w.creates.index.to_list() for w in step.waves] == [[1], [2, 3], [0]]
     assert [w.updates.index.to_list() for w in step.waves] == [[], [], [0]]

@@ -41,11 +41,16 @@ def test_first_signal_stops_second_aborts_and_previous_handlers_return(capsys):
             await _until(target, 2)
 
     asyncio.run(main())
-    assert target.calls == [("stop", "interrupted by SIGTERM"), ("abort", "aborted by a second signal (SIGINT)")]
+    assert target.calls == [
+        ("stop", "interrupted by SIGTERM"),
+        ("abort", "aborted by a second signal (SIGINT)"),
+    ]
     assert {s: signal.getsignal(s) for s in before} == before
     assert capsys.readouterr().err.splitlines() == [
         "Stopping (SIGTERM): starting nothing new, waiting up to 3600 s for the calls in flight; send it again to "
-        "abort them.", "Aborting (SIGINT): cancelling the calls in flight."]
+        "abort them.",
+        "Aborting (SIGINT): cancelling the calls in flight.",
+    ]
 
 
 def test_the_grace_period_aborts_the_calls_in_flight():
@@ -57,5 +62,7 @@ def test_the_grace_period_aborts_the_calls_in_flight():
             await _until(target, 2)
 
     asyncio.run(main())
-    assert target.calls == [("stop", "interrupted by SIGINT"),
-                            ("abort", "calls in flight cancelled after the 0.05 s grace period")]
+    assert target.calls == [
+        ("stop", "interrupted by SIGINT"),
+        ("abort", "calls in flight cancelled after the 0.05 s grace period"),
+    ]

@@ -23,19 +23,33 @@ MIB4 = 4 * 1024 * 1024
 def test_wide_rows_never_make_a_sync_put_over_4_mib_and_one_huge_row_goes_by_import(tenant):
     path = tenant.root / "data" / "people.csv"
     frame = pl.read_csv(path, infer_schema=False)
-    wide = [("L" * 60_000) if i else ("H" * 5_000_000) for i in range(frame.height)]  # ~22 MB, one row of 5 MB
+    wide = [
+        ("L" * 60_000) if i else ("H" * 5_000_000) for i in range(frame.height)
+    ]  # ~22 MB, one row of 5 MB
     frame.with_columns(pl.Series("location", wide)).write_csv(path)
     assert tenant.apply() == ExitCode.OK
     puts = [(p, b) for m, p, b in tenant.transport.sent if m == "PUT" and p.endswith("/items")]
-    assert len(puts) >= 6 and all(len(body) <= MIB4 for _, body in puts)  # the emulator refuses > 6 MB: none was
+    assert len(puts) >= 6 and all(
+        len(body) <= MIB4 for _, body in puts
+    )  # the emulator refuses > 6 MB: none was
     imports = [b for m, p, b in tenant.transport.sent if m == "PUT" and "/_files/" in p]
     assert [len(orjson.loads(b)) for b in imports] == [1]  # the 5 MB row alone
     assert not tenant.plan().has_changes
 
 
 def test_a_quota_exceeded_stops_the_run_at_once_without_retries_and_exits_4(tenant, tmp_path):
-    tenant.admin("POST", "/_emulator/faults", {"path": "/items$", "method": "PUT", "status": 429, "code": "42902",
-                                               "name": "QuotaExceeded", "count": 1})
+    tenant.admin(
+        "POST",
+        "/_emulator/faults",
+        {
+            "path": "/items$",
+            "method": "PUT",
+            "status": 429,
+            "code": "42902",
+            "name": "QuotaExceeded",
+            "count": 1,
+        },
+    )
     report_path = tmp_path / "report.json"
     code = tenant.apply(parallelism=1, report=report_path)
     out = tenant.outputs[-1]
@@ -43,7 +57,9 @@ def test_a_quota_exceeded_stops_the_run_at_once_without_retries_and_exits_4(tena
     item_puts = [p for m, p, _ in tenant.transport.sent if m == "PUT" and p.endswith("/items")]
     assert len(item_puts) == 1  # refused once, never retried, nothing sent after it
     report = orjson.loads(report_path.read_bytes())
-    assert report["stopped"].startswith("stopped: the tenant's daily request quota is used up (42902 QuotaExceeded")
+    assert report["stopped"].startswith(
+        "stopped: the tenant's daily request quota is used up (42902 QuotaExceeded"
+    )
     assert "it resets daily" in report["stopped"]
     assert report["exit_code"] == 4
     statuses = {s["id"]: s["status"] for s in report["steps"]}
@@ -64,16 +80,24 @@ def test_parallelism_above_50_is_lowered_and_the_request_count_is_printed(tenant
 
 
 @pytest.mark.socket
-def test_apply_over_a_socket_with_the_real_limits_and_60_workers_is_never_throttled(tmp_path, emulator_server,
-                                                                                   monkeypatch):
+def test_apply_over_a_socket_with_the_real_limits_and_60_workers_is_never_throttled(
+    tmp_path, emulator_server, monkeypatch
+):
     monkeypatch.setenv("ORGVUE_TOKEN", "t")
     root = tmp_path / "acme"
     shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
     config = root / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
     limits = httpx.get(f"{emulator_server.base_url}/_emulator/limits").json()
-    assert limits["limits"] == {"rps": 100, "inFlight": 50, "dailyQuota": 500_000, "syncPutMaxBytes": 6_000_000}
-    code = run_apply(ApplyOptions(root=root, auto_approve=True, parallelism=60), console=Console(file=io.StringIO()))
+    assert limits["limits"] == {
+        "rps": 100,
+        "inFlight": 50,
+        "dailyQuota": 500_000,
+        "syncPutMaxBytes": 6_000_000,
+    }
+    code = run_apply(
+        ApplyOptions(root=root, auto_approve=True, parallelism=60), console=Console(file=io.StringIO())
+    )
     assert code == ExitCode.OK
     usage = httpx.get(f"{emulator_server.base_url}/_emulator/limits").json()["tenants"]["ACME"]
     assert usage["throttled"] == 0 and usage["quotaRefused"] == 0

@@ -40,8 +40,10 @@ def declare_bonus(root: Path, formula: str = "salary * 0.1", *, listed: bool = F
 def expected_bonus(root: Path, factor: float = 0.1) -> dict[str, float | None]:
     """employee_id -> salary * factor, computed from the source file."""
     people = pl.read_csv(root / "data" / "people.csv", infer_schema=False)
-    frame = people.select(pl.col("Employee Number").alias("employee_id"),
-                          (pl.col("salary").cast(pl.Float64) * factor).alias("bonus"))
+    frame = people.select(
+        pl.col("Employee Number").alias("employee_id"),
+        (pl.col("salary").cast(pl.Float64) * factor).alias("bonus"),
+    )
     return dict(frame.iter_rows())
 
 
@@ -79,10 +81,18 @@ def test_on_demand_values_are_computed_after_the_item_writes_and_converge(tenant
     assert words.index("PUT /datasets/People/items") < words.index("POST /datasets/People/ondemand")
     ondemand = next(b for m, p, b in tenant.transport.sent if p.endswith("/ondemand"))
     assert orjson.loads(ondemand) == {"executeOnDemand": ["bonus"]}
-    created = next(orjson.loads(b) for m, p, b in tenant.transport.sent
-                   if (m, p) == ("POST", f"{T}/datasets") and b"People" in b and b"PEOPLE" in b)
-    assert {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True,
-            "formula": "salary * 0.1"} in created["properties"]
+    created = next(
+        orjson.loads(b)
+        for m, p, b in tenant.transport.sent
+        if (m, p) == ("POST", f"{T}/datasets") and b"People" in b and b"PEOPLE" in b
+    )
+    assert {
+        "key": "bonus",
+        "name": "Bonus",
+        "type": "number",
+        "onDemand": True,
+        "formula": "salary * 0.1",
+    } in created["properties"]
     # the item writes never carry the computed column
     assert all("bonus" not in action for _, body in tenant.item_bodies() for action in body)
 
@@ -90,8 +100,11 @@ def test_on_demand_values_are_computed_after_the_item_writes_and_converge(tenant
 
     record = orjson.loads(report.read_bytes())
     [call] = [c for c in record["calls"] if c["call"] == "ondemand"]
-    assert (call["step"], call["ok"], call["detail"]) == ("dataset.People:run-ondemand", True,
-                                                          "executeOnDemand: bonus")
+    assert (call["step"], call["ok"], call["detail"]) == (
+        "dataset.People:run-ondemand",
+        True,
+        "executeOnDemand: bonus",
+    )
     assert record["exit_code"] == 0
 
     tenant.transport.sent.clear()
@@ -142,8 +155,11 @@ def test_on_demand_over_a_socket(tmp_path, emulator_server, monkeypatch):
     monkeypatch.setenv("ORGVUE_TOKEN", "t")
     base = emulator_server.base_url
     root = tmp_path / "acme"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "acme", root,
-                    ignore=shutil.ignore_patterns(".orgsync"))
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "examples" / "acme",
+        root,
+        ignore=shutil.ignore_patterns(".orgsync"),
+    )
     config = root / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {base}"))
     declare_bonus(root)
@@ -155,8 +171,9 @@ def test_on_demand_over_a_socket(tmp_path, emulator_server, monkeypatch):
 
     assert apply() == ExitCode.OK
     log = [(e["method"], e["path"]) for e in httpx.get(f"{base}/_emulator/requests").json()]
-    people_items = max(i for i, (m, p) in enumerate(log) if m == "PUT" and p.endswith("/items")
-                       and "/links/" not in p)
+    people_items = max(
+        i for i, (m, p) in enumerate(log) if m == "PUT" and p.endswith("/items") and "/links/" not in p
+    )
     [ondemand] = [i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith("/ondemand")]
     assert ondemand > people_items
     client = OrgvueClient(base, "ACME", "t")
@@ -164,6 +181,9 @@ def test_on_demand_over_a_socket(tmp_path, emulator_server, monkeypatch):
 
     httpx.delete(f"{base}/_emulator/requests").raise_for_status()
     assert apply() == ExitCode.OK  # a second run finds nothing to do: no diff on the computed column
-    writes = [(e["method"], e["path"]) for e in httpx.get(f"{base}/_emulator/requests").json()
-              if e["method"] != "GET" and not e["path"].endswith(("/export", "/export/csv"))]  # the plan's reads
+    writes = [
+        (e["method"], e["path"])
+        for e in httpx.get(f"{base}/_emulator/requests").json()
+        if e["method"] != "GET" and not e["path"].endswith(("/export", "/export/csv"))
+    ]  # the plan's reads
     assert writes == []

@@ -17,11 +17,15 @@ pytestmark = pytest.mark.socket
 
 ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
 TOKEN = "tok-verbose-7d1e9a"
-ITEM_OPTIONS = "onActionValidationFailure=skipAction&onItemAccessDenied=skipAction&onPropertyAccessDenied=skipProperty"
+ITEM_OPTIONS = (
+    "onActionValidationFailure=skipAction&onItemAccessDenied=skipAction&onPropertyAccessDenied=skipProperty"
+)
 
 
 def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN}, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -46,8 +50,9 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
     people = root / "data" / "people.csv"
     frame = pl.read_csv(people, infer_schema=False)
     secret = "918273"
-    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(secret))
-                               .otherwise(pl.col("salary")).alias("salary"))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(secret)).otherwise(pl.col("salary")).alias("salary")
+    )
     frame.write_csv(people)
     code, out, err = orgsync("apply", "-C", str(root), "--auto-approve", "-v")
     assert code == 0, out + err
@@ -57,9 +62,14 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
     assert lines.count(put) == 1 and lines[-1] == put  # the one changed salary, written last
     assert lines[0] == "GET /api/v1/ACME/datasets 200"
     assert lines.count("GET /_files/{id} 200") == 3  # the exports' presigned downloads, shown by path only
-    assert all(re.fullmatch(r"[A-Z]+ /\S+ \d{3} \d+ ms \d+(\.\d)? [KM]?B → \d+(\.\d)? [KM]?B"
-                            r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}", line)
-               for line in err.splitlines()), err
+    assert all(
+        re.fullmatch(
+            r"[A-Z]+ /\S+ \d{3} \d+ ms \d+(\.\d)? [KM]?B → \d+(\.\d)? [KM]?B"
+            r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}",
+            line,
+        )
+        for line in err.splitlines()
+    ), err
     old_salaries = pl.read_csv(ACME / "data" / "people.csv", infer_schema=False)["salary"].to_list()
     assert TOKEN not in err and "sig" not in err and "127.0.0.1" not in err
     no_ids = TRACES.sub("", IDS.sub("{id}", err))  # a hex id may hold six digits in a row by chance

@@ -15,16 +15,43 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
     seen: list[dict] = []
     monkeypatch.setattr(server, "serve", lambda **kwargs: seen.append(kwargs) or 0)
     db = tmp_path / "t.db"
-    result = CliRunner().invoke(cli, ["emulator", "--port", "9001", "--db", str(db), "--token", "t0k",
-                                      "--allow-remote-callbacks"])
+    result = CliRunner().invoke(
+        cli, ["emulator", "--port", "9001", "--db", str(db), "--token", "t0k", "--allow-remote-callbacks"]
+    )
     assert result.exit_code == 0, result.output
-    assert seen == [{"host": "127.0.0.1", "port": 9001, "db": db, "token": "t0k", "allow_remote_callbacks": True,
-                     "limits": Limits()}]
+    assert seen == [
+        {
+            "host": "127.0.0.1",
+            "port": 9001,
+            "db": db,
+            "token": "t0k",
+            "allow_remote_callbacks": True,
+            "limits": Limits(),
+        }
+    ]
     result = CliRunner().invoke(cli, ["emulator"])
-    assert seen[-1] == {"host": "127.0.0.1", "port": 8765, "db": None, "token": None, "allow_remote_callbacks": False,
-                        "limits": Limits(rps=100, in_flight=50, daily_quota=500_000, sync_put_max_bytes=6_000_000)}
-    result = CliRunner().invoke(cli, ["emulator", "--max-rps", "5", "--max-in-flight", "2", "--daily-quota", "0",
-                                      "--max-sync-body", "1000"])
+    assert seen[-1] == {
+        "host": "127.0.0.1",
+        "port": 8765,
+        "db": None,
+        "token": None,
+        "allow_remote_callbacks": False,
+        "limits": Limits(rps=100, in_flight=50, daily_quota=500_000, sync_put_max_bytes=6_000_000),
+    }
+    result = CliRunner().invoke(
+        cli,
+        [
+            "emulator",
+            "--max-rps",
+            "5",
+            "--max-in-flight",
+            "2",
+            "--daily-quota",
+            "0",
+            "--max-sync-body",
+            "1000",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert seen[-1]["limits"] == Limits(rps=5, in_flight=2, daily_quota=0, sync_put_max_bytes=1000)
 
@@ -32,17 +59,21 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
 def test_emulator_says_where_it_listens_and_keeps_data(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
     import socket
+
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     result = CliRunner().invoke(cli, ["emulator", "--port", str(port), "--db", str(tmp_path / "t.db")])
     assert result.exit_code == 0
-    assert result.stderr == (f"Orgvue API emulator listening on http://127.0.0.1:{port} (data in "
-                             f"{(tmp_path / 't.db').resolve()}). Ctrl-C stops it.\n")
+    assert result.stderr == (
+        f"Orgvue API emulator listening on http://127.0.0.1:{port} (data in "
+        f"{(tmp_path / 't.db').resolve()}). Ctrl-C stops it.\n"
+    )
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(monkeypatch) -> None:
     import socket
+
     monkeypatch.setattr(server, "serve", lambda **kwargs: 0)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -50,5 +81,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(monkeypatch) -> None:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, ["emulator", "--port", str(port)])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
-                             "  hint: stop the other server, or pass another --port\n")
+    assert result.stderr == (
+        f"Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
+        "  hint: stop the other server, or pass another --port\n"
+    )

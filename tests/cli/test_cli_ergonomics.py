@@ -18,8 +18,9 @@ ORGSYNC = Path(sys.executable).parent / "orgsync"
 
 def orgsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORGVUE_")} | {"NO_COLOR": "1"}
-    return subprocess.run([str(ORGSYNC), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env,
-                          check=False)
+    return subprocess.run(
+        [str(ORGSYNC), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env, check=False
+    )
 
 
 @pytest.fixture
@@ -28,8 +29,16 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
-@pytest.mark.parametrize("args", [["plan", "--format", "markdwon"], ["plan", "--bogus"], ["nonsense"],
-                                  ["show", "missing.bin"], ["apply", "--parallelism", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--format", "markdwon"],
+        ["plan", "--bogus"],
+        ["nonsense"],
+        ["show", "missing.bin"],
+        ["apply", "--parallelism", "0"],
+    ],
+)
 def test_usage_errors_exit_1_never_2(repo: Path, args: list[str]) -> None:
     run = orgsync(*args, cwd=repo)
     assert run.returncode == 1 and run.stdout == ""
@@ -50,7 +59,10 @@ def test_a_failing_json_command_prints_a_json_error(tmp_path: Path, command: str
     assert run.returncode == 1
     document = json.loads(run.stdout)
     if command == "plan":
-        assert document["error"]["type"] == "ConfigError" and document["error"]["problems"][0]["file"] == "orgsync.yaml"
+        assert (
+            document["error"]["type"] == "ConfigError"
+            and document["error"]["problems"][0]["file"] == "orgsync.yaml"
+        )
     else:  # validate's own JSON report lists the problem
         assert "orgsync.yaml" in run.stdout
 
@@ -64,7 +76,9 @@ def test_minus_c_before_the_command_and_per_command_and_search_up(repo: Path, tm
     assert orgsync("validate", cwd=deep).stdout == expected
 
 
-def test_the_plan_file_is_relative_to_the_current_directory_and_the_hint_says_so(repo: Path, tmp_path: Path) -> None:
+def test_the_plan_file_is_relative_to_the_current_directory_and_the_hint_says_so(
+    repo: Path, tmp_path: Path
+) -> None:
     run = orgsync("-C", "repo", "plan", "--out", "plan.bin", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "plan.bin").exists() and not (repo / "plan.bin").exists()
@@ -76,8 +90,10 @@ def test_an_endpoint_ending_in_api_v1_is_refused_saying_so(repo: Path) -> None:
     config.write_text(config.read_text().replace("endpoint: local", "endpoint: https://eu.orgvue.com/api/v1"))
     run = orgsync("plan", cwd=repo)
     assert run.returncode == 1
-    assert "endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'" \
+    assert (
+        "endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'"
         in run.stderr
+    )
     assert "hint: write `endpoint: https://eu.orgvue.com`" in run.stderr
 
 

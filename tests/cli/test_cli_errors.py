@@ -38,15 +38,20 @@ def test_show_refuses_json_that_is_not_a_plan(tmp_path):
     listed = tmp_path / "plan.json"
     listed.write_text("[1, 2]")
     assert orgsync("show", str(listed)) == (
-        1, "", f"Error: {listed}: not a saved orgsync plan (expected \"kind\": \"orgsync-plan\")\n{HINT_PLAN_FILE}")
+        1,
+        "",
+        f'Error: {listed}: not a saved orgsync plan (expected "kind": "orgsync-plan")\n{HINT_PLAN_FILE}',
+    )
 
 
 def test_plan_out_into_a_missing_directory_is_an_error_and_writes_nothing(starter):
     out_path = starter / "missing" / "plan.json"
     code, _, err = orgsync("plan", "-C", str(starter), "--out", str(out_path))
     assert code == 1
-    assert err.endswith(f"Error: {out_path}: cannot write the saved plan (No such file or directory)\n"
-                        "  hint: pass --out a path in an existing, writable directory\n")
+    assert err.endswith(
+        f"Error: {out_path}: cannot write the saved plan (No such file or directory)\n"
+        "  hint: pass --out a path in an existing, writable directory\n"
+    )
     assert not out_path.parent.exists()
 
 
@@ -55,11 +60,15 @@ def test_a_plan_saved_in_another_repository_is_stale_and_nothing_is_written(star
     assert orgsync("plan", "-C", str(starter), "--out", str(saved))[0] == 0
     other = tmp_path / "other"
     assert orgsync("init", str(other))[0] == 0
-    (other / "data" / "people.csv").write_text((other / "data" / "people.csv").read_text().replace("Ada", "Ava"))
+    (other / "data" / "people.csv").write_text(
+        (other / "data" / "people.csv").read_text().replace("Ada", "Ava")
+    )
     code, out, err = orgsync("apply", "-C", str(other), str(saved), "--auto-approve")
     assert (code, out) == (1, "")
-    assert err == (f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since "
-                   "it was made; nothing was written\n  hint: run `orgsync plan --out FILE` again and review it\n")
+    assert err == (
+        f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since "
+        "it was made; nothing was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
+    )
     assert not (other / ".orgsync").exists()  # the local tenant was never even opened
 
 
@@ -67,7 +76,9 @@ def test_an_orgsync_yaml_that_is_a_list_is_reported_with_its_line(tmp_path):
     (tmp_path / "orgsync.yaml").write_text("- tenant: X\n")
     code, out, err = orgsync("plan", "-C", str(tmp_path))
     assert (code, out) == (1, "")
-    assert err.startswith("Error: orgsync.yaml:1: expected one YAML mapping with at least `tenant:`\n  hint: ")
+    assert err.startswith(
+        "Error: orgsync.yaml:1: expected one YAML mapping with at least `tenant:`\n  hint: "
+    )
 
 
 def test_an_empty_manifest_directory_plans_nothing_and_warns(tmp_path):

@@ -28,7 +28,9 @@ def jwt(expires: datetime) -> str:
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(orjson.dumps(data)).decode().rstrip("=")
 
-    return f"{part({'alg': 'HS256'})}.{part({'sub': 'ci@acme.example', 'exp': int(expires.timestamp())})}.c2ln"
+    return (
+        f"{part({'alg': 'HS256'})}.{part({'sub': 'ci@acme.example', 'exp': int(expires.timestamp())})}.c2ln"
+    )
 
 
 def repo(tmp_path: Path, endpoint: str) -> Path:
@@ -58,9 +60,17 @@ def fault(base_url: str, body: dict, token: str | None = None) -> None:
 
 
 def people(base_url: str, token: str) -> None:
-    r = httpx.post(f"{base_url}/api/v1/ACME/datasets", headers={"Authorization": f"Bearer {token}"}, json={
-        "name": "People", "type": "PEOPLE", "autoId": "employee_id", "labelId": "employee_id",
-        "properties": [{"key": "employee_id", "type": "text", "isRequired": True}]})
+    r = httpx.post(
+        f"{base_url}/api/v1/ACME/datasets",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "name": "People",
+            "type": "PEOPLE",
+            "autoId": "employee_id",
+            "labelId": "employee_id",
+            "properties": [{"key": "employee_id", "type": "text", "isRequired": True}],
+        },
+    )
     assert r.status_code == 201, r.text
 
 
@@ -86,8 +96,9 @@ def test_a_healthy_tenant_passes_and_nothing_is_written_to_datasets(tmp_path, em
     assert checks["rate-limit headers"][0] == "OK"
     log = httpx.get(f"{server.base_url}/_emulator/requests", headers=admin).json()
     writes = [(e["method"], e["path"]) for e in log if e["method"] != "GET"]
-    assert all(p.startswith("/_files/") or p.endswith(("/resources/temporary", "/files/generate"))
-               for _, p in writes), writes
+    assert all(
+        p.startswith("/_files/") or p.endswith(("/resources/temporary", "/files/generate")) for _, p in writes
+    ), writes
     assert token not in str(report)
 
 
@@ -120,7 +131,11 @@ def test_a_token_expiring_within_14_days_is_a_warning_not_a_failure(tmp_path, em
 def test_a_tenant_not_enabled_for_the_api_says_to_ask_support(tmp_path, emulator_factory):
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
-    fault(server.base_url, {"path": "*", "status": 403, "code": "40345", "name": "TenantUsagePlanNotConfigured"}, token)
+    fault(
+        server.base_url,
+        {"path": "*", "status": 403, "code": "40345", "name": "TenantUsagePlanNotConfigured"},
+        token,
+    )
     code, report = doctor(repo(tmp_path, server.base_url), token)
     checks = rows(report)
     assert code == 1
@@ -157,7 +172,9 @@ def test_no_tls_where_https_is_expected_fails_and_nothing_else_is_tried(tmp_path
     code, report = doctor(repo(tmp_path, f"https://127.0.0.1:{port}"), "t")
     checks = rows(report)
     assert code == 1
-    assert checks["TLS"][0] == "FAIL" and checks["TLS"][1].startswith(f"no TLS connection to 127.0.0.1:{port}")
+    assert checks["TLS"][0] == "FAIL" and checks["TLS"][1].startswith(
+        f"no TLS connection to 127.0.0.1:{port}"
+    )
     assert checks["authentication"] == ("SKIP", "not checked: TLS failed", "")
     assert not httpx.get(f"{server.base_url}/_emulator/requests").json()  # no token: the admin API is open
 

@@ -33,8 +33,16 @@ class Api:
         self.tenant = tenant
 
     async def create_people(self, name: str = "People", props: list[dict[str, Any]] | None = None) -> str:
-        r = await self.c.post(f"{self.base}/datasets", json={"name": name, "type": "PEOPLE", "autoId": "emp", "labelId": "name",
-                                                             "properties": props or PEOPLE_PROPS})
+        r = await self.c.post(
+            f"{self.base}/datasets",
+            json={
+                "name": name,
+                "type": "PEOPLE",
+                "autoId": "emp",
+                "labelId": "name",
+                "properties": props or PEOPLE_PROPS,
+            },
+        )
         assert r.status_code == 201, r.text
         return r.json()["datasetId"]
 
@@ -53,7 +61,9 @@ class Api:
         return r.json()
 
     async def by_emp(self, did: str) -> dict[str, dict[str, Any]]:
-        return {i["emp"]: {k: v for k, v in i.items() if not k.startswith("_")} for i in await self.items(did)}
+        return {
+            i["emp"]: {k: v for k, v in i.items() if not k.startswith("_")} for i in await self.items(did)
+        }
 
     async def dataset(self, did: str) -> dict[str, Any]:
         r = await self.c.get(f"{self.base}/datasets/{did}")
@@ -61,21 +71,30 @@ class Api:
         return r.json()
 
     async def upload(self, data: bytes, target_type: str = "json") -> str:
-        r = await self.c.post(f"{self.base}/files/generate", json={"targetType": target_type, "targetEncoding": "identity"})
+        r = await self.c.post(
+            f"{self.base}/files/generate", json={"targetType": target_type, "targetEncoding": "identity"}
+        )
         assert r.status_code == 201, r.text
         urls = r.json()
         put = await self.c.put(urls["putUrl"], content=data, headers={"Authorization": ""})
         assert put.status_code == 200, put.text
         return urls["getUrl"]
 
-    async def start_import(self, did: str, get_url: str, *, links: bool = False, **body: Any) -> httpx.Response:
+    async def start_import(
+        self, did: str, get_url: str, *, links: bool = False, **body: Any
+    ) -> httpx.Response:
         """PUT …/items/import reading `get_url` (`importLocation`), with any other body fields (resultLocation, callback)."""
         kind = "links" if links else "datasets"
         params = body.pop("params", {"autoId": "true"} if not links else {})
-        return await self.c.put(f"{self.base}/{kind}/{did}/items/import", params=params,
-                                json={"importLocation": {"method": "GET", "url": get_url}, **body})
+        return await self.c.put(
+            f"{self.base}/{kind}/{did}/items/import",
+            params=params,
+            json={"importLocation": {"method": "GET", "url": get_url}, **body},
+        )
 
-    async def wait(self, ticket: dict[str, Any], until: tuple[str, ...] = ("completed", "failed")) -> dict[str, Any]:
+    async def wait(
+        self, ticket: dict[str, Any], until: tuple[str, ...] = ("completed", "failed")
+    ) -> dict[str, Any]:
         url = ticket["_links"]["self"]["url"]
         for _ in range(2000):
             r = await self.c.get(url)

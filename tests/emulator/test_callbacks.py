@@ -50,15 +50,26 @@ async def test_get_callback_after_a_completed_export(api: Api, people: str, rece
     done = await api.wait(r.json())
     got = await asyncio.to_thread(receiver.next)
     trace = quote(done["X-Amzn-Trace-Id"], safe="")
-    assert (got.method, got.path, got.body) == ("GET", f"/hook?status=completed&traceId={trace}&tenantId={api.tenant}", b"")
+    assert (got.method, got.path, got.body) == (
+        "GET",
+        f"/hook?status=completed&traceId={trace}&tenantId={api.tenant}",
+        b"",
+    )
     [entry] = await callback_log(api, 1)
     job_id = done["_links"]["self"]["url"].rsplit("/", 1)[1]
     assert {k: entry[k] for k in ("jobId", "tenantId", "jobStatus", "method", "url", "status")} == {
-        "jobId": job_id, "tenantId": api.tenant, "jobStatus": "completed", "method": "GET", "url": f"{receiver.url}{got.path}",
-        "status": 204}
+        "jobId": job_id,
+        "tenantId": api.tenant,
+        "jobStatus": "completed",
+        "method": "GET",
+        "url": f"{receiver.url}{got.path}",
+        "status": 204,
+    }
 
 
-async def test_callback_trace_id_is_the_one_of_the_request_that_started_the_job(api: Api, people: str, receiver: Receiver) -> None:
+async def test_callback_trace_id_is_the_one_of_the_request_that_started_the_job(
+    api: Api, people: str, receiver: Receiver
+) -> None:
     r = await export(api, people, hook(f"{receiver.url}/t?id={{{{traceId}}}}"))
     assert r.status_code == 202, r.text
     started = r.headers["X-Amzn-Trace-Id"]
@@ -68,7 +79,9 @@ async def test_callback_trace_id_is_the_one_of_the_request_that_started_the_job(
 
 
 async def test_callback_after_a_failed_job(api: Api, people: str, receiver: Receiver) -> None:
-    assert (await api.c.post("/_emulator/faults", json={"path": "/export$", "job": "fail"})).status_code == 201
+    assert (
+        await api.c.post("/_emulator/faults", json={"path": "/export$", "job": "fail"})
+    ).status_code == 201
     r = await export(api, people, hook(f"{receiver.url}/failed?status={{{{jobStatus}}}}"))
     done = await api.wait(r.json())
     assert done["jobStatus"] == "failed"
@@ -89,19 +102,27 @@ async def test_an_unreachable_callback_never_fails_the_job(api: Api, people: str
     assert entry["url"] == url and "status" not in entry and entry["error"].startswith("ConnectError")
 
 
-@pytest.mark.parametrize("callback,where", [
-    (hook("http://example.com/hook"), "$.callback.urlTemplate"),
-    (hook("http://10.0.0.1:8080/hook"), "$.callback.urlTemplate"),
-    (hook("http://127.0.0.2/hook"), "$.callback.urlTemplate"),
-    (hook("/relative"), "$.callback.urlTemplate"),
-    (hook("ftp://127.0.0.1/x"), "$.callback.urlTemplate"),
-    ({"method": "GET"}, "$.callback.urlTemplate"),
-    ({"method": "GET", "url": "http://127.0.0.1/x"}, "$.callback.urlTemplate"),  # the first edition's field
-    ({"method": "POST", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
-    ({"method": "DELETE", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
-    ("http://127.0.0.1/x", "$.callback"),
-])
-async def test_bad_or_remote_callbacks_are_refused_at_request_time(api: Api, people: str, callback: Any, where: str) -> None:
+@pytest.mark.parametrize(
+    "callback,where",
+    [
+        (hook("http://example.com/hook"), "$.callback.urlTemplate"),
+        (hook("http://10.0.0.1:8080/hook"), "$.callback.urlTemplate"),
+        (hook("http://127.0.0.2/hook"), "$.callback.urlTemplate"),
+        (hook("/relative"), "$.callback.urlTemplate"),
+        (hook("ftp://127.0.0.1/x"), "$.callback.urlTemplate"),
+        ({"method": "GET"}, "$.callback.urlTemplate"),
+        (
+            {"method": "GET", "url": "http://127.0.0.1/x"},
+            "$.callback.urlTemplate",
+        ),  # the first edition's field
+        ({"method": "POST", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
+        ({"method": "DELETE", "urlTemplate": "http://127.0.0.1/x"}, "$.callback.method"),
+        ("http://127.0.0.1/x", "$.callback"),
+    ],
+)
+async def test_bad_or_remote_callbacks_are_refused_at_request_time(
+    api: Api, people: str, callback: Any, where: str
+) -> None:
     r = await export(api, people, callback)
     assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["jsonBody"] == where
@@ -121,14 +142,28 @@ async def test_callbacks_on_the_other_async_operations(api: Api, people: str, re
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
     assert (got.method, got.path) == ("GET", "/imp?s=completed")
-    draft = (await api.c.post(f"/_emulator/tenants/{api.tenant}/drafts", json={
-        "datasetId": people, "name": "D", "layers": {"default": [{"_action": "update", "emp": "1", "name": "Bo"}]}})).json()
+    draft = (
+        await api.c.post(
+            f"/_emulator/tenants/{api.tenant}/drafts",
+            json={
+                "datasetId": people,
+                "name": "D",
+                "layers": {"default": [{"_action": "update", "emp": "1", "name": "Bo"}]},
+            },
+        )
+    ).json()
     layers = [{"draftId": draft["draftId"], "layerKey": "default"}]
-    r = await api.c.post(f"{api.base}/drafts/actions", json={"layers": layers, "callback": hook(f"{receiver.url}/act?t={{{{tenantId}}}}")})
+    r = await api.c.post(
+        f"{api.base}/drafts/actions",
+        json={"layers": layers, "callback": hook(f"{receiver.url}/act?t={{{{tenantId}}}}")},
+    )
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
     assert (got.method, got.path) == ("GET", f"/act?t={api.tenant}")
-    r = await api.c.post(f"{api.base}/datasets/{people}/drafts/apply", json={"layers": layers, "callback": {"urlTemplate": f"{receiver.url}/apply"}})
+    r = await api.c.post(
+        f"{api.base}/datasets/{people}/drafts/apply",
+        json={"layers": layers, "callback": {"urlTemplate": f"{receiver.url}/apply"}},
+    )
     assert r.status_code == 202, r.text
     got = await asyncio.to_thread(receiver.next)
     assert (got.method, got.path) == ("GET", "/apply")  # GET is the default method
@@ -140,7 +175,9 @@ async def test_remote_callbacks_need_the_explicit_allow_option() -> None:
     try:
         for allow, status in ((False, 400), (True, 202)):
             app = create_app(allow_remote_callbacks=allow)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as c:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://emulator"
+            ) as c:
                 api = Api(c)
                 did = await api.create_people()
                 r = await export(api, did, hook(f"{elsewhere.url}/far"))

@@ -23,11 +23,15 @@ async def test_token_required_when_set(emulator_factory: Any) -> None:
         wrong = await c.get("/api/v1/ACME/datasets", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and wrong.json()["errors"][0]["code"] == "40102"  # ApiTokenInvalid
         basic = await c.get("/api/v1/ACME/datasets", headers={"Authorization": "Basic s3cret"})
-        assert basic.status_code == 401 and basic.json()["errors"][0]["code"] == "40103"  # BearerTokenNotFound
+        assert (
+            basic.status_code == 401 and basic.json()["errors"][0]["code"] == "40103"
+        )  # BearerTokenNotFound
         api = Api(httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": "Bearer s3cret"}))
         async with api.c:
             did = await api.create_people()
-            url = await api.upload(orjson.dumps([{"_action": "create", "emp": "1"}]))  # presigned: no token needed
+            url = await api.upload(
+                orjson.dumps([{"_action": "create", "emp": "1"}])
+            )  # presigned: no token needed
             assert (await c.get(url)).status_code == 200
             r = await api.start_import(did, url)
             await api.result(r.json())
@@ -35,14 +39,23 @@ async def test_token_required_when_set(emulator_factory: Any) -> None:
 
 async def test_status_fault_for_next_n_calls_with_retry_after(api: Api) -> None:
     await api.c.delete("/_emulator/requests")
-    r = await api.c.post("/_emulator/faults", json={"path": "/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 3})
+    r = await api.c.post(
+        "/_emulator/faults",
+        json={"path": "/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 3},
+    )
     assert r.status_code == 201
     first = await api.c.get(f"{api.base}/datasets")
-    assert first.status_code == 429 and first.headers["Retry-After"] == "3" and first.json()["errors"][0]["name"] == "TooManyRequests"
+    assert (
+        first.status_code == 429
+        and first.headers["Retry-After"] == "3"
+        and first.json()["errors"][0]["name"] == "TooManyRequests"
+    )
     assert (await api.c.get(f"{api.base}/datasets")).status_code == 429
     assert (await api.c.get(f"{api.base}/datasets")).status_code == 200
     log = (await api.c.get("/_emulator/requests")).json()
-    assert [(e["method"], e["path"], e["status"]) for e in log] == [("GET", f"{api.base}/datasets", s) for s in (429, 429, 200)]
+    assert [(e["method"], e["path"], e["status"]) for e in log] == [
+        ("GET", f"{api.base}/datasets", s) for s in (429, 429, 200)
+    ]
 
 
 async def rate_run(api: Api, seed: int) -> list[int]:
@@ -86,7 +99,9 @@ async def test_a_hold_fault_keeps_requests_in_flight_until_each_is_released(api:
     await _held(api, 2)
     assert (await api.c.get(f"{api.base}/datasets/{did}/items")).json() == []  # neither was handled yet
     assert not first.done() and not second.done()
-    r = await api.c.post(f"/_emulator/faults/{fault_id}/release", json={"count": 1})  # the longest-held goes on
+    r = await api.c.post(
+        f"/_emulator/faults/{fault_id}/release", json={"count": 1}
+    )  # the longest-held goes on
     assert r.status_code == 200 and r.json()["held"] == 1
     assert (await first).status_code == 200
     assert [i["emp"] for i in await api.items(did)] == ["1"] and not second.done()
@@ -98,7 +113,12 @@ async def test_a_hold_fault_keeps_requests_in_flight_until_each_is_released(api:
 
 
 async def test_hold_fault_mistakes_are_refused(api: Api) -> None:
-    for body in ({"hold": 1}, {"hold": True, "status": 503}, {"hold": True, "count": 2}, {"hold": True, "job": "fail"}):
+    for body in (
+        {"hold": 1},
+        {"hold": True, "status": 503},
+        {"hold": True, "count": 2},
+        {"hold": True, "job": "fail"},
+    ):
         r = await api.c.post("/_emulator/faults", json=body)
         assert r.status_code == 400 and r.json()["errors"][0]["jsonBody"] == "$.hold", body
     assert (await api.c.post("/_emulator/faults/99/release")).status_code == 404
@@ -137,9 +157,18 @@ async def test_state_survives_a_restart_with_db(tmp_path: Path, emulator_factory
     async with httpx.AsyncClient(base_url=first.base_url) as c:
         api = Api(c)
         did = await api.create_people()
-        await api.seed(did, [{"emp": "1", "name": "Ana", "salary": 1}, {"emp": "2", "name": "Bob"}, {"emp": "3"}])
-        await api.put(did, [{"_action": "update", "emp": "1", "salary": 2}, {"_action": "delete", "emp": "3"}], autoId="true")
-        await api.c.post(f"/_emulator/tenants/{api.tenant}/drafts", json={"datasetId": did, "name": "D", "layers": {"default": []}})
+        await api.seed(
+            did, [{"emp": "1", "name": "Ana", "salary": 1}, {"emp": "2", "name": "Bob"}, {"emp": "3"}]
+        )
+        await api.put(
+            did,
+            [{"_action": "update", "emp": "1", "salary": 2}, {"_action": "delete", "emp": "3"}],
+            autoId="true",
+        )
+        await api.c.post(
+            f"/_emulator/tenants/{api.tenant}/drafts",
+            json={"datasetId": did, "name": "D", "layers": {"default": []}},
+        )
         await api.c.post(f"/_emulator/tenants/{api.tenant}/access", json={"properties": ["salary"]})
         url = await api.upload(b"kept")
         r = await api.c.post(f"{api.base}/datasets/{did}/export", params={"exportFormat": "csv"}, json={})
@@ -153,7 +182,9 @@ async def test_state_survives_a_restart_with_db(tmp_path: Path, emulator_factory
         again = await api.dataset(did)
         assert again["items"] == dataset["items"] and again["cacheKey"] == dataset["cacheKey"]
         assert len(again["drafts"]) == 1
-        assert (await c.get(url.replace(first.base_url, second.base_url))).status_code == 403  # new process, new signing key
+        assert (
+            await c.get(url.replace(first.base_url, second.base_url))
+        ).status_code == 403  # new process, new signing key
         job = (await c.get(job_url.replace(first.base_url, second.base_url))).json()
         assert job["jobStatus"] == "completed"
         assert (await c.get(job["_links"]["result"]["url"])).content.decode().startswith("\ufeffemp,name")
@@ -161,7 +192,9 @@ async def test_state_survives_a_restart_with_db(tmp_path: Path, emulator_factory
         assert r.status_code == 400  # access rules survived too
 
 
-async def test_a_restart_with_db_and_the_same_seed_hands_out_new_ids(tmp_path: Path, emulator_factory: Any) -> None:
+async def test_a_restart_with_db_and_the_same_seed_hands_out_new_ids(
+    tmp_path: Path, emulator_factory: Any
+) -> None:
     db = tmp_path / "state.db"
     first = emulator_factory(db_path=db, seed=7)
     async with httpx.AsyncClient(base_url=first.base_url) as c:
@@ -180,16 +213,34 @@ def test_openapi_describes_every_documented_operation(emulator_app: Any) -> None
     spec = emulator_app.openapi()
     ops = {(m.upper(), p) for p, item in spec["paths"].items() for m in item}
     base = "/api/v1/{tenantId}"
-    expected = {("GET", "/datasets"), ("POST", "/datasets"), ("GET", "/datasets/{datasetId}"), ("PATCH", "/datasets/{datasetId}"),
-                ("POST", "/datasets/{datasetId}/export"), ("GET", "/datasets/{datasetId}/export"), ("GET", "/datasets/{datasetId}/items"),
-                ("POST", "/datasets/{datasetId}/items/query"), ("PUT", "/datasets/{datasetId}/items"),
-                ("PUT", "/datasets/{datasetId}/items/import"), ("POST", "/datasets/{datasetId}/drafts/apply"),
-                ("POST", "/datasets/{datasetId}/ondemand"), ("POST", "/links"), ("PATCH", "/links/{linksDatasetId}"),
-                ("POST", "/links/{linksDatasetId}/populate"), ("PUT", "/links/{linksDatasetId}/items"),
-                ("PUT", "/links/{linksDatasetId}/items/import"), ("POST", "/drafts/query"), ("GET", "/drafts/{draftId}"),
-                ("POST", "/drafts/actions"), ("POST", "/drafts/clear"), ("POST", "/files/generate"), ("GET", "/jobs/{jobId}"),
-                # the export again with its format in the path (D/errors/examples/), async and sync
-                ("POST", "/datasets/{datasetId}/export/{exportFormat}"), ("GET", "/datasets/{datasetId}/export/{exportFormat}")}
+    expected = {
+        ("GET", "/datasets"),
+        ("POST", "/datasets"),
+        ("GET", "/datasets/{datasetId}"),
+        ("PATCH", "/datasets/{datasetId}"),
+        ("POST", "/datasets/{datasetId}/export"),
+        ("GET", "/datasets/{datasetId}/export"),
+        ("GET", "/datasets/{datasetId}/items"),
+        ("POST", "/datasets/{datasetId}/items/query"),
+        ("PUT", "/datasets/{datasetId}/items"),
+        ("PUT", "/datasets/{datasetId}/items/import"),
+        ("POST", "/datasets/{datasetId}/drafts/apply"),
+        ("POST", "/datasets/{datasetId}/ondemand"),
+        ("POST", "/links"),
+        ("PATCH", "/links/{linksDatasetId}"),
+        ("POST", "/links/{linksDatasetId}/populate"),
+        ("PUT", "/links/{linksDatasetId}/items"),
+        ("PUT", "/links/{linksDatasetId}/items/import"),
+        ("POST", "/drafts/query"),
+        ("GET", "/drafts/{draftId}"),
+        ("POST", "/drafts/actions"),
+        ("POST", "/drafts/clear"),
+        ("POST", "/files/generate"),
+        ("GET", "/jobs/{jobId}"),
+        # the export again with its format in the path (D/errors/examples/), async and sync
+        ("POST", "/datasets/{datasetId}/export/{exportFormat}"),
+        ("GET", "/datasets/{datasetId}/export/{exportFormat}"),
+    }
     assert {(m, base + p) for m, p in expected} == ops
     assert len(expected) == 23 + 2
 
@@ -198,7 +249,9 @@ def test_gzip_responses_when_asked(emulator_app: Any) -> None:
     import asyncio
 
     async def run() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator_app), base_url="http://e") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=emulator_app), base_url="http://e"
+        ) as c:
             api = Api(c)
             did = await api.create_people()
             await api.seed(did, [{"emp": str(i), "name": "x" * 50} for i in range(100)])

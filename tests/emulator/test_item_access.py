@@ -14,7 +14,9 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def staff(api: Api) -> str:
     did = await api.create_people()
-    await api.seed(did, [{"emp": "1", "dept": "Eng"}, {"emp": "2", "dept": "Ops"}, {"emp": "3", "dept": "Eng"}])
+    await api.seed(
+        did, [{"emp": "1", "dept": "Eng"}, {"emp": "2", "dept": "Ops"}, {"emp": "3", "dept": "Eng"}]
+    )
     return did
 
 
@@ -44,8 +46,12 @@ async def test_an_item_rule_makes_matching_items_read_only(api: Api, staff: str)
     await deny(api, items={"dept": "Eng"})
     assert await access_by_emp(api, staff) == {"1": "Item.read", "2": "Item.delete", "3": "Item.read"}
     # the value agrees with what a write does: the Item.read item is denied, the Item.delete one is deleted
-    r = await api.put(staff, [{"_action": "delete", "emp": "1"}, {"_action": "delete", "emp": "2"}], autoId="true",
-                      onItemAccessDenied="skipAction")
+    r = await api.put(
+        staff,
+        [{"_action": "delete", "emp": "1"}, {"_action": "delete", "emp": "2"}],
+        autoId="true",
+        onItemAccessDenied="skipAction",
+    )
     assert [i["_status"] for i in r.json()] == ["skipped", "success"]
 
 
@@ -58,14 +64,20 @@ async def test_rules_for_another_token_or_dataset_do_not_apply(api: Api, staff: 
     await deny(api, items={"emp": "2"}, token="robot")
     await deny(api, items={"emp": "1"}, datasetId="00000000-0000-0000-0000-000000000000")
     assert await access_by_emp(api, staff) == {"1": "Item.delete", "2": "Item.delete", "3": "Item.delete"}
-    assert await access_by_emp(api, staff, token="robot") == {"1": "Item.delete", "2": "Item.read", "3": "Item.delete"}
+    assert await access_by_emp(api, staff, token="robot") == {
+        "1": "Item.delete",
+        "2": "Item.read",
+        "3": "Item.delete",
+    }
 
 
 async def test_query_returns_access_only_when_projected(api: Api, staff: str) -> None:
     await deny(api, items={"emp": "3"})
     out = await query(api, staff, {"filter": {"dept": "Eng"}})
     assert [sorted(k for k in i if k.startswith("_")) for i in out] == [["_id"], ["_id"]]
-    out = await query(api, staff, {"filter": {"dept": "Eng"}, "projection": {"emp": 1, "_access": 1, "_id": 0}})
+    out = await query(
+        api, staff, {"filter": {"dept": "Eng"}, "projection": {"emp": 1, "_access": 1, "_id": 0}}
+    )
     assert out == [{"emp": "1", "_access": "Item.delete"}, {"emp": "3", "_access": "Item.read"}]
 
 

@@ -31,11 +31,17 @@ async def frozen() -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_the_limits_are_the_documented_ones_by_default(frozen: httpx.AsyncClient) -> None:
     snapshot = (await frozen.get("/_emulator/limits")).json()
-    assert snapshot["limits"] == {"rps": 100, "inFlight": 50, "dailyQuota": 500_000, "syncPutMaxBytes": 6_000_000}
+    assert snapshot["limits"] == {
+        "rps": 100,
+        "inFlight": 50,
+        "dailyQuota": 500_000,
+        "syncPutMaxBytes": 6_000_000,
+    }
 
 
 async def test_the_101st_request_in_one_second_is_throttled_and_the_next_second_is_free(
-        frozen: httpx.AsyncClient) -> None:
+    frozen: httpx.AsyncClient,
+) -> None:
     statuses = [(await frozen.get(f"{BASE}/datasets")).status_code for _ in range(100)]
     assert statuses == [200] * 100
     refused = await frozen.get(f"{BASE}/datasets")
@@ -80,7 +86,10 @@ async def test_the_daily_quota_refuses_with_42902_until_the_next_utc_day() -> No
     refused = await client.get(f"{BASE}/datasets")
     assert refused.status_code == 429
     assert refused.json()["errors"][0] == {
-        "code": "42902", "name": "QuotaExceeded", "message": "The daily request quota of this tenant (3 requests) is used up."}
+        "code": "42902",
+        "name": "QuotaExceeded",
+        "message": "The daily request quota of this tenant (3 requests) is used up.",
+    }
     await client.post("/_emulator/clock", json={"advanceSeconds": to_midnight - 0.5})
     assert (await client.get(f"{BASE}/datasets")).status_code == 429
     await client.post("/_emulator/clock", json={"advanceSeconds": 0.5})
@@ -88,11 +97,24 @@ async def test_the_daily_quota_refuses_with_42902_until_the_next_utc_day() -> No
     await client.aclose()
 
 
-async def test_a_sync_put_over_6_mb_is_refused_with_413_and_one_of_6_mb_is_accepted(frozen: httpx.AsyncClient) -> None:
-    created = await frozen.post(f"{BASE}/datasets", json={
-        "name": "People", "type": "PEOPLE", "autoId": "emp", "labelId": "emp",
-        "properties": [{"key": "emp", "type": "text", "isRequired": True}, {"key": "note", "type": "text"}]})
+async def test_a_sync_put_over_6_mb_is_refused_with_413_and_one_of_6_mb_is_accepted(
+    frozen: httpx.AsyncClient,
+) -> None:
+    created = await frozen.post(
+        f"{BASE}/datasets",
+        json={
+            "name": "People",
+            "type": "PEOPLE",
+            "autoId": "emp",
+            "labelId": "emp",
+            "properties": [
+                {"key": "emp", "type": "text", "isRequired": True},
+                {"key": "note", "type": "text"},
+            ],
+        },
+    )
     did = created.json()["datasetId"]
+
     def body(size: int) -> bytes:  # 5,000 wide rows, the last one padded to make exactly `size` bytes
         rows = [row % (i, "x" * 1000) for i in range(5_000)]
         text = "[" + ",".join(rows) + "]"
@@ -102,13 +124,21 @@ async def test_a_sync_put_over_6_mb_is_refused_with_413_and_one_of_6_mb_is_accep
     row = '{"_action":"createOrUpdate","emp":"E%d","note":"%s"}'
     over, limit = body(6_000_001), body(6_000_000)
     assert (len(over), len(limit)) == (6_000_001, 6_000_000)
-    refused = await frozen.put(f"{BASE}/datasets/{did}/items", content=over, params={"autoId": "true"},
-                               headers={"Content-Type": "application/json"})
+    refused = await frozen.put(
+        f"{BASE}/datasets/{did}/items",
+        content=over,
+        params={"autoId": "true"},
+        headers={"Content-Type": "application/json"},
+    )
     assert refused.status_code == 413
     assert refused.json()["errors"][0]["code"] == "41301"
     assert len((await frozen.get(f"{BASE}/datasets/{did}/items")).json()) == 0  # nothing applied
-    accepted = await frozen.put(f"{BASE}/datasets/{did}/items", content=limit, params={"autoId": "true"},
-                                headers={"Content-Type": "application/json"})
+    accepted = await frozen.put(
+        f"{BASE}/datasets/{did}/items",
+        content=limit,
+        params={"autoId": "true"},
+        headers={"Content-Type": "application/json"},
+    )
     assert accepted.status_code == 200, accepted.text[:300]
 
 
@@ -128,18 +158,36 @@ async def test_admin_and_presigned_file_requests_do_not_count(frozen: httpx.Asyn
     assert (await frozen.get(f"{BASE}/datasets")).status_code == 200
 
 
-async def test_a_fault_can_answer_with_a_documented_code_and_rename_answer_fields(frozen: httpx.AsyncClient) -> None:
-    await frozen.post("/_emulator/faults", json={"path": "/datasets$", "status": 403, "code": "40345",
-                                                 "name": "TenantUsagePlanNotConfigured", "count": 1})
+async def test_a_fault_can_answer_with_a_documented_code_and_rename_answer_fields(
+    frozen: httpx.AsyncClient,
+) -> None:
+    await frozen.post(
+        "/_emulator/faults",
+        json={
+            "path": "/datasets$",
+            "status": 403,
+            "code": "40345",
+            "name": "TenantUsagePlanNotConfigured",
+            "count": 1,
+        },
+    )
     refused = (await frozen.get(f"{BASE}/datasets")).json()["errors"][0]
     assert (refused["code"], refused["name"]) == ("40345", "TenantUsagePlanNotConfigured")
-    await frozen.post("/_emulator/faults", json={"path": "/datasets$", "method": "POST",
-                                                 "rename": {"datasetId": "id"}})
-    created = await frozen.post(f"{BASE}/datasets", json={
-        "name": "P", "type": "PEOPLE", "autoId": "emp", "labelId": "emp",
-        "properties": [{"key": "emp", "type": "text", "isRequired": True}]})
+    await frozen.post(
+        "/_emulator/faults", json={"path": "/datasets$", "method": "POST", "rename": {"datasetId": "id"}}
+    )
+    created = await frozen.post(
+        f"{BASE}/datasets",
+        json={
+            "name": "P",
+            "type": "PEOPLE",
+            "autoId": "emp",
+            "labelId": "emp",
+            "properties": [{"key": "emp", "type": "text", "isRequired": True}],
+        },
+    )
     assert created.status_code == 201
     assert "id" in created.json() and "datasetId" not in created.json()
-    assert (await frozen.post("/_emulator/faults", json={"code": "40345"})).status_code == 400  # needs a status
-
-
+    assert (
+        await frozen.post("/_emulator/faults", json={"code": "40345"})
+    ).status_code == 400  # needs a status

@@ -14,7 +14,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(seed=1))
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=[not_a_server_error, status_code_conformance, response_schema_conformance])
 

@@ -23,7 +23,9 @@ def test_type_column_number_tokens_and_invalid() -> None:
 
 
 def test_type_column_dates_and_booleans() -> None:
-    dates = type_column(["31/12/2020", "2020-12-31", "x"], "date", ImportTokens.from_query("DD/MM/YYYY", None, None))
+    dates = type_column(
+        ["31/12/2020", "2020-12-31", "x"], "date", ImportTokens.from_query("DD/MM/YYYY", None, None)
+    )
     assert dates.values.to_list() == ["2020-12-31", "2020-12-31", "x"]
     assert not dates.invalid.any()
     flags = type_column([True, "false", "1", "maybe"], "boolean", ImportTokens())
@@ -33,7 +35,13 @@ def test_type_column_dates_and_booleans() -> None:
 
 def test_text_expr_numbers_like_json() -> None:
     frame = pl.DataFrame({"n": [65000.0, 0.5, -0.0, None, 1e20]})
-    assert frame.select(text_expr("n", "number")).to_series().to_list() == ["65000", "0.5", "0", None, "1e+20"]
+    assert frame.select(text_expr("n", "number")).to_series().to_list() == [
+        "65000",
+        "0.5",
+        "0",
+        None,
+        "1e+20",
+    ]
 
 
 def test_filter_type_mismatch_and_unknown_field() -> None:

@@ -40,18 +40,35 @@ class FakeGitHub:
     base_url: str = ""
     _next_id: int = 1000
 
-    def fail(self, method: str, suffix: str, status: int, body: dict[str, Any],
-             headers: dict[str, str] | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        suffix: str,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Answer `method` on any path ending in `suffix` with `status` and `body` from now on."""
         self.failures[(method, suffix)] = (status, body, headers or {})
 
     def add_pull_request(self, number: int) -> None:
-        self.issues[number] = {"number": number, "title": f"PR {number}", "body": "", "state": "open",
-                               "user": {"login": "octocat"}, "pull_request": {"url": "…"}}
+        self.issues[number] = {
+            "number": number,
+            "title": f"PR {number}",
+            "body": "",
+            "state": "open",
+            "user": {"login": "octocat"},
+            "pull_request": {"url": "…"},
+        }
 
     def add_comment(self, issue: int, body: str, login: str) -> int:
         self._next_id += 1
-        self.comments[self._next_id] = {"id": self._next_id, "issue": issue, "body": body, "user": {"login": login}}
+        self.comments[self._next_id] = {
+            "id": self._next_id,
+            "issue": issue,
+            "body": body,
+            "user": {"login": login},
+        }
         return self._next_id
 
     def comments_on(self, issue: int) -> list[dict[str, Any]]:
@@ -72,26 +89,47 @@ def create_app(state: FakeGitHub) -> FastAPI:
         body = None
         if raw:
             import json
+
             body = json.loads(raw)
-        state.requests.append(Recorded(request.method, request.url.path, dict(request.query_params), body,
-                                       request.headers.get("authorization", "")))
+        state.requests.append(
+            Recorded(
+                request.method,
+                request.url.path,
+                dict(request.query_params),
+                body,
+                request.headers.get("authorization", ""),
+            )
+        )
         for (method, suffix), (status, answer, headers) in state.failures.items():
             if request.method == method and request.url.path.endswith(suffix):
                 return JSONResponse(answer, status_code=status, headers=headers)
         if body is not None and isinstance(body, dict) and len(str(body.get("body", ""))) > LIMIT:
-            return JSONResponse({"message": "Validation Failed", "errors": [
-                {"resource": "IssueComment", "code": "custom", "field": "body",
-                 "message": "body is too long (maximum is 65536 characters)"}]}, status_code=422)
+            return JSONResponse(
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "IssueComment",
+                            "code": "custom",
+                            "field": "body",
+                            "message": "body is too long (maximum is 65536 characters)",
+                        }
+                    ],
+                },
+                status_code=422,
+            )
         return await call_next(request)  # type: ignore[no-any-return]
 
     def page(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
         per_page = int(request.query_params.get("per_page", 30))
         number = int(request.query_params.get("page", 1))
-        return items[(number - 1) * per_page: number * per_page]
+        return items[(number - 1) * per_page : number * per_page]
 
     @app.get(repo + "/issues/{number}/comments")
     async def list_comments(number: int, request: Request) -> list[dict[str, Any]]:
-        return page([{k: v for k, v in c.items() if k != "issue"} for c in state.comments_on(number)], request)
+        return page(
+            [{k: v for k, v in c.items() if k != "issue"} for c in state.comments_on(number)], request
+        )
 
     @app.post(repo + "/issues/{number}/comments", status_code=201)
     async def create_comment(number: int, request: Request) -> dict[str, Any]:
@@ -114,17 +152,29 @@ def create_app(state: FakeGitHub) -> FastAPI:
     @app.get(repo + "/issues")
     async def list_issues(request: Request) -> list[dict[str, Any]]:
         wanted = request.query_params.get("state", "open")
-        return page([i for _, i in sorted(state.issues.items()) if wanted == "all" or i["state"] == wanted], request)
+        return page(
+            [i for _, i in sorted(state.issues.items()) if wanted == "all" or i["state"] == wanted], request
+        )
 
     @app.post(repo + "/issues", status_code=201)
     async def create_issue(request: Request) -> Any:
         body = await request.json()
         if not body.get("title"):
-            return JSONResponse({"message": "Validation Failed", "errors": [
-                {"resource": "Issue", "code": "missing_field", "field": "title"}]}, status_code=422)
+            return JSONResponse(
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                },
+                status_code=422,
+            )
         number = max(state.issues, default=0) + 1
-        state.issues[number] = {"number": number, "title": body["title"], "body": body.get("body", ""),
-                                "state": "open", "user": {"login": BOT}}
+        state.issues[number] = {
+            "number": number,
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "state": "open",
+            "user": {"login": BOT},
+        }
         return state.issues[number]
 
     @app.patch(repo + "/issues/{number}")

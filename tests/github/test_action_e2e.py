@@ -50,32 +50,58 @@ class Runner:
         wrapper.chmod(0o755)
         self.runs = 0
 
-    def step(self, event_name: str, event: dict[str, Any], sha: str, **inputs: str) -> tuple[int, dict[str, str], str]:
+    def step(
+        self, event_name: str, event: dict[str, Any], sha: str, **inputs: str
+    ) -> tuple[int, dict[str, str], str]:
         self.runs += 1
         defaults = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
-        values = defaults | {"endpoint": self.endpoint, "tenant": "ACME", "token": "orgvue-secret-token",
-                             "github-token": "ghs_fake"} | inputs
+        values = (
+            defaults
+            | {
+                "endpoint": self.endpoint,
+                "tenant": "ACME",
+                "token": "orgvue-secret-token",
+                "github-token": "ghs_fake",
+            }
+            | inputs
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGVUE_", "GITHUB_"))}
         for name, value in STEP["env"].items():
             env[name] = re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: values[m[1]], value)
         event_file = self.tmp / f"event-{self.runs}.json"
         event_file.write_text(json.dumps(event))
         out, summary = self.tmp / f"output-{self.runs}", self.tmp / f"summary-{self.runs}"
-        env |= {"RUNNER_TEMP": str(self.temp), "GITHUB_API_URL": self.github.base_url,
-                "GITHUB_REPOSITORY": self.github.repository, "GITHUB_EVENT_NAME": event_name,
-                "GITHUB_EVENT_PATH": str(event_file), "GITHUB_SHA": sha, "GITHUB_RUN_ID": str(self.runs),
-                "GITHUB_SERVER_URL": "https://github.com", "GITHUB_OUTPUT": str(out),
-                "GITHUB_STEP_SUMMARY": str(summary), "NO_COLOR": "1"}
-        done = subprocess.run(["bash", "-e", "-c", STEP["run"]], cwd=self.workspace, env=env, capture_output=True,
-                              text=True, timeout=240, check=False)
+        env |= {
+            "RUNNER_TEMP": str(self.temp),
+            "GITHUB_API_URL": self.github.base_url,
+            "GITHUB_REPOSITORY": self.github.repository,
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event_file),
+            "GITHUB_SHA": sha,
+            "GITHUB_RUN_ID": str(self.runs),
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_OUTPUT": str(out),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "NO_COLOR": "1",
+        }
+        done = subprocess.run(
+            ["bash", "-e", "-c", STEP["run"]],
+            cwd=self.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
         assert "orgvue-secret-token" not in done.stdout + done.stderr and "ghs_fake" not in done.stderr
         self.stderr = done.stderr
         return done.returncode, parse_outputs(out), summary.read_text() if summary.exists() else ""
 
 
 @pytest.mark.socket
-def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(tmp_path: Path, github: FakeGitHub,
-                                                                       emulator_server: Any) -> None:
+def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
+    tmp_path: Path, github: FakeGitHub, emulator_server: Any
+) -> None:
     runner = Runner(tmp_path, github, emulator_server.base_url)
     repo = runner.workspace / "infra" / "orgvue"  # a monorepo: orgsync.yaml in a subfolder
     assert run_init(repo, InitOptions(tenant="ACME", ci=False)) == 0
@@ -89,10 +115,14 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(tmp_pat
     assert code == 0, runner.stderr
     assert outputs["has-changes"] == "true" and outputs["blocked"] == "false" and outputs["exit-code"] == "2"
     assert json.loads(outputs["summary"])["items"]["create"] == 25
-    assert Path(outputs["plan-file"]).is_file() and outputs["artifact-name"] == "orgsync-plan-infra-orgvue-ACME"
+    assert (
+        Path(outputs["plan-file"]).is_file() and outputs["artifact-name"] == "orgsync-plan-infra-orgvue-ACME"
+    )
     assert "25 to create" in summary
     [comment] = github.comments_on(7)
-    assert comment["body"].startswith("<!-- orgsync:plan dir=infra/orgvue tenant=ACME -->\n### orgsync plan\n")
+    assert comment["body"].startswith(
+        "<!-- orgsync:plan dir=infra/orgvue tenant=ACME -->\n### orgsync plan\n"
+    )
     assert "items: 25 to create" in comment["body"] and "commit `aaaaaaa`" in comment["body"]
 
     people = repo / "data" / "people.csv"
@@ -101,15 +131,17 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(tmp_pat
     [again] = github.comments_on(7)  # updated in place, never a second comment
     assert code == 0 and again["id"] == comment["id"] and "commit `bbbbbbb`" in again["body"]
 
-    github.pulls_by_commit["c" * 40] = [{"number": 7, "merged_at": "2026-12-01T00:00:00Z",
-                                         "merge_commit_sha": "c" * 40}]
+    github.pulls_by_commit["c" * 40] = [
+        {"number": 7, "merged_at": "2026-12-01T00:00:00Z", "merge_commit_sha": "c" * 40}
+    ]
     code, outputs, summary = runner.step("push", {}, "c" * 40, command="apply", **workdir)
     assert code == 0 and outputs["exit-code"] == "0", summary
     assert Path(outputs["report-file"]).is_file()
     plan_comment, report = github.comments_on(7)
     assert plan_comment["id"] == comment["id"]
-    assert report["body"].startswith("<!-- orgsync:apply dir=infra/orgvue tenant=ACME -->\n"
-                                     "### orgsync apply: Apply complete (exit 0)")
+    assert report["body"].startswith(
+        "<!-- orgsync:apply dir=infra/orgvue tenant=ACME -->\n### orgsync apply: Apply complete (exit 0)"
+    )
     assert report["user"]["login"] == BOT
 
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
@@ -130,8 +162,9 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(tmp_pat
 
 
 @pytest.mark.socket
-def test_a_broken_repository_fails_the_step_and_says_why_in_the_comment(tmp_path: Path, github: FakeGitHub,
-                                                                       emulator_server: Any) -> None:
+def test_a_broken_repository_fails_the_step_and_says_why_in_the_comment(
+    tmp_path: Path, github: FakeGitHub, emulator_server: Any
+) -> None:
     runner = Runner(tmp_path, github, emulator_server.base_url)
     assert run_init(runner.workspace, InitOptions(tenant="ACME", ci=False)) == 0
     (runner.workspace / "manifests" / "people.yaml").write_text("kind: Dataset\nname: [\n")
@@ -143,7 +176,9 @@ def test_a_broken_repository_fails_the_step_and_says_why_in_the_comment(tmp_path
 
 
 @pytest.mark.socket
-def test_a_forbidden_comment_is_one_clear_error(tmp_path: Path, github: FakeGitHub, emulator_server: Any) -> None:
+def test_a_forbidden_comment_is_one_clear_error(
+    tmp_path: Path, github: FakeGitHub, emulator_server: Any
+) -> None:
     runner = Runner(tmp_path, github, emulator_server.base_url)
     assert run_init(runner.workspace, InitOptions(tenant="ACME", ci=False)) == 0
     config = runner.workspace / "orgsync.yaml"
@@ -155,4 +190,5 @@ def test_a_forbidden_comment_is_one_clear_error(tmp_path: Path, github: FakeGitH
     assert runner.stderr.endswith(
         "Error: GitHub API POST /repos/acme/people/issues/4/comments answered 403: Resource not accessible by "
         "integration\n  hint: the job needs `permissions: pull-requests: write` (and on a pull request from a fork "
-        "the token is read-only: run the plan with `pull_request` from branches of this repository)\n")
+        "the token is read-only: run the plan with `pull_request` from branches of this repository)\n"
+    )

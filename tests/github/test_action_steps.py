@@ -31,23 +31,45 @@ class Scripted:
 def env_for(tmp_path: Path, github: FakeGitHub, **extra: str) -> dict[str, str]:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 5}}))
-    return {"GITHUB_API_URL": github.base_url, "GITHUB_REPOSITORY": github.repository, "GITHUB_TOKEN": "t",
-            "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": "f" * 40,
-            "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-            "RUNNER_TEMP": str(tmp_path), "ORGVUE_TENANT": "ACME"} | extra
+    return {
+        "GITHUB_API_URL": github.base_url,
+        "GITHUB_REPOSITORY": github.repository,
+        "GITHUB_TOKEN": "t",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": "f" * 40,
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+        "ORGVUE_TENANT": "ACME",
+    } | extra
 
 
-def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(tmp_path: Path, github: FakeGitHub) -> None:
+def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     github.add_pull_request(5)
-    orgsync = Scripted({("validate", ""): Run(0, "OK\n", ""),
-                        ("plan", "markdown"): Run(3, "### orgsync plan\n\nBlocked by the safety policy\n", ""),
-                        ("plan", "json"): Run(3, json.dumps({"summary": SUMMARY, "blocked": True}), "")})
+    orgsync = Scripted(
+        {
+            ("validate", ""): Run(0, "OK\n", ""),
+            ("plan", "markdown"): Run(3, "### orgsync plan\n\nBlocked by the safety policy\n", ""),
+            ("plan", "json"): Run(3, json.dumps({"summary": SUMMARY, "blocked": True}), ""),
+        }
+    )
     assert main([], env_for(tmp_path, github), orgsync) == 3
     outputs = parse_outputs(tmp_path / "out")
     assert (outputs["has-changes"], outputs["blocked"], outputs["exit-code"], outputs["plan-file"]) == (
-        "true", "true", "3", "")
+        "true",
+        "true",
+        "3",
+        "",
+    )
     assert json.loads(outputs["summary"]) == SUMMARY
-    assert [c[0] for c in orgsync.calls] == ["validate", "plan", "plan"]  # a blocked plan is not saved: JSON again
+    assert [c[0] for c in orgsync.calls] == [
+        "validate",
+        "plan",
+        "plan",
+    ]  # a blocked plan is not saved: JSON again
     [comment] = github.comments_on(5)
     assert "Blocked by the safety policy" in comment["body"]
 
@@ -55,8 +77,13 @@ def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(tmp_path: 
 def test_changes_are_success_and_no_changes_too(tmp_path: Path, github: FakeGitHub) -> None:
     github.add_pull_request(5)
     for code, changes in ((2, "true"), (0, "false")):
-        orgsync = Scripted({("validate", ""): Run(0, "", ""), ("plan", "markdown"): Run(code, "plan\n", ""),
-                            ("show", "json"): Run(0, json.dumps({"summary": SUMMARY}), "")})
+        orgsync = Scripted(
+            {
+                ("validate", ""): Run(0, "", ""),
+                ("plan", "markdown"): Run(code, "plan\n", ""),
+                ("show", "json"): Run(0, json.dumps({"summary": SUMMARY}), ""),
+            }
+        )
         assert main([], env_for(tmp_path, github), orgsync) == 0
         assert parse_outputs(tmp_path / "out")["has-changes"] == changes
         assert orgsync.calls[1][:3] == ["plan", "-C", "."] and "--detailed-exitcode" in orgsync.calls[1]
@@ -64,8 +91,13 @@ def test_changes_are_success_and_no_changes_too(tmp_path: Path, github: FakeGitH
 
 
 def test_comment_off_and_a_push_event_never_call_github(tmp_path: Path, github: FakeGitHub) -> None:
-    orgsync = Scripted({("validate", ""): Run(0, "", ""), ("plan", "markdown"): Run(2, "plan\n", ""),
-                        ("show", "json"): Run(0, "{}", "")})
+    orgsync = Scripted(
+        {
+            ("validate", ""): Run(0, "", ""),
+            ("plan", "markdown"): Run(2, "plan\n", ""),
+            ("show", "json"): Run(0, "{}", ""),
+        }
+    )
     assert main([], env_for(tmp_path, github, ORGSYNC_COMMENT="off"), orgsync) == 0
     assert main([], env_for(tmp_path, github, GITHUB_EVENT_PATH=""), orgsync) == 0
     assert github.requests == []
@@ -73,20 +105,55 @@ def test_comment_off_and_a_push_event_never_call_github(tmp_path: Path, github: 
 
 
 def test_allow_destructive_reaches_the_plan(tmp_path: Path, github: FakeGitHub) -> None:
-    orgsync = Scripted({("validate", ""): Run(0, "", ""), ("plan", "markdown"): Run(0, "plan\n", ""),
-                        ("show", "json"): Run(0, "{}", "")})
-    main([], env_for(tmp_path, github, ORGSYNC_COMMENT="off", ORGSYNC_ALLOW_DESTRUCTIVE="on",
-                     ORGSYNC_WORKING_DIRECTORY="infra"), orgsync)
-    assert orgsync.calls[1] == ["plan", "-C", "infra", "--format", "markdown", "--detailed-exitcode", "--out",
-                                str(tmp_path / "orgsync-infra-ACME" / "plan.bin"), "--allow-destructive"]
+    orgsync = Scripted(
+        {
+            ("validate", ""): Run(0, "", ""),
+            ("plan", "markdown"): Run(0, "plan\n", ""),
+            ("show", "json"): Run(0, "{}", ""),
+        }
+    )
+    main(
+        [],
+        env_for(
+            tmp_path,
+            github,
+            ORGSYNC_COMMENT="off",
+            ORGSYNC_ALLOW_DESTRUCTIVE="on",
+            ORGSYNC_WORKING_DIRECTORY="infra",
+        ),
+        orgsync,
+    )
+    assert orgsync.calls[1] == [
+        "plan",
+        "-C",
+        "infra",
+        "--format",
+        "markdown",
+        "--detailed-exitcode",
+        "--out",
+        str(tmp_path / "orgsync-infra-ACME" / "plan.bin"),
+        "--allow-destructive",
+    ]
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("ORGSYNC_COMMAND", "destroy", "Error: input `command`: expected one of plan, apply, drift, got 'destroy'\n"),
-    ("ORGSYNC_COMMENT", "maybe", "Error: ORGSYNC_COMMENT: expected on/off (or true/false), got 'maybe'\n"),
-])
-def test_bad_inputs_are_one_message_and_exit_1(tmp_path: Path, github: FakeGitHub, capsys, name: str, value: str,
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "ORGSYNC_COMMAND",
+            "destroy",
+            "Error: input `command`: expected one of plan, apply, drift, got 'destroy'\n",
+        ),
+        (
+            "ORGSYNC_COMMENT",
+            "maybe",
+            "Error: ORGSYNC_COMMENT: expected on/off (or true/false), got 'maybe'\n",
+        ),
+    ],
+)
+def test_bad_inputs_are_one_message_and_exit_1(
+    tmp_path: Path, github: FakeGitHub, capsys, name: str, value: str, message: str
+) -> None:
     assert main([], env_for(tmp_path, github, **{name: value}), Scripted({})) == 1
     assert capsys.readouterr().err == message
 
@@ -96,9 +163,15 @@ def test_apply_without_a_merged_pr_comments_nowhere(tmp_path: Path, github: Fake
 
     def apply(args: Sequence[str]) -> Run:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps({"target": "Target: https://x · tenant ACME", "steps": [
-            {"id": "dataset.People", "planned": 3, "applied": 2, "status": "partial"}],
-            "failures": [{"key": {"id": "E1"}}]}))
+        report.write_text(
+            json.dumps(
+                {
+                    "target": "Target: https://x · tenant ACME",
+                    "steps": [{"id": "dataset.People", "planned": 3, "applied": 2, "status": "partial"}],
+                    "failures": [{"key": {"id": "E1"}}],
+                }
+            )
+        )
         return Run(4, "", "Apply partially applied\n")
 
     assert main([], env_for(tmp_path, github, ORGSYNC_COMMAND="apply", GITHUB_EVENT_NAME="push"), apply) == 4

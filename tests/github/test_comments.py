@@ -23,8 +23,10 @@ def test_first_run_creates_one_comment_and_second_run_updates_it(github: FakeGit
     [comment] = github.comments_on(7)
     assert first.created == (comment["id"],) and second.updated == (comment["id"],)
     assert comment["body"] == f"{KEY.marker()}\n### orgsync plan\n\nPlan: 2 to create\n"
-    assert github.writes() == [("POST", "/repos/acme/people/issues/7/comments"),
-                               ("PATCH", f"/repos/acme/people/issues/comments/{comment['id']}")]
+    assert github.writes() == [
+        ("POST", "/repos/acme/people/issues/7/comments"),
+        ("PATCH", f"/repos/acme/people/issues/comments/{comment['id']}"),
+    ]
     assert {r.authorization for r in github.requests} == {"Bearer ghs_test_token"}
 
 
@@ -64,7 +66,9 @@ def test_a_long_plan_is_split_with_the_summary_first_and_every_part_within_the_l
     parts = split(summary + details, KEY)
     assert len(parts) == 3
     assert all(len(p) <= LIMIT for p in parts)
-    assert parts[0].startswith(f"{KEY.marker(1)}\n_orgsync plan · `infra/orgvue` · part 1 of 3_\n\n### orgsync plan")
+    assert parts[0].startswith(
+        f"{KEY.marker(1)}\n_orgsync plan · `infra/orgvue` · part 1 of 3_\n\n### orgsync plan"
+    )
     assert [KEY.owns(p) for p in parts] == [1, 2, 3]
     rejoined = "".join(p.split("\n", 3)[3] for p in parts)
     assert rejoined == summary + details
@@ -102,18 +106,36 @@ def test_comments_are_read_across_pages(github: FakeGitHub) -> None:
     assert [r.query.get("page") for r in github.requests if r.method == "GET"] == ["1", "2"]
 
 
-@pytest.mark.parametrize(("status", "body", "expected", "hint"), [
-    (403, {"message": "Resource not accessible by integration"},
-     "GitHub API POST /repos/acme/people/issues/7/comments answered 403: Resource not accessible by integration",
-     "the job needs `permissions: pull-requests: write`"),
-    (422, {"message": "Validation Failed", "errors": [{"field": "body", "code": "too_long",
-                                                        "message": "body is too long (maximum is 65536 characters)"}]},
-     "GitHub API POST /repos/acme/people/issues/7/comments answered 422: Validation Failed "
-     "(body is too long (maximum is 65536 characters))",
-     "GitHub refused the content: a comment or issue body is limited to 65,536 characters"),
-])
-def test_forbidden_and_rejected_answers_get_clear_messages(github: FakeGitHub, status: int, body: dict,
-                                                          expected: str, hint: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "expected", "hint"),
+    [
+        (
+            403,
+            {"message": "Resource not accessible by integration"},
+            "GitHub API POST /repos/acme/people/issues/7/comments answered 403: Resource not accessible by integration",
+            "the job needs `permissions: pull-requests: write`",
+        ),
+        (
+            422,
+            {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "field": "body",
+                        "code": "too_long",
+                        "message": "body is too long (maximum is 65536 characters)",
+                    }
+                ],
+            },
+            "GitHub API POST /repos/acme/people/issues/7/comments answered 422: Validation Failed "
+            "(body is too long (maximum is 65536 characters))",
+            "GitHub refused the content: a comment or issue body is limited to 65,536 characters",
+        ),
+    ],
+)
+def test_forbidden_and_rejected_answers_get_clear_messages(
+    github: FakeGitHub, status: int, body: dict, expected: str, hint: str
+) -> None:
     from orgsync.errors import GitHubError
 
     github.add_pull_request(7)
@@ -129,8 +151,13 @@ def test_a_used_up_rate_limit_is_named_as_such(github: FakeGitHub) -> None:
     from orgsync.errors import GitHubError
 
     github.add_pull_request(7)
-    github.fail("GET", "/issues/7/comments", 403, {"message": "API rate limit exceeded"},
-                {"x-ratelimit-remaining": "0"})
+    github.fail(
+        "GET",
+        "/issues/7/comments",
+        403,
+        {"message": "API rate limit exceeded"},
+        {"x-ratelimit-remaining": "0"},
+    )
     with api(github) as client, pytest.raises(GitHubError) as caught:
         upsert(client, 7, KEY, "plan\n")
     assert caught.value.hint == "the GitHub API rate limit is used up; re-run the job later"

@@ -21,7 +21,12 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(github: FakeG
         updated = sync_issue(api, KEY, True, "Plan: 2 to update\n", run_url=RUN)
         closed = sync_issue(api, KEY, False, "No changes.\n", run_url=RUN)
         quiet = sync_issue(api, KEY, False, "No changes.\n", run_url=RUN)
-    assert (opened.action, updated.action, closed.action, quiet.action) == ("opened", "updated", "closed", "none")
+    assert (opened.action, updated.action, closed.action, quiet.action) == (
+        "opened",
+        "updated",
+        "closed",
+        "none",
+    )
     assert opened.number == updated.number == closed.number == 2
     issue = github.issues[2]
     assert issue["title"] == "orgsync drift: tenant ACME (.)"
@@ -29,9 +34,12 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(github: FakeG
     assert issue["body"].startswith(KEY.marker() + "\n") and issue["body"].endswith("Plan: 2 to update\n")
     [note] = github.comments_on(2)
     assert note["body"] == f"The tenant matches the repository again ({RUN})."
-    assert github.writes() == [("POST", "/repos/acme/people/issues"), ("PATCH", "/repos/acme/people/issues/2"),
-                               ("POST", "/repos/acme/people/issues/2/comments"),
-                               ("PATCH", "/repos/acme/people/issues/2")]
+    assert github.writes() == [
+        ("POST", "/repos/acme/people/issues"),
+        ("PATCH", "/repos/acme/people/issues/2"),
+        ("POST", "/repos/acme/people/issues/2/comments"),
+        ("PATCH", "/repos/acme/people/issues/2"),
+    ]
 
 
 def test_drift_after_closing_opens_a_new_issue(github: FakeGitHub) -> None:
@@ -50,7 +58,9 @@ def test_a_huge_plan_is_cut_to_fit_the_issue(github: FakeGitHub) -> None:
 
 
 def test_no_issues_permission_says_which_permission(github: FakeGitHub) -> None:
-    github.fail("POST", "/repos/acme/people/issues", 403, {"message": "Resource not accessible by integration"})
+    github.fail(
+        "POST", "/repos/acme/people/issues", 403, {"message": "Resource not accessible by integration"}
+    )
     with GitHubApi(github.base_url, github.repository, "t") as api, pytest.raises(GitHubError) as caught:
         sync_issue(api, KEY, True, "a\n")
     assert caught.value.hint == "the job needs `permissions: issues: write`"

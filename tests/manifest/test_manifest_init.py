@@ -18,26 +18,41 @@ def test_init_writes_a_repository_that_validates(tmp_path):
     result = CliRunner().invoke(cli, ["init", str(target)])
     assert result.exit_code == 0, result.output
     written = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
-    assert written == [".github/workflows/orgsync.yml", ".gitignore", "data/assignments.csv", "data/people.csv",
-                       "data/positions.csv", "manifests/assignments.yaml", "manifests/people.yaml",
-                       "manifests/positions.yaml", "orgsync.schema.json", "orgsync.yaml"]
+    assert written == [
+        ".github/workflows/orgsync.yml",
+        ".gitignore",
+        "data/assignments.csv",
+        "data/people.csv",
+        "data/positions.csv",
+        "manifests/assignments.yaml",
+        "manifests/people.yaml",
+        "manifests/positions.yaml",
+        "orgsync.schema.json",
+        "orgsync.yaml",
+    ]
     validation = validate_project(target, env={})
     assert validation.problems == [] and validation.ok
     assert validation.project.config.endpoint == "local"
     assert {m.kind for m in validation.project.manifests} == {"Dataset", "LinksDataset"}
     assert ".orgsync/" in (target / ".gitignore").read_text()
-    assert (target / "manifests" / "people.yaml").read_text().startswith(
-        "# yaml-language-server: $schema=../orgsync.schema.json\n")
+    assert (
+        (target / "manifests" / "people.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=../orgsync.schema.json\n")
+    )
     workflow = yaml.safe_load((target / ".github" / "workflows" / "orgsync.yml").read_text())
     assert set(workflow["jobs"]) == {"plan", "apply", "drift"}
     for job in workflow["jobs"].values():
         [action] = [s for s in job["steps"] if s["uses"].startswith(ACTION_REPOSITORY)]
-        assert action["uses"] == f"{ACTION_REPOSITORY}@v{__version__}"  # the code that gets the token is pinned
+        assert (
+            action["uses"] == f"{ACTION_REPOSITORY}@v{__version__}"
+        )  # the code that gets the token is pinned
         assert action["with"]["endpoint"] == "${{ vars.ORGVUE_URL }}"
         assert action["with"]["tenant"] == "${{ vars.ORGVUE_TENANT }}"
         assert action["with"]["token"] == "${{ secrets.ORGVUE_TOKEN }}"
-    assert [job["with"]["command"] for job in (s[-1] for s in (j["steps"] for j in workflow["jobs"].values()))] == [
-        "plan", "apply", "drift"]
+    assert [
+        job["with"]["command"] for job in (s[-1] for s in (j["steps"] for j in workflow["jobs"].values()))
+    ] == ["plan", "apply", "drift"]
     assert workflow["jobs"]["apply"]["concurrency"]["group"] == "orgsync-tenant-${{ vars.ORGVUE_TENANT }}"
 
 
@@ -46,8 +61,11 @@ def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tm
     workflow = files[".github/workflows/orgsync.yml"]
     used = set(re.findall(r"\$\{\{ (vars|secrets)\.([A-Z_]+) \}\}", workflow))
     documented = set(re.findall(r"^#   (variable|secret) +([A-Z_]+) ", workflow, re.MULTILINE))
-    assert {(kind, name) for kind, name in used} == {("vars", "ORGVUE_URL"), ("vars", "ORGVUE_TENANT"),
-                                                     ("secrets", "ORGVUE_TOKEN")}
+    assert {(kind, name) for kind, name in used} == {
+        ("vars", "ORGVUE_URL"),
+        ("vars", "ORGVUE_TENANT"),
+        ("secrets", "ORGVUE_TOKEN"),
+    }
     assert {("vars" if kind == "variable" else "secrets", name) for kind, name in documented} == used
     named_in_config = set(re.findall(r"\b(ORGVUE_[A-Z]+)\b", files["orgsync.yaml"]))
     assert named_in_config - {"ORGVUE_TOKEN_FILE"} == {name for _, name in used}
@@ -55,8 +73,9 @@ def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tm
 
 def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
     target = tmp_path / "real"
-    result = CliRunner().invoke(cli, ["init", str(target), "--tenant", "ACME", "--endpoint",
-                                      "https://eu.orgvue.com/", "--no-ci"])
+    result = CliRunner().invoke(
+        cli, ["init", str(target), "--tenant", "ACME", "--endpoint", "https://eu.orgvue.com/", "--no-ci"]
+    )
     assert result.exit_code == 0, result.output
     assert not (target / ".github").exists()
     config = yaml.safe_load((target / "orgsync.yaml").read_text())
@@ -65,13 +84,15 @@ def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
 
 
 def test_init_refuses_an_endpoint_with_api_v1_and_a_bad_tenant(tmp_path):
-    result = CliRunner().invoke(cli, ["init", str(tmp_path / "x"), "--tenant", "acme", "--endpoint",
-                                      "https://eu.orgvue.com/api/v1"])
+    result = CliRunner().invoke(
+        cli, ["init", str(tmp_path / "x"), "--tenant", "acme", "--endpoint", "https://eu.orgvue.com/api/v1"]
+    )
     assert result.exit_code == 1
     assert result.output == (
         "Error: --tenant: expected a tenant id matching ^[A-Z][A-Z0-9_]{0,29}$ (e.g. ACME), got 'acme'\n"
         "--endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'\n"
-        "  hint: e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`\n")
+        "  hint: e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`\n"
+    )
     assert not (tmp_path / "x").exists()
 
 
@@ -79,8 +100,13 @@ def test_nothing_installs_the_unpublished_name(repo_root):
     """`pip install orgsync` would run whoever claims the name on PyPI in a job that holds the token."""
     bare = re.compile(r"pip install +(-[-\w]+ +)*[\"']?orgsync(\[[\w,]+\])?(?!\s*@)[\"']?(\s|$)")
     texts = {name: text for name, text in starter_files().items()}
-    for path in [*repo_root.glob("*.md"), *repo_root.glob("*.yml"), *(repo_root / "docs").glob("*.md"),
-                 *(repo_root / "manifests").glob("*.md"), *(repo_root / "orgsync").rglob("*.md")]:
+    for path in [
+        *repo_root.glob("*.md"),
+        *repo_root.glob("*.yml"),
+        *(repo_root / "docs").glob("*.md"),
+        *(repo_root / "manifests").glob("*.md"),
+        *(repo_root / "orgsync").rglob("*.md"),
+    ]:
         texts[str(path)] = path.read_text()
     assert [name for name, text in texts.items() if bare.search(text)] == []
 
@@ -103,5 +129,9 @@ def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_pat
     workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
     assert workflows == ["orgsync-hr.yml", "orgsync-infra-orgvue.yml"]
     workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "orgsync-infra-orgvue.yml").read_text())
-    assert {job["steps"][-1]["with"]["working-directory"] for job in workflow["jobs"].values()} == {"infra/orgvue"}
-    assert "${{ github.workflow }}" in workflow["jobs"]["plan"]["concurrency"]["group"]  # two folders, two groups
+    assert {job["steps"][-1]["with"]["working-directory"] for job in workflow["jobs"].values()} == {
+        "infra/orgvue"
+    }
+    assert (
+        "${{ github.workflow }}" in workflow["jobs"]["plan"]["concurrency"]["group"]
+    )  # two folders, two groups

@@ -49,15 +49,24 @@ def test_schema_errors_name_file_line_column_field_and_expectation():
 
 
 def test_templates_render_from_env(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n')
-    project = load_project(tmp_path, env={"ORGVUE_TENANT": "ACME_UK", "ORGVUE_URL": "https://orgvue.example.com/"})
+    repo(
+        tmp_path,
+        'tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n',
+    )
+    project = load_project(
+        tmp_path, env={"ORGVUE_TENANT": "ACME_UK", "ORGVUE_URL": "https://orgvue.example.com/"}
+    )
     assert (project.config.tenant, project.config.endpoint) == ("ACME_UK", "https://orgvue.example.com")
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path):
-    repo(tmp_path, 'tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
-         a="kind: Dataset\nname: A\n", b="kind: Datset\n---\n- just a list\n",
-         c="kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n")
+    repo(
+        tmp_path,
+        'tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
+        a="kind: Dataset\nname: A\n",
+        b="kind: Datset\n---\n- just a list\n",
+        c="kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n",
+    )
     assert problems(tmp_path) == [
         "orgsync.yaml:1:9: tenant: undefined variable env.ORGSYNC_VAR_NOPE: the environment variable ORGSYNC_VAR_NOPE is not set; set it or remove the template",
         "orgsync.yaml:2:11: endpoint: expected an https:// base URL or `local`, got 'http://example.com' (plain http is allowed only for localhost)",
@@ -89,15 +98,18 @@ def test_manifest_globs_and_symlinks_out_of_the_repository(tmp_path):
     assert [m.name for m in load_project(root, env={}).manifests] == ["X"]
     (tmp_path / "outside.yaml").write_text("kind: LinksDataset\nname: Y\nfrom: A\nto: B\n")
     (root / "manifests" / "evil.yaml").symlink_to(tmp_path / "outside.yaml")
-    assert problems(root) == ["manifests/evil.yaml: manifests: manifest is a link to a file outside the repository; "
-                              "expected manifests inside it"]
+    assert problems(root) == [
+        "manifests/evil.yaml: manifests: manifest is a link to a file outside the repository; "
+        "expected manifests inside it"
+    ]
 
 
 def test_pattern_matching_nothing_is_a_warning(tmp_path):
     repo(tmp_path, "tenant: ACME\nmanifests: nothing-here\n")
     warnings = load_project(tmp_path, env={}).warnings
     assert [(str(w), w.severity) for w in warnings] == [
-        ("orgsync.yaml: manifests: manifests pattern 'nothing-here' matches no .yaml file", "warning")]
+        ("orgsync.yaml: manifests: manifests pattern 'nothing-here' matches no .yaml file", "warning")
+    ]
 
 
 def test_resolve_token(tmp_path):
@@ -120,4 +132,5 @@ def test_a_manifests_pattern_outside_the_repository_is_a_problem_not_a_traceback
     repo(tmp_path / "r", f"tenant: ACME\nmanifests: ['{pattern}']\n")
     assert problems(tmp_path / "r") == [
         f"orgsync.yaml: manifests: manifests pattern {pattern!r} leaves the repository; expected a folder or glob "
-        "relative to the repository root, without '..'"]
+        "relative to the repository root, without '..'"
+    ]

@@ -50,14 +50,29 @@ def test_starter_files_are_valid_against_the_schema():
                 assert list(validator().iter_errors(doc)) == [], name
 
 
-@pytest.mark.parametrize("doc", [
-    {"kind": "Dataset", "name": "P", "type": "PEOPLE", "autoId": "a", "labelId": "a",
-     "properties": [{"key": "a", "name": "A", "type": "numeric"}]},
-    {"kind": "Dataset", "name": "P", "type": "PEOPLE", "autoId": "a"},
-    {"kind": "LinksDataset", "name": "L", "from": "A", "to": "B", "items": {"source": "x.csv", "mode": "replace"}},
-    {"kind": "Datasets", "name": "P"},
-    {"tenant": "ACME", "safety": {"maxDeletePercent": 150}},
-    {"tenant": "ACME", "tennant": "x"},
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {
+            "kind": "Dataset",
+            "name": "P",
+            "type": "PEOPLE",
+            "autoId": "a",
+            "labelId": "a",
+            "properties": [{"key": "a", "name": "A", "type": "numeric"}],
+        },
+        {"kind": "Dataset", "name": "P", "type": "PEOPLE", "autoId": "a"},
+        {
+            "kind": "LinksDataset",
+            "name": "L",
+            "from": "A",
+            "to": "B",
+            "items": {"source": "x.csv", "mode": "replace"},
+        },
+        {"kind": "Datasets", "name": "P"},
+        {"tenant": "ACME", "safety": {"maxDeletePercent": 150}},
+        {"tenant": "ACME", "tennant": "x"},
+    ],
+)
 def test_schema_refuses_what_the_loader_refuses(doc):
     assert list(validator().iter_errors(doc)) != []

@@ -35,17 +35,23 @@ def messages(root: Path) -> list[tuple[str, str]]:
 
 
 def test_an_on_demand_property_keeps_its_formula_verbatim():
-    spec = PropertySpec.model_validate({"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True,
-                                        "formula": "  salary * 0.1 "})
+    spec = PropertySpec.model_validate(
+        {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "formula": "  salary * 0.1 "}
+    )
     assert (spec.onDemand, spec.formula) == (True, "  salary * 0.1 ")
     plain = PropertySpec.model_validate({"key": "n", "name": "N", "type": "text"})
     assert (plain.onDemand, plain.formula) == (False, None)
 
 
 def test_formula_is_required_with_on_demand_and_refused_without_it(tmp_path):
-    write(tmp_path, HEAD + "properties:\n" + ID
-          + "  - {key: bonus, name: Bonus, type: number, onDemand: true}\n"
-          + "  - {key: tax, name: Tax, type: number, formula: salary * 0.3}\n")
+    write(
+        tmp_path,
+        HEAD
+        + "properties:\n"
+        + ID
+        + "  - {key: bonus, name: Bonus, type: number, onDemand: true}\n"
+        + "  - {key: tax, name: Tax, type: number, formula: salary * 0.3}\n",
+    )
     with pytest.raises(ConfigError) as err:
         load_project(tmp_path, env={})
     assert [str(p) for p in err.value.problems] == [
@@ -72,25 +78,48 @@ def test_the_published_schema_refuses_the_same():
 
 
 def test_the_on_demand_list_must_name_on_demand_properties(tmp_path):
-    write(tmp_path, HEAD + "onDemand: [salary, bonus, nope, bonus]\nproperties:\n" + ID + SALARY
-          + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n"
-          + "  - {key: tax, name: Tax, type: number, onDemand: true, formula: salary * 0.3}\n")
+    write(
+        tmp_path,
+        HEAD
+        + "onDemand: [salary, bonus, nope, bonus]\nproperties:\n"
+        + ID
+        + SALARY
+        + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n"
+        + "  - {key: tax, name: Tax, type: number, onDemand: true, formula: salary * 0.3}\n",
+    )
     assert messages(tmp_path) == [
-        ("manifests/people.yaml:6:12: onDemand[0]: 'salary' is listed under `onDemand:` but its property is not "
-         "on-demand; expected `onDemand: true` and a `formula` on that property", "error"),
-        ("manifests/people.yaml:6:27: onDemand[2]: 'nope' is not a declared property; expected an on-demand "
-         "property (declared with `onDemand: true` and a `formula`)", "error"),
-        ("manifests/people.yaml:6:33: onDemand[3]: 'bonus' is listed twice; expected each on-demand property once",
-         "error"),
-        ("manifests/people.yaml:11:51: properties[3].onDemand: on-demand property 'tax' is not in the `onDemand:` "
-         "list, so apply will not recalculate it", "warning"),
+        (
+            "manifests/people.yaml:6:12: onDemand[0]: 'salary' is listed under `onDemand:` but its property is not "
+            "on-demand; expected `onDemand: true` and a `formula` on that property",
+            "error",
+        ),
+        (
+            "manifests/people.yaml:6:27: onDemand[2]: 'nope' is not a declared property; expected an on-demand "
+            "property (declared with `onDemand: true` and a `formula`)",
+            "error",
+        ),
+        (
+            "manifests/people.yaml:6:33: onDemand[3]: 'bonus' is listed twice; expected each on-demand property once",
+            "error",
+        ),
+        (
+            "manifests/people.yaml:11:51: properties[3].onDemand: on-demand property 'tax' is not in the `onDemand:` "
+            "list, so apply will not recalculate it",
+            "warning",
+        ),
     ]
 
 
 def test_without_a_list_every_on_demand_property_is_recalculated_in_declaration_order(tmp_path):
-    write(tmp_path, HEAD + "properties:\n" + ID + SALARY
-          + "  - {key: tax, name: Tax, type: number, onDemand: true, formula: salary * 0.3}\n"
-          + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n")
+    write(
+        tmp_path,
+        HEAD
+        + "properties:\n"
+        + ID
+        + SALARY
+        + "  - {key: tax, name: Tax, type: number, onDemand: true, formula: salary * 0.3}\n"
+        + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n",
+    )
     [people] = load_project(tmp_path, env={}).datasets
     assert isinstance(people, DatasetManifest) and people.on_demand_keys == ["tax", "bonus"]
     assert messages(tmp_path) == []
@@ -99,26 +128,47 @@ def test_without_a_list_every_on_demand_property_is_recalculated_in_declaration_
 
 
 def test_item_keys_and_links_properties_cannot_be_on_demand(tmp_path):
-    write(tmp_path, HEAD.replace("autoId: id", "autoId: code") + "properties:\n" + ID
-          + "  - {key: code, name: Code, type: text, onDemand: true, formula: id}\n"
-          + "---\nkind: LinksDataset\nname: L\nfrom: People\nto: People\nproperties:\n"
-          + "  - {key: share, name: Share, type: number, onDemand: true, formula: allocation * 2}\n")
+    write(
+        tmp_path,
+        HEAD.replace("autoId: id", "autoId: code")
+        + "properties:\n"
+        + ID
+        + "  - {key: code, name: Code, type: text, onDemand: true, formula: id}\n"
+        + "---\nkind: LinksDataset\nname: L\nfrom: People\nto: People\nproperties:\n"
+        + "  - {key: share, name: Share, type: number, onDemand: true, formula: allocation * 2}\n",
+    )
     assert messages(tmp_path) == [
-        ("manifests/people.yaml:4:9: autoId: autoId 'code' is an on-demand property; expected a property whose "
-         "values come from the source (items are keyed by it)", "error"),
-        ("manifests/people.yaml:15:55: properties[0].onDemand: 'share': on-demand properties are supported on a "
-         "Dataset only; expected no `onDemand` here", "error"),
+        (
+            "manifests/people.yaml:4:9: autoId: autoId 'code' is an on-demand property; expected a property whose "
+            "values come from the source (items are keyed by it)",
+            "error",
+        ),
+        (
+            "manifests/people.yaml:15:55: properties[0].onDemand: 'share': on-demand properties are supported on a "
+            "Dataset only; expected no `onDemand` here",
+            "error",
+        ),
     ]
 
 
 def test_a_source_column_of_an_on_demand_property_is_ignored_with_a_warning(tmp_path):
-    write(tmp_path, HEAD + "properties:\n" + ID + SALARY
-          + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n"
-          + "items: {source: ../people.csv}\n", "id,salary,bonus\nE1,100,not a number\nE2,200,20\n")
+    write(
+        tmp_path,
+        HEAD
+        + "properties:\n"
+        + ID
+        + SALARY
+        + "  - {key: bonus, name: Bonus, type: number, onDemand: true, formula: salary * 0.1}\n"
+        + "items: {source: ../people.csv}\n",
+        "id,salary,bonus\nE1,100,not a number\nE2,200,20\n",
+    )
     validation = validate_project(tmp_path, env={})
     assert [(str(p), p.severity) for p in validation.problems] == [
-        ("people.csv:1: bonus: column 'bonus' is ignored: it is an on-demand property, computed by Orgvue from its "
-         "formula; remove it from the source to silence this", "warning"),
+        (
+            "people.csv:1: bonus: column 'bonus' is ignored: it is an on-demand property, computed by Orgvue from its "
+            "formula; remove it from the source to silence this",
+            "warning",
+        ),
     ]
     table = validation.tables["People"]
     assert table.owned == ["salary"] and table.frame.columns == ["id", "salary"]
@@ -127,14 +177,24 @@ def test_a_source_column_of_an_on_demand_property_is_ignored_with_a_warning(tmp_
 
 def test_a_property_key_orgsync_keeps_for_its_working_columns_is_refused_with_its_line(tmp_path):
     """An autoId named like the plan's row-number column would clash inside the diff (a traceback): refused first."""
-    write(tmp_path, "kind: Dataset\nname: People\ntype: PEOPLE\nautoId: __live_row\nlabelId: __live_row\n"
-          "properties:\n  - {key: __live_row, name: Row, type: text}\n")
+    write(
+        tmp_path,
+        "kind: Dataset\nname: People\ntype: PEOPLE\nautoId: __live_row\nlabelId: __live_row\n"
+        "properties:\n  - {key: __live_row, name: Row, type: text}\n",
+    )
     with pytest.raises(ConfigError) as err:
         load_project(tmp_path, env={})
     assert [str(p) for p in err.value.problems] == [
         "manifests/people.yaml:7:11: properties[0].key: property key '__live_row' starts with `__`, which orgsync "
-        "keeps for its own working columns; expected another key (rename it in Orgvue and here)"]
+        "keeps for its own working columns; expected another key (rename it in Orgvue and here)"
+    ]
     validator = jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text()))
-    bad = {"kind": "Dataset", "name": "P", "type": "PEOPLE", "autoId": "__r", "labelId": "__r",
-           "properties": [{"key": "__r", "name": "R", "type": "text"}]}
+    bad = {
+        "kind": "Dataset",
+        "name": "P",
+        "type": "PEOPLE",
+        "autoId": "__r",
+        "labelId": "__r",
+        "properties": [{"key": "__r", "name": "R", "type": "text"}],
+    }
     assert list(validator.iter_errors(bad))  # the published schema refuses it too (editors show it)

@@ -25,8 +25,10 @@ def test_the_starter_passes(tmp_path: Path, capsys) -> None:
 
 def test_problems_name_file_line_and_field(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "people.yaml"
-    bad.write_text("kind: Dataset\nname: P\ntype: PEOPLE\nautoId: a\nlabelId: a\nproperties:\n"
-                   "  - {key: a, name: A, type: numeric}\n---\ntenant: ACME\ntennant: x\n")
+    bad.write_text(
+        "kind: Dataset\nname: P\ntype: PEOPLE\nautoId: a\nlabelId: a\nproperties:\n"
+        "  - {key: a, name: A, type: numeric}\n---\ntenant: ACME\ntennant: x\n"
+    )
     broken = tmp_path / "broken.yaml"
     broken.write_text("kind: Dataset\nname: [unclosed\n")
     assert main([str(bad), str(broken)]) == 1
@@ -40,9 +42,13 @@ def test_problems_name_file_line_and_field(tmp_path: Path, capsys) -> None:
 def test_the_hooks_file_names_both_hooks_and_commands_that_exist() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"orgsync-validate", "orgsync-schema"}
-    assert hooks["orgsync-validate"]["entry"] == "orgsync validate" and not hooks["orgsync-validate"]["pass_filenames"]
+    assert (
+        hooks["orgsync-validate"]["entry"] == "orgsync validate"
+        and not hooks["orgsync-validate"]["pass_filenames"]
+    )
     assert hooks["orgsync-schema"]["entry"] == "python -m orgsync.manifest.schema_check"
     import re
+
     for hook in hooks.values():
         assert hook["language"] == "python"
         pattern = re.compile(hook["files"])

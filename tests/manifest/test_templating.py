@@ -18,7 +18,10 @@ def test_env_variables_render():
 
 
 def test_undefined_variable_is_an_error_naming_it():
-    with pytest.raises(TemplateProblem, match="undefined variable env.ORGSYNC_VAR_MISSING: the environment variable ORGSYNC_VAR_MISSING is not set"):
+    with pytest.raises(
+        TemplateProblem,
+        match="undefined variable env.ORGSYNC_VAR_MISSING: the environment variable ORGSYNC_VAR_MISSING is not set",
+    ):
         render("{{ env.ORGSYNC_VAR_MISSING }}")
     with pytest.raises(TemplateProblem, match="undefined variable 'tenant'"):
         render("{{ tenant }}")
@@ -33,19 +36,22 @@ def test_the_token_is_withheld_from_templates():
     assert "s3cret" not in Renderer(env).render("{{ env | string }}")
 
 
-@pytest.mark.parametrize("attack", [
-    "{{ env.__class__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ env.__class__.__init__.__globals__ }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "{{ self.__init__.__globals__ }}",
-    "{{ lipsum.__globals__['os'].system('id') }}",
-    "{% include '/etc/passwd' %}",
-    "{% import 'os' as os %}",
-    "{{ range(10) }}",
-    "{{ ''.format.__globals__ }}",
-    "{{ 1 / 0 }}",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "{{ env.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ env.__class__.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ self.__init__.__globals__ }}",
+        "{{ lipsum.__globals__['os'].system('id') }}",
+        "{% include '/etc/passwd' %}",
+        "{% import 'os' as os %}",
+        "{{ range(10) }}",
+        "{{ ''.format.__globals__ }}",
+        "{{ 1 / 0 }}",
+    ],
+)
 def test_sandbox_refuses_python_internals_files_and_globals(attack):
     with pytest.raises(TemplateProblem) as err:
         render(attack)
@@ -59,20 +65,23 @@ def test_render_tree_reports_each_failing_path():
     assert [path for path, _ in problems] == [("properties", 0, "key")]
 
 
-@pytest.mark.parametrize("attack", [
-    # Each would hang or exhaust memory at full size; small sizes show the construct itself is refused.
-    "{% for a in 'ab' %}{% for b in 'ab' %}{{ a }}{% endfor %}{% endfor %}",
-    "{% set a = 'xx' %}{% set a = a ~ a %}{{ a }}",
-    "{% macro f(n) %}{{ n }}{% endmacro %}{{ f(1) }}",
-    "{{ 'a' * 3 }}",
-    "{{ 7 ** 3 }}",
-    "{{ '%5s' % 'a' }}",
-    "{{ 'a' | center(5) }}",
-    "{{ 'a' | indent(5, true) }}",
-    "{{ '{:>5}'.format('a') }}",
-    "{{ 'a'.ljust(5) }}",
-    "{{ env.get('ORGVUE_TENANT') }}",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        # Each would hang or exhaust memory at full size; small sizes show the construct itself is refused.
+        "{% for a in 'ab' %}{% for b in 'ab' %}{{ a }}{% endfor %}{% endfor %}",
+        "{% set a = 'xx' %}{% set a = a ~ a %}{{ a }}",
+        "{% macro f(n) %}{{ n }}{% endmacro %}{{ f(1) }}",
+        "{{ 'a' * 3 }}",
+        "{{ 7 ** 3 }}",
+        "{{ '%5s' % 'a' }}",
+        "{{ 'a' | center(5) }}",
+        "{{ 'a' | indent(5, true) }}",
+        "{{ '{:>5}'.format('a') }}",
+        "{{ 'a'.ljust(5) }}",
+        "{{ env.get('ORGVUE_TENANT') }}",
+    ],
+)
 def test_sandbox_refuses_constructs_that_can_hang_or_exhaust_memory(attack):
     with pytest.raises(TemplateProblem, match="templates may only read `env.NAME`"):
         render(attack)
@@ -86,7 +95,11 @@ def test_a_bounded_replace_still_refuses_a_size_bomb():
 
 def test_a_template_cannot_change_env_for_the_next_one():
     renderer = Renderer({"ORGVUE_TENANT": "ACME"})
-    for attack in ("{{ env.clear() }}", "{{ env.update({'ORGVUE_TENANT': 'EVIL'}) }}", "{{ env.pop('ORGVUE_TENANT') }}"):
+    for attack in (
+        "{{ env.clear() }}",
+        "{{ env.update({'ORGVUE_TENANT': 'EVIL'}) }}",
+        "{{ env.pop('ORGVUE_TENANT') }}",
+    ):
         with pytest.raises(TemplateProblem):
             renderer.render(attack)
     assert renderer.render("{{ env.ORGVUE_TENANT }}") == "ACME"
@@ -100,4 +113,7 @@ def test_everyday_templates_still_render():
     assert r.render("{{ env.ORGVUE_TENANT ~ '-' ~ env.ORGSYNC_VAR_STAGE | upper }}") == "ACME-PROD"
     assert r.render("{% if env.ORGSYNC_VAR_STAGE == 'prod' %}P{% else %}T{% endif %}") == "P"
     assert r.render("{{ 'on' if env.ORGSYNC_VAR_STAGE in ['prod', 'uat'] else 'off' }}") == "on"
-    assert r.render("{{ env.ORGSYNC_VAR_STAGE | trim | title }}{# note #}{% raw %}{{x}}{% endraw %}") == "Prod{{x}}"
+    assert (
+        r.render("{{ env.ORGSYNC_VAR_STAGE | trim | title }}{# note #}{% raw %}{{x}}{% endraw %}")
+        == "Prod{{x}}"
+    )

@@ -23,8 +23,10 @@ def salary(i: int) -> str:
 
 
 def staff_rows(n: int = 20) -> list[dict[str, str]]:
-    return [{"id": f"S{i:02d}", "name": f"Person {i}", "grade": "G1", "salary": salary(i), "note": ""}
-            for i in range(n)]
+    return [
+        {"id": f"S{i:02d}", "name": f"Person {i}", "grade": "G1", "salary": salary(i), "note": ""}
+        for i in range(n)
+    ]
 
 
 @dataclass
@@ -47,23 +49,53 @@ class Repo:
         (self.root / "manifests").mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(exist_ok=True)
         _yaml(self.root / "orgsync.yaml", config)
-        _yaml(self.root / "manifests" / "staff.yaml", {
-            "kind": "Dataset", "name": "Staff", "type": "PEOPLE", "autoId": "id", "labelId": "name",
-            "properties": self.staff_props, "items": {"source": "../data/staff.csv", "mode": self.mode},
-            **self.staff_extra})
-        _yaml(self.root / "manifests" / "teams.yaml", {
-            "kind": "Dataset", "name": "Teams", "type": "TEAMS", "autoId": "team", "labelId": "team",
-            "properties": [{"key": "team", "name": "Team", "type": "text"}],
-            "items": {"source": "../data/teams.csv", "mode": "upsert"}})
-        _yaml(self.root / "manifests" / "membership.yaml", {
-            "kind": "LinksDataset", "name": "Membership", "from": "Staff", "to": "Teams",
-            "items": {"source": "../data/membership.csv", "mode": "upsert"}})
-        _csv(self.root / "data" / "staff.csv", self.staff_columns,
-             [{c: r.get(c, "") for c in self.staff_columns} for r in self.staff])
+        _yaml(
+            self.root / "manifests" / "staff.yaml",
+            {
+                "kind": "Dataset",
+                "name": "Staff",
+                "type": "PEOPLE",
+                "autoId": "id",
+                "labelId": "name",
+                "properties": self.staff_props,
+                "items": {"source": "../data/staff.csv", "mode": self.mode},
+                **self.staff_extra,
+            },
+        )
+        _yaml(
+            self.root / "manifests" / "teams.yaml",
+            {
+                "kind": "Dataset",
+                "name": "Teams",
+                "type": "TEAMS",
+                "autoId": "team",
+                "labelId": "team",
+                "properties": [{"key": "team", "name": "Team", "type": "text"}],
+                "items": {"source": "../data/teams.csv", "mode": "upsert"},
+            },
+        )
+        _yaml(
+            self.root / "manifests" / "membership.yaml",
+            {
+                "kind": "LinksDataset",
+                "name": "Membership",
+                "from": "Staff",
+                "to": "Teams",
+                "items": {"source": "../data/membership.csv", "mode": "upsert"},
+            },
+        )
+        _csv(
+            self.root / "data" / "staff.csv",
+            self.staff_columns,
+            [{c: r.get(c, "") for c in self.staff_columns} for r in self.staff],
+        )
         _csv(self.root / "data" / "teams.csv", ["team"], [{"team": t} for t in ("T1", "T2", "T3")])
         ids = [r["id"] for r in self.staff]
-        _csv(self.root / "data" / "membership.csv", ["from_id", "to_id"],
-             [{"from_id": i, "to_id": "T1"} for i in ids[:5]])
+        _csv(
+            self.root / "data" / "membership.csv",
+            ["from_id", "to_id"],
+            [{"from_id": i, "to_id": "T1"} for i in ids[:5]],
+        )
         return self
 
 

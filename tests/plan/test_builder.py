@@ -23,15 +23,19 @@ COLS = ["id", "name", "salary", "manager"]
 
 
 def _tables(rows, link_rows=()):
-    return {"People": table("People", COLS, rows),
-            "Reports": table("Reports", ["from_id", "to_id"], list(link_rows), key=("from_id", "to_id"))}
+    return {
+        "People": table("People", COLS, rows),
+        "Reports": table("Reports", ["from_id", "to_id"], list(link_rows), key=("from_id", "to_id")),
+    }
 
 
 def test_first_plan_on_an_empty_tenant_creates_everything_links_known_after_apply():
     proj = project(links(), dataset())  # links declared first: still planned after the dataset
     plan = build_plan(proj, _tables(people_rows(3), [("E000", "E001")]), live())
     assert [(r.address, r.action, r.change_class) for r in plan.resources] == [
-        ("dataset.People", Action.CREATE, ChangeClass.ADDITIVE), ("links.Reports", Action.CREATE, ChangeClass.ADDITIVE)]
+        ("dataset.People", Action.CREATE, ChangeClass.ADDITIVE),
+        ("links.Reports", Action.CREATE, ChangeClass.ADDITIVE),
+    ]
     people, reports = plan.resources
     assert people.dataset_id is None and people.items.counts == {"create": 3, "update": 0, "delete": 0}
     assert {c.field: c.after for c in people.config_changes}["autoId"] == "id"
@@ -54,8 +58,12 @@ def test_a_plan_against_a_tenant_equal_to_the_source_is_empty():
 
 def test_updates_touch_only_owned_columns_a_column_kept_by_hand_is_not_reverted():
     live_rows = [(f"E{i:03d}", f"Person {i}", "100", "boss") for i in range(20)]
-    source = table("People", ["id", "name"], [(f"E{i:03d}", "Renamed" if i == 0 else f"Person {i}") for i in range(20)])
-    plan = build_plan(project(dataset()), {"People": source}, live(live_dataset(), items={"DS-1": live_people(live_rows)}))
+    source = table(
+        "People", ["id", "name"], [(f"E{i:03d}", "Renamed" if i == 0 else f"Person {i}") for i in range(20)]
+    )
+    plan = build_plan(
+        project(dataset()), {"People": source}, live(live_dataset(), items={"DS-1": live_people(live_rows)})
+    )
     items = plan.resources[0].items
     assert items.columns == ["name"]
     assert items.updates.to_dicts() == [{"id": "E000", "name": "Renamed", "name__before": "Person 0"}]
@@ -70,7 +78,9 @@ def test_mirror_deletes_above_threshold_block_and_force_allows():
     (people,) = plan.resources
     assert people.change_class == ChangeClass.DESTRUCTIVE
     assert sorted(people.items.deletes.get_column("_id").to_list()) == ["uid-E017", "uid-E018", "uid-E019"]
-    assert people.blocked == ["dataset.People: 3 item deletes are 15 % of 20 existing items, above maxDeletePercent 10 %"]
+    assert people.blocked == [
+        "dataset.People: 3 item deletes are 15 % of 20 existing items, above maxDeletePercent 10 %"
+    ]
     assert plan.blocked
     forced = build_plan(project(dataset(mode="mirror")), tables, state, force=True)
     assert forced.resources[0].blocked and not forced.blocked and forced.forced
@@ -83,9 +93,16 @@ def test_mirror_deletes_above_threshold_block_and_force_allows():
 def test_targets_plan_the_target_and_what_it_depends_on():
     proj = project(dataset("People"), dataset("Roles"), links("Reports", "People", "Roles"))
     tables = {**_tables(people_rows(2)), "Roles": table("Roles", COLS, [])}
-    assert [r.name for r in build_plan(proj, tables, live(), targets=["Reports"]).resources] == ["People", "Roles", "Reports"]
+    assert [r.name for r in build_plan(proj, tables, live(), targets=["Reports"]).resources] == [
+        "People",
+        "Roles",
+        "Reports",
+    ]
     assert [r.name for r in build_plan(proj, tables, live(), targets=["Roles"]).resources] == ["Roles"]
-    with pytest.raises(ConfigError, match="--target Nope: no manifest declares this name; expected one of People, Roles, Reports"):
+    with pytest.raises(
+        ConfigError,
+        match="--target Nope: no manifest declares this name; expected one of People, Roles, Reports",
+    ):
         build_plan(proj, tables, live(), targets=["Nope"])
 
 
@@ -97,12 +114,18 @@ def test_links_to_an_existing_dataset_get_its_id():
 
 
 def test_context_drafts_unmanaged_datasets_and_unmatched_live_items():
-    state = live(live_dataset(drafts=[{"draftId": "D1", "name": "Reorg"}]), live_dataset("Legacy", "DS-9"),
-                 items={"DS-1": live_people([])}, unmatched={"DS-1": 2})
+    state = live(
+        live_dataset(drafts=[{"draftId": "D1", "name": "Reorg"}]),
+        live_dataset("Legacy", "DS-9"),
+        items={"DS-1": live_people([])},
+        unmatched={"DS-1": 2},
+    )
     plan = build_plan(project(dataset()), {"People": table("People", COLS, people_rows(1))}, state)
     assert plan.unmanaged_datasets == ["Legacy (PEOPLE)"]
     warnings = plan.resources[0].warnings
-    assert "2 live item(s) have no id and cannot be matched to the source; they are left as they are" in warnings
+    assert (
+        "2 live item(s) have no id and cannot be matched to the source; they are left as they are" in warnings
+    )
     assert any("1 draft(s) are layered on this dataset's items (Reorg)" in w for w in warnings)
 
 
@@ -114,7 +137,11 @@ def test_configuration_and_property_changes_make_an_update():
     assert people.action == Action.UPDATE and people.items is None
     assert [(c.field, c.before, c.after) for c in people.config_changes] == [("tags", ["x"], [])]
     assert [(p.key, p.action) for p in people.property_changes] == [
-        ("name", Action.CREATE), ("salary", Action.CREATE), ("manager", Action.CREATE), ("old", Action.DELETE)]
+        ("name", Action.CREATE),
+        ("salary", Action.CREATE),
+        ("manager", Action.CREATE),
+        ("old", Action.DELETE),
+    ]
     assert people.change_class == ChangeClass.DESTRUCTIVE and plan.blocked
 
 
@@ -138,6 +165,8 @@ def test_checksum_changes_with_sources_and_manifests():
     rows = people_rows(1)
     a = build_plan(project(dataset()), {"People": table("People", COLS, rows, sha="a" * 64)}, live())
     b = build_plan(project(dataset()), {"People": table("People", COLS, rows, sha="b" * 64)}, live())
-    c = build_plan(project(dataset(tags=["t"])), {"People": table("People", COLS, rows, sha="a" * 64)}, live())
+    c = build_plan(
+        project(dataset(tags=["t"])), {"People": table("People", COLS, rows, sha="a" * 64)}, live()
+    )
     assert len({a.source_checksum, b.source_checksum, c.source_checksum}) == 3
     assert frame(["x"], []).height == 0

@@ -36,23 +36,37 @@ def _specs(props):
 
 
 def test_properties_added_renamed_and_type_changed():
-    live_props = [{"key": "id", "name": "ID", "type": "text"}, {"key": "name", "name": "Full name", "type": "text"},
-                  {"key": "salary", "name": "Salary", "type": "text"}, {"key": "extra", "name": "E", "type": "text"}]
+    live_props = [
+        {"key": "id", "name": "ID", "type": "text"},
+        {"key": "name", "name": "Full name", "type": "text"},
+        {"key": "salary", "name": "Salary", "type": "text"},
+        {"key": "extra", "name": "E", "type": "text"},
+    ]
     changes = {p.key: p for p in diff_properties(_specs(PROPS), live_props, delete_omitted=False)}
     assert set(changes) == {"name", "salary", "manager"}
     assert (changes["name"].action, changes["name"].change_class) == (Action.UPDATE, ChangeClass.UPDATE)
     assert changes["name"].before["name"] == "Full name" and changes["name"].after["name"] == "Name"
-    assert (changes["salary"].action, changes["salary"].change_class) == (Action.UPDATE, ChangeClass.DESTRUCTIVE)
-    assert (changes["manager"].action, changes["manager"].change_class) == (Action.CREATE, ChangeClass.ADDITIVE)
+    assert (changes["salary"].action, changes["salary"].change_class) == (
+        Action.UPDATE,
+        ChangeClass.DESTRUCTIVE,
+    )
+    assert (changes["manager"].action, changes["manager"].change_class) == (
+        Action.CREATE,
+        ChangeClass.ADDITIVE,
+    )
     assert "sensitive" not in changes["manager"].after
 
 
 def test_omitted_properties_are_removed_only_with_delete_omitted_and_link_core_keys_never():
-    live_props = [*[{k: v for k, v in p.items() if k != "sensitive"} for p in PROPS],
-                  {"key": "extra", "name": "E", "type": "text"}]
+    live_props = [
+        *[{k: v for k, v in p.items() if k != "sensitive"} for p in PROPS],
+        {"key": "extra", "name": "E", "type": "text"},
+    ]
     assert diff_properties(_specs(PROPS), live_props, delete_omitted=False) == []
     removed = diff_properties(_specs(PROPS), live_props, delete_omitted=True)
-    assert [(p.key, p.action, p.change_class) for p in removed] == [("extra", Action.DELETE, ChangeClass.DESTRUCTIVE)]
+    assert [(p.key, p.action, p.change_class) for p in removed] == [
+        ("extra", Action.DELETE, ChangeClass.DESTRUCTIVE)
+    ]
     core = [{"key": k, "name": k, "type": "string"} for k in ("from_id", "to_id", "link_id", "allocation")]
     assert diff_properties([], core, delete_omitted=True, links=True) == []
 
@@ -65,7 +79,9 @@ def test_an_on_demand_property_as_orgvue_keeps_it_is_no_change():
 
 
 def test_a_changed_formula_is_an_update_before_to_after():
-    [change] = diff_properties(_specs([{**BONUS, "formula": "salary * 0.2"}]), [dict(BONUS)], delete_omitted=False)
+    [change] = diff_properties(
+        _specs([{**BONUS, "formula": "salary * 0.2"}]), [dict(BONUS)], delete_omitted=False
+    )
     assert (change.key, change.action, change.change_class) == ("bonus", Action.UPDATE, ChangeClass.UPDATE)
     assert change.before == BONUS and change.after == {**BONUS, "formula": "salary * 0.2"}
 
@@ -77,7 +93,10 @@ def test_making_a_property_on_demand_is_destructive_and_stopping_is_an_update():
     # a formula Orgvue still holds on a property that is no longer on-demand is not compared
     [off] = diff_properties(_specs([plain]), [dict(BONUS)], delete_omitted=False)
     assert (off.before, off.after, off.change_class) == (BONUS, plain, ChangeClass.UPDATE)
-    assert diff_properties(_specs([plain]), [{**plain, "onDemand": False, "formula": "x"}], delete_omitted=False) == []
+    assert (
+        diff_properties(_specs([plain]), [{**plain, "onDemand": False, "formula": "x"}], delete_omitted=False)
+        == []
+    )
 
 
 KEYS = frozenset({"id", "name"})  # the autoId and labelId of the factories' People
@@ -86,24 +105,37 @@ KEYS = frozenset({"id", "name"})  # the autoId and labelId of the factories' Peo
 def test_a_key_property_that_is_not_required_on_the_tenant_is_planned_required():
     """The key properties must be isRequired: true (D/Dataset-operations/create-dataset/): a tenant that says otherwise
     gets an update, even though the manifest does not mention isRequired."""
-    live_props = [{"key": "id", "name": "ID", "type": "text", "isRequired": False}, {"key": "name", "name": "Name", "type": "text"}]
+    live_props = [
+        {"key": "id", "name": "ID", "type": "text", "isRequired": False},
+        {"key": "name", "name": "Name", "type": "text"},
+    ]
     changes = diff_properties(_specs(PROPS[:2]), live_props, delete_omitted=False, keys=KEYS)
     assert [(c.key, c.action, c.before["isRequired"], c.after["isRequired"]) for c in changes] == [
-        ("id", Action.UPDATE, False, True), ("name", Action.UPDATE, False, True)]
+        ("id", Action.UPDATE, False, True),
+        ("name", Action.UPDATE, False, True),
+    ]
     assert all(c.change_class == ChangeClass.UPDATE for c in changes)
     required = [{**p, "isRequired": True} for p in live_props]
     assert diff_properties(_specs(PROPS[:2]), required, delete_omitted=False, keys=KEYS) == []
 
 
 def test_a_declared_is_required_is_compared_and_an_undeclared_one_left_alone():
-    live_props = [{"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
-                  {"key": "manager", "name": "Manager", "type": "text", "isRequired": True}]
-    specs = _specs([{"key": "salary", "name": "Salary", "type": "number", "isRequired": False},
-                    {"key": "manager", "name": "Manager", "type": "text"}])  # manager: not declared, not a key
+    live_props = [
+        {"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
+        {"key": "manager", "name": "Manager", "type": "text", "isRequired": True},
+    ]
+    specs = _specs(
+        [
+            {"key": "salary", "name": "Salary", "type": "number", "isRequired": False},
+            {"key": "manager", "name": "Manager", "type": "text"},
+        ]
+    )  # manager: not declared, not a key
     [change] = diff_properties(specs, live_props, delete_omitted=False, keys=KEYS)
     assert (change.key, change.before, change.after) == (
-        "salary", {"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
-        {"key": "salary", "name": "Salary", "type": "number", "isRequired": False})
+        "salary",
+        {"key": "salary", "name": "Salary", "type": "number", "isRequired": True},
+        {"key": "salary", "name": "Salary", "type": "number", "isRequired": False},
+    )
 
 
 def test_a_manifest_cannot_make_a_key_property_optional():

@@ -10,17 +10,29 @@ from orgsync.state.snapshot import LiveItems
 
 KEY = ["id"]
 COLS = ["name", "grade"]
-SOURCE = frame(["id", "name", "grade"], [("1", "Ann", "A"), ("2", "Bob", None), ("3", "Cy", "C"), ("4", "Di", "D")])
-LIVE = frame(["id", "name", "grade", "kept", "_id"], [
-    ("1", "Ann", "A", "x", "u1"),    # same
-    ("2", "Bob", "B", "y", "u2"),    # grade B -> null
-    ("3", "Cyd", "C", None, "u3"),   # name Cyd -> Cy
-    ("9", "Old", None, None, "u9"),  # not in source
-])
+SOURCE = frame(
+    ["id", "name", "grade"], [("1", "Ann", "A"), ("2", "Bob", None), ("3", "Cy", "C"), ("4", "Di", "D")]
+)
+LIVE = frame(
+    ["id", "name", "grade", "kept", "_id"],
+    [
+        ("1", "Ann", "A", "x", "u1"),  # same
+        ("2", "Bob", "B", "y", "u2"),  # grade B -> null
+        ("3", "Cyd", "C", None, "u3"),  # name Cyd -> Cy
+        ("9", "Old", None, None, "u9"),  # not in source
+    ],
+)
 
 
 def _diff(mode, source=SOURCE, live=LIVE, **kw):
-    return diff_items(source, prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS), key=KEY, columns=COLS, mode=mode, **kw)
+    return diff_items(
+        source,
+        prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS),
+        key=KEY,
+        columns=COLS,
+        mode=mode,
+        **kw,
+    )
 
 
 def test_upsert_plans_creates_and_null_safe_updates_but_no_deletes():
@@ -40,10 +52,13 @@ def test_mirror_also_deletes_live_items_absent_from_the_source_with_their_id():
     assert changes.deletes.to_dicts() == [{"id": "9", "_id": "u9"}]
 
 
-@pytest.mark.parametrize(("mode", "counts"), [
-    ("insert", {"create": 1, "update": 0, "delete": 0}),
-    ("update", {"create": 0, "update": 2, "delete": 0}),
-])
+@pytest.mark.parametrize(
+    ("mode", "counts"),
+    [
+        ("insert", {"create": 1, "update": 0, "delete": 0}),
+        ("update", {"create": 0, "update": 2, "delete": 0}),
+    ],
+)
 def test_insert_and_update_modes_plan_only_their_kind(mode, counts):
     assert _diff(mode).counts == counts
 
@@ -69,28 +84,48 @@ def test_live_rows_without_key_are_set_aside_and_duplicates_compared_once():
 
 def test_owned_column_missing_live_counts_as_null():
     live = frame(["id", "name"], [("1", "Ann")])
-    changes = diff_items(SOURCE.head(1), prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS), key=KEY, columns=COLS, mode="upsert")
-    assert changes.updates.to_dicts() == [{"id": "1", "name": "Ann", "name__before": "Ann", "grade": "A",
-                                           "grade__before": None}]
+    changes = diff_items(
+        SOURCE.head(1),
+        prepare_live(None if live is None else LiveItems.of_frame("D1", live), KEY, COLS),
+        key=KEY,
+        columns=COLS,
+        mode="upsert",
+    )
+    assert changes.updates.to_dicts() == [
+        {"id": "1", "name": "Ann", "name__before": "Ann", "grade": "A", "grade__before": None}
+    ]
 
 
 def test_links_are_keyed_by_from_and_to():
     key = ["from_id", "to_id"]
     source = frame(["from_id", "to_id", "allocation"], [("a", "b", "1"), ("a", "c", "0.5")])
-    live = frame(["from_id", "to_id", "allocation", "_id"], [("a", "b", "1", "l1"), ("a", "c", "1", "l2"),
-                                                              ("b", "c", "1", "l3")])
-    changes = diff_items(source, prepare_live(LiveItems.of_frame("D1", live), key, ["allocation"]), key=key, columns=["allocation"],
-                         mode="mirror", delete_extra=["_id"])
-    assert changes.updates.to_dicts() == [{"from_id": "a", "to_id": "c", "allocation": "0.5",
-                                           "allocation__before": "1"}]
+    live = frame(
+        ["from_id", "to_id", "allocation", "_id"],
+        [("a", "b", "1", "l1"), ("a", "c", "1", "l2"), ("b", "c", "1", "l3")],
+    )
+    changes = diff_items(
+        source,
+        prepare_live(LiveItems.of_frame("D1", live), key, ["allocation"]),
+        key=key,
+        columns=["allocation"],
+        mode="mirror",
+        delete_extra=["_id"],
+    )
+    assert changes.updates.to_dicts() == [
+        {"from_id": "a", "to_id": "c", "allocation": "0.5", "allocation__before": "1"}
+    ]
     assert changes.deletes.to_dicts() == [{"from_id": "b", "to_id": "c", "_id": "l3"}]
     assert changes.creates.height == 0
 
 
 def test_creates_and_updates_come_in_source_order_and_deletes_in_live_order():
-    source = frame(["id", "name", "grade"], [("7", "G", None), ("3", "c", None), ("5", "E", None), ("1", "a", None)])
-    live = frame(["id", "name", "grade", "_id"], [("8", "H", None, "u8"), ("1", "A", None, "u1"),
-                                                  ("6", "F", None, "u6"), ("3", "C", None, "u3")])
+    source = frame(
+        ["id", "name", "grade"], [("7", "G", None), ("3", "c", None), ("5", "E", None), ("1", "a", None)]
+    )
+    live = frame(
+        ["id", "name", "grade", "_id"],
+        [("8", "H", None, "u8"), ("1", "A", None, "u1"), ("6", "F", None, "u6"), ("3", "C", None, "u3")],
+    )
     changes = _diff("mirror", source, live, delete_extra=["_id"])
     assert changes.creates["id"].to_list() == ["7", "5"]
     assert changes.updates["id"].to_list() == ["3", "1"]

@@ -22,8 +22,15 @@ EXTRA = ["_id", "code", "parent"]
 
 
 def table() -> SourceTable:
-    return SourceTable(name="People", path=Path("p.csv"), frame=pl.DataFrame(), key=KEY, owned=COLS,
-                       types={"id": "text", "name": "text", "grade": "text"}, sha256="")
+    return SourceTable(
+        name="People",
+        path=Path("p.csv"),
+        frame=pl.DataFrame(),
+        key=KEY,
+        owned=COLS,
+        types={"id": "text", "name": "text", "grade": "text"},
+        sha256="",
+    )
 
 
 def live_csv(n: int) -> bytes:
@@ -44,7 +51,9 @@ def read_live(tmp_path: Path, n: int, *, spooled: bool, monkeypatch=None) -> Liv
     return parse_items(RawExport("People", "D1", path, TREE), table(), where if spooled else None)
 
 
-def source(n: int, changed: dict[int, tuple[str | None, str | None]], gone: set[int], new: int = 0) -> pl.DataFrame:
+def source(
+    n: int, changed: dict[int, tuple[str | None, str | None]], gone: set[int], new: int = 0
+) -> pl.DataFrame:
     rows = []
     for i in range(n):
         if i in gone:
@@ -77,14 +86,17 @@ def test_a_spooled_live_side_diffs_exactly_as_one_in_memory(tmp_path, monkeypatc
     plain = LiveItems.of_frame("D1", frame, key=KEY, owned=COLS, unmatched=memory.unmatched)
     assert diff(src, plain, mode, retyped).updates.equals(got.updates)
     if mode == "mirror":
-        assert got.deletes.to_dicts() == [{"id": "0", "_id": "u0", "code": "C0", "parent": None},
-                                          {"id": "17", "_id": "u17", "code": "C17", "parent": "C8"},
-                                          {"id": "299", "_id": "u299", "code": "C299", "parent": "C149"}]
+        assert got.deletes.to_dicts() == [
+            {"id": "0", "_id": "u0", "code": "C0", "parent": None},
+            {"id": "17", "_id": "u17", "code": "C17", "parent": "C8"},
+            {"id": "299", "_id": "u299", "code": "C299", "parent": "C149"},
+        ]
     if mode in ("mirror", "upsert", "update") and not retyped:
         assert got.updates.to_dicts() == [
             {"id": "5", "name": "Five", "name__before": "N5", "grade": None, "grade__before": None},
             {"id": "8", "name": "N8", "name__before": "N8", "grade": None, "grade__before": "G"},
-            {"id": "9", "name": None, "name__before": "N9", "grade": "B", "grade__before": None}]
+            {"id": "9", "name": None, "name__before": "N9", "grade": "B", "grade__before": None},
+        ]
 
 
 class Recorder:
@@ -108,13 +120,19 @@ def test_only_the_changed_row_and_the_deleted_rows_are_read(tmp_path, monkeypatc
     changes = diff(source(n, {500: ("Changed", None)}, gone={3, 700}), live)
     assert changes.counts == {"create": 0, "update": 1, "delete": 2}
     assert sorted(recorder.calls) == [
-        ([3, 700], ["_id", "code", "parent"]),  # deletes: their extra columns (not in the index), these rows only
+        (
+            [3, 700],
+            ["_id", "code", "parent"],
+        ),  # deletes: their extra columns (not in the index), these rows only
         ([500], COLS),  # updates: the one row of 1000 whose hash differs
     ]
     assert changes.updates.to_dicts() == [
-        {"id": "500", "name": "Changed", "name__before": "N500", "grade": None, "grade__before": "G"}]
-    assert changes.deletes.to_dicts() == [{"id": "3", "_id": "u3", "code": "C3", "parent": "C1"},
-                                          {"id": "700", "_id": "u700", "code": "C700", "parent": "C350"}]
+        {"id": "500", "name": "Changed", "name__before": "N500", "grade": None, "grade__before": "G"}
+    ]
+    assert changes.deletes.to_dicts() == [
+        {"id": "3", "_id": "u3", "code": "C3", "parent": "C1"},
+        {"id": "700", "_id": "u700", "code": "C700", "parent": "C350"},
+    ]
 
 
 def test_an_unchanged_source_reads_no_live_value(tmp_path, monkeypatch):

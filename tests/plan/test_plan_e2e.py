@@ -60,12 +60,15 @@ def test_first_plan_save_show_apply_then_the_next_plan_is_empty(repo):
     assert code == 0 and "No changes. The tenant matches the manifests and sources." in out
 
 
-@pytest.mark.parametrize(("mode", "counts"), [
-    ("insert", {"create": 1, "update": 0, "delete": 0}),
-    ("update", {"create": 0, "update": 1, "delete": 0}),
-    ("upsert", {"create": 1, "update": 1, "delete": 0}),
-    ("mirror", {"create": 1, "update": 1, "delete": 1}),
-])
+@pytest.mark.parametrize(
+    ("mode", "counts"),
+    [
+        ("insert", {"create": 1, "update": 0, "delete": 0}),
+        ("update", {"create": 0, "update": 1, "delete": 0}),
+        ("upsert", {"create": 1, "update": 1, "delete": 0}),
+        ("mirror", {"create": 1, "update": 1, "delete": 1}),
+    ],
+)
 def test_each_mode_plans_its_kinds_of_item_change(applied, mode, counts):
     applied.mode = mode
     applied.staff[0]["name"] = "Renamed"
@@ -76,8 +79,9 @@ def test_each_mode_plans_its_kinds_of_item_change(applied, mode, counts):
     assert code == 2 and [r["address"] for r in doc["resources"]] == ["dataset.Staff"]
     assert {k: staff["counts"][k] for k in counts} == counts
     if counts["update"]:
-        assert staff["items"]["updates"] == [{"key": {"id": "S00"},
-                                              "changes": {"name": {"before": "Person 0", "after": "Renamed"}}}]
+        assert staff["items"]["updates"] == [
+            {"key": {"id": "S00"}, "changes": {"name": {"before": "Person 0", "after": "Renamed"}}}
+        ]
     if counts["delete"]:
         assert staff["items"]["deletes"] == [{"key": {"id": "S19"}}]
 
@@ -98,10 +102,15 @@ def test_mirror_deletes_above_the_threshold_block_until_allowed(applied):
     assert code == 3
     lines = out.splitlines()
     assert "        - id=S19" in lines  # the full plan still prints
-    assert "  - dataset.Staff: 3 item deletes are 15 % of 20 existing items, above maxDeletePercent 10 %" in lines
+    assert (
+        "  - dataset.Staff: 3 item deletes are 15 % of 20 existing items, above maxDeletePercent 10 %"
+        in lines
+    )
     assert any(line.startswith("To go ahead: ") and "--allow-destructive" in line for line in lines)
     assert not saved.exists() and "not saved" in err
-    code, out, _ = orgsync("plan", "-C", str(applied.root), "--allow-destructive", "--detailed-exitcode", "--out", str(saved))
+    code, out, _ = orgsync(
+        "plan", "-C", str(applied.root), "--allow-destructive", "--detailed-exitcode", "--out", str(saved)
+    )
     assert code == 2 and "Allowed by --allow-destructive" in out and saved.exists()
 
 
@@ -111,7 +120,8 @@ def test_update_share_above_the_threshold_blocks_and_a_manifest_override_lifts_i
     applied.write()
     code, doc = plan_json(applied)
     assert code == 3 and doc["blocking_reasons"] == [
-        "dataset.Staff: 11 item updates that overwrite values are 55 % of 20 existing items, above maxUpdatePercent 50 %"]
+        "dataset.Staff: 11 item updates that overwrite values are 55 % of 20 existing items, above maxUpdatePercent 50 %"
+    ]
     applied.staff_extra = {"safety": {"maxUpdatePercent": 60}}
     applied.write()
     assert plan_json(applied)[0] == 2
@@ -124,10 +134,15 @@ def test_change_classes_rename_type_change_and_property_removal(applied):
     staff = doc["resources"][0]
     assert code == 2 and staff["class"] == "update"
     # `name` is the labelId, so isRequired (true, as created) is part of what is compared
-    assert staff["property_changes"] == [{"key": "name", "action": "update",
-                                          "before": {"key": "name", "name": "Name", "type": "text", "isRequired": True},
-                                          "after": {"key": "name", "name": "Full name", "type": "text", "isRequired": True},
-                                          "class": "update"}]
+    assert staff["property_changes"] == [
+        {
+            "key": "name",
+            "action": "update",
+            "before": {"key": "name", "name": "Name", "type": "text", "isRequired": True},
+            "after": {"key": "name", "name": "Full name", "type": "text", "isRequired": True},
+            "class": "update",
+        }
+    ]
 
     applied.staff_props[2]["type"] = "number"
     applied.staff = [{**r, "grade": "1"} for r in applied.staff]
@@ -137,24 +152,31 @@ def test_change_classes_rename_type_change_and_property_removal(applied):
     assert "dataset.Staff: destructive change, property grade type text -> number" in doc["blocking_reasons"]
     assert plan_json(applied, "--allow-destructive")[0] == 2
 
-    applied.staff_props = applied.staff_props[:2] + applied.staff_props[3:]  # drop grade (type change undone too)
+    applied.staff_props = (
+        applied.staff_props[:2] + applied.staff_props[3:]
+    )  # drop grade (type change undone too)
     applied.staff_columns = ["id", "name", "salary", "note"]
     applied.staff_extra = {"deleteOmittedProperties": True}
     applied.write()
     code, doc = plan_json(applied)
     assert code == 3
-    assert "dataset.Staff: destructive change, property grade removed (deleteOmittedProperties: true)" in doc["blocking_reasons"]
+    assert (
+        "dataset.Staff: destructive change, property grade removed (deleteOmittedProperties: true)"
+        in doc["blocking_reasons"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
 def test_sensitive_values_never_appear_in_any_format_or_saved_plan(applied, fmt):
     applied.staff = [{**r, "salary": "999111"} for r in applied.staff] + [
-        {"id": "S50", "name": "New", "grade": "G1", "salary": salary(24), "note": ""}]
+        {"id": "S50", "name": "New", "grade": "G1", "salary": salary(24), "note": ""}
+    ]
     applied.staff_extra = {"safety": {"maxUpdatePercent": 100}}
     applied.write()
     saved = applied.root / "plan.json"
-    code, out, err = orgsync("plan", "-C", str(applied.root), "--format", fmt, "--show-all", "--show-values",
-                             "--out", str(saved))
+    code, out, err = orgsync(
+        "plan", "-C", str(applied.root), "--format", fmt, "--show-all", "--show-values", "--out", str(saved)
+    )
     _, shown, _ = orgsync("show", str(saved), "--format", fmt, "--show-all", "--show-values")
     assert code == 0 and "(sensitive)" in out and "(sensitive)" in shown
     for text in (out, err, shown, saved.read_text()):
@@ -177,8 +199,10 @@ def test_target_plans_only_the_target_and_its_dependencies(repo):
     _, doc = plan_json(repo, "--target", "Teams")
     assert [r["address"] for r in doc["resources"]] == ["dataset.Teams"]
     code, _, err = orgsync("plan", "-C", str(repo.root), "--target", "Nope")
-    assert code == 1 and err == ("Error: command line: --target Nope: no manifest declares this name; expected one of "
-                                 "Membership, Staff, Teams\n")
+    assert code == 1 and err == (
+        "Error: command line: --target Nope: no manifest declares this name; expected one of "
+        "Membership, Staff, Teams\n"
+    )
 
 
 def test_a_duplicate_key_stops_the_plan_before_any_api_call(repo):
@@ -193,11 +217,22 @@ def test_a_duplicate_key_stops_the_plan_before_any_api_call(repo):
 def test_a_links_dataset_whose_from_changed_stops_the_plan_with_what_the_tenant_has(applied):
     """Membership links Staff → Teams in the tenant; the manifest now says Contractors → Teams."""
     manifests = applied.root / "manifests"
-    (manifests / "contractors.yaml").write_text(yaml.safe_dump({
-        "kind": "Dataset", "name": "Contractors", "type": "PEOPLE", "autoId": "id", "labelId": "id",
-        "properties": [{"key": "id", "name": "ID", "type": "text"}]}))
+    (manifests / "contractors.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "Dataset",
+                "name": "Contractors",
+                "type": "PEOPLE",
+                "autoId": "id",
+                "labelId": "id",
+                "properties": [{"key": "id", "name": "ID", "type": "text"}],
+            }
+        )
+    )
     membership = yaml.safe_load((manifests / "membership.yaml").read_text())
-    (manifests / "membership.yaml").write_text(yaml.safe_dump({**membership, "from": "Contractors"}, sort_keys=False))
+    (manifests / "membership.yaml").write_text(
+        yaml.safe_dump({**membership, "from": "Contractors"}, sort_keys=False)
+    )
     for extra in ((), ("--allow-destructive",)):
         code, out, err = orgsync("plan", "-C", str(applied.root), *extra)
         assert code == 1 and out == "" and "Traceback" not in err

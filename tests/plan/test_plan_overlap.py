@@ -22,8 +22,9 @@ STAFF = {"datasetId": "D1", "name": "Staff", "type": "PEOPLE", "properties": [di
 
 
 def staff_csv() -> bytes:
-    lines = ["id,name,grade,salary,note,_id"] + [f"{r['id']},{r['name']},{r['grade']},{r['salary']},,X{i}"
-                                                  for i, r in enumerate(staff_rows())]
+    lines = ["id,name,grade,salary,note,_id"] + [
+        f"{r['id']},{r['name']},{r['grade']},{r['salary']},,X{i}" for i, r in enumerate(staff_rows())
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -45,16 +46,29 @@ class Tenant:
         if path == f"{API}/datasets/D1/export":
             if self.hold_export:
                 await asyncio.Event().wait()  # never answers: only cancelling ends it
-            return httpx.Response(200, json={"jobStatus": "completed", "_links": {
-                "self": {"url": f"{BASE}{API}/jobs/J"}, "result": {"url": f"{BASE}/_files/E?sig=1"}}})
+            return httpx.Response(
+                200,
+                json={
+                    "jobStatus": "completed",
+                    "_links": {
+                        "self": {"url": f"{BASE}{API}/jobs/J"},
+                        "result": {"url": f"{BASE}/_files/E?sig=1"},
+                    },
+                },
+            )
         if path == "/_files/E":
             self.exported.set()
             return httpx.Response(200, content=gzip.compress(staff_csv()))
         return httpx.Response(404, json={"errors": []})
 
     def client(self) -> OrgvueClient:
-        return OrgvueClient(BASE, "ACME", "t", transport=httpx.MockTransport(self.handle),
-                            polling=JobPolling(first=0.001, cap=0.001))
+        return OrgvueClient(
+            BASE,
+            "ACME",
+            "t",
+            transport=httpx.MockTransport(self.handle),
+            polling=JobPolling(first=0.001, cap=0.001),
+        )
 
 
 def plan(repo: Repo, tenant: Tenant, wrap=None):
@@ -79,6 +93,7 @@ def test_the_export_is_fetched_while_the_sources_are_read(tmp_path):
             # The sources step does not finish until the export has been served: sequential code would hang here.
             overlapped.append(tenant.exported.wait(timeout=30))
             return sources()
+
         return step
 
     tables, live, result = plan(repo, tenant, wrap)
@@ -101,8 +116,10 @@ def test_a_source_error_cancels_the_live_read_and_raises_what_validate_reports(t
     expected = validate_project(repo.root, env={}).errors
     assert expected and info.value.problems == expected
     assert ("POST", f"{API}/datasets/D1/export") in tenant.seen  # it had started, and was cancelled
-    assert all(method in ("GET", "POST") and (method == "GET" or path.endswith("/export"))
-               for method, path in tenant.seen)  # reads only
+    assert all(
+        method in ("GET", "POST") and (method == "GET" or path.endswith("/export"))
+        for method, path in tenant.seen
+    )  # reads only
 
 
 def test_a_manifest_error_stops_before_any_source_or_tenant_and_lists_source_errors_too(tmp_path):

@@ -18,7 +18,9 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}  # the admin API takes the emulator
 
 
 def orgsync(*args: str, token: str = TOKEN):
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": token}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": token}, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -34,7 +36,11 @@ def test_plan_over_a_socket_reads_the_tenant_in_bulk(tmp_path, emulator_factory)
     httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
     code, out, _ = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")
     assert code == 0 and "No changes." in out
-    item_reads = [r for r in httpx.get(f"{server.base_url}/_emulator/requests", headers=ADMIN).json() if "/items" in r["path"]]
+    item_reads = [
+        r
+        for r in httpx.get(f"{server.base_url}/_emulator/requests", headers=ADMIN).json()
+        if "/items" in r["path"]
+    ]
     assert item_reads == []  # items come from one export per dataset, never item by item
 
 
@@ -61,8 +67,10 @@ def test_injected_429_and_503_are_retried_and_the_plan_completes(tmp_path, emula
     server = emulator_factory(token=TOKEN)
     repo = Repo(tmp_path, endpoint=server.base_url).write()
     assert orgsync("apply", "-C", str(repo.root), "--auto-approve")[0] == 0
-    for fault in ({"path": r"/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 0},
-                  {"path": r"/export", "status": 503, "count": 2, "retryAfter": 0}):
+    for fault in (
+        {"path": r"/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 0},
+        {"path": r"/export", "status": 503, "count": 2, "retryAfter": 0},
+    ):
         assert httpx.post(f"{server.base_url}/_emulator/faults", json=fault, headers=ADMIN).status_code == 201
     httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
     code, out, err = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")

@@ -27,8 +27,9 @@ STAFF = {"datasetId": "D1", "name": "Staff", "type": "PEOPLE", "properties": [di
 
 
 def staff_csv() -> bytes:
-    lines = ["id,name,grade,salary,note,_id"] + [f"{r['id']},{r['name']},G2,{r['salary']},,X{i}"
-                                                  for i, r in enumerate(staff_rows())]
+    lines = ["id,name,grade,salary,note,_id"] + [
+        f"{r['id']},{r['name']},G2,{r['salary']},,X{i}" for i, r in enumerate(staff_rows())
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -46,21 +47,36 @@ class Tenant:
         if path == f"{API}/datasets/D1":
             return httpx.Response(200, json=STAFF)
         if path == f"{API}/datasets/D1/export":
-            return httpx.Response(200, json={"jobStatus": "completed", "_links": {
-                "self": {"url": f"{BASE}{API}/jobs/J"}, "result": {"url": f"{BASE}/_files/E?sig=1"}}})
+            return httpx.Response(
+                200,
+                json={
+                    "jobStatus": "completed",
+                    "_links": {
+                        "self": {"url": f"{BASE}{API}/jobs/J"},
+                        "result": {"url": f"{BASE}/_files/E?sig=1"},
+                    },
+                },
+            )
         if path == "/_files/E":
             if self.fail == "gone":
                 return httpx.Response(404, json={"errors": []})
             if self.fail == "corrupt":  # ~4 MiB unpacked: more than a 1 MiB chunk is written before the cut
-                body = gzip.compress(staff_csv() + b"".join(b"Z%d,z,G,1,,Y%d\n" % (i, i) for i in range(200_000)))
+                body = gzip.compress(
+                    staff_csv() + b"".join(b"Z%d,z,G,1,,Y%d\n" % (i, i) for i in range(200_000))
+                )
                 return httpx.Response(200, content=body[: len(body) // 2])
             return httpx.Response(200, content=gzip.compress(staff_csv()))
         return httpx.Response(404, json={"errors": []})
 
     def client(self) -> OrgvueClient:
-        return OrgvueClient(BASE, "ACME", "t", transport=httpx.MockTransport(self.handle),
-                            polling=JobPolling(first=0.001, cap=0.001),
-                            retry=RetryPolicy(attempts=2, base=0.001, cap=0.001))
+        return OrgvueClient(
+            BASE,
+            "ACME",
+            "t",
+            transport=httpx.MockTransport(self.handle),
+            polling=JobPolling(first=0.001, cap=0.001),
+            retry=RetryPolicy(attempts=2, base=0.001, cap=0.001),
+        )
 
 
 @pytest.fixture

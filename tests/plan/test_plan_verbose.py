@@ -59,9 +59,13 @@ def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, mon
     # GETs send nothing; what an answer weighs depends on generated ids and gzip, so it is checked as a size
     assert all(re.search(r" (\d+ B|\d+\.\d [KM]B)$", line) for line in lines), lines
     sizes = [re.sub(r" (\d+ B|\d+\.\d [KM]B)$", " R", line) for line in lines]
-    export = "export/csv?encoding=gzip&includeBOM=false&lineEndings=unix"  # the dataset's dataset:export:csv link
+    export = (
+        "export/csv?encoding=gzip&includeBOM=false&lineEndings=unix"  # the dataset's dataset:export:csv link
+    )
     assert sizes[0] == "GET /api/v1/ACME/datasets 200 N ms 0 B → R"
-    assert sorted(sizes[1:4]) == [f"GET /api/v1/ACME/datasets/{n} 200 N ms 0 B → R" for n in sorted(names.values())]
+    assert sorted(sizes[1:4]) == [
+        f"GET /api/v1/ACME/datasets/{n} 200 N ms 0 B → R" for n in sorted(names.values())
+    ]
     # Then the three exports run side by side, so their lines interleave; what must hold is each one's own
     # order: its POST (with a projection body of a few hundred bytes), one or more polls of its job, its file.
     rest = err.splitlines()[4:]
@@ -70,13 +74,17 @@ def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, mon
     assert len(jobs) == 3
     for job in jobs.values():
         dataset_id = re.search(r"/datasets/([^/]+)/export", job.path).group(1)
-        post = [i for i, line in enumerate(rest) if line.startswith(f"POST /api/v1/ACME/datasets/{dataset_id}/")]
+        post = [
+            i for i, line in enumerate(rest) if line.startswith(f"POST /api/v1/ACME/datasets/{dataset_id}/")
+        ]
         polls = [i for i, line in enumerate(rest) if line.startswith(f"GET /api/v1/ACME/jobs/{job.id} 200 ")]
         files = [i for i, line in enumerate(rest) if line.startswith(f"GET /_files/{job.result_file} 200 ")]
         assert len(post) == 1 and polls and len(files) == 1, (names[dataset_id], rest)
         assert post[0] < min(polls) and max(polls) < files[0], (names[dataset_id], rest)
-        assert re.fullmatch(rf"POST /api/v1/ACME/datasets/{dataset_id}/{re.escape(export)} 202 \d+ ms \d+ B → .+",
-                            rest[post[0]])
+        assert re.fullmatch(
+            rf"POST /api/v1/ACME/datasets/{dataset_id}/{re.escape(export)} 202 \d+ ms \d+ B → .+",
+            rest[post[0]],
+        )
     assert len(rest) == 3 + sum(1 for line in rest if "/jobs/" in line) + 3  # nothing else was called
     assert "sig" not in err and "orgsync.local" not in err
 

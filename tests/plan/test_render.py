@@ -46,7 +46,9 @@ def test_text_lists_every_change_with_before_after_and_the_block():
         "  - dataset.People: 3 item deletes are 15 % of 20 existing items, above maxDeletePercent 10 %",
     ]:
         assert expected in lines
-    assert lines[-1].startswith("To go ahead: review the changes; if they are intended, rerun with --allow-destructive")
+    assert lines[-1].startswith(
+        "To go ahead: review the changes; if they are intended, rerun with --allow-destructive"
+    )
     assert "\x1b[" not in out and sample.blocked
 
 
@@ -66,7 +68,9 @@ def test_long_item_lists_are_summarised_unless_show_all():
 def test_no_changes_says_so():
     rows = people_rows(3)
     state = live(live_dataset(), items={"DS-1": live_people(rows)})
-    plan = build_plan(project(dataset()), {"People": table("People", ["id", "name", "salary", "manager"], rows)}, state)
+    plan = build_plan(
+        project(dataset()), {"People": table("People", ["id", "name", "salary", "manager"], rows)}, state
+    )
     assert "No changes. The tenant matches the manifests and sources." in text.render(plan)
     assert "No changes." in markdown.render(plan)
 
@@ -81,11 +85,17 @@ def test_json_contract_summary_and_one_entry_per_resource():
         ("links.Reports", "create", "additive", {"create": 1, "update": 0, "delete": 0, "existing": 0}),
     ]
     people = doc["resources"][0]
-    assert people["items"]["updates"][0] == {"key": {"id": "E000"},
-                                             "changes": {"name": {"before": "Person 0", "after": "New|name <b>"}}}
-    assert people["items"]["updates"][1]["changes"] == {"salary": {"before": "(sensitive)", "after": "(sensitive)"}}
+    assert people["items"]["updates"][0] == {
+        "key": {"id": "E000"},
+        "changes": {"name": {"before": "Person 0", "after": "New|name <b>"}},
+    }
+    assert people["items"]["updates"][1]["changes"] == {
+        "salary": {"before": "(sensitive)", "after": "(sensitive)"}
+    }
     assert doc["blocked"] is True and doc["blocking_reasons"] == people["blocked"]
-    assert doc["resources"][1]["dataset_id"] is None and doc["resources"][1]["depends_on"] == ["dataset.People"]
+    assert doc["resources"][1]["dataset_id"] is None and doc["resources"][1]["depends_on"] == [
+        "dataset.People"
+    ]
 
 
 def test_markdown_shows_no_item_values_unless_asked_and_escapes_them():
@@ -102,10 +112,14 @@ def test_markdown_cells_cannot_break_tables_or_mention_people():
     assert cell("a|b\n<script>@team `x`") == "a&#124;b&#92;n&lt;script&gt;&#64;team &#96;x&#96;"
 
 
-@pytest.mark.parametrize("render", [
-    lambda p: text.render(p, show_all=True), lambda p: json_render.render(p, show_all=True),
-    lambda p: markdown.render(p, show_all=True, show_values=True),
-])
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda p: text.render(p, show_all=True),
+        lambda p: json_render.render(p, show_all=True),
+        lambda p: markdown.render(p, show_all=True, show_values=True),
+    ],
+)
 def test_sensitive_values_never_appear(render):
     out = render(_plan())
     assert "(sensitive)" in out
@@ -120,15 +134,38 @@ def _formula_plan():
     from orgsync.plan.model import Action, ChangeClass, Plan, PropertyChange, ResourcePlan
 
     bonus = {"key": "bonus", "name": "Bonus", "type": "number", "onDemand": True, "formula": "salary * 0.1"}
-    changes = [PropertyChange(key="bonus", action=Action.UPDATE, before=bonus,
-                              after={**bonus, "formula": "salary * 0.2"}, change_class=ChangeClass.UPDATE),
-               PropertyChange(key="tax", action=Action.CREATE, after={**bonus, "key": "tax", "name": "Tax",
-                                                                      "formula": "salary * 0.3"},
-                              change_class=ChangeClass.ADDITIVE)]
-    res = ResourcePlan(address="dataset.People", kind="Dataset", name="People", action=Action.UPDATE,
-                       change_class=ChangeClass.UPDATE, dataset_id="DS-1", property_changes=changes)
-    return Plan(orgsync_version="0", target="local", tenant="ACME", created_at="2026-01-01T00:00:00Z",
-                source_checksum="0" * 64, resources=[res])
+    changes = [
+        PropertyChange(
+            key="bonus",
+            action=Action.UPDATE,
+            before=bonus,
+            after={**bonus, "formula": "salary * 0.2"},
+            change_class=ChangeClass.UPDATE,
+        ),
+        PropertyChange(
+            key="tax",
+            action=Action.CREATE,
+            after={**bonus, "key": "tax", "name": "Tax", "formula": "salary * 0.3"},
+            change_class=ChangeClass.ADDITIVE,
+        ),
+    ]
+    res = ResourcePlan(
+        address="dataset.People",
+        kind="Dataset",
+        name="People",
+        action=Action.UPDATE,
+        change_class=ChangeClass.UPDATE,
+        dataset_id="DS-1",
+        property_changes=changes,
+    )
+    return Plan(
+        orgsync_version="0",
+        target="local",
+        tenant="ACME",
+        created_at="2026-01-01T00:00:00Z",
+        source_checksum="0" * 64,
+        resources=[res],
+    )
 
 
 def test_a_formula_change_is_shown_before_and_after():
@@ -136,5 +173,7 @@ def test_a_formula_change_is_shown_before_and_after():
     assert "      ~ property bonus: formula salary * 0.1 → salary * 0.2" in lines
     assert "      + property tax (Tax, number, on-demand: salary * 0.3)" in lines
     md = markdown.render(_formula_plan())
-    assert "- ~ property <code>bonus</code>: formula salary &#42; 0.1 → salary &#42; 0.2" in md.splitlines()  # * escaped
+    assert (
+        "- ~ property <code>bonus</code>: formula salary &#42; 0.1 → salary &#42; 0.2" in md.splitlines()
+    )  # * escaped
     assert "- + property <code>tax</code>: new (Tax, number, on-demand: salary &#42; 0.3)" in md.splitlines()

@@ -75,12 +75,24 @@ def test_saving_to_a_missing_directory_is_a_plan_file_error(tmp_path):
         save(sample_plan(), tmp_path / "missing" / "plan.json")
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda items: items["creates"].update(salary=["x", "y"]), r"damaged \(could not create a new DataFrame: height"),
-    (lambda items: items["creates"].update(salary=[1]), r"damaged \(unexpected value while building Series"),
-    (lambda items: items.update(creates=["id"]), r"damaged \(creates: expected an object of column lists\)"),
-    (lambda items: items["deletes"].pop("id"), r"damaged \(deletes: key column\(s\) id missing\)"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda items: items["creates"].update(salary=["x", "y"]),
+            r"damaged \(could not create a new DataFrame: height",
+        ),
+        (
+            lambda items: items["creates"].update(salary=[1]),
+            r"damaged \(unexpected value while building Series",
+        ),
+        (
+            lambda items: items.update(creates=["id"]),
+            r"damaged \(creates: expected an object of column lists\)",
+        ),
+        (lambda items: items["deletes"].pop("id"), r"damaged \(deletes: key column\(s\) id missing\)"),
+    ],
+)
 def test_a_damaged_item_frame_is_a_one_line_plan_file_error(tmp_path, change, message):
     path = tmp_path / "plan.json"
     save(sample_plan(), path)

@@ -10,29 +10,48 @@ from orgsync.plan.builder import build_plan
 from orgsync.plan.render import json as json_render
 from orgsync.plan.saved import load_saved, save
 
-ORG_PROPS = [{"key": "id", "name": "ID", "type": "text"}, {"key": "name", "name": "Name", "type": "text"},
-             {"key": "code", "name": "Code", "type": "text"}, {"key": "parent", "name": "Parent", "type": "text"}]
+ORG_PROPS = [
+    {"key": "id", "name": "ID", "type": "text"},
+    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "code", "name": "Code", "type": "text"},
+    {"key": "parent", "name": "Parent", "type": "text"},
+]
 LIVE_COLUMNS = ["id", "name", "code", "parent", "_id"]
-LIVE_ROWS = [("U1", "Root", "PC-1", None, "i1"), ("U2", "Mid", "PC-2", "PC-1", "i2"),
-             ("U3", "Leaf", "PC-3", "PC-2", "i3"), ("U4", "Kept", "PC-4", "PC-1", "i4")]
+LIVE_ROWS = [
+    ("U1", "Root", "PC-1", None, "i1"),
+    ("U2", "Mid", "PC-2", "PC-1", "i2"),
+    ("U3", "Leaf", "PC-3", "PC-2", "i3"),
+    ("U4", "Kept", "PC-4", "PC-1", "i4"),
+]
 
 
 def _org(props=ORG_PROPS, **extra):
-    return dataset("Org", mode="mirror", props=props, treeId="code", treeParentId="parent",
-                   safety={"maxDeletePercent": 100}, **extra)
+    return dataset(
+        "Org",
+        mode="mirror",
+        props=props,
+        treeId="code",
+        treeParentId="parent",
+        safety={"maxDeletePercent": 100},
+        **extra,
+    )
 
 
 def _plan(manifest, source, live_rows=LIVE_ROWS):
-    state = live(live_dataset("Org", "DS-1", props=manifest.model_dump()["properties"]),
-                 items={"DS-1": frame(LIVE_COLUMNS, live_rows)})
+    state = live(
+        live_dataset("Org", "DS-1", props=manifest.model_dump()["properties"]),
+        items={"DS-1": frame(LIVE_COLUMNS, live_rows)},
+    )
     return build_plan(project(manifest), {"Org": source}, state)
 
 
 def test_deletes_carry_the_tree_id_and_parent_beside_the_key_and_id():
     plan = _plan(_org(), table("Org", ["id", "name", "code", "parent"], [LIVE_ROWS[0][:4], LIVE_ROWS[3][:4]]))
     deletes = plan.resources[0].items.deletes
-    assert deletes.to_dicts() == [{"id": "U2", "_id": "i2", "code": "PC-2", "parent": "PC-1"},
-                                  {"id": "U3", "_id": "i3", "code": "PC-3", "parent": "PC-2"}]
+    assert deletes.to_dicts() == [
+        {"id": "U2", "_id": "i2", "code": "PC-2", "parent": "PC-1"},
+        {"id": "U3", "_id": "i3", "code": "PC-3", "parent": "PC-2"},
+    ]
 
 
 def test_tree_columns_the_source_does_not_own_still_come_from_the_live_items():
@@ -54,8 +73,10 @@ def test_a_sensitive_tree_column_is_never_carried_and_the_plan_says_the_deletes_
     plan = _plan(_org(props), table("Org", ["id", "name"], [("U1", "Root")]))
     res = plan.resources[0]
     assert res.items.deletes.columns == ["id", "_id", "code"]
-    assert ("parent (tree) is sensitive, so the plan does not keep its values and the item deletes are not ordered "
-            "children first") in res.warnings
+    assert (
+        "parent (tree) is sensitive, so the plan does not keep its values and the item deletes are not ordered "
+        "children first"
+    ) in res.warnings
 
 
 def test_the_saved_plan_keeps_the_tree_columns_of_deletes_and_bots_see_only_keys(tmp_path):
@@ -63,7 +84,12 @@ def test_the_saved_plan_keeps_the_tree_columns_of_deletes_and_bots_see_only_keys
     path = tmp_path / "plan.json"
     save(plan, path)
     saved = orjson.loads(path.read_bytes())["resources"][0]["items"]["deletes"]
-    assert saved == {"id": ["U2", "U3"], "_id": ["i2", "i3"], "code": ["PC-2", "PC-3"], "parent": ["PC-1", "PC-2"]}
+    assert saved == {
+        "id": ["U2", "U3"],
+        "_id": ["i2", "i3"],
+        "code": ["PC-2", "PC-3"],
+        "parent": ["PC-1", "PC-2"],
+    }
     back = load_saved(path).resources[0].items.deletes
     assert back.to_dicts() == plan.resources[0].items.deletes.to_dicts()
     bots = orjson.loads(json_render.render(plan))["resources"][0]["items"]["deletes"]

@@ -39,8 +39,16 @@ def trickle(clock: FakeClock, total: int) -> httpx.AsyncByteStream:
 
 
 def client(handler, clock=None, **env: str) -> OrgvueClient:
-    return OrgvueClient(BASE, "ACME", "tok", transport=httpx.MockTransport(handler), limits=limits_from(env),
-                        retry=RetryPolicy(attempts=2), clock=clock or FakeClock(), sleep=_no_sleep)
+    return OrgvueClient(
+        BASE,
+        "ACME",
+        "tok",
+        transport=httpx.MockTransport(handler),
+        limits=limits_from(env),
+        retry=RetryPolicy(attempts=2),
+        clock=clock or FakeClock(),
+        sleep=_no_sleep,
+    )
 
 
 async def _no_sleep(_: float) -> None:
@@ -59,9 +67,14 @@ async def test_a_trickle_of_one_byte_every_2_s_hits_the_overall_deadline():
         with pytest.raises(TransportError) as err:
             await c.list_datasets()
     assert "cannot reach the Orgvue API" in str(err.value)
-    assert "ReadTimeout: the answer took longer than the overall deadline (ORGSYNC_LIMIT_REQUEST_SECONDS)" in str(err.value)
+    assert (
+        "ReadTimeout: the answer took longer than the overall deadline (ORGSYNC_LIMIT_REQUEST_SECONDS)"
+        in str(err.value)
+    )
     assert len(calls) == 2  # a read is retried once, then given up
-    assert clock.now == pytest.approx(2 * 902.0)  # each attempt stopped at its 900 s deadline (+ the byte past it)
+    assert clock.now == pytest.approx(
+        2 * 902.0
+    )  # each attempt stopped at its 900 s deadline (+ the byte past it)
 
 
 async def test_the_deadline_is_raised_only_from_the_environment():
@@ -110,8 +123,16 @@ async def test_an_export_is_streamed_to_disk_and_capped_including_its_gzip_conte
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/export"):
-            return httpx.Response(202, json={"jobStatus": "completed", "_links": {
-                "self": {"url": f"{BASE}/api/v1/ACME/jobs/J1"}, "result": {"url": f"{BASE}/_files/R1?sig=x"}}})
+            return httpx.Response(
+                202,
+                json={
+                    "jobStatus": "completed",
+                    "_links": {
+                        "self": {"url": f"{BASE}/api/v1/ACME/jobs/J1"},
+                        "result": {"url": f"{BASE}/_files/R1?sig=x"},
+                    },
+                },
+            )
         return httpx.Response(200, content=csv_bomb)
 
     async with client(handler, ORGSYNC_LIMIT_DOWNLOAD_BYTES="1MiB") as c:
@@ -121,14 +142,26 @@ async def test_an_export_is_streamed_to_disk_and_capped_including_its_gzip_conte
         assert len(await c.export_csv("D1")) == 3 + 8 * 1024 * 1024
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ({"datasets": []}, "GET /datasets: the answer does not have the documented shape — (the whole answer): "
-                       "input should be a valid list"),
-    ([{"datasetId": 7, "name": "People"}], "GET /datasets: the answer does not have the documented shape — "
-                                           "[0].datasetId: input should be a valid string"),
-    (["People"], "GET /datasets: the answer does not have the documented shape — [0]: input should be a valid "
-                 "dictionary or instance of datasetsummary"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (
+            {"datasets": []},
+            "GET /datasets: the answer does not have the documented shape — (the whole answer): "
+            "input should be a valid list",
+        ),
+        (
+            [{"datasetId": 7, "name": "People"}],
+            "GET /datasets: the answer does not have the documented shape — "
+            "[0].datasetId: input should be a valid string",
+        ),
+        (
+            ["People"],
+            "GET /datasets: the answer does not have the documented shape — [0]: input should be a valid "
+            "dictionary or instance of datasetsummary",
+        ),
+    ],
+)
 async def test_a_200_of_the_wrong_shape_names_the_path_and_field(answer, expected):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=answer)
@@ -141,7 +174,9 @@ async def test_a_200_of_the_wrong_shape_names_the_path_and_field(answer, expecte
 
 async def test_a_dataset_whose_properties_do_not_fit_is_an_error():
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"datasetId": "D1", "properties": [{"key": "id"}, {"name": "no key"}]})
+        return httpx.Response(
+            200, json={"datasetId": "D1", "properties": [{"key": "id"}, {"name": "no key"}]}
+        )
 
     async with client(handler) as c:
         with pytest.raises(ApiError, match=r"GET /datasets/D1: .* properties\[1\]\.key: field required"):
@@ -153,8 +188,11 @@ async def test_a_job_ticket_without_status_or_links_is_an_error():
         return httpx.Response(202, json={"jobId": "J1"})
 
     async with client(handler) as c:
-        with pytest.raises(ApiError, match="the job ticket: the answer does not have the documented shape — "
-                                           "jobStatus: field required; _links: field required"):
+        with pytest.raises(
+            ApiError,
+            match="the job ticket: the answer does not have the documented shape — "
+            "jobStatus: field required; _links: field required",
+        ):
             await c.run_ondemand("D1", ["x"])
 
 
@@ -174,12 +212,16 @@ def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(
     served = serve_app(app)
     try:
         write(tmp_path, key="note")
-        (tmp_path / "orgsync.yaml").write_text(f"tenant: ACME\nendpoint: {served.base_url}\nmanifests: manifests\n")
+        (tmp_path / "orgsync.yaml").write_text(
+            f"tenant: ACME\nendpoint: {served.base_url}\nmanifests: manifests\n"
+        )
         code, out, err = orgsync("plan", "-C", str(tmp_path), env={"ORGVUE_TOKEN": "t"})
     finally:
         served.stop()
     assert code == 1 and "Traceback" not in err
-    assert err.startswith("Error: GET /datasets: the answer does not have the documented shape — (the whole answer)")
+    assert err.startswith(
+        "Error: GET /datasets: the answer does not have the documented shape — (the whole answer)"
+    )
 
 
 @pytest.mark.socket
@@ -206,13 +248,20 @@ async def test_a_real_server_that_sends_one_byte_then_stalls_is_cut_off_by_the_d
                 return
             served.append(conn)
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[")
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n["
+            )
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        async with OrgvueClient(f"http://127.0.0.1:{port}", "ACME", "tok", retry=RetryPolicy(attempts=1),
-                                limits=limits_from({"ORGSYNC_LIMIT_REQUEST_SECONDS": "0.5"})) as c:
+        async with OrgvueClient(
+            f"http://127.0.0.1:{port}",
+            "ACME",
+            "tok",
+            retry=RetryPolicy(attempts=1),
+            limits=limits_from({"ORGSYNC_LIMIT_REQUEST_SECONDS": "0.5"}),
+        ) as c:
             with pytest.raises(TransportError) as err:
                 await c.list_datasets()
     finally:

@@ -31,7 +31,9 @@ def test_a_second_apply_while_one_runs_is_refused_before_anything_is_read(tmp_pa
     lock.write_text(f"{live_owner}\n")
     code, out, err = orgsync("apply", "-C", str(tmp_path), "--auto-approve")
     assert code == 1 and out == ""
-    assert err.startswith(f"Error: another orgsync apply (pid {live_owner}) is running on this repository ({lock})")
+    assert err.startswith(
+        f"Error: another orgsync apply (pid {live_owner}) is running on this repository ({lock})"
+    )
     assert not (tmp_path / ".orgsync" / "tenant.db").exists()  # refused before the tenant was even opened
     assert lock.read_text() == f"{live_owner}\n"  # the other run's lock is left alone
 
@@ -68,25 +70,44 @@ def test_a_planted_orgsync_symlink_cannot_redirect_the_lock_or_state(tmp_path):
 
 
 @pytest.mark.socket
-def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_recover(tmp_path, emulator_factory):
+def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_recover(
+    tmp_path, emulator_factory
+):
     server = emulator_factory(token="tok")
     write(tmp_path, n=4, key="note", name="People")
-    (tmp_path / "orgsync.yaml").write_text(f"tenant: ACME\nendpoint: {server.base_url}\nmanifests: manifests\n")
+    (tmp_path / "orgsync.yaml").write_text(
+        f"tenant: ACME\nendpoint: {server.base_url}\nmanifests: manifests\n"
+    )
     env = {"ORGVUE_TOKEN": "tok"}
     assert orgsync("apply", "-C", str(tmp_path), "--auto-approve", env=env)[0] == 0
     auth = {"Authorization": "Bearer tok"}
     listed = httpx.get(f"{server.base_url}/api/v1/ACME/datasets", headers=auth).json()
     first = listed[0]["datasetId"]
-    body = {"name": "People", "type": "PEOPLE", "autoId": "id", "labelId": "label",
-            "properties": [{"key": "id", "name": "ID", "type": "text", "isRequired": True},
-                           {"key": "label", "name": "L", "type": "text", "isRequired": True}]}
-    second = httpx.post(f"{server.base_url}/api/v1/ACME/datasets", json=body, headers=auth).json()["datasetId"]
+    body = {
+        "name": "People",
+        "type": "PEOPLE",
+        "autoId": "id",
+        "labelId": "label",
+        "properties": [
+            {"key": "id", "name": "ID", "type": "text", "isRequired": True},
+            {"key": "label", "name": "L", "type": "text", "isRequired": True},
+        ],
+    }
+    second = httpx.post(f"{server.base_url}/api/v1/ACME/datasets", json=body, headers=auth).json()[
+        "datasetId"
+    ]
     code, out, err = orgsync("plan", "-C", str(tmp_path), env=env)
     assert code == 1 and out == ""
-    assert (f"manifests/people.yaml:1:1: name: tenant ACME has 2 datasets named 'People' ({first}, {second}), "
-            "probably from two applies at once: ") in err
-    assert f"{first} (created " in err and "4 items" in err and f"{second} (created " in err and "0 items" in err
-    assert f"To recover: pin the one holding the items with `datasetId: {first}` in manifests/people.yaml" in err
+    assert (
+        f"manifests/people.yaml:1:1: name: tenant ACME has 2 datasets named 'People' ({first}, {second}), "
+        "probably from two applies at once: "
+    ) in err
+    assert (
+        f"{first} (created " in err and "4 items" in err and f"{second} (created " in err and "0 items" in err
+    )
+    assert (
+        f"To recover: pin the one holding the items with `datasetId: {first}` in manifests/people.yaml" in err
+    )
     manifest = tmp_path / "manifests" / "people.yaml"
     manifest.write_text(manifest.read_text() + f"datasetId: {first}\n")
     code, out, err = orgsync("plan", "-C", str(tmp_path), "--detailed-exitcode", env=env)
@@ -96,9 +117,14 @@ def test_two_datasets_of_one_name_plan_explains_which_holds_items_and_how_to_rec
 def test_the_starter_workflow_serialises_applies_and_pins_the_endpoint(tmp_path):
     run_init(tmp_path / "repo")
     workflow = yaml.safe_load((tmp_path / "repo" / ".github" / "workflows" / "orgsync.yml").read_text())
-    for job in ("apply", "drift"):  # runs that touch the tenant: one at a time per tenant, queued, never cancelled
+    for job in (
+        "apply",
+        "drift",
+    ):  # runs that touch the tenant: one at a time per tenant, queued, never cancelled
         assert workflow["jobs"][job]["concurrency"] == {
-            "group": "orgsync-tenant-${{ vars.ORGVUE_TENANT }}", "cancel-in-progress": False}
+            "group": "orgsync-tenant-${{ vars.ORGVUE_TENANT }}",
+            "cancel-in-progress": False,
+        }
     for job in workflow["jobs"].values():  # the Action passes `endpoint` on as the ORGVUE_URL pin
         assert job["steps"][-1]["with"]["endpoint"] == "${{ vars.ORGVUE_URL }}"
     action = yaml.safe_load((Path(__file__).resolve().parents[2] / "action.yml").read_text())

@@ -17,8 +17,26 @@ OURS = {"details", "/details", "summary", "/summary", "code", "/code"}
 
 def rendered_tags(text: str) -> list[str]:
     html = RENDERER.render(text)
-    return [t for t in re.findall(r"<(/?[a-zA-Z!][^\s>/]*)", html) if t.lstrip("/") not in
-            {"h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "blockquote", "em"}]
+    return [
+        t
+        for t in re.findall(r"<(/?[a-zA-Z!][^\s>/]*)", html)
+        if t.lstrip("/")
+        not in {
+            "h3",
+            "p",
+            "strong",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "ul",
+            "li",
+            "blockquote",
+            "em",
+        }
+    ]
 
 
 @pytest.fixture
@@ -32,7 +50,9 @@ def comment(tmp_path) -> str:
 def test_names_keys_and_values_inject_no_html_and_hide_nothing(comment):
     tags = rendered_tags(comment)
     assert set(tags) <= OURS, tags  # no <img>, <script>, <!-- … -->, <b>
-    assert "<!--" not in comment and "<img" not in comment and "<script" not in comment and "<b>" not in comment
+    assert (
+        "<!--" not in comment and "<img" not in comment and "<script" not in comment and "<b>" not in comment
+    )
     html = RENDERER.render(comment)
     # Everything after the hostile name is still there: the table, the details and all nine item rows.
     assert html.count("<tr>") == 2 + 1 + len(VALUES) and html.rstrip().endswith("</details>")
@@ -59,19 +79,35 @@ def test_the_property_key_that_closes_a_comment_is_text(comment):
 def test_block_reasons_and_messages_are_escaped_too(tmp_path):
     write(tmp_path, n=20, key="note")
     assert orgsync("apply", "-C", str(tmp_path), "--auto-approve")[0] == 0
-    write(tmp_path, n=1, key="note")  # mirror mode: 19 of 20 items deleted -> blocked, the reason names the dataset
+    write(
+        tmp_path, n=1, key="note"
+    )  # mirror mode: 19 of 20 items deleted -> blocked, the reason names the dataset
     code, out, _ = orgsync("plan", "-C", str(tmp_path), "--format", "markdown")
     assert code == 3
     assert "> [!CAUTION]" in out and set(rendered_tags(out)) <= OURS
     reason = next(line for line in out.splitlines() if line.startswith("> - "))
-    assert reason.startswith("> - dataset.People &lt;img src=x onerror=alert(1)&gt; &lt;&#33;--: 19 item deletes")
+    assert reason.startswith(
+        "> - dataset.People &lt;img src=x onerror=alert(1)&gt; &lt;&#33;--: 19 item deletes"
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("<!--", "&lt;&#33;--"), ("a|b", "a&#124;b"), ("`x`", "&#96;x&#96;"), ("@team", "&#64;team"),
-    ("[a](b)", "&#91;a&#93;(b)"), ("**b**", "&#42;&#42;b&#42;&#42;"), ("x\ny", "x&#92;ny"), ("&amp;", "&amp;amp;"),
-    ("\x1b[31m", "&#92;x1b&#91;31m"), ("$x$", "&#36;x&#36;"), ("~~s~~", "&#126;&#126;s&#126;&#126;"),
-    ("#12", "&#35;12"), ("'\"", "&#39;&#34;"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("<!--", "&lt;&#33;--"),
+        ("a|b", "a&#124;b"),
+        ("`x`", "&#96;x&#96;"),
+        ("@team", "&#64;team"),
+        ("[a](b)", "&#91;a&#93;(b)"),
+        ("**b**", "&#42;&#42;b&#42;&#42;"),
+        ("x\ny", "x&#92;ny"),
+        ("&amp;", "&amp;amp;"),
+        ("\x1b[31m", "&#92;x1b&#91;31m"),
+        ("$x$", "&#36;x&#36;"),
+        ("~~s~~", "&#126;&#126;s&#126;&#126;"),
+        ("#12", "&#35;12"),
+        ("'\"", "&#39;&#34;"),
+    ],
+)
 def test_the_escape_itself(text, expected):
     assert markdown(text) == expected

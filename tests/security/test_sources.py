@@ -31,8 +31,17 @@ def plant_git(root: Path) -> None:
     (root / ".git" / "config.csv").write_text(f"team\n{CREDENTIAL}\n")
 
 
-@pytest.mark.parametrize("source", ["../.git/config.csv", "../.git/../.git/config.csv", "../data/../.git/config.csv",
-                                    "../.env.csv", "../.npmrc.csv", "../data/.secret/teams.csv"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "../.git/config.csv",
+        "../.git/../.git/config.csv",
+        "../data/../.git/config.csv",
+        "../.env.csv",
+        "../.npmrc.csv",
+        "../data/.secret/teams.csv",
+    ],
+)
 def test_git_internals_and_dot_files_are_never_sources(tmp_path, source):
     plant_git(tmp_path)
     for hidden in (".env.csv", ".npmrc.csv"):
@@ -66,7 +75,9 @@ def test_a_symlink_out_of_the_repository_stays_refused(tmp_path):
 
 
 def test_a_file_ci_writes_into_the_checkout_remains_a_valid_source(tmp_path):
-    repo_with_source(tmp_path, "../exports/hr-export-2026-12-01.csv")  # downloaded by a CI step before the run
+    repo_with_source(
+        tmp_path, "../exports/hr-export-2026-12-01.csv"
+    )  # downloaded by a CI step before the run
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "hr-export-2026-12-01.csv").write_text("team\nT1\nT2\n")
     assert messages(tmp_path) == []
@@ -74,7 +85,9 @@ def test_a_file_ci_writes_into_the_checkout_remains_a_valid_source(tmp_path):
 
 def test_manifests_under_dot_folders_are_not_loaded(tmp_path):
     repo = Repo(tmp_path).write()
-    (tmp_path / "orgsync.yaml").write_text("tenant: ACME\nendpoint: local\nmanifests: ['manifests', '.github/*.yaml', '**/evil.yaml']\n")
+    (tmp_path / "orgsync.yaml").write_text(
+        "tenant: ACME\nendpoint: local\nmanifests: ['manifests', '.github/*.yaml', '**/evil.yaml']\n"
+    )
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "evil.yaml").write_text("kind: Dataset\nname: Evil\n")
     assert messages(repo.root) == []

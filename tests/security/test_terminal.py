@@ -33,10 +33,13 @@ def test_a_dataset_name_with_escapes_cannot_rewrite_the_apply_output(tmp_path):
 
 
 def test_validation_messages_and_errors_are_escaped(tmp_path):
-    write(tmp_path, rows=[{"id": "E1", "label": "x", "note-->": "y", "salary": "not\x1b]0;pwned\x07a number",
-                           "ssn": ""}])
+    write(
+        tmp_path,
+        rows=[{"id": "E1", "label": "x", "note-->": "y", "salary": "not\x1b]0;pwned\x07a number", "ssn": ""}],
+    )
     (tmp_path / "manifests" / "people.yaml").write_text(
-        (tmp_path / "manifests" / "people.yaml").read_text().replace("sensitive: true", "sensitive: false", 1))
+        (tmp_path / "manifests" / "people.yaml").read_text().replace("sensitive: true", "sensitive: false", 1)
+    )
     for args in (("validate", "-C", str(tmp_path)), ("plan", "-C", str(tmp_path))):
         code, out, err = orgsync(*args)
         assert code == 1
@@ -51,8 +54,12 @@ def test_a_manifest_error_naming_a_hostile_key_is_escaped(tmp_path):
     code, out, err = orgsync("plan", "-C", str(tmp_path))
     assert code == 1 and not CONTROL.search(err) and "Traceback" not in err
     line = len(text.splitlines()) + 1
-    assert err.startswith(f"Error: manifests/people.yaml:{line}:4: invalid YAML: character 0x1b is not allowed")
-    (tmp_path / "manifests" / "people.yaml").write_text(text + '"bad\\e[31m": 1\n')  # a YAML escape: a real ESC
+    assert err.startswith(
+        f"Error: manifests/people.yaml:{line}:4: invalid YAML: character 0x1b is not allowed"
+    )
+    (tmp_path / "manifests" / "people.yaml").write_text(
+        text + '"bad\\e[31m": 1\n'
+    )  # a YAML escape: a real ESC
     code, out, err = orgsync("plan", "-C", str(tmp_path))
     assert code == 1 and not CONTROL.search(err) and "bad\\x1b[31m: unknown field" in err
 
@@ -62,10 +69,17 @@ def test_verbose_log_lines_are_escaped():
     assert line == "GET /api/v1/ACME/datasets/\\x1b[2Jx 200 10 ms 0 B → 0 B"
 
 
-@pytest.mark.parametrize("text, expected", [
-    (ESC_VALUE, "\\x1b[2J\\x1b]8;;https://evil.example/\\x07click\\x1b]8;;\\x07"), ("a\tb", "a\\tb"),
-    ("\x9b31m", "\\x9b31m"), ("\u202e", "\\u202e"), ("\u2066x\u2069", "\\u2066x\\u2069"), ("\x00", "\\x00"),
-    ("plain ünïcode ✓", "plain ünïcode ✓"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (ESC_VALUE, "\\x1b[2J\\x1b]8;;https://evil.example/\\x07click\\x1b]8;;\\x07"),
+        ("a\tb", "a\\tb"),
+        ("\x9b31m", "\\x9b31m"),
+        ("\u202e", "\\u202e"),
+        ("\u2066x\u2069", "\\u2066x\\u2069"),
+        ("\x00", "\\x00"),
+        ("plain ünïcode ✓", "plain ünïcode ✓"),
+    ],
+)
 def test_the_escape_itself(text, expected):
     assert terminal(text) == expected

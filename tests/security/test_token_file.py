@@ -19,8 +19,11 @@ def repo(tmp_path: Path) -> Path:
 
 def test_a_relative_token_file_is_refused_since_it_resolves_into_the_checkout(repo: Path) -> None:
     (repo / "token.txt").write_text("attacker-chosen\n")
-    with pytest.raises(ConfigError, match="ORGVUE_TOKEN_FILE names token.txt, a relative path; expected an "
-                                          "absolute path outside the repository"):
+    with pytest.raises(
+        ConfigError,
+        match="ORGVUE_TOKEN_FILE names token.txt, a relative path; expected an "
+        "absolute path outside the repository",
+    ):
         resolve_token({"ORGVUE_TOKEN_FILE": "token.txt"}, repo)
 
 
@@ -31,8 +34,9 @@ def test_a_token_file_inside_the_repository_is_refused(repo: Path) -> None:
     assert "attacker-chosen" not in str(info.value)
 
 
-def test_a_symlink_planted_in_the_repository_cannot_send_a_runner_file_as_the_token(repo: Path,
-                                                                                       tmp_path: Path) -> None:
+def test_a_symlink_planted_in_the_repository_cannot_send_a_runner_file_as_the_token(
+    repo: Path, tmp_path: Path
+) -> None:
     secret = tmp_path / "runner-ssh-key"
     secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
     (repo / "token.txt").symlink_to(secret)

@@ -25,7 +25,9 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
-def repo(root: Path, manifest: str, config: str = "tenant: ACME\nendpoint: local\nmanifests: [manifests]\n") -> Path:
+def repo(
+    root: Path, manifest: str, config: str = "tenant: ACME\nendpoint: local\nmanifests: [manifests]\n"
+) -> Path:
     (root / "manifests").mkdir()
     (root / "orgsync.yaml").write_text(config)
     (root / "manifests" / "evil.yaml").write_text(manifest)
@@ -46,8 +48,10 @@ def test_an_alias_bomb_is_refused_at_its_line_before_it_expands(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert found == ["manifests/evil.yaml:7:4: YAML expands to more than 200000 values (aliases expanded; the limit "
-                     "ORGSYNC_LIMIT_YAML_NODES=200000), like an alias bomb"]
+    assert found == [
+        "manifests/evil.yaml:7:4: YAML expands to more than 200000 values (aliases expanded; the limit "
+        "ORGSYNC_LIMIT_YAML_NODES=200000), like an alias bomb"
+    ]
     assert peak < 20 * MiB
 
 
@@ -55,16 +59,22 @@ def test_many_aliases_are_refused_too(tmp_path):
     text = "kind: Dataset\nx: &x 1\nl: [" + ",".join(["*x"] * 101) + "]\n"
     assert problems(repo(tmp_path, text)) == [
         "manifests/evil.yaml:3:305: more than 100 YAML aliases (*name) in one file (the limit "
-        "ORGSYNC_LIMIT_YAML_ALIASES=100); expected few anchors, for small reuse"]
+        "ORGSYNC_LIMIT_YAML_ALIASES=100); expected few anchors, for small reuse"
+    ]
 
 
-@pytest.mark.parametrize("text, where", [("kind: Dataset\nx: " + "[" * 5000 + "]" * 5000 + "\n", "2:67"),
-                                         ("kind: Dataset\nx:\n" + "".join(" " * i + "- \n" for i in range(200)),
-                                          "66:64")])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("kind: Dataset\nx: " + "[" * 5000 + "]" * 5000 + "\n", "2:67"),
+        ("kind: Dataset\nx:\n" + "".join(" " * i + "- \n" for i in range(200)), "66:64"),
+    ],
+)
 def test_nesting_5000_deep_is_a_clear_error_not_a_traceback(tmp_path, text, where):
     assert problems(repo(tmp_path, text)) == [
         f"manifests/evil.yaml:{where}: YAML nested more than 64 levels deep (the limit ORGSYNC_LIMIT_YAML_DEPTH=64); "
-        "expected a manifest's few levels"]
+        "expected a manifest's few levels"
+    ]
 
 
 def test_a_deep_orgsync_yaml_is_refused_the_same_way(tmp_path):
@@ -77,12 +87,15 @@ def test_an_oversized_manifest_is_refused_without_parsing_it(tmp_path):
     text = "kind: Dataset\n# " + "x" * (4 * MiB) + "\n"
     assert problems(repo(tmp_path, text)) == [
         f"manifests/evil.yaml: the file is {len(text)} bytes, more than the limit of 4194304 "
-        "(ORGSYNC_LIMIT_MANIFEST_BYTES=4194304); expected a manifest, not data (put items in a source file)"]
+        "(ORGSYNC_LIMIT_MANIFEST_BYTES=4194304); expected a manifest, not data (put items in a source file)"
+    ]
 
 
 def test_limits_are_raised_only_from_the_environment(tmp_path):
     text = "kind: Dataset\nx: " + "[" * 70 + "]" * 70 + "\n"
-    root = repo(tmp_path, text, "tenant: ACME\nendpoint: local\nmanifests: [manifests]\nlimits: {yaml_depth: 100}\n")
+    root = repo(
+        tmp_path, text, "tenant: ACME\nendpoint: local\nmanifests: [manifests]\nlimits: {yaml_depth: 100}\n"
+    )
     assert any("nested more than 64 levels" in p for p in problems(root))
     assert not any("nested" in p for p in problems(root, {"ORGSYNC_LIMIT_YAML_DEPTH": "100"}))
 
@@ -92,5 +105,6 @@ def test_ordinary_anchors_still_work(tmp_path):
     (tmp_path / "orgsync.yaml").write_text("tenant: ACME\nendpoint: local\nmanifests: [manifests]\n")
     (tmp_path / "manifests" / "a.yaml").write_text(
         "kind: Dataset\nname: A\ntype: PEOPLE\nautoId: id\nlabelId: id\n"
-        "properties:\n  - &p {key: id, name: ID, type: text}\n")
+        "properties:\n  - &p {key: id, name: ID, type: text}\n"
+    )
     assert load_project(tmp_path, env={}).manifests[0].name == "A"

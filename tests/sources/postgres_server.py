@@ -49,16 +49,35 @@ class PostgresServer:
         return ["runuser", "-u", self.run_as, "--", *args] if self.run_as else list(args)
 
     def run(self, *args: str, stdin: str | None = None) -> None:
-        subprocess.run(self._cmd(*args), check=True, input=stdin, text=True, capture_output=True, cwd=self.data)
+        subprocess.run(
+            self._cmd(*args), check=True, input=stdin, text=True, capture_output=True, cwd=self.data
+        )
 
     def psql(self, sql: str) -> None:
         """Run `sql` as the superuser through the server's socket directory."""
-        self.run(str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.data / "sock"),
-                 "-p", str(self.port), "-U", "postgres", "-d", DATABASE, stdin=sql)
+        self.run(
+            str(self.bin / "psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.data / "sock"),
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            DATABASE,
+            stdin=sql,
+        )
 
     def stop(self) -> None:
-        subprocess.run(self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.data / "db"), "-m", "fast", "-w",
-                                 "stop"), check=False, capture_output=True)
+        subprocess.run(
+            self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.data / "db"), "-m", "fast", "-w", "stop"),
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(self.data, ignore_errors=True)
 
 
@@ -66,7 +85,9 @@ def start() -> PostgresServer:
     """initdb, start on a free loopback port (pg_ctl -w waits until it accepts connections), create the test db."""
     bin_dir = _bin_dir()
     if bin_dir is None:
-        raise RuntimeError("PostgreSQL is not installed (no initdb); install it: apt-get install -y postgresql")
+        raise RuntimeError(
+            "PostgreSQL is not installed (no initdb); install it: apt-get install -y postgresql"
+        )
     run_as = None
     if os.geteuid() == 0:
         run_as = next(u for u in ("postgres", "nobody") if _user_exists(u))
@@ -78,11 +99,43 @@ def start() -> PostgresServer:
         for path in (data, data / "sock", data / "pw"):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     server = PostgresServer(bin_dir, data, _free_port(), run_as)
-    server.run(str(bin_dir / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--pwfile", str(data / "pw"),
-               "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C")
-    server.run(str(bin_dir / "pg_ctl"), "-D", str(data / "db"), "-w", "-t", "60", "-l", str(data / "log"), "-o",
-               f"-p {server.port} -c listen_addresses=127.0.0.1 -k {data / 'sock'} -c fsync=off", "start")
-    server.run(str(bin_dir / "createdb"), "-h", str(data / "sock"), "-p", str(server.port), "-U", "postgres", DATABASE)
+    server.run(
+        str(bin_dir / "initdb"),
+        "-D",
+        str(data / "db"),
+        "-U",
+        "postgres",
+        "--pwfile",
+        str(data / "pw"),
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
+    server.run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data / "db"),
+        "-w",
+        "-t",
+        "60",
+        "-l",
+        str(data / "log"),
+        "-o",
+        f"-p {server.port} -c listen_addresses=127.0.0.1 -k {data / 'sock'} -c fsync=off",
+        "start",
+    )
+    server.run(
+        str(bin_dir / "createdb"),
+        "-h",
+        str(data / "sock"),
+        "-p",
+        str(server.port),
+        "-U",
+        "postgres",
+        DATABASE,
+    )
     server.psql(f"CREATE USER {USER} PASSWORD '{PASSWORD}'; GRANT ALL ON SCHEMA public TO {USER};")
     return server
 

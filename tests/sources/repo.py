@@ -18,8 +18,13 @@ PROPERTIES = """properties:
 """
 
 
-def repo(root: Path, items: str, files: dict[str, bytes] | None = None, properties: str = PROPERTIES,
-         head: str = "") -> Path:
+def repo(
+    root: Path,
+    items: str,
+    files: dict[str, bytes] | None = None,
+    properties: str = PROPERTIES,
+    head: str = "",
+) -> Path:
     """`root` as a repository whose People manifest has `items:` block `items` (indented by the caller)."""
     (root / "manifests").mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir(exist_ok=True)
@@ -29,7 +34,8 @@ def repo(root: Path, items: str, files: dict[str, bytes] | None = None, properti
         (root / "data" / name).write_bytes(data)
     (root / "manifests" / "people.yaml").write_text(
         f"kind: Dataset\nname: People\ntype: PEOPLE\nautoId: employee_id\nlabelId: full_name\n{head}{properties}"
-        f"items:\n{items}")
+        f"items:\n{items}"
+    )
     return root
 
 

@@ -24,59 +24,129 @@ from orgsync.sources.canonical import (
 )
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("0", "0"), ("-0", "0"), ("+0", "0"), ("00", "0"), ("-0.0", "0"), ("007", "7"), ("-007", "-7"),
-    ("1.50", "1.5"), ("1.0", "1"), ("5.", "5"), (".5", "0.5"), ("-.5", "-0.5"), ("0.5", "0.5"), ("-0.5", "-0.5"),
-    ("1e3", "1000"), ("1E3", "1000"), ("-1.5e2", "-150"), ("1e-3", "0.001"), (" 5 ", "5"), ("\t-12.5\n", "-12.5"),
-    ("+5", "5"), ("0.0001", "0.0001"), ("0.00012", "0.00012"), ("0.000123", "0.000123"), ("0.001", "0.001"),
-    ("123456789012345", "123456789012345"), ("1234567890123456", "1234567890123456"),
-    ("-12345678901234", "-12345678901234"), ("9007199254740993", "9007199254740993"),
-    ("123456789012345678901234567890", "123456789012345678901234567890"),
-    ("-000123456789012345678901234567890.000", "-123456789012345678901234567890"),
-    ("0.1234567890123", "0.1234567890123"), ("1234567.8901234", "1234567.8901234"),
-    ("0.30000000000000004", "0.30000000000000004"), ("1_000", None), ("\u0661\u0662", None), ("0x10", None),
-    ("1" + "0" * 400, None), ("-", None), (".", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0", "0"),
+        ("-0", "0"),
+        ("+0", "0"),
+        ("00", "0"),
+        ("-0.0", "0"),
+        ("007", "7"),
+        ("-007", "-7"),
+        ("1.50", "1.5"),
+        ("1.0", "1"),
+        ("5.", "5"),
+        (".5", "0.5"),
+        ("-.5", "-0.5"),
+        ("0.5", "0.5"),
+        ("-0.5", "-0.5"),
+        ("1e3", "1000"),
+        ("1E3", "1000"),
+        ("-1.5e2", "-150"),
+        ("1e-3", "0.001"),
+        (" 5 ", "5"),
+        ("\t-12.5\n", "-12.5"),
+        ("+5", "5"),
+        ("0.0001", "0.0001"),
+        ("0.00012", "0.00012"),
+        ("0.000123", "0.000123"),
+        ("0.001", "0.001"),
+        ("123456789012345", "123456789012345"),
+        ("1234567890123456", "1234567890123456"),
+        ("-12345678901234", "-12345678901234"),
+        ("9007199254740993", "9007199254740993"),
+        ("123456789012345678901234567890", "123456789012345678901234567890"),
+        ("-000123456789012345678901234567890.000", "-123456789012345678901234567890"),
+        ("0.1234567890123", "0.1234567890123"),
+        ("1234567.8901234", "1234567.8901234"),
+        ("0.30000000000000004", "0.30000000000000004"),
+        ("1_000", None),
+        ("\u0661\u0662", None),
+        ("0x10", None),
+        ("1" + "0" * 400, None),
+        ("-", None),
+        (".", None),
+    ],
+)
 def test_number_edge_cases(raw, expected):
     assert canonical_value(raw, "number") == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("true", "true"), ("false", "false"), (" true ", "true"), ("True", "true"), ("FALSE", "false"), ("truth", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("true", "true"),
+        ("false", "false"),
+        (" true ", "true"),
+        ("True", "true"),
+        ("FALSE", "false"),
+        ("truth", None),
+    ],
+)
 def test_boolean_edge_cases(raw, expected):
     assert canonical_value(raw, "boolean") == expected
 
 
-@pytest.mark.parametrize(("raw", "fmt", "expected"), [
-    ("2024-02-29", "YYYY-MM-DD", "2024-02-29"), ("2023-02-29", "YYYY-MM-DD", None), ("2024-13-01", "YYYY-MM-DD", None),
-    ("0999-12-31", "YYYY-MM-DD", "0999-12-31"), ("2024-1-05", "YYYY-MM-DD", "2024-01-05"),
-    ("+2024-01-05", "YYYY-MM-DD", None), ("2024-01-05", "DD/MM/YYYY", None), ("\u0662024-01-05", "YYYY-MM-DD", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "fmt", "expected"),
+    [
+        ("2024-02-29", "YYYY-MM-DD", "2024-02-29"),
+        ("2023-02-29", "YYYY-MM-DD", None),
+        ("2024-13-01", "YYYY-MM-DD", None),
+        ("0999-12-31", "YYYY-MM-DD", "0999-12-31"),
+        ("2024-1-05", "YYYY-MM-DD", "2024-01-05"),
+        ("+2024-01-05", "YYYY-MM-DD", None),
+        ("2024-01-05", "DD/MM/YYYY", None),
+        ("\u0662024-01-05", "YYYY-MM-DD", None),
+    ],
+)
 def test_date_edge_cases(raw, fmt, expected):
     assert canonical_value(raw, "date", fmt) == expected
 
 
 def test_keep_invalid_applies_to_converted_rows_only():
-    frame = pl.DataFrame({"n": ["65000", " 1.50 ", "x ", None, "-0"], "b": ["true", " Yes", "maybe", None, "false"]})
-    out = frame.select(canonical_expr("n", "number", keep_invalid=True), canonical_expr("b", "boolean", keep_invalid=True))
-    assert out.to_dict(as_series=False) == {"n": ["65000", "1.5", "x", None, "0"],
-                                            "b": ["true", "true", "maybe", None, "false"]}
+    frame = pl.DataFrame(
+        {"n": ["65000", " 1.50 ", "x ", None, "-0"], "b": ["true", " Yes", "maybe", None, "false"]}
+    )
+    out = frame.select(
+        canonical_expr("n", "number", keep_invalid=True), canonical_expr("b", "boolean", keep_invalid=True)
+    )
+    assert out.to_dict(as_series=False) == {
+        "n": ["65000", "1.5", "x", None, "0"],
+        "b": ["true", "true", "maybe", None, "false"],
+    }
 
 
 def test_canonical_values_take_the_fast_path_and_others_do_not():
-    numbers = pl.Series(["65000", "0.5", "-12.25", "0", "65000.0", "-0", "007", "1e3", " 5", "+5", "1.50",
-                         "1234567890123456"])
+    numbers = pl.Series(
+        ["65000", "0.5", "-12.25", "0", "65000.0", "-0", "007", "1e3", " 5", "+5", "1.50", "1234567890123456"]
+    )
     flags = pl.select(_already_canonical(pl.lit(numbers), "number", "YYYY-MM-DD")).to_series().to_list()
     assert flags == [True] * 4 + [False] * 8
     # Days 29-31 are converted (to be checked against their month), the rest need no date parse.
-    dates = pl.Series(["2024-01-28", "0000-12-01", "2024-01-31", "2024-02-30", "2024-1-31", "31/01/2024",
-                       "2024-13-01", "2024-00-10", "2024-01-00"])
+    dates = pl.Series(
+        [
+            "2024-01-28",
+            "0000-12-01",
+            "2024-01-31",
+            "2024-02-30",
+            "2024-1-31",
+            "31/01/2024",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-00",
+        ]
+    )
     flags = pl.select(_already_canonical(pl.lit(dates), "date", "YYYY-MM-DD")).to_series().to_list()
     assert flags == [True, True] + [False] * 7
     booleans = pl.Series(["true", "false", "TRUE", "yes"])
-    assert pl.select(_already_canonical(pl.lit(booleans), "boolean", "YYYY-MM-DD")).to_series().to_list() == \
-        [True, True, False, False]
+    assert pl.select(_already_canonical(pl.lit(booleans), "boolean", "YYYY-MM-DD")).to_series().to_list() == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def _number_corpus(count: int) -> list[str]:
@@ -113,13 +183,28 @@ def reference_number(raw: str) -> str | None:
 
 @pytest.mark.parametrize("keep_invalid", [False, True])
 def test_number_expression_agrees_with_the_python_reference(keep_invalid):
-    corpus = [*_number_corpus(30_000), *(str(x) for x in range(-1000, 1000)), "1e-7", "-2.5e-10", "1e20", "1.5e300",
-              "5e-324", "9007199254740993.5", "1.2345e+20", "0.000015", "1e16", "-1e16", "123e-20"]
+    corpus = [
+        *_number_corpus(30_000),
+        *(str(x) for x in range(-1000, 1000)),
+        "1e-7",
+        "-2.5e-10",
+        "1e20",
+        "1.5e300",
+        "5e-324",
+        "9007199254740993.5",
+        "1.2345e+20",
+        "0.000015",
+        "1e16",
+        "-1e16",
+        "123e-20",
+    ]
     values = pl.Series("v", corpus, dtype=pl.Utf8)
     out = pl.DataFrame({"v": values}).select(canonical_expr("v", "number", keep_invalid=keep_invalid))["v"]
     expected = [reference_number(v) for v in corpus]
     if keep_invalid:
-        expected = [e if e is not None else (v.strip() or None) for e, v in zip(expected, corpus, strict=True)]
+        expected = [
+            e if e is not None else (v.strip() or None) for e, v in zip(expected, corpus, strict=True)
+        ]
     assert out.to_list() == expected
 
 
@@ -139,7 +224,12 @@ def test_common_branches_agree_with_the_one_pass_conversion():
 
 def test_fast_path_agrees_with_full_conversion_on_dates():
     days = pl.date_range(pl.date(1, 1, 1), pl.date(9999, 12, 31), "97d", eager=True).dt.to_string("%Y-%m-%d")
-    invalid = [f"{y:04d}-{m:02d}-{d:02d}" for y in (1900, 2000, 2023, 2024) for m in (0, 2, 4, 13) for d in (0, 29, 30, 31, 32)]
+    invalid = [
+        f"{y:04d}-{m:02d}-{d:02d}"
+        for y in (1900, 2000, 2023, 2024)
+        for m in (0, 2, 4, 13)
+        for d in (0, 29, 30, 31, 32)
+    ]
     values = pl.Series("v", [*days.to_list(), *invalid], dtype=pl.Utf8)
     fast = pl.DataFrame({"v": values}).select(canonical_expr("v", "date"))["v"]
     assert fast.to_list() == canonical_series(values, "date").to_list()
@@ -148,7 +238,9 @@ def test_fast_path_agrees_with_full_conversion_on_dates():
 @pytest.mark.parametrize("first", ["65000.0", "65000"])
 def test_columns_converted_whole_or_row_by_row_give_the_same_values(first):
     """A column starting with non-canonical values is converted whole, one starting canonical row by row."""
-    values = pl.Series("v", [first] * 1500 + ["0.50", "7", " 8 ", None, "x", "1e3", "2.5"] * 200, dtype=pl.Utf8)
+    values = pl.Series(
+        "v", [first] * 1500 + ["0.50", "7", " 8 ", None, "x", "1e3", "2.5"] * 200, dtype=pl.Utf8
+    )
     frame = pl.DataFrame({"v": values})
     out = frame.select(canonical_expr("v", "number", keep_invalid=True))["v"]
     assert frame["v"].equals(values)  # converted rows are written into a copy, never into the input frame

@@ -28,7 +28,7 @@ def oracle(ids: list[str | None], parents: list[str | None]) -> list[tuple[int, 
             walk.append(node)
             node = up[node]
         if node is not None and state.get(node) == 1:
-            cycle = walk[walk.index(node):]
+            cycle = walk[walk.index(node) :]
             found.append((min(position[c] for c in cycle), len(cycle)))
         for visited in walk:
             state[visited] = 2
@@ -37,7 +37,9 @@ def oracle(ids: list[str | None], parents: list[str | None]) -> list[tuple[int, 
 
 def vectorised(ids: list[str | None], parents: list[str | None]) -> list[tuple[int, int]]:
     target, node = parent_rows(pl.Series(ids, dtype=pl.Utf8), pl.Series(parents, dtype=pl.Utf8))
-    up = [t if n and t is not None else len(ids) for t, n in zip(target.to_list(), node.to_list(), strict=True)]
+    up = [
+        t if n and t is not None else len(ids) for t, n in zip(target.to_list(), node.to_list(), strict=True)
+    ]
     return [(s, n) for s, n in cycle_rows(pl.Series(up, dtype=pl.UInt32)).iter_rows()]
 
 
@@ -48,7 +50,9 @@ def random_graph(rng: random.Random, n: int) -> tuple[list[str], list[str | None
     parents: list[str | None] = []
     for i in ids:
         roll = rng.random()
-        parents.append(None if roll < 0.1 else "missing" if roll < 0.15 else i if roll < 0.18 else rng.choice(ids))
+        parents.append(
+            None if roll < 0.1 else "missing" if roll < 0.15 else i if roll < 0.18 else rng.choice(ids)
+        )
     return ids, parents
 
 
@@ -90,21 +94,46 @@ def test_no_edges_no_cycles():
 
 
 def _tree_problems(ids: list[str], parents: list[str | None]) -> list[str]:
-    props = [PropertySpec(key="id", name="id", type="text"), PropertySpec(key="boss", name="boss", type="text")]
-    manifest = DatasetManifest(kind="Dataset", name="P", type="PEOPLE", autoId="id", labelId="id", treeId="id",
-                               treeParentId="boss", properties=props, items=ItemsSpec(source="p.csv"))
+    props = [
+        PropertySpec(key="id", name="id", type="text"),
+        PropertySpec(key="boss", name="boss", type="text"),
+    ]
+    manifest = DatasetManifest(
+        kind="Dataset",
+        name="P",
+        type="PEOPLE",
+        autoId="id",
+        labelId="id",
+        treeId="id",
+        treeParentId="boss",
+        properties=props,
+        items=ItemsSpec(source="p.csv"),
+    )
     frame = pl.DataFrame({"id": ids, "boss": parents}, schema={"id": pl.Utf8, "boss": pl.Utf8})
-    table = SourceTable(name="P", path=Path("/r/p.csv"), frame=frame, key=["id"], owned=["boss"],
-                        types={"id": "text", "boss": "text"}, sha256="")
-    project = Project(root=Path("/r"), config_file=Path("/r/orgsync.yaml"), config=ProjectConfig(tenant="T"),
-                      manifests=[manifest])
+    table = SourceTable(
+        name="P",
+        path=Path("/r/p.csv"),
+        frame=frame,
+        key=["id"],
+        owned=["boss"],
+        types={"id": "text", "boss": "text"},
+        sha256="",
+    )
+    project = Project(
+        root=Path("/r"),
+        config_file=Path("/r/orgsync.yaml"),
+        config=ProjectConfig(tenant="T"),
+        manifests=[manifest],
+    )
     return [str(p) for p in check_tree(manifest, table, project)]
 
 
 def test_cycle_messages_start_at_the_first_row_and_list_in_file_order():
     problems = _tree_problems(["X", "E4", "E5", "E3", "S"], ["E3", "E5", "E3", "E4", "S"])
-    assert problems == ["p.csv:3: boss: row 3: cycle in the hierarchy: E4 -> E5 -> E3 -> E4",
-                        "p.csv:6: boss: row 6: cycle in the hierarchy: S -> S"]
+    assert problems == [
+        "p.csv:3: boss: row 3: cycle in the hierarchy: E4 -> E5 -> E3 -> E4",
+        "p.csv:6: boss: row 6: cycle in the hierarchy: S -> S",
+    ]
 
 
 def test_a_huge_cycle_names_its_first_nodes_and_counts_the_rest():
@@ -127,12 +156,15 @@ def test_duplicate_and_empty_ids_behave_like_the_dict_walk(seed):
     """A repeated id counts once, as its last row (where the cycle is reported); a row without an id is no node."""
     rng = random.Random(1000 + seed)
     names, parents = random_graph(rng, rng.choice([5, 40, 200]))
-    ids: list[str | None] = [None if rng.random() < 0.05 else rng.choice(names) if rng.random() < 0.2 else i
-                             for i in names]
+    ids: list[str | None] = [
+        None if rng.random() < 0.05 else rng.choice(names) if rng.random() < 0.2 else i for i in names
+    ]
     assert vectorised(ids, parents) == oracle(ids, parents)
 
 
 def test_dangling_parents_are_listed_in_file_order():
     problems = _tree_problems(["A", "B", "C", "D"], [None, "Z", "A", "Y"])
-    assert problems == ["p.csv:3: boss: row 3: boss 'Z' names no item (id values in this source)",
-                        "p.csv:5: boss: row 5: boss 'Y' names no item (id values in this source)"]
+    assert problems == [
+        "p.csv:3: boss: row 3: boss 'Z' names no item (id values in this source)",
+        "p.csv:5: boss: row 5: boss 'Y' names no item (id values in this source)",
+    ]

@@ -25,14 +25,30 @@ PROPS = """properties:
   - {key: hired, name: Hired, type: date}
 """
 ENV = "ORGSYNC_SECRET_HR_DB"
-EXPECTED = [{"employee_id": "E1", "full_name": "Ada", "salary": "65000.5", "start_date": "2020-01-02",
-             "active": "true", "seen": "2020-01-02T09:30:00", "hired": "2020-01-02"},
-            {"employee_id": "E2", "full_name": None, "salary": None, "start_date": None, "active": "false",
-             "seen": None, "hired": None}]
+EXPECTED = [
+    {
+        "employee_id": "E1",
+        "full_name": "Ada",
+        "salary": "65000.5",
+        "start_date": "2020-01-02",
+        "active": "true",
+        "seen": "2020-01-02T09:30:00",
+        "hired": "2020-01-02",
+    },
+    {
+        "employee_id": "E2",
+        "full_name": None,
+        "salary": None,
+        "start_date": None,
+        "active": "false",
+        "seen": None,
+        "hired": None,
+    },
+]
 
 
 def db_repo(tmp_path, sql: str = "SELECT * FROM people ORDER BY employee_id", extra: str = ""):
-    return repo(tmp_path, f"  source:\n    sql: \"{sql}\"\n    connection: {{env: {ENV}}}\n{extra}", {}, PROPS)
+    return repo(tmp_path, f'  source:\n    sql: "{sql}"\n    connection: {{env: {ENV}}}\n{extra}', {}, PROPS)
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +74,14 @@ def test_postgres_dates_follow_the_manifest_date_format(tmp_path, pg):
 
 
 def test_postgres_timestamp_with_a_time_into_a_date_property_is_reported(tmp_path, pg):
-    db_repo(tmp_path, "SELECT employee_id, seen AS hired FROM people", "  handKept: [full_name, salary, "
-            "start_date, active, seen]\n")
-    assert errors(tmp_path, {ENV: pg.url()}) == ["manifests/people.yaml: hired: result row 1: expected a date in "
-                                                 "YYYY-MM-DD, got '2020-01-02T09:30:00'"]
+    db_repo(
+        tmp_path,
+        "SELECT employee_id, seen AS hired FROM people",
+        "  handKept: [full_name, salary, start_date, active, seen]\n",
+    )
+    assert errors(tmp_path, {ENV: pg.url()}) == [
+        "manifests/people.yaml: hired: result row 1: expected a date in YYYY-MM-DD, got '2020-01-02T09:30:00'"
+    ]
 
 
 def test_postgres_runs_the_query_read_only(tmp_path, pg):
@@ -78,8 +98,9 @@ def test_postgres_runs_the_query_read_only(tmp_path, pg):
 def test_postgres_wrong_password_never_shows_it(tmp_path, pg):
     db_repo(tmp_path)
     [message] = errors(tmp_path, {ENV: pg.url(password="not-the-password")})
-    assert message.startswith("manifests/people.yaml:16:5: items.source: cannot connect to the database "
-                              f"(connection from {ENV}): ")
+    assert message.startswith(
+        f"manifests/people.yaml:16:5: items.source: cannot connect to the database (connection from {ENV}): "
+    )
     assert "password authentication failed" in message
     assert "not-the-password" not in message and PASSWORD not in message
 
@@ -87,25 +108,38 @@ def test_postgres_wrong_password_never_shows_it(tmp_path, pg):
 def test_postgres_unreachable(tmp_path, pg):
     db_repo(tmp_path)
     [message] = errors(tmp_path, {ENV: pg.url(port=_free_port())})
-    assert message.startswith(f"manifests/people.yaml:16:5: items.source: cannot connect to the database "
-                              f"(connection from {ENV}): ") and "Connection refused" in message
+    assert (
+        message.startswith(
+            f"manifests/people.yaml:16:5: items.source: cannot connect to the database "
+            f"(connection from {ENV}): "
+        )
+        and "Connection refused" in message
+    )
     assert PASSWORD not in message
 
 
 def test_postgres_query_error(tmp_path, pg):
     db_repo(tmp_path, "SELECT * FROM nope")
     [message] = errors(tmp_path, {ENV: pg.url()})
-    assert message.startswith(f"manifests/people.yaml:16:5: items.source: the query failed (connection from "
-                              f"{ENV}): ") and 'relation "nope" does not exist' in message
+    assert (
+        message.startswith(
+            f"manifests/people.yaml:16:5: items.source: the query failed (connection from {ENV}): "
+        )
+        and 'relation "nope" does not exist' in message
+    )
 
 
 def test_postgres_as_one_of_the_query_sources_and_the_checksum_of_its_rows(tmp_path, pg):
-    items = (f"  sources:\n    db:\n      sql: SELECT employee_id, salary FROM people\n      connection: {{env: {ENV}}}\n"
-             "    names: ../data/names.csv\n"
-             "  query: SELECT db.employee_id, n.full_name, db.salary FROM db JOIN names n USING (employee_id)\n"
-             "  handKept: [start_date, active, seen, hired]\n")
+    items = (
+        f"  sources:\n    db:\n      sql: SELECT employee_id, salary FROM people\n      connection: {{env: {ENV}}}\n"
+        "    names: ../data/names.csv\n"
+        "  query: SELECT db.employee_id, n.full_name, db.salary FROM db JOIN names n USING (employee_id)\n"
+        "  handKept: [start_date, active, seen, hired]\n"
+    )
     repo(tmp_path, items, {"names.csv": b"employee_id,full_name\nE1,Ada L.\n"}, PROPS)
-    assert rows(tmp_path, {ENV: pg.url()}) == [{"employee_id": "E1", "full_name": "Ada L.", "salary": "65000.5"}]
+    assert rows(tmp_path, {ENV: pg.url()}) == [
+        {"employee_id": "E1", "full_name": "Ada L.", "salary": "65000.5"}
+    ]
     before = load(tmp_path, {ENV: pg.url()})[0].sha256
     pg.psql("UPDATE people SET salary = 1 WHERE employee_id = 'E1';")
     try:
@@ -117,9 +151,13 @@ def test_postgres_as_one_of_the_query_sources_and_the_checksum_of_its_rows(tmp_p
 def test_sqlite_types_and_read_only(tmp_path):
     path = tmp_path / "hr.db"
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE people (employee_id TEXT, full_name TEXT, salary REAL, start_date TEXT, "
-                   "active INTEGER)")
-        db.execute("INSERT INTO people VALUES ('E1', 'Ada', 65000.5, '2020-01-02', 1), ('E2', NULL, NULL, NULL, 0)")
+        db.execute(
+            "CREATE TABLE people (employee_id TEXT, full_name TEXT, salary REAL, start_date TEXT, "
+            "active INTEGER)"
+        )
+        db.execute(
+            "INSERT INTO people VALUES ('E1', 'Ada', 65000.5, '2020-01-02', 1), ('E2', NULL, NULL, NULL, 0)"
+        )
     db_repo(tmp_path, extra="  handKept: [seen, hired]\n")
     env = {ENV: f"sqlite:///{path}"}
     expected = [{k: v for k, v in row.items() if k not in ("seen", "hired")} for row in EXPECTED]
@@ -133,19 +171,24 @@ def test_sqlite_types_and_read_only(tmp_path):
 
 def test_a_missing_variable_or_scheme_is_named(tmp_path):
     db_repo(tmp_path)
-    assert errors(tmp_path, {}) == [f"manifests/people.yaml:16:5: items.source.connection: the environment "
-                                    f"variable {ENV} is not set; expected the connection string in it"]
+    assert errors(tmp_path, {}) == [
+        f"manifests/people.yaml:16:5: items.source.connection: the environment "
+        f"variable {ENV} is not set; expected the connection string in it"
+    ]
     assert errors(tmp_path, {ENV: "mysql://u:pw@h/db"}) == [
         f"manifests/people.yaml:16:5: items.source: unsupported connection scheme 'mysql'; expected postgresql://, "
-        f"sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"]
+        f"sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"
+    ]
     assert errors(tmp_path, {ENV: "snowflake://u:pw@acct/db"}) == [
         f"manifests/people.yaml:16:5: items.source: the snowflake driver is not installed; install it with `pip "
-        f"install orgsync[snowflake]` (connection from {ENV})"]
+        f"install orgsync[snowflake]` (connection from {ENV})"
+    ]
 
 
 def test_the_connection_must_name_an_orgsync_secret_variable(tmp_path):
     from orgsync.errors import ConfigError
     from orgsync.manifest.loader import load_project
+
     repo(tmp_path, "  source:\n    sql: SELECT 1\n    connection: {env: HOME}\n", {}, PROPS)
     with pytest.raises(ConfigError) as err:
         load_project(tmp_path, env={})
@@ -158,4 +201,7 @@ def test_redact_cuts_passwords_out_of_driver_messages():
     assert redacted(f"could not connect to {url}: timeout", secret) == "could not connect to ***: timeout"
     assert redacted("dsn postgresql://u:hunter2@h/db failed") == "dsn postgresql://u:***@h/db failed"
     assert redacted("password=hunter2 host=h") == "password=*** host=h"
-    assert redacted("auth failed for hunter2", Secret(ENV, "postgresql://u:hunter2@h/db")) == "auth failed for ***"
+    assert (
+        redacted("auth failed for hunter2", Secret(ENV, "postgresql://u:hunter2@h/db"))
+        == "auth failed for ***"
+    )

@@ -14,7 +14,10 @@ from orgsync.sources.readers import read_source, source_digests
 from tests.sources.repo import repo
 from tests.sources.test_query import JOIN, make
 
-FILES = {"a/p1.csv": b"employee_id,full_name\nE1,Ada\nE2,Grace\n", "a/p2.csv": b"employee_id,full_name\nE3,Linus\n"}
+FILES = {
+    "a/p1.csv": b"employee_id,full_name\nE1,Ada\nE2,Grace\n",
+    "a/p2.csv": b"employee_id,full_name\nE3,Linus\n",
+}
 HAND = "  handKept: [salary, start_date, active]\n"
 
 
@@ -23,12 +26,15 @@ def digests_and_read(root: Path) -> tuple[dict[str, str] | None, str]:
     return source_digests(project), read_source(project.manifests[0], project, {}).sha256
 
 
-@pytest.mark.parametrize("items", [
-    "  source: ../data/a/p1.csv\n",
-    "  source: ../data/a/*.csv\n",
-    "  source: [../data/a/p2.csv, ../data/a/p1.csv]\n",
-    "  source: ../data/a/p1.csv\n  encoding: cp1252\n",
-])
+@pytest.mark.parametrize(
+    "items",
+    [
+        "  source: ../data/a/p1.csv\n",
+        "  source: ../data/a/*.csv\n",
+        "  source: [../data/a/p2.csv, ../data/a/p1.csv]\n",
+        "  source: ../data/a/p1.csv\n  encoding: cp1252\n",
+    ],
+)
 def test_file_sources_digest_as_reading_does(tmp_path: Path, items: str) -> None:
     repo(tmp_path, items + HAND, FILES)
     digests, read = digests_and_read(tmp_path)

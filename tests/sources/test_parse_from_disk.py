@@ -89,8 +89,12 @@ def test_read_file_takes_the_disk_path_with_the_same_result_and_checksum(tmp_pat
     monkeypatch.setattr(inputs, "parse_delimited_file", lambda p, *a: used.append(p) or real(p, *a))
     where = Location("manifests/people.yaml", 3)
     result: list[object] = []
-    got = _outcome(lambda: result.append(inputs._read_file(path, "data/people.csv", ReadSettings(), where,
-                                                           "items.source")) or result[0].raw)
+    got = _outcome(
+        lambda: (
+            result.append(inputs._read_file(path, "data/people.csv", ReadSettings(), where, "items.source"))
+            or result[0].raw
+        )
+    )
     assert used == [path]  # plain UTF-8 csv/tsv, not gzip: parsed from disk
     assert got == _outcome(lambda: parse_source(data, fmt, False, "data/people.csv"))
     if got[0] == "ok":
@@ -98,8 +102,19 @@ def test_read_file_takes_the_disk_path_with_the_same_result_and_checksum(tmp_pat
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
-@pytest.mark.parametrize("name", ["plain", "crlf", "no final newline", "utf-8 bom", "empty file", "whitespace only",
-                                  "quoted commas, newlines, quotes", "unit separator byte"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plain",
+        "crlf",
+        "no final newline",
+        "utf-8 bom",
+        "empty file",
+        "whitespace only",
+        "quoted commas, newlines, quotes",
+        "unit separator byte",
+    ],
+)
 def test_file_facts_do_not_depend_on_the_read_size(tmp_path, name, chunk):
     fmt, data = FILES[name]
     path = _write(tmp_path, "p", fmt, data)

@@ -9,8 +9,10 @@ from orgsync.sources import query
 from orgsync.sources.parse import RawSource
 from tests.sources.repo import errors, load, repo, rows
 
-WORKERS = b"emp_id,first,last,grade_code,status,pay\nE1,Ada,Lovelace,G1,Active,1\nE2,Alan,Turing,G2,Left,2\n" \
-          b"E3,Grace,Hopper,G2,Active,x\n"
+WORKERS = (
+    b"emp_id,first,last,grade_code,status,pay\nE1,Ada,Lovelace,G1,Active,1\nE2,Alan,Turing,G2,Left,2\n"
+    b"E3,Grace,Hopper,G2,Active,x\n"
+)
 GRADES = "grade_code;band\nG1;Bänd 1\nG2;Bänd 2\n".encode("cp1252")
 PROPS = """properties:
   - {key: employee_id, name: Employee ID, type: text}
@@ -18,35 +20,51 @@ PROPS = """properties:
   - {key: grade, name: Grade, type: text}
   - {key: salary, name: Salary, type: number}
 """
-JOIN = ("SELECT w.emp_id AS employee_id, w.first || ' ' || w.last AS full_name, g.band AS grade "
-        "FROM workers w JOIN grades g USING (grade_code) WHERE w.status = 'Active' ORDER BY employee_id")
-SOURCES = ("  sources:\n    workers: ../data/workers.csv\n"
-           "    grades: {path: ../data/grades.csv, delimiter: ';', encoding: cp1252}\n")
+JOIN = (
+    "SELECT w.emp_id AS employee_id, w.first || ' ' || w.last AS full_name, g.band AS grade "
+    "FROM workers w JOIN grades g USING (grade_code) WHERE w.status = 'Active' ORDER BY employee_id"
+)
+SOURCES = (
+    "  sources:\n    workers: ../data/workers.csv\n"
+    "    grades: {path: ../data/grades.csv, delimiter: ';', encoding: cp1252}\n"
+)
 
 
 def make(tmp_path, sql: str, extra: str = "  handKept: [salary]\n"):
-    return repo(tmp_path, SOURCES + f"  query: \"{sql}\"\n" + extra,
-                {"workers.csv": WORKERS, "grades.csv": GRADES}, PROPS)
+    return repo(
+        tmp_path,
+        SOURCES + f'  query: "{sql}"\n' + extra,
+        {"workers.csv": WORKERS, "grades.csv": GRADES},
+        PROPS,
+    )
 
 
 def test_the_issue_example_joins_two_sources_with_their_own_settings(tmp_path):
     make(tmp_path, JOIN)
-    assert rows(tmp_path) == [{"employee_id": "E1", "full_name": "Ada Lovelace", "grade": "Bänd 1"},
-                              {"employee_id": "E3", "full_name": "Grace Hopper", "grade": "Bänd 2"}]
+    assert rows(tmp_path) == [
+        {"employee_id": "E1", "full_name": "Ada Lovelace", "grade": "Bänd 1"},
+        {"employee_id": "E3", "full_name": "Grace Hopper", "grade": "Bänd 2"},
+    ]
 
 
 def test_a_misfit_names_the_output_row_and_the_source_row_kept_by___source(tmp_path):
     make(tmp_path, "SELECT emp_id AS employee_id, pay AS salary, __source FROM workers ORDER BY emp_id", "")
-    assert errors(tmp_path) == ["manifests/people.yaml:15:10: salary: query output row 3 (from data/workers.csv:4): "
-                                "expected a number, got 'x'"]
+    assert errors(tmp_path) == [
+        "manifests/people.yaml:15:10: salary: query output row 3 (from data/workers.csv:4): "
+        "expected a number, got 'x'"
+    ]
     make(tmp_path, "SELECT emp_id AS employee_id, pay AS salary FROM workers ORDER BY emp_id", "")
-    assert errors(tmp_path) == ["manifests/people.yaml:15:10: salary: query output row 3: expected a number, got 'x'"]
+    assert errors(tmp_path) == [
+        "manifests/people.yaml:15:10: salary: query output row 3: expected a number, got 'x'"
+    ]
 
 
 def test_a_sql_error_is_shown_at_the_query(tmp_path):
     make(tmp_path, "SELECT nope FROM workers")
-    assert errors(tmp_path) == ['manifests/people.yaml:15:10: items.query: SQL error: unable to find column "nope"; '
-                                'valid columns: ["emp_id", "first", "last", "grade_code", "status", "pay"]']
+    assert errors(tmp_path) == [
+        'manifests/people.yaml:15:10: items.query: SQL error: unable to find column "nope"; '
+        'valid columns: ["emp_id", "first", "last", "grade_code", "status", "pay"]'
+    ]
 
 
 def test_the_checksum_covers_the_query_and_every_input(tmp_path):
@@ -59,23 +77,33 @@ def test_the_checksum_covers_the_query_and_every_input(tmp_path):
     assert len({first, second, third}) == 3
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "SELECT * FROM READ_CSV('/etc/passwd')",
-    "SELECT * FROM \\\"read_csv\\\"('/etc/passwd')",
-    "SELECT * FROM read_csv/**/('/etc/passwd')",
-    "SELECT * FROM workers w JOIN read_parquet('http://example.invalid/x.parquet') x ON true",
-    "SELECT * FROM scan_ndjson('/etc/passwd')",
-    "WITH x AS (SELECT * FROM read_ipc('/etc/passwd')) SELECT * FROM x",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM READ_CSV('/etc/passwd')",
+        "SELECT * FROM \\\"read_csv\\\"('/etc/passwd')",
+        "SELECT * FROM read_csv/**/('/etc/passwd')",
+        "SELECT * FROM workers w JOIN read_parquet('http://example.invalid/x.parquet') x ON true",
+        "SELECT * FROM scan_ndjson('/etc/passwd')",
+        "WITH x AS (SELECT * FROM read_ipc('/etc/passwd')) SELECT * FROM x",
+    ],
+)
 def test_file_and_network_table_functions_are_refused_before_anything_is_read(tmp_path, sql):
     make(tmp_path, sql)
     [message] = errors(tmp_path)
     assert "file and network functions (read_*, scan_*) and escaped names are not allowed" in message
 
 
-@pytest.mark.parametrize("sql", ["SHOW TABLES", "CREATE TABLE t AS SELECT * FROM workers", "DROP TABLE workers",
-                                 "EXPLAIN SELECT * FROM workers"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SHOW TABLES",
+        "CREATE TABLE t AS SELECT * FROM workers",
+        "DROP TABLE workers",
+        "EXPLAIN SELECT * FROM workers",
+    ],
+)
 def test_only_a_select_is_run(tmp_path, sql):
     make(tmp_path, sql)
     [message] = errors(tmp_path)
@@ -92,25 +120,40 @@ def test_the_plan_check_refuses_a_file_scan_even_past_the_text_check(tmp_path, m
         query.run_query(f"SELECT * FROM read_csv('{data}')", {"w": frame}, {}, Location("m.yaml", 3))
     assert [str(p) for p in err.value.problems] == [
         "m.yaml:3: items.query: the query reads something other than the named sources; expected it to use "
-        "only `items.sources`"]
+        "only `items.sources`"
+    ]
 
 
 def test_source_and_sources_are_exclusive_and_query_goes_with_sources(tmp_path):
-    repo(tmp_path, "  source: ../data/workers.csv\n  sources: {workers: ../data/workers.csv}\n  query: SELECT 1\n",
-         {"workers.csv": WORKERS}, PROPS)
+    repo(
+        tmp_path,
+        "  source: ../data/workers.csv\n  sources: {workers: ../data/workers.csv}\n  query: SELECT 1\n",
+        {"workers.csv": WORKERS},
+        PROPS,
+    )
     from orgsync.errors import ConfigError
     from orgsync.manifest.loader import load_project
+
     with pytest.raises(ConfigError) as err:
         load_project(tmp_path, env={})
-    assert "expected exactly one of `source` (one input) or `sources` with `query`" in str(err.value.problems[0])
+    assert "expected exactly one of `source` (one input) or `sources` with `query`" in str(
+        err.value.problems[0]
+    )
 
 
 def test_entry_number_formats_are_refused_with_query(tmp_path):
-    repo(tmp_path, "  sources:\n    workers: {path: ../data/workers.csv, decimalSeparator: ','}\n"
-         "  query: SELECT emp_id AS employee_id FROM workers\n", {"workers.csv": WORKERS}, PROPS)
-    assert errors(tmp_path) == ["manifests/people.yaml:13:14: items.sources.workers: with `query`, number formats "
-                                "apply to the query output: set `decimalSeparator` / `thousandsSeparator` under "
-                                "`items:`"]
+    repo(
+        tmp_path,
+        "  sources:\n    workers: {path: ../data/workers.csv, decimalSeparator: ','}\n"
+        "  query: SELECT emp_id AS employee_id FROM workers\n",
+        {"workers.csv": WORKERS},
+        PROPS,
+    )
+    assert errors(tmp_path) == [
+        "manifests/people.yaml:13:14: items.sources.workers: with `query`, number formats "
+        "apply to the query output: set `decimalSeparator` / `thousandsSeparator` under "
+        "`items:`"
+    ]
 
 
 def test_names_that_merely_contain_read_are_fine():

@@ -52,8 +52,11 @@ CASES = {
 
 
 @pytest.mark.parametrize("chunk_bytes", CHUNKS)
-@pytest.mark.parametrize("columns", [["a", "b", "c"], ["c", "a"], ["b"], ["nope", "c", "gone", "a"]],
-                         ids=["all", "reordered", "one", "with missing"])
+@pytest.mark.parametrize(
+    "columns",
+    [["a", "b", "c"], ["c", "a"], ["b"], ["nope", "c", "gone", "a"]],
+    ids=["all", "reordered", "one", "with missing"],
+)
 @pytest.mark.parametrize("data", list(CASES.values()), ids=list(CASES))
 def test_chunks_concatenate_to_the_whole_file(tmp_path, data, columns, chunk_bytes):
     path = tmp_path / "export.csv"
@@ -114,7 +117,9 @@ def test_the_default_chunk_size_is_the_module_constant_read_at_each_call(tmp_pat
 
 # -- property: any table of awkward text, written as RFC 4180 CSV, any cut size --------------------------
 
-_TEXT = st.lists(st.sampled_from(["a", "Z", " ", ",", '"', "\n", "\r\n", "\r", "é", "名", ";"]), max_size=6).map("".join)
+_TEXT = st.lists(
+    st.sampled_from(["a", "Z", " ", ",", '"', "\n", "\r\n", "\r", "é", "名", ";"]), max_size=6
+).map("".join)
 
 
 def _field(value: str | None) -> str:
@@ -127,9 +132,12 @@ def _field(value: str | None) -> str:
 
 @st.composite
 def csv_files(draw):
-    names = draw(st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id"]), min_size=1, max_size=4, unique=True))
-    rows = draw(st.lists(st.lists(st.one_of(st.none(), _TEXT), min_size=len(names), max_size=len(names)),
-                         max_size=8))
+    names = draw(
+        st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id"]), min_size=1, max_size=4, unique=True)
+    )
+    rows = draw(
+        st.lists(st.lists(st.one_of(st.none(), _TEXT), min_size=len(names), max_size=len(names)), max_size=8)
+    )
     # a row of nulls alone is a blank line, parsed as nulls whole (only the one-column case is ambiguous)
     if len(names) == 1:
         rows = [r for r in rows if r[0] is not None]
@@ -144,10 +152,20 @@ def csv_files(draw):
     return bom + text.encode(), names
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=csv_files(), chunk_bytes=st.integers(min_value=1, max_value=48),
-       asked=st.lists(st.sampled_from(["a", "b", "c", "_id", "tree id", "zz"]), min_size=1, max_size=5, unique=True))
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    case=csv_files(),
+    chunk_bytes=st.integers(min_value=1, max_value=48),
+    asked=st.lists(
+        st.sampled_from(["a", "b", "c", "_id", "tree id", "zz"]), min_size=1, max_size=5, unique=True
+    ),
+)
 def test_property_chunks_equal_the_whole_file(tmp_path, case, chunk_bytes, asked):
     data, _ = case
     path = tmp_path / "p.csv"

@@ -18,19 +18,33 @@ TREE = (("id", "text"), ("boss", "text"))
 
 
 def source(n: int, changed: set[int], gone: set[int], new: int = 0) -> pl.DataFrame:
-    rows = [(str(i), f"N{i}!" if i in changed else f"N{i}", "G" if i % 3 else None) for i in range(n) if i not in gone]
+    rows = [
+        (str(i), f"N{i}!" if i in changed else f"N{i}", "G" if i % 3 else None)
+        for i in range(n)
+        if i not in gone
+    ]
     rows += [(f"new{j}", f"New{j}", None) for j in range(new)]
     return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ["id", *COLS]}, orient="row")
 
 
 def table(frame: pl.DataFrame, key: list[str] = KEY) -> SourceTable:
-    return SourceTable(name="People", path=Path("p.csv"), frame=frame, key=key, owned=COLS,
-                       types={"id": "text", "name": "text", "grade": "text"}, sha256="")
+    return SourceTable(
+        name="People",
+        path=Path("p.csv"),
+        frame=frame,
+        key=key,
+        owned=COLS,
+        types={"id": "text", "name": "text", "grade": "text"},
+        sha256="",
+    )
 
 
 def export(tmp_path: Path, n: int) -> RawExport:
-    lines = ["id,name,grade,boss,_id"] + [f"{i},N{i},{'G' if i % 3 else ''},{i // 2 if i else ''},u{i}"
-                                          for i in range(n)] + [",Keyless,G,,u-none"]
+    lines = (
+        ["id,name,grade,boss,_id"]
+        + [f"{i},N{i},{'G' if i % 3 else ''},{i // 2 if i else ''},u{i}" for i in range(n)]
+        + [",Keyless,G,,u-none"]
+    )
     path = tmp_path / f"export-{n}.csv"
     path.write_text("\n".join(lines) + "\n")
     return RawExport("People", "D1", path, TREE)
@@ -53,8 +67,10 @@ def test_only_the_rows_that_can_differ_keep_their_values_and_the_diff_is_the_sam
     assert (got.existing, got.counts) == (want.existing, want.counts)
     if mode == "mirror":
         assert got.counts == {"create": 2, "update": 3, "delete": 2}
-        assert got.deletes.to_dicts() == [{"id": "3", "_id": "u3", "boss": "1"}, {"id": "700", "_id": "u700",
-                                                                                    "boss": "350"}]
+        assert got.deletes.to_dicts() == [
+            {"id": "3", "_id": "u3", "boss": "1"},
+            {"id": "700", "_id": "u700", "boss": "350"},
+        ]
 
 
 def test_rows_equal_to_the_source_keep_no_values(tmp_path):
@@ -77,10 +93,19 @@ def test_a_composite_key_matches_on_every_part(tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("id,name,grade,_id\n1,A,x,u1\n1,B,x,u2\n2,A,x,u3\n")
     src = pl.DataFrame({"id": ["1", "1", "2"], "name": ["A", "B", "A"], "grade": ["x", "y", "x"]})
-    t = SourceTable(name="People", path=Path("p.csv"), frame=src, key=["id", "name"], owned=["grade"],
-                    types={"id": "text", "name": "text", "grade": "text"}, sha256="")
+    t = SourceTable(
+        name="People",
+        path=Path("p.csv"),
+        frame=src,
+        key=["id", "name"],
+        owned=["grade"],
+        types={"id": "text", "name": "text", "grade": "text"},
+        sha256="",
+    )
     items = parse_items(RawExport("People", "D1", path), t)
-    assert items.values.take(pl.Series([1]), ["grade"]).to_dicts() == [{"grade": "x"}]  # (1, B): grade differs
+    assert items.values.take(pl.Series([1]), ["grade"]).to_dicts() == [
+        {"grade": "x"}
+    ]  # (1, B): grade differs
     with pytest.raises(LookupError):
         items.values.take(pl.Series([0]), ["grade"])  # (1, A) equal
     with pytest.raises(LookupError):
@@ -89,11 +114,20 @@ def test_a_composite_key_matches_on_every_part(tmp_path):
 
 def test_a_property_changing_type_keeps_every_row_so_each_holding_a_value_is_rewritten(tmp_path):
     src = source(30, changed=set(), gone=set())
-    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE",
-                "properties": [{"key": "id", "type": "text"}, {"key": "name", "type": "text"},
-                               {"key": "grade", "type": "number"}]}  # the manifest says text: it changes type
-    live = parse_live(RawLive("T", "ACME", [LiveDataset("D1", "People", "PEOPLE", resource)],
-                              [export(tmp_path, 30)]), {"People": table(src)})
+    resource = {
+        "datasetId": "D1",
+        "name": "People",
+        "type": "PEOPLE",
+        "properties": [
+            {"key": "id", "type": "text"},
+            {"key": "name", "type": "text"},
+            {"key": "grade", "type": "number"},
+        ],
+    }  # the manifest says text: it changes type
+    live = parse_live(
+        RawLive("T", "ACME", [LiveDataset("D1", "People", "PEOPLE", resource)], [export(tmp_path, 30)]),
+        {"People": table(src)},
+    )
     items = live.items["D1"]
     assert items.values.complete
     changes = diff(src, items, "upsert", retyped=("grade",))
@@ -104,25 +138,52 @@ def test_live_text_not_in_canonical_form_is_canonicalised_before_it_is_compared(
     """An export may write "65000.0", "TRUE" or " Ann ": equal to the source once canonical, so no update and no
     values kept; a real difference is found with its canonical before value."""
     path = tmp_path / "e.csv"
-    path.write_text("id,name,salary,active,_id\n"
-                    "1.0, Ann ,65000.0,TRUE,u1\n"     # key 1.0 -> 1, all equal once canonical
-                    "2,Bo,70000,false,u2\n"           # already canonical, equal
-                    "3,Cy,1.50,yes,u3\n")             # salary 1.5 vs the source's 2: an update
+    path.write_text(
+        "id,name,salary,active,_id\n"
+        "1.0, Ann ,65000.0,TRUE,u1\n"  # key 1.0 -> 1, all equal once canonical
+        "2,Bo,70000,false,u2\n"  # already canonical, equal
+        "3,Cy,1.50,yes,u3\n"
+    )  # salary 1.5 vs the source's 2: an update
     types = {"id": "number", "name": "text", "salary": "number", "active": "boolean"}
-    src = pl.DataFrame({"id": ["1", "2", "3"], "name": ["Ann", "Bo", "Cy"], "salary": ["65000", "70000", "2"],
-                        "active": ["true", "false", "true"]})
-    t = SourceTable(name="People", path=Path("p.csv"), frame=src, key=["id"], owned=["name", "salary", "active"],
-                    types=types, sha256="")
+    src = pl.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "name": ["Ann", "Bo", "Cy"],
+            "salary": ["65000", "70000", "2"],
+            "active": ["true", "false", "true"],
+        }
+    )
+    t = SourceTable(
+        name="People",
+        path=Path("p.csv"),
+        frame=src,
+        key=["id"],
+        owned=["name", "salary", "active"],
+        types=types,
+        sha256="",
+    )
     items = parse_items(RawExport("People", "D1", path), t)
     every = parse_items(RawExport("People", "D1", path), t, compare=False)
-    assert items.index.drop("__live_row").equals(every.index.drop("__live_row"))  # same canonical keys and hashes
+    assert items.index.drop("__live_row").equals(
+        every.index.drop("__live_row")
+    )  # same canonical keys and hashes
     assert items.values.take(pl.Series([2]), ["salary", "active", "_id"]).to_dicts() == [
-        {"salary": "1.5", "active": "true", "_id": "u3"}]
+        {"salary": "1.5", "active": "true", "_id": "u3"}
+    ]
     for row in (0, 1):
         with pytest.raises(LookupError):
             items.values.take(pl.Series([row]), ["salary"])
     side = prepare_live(items, ["id"], ["name", "salary", "active"])
     changes = diff_items(src, side, key=["id"], columns=["name", "salary", "active"], mode="mirror")
-    assert changes.updates.to_dicts() == [{"id": "3", "name": "Cy", "name__before": "Cy", "salary": "2",
-                                           "salary__before": "1.5", "active": "true", "active__before": "true"}]
+    assert changes.updates.to_dicts() == [
+        {
+            "id": "3",
+            "name": "Cy",
+            "name__before": "Cy",
+            "salary": "2",
+            "salary__before": "1.5",
+            "active": "true",
+            "active__before": "true",
+        }
+    ]
     assert changes.counts == {"create": 0, "update": 1, "delete": 0}

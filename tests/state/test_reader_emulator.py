@@ -19,50 +19,101 @@ from orgsync.manifest.models import (
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import read_live
 
-PROPS = [PropertySpec(key="emp", name="Employee", type="text"), PropertySpec(key="name", name="Name", type="text"),
-         PropertySpec(key="salary", name="Salary", type="number", sensitive=True),
-         PropertySpec(key="start", name="Start", type="date"), PropertySpec(key="active", name="Active", type="boolean"),
-         PropertySpec(key="dept", name="Department", type="text")]
+PROPS = [
+    PropertySpec(key="emp", name="Employee", type="text"),
+    PropertySpec(key="name", name="Name", type="text"),
+    PropertySpec(key="salary", name="Salary", type="number", sensitive=True),
+    PropertySpec(key="start", name="Start", type="date"),
+    PropertySpec(key="active", name="Active", type="boolean"),
+    PropertySpec(key="dept", name="Department", type="text"),
+]
 
 
 def people_table(name: str = "People") -> SourceTable:
-    return SourceTable(name=name, path=Path("people.csv"), frame=pl.DataFrame(), key=["emp"],
-                       owned=["name", "salary", "start", "active"],
-                       types={"emp": "text", "name": "text", "salary": "number", "start": "date", "active": "boolean"},
-                       sha256="")
+    return SourceTable(
+        name=name,
+        path=Path("people.csv"),
+        frame=pl.DataFrame(),
+        key=["emp"],
+        owned=["name", "salary", "start", "active"],
+        types={"emp": "text", "name": "text", "salary": "number", "start": "date", "active": "boolean"},
+        sha256="",
+    )
 
 
 def links_table() -> SourceTable:
-    return SourceTable(name="Reports", path=Path("links.csv"), frame=pl.DataFrame(), key=["from_id", "to_id"],
-                       owned=["allocation"], types={"from_id": "text", "to_id": "text", "allocation": "number"},
-                       sha256="")
+    return SourceTable(
+        name="Reports",
+        path=Path("links.csv"),
+        frame=pl.DataFrame(),
+        key=["from_id", "to_id"],
+        owned=["allocation"],
+        types={"from_id": "text", "to_id": "text", "allocation": "number"},
+        sha256="",
+    )
 
 
 def make_project(root: Path) -> Project:
-    people = DatasetManifest(kind="Dataset", name="People", type="PEOPLE", autoId="emp", labelId="name",
-                             properties=PROPS, items=ItemsSpec(source="people.csv"))
-    empty = DatasetManifest(kind="Dataset", name="Empty", type="PEOPLE", autoId="emp", labelId="name",
-                            properties=PROPS, items=ItemsSpec(source="people.csv"))
-    reports = LinksDatasetManifest(kind="LinksDataset", name="Reports", **{"from": "People"}, to="People",
-                                   items=ItemsSpec(source="links.csv"))
+    people = DatasetManifest(
+        kind="Dataset",
+        name="People",
+        type="PEOPLE",
+        autoId="emp",
+        labelId="name",
+        properties=PROPS,
+        items=ItemsSpec(source="people.csv"),
+    )
+    empty = DatasetManifest(
+        kind="Dataset",
+        name="Empty",
+        type="PEOPLE",
+        autoId="emp",
+        labelId="name",
+        properties=PROPS,
+        items=ItemsSpec(source="people.csv"),
+    )
+    reports = LinksDatasetManifest(
+        kind="LinksDataset",
+        name="Reports",
+        **{"from": "People"},
+        to="People",
+        items=ItemsSpec(source="links.csv"),
+    )
     missing = DatasetManifest(kind="Dataset", name="NotYetCreated", type="X", autoId="emp", labelId="emp")
-    return Project(root=root, config_file=root / "orgsync.yaml", config=ProjectConfig(tenant="ACME"),
-                   manifests=[people, empty, reports, missing])
+    return Project(
+        root=root,
+        config_file=root / "orgsync.yaml",
+        config=ProjectConfig(tenant="ACME"),
+        manifests=[people, empty, reports, missing],
+    )
 
 
 async def seed(client) -> dict[str, str]:
-    body = {"type": "PEOPLE", "autoId": "emp", "labelId": "name",
-            "properties": [{**p.model_dump(include={"key", "name", "type"}), "isRequired": p.key in ("emp", "name")} for p in PROPS]}
+    body = {
+        "type": "PEOPLE",
+        "autoId": "emp",
+        "labelId": "name",
+        "properties": [
+            {**p.model_dump(include={"key", "name", "type"}), "isRequired": p.key in ("emp", "name")}
+            for p in PROPS
+        ],
+    }
     people = (await client.create_dataset({"name": "People", **body}))["datasetId"]
     empty = (await client.create_dataset({"name": "Empty", **body}))["datasetId"]
     await client.create_dataset({"name": "Other", **body})
-    rows = [{"emp": "E1", "name": " Ana ", "salary": 65000, "start": "2024-01-02", "active": True, "dept": "Eng"},
-            {"emp": "E2", "name": "Bo", "salary": 0.5, "active": False},
-            {"emp": "E3", "name": "Cy", "salary": 70000.25, "start": "2023-12-31"}]
+    rows = [
+        {"emp": "E1", "name": " Ana ", "salary": 65000, "start": "2024-01-02", "active": True, "dept": "Eng"},
+        {"emp": "E2", "name": "Bo", "salary": 0.5, "active": False},
+        {"emp": "E3", "name": "Cy", "salary": 70000.25, "start": "2023-12-31"},
+    ]
     await client.put_items(people, [{"_action": "create", **r} for r in rows], params={"autoId": True})
     await client.put_items(people, [{"_action": "create", "name": "Ghost"}])  # no key: unmatched
-    links = (await client.create_links({"name": "Reports", "fromDatasetId": people, "toDatasetId": people}))["datasetId"]
-    await client.put_items(links, [{"_action": "create", "from_id": "E2", "to_id": "E1", "allocation": 0.5}], links=True)
+    links = (await client.create_links({"name": "Reports", "fromDatasetId": people, "toDatasetId": people}))[
+        "datasetId"
+    ]
+    await client.put_items(
+        links, [{"_action": "create", "from_id": "E2", "to_id": "E1", "allocation": 0.5}], links=True
+    )
     return {"People": people, "Empty": empty, "Reports": links}
 
 
@@ -72,7 +123,9 @@ async def test_read_live_on_a_seeded_local_tenant(tmp_path):
     async with open_client(project, env={}) as client:
         ids = await seed(client)
     async with open_client(project, env={}) as client:  # a second run sees the state kept in .orgsync/
-        live = await read_live(client, project, [people_table(), people_table("Empty"), links_table()], client.target_label)
+        live = await read_live(
+            client, project, [people_table(), people_table("Empty"), links_table()], client.target_label
+        )
 
     assert (tmp_path / ".orgsync" / "tenant.db").is_file()
     assert live.target == "Target: local (embedded emulator, .orgsync/tenant.db) · tenant ACME"
@@ -96,4 +149,6 @@ async def test_read_live_on_a_seeded_local_tenant(tmp_path):
     # only managed datasets are retrieved and exported; the dept column (not owned) was never asked for
     paths = [(r.method, r.path) for r in client.log]
     assert not any(live.find("Other")[0].dataset_id in p for _, p in paths), paths
-    assert sum(1 for m, p in paths if m == "POST" and p.endswith("/export/csv")) == 3  # followed dataset:export:csv
+    assert (
+        sum(1 for m, p in paths if m == "POST" and p.endswith("/export/csv")) == 3
+    )  # followed dataset:export:csv

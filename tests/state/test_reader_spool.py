@@ -20,8 +20,15 @@ OWNED = ["name", "salary", "start", "active"]
 
 
 def table(owned=OWNED, key=("id",)) -> SourceTable:
-    return SourceTable(name="People", path=Path("people.csv"), frame=pl.DataFrame(), key=list(key), owned=list(owned),
-                       types=TYPES, sha256="x")
+    return SourceTable(
+        name="People",
+        path=Path("people.csv"),
+        frame=pl.DataFrame(),
+        key=list(key),
+        owned=list(owned),
+        types=TYPES,
+        sha256="x",
+    )
 
 
 def export_bytes(n: int = 200) -> bytes:
@@ -60,8 +67,12 @@ def test_spooled_and_in_memory_give_the_same_items(tmp_path, monkeypatch):
     assert not export.path.exists()  # the export file is removed once read
     parts = sorted(p.name for p in spool.iterdir())
     assert len(parts) > 5 and all(p.startswith("values-3-") and p.endswith(".arrow") for p in parts)
-    assert pl.concat([pl.read_ipc(spool / p) for p in parts]).equals(memory.values.whole(list(memory.values.columns)))
-    assert spooled.values.height == memory.values.height == 200  # keyless items too: LIVE_ROW is the export row
+    assert pl.concat([pl.read_ipc(spool / p) for p in parts]).equals(
+        memory.values.whole(list(memory.values.columns))
+    )
+    assert (
+        spooled.values.height == memory.values.height == 200
+    )  # keyless items too: LIVE_ROW is the export row
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 1000, 1 << 20])
@@ -80,10 +91,22 @@ def test_the_index_and_values_do_not_depend_on_the_chunk_size(tmp_path, monkeypa
 def test_a_live_row_hashes_as_the_same_canonical_source_row(tmp_path):
     """The live side hashes its canonical values while reading; the source side hashes its own canonical frame:
     for the same values the two hashes are equal, so an unchanged row is never read back."""
-    live = parse_items(write(tmp_path, b"id,name,salary,start,active,_id\n"
-                                       b"1, Ana ,65000.0,2024-01-02,TRUE,A\n2,,0.50,,false,B\n"), table())
-    source = pl.DataFrame({"id": ["1", "2"], "name": ["Ana", None], "salary": ["65000", ".5"],
-                           "start": ["2024-01-02", None], "active": ["true", "FALSE"]})
+    live = parse_items(
+        write(
+            tmp_path,
+            b"id,name,salary,start,active,_id\n1, Ana ,65000.0,2024-01-02,TRUE,A\n2,,0.50,,false,B\n",
+        ),
+        table(),
+    )
+    source = pl.DataFrame(
+        {
+            "id": ["1", "2"],
+            "name": ["Ana", None],
+            "salary": ["65000", ".5"],
+            "start": ["2024-01-02", None],
+            "active": ["true", "FALSE"],
+        }
+    )
     canonical = canonical_frame(source, TYPES)
     assert live.index[ROW_HASH].to_list() == row_hashes(canonical, OWNED).to_list()
     assert live.to_frame().drop("_id").equals(canonical)
@@ -93,14 +116,24 @@ def test_keyless_items_are_counted_not_indexed(tmp_path):
     items = parse_items(write(tmp_path, b"id,name,_id\n,Ghost,G\n1,Ana,A\n,,H\n"), table(["name"]))
     assert items.unmatched == 2 and items.index["id"].to_list() == ["1"]
     assert items.index[LIVE_ROW].to_list() == [1] and items.to_frame().to_dicts() == [
-        {"id": "1", "name": "Ana", "_id": "A"}]
+        {"id": "1", "name": "Ana", "_id": "A"}
+    ]
 
 
 def test_a_composite_key_is_kept_only_when_every_part_is_set(tmp_path):
-    t = SourceTable(name="People", path=Path("p.csv"), frame=pl.DataFrame(), key=["a", "b"], owned=["v"],
-                    types={"a": "text", "b": "text", "v": "text"}, sha256="")
+    t = SourceTable(
+        name="People",
+        path=Path("p.csv"),
+        frame=pl.DataFrame(),
+        key=["a", "b"],
+        owned=["v"],
+        types={"a": "text", "b": "text", "v": "text"},
+        sha256="",
+    )
     items = parse_items(write(tmp_path, b"a,b,v,_id\nx,,1,A\n,y,2,B\nx,y,3,C\n"), t)
-    assert items.unmatched == 2 and items.to_frame().to_dicts() == [{"a": "x", "b": "y", "v": "3", "_id": "C"}]
+    assert items.unmatched == 2 and items.to_frame().to_dicts() == [
+        {"a": "x", "b": "y", "v": "3", "_id": "C"}
+    ]
 
 
 def test_no_owned_column_hashes_nothing_and_still_spools_the_id(tmp_path):
@@ -126,7 +159,10 @@ def test_parse_live_numbers_each_datasets_files_apart(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", 0)
     spool = tmp_path / "s"
     spool.mkdir()
-    first, second = write(spool, export_bytes(20), "export-0.csv"), write(spool, export_bytes(30), "export-1.csv")
+    first, second = (
+        write(spool, export_bytes(20), "export-0.csv"),
+        write(spool, export_bytes(30), "export-1.csv"),
+    )
     second = RawExport("People", "D2", second.path)
     live = parse_live(RawLive("T", "ACME", [], [first, second]), {"People": table()}, spool)
     assert {p.name.split("-")[1] for p in spool.iterdir()} == {"0", "1"}
@@ -138,7 +174,10 @@ def test_parse_live_keeps_a_small_exports_values_in_memory_and_spools_a_big_one(
     """Writing Arrow files for a small export costs more than it saves: under SPOOL_FROM_BYTES it stays in memory."""
     spool = tmp_path / "s"
     spool.mkdir()
-    small, big = write(spool, export_bytes(20), "export-0.csv"), write(spool, export_bytes(30), "export-1.csv")
+    small, big = (
+        write(spool, export_bytes(20), "export-0.csv"),
+        write(spool, export_bytes(30), "export-1.csv"),
+    )
     big = RawExport("People", "D2", big.path)
     monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", big.path.stat().st_size)
     live = parse_live(RawLive("T", "ACME", [], [small, big]), {"People": table()}, spool)

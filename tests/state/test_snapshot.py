@@ -7,7 +7,13 @@ import pytest
 
 from orgsync.state.snapshot import LIVE_ROW, ROW_HASH, LiveItems, LiveValues, row_hashes
 
-ROWS = [("1", "Ana", None), ("2", None, "T1"), ("3", "Cy, \"the\"\nthird", "T2"), ("4", "", "T3"), ("5", "É名", None)]
+ROWS = [
+    ("1", "Ana", None),
+    ("2", None, "T1"),
+    ("3", 'Cy, "the"\nthird', "T2"),
+    ("4", "", "T3"),
+    ("5", "É名", None),
+]
 
 
 def people(rows=ROWS) -> pl.DataFrame:
@@ -45,7 +51,7 @@ def spooled(tmp_path, frame: pl.DataFrame, sizes: list[int]) -> LiveValues:
     parts, start = [], 0
     for number, size in enumerate(sizes):
         part = tmp_path / f"values-0-{number:05d}.arrow"
-        frame[start:start + size].write_ipc(part)
+        frame[start : start + size].write_ipc(part)
         parts.append(part)
         start += size
     assert start == frame.height
@@ -53,7 +59,9 @@ def spooled(tmp_path, frame: pl.DataFrame, sizes: list[int]) -> LiveValues:
 
 
 def many(n: int = 1000) -> pl.DataFrame:
-    return pl.DataFrame({"name": [f"N{i}" for i in range(n)], "team": [None if i % 3 else f"T{i}" for i in range(n)]})
+    return pl.DataFrame(
+        {"name": [f"N{i}" for i in range(n)], "team": [None if i % 3 else f"T{i}" for i in range(n)]}
+    )
 
 
 @pytest.fixture(params=["in memory", "spooled in 1 file", "spooled in 7 files"])
@@ -107,7 +115,9 @@ def test_spooled_without_parts_is_an_empty_frame_of_the_columns():
 def test_of_frame_indexes_every_row_and_keeps_the_owned_values_aside():
     frame = people().with_columns(pl.Series("_id", [f"u{i}" for i in range(5)]))
     items = LiveItems.of_frame("D1", frame, key=["id"])
-    assert items.hashed == ("name", "team") and items.key == ("id",) and items.unmatched == 0  # not key, not _id
+    assert (
+        items.hashed == ("name", "team") and items.key == ("id",) and items.unmatched == 0
+    )  # not key, not _id
     assert items.values.columns == ("name", "team")
     assert items.index[LIVE_ROW].to_list() == [0, 1, 2, 3, 4]
     assert items.index[ROW_HASH].to_list() == row_hashes(frame, ["name", "team"]).to_list()
@@ -115,8 +125,13 @@ def test_of_frame_indexes_every_row_and_keeps_the_owned_values_aside():
 
 
 def test_of_frame_adds_missing_key_and_owned_columns_as_null():
-    items = LiveItems.of_frame("D1", pl.DataFrame({"id": ["1"], "name": ["Ana"]}), key=["id", "code"],
-                               owned=["name", "grade"], unmatched=3)
+    items = LiveItems.of_frame(
+        "D1",
+        pl.DataFrame({"id": ["1"], "name": ["Ana"]}),
+        key=["id", "code"],
+        owned=["name", "grade"],
+        unmatched=3,
+    )
     assert items.unmatched == 3 and items.hashed == ("name", "grade")
     assert items.to_frame().to_dicts() == [{"id": "1", "code": None, "name": "Ana", "grade": None}]
 
@@ -130,8 +145,10 @@ def test_of_frame_without_owned_columns_has_no_hash():
 def test_to_frame_joins_index_and_spooled_values_by_live_row(tmp_path):
     """The index may skip rows (keyless items) and lists LIVE_ROW out of values' order: to_frame follows it."""
     values = many(10).with_columns(pl.Series("_id", [f"u{i}" for i in range(10)]))
-    index = pl.DataFrame({"id": ["k7", "k2", "k9"], ROW_HASH: [1, 2, 3], LIVE_ROW: [7, 2, 9]},
-                         schema_overrides={ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32})
+    index = pl.DataFrame(
+        {"id": ["k7", "k2", "k9"], ROW_HASH: [1, 2, 3], LIVE_ROW: [7, 2, 9]},
+        schema_overrides={ROW_HASH: pl.UInt64, LIVE_ROW: pl.UInt32},
+    )
     items = LiveItems("D1", ("id",), index, spooled(tmp_path, values, [3, 3, 4]), ("name", "team"), 7)
     assert items.to_frame().to_dicts() == [
         {"id": "k7", "name": "N7", "team": None, "_id": "u7"},

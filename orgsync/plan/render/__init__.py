@@ -10,7 +10,9 @@ from orgsync.plan.render import markdown, text
 FORMATS = ("text", "json", "markdown")
 
 
-def render(plan: Plan, fmt: str, *, show_all: bool = False, show_values: bool = False, color: bool = False) -> str:
+def render(
+    plan: Plan, fmt: str, *, show_all: bool = False, show_values: bool = False, color: bool = False
+) -> str:
     """The plan in one of FORMATS."""
     if fmt == "json":
         return json_render.render(plan, show_all=show_all, show_values=show_values)

@@ -108,8 +108,11 @@ PROPERTY_FIELDS = ("name", "type", "isRequired", "onDemand", "formula")  # what 
 
 def property_update_text(before: dict[str, Any], after: dict[str, Any]) -> str:
     """'type text → number, formula salary * 0.1 → salary * 0.2': each changed field, before → after."""
-    return ", ".join(f"{f} {shown_value(before.get(f))} → {shown_value(after.get(f))}" for f in PROPERTY_FIELDS
-                     if before.get(f) != after.get(f))
+    return ", ".join(
+        f"{f} {shown_value(before.get(f))} → {shown_value(after.get(f))}"
+        for f in PROPERTY_FIELDS
+        if before.get(f) != after.get(f)
+    )
 
 
 def property_summary(prop: dict[str, Any]) -> str:
@@ -127,4 +130,3 @@ def resource_counts(res: ResourcePlan) -> dict[str, int]:
 
 def is_changed(res: ResourcePlan) -> bool:
     return res.action != Action.NOOP or bool(res.items is not None and not res.items.is_empty)
-

@@ -49,14 +49,25 @@ def _resource(res: ResourcePlan, limit: int | None) -> dict[str, Any]:
         "action": res.action.value,
         "class": res.change_class.value,
         "dataset_id": res.dataset_id,
-        "fingerprint": None if fingerprint is None else {
-            "cache_key": fingerprint.cache_key, "last_transaction_id": fingerprint.last_transaction_id},
+        "fingerprint": None
+        if fingerprint is None
+        else {"cache_key": fingerprint.cache_key, "last_transaction_id": fingerprint.last_transaction_id},
         "depends_on": list(res.depends_on),
         "counts": resource_counts(res),
-        "config_changes": [{"field": c.field, "before": c.before, "after": c.after, "class": c.change_class.value}
-                           for c in res.config_changes],
-        "property_changes": [{"key": p.key, "action": p.action.value, "before": p.before, "after": p.after,
-                              "class": p.change_class.value} for p in res.property_changes],
+        "config_changes": [
+            {"field": c.field, "before": c.before, "after": c.after, "class": c.change_class.value}
+            for c in res.config_changes
+        ],
+        "property_changes": [
+            {
+                "key": p.key,
+                "action": p.action.value,
+                "before": p.before,
+                "after": p.after,
+                "class": p.change_class.value,
+            }
+            for p in res.property_changes
+        ],
         "items": None if res.items is None else _items(res, limit),
         "warnings": list(res.warnings),
         "blocked": list(res.blocked),
@@ -71,8 +82,10 @@ def _items(res: ResourcePlan, limit: int | None) -> dict[str, Any]:
         "columns": list(items.columns),
         "sensitive": sorted(items.sensitive),
         "creates": [{"key": r.key, "values": r.values} for r in item_rows(items, Action.CREATE, limit)],
-        "updates": [{"key": r.key, "changes": {c: {"before": b, "after": a} for c, (b, a) in r.changes.items()}}
-                    for r in item_rows(items, Action.UPDATE, limit)],
+        "updates": [
+            {"key": r.key, "changes": {c: {"before": b, "after": a} for c, (b, a) in r.changes.items()}}
+            for r in item_rows(items, Action.UPDATE, limit)
+        ],
         "deletes": [{"key": r.key} for r in item_rows(items, Action.DELETE, limit)],
         "omitted": {a.value: hidden(items, a, limit) for a in (Action.CREATE, Action.UPDATE, Action.DELETE)},
     }

@@ -52,8 +52,13 @@ def _finalize(value: Any) -> Any:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("orgsync.plan.render", "templates"), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, finalize=_finalize)
+    env = Environment(
+        loader=PackageLoader("orgsync.plan.render", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
     env.filters["cell"] = cell
     env.filters["cells"] = cells
     return env
@@ -67,22 +72,45 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> 
     limit = row_limit(show_all)
     changed = [_resource(r, limit, show_values) for r in plan.resources if is_changed(r)]
     drift = [_resource(r, limit, show_values) for r in plan.drift if is_changed(r)]
-    text = _environment().get_template("plan.md.j2").render(
-        target=target_line(plan), changed=changed, summary=summary(plan), reasons=blocking(plan),
-        forced=plan.forced, hint=Markup(UNBLOCK_HINT), show_values=show_values,
-        unmanaged=plan.unmanaged_datasets, notes=plan.notes, drift=drift)
+    text = (
+        _environment()
+        .get_template("plan.md.j2")
+        .render(
+            target=target_line(plan),
+            changed=changed,
+            summary=summary(plan),
+            reasons=blocking(plan),
+            forced=plan.forced,
+            hint=Markup(UNBLOCK_HINT),
+            show_values=show_values,
+            unmanaged=plan.unmanaged_datasets,
+            notes=plan.notes,
+            drift=drift,
+        )
+    )
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs
 
 
 def _resource(res: ResourcePlan, limit: int | None, show_values: bool) -> dict[str, Any]:
     return {
-        "sign": Markup(SIGNS[res.action]), "address": res.address, "action": res.action.value,
+        "sign": Markup(SIGNS[res.action]),
+        "address": res.address,
+        "action": res.action.value,
         "renamed_from": res.renamed_from,
-        "class": res.change_class.value, "counts": resource_counts(res),
-        "config": [{"field": c.field, "before": c.before, "after": c.after,
-                    "destructive": c.change_class == ChangeClass.DESTRUCTIVE} for c in res.config_changes],
+        "class": res.change_class.value,
+        "counts": resource_counts(res),
+        "config": [
+            {
+                "field": c.field,
+                "before": c.before,
+                "after": c.after,
+                "destructive": c.change_class == ChangeClass.DESTRUCTIVE,
+            }
+            for c in res.config_changes
+        ],
         "properties": [_property(p) for p in res.property_changes],
-        "warnings": res.warnings, "blocked": res.blocked,
+        "warnings": res.warnings,
+        "blocked": res.blocked,
         "has_items": res.items is not None and not res.items.is_empty,
         "tables": _tables(res, limit) if show_values and res.items is not None else [],
     }
@@ -95,8 +123,12 @@ def _property(p: PropertyChange) -> dict[str, Any]:
         text = f"removed with all its values ({(p.before or {}).get('name')}, deleteOmittedProperties: true)"
     else:
         text = property_update_text(p.before or {}, p.after or {})
-    return {"sign": Markup(SIGNS[p.action]), "key": p.key, "text": text,
-            "destructive": p.change_class == ChangeClass.DESTRUCTIVE}
+    return {
+        "sign": Markup(SIGNS[p.action]),
+        "key": p.key,
+        "text": text,
+        "destructive": p.change_class == ChangeClass.DESTRUCTIVE,
+    }
 
 
 def _tables(res: ResourcePlan, limit: int | None) -> list[dict[str, Any]]:
@@ -106,12 +138,28 @@ def _tables(res: ResourcePlan, limit: int | None) -> list[dict[str, Any]]:
     updates = item_rows(items, Action.UPDATE, limit)
     deletes = item_rows(items, Action.DELETE, limit)
     return [
-        {"title": "Items to create", "header": [*items.key, *items.columns],
-         "rows": [[*r.key.values(), *r.values.values()] for r in creates], "more": hidden(items, Action.CREATE, limit)},
-        {"title": "Items to update", "header": [*items.key, "changes"],
-         "rows": [[*r.key.values(), "; ".join(f"{c}: {shown_value(b)} → {shown_value(a)}"
-                                              for c, (b, a) in r.changes.items())] for r in updates],
-         "more": hidden(items, Action.UPDATE, limit)},
-        {"title": "Items to delete", "header": list(items.key),
-         "rows": [list(r.key.values()) for r in deletes], "more": hidden(items, Action.DELETE, limit)},
+        {
+            "title": "Items to create",
+            "header": [*items.key, *items.columns],
+            "rows": [[*r.key.values(), *r.values.values()] for r in creates],
+            "more": hidden(items, Action.CREATE, limit),
+        },
+        {
+            "title": "Items to update",
+            "header": [*items.key, "changes"],
+            "rows": [
+                [
+                    *r.key.values(),
+                    "; ".join(f"{c}: {shown_value(b)} → {shown_value(a)}" for c, (b, a) in r.changes.items()),
+                ]
+                for r in updates
+            ],
+            "more": hidden(items, Action.UPDATE, limit),
+        },
+        {
+            "title": "Items to delete",
+            "header": list(items.key),
+            "rows": [list(r.key.values()) for r in deletes],
+            "more": hidden(items, Action.DELETE, limit),
+        },
     ]

@@ -50,8 +50,16 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False, col
     Item values are always shown here (sensitive ones masked); `show_values` matters only for markdown.
     """
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
-                      width=10_000, highlight=False, emoji=False, soft_wrap=True)
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=10_000,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+    )
     for line in lines(plan, show_all=show_all):
         console.print(line)
     return buffer.getvalue()
@@ -88,8 +96,11 @@ def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
         if res.action == Action.CREATE:
             yield Text(f"      {change.field} = {shown_value(change.after)}")
         else:
-            yield Text(f"      ~ {change.field}: {shown_value(change.before)} → {shown_value(change.after)}"
-                       + _destructive_tag(change.change_class), style=STYLES[Action.UPDATE])
+            yield Text(
+                f"      ~ {change.field}: {shown_value(change.before)} → {shown_value(change.after)}"
+                + _destructive_tag(change.change_class),
+                style=STYLES[Action.UPDATE],
+            )
     for prop in res.property_changes:
         yield _property_line(prop)
     for warning in res.warnings:
@@ -111,9 +122,13 @@ def _drift(plan: Plan, limit: int | None) -> Iterator[Text]:
     drifted = [r for r in plan.drift if is_changed(r) or r.warnings]
     yield Text("")
     if not drifted:
-        yield Text("Observe-only datasets match the tenant: " + ", ".join(r.address for r in plan.drift), style="dim")
+        yield Text(
+            "Observe-only datasets match the tenant: " + ", ".join(r.address for r in plan.drift), style="dim"
+        )
         return
-    yield Text("Drift in observe-only datasets (`manage: observe`; apply never writes to these):", style="bold")
+    yield Text(
+        "Drift in observe-only datasets (`manage: observe`; apply never writes to these):", style="bold"
+    )
     for res in drifted:
         yield Text("")
         yield from _resource(res, limit)
@@ -133,11 +148,15 @@ def _property_line(prop: PropertyChange) -> Text:
         return Text(f"      + property {prop.key} ({property_summary(prop.after or {})})", style="green")
     if prop.action == Action.DELETE:
         before = prop.before or {}
-        return Text(f"      - property {prop.key} ({before.get('name')}, {before.get('type')}): removed with all its "
-                    "values (deleteOmittedProperties: true)", style="red")
+        return Text(
+            f"      - property {prop.key} ({before.get('name')}, {before.get('type')}): removed with all its "
+            "values (deleteOmittedProperties: true)",
+            style="red",
+        )
     parts = property_update_text(prop.before or {}, prop.after or {})
-    return Text(f"      {sign} property {prop.key}: {parts}{_destructive_tag(prop.change_class)}",
-                style="yellow")
+    return Text(
+        f"      {sign} property {prop.key}: {parts}{_destructive_tag(prop.change_class)}", style="yellow"
+    )
 
 
 def _items(items: ItemChanges, limit: int | None) -> Iterator[Text]:
@@ -145,14 +164,18 @@ def _items(items: ItemChanges, limit: int | None) -> Iterator[Text]:
     if items.is_empty:
         yield Text(f"      items: no changes ({items.existing} existing)", style="dim")
         return
-    yield Text(f"      items: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to "
-               f"delete (of {items.existing} existing)")
+    yield Text(
+        f"      items: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to "
+        f"delete (of {items.existing} existing)"
+    )
     for action in (Action.CREATE, Action.UPDATE, Action.DELETE):
         for row in item_rows(items, action, limit):
             yield _row_line(row)
         more = hidden(items, action, limit)
         if more:
-            yield Text(f"        … and {more} more to {action.value} (--show-all lists every one)", style="dim")
+            yield Text(
+                f"        … and {more} more to {action.value} (--show-all lists every one)", style="dim"
+            )
 
 
 def _row_line(row: ItemRow) -> Text:
@@ -171,8 +194,11 @@ def _row_line(row: ItemRow) -> Text:
 def _context(plan: Plan) -> Iterator[Text]:
     if plan.unmanaged_datasets:
         yield Text("")
-        yield Text("Datasets in the tenant that no manifest manages (left alone): "
-                   + ", ".join(plan.unmanaged_datasets), style="dim")
+        yield Text(
+            "Datasets in the tenant that no manifest manages (left alone): "
+            + ", ".join(plan.unmanaged_datasets),
+            style="dim",
+        )
     for note in plan.notes:
         yield Text(f"Note: {note}", style="magenta")
 
@@ -180,8 +206,11 @@ def _context(plan: Plan) -> Iterator[Text]:
 def _summary_line(plan: Plan) -> Text:
     counts = summary(plan)
     ds, it = counts["datasets"], counts["items"]
-    return Text(f"Plan: {ds['create']} datasets to create, {ds['update']} to update · items: {it['create']} to "
-                f"create, {it['update']} to update, {it['delete']} to delete.", style="bold")
+    return Text(
+        f"Plan: {ds['create']} datasets to create, {ds['update']} to update · items: {it['create']} to "
+        f"create, {it['update']} to update, {it['delete']} to delete.",
+        style="bold",
+    )
 
 
 def _safety(plan: Plan) -> Iterator[Text]:
