@@ -67,7 +67,7 @@ def test_a_long_plan_is_split_with_the_summary_first_and_every_part_within_the_l
     assert len(parts) == 3
     assert all(len(p) <= LIMIT for p in parts)
     assert parts[0].startswith(
-        f"{KEY.marker(1)}\n_orgsync plan · `infra/orgvue` · part 1 of 3_\n\n### orgsync plan"
+        f"{KEY.marker(1)}\n_orgsync plan · <code>infra/orgvue</code> · part 1 of 3_\n\n### orgsync plan"
     )
     assert [KEY.owns(p) for p in parts] == [1, 2, 3]
     rejoined = "".join(p.split("\n", 3)[3] for p in parts)
