@@ -344,7 +344,7 @@ def _keep_whole(inputs: Inputs, kind: str, markdown: str) -> str:
         path.write_text(markdown, encoding="utf-8")
         write_outputs(inputs, {"comment-file": str(path), "comment-artifact": artifact})
     write_summary(inputs, markdown, "" if whole else artifact)
-    return overflow_line("" if whole else artifact)
+    return overflow_line("" if whole else artifact) + _footer(inputs).rstrip("\n")  # the footer stays
 
 
 def _publish(inputs: Inputs, kind: str, markdown: str) -> None:
