@@ -55,3 +55,23 @@ def assert_inert(markdown: str, links: tuple[str, ...] = ()) -> _Reader:
     mentions = [t for t in reader.text if MENTION.search(t) or REFERENCE.search(t)]
     assert mentions == [], mentions[:3]
     return reader
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def fences_balanced(markdown: str) -> bool:
+    """Every fenced code block that opens in `markdown` closes in it (CommonMark's rule for the closing line)."""
+    open_fence = ""
+    for line in markdown.split("\n"):
+        match = _FENCE.match(line)
+        if not open_fence and match:
+            open_fence = match[1]
+        elif (
+            match
+            and match[1][0] == open_fence[:1]
+            and len(match[1]) >= len(open_fence)
+            and not match[2].strip()
+        ):
+            open_fence = ""
+    return not open_fence
