@@ -337,14 +337,15 @@ def _keep_whole(inputs: Inputs, kind: str, markdown: str) -> str:
     """The job summary; a text too long for the comments is also saved whole (output `comment-file`, uploaded
     as the `…-comment` artifact). Returns the line a cut comment ends with, naming that artifact."""
     artifact = f"orgsync-{kind}-{inputs.slug}-comment"
-    whole = fits(markdown + _footer(inputs), inputs.key(kind))
+    overflow = overflow_line(artifact) + _footer(inputs).rstrip("\n")  # the footer stays on a cut comment
+    whole = fits(markdown + _footer(inputs), inputs.key(kind), overflow=overflow)
     if not whole:
         path = inputs.temp_dir / f"orgsync-{inputs.slug}" / f"{kind}-comment.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown, encoding="utf-8")
         write_outputs(inputs, {"comment-file": str(path), "comment-artifact": artifact})
     write_summary(inputs, markdown, "" if whole else artifact)
-    return overflow_line("" if whole else artifact) + _footer(inputs).rstrip("\n")  # the footer stays
+    return overflow
 
 
 def _publish(inputs: Inputs, kind: str, markdown: str) -> None:

@@ -82,9 +82,10 @@ def split(
     return [f"{_head(key, i, len(chunks))}\n{chunk}" for i, chunk in enumerate(chunks, 1)]
 
 
-def fits(body: str, key: StickyKey, *, limit: int = LIMIT, max_parts: int = MAX_PARTS) -> bool:
-    """Whether all of `body` goes into at most `max_parts` comments (else `split` cuts it)."""
-    return not split(body, key, limit=limit, max_parts=max_parts, overflow="\x00")[-1].endswith("\n\x00\n")
+def fits(body: str, key: StickyKey, *, overflow: str = overflow_line(), max_parts: int = MAX_PARTS) -> bool:
+    """Whether `split` (with this `overflow` line) puts all of `body` into at most `max_parts` comments."""
+    marked = "\x00" + overflow  # one character longer: never says it fits when the real split would cut
+    return "\x00" not in split(body, key, max_parts=max_parts, overflow=marked)[-1]
 
 
 def _head(key: StickyKey, part: int, parts: int) -> str:

@@ -63,14 +63,14 @@ def test_the_plan_comment_and_its_block_reasons_link_and_mention_nothing(
     assert orgsync("apply", "-C", str(root), "--auto-approve")[0] == 0
     write(root, name=LINKING_NAME, key=KEY, rows=linking_rows(1))  # mirror: 19 of 20 deleted -> blocked
     github.add_pull_request(5)
-    env = env_for(tmp_path, github, ORGSYNC_WORKING_DIRECTORY=str(root))
+    env = env_for(tmp_path, github, ORGSYNC_WORKING_DIRECTORY=str(root), GITHUB_RUN_ID="1")
     assert main([], env, in_process) == 3
     [comment] = github.comments_on(5)
     body = comment["body"]
     assert "> [!CAUTION]" in body
     reason = next(line for line in body.splitlines() if line.startswith("> - "))
     assert reason.startswith(f"> - {escape.markdown('dataset.' + LINKING_NAME)}: 19 item deletes")
-    assert_inert(body)
+    assert_inert(body, links=("https://github.com/acme/people/actions/runs/1",))  # the footer's: ours
 
 
 def test_the_apply_report_keeps_a_backtick_name_in_its_code_and_links_nothing(
