@@ -82,21 +82,22 @@ def fragments(body: str, budget: int, *, max_parts: int, overflow: str) -> list[
     last_room = budget - len(overflow.replace(REST, str(len(body)))) - 3
     lines = body.splitlines(keepends=True)
     index = 0
+    carried: _Open | None = None  # the state after a line already cut: from the whole line, not its rest
     while index < len(lines):
         line = lines[index]
-        after = state.after(line.rstrip("\r\n"))
-        whole = (
-            len(current) + len(body) - consumed + REOPEN_LIMIT <= budget
-        )  # the rest fits: no overflow line
-        room = last_room if len(parts) == max_parts - 1 and not whole else budget
+        after = carried or state.after(line.rstrip("\r\n"))
+        rest_fits = len(current) + len(body) - consumed + REOPEN_LIMIT <= budget  # then no overflow line
+        room = last_room if len(parts) == max_parts - 1 and not rest_fits else budget
         if len(current) + len(line) + len(after.closing(line)) <= room:
-            current, state, consumed, index = current + line, after, consumed + len(line), index + 1
+            current, state, consumed = current + line, after, consumed + len(line)
+            index, carried = index + 1, None
             continue
         take = room - len(current) - len(state.closing("x")) if len(line) > budget // 4 else 0
-        if take > 0:  # a long line fills this part; the rest of it starts the next
+        if 0 < take < len(line):  # a long line fills this part; the rest of it starts the next
             head = line[:take]
             head = head[: len(head) - len(m.group())] if (m := _ENTITY_TAIL.search(head)) else head
-            current, consumed, lines[index] = current + head, consumed + len(head), line[len(head) :]
+            current, consumed = current + head, consumed + len(head)
+            lines[index], carried = line[len(head) :], after
         if len(parts) == max_parts - 1:
             rest = str(len(body) - consumed)
             parts.append(current + state.closing(current) + "\n" + overflow.replace(REST, rest) + "\n")

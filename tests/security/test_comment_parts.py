@@ -126,3 +126,17 @@ def test_the_job_summary_is_cut_at_one_mebibyte_with_its_fence_closed(
     )
     outside = "".join(assert_inert(summary).text)
     assert "evil" not in outside
+
+
+def test_a_huge_hostile_dataset_name_still_makes_inert_parts_within_the_limit(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    name = "People " + HOSTILE * 400  # a 40 KB name: the summary line of its <details> is cut too
+    root = write(tmp_path / "repo", n=3, name=name, key="note")
+    github.add_pull_request(5)
+    assert main([], env_for(tmp_path, github, ORGSYNC_WORKING_DIRECTORY=str(root)), in_process) == 0
+    comments = github.comments_on(5)
+    assert 2 <= len(comments) <= MAX_PARTS
+    for body in (c["body"] for c in comments):
+        assert len(body) <= LIMIT
+        assert_inert(body)
