@@ -157,8 +157,8 @@ def write_summary(inputs: Inputs, markdown: str, artifact: str = "") -> None:
     if inputs.summary_file is None:
         return
     if len(markdown) > SUMMARY_LIMIT:  # cut where it stays well-formed (an open code block is closed)
-        where = f"the artifact {escape.code(artifact)}" if artifact else "the artifact"
-        cut = f"**… cut to fit the job summary ({{rest}} characters left out); the whole text is {where}.**"
+        where = f"is the artifact {escape.code(artifact)}" if artifact else "is what `orgsync plan` prints"
+        cut = f"**… cut to fit the job summary ({{rest}} characters left out); the whole text {where}.**"
         [markdown] = fragments(markdown, SUMMARY_LIMIT, max_parts=1, overflow=cut)
     with inputs.summary_file.open("a", encoding="utf-8") as out:
         out.write(markdown + "\n")
