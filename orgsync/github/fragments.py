@@ -15,9 +15,8 @@ _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _DELIMITER = re.compile(r"^ {0,3}\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
 _DETAILS = re.compile(r"<(?P<close>/?)details\b[^>]*>", re.IGNORECASE)
 _ENTITY_TAIL = re.compile(r"&#?\w{0,12}$")  # a cut here would split an entity
-REOPEN_LIMIT = (
-    2_000  # a longer table header or <details> line is not repeated (the rest still renders safely)
-)
+# A longer table header or <details> line is not repeated (what follows still renders safely).
+REOPEN_LIMIT = 2_000
 REST = "{rest}"  # replaced in the overflow line by the number of characters left out
 
 
@@ -48,8 +47,9 @@ class _Open:
                     line if len(line) <= REOPEN_LIMIT else "<details><summary>(continued)</summary>"
                 )
         table = self.table
-        if _DELIMITER.match(line) and "|" in self.previous and "|" in line:
-            table = (self.previous, line) if len(self.previous) + len(line) <= REOPEN_LIMIT else ()
+        short = len(self.previous) + len(line) <= REOPEN_LIMIT
+        if short and "|" in self.previous and "|" in line and _DELIMITER.match(line):
+            table = (self.previous, line)
         elif "|" not in line or not line.strip():
             table = ()
         return _Open(self.fence, tuple(details), table, line)
