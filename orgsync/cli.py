@@ -26,6 +26,12 @@ ROOT_OPTION = click.option(
     help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
     "folder upwards from here that holds orgsync.yaml, as git finds .git).",
 )
+LOG_RUNS_OPTION = click.option(
+    "--log-runs",
+    "log_runs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line about this run (time, status, counts, requests, trace ids; no item data).",
+)
 VERBOSE_OPTION = click.option(
     "--verbose",
     "-v",
@@ -107,6 +113,15 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--skip-feed",
+    is_flag=True,
+    help="Drift: leave out item changes of datasets fed by a database or by files git does not hold committed.",
+)
+@click.option(
+    "--notify", is_flag=True, help="POST the run's outcome to ORGSYNC_NOTIFY_URL (e.g. a drift job)."
+)
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -117,6 +132,9 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    skip_feed: bool,
+    notify: bool,
+    log_runs: Path | None,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
@@ -134,6 +152,9 @@ def plan(
             show_all=show_all,
             show_values=show_values,
             verbose=verbose,
+            skip_feed=skip_feed,
+            notify=notify,
+            log_runs=log_runs,
         ),
     )
 
@@ -177,6 +198,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a JSON record of the run.",
 )
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def apply(
     root: Path | None,
@@ -187,6 +209,7 @@ def apply(
     parallelism: int,
     max_rps: float | None,
     report: Path | None,
+    log_runs: Path | None,
     verbose: bool,
 ) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
@@ -204,6 +227,7 @@ def apply(
             max_rps=max_rps,
             report=report,
             verbose=verbose,
+            log_runs=log_runs,
         ),
     )
 

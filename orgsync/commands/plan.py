@@ -25,9 +25,12 @@ from orgsync.errors import ConfigError, ExitCode
 from orgsync.escape import terminal
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
+from orgsync.plan.feed import without_feed
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
+from orgsync.runlog import note_plan, recorded
+from orgsync.sources.feed import feed_datasets
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import fetch_live, parse_live
 from orgsync.state.snapshot import LiveState
@@ -47,6 +50,9 @@ class PlanOptions:
     show_all: bool = False
     show_values: bool = False
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
+    skip_feed: bool = False  # leave out the item changes of datasets fed from outside git (drift)
+    log_runs: Path | None = None  # append the run's record (runlog.py)
+    notify: bool = False  # POST the run's record to ORGSYNC_NOTIFY_URL (notify.py)
 
 
 def load_validated(
@@ -187,11 +193,31 @@ def run_plan(
 ) -> int:
     """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    command = "drift" if opts.skip_feed else "plan"
+    return recorded(
+        command,
+        opts.log_runs,
+        lambda: _plan(opts, env, stdout, stderr),
+        notify=opts.notify,
+        env=env,
+        stderr=stderr,
+    )
+
+
+def _plan(opts: PlanOptions, env: Mapping[str, str] | None, stdout: TextIO, stderr: TextIO) -> int:
+    if opts.skip_feed and opts.out is not None:
+        raise ConfigError(
+            "--skip-feed cannot be combined with --out: a plan without the feed must never be applied",
+            hint="use --skip-feed for drift reports; save plans without it",
+        )
     on_call = call_printer(stderr) if opts.verbose else None
     reads = counting(on_call)
     project, _, _, plan = asyncio.run(
         make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr, on_call=reads)
     )
+    if opts.skip_feed:
+        plan = without_feed(plan, feed_datasets(project))
+    note_plan(plan, reads.count)
     stdout.write(
         render(
             plan,

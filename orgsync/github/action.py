@@ -7,6 +7,7 @@ pull request is interpolated into a shell.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -24,8 +25,9 @@ from orgsync.github import drift
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
 from orgsync.github.fragments import fragments
+from orgsync.notify import NOTIFY_VAR
 
-COMMANDS = ("plan", "apply", "drift")
+COMMANDS = ("plan", "apply", "drift", "sync")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -61,6 +63,7 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    notify_url: str = ""  # ORGSYNC_NOTIFY_URL, a secret of the workflow (github/sync.py notifies)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -96,6 +99,7 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            notify_url=env.get(NOTIFY_VAR, "").strip(),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -130,11 +134,13 @@ def cli_runner(directory_env: Mapping[str, str] | None = None) -> Runner:
     """Run `python -m orgsync ARGS` with this interpreter; its stderr is passed on to the job log."""
 
     def run(args: Sequence[str]) -> Run:
+        # orgsync never gets ORGSYNC_NOTIFY_URL from here: the Action sends the run's one notification itself
+        env = {k: v for k, v in (directory_env or os.environ).items() if k != NOTIFY_VAR}
         done = subprocess.run(
             [sys.executable, "-m", "orgsync", *args],
             capture_output=True,
             text=True,
-            env=dict(directory_env) if directory_env is not None else None,
+            env=env,
             check=False,
         )
         sys.stderr.write(done.stderr)
@@ -242,9 +248,17 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
     """A fresh plan applied under the same safety policy, the report commented on the merged PR."""
     report_file = inputs.temp_dir / f"orgsync-{inputs.slug}" / "apply-report.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
+    from orgsync.github import sync
+
+    log = sync.cli_log(inputs, "apply")
     applied = orgsync(
-        ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), *_allow(inputs)]
+        ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), "--log-runs", str(log)]
+        + _allow(inputs)
     )
+    closed = (
+        sync.close_approval(inputs, sync.APPROVED) if applied.code == 0 and inputs.allow_destructive else None
+    )
+    sync.conclude(inputs, sync.cli_record(log, "apply", inputs, applied.code), closed.url if closed else "")
     markdown = report_markdown(report_file, applied)
     write_outputs(
         inputs,
@@ -266,10 +280,25 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
 
 def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
     """A plan with --detailed-exitcode; the drift issue opens/updates on changes and closes when clean."""
-    planned = orgsync(["plan", *_root(inputs), "--format", "markdown", "--detailed-exitcode"])
+    from orgsync.github import sync
+
+    log = sync.cli_log(inputs, "drift")
+    planned = orgsync(
+        [
+            "plan",
+            *_root(inputs),
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+            "--skip-feed",
+            "--log-runs",
+            str(log),
+        ]
+    )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         write_outputs(inputs, {"exit-code": str(planned.code), "drift": "false"})
         write_summary(inputs, failure_markdown("orgsync drift check", planned))
+        sync.conclude(inputs, sync.cli_record(log, "drift", inputs, planned.code))
         return planned.code
     drifted = planned.code != ExitCode.OK
     write_outputs(
@@ -290,6 +319,8 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""),
         file=sys.stderr,
     )
+    record = sync.cli_record(log, "drift", inputs, planned.code)
+    sync.conclude(inputs, dataclasses.replace(record, exit_code=0), result.url)
     return 0
 
 
@@ -386,7 +417,15 @@ STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
+    "sync": lambda inputs, orgsync: _sync_step(inputs, orgsync),
 }
+
+
+def _sync_step(inputs: Inputs, orgsync: Runner) -> int:
+    """`command: sync` lives in github/sync.py (which imports this module)."""
+    from orgsync.github.sync import run_sync_step
+
+    return run_sync_step(inputs, orgsync)
 
 
 def main(
