@@ -236,3 +236,76 @@ def test_notifications_never_leak_keys_and_an_approved_apply_closes_the_issue(
     assert "KEYzq" not in wire and "Valuezq" not in wire and "Agencyzq" not in wire
     last = json.loads(Path(outputs["runs-file"]).read_text().splitlines()[-1])
     assert (last["command"], last["status"], last["exit_code"]) == ("apply", "applied", 0)
+
+
+VENDORS = """kind: Dataset
+name: Vendors
+type: PEOPLE
+autoId: vendor_id
+labelId: vendor_name
+properties:
+  - {key: vendor_id, name: Vendor ID, type: text}
+  - {key: vendor_name, name: Vendor, type: text}
+items:
+  source: ../data/vendors.csv
+  mode: mirror
+"""
+
+
+@pytest.mark.socket
+def test_drift_reports_only_committed_sources_and_leaves_the_feed_to_sync(
+    tmp_path: Path,
+    github: FakeGitHub,
+    emulator_server: Any,
+    webhook: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runner = Runner(tmp_path, github, emulator_server.base_url)
+    repo = runner.workspace
+    assert run_init(repo, InitOptions(tenant="ACME", ci=False)) == 0
+    config = repo / "orgsync.yaml"
+    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
+    (repo / "manifests" / "contractors.yaml").write_text(CONTRACTORS)  # a database: the feed
+    (repo / "manifests" / "vendors.yaml").write_text(VENDORS)  # a file CI downloads before the run: the feed
+    (repo / ".gitignore").write_text((repo / ".gitignore").read_text() + "data/vendors.csv\n")
+    vendors = repo / "data" / "vendors.csv"
+    vendors.write_text("vendor_id,vendor_name\nV1,Vendzq one\nV2,Vendzq two\n")
+    db = tmp_path / "hr-feed.db"
+    monkeypatch.setenv(FEED_ENV, f"sqlite:///{db}")
+    feed(db, range(5))
+    commit(repo)
+    assert runner.step("schedule", {}, "a" * 40, command="sync")[0] == 0, runner.stderr
+
+    # the feed moved (database and downloaded file) and a committed source changed: only the latter is drift
+    feed(db, range(5), renamed=2)
+    vendors.write_text(vendors.read_text() + "V3,Vendzq three\n")
+    people = repo / "data" / "people.csv"
+    people.write_text(people.read_text().replace("Grace Hopper", "Grace B. Hopper"))
+    commit(repo, "a committed change the tenant does not have")
+    code, outputs, summary = runner.step(
+        "schedule", {}, "a" * 40, command="drift", **{"notify-url": webhook.url}
+    )
+    assert (code, outputs["drift"]) == (0, "true"), runner.stderr
+    [issue] = github.issues.values()
+    body = issue["body"]
+    assert "<code>dataset.People</code>" in body
+    assert "<code>dataset.Contractors</code>" not in body and "<code>dataset.Vendors</code>" not in body
+    assert body.count("Left out as the feed") == 1
+    assert "Contractors (a database source)" in body and "Vendors (data/vendors.csv is not committed)" in body
+    [note] = notifications(webhook)
+    assert note["command"] == "drift" and note["status"] == "drift" and note["exit_code"] == 0
+    assert note["datasets"] == {"People": {"create": 0, "update": 1, "delete": 0}}
+    assert note["issue_url"] == issue["html_url"]
+
+    # a committed file overwritten before the run is the feed too; with the committed change applied, only
+    # the feed differs: no drift, the issue closes, and the summary says once what was left out
+    assert runner.step("push", {}, "b" * 40, command="apply", comment="off")[0] == 0, runner.stderr
+    feed(db, range(5))  # the apply above wrote the renamed row: the feed moves again
+    positions = repo / "data" / "positions.csv"
+    positions.write_text(positions.read_text().replace("Software Engineer,P02,0.5", "Staff Engineer,P02,0.5"))
+    code, outputs, summary = runner.step("schedule", {}, "a" * 40, command="drift")
+    assert (code, outputs["drift"]) == (0, "false"), runner.stderr
+    assert issue["state"] == "closed"
+    assert summary.count("Left out as the feed") == 1
+    assert "Contractors (a database source)" in summary
+    assert "Positions (data/positions.csv differs from the commit)" in summary
