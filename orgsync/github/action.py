@@ -135,7 +135,8 @@ def cli_runner(directory_env: Mapping[str, str] | None = None) -> Runner:
 
     def run(args: Sequence[str]) -> Run:
         # orgsync never gets ORGSYNC_NOTIFY_URL from here: the Action sends the run's one notification itself
-        env = {k: v for k, v in (directory_env or os.environ).items() if k != NOTIFY_VAR}
+        base = os.environ if directory_env is None else directory_env
+        env = {k: v for k, v in base.items() if k != NOTIFY_VAR}
         done = subprocess.run(
             [sys.executable, "-m", "orgsync", *args],
             capture_output=True,
@@ -311,16 +312,22 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         },
     )
     write_summary(inputs, planned.stdout)
-    with inputs.api() as api:
-        result = drift.sync_issue(
-            api, inputs.key("drift"), drifted, planned.stdout, run_url=inputs.run_url, author=inputs.author
-        )
+    record = dataclasses.replace(sync.cli_record(log, "drift", inputs, planned.code), exit_code=0)
+    with sync.concluded(inputs, record):  # notified even when the issue call fails
+        with inputs.api() as api:
+            result = drift.sync_issue(
+                api,
+                inputs.key("drift"),
+                drifted,
+                planned.stdout,
+                run_url=inputs.run_url,
+                author=inputs.author,
+            )
     print(
         f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""),
         file=sys.stderr,
     )
-    record = sync.cli_record(log, "drift", inputs, planned.code)
-    sync.conclude(inputs, dataclasses.replace(record, exit_code=0), result.url)
+    sync.conclude(inputs, record, result.url)
     return 0
 
 

@@ -9,8 +9,10 @@ ORGSYNC_NOTIFY_URL, so nothing is notified twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,6 +78,17 @@ def conclude(inputs: Inputs, record: RunRecord, issue_url: str = "") -> None:
         )
 
 
+@contextlib.contextmanager
+def concluded(inputs: Inputs, record: RunRecord) -> Iterator[None]:
+    """When the GitHub calls in the block fail, the run is still logged and notified (as failed, with the
+    message) before the error goes on."""
+    try:
+        yield
+    except GitHubError:
+        conclude(inputs, replace(record, status=FAILED, exit_code=int(ExitCode.ERROR)))
+        raise
+
+
 def close_approval(inputs: Inputs, why: str) -> approval.ApprovalResult:
     """Close the approval issue, if one is open; a GitHub failure here is a warning (the tenant is done)."""
     try:
@@ -127,7 +140,7 @@ def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
     if planned.code == ExitCode.BLOCKED:
         write_outputs(inputs, outputs | {"exit-code": str(int(ExitCode.BLOCKED))})
         write_summary(inputs, planned.stdout)
-        with inputs.api() as api:
+        with concluded(inputs, record), inputs.api() as api:
             opened = approval.open_or_update(
                 api,
                 approval.key(inputs.directory, inputs.tenant),
