@@ -172,7 +172,12 @@ def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
         ]
     )
     done = cli_record(apply_log, "sync", inputs, applied.code)
-    done = replace(done, datasets=done.datasets or record.datasets, requests=record.requests + done.requests)
+    done = replace(
+        done,
+        datasets=done.datasets or record.datasets,
+        requests=record.requests + done.requests,
+        seconds=round(record.seconds + done.seconds, 3),
+    )
     write_outputs(
         inputs,
         outputs
