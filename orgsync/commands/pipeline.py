@@ -203,7 +203,7 @@ async def check_live(client: TenantReader, plan: Plan) -> None:
 
     async def check(res: ResourcePlan) -> str | None:
         if res.action == Action.CREATE:
-            if any(d.get("name") == res.name for d in listed):
+            if any(d.name == res.name for d in listed):
                 return f"{res.address} is planned as a create but a dataset of that name now exists"
             return None
         if res.fingerprint is None:

@@ -181,7 +181,7 @@ def _resource(
         config = created_config(manifest, ends.ends if ends else None)
         props = created_properties(manifest.properties, links=links, keys=required_keys(manifest))
     else:
-        config = diff_config(manifest, current.resource)
+        config = diff_config(manifest, current.fields)
         props = diff_properties(
             manifest.properties,
             current.properties,
