@@ -386,15 +386,3 @@ def _object(answer: Any) -> JsonObject:
             hint="report this answer to Orgvue support",
         )
     return answer
-
-
-def _objects(answer: Any) -> list[JsonObject]:
-    """A JSON array answer of objects (an empty body is an empty array)."""
-    if answer is None:
-        return []
-    if not isinstance(answer, list):
-        raise ApiError(
-            f"expected a JSON array from the API, got {type(answer).__name__}",
-            hint="report this answer to Orgvue support",
-        )
-    return answer
