@@ -104,7 +104,7 @@ class LiveValues:
     be known then (a property changes type, so every row holding a value is rewritten), every row is kept: a big
     dataset's parts are then Arrow IPC files of the plan's spool directory, not memory, and a diff reads only the
     parts holding the rows it asks for (`take`). The files live as long as the plan's spool
-    (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
+    (`commands.pipeline.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
     def __init__(
