@@ -18,6 +18,8 @@ import orjson
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.limits import limits_from
+from orgsync.sources.bounds import KeyBound
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.source_errors import MAX_LISTED, source_error
 
@@ -43,6 +45,7 @@ def parse_json_array(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     if not isinstance(doc, list):
         raise source_error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
     numbers = range(1, len(doc) + 1)
+    KeyBound(shown, limits_from()).add(doc, numbers, "item")
     return records_frame(doc, numbers, shown, "item"), pl.Series("__row", numbers, dtype=pl.Int64)
 
 
@@ -58,9 +61,11 @@ def parse_jsonl(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     numbers: list[int] = []
     malformed: list[Problem] = []
     misshapen: list[Problem] = []
+    bound = KeyBound(shown, limits_from())
     for start in range(0, len(lines), CHUNK_LINES):
         records, chunk_numbers = _load_lines(data, lines, start, shown, malformed)
         numbers += chunk_numbers
+        bound.add(records, chunk_numbers, "line")
         if malformed or len(misshapen) >= MAX_LISTED:
             continue  # only the messages are still wanted
         try:

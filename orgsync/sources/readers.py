@@ -24,6 +24,7 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
+from orgsync.repeats import listed
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
@@ -245,7 +246,7 @@ def _missing_required(manifest: Manifest, frame: pl.DataFrame, header: Location)
                     header,
                     f"{role} {column!r} is missing; expected it in the header (or "
                     f"mapped to it with `items.columns`); its columns are: "
-                    f"{', '.join(frame.columns) or 'none'}",
+                    f"{listed(frame.columns) or 'none'}",
                     column,
                 )
             )
@@ -304,7 +305,7 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
             Problem(
                 manifest.locate("items", "columns", column),
                 f"`items.columns` maps {column!r}, which is not a column of "
-                f"{display}; its columns are: {', '.join(frame.columns)}",
+                f"{display}; its columns are: {listed(frame.columns)}",
                 f"items.columns.{column}",
             )
         )
