@@ -199,15 +199,13 @@ def parquet_decoded(path: Path, shown: str, limits: Limits) -> None:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    def text(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            return text(kind.value_type)
+        return any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary))
+
     schema = pq.read_schema(path)
-    texts = [
-        f.name
-        for f in schema
-        if pa.types.is_string(f.type)
-        or pa.types.is_large_string(f.type)
-        or pa.types.is_binary(f.type)
-        or pa.types.is_large_binary(f.type)
-    ]
+    texts = [f.name for f in schema if text(f.type) or pa.types.is_large_binary(f.type)]
     rows = pq.ParquetFile(path).metadata.num_rows
     fixed = rows * 16 * len(schema)  # every value's slot (views, offsets, numbers), at most 16 bytes
     if not texts:
