@@ -15,7 +15,6 @@ from orgsync.sources import query
 from orgsync.sources.statement import clock_reads, refusal
 from tests.security.hostile import orgsync
 from tests.security.test_bounded_sources import PROPS
-from tests.sources.conftest import postgres  # noqa: F401 - the session's PostgreSQL server fixture
 from tests.sources.postgres_server import PostgresServer
 from tests.sources.repo import repo
 
