@@ -7,9 +7,10 @@ environment can raise (`ORGSYNC_LIMIT_<NAME>`).
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from orgsync.errors import SourceError
@@ -61,31 +62,41 @@ class KeyBound:
         self.keys: dict[str, None] = {}
         self.records = 0
 
-    def add(self, records: Iterable[object], numbers: Iterable[int], word: str) -> None:
-        keys, limit = self.keys, self.limits.source_columns
+    def add(self, records: Sequence[object], numbers: Sequence[int], word: str) -> None:
+        """Count a chunk of parsed records (their item or line `numbers`); raises at the first excess."""
+        prior = dict(self.keys)  # at most the limit: a chunk that passes it is walked again from here
+        objects = [record for record in records if type(record) is dict]
+        self.keys.update(dict.fromkeys(itertools.chain.from_iterable(objects)))  # C speed: the common case
+        self.records += len(records)
+        if len(self.keys) > self.limits.source_columns:
+            self._first_over(prior, records, numbers, word)
+        cells = self.records * len(self.keys)
+        if cells > self.limits.source_cells:
+            raise over(
+                self.shown,
+                f"{self.records} records × {len(self.keys)} keys make {cells} cells",
+                self.limits,
+                "source_cells",
+            )
+
+    def _first_over(
+        self, known: dict[str, None], records: Sequence[object], numbers: Sequence[int], word: str
+    ) -> None:
+        """Walk the chunk key by key from the keys `known` before it, naming the record that passed the limit."""
         for record, number in zip(records, numbers, strict=False):
-            self.records += 1
             if type(record) is not dict:
                 continue
             for key in record:
-                if key not in keys:
-                    keys[key] = None
-                    if len(keys) > limit:
+                if key not in known:
+                    known[key] = None
+                    if len(known) > self.limits.source_columns:
                         raise over(
                             self.shown,
-                            f"{word} {number} brings the count of distinct keys (columns) to {len(keys)}",
+                            f"{word} {number} brings the count of distinct keys (columns) to {len(known)}",
                             self.limits,
                             "source_columns",
                             number if word == "line" else None,
                         )
-        cells = self.records * len(keys)
-        if cells > self.limits.source_cells:
-            raise over(
-                self.shown,
-                f"{self.records} records × {len(keys)} keys make {cells} cells",
-                self.limits,
-                "source_cells",
-            )
 
 
 # -- xlsx ------------------------------------------------------------------------------------------
