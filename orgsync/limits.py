@@ -45,6 +45,7 @@ class Limits:
     source_rows: int = 10_000_000  # rows of one source: a file, a database result, a query output
     source_columns: int = 2_000  # columns of one source (CSV header, JSON keys, xlsx, Parquet, database)
     source_cells: int = 400_000_000  # rows × columns of one source (2M rows × 200 columns)
+    json_sparsity: int = 64  # JSON cells (records × distinct keys) per value present, past 10M cells
     source_bytes: int = 4 * GiB  # decoded size of one Parquet file or database result in memory
     xlsx_cells: int = 64 * MiB  # cells a sheet spans (calamine allocates its whole area: ~40 B per cell)
     query_bytes: int = 8 * GiB  # address space of the process that runs one `items.query`

@@ -12,12 +12,14 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from orgsync.errors import SourceError
 from orgsync.limits import Limits
 from orgsync.sources.source_errors import source_error
 
 _CHUNK = 1 << 20
+SPARSE_FLOOR = 10_000_000  # JSON cells below which sparsity is not checked (160 MB of empty cells at most)
 RAISE = "raise it in the CI environment if the file is genuine"
 
 
@@ -61,13 +63,19 @@ class KeyBound:
         self.shown, self.limits = shown, limits
         self.keys: dict[str, None] = {}
         self.records = 0
+        self.values = 0  # key: value pairs present
 
-    def add(self, records: Sequence[object], numbers: Sequence[int], word: str) -> None:
-        """Count a chunk of parsed records (their item or line `numbers`); raises at the first excess."""
+    def add(self, records: Sequence[object], numbers: Sequence[int], word: str) -> dict[str, None]:
+        """Count a chunk of parsed records (their item or line `numbers`); raises at the first excess. Returns
+        the chunk's keys in first-seen order (what building its columns needs)."""
         prior = dict(self.keys)  # at most the limit: a chunk that passes it is walked again from here
-        objects = [record for record in records if type(record) is dict]
-        self.keys.update(dict.fromkeys(itertools.chain.from_iterable(objects)))  # C speed: the common case
+        objects = (
+            records if all(type(r) is dict for r in records) else [r for r in records if type(r) is dict]
+        )
+        chunk: dict[str, None] = dict.fromkeys(itertools.chain.from_iterable(objects))  # type: ignore[arg-type]
+        self.keys.update(chunk)
         self.records += len(records)
+        self.values += sum(map(len, objects))  # type: ignore[arg-type]
         if len(self.keys) > self.limits.source_columns:
             self._first_over(prior, records, numbers, word)
         cells = self.records * len(self.keys)
@@ -78,6 +86,15 @@ class KeyBound:
                 self.limits,
                 "source_cells",
             )
+        if cells > SPARSE_FLOOR and cells > self.limits.json_sparsity * self.values:
+            raise over(
+                self.shown,
+                f"{self.records} records × {len(self.keys)} keys make {cells} cells for {self.values} values "
+                f"present (most keys appear in few records), {cells // max(self.values, 1)} cells per value",
+                self.limits,
+                "json_sparsity",
+            )
+        return chunk
 
     def _first_over(
         self, known: dict[str, None], records: Sequence[object], numbers: Sequence[int], word: str
@@ -202,29 +219,43 @@ def parquet_metadata(path: Path, shown: str, limits: Limits) -> None:
     parquet_decoded(path, shown, limits)
 
 
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return _is_text(kind.value_type)
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+    )
+
+
 def parquet_decoded(path: Path, shown: str, limits: Limits) -> None:
     """Refuse a file whose text columns decode to more than `source_bytes`: a dictionary page with one long
-    value repeated by a run-length page is tiny on disk and huge in memory. The text columns are read
-    dictionary-encoded (indices + distinct values only) and their decoded length summed without decoding."""
+    value repeated by a run-length page is tiny on disk and huge in memory. Only the columns stored with a
+    dictionary can do that (a plain page decodes to about its uncompressed size, already bounded); they are
+    read dictionary-encoded (indices + distinct values) and each row's value length summed without decoding."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    def text(kind: pa.DataType) -> bool:
-        if pa.types.is_dictionary(kind):
-            return text(kind.value_type)
-        return any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary))
-
-    schema = pq.read_schema(path)
-    texts = [f.name for f in schema if text(f.type) or pa.types.is_large_binary(f.type)]
-    rows = pq.ParquetFile(path).metadata.num_rows
-    fixed = rows * 16 * len(schema)  # every value's slot (views, offsets, numbers), at most 16 bytes
-    if not texts:
+    handle = pq.ParquetFile(path)
+    meta = handle.metadata
+    chunks = [
+        meta.row_group(g).column(c) for g in range(meta.num_row_groups) for c in range(meta.num_columns)
+    ]
+    coded = list(dict.fromkeys(chunk.path_in_schema for chunk in chunks if chunk.has_dictionary_page))
+    texts = {f.name for f in handle.schema_arrow if _is_text(f.type)}
+    coded = [name for name in coded if name in texts]  # numbers decode to their slot; nested: to their pages
+    total = meta.num_rows * 16 * meta.num_columns  # every value's slot (views, offsets, numbers): ≤ 16 bytes
+    total += sum(chunk.total_uncompressed_size for chunk in chunks if chunk.path_in_schema not in coded)
+    if not coded:
         return
-    total = fixed
-    handle = pq.ParquetFile(path, read_dictionary=texts)
-    for group in range(handle.num_row_groups):
-        table = handle.read_row_group(group, columns=texts)
+    reader = pq.ParquetFile(path, read_dictionary=coded)
+    for group in range(reader.num_row_groups):
+        table = reader.read_row_group(group, columns=coded)
         for column in table.columns:
             for chunk in column.chunks:
                 if isinstance(chunk, pa.DictionaryArray):
@@ -235,7 +266,7 @@ def parquet_decoded(path: Path, shown: str, limits: Limits) -> None:
             if total > limits.source_bytes:
                 raise over(
                     shown,
-                    f"its text columns decode to more than {limits.source_bytes} bytes",
+                    f"its columns decode to more than {limits.source_bytes} bytes",
                     limits,
                     "source_bytes",
                 )

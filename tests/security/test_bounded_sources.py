@@ -117,7 +117,7 @@ def test_a_long_dictionary_value_repeated_is_refused_by_its_decoded_size(tmp_pat
     parquet_bomb(root / "data" / "p.parquet", 2000, "E" * 10_000)  # 2 × 20 MB decoded, a few KB on disk
     assert (root / "data" / "p.parquet").stat().st_size < 20_000
     assert validate(root, source_bytes="1MiB")[1] == [
-        "data/p.parquet: error: its text columns decode to more than 1048576 bytes, more than the limit of "
+        "data/p.parquet: error: its columns decode to more than 1048576 bytes, more than the limit of "
         f"1048576 (ORGSYNC_LIMIT_SOURCE_BYTES=1048576); {RAISE}"
     ]
     assert validate(root, source_bytes="100MiB")[0] == 1  # passes the bound; the rows are then checked
@@ -209,5 +209,19 @@ def test_a_glob_matching_a_file_name_that_is_not_utf8_is_a_clear_error(tmp_path)
         [
             "manifests/people.yaml:10:11: error: items.source: source '../data/*.csv' matches the file "
             "data/b\\xff.csv, whose name is not UTF-8; expected UTF-8 file names (rename the file)"
+        ],
+    )
+
+
+def test_json_whose_keys_each_appear_in_few_records_is_refused_by_its_sparsity(tmp_path):
+    keys = [{"employee_id": f"E{i}", f"k{i}": "v"} for i in range(1999)]  # within the 2000 keys
+    lines = [json.dumps(r) for r in keys] + ["{}"] * 10_000  # 12,000 records × 2,000 keys: 24M cells
+    root = source_repo(tmp_path, "p.jsonl", "\n".join(lines).encode())
+    assert validate(root) == (
+        1,
+        [
+            "data/p.jsonl: error: 11999 records × 2000 keys make 23998000 cells for 3998 values present (most "
+            "keys appear in few records), 6002 cells per value, more than the limit of 64 "
+            f"(ORGSYNC_LIMIT_JSON_SPARSITY=64); {RAISE}"
         ],
     )
