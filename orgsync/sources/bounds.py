@@ -266,7 +266,7 @@ def parquet_decoded(path: Path, shown: str, limits: Limits) -> None:
             if total > limits.source_bytes:
                 raise over(
                     shown,
-                    f"its columns decode to more than {limits.source_bytes} bytes",
+                    f"its columns decode to at least {total} bytes",
                     limits,
                     "source_bytes",
                 )
