@@ -7,6 +7,7 @@ environment can raise (`ORGSYNC_LIMIT_<NAME>`).
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import zipfile
@@ -138,12 +139,42 @@ def xlsx_area(path: Path, shown: str, limits: Limits) -> None:
             for i in archive.infolist()
             if PurePosixPath(i.filename).parent.name == "worksheets" and i.filename.endswith(".xml")
         ]
+        names = _sheet_names(archive)
         for info in sheets:
-            _sheet_area(archive, info, shown, limits)
+            name = names.get(info.filename, PurePosixPath(info.filename).stem)
+            _sheet_area(archive, info, name, shown, limits)
 
 
-def _sheet_area(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, limits: Limits) -> None:
-    limit, name = limits.xlsx_cells, PurePosixPath(info.filename).stem
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]{1,100})\"[^>]*?\br:id=\"([^\"]{1,50})\"")
+_RELATION = re.compile(
+    rb"<(?:\w+:)?Relationship\b[^>]*?\bId=\"([^\"]{1,50})\"[^>]*?\bTarget=\"([^\"]{1,200})\""
+)
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> the sheet's name as the workbook shows it (e.g. `'People'`), read from the workbook
+    and its relations (each at most 1 MiB); parts it cannot name keep their file name."""
+    try:
+        with archive.open("xl/workbook.xml") as book, archive.open("xl/_rels/workbook.xml.rels") as rels:
+            sheets, relations = book.read(_CHUNK), rels.read(_CHUNK)
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return {}
+    targets = {
+        rid: target.decode("utf-8", "replace").lstrip("/") for rid, target in _RELATION.findall(relations)
+    }
+    names = {}
+    for name, rid in _SHEET.findall(sheets):
+        target = targets.get(rid)
+        if target is not None:
+            part = target if target.startswith("xl/") else f"xl/{target}"
+            names[part] = repr(html.unescape(name.decode("utf-8", "replace")))
+    return names
+
+
+def _sheet_area(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shown: str, limits: Limits
+) -> None:
+    limit = limits.xlsx_cells
     low_row = low_col = 1 << 30
     high_row = high_col = cells = read = 0
     buffer = b""

@@ -54,7 +54,7 @@ def test_a_1_kb_workbook_spanning_the_whole_grid_is_refused_before_calamine_allo
     assert validate(root) == (
         1,
         [
-            "data/p.xlsx: error: sheet sheet1 spans 1048576 rows × 16384 columns (17179869184 cells), more "
+            "data/p.xlsx: error: sheet 'People' spans 1048576 rows × 16384 columns (17179869184 cells), more "
             f"than the limit of 67108864 (ORGSYNC_LIMIT_XLSX_CELLS=67108864); {RAISE}"
         ],
     )
@@ -64,7 +64,7 @@ def test_the_sheet_area_limit_is_the_environments(tmp_path):
     root = source_repo(tmp_path, "p.xlsx")
     xlsx_with(root / "data" / "p.xlsx", "T3")  # 3 rows × 20 columns
     assert validate(root, xlsx_cells="59")[1] == [
-        "data/p.xlsx: error: sheet sheet1 spans 3 rows × 20 columns (60 cells), more than the limit of 59 "
+        "data/p.xlsx: error: sheet 'People' spans 3 rows × 20 columns (60 cells), more than the limit of 59 "
         f"(ORGSYNC_LIMIT_XLSX_CELLS=59); {RAISE}"
     ]
     assert not any("XLSX_CELLS" in line for line in validate(root, xlsx_cells="60")[1])
