@@ -251,6 +251,7 @@ def _saved_inputs(
 def _stale_inputs(plan_file: Path) -> StalePlanError:
     return StalePlanError(
         f"the saved plan {plan_file} is stale: orgsync.yaml, a manifest or a source file "
-        "changed since it was made; nothing was written",
+        "changed since it was made, or a database or a source that depends on the date it runs now "
+        "returns other rows; nothing was written",
         hint="run `orgsync plan --out FILE` again and review it",
     )
