@@ -1,26 +1,20 @@
 """The record of one run (`--log-runs FILE`, notifications): status, counts, requests, trace ids; no item data.
 
-A `RunRecord` holds counts per dataset, never an item key or value. `recorded` wraps a command (`plan`,
-`apply`): the command tells the active `Recorder` what it learnt (`note_plan`, `note_requests`,
-`note_report`); at the end one JSON line is appended to the log file and, when asked, the notification is
-sent. A failure to write the log is a warning on stderr: the exit code still says what happened to the tenant.
+A `RunRecord` holds counts per dataset, never an item key or value; `append` adds its line to a run log.
+`orgsync.recording` makes the record of a command as it runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
-import time
-from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from orgsync.errors import ExitCode, OrgsyncError, SafetyBlockedError
-from orgsync.escape import terminal
+from orgsync.errors import ExitCode
 
 if TYPE_CHECKING:
     from orgsync.apply.report import ApplyReport
@@ -129,45 +123,6 @@ def report_trace_ids(report: ApplyReport) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))[:MAX_TRACE_IDS]
 
 
-@dataclass
-class Recorder:
-    """What the running command has learnt so far; `recorded` makes the record of it."""
-
-    command: str
-    tenant: str = ""
-    plan_changes: bool = False
-    datasets: dict[str, dict[str, int]] = field(default_factory=dict)
-    blocked_by: tuple[str, ...] = ()
-    requests: int = 0
-    trace_ids: tuple[str, ...] = ()
-
-
-_ACTIVE: ContextVar[Recorder | None] = ContextVar("orgsync_run_recorder", default=None)
-
-
-def note_plan(plan: Plan, requests: int | None = None) -> None:
-    """Tell the active recorder (if any) the plan's tenant, counts and blocking reasons."""
-    rec = _ACTIVE.get()
-    if rec is None:
-        return
-    rec.tenant, rec.plan_changes, rec.datasets = plan.tenant, plan.has_changes, plan_counts(plan)
-    rec.blocked_by = tuple(b for r in plan.resources for b in r.blocked) if plan.blocked else ()
-    if requests is not None:
-        rec.requests = requests
-
-
-def note_requests(requests: int) -> None:
-    rec = _ACTIVE.get()
-    if rec is not None:
-        rec.requests = requests
-
-
-def note_report(report: ApplyReport) -> None:
-    rec = _ACTIVE.get()
-    if rec is not None:
-        rec.trace_ids = report_trace_ids(report)
-
-
 def status_of(command: str, code: int, changes: bool) -> str:
     """The status word of a CLI run from its exit code (and whether the plan had changes)."""
     if code == ExitCode.BLOCKED:
@@ -181,70 +136,3 @@ def status_of(command: str, code: int, changes: bool) -> str:
     if code == ExitCode.CHANGES or changes:
         return DRIFT if command == "drift" else CHANGES
     return NO_CHANGES
-
-
-def recorded(
-    command: str,
-    log_path: Path | None,
-    run: Callable[[], int],
-    *,
-    notify: bool = False,
-    env: Mapping[str, str] | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    stderr: TextIO | None = None,
-) -> int:
-    """Run `run` (a command) with a recorder active; append its record to `log_path` and send the notification
-    (`notify` and ORGSYNC_NOTIFY_URL set), whatever the outcome. An OrgsyncError is recorded and re-raised."""
-    if log_path is None and not notify:
-        return run()
-    rec, started = Recorder(command), clock()
-    token = _ACTIVE.set(rec)
-    code = int(ExitCode.ERROR)
-    try:
-        code = run()
-        return code
-    except OrgsyncError as err:
-        code = int(ExitCode.BLOCKED if isinstance(err, SafetyBlockedError) else err.exit_code)
-        raise
-    finally:
-        _ACTIVE.reset(token)
-        record = RunRecord(
-            time=now_utc(),
-            command=command,
-            tenant=rec.tenant or (env if env is not None else os.environ).get("ORGVUE_TENANT", ""),
-            status=status_of(command, code, rec.plan_changes),
-            exit_code=code,
-            datasets=rec.datasets,
-            requests=rec.requests,
-            trace_ids=rec.trace_ids,
-            seconds=round(max(clock() - started, 0.0), 3),
-            blocked_by=rec.blocked_by if code == ExitCode.BLOCKED else (),
-        )
-        finish(record, log_path, notify=notify, env=env, stderr=stderr)
-
-
-def finish(
-    record: RunRecord,
-    log_path: Path | None,
-    *,
-    notify: bool,
-    env: Mapping[str, str] | None = None,
-    stderr: TextIO | None = None,
-) -> None:
-    """Append `record` to the log and send its notification; each failure is one warning line, never an error."""
-    err = stderr or sys.stderr
-    if log_path is not None:
-        try:
-            append(log_path, record)
-        except OSError as problem:
-            print(terminal(f"warning: {log_path}: the run log line was not written ({problem})"), file=err)
-    if notify:
-        from orgsync.notify import send
-
-        send(record, env, warn=err)
-
-
-def with_links(
-    record: RunRecord, *, run_url: str = "", issue_url: str = "", directory: str = ""
-) -> RunRecord:
-    return replace(record, run_url=run_url, issue_url=issue_url, directory=directory)

@@ -12,7 +12,8 @@ import pytest
 
 from orgsync.apply.report import ApplyReport, CallRecord
 from orgsync.errors import ConfigError, ExitCode, SafetyBlockedError
-from orgsync.runlog import RunRecord, append, read, recorded, report_trace_ids, status_of
+from orgsync.recording import recorded
+from orgsync.runlog import RunRecord, append, read, report_trace_ids, status_of
 
 
 class Clock:

@@ -31,7 +31,7 @@ from orgsync.commands.pipeline import Prepared, fresh_plan, saved_plan
 from orgsync.errors import ConfigError, ConfirmationRefused, ExitCode, ReportWriteError, SafetyBlockedError
 from orgsync.escape import terminal_lines
 from orgsync.notify import NOTIFY_VAR
-from orgsync.runlog import note_plan, note_report, note_requests, recorded
+from orgsync.recording import note_plan, note_report, note_requests, recorded
 
 
 @dataclass

@@ -22,7 +22,7 @@ from orgsync.plan.feed import without_feed
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
-from orgsync.runlog import note_plan, recorded
+from orgsync.recording import note_plan, recorded
 from orgsync.sources.feed import feed_datasets
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
-from orgsync.github import drift
+from orgsync.github import drift, runrecord
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
 from orgsync.github.fragments import fragments
@@ -249,17 +249,18 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
     """A fresh plan applied under the same safety policy, the report commented on the merged PR."""
     report_file = inputs.temp_dir / f"orgsync-{inputs.slug}" / "apply-report.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
-    from orgsync.github import sync
-
-    log = sync.cli_log(inputs, "apply")
+    log = runrecord.cli_log(inputs, "apply")
     applied = orgsync(
         ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), "--log-runs", str(log)]
         + _allow(inputs)
     )
     closed = (
-        sync.close_approval(inputs, sync.APPROVED) if applied.code == 0 and inputs.allow_destructive else None
+        runrecord.close_approval(inputs, runrecord.APPROVED)
+        if applied.code == 0 and inputs.allow_destructive
+        else None
     )
-    sync.conclude(inputs, sync.cli_record(log, "apply", inputs, applied.code), closed.url if closed else "")
+    record = runrecord.cli_record(log, "apply", inputs, applied.code)
+    write_outputs(inputs, runrecord.conclude(inputs, record, closed.url if closed else ""))
     markdown = report_markdown(report_file, applied)
     write_outputs(
         inputs,
@@ -281,9 +282,7 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
 
 def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
     """A plan with --detailed-exitcode; the drift issue opens/updates on changes and closes when clean."""
-    from orgsync.github import sync
-
-    log = sync.cli_log(inputs, "drift")
+    log = runrecord.cli_log(inputs, "drift")
     planned = orgsync(
         [
             "plan",
@@ -299,7 +298,9 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         write_outputs(inputs, {"exit-code": str(planned.code), "drift": "false"})
         write_summary(inputs, failure_markdown("orgsync drift check", planned))
-        sync.conclude(inputs, sync.cli_record(log, "drift", inputs, planned.code))
+        write_outputs(
+            inputs, runrecord.conclude(inputs, runrecord.cli_record(log, "drift", inputs, planned.code))
+        )
         return planned.code
     drifted = planned.code != ExitCode.OK
     write_outputs(
@@ -312,8 +313,8 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         },
     )
     write_summary(inputs, planned.stdout)
-    record = dataclasses.replace(sync.cli_record(log, "drift", inputs, planned.code), exit_code=0)
-    with sync.concluded(inputs, record):  # notified even when the issue call fails
+    record = dataclasses.replace(runrecord.cli_record(log, "drift", inputs, planned.code), exit_code=0)
+    with runrecord.concluded(inputs, record):  # notified even when the issue call fails
         with inputs.api() as api:
             result = drift.sync_issue(
                 api,
@@ -327,7 +328,7 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""),
         file=sys.stderr,
     )
-    sync.conclude(inputs, record, result.url)
+    write_outputs(inputs, runrecord.conclude(inputs, record, result.url))
     return 0
 
 
@@ -424,25 +425,23 @@ STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
-    "sync": lambda inputs, orgsync: _sync_step(inputs, orgsync),
-}
-
-
-def _sync_step(inputs: Inputs, orgsync: Runner) -> int:
-    """`command: sync` lives in github/sync.py (which imports this module)."""
-    from orgsync.github.sync import run_sync_step
-
-    return run_sync_step(inputs, orgsync)
+}  # `sync` is github/sync.py's (it builds on this module): orgsync.github.entry runs every step
 
 
 def main(
-    argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, orgsync: Runner | None = None
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    orgsync: Runner | None = None,
+    steps: Mapping[str, Callable[[Inputs, Runner], int]] = STEPS,
 ) -> int:
-    """`python -m orgsync.github.action`: run the step named by ORGSYNC_COMMAND; errors are one clear message."""
+    """Run the step named by ORGSYNC_COMMAND (`orgsync.github.entry` passes every step); errors are one clear
+    message."""
     env = os.environ if env is None else env
     try:
         inputs = Inputs.from_env(env)
-        return STEPS[inputs.command](inputs, orgsync or cli_runner())
+        if inputs.command not in steps:
+            raise GitHubError(f"input `command`: {inputs.command} runs from `python -m orgsync.github.entry`")
+        return steps[inputs.command](inputs, orgsync or cli_runner())
     except OrgsyncError as err:
         print(f"Error: {err}", file=sys.stderr)
         return int(err.exit_code)

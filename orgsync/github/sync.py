@@ -1,22 +1,14 @@
 """The Action's `command: sync` (a schedule): plan; within the safety policy apply that saved plan, else write
-nothing, open or update the approval issue and end with exit 3. Also each Action run's record: one line in the
-run log (kept as an artifact) and the notification to ORGSYNC_NOTIFY_URL.
-
-The `orgsync` runs it starts write their own record to a private file (`--log-runs`); the Action's record adds
-what only it knows (the run's and the issue's URLs) and is the one notified: the CLI it starts never gets
-ORGSYNC_NOTIFY_URL, so nothing is notified twice.
+nothing, open or update the approval issue and end with exit 3; then the run's record (github/runrecord.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
-from orgsync.errors import ExitCode, GitHubError
+from orgsync.errors import ExitCode
 from orgsync.github import approval
 from orgsync.github.action import (
     Inputs,
@@ -30,82 +22,18 @@ from orgsync.github.action import (
     write_outputs,
     write_summary,
 )
-from orgsync.notify import NOTIFY_VAR
-from orgsync.runlog import FAILED, RunRecord, finish, now_utc, read
-
-WITHIN_AGAIN = "The scheduled sync is within the safety policy again and applied the feed"
-NOTHING_LEFT = "The scheduled sync found the tenant matching the repository: nothing is left to approve"
-APPROVED = "An approved apply (`allow-destructive: on`) carried out the changes"
-
-
-def work_dir(inputs: Inputs) -> Path:
-    path = inputs.temp_dir / f"orgsync-{inputs.slug}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def cli_log(inputs: Inputs, name: str) -> Path:
-    """A fresh private file for one `orgsync` run's record (`--log-runs`)."""
-    path = work_dir(inputs) / f"cli-{name}.jsonl"
-    path.unlink(missing_ok=True)
-    return path
-
-
-def cli_record(path: Path, command: str, inputs: Inputs, code: int) -> RunRecord:
-    """The record the `orgsync` run wrote, named as the Action's command; a failed one if it wrote none."""
-    records = read(path) if path.exists() else []
-    return replace(records[-1], command=command) if records else failed_record(inputs, command, code)
-
-
-def failed_record(inputs: Inputs, command: str, code: int) -> RunRecord:
-    return RunRecord(time=now_utc(), command=command, tenant=inputs.tenant, status=FAILED, exit_code=code)
-
-
-def conclude(inputs: Inputs, record: RunRecord, issue_url: str = "") -> None:
-    """The Action's record: links added, appended to the run log (output `runs-file`, uploaded as the
-    `orgsync-runs-…` artifact) and notified. Neither can fail the step: each failure is a warning."""
-    record = replace(
-        record, directory=inputs.directory, tenant=record.tenant or inputs.tenant, run_url=inputs.run_url
-    )
-    record = replace(record, issue_url=issue_url) if issue_url else record
-    log = work_dir(inputs) / "runs.jsonl"
-    finish(
-        record, log, notify=bool(inputs.notify_url), env={NOTIFY_VAR: inputs.notify_url}, stderr=sys.stderr
-    )
-    if log.exists():
-        write_outputs(
-            inputs, {"runs-file": str(log), "runs-artifact": f"orgsync-runs-{inputs.command}-{inputs.slug}"}
-        )
-
-
-@contextlib.contextmanager
-def concluded(inputs: Inputs, record: RunRecord) -> Iterator[None]:
-    """When the GitHub calls in the block fail, the run is still logged and notified (as failed, with the
-    message) before the error goes on."""
-    try:
-        yield
-    except GitHubError:
-        conclude(inputs, replace(record, status=FAILED, exit_code=int(ExitCode.ERROR)))
-        raise
-
-
-def close_approval(inputs: Inputs, why: str) -> approval.ApprovalResult:
-    """Close the approval issue, if one is open; a GitHub failure here is a warning (the tenant is done)."""
-    try:
-        with inputs.api() as api:
-            result = approval.close(
-                api,
-                approval.key(inputs.directory, inputs.tenant),
-                why,
-                run_url=inputs.run_url,
-                author=inputs.author,
-            )
-    except GitHubError as err:
-        print(f"warning: the approval issue was not closed: {err}", file=sys.stderr)
-        return approval.ApprovalResult("none")
-    if result.number is not None:
-        print(f"orgsync sync: closed the approval issue #{result.number}", file=sys.stderr)
-    return result
+from orgsync.github.runrecord import (
+    NOTHING_LEFT,
+    WITHIN_AGAIN,
+    cli_log,
+    cli_record,
+    close_approval,
+    conclude,
+    concluded,
+    failed_record,
+    work_dir,
+)
+from orgsync.runlog import FAILED, RunRecord
 
 
 def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
@@ -150,13 +78,13 @@ def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
                 author=inputs.author,
             )
         print(f"orgsync sync: blocked; {opened.action} the approval issue #{opened.number}", file=sys.stderr)
-        conclude(inputs, record, opened.url)
+        write_outputs(inputs, conclude(inputs, record, opened.url))
         return int(ExitCode.BLOCKED)
     if planned.code == ExitCode.OK:
         write_outputs(inputs, outputs | {"exit-code": "0"})
         write_summary(inputs, planned.stdout)
         close_approval(inputs, NOTHING_LEFT)
-        conclude(inputs, record)
+        write_outputs(inputs, conclude(inputs, record))
         return 0
     report_file, apply_log = work_dir(inputs) / "sync-report.json", cli_log(inputs, "sync-apply")
     applied = orgsync(
@@ -190,7 +118,7 @@ def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
     write_summary(inputs, planned.stdout + "\n" + report_markdown(report_file, applied))
     if applied.code == ExitCode.OK:
         close_approval(inputs, WITHIN_AGAIN)
-    conclude(inputs, done)
+    write_outputs(inputs, conclude(inputs, done))
     return applied.code
 
 
@@ -199,7 +127,9 @@ def _failed(inputs: Inputs, title: str, run: Run, record: RunRecord) -> int:
         inputs, {"has-changes": "false", "blocked": "false", "summary": "{}", "exit-code": str(run.code)}
     )
     write_summary(inputs, failure_markdown(title, run))
-    conclude(inputs, replace(record, status=FAILED, exit_code=run.code or int(ExitCode.ERROR)))
+    write_outputs(
+        inputs, conclude(inputs, replace(record, status=FAILED, exit_code=run.code or int(ExitCode.ERROR)))
+    )
     return run.code or int(ExitCode.ERROR)
 
 

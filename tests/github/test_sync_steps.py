@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orgsync.github.action import Run, main
+from orgsync.github.action import Run
+from orgsync.github.entry import main
 from orgsync.runlog import RunRecord, append
 from tests.emulator.conftest import Receiver
 from tests.github.fake_github import FakeGitHub
