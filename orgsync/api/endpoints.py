@@ -82,9 +82,14 @@ F_TRACE_ID = TRACE_HEADER
 JOB_COMPLETED = "completed"
 JOB_FAILED = "failed"
 
-# temporary file: the body is documented, the answer's field names are *assumed*: {"getUrl","putUrl","expiresAt"}
+# temporary file: the body is documented, the answer's field names are not (D/recipes/import-integration-async/:
+# "2 URLs", one to read, one to write). Accepted: flat fields (*assumed* {"getUrl","putUrl","expiresAt"}), or
+# `_links`-style objects `{url, type}` told apart by the reference's link types (*inferred*).
 F_TEMP_GET_URL = "getUrl"
 F_TEMP_PUT_URL = "putUrl"
+F_LINK_TYPE = "type"
+LINK_TYPE_DOWNLOAD = "downloadLink"  # the read URL
+LINK_TYPE_UPLOAD = "uploadLink"  # the write URL
 F_TEMP_EXPIRES = "expiresAt"
 F_TEMP_TARGET_TYPE = "targetType"
 F_TEMP_TARGET_ENCODING = "targetEncoding"
@@ -101,6 +106,11 @@ CALLBACK_PLACEHOLDERS = ("{{jobStatus}}", "{{traceId}}", "{{tenantId}}")
 F_PROPERTIES = "properties"
 F_IS_REQUIRED = "isRequired"
 KEY_FIELDS = ("autoId", "labelId", "treeId", "treeParentId")
+
+# export output query (D/egress/column-manipulation/)
+F_PROJECTION = "projection"
+F_PROJECTION_MODE = "projectionMode"
+PROJECTION_REPLACE = "replace"  # only the projected columns, ordered by their numbers (`add` is the default)
 
 # on-demand / populate bodies
 F_EXECUTE_ON_DEMAND = "executeOnDemand"
@@ -129,10 +139,14 @@ def link_url(resource: dict[str, Any] | None, rel: str) -> str | None:
 
 
 def export_body(projection: list[str] | None) -> dict[str, Any]:
-    """Body of an async export: the projection (property keys, in order) under `query.output`."""
+    """Body of an async export: the projection (property keys, in order) under `query.output`.
+
+    D/egress/column-manipulation/: `add` is the default mode of export output queries and returns every
+    property; only `replace` limits the output to the projection, whose numbers 1..n set the column order."""
     if not projection:
         return {}
-    return {"query": {"output": {"projection": {key: 1 for key in projection}}}}
+    ranked = {key: n for n, key in enumerate(projection, start=1)}
+    return {"query": {"output": {F_PROJECTION: ranked, F_PROJECTION_MODE: PROJECTION_REPLACE}}}
 
 
 def export_params(export_format: str | None = "csv", gzip: bool = True) -> dict[str, str]:

@@ -30,6 +30,8 @@ from orgsync.errors import (
     AuthError,
     MaybeAppliedError,
     NotFoundError,
+    PayloadTooLargeError,
+    PresignedUrlRefused,
     QuotaExceededError,
     TenantNotEnabledError,
     ThrottledError,
@@ -54,6 +56,8 @@ _WHERE = (
     "resourcePath",
 )  # field names an error entry may name
 _TOO_MANY = 429
+_PAYLOAD_TOO_LARGE = 413
+_STORAGE_REFUSALS = (400, 401, 403, 404)  # what a presigned storage host answers for an expired/invalid URL
 QUOTA_EXCEEDED = "42902"
 TENANT_NOT_ENABLED = "40345"
 _TRACE_TEXT = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
@@ -283,10 +287,14 @@ class HttpCore:
             ) from None
 
     def _headers(self, url: str, extra: dict[str, str] | None, is_json: bool) -> dict[str, str]:
+        """Every API request carries `Content-Type: application/json; charset=UTF-8`, a GET too
+        (D/guide/your_first_call/: "Add the Authorization and Content-Type headers"), and the token; a presigned
+        storage URL (files, results, job polls) gets neither the token nor an unasked Content-Type."""
         headers = dict(extra or {})
-        if is_json:
+        api = self.is_api_url(url)
+        if is_json or api:
             headers.setdefault("Content-Type", ep.JSON_CONTENT_TYPE)
-        if self._token.value and self.is_api_url(url):
+        if self._token.value and api:
             headers[ep.AUTH_HEADER] = f"{ep.AUTH_SCHEME} {self._token.value}"
         return headers
 
@@ -346,7 +354,19 @@ class HttpCore:
         hint = self.redact(plain) if plain else None
         kind: type[ApiError] = ApiError
         codes = [str(e.get("code")) for e in errors]
-        if status == _TOO_MANY:
+        if status == _PAYLOAD_TOO_LARGE:  # whatever the body: the gateway's 413 is not Orgvue's error JSON
+            kind = PayloadTooLargeError
+            hint = (
+                "the request body was too large for the service (Orgvue documents a strict 6 MB limit on a "
+                "synchronous item request); orgsync splits such a batch or sends it through the async import"
+            )
+        elif not self.is_api_url(url) and status in _STORAGE_REFUSALS:
+            kind = PresignedUrlRefused  # storage, not the API: the token has nothing to do with it
+            hint = (
+                "a presigned storage URL was refused: such URLs expire after a short time "
+                "(D/working/security/), so the request that handed it out has to be repeated"
+            )
+        elif status == _TOO_MANY:
             kind = QuotaExceededError if QUOTA_EXCEEDED in codes else ThrottledError
             hint = hint or explain([{"code": "42901"}], base_url=self.base_url, token=None)
         elif TENANT_NOT_ENABLED in codes:
