@@ -67,8 +67,9 @@ LINK_EXPORT_CSV = "dataset:export:csv"  # on a retrieved dataset (3); its URL al
 
 # links dataset ends: set at creation (POST /links), never changed. A retrieved dataset reports the ends of each
 # links relationship it takes part in under `linkingRelationships[]` (`source` / `target`, each with a
-# `datasetId`); the links dataset's own entry is the one whose `datasetId` is its own. The emulator also echoes
-# `fromDatasetId` / `toDatasetId` on the links dataset resource (*assumed* on the real service).
+# `datasetId`); the links dataset's own entry is the one whose `datasetId` is its own. The resource itself does not
+# name its ends (D/Dataset-operations/create-links-dataset/): `fromDatasetId` / `toDatasetId` are create-body fields,
+# read back from a resource only if a service happens to show them.
 F_FROM_DATASET_ID = "fromDatasetId"
 F_TO_DATASET_ID = "toDatasetId"
 F_LINKING_RELATIONSHIPS = "linkingRelationships"
@@ -100,7 +101,11 @@ F_RESULT_LOCATION = "resultLocation"
 F_CALLBACK = "callback"
 F_METHOD = "method"
 F_URL_TEMPLATE = "urlTemplate"
-CALLBACK_PLACEHOLDERS = ("{{jobStatus}}", "{{traceId}}", "{{tenantId}}")
+# D/working/async/: "For all asynchronous operations, the API provides a jobStatus and traceId template
+# parameters"; `{{tenantId}}` appears only in the examples of D/items/drafts/ (the import and the draft apply)
+CALLBACK_PLACEHOLDERS = ("{{jobStatus}}", "{{traceId}}")
+TENANT_PLACEHOLDER = "{{tenantId}}"
+TENANT_CALLBACK_PATHS = frozenset({DATASET_ITEMS_IMPORT, LINKS_ITEMS_IMPORT, DATASET_DRAFTS_APPLY})
 
 # dataset properties: the key properties must be `isRequired: true` (D/Dataset-operations/create-dataset/)
 F_PROPERTIES = "properties"
@@ -165,7 +170,7 @@ def temporary_file_body(target_type: str, gzip: bool) -> dict[str, str]:
 
 
 def import_body(
-    get_url: str, result_url: str | None = None, callback_template: str | None = None
+    get_url: str, result_url: str | None = None, callback_template: str | None = None, *, links: bool = False
 ) -> dict[str, Any]:
     """Body of an async import reading the uploaded temporary file (`importLocation`), with the optional
     `resultLocation` and `callback` every async endpoint takes."""
@@ -173,12 +178,20 @@ def import_body(
     if result_url:
         body[F_RESULT_LOCATION] = {F_METHOD: RESULT_LOCATION_METHOD, F_URL: result_url}
     if callback_template:
-        body[F_CALLBACK] = callback_body(callback_template)
+        endpoint = LINKS_ITEMS_IMPORT if links else DATASET_ITEMS_IMPORT
+        body[F_CALLBACK] = callback_body(callback_template, endpoint)
     return body
 
 
-def callback_body(url_template: str) -> dict[str, str]:
-    """An async request's `callback`: a GET of the template, `{{jobStatus}}`, `{{traceId}}`, `{{tenantId}}` filled in."""
+def callback_body(url_template: str, endpoint: str) -> dict[str, str]:
+    """The `callback` of an async request to `endpoint` (a path template above): a GET of the template, with
+    `{{jobStatus}}` and `{{traceId}}` filled in; `{{tenantId}}` only on the endpoints whose page shows it
+    (TENANT_CALLBACK_PATHS), else ValueError: elsewhere it would reach the receiver unreplaced."""
+    if TENANT_PLACEHOLDER in url_template and endpoint not in TENANT_CALLBACK_PATHS:
+        raise ValueError(
+            f"{TENANT_PLACEHOLDER} is filled in only by the import and the draft apply (D/items/drafts/); "
+            f"put the tenant id into the callback URL itself for {endpoint}"
+        )
     return {F_METHOD: CALLBACK_METHOD, F_URL_TEMPLATE: url_template}
 
 

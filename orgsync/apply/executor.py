@@ -28,6 +28,7 @@ from orgsync.errors import (
     JobFailedError,
     OrgsyncError,
     PayloadTooLargeError,
+    PollExpiredError,
     QuotaExceededError,
     StalePlanError,
     StepError,
@@ -364,8 +365,9 @@ class Executor:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
                     record.failed += batch.count + unsent
+                    outcome = "outcome unknown" if isinstance(err, PollExpiredError) else "not applied"
                     raise StepError(
-                        f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)"
+                        f"{err} ({batch.count + unsent} of {len(encoded)} actions {outcome})"
                     ) from err
                 except asyncio.CancelledError:
                     record.failed += batch.count + unsent
