@@ -211,11 +211,20 @@ def apply(
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor(root: Path | None, fmt: str) -> None:
+@click.option(
+    "--record", type=click.Path(dir_okay=False, path_type=Path), help="Also write a transcript of probes."
+)
+@click.option("--names", is_flag=True, help="Let the transcript name the probed datasets.")
+@click.option(
+    "--probe-writes", metavar="DATASET", help="Add write probes (noop actions only) on this dataset."
+)
+def doctor(root: Path | None, fmt: str, record: Path | None, names: bool, probe_writes: str | None) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
 
-    _run(run_doctor, _root(root), fmt=fmt)
+    if (names or probe_writes) and record is None:
+        raise click.UsageError("--names and --probe-writes go with --record FILE")
+    _run(run_doctor, _root(root), fmt=fmt, record=record, names=names, probe_writes=probe_writes)
 
 
 @cli.command()
@@ -331,6 +340,11 @@ def import_(
     show_default=True,
     help="Bytes of a sync item PUT body before 413 (0: no limit).",
 )
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Do not serve: list where the emulator answers otherwise than this `doctor --record` transcript.",
+)
 def emulator(
     host: str,
     port: int,
@@ -341,10 +355,16 @@ def emulator(
     limit_in_flight: int,
     limit_quota: int,
     limit_body: int,
+    compare: Path | None,
 ) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
+
+    if compare is not None:
+        from orgsync.commands.emulator_compare import run_compare
+
+        _run(run_compare, compare)
 
     _run(
         run_emulator,

@@ -272,6 +272,33 @@ class HttpCore:
                 raise self._api_error(method, url, response)
             return response
 
+    async def probe(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        content_type: bool = True,
+    ) -> httpx.Response:
+        """One attempt, whatever its status (no retry, no error raised): `orgsync doctor --record` keeps the raw
+        answer. The same headers as `send` (token only to the API), `content_type=False` leaves Content-Type out."""
+        url = self.url(url_or_path)
+        body = orjson.dumps(json) if json is not None else content
+        hdrs = self._headers(url, headers, json is not None)
+        if not content_type:
+            hdrs.pop("Content-Type", None)
+        async with self.budget.slot():
+            self.stats.requests += 1
+            query = httpx.QueryParams([(k, v) for k, v in params]) if params else None
+            request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+            response = await exchange(
+                self._http, request, self.limits, self._clock, max_bytes=self.limits.answer_bytes
+            )
+        return response
+
     async def send_json(self, method: str, url_or_path: str, *, retry_safe: bool, **kwargs: Any) -> Any:
         """`send` and decode the JSON answer (None for an empty body)."""
         response = await self.send(method, url_or_path, retry_safe=retry_safe, **kwargs)
