@@ -31,7 +31,8 @@ def test_a_saved_plan_writing_config_and_items_of_one_dataset_applies(tenant, tm
     before = _cache_key(tenant, ids["Positions"])
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
-    assert tenant.apply(plan_file=path, allow_destructive=True) == ExitCode.OK  # its own config and item writes do not make it stale
+    # its own config and item writes do not make it stale
+    assert tenant.apply(plan_file=path, allow_destructive=True) == ExitCode.OK
     assert _cache_key(tenant, ids["Positions"]) != before  # and the key did move with them
     assert not tenant.plan().has_changes
 
