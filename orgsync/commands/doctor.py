@@ -382,10 +382,11 @@ async def _temporary_file(report: Report, core: HttpCore, answers: list[httpx.Re
         )
         return
     names = ", ".join(sorted(orjson.loads(response.content)))
+    style = "flat URL fields" if temp.style == "flat" else f"{ep.F_LINKS} told apart by type"
     report.add(
         "temporary file",
         Status.OK,
-        f"generated ({names}), {len(probe)} bytes written and read back; it expires by itself",
+        f"generated ({names}: {style}), {len(probe)} bytes written and read back; it expires by itself",
     )
 
 
