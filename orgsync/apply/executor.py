@@ -361,10 +361,11 @@ class Executor:
                     self._halted.add(step.id)
                     return
                 payload = pending.take(i)
+                counted = record.applied + record.failed  # a batch split after a 413 may count part of itself
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
-                    record.failed += batch.count + unsent
+                    record.failed += batch.count + unsent - (record.applied + record.failed - counted)
                     outcome = "outcome unknown" if isinstance(err, PollExpiredError) else "not applied"
                     raise StepError(
                         f"{err} ({batch.count + unsent} of {len(encoded)} actions {outcome})"
