@@ -20,7 +20,7 @@ from orgsync.api.client import OrgvueClient
 from orgsync.api.probes import run_probes
 from orgsync.api.transcript import FORMAT, compare, entry
 from orgsync.emulator.app import create_app
-from orgsync.errors import ConfigError, ExitCode
+from orgsync.errors import ConfigError, ExitCode, Location, Problem
 
 TENANT = "ACME"
 TOKEN = "compare-token"
@@ -35,6 +35,7 @@ SEED = {
     ],
 }
 WRITE_PROBES = ("file.upload", "items.noop")
+HINT = "pass a file written by `orgsync doctor --record FILE`"
 
 
 def run_compare(path: Path, *, stdout: TextIO | None = None) -> int:
@@ -54,19 +55,18 @@ def run_compare(path: Path, *, stdout: TextIO | None = None) -> int:
 
 
 def load_transcript(path: Path) -> dict[str, Any]:
+    """The transcript at `path`, or a ConfigError naming the file (and line) and what was expected."""
     try:
         data = orjson.loads(path.read_bytes())
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read it ({err.strerror})") from None
+        raise ConfigError(Problem(Location(path), f"cannot read it ({err.strerror})")) from None
     except orjson.JSONDecodeError as err:
         raise ConfigError(
-            f"{path}: not JSON ({err})", hint="pass a file written by `orgsync doctor --record`"
+            Problem(Location(path, err.lineno, err.colno), f"not JSON: {err.msg}"), hint=HINT
         ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("probes"), list):
-        raise ConfigError(
-            f"{path}: not an orgsync transcript (expected format {FORMAT!r} and a `probes` list)",
-            hint="pass a file written by `orgsync doctor --record`",
-        )
+        what = f"not an orgsync transcript (expected format {FORMAT!r} and a `probes` list)"
+        raise ConfigError(Problem(Location(path), what), hint=HINT)
     return data
 
 
