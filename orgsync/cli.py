@@ -341,6 +341,13 @@ def import_(
     help="Bytes of a sync item PUT body before 413 (0: no limit).",
 )
 @click.option(
+    "--temp-files",
+    type=click.Choice(["flat", "links"]),
+    default=None,
+    help="How temporary-file answers name their URLs: flat getUrl/putUrl, or _links by type "
+    "(default: ORGSYNC_EMULATOR_TEMP_FILES, else flat).",
+)
+@click.option(
     "--compare",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Do not serve: list where the emulator answers otherwise than this `doctor --record` transcript.",
@@ -355,6 +362,7 @@ def emulator(
     limit_in_flight: int,
     limit_quota: int,
     limit_body: int,
+    temp_files: str | None,
     compare: Path | None,
 ) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
@@ -374,6 +382,7 @@ def emulator(
         token=token,
         allow_remote_callbacks=allow_remote_callbacks,
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
+        temp_file_links=None if temp_files is None else temp_files == "links",
     )
 
 
