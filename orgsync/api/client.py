@@ -307,7 +307,7 @@ class OrgvueClient:
                 # an export reads only, so it is simply asked for again
                 if attempt == EXPORT_ATTEMPTS:
                     raise PollExpiredError(
-                        f"the export of dataset {dataset_id} outlived its status URL {attempt} times: {expired}",
+                        f"the export of dataset {dataset_id} outlived its status URL {attempt} times: {expired.message}",
                         status=expired.status,
                         trace_id=expired.trace_id,
                         hint="the tenant may be slow to export this dataset now: try again later, or report it "
@@ -393,7 +393,7 @@ def import_outcome_unknown(dataset_id: str, expired: PollExpiredError) -> PollEx
     moves when the import lands, and the next plan shows what the tenant holds."""
     return PollExpiredError(
         f"the import into dataset {dataset_id} outlived its status URL, so whether it completed is unknown "
-        f"(it may still be running): {expired}",
+        f"(it may still be running): {expired.message}",
         status=expired.status,
         trace_id=expired.trace_id,
         hint="wait for it to finish, then run `orgsync plan`: it shows what the tenant holds now (the dataset's "

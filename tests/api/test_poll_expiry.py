@@ -104,6 +104,7 @@ async def test_an_import_whose_poll_url_expired_says_what_to_check() -> None:
         assert "403 from the storage host: presigned URLs expire" in text
         assert "run `orgsync plan`" in text and "items.lastTransactionId" in text
         assert err.trace_id and err.trace_id.startswith("Root=1-")  # the job's, for Orgvue support
+        assert "repeat the request" not in text  # an import is not repeated blindly: its outcome is unknown
         assert TOKEN not in text and "sig=" not in text
         imports = [r for r in client.log if r.path.endswith("/items/import")]
         assert len(imports) == 1  # never repeated blindly: its outcome is unknown
