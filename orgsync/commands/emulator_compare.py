@@ -74,7 +74,7 @@ async def emulator_transcript(write_probes: bool) -> dict[str, Any]:
     """The probes run against a fresh emulator holding one dataset with one item."""
     transport = httpx.ASGITransport(app=create_app(token=TOKEN))
     async with OrgvueClient("http://emulator", TENANT, TOKEN, transport=transport) as client:
-        dataset_id = (await client.create_dataset(SEED))["datasetId"]
+        dataset_id = (await client.create_dataset(SEED)).datasetId
         await client.put_items(
             dataset_id, [{"_action": "create", "emp": "1", "name": "x"}], params={"autoId": True}
         )

@@ -22,7 +22,7 @@ def test_tenant_id_in_a_callback_only_where_the_page_shows_it() -> None:
     template = "https://hooks.example/done?s={{jobStatus}}&t={{traceId}}&tenant={{tenantId}}"
     for endpoint in (ep.DATASET_ITEMS_IMPORT, ep.LINKS_ITEMS_IMPORT, ep.DATASET_DRAFTS_APPLY):
         assert ep.callback_body(template, endpoint) == {"method": "GET", "urlTemplate": template}
-    for endpoint in (ep.DATASET_EXPORT, ep.DATASET_ONDEMAND, ep.LINKS_POPULATE, ep.DRAFTS_ACTIONS):
+    for endpoint in (ep.DATASET_EXPORT, ep.DATASET_ONDEMAND, ep.LINKS_POPULATE, "/drafts/actions"):
         with pytest.raises(ValueError, match="filled in only by the import and the draft apply"):
             ep.callback_body(template, endpoint)
         plain = "https://hooks.example/done?s={{jobStatus}}&t={{traceId}}"

@@ -51,7 +51,7 @@ async def _setup(hang: str) -> tuple[OrgvueClient, ExpireOnFirstPoll, str]:
     app = create_app(token=TOKEN)
     transport = ExpireOnFirstPoll(app)
     client = OrgvueClient("http://emulator", T, TOKEN, transport=transport, polling=FAST)
-    did = (await client.create_dataset(PEOPLE))["datasetId"]
+    did = (await client.create_dataset(PEOPLE)).datasetId
     await client.put_items(did, [{"_action": "create", "emp": "E1", "dept": "Eng"}], params={"autoId": True})
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

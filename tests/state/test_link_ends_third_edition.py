@@ -25,12 +25,12 @@ def _dataset(name: str, type: str, key: str) -> dict[str, object]:
 async def test_the_ends_are_read_from_linking_relationships() -> None:
     transport = httpx.ASGITransport(app=create_app())
     async with OrgvueClient("http://emulator", "ACME", None, transport=transport) as client:
-        people = (await client.create_dataset(_dataset("People", "PEOPLE", "emp")))["datasetId"]
-        positions = (await client.create_dataset(_dataset("Positions", "POSITIONS", "pos")))["datasetId"]
+        people = (await client.create_dataset(_dataset("People", "PEOPLE", "emp"))).datasetId
+        positions = (await client.create_dataset(_dataset("Positions", "POSITIONS", "pos"))).datasetId
         created = await client.create_links(
             {"name": "People to Positions", "fromDatasetId": people, "toDatasetId": positions}
         )
-        assert not {"fromDatasetId", "toDatasetId"} & set(created)
-        resource = await client.get_dataset(created["datasetId"])
-        assert not {"fromDatasetId", "toDatasetId"} & set(resource)
-        assert live_link_ends(resource) == (people, positions)
+        assert not {"fromDatasetId", "toDatasetId"} & set(created.fields)
+        resource = await client.get_dataset(created.datasetId)
+        assert not {"fromDatasetId", "toDatasetId"} & set(resource.fields)
+        assert live_link_ends(resource.fields) == (people, positions)
