@@ -42,6 +42,13 @@ class Secret:
             user, _, password = creds.group(1).partition(":")
             for part in (user, password):
                 found |= {part, unquote(part)}
+        if (
+            "://" not in self.value
+        ):  # not a URL (`user:password`, a bare token): any piece may be quoted alone
+            found |= {p for p in re.split(r"[:@/;=\s]+", self.value) if p}
+        else:  # the host, the database path and query values of a URL: a driver quotes these too
+            rest = self.value.split("://", 1)[1].rpartition("@")[2]
+            found |= {p for p in re.split(r"[:/?&=;,\s]+", rest) if p}
         for kv in re.finditer(r"(?i)\b(?:password|pwd|user|uid|user id|username)\s*=\s*([^;]+)", self.value):
             found.add(kv.group(1).strip())
         return sorted((p for p in found if len(p) >= _MIN_PART), key=len, reverse=True)

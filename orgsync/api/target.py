@@ -14,7 +14,7 @@ import httpx
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
-from orgsync.api.pin import check_pinned
+from orgsync.api.pin import check_environment_pins, check_pinned
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
@@ -88,6 +88,9 @@ def open_client(
     """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`.
 
     `on_call` is told of every API call as it completes (see `orgsync.api.calllog`)."""
+    check_environment_pins(
+        project.config.tenant, project.config.endpoint, Path(project.config_file).name, env
+    )
     label = target_label(project)
     tenant = project.config.tenant
     if is_local(project):
@@ -122,13 +125,26 @@ def open_client(
 
 
 def _refuse_linked_state(folder: Path, root: Path) -> None:
-    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository."""
+    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository;
+    so would a link inside it (`tenant.db`, or the `-journal` / `-wal` files SQLite writes beside it)."""
     if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
         raise ConfigError(
             f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
             "its state there and writes only inside the repository",
             hint=f"remove the link: `rm {folder}` (it is not part of a repository)",
         )
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            raise ConfigError(
+                Problem(
+                    Location(f"{LOCAL_DIR}/{entry.name}"),
+                    f"is a link (to {entry.resolve()}); the local target writes its state only to files "
+                    f"of its own in {LOCAL_DIR}/, never through a link",
+                ),
+                hint=f"remove the link: `rm {entry}` (it is not part of a repository)",
+            )
 
 
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:

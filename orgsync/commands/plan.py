@@ -20,9 +20,11 @@ from typing import TextIO
 from orgsync.api.calllog import call_printer
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener, CallRecord
+from orgsync.api.pin import check_environment_pins
 from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.escape import terminal
+from orgsync.manifest.loader import CONFIG_FILE
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.model import Plan
@@ -65,6 +67,10 @@ def load_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validati
     A manifest error stops here, before the tenant is contacted, with every offline problem (the sources' too).
     """
     checked = validate_manifests(Path(root), env)
+    if checked.project is not None:  # the environment's pins first: before any source or tenant is opened
+        check_environment_pins(
+            checked.project.config.tenant, checked.project.config.endpoint, CONFIG_FILE, env
+        )
     if not checked.ok:
         accepted(validate_sources(checked))  # raises, listing the sources' problems as well
     return checked
