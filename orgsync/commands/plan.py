@@ -30,6 +30,7 @@ from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
+from orgsync.plan.signing import plan_key
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import fetch_live, parse_live
 from orgsync.state.snapshot import LiveState
@@ -217,7 +218,7 @@ def run_plan(
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
         else:
-            save(plan, opts.out)
+            save(plan, opts.out, plan_key(os.environ if env is None else env))
             at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
             print(
                 f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.",

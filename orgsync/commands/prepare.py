@@ -8,6 +8,7 @@ StalePlanError stops apply before any write.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
 from orgsync.plan.checksum import checksum_of
 from orgsync.plan.model import Action, Plan, ResourcePlan
+from orgsync.plan.permits import within_manifests
+from orgsync.plan.signing import plan_key
 from orgsync.sources.readers import read_source, source_digests
 from orgsync.sources.table import SourceTable
 
@@ -74,7 +77,7 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     checked = load_manifests(opts.root)
     project = checked.project
     assert project is not None
-    plan = load_saved(opts.plan_file)
+    plan = load_saved(opts.plan_file, plan_key(os.environ))
     digests = source_digests(project)
     if digests is None:  # a database source, or a source missing or unreadable: full validation reads it
         project, tables = load_validated(opts.root)
@@ -85,8 +88,8 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     if any(digests.get(name) != table.sha256 for name, table in tables.items()):
         raise _stale_inputs(opts)  # a source changed between its digest and its read
     plan = restore_sensitive(plan, tables)
-    if opts.allow_destructive:
-        plan = plan.model_copy(update={"forced": True})
+    # The file says what to do; the manifests say what may be done (modes, observe, thresholds), as now.
+    plan = within_manifests(plan, project, forced=opts.allow_destructive, source=opts.plan_file)
     client = open_client(project, max_rps=opts.max_rps, on_call=_on_call(opts))
     try:
         await check_live(client, plan)
