@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -24,8 +24,10 @@ from orgsync.api.pin import check_environment_pins
 from orgsync.api.target import is_local, open_client
 from orgsync.errors import ConfigError, ExitCode
 from orgsync.escape import terminal
+from orgsync.manifest.base import BaseChoice, floor, load_base
 from orgsync.manifest.loader import CONFIG_FILE
 from orgsync.manifest.models import Project
+from orgsync.plan.based import over_base
 from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
@@ -50,6 +52,7 @@ class PlanOptions:
     show_all: bool = False
     show_values: bool = False
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
+    base: BaseChoice = field(default_factory=BaseChoice)  # --base DIR / --base-ref REF (manifest.base)
 
 
 def load_validated(
@@ -148,16 +151,23 @@ async def make_plan(
     *,
     warn: TextIO | None = None,
     on_call: CallListener | None = None,
+    base: BaseChoice | None = None,
 ) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
     """Validate the repository (refusing on errors) while reading the tenant once, and build the plan.
 
-    `on_call` is told of each API call as it completes (`--verbose`)."""
+    `on_call` is told of each API call as it completes (`--verbose`). With `base`, the plan is made with the
+    base's protections as a floor (`manifest.base`) and says first what the pull request loosens."""
     checked = load_manifests(Path(root), env)
     assert checked.project is not None
+    own = checked.project
+    floored = floor(own, load_base(Path(root), base, env) if base else None)
+    checked = replace(checked, project=floored.project)  # sources are checked with the floor (sensitive) too
     sources = sources_step(checked, warn=warn)
-    async with open_client(checked.project, env, on_call=on_call) as client:
-        tables, live, plan = await plan_with(client, checked.project, sources, targets, force)
-    return checked.project, tables, live, plan
+    async with open_client(floored.project, env, on_call=on_call) as client:
+        tables, live, plan = await plan_with(client, floored.project, sources, targets, force)
+    if base:
+        plan = over_base(plan, own, tables, targets, floored.loosened)
+    return floored.project, tables, live, plan
 
 
 class counting:  # noqa: N801 - used as a function
@@ -197,7 +207,9 @@ def run_plan(
     on_call = call_printer(stderr) if opts.verbose else None
     reads = counting(on_call)
     project, _, _, plan = asyncio.run(
-        make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr, on_call=reads)
+        make_plan(
+            opts.root, opts.targets, opts.allow_destructive, env, warn=stderr, on_call=reads, base=opts.base
+        )
     )
     stdout.write(
         render(
