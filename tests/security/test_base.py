@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from orgsync.cli import cli
-from tests.github.conftest import github as _fake_github  # noqa: F401 (the `github` fixture: the fake GitHub API)
 from tests.plan.plan_repo import STAFF_PROPS, Repo, salary
 
 LIVE_SALARIES = [salary(i) for i in range(20)]
@@ -152,10 +151,8 @@ def test_a_base_ref_that_does_not_exist_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.socket
-def test_the_action_plans_a_pull_request_over_its_base(tmp_path, _fake_github, emulator_server):
+def test_the_action_plans_a_pull_request_over_its_base(tmp_path, github, emulator_server):
     from tests.github.test_action_e2e import Runner
-
-    github = _fake_github
 
     runner = Runner(tmp_path, github, emulator_server.base_url)
     root = runner.workspace
