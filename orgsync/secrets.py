@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from orgsync.errors import ConfigError
 
@@ -84,3 +84,18 @@ def redact(text: str, secrets: Iterable[Secret]) -> str:
         for part in secret.parts():
             text = text.replace(part, MASK)
     return text
+
+
+def shown_url(url: str) -> str:
+    """`url` for a message: without the user, password, query and fragment it may carry (an endpoint can come
+    from `ORGVUE_URL` through a template, and a URL's credentials are a secret like any other)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(a value that is not a URL)"
+    if not parts.scheme or not host:
+        return url if not any(c in url for c in ":@?") else "(a value that is not a URL)"
+    netloc = (f"[{host}]" if ":" in host else host) + port
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -19,6 +19,7 @@ from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
 from orgsync.manifest.models import Project
+from orgsync.secrets import shown_url
 
 LOCAL = "local"
 LOCAL_DIR = ".orgsync"
@@ -52,18 +53,11 @@ def check_endpoint(project: Project) -> str:
     if not parts.hostname or not (parts.scheme == "https" or loopback_http):
         raise ConfigError(
             Problem(
-                Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"
-            ),
-            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)",
-        )
-    if parts.path.rstrip("/").endswith("/api/v1"):
-        raise ConfigError(
-            Problem(
                 Location(project.config_file),
-                f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+                f"expected `local` or an https:// URL, got {shown_url(url)!r}",
                 "endpoint",
             ),
-            hint=f"write `endpoint: {url[: -len('/api/v1')]}`",
+            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigError(
@@ -73,6 +67,15 @@ def check_endpoint(project: Project) -> str:
                 "endpoint",
             ),
             hint="put the token in ORGVUE_TOKEN, never in the URL",
+        )
+    if parts.path.rstrip("/").endswith("/api/v1"):
+        raise ConfigError(
+            Problem(
+                Location(project.config_file),
+                f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+                "endpoint",
+            ),
+            hint=f"write `endpoint: {url[: -len('/api/v1')]}`",
         )
     return url
 

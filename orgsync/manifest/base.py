@@ -122,11 +122,19 @@ def _floored(
 ) -> tuple[Manifest, list[str]]:
     name = manifest.name
     lines: list[str] = []
+    # A manifest the base does not know, or one that pins another dataset id than the base's, may point at any
+    # live dataset (`datasetId:`): it is held to the strictest of the base's policies, and every key sensitive
+    # anywhere in the base stays sensitive there.
+    known = before is not None and (manifest.datasetId is None or manifest.datasetId == before.datasetId)
     mine = layered_policy(project, manifest)
-    theirs = layered_policy(base, before) if before is not None else base.config.safety
+    policies = (
+        [layered_policy(base, before)]
+        if known and before is not None
+        else [base.config.safety, *(layered_policy(base, m) for m in base.manifests)]
+    )
     strict = {}
     for knob in THRESHOLDS:
-        now, was = getattr(mine, knob), getattr(theirs, knob)
+        now, was = getattr(mine, knob), min(getattr(p, knob) for p in policies)
         strict[knob] = min(now, was)
         if now > was:
             lines.append(
@@ -134,18 +142,25 @@ def _floored(
                 "it takes effect after merge"
             )
     update: dict[str, object] = {"safety": SafetyOverride.model_validate(strict)}
-    if before is not None:
-        hidden = {p.key for p in before.properties if p.sensitive}
-        shown = [p.key for p in manifest.properties if p.key in hidden and not p.sensitive]
-        lines += [
-            f"this pull request removes `sensitive: true` from {key} of {name}; it takes effect after merge "
-            "(until then its values stay hidden)"
-            for key in shown
+    hidden = (
+        {p.key for p in before.properties if p.sensitive}
+        if known and before is not None
+        else {p.key for m in base.manifests for p in m.properties if p.sensitive}
+    )
+    shown = [p.key for p in manifest.properties if p.key in hidden and not p.sensitive]
+    lines += [
+        f"this pull request removes `sensitive: true` from {key} of {name}; it takes effect after merge "
+        "(until then its values stay hidden)"
+        if known
+        else f"this pull request declares {key} of {name} without `sensitive: true`, which the base marks "
+        "sensitive; it takes effect after merge (until then its values stay hidden)"
+        for key in shown
+    ]
+    if shown:
+        update["properties"] = [
+            p.model_copy(update={"sensitive": True}) if p.key in shown else p for p in manifest.properties
         ]
-        if shown:
-            update["properties"] = [
-                p.model_copy(update={"sensitive": True}) if p.key in shown else p for p in manifest.properties
-            ]
+    if before is not None:
         if before.manage == "observe" and manifest.manage != "observe":
             lines.append(
                 f"this pull request lifts `manage: observe` from {name}; it takes effect after merge "

@@ -178,3 +178,28 @@ def test_the_action_plans_a_pull_request_over_its_base(tmp_path, github, emulato
     assert "from salary of Staff; it takes effect after merge" in comment["body"]
     artifact = Path(outputs["plan-file"]).read_text()
     assert [s for s in LIVE_SALARIES if s in artifact + comment["body"] + summary] == []
+
+
+def test_a_new_manifest_pinning_a_live_dataset_by_id_keeps_the_base_sensitive_keys(tmp_path):
+    repo, base = based_repo(tmp_path)
+    code, out, _ = orgsync("plan", "-C", str(tmp_path), "--format", "json")
+    staff_id = next(r for r in json.loads(out)["resources"] if r["name"] == "Staff")["dataset_id"]
+    # the pull request declares "Payroll view", pinned to Staff's live id, with salary not sensitive
+    unhide_salary(repo)
+    text = (tmp_path / "manifests" / "staff.yaml").read_text().replace("name: Staff", "name: Payroll view")
+    (tmp_path / "manifests" / "staff.yaml").write_text(text + f"datasetId: {staff_id}\nrenamedFrom: []\n")
+    (tmp_path / "manifests" / "membership.yaml").write_text(
+        (tmp_path / "manifests" / "membership.yaml").read_text().replace("from: Staff", "from: Payroll view")
+    )
+    saved = tmp_path / "pr.plan"
+    code, _, err = orgsync("plan", "-C", str(tmp_path), "--out", str(saved), "--allow-destructive")
+    assert code == 0 and LIVE_SALARIES[0] in saved.read_text(), err  # the attack, without a base
+    code, out, err = orgsync(
+        "plan", "-C", str(tmp_path), "--base-ref", base, "--out", str(saved), "--allow-destructive"
+    )
+    assert code == 0, err
+    assert (
+        "! this pull request declares salary of Payroll view without `sensitive: true`, which the base marks "
+        "sensitive; it takes effect after merge (until then its values stay hidden)" in out.splitlines()
+    )
+    assert [s for s in LIVE_SALARIES if s in saved.read_text() + out + err] == []

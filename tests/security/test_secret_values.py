@@ -60,3 +60,28 @@ def test_no_part_of_another_secret_reaches_a_message(tmp_path, value, pieces, ex
     assert code == 1
     assert "manifests/teams.yaml:" in out + err and expected in out + err
     assert [p for p in pieces if p in out + err] == []
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "https://svcuser7731:Pa55-w0rd-x@orgvue.eu-west-1.concentra.io/api/v1",
+            "endpoint: expected a base URL without credentials, query or fragment",
+        ),
+        (
+            "https://orgvue.eu-west-1.concentra.io/?key=Pa55-w0rd-x&u=svcuser7731",
+            "endpoint: expected a base URL without credentials, query or fragment",
+        ),
+        (
+            "ftp://svcuser7731:Pa55-w0rd-x@files.example",
+            "expected an https:// base URL or `local`, got 'ftp://files.example'",
+        ),
+        ("svcuser7731:Pa55-w0rd-x", "got '(a value that is not a URL)'"),
+    ],
+)
+def test_an_endpoint_templated_from_the_environment_never_shows_its_credentials(tmp_path, url, expected):
+    Repo(tmp_path, endpoint="{{ env.ORGVUE_URL }}").write()
+    code, out, err = orgsync("plan", "-C", str(tmp_path), env={"ORGVUE_URL": url, "ORGVUE_TOKEN": "t"})
+    assert code == 1 and expected in err, err
+    assert "svcuser7731" not in out + err and "Pa55-w0rd-x" not in out + err
