@@ -203,3 +203,9 @@ def test_a_new_manifest_pinning_a_live_dataset_by_id_keeps_the_base_sensitive_ke
         "sensitive; it takes effect after merge (until then its values stay hidden)" in out.splitlines()
     )
     assert [s for s in LIVE_SALARIES if s in saved.read_text() + out + err] == []
+
+
+def test_two_bases_are_refused(tmp_path):
+    _, base = based_repo(tmp_path)
+    code, _, err = orgsync("plan", "-C", str(tmp_path), "--base", str(tmp_path), "--base-ref", base)
+    assert code == 1 and "--base and --base-ref name two bases; expected one of them" in err
