@@ -209,3 +209,23 @@ def test_two_bases_are_refused(tmp_path):
     _, base = based_repo(tmp_path)
     code, _, err = orgsync("plan", "-C", str(tmp_path), "--base", str(tmp_path), "--base-ref", base)
     assert code == 1 and "--base and --base-ref name two bases; expected one of them" in err
+
+
+def test_the_loosening_lines_link_and_mention_nothing(tmp_path):
+    from tests.security.gfm import assert_inert
+
+    name = "www.evil.example @acme/admins #12 [x](https://evil.example)"
+    repo = Repo(tmp_path, staff_extra={"name": name, "safety": {"maxDeletePercent": 10}})
+    repo.write()
+    (tmp_path / "manifests" / "membership.yaml").unlink()  # it names Staff
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    base = git(tmp_path, "rev-parse", "HEAD")
+    repo.staff_extra = {"name": name, "safety": {"maxDeletePercent": 60}}
+    repo.write()
+    (tmp_path / "manifests" / "membership.yaml").unlink()
+    code, out, err = orgsync("plan", "-C", str(tmp_path), "--format", "markdown", "--base-ref", base)
+    assert code == 0, err
+    assert "maxDeletePercent of www" in out and "from 10 to 60" in out
+    assert_inert(out)
