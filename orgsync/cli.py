@@ -107,6 +107,16 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--base",
+    "base_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The reviewed base's repository root: its sensitive properties, thresholds and observed datasets "
+    "are a floor the plan keeps (pull requests).",
+)
+@click.option(
+    "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
+)
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -117,10 +127,13 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    base_dir: Path | None,
+    base_ref: str | None,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
+    from orgsync.manifest.base import BaseChoice
 
     _run(
         run_plan,
@@ -134,6 +147,7 @@ def plan(
             show_all=show_all,
             show_values=show_values,
             verbose=verbose,
+            base=BaseChoice(base_dir, base_ref),
         ),
     )
 
