@@ -18,10 +18,12 @@ from orgsync.api.calllog import call_printer
 from orgsync.api.http import CallListener, CallRecord
 from orgsync.commands.pipeline import Prepared, fresh_plan
 from orgsync.errors import ConfigError, ExitCode
+from orgsync.manifest.base import BaseChoice
 from orgsync.plan.feed import without_feed
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
+from orgsync.plan.signing import plan_key
 from orgsync.recording import note_plan, recorded
 from orgsync.sources.feed import feed_datasets
 
@@ -42,6 +44,7 @@ class PlanOptions:
     skip_feed: bool = False  # leave out the item changes of datasets fed from outside git (drift)
     log_runs: Path | None = None  # append the run's record (runlog.py)
     notify: bool = False  # POST the run's record to ORGSYNC_NOTIFY_URL (notify.py)
+    base: BaseChoice = field(default_factory=BaseChoice)  # --base DIR / --base-ref REF (manifest.base)
 
 
 class counting:  # noqa: N801 - used as a function
@@ -74,7 +77,7 @@ async def _plan(
 ) -> Prepared:
     """The plan made fresh; its client is closed (plan only reads)."""
     prepared = await fresh_plan(
-        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call
+        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call, base=opts.base
     )
     await prepared.client.aclose()
     return prepared
@@ -132,7 +135,7 @@ def _run(opts: PlanOptions, env: Mapping[str, str] | None, stdout: TextIO, stder
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
         else:
-            save(plan, opts.out)
+            save(plan, opts.out, plan_key(os.environ if env is None else env))
             at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
             print(
                 f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.",
