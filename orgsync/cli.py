@@ -13,19 +13,11 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
-from orgsync.cli_support import OrgsyncGroup, error_document, find_root
+from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
-ROOT_OPTION = click.option(
-    "--root",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
-)
 VERBOSE_OPTION = click.option(
     "--verbose",
     "-v",
@@ -355,6 +347,11 @@ def emulator(
         allow_remote_callbacks=allow_remote_callbacks,
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
     )
+
+
+from orgsync.cli_draft import draft  # noqa: E402  (it uses the helpers above)
+
+cli.add_command(draft)
 
 
 def main() -> None:
