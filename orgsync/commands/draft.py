@@ -35,7 +35,7 @@ from orgsync.sources.draft_edits import (
     draft_edits,
     live_rows,
 )
-from orgsync.sources.draft_writer import change_file, target_of, write_sources
+from orgsync.sources.draft_writer import change_file, slug, target_of, write_sources
 from orgsync.state.link_ends import live_link_ends
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset
@@ -88,6 +88,7 @@ class PullResult:
     def as_json(self) -> dict[str, Any]:
         return {
             "draft": self.draft,
+            "slug": slug(self.draft),
             "dataset": self.dataset,
             "edits": self.counts,
             "written": self.written,

@@ -23,7 +23,7 @@ from orgsync.github import drift
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import BOT_LOGIN, StickyKey, upsert
 
-COMMANDS = ("plan", "apply", "drift")
+COMMANDS = ("plan", "apply", "drift", "draft-pull")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -59,6 +59,9 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    draft: str = ""  # draft-pull: the Orgvue draft's name
+    ref_name: str = ""  # draft-pull: the branch its pull request goes into
+    workspace: Path = Path(".")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -94,6 +97,9 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            draft=env.get("ORGSYNC_DRAFT", "").strip(),
+            ref_name=env.get("GITHUB_REF_NAME", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -368,10 +374,17 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+    from orgsync.github.draft_pr import run_draft_pull_step
+
+    return run_draft_pull_step(inputs, orgsync)
+
+
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
+    "draft-pull": _draft_pull_step,
 }
 
 

@@ -89,6 +89,9 @@ def write_back(
     newline = _terminator(records[0]) or "\n"
     quote_all = _quoted_everywhere(records, dialect)
     rows = _row_index(records, dialect, index[key], types.get(key, "text"))
+    sample = (
+        _fields(records[1], dialect) if len(records) > 1 else []
+    )  # a new row spells values like the first
     out: list[str | None] = list(records)
     missing: list[str] = []
     unowned: list[tuple[str, str]] = []
@@ -97,7 +100,7 @@ def write_back(
         extra = [(edit.key, p) for p in edit.values if p not in index]
         unowned.extend(extra)
         if edit.kind == "create":
-            created.append(_new_record(edit, columns, types, dialect, quote_all))
+            created.append(_new_record(edit, columns, types, dialect, quote_all, sample))
             continue
         at = rows.get(edit.key)
         if at is None or out[at] is None:
@@ -241,11 +244,15 @@ def _new_record(
     types: Mapping[str, PropertyType],
     dialect: CsvDialect,
     quote_all: bool,
+    sample: Sequence[str],
 ) -> str:
+    """A new record in the header's column order; booleans and number grouping spelled as in `sample` (the
+    first data record)."""
     cells = []
-    for prop in columns:
+    for at, prop in enumerate(columns):
         value = edit.values.get(prop)
-        text = "" if value is None else format_value(value, types.get(prop, "text"), dialect, "")
+        like = sample[at] if at < len(sample) else ""
+        text = "" if value is None else format_value(value, types.get(prop, "text"), dialect, like)
         cells.append(_quoted(text, dialect, force=quote_all))
     return dialect.delimiter.join(cells)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+from pathlib import Path
 from typing import Any
 
 from tests.apply.conftest import API_PATH, Tenant
@@ -51,3 +52,23 @@ def changed_records(old: bytes, new: bytes) -> tuple[list[bytes], list[bytes]]:
             removed += a[i1:i2]
             added += b[j1:j2]
     return removed, added
+
+
+def small_tenant(root: Path, tmp_path: Path, monkeypatch: Any, files: dict[str, bytes | str]) -> Tenant:
+    """A repository of `files` (path -> content) on `endpoint: local`, its tenant an in-process emulator."""
+    import httpx
+
+    from orgsync.emulator.app import create_app
+    from tests.apply.conftest import RecordingTransport
+
+    for name, content in {
+        "orgsync.yaml": "tenant: ACME\nendpoint: local\nmanifests: manifests\n",
+        **files,
+    }.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    app = create_app(db_path=tmp_path / "tenant.db")
+    transport = RecordingTransport(httpx.ASGITransport(app=app))
+    monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
+    return Tenant(root, app, transport)

@@ -114,7 +114,7 @@ def test_a_draft_round_trips_to_an_empty_plan_and_an_empty_draft(loaded: Tenant)
     old_e10002 = next(r for r in removed if r.startswith(b"E10002"))
     assert added == [
         old_e10002.replace(b",Finance,", b",Strategy,").replace(b",166800,E10001", b",171000,E10003"),
-        b"E20001,Noor Haddad,noor.haddad@acme.example,Finance,Austin,05/01/2026,true,90000,E10002\n",
+        b"E20001,Noor Haddad,noor.haddad@acme.example,Finance,Austin,05/01/2026,yes,90000,E10002\n",
     ]
     # the leaver's assignment now dangles: the pull says so, and the engineer removes it
     assert "from_id 'E10286' is not an item of 'People'" in err
