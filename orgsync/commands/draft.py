@@ -252,7 +252,7 @@ def _pull_text(result: PullResult) -> str:
         )
     elif not any(counts.values()):
         lines.append("Nothing to pull: the source already holds every edit it can take.")
-    return terminal("\n".join(lines)).replace("\\n", "\n") + "\n"
+    return "".join(terminal(line) + "\n" for line in lines)
 
 
 def _findings_text(findings: Sequence[Finding]) -> str:

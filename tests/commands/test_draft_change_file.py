@@ -109,3 +109,31 @@ def test_several_files_with_a_new_row_get_a_change_file(tmp_path: Path, monkeypa
 
     assert result["changeFileReason"] == "its rows come from 2 files, and a new row's file is ambiguous"
     assert (t.root / "data" / "a.csv").read_text() == "".join(first)
+
+
+def test_several_files_take_their_own_rows_when_no_row_is_new(tmp_path: Path, monkeypatch) -> None:
+    lines = UNITS.splitlines(keepends=True)
+    a, b = "".join(lines[:3]), lines[0] + lines[3]
+    t = _repo(
+        tmp_path,
+        monkeypatch,
+        {"source": ["../data/a.csv", "../data/b.csv"]},
+        {"data/a.csv": a, "data/b.csv": b},
+    )
+    ids = item_ids(t, "Units", "unit_id")
+    seed_draft(
+        t,
+        "Units",
+        "No hires",
+        [
+            {"_action": "update", "_id": ids["U2"], "name": "Finance & Risk"},
+            {"_action": "delete", "_id": ids["U6"]},
+        ],
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    assert run_draft_pull(DraftOptions(root=t.root, name="No hires", fmt="json"), stdout=out, stderr=err) == 0
+
+    assert sorted(json.loads(out.getvalue())["written"]) == ["data/a.csv", "data/b.csv"]
+    assert (t.root / "data" / "a.csv").read_text() == a.replace("U2,Finance,", "U2,Finance & Risk,")
+    assert (t.root / "data" / "b.csv").read_text() == lines[0]
