@@ -13,7 +13,7 @@ from orgsync.commands.draft import DraftOptions, run_draft_clear, run_draft_list
 from orgsync.errors import ConfirmationRefused, DraftError, ExitCode
 from tests.apply.conftest import Tenant
 from tests.apply.conftest import tenant as tenant  # the fixture, shared
-from tests.commands.draft_helpers import changed_records, draft_actions, item_ids, seed_draft
+from tests.commands.draft_helpers import changed_records, dataset_id, draft_actions, item_ids, seed_draft
 
 PEOPLE = "data/people.csv"
 
@@ -250,3 +250,44 @@ def test_a_source_changed_since_the_draft_is_a_conflict_row_by_row(loaded: Tenan
     )
     assert "nothing was written" in message
     assert (t.root / PEOPLE).read_bytes() == changed
+
+
+def test_an_item_kept_by_hand_in_orgvue_is_reported_not_dropped(loaded: Tenant) -> None:
+    t = loaded
+    people = dataset_id(t, "People")
+    t.admin(
+        "PUT",
+        f"/api/v1/ACME/datasets/{people}/items",
+        [{"_action": "create", "employee_id": "X1", "full_name": "Hand Kept"}],
+    )
+    ids = item_ids(t, "People", "employee_id")
+    seed_draft(t, "People", "Hand", [{"_action": "update", "_id": ids["X1"], "location": "Leeds"}])
+    before = (t.root / PEOPLE).read_bytes()
+
+    code, out, err = _pull(t, "Hand")
+
+    assert code == 0 and (t.root / PEOPLE).read_bytes() == before
+    assert "X1 · location: the source has no row for this item (kept by hand in Orgvue)" in err
+    assert "Nothing to pull" in out
+
+
+def test_clear_all_asks_on_a_terminal(loaded: Tenant, monkeypatch) -> None:
+    draft = _scenario(loaded)
+    answers = iter(["no", "yes"])
+    monkeypatch.setattr("builtins.input", lambda *_: next(answers))
+    with pytest.raises(ConfirmationRefused, match="cancelled"):
+        run_draft_clear(
+            DraftOptions(root=loaded.root, name="Finance reorg", all=True),
+            stdout=io.StringIO(),
+            stdin_is_tty=True,
+        )
+    assert len(draft_actions(loaded, draft["draftId"])) == 3
+    out = io.StringIO()
+    assert (
+        run_draft_clear(
+            DraftOptions(root=loaded.root, name="Finance reorg", all=True), stdout=out, stdin_is_tty=True
+        )
+        == 0
+    )
+    assert "Clear all 3 edit(s) of draft 'Finance reorg'? Only 'yes' is accepted:" in out.getvalue()
+    assert draft_actions(loaded, draft["draftId"]) == []
