@@ -18,8 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import polars as pl
+
 from orgsync.manifest.models import PropertyType
-from orgsync.sources.canonical import DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, canonical_value
+from orgsync.sources.canonical import DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, canonical_series
 
 EditKind = Literal["update", "create", "delete"]
 _BOMS = (
@@ -96,6 +98,7 @@ def write_back(
     missing: list[str] = []
     unowned: list[tuple[str, str]] = []
     created: list[str] = []
+    held = _held_values(out, rows, edits, index, types, dialect)
     for edit in edits:
         extra = [(edit.key, p) for p in edit.values if p not in index]
         unowned.extend(extra)
@@ -109,7 +112,7 @@ def write_back(
         if edit.kind == "delete":
             out[at] = None
             continue
-        out[at] = _updated(out[at] or "", edit, index, types, dialect)
+        out[at] = _updated(out[at] or "", edit, index, types, dialect, held)
     _keep_last_terminator(out, records)
     kept = [r for r in out if r is not None]
     if created:
@@ -188,27 +191,70 @@ def _quoted_everywhere(records: list[str], dialect: CsvDialect) -> bool:
 
 
 def _row_index(records: list[str], dialect: CsvDialect, column: int, kind: PropertyType) -> dict[str, int]:
-    """Canonical key -> record number (first occurrence); blank records have no key."""
+    """Canonical key -> record number (first occurrence); blank records have no key.
+
+    The key cells are cut out as one column (a record without the quote character is split at its delimiters;
+    only the others go through the csv module), then made canonical at once."""
+    lines = pl.Series("r", records[1:], dtype=pl.Utf8)
+    quoted = lines.str.contains(dialect.quote, literal=True)
+    cells = (
+        lines.str.strip_chars_end("\r\n")
+        .str.split(dialect.delimiter)
+        .list.get(column, null_on_oob=True)
+        .to_list()
+    )
+    for at in quoted.arg_true().to_list():
+        values = next(csv.reader([records[at + 1]], delimiter=dialect.delimiter, quotechar=dialect.quote), [])
+        cells[at] = values[column] if column < len(values) else None
+    present = [(number, cell) for number, cell in enumerate(cells, start=1) if cell is not None]
+    canonical = _canonical_cells([cell for _, cell in present], kind, dialect)
     rows: dict[str, int] = {}
-    for number, record in enumerate(records[1:], start=1):
-        values = _fields(record, dialect)
-        if column >= len(values):
-            continue
-        canonical = cell_canonical(values[column], kind, dialect)
-        if canonical is not None and canonical not in rows:
-            rows[canonical] = number
+    for (number, _), key in zip(present, canonical, strict=True):
+        if key is not None and key not in rows:
+            rows[key] = number
     return rows
 
 
-def cell_canonical(text: str, kind: PropertyType, dialect: CsvDialect) -> str | None:
-    """A cell's canonical value, read with the file's number format and date format (None: empty or a misfit)."""
+def _canonical_cells(cells: list[str], kind: PropertyType, dialect: CsvDialect) -> list[str | None]:
+    """Cells' canonical values, read with the file's number and date formats (None: empty or a misfit)."""
+    if kind == "text":
+        return [c.strip() or None for c in cells]
+    text = pl.Series("v", cells, dtype=pl.Utf8)
     if kind == "number":
-        text = text.strip()
+        text = text.str.strip_chars()
         if dialect.thousands:
-            text = text.replace(dialect.thousands, "")
+            text = text.str.replace_all(dialect.thousands, "", literal=True)
         if dialect.decimal != ".":
-            text = text.replace(dialect.decimal, ".")
-    return canonical_value(text, kind, dialect.date_format)
+            text = text.str.replace_all(dialect.decimal, ".", literal=True)
+    return canonical_series(text, kind, dialect.date_format).to_list()
+
+
+def _held_values(
+    records: Sequence[str | None],
+    rows: Mapping[str, int],
+    edits: Sequence[RowEdit],
+    index: Mapping[str, int],
+    types: Mapping[str, PropertyType],
+    dialect: CsvDialect,
+) -> dict[tuple[str, str], str | None]:
+    """(key, property) -> the canonical value the file holds in each cell an update edits (one pass per type)."""
+    cells: dict[PropertyType, list[tuple[tuple[str, str], str]]] = {}
+    for edit in edits:
+        at = rows.get(edit.key)
+        record = records[at] if at is not None else None
+        if edit.kind != "update" or record is None:
+            continue
+        values = _fields(record, dialect)
+        for prop in edit.values:
+            column = index.get(prop)
+            if column is not None:
+                old = values[column] if column < len(values) else ""
+                cells.setdefault(types.get(prop, "text"), []).append(((edit.key, prop), old))
+    held: dict[tuple[str, str], str | None] = {}
+    for kind, pairs in cells.items():
+        canonical = _canonical_cells([old for _, old in pairs], kind, dialect)
+        held.update(zip((where for where, _ in pairs), canonical, strict=True))
+    return held
 
 
 def _updated(
@@ -217,6 +263,7 @@ def _updated(
     index: Mapping[str, int],
     types: Mapping[str, PropertyType],
     dialect: CsvDialect,
+    held: Mapping[tuple[str, str], str | None],
 ) -> str:
     """The record with the edited cells rewritten; every other field as it was, byte for byte."""
     end = _terminator(record)
@@ -231,7 +278,7 @@ def _updated(
             values.append("")
         kind = types.get(prop, "text")
         old = values[at] if at < len(values) else ""
-        if cell_canonical(old, kind, dialect) == value:
+        if held.get((edit.key, prop)) == value:
             continue  # already holds it (perhaps written another way): left exactly as it is
         text = format_value(value, kind, dialect, old)
         raw[at] = _quoted(text, dialect, force=raw[at].startswith(dialect.quote))
