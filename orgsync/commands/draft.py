@@ -165,7 +165,7 @@ def run_draft_pull(opts: DraftOptions, *, stdout: TextIO | None = None, stderr: 
     else:
         out.write(_pull_text(result))
     if result.findings:
-        err.write(terminal(_findings_text(result.findings)) + "\n")
+        err.write("".join(terminal(line) + "\n" for line in _findings_text(result.findings).split("\n")))
     if result.written or result.change_file:
         _check_after(opts, err)
     return 0

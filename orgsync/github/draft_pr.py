@@ -94,7 +94,8 @@ def pull_body(result: dict[str, Any], inputs: Inputs) -> str:
     """The pull request's description: what the draft changes, where, and what was not pulled (no values)."""
     edits = result.get("edits") or {}
     lines = [
-        f"### Orgvue draft {markdown(str(result.get('draft', '')))} on {markdown(str(result.get('dataset', '')))}",
+        f"### Orgvue draft {markdown(str(result.get('draft', ''))[:200])} on "
+        f"{markdown(str(result.get('dataset', ''))[:200])}",
         "",
         f"{int(edits.get('update', 0))} item(s) updated, {int(edits.get('create', 0))} created, "
         f"{int(edits.get('delete', 0))} deleted.",

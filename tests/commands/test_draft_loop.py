@@ -225,7 +225,10 @@ def test_edits_the_source_cannot_take_are_reported_and_kept(loaded: Tenant) -> N
 
     assert code == 0
     assert "E10005 · nickname: the draft edits 'nickname', not a property of the manifest" in err
-    assert "9F1B5C1E-0000-4000-8000-00000000beef · (item)" in err
+    assert (
+        "\n  9F1B5C1E-0000-4000-8000-00000000beef · (item): the draft's 'update' names an item the tenant does "
+        "not hold\n" in err
+    )
     removed, added = changed_records(before, (t.root / PEOPLE).read_bytes())
     assert len(removed) == len(added) == 1 and b",Leeds," in added[0]
 
