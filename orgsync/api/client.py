@@ -374,7 +374,13 @@ class OrgvueClient:
         body: JsonObject = {ep.F_LAYERS: layers}
         if filter is not None:
             body[ep.F_FILTER] = filter
-        return _objects(await self._core.send_json("POST", ep.DRAFTS_CLEAR, retry_safe=True, json=body))
+        answer = await self._core.send_json("POST", ep.DRAFTS_CLEAR, retry_safe=True, json=body) or []
+        if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
+            raise ApiError(
+                f"expected an array of {{status, draftId, layerKey}} from POST {ep.DRAFTS_CLEAR}",
+                hint="report this answer to Orgvue support",
+            )
+        return answer
 
     async def run_ondemand(
         self, dataset_id: str, properties: list[str], timeout: float | None = None
