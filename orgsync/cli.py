@@ -13,6 +13,7 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
+from orgsync.cli_draft import draft_group
 from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
@@ -349,9 +350,7 @@ def emulator(
     )
 
 
-from orgsync.cli_draft import draft  # noqa: E402  (it uses the helpers above)
-
-cli.add_command(draft)
+cli.add_command(draft_group(_run, _root))
 
 
 def main() -> None:

@@ -19,9 +19,10 @@ from typing import Any, TextIO
 import polars as pl
 
 from orgsync.api import endpoints as ep
+from orgsync.api.answers import Dataset
 from orgsync.api.client import OrgvueClient
 from orgsync.api.target import open_client
-from orgsync.commands.plan import load_manifests, load_validated
+from orgsync.commands.pipeline import accepted, load_manifests
 from orgsync.errors import ConfirmationRefused, DraftError
 from orgsync.escape import terminal
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
@@ -39,7 +40,7 @@ from orgsync.sources.draft_writer import change_file, slug, target_of, write_sou
 from orgsync.state.link_ends import live_link_ends
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset
-from orgsync.validate import validate_project
+from orgsync.validate import validate_project, validate_sources
 
 Manifest = DatasetManifest | LinksDatasetManifest
 MAX_LISTED = 50
@@ -138,7 +139,7 @@ async def _list(project: Project, opts: DraftOptions) -> tuple[str, list[dict[st
         for manifest, resource in managed:
             if opts.dataset and manifest.name != opts.dataset:
                 continue
-            for entry in resource.get(ep.F_DRAFTS) or []:
+            for entry in resource.drafts or []:
                 draft = await client.get_draft(str(entry.get(ep.F_DRAFT_ID)))
                 actions = await client.draft_actions(ep.draft_layers(draft), draft)
                 rows.append(
@@ -158,7 +159,7 @@ async def _list(project: Project, opts: DraftOptions) -> tuple[str, list[dict[st
 def run_draft_pull(opts: DraftOptions, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """`orgsync draft pull NAME`: the draft's edits into the source files, or a change file."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    project, tables = load_validated(opts.root, opts.env, warn=err)
+    project, tables = accepted(validate_sources(load_manifests(opts.root, opts.env)), warn=err)
     result = asyncio.run(_pull(project, tables, opts, err))
     if opts.fmt == "json":
         out.write(json.dumps(result.as_json(), indent=2) + "\n")
@@ -407,19 +408,11 @@ def _declared(manifest: Manifest) -> set[str]:
     return {p.key for p in manifest.properties if not p.onDemand}
 
 
-async def _managed(client: OrgvueClient, project: Project) -> list[tuple[Manifest, dict[str, Any]]]:
+async def _managed(client: OrgvueClient, project: Project) -> list[tuple[Manifest, Dataset]]:
     """Each manifest whose dataset exists, with its retrieved resource (which lists its drafts)."""
     listed = await client.list_datasets()
     datasets = [
-        LiveDataset(
-            dataset_id=d[ep.F_DATASET_ID],
-            name=d.get(ep.F_NAME, ""),
-            type=d.get(ep.F_TYPE, ""),
-            resource=d,
-            ends=live_link_ends(d),
-        )
-        for d in listed
-        if d.get(ep.F_DATASET_ID)
+        LiveDataset(d.datasetId, d.name or "", d.type or "", d, live_link_ends(d.fields)) for d in listed
     ]
     out = []
     for manifest in project.manifests:
@@ -435,7 +428,7 @@ async def find_draft(client: OrgvueClient, project: Project, name: str, dataset:
     hits = [
         (manifest, resource, entry)
         for manifest, resource in managed
-        for entry in resource.get(ep.F_DRAFTS) or []
+        for entry in resource.drafts or []
         if entry.get(ep.F_NAME) == name and (dataset is None or manifest.name == dataset)
     ]
     if len(hits) > 1:
@@ -446,7 +439,7 @@ async def find_draft(client: OrgvueClient, project: Project, name: str, dataset:
     if hits:
         manifest, resource, entry = hits[0]
         draft = await client.get_draft(str(entry.get(ep.F_DRAFT_ID)))
-        return Found(draft, ep.draft_layers(draft), manifest, str(resource.get(ep.F_DATASET_ID)))
+        return Found(draft, ep.draft_layers(draft), manifest, resource.datasetId)
     known = await client.query_drafts(projection=[ep.F_DRAFT_ID, ep.F_NAME])
     if any(d.get(ep.F_NAME) == name for d in known):
         managed_names = ", ".join(repr(m.name) for m, _ in managed) or "none"

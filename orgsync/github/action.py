@@ -23,6 +23,7 @@ from orgsync.errors import ExitCode, GitHubError, OrgsyncError
 from orgsync.github import drift
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
 
 COMMANDS = ("plan", "apply", "drift", "draft-pull")
@@ -389,9 +390,17 @@ def _bool(value: bool) -> str:
 
 
 def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
-    from orgsync.github.draft_pr import run_draft_pull_step
-
-    return run_draft_pull_step(inputs, orgsync)
+    """An Orgvue draft as a pull request (orgsync.github.draft_pr); its outputs and summary written here."""
+    outcome = draft_pull(inputs, orgsync)
+    write_outputs(inputs, outcome.outputs)
+    failed = outcome.failed
+    if failed is not None:
+        write_summary(
+            inputs, failure_markdown("orgsync draft pull", Run(failed.code, failed.stdout, failed.stderr))
+        )
+    elif outcome.summary:
+        write_summary(inputs, outcome.summary)
+    return outcome.code
 
 
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {

@@ -11,17 +11,61 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
 from orgsync.errors import ExitCode, GitHubError
 from orgsync.escape import markdown
-from orgsync.github.action import Inputs, Runner, failure_markdown, write_outputs, write_summary
+from orgsync.github.api import GitHubApi
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 MAX_ROWS = 50
 
 
-def run_draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+class Inputs(Protocol):
+    """What the step reads of the Action's inputs (orgsync.github.action.Inputs)."""
+
+    @property
+    def draft(self) -> str: ...
+    @property
+    def directory(self) -> str: ...
+    @property
+    def sha(self) -> str: ...
+    @property
+    def ref_name(self) -> str: ...
+    @property
+    def event(self) -> Mapping[str, Any]: ...
+    @property
+    def workspace(self) -> Path: ...
+    @property
+    def run_url(self) -> str: ...
+    def api(self) -> GitHubApi: ...
+
+
+class Ran(Protocol):
+    """A finished `orgsync` command (orgsync.github.action.Run)."""
+
+    @property
+    def code(self) -> int: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The step's exit code, its outputs, and its summary (None when the pull failed: `failed` says how)."""
+
+    code: int
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
+    failed: Ran | None = None
+
+
+def draft_pull(inputs: Inputs, orgsync: Callable[[Sequence[str]], Ran]) -> Outcome:
     """Pull the draft named by the `draft` input; commit what changed and open or update its pull request."""
     if not inputs.draft:
         raise GitHubError(
@@ -29,9 +73,8 @@ def run_draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
         )
     pulled = orgsync(["draft", "pull", inputs.draft, "-C", inputs.directory, "--format", "json"])
     if pulled.code != ExitCode.OK:
-        write_outputs(inputs, {"exit-code": str(pulled.code), "pull-request": ""})
-        write_summary(inputs, failure_markdown("orgsync draft pull", pulled))
-        return pulled.code or int(ExitCode.ERROR)
+        outputs = {"exit-code": str(pulled.code), "pull-request": ""}
+        return Outcome(pulled.code or int(ExitCode.ERROR), outputs, None, pulled)
     try:
         result: dict[str, Any] = json.loads(pulled.stdout)
     except ValueError:
@@ -42,10 +85,8 @@ def run_draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
     files = [*result.get("written", []), *([result["changeFile"]] if result.get("changeFile") else [])]
     body = pull_body(result, inputs)
     if not files:
-        write_outputs(inputs, {"exit-code": "0", "pull-request": "", "has-changes": "false"})
-        write_summary(inputs, body)
         print("orgsync draft-pull: nothing to pull", file=sys.stderr)
-        return 0
+        return Outcome(0, {"exit-code": "0", "pull-request": "", "has-changes": "false"}, body)
     contents = _read(inputs, files)
     branch = f"orgsync/draft-{slug}"
     title = f"orgsync: draft {result.get('draft', '')!s} ({result.get('dataset', '')!s})"[:250]
@@ -62,10 +103,8 @@ def run_draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
         else:
             pull = api.create_pull(branch, _base(inputs), title, body)
             done = "opened"
-    write_outputs(inputs, {"exit-code": "0", "pull-request": str(pull["number"]), "has-changes": "true"})
-    write_summary(inputs, body)
     print(f"orgsync draft-pull: {done} pull request #{pull['number']} from {branch}", file=sys.stderr)
-    return 0
+    return Outcome(0, {"exit-code": "0", "pull-request": str(pull["number"]), "has-changes": "true"}, body)
 
 
 def _base(inputs: Inputs) -> str:
