@@ -22,6 +22,7 @@ from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
 from orgsync.github import drift
 from orgsync.github.api import GitHubApi
+from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
 from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
@@ -65,6 +66,7 @@ class Inputs:
     draft: str = ""  # draft-pull: the Orgvue draft's name
     ref_name: str = ""  # draft-pull: the branch its pull request goes into
     workspace: Path = Path(".")
+    base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -103,6 +105,7 @@ class Inputs:
             draft=env.get("ORGSYNC_DRAFT", "").strip(),
             ref_name=env.get("GITHUB_REF_NAME", ""),
             workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
+            base_ref=base_ref(env, event),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -199,6 +202,13 @@ def _allow(inputs: Inputs) -> list[str]:
     return ["--allow-destructive"] if inputs.allow_destructive else []
 
 
+def _base(inputs: Inputs) -> list[str]:
+    if not inputs.base_ref:
+        return []
+    ensure_commit(Path(inputs.directory), inputs.base_ref)
+    return ["--base-ref", inputs.base_ref]
+
+
 def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     """validate + plan (markdown, saved), the sticky comment, outputs, summary; exits as the plan means."""
     plan_dir = inputs.temp_dir / f"orgsync-{inputs.slug}"
@@ -217,12 +227,13 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "--out",
             str(plan_file),
             *_allow(inputs),
+            *_base(inputs),
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         return _failed(inputs, "orgsync plan", planned)
     if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
-        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs)])
+        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs), *_base(inputs)])
     else:
         as_json = orgsync(["show", str(plan_file), "--format", "json"])
     try:
