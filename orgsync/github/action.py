@@ -25,10 +25,11 @@ from orgsync.github import drift, runrecord
 from orgsync.github.api import GitHubApi
 from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
 from orgsync.notify import NOTIFY_VAR
 
-COMMANDS = ("plan", "apply", "drift", "sync")
+COMMANDS = ("plan", "apply", "drift", "sync", "draft-pull")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -65,6 +66,9 @@ class Inputs:
     temp_dir: Path
     author: str
     notify_url: str = ""  # ORGSYNC_NOTIFY_URL, a secret of the workflow (github/sync.py notifies)
+    draft: str = ""  # draft-pull: the Orgvue draft's name
+    ref_name: str = ""  # draft-pull: the branch its pull request goes into
+    workspace: Path = Path(".")
     base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
@@ -102,6 +106,9 @@ class Inputs:
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
             notify_url=env.get(NOTIFY_VAR, "").strip(),
+            draft=env.get("ORGSYNC_DRAFT", "").strip(),
+            ref_name=env.get("GITHUB_REF_NAME", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
             base_ref=base_ref(env, event),
         )
 
@@ -432,10 +439,25 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+    """An Orgvue draft as a pull request (orgsync.github.draft_pr); its outputs and summary written here."""
+    outcome = draft_pull(inputs, orgsync)
+    write_outputs(inputs, outcome.outputs)
+    failed = outcome.failed
+    if failed is not None:
+        write_summary(
+            inputs, failure_markdown("orgsync draft pull", Run(failed.code, failed.stdout, failed.stderr))
+        )
+    elif outcome.summary:
+        write_summary(inputs, outcome.summary)
+    return outcome.code
+
+
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
+    "draft-pull": _draft_pull_step,
 }  # `sync` is github/sync.py's (it builds on this module): orgsync.github.entry runs every step
 
 
