@@ -109,12 +109,17 @@ def floor(project: Project, base: Project | None) -> Floored:
 
 
 def _counterpart(manifest: Manifest, base: Project) -> Manifest | None:
-    """The base's manifest of the same dataset: same name, or an earlier name the manifest renames from."""
-    for name in (manifest.name, *manifest.renamedFrom):
-        found = base.by_name(name)
-        if found is not None and found.kind == manifest.kind:
-            return found
-    return None
+    """The base's manifest of the same dataset: same name, or an earlier name the manifest renames from.
+
+    None when two base manifests answer to those names: which live dataset the manifest manages then depends on
+    the tenant (by name, or by a `renamedFrom` name when the name is not live yet), so it may not borrow the
+    looser one's policy; it is held to the strictest of the base, like a manifest the base does not know."""
+    found = {
+        id(m): m
+        for m in (base.by_name(name) for name in (manifest.name, *manifest.renamedFrom))
+        if m is not None and m.kind == manifest.kind
+    }
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _floored(

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from orgsync.cli import cli
@@ -229,3 +230,47 @@ def test_the_loosening_lines_link_and_mention_nothing(tmp_path):
     assert code == 0, err
     assert "maxDeletePercent of www" in out and "from 10 to 60" in out
     assert_inert(out)
+
+
+def test_a_rename_cannot_borrow_the_policy_of_another_base_dataset(tmp_path):
+    """The base declares "Archive" (no sensitive key, a loose threshold; not yet in the tenant). The pull request
+    names Staff's manifest "Archive" with `renamedFrom: [Staff]`: by name its base counterpart would be Archive,
+    while in the tenant it manages live Staff. Two base manifests answer to it, so it is held to the strictest
+    base policy and every key sensitive anywhere in the base."""
+    repo, _ = based_repo(tmp_path)
+    archive = {
+        "kind": "Dataset",
+        "name": "Archive",
+        "type": "PEOPLE",
+        "autoId": "id",
+        "labelId": "name",
+        "properties": [{**p, "sensitive": False} for p in STAFF_PROPS],
+        "items": {"source": "../data/staff.csv", "mode": "upsert"},
+        "safety": {"maxDeletePercent": 100, "maxUpdatePercent": 100},
+    }
+    (tmp_path / "manifests" / "archive.yaml").write_text(yaml.safe_dump(archive))
+    git(tmp_path, "add", ".")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base declares Archive")
+    base = git(tmp_path, "rev-parse", "HEAD")
+    # the pull request
+    (tmp_path / "manifests" / "archive.yaml").unlink()
+    unhide_salary(repo)
+    staff = (tmp_path / "manifests" / "staff.yaml").read_text().replace("name: Staff", "name: Archive")
+    (tmp_path / "manifests" / "staff.yaml").write_text(staff + "renamedFrom: [Staff]\n")
+    membership = (
+        (tmp_path / "manifests" / "membership.yaml").read_text().replace("from: Staff", "from: Archive")
+    )
+    (tmp_path / "manifests" / "membership.yaml").write_text(membership)
+    saved = tmp_path / "pr.plan"
+
+    code, out, err = orgsync("plan", "-C", str(tmp_path), "--base-ref", base, "--out", str(saved))
+
+    assert code == 0, err
+    assert (
+        "! this pull request declares salary of Archive without `sensitive: true`, which the base marks "
+        "sensitive; it takes effect after merge (until then its values stay hidden)" in out.splitlines()
+    )
+    document = json.loads(saved.read_text())
+    renamed = next(r for r in document["resources"] if r["name"] == "Archive")
+    assert renamed["items"]["sensitive"] == ["salary"]
+    assert [s for s in LIVE_SALARIES if s in saved.read_text() + out + err] == []
