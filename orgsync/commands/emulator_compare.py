@@ -21,6 +21,7 @@ from orgsync.api.probes import run_probes
 from orgsync.api.transcript import FORMAT, compare, entry
 from orgsync.emulator.app import create_app
 from orgsync.errors import ConfigError, ExitCode, Location, Problem
+from orgsync.escape import terminal
 
 TENANT = "ACME"
 TOKEN = "compare-token"
@@ -46,11 +47,11 @@ def run_compare(path: Path, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     if not lines:
         out.write(
-            f"The emulator answers every probe of {path.name} the same way ({len(recorded['probes'])} probes).\n"
+            f"The emulator answers every probe of {terminal(path.name)} the same way ({len(recorded['probes'])} probes).\n"
         )
         return int(ExitCode.OK)
-    out.write(f"The emulator answers {len(lines)} thing(s) otherwise than {path.name}:\n")
-    out.writelines(f"  {line}\n" for line in lines)
+    out.write(f"The emulator answers {len(lines)} thing(s) otherwise than {terminal(path.name)}:\n")
+    out.writelines(f"  {terminal(line)}\n" for line in lines)  # the transcript's names and values are its own
     return int(ExitCode.ERROR)
 
 
@@ -67,6 +68,17 @@ def load_transcript(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("probes"), list):
         what = f"not an orgsync transcript (expected format {FORMAT!r} and a `probes` list)"
         raise ConfigError(Problem(Location(path), what), hint=HINT)
+    for number, probe in enumerate(data["probes"], start=1):
+        if (
+            not isinstance(probe, dict)
+            or not isinstance(probe.get("probe"), str)
+            or not isinstance(probe.get("headers", {}), dict)
+        ):
+            what = (
+                f"not an orgsync transcript: probe {number} is not an object with a `probe` name "
+                "(and `headers` an object)"
+            )
+            raise ConfigError(Problem(Location(path), what), hint=HINT)
     return data
 
 
