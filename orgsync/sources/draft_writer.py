@@ -10,6 +10,7 @@ refuses is put back, so a pull never leaves a half-written repository. A source 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -55,8 +56,15 @@ class Target:
 
 
 def slug(name: str) -> str:
-    """A draft name as a file and branch name: lower-case letters, digits and dashes."""
-    return _SLUG.sub("-", name.lower()).strip("-")[:60] or "draft"
+    """A draft name as a file and branch name: lower-case letters, digits and dashes, at most 60.
+
+    A name with no such letters (`Реорганизация`, `組織再編`) or longer than 60 ends in 8 hex digits of its hash,
+    so two such drafts never share a branch (one would force-move the other's pull request) or a change file."""
+    readable = _SLUG.sub("-", name.lower()).strip("-")
+    if readable and len(readable) <= 60:
+        return readable
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{readable[:51].strip('-') or 'draft'}-{digest}"
 
 
 def target_of(manifest: DatasetManifest, project: Project, table: SourceTable, edits: DraftEdits) -> Target:

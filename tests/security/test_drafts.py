@@ -5,6 +5,7 @@ characters or markup reach neither the terminal nor the file name."""
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -109,3 +110,40 @@ def test_a_draft_value_cannot_run_as_a_formula_in_the_change_file(tmp_path: Path
         "'+U9,'-2+3,name,,'-2+3\n"
         "'+U9,'-2+3,parent,,'-U1\n"
     )
+
+
+def test_drafts_named_without_latin_letters_or_alike_past_60_characters_never_share_a_branch(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A modeller cannot take over another draft's branch and pull request (`orgsync/draft-<slug>`, force-moved)
+    or change file by a name that makes the same slug: names with no latin letter, and names alike in their
+    first 60 characters, get distinct slugs."""
+    t = _query_repo(tmp_path, monkeypatch)
+    u2 = item_ids(t, "Units", "unit_id")["U2"]
+    long = "q3 " + "x" * 70
+    names = {
+        "Реорганизация": "Finance A",
+        "組織再編": "Finance B",
+        long + "1": "Finance C",
+        long + "2": "Finance D",
+    }
+    slugs = []
+    for name, value in names.items():
+        seed_draft(t, "Units", name, [{"_action": "update", "_id": u2, "name": value}])
+        out = io.StringIO()
+        assert (
+            run_draft_pull(DraftOptions(root=t.root, name=name, fmt="json"), stdout=out, stderr=io.StringIO())
+            == 0
+        )
+        slugs.append(json.loads(out.getvalue())["slug"])
+
+    assert slugs == [
+        "draft-e138e295",
+        "draft-f68063f4",
+        "q3-" + "x" * 48 + "-462dd7bf",
+        "q3-" + "x" * 48 + "-65e87f83",
+    ]
+    assert len(set(slugs)) == 4 and all(len(s) <= 60 for s in slugs)
+    held = {p.name: p.read_text().splitlines()[1] for p in (t.root / "changes").iterdir()}
+    assert sorted(held) == sorted(f"{s}.csv" for s in slugs)
+    assert [held[f"{s}.csv"].rsplit(",", 1)[1] for s in slugs] == list(names.values())
