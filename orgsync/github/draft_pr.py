@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from orgsync.errors import ExitCode, GitHubError
-from orgsync.escape import markdown
+from orgsync.escape import markdown, terminal
 from orgsync.github.api import GitHubApi
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
@@ -89,14 +89,23 @@ def draft_pull(inputs: Inputs, orgsync: Callable[[Sequence[str]], Ran]) -> Outco
         return Outcome(0, {"exit-code": "0", "pull-request": "", "has-changes": "false"}, body)
     contents = _read(inputs, files)
     branch = f"orgsync/draft-{slug}"
-    title = f"orgsync: draft {result.get('draft', '')!s} ({result.get('dataset', '')!s})"[:250]
+    # one line: a line break in a draft or dataset name would start the commit message's body (a trailer)
+    title = terminal(f"orgsync: draft {result.get('draft', '')!s} ({result.get('dataset', '')!s})")[:250]
     with inputs.api() as api:
+        existing = api.open_pull(branch)
+        if existing is not None and existing.get("title") != title:
+            # another draft whose name gives the same slug ("Q3 Shape" / "q3-shape"): its branch, perhaps
+            # already approved, is never force-moved to this draft's edits
+            raise GitHubError(
+                f"pull request #{existing.get('number')} from {branch} is for another draft "
+                f"({terminal(str(existing.get('title', '')))[:200]}); nothing was pushed. Merge or close it, "
+                "or rename this draft in Orgvue"
+            )
         tree = api.create_tree(
             api.commit_tree(inputs.sha), {path: api.create_blob(data) for path, data in contents.items()}
         )
         commit = api.create_commit(f"{title}\n\nPulled from Orgvue by orgsync draft pull.", tree, inputs.sha)
         api.set_branch(branch, commit, exists=api.branch_sha(branch) is not None)
-        existing = api.open_pull(branch)
         if existing is not None:
             pull = api.update_pull(int(existing["number"]), title, body)
             done = "updated"
