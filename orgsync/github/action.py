@@ -14,6 +14,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,9 @@ class Inputs:
             run_url=run_url,
             output_file=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
-            temp_dir=Path(env.get("RUNNER_TEMP") or "."),
+            temp_dir=Path(
+                env.get("RUNNER_TEMP") or tempfile.mkdtemp(prefix="orgsync-runner-")
+            ),  # never the checkout
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
             notify_url=env.get(NOTIFY_VAR, "").strip(),
             draft=env.get("ORGSYNC_DRAFT", "").strip(),
