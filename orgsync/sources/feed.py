@@ -64,7 +64,8 @@ def _git(root: Path, args: list[str]) -> str:
     """`git ARGS` in `root` (no shell; file names after `--`); a ConfigError when git cannot answer."""
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotePath=off", *args],
+            # file names are literal: `:(glob)x.csv` or `*.csv` names that file, never pathspec magic
+            ["git", "--literal-pathspecs", "-c", "core.quotePath=off", *args],
             cwd=root,
             capture_output=True,
             text=True,
