@@ -39,3 +39,14 @@ def markdown(text: str) -> str:
     """`text` safe anywhere in GitHub markdown or HTML: entities for markup, one line, controls escaped."""
     html = str(escape(terminal(text)))  # & < > " ' become entities; controls (newlines included) are visible
     return _MARKDOWN.sub(lambda m: f"&#{ord(m.group())};", html.replace("&#", "\x00")).replace("\x00", "&#")
+
+
+_MERMAID_PLAIN = re.compile(r"[\w .,:()+/-]")  # left as they are in a Mermaid label; \w is Unicode letters too
+
+
+def mermaid(text: str) -> str:
+    """`text` as the inside of a quoted Mermaid label: one line, every other character a Mermaid entity
+    (`#35;`), so no quote, bracket, markdown string, HTML tag, link or statement can start."""
+    return "".join(
+        ch if ch != "_" and _MERMAID_PLAIN.fullmatch(ch) else f"#{ord(ch)};" for ch in terminal(text)
+    )

@@ -22,6 +22,7 @@ from orgsync.plan.config_diff import (
     required_keys,
 )
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
+from orgsync.plan.review import review_items
 from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
     RETYPED,
@@ -33,6 +34,7 @@ from orgsync.plan.model import (
     PropertyChange,
     ResourcePlan,
 )
+from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
@@ -182,7 +184,7 @@ def _resource(
             links=links,
             keys=required_keys(manifest),
         )
-    items, warnings = _items(manifest, table, live, current)
+    items, warnings, review = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
     if current is None:
         action = Action.CREATE
@@ -210,6 +212,7 @@ def _resource(
         depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)),
         warnings=warnings,
         renamed_from=current.name if current is not None and current.name != manifest.name else None,
+        review=review,
     )
     if manifest.manage == "observe":
         return _observed(res, current is None, live.tenant)
@@ -243,10 +246,10 @@ def _observed(res: ResourcePlan, missing: bool, tenant: str) -> ResourcePlan:
 
 def _items(
     manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
-) -> tuple[ItemChanges | None, list[str]]:
-    """The item changes of one resource and the warnings about items that could not be compared."""
+) -> tuple[ItemChanges | None, list[str], Review | None]:
+    """The item changes of one resource, the warnings about items that could not be compared, and their review."""
     if manifest.items is None or table is None:
-        return None, []
+        return None, [], None
     live_items = live.items.get(current.dataset_id) if current else None
     side = prepare_live(live_items, table.key, table.owned)
     retyped = retyped_columns(current, {p.key: p.type for p in manifest.properties}, table.owned)
@@ -254,7 +257,8 @@ def _items(
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
     tree = _tree_columns(manifest)
-    extra = [LIVE_ID, *(c for c in tree if c not in sensitive)]
+    label = manifest.labelId if isinstance(manifest, DatasetManifest) and manifest.labelId not in sensitive else None
+    extra = [LIVE_ID, *(c for c in (*tree, label) if c is not None and c not in sensitive)]
     mode = "mirror" if manifest.manage == "observe" else manifest.items.mode  # drift: every difference
     items = diff_items(
         table.frame,
@@ -290,7 +294,9 @@ def _items(
         )
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
-    return items, warnings
+    pair = (tree[0], tree[-1]) if tree else None
+    review = review_items(items, table.frame, side.index, label=label, tree=pair)
+    return items, warnings, review
 
 
 def _tree_columns(manifest: Manifest) -> list[str]:
