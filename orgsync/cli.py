@@ -86,10 +86,23 @@ def validate(root: Path | None, fmt: str) -> None:
     _run(run_validate, _root(root), fmt=fmt)
 
 
+LIST_LIMIT_OPTION = click.option(
+    "--list-limit",
+    type=click.IntRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Markdown/JSON: rows per list of moves, spans and items (the rest is counted; the HTML report has all).",
+)
+
+
 @cli.command()
 @ROOT_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
 )
 @click.option(
     "--out",
@@ -106,7 +119,10 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
-@click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
+)
+@LIST_LIMIT_OPTION
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -117,6 +133,7 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    list_limit: int,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
@@ -133,6 +150,7 @@ def plan(
             allow_destructive=allow_destructive,
             show_all=show_all,
             show_values=show_values,
+            list_limit=list_limit,
             verbose=verbose,
         ),
     )
@@ -141,15 +159,20 @@ def plan(
 @cli.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
 )
 @click.option("--show-all", is_flag=True)
 @click.option("--show-values", is_flag=True)
-def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
+@LIST_LIMIT_OPTION
+def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool, list_limit: int) -> None:
     """Render a plan saved with `plan --out`."""
     from orgsync.commands.show import run_show
 
-    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
+    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values, list_limit=list_limit)
 
 
 @cli.command()

@@ -41,7 +41,9 @@ def markdown(text: str) -> str:
     return _MARKDOWN.sub(lambda m: f"&#{ord(m.group())};", html.replace("&#", "\x00")).replace("\x00", "&#")
 
 
-_MERMAID_PLAIN = re.compile(r"[\w .,:()+/-]")  # left as they are in a Mermaid label; \w is Unicode letters too
+_MERMAID_PLAIN = re.compile(
+    r"[\w .,:()+/-]"
+)  # left as they are in a Mermaid label; \w is Unicode letters too
 
 
 def mermaid(text: str) -> str:

@@ -46,6 +46,7 @@ class PlanOptions:
     allow_destructive: bool = False
     show_all: bool = False
     show_values: bool = False
+    list_limit: int = 20  # rows per reviewer's list (plan.render.people.DEFAULT_LIST_LIMIT)
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
 
 
@@ -199,6 +200,7 @@ def run_plan(
             show_all=opts.show_all,
             show_values=opts.show_values,
             color=opts.fmt == "text" and use_color(stdout, env),
+            list_limit=opts.list_limit,
         )
     )
     stdout.flush()

@@ -22,7 +22,6 @@ from orgsync.plan.config_diff import (
     required_keys,
 )
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
-from orgsync.plan.review import review_items
 from orgsync.plan.link_ends import EndsCheck, check_link_ends
 from orgsync.plan.model import (
     RETYPED,
@@ -34,6 +33,7 @@ from orgsync.plan.model import (
     PropertyChange,
     ResourcePlan,
 )
+from orgsync.plan.review import review_items
 from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.table import SourceTable
@@ -257,7 +257,11 @@ def _items(
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
     tree = _tree_columns(manifest)
-    label = manifest.labelId if isinstance(manifest, DatasetManifest) and manifest.labelId not in sensitive else None
+    label = (
+        manifest.labelId
+        if isinstance(manifest, DatasetManifest) and manifest.labelId not in sensitive
+        else None
+    )
     extra = [LIVE_ID, *(c for c in (*tree, label) if c is not None and c not in sensitive)]
     mode = "mirror" if manifest.manage == "observe" else manifest.items.mode  # drift: every difference
     items = diff_items(

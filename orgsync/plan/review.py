@@ -117,9 +117,11 @@ def _trees(
         gone = items.deletes.select(key) if set(key) <= set(items.deletes.columns) else keys.clear()
         alone = keys.join(src.select(key), on=key, how="anti").join(gone, on=key, how="anti")
         if alone.height:
-            extra.append(alone.select(pl.col(tid).alias(ID), pl.lit(None, pl.Utf8).alias(PARENT)).with_columns(
-                pl.lit(None, pl.Utf8).alias(LABEL)
-            ))
+            extra.append(
+                alone.select(pl.col(tid).alias(ID), pl.lit(None, pl.Utf8).alias(PARENT)).with_columns(
+                    pl.lit(None, pl.Utf8).alias(LABEL)
+                )
+            )
     before = pl.concat([kept, pick(items.updates, before=True), pick(items.deletes), *extra])
     after = pl.concat([kept, pick(items.updates), pick(items.creates), *extra])
     return _unique(before), _unique(after)
@@ -153,8 +155,12 @@ def climb(parent_row: pl.Series, marked: pl.Series) -> _Climb:
     jump = pl.concat([parent_row.cast(pl.Int64).fill_null(n), sentinel])
     depth = pl.concat([pl.repeat(1, n, dtype=pl.Int64, eager=True), pl.Series([0], dtype=pl.Int64)])
     rows = pl.int_range(0, n, dtype=pl.Int64, eager=True)
-    top = pl.concat([rows.zip_with(marked.fill_null(False), pl.repeat(_NONE, n, dtype=pl.Int64, eager=True)),
-                     pl.Series([_NONE], dtype=pl.Int64)])
+    top = pl.concat(
+        [
+            rows.zip_with(marked.fill_null(False), pl.repeat(_NONE, n, dtype=pl.Int64, eager=True)),
+            pl.Series([_NONE], dtype=pl.Int64),
+        ]
+    )
     for _ in range(math.ceil(math.log2(n + 1)) + 2):
         if bool((jump == n).all()):
             break
@@ -163,7 +169,9 @@ def climb(parent_row: pl.Series, marked: pl.Series) -> _Climb:
         depth = depth + depth.gather(jump)
         jump = jump.gather(jump)
     cyclic = (jump != n).head(n)
-    return _Climb(depth.head(n).zip_with(~cyclic, pl.repeat(0, n, dtype=pl.Int64, eager=True)), top.head(n), cyclic)
+    return _Climb(
+        depth.head(n).zip_with(~cyclic, pl.repeat(0, n, dtype=pl.Int64, eager=True)), top.head(n), cyclic
+    )
 
 
 def _parent_rows(tree: pl.DataFrame) -> pl.Series:
@@ -217,11 +225,15 @@ def hierarchy_of(before: pl.DataFrame, after: pl.DataFrame, tree: tuple[str, str
         rollups=rollups,
         spans=_spans(before, after, labels),
         orphans=_orphans(after),
-        layers_before=int(before_up.depth.max() or 0),
-        layers_after=int(up.depth.max() or 0),
+        layers_before=_largest(before_up.depth),
+        layers_after=_largest(up.depth),
         orphans_before=_orphans(before).height,
         cycles=int(up.cyclic.sum()),
     )
+
+
+def _largest(values: pl.Series) -> int:
+    return int(values.fill_null(0).max() or 0) if values.len() else 0  # type: ignore[arg-type]
 
 
 def _orphans(tree: pl.DataFrame) -> pl.DataFrame:
@@ -269,7 +281,9 @@ def _spans(before: pl.DataFrame, after: pl.DataFrame, labels: pl.DataFrame) -> p
 # --- lists for people: sorted by label, the first `limit` ------------------------------------------------
 
 
-def first_by_label(frame: pl.DataFrame, label: str | None, key: Sequence[str], limit: int | None) -> pl.DataFrame:
+def first_by_label(
+    frame: pl.DataFrame, label: str | None, key: Sequence[str], limit: int | None
+) -> pl.DataFrame:
     """The first `limit` rows of `frame` in label order (then key), without sorting the whole frame."""
     order = [c for c in ([label] if label else []) + list(key) if c in frame.columns]
     if not order:
@@ -288,7 +302,13 @@ def to_document(review: Review) -> dict[str, Any]:
     return {
         "label": review.label,
         "properties": [
-            {"key": p.key, "changed": p.changed, "filled": p.filled, "cleared": p.cleared, "sensitive": p.sensitive}
+            {
+                "key": p.key,
+                "changed": p.changed,
+                "filled": p.filled,
+                "cleared": p.cleared,
+                "sensitive": p.sensitive,
+            }
             for p in review.properties
         ],
         "hierarchy": None
@@ -300,7 +320,10 @@ def to_document(review: Review) -> dict[str, Any]:
             "layers_after": h.layers_after,
             "orphans_before": h.orphans_before,
             "cycles": h.cycles,
-            **{name: getattr(h, name).to_dict(as_series=False) for name in ("moves", "rollups", "spans", "orphans")},
+            **{
+                name: getattr(h, name).to_dict(as_series=False)
+                for name in ("moves", "rollups", "spans", "orphans")
+            },
         },
     }
 
@@ -331,7 +354,9 @@ def from_document(body: dict[str, Any]) -> Review:
     return Review(
         label=None if body.get("label") is None else str(body["label"]),
         properties=tuple(
-            PropertyCount(str(p["key"]), int(p["changed"]), int(p["filled"]), int(p["cleared"]), bool(p["sensitive"]))
+            PropertyCount(
+                str(p["key"]), int(p["changed"]), int(p["filled"]), int(p["cleared"]), bool(p["sensitive"])
+            )
             for p in body["properties"]
         ),
         hierarchy=hierarchy,

@@ -126,7 +126,9 @@ def test_climb_depths_of_a_long_chain() -> None:
 
 def _items(**frames: pl.DataFrame) -> ItemChanges:
     columns = ["name", "manager", "location", "salary"]
-    empty_updates = pl.DataFrame(schema={c: pl.Utf8 for c in ["id", *(x for c in columns for x in (c, c + "__before"))]})
+    empty_updates = pl.DataFrame(
+        schema={c: pl.Utf8 for c in ["id", *(x for c in columns for x in (c, c + "__before"))]}
+    )
     return ItemChanges(
         key=["id"],
         columns=columns,
@@ -140,7 +142,17 @@ def _items(**frames: pl.DataFrame) -> ItemChanges:
 
 def test_property_counts_keep_fills_apart_and_count_sensitive_cells_only() -> None:
     updates = frame(
-        ["id", "name", "name__before", "manager", "manager__before", "location", "location__before", "salary", "salary__before"],
+        [
+            "id",
+            "name",
+            "name__before",
+            "manager",
+            "manager__before",
+            "location",
+            "location__before",
+            "salary",
+            "salary__before",
+        ],
         [
             ("1", "A", "A", "m", "m", "Paris", None, "10", "9"),
             ("2", "B", "B", "m", "m", "Lyon", "Nice", None, "9"),
@@ -169,10 +181,22 @@ def test_review_items_rebuilds_both_trees_from_the_plan_frames() -> None:
         ],
     )
     updates = frame(
-        ["id", "name", "name__before", "manager", "manager__before", "location", "location__before", "salary", "salary__before"],
+        [
+            "id",
+            "name",
+            "name__before",
+            "manager",
+            "manager__before",
+            "location",
+            "location__before",
+            "salary",
+            "salary__before",
+        ],
         [("mira", "Mira Moved", "Mira Moved", "carl", "alice", None, None, "1", "1")],
     )
-    creates = frame(["id", "name", "manager", "location", "salary"], [("new", "Nina New", "alice", None, "1")])
+    creates = frame(
+        ["id", "name", "manager", "location", "salary"], [("new", "Nina New", "alice", None, "1")]
+    )
     deletes = frame(["id", "manager", "name"], [("old", "alice", "Otto Old")])
     live_keys = frame(["id"], [(i,) for i in ("boss", "alice", "carl", "mira", "al", "bo", "old", "kept")])
     review = review_items(
@@ -184,7 +208,9 @@ def test_review_items_rebuilds_both_trees_from_the_plan_frames() -> None:
     )
     h = review.hierarchy
     assert h is not None and review.label == "name"
-    assert h.rollups.rows() == [("mira", "Mira Moved", "alice", "Alice Oldboss", "carl", "Carl Newboss", 3, 1)]
+    assert h.rollups.rows() == [
+        ("mira", "Mira Moved", "alice", "Alice Oldboss", "carl", "Carl Newboss", 3, 1)
+    ]
     assert sorted(h.spans.select("id", "before", "after", "status").rows()) == [
         ("alice", 2, 1, ""),
         ("carl", 0, 1, "becomes a manager"),

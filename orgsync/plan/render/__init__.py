@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from orgsync.errors import ConfigError
 from orgsync.plan.model import Plan
+from orgsync.plan.render import html as html_render
 from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.render.people import DEFAULT_LIST_LIMIT
@@ -27,9 +28,7 @@ def render(
     if fmt == "markdown":
         return markdown.render(plan, show_all=show_all, show_values=show_values, list_limit=list_limit)
     if fmt == "html":
-        from orgsync.plan.render import html
-
-        return html.render(plan, show_values=show_values)
+        return html_render.render(plan, show_values=show_values)
     if fmt == "text":
         return text.render(plan, show_all=show_all, show_values=show_values, color=color)
     raise ConfigError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")

@@ -7,9 +7,9 @@ from typing import Any
 import orjson
 
 from orgsync.plan.model import Action, Plan, ResourcePlan
+from orgsync.plan.render.common import blocking, hidden, item_rows, resource_counts, row_limit, summary
 from orgsync.plan.render.people import DEFAULT_LIST_LIMIT
 from orgsync.plan.render.review_json import review_document
-from orgsync.plan.render.common import blocking, hidden, item_rows, resource_counts, row_limit, summary
 
 
 def render(
@@ -36,7 +36,9 @@ def document(plan: Plan, *, show_all: bool = False, list_limit: int = DEFAULT_LI
         "forced": plan.forced,
         "blocking_reasons": reasons,
         "summary": summary(plan),
-        "resources": [_resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.resources],
+        "resources": [
+            _resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.resources
+        ],
         "drift": [_resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.drift],
         "unmanaged_datasets": list(plan.unmanaged_datasets),
         "notes": list(plan.notes),

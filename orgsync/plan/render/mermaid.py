@@ -50,13 +50,17 @@ def chart(hierarchies: Sequence[tuple[str, Hierarchy]], max_nodes: int = MAX_NOD
                 continue
             size = int(row["size"])
             count = f" +{size - 1} below ({size})" if size > 1 else ""
-            moved = node(scope, f"moved:{row['id']}", _text(row["label"], row["id"]) + mermaid(count), "moved")
+            moved = node(
+                scope, f"moved:{row['id']}", _text(row["label"], row["id"]) + mermaid(count), "moved"
+            )
             lines.append(f"  class {moved} moved")
             if row["old_parent"] is not None:
                 old = node(scope, f"p:{row['old_parent']}", _text(row["old_parent_label"], row["old_parent"]))
                 lines.append(f"  {old} -. was .-> {moved}")
             if row["new_parent"] is not None:
-                new_parent = node(scope, f"p:{row['new_parent']}", _text(row["new_parent_label"], row["new_parent"]))
+                new_parent = node(
+                    scope, f"p:{row['new_parent']}", _text(row["new_parent_label"], row["new_parent"])
+                )
                 lines.append(f"  {new_parent} ==> {moved}")
     if left_out:
         lines.append(f'  more["{mermaid(f"and {left_out:,} more moved subtrees (see the report)")}"]')

@@ -24,11 +24,20 @@ def number(n: int) -> str:
     return f"{n:,}"
 
 
+SHOWN_CHARS = (
+    80  # a label or key longer than this is cut (with …): a list line stays short, whatever the data
+)
+
+
+def cut(text: str, chars: int = SHOWN_CHARS) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
 def person(label: str | None, key: str | None) -> str:
-    """'Mira Moved (E042)', or the key alone when there is no label."""
+    """'Mira Moved (E042)', or the key alone when there is no label (each cut to SHOWN_CHARS)."""
     if key is None:
         return "(none)"
-    return f"{label} ({key})" if label else key
+    return f"{cut(label)} ({cut(key)})" if label else cut(key)
 
 
 def property_line(p: PropertyCount) -> str:
@@ -108,7 +117,9 @@ class PeopleView:
         )
 
 
-def people_view(res: ResourcePlan, *, limit: int = DEFAULT_LIST_LIMIT, show_values: bool = False) -> PeopleView:
+def people_view(
+    res: ResourcePlan, *, limit: int = DEFAULT_LIST_LIMIT, show_values: bool = False
+) -> PeopleView:
     """The reviewer's view of one resource (its review and item frames), each list cut to `limit`."""
     review, items = res.review, res.items
     h = review.hierarchy if review else None
@@ -121,7 +132,9 @@ def people_view(res: ResourcePlan, *, limit: int = DEFAULT_LIST_LIMIT, show_valu
         orphans=_listing(
             "Left without a parent",
             h.orphans,
-            lambda r: f"{person(_s(r['label']), _s(r['id']))}: parent {r['parent']} is not in the dataset",
+            lambda r: (
+                f"{person(_s(r['label']), _s(r['id']))}: parent {cut(str(r['parent']))} is not in the dataset"
+            ),
             limit,
         )
         if h
@@ -171,7 +184,9 @@ def _item_lists(items: ItemChanges, label: str | None, limit: int, show_values: 
 
     def who(r: dict[str, object], lab_column: str | None) -> str:
         keys = [None if k in items.sensitive else _s(r.get(k)) for k in key]
-        shown_key = " + ".join(k or "(sensitive)" for k in keys) if len(keys) > 1 else keys[0] or "(sensitive)"
+        shown_key = (
+            " + ".join(k or "(sensitive)" for k in keys) if len(keys) > 1 else keys[0] or "(sensitive)"
+        )
         return person(_s(r.get(lab_column)) if lab_column else None, shown_key)
 
     out: list[Listing] = []
@@ -180,7 +195,12 @@ def _item_lists(items: ItemChanges, label: str | None, limit: int, show_values: 
             column = lab if lab in frame.columns else None
             rows = first_by_label(frame, column, key, limit)
             out.append(
-                Listing(title, frame.height, [who(r, column) for r in rows.iter_rows(named=True)], frame.height - rows.height)
+                Listing(
+                    title,
+                    frame.height,
+                    [who(r, column) for r in rows.iter_rows(named=True)],
+                    frame.height - rows.height,
+                )
             )
     updates = items.updates
     for c in items.columns:
@@ -195,7 +215,7 @@ def _item_lists(items: ItemChanges, label: str | None, limit: int, show_values: 
         for r in rows.iter_rows(named=True):
             line = who(r, column)
             if show_values and c not in items.sensitive:
-                line += f": {_shown(r.get(c + BEFORE))} → {_shown(r.get(c))}"
+                line += f": {cut(_shown(r.get(c + BEFORE)))} → {cut(_shown(r.get(c)))}"
             lines.append(line)
         title = f"{c} changes" + (" (sensitive)" if c in items.sensitive else "")
         out.append(Listing(title, changed.height, lines, changed.height - rows.height))

@@ -34,7 +34,10 @@ def _listing(listing: Listing, *, nested: bool = False) -> list[str]:
 
 
 def section(
-    views: Sequence[PeopleView], hierarchies: Sequence[tuple[str, Hierarchy]], *, with_chart: bool = True,
+    views: Sequence[PeopleView],
+    hierarchies: Sequence[tuple[str, Hierarchy]],
+    *,
+    with_chart: bool = True,
     max_nodes: int = MAX_NODES,
 ) -> Markup:
     """Moves and spans (with the chart), then property counts, then the lists, for every resource that has any."""
@@ -44,10 +47,15 @@ def section(
             continue
         out += ["", f"#### <code>{_e(v.address)}</code>: who moves where", ""]
         if v.moves and v.moves.total:
-            out.append(f"**{number(v.moves.total)} moves** (a moved manager's team moves along, counted once):")
+            out.append(
+                f"**{number(v.moves.total)} moves** (a moved manager's team moves along, counted once):"
+            )
             out += _listing(v.moves, nested=True)
         if v.spans and v.spans.total:
-            out += ["", f"**Span of control** ({number(v.spans.total)} managers whose direct reports change):"]
+            out += [
+                "",
+                f"**Span of control** ({number(v.spans.total)} managers whose direct reports change):",
+            ]
             out += _listing(v.spans)
         if v.layers is not None:
             out += ["", f"**Layers:** {v.layers[0]} → {v.layers[1]}"]
@@ -58,7 +66,12 @@ def section(
             out += ["", f"⚠️ {number(v.cycles)} items are in (or below) a cycle of the new hierarchy."]
     drawn = chart(hierarchies, max_nodes) if with_chart else None
     if drawn:
-        out += ["", "**Org chart of the changed branches** (dashed: was under; thick: moves under):", "", drawn]
+        out += [
+            "",
+            "**Org chart of the changed branches** (dashed: was under; thick: moves under):",
+            "",
+            drawn,
+        ]
     counted = [v for v in views if v.properties]
     if counted:
         out += ["", "#### Values that change, per property", ""]

@@ -17,10 +17,23 @@ def _rows(frame: pl.DataFrame, limit: int | None) -> dict[str, Any]:
 def review_document(review: Review | None, limit: int | None) -> dict[str, Any]:
     """The resource's review keys; each list cut to `limit` rows (None: all) with its total and omitted count."""
     if review is None:
-        return {"label": None, "property_counts": [], "moves": None, "spans": None, "layers": None, "orphans": None}
+        return {
+            "label": None,
+            "property_counts": [],
+            "moves": None,
+            "spans": None,
+            "layers": None,
+            "orphans": None,
+        }
     h = review.hierarchy
     counts = [
-        {"key": p.key, "changed": p.changed, "filled": p.filled, "cleared": p.cleared, "sensitive": p.sensitive}
+        {
+            "key": p.key,
+            "changed": p.changed,
+            "filled": p.filled,
+            "cleared": p.cleared,
+            "sensitive": p.sensitive,
+        }
         for p in review.properties
     ]
     return {
