@@ -8,7 +8,7 @@ StalePlanError stops apply before any write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.commands.plan import load_manifests, load_validated, plan_with, sources_step
 from orgsync.errors import StalePlanError
 from orgsync.manifest.models import Project
-from orgsync.plan.checksum import checksum_of
+from orgsync.plan.checksum import changed_inputs, checksum_of, input_digests
 from orgsync.plan.model import Action, Plan, ResourcePlan
 from orgsync.sources.readers import read_source, source_digests
 from orgsync.sources.table import SourceTable
@@ -80,7 +80,7 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
         project, tables = load_validated(opts.root)
         digests = {name: table.sha256 for name, table in tables.items()}
     if plan.source_checksum != checksum_of(project, digests):
-        raise _stale_inputs(opts)
+        raise _stale_inputs(opts, changed_inputs(plan.input_digests, input_digests(project, digests)))
     tables = _sensitive_sources(project, plan)
     if any(digests.get(name) != table.sha256 for name, table in tables.items()):
         raise _stale_inputs(opts)  # a source changed between its digest and its read
@@ -96,10 +96,10 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
     return Prepared(project, tables, plan, client, lambda: _render(plan))
 
 
-def _stale_inputs(opts: ApplyOptions) -> StalePlanError:
+def _stale_inputs(opts: ApplyOptions, changed: Sequence[str] = ()) -> StalePlanError:
+    what = "; ".join(changed) or "orgsync.yaml, a manifest or a source file changed"
     return StalePlanError(
-        f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
-        "changed since it was made; nothing was written",
+        f"the saved plan {opts.plan_file} is stale: {what} since it was made; nothing was written",
         hint="run `orgsync plan --out FILE` again and review it",
     )
 

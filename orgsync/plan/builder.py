@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
-from orgsync.plan.checksum import source_checksum
+from orgsync.plan.checksum import input_digests, source_checksum
 from orgsync.plan.config_diff import (
     created_config,
     created_properties,
@@ -70,6 +70,7 @@ def build_plan(
         tenant=live.tenant,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source_checksum=source_checksum(project, tables),
+        input_digests=input_digests(project, {name: t.sha256 for name, t in tables.items()}),
         resources=[r for r in resources.values() if not r.observe],
         drift=[r for r in resources.values() if r.observe],
         unmanaged_datasets=unmanaged,

@@ -126,6 +126,9 @@ class Plan(BaseModel):
     tenant: str
     created_at: str
     source_checksum: str  # sha256 over orgsync.yaml, manifests and sources
+    input_digests: dict[str, str] = Field(
+        default_factory=dict
+    )  # each of those by name (checksum.input_digests)
     resources: list[ResourcePlan]
     unmanaged_datasets: list[str] = Field(default_factory=list)
     drift: list[ResourcePlan] = Field(default_factory=list)  # observe-only resources: reported, never applied
