@@ -300,7 +300,9 @@ def _items(
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     pair = (tree[0], tree[-1]) if tree else None
-    review = review_items(items, table.frame, side.index, label=label, tree=pair)
+    review = review_items(
+        items, table.frame, side.index, label=label, tree=pair, creates_complete=mode != "update"
+    )
     return items, warnings, review
 
 

@@ -10,7 +10,7 @@ out, a sensitive tree column means no hierarchy review, and a sensitive property
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,66 +72,236 @@ def review_items(
     *,
     label: str | None,
     tree: tuple[str, str] | None,
+    creates_complete: bool = True,
 ) -> Review:
     """The review of `items` (planned from `source` against live items with `live_keys`).
 
     `tree` is (treeId, treeParentId) for a dataset with a hierarchy whose source carries both; `label` the
-    labelId column. Live items the plan neither matches nor deletes (modes other than mirror) stay in both
-    trees as roots of unknown place, so their children are not taken for orphans.
+    labelId column. The tree after the plan is the source's; before, the same but for the updated rows' before
+    values, the created rows (absent) and the deleted rows (present). `creates_complete` is false in items mode
+    `update`, where source rows absent from the tenant are not created (so not in the tree after). Live items
+    the plan neither matches nor deletes are known only by key: a parent among them makes no orphan.
     """
     shown = label if label is not None and label not in items.sensitive and label in source.columns else None
     hierarchy = None
     if tree is not None and not set(tree) & items.sensitive and set(tree) <= set(source.columns):
-        before, after = _trees(items, source, live_keys, tree, shown)
-        hierarchy = hierarchy_of(before, after, tree)
+        key = list(items.key)
+        tid, tparent = tree
+        if not creates_complete and set(key) <= set(live_keys.columns):
+            source = source.join(live_keys.select(key), on=key, how="semi", maintain_order="left")
+
+        def pick(frame: pl.DataFrame, before: bool = False) -> pl.DataFrame:
+            def col(c: str | None, alias: str) -> pl.Expr:
+                name = None if c is None else c + BEFORE if before and c not in key else c
+                if name is None or name not in frame.columns:
+                    return pl.lit(None, pl.Utf8).alias(alias)
+                return pl.col(name).alias(alias)
+
+            return frame.select(col(tid, ID), col(tparent, PARENT), col(shown, LABEL))
+
+        after = pick(source)
+        if key != [tid]:  # a tree id that is not the key may repeat or be empty: the first one is the item
+            after = after.filter(pl.col(ID).is_not_null()).unique(ID, keep="first", maintain_order=True)
+        gone = pick(items.deletes).filter(pl.col(ID).is_not_null())
+        ids = live_keys[key[0]] if key == [tid] and key[0] in live_keys.columns else None
+
+        def elsewhere(parents: pl.Series) -> pl.Series:
+            """Which of these (few) parents are live items outside the plan."""
+            if ids is None or not parents.len():
+                return pl.repeat(False, parents.len(), dtype=pl.Boolean, eager=True)
+            return parents.is_in(ids.filter(ids.is_in(parents.implode())).implode())
+
+        new = items.creates.select(pl.col(tid).alias(ID)) if tid in items.creates.columns else after.clear()
+        was = pick(items.updates, before=True)
+        hierarchy = hierarchy_of(after, was, new.select(ID), gone, tree, elsewhere)
     return Review(shown, property_counts(items), hierarchy)
 
 
-def _trees(
-    items: ItemChanges,
-    source: pl.DataFrame,
-    live_keys: pl.DataFrame,
-    tree: tuple[str, str],
-    label: str | None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(id, parent, label) of every item before and after the plan."""
-    key = list(items.key)
-    tid, tparent = tree
-    wanted = list(dict.fromkeys([*key, tid, tparent, *([label] if label else [])]))
-
-    def pick(frame: pl.DataFrame, before: bool = False) -> pl.DataFrame:
-        def col(c: str | None, alias: str) -> pl.Expr:
-            if c is None:
-                return pl.lit(None, pl.Utf8).alias(alias)
-            name = c + BEFORE if before and c not in key else c
-            return (pl.col(name) if name in frame.columns else pl.lit(None, pl.Utf8)).alias(alias)
-
-        return frame.select(col(tid, ID), col(tparent, PARENT), col(label, LABEL))
-
-    src = source.select(wanted)
-    keys = live_keys.select(key) if set(key) <= set(live_keys.columns) else src.clear().select(key)
-    unchanged = src.join(keys, on=key, how="semi").join(items.updates.select(key), on=key, how="anti")
-    kept = pick(unchanged)
-    extra: list[pl.DataFrame] = []
-    if key == [tid] and keys.height:  # live items the plan leaves alone: known only by their key
-        gone = items.deletes.select(key) if set(key) <= set(items.deletes.columns) else keys.clear()
-        alone = keys.join(src.select(key), on=key, how="anti").join(gone, on=key, how="anti")
-        if alone.height:
-            extra.append(
-                alone.select(pl.col(tid).alias(ID), pl.lit(None, pl.Utf8).alias(PARENT)).with_columns(
-                    pl.lit(None, pl.Utf8).alias(LABEL)
-                )
-            )
-    before = pl.concat([kept, pick(items.updates, before=True), pick(items.deletes), *extra])
-    after = pl.concat([kept, pick(items.updates), pick(items.creates), *extra])
-    return _unique(before), _unique(after)
+_IX = "__ix"
 
 
-def _unique(frame: pl.DataFrame) -> pl.DataFrame:
-    frame = frame.filter(pl.col(ID).is_not_null())
-    if frame.select(pl.col(ID).n_unique()).item() < frame.height:
-        frame = frame.unique(subset=[ID], keep="first", maintain_order=True)
-    return frame
+def _resolve(keys: pl.Series, index: pl.DataFrame) -> pl.Series:
+    """The row (`_IX`) of each of `keys` in `index` (id, _IX), null when absent; in the order of `keys`."""
+    found = keys.alias(ID).to_frame().join(index, on=ID, how="left", maintain_order="left")
+    return found[_IX].cast(pl.Int64)
+
+
+def _nulls(n: int, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+    return pl.Series([None], dtype=dtype).extend_constant(None, n - 1) if n else pl.Series([], dtype=dtype)
+
+
+def _at(values: pl.Series, rows: pl.Series) -> pl.Series:
+    """`values` at `rows`, null where a row is null."""
+    if not rows.len():
+        return pl.Series([], dtype=values.dtype)
+    return values.gather(rows.fill_null(0)).zip_with(rows.is_not_null(), _nulls(rows.len(), values.dtype))
+
+
+def hierarchy_of(
+    after: pl.DataFrame,
+    was: pl.DataFrame,
+    new: pl.DataFrame,
+    gone: pl.DataFrame,
+    tree: tuple[str, str] = ("", ""),
+    elsewhere: Callable[[pl.Series], pl.Series] | None = None,
+) -> Hierarchy:
+    """Moves, moved subtrees, spans, layers and orphans of a forest a plan changes.
+
+    `after` is every item after (id, parent, label; ids unique). The forest before is the same but for `was`
+    (id, parent, label before, of items in both; unchanged ones may be among them), `new` (ids of items only
+    after) and `gone` (id, parent, label of items only before). One join maps the parents after to rows; the
+    rest is a scan for the few ids the change names, small joins and integer gathers, so the cost is that of
+    the join, not of the forest before. `elsewhere` says which parents of would-be orphans exist outside.
+    """
+    na, ng = after.height, gone.height
+    universe = pl.concat([after.select(ID), gone.select(ID)]).with_row_index(_IX)
+    parent_after = _resolve(after[PARENT], universe.head(na))  # the one big join
+    ids = pl.concat([after[ID], gone[ID]])
+    labels = pl.concat([after[LABEL], gone[LABEL]])
+    parents = pl.concat([after[PARENT], gone[PARENT]])  # the parent (id) before, but for the changed rows
+    # every id the small lookups need, found in one scan of the universe
+    was = was.filter(pl.col(ID).is_not_null())
+    wanted = pl.concat([was[ID], was[PARENT], gone[PARENT], new[ID]]).drop_nulls().unique()
+    look = universe.filter(pl.col(ID).is_in(wanted.implode()))
+    look_after = look.filter(pl.col(_IX) < na)
+    was = was.with_columns(_resolve(was[ID], look_after).alias(_IX)).filter(pl.col(_IX).is_not_null())
+    new_rows = _resolve(new[ID], look_after).drop_nulls()
+    present_before = pl.repeat(True, na + ng, dtype=pl.Boolean, eager=True).scatter(new_rows, False)
+    # parents before: the rows' parents after, the gone items'; a row whose parent after is unknown may have a
+    # gone one; the changed rows' own; none for new items; and a parent that is new did not exist yet
+    parent_before = pl.concat([parent_after, _resolve(gone[PARENT], look)])
+    loose = (parent_after.is_null() & after[PARENT].is_not_null()).arg_true()
+    if loose.len() and ng:
+        at = _resolve(after[PARENT].gather(loose), universe.tail(ng))
+        parent_before = parent_before.scatter(loose, at)
+    if was.height:
+        parent_before = parent_before.scatter(was[_IX], _resolve(was[PARENT], look))
+        parents = parents.scatter(was[_IX], was[PARENT])
+    if new_rows.len():
+        parent_before = parent_before.scatter(new_rows, _nulls(new_rows.len(), pl.Int64))
+    to_new = parent_before.is_not_null() & ~_at(present_before, parent_before).fill_null(True)
+    parent_before = parent_before.zip_with(~to_new, _nulls(na + ng, pl.Int64))
+    # moves: items in both whose parent differs; each rolls up into its topmost moved ancestor after
+    moved_mask = was[PARENT].ne_missing(after[PARENT].gather(was[_IX]))
+    moved_rows = was[_IX].filter(moved_mask)
+    marked = pl.repeat(False, na, dtype=pl.Boolean, eager=True)
+    marked = marked.scatter(moved_rows, True) if moved_rows.len() else marked
+    up = climb(parent_after, marked)
+    before_up = climb(parent_before, pl.repeat(False, na + ng, dtype=pl.Boolean, eager=True))
+    top = up.top.zip_with(~up.cyclic, pl.repeat(_NONE, na, dtype=pl.Int64, eager=True))
+    moved_top = top.gather(moved_rows)
+    old_rows = parent_before.gather(moved_rows)
+    new_parent_rows = parent_after.gather(moved_rows)
+    moves = pl.DataFrame(
+        {
+            ID: ids.gather(moved_rows),
+            LABEL: labels.gather(moved_rows),
+            "old_parent": was[PARENT].filter(moved_mask),
+            "old_parent_label": _at(labels, old_rows),
+            "new_parent": after[PARENT].gather(moved_rows),
+            "new_parent_label": _at(labels, new_parent_rows),
+            "rollup": _at(ids, moved_top.zip_with(moved_top != _NONE, _nulls(moved_top.len(), pl.Int64))),
+        },
+        schema={c: pl.Utf8 for c in MOVE_COLUMNS},
+    )
+    under = top != _NONE
+    sizes = (
+        pl.DataFrame({"__top": top.filter(under), "__moved": marked.filter(under)})
+        .group_by("__top")
+        .agg(pl.len().cast(pl.Int64).alias("size"), pl.col("__moved").sum().cast(pl.Int64).alias("moved"))
+    )
+    sizes = sizes.with_columns(ids.gather(sizes["__top"]).alias("rollup")).drop("__top")
+    rollups = (
+        moves.filter(pl.col(ID) == pl.col("rollup"))
+        .join(sizes, on="rollup", how="left", maintain_order="left")
+        .select(ROLLUP_COLUMNS)
+        .sort(["size", LABEL, ID], descending=[True, False, False], nulls_last=True)
+    )
+    # spans: managers who gain or lose a direct report (moves, new and gone items)
+    gone_rows = pl.int_range(na, na + ng, dtype=pl.Int64, eager=True)
+    left = pl.concat([old_rows, parent_before.gather(gone_rows)]).drop_nulls()
+    joined = pl.concat([new_parent_rows, parent_after.gather(new_rows)]).drop_nulls()
+    spans = _spans(
+        left, joined, parent_before.filter(present_before), parent_after, present_before, na, ids, labels
+    )
+    # orphans: a parent named but not in the forest (nor, when asked, elsewhere)
+    lost = (parent_after.is_null() & after[PARENT].is_not_null()).arg_true()
+    orphans = pl.DataFrame(
+        {ID: after[ID].gather(lost), LABEL: after[LABEL].gather(lost), PARENT: after[PARENT].gather(lost)},
+        schema={c: pl.Utf8 for c in ORPHAN_COLUMNS},
+    )
+    lost_before = parents.filter(present_before & parent_before.is_null() & parents.is_not_null())
+    if elsewhere is not None:
+        orphans = orphans.filter(~elsewhere(orphans[PARENT]))
+        lost_before = lost_before.filter(~elsewhere(lost_before))
+    return Hierarchy(
+        tree_id=tree[0],
+        tree_parent=tree[1],
+        moves=moves,
+        rollups=rollups,
+        spans=spans,
+        orphans=orphans,
+        layers_before=_largest(before_up.depth.filter(present_before)),
+        layers_after=_largest(up.depth),
+        orphans_before=lost_before.len(),
+        cycles=int(up.cyclic.sum()),
+    )
+
+
+def _largest(values: pl.Series) -> int:
+    return int(values.fill_null(0).max() or 0) if values.len() else 0  # type: ignore[arg-type]
+
+
+def _spans(
+    left: pl.Series,
+    joined: pl.Series,
+    parent_before: pl.Series,
+    parent_after: pl.Series,
+    present_before: pl.Series,
+    na: int,
+    ids: pl.Series,
+    labels: pl.Series,
+) -> pl.DataFrame:
+    """Managers (rows) who lose (`left`) or gain (`joined`) a direct report, with their direct reports before
+    (`parent_before`: of the items before) and after counted over the whole forests, in integers."""
+    managers = pl.concat([left, joined]).unique().sort()
+    if not managers.len():
+        return pl.DataFrame(schema={c: pl.Int64 if c in COUNT_COLUMNS else pl.Utf8 for c in SPAN_COLUMNS})
+    chosen = managers.implode()
+
+    def count(parents: pl.Series, name: str) -> pl.DataFrame:
+        hit = parents.filter(parents.is_in(chosen))
+        return hit.alias("__m").to_frame().group_by("__m").agg(pl.len().cast(pl.Int64).alias(name))
+
+    frame = (
+        managers.alias("__m")
+        .to_frame()
+        .join(count(parent_before, "before"), on="__m", how="left")
+        .join(count(parent_after, "after"), on="__m", how="left")
+        .join(count(joined, "joined"), on="__m", how="left")
+        .join(count(left, "left"), on="__m", how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in ("before", "after", "joined", "left"))
+    )
+    rows = frame["__m"]
+    both = present_before.gather(rows) & (rows < na)
+    status = (
+        pl.DataFrame({"b": frame["before"], "a": frame["after"], "both": both})
+        .select(
+            pl.when(pl.col("both") & (pl.col("b") == 0) & (pl.col("a") > 0))
+            .then(pl.lit("becomes a manager"))
+            .when(pl.col("both") & (pl.col("b") > 0) & (pl.col("a") == 0))
+            .then(pl.lit("no longer a manager"))
+            .otherwise(pl.lit(""))
+        )
+        .to_series()
+    )
+    return (
+        frame.with_columns(
+            ids.gather(rows).alias(ID), labels.gather(rows).alias(LABEL), status.alias("status")
+        )
+        .select(SPAN_COLUMNS)
+        .sort([LABEL, ID], nulls_last=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -172,110 +342,6 @@ def climb(parent_row: pl.Series, marked: pl.Series) -> _Climb:
     return _Climb(
         depth.head(n).zip_with(~cyclic, pl.repeat(0, n, dtype=pl.Int64, eager=True)), top.head(n), cyclic
     )
-
-
-def _parent_rows(tree: pl.DataFrame) -> pl.Series:
-    """Each node's parent as a row number of `tree` (null for a root or a parent not in the tree)."""
-    rows = tree.select(pl.col(ID).alias(PARENT)).with_row_index("__p")
-    found = tree.select(PARENT).join(rows, on=PARENT, how="left", maintain_order="left")
-    return found["__p"].cast(pl.Int64)
-
-
-def hierarchy_of(before: pl.DataFrame, after: pl.DataFrame, tree: tuple[str, str] = ("", "")) -> Hierarchy:
-    """Moves, moved subtrees, spans, layers and orphans between two forests of (id, parent, label)."""
-    was = before.select(pl.col(ID), pl.col(PARENT).alias("old_parent"), pl.lit(True).alias("__was"))
-    now = after.join(was, on=ID, how="left", maintain_order="left")
-    moved = now.select(
-        pl.col("__was").fill_null(False) & pl.col(PARENT).ne_missing(pl.col("old_parent"))
-    ).to_series()
-    up = climb(_parent_rows(after), moved)
-    before_up = climb(_parent_rows(before), pl.repeat(False, before.height, dtype=pl.Boolean, eager=True))
-    ids = after[ID]
-    top = up.top.zip_with(~up.cyclic, pl.repeat(_NONE, up.top.len(), dtype=pl.Int64, eager=True))
-    rollup = ids.gather(top.zip_with(top != _NONE, pl.repeat(0, top.len(), dtype=pl.Int64, eager=True)))
-    now = now.with_columns(
-        moved.alias("__moved"),
-        rollup.zip_with(top != _NONE, pl.repeat(None, top.len(), dtype=pl.Utf8, eager=True)).alias("rollup"),
-    )
-    labels = pl.concat([after.select(ID, LABEL), before.select(ID, LABEL)]).unique(ID, keep="first")
-    old_labels = labels.rename({ID: "old_parent", LABEL: "old_parent_label"})
-    new_labels = labels.rename({ID: "new_parent", LABEL: "new_parent_label"})
-    moves = (
-        now.filter(pl.col("__moved"))
-        .rename({PARENT: "new_parent"})
-        .join(old_labels, on="old_parent", how="left", maintain_order="left")
-        .join(new_labels, on="new_parent", how="left", maintain_order="left")
-        .select(MOVE_COLUMNS)
-    )
-    sizes = (
-        now.filter(pl.col("rollup").is_not_null())
-        .group_by("rollup")
-        .agg(pl.len().cast(pl.Int64).alias("size"), pl.col("__moved").sum().cast(pl.Int64).alias("moved"))
-    )
-    rollups = (
-        moves.filter(pl.col(ID) == pl.col("rollup"))
-        .join(sizes, on="rollup", how="left", maintain_order="left")
-        .select(ROLLUP_COLUMNS)
-        .sort(["size", LABEL, ID], descending=[True, False, False], nulls_last=True)
-    )
-    return Hierarchy(
-        tree_id=tree[0],
-        tree_parent=tree[1],
-        moves=moves,
-        rollups=rollups,
-        spans=_spans(before, after, labels),
-        orphans=_orphans(after),
-        layers_before=_largest(before_up.depth),
-        layers_after=_largest(up.depth),
-        orphans_before=_orphans(before).height,
-        cycles=int(up.cyclic.sum()),
-    )
-
-
-def _largest(values: pl.Series) -> int:
-    return int(values.fill_null(0).max() or 0) if values.len() else 0  # type: ignore[arg-type]
-
-
-def _orphans(tree: pl.DataFrame) -> pl.DataFrame:
-    return tree.filter(pl.col(PARENT).is_not_null() & ~pl.col(PARENT).is_in(tree[ID].implode())).select(
-        ORPHAN_COLUMNS
-    )
-
-
-def _spans(before: pl.DataFrame, after: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    """Managers (items of either tree) who gain or lose a direct report, with the counts before and after."""
-    pairs = before.select(ID, pl.col(PARENT).alias("was")).join(
-        after.select(ID, pl.col(PARENT).alias("now")), on=ID, how="full", coalesce=True
-    )
-    changed = pairs.filter(pl.col("was").ne_missing(pl.col("now")))
-    joined = changed.group_by("now").agg(pl.len().cast(pl.Int64).alias("joined")).rename({"now": ID})
-    left = changed.group_by("was").agg(pl.len().cast(pl.Int64).alias("left")).rename({"was": ID})
-    managers = (
-        pl.concat([joined.select(ID), left.select(ID)])
-        .filter(pl.col(ID).is_not_null())
-        .unique()
-        .filter(pl.col(ID).is_in(before[ID].implode()) | pl.col(ID).is_in(after[ID].implode()))
-    )
-    counts_before = before.group_by(PARENT).agg(pl.len().cast(pl.Int64).alias("before")).rename({PARENT: ID})
-    counts_after = after.group_by(PARENT).agg(pl.len().cast(pl.Int64).alias("after")).rename({PARENT: ID})
-    both = pl.col(ID).is_in(before[ID].implode()) & pl.col(ID).is_in(after[ID].implode())
-    spans = (
-        managers.join(labels, on=ID, how="left")
-        .join(counts_before, on=ID, how="left")
-        .join(counts_after, on=ID, how="left")
-        .join(joined, on=ID, how="left")
-        .join(left, on=ID, how="left")
-        .with_columns(pl.col(c).fill_null(0) for c in ("before", "after", "joined", "left"))
-        .with_columns(
-            pl.when(both & (pl.col("before") == 0) & (pl.col("after") > 0))
-            .then(pl.lit("becomes a manager"))
-            .when(both & (pl.col("before") > 0) & (pl.col("after") == 0))
-            .then(pl.lit("no longer a manager"))
-            .otherwise(pl.lit(""))
-            .alias("status")
-        )
-    )
-    return spans.select(SPAN_COLUMNS).sort([LABEL, ID], nulls_last=True)
 
 
 # --- lists for people: sorted by label, the first `limit` ------------------------------------------------
