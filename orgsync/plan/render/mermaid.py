@@ -40,7 +40,9 @@ def chart(hierarchies: Sequence[tuple[str, Hierarchy]], max_nodes: int = MAX_NOD
         return nodes[(scope, key)]
 
     for scope, (_, h) in enumerate(hierarchies):
-        for row in h.rollups.iter_rows(named=True):
+        # each subtree needs at most 3 nodes: no more than `budget` of them can be drawn; the rest are counted
+        left_out += max(0, h.rollups.height - budget)
+        for row in h.rollups.head(budget).iter_rows(named=True):
             wanted = [("moved", row["id"])] + [
                 ("p", p) for p in (row["old_parent"], row["new_parent"]) if p is not None
             ]
