@@ -33,7 +33,7 @@ from orgsync.plan.model import (
     PropertyChange,
     ResourcePlan,
 )
-from orgsync.plan.review import review_items
+from orgsync.plan.review import link_moves, review_items
 from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.table import SourceTable
@@ -303,6 +303,8 @@ def _items(
     review = review_items(
         items, table.frame, side.index, label=label, tree=pair, creates_complete=mode != "update"
     )
+    if isinstance(manifest, LinksDatasetManifest) and not sensitive & {"from_id", "to_id"}:
+        review = Review(review.label, review.properties, link_moves(items))
     return items, warnings, review
 
 

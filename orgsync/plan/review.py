@@ -434,3 +434,52 @@ def _frame(columns: dict[str, list[Any]], names: Sequence[str]) -> pl.DataFrame:
         raise ValueError(f"review: expected the columns {', '.join(names)}")
     schema = {c: pl.Int64 if c in COUNT_COLUMNS else pl.Utf8 for c in names}
     return pl.DataFrame({c: columns[c] for c in names}, schema=schema)
+
+
+def link_moves(items: ItemChanges, ends: tuple[str, str] = ("from_id", "to_id")) -> Hierarchy | None:
+    """For a links dataset: a link whose `from` item loses its one link and gains one to another `to` item is
+    that item moving (e.g. a person to another position): delete + create paired by the `from` end, when it
+    has exactly one of each. Only moves are known here (no tree): no spans, layers or orphans."""
+    start, end = ends
+    if not {start, end} <= set(items.deletes.columns) or not {start, end} <= set(items.creates.columns):
+        return None
+    if not items.deletes.height or not items.creates.height:
+        return None
+
+    def single(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        return (
+            frame.group_by(start)
+            .agg(pl.len().alias("__n"), pl.col(end).first().alias(name))
+            .filter(pl.col("__n") == 1)
+            .drop("__n")
+        )
+
+    paired = single(items.deletes, "old_parent").join(single(items.creates, "new_parent"), on=start)
+    if not paired.height:
+        return None
+    none = pl.lit(None, pl.Utf8)
+    moves = paired.sort(start).select(
+        pl.col(start).alias(ID),
+        none.alias(LABEL),
+        "old_parent",
+        none.alias("old_parent_label"),
+        "new_parent",
+        none.alias("new_parent_label"),
+        pl.col(start).alias("rollup"),
+    )
+    rollups = moves.drop("rollup").with_columns(
+        pl.lit(1, pl.Int64).alias("size"), pl.lit(1, pl.Int64).alias("moved")
+    )
+    empty = {c: pl.Int64 if c in COUNT_COLUMNS else pl.Utf8 for c in SPAN_COLUMNS}
+    return Hierarchy(
+        tree_id=start,
+        tree_parent=end,
+        moves=moves,
+        rollups=rollups.select(ROLLUP_COLUMNS),
+        spans=pl.DataFrame(schema=empty),
+        orphans=pl.DataFrame(schema={c: pl.Utf8 for c in ORPHAN_COLUMNS}),
+        layers_before=0,
+        layers_after=0,
+        orphans_before=0,
+        cycles=0,
+    )

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orgsync.plan.model import ItemChanges
-from orgsync.plan.review import climb, hierarchy_of, property_counts, review_items
+from orgsync.plan.review import climb, hierarchy_of, link_moves, property_counts, review_items
 from tests.plan.plan_factories import frame
 
 Forest = dict[str, str | None]  # id -> parent id
@@ -239,3 +239,21 @@ def test_a_sensitive_tree_or_label_stays_out_of_the_review() -> None:
     source = frame(["id", "name", "manager", "salary"], [("a", "A", None, "1")])
     review = review_items(items, source, frame(["id"], []), label="salary", tree=("id", "salary"))
     assert review.label is None and review.hierarchy is None
+
+
+def test_a_link_that_changes_its_to_end_is_a_move_of_its_from_item() -> None:
+    """Ann's one link moves from P1 to P2; Bob gains a second link (no move); Cy's only link goes (no move)."""
+    ends = ["from_id", "to_id"]
+    items = ItemChanges(
+        key=ends,
+        columns=[],
+        sensitive=frozenset(),
+        creates=frame(ends, [("ann", "P2"), ("bob", "P3")]),
+        updates=pl.DataFrame(schema={c: pl.Utf8 for c in ends}),
+        deletes=frame(ends, [("ann", "P1"), ("cy", "P1")]),
+        existing=3,
+    )
+    h = link_moves(items)
+    assert h is not None
+    assert h.moves.select("id", "old_parent", "new_parent", "rollup").rows() == [("ann", "P1", "P2", "ann")]
+    assert h.rollups.select("id", "size", "moved").rows() == [("ann", 1, 1)]

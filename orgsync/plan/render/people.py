@@ -128,7 +128,7 @@ def people_view(
         address=res.address,
         moves=_moves(h, limit) if h else None,
         spans=_listing("Span of control", h.spans, span_line, limit) if h else None,
-        layers=(h.layers_before, h.layers_after) if h else None,
+        layers=(h.layers_before, h.layers_after) if h and (h.layers_before or h.layers_after) else None,
         orphans=_listing(
             "Left without a parent",
             h.orphans,
