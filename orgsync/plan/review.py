@@ -158,7 +158,7 @@ def hierarchy_of(
     parent_after = _resolve(after[PARENT], universe.head(na))  # the one big join
     ids = pl.concat([after[ID], gone[ID]])
     labels = pl.concat([after[LABEL], gone[LABEL]])
-    parents = pl.concat([after[PARENT], gone[PARENT]])  # the parent (id) before, but for the changed rows
+    named_before = pl.concat([after[PARENT].is_not_null(), gone[PARENT].is_not_null()])  # a parent is named
     # every id the small lookups need, found in one scan of the universe
     was = was.filter(pl.col(ID).is_not_null())
     wanted = pl.concat([was[ID], was[PARENT], gone[PARENT], new[ID]]).drop_nulls().unique()
@@ -176,18 +176,19 @@ def hierarchy_of(
         parent_before = parent_before.scatter(loose, at)
     if was.height:
         parent_before = parent_before.scatter(was[_IX], _resolve(was[PARENT], look))
-        parents = parents.scatter(was[_IX], was[PARENT])
+        named_before = named_before.scatter(was[_IX], was[PARENT].is_not_null())
     if new_rows.len():
         parent_before = parent_before.scatter(new_rows, _nulls(new_rows.len(), pl.Int64))
-    to_new = parent_before.is_not_null() & ~_at(present_before, parent_before).fill_null(True)
-    parent_before = parent_before.zip_with(~to_new, _nulls(na + ng, pl.Int64))
+    if new_rows.len():
+        to_new = parent_before.is_not_null() & ~_at(present_before, parent_before).fill_null(True)
+        parent_before = parent_before.zip_with(~to_new, _nulls(na + ng, pl.Int64))
     # moves: items in both whose parent differs; each rolls up into its topmost moved ancestor after
     moved_mask = was[PARENT].ne_missing(after[PARENT].gather(was[_IX]))
     moved_rows = was[_IX].filter(moved_mask)
     marked = pl.repeat(False, na, dtype=pl.Boolean, eager=True)
     marked = marked.scatter(moved_rows, True) if moved_rows.len() else marked
     up = climb(parent_after, marked)
-    before_up = climb(parent_before, pl.repeat(False, na + ng, dtype=pl.Boolean, eager=True))
+    before_up = climb(parent_before, None)
     top = up.top.zip_with(~up.cyclic, pl.repeat(_NONE, na, dtype=pl.Int64, eager=True))
     moved_top = top.gather(moved_rows)
     old_rows = parent_before.gather(moved_rows)
@@ -222,7 +223,14 @@ def hierarchy_of(
     left = pl.concat([old_rows, parent_before.gather(gone_rows)]).drop_nulls()
     joined = pl.concat([new_parent_rows, parent_after.gather(new_rows)]).drop_nulls()
     spans = _spans(
-        left, joined, parent_before.filter(present_before), parent_after, present_before, na, ids, labels
+        left,
+        joined,
+        parent_before.filter(present_before) if new_rows.len() else parent_before,
+        parent_after,
+        present_before,
+        na,
+        ids,
+        labels,
     )
     # orphans: a parent named but not in the forest (nor, when asked, elsewhere)
     lost = (parent_after.is_null() & after[PARENT].is_not_null()).arg_true()
@@ -230,7 +238,8 @@ def hierarchy_of(
         {ID: after[ID].gather(lost), LABEL: after[LABEL].gather(lost), PARENT: after[PARENT].gather(lost)},
         schema={c: pl.Utf8 for c in ORPHAN_COLUMNS},
     )
-    lost_before = parents.filter(present_before & parent_before.is_null() & parents.is_not_null())
+    lost_rows = (present_before & parent_before.is_null() & named_before).arg_true().cast(pl.Int64)
+    lost_before = _parents_before(lost_rows, was, after[PARENT], gone[PARENT])
     if elsewhere is not None:
         orphans = orphans.filter(~elsewhere(orphans[PARENT]))
         lost_before = lost_before.filter(~elsewhere(lost_before))
@@ -246,6 +255,21 @@ def hierarchy_of(
         orphans_before=lost_before.len(),
         cycles=int(up.cyclic.sum()),
     )
+
+
+def _parents_before(rows: pl.Series, was: pl.DataFrame, after: pl.Series, gone: pl.Series) -> pl.Series:
+    """The parent (id) before of each of these (few) rows: a changed row's own, else the row's after or gone."""
+    na = after.len()
+    plain = pl.concat([_at(after, rows.filter(rows < na)), _at(gone, rows.filter(rows >= na) - na)])
+    if not was.height or not rows.len():
+        return plain
+    ordered = pl.concat([rows.filter(rows < na), rows.filter(rows >= na)])
+    changed = (
+        ordered.to_frame("__r")
+        .with_row_index("__at")
+        .join(was.select(pl.col(_IX).cast(pl.Int64).alias("__r"), PARENT), on="__r", how="inner")
+    )
+    return plain.scatter(changed["__at"], changed[PARENT]) if changed.height else plain
 
 
 def _largest(values: pl.Series) -> int:
@@ -314,34 +338,35 @@ class _Climb:
     cyclic: pl.Series
 
 
-def climb(parent_row: pl.Series, marked: pl.Series) -> _Climb:
+def climb(parent_row: pl.Series, marked: pl.Series | None) -> _Climb:
     """Pointer doubling over a forest given as each node's parent row (null for a root).
 
     Node `i`'s segment runs from `i` up to, not including, `jump[i]`; merging it with `jump[i]`'s segment
     doubles it, so ceil(log2(n)) + 1 rounds reach every root; a node that has not is in or below a cycle.
+    Without `marked`, only depths are climbed (`top` is all _NONE).
     """
     n = parent_row.len()
-    sentinel = pl.Series([n], dtype=pl.Int64)
-    jump = pl.concat([parent_row.cast(pl.Int64).fill_null(n), sentinel])
-    depth = pl.concat([pl.repeat(1, n, dtype=pl.Int64, eager=True), pl.Series([0], dtype=pl.Int64)])
-    rows = pl.int_range(0, n, dtype=pl.Int64, eager=True)
-    top = pl.concat(
-        [
-            rows.zip_with(marked.fill_null(False), pl.repeat(_NONE, n, dtype=pl.Int64, eager=True)),
-            pl.Series([_NONE], dtype=pl.Int64),
-        ]
-    )
+    jump = parent_row.cast(pl.UInt32).fill_null(n).extend_constant(n, 1)
+    depth = pl.repeat(1, n, dtype=pl.UInt32, eager=True).extend_constant(0, 1)
+    top = None
+    if marked is not None:
+        rows = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+        top = rows.zip_with(marked.fill_null(False), pl.repeat(_NONE, n, dtype=pl.Int64, eager=True))
+        top = top.extend_constant(_NONE, 1)
     for _ in range(math.ceil(math.log2(n + 1)) + 2):
         if bool((jump == n).all()):
             break
-        above = top.gather(jump)
-        top = above.zip_with(above != _NONE, top)
+        if top is not None:
+            above = top.gather(jump)
+            top = above.zip_with(above != _NONE, top)
         depth = depth + depth.gather(jump)
         jump = jump.gather(jump)
     cyclic = (jump != n).head(n)
-    return _Climb(
-        depth.head(n).zip_with(~cyclic, pl.repeat(0, n, dtype=pl.Int64, eager=True)), top.head(n), cyclic
-    )
+    depths = depth.head(n).cast(pl.Int64)
+    if cyclic.any():
+        depths = depths.zip_with(~cyclic, pl.repeat(0, n, dtype=pl.Int64, eager=True))
+    tops = top.head(n) if top is not None else pl.repeat(_NONE, n, dtype=pl.Int64, eager=True)
+    return _Climb(depths, tops, cyclic)
 
 
 # --- lists for people: sorted by label, the first `limit` ------------------------------------------------
