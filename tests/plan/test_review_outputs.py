@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from pathlib import Path
@@ -11,10 +12,11 @@ import polars as pl
 from plan_factories import dataset, live, live_dataset, project, table
 from reorg import HOSTILE, PROPS, SALARIES, reorg_plan
 
+from orgsync.commands.show import run_show
 from orgsync.plan.builder import build_plan
 from orgsync.plan.model import Plan
 from orgsync.plan.render import json as json_render
-from orgsync.plan.render import markdown
+from orgsync.plan.render import markdown, text
 from orgsync.plan.render.markdown import COMMENT_LIMIT
 from orgsync.plan.saved import load_saved, save
 
@@ -182,3 +184,24 @@ def test_any_plan_fits_one_comment_even_with_huge_hostile_labels() -> None:
     out = markdown.render(plan.model_copy(update={"resources": many}))
     assert len(out) <= COMMENT_LIMIT
     assert "see the report" in out
+
+
+def test_the_text_plan_shows_the_moves_and_spans_too() -> None:
+    out = text.render(reorg_plan())
+    assert (
+        "        ↳ Mira Moved (mira) and 2 below (3 people): Alice Oldboss (alice) → Carl Newboss (carl)\n"
+        in out
+    )
+    assert "            ↳ Al (al): Mira Moved (mira) → Bo (bo)\n" in out
+    assert "        ↳ Bo (bo): 0 → 1 direct reports (becomes a manager)\n" in out
+    assert "      layers: 4 → 5\n" in out
+
+
+def test_show_renders_a_saved_plan_as_the_html_report(tmp_path: Path) -> None:
+    save(reorg_plan(), tmp_path / "plan.json")
+    out = io.StringIO()
+    assert run_show(tmp_path / "plan.json", "html", stdout=out) == 0
+    report = out.getvalue()
+    assert report.startswith("<!DOCTYPE html>") and 'data-key="mira"' in report
+    assert "and 2 below (3 people)" in report and "&lt;img src=x&gt;" in report and "<img" not in report
+    assert not [s for s in (*SALARIES, "88888") if s in report]
