@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from reorg import HOSTILE, reorg_plan
 from test_review_outputs import big_plan, mermaid_blocks
 
@@ -113,3 +114,14 @@ def test_the_chart_of_a_50000_person_plan_is_valid_mermaid_with_at_most_200_node
     drawn = page.evaluate(RENDER, block)
     assert 100 < drawn["nodes"] <= 200 and page.errors == []
     page.close()
+
+
+def test_a_missing_browser_or_library_fails_in_ci_and_skips_only_elsewhere(monkeypatch: Any) -> None:
+    from tests.browser import missing
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="chromium is missing: run .ci/run"):
+        missing("chromium")
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        missing("chromium")

@@ -198,12 +198,18 @@ def _chart(rollups: pl.DataFrame, moves: pl.DataFrame) -> list[dict[str, Any]]:
     )
     nested: dict[str, list[dict[str, Any]]] = {}
     for row in inside.head(TABLE_ROWS).iter_rows(named=True):
-        nested.setdefault(row["rollup"], []).append(row)
+        nested.setdefault(row["rollup"], []).append(_cut_row(row))
     groups: dict[Any, dict[str, Any]] = {}
-    for row in rollups.iter_rows(named=True):
+    for full in rollups.iter_rows(named=True):
+        row = _cut_row(full)
         group = groups.setdefault(
-            row["new_parent"],
+            full["new_parent"],
             {"key": row["new_parent"], "label": row["new_parent_label"], "subtrees": []},
         )
-        group["subtrees"].append({**row, "inside": nested.get(row["id"], [])})
+        group["subtrees"].append({**row, "inside": nested.get(full["id"], [])})
     return list(groups.values())
+
+
+def _cut_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Text values cut to 200 characters (the report's size stays bounded whatever a label holds)."""
+    return {k: cut(v, 200) if isinstance(v, str) else v for k, v in row.items()}
