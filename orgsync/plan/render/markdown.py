@@ -92,11 +92,15 @@ def render(
         if len(text) <= max_chars:
             return text
     text = _render(plan, False, False, 0, False, people=False)
-    cut = "\n\n_The plan is too large for one comment: the summary above is cut; see the report._\n"
+    cut = "\n_The plan is too large for one comment: moves, spans and lists are in the report._\n"
     if len(text) > max_chars:
-        text = text[: max_chars - len(cut)].rsplit("\n", 1)[0]
-    else:
-        cut = "\n_The plan is too large for one comment: moves, spans and lists are in the report._\n"
+        # the summary alone: the head up to the first resource's <details>, cut between whole lines (a table
+        # row, a quoted reason), so no block is left open
+        head = text.split("\n<details>", 1)[0]
+        cut = "\n\n_The plan is too large for one comment: the summary above is cut; see the report._\n"
+        if len(head) + len(cut) > max_chars:
+            head = head[: max_chars - len(cut)].rsplit("\n", 1)[0]
+        text = head
     return text.rstrip("\n") + "\n" + cut
 
 
