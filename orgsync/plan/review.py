@@ -291,10 +291,12 @@ def _spans(
     managers = pl.concat([left, joined]).unique().sort()
     if not managers.len():
         return pl.DataFrame(schema={c: pl.Int64 if c in COUNT_COLUMNS else pl.Utf8 for c in SPAN_COLUMNS})
-    chosen = managers.implode()
+    size = present_before.len()
+    chosen = pl.repeat(False, size + 1, dtype=pl.Boolean, eager=True).scatter(managers, True)
 
     def count(parents: pl.Series, name: str) -> pl.DataFrame:
-        hit = parents.filter(parents.is_in(chosen))
+        """Direct reports of the chosen managers among `parents` (rows; a gather, not a hash, per item)."""
+        hit = parents.filter(chosen.gather(parents.fill_null(size)))
         return hit.alias("__m").to_frame().group_by("__m").agg(pl.len().cast(pl.Int64).alias(name))
 
     frame = (
