@@ -16,7 +16,6 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, ProjectConfig
 
 SCHEMA_ID = "https://orgsync.dev/schema/orgsync.schema.json"
-SCHEMA_FILE = "manifests/orgsync.schema.json"  # relative to the orgsync repository root
 
 
 def build_schema() -> dict[str, Any]:

@@ -36,6 +36,7 @@ from orgsync.plan.model import (
 from orgsync.plan.review import link_moves, review_items
 from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
+from orgsync.sources.clock import clock_note
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset, LiveState, retyped_columns
@@ -44,16 +45,23 @@ Manifest = DatasetManifest | LinksDatasetManifest
 _RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
 
 
+class Selection(frozenset[str]):
+    """The names of the manifests to plan, as `select_targets` chose them (the targets and their dependencies)."""
+
+
 def build_plan(
     project: Project,
     tables: Mapping[str, SourceTable],
     live: LiveState,
     *,
-    targets: Sequence[str] = (),
+    targets: Sequence[str] | Selection = (),
     force: bool = False,
 ) -> Plan:
-    """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies)."""
-    selected = select_targets(project, targets)
+    """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies).
+
+    `targets` is the names given on the command line, or the `Selection` already made of them (the pipeline
+    reads the tenant for it first, so the targets are not selected twice)."""
+    selected = targets if isinstance(targets, Selection) else select_targets(project, targets)
     matched = {m.name: match_live(m, live) for m in project.manifests}
     ends = _check_ends(project, selected, live, matched)
     resources: dict[str, ResourcePlan] = {}
@@ -78,11 +86,11 @@ def build_plan(
     )
 
 
-def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
+def select_targets(project: Project, targets: Sequence[str]) -> Selection:
     """Names of the manifests to plan: all, or the targets plus the datasets they depend on."""
     names = [m.name for m in project.manifests]
     if not targets:
-        return set(names)
+        return Selection(names)
     unknown = [t for t in targets if project.by_name(t) is None]
     if unknown:
         raise ConfigError(
@@ -96,7 +104,7 @@ def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
     for name in targets:
         selected.add(name)
         selected.update(n for n in _dependencies(project.by_name(name)) if project.by_name(n) is not None)
-    return selected
+    return Selection(selected)
 
 
 def _dependencies(manifest: Manifest | None) -> list[str]:
@@ -133,7 +141,7 @@ def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
 
 
 def _check_ends(
-    project: Project, selected: set[str], live: LiveState, matched: Mapping[str, LiveDataset | None]
+    project: Project, selected: Selection, live: LiveState, matched: Mapping[str, LiveDataset | None]
 ) -> dict[str, EndsCheck]:
     """The ends of every selected links dataset; any end that is missing or moved stops the plan (all listed)."""
     checks = {
@@ -177,7 +185,7 @@ def _resource(
         config = created_config(manifest, ends.ends if ends else None)
         props = created_properties(manifest.properties, links=links, keys=required_keys(manifest))
     else:
-        config = diff_config(manifest, current.resource)
+        config = diff_config(manifest, current.fields)
         props = diff_properties(
             manifest.properties,
             current.properties,
@@ -187,6 +195,7 @@ def _resource(
         )
     items, warnings, review = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
+    warnings += [note] if (note := clock_note(manifest)) else []
     if current is None:
         action = Action.CREATE
     elif config or props or (items and not items.is_empty):

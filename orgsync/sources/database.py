@@ -20,9 +20,11 @@ import polars as pl
 import pyarrow as pa
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
+from orgsync.limits import Limits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
 from orgsync.sources.parse import RawSource
+from orgsync.sources.statement import refusal
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
@@ -33,7 +35,14 @@ _EXTRAS = {
 
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
-    """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message."""
+    """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message.
+
+    The SQL is checked before any driver sees it (`statement.refusal`: one SELECT, nothing that writes or
+    attaches); the rows are read batch by batch and refused once past the row or byte limit."""
+    refused = refusal(spec.sql)
+    if refused:
+        raise SourceError(Problem(where, refused, f"{field}.sql"))
+    limits = limits_from()
     try:
         secret = resolve_secret(spec.connection.env, env)
     except ConfigError as err:
@@ -60,7 +69,7 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
             try:
                 _read_only(scheme, cursor)
                 cursor.execute(spec.sql)
-                table = cursor.fetch_arrow_table()
+                table = _bounded_table(cursor.fetch_record_batch(), limits, where, field)
             finally:
                 cursor.close()
             connection.rollback()
@@ -71,6 +80,45 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     frame = pl.from_arrow(_plain(table))
     assert isinstance(frame, pl.DataFrame)
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
+
+
+def _bounded_table(reader: pa.RecordBatchReader, limits: Limits, where: Location, field: str) -> pa.Table:
+    """The result's batches gathered while they stay within `source_rows`, `source_columns` and `source_bytes`."""
+    if len(reader.schema) > limits.source_columns:
+        raise _over(
+            where,
+            field,
+            f"the query returns {len(reader.schema)} columns, more than the limit of "
+            f"{limits.source_columns} ({limits.describe('source_columns')})",
+        )
+    batches, rows, size = [], 0, 0
+    for batch in reader:
+        rows += batch.num_rows
+        size += batch.nbytes
+        if rows > limits.source_rows:
+            raise _over(
+                where,
+                field,
+                f"the query returns more than {limits.source_rows} rows (the limit "
+                f"{limits.describe('source_rows')}); reading stopped there",
+            )
+        if size > limits.source_bytes:
+            raise _over(
+                where,
+                field,
+                f"the query returns more than {limits.source_bytes} bytes (the limit "
+                f"{limits.describe('source_bytes')}) after {rows} rows; reading stopped there",
+            )
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=reader.schema)
+
+
+def _over(where: Location, field: str, message: str) -> SourceError:
+    return SourceError(
+        Problem(
+            where, f"{message}; narrow the query, or raise the limit in the CI environment", f"{field}.sql"
+        )
+    )
 
 
 def _plain(table: pa.Table) -> pa.Table:
