@@ -26,7 +26,7 @@ from orgsync.errors import ConfigError, StalePlanError
 from orgsync.escape import terminal
 from orgsync.manifest.models import Project
 from orgsync.plan.builder import build_plan, select_targets
-from orgsync.plan.checksum import changed_inputs, checksum_of, input_digests
+from orgsync.plan.checksum import SOURCE_CHANGE, changed_inputs, checksum_of, input_digests
 from orgsync.plan.model import Action, Plan, ResourcePlan
 from orgsync.sources.readers import read_source, source_digests
 from orgsync.sources.table import SourceTable
@@ -111,7 +111,7 @@ async def saved_plan(
         raise _stale_inputs(plan_file, changed_inputs(plan.input_digests, input_digests(project, digests)))
     moved = [name for name, table in tables.items() if digests.get(name) != table.sha256]
     if moved:  # a source changed between its digest and its read
-        raise _stale_inputs(plan_file, [f"the source of {name} changed" for name in moved])
+        raise _stale_inputs(plan_file, [f"the source of {name} changed {SOURCE_CHANGE}" for name in moved])
     plan = restore_sensitive(plan, tables)
     if force:
         plan = plan.model_copy(update={"forced": True})

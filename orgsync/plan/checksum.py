@@ -43,11 +43,18 @@ def input_digests(project: Project, digests: Mapping[str, str]) -> dict[str, str
     return parts
 
 
+SOURCE_CHANGE = "(its files, or the rows its database or date-dependent query returns)"
+
+
 def changed_inputs(recorded: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
     """What differs between two `input_digests`: 'X changed', 'X is new', 'X is gone' (empty when unknown)."""
     if not recorded:
         return []  # a plan saved before 1.1 kept no parts
-    changed = [f"{k} changed" for k in recorded if k in now and now[k] != recorded[k]]
+    changed = [
+        f"{k} changed" + (f" {SOURCE_CHANGE}" if k.startswith("the source of ") else "")
+        for k in recorded
+        if k in now and now[k] != recorded[k]
+    ]
     changed += [f"{k} is new" for k in now if k not in recorded]
     changed += [f"{k} is gone" for k in recorded if k not in now]
     return changed

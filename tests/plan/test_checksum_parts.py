@@ -16,7 +16,7 @@ def test_each_changed_input_is_named() -> None:
     retagged._manifest_path = Path("/repo/manifests/teams.yaml")
     now = input_digests(project(people, retagged), {"People": "c" * 64, "Teams": "b" * 64})
     assert changed_inputs(before, now) == [
-        "the source of People changed",
+        "the source of People changed (its files, or the rows its database or date-dependent query returns)",
         "teams.yaml (Teams) is new",
         "manifest (Teams) is gone",
     ]
