@@ -13,19 +13,12 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
-from orgsync.cli_support import OrgsyncGroup, error_document, find_root
+from orgsync.cli_draft import draft_group
+from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
-ROOT_OPTION = click.option(
-    "--root",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
-)
 VERBOSE_OPTION = click.option(
     "--verbose",
     "-v",
@@ -123,6 +116,16 @@ LIST_LIMIT_OPTION = click.option(
     "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
 )
 @LIST_LIMIT_OPTION
+@click.option(
+    "--base",
+    "base_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The reviewed base's repository root: its sensitive properties, thresholds and observed datasets "
+    "are a floor the plan keeps (pull requests).",
+)
+@click.option(
+    "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
+)
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -134,10 +137,13 @@ def plan(
     show_all: bool,
     show_values: bool,
     list_limit: int,
+    base_dir: Path | None,
+    base_ref: str | None,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
+    from orgsync.manifest.base import BaseChoice
 
     _run(
         run_plan,
@@ -152,6 +158,7 @@ def plan(
             show_values=show_values,
             list_limit=list_limit,
             verbose=verbose,
+            base=BaseChoice(base_dir, base_ref),
         ),
     )
 
@@ -234,11 +241,20 @@ def apply(
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor(root: Path | None, fmt: str) -> None:
+@click.option(
+    "--record", type=click.Path(dir_okay=False, path_type=Path), help="Also write a transcript of probes."
+)
+@click.option("--names", is_flag=True, help="Let the transcript name the probed datasets.")
+@click.option(
+    "--probe-writes", metavar="DATASET", help="Add write probes (noop actions only) on this dataset."
+)
+def doctor(root: Path | None, fmt: str, record: Path | None, names: bool, probe_writes: str | None) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
 
-    _run(run_doctor, _root(root), fmt=fmt)
+    if (names or probe_writes) and record is None:
+        raise click.UsageError("--names and --probe-writes go with --record FILE")
+    _run(run_doctor, _root(root), fmt=fmt, record=record, names=names, probe_writes=probe_writes)
 
 
 @cli.command()
@@ -354,6 +370,18 @@ def import_(
     show_default=True,
     help="Bytes of a sync item PUT body before 413 (0: no limit).",
 )
+@click.option(
+    "--temp-files",
+    type=click.Choice(["flat", "links"]),
+    default=None,
+    help="How temporary-file answers name their URLs: flat getUrl/putUrl, or _links by type "
+    "(default: ORGSYNC_EMULATOR_TEMP_FILES, else flat).",
+)
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Do not serve: list where the emulator answers otherwise than this `doctor --record` transcript.",
+)
 def emulator(
     host: str,
     port: int,
@@ -364,10 +392,17 @@ def emulator(
     limit_in_flight: int,
     limit_quota: int,
     limit_body: int,
+    temp_files: str | None,
+    compare: Path | None,
 ) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
+
+    if compare is not None:
+        from orgsync.commands.emulator_compare import run_compare
+
+        _run(run_compare, compare)
 
     _run(
         run_emulator,
@@ -377,7 +412,11 @@ def emulator(
         token=token,
         allow_remote_callbacks=allow_remote_callbacks,
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
+        temp_file_links=None if temp_files is None else temp_files == "links",
     )
+
+
+cli.add_command(draft_group(_run, _root))
 
 
 def main() -> None:

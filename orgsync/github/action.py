@@ -22,10 +22,12 @@ from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
 from orgsync.github import drift
 from orgsync.github.api import GitHubApi
+from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
 
-COMMANDS = ("plan", "apply", "drift")
+COMMANDS = ("plan", "apply", "drift", "draft-pull")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -62,6 +64,10 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    draft: str = ""  # draft-pull: the Orgvue draft's name
+    ref_name: str = ""  # draft-pull: the branch its pull request goes into
+    workspace: Path = Path(".")
+    base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -98,6 +104,10 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            draft=env.get("ORGSYNC_DRAFT", "").strip(),
+            ref_name=env.get("GITHUB_REF_NAME", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
+            base_ref=base_ref(env, event),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -194,6 +204,13 @@ def _allow(inputs: Inputs) -> list[str]:
     return ["--allow-destructive"] if inputs.allow_destructive else []
 
 
+def _base(inputs: Inputs) -> list[str]:
+    if not inputs.base_ref:
+        return []
+    ensure_commit(Path(inputs.directory), inputs.base_ref)
+    return ["--base-ref", inputs.base_ref]
+
+
 def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     """validate + plan (markdown, saved), the sticky comment, outputs, summary; exits as the plan means."""
     plan_dir = inputs.temp_dir / f"orgsync-{inputs.slug}"
@@ -213,12 +230,13 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             str(plan_file),
             *_allow(inputs),
             *_values(inputs),
+            *_base(inputs),
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         return _failed(inputs, "orgsync plan", planned)
     if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
-        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs)])
+        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs), *_base(inputs)])
     else:
         as_json = orgsync(["show", str(plan_file), "--format", "json"])
     try:
@@ -251,7 +269,7 @@ def _values(inputs: Inputs) -> list[str]:
 def html_report(inputs: Inputs, orgsync: Runner, plan_file: Path, *, blocked: bool) -> Path | None:
     """The plan's HTML report beside the saved plan (from it, or planned again when blocked: not saved)."""
     if blocked or not plan_file.exists():
-        args = ["plan", *_root(inputs), "--format", "html", *_allow(inputs), *_values(inputs)]
+        args = ["plan", *_root(inputs), "--format", "html", *_allow(inputs), *_base(inputs), *_values(inputs)]
     else:
         args = ["show", str(plan_file), "--format", "html", *_values(inputs)]
     made = orgsync(args)
@@ -414,10 +432,25 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+    """An Orgvue draft as a pull request (orgsync.github.draft_pr); its outputs and summary written here."""
+    outcome = draft_pull(inputs, orgsync)
+    write_outputs(inputs, outcome.outputs)
+    failed = outcome.failed
+    if failed is not None:
+        write_summary(
+            inputs, failure_markdown("orgsync draft pull", Run(failed.code, failed.stdout, failed.stderr))
+        )
+    elif outcome.summary:
+        write_summary(inputs, outcome.summary)
+    return outcome.code
+
+
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
+    "draft-pull": _draft_pull_step,
 }
 
 

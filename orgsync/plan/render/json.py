@@ -42,6 +42,7 @@ def document(plan: Plan, *, show_all: bool = False, list_limit: int = DEFAULT_LI
         "drift": [_resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.drift],
         "unmanaged_datasets": list(plan.unmanaged_datasets),
         "notes": list(plan.notes),
+        "loosened": list(plan.loosened),
     }
 
 

@@ -131,6 +131,7 @@ def _render(
             show_values=show_values,
             unmanaged=plan.unmanaged_datasets,
             notes=plan.notes,
+            loosened=plan.loosened,
             drift=drift,
             people=section(views, hierarchies, with_chart=with_chart) if people else Markup(""),
         )
