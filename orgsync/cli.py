@@ -19,6 +19,12 @@ from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
+LOG_RUNS_OPTION = click.option(
+    "--log-runs",
+    "log_runs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line about this run (time, status, counts, requests, trace ids; no item data).",
+)
 VERBOSE_OPTION = click.option(
     "--verbose",
     "-v",
@@ -126,6 +132,15 @@ LIST_LIMIT_OPTION = click.option(
 @click.option(
     "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
 )
+@click.option(
+    "--skip-feed",
+    is_flag=True,
+    help="Drift: leave out item changes of datasets fed by a database or by files git does not hold committed.",
+)
+@click.option(
+    "--notify", is_flag=True, help="POST the run's outcome to ORGSYNC_NOTIFY_URL (e.g. a drift job)."
+)
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -137,6 +152,9 @@ def plan(
     show_all: bool,
     show_values: bool,
     list_limit: int,
+    skip_feed: bool,
+    notify: bool,
+    log_runs: Path | None,
     base_dir: Path | None,
     base_ref: str | None,
     verbose: bool,
@@ -158,6 +176,9 @@ def plan(
             show_values=show_values,
             list_limit=list_limit,
             verbose=verbose,
+            skip_feed=skip_feed,
+            notify=notify,
+            log_runs=log_runs,
             base=BaseChoice(base_dir, base_ref),
         ),
     )
@@ -207,6 +228,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool, list_limi
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a JSON record of the run.",
 )
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def apply(
     root: Path | None,
@@ -217,6 +239,7 @@ def apply(
     parallelism: int,
     max_rps: float | None,
     report: Path | None,
+    log_runs: Path | None,
     verbose: bool,
 ) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
@@ -234,6 +257,7 @@ def apply(
             max_rps=max_rps,
             report=report,
             verbose=verbose,
+            log_runs=log_runs,
         ),
     )
 
