@@ -343,6 +343,8 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
             "--skip-feed",
             "--log-runs",
             str(log),
+            "--list-limit",
+            "0",  # the drift issue names no item
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):

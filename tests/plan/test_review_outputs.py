@@ -205,3 +205,9 @@ def test_show_renders_a_saved_plan_as_the_html_report(tmp_path: Path) -> None:
     assert report.startswith("<!DOCTYPE html>") and 'data-key="mira"' in report
     assert "and 2 below (3 people)" in report and "&lt;img src=x&gt;" in report and "<img" not in report
     assert not [s for s in (*SALARIES, "88888") if s in report]
+
+
+def test_list_limit_0_names_no_item_for_the_sync_and_drift_issues() -> None:
+    out = markdown.render(reorg_plan(), list_limit=0)
+    assert "**4 moves**" in out and "**Span of control** (4 managers" in out and "**Layers:** 4 → 5" in out
+    assert "```mermaid" not in out and not [n for n in ("Mira", "Alice", "mira", "Nina", "Eve") if n in out]

@@ -133,7 +133,11 @@ def _render(
             notes=plan.notes,
             loosened=plan.loosened,
             drift=drift,
-            people=section(views, hierarchies, with_chart=with_chart) if people else Markup(""),
+            # --list-limit 0 names no item: counts only, no chart (the sync and drift issues, whose data may
+            # come from outside the repository)
+            people=section(views, hierarchies, with_chart=with_chart and list_limit > 0)
+            if people
+            else Markup(""),
         )
     )
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs
