@@ -25,6 +25,7 @@ from orgsync.manifest.models import (
     PropertyType,
 )
 from orgsync.sources.canonical import canonical_frame
+from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
 from orgsync.sources.parse import RawSource
@@ -353,12 +354,14 @@ def _misfits(
             if kind == "number" and formatted
             else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else "")
         )
+        # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
+        first_hint = date_hint(frame[column].gather(hits), items.dateFormat) if kind == "date" else ""
         for index in hits.head(MAX_LISTED).to_list():
             value = frame[column][index]
             got = "a value not shown (sensitive)" if column in sensitive else repr(value)
-            hint = (
-                format_hint(value) if kind == "number" and not formatted and column not in sensitive else ""
-            )
+            # the number hint shows only the format's name, never the value: a sensitive salary gets it too
+            hint = format_hint(value) if kind == "number" and not formatted else first_hint
+            first_hint = ""
             where, label = _row_place(raw, index, display)
             problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
         if hits.len() > MAX_LISTED:
