@@ -279,6 +279,18 @@ class ItemsSpec(_FileSettings):
         default_factory=dict, description="Source column -> property key renames."
     )
     dateFormat: DateFormat = "YYYY-MM-DD"
+    trueValues: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="More words (any case) that boolean columns read as true, e.g. `[ja, J]`; besides "
+        "true/yes/y/1.",
+    )
+    falseValues: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="More words (any case) that boolean columns read as false, e.g. `[nein, N]`; besides "
+        "false/no/n/0.",
+    )
     handKept: list[str] = Field(
         default_factory=list,
         description="Declared properties intentionally not in the source (no missing-column warning).",
@@ -294,6 +306,14 @@ class ItemsSpec(_FileSettings):
         if (self.sources is None) != (self.query is None):
             raise ValueError(
                 "`sources` and `query` go together: `query` is a SELECT over the named `sources`"
+            )
+        both = {w.strip().lower() for w in self.trueValues} & {w.strip().lower() for w in self.falseValues}
+        both |= {"false"} & {w.strip().lower() for w in self.trueValues}
+        both |= {"true"} & {w.strip().lower() for w in self.falseValues}
+        if both:
+            raise ValueError(
+                f"{sorted(both)[0]!r} cannot be both true and false; expected each word in one of "
+                "`trueValues` and `falseValues`"
             )
         for name in self.sources or {}:
             if not re.match(SOURCE_NAME_PATTERN, name):

@@ -24,7 +24,7 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
-from orgsync.sources.canonical import canonical_frame
+from orgsync.sources.canonical import boolean_words, canonical_frame
 from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
@@ -216,7 +216,8 @@ def build_table(
         return None, problems + missing
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
     plain = _plain_numbers(frame, types, items)
-    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat)
+    booleans = boolean_words(items.trueValues, items.falseValues)
+    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat, booleans=booleans)
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(
         name=manifest.name,
@@ -352,7 +353,7 @@ def _misfits(
         expected = (
             expected_words(items.decimalSeparator, items.thousandsSeparator)
             if kind == "number" and formatted
-            else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else "")
+            else _expected(kind, items)
         )
         # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
         first_hint = date_hint(frame[column].gather(hits), items.dateFormat) if kind == "date" else ""
@@ -373,6 +374,17 @@ def _misfits(
                 )
             )
     return problems
+
+
+def _expected(kind: PropertyType, items: ItemsSpec) -> str:
+    """How a misfit message names what a column of type `kind` expects."""
+    if kind == "date":
+        return f"a date in {items.dateFormat}"
+    if kind == "boolean" and (items.trueValues or items.falseValues):
+        sides = [(items.trueValues, "true"), (items.falseValues, "false")]
+        declared = ", ".join(f"{'/'.join(words)} for {side}" for words, side in sides if words)
+        return f"a boolean (true/false, yes/no, y/n, 1/0, {declared})"
+    return _TYPE_WORDS[kind]
 
 
 def _row_place(raw: RawSource, index: int, display: str) -> tuple[Location, str]:
