@@ -28,6 +28,7 @@ from orgsync.sources.source_errors import (
     MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
 )
 from orgsync.sources.source_errors import source_error
+from orgsync.sources.table import QueryRows
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "parquet")
 _ROW = "__row"
@@ -44,7 +45,7 @@ class RawSource:
         str  # "row" (csv/tsv/xlsx, header = row 1), "line" (jsonl), "item" (json), "record", "result row"
     )
     files: pl.Series | None = None  # per row, the file it is from, when several files were concatenated
-    origins: pl.Series | None = None  # per row of a query output that kept `__source`: the input "file:row"
+    query: QueryRows | None = None  # a query's output: where its rows come from
     excel: bool = False  # numbers in date columns are Excel date serials
     at: tuple[int, int] | None = (
         None  # (line, column) of the manifest field rows without lines are reported at

@@ -32,7 +32,7 @@ from orgsync.sources.parse import RawSource
 from orgsync.sources.query import ORIGIN, run_query
 from orgsync.sources.settings import settings_of
 from orgsync.sources.source_errors import MAX_LISTED
-from orgsync.sources.table import SourceTable
+from orgsync.sources.table import QueryRows, SourceTable
 from orgsync.sources.typed import text_frame
 
 Manifest = DatasetManifest | LinksDatasetManifest
@@ -123,7 +123,7 @@ def _queried(
         out,
         rows,
         "query output row",
-        origins=origins,
+        query=QueryRows(where, origins),
         at=(where.line, where.column or 1) if where.line is not None else None,
     )
     return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
@@ -229,6 +229,7 @@ def build_table(
         sha256="",
         rows=raw.rows,
         row_files=raw.files,
+        query=raw.query,
     )
     return table, problems
 
@@ -390,11 +391,11 @@ def _expected(kind: PropertyType, items: ItemsSpec) -> str:
 def _row_place(raw: RawSource, index: int, display: str) -> tuple[Location, str]:
     """Where row `index` of `raw` is, and how a message names it ("row 12", "query output row 3 (from a.csv:7)")."""
     row = int(raw.rows[index])
+    if raw.query is not None:
+        where, label = raw.query.place(index, row)
+        return where or raw.query.at, label
     file = str(raw.files[index]) if raw.files is not None else display
-    label = f"{raw.row_word} {row}"
-    if raw.origins is not None and raw.origins[index] is not None:
-        label += f" (from {raw.origins[index]})"
-    return _place(file, row if raw.has_lines else None, raw), label
+    return _place(file, row if raw.has_lines else None, raw), f"{raw.row_word} {row}"
 
 
 def _place(file: str, line: int | None, raw: RawSource) -> Location:
