@@ -6,6 +6,7 @@ Every command returns an exit code; an `OrgsyncError` becomes its message and co
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, ParamSpec
@@ -357,7 +358,15 @@ def emulator(
     )
 
 
+def quiet_warnings() -> None:
+    """No Python warning reaches a user (a library's is not theirs to act on); `-W` / PYTHONWARNINGS, which
+    the tests set to `error`, still decide when given."""
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+
+
 def main() -> None:
+    quiet_warnings()
     cli(prog_name="orgsync")
 
 

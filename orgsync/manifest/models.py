@@ -231,7 +231,10 @@ class FileSource(_FileSettings):
 
 
 def _input_kind(value: object) -> str:
-    """Which member of an input union a value is (so a mistake is reported against that member only)."""
+    """Which member of an input union a value is (so a mistake is reported against that member only): a raw
+    mapping when validating, a model when serializing (else pydantic would serialize it as a `str`, warning)."""
+    if isinstance(value, FileSource | DatabaseSource):
+        return "file" if isinstance(value, FileSource) else "database"
     if isinstance(value, dict):
         return "file" if "path" in value else "database"
     return "files" if isinstance(value, list) else "path"
@@ -240,7 +243,7 @@ def _input_kind(value: object) -> str:
 def _source_kind(value: object) -> str:
     """`_input_kind` for `items.source`, where a mapping is only ever a database source (file settings sit
     beside `source` under `items:`), so `{path: …}` is reported as a field a database source does not have."""
-    return "database" if isinstance(value, dict) else _input_kind(value)
+    return "database" if isinstance(value, dict | DatabaseSource) else _input_kind(value)
 
 
 SourceInput = Annotated[
