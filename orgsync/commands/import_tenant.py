@@ -34,6 +34,7 @@ from orgsync.manifest.dump import (
 from orgsync.manifest.loader import CONFIG_FILE, load_project
 from orgsync.manifest.models import LINK_CORE_KEYS, Project, ProjectConfig
 from orgsync.sources.canonical import canonical_expr
+from orgsync.sources.readers import LINK_TYPES
 from orgsync.state.link_ends import live_link_ends
 
 MANIFEST_DIR = "manifests"
@@ -345,7 +346,9 @@ def items_csv(
 
 
 def _manifest_type(live_type: str, column: str) -> Any:
-    if column in LINK_CORE_KEYS or live_type not in ("text", "number", "date", "boolean"):
+    if column in LINK_CORE_KEYS:
+        return LINK_TYPES.get(column, "text")  # allocation is a number, the ends and link_id text
+    if live_type not in ("text", "number", "date", "boolean"):
         return "text"
     return live_type
 

@@ -135,6 +135,13 @@ def _properties(resource: Mapping[str, Any], *, links: bool) -> list[dict[str, A
     return [p for p in props if not (links and p["key"] in LINK_CORE_KEYS)]
 
 
+def _link_values(resource: Mapping[str, Any]) -> list[str]:
+    """The core link properties an items file carries besides the ends: `allocation` when the links dataset has
+    it (a links source may carry it without declaring it, as the tenant's own export does)."""
+    keys = {p.get("key") for p in resource.get("properties") or [] if isinstance(p, dict)}
+    return ["allocation"] if "allocation" in keys else []
+
+
 def _property_line(prop: Mapping[str, Any], *, sensitive: bool, guessed: bool, with_required: bool) -> str:
     fields = [
         f"key: {yaml_scalar(prop['key'])}",
@@ -228,7 +235,7 @@ def dataset_file(
             for p in kept
             if not p.get("onDemand") and (opts.include_sensitive or p["key"] not in sensitive)
         ]
-        columns = tuple((["from_id", "to_id"] if links else []) + owned)
+        columns = tuple((["from_id", "to_id", *_link_values(resource)] if links else []) + owned)
         lines += [
             "items:",
             f"  source: {yaml_scalar(items_source)}",

@@ -36,6 +36,11 @@ def applied_acme(tmp_path: Path, base_url: str) -> Path:
     """examples/acme, pointed at `base_url` and applied."""
     acme = tmp_path / "acme"
     shutil.copytree(REPO / "examples" / "acme", acme, ignore=shutil.ignore_patterns(".orgsync"))
+    return applied_acme_at(acme, base_url)
+
+
+def applied_acme_at(acme: Path, base_url: str) -> Path:
+    """The repository `acme`, pointed at `base_url` and applied."""
     config = (acme / "orgsync.yaml").read_text().replace("endpoint: local", f"endpoint: {base_url}")
     (acme / "orgsync.yaml").write_text(config)
     code, _, err = orgsync("apply", "-C", str(acme), "--auto-approve")
@@ -502,3 +507,40 @@ def test_escape_codes_in_tenant_names_never_reach_the_terminal(tmp_path: Path, e
         in (target / "manifests" / "evil-2j-0-pwned.yaml").read_text()
     )
     no_changes(target)
+
+
+def test_a_links_dataset_round_trips_its_allocations_and_properties(
+    tmp_path: Path, emulator_factory: Any
+) -> None:
+    server = emulator_factory(token=TOKEN)
+    acme = tmp_path / "acme"
+    shutil.copytree(REPO / "examples" / "acme", acme, ignore=shutil.ignore_patterns(".orgsync"))
+    links = acme / "manifests" / "assignments.yaml"
+    links.write_text(
+        links.read_text().replace("properties: []", "properties:\n  - {key: role, name: Role, type: text}")
+    )
+    source = list(csv.DictReader((acme / "data" / "assignments.csv").open()))
+    for n, row in enumerate(source):
+        row["allocation"], row["role"] = ("0.5", "part-time") if n % 3 == 0 else ("1", "")
+    with (acme / "data" / "assignments.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["from_id", "to_id", "allocation", "role"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(source)
+    applied_acme_at(acme, server.base_url)
+    target = tmp_path / "adopted"
+    code, _, err = orgsync(
+        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, "--with-items"
+    )
+    assert code == 0, err
+    written = list(csv.DictReader((target / "data" / "people-to-positions.csv").open()))
+    assert list(written[0]) == ["from_id", "to_id", "allocation", "role"]
+    key = lambda r: (r["from_id"], r["to_id"])  # noqa: E731
+    assert sorted(written, key=key) == sorted(source, key=key)
+    assert sum(r["allocation"] == "0.5" for r in written) == len(source[::3])
+    no_changes(target)
+    # the imported file is what the next plan compares: a changed allocation there is an update
+    text = (target / "data" / "people-to-positions.csv").read_text()
+    (target / "data" / "people-to-positions.csv").write_text(text.replace(",0.5,", ",0.25,", 1))
+    code, out, err = orgsync("plan", "-C", str(target), "--detailed-exitcode")
+    assert code == 2, out + err
+    assert "items: 0 to create, 1 to update, 0 to delete" in out
