@@ -36,8 +36,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from benchmarks._util import free_port, parse_rows, peak_rss_mb
-from benchmarks.bench_plan import TOKEN, _start_emulator, make_repo
+from benchmarks._util import EmulatorProcess, parse_rows, peak_rss_mb
+from benchmarks.bench_plan import TOKEN, make_repo
 
 ENV = {**os.environ, "ORGVUE_TOKEN": TOKEN}
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}  # the emulator's admin API wants its --token too
@@ -120,8 +120,8 @@ def _phase_bounds(log: list[dict], started_at: float) -> dict[str, tuple[float, 
 
 def bench(rows: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench_first_load_"))
-    port = free_port()
-    emulator = _start_emulator(port)
+    server = EmulatorProcess(token=TOKEN, quiet=True)
+    emulator, port = server.proc, server.port
     try:
         repo = root / "repo"
         # written by a child, so this process stays small: a child's ru_maxrss counts the parent's pages it was
@@ -194,8 +194,7 @@ def bench(rows: int) -> dict:
             "emulator_rss_before_mb": emu_rss,
         }
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
