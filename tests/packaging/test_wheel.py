@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from orgsync import __version__
+from orgsync.repository import action_reference
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,8 +82,8 @@ def test_the_wheel_installs_into_a_clean_venv_and_plans(tmp_path: Path) -> None:
     init = run(orgsync, "init", "repo", cwd=work, env=env)
     assert init.returncode == 0, init.stderr
     assert (work / "repo" / ".github" / "workflows" / "orgsync.yml").read_text().count(
-        f"@v{__version__}\n"
-    ) == 3
+        f"uses: {action_reference()}\n"
+    ) == 3  # the installed wheel's metadata names the repository ([project.urls])
     validated = run(orgsync, "-C", "repo", "validate", cwd=work, env=env)
     assert (validated.returncode, validated.stdout) == (0, "OK: 3 manifests, 3 sources, 25 rows\n")
     planned = run(
