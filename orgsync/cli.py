@@ -79,7 +79,14 @@ def _root(root: Path | None) -> Path:
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the result: for people, or one JSON document.",
+)
 def validate(root: Path | None, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
     from orgsync.commands.validate import run_validate
@@ -90,7 +97,12 @@ def validate(root: Path | None, fmt: str) -> None:
 @cli.command()
 @ROOT_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment",
 )
 @click.option(
     "--out",
@@ -142,10 +154,15 @@ def plan(
 @cli.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment",
 )
-@click.option("--show-all", is_flag=True)
-@click.option("--show-values", is_flag=True)
+@click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
+@click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
 def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     """Render a plan saved with `plan --out`."""
     from orgsync.commands.show import run_show
@@ -211,7 +228,14 @@ def apply(
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the result: for people, or one JSON document.",
+)
 def doctor(root: Path | None, fmt: str) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
@@ -291,8 +315,13 @@ def import_(
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback unless you mean it).",
+)
+@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Persist all state in this file.")
 @click.option("--token", default=None, help="Require this bearer token.")
 @click.option(

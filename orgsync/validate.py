@@ -100,10 +100,12 @@ def render_text(validation: Validation) -> str:
     if validation.ok and validation.project is not None:
         count = len(validation.project.manifests)
         rows = sum(t.frame.height for t in validation.tables.values())
-        lines.append(
-            f"OK: {count} manifests, {len(validation.tables)} sources, {rows} rows"
-            + (f", {warnings} warning(s)" if warnings else "")
-        )
+        counts = [
+            _counted(count, "manifest"),
+            _counted(len(validation.tables), "source"),
+            _counted(rows, "row"),
+        ]
+        lines.append("OK: " + ", ".join(counts + ([_counted(warnings, "warning")] if warnings else [])))
     else:
         lines.append(f"{errors} error(s), {warnings} warning(s)")
     return "\n".join(lines)
@@ -132,3 +134,8 @@ def render_json(validation: Validation) -> bytes:
         },
         option=orjson.OPT_INDENT_2,
     )
+
+
+def _counted(n: int, noun: str) -> str:
+    """ "1 manifest", "3 manifests"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

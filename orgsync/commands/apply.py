@@ -86,8 +86,9 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         if not plan.has_changes:
             _say(out, "No changes. The tenant matches the manifests and sources.")
             return int(ExitCode.OK)
-        # The plan is printed in CI too (as Terraform does), so the log shows what was about to change.
-        _say(out, prepared.render_text())
+        # The plan is printed in CI too (as Terraform does), so the log shows what was about to change; its
+        # Target line was printed above, first, whatever happens next.
+        _say(out, without_target(prepared.render_text(), client.target_label))
         steps = order_plan(plan, prepared.project)
         estimate = estimate_requests(steps, limits)
         _say(out, estimate.line(client.stats.requests))
@@ -113,6 +114,12 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         finally:
             _finish(report, opts, out)
         return int(report.exit_code)
+
+
+def without_target(rendered: str, target: str) -> str:
+    """A rendered plan without its first line when that is the `target` line already printed."""
+    first, newline, rest = rendered.partition("\n")
+    return rest if newline and first == target else rendered
 
 
 def _say(out: Console, text: str) -> None:

@@ -31,7 +31,7 @@ STARTER_FILES = {
     "data/assignments.csv": "data/assignments.csv",
     WORKFLOW: "workflow.yaml",
 }
-GITIGNORE = ".orgsync/\nplan.json\nplan.md\n"
+GITIGNORE = ".orgsync/\nplan.bin\nplan.json\nplan.md\n"  # the local tenant, and the plans the docs save
 LOCAL_COMMENT = """\
 # `endpoint: local` plans and applies against an emulated tenant kept in .orgsync/ (no account needed).
 # To switch to a real tenant: `endpoint: https://<host>` (the API base URL, without /api/v1) and its tenant id,

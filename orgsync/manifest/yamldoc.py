@@ -145,11 +145,37 @@ def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDo
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        issues.append(YamlIssue(line, column, f"invalid YAML: {err.problem or err.context}"))
+        problem = str(err.problem or err.context)
+        issues.append(YamlIssue(line, column, f"invalid YAML: {problem}{_hint(problem)}"))
     finally:
         if loader is not None:
             loader.dispose()
     return documents, issues
+
+
+_INDENTATION = (
+    "; check the indentation of this line and the one above it: the keys of one mapping start in the same "
+    "column, a nested key is indented further (by 2 spaces), and YAML indents with spaces only"
+)
+
+
+def _hint(problem: str) -> str:
+    """What PyYAML's wording means for a person editing a manifest (most often: indentation)."""
+    if "'\\t'" in problem:  # found character '\t' that cannot start any token
+        return "; YAML indents with spaces only: replace the tab with spaces"
+    if any(
+        words in problem
+        for words in (
+            "mapping values are not allowed",
+            "expected <block end>",
+            "did not find expected key",
+            "did not find expected '-'",
+        )
+    ):
+        return _INDENTATION
+    if "could not find expected ':'" in problem:
+        return "; expected `key: value`, with a space after the colon"
+    return ""
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:

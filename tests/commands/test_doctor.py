@@ -196,3 +196,9 @@ def test_the_command_line_prints_one_row_per_check_and_exits_0_on_the_local_targ
     assert lines[1].split()[:2] == ["OK", "endpoint"]
     assert any(line.split()[:3] == ["OK", "temporary", "file"] for line in lines)
     assert lines[-1] == "All checks passed: apply can work against this tenant."
+    # no token is asked for on the local target, so none is said to be accepted
+    assert lines[3:5] == [
+        "  SKIP  token                  not needed: the local target takes no token",
+        "  SKIP  authentication         not needed: the local target takes no token",
+    ]
+    assert "accepted" not in result.output

@@ -152,7 +152,7 @@ def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path)
         "manifests/people.yaml",
         "  manifests/people.yaml:12:5: warning: location: People: the source has no column `location`; that "
         "property is not managed from this source (list it under `items.handKept` if that is intended)",
-        "OK: 1 manifests, 1 sources, 1 rows, 1 warning(s)",
+        "OK: 1 manifest, 1 source, 1 row, 1 warning",
     ]
 
 
