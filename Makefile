@@ -37,4 +37,9 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python -m benchmarks.run $(if $(ROWS),--rows $(ROWS))
 
-.PHONY: install install-dev demo test bench
+# Check that a tag may be cut (version, changelog date, every reference to the repository agree), as a dry run;
+# DRY_RUN=0 cuts it. Standard library only: no install needed. TAG defaults to v + orgsync.__version__.
+release:
+	$(PY) scripts/release.py $(if $(TAG),--tag $(TAG)) $(if $(ROOT),--root $(ROOT)) $(if $(filter 0,$(DRY_RUN)),--apply)
+
+.PHONY: install install-dev demo test bench release
