@@ -244,6 +244,21 @@ def doctor(root: Path | None, fmt: str) -> None:
 
 
 @cli.command()
+@ROOT_OPTION
+@click.option(
+    "--requirements",
+    "as_requirements",
+    is_flag=True,
+    help="Print their pip requirements instead of their names.",
+)
+def extras(root: Path | None, as_requirements: bool) -> None:
+    """Print the extras (optional drivers) this repository's manifests need, one a line."""
+    from orgsync.commands.extras import run_extras
+
+    _run(run_extras, _root(root), as_requirements)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format."""
     from orgsync.commands.schema import run_schema

@@ -41,9 +41,11 @@ def action_reference(version: str = __version__) -> str:
     return f"{repository_path()}@v{version}"
 
 
-def install_command(ref: str = f"v{__version__}") -> str:
-    """The pip line that installs orgsync from the repository at `ref` (a tag, or `main` before the first)."""
-    return f'pip install "orgsync @ git+{repository_url()}@{ref}"'
+def install_command(ref: str = f"v{__version__}", extras: str = "") -> str:
+    """The pip line that installs orgsync (with `extras`, e.g. "postgresql") from the repository at `ref` (a
+    tag, or `main` before the first)."""
+    name = f"orgsync[{extras}]" if extras else "orgsync"
+    return f'pip install "{name} @ git+{repository_url()}@{ref}"'
 
 
 def schema_id() -> str:

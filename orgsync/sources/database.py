@@ -2,34 +2,29 @@
 
 The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names (`orgsync.secrets`, the one rule
 for secrets: never templated, printed or logged). Drivers by scheme:
-postgresql:// (adbc-driver-postgresql), sqlite:///path (adbc-driver-sqlite, opened read-only), and the
-extras snowflake:// (`orgsync[snowflake]`) and bigquery:// (`orgsync[bigquery]`). PostgreSQL runs the query in
+postgresql:// (the `postgresql` extra), sqlite:///path (`sqlite`, opened read-only), snowflake:// and
+bigquery:// (`snowflake`, `bigquery`); polars reads the driver's Arrow C stream, so no pyarrow is needed. PostgreSQL runs the query in
 a `READ ONLY` transaction (one statement: the driver prepares it); SQLite sets `query_only`. Driver
 messages are shown with the URL and any password cut out.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
-import pyarrow as pa
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
+from orgsync.sources.extras import SCHEMES, load
 from orgsync.sources.parse import RawSource
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
-_EXTRAS = {
-    "snowflake": ("adbc_driver_snowflake", "snowflake"),
-    "bigquery": ("adbc_driver_bigquery", "bigquery"),
-}
 
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
@@ -60,7 +55,7 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
             try:
                 _read_only(scheme, cursor)
                 cursor.execute(spec.sql)
-                table = cursor.fetch_arrow_table()
+                frame = _plain(pl.DataFrame(cursor.fetch_arrow()))  # the driver's Arrow C stream: no pyarrow
             finally:
                 cursor.close()
             connection.rollback()
@@ -68,21 +63,16 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
         raise
     except Exception as err:
         raise fail("the query failed", err) from None
-    frame = pl.from_arrow(_plain(table))
-    assert isinstance(frame, pl.DataFrame)
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
 
 
-def _plain(table: pa.Table) -> pa.Table:
+def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     """Extension columns (PostgreSQL numeric arrives as `arrow.opaque` over its decimal text) as their storage."""
-    columns = []
-    for column in table.columns:
-        if isinstance(column.type, pa.BaseExtensionType):
-            column = pa.chunked_array(
-                [chunk.storage for chunk in column.chunks], type=column.type.storage_type
-            )
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=table.column_names)
+    extension = getattr(pl, "BaseExtension", None)  # polars without extension types imports their storage
+    if extension is None:
+        return frame
+    extensions = [name for name, dtype in frame.schema.items() if isinstance(dtype, extension)]
+    return frame.with_columns(pl.col(name).ext.storage() for name in extensions) if extensions else frame
 
 
 def redacted(text: str, secret: Secret | None = None) -> str:
@@ -99,30 +89,19 @@ def _first_line(err: BaseException) -> str:
 
 
 def _connect(scheme: str, url: str) -> Any:
-    """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction)."""
-    if scheme in ("postgresql", "postgres"):
-        from adbc_driver_postgresql import dbapi as postgres
-
-        return postgres.connect(url)
+    """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction); each driver
+    is an extra of its own (`MissingExtra` names it)."""
+    if scheme not in SCHEMES:
+        raise ImportError(
+            f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
+            "snowflake:// or bigquery://"
+        )
+    driver: Any = load(SCHEMES[scheme], f"a {scheme}:// database source")
     if scheme == "sqlite":
-        from adbc_driver_sqlite import dbapi as sqlite
-
         # SQLAlchemy's form: sqlite:///relative/path.db, sqlite:////absolute/path.db
         path = unquote(url.split("://", 1)[1])[1:]
-        return sqlite.connect(f"file:{quote(path)}?mode=ro")
-    if scheme in _EXTRAS:
-        module, extra = _EXTRAS[scheme]
-        try:
-            driver = importlib.import_module(f"{module}.dbapi")
-        except ImportError:
-            raise ImportError(
-                f"the {scheme} driver is not installed; install it with `pip install orgsync[{extra}]`"
-            ) from None
-        return driver.connect(url)
-    raise ImportError(
-        f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
-        "snowflake:// or bigquery://"
-    )
+        return driver.connect(f"file:{quote(path)}?mode=ro")
+    return driver.connect(url)
 
 
 def _read_only(scheme: str, cursor: Any) -> None:

@@ -180,8 +180,9 @@ def test_a_missing_variable_or_scheme_is_named(tmp_path):
         f"sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"
     ]
     assert errors(tmp_path, {ENV: "snowflake://u:pw@acct/db"}) == [
-        f"manifests/people.yaml:16:5: items.source: the snowflake driver is not installed; install it with `pip "
-        f"install orgsync[snowflake]` (connection from {ENV})"
+        "manifests/people.yaml:16:5: items.source: a snowflake:// database source needs the `snowflake` extra, "
+        'which is not installed: pip install "orgsync[snowflake] @ git+https://github.com/orgsync/orgsync@v0.2.0" '
+        f"(the orgsync Action installs the extras the manifests need by itself) (connection from {ENV})"
     ]
 
 
