@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
 from orgsync.github import drift
 from orgsync.github.api import GitHubApi
-from orgsync.github.comments import BOT_LOGIN, StickyKey, upsert
+from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.fragments import fragments
 
 COMMANDS = ("plan", "apply", "drift")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
@@ -151,25 +153,25 @@ def write_outputs(inputs: Inputs, values: Mapping[str, str]) -> None:
             out.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
-def write_summary(inputs: Inputs, markdown: str) -> None:
+def write_summary(inputs: Inputs, markdown: str, artifact: str = "") -> None:
     if inputs.summary_file is None:
         return
-    if len(markdown) > SUMMARY_LIMIT:
-        markdown = (
-            markdown[:SUMMARY_LIMIT] + "\n\n… cut to fit the job summary; the full plan is the artifact.\n"
-        )
+    if len(markdown) > SUMMARY_LIMIT:  # cut where it stays well-formed (an open code block is closed)
+        where = f"is the artifact {escape.code(artifact)}" if artifact else "is what `orgsync plan` prints"
+        cut = f"**… cut to fit the job summary ({{rest}} characters left out); the whole text {where}.**"
+        [markdown] = fragments(markdown, SUMMARY_LIMIT, max_parts=1, overflow=cut)
     with inputs.summary_file.open("a", encoding="utf-8") as out:
         out.write(markdown + "\n")
 
 
 def failure_markdown(title: str, run: Run) -> str:
     """A comment saying a step failed, with orgsync's own message (it never holds a token or sensitive value)."""
-    text = (run.stderr.strip() or run.stdout.strip() or "(no message)").replace("```", "'''")
-    return f"### {title} failed (exit {run.code})\n\n```\n{text}\n```\n"
+    text = run.stderr.strip() or run.stdout.strip() or "(no message)"
+    return f"### {title} failed (exit {run.code})\n\n{escape.fence(text)}\n"
 
 
 def _footer(inputs: Inputs) -> str:
-    parts = [f"commit `{inputs.sha[:7]}`"] if inputs.sha else []
+    parts = [f"commit `{inputs.sha[:7]}`"] if inputs.sha else []  # hex from the runner, not from the PR
     if inputs.run_url:
         parts.append(f"[workflow run]({inputs.run_url})")
     return f"\n\n---\n_orgsync · {' · '.join(parts)}_\n" if parts else ""
@@ -232,8 +234,7 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "artifact-name": f"orgsync-plan-{inputs.slug}",
         },
     )
-    write_summary(inputs, markdown)
-    _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
+    _publish(inputs, "plan", markdown)
     return int(ExitCode.BLOCKED) if planned.code == ExitCode.BLOCKED else 0
 
 
@@ -253,12 +254,13 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
             "artifact-name": f"orgsync-apply-{inputs.slug}",
         },
     )
-    write_summary(inputs, markdown)
+    overflow = _keep_whole(inputs, "apply", markdown)
     if inputs.comment:
         number = merged_pr(inputs)
         if number is not None:
             with inputs.api() as api:
-                upsert(api, number, inputs.key("apply"), markdown + _footer(inputs), author=inputs.author)
+                body = markdown + _footer(inputs)
+                upsert(api, number, inputs.key("apply"), body, author=inputs.author, overflow=overflow)
     return applied.code
 
 
@@ -302,26 +304,21 @@ def report_markdown(report_file: Path, run: Run) -> str:
     lines = [
         f"### orgsync apply: {outcome} (exit {run.code})",
         "",
-        f"**{_cell(str(report.get('target', '')))}**",
+        f"**{escape.markdown(str(report.get('target', '')))}**",
         "",
         "| step | items applied | status |",
         "|---|---:|---|",
     ]
     for step in report.get("steps", []):
         count = f"{step.get('applied', 0)}/{step.get('planned', 0)}" if step.get("planned") else ""
-        lines.append(
-            f"| `{_cell(str(step.get('id', '')))}` | {count} | {_cell(str(step.get('status', '')))} |"
-        )
+        step_id, status = escape.code(str(step.get("id", ""))), escape.markdown(str(step.get("status", "")))
+        lines.append(f"| {step_id} | {escape.markdown(count)} | {status} |")
     failures = len(report.get("failures", []))
     if failures:
         lines += ["", f"{failures} item(s) not applied: see the `apply-report.json` artifact."]
     if run.code != 0 and run.stderr.strip():
-        lines += ["", "```", run.stderr.strip().replace("```", "'''"), "```"]
+        lines += ["", escape.fence(run.stderr.strip())]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
 
 
 def merged_pr(inputs: Inputs) -> int | None:
@@ -336,12 +333,30 @@ def merged_pr(inputs: Inputs) -> int | None:
     return int(chosen[0]["number"]) if chosen else None
 
 
-def _comment_on_pr(inputs: Inputs, kind: str, body: str) -> None:
+def _keep_whole(inputs: Inputs, kind: str, markdown: str) -> str:
+    """The job summary; a text too long for the comments is also saved whole (output `comment-file`, uploaded
+    as the `…-comment` artifact). Returns the line a cut comment ends with, naming that artifact."""
+    artifact = f"orgsync-{kind}-{inputs.slug}-comment"
+    overflow = overflow_line(artifact) + _footer(inputs).rstrip("\n")  # the footer stays on a cut comment
+    whole = fits(markdown + _footer(inputs), inputs.key(kind), overflow=overflow)
+    if not whole:
+        path = inputs.temp_dir / f"orgsync-{inputs.slug}" / f"{kind}-comment.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(markdown, encoding="utf-8")
+        write_outputs(inputs, {"comment-file": str(path), "comment-artifact": artifact})
+    write_summary(inputs, markdown, "" if whole else artifact)
+    return overflow
+
+
+def _publish(inputs: Inputs, kind: str, markdown: str) -> None:
+    """The job summary and the sticky comment on the pull request (cut at `MAX_PARTS` comments)."""
+    overflow = _keep_whole(inputs, kind, markdown)
     number = _pr_number(inputs)
     if not inputs.comment or number is None:
         return
     with inputs.api() as api:
-        result = upsert(api, number, inputs.key(kind), body, author=inputs.author)
+        body = markdown + _footer(inputs)
+        result = upsert(api, number, inputs.key(kind), body, author=inputs.author, overflow=overflow)
     done = "created" if result.created and not (result.updated or result.unchanged) else "updated"
     print(f"orgsync: {done} the {kind} comment on #{number}", file=sys.stderr)
 
@@ -359,8 +374,7 @@ def _failed(inputs: Inputs, title: str, run: Run) -> int:
             "artifact-name": f"orgsync-plan-{inputs.slug}",
         },
     )
-    write_summary(inputs, markdown)
-    _comment_on_pr(inputs, "plan", markdown + _footer(inputs))
+    _publish(inputs, "plan", markdown)
     return run.code or int(ExitCode.ERROR)
 
 

@@ -6,8 +6,12 @@ from dataclasses import dataclass
 
 from orgsync.github.api import GitHubApi, Issue
 from orgsync.github.comments import BOT_LOGIN, LIMIT, StickyKey
+from orgsync.github.fragments import fragments
 
-TRUNCATED = "\n\n… the plan is longer than an issue can hold; the full plan is in the workflow run{link}.\n"
+TRUNCATED = (
+    "… the plan is longer than an issue can hold ({rest} characters left out); the full plan is in the "
+    "workflow run{link}."
+)
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,9 @@ def body_of(key: StickyKey, markdown: str, run_url: str = "") -> str:
         f"{key.marker()}\nThe tenant no longer matches the repository: this is what `orgsync apply` would do "
         f"now. The issue closes itself when a scheduled run finds no changes.\n\n"
     )
-    tail = TRUNCATED.format(link=f": {run_url}" if run_url else "")
-    if len(head) + len(markdown) > LIMIT:
-        markdown = markdown[: LIMIT - len(head) - len(tail)] + tail
+    if len(head) + len(markdown) > LIMIT:  # cut where it stays well-formed (a <details> or fence is closed)
+        tail = TRUNCATED.replace("{link}", f": {run_url}" if run_url else "")
+        [markdown] = fragments(markdown, LIMIT - len(head), max_parts=1, overflow=tail)
     return head + markdown
 
 

@@ -178,5 +178,5 @@ def test_apply_without_a_merged_pr_comments_nowhere(tmp_path: Path, github: Fake
     assert [r.path for r in github.requests] == [f"/repos/acme/people/commits/{'f' * 40}/pulls"]
     summary = (tmp_path / "summary").read_text()
     assert summary.startswith("### orgsync apply: Partially applied (exit 4)")
-    assert "| `dataset.People` | 2/3 | partial |" in summary and "E1" not in summary
+    assert "| <code>dataset.People</code> | 2/3 | partial |" in summary and "E1" not in summary
     assert Inputs.from_env(env_for(tmp_path, github)).slug == "ACME"

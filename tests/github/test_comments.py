@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from orgsync.github.api import GitHubApi
-from orgsync.github.comments import LIMIT, StickyKey, split, upsert
+from orgsync.github.comments import LIMIT, MAX_PARTS, StickyKey, fits, overflow_line, split, upsert
 from tests.github.fake_github import BOT, FakeGitHub
 
 KEY = StickyKey("plan", "infra/orgvue", "ACME")
@@ -67,7 +69,7 @@ def test_a_long_plan_is_split_with_the_summary_first_and_every_part_within_the_l
     assert len(parts) == 3
     assert all(len(p) <= LIMIT for p in parts)
     assert parts[0].startswith(
-        f"{KEY.marker(1)}\n_orgsync plan · `infra/orgvue` · part 1 of 3_\n\n### orgsync plan"
+        f"{KEY.marker(1)}\n_orgsync plan · <code>infra/orgvue</code> · part 1 of 3_\n\n### orgsync plan"
     )
     assert [KEY.owns(p) for p in parts] == [1, 2, 3]
     rejoined = "".join(p.split("\n", 3)[3] for p in parts)
@@ -161,3 +163,19 @@ def test_a_used_up_rate_limit_is_named_as_such(github: FakeGitHub) -> None:
     with api(github) as client, pytest.raises(GitHubError) as caught:
         upsert(client, 7, KEY, "plan\n")
     assert caught.value.hint == "the GitHub API rate limit is used up; re-run the job later"
+
+
+def test_at_most_five_parts_the_last_saying_how_much_is_left_out() -> None:
+    body = "### orgsync plan\n" + "".join(f"line {i} {'z' * 100}\n" for i in range(4_000))  # ≈ 7 parts
+    parts = split(body, KEY, overflow=overflow_line("orgsync-plan-x-comment"))
+    assert len(parts) == MAX_PARTS and all(len(p) <= LIMIT for p in parts)
+    assert [f"part {i} of 5_" in p.split("\n")[1] for i, p in enumerate(parts, 1)] == [True] * 5
+    shown = "".join(p.split("\n", 3)[3] for p in parts)
+    [rest] = re.findall(
+        r"the remaining (\d+) characters are in the job summary and the workflow run's artifact "
+        r"<code>orgsync-plan-x-comment</code>\.\*\*\n$",
+        shown,
+    )
+    kept = shown[: shown.index("\n**… cut here")]
+    assert body.startswith(kept) and int(rest) == len(body) - len(kept)
+    assert not fits(body, KEY) and fits(body[: 4 * LIMIT], KEY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from orgsync.errors import GitHubError
@@ -70,3 +72,15 @@ def test_an_unreachable_api_is_one_message() -> None:
     with GitHubApi("http://127.0.0.1:9", "acme/people", "t") as api, pytest.raises(GitHubError) as caught:
         sync_issue(api, KEY, True, "a\n")
     assert caught.value.message == "GitHub API GET /repos/acme/people/issues: unreachable (ConnectError)"
+
+
+def test_a_huge_plan_is_cut_where_its_details_close(github: FakeGitHub) -> None:
+    rows = "".join(f"| E{i} | {'x' * 60} |\n" for i in range(2_000))
+    plan = f"### orgsync plan\n\n<details><summary>People</summary>\n\n| id | note |\n|---|---|\n{rows}\n</details>\n"
+    with GitHubApi(github.base_url, github.repository, "t") as api:
+        sync_issue(api, KEY, True, plan, run_url=RUN)
+    body = github.issues[1]["body"]
+    assert len(body) <= LIMIT and body.count("<details>") == body.count("</details>") == 1
+    [rest] = re.findall(r"\((\d+) characters left out\); the full plan is in the workflow run: ", body)
+    shown = body[body.index("### orgsync plan") : body.index("\n\n</details>")]
+    assert int(rest) == len(plan) - len(shown) - 1 and plan.startswith(shown)

@@ -109,7 +109,7 @@ def test_markdown_shows_no_item_values_unless_asked_and_escapes_them():
 
 
 def test_markdown_cells_cannot_break_tables_or_mention_people():
-    assert cell("a|b\n<script>@team `x`") == "a&#124;b&#92;n&lt;script&gt;&#64;team &#96;x&#96;"
+    assert cell("a|b\n<script>@team `x`") == "a&#124;b&#92;n&lt;script&gt;&#64;\u200dteam &#96;x&#96;"
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
 
 from orgsync.cli import cli
+from orgsync.github.action import Run
 
 HTML_NAME = "People <img src=x onerror=alert(1)> <!--"
 HIDING_KEY = "note-->"
@@ -81,3 +83,24 @@ def write(
 def orgsync(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **(env or {})}, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+# Strings that GitHub turns into links, mentions and references (and a backtick that ends a code span).
+LINKING = (
+    "https://evil.example/login",
+    "www.evil.example",
+    "x@y.com",
+    "[click](https://evil)",
+    "@acme/admins",
+    "#12",
+    "GH-7",
+    "xmpp:a@b.com",
+    "`code` ends",
+)
+LINKING_NAME = "People " + " ".join(LINKING)
+
+
+def in_process(args: Sequence[str]) -> Run:
+    """The Action's runner, running the real CLI in this process (as `python -m orgsync ARGS` would)."""
+    code, out, err = orgsync(*args)
+    return Run(code, out, err)
