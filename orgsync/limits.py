@@ -42,6 +42,16 @@ class Limits:
     answer_bytes: int = 256 * MiB  # one JSON API answer held in memory
     download_bytes: int = 16 * GiB  # one export/result file, streamed to disk
     request_seconds: float = 900.0  # overall deadline of one request (connect + send + whole answer)
+    source_rows: int = 10_000_000  # rows of one source: a file, a database result, a query output
+    source_columns: int = 2_000  # columns of one source (CSV header, JSON keys, xlsx, Parquet, database)
+    source_cells: int = 400_000_000  # rows × columns of one source (2M rows × 200 columns)
+    json_sparsity: int = 64  # JSON cells (records × distinct keys) per value present, past 10M cells
+    source_bytes: int = 4 * GiB  # decoded size of one Parquet file or database result in memory
+    xlsx_cells: int = 64 * MiB  # cells a sheet spans (calamine allocates its whole area: ~40 B per cell)
+    query_bytes: int = 8 * GiB  # address space of the process that runs one `items.query`
+    template_value_chars: int = 64 * 1024  # what one templated manifest value may render to
+    template_file_chars: int = 4 * MiB  # all templated values of one manifest file (aliases counted)
+    template_total_chars: int = 64 * MiB  # all templated values of the repository
 
     def describe(self, name: str) -> str:
         """How a message names the limit and the way to raise it."""

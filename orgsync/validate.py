@@ -18,6 +18,7 @@ from orgsync.escape import terminal
 from orgsync.manifest.checks import check_manifests
 from orgsync.manifest.loader import load_project
 from orgsync.manifest.models import Project
+from orgsync.repeats import capped
 from orgsync.sources.checks import check_tables
 from orgsync.sources.readers import load_source
 from orgsync.sources.table import SourceTable
@@ -54,8 +55,8 @@ def validate_manifests(root: Path, env: Mapping[str, str] | None = None) -> Vali
     try:
         project = load_project(Path(root), env)
     except ConfigError as err:
-        return Validation(None, problems=list(err.problems))
-    return Validation(project, problems=list(project.warnings) + check_manifests(project))
+        return Validation(None, problems=capped(list(err.problems)))
+    return Validation(project, problems=capped(list(project.warnings) + check_manifests(project)))
 
 
 def validate_sources(checked: Validation) -> Validation:
@@ -73,7 +74,7 @@ def validate_sources(checked: Validation) -> Validation:
         if table is not None:
             tables[manifest.name] = table
     problems += check_tables(project, tables)
-    return Validation(project, tables, problems)
+    return Validation(project, tables, capped(problems))
 
 
 def by_file(problems: list[Problem]) -> dict[str, list[Problem]]:

@@ -99,7 +99,8 @@ async def prepare_saved(opts: ApplyOptions) -> Prepared:
 def _stale_inputs(opts: ApplyOptions) -> StalePlanError:
     return StalePlanError(
         f"the saved plan {opts.plan_file} is stale: orgsync.yaml, a manifest or a source file "
-        "changed since it was made; nothing was written",
+        "changed since it was made, or a database or a source that depends on the date it runs now "
+        "returns other rows; nothing was written",
         hint="run `orgsync plan --out FILE` again and review it",
     )
 

@@ -16,7 +16,7 @@ from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.messages import field_path, validation_problems
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
 from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
-from orgsync.manifest.templating import Renderer
+from orgsync.manifest.templating import RenderBudget, Renderer
 from orgsync.manifest.yamldoc import YamlDocument, load_documents
 
 CONFIG_FILE = "orgsync.yaml"
@@ -78,8 +78,14 @@ def _documents(
     documents, issues = load_documents(text, limits)
     problems += [Problem(Location(display, i.line, i.column), i.message) for i in issues]
     rendered = []
+    renderer.start_file()
     for doc in documents:
-        data, failures = renderer.render_tree(doc.data)
+        try:
+            data, failures = renderer.render_tree(doc.data)
+        except RenderBudget as err:
+            line, column = doc.where(err.path)
+            problems.append(Problem(Location(display, line, column), str(err), field_path(err.path) or None))
+            return []
         for where, message in failures:
             line, column = doc.where(where)
             problems.append(Problem(Location(display, line, column), message, field_path(where) or None))

@@ -75,6 +75,12 @@ def readable(name: str) -> bool:
     return name in PINS or (name.startswith(VAR_PREFIX) and len(name) > len(VAR_PREFIX))
 
 
+class RenderBudget(TemplateProblem):
+    """Templates rendered more characters than a file or the repository may: the rest is not rendered."""
+
+    path: Path_ = ()
+
+
 class TemplateEnv:
     """What templates see as `env`: readable variables by name only; it cannot be listed, printed or iterated."""
 
@@ -131,18 +137,81 @@ class Renderer:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._jinja = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         self._jinja.globals.clear()  # no range/dict/lipsum/cycler/joiner/namespace: only `env`
-        self._jinja.filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
+        filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
+        self._jinja.filters = {name: self._counted(f) for name, f in filters.items()}
         self._context = {"env": TemplateEnv(environ)}
         self.limits: Limits = limits_from(environ)  # the YAML and size bounds, from the same environment
+        self._spent = 0  # characters the filters of the value being rendered produced
+        self._file_chars = 0  # characters rendered for the current file (each aliased use counted)
+        self._total_chars = 0  # characters rendered for the whole repository
+        self._done: dict[
+            str, str | TemplateProblem
+        ] = {}  # template text -> its rendering (aliases repeat it)
+
+    def start_file(self) -> None:
+        """Start counting a new file's rendered characters against `template_file_chars`."""
+        self._file_chars = 0
+
+    def _counted(self, f: Any) -> Any:
+        """`f`, whose text results count towards the value's `template_value_chars` as they are made."""
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = f(*args, **kwargs)
+            if isinstance(result, str):
+                self._spent += len(result)
+                if self._spent > self.limits.template_value_chars:
+                    raise TemplateProblem(self._too_long("its filters produce"))
+            return result
+
+        return counted
+
+    def _too_long(self, what: str) -> str:
+        limit = self.limits.template_value_chars
+        return (
+            f"the template is refused: {what} more than {limit} characters (the limit "
+            f"{self.limits.describe('template_value_chars')}); expected a short manifest value"
+        )
+
+    def _rendered(self, text: str) -> str:
+        """`render(text)`, once per distinct text, counted towards the file's and the repository's totals."""
+        if not any(marker in text for marker in _MARKERS):
+            return text
+        done = self._done.get(text)
+        if done is None:
+            try:
+                done = self.render(text)
+            except TemplateProblem as err:
+                done = err
+            self._done[text] = done
+        if isinstance(done, TemplateProblem):
+            raise done
+        self._file_chars += len(done)
+        self._total_chars += len(done)
+        for name, spent in (
+            ("template_file_chars", self._file_chars),
+            ("template_total_chars", self._total_chars),
+        ):
+            if spent > getattr(self.limits, name):
+                where = "this file" if name == "template_file_chars" else "the repository"
+                raise RenderBudget(
+                    f"templates in {where} render to more than {getattr(self.limits, name)} characters "
+                    f"(the limit {self.limits.describe(name)}; each use of a YAML alias counts); rendering "
+                    "stopped here; expected short templated values"
+                )
+        return done
 
     def render(self, text: str) -> str:
         """`text` rendered, or `TemplateProblem` saying what went wrong and what to do."""
         if not any(marker in text for marker in _MARKERS):
             return text
+        self._spent = 0
         try:
             tree = self._jinja.parse(text)
             _check_bounded(tree)
-            return self._jinja.from_string(tree).render(self._context)
+            out = self._jinja.from_string(tree).render(self._context)
+            if len(out) > self.limits.template_value_chars:
+                raise TemplateProblem(self._too_long("it renders to"))
+            return out
         except TemplateProblem:
             raise
         except SecurityError as err:
@@ -161,11 +230,16 @@ class Renderer:
             ) from None
 
     def render_tree(self, data: Any, path: Path_ = ()) -> tuple[Any, list[tuple[Path_, str]]]:
-        """`data` with every string value rendered, plus (path, message) for each template that failed."""
+        """`data` with every string value rendered, plus (path, message) for each template that failed.
+
+        Raises `RenderBudget` (at the value that passed it) when the file's or repository's total is passed."""
         problems: list[tuple[Path_, str]] = []
         if isinstance(data, str):
             try:
-                return self.render(data), problems
+                return self._rendered(data), problems
+            except RenderBudget as err:
+                err.path = err.path or path
+                raise
             except TemplateProblem as err:
                 return data, [(path, str(err))]
         if isinstance(data, dict):

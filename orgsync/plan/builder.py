@@ -34,6 +34,7 @@ from orgsync.plan.model import (
     ResourcePlan,
 )
 from orgsync.plan.safety import block_reasons, effective_policy
+from orgsync.sources.clock import clock_note
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset, LiveState, retyped_columns
@@ -184,6 +185,7 @@ def _resource(
         )
     items, warnings = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
+    warnings += [note] if (note := clock_note(manifest)) else []
     if current is None:
         action = Action.CREATE
     elif config or props or (items and not items.is_empty):

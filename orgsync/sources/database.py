@@ -3,7 +3,8 @@
 The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names (`orgsync.secrets`, the one rule
 for secrets: never templated, printed or logged). Drivers by scheme:
 postgresql:// (the `postgresql` extra), sqlite:///path (`sqlite`, opened read-only), snowflake:// and
-bigquery:// (`snowflake`, `bigquery`); polars reads the driver's Arrow C stream, so no pyarrow is needed. PostgreSQL runs the query in
+bigquery:// (`snowflake`, `bigquery`); each extra brings pyarrow, which reads the result batch by batch within the
+limits (polars alone could take the driver's Arrow stream, but only whole). PostgreSQL runs the query in
 a `READ ONLY` transaction (one statement: the driver prepares it); SQLite sets `query_only`. Driver
 messages are shown with the URL and any password cut out.
 """
@@ -12,23 +13,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
+from orgsync.limits import Limits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
 from orgsync.sources.extras import SCHEMES, load
 from orgsync.sources.parse import RawSource
+from orgsync.sources.statement import refusal
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
 
+if TYPE_CHECKING:  # pyarrow comes with the database extras, imported where a result is read
+    import pyarrow as pa
+
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
-    """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message."""
+    """The query's rows as a typed frame (row numbers from 1); raises `SourceError` with a redacted message.
+
+    The SQL is checked before any driver sees it (`statement.refusal`: one SELECT, nothing that writes or
+    attaches); the rows are read batch by batch and refused once past the row or byte limit."""
+    refused = refusal(spec.sql)
+    if refused:
+        raise SourceError(Problem(where, refused, f"{field}.sql"))
+    limits = limits_from()
     try:
         secret = resolve_secret(spec.connection.env, env)
     except ConfigError as err:
@@ -55,7 +68,7 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
             try:
                 _read_only(scheme, cursor)
                 cursor.execute(spec.sql)
-                frame = _plain(pl.DataFrame(cursor.fetch_arrow()))  # the driver's Arrow C stream: no pyarrow
+                table = _bounded_table(cursor.fetch_record_batch(), limits, where, field)
             finally:
                 cursor.close()
             connection.rollback()
@@ -63,16 +76,64 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
         raise
     except Exception as err:
         raise fail("the query failed", err) from None
+    frame = pl.from_arrow(_plain(table))
+    assert isinstance(frame, pl.DataFrame)
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
 
 
-def _plain(frame: pl.DataFrame) -> pl.DataFrame:
+def _bounded_table(reader: pa.RecordBatchReader, limits: Limits, where: Location, field: str) -> pa.Table:
+    """The result's batches gathered while they stay within `source_rows`, `source_columns` and `source_bytes`."""
+    import pyarrow as pa
+
+    if len(reader.schema) > limits.source_columns:
+        raise _over(
+            where,
+            field,
+            f"the query returns {len(reader.schema)} columns, more than the limit of "
+            f"{limits.source_columns} ({limits.describe('source_columns')})",
+        )
+    batches, rows, size = [], 0, 0
+    for batch in reader:
+        rows += batch.num_rows
+        size += batch.nbytes
+        if rows > limits.source_rows:
+            raise _over(
+                where,
+                field,
+                f"the query returns more than {limits.source_rows} rows (the limit "
+                f"{limits.describe('source_rows')}); reading stopped there",
+            )
+        if size > limits.source_bytes:
+            raise _over(
+                where,
+                field,
+                f"the query returns more than {limits.source_bytes} bytes (the limit "
+                f"{limits.describe('source_bytes')}) after {rows} rows; reading stopped there",
+            )
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=reader.schema)
+
+
+def _over(where: Location, field: str, message: str) -> SourceError:
+    return SourceError(
+        Problem(
+            where, f"{message}; narrow the query, or raise the limit in the CI environment", f"{field}.sql"
+        )
+    )
+
+
+def _plain(table: pa.Table) -> pa.Table:
     """Extension columns (PostgreSQL numeric arrives as `arrow.opaque` over its decimal text) as their storage."""
-    extension = getattr(pl, "BaseExtension", None)  # polars without extension types imports their storage
-    if extension is None:
-        return frame
-    extensions = [name for name, dtype in frame.schema.items() if isinstance(dtype, extension)]
-    return frame.with_columns(pl.col(name).ext.storage() for name in extensions) if extensions else frame
+    import pyarrow as pa
+
+    columns = []
+    for column in table.columns:
+        if isinstance(column.type, pa.BaseExtensionType):
+            column = pa.chunked_array(
+                [chunk.storage for chunk in column.chunks], type=column.type.storage_type
+            )
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def redacted(text: str, secret: Secret | None = None) -> str:
@@ -90,7 +151,7 @@ def _first_line(err: BaseException) -> str:
 
 def _connect(scheme: str, url: str) -> Any:
     """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction); each driver
-    is an extra of its own (`MissingExtra` names it)."""
+    is an extra of its own (`MissingExtra`, an ImportError, names it)."""
     if scheme not in SCHEMES:
         raise ImportError(
             f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "

@@ -15,13 +15,15 @@ from orgsync.repository import install_command
 from orgsync.secrets import resolve_secret
 from orgsync.sources.parse import detect_format
 
-# extra -> the module it provides; a connection scheme or file format -> the extra that reads it
+# extra -> the modules it provides (the last is the one `load` returns); a connection scheme -> its extra.
+# A database extra brings pyarrow too: the bounded read of a result (database.py) goes batch by batch.
 MODULES = {
-    "xlsx": "fastexcel",
-    "postgresql": "adbc_driver_postgresql.dbapi",
-    "sqlite": "adbc_driver_sqlite.dbapi",
-    "snowflake": "adbc_driver_snowflake.dbapi",
-    "bigquery": "adbc_driver_bigquery.dbapi",
+    "xlsx": ("fastexcel",),
+    "parquet": ("pyarrow.parquet",),
+    "postgresql": ("pyarrow", "adbc_driver_postgresql.dbapi"),
+    "sqlite": ("pyarrow", "adbc_driver_sqlite.dbapi"),
+    "snowflake": ("pyarrow", "adbc_driver_snowflake.dbapi"),
+    "bigquery": ("pyarrow", "adbc_driver_bigquery.dbapi"),
 }
 SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "sqlite": "sqlite"} | {
     name: name for name in ("snowflake", "bigquery")
@@ -42,7 +44,7 @@ class MissingExtra(ImportError):
 def load(extra: str, what: str) -> object:
     """The module of `extra` (e.g. the PostgreSQL driver's dbapi); raises `MissingExtra` naming it."""
     try:
-        return importlib.import_module(MODULES[extra])
+        return [importlib.import_module(name) for name in MODULES[extra]][-1]
     except ImportError:
         raise MissingExtra(extra, what) from None
 
@@ -56,7 +58,7 @@ def require(extra: str, what: str, shown: str, field: str | None = None) -> None
 
 
 def needed(project: Project, env: Mapping[str, str]) -> list[str]:
-    """The extras the project's sources need, sorted: xlsx files, and the drivers of database connections (a
+    """The extras the project's sources need, sorted: xlsx and Parquet readers, and the drivers of database connections (a
     connection's scheme is read from its variable when set, never shown; unset, validate reports it)."""
     found: set[str] = set()
     for manifest in project.manifests:
@@ -81,8 +83,8 @@ def needed(project: Project, env: Mapping[str, str]) -> list[str]:
                     fmt = override or detect_format(Path(path))[0]
                 except ValueError:
                     continue
-                if fmt == "xlsx":
-                    found.add("xlsx")
+                if fmt in ("xlsx", "parquet"):
+                    found.add(fmt)
     return sorted(found)
 
 

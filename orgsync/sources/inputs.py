@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,14 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.limits import limits_from
 from orgsync.manifest.models import DatabaseSource, DatasetManifest, FileSource, LinksDatasetManifest, Project
 from orgsync.manifest.paths import EscapesRoot, HiddenPath, confine, refuse_hidden, shown
+from orgsync.sources.bounds import header_columns, parquet_metadata, xlsx_area
 from orgsync.sources.database import fetch
 from orgsync.sources.encoding import codec_name, is_utf8, transcode_file
 from orgsync.sources.excel import read_parquet, read_xlsx
+from orgsync.sources.extras import require
 from orgsync.sources.parse import RawSource, detect_format, file_facts, parse_delimited_file, parse_source
 from orgsync.sources.settings import ReadSettings
 
@@ -118,6 +122,7 @@ def resolve_paths(
         else:
             found = [base / pattern]
         for path in found:
+            _refuse_undecodable(path, project.root, pattern, where, field)
             try:
                 resolved = confine(path, project.root)
                 refuse_hidden(path, project.root)
@@ -153,6 +158,22 @@ def resolve_paths(
     return paths
 
 
+def _refuse_undecodable(path: Path, root: Path, pattern: str, where: Location, field: str) -> None:
+    """A file name that is not UTF-8 (a glob matches bytes like `b\\xff.csv`) is refused, named with escapes."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        name = os.fsencode(shown(Path(os.path.normpath(path)), root)).decode("utf-8", "backslashreplace")
+        raise SourceError(
+            Problem(
+                where,
+                f"source {pattern!r} matches the file {name}, whose name is not UTF-8; "
+                "expected UTF-8 file names (rename the file)",
+                field,
+            )
+        ) from None
+
+
 def _read_file(path: Path, display: str, settings: ReadSettings, where: Location, field: str) -> Input:
     """One file, by its format."""
     try:
@@ -160,12 +181,17 @@ def _read_file(path: Path, display: str, settings: ReadSettings, where: Location
         encoding = codec_name(settings.encoding)
     except ValueError as err:
         raise SourceError(Problem(where, str(err), field)) from None
+    limits = limits_from()
     if fmt == "xlsx":
+        xlsx_area(path, display, limits)
         return Input(read_xlsx(path, settings, display), path, display, _file_sha256(path))
     if fmt == "parquet":
+        require("parquet", "a .parquet source", display)  # pyarrow: its metadata is bounded before the read
+        parquet_metadata(path, display, limits)
         return Input(read_parquet(path, display), path, display, _file_sha256(path))
     if is_utf8(encoding) and not gzipped and fmt in ("csv", "tsv"):  # the big case: parsed from disk
         sep, quote = settings.delimiter or ("," if fmt == "csv" else "\t"), settings.quote or '"'
+        header_columns(path, sep, display, limits)
         facts = file_facts(path, sep, quote)
         return Input(parse_delimited_file(path, sep, quote, display, facts), path, display, facts.sha256)
     if is_utf8(encoding):

@@ -18,6 +18,8 @@ import orjson
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.limits import limits_from
+from orgsync.sources.bounds import KeyBound
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.source_errors import MAX_LISTED, source_error
 
@@ -43,7 +45,8 @@ def parse_json_array(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     if not isinstance(doc, list):
         raise source_error(shown, 1, f"expected a JSON array of objects, got a JSON {type(doc).__name__}")
     numbers = range(1, len(doc) + 1)
-    return records_frame(doc, numbers, shown, "item"), pl.Series("__row", numbers, dtype=pl.Int64)
+    keys = KeyBound(shown, limits_from()).add(doc, numbers, "item")
+    return records_frame(doc, numbers, shown, "item", keys), pl.Series("__row", numbers, dtype=pl.Int64)
 
 
 def parse_jsonl(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
@@ -58,13 +61,15 @@ def parse_jsonl(data: bytes, shown: str) -> tuple[pl.DataFrame, pl.Series]:
     numbers: list[int] = []
     malformed: list[Problem] = []
     misshapen: list[Problem] = []
+    bound = KeyBound(shown, limits_from())
     for start in range(0, len(lines), CHUNK_LINES):
         records, chunk_numbers = _load_lines(data, lines, start, shown, malformed)
         numbers += chunk_numbers
+        keys = bound.add(records, chunk_numbers, "line")
         if malformed or len(misshapen) >= MAX_LISTED:
             continue  # only the messages are still wanted
         try:
-            frame = records_frame(records, chunk_numbers, shown, "line")
+            frame = records_frame(records, chunk_numbers, shown, "line", keys)
         except SourceError as err:
             misshapen += err.problems
             continue
@@ -105,17 +110,21 @@ def _stacked(parts: list[pl.DataFrame | int]) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal") if frames else empty
 
 
-def records_frame(records: Records, numbers: Sequence[int], shown: str, word: str) -> pl.DataFrame:
-    """Parsed records -> Utf8 columns (union of keys, first-seen order); raises naming every bad record."""
-    frame = fast_columns(records)
+def records_frame(
+    records: Records, numbers: Sequence[int], shown: str, word: str, keys: dict[str, None] | None = None
+) -> pl.DataFrame:
+    """Parsed records -> Utf8 columns (union of keys, first-seen order); raises naming every bad record.
+    `keys`: the records' keys when already counted (`bounds.KeyBound`)."""
+    frame = fast_columns(records, keys)
     return frame if frame is not None else exact_columns(records, numbers, shown, word)
 
 
-def fast_columns(records: Records) -> pl.DataFrame | None:
+def fast_columns(records: Records, keys: dict[str, None] | None = None) -> pl.DataFrame | None:
     """The columns built natively, or None when a record is not an object or holds a nested value."""
     if not _all_objects(records):
         return None
-    keys: dict[str, None] = dict.fromkeys(itertools.chain.from_iterable(records))
+    if keys is None:
+        keys = dict.fromkeys(itertools.chain.from_iterable(records))
     columns = []
     for key in keys:
         values = [record.get(key) for record in records]

@@ -20,6 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.limits import limits_from
+from orgsync.sources.bounds import header_columns_of
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.hints import delimiter_advice
@@ -90,7 +92,9 @@ def parse_source(
         data = gunzip_bounded(data, shown)  # bounded: size and ratio limits (orgsync.limits)
     _check_encoding_prefix(data, shown)
     if fmt in ("csv", "tsv"):
-        return _parse_delimited(data, delimiter or ("," if fmt == "csv" else "\t"), quote or '"', shown)
+        sep = delimiter or ("," if fmt == "csv" else "\t")
+        header_columns_of(data, sep, shown, limits_from())
+        return _parse_delimited(data, sep, quote or '"', shown)
     if fmt == "jsonl":
         return RawSource(*parse_jsonl(data, shown), "line")
     return RawSource(*parse_json_array(data, shown), "item")

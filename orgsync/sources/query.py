@@ -11,12 +11,18 @@ came from. Output columns starting with `__` are never properties.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 import polars as pl
 
 from orgsync.errors import Location, Problem, SourceError
+from orgsync.limits import limits_from
 from orgsync.sources.parse import RawSource
 
 ORIGIN = "__source"
@@ -55,13 +61,13 @@ def run_query(
     """(the query output, each output row's `__source` text or None); raises `SourceError` at the query."""
     check_query(sql, where)
     keep_origin = ORIGIN in sql
-    frames = {}
+    tables = {}
     for name, raw in inputs.items():
         frame = raw.frame
         if keep_origin and labels.get(name) is not None:
             frame = frame.with_columns(labels[name].alias(ORIGIN))  # type: ignore[union-attr]
-        frames[name] = frame.lazy()
-    context = pl.SQLContext(frames, register_globals=False)
+        tables[name] = frame
+    context = pl.SQLContext({n: f.lazy() for n, f in tables.items()}, register_globals=False)
     try:
         lazy = context.execute(sql, eager=False)
         plan = lazy.explain(optimized=False)
@@ -72,7 +78,7 @@ def run_query(
                 "the query reads something other than the named sources; "
                 "expected it to use only `items.sources`",
             )
-        out = lazy.collect()
+        out = _collect_apart(sql, tables, where)
     except SourceError:
         raise
     except Exception as err:  # polars raises SQLInterfaceError, SQLSyntaxError, ColumnNotFoundError...
@@ -82,7 +88,73 @@ def run_query(
     return out, origin
 
 
-def _sql_message(err: BaseException) -> str:
+def _collect_apart(sql: str, tables: Mapping[str, pl.DataFrame], where: Location) -> pl.DataFrame:
+    """The query's output, computed by `query_worker` in a child process under `query_bytes` of address space."""
+    limits = limits_from()
+    with tempfile.TemporaryDirectory(prefix="orgsync-query-") as name:
+        folder = Path(name)
+        (folder / "query.sql").write_text(sql, encoding="utf-8")
+        (folder / "names").write_text("\n".join(tables), encoding="utf-8")
+        for index, frame in enumerate(tables.values()):
+            frame.write_ipc(folder / f"{index}.arrow")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "orgsync.sources.query_worker",
+                str(folder),
+                str(limits.query_bytes),
+                str(limits.source_bytes),
+            ],
+            env=_worker_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        if done.returncode == 0:
+            out = pl.read_ipc(folder / "out.arrow")
+            if out.height > limits.source_rows:
+                raise _error(
+                    where,
+                    "items.query",
+                    f"the query returns {out.height} rows, more than the limit of {limits.source_rows} "
+                    f"({limits.describe('source_rows')}); narrow the query, or raise the limit in the CI "
+                    "environment",
+                )
+            return out
+        if done.returncode == 2:
+            raise _error(
+                where,
+                "items.query",
+                f"SQL error: {_sql_message((folder / 'error.txt').read_text(encoding='utf-8'))}",
+            )
+        if done.returncode == 3:
+            what, name = f"an output of more than {limits.source_bytes} bytes", "source_bytes"
+        elif done.returncode > 0 and done.returncode != 4:  # a bug of orgsync's, not the query's: say so
+            raise RuntimeError(f"the query worker failed: {done.stderr.decode(errors='replace')[-2000:]}")
+        else:
+            what, name = f"more than {limits.query_bytes} bytes of memory", "query_bytes"
+        raise _error(
+            where,
+            "items.query",
+            f"the query needs {what} (the limit {limits.describe(name)}) and was stopped; "
+            "a function like LPAD/REPEAT with a huge length or a join that multiplies rows does this: "
+            "narrow the query, or raise the limit in the CI environment",
+        )
+
+
+def _worker_env() -> dict[str, str]:
+    """The child's environment: what Python and polars need, never a token or an `ORGSYNC_SECRET_` variable."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("POLARS_")}
+    # glibc reserves 64 MiB of address space per thread arena: ~1 GB at start-up, varying with the threads'
+    # timing. Two arenas make the start-up ~0.3 GB and steady, so the cap measures the query, not the threads.
+    env["MALLOC_ARENA_MAX"] = "2"
+    return env
+
+
+def _sql_message(err: BaseException | str) -> str:
     """The first lines of a polars SQL error, with its position as `line L, column C of the query`."""
     text = str(err).split("Resolved plan until failure")[0]
     text = " ".join(line.strip() for line in text.splitlines()[:4] if line.strip()) or type(err).__name__

@@ -24,7 +24,9 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
+from orgsync.repeats import listed
 from orgsync.sources.canonical import boolean_words, canonical_frame
+from orgsync.sources.clock import clock_note, clock_words, queries
 from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
@@ -32,6 +34,7 @@ from orgsync.sources.parse import RawSource
 from orgsync.sources.query import ORIGIN, run_query
 from orgsync.sources.settings import settings_of
 from orgsync.sources.source_errors import MAX_LISTED
+from orgsync.sources.statement import clock_reads
 from orgsync.sources.table import QueryRows, SourceTable
 from orgsync.sources.typed import text_frame
 
@@ -72,6 +75,10 @@ def load_source(
         table, problems = build_table(manifest, raw, path, display)
     except SourceError as err:
         return None, err.problems
+    note = clock_note(manifest)
+    if note is not None:
+        field = next(f for f, sql in queries(manifest) if clock_reads(sql))
+        problems.append(Problem(manifest.locate(*field), note, ".".join(field), "warning"))
     if table is not None:
         table.sha256 = digest if digest is not None else _rows_sha256(table.frame)
     return table, problems
@@ -118,6 +125,8 @@ def _queried(
     digest = hashlib.sha256(items.query.encode())
     for name, read in inputs.items():
         digest.update(f"\0{name}\0{read.sha256 or _rows_sha256(read.raw.frame)}".encode())
+    if clock_reads(items.query):  # the output can differ for the same inputs: the checksum covers it too
+        digest.update(f"\0output\0{_rows_sha256(out)}".encode())
     rows = pl.int_range(1, out.height + 1, eager=True, dtype=pl.Int64)
     raw = RawSource(
         out,
@@ -132,12 +141,15 @@ def _queried(
 def source_digests(project: Project) -> dict[str, str] | None:
     """The sha256 each manifest's source table would carry, by manifest name, from the files' bytes without
     parsing them (what proving a saved plan fresh needs); None when that cannot be known without reading the
-    sources: a database source, or a source that cannot be found (full validation then reads and says why)."""
+    sources: a database source, a query that reads the clock, or a source that cannot be found (full
+    validation then reads and says why)."""
     digests: dict[str, str] = {}
     for manifest in project.manifests:
         items = manifest.items
         if items is None:
             continue
+        if clock_words(manifest):  # its rows depend on the date: only reading it proves them unchanged
+            return None
         try:
             if items.sources is not None:
                 assert items.query is not None
@@ -248,7 +260,7 @@ def _missing_required(manifest: Manifest, frame: pl.DataFrame, header: Location)
                     header,
                     f"{role} {column!r} is missing; expected it in the header (or "
                     f"mapped to it with `items.columns`); its columns are: "
-                    f"{', '.join(frame.columns) or 'none'}",
+                    f"{listed(frame.columns) or 'none'}",
                     column,
                 )
             )
@@ -307,7 +319,7 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
             Problem(
                 manifest.locate("items", "columns", column),
                 f"`items.columns` maps {column!r}, which is not a column of "
-                f"{display}; its columns are: {', '.join(frame.columns)}",
+                f"{display}; its columns are: {listed(frame.columns)}",
                 f"items.columns.{column}",
             )
         )

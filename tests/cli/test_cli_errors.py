@@ -67,7 +67,8 @@ def test_a_plan_saved_in_another_repository_is_stale_and_nothing_is_written(star
     assert (code, out) == (1, "")
     assert err == (
         f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since "
-        "it was made; nothing was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
+        "it was made, or a database or a source that depends on the date it runs now returns other rows; "
+        "nothing was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
     )
     assert not (other / ".orgsync").exists()  # the local tenant was never even opened
 

@@ -116,7 +116,7 @@ def test_a_cache_hit_skips_the_install_and_the_extras_the_manifests_need_are_ins
         "-m orgsync extras --requirements -C repo",
         f"-m pip install --quiet --disable-pip-version-check -r {temp}/orgsync-extras.txt",
     ]
-    assert extras == "adbc-driver-manager>=1.13\nadbc-driver-sqlite>=1.0\nfastexcel>=0.11\n"
+    assert extras == "adbc-driver-manager>=1.0\nadbc-driver-sqlite>=1.0\nfastexcel>=0.11\npyarrow>=14\n"
 
 
 def test_a_miss_installs_the_action_and_a_repository_without_extras_installs_none(tmp_path):

@@ -106,8 +106,12 @@ def test_a_hostile_csv_header_makes_at_most_five_well_formed_comments(
     github.add_pull_request(5)
     assert main([], env_for(tmp_path, github, ORGSYNC_WORKING_DIRECTORY=str(root)), in_process) == 1
     comments = github.comments_on(5)
-    assert 1 <= len(comments) <= MAX_PARTS
-    assert_well_formed_parts(comments, len(comments))
+    # 2,005 columns pass ORGSYNC_LIMIT_SOURCE_COLUMNS (issue 23, item 11): one line refuses the header, and
+    # the comment is one well-formed part with none of the header's markdown in it.
+    [comment] = comments
+    assert fences_balanced(comment["body"]) and "evil" not in comment["body"]
+    assert "the header has at least 2005 columns, more than the limit of 2000" in comment["body"]
+    assert "".join(assert_inert(comment["body"]).text).count("evil") == 0
 
 
 def test_the_job_summary_is_cut_at_one_mebibyte_with_its_fence_closed(

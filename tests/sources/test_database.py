@@ -85,12 +85,21 @@ def test_postgres_timestamp_with_a_time_into_a_date_property_is_reported(tmp_pat
 
 
 def test_postgres_runs_the_query_read_only(tmp_path, pg):
-    db_repo(tmp_path, "DELETE FROM people RETURNING *")
+    db_repo(tmp_path, "DELETE FROM people RETURNING *")  # refused before the driver sees it (statement.py)
     [message] = errors(tmp_path, {ENV: pg.url()})
-    assert "cannot execute DELETE in a read-only transaction" in message
-    db_repo(tmp_path, "SET TRANSACTION READ WRITE; DELETE FROM people")
+    assert (
+        "items.source.sql: the query must be one SELECT (or WITH ... SELECT) statement; it starts with 'DELETE'"
+        in message
+    )
+    db_repo(tmp_path, "SELECT 1; DELETE FROM people")
     [message] = errors(tmp_path, {ENV: pg.url()})
-    assert "cannot insert multiple commands into a prepared statement" in message
+    assert "the query must be one statement; it holds a `;` followed by more" in message
+    pg.psql("CREATE SEQUENCE IF NOT EXISTS counter; GRANT USAGE ON SEQUENCE counter TO orgsync;")
+    db_repo(
+        tmp_path, "SELECT nextval('counter') AS employee_id"
+    )  # a SELECT that writes: the database refuses it
+    [message] = errors(tmp_path, {ENV: pg.url()})
+    assert "cannot execute nextval() in a read-only transaction" in message
     db_repo(tmp_path)
     assert len(rows(tmp_path, {ENV: pg.url()})) == 2
 
@@ -164,7 +173,7 @@ def test_sqlite_types_and_read_only(tmp_path):
     assert rows(tmp_path, env) == expected
     db_repo(tmp_path, "DELETE FROM people")
     [message] = errors(tmp_path, env)
-    assert "attempt to write a readonly database" in message
+    assert "it starts with 'DELETE'" in message
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM people").fetchone() == (2,)
 

@@ -49,24 +49,33 @@ def without(
 def test_the_extras_a_repository_needs(tmp_path):
     env = every_source_form(tmp_path)
     project = load_project(tmp_path, env={})
-    assert needed(project, env) == ["sqlite", "xlsx"]
-    assert needed(project, {}) == ["xlsx"]  # an unset connection: validate reports it
-    assert needed(project, {"ORGSYNC_SECRET_HR": "postgresql://u:pw@db/hr"}) == ["postgresql", "xlsx"]
+    assert needed(project, env) == ["parquet", "sqlite", "xlsx"]
+    assert needed(project, {}) == ["parquet", "xlsx"]  # an unset connection: validate reports it
+    assert needed(project, {"ORGSYNC_SECRET_HR": "postgresql://u:pw@db/hr"}) == [
+        "parquet",
+        "postgresql",
+        "xlsx",
+    ]
     result = CliRunner().invoke(cli, ["extras", "-C", str(tmp_path)], env=env)
-    assert (result.exit_code, result.output) == (0, "sqlite\nxlsx\n")
+    assert (result.exit_code, result.output) == (0, "parquet\nsqlite\nxlsx\n")
     result = CliRunner().invoke(cli, ["extras", "-C", str(tmp_path), "--requirements"], env=env)
     assert (result.exit_code, result.output) == (
         0,
-        "adbc-driver-manager>=1.13\nadbc-driver-sqlite>=1.0\nfastexcel>=0.11\n",
+        "adbc-driver-manager>=1.0\nadbc-driver-sqlite>=1.0\nfastexcel>=0.11\npyarrow>=14\n",
     )
 
 
 def test_the_requirements_of_each_extra_come_from_the_package_metadata():
-    assert requirements(["postgresql"]) == ["adbc-driver-manager>=1.13", "adbc-driver-postgresql>=1.0"]
+    assert requirements(["postgresql"]) == [
+        "adbc-driver-manager>=1.0",
+        "adbc-driver-postgresql>=1.0",
+        "pyarrow>=14",
+    ]
     assert requirements(["xlsx", "sqlite"]) == [
-        "adbc-driver-manager>=1.13",
+        "adbc-driver-manager>=1.0",
         "adbc-driver-sqlite>=1.0",
         "fastexcel>=0.11",
+        "pyarrow>=14",
     ]
     assert requirements([]) == []
 
@@ -90,7 +99,17 @@ def test_a_missing_extra_is_named_with_the_line_that_installs_it(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_every_source_form_reads_without_pyarrow(tmp_path):
+def test_csv_json_and_xlsx_read_without_pyarrow_and_parquet_or_a_database_names_its_extra(tmp_path):
     env = every_source_form(tmp_path)
     done = without(["pyarrow"], tmp_path, env, "validate")
-    assert (done.returncode, done.stdout, done.stderr) == (0, "OK: 10 manifests, 10 sources, 19 rows\n", "")
+    errors = [line.split(": error: ")[0].strip() for line in done.stdout.splitlines() if ": error: " in line]
+    assert (done.returncode, errors) == (
+        1,
+        ["data/p.parquet", "manifests/database.yaml:10:11", "manifests/query.yaml:13:9"],
+    )
+    assert done.stdout.count("needs the `sqlite` extra, which is not installed") == 2
+    assert done.stdout.count("a .parquet source needs the `parquet` extra, which is not installed") == 1
+    for name in ("database", "query", "parquet"):
+        (tmp_path / "manifests" / f"{name}.yaml").unlink()
+    done = without(["pyarrow"], tmp_path, env, "validate")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "OK: 7 manifests, 7 sources, 14 rows\n", "")
