@@ -136,7 +136,7 @@ async def naive(root: Path) -> dict:
         [dataset] = await client.find_datasets("People")
         started = time.perf_counter()
         results = await client.import_items(
-            dataset["datasetId"],
+            dataset.datasetId,
             actions,
             retry_safe=True,
             params={"autoId": "true", "implicitDelete": "true", "dateFormat": "YYYY-MM-DD"},
@@ -235,7 +235,7 @@ async def _probe(root: Path, counts: list[int], rtt_ms: int) -> None:
                 actions = [{"_action": "update", "id": f"E{i}", "grade": f"{how[:3]}{n}"} for i in range(n)]
                 before = client.stats.bytes_sent
                 started = time.perf_counter()
-                await getattr(client, how)(dataset["datasetId"], actions, params=params, retry_safe=True)
+                await getattr(client, how)(dataset.datasetId, actions, params=params, retry_safe=True)
                 row.append(
                     f"{how}: {time.perf_counter() - started:6.3f} s {client.stats.bytes_sent - before:>10,} B"
                 )

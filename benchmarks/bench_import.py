@@ -32,7 +32,7 @@ from orgsync.api.client import OrgvueClient
 async def main(base, out):
     async with OrgvueClient(base, "BENCH", None) as c:
         ds = (await c.list_datasets())[0]
-        Path(out).write_bytes(await c.export_csv(ds["datasetId"]))
+        Path(out).write_bytes(await c.export_csv(ds.datasetId))
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))
 """

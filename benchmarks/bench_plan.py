@@ -154,8 +154,12 @@ def measure(root: Path) -> dict:
 
         return run_async if name == "export" else sync
 
-    command.validate_sources = timed("validate", command.validate_sources)
-    command.build_plan = timed("diff", command.build_plan, keep=True)
+    try:  # the pipeline's own module since issue 21; commands.plan held it before (older checkouts)
+        from orgsync.commands import pipeline
+    except ImportError:
+        pipeline = command
+    pipeline.validate_sources = timed("validate", pipeline.validate_sources)
+    pipeline.build_plan = timed("diff", pipeline.build_plan, keep=True)
     reader.parse_items = timed("parse", reader.parse_items)
     # the export as this orgsync reads it: streamed into a file (export_csv_to), or as bytes before that, so the
     # same benchmark measures a before/after pair (PYTHONPATH=<older checkout>)
@@ -237,13 +241,18 @@ def _saved_freshness(root: Path) -> tuple[float, float]:
     fingerprints, its list/get calls included), before any write."""
     import asyncio
 
-    from orgsync.commands.apply import ApplyOptions
-    from orgsync.commands.prepare import prepare_saved
-
     async def prove() -> None:
-        prepared = await prepare_saved(
-            ApplyOptions(root=root, plan_file=root / "plan.json", auto_approve=True)
-        )
+        try:  # the pipeline's own module since issue 21 (older checkouts: commands.prepare)
+            from orgsync.commands.pipeline import saved_plan
+        except ImportError:
+            from orgsync.commands.prepare import prepare_saved
+
+            from orgsync.commands.apply import ApplyOptions
+
+            opts = ApplyOptions(root=root, plan_file=root / "plan.json", auto_approve=True)
+            prepared = await prepare_saved(opts)
+        else:
+            prepared = await saved_plan(root, root / "plan.json")
         await prepared.client.aclose()
 
     cpu, started = _cpu(), time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +89,26 @@ def emulator_factory() -> Iterator[Any]:
     yield factory
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def calls_of(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`calls_of(function)`: a list that records the positional arguments of every call of `function` from then on,
+    wherever orgsync imported it (each orgsync module's name for it is wrapped); the real function still runs."""
+
+    def watch(real: Any) -> list[tuple[Any, ...]]:
+        calls: list[tuple[Any, ...]] = []
+
+        @functools.wraps(real)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls.append(args)
+            return real(*args, **kwargs)
+
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith("orgsync"):
+                for name, value in list(vars(module).items()):
+                    if value is real:
+                        monkeypatch.setattr(module, name, counted)
+        return calls
+
+    return watch

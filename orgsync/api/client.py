@@ -18,7 +18,7 @@ import orjson
 
 from orgsync.api import answers, files
 from orgsync.api import endpoints as ep
-from orgsync.api.answers import checked
+from orgsync.api.answers import Dataset, DatasetSummary, checked, parsed
 from orgsync.api.bounded import Clock
 from orgsync.api.budget import TenantBudget
 from orgsync.api.http import (
@@ -111,26 +111,26 @@ class OrgvueClient:
         return self._core.budget
 
     # --- datasets -------------------------------------------------------------------------------
-    async def list_datasets(self) -> list[JsonObject]:
+    async def list_datasets(self) -> list[DatasetSummary]:
         """Every dataset of the tenant (summary: datasetId, name, type, _links)."""
         answer = await self._core.send_json("GET", ep.DATASETS, retry_safe=True) or []
-        return checked(answers.DATASET_LIST, answer, f"GET {ep.DATASETS}")
+        return parsed(answers.DATASET_LIST, answer, f"GET {ep.DATASETS}")
 
-    async def get_dataset(self, dataset_id: str, resource: JsonObject | None = None) -> JsonObject:
+    async def get_dataset(self, dataset_id: str, resource: DatasetSummary | None = None) -> Dataset:
         """The full dataset resource: properties, items.lastTransactionId, drafts, cacheKey.
 
         `resource` (a listed dataset) lets the call follow its `dataset:retrieve` link when one is given.
         """
-        url = self._core.link(resource, ep.LINK_RETRIEVE) or ep.path(ep.DATASET, id=dataset_id)
+        url = self._core.link(_fields(resource), ep.LINK_RETRIEVE) or ep.path(ep.DATASET, id=dataset_id)
         answer = await self._core.send_json("GET", url, retry_safe=True)
-        return checked(answers.Dataset, answer, f"GET {ep.path(ep.DATASET, id=dataset_id)}")
+        return parsed(answers.Dataset, answer, f"GET {ep.path(ep.DATASET, id=dataset_id)}")
 
-    async def find_datasets(self, name: str, type: str | None = None) -> list[JsonObject]:
+    async def find_datasets(self, name: str, type: str | None = None) -> list[DatasetSummary]:
         """Listed datasets with exactly this name (and type, when given)."""
-        found = [d for d in await self.list_datasets() if d.get(ep.F_NAME) == name]
-        return [d for d in found if type is None or d.get(ep.F_TYPE) == type]
+        found = [d for d in await self.list_datasets() if d.name == name]
+        return [d for d in found if type is None or d.type == type]
 
-    async def create_dataset(self, body: JsonObject) -> JsonObject:
+    async def create_dataset(self, body: JsonObject) -> Dataset:
         """POST a new dataset; a lost answer is resolved by name before any retry, so never a duplicate."""
         return await self._create(ep.DATASETS, body, body.get(ep.F_TYPE))
 
@@ -148,9 +148,9 @@ class OrgvueClient:
             )
         )
 
-    async def create_links(self, body: JsonObject) -> JsonObject:
+    async def create_links(self, body: JsonObject) -> Dataset:
         """POST a new links dataset, with the same duplicate guard as `create_dataset`."""
-        return await self._create(ep.LINKS, body, "LINKS")
+        return await self._create(ep.LINKS, body, answers.LINKS_TYPE)
 
     async def update_links(self, links_id: str, body: JsonObject, delete_omitted: bool = False) -> JsonObject:
         """PATCH-merge a links dataset."""
@@ -164,13 +164,14 @@ class OrgvueClient:
             )
         )
 
-    async def _create(self, path: str, body: JsonObject, type: str | None) -> JsonObject:
+    async def _create(self, path: str, body: JsonObject, type: str | None) -> Dataset:
         """Create once; on a maybe-applied failure, adopt the dataset now found by name, else try again."""
         name = body.get(ep.F_NAME, "")
         attempt = 1
         while True:
             try:
-                return _object(await self._core.send_json("POST", path, retry_safe=False, json=body))
+                answer = await self._core.send_json("POST", path, retry_safe=False, json=body)
+                return parsed(answers.Dataset, answer, f"POST {path}")
             except ApiError as err:
                 if not is_maybe_applied(err) or attempt >= self._core.retry.attempts:
                     raise
@@ -179,7 +180,7 @@ class OrgvueClient:
             )  # let a slow create land first
             found = await self.find_datasets(name, type)
             if len(found) == 1:
-                return await self.get_dataset(found[0][ep.F_DATASET_ID])
+                return await self.get_dataset(found[0].datasetId)
             if len(found) > 1:
                 raise ApiError(
                     f"after a lost answer, the tenant has {len(found)} datasets named {name!r}",
@@ -262,7 +263,7 @@ class OrgvueClient:
         dataset_id: str,
         *,
         projection: list[str] | None = None,
-        resource: JsonObject | None = None,
+        resource: DatasetSummary | None = None,
         timeout: float | None = None,
     ) -> bytes:
         """All items as CSV bytes in memory (small datasets, tests); bulk reads use `export_csv_to`."""
@@ -278,7 +279,7 @@ class OrgvueClient:
         dest: IO[bytes],
         *,
         projection: list[str] | None = None,
-        resource: JsonObject | None = None,
+        resource: DatasetSummary | None = None,
         timeout: float | None = None,
     ) -> int:
         """All items as CSV written into `dest` via the async export (gzip result, unpacked as it is copied),
@@ -286,7 +287,7 @@ class OrgvueClient:
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
         """
-        linked = self._core.link(resource, ep.LINK_EXPORT_CSV)  # its URL names the format already
+        linked = self._core.link(_fields(resource), ep.LINK_EXPORT_CSV)  # its URL names the format already
         url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
         ticket = await self._core.send_json(
             "POST",
@@ -370,6 +371,11 @@ def _actions_retry_safe(actions: Sequence[ItemAction]) -> bool:
     return all(isinstance(a, dict) and a.get(ep.F_ACTION) in ep.IDEMPOTENT_ACTIONS for a in actions)
 
 
+def _fields(resource: DatasetSummary | None) -> JsonObject | None:
+    """A listed or retrieved dataset's answer as sent, whose `_links` a call may follow."""
+    return resource.fields if resource is not None else None
+
+
 def _object(answer: Any) -> JsonObject:
     """A JSON object answer (an empty body is an empty object); anything else is not what the API documents."""
     if answer is None:
@@ -377,18 +383,6 @@ def _object(answer: Any) -> JsonObject:
     if not isinstance(answer, dict):
         raise ApiError(
             f"expected a JSON object from the API, got {type(answer).__name__}",
-            hint="report this answer to Orgvue support",
-        )
-    return answer
-
-
-def _objects(answer: Any) -> list[JsonObject]:
-    """A JSON array answer of objects (an empty body is an empty array)."""
-    if answer is None:
-        return []
-    if not isinstance(answer, list):
-        raise ApiError(
-            f"expected a JSON array from the API, got {type(answer).__name__}",
             hint="report this answer to Orgvue support",
         )
     return answer

@@ -14,11 +14,9 @@ API_PREFIX = "/api/v1/{tenant}"
 DATASETS = "/datasets"  # 1 GET list, 2 POST create
 DATASET = "/datasets/{id}"  # 3 GET, 4 PATCH
 DATASET_EXPORT = "/datasets/{id}/export"  # 5 POST async export, 6 GET sync export
-DATASET_EXPORT_FORMAT = "/datasets/{id}/export/{format}"  # 5 with the format in the path (D/errors/examples/)
 DATASET_ITEMS = "/datasets/{id}/items"  # 7 GET all, 9 PUT sync import
 DATASET_ITEMS_QUERY = "/datasets/{id}/items/query"  # 8
 DATASET_ITEMS_IMPORT = "/datasets/{id}/items/import"  # 10 (PUT, documented in D/items/drafts/)
-DATASET_DRAFTS_APPLY = "/datasets/{id}/drafts/apply"  # 11 (assumed path)
 DATASET_ONDEMAND = "/datasets/{id}/ondemand"  # 12
 LINKS = "/links"  # 13 POST create
 LINKS_ONE = "/links/{id}"  # 14 PATCH
@@ -27,8 +25,6 @@ LINKS_ITEMS = "/links/{id}/items"  # 16 PUT
 LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17 (PUT, by analogy with 10)
 DRAFTS_QUERY = "/drafts/query"  # 18
 DRAFT = "/drafts/{id}"  # 19
-DRAFTS_ACTIONS = "/drafts/actions"  # 20 (documented)
-DRAFTS_CLEAR = "/drafts/clear"  # 21
 TEMPORARY_FILE = "/files/generate"  # 22 POST (documented in D/recipes/import-integration-async/)
 
 # --- methods where one is not the obvious one -----------------------------------------------------------
@@ -62,7 +58,6 @@ F_URL = "url"
 LINK_SELF = "self"
 LINK_RESULT = "result"
 LINK_RETRIEVE = "dataset:retrieve"  # on each listed dataset (1)
-LINK_EXPORT = "dataset:export"  # on each listed dataset (1)
 LINK_EXPORT_CSV = "dataset:export:csv"  # on a retrieved dataset (3); its URL already names the format
 
 # links dataset ends: set at creation (POST /links), never changed. A retrieved dataset reports the ends of each
@@ -74,11 +69,9 @@ F_TO_DATASET_ID = "toDatasetId"
 F_LINKING_RELATIONSHIPS = "linkingRelationships"
 F_REL_SOURCE = "source"
 F_REL_TARGET = "target"
-F_REL_LINK = "link"  # a source or target dataset's entry names its links dataset here (D/egress/linking/)
 
 # jobTicket
 F_JOB_STATUS = "jobStatus"
-F_TRACE_ID = TRACE_HEADER
 JOB_COMPLETED = "completed"
 JOB_FAILED = "failed"
 
@@ -95,12 +88,6 @@ F_RESULT_LOCATION = "resultLocation"
 F_CALLBACK = "callback"
 F_METHOD = "method"
 F_URL_TEMPLATE = "urlTemplate"
-CALLBACK_PLACEHOLDERS = ("{{jobStatus}}", "{{traceId}}", "{{tenantId}}")
-
-# dataset properties: the key properties must be `isRequired: true` (D/Dataset-operations/create-dataset/)
-F_PROPERTIES = "properties"
-F_IS_REQUIRED = "isRequired"
-KEY_FIELDS = ("autoId", "labelId", "treeId", "treeParentId")
 
 # on-demand / populate bodies
 F_EXECUTE_ON_DEMAND = "executeOnDemand"

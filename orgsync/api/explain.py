@@ -126,7 +126,3 @@ def explain(entries: list[dict[str, object]], *, base_url: str, token: str | Non
         if fn is not None:
             return fn(Context(base_url, token, entry))
     return None
-
-
-def known_codes() -> frozenset[str]:
-    return frozenset(_CODES)

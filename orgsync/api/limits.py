@@ -5,4 +5,3 @@ from __future__ import annotations
 MAX_RPS = 100  # requests per second per tenant, beyond which 429 42901
 MAX_IN_FLIGHT = 50  # concurrent requests per tenant, beyond which 429 42901
 DAILY_QUOTA = 500_000  # requests per tenant and day (the default), beyond which 429 42902
-SYNC_PUT_MAX_BYTES = 6_000_000  # "strict 6 MB" request body of a sync item PUT

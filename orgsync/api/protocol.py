@@ -1,7 +1,8 @@
 """The Orgvue API as the engine depends on it: Protocols that `OrgvueClient` (and any stand-in) satisfies.
 
 `state/` reads through a `TenantReader`, `apply/` writes through a `TenantApi`; neither names the concrete
-client, so only `commands/` chooses and opens one (see `orgsync.api.target`).
+client, so only `commands/` chooses and opens one (see `orgsync.api.target`). Dataset answers come as the frozen
+models of `orgsync.api.answers`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from orgsync.api.answers import Dataset, DatasetSummary
 from orgsync.api.http import ClientStats
 
 JsonObject = dict[str, Any]  # a JSON object as the API sends or takes it
@@ -20,9 +22,9 @@ ItemAction = JsonObject | orjson.Fragment  # one item action, as an object or al
 class TenantReader(Protocol):
     """What reading the live tenant needs: the dataset list, full resources, bulk item exports."""
 
-    async def list_datasets(self) -> list[JsonObject]: ...
+    async def list_datasets(self) -> list[DatasetSummary]: ...
 
-    async def get_dataset(self, dataset_id: str, resource: JsonObject | None = None) -> JsonObject: ...
+    async def get_dataset(self, dataset_id: str, resource: DatasetSummary | None = None) -> Dataset: ...
 
     async def export_csv_to(
         self,
@@ -30,7 +32,7 @@ class TenantReader(Protocol):
         dest: IO[bytes],
         *,
         projection: list[str] | None = None,
-        resource: JsonObject | None = None,
+        resource: DatasetSummary | None = None,
         timeout: float | None = None,
     ) -> int: ...
 
@@ -41,15 +43,15 @@ class TenantApi(TenantReader, Protocol):
     @property
     def stats(self) -> ClientStats: ...
 
-    async def find_datasets(self, name: str, type: str | None = None) -> list[JsonObject]: ...
+    async def find_datasets(self, name: str, type: str | None = None) -> list[DatasetSummary]: ...
 
-    async def create_dataset(self, body: JsonObject) -> JsonObject: ...
+    async def create_dataset(self, body: JsonObject) -> Dataset: ...
 
     async def update_dataset(
         self, dataset_id: str, body: JsonObject, delete_omitted: bool = False
     ) -> JsonObject: ...
 
-    async def create_links(self, body: JsonObject) -> JsonObject: ...
+    async def create_links(self, body: JsonObject) -> Dataset: ...
 
     async def update_links(
         self, links_id: str, body: JsonObject, delete_omitted: bool = False

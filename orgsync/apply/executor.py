@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from orgsync.api.answers import Dataset
 from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
 from orgsync.apply.actions import ActionsView, Encoded, encode_waves
@@ -240,7 +241,7 @@ class Executor:
             created = await self._call(
                 step, "create-dataset", self.client.create_dataset(bodies.create_dataset_body(m))
             )
-        self._ids[step.resource.name] = created["datasetId"]
+        self._ids[step.resource.name] = created.datasetId
 
     async def _update(self, step: Step, record: StepRecord) -> None:
         body = bodies.update_body(step.resource, step.manifest)
@@ -255,7 +256,7 @@ class Executor:
     async def _remove_properties(self, step: Step, record: StepRecord) -> None:
         dataset_id = await self._id_of(step.resource.name)
         live = await self.client.get_dataset(dataset_id)
-        body = bodies.keep_properties_body(step.resource, list(live.get("properties") or []))
+        body = bodies.keep_properties_body(step.resource, list(live.fields.get("properties") or []))
         update = self.client.update_links if step.is_links else self.client.update_dataset
         await self._call(step, "remove-properties", update(dataset_id, body, delete_omitted=True))
 
@@ -325,7 +326,7 @@ class Executor:
             found = await self.client.find_datasets(name)
             if len(found) != 1:
                 raise StepError(f"dataset {name!r}: expected one in the tenant, found {len(found)}")
-            self._ids[name] = found[0]["datasetId"]
+            self._ids[name] = found[0].datasetId
         return self._ids[name]
 
     # ---------------------------------------------------------------- item steps
@@ -476,13 +477,12 @@ class _ImportFiles:
         self._tasks.clear()
 
 
-def fingerprint_mismatch(res: ResourcePlan, live: JsonObject) -> str | None:
+def fingerprint_mismatch(res: ResourcePlan, live: Dataset) -> str | None:
     """A message naming what changed since the plan read the dataset, or None when it is unchanged."""
     recorded = res.fingerprint
     if recorded is None:
         return None
-    items = live.get("items") or {}
-    now = Fingerprint(recorded.dataset_id, live.get("cacheKey"), items.get("lastTransactionId"))
+    now = Fingerprint.of(live)
     changed = [
         f
         for f, a, b in (

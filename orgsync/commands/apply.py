@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from orgsync.api.calllog import call_printer
 from orgsync.apply.batching import Limits
 from orgsync.apply.estimate import clamp_parallelism, clamp_rps_notice, estimate_requests
 from orgsync.apply.executor import ExecOptions, Executor
@@ -25,7 +26,7 @@ from orgsync.apply.lock import apply_lock
 from orgsync.apply.order import order_plan
 from orgsync.apply.progress import RichProgress
 from orgsync.apply.report import ApplyReport, StepStatus, check_report_path
-from orgsync.commands.prepare import prepare_fresh, prepare_saved
+from orgsync.commands.pipeline import Prepared, fresh_plan, saved_plan
 from orgsync.errors import ConfigError, ConfirmationRefused, ExitCode, ReportWriteError, SafetyBlockedError
 from orgsync.escape import terminal_lines
 
@@ -73,7 +74,7 @@ def run_apply(
 
 
 async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
-    prepared = await (prepare_saved(opts) if opts.plan_file else prepare_fresh(opts))
+    prepared = await _prepare(opts)
     async with prepared.client as client:
         _say(out, prepared.client.target_label)
         plan = prepared.plan
@@ -114,6 +115,19 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         finally:
             _finish(report, opts, out)
         return int(report.exit_code)
+
+
+async def _prepare(opts: ApplyOptions) -> Prepared:
+    """The plan to apply: the saved one proven current, or one made now (the executor re-checks each dataset
+    later). `--verbose`: each API call's line on stderr (the plan and summary go to stdout)."""
+    on_call = call_printer() if opts.verbose else None
+    if opts.plan_file:
+        return await saved_plan(
+            opts.root, opts.plan_file, opts.allow_destructive, on_call=on_call, max_rps=opts.max_rps
+        )
+    return await fresh_plan(
+        opts.root, opts.targets, opts.allow_destructive, on_call=on_call, max_rps=opts.max_rps
+    )
 
 
 def without_target(rendered: str, target: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
+from orgsync.api.answers import Dataset, DatasetSummary
 from orgsync.api.target import open_client
 from orgsync.atomic import write_atomic
 from orgsync.errors import ConfigError, ExitCode, Location, Problem
@@ -60,8 +61,8 @@ class ImportOptions:
 class TenantRead:
     """What import read: every listed dataset, the retrieved resources of the selected ones, their exports."""
 
-    listed: list[dict[str, Any]]
-    resources: dict[str, dict[str, Any]]  # datasetId -> GET /datasets/{id}
+    listed: list[DatasetSummary]
+    resources: dict[str, Dataset]  # datasetId -> GET /datasets/{id}
     exports: dict[str, bytes] = field(default_factory=dict)  # datasetId -> CSV bytes (with --with-items)
 
 
@@ -86,12 +87,12 @@ def run_import(
         async with open_client(project, env) as client:
             listed = await client.list_datasets()
             chosen = _chosen(listed, opts.datasets, managed_names, managed_ids)
-            ids = [str(d["datasetId"]) for d in chosen]
+            ids = [d.datasetId for d in chosen]
             resources = dict(
                 zip(ids, await asyncio.gather(*(client.get_dataset(i) for i in ids)), strict=True)
             )
             links_ok = _links_with_ends(listed, resources, chosen, managed_names)
-            resources = {i: r for i, r in resources.items() if r.get("type") != "LINKS" or i in links_ok}
+            resources = {i: r for i, r in resources.items() if not r.is_links or i in links_ok}
             planned, warnings = _compose(project, listed, resources, opts, stamp, directory)
             wanted = [p for p in planned if opts.with_items and p.file.item_columns]
             got = await asyncio.gather(
@@ -110,7 +111,7 @@ def run_import(
     skipped = [
         f"{m.name}: managed by {m.origin.file}"
         for m in manifests
-        if any(d.get("name") == m.name or d.get("datasetId") == m.datasetId for d in tenant.listed)
+        if any(d.name == m.name or d.datasetId == m.datasetId for d in tenant.listed)
     ]
     if existing is None:
         writes[directory / CONFIG_FILE] = config_file(
@@ -190,49 +191,47 @@ def _first_error(err: ValueError) -> str:
 
 
 def _chosen(
-    listed: Sequence[dict[str, Any]], patterns: Sequence[str], managed_names: set[str], managed_ids: set[str]
-) -> list[dict[str, Any]]:
+    listed: Sequence[DatasetSummary], patterns: Sequence[str], managed_names: set[str], managed_ids: set[str]
+) -> list[DatasetSummary]:
     """Listed datasets to import: selected by the globs (links: all, filtered by their ends later), unmanaged."""
-    plain = [d for d in listed if d.get("type") != "LINKS"]
-    names = set(select([str(d.get("name")) for d in plain], patterns))
+    plain = [d for d in listed if not d.is_links]
+    names = set(select([str(d.name) for d in plain], patterns))
     if patterns and not names:
         raise ConfigError(
             Problem(
                 Location("command line"),
                 f"--dataset {', '.join(patterns)}: no dataset of the "
-                f"tenant matches; it has {', '.join(sorted(str(d.get('name')) for d in plain))}",
+                f"tenant matches; it has {', '.join(sorted(str(d.name) for d in plain))}",
             )
         )
     return [
         d
         for d in listed
-        if (d.get("type") == "LINKS" or d.get("name") in names)
-        and d.get("name") not in managed_names
-        and d.get("datasetId") not in managed_ids
+        if (d.is_links or d.name in names) and d.name not in managed_names and d.datasetId not in managed_ids
     ]
 
 
 def _links_with_ends(
-    listed: Sequence[dict[str, Any]],
-    resources: Mapping[str, dict[str, Any]],
-    chosen: Sequence[dict[str, Any]],
+    listed: Sequence[DatasetSummary],
+    resources: Mapping[str, Dataset],
+    chosen: Sequence[DatasetSummary],
     managed_names: set[str],
 ) -> set[str]:
     """Links datasets whose two ends are both selected (or already managed by the repository)."""
-    names = {str(d["datasetId"]): str(d.get("name")) for d in listed}
-    selected = {str(d.get("name")) for d in chosen if d.get("type") != "LINKS"} | managed_names
+    names = {d.datasetId: str(d.name) for d in listed}
+    selected = {str(d.name) for d in chosen if not d.is_links} | managed_names
     keep: set[str] = set()
     for dataset_id, resource in resources.items():
-        if resource.get("type") != "LINKS":
+        if not resource.is_links:
             continue
-        if all(names.get(e or "") in selected for e in live_link_ends(resource)):
+        if all(names.get(e or "") in selected for e in live_link_ends(resource.fields)):
             keep.add(dataset_id)
     return keep
 
 
-def _ends(resource: dict[str, Any]) -> dict[str, str | None]:
+def _ends(resource: Dataset) -> dict[str, str | None]:
     """A links dataset's ends by the fields `dump` names them with."""
-    source, target = live_link_ends(resource)
+    source, target = live_link_ends(resource.fields)
     return {"fromDatasetId": source, "toDatasetId": target}
 
 
@@ -246,18 +245,18 @@ def _header(project: Project, stamp: str) -> str:
 
 def _compose(
     project: Project,
-    listed: Sequence[dict[str, Any]],
-    resources: Mapping[str, dict[str, Any]],
+    listed: Sequence[DatasetSummary],
+    resources: Mapping[str, Dataset],
     opts: ImportOptions,
     stamp: str,
     directory: Path,
 ) -> tuple[list[_Planned], list[str]]:
     """Every manifest to write (datasets first, then links datasets) and the warnings about them."""
-    names_by_id = {str(d.get("datasetId")): str(d.get("name")) for d in listed}
+    names_by_id = {d.datasetId: str(d.name) for d in listed}
     counts: dict[str, int] = {}
     for d in listed:
-        counts[str(d.get("name"))] = counts.get(str(d.get("name")), 0) + 1
-    pins = frozenset(i for i, r in resources.items() if counts.get(str(r.get("name")), 0) > 1)
+        counts[str(d.name)] = counts.get(str(d.name), 0) + 1
+    pins = frozenset(i for i, r in resources.items() if counts.get(str(r.name), 0) > 1)
     dump = DumpOptions(
         header=_header(project, stamp),
         sensitive_keys=frozenset(opts.sensitive),
@@ -270,9 +269,9 @@ def _compose(
     taken = set() if opts.force else {p.stem for p in existing}
     warnings: list[str] = []
     planned: list[_Planned] = []
-    ordered = sorted(resources.items(), key=lambda kv: kv[1].get("type") == "LINKS")
+    ordered = sorted(resources.items(), key=lambda kv: kv[1].is_links)
     for dataset_id, resource in ordered:
-        name = str(resource.get("name"))
+        name = str(resource.name)
         if dataset_id in pins:
             warnings.append(
                 f"{name}: the tenant has {counts[name]} datasets of this name; each manifest is pinned "
@@ -280,11 +279,11 @@ def _compose(
             )
         slug = slugify(name, taken)
         taken.add(slug)
-        links = resource.get("type") == "LINKS"
+        links = resource.is_links
         items_path = f"{DATA_DIR}/{slug}.csv" if opts.with_items else None
         try:
             file = dataset_file(
-                resource,
+                resource.fields,
                 f"{MANIFEST_DIR}/{slug}.yaml",
                 names_by_id,
                 _ends(resource) if links else {},
@@ -295,15 +294,11 @@ def _compose(
             warnings.append(f"{name}: not imported: {err}")
             continue
         warnings += [f"{name}: {w}" for w in file.warnings]
-        for draft in resource.get("drafts") or []:
+        for draft in resource.drafts or []:
             label = draft.get("name") or draft.get("draftId") if isinstance(draft, dict) else draft
             warnings.append(f"{name}: has the draft {label!r}; orgsync neither reads nor changes drafts")
-        types = {
-            str(p.get("key")): str(p.get("type"))
-            for p in resource.get("properties") or []
-            if isinstance(p, dict)
-        }
-        key = ("from_id", "to_id") if links else (str(resource.get("autoId")),)
+        types = {p.key: str(p.type) for p in resource.properties}
+        key = ("from_id", "to_id") if links else (str(resource.fields.get("autoId")),)
         planned.append(_Planned(dataset_id, file, items_path, types, key))
     return planned, warnings
 

@@ -1,6 +1,4 @@
-"""`orgsync plan`: validate while reading the tenant, build the plan, render it, save it, exit.
-
-The reading and planning steps here (`load_manifests`, `sources_step`, `plan_with`) are `orgsync apply`'s too.
+"""`orgsync plan`: run the pipeline (`commands.pipeline.fresh_plan`), render the plan, save it, exit.
 
 Exit codes: 0 no changes (or changes without --detailed-exitcode), 2 changes with --detailed-exitcode,
 3 blocked by the safety policy, 1 errors (raised as `OrgsyncError`, printed by the CLI without a traceback).
@@ -11,27 +9,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from orgsync.api.calllog import call_printer
-from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener, CallRecord
-from orgsync.api.target import is_local, open_client
-from orgsync.errors import ConfigError, ExitCode
-from orgsync.escape import terminal
-from orgsync.manifest.models import Project
-from orgsync.plan.builder import build_plan, select_targets
+from orgsync.commands.pipeline import Prepared, fresh_plan
+from orgsync.errors import ExitCode
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
-from orgsync.sources.table import SourceTable
-from orgsync.state.reader import fetch_live, parse_live
-from orgsync.state.snapshot import LiveState
-from orgsync.validate import Validation, validate_manifests, validate_project, validate_sources
 
 
 @dataclass
@@ -47,110 +36,6 @@ class PlanOptions:
     show_all: bool = False
     show_values: bool = False
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
-
-
-def load_validated(
-    root: Path, env: Mapping[str, str] | None = None, *, warn: TextIO | None = None
-) -> tuple[Project, dict[str, SourceTable]]:
-    """The project and its source tables; any validation error stops here, before the tenant is contacted.
-
-    Validation warnings go to `warn` (stderr by default).
-    """
-    return accepted(validate_project(Path(root), env), warn=warn)
-
-
-def load_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validation:
-    """The project with its manifests checked, no source read yet (`validate_sources` finishes the job).
-
-    A manifest error stops here, before the tenant is contacted, with every offline problem (the sources' too).
-    """
-    checked = validate_manifests(Path(root), env)
-    if not checked.ok:
-        accepted(validate_sources(checked))  # raises, listing the sources' problems as well
-    return checked
-
-
-def accepted(validation: Validation, *, warn: TextIO | None = None) -> tuple[Project, dict[str, SourceTable]]:
-    """The project and tables of a complete validation; raises ConfigError when any problem is an error."""
-    if not validation.ok or validation.project is None:
-        raise ConfigError(
-            validation.errors,
-            hint="fix these, then run `orgsync plan` again "
-            "(`orgsync validate` checks without contacting the tenant)",
-        )
-    for problem in validation.warnings:
-        print(terminal(f"warning: {problem}"), file=warn or sys.stderr)
-    return validation.project, validation.tables
-
-
-SourcesStep = Callable[[], Mapping[str, SourceTable]]
-
-
-def sources_step(checked: Validation, *, warn: TextIO | None = None) -> SourcesStep:
-    """The reading and checking of the sources, for `plan_with` to run beside the live read.
-
-    For the `local` target it runs now instead: that tenant lives in this process (no network to wait for),
-    and opening it creates `.orgsync/`, which a repository with errors must not get.
-    """
-
-    def step() -> Mapping[str, SourceTable]:
-        return accepted(validate_sources(checked), warn=warn)[1]
-
-    if checked.project is not None and is_local(checked.project):
-        tables = step()
-        return lambda: tables
-    return step
-
-
-async def plan_with(
-    client: OrgvueClient,
-    project: Project,
-    sources: SourcesStep,
-    targets: Sequence[str] = (),
-    force: bool = False,
-) -> tuple[dict[str, SourceTable], LiveState, Plan]:
-    """Read the tenant once through `client` while `sources` runs (in a thread), then build the plan.
-
-    Only the targeted datasets' items are read. When `sources` raises (errors in the repository), the live
-    read is cancelled and its error is raised: nothing has been written. The live items' values are spooled
-    while the plan is built and removed with the spool: in the `LiveState` returned, the datasets and each
-    items' index stay valid, its `LiveValues` can no longer be read.
-    """
-    selected = select_targets(project, targets)
-    # The exports and the live values go to a private temporary directory (0700) while the plan is built, so a
-    # tenant of millions of items is never held whole in memory; it is removed whatever happens.
-    with tempfile.TemporaryDirectory(prefix="orgsync-live-") as spool:
-        fetch = asyncio.create_task(fetch_live(client, project, selected, client.target_label, Path(spool)))
-        try:
-            tables = dict(await asyncio.to_thread(sources))
-        except BaseException:
-            fetch.cancel()
-            await asyncio.gather(fetch, return_exceptions=True)
-            raise
-        wanted = {name: t for name, t in tables.items() if name in selected}
-        raw = await fetch
-        live = await asyncio.to_thread(parse_live, raw, wanted, Path(spool))
-        return tables, live, build_plan(project, wanted, live, targets=targets, force=force)
-
-
-async def make_plan(
-    root: Path,
-    targets: Sequence[str] = (),
-    force: bool = False,
-    env: Mapping[str, str] | None = None,
-    *,
-    warn: TextIO | None = None,
-    on_call: CallListener | None = None,
-) -> tuple[Project, dict[str, SourceTable], LiveState, Plan]:
-    """Validate the repository (refusing on errors) while reading the tenant once, and build the plan.
-
-    `on_call` is told of each API call as it completes (`--verbose`)."""
-    checked = load_manifests(Path(root), env)
-    assert checked.project is not None
-    sources = sources_step(checked, warn=warn)
-    async with open_client(checked.project, env, on_call=on_call) as client:
-        tables, live, plan = await plan_with(client, checked.project, sources, targets, force)
-    return checked.project, tables, live, plan
 
 
 class counting:  # noqa: N801 - used as a function
@@ -178,6 +63,17 @@ def exit_code(plan: Plan, detailed: bool) -> ExitCode:
     return ExitCode.CHANGES if detailed and plan.has_changes else ExitCode.OK
 
 
+async def _plan(
+    opts: PlanOptions, env: Mapping[str, str] | None, warn: TextIO, on_call: CallListener
+) -> Prepared:
+    """The plan made fresh; its client is closed (plan only reads)."""
+    prepared = await fresh_plan(
+        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call
+    )
+    await prepared.client.aclose()
+    return prepared
+
+
 def run_plan(
     opts: PlanOptions,
     env: Mapping[str, str] | None = None,
@@ -189,9 +85,8 @@ def run_plan(
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     on_call = call_printer(stderr) if opts.verbose else None
     reads = counting(on_call)
-    project, _, _, plan = asyncio.run(
-        make_plan(opts.root, opts.targets, opts.allow_destructive, env, warn=stderr, on_call=reads)
-    )
+    prepared = asyncio.run(_plan(opts, env, stderr, reads))
+    plan = prepared.plan
     stdout.write(
         render(
             plan,
@@ -206,7 +101,7 @@ def run_plan(
         from orgsync.apply.estimate import estimate_requests
         from orgsync.apply.order import order_plan
 
-        print(estimate_requests(order_plan(plan, project)).line(reads.count), file=stderr)
+        print(estimate_requests(order_plan(plan, prepared.project)).line(reads.count), file=stderr)
     if opts.out is not None:
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)

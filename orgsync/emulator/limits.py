@@ -42,9 +42,6 @@ class Limits:
         """No limit at all (benchmarks that measure the engine alone)."""
         return cls(0, 0, 0, 0)
 
-    def with_(self, **changes: int) -> Limits:
-        return replace(self, **changes)
-
     def describe(self) -> dict[str, int]:
         return {
             "rps": self.rps,

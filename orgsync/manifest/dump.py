@@ -15,12 +15,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orgsync.manifest.models import LINK_CORE_KEYS, ItemsSpec, PropertySpec
+from orgsync.manifest.models import LINK_CORE_KEYS
 
 MANIFEST_TYPES = ("text", "number", "date", "boolean")
-# Fields written only where the manifest format has them.
-_WITH_REQUIRED = "isRequired" in PropertySpec.model_fields
-_WITH_HAND_KEPT = "handKept" in ItemsSpec.model_fields
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 # Words that suggest pay, national ids, dates of birth, bank details, addresses or health (a guess to check).
 _SENSITIVE_WORDS = (
@@ -142,13 +139,13 @@ def _link_values(resource: Mapping[str, Any]) -> list[str]:
     return ["allocation"] if "allocation" in keys else []
 
 
-def _property_line(prop: Mapping[str, Any], *, sensitive: bool, guessed: bool, with_required: bool) -> str:
+def _property_line(prop: Mapping[str, Any], *, sensitive: bool, guessed: bool) -> str:
     fields = [
         f"key: {yaml_scalar(prop['key'])}",
         f"name: {yaml_scalar(str(prop.get('name') or prop['key']))}",
         f"type: {prop['type']}",
     ]
-    if with_required and prop.get("isRequired"):
+    if prop.get("isRequired"):
         fields.append("isRequired: true")
     if prop.get("onDemand") and isinstance(prop.get("formula"), str):
         fields += ["onDemand: true", f"formula: {yaml_scalar(prop['formula'])}"]
@@ -225,9 +222,7 @@ def dataset_file(
             sensitive.append(prop["key"])
         if guess:
             guessed.append(prop["key"])
-        lines.append(
-            _property_line(prop, sensitive=asked or guess, guessed=guess, with_required=_WITH_REQUIRED)
-        )
+        lines.append(_property_line(prop, sensitive=asked or guess, guessed=guess))
     columns: tuple[str, ...] = ()
     if opts.with_items and items_source is not None:
         owned = [
@@ -242,10 +237,8 @@ def dataset_file(
             "  mode: upsert   # `mirror` would also delete every item of the dataset that is not in the source",
         ]
         left = [k for k in sensitive if k not in owned]
-        if left and _WITH_HAND_KEPT:
+        if left:
             lines.append(f"  handKept: {_flow_list(left)}   # sensitive: import never writes these values")
-        elif left:
-            lines.append(f"  # not in the source (sensitive, never written by import): {', '.join(left)}")
     return ImportedFile(
         dataset=name,
         path=path,

@@ -16,8 +16,6 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, ProjectConfig
 from orgsync.repository import schema_id
 
-SCHEMA_FILE = "manifests/orgsync.schema.json"  # relative to the orgsync repository root
-
 
 def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for orgsync.yaml and manifest documents."""

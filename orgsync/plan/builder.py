@@ -43,16 +43,23 @@ Manifest = DatasetManifest | LinksDatasetManifest
 _RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
 
 
+class Selection(frozenset[str]):
+    """The names of the manifests to plan, as `select_targets` chose them (the targets and their dependencies)."""
+
+
 def build_plan(
     project: Project,
     tables: Mapping[str, SourceTable],
     live: LiveState,
     *,
-    targets: Sequence[str] = (),
+    targets: Sequence[str] | Selection = (),
     force: bool = False,
 ) -> Plan:
-    """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies)."""
-    selected = select_targets(project, targets)
+    """The plan that brings the tenant to the manifests and sources (only `targets` and their dependencies).
+
+    `targets` is the names given on the command line, or the `Selection` already made of them (the pipeline
+    reads the tenant for it first, so the targets are not selected twice)."""
+    selected = targets if isinstance(targets, Selection) else select_targets(project, targets)
     matched = {m.name: match_live(m, live) for m in project.manifests}
     ends = _check_ends(project, selected, live, matched)
     resources: dict[str, ResourcePlan] = {}
@@ -76,11 +83,11 @@ def build_plan(
     )
 
 
-def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
+def select_targets(project: Project, targets: Sequence[str]) -> Selection:
     """Names of the manifests to plan: all, or the targets plus the datasets they depend on."""
     names = [m.name for m in project.manifests]
     if not targets:
-        return set(names)
+        return Selection(names)
     unknown = [t for t in targets if project.by_name(t) is None]
     if unknown:
         raise ConfigError(
@@ -94,7 +101,7 @@ def select_targets(project: Project, targets: Sequence[str]) -> set[str]:
     for name in targets:
         selected.add(name)
         selected.update(n for n in _dependencies(project.by_name(name)) if project.by_name(n) is not None)
-    return selected
+    return Selection(selected)
 
 
 def _dependencies(manifest: Manifest | None) -> list[str]:
@@ -131,7 +138,7 @@ def match_live(manifest: Manifest, live: LiveState) -> LiveDataset | None:
 
 
 def _check_ends(
-    project: Project, selected: set[str], live: LiveState, matched: Mapping[str, LiveDataset | None]
+    project: Project, selected: Selection, live: LiveState, matched: Mapping[str, LiveDataset | None]
 ) -> dict[str, EndsCheck]:
     """The ends of every selected links dataset; any end that is missing or moved stops the plan (all listed)."""
     checks = {
@@ -175,7 +182,7 @@ def _resource(
         config = created_config(manifest, ends.ends if ends else None)
         props = created_properties(manifest.properties, links=links, keys=required_keys(manifest))
     else:
-        config = diff_config(manifest, current.resource)
+        config = diff_config(manifest, current.fields)
         props = diff_properties(
             manifest.properties,
             current.properties,

@@ -16,8 +16,6 @@ from deepdiff import DeepDiff
 from orgsync.manifest.models import LINK_CORE_KEYS, DatasetManifest, LinksDatasetManifest, PropertySpec
 from orgsync.plan.model import Action, ChangeClass, FieldChange, PropertyChange
 
-DATASET_FIELDS = ("name", "type", "autoId", "labelId", "tags", "treeId", "treeParentId")
-LINKS_FIELDS = ("name", "tags")
 # A change to these re-keys or re-shapes existing items: destructive.
 DESTRUCTIVE_FIELDS = frozenset({"autoId", "treeId", "treeParentId"})
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from orgsync.api import endpoints as ep
-from orgsync.api.protocol import JsonObject, TenantReader
+from orgsync.api.answers import Dataset, DatasetSummary
+from orgsync.api.protocol import TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
 from orgsync.sources.canonical import canonical_frame
@@ -106,15 +106,15 @@ async def fetch_live(
     matches = _match_manifests(project, listed)
     gate = asyncio.Semaphore(MAX_CONCURRENT_READS)
 
-    summaries = {d.get(ep.F_DATASET_ID): d for d in listed if isinstance(d, dict)}
+    summaries = {d.datasetId: d for d in listed}
 
-    async def retrieve(dataset_id: str) -> JsonObject:
+    async def retrieve(dataset_id: str) -> Dataset:
         async with gate:  # follows the listed dataset's `dataset:retrieve` link when it has one
             return await client.get_dataset(dataset_id, summaries.get(dataset_id))
 
     ids = list(dict.fromkeys(matches.values()))
     resources = dict(zip(ids, await asyncio.gather(*(retrieve(i) for i in ids)), strict=True))
-    datasets = [_live_dataset(resources.get(d[ep.F_DATASET_ID], d)) for d in listed]
+    datasets = [_live_dataset(resources.get(d.datasetId, d)) for d in listed]
 
     async def export(number: int, manifest: Manifest, dataset: LiveDataset) -> RawExport:
         live_keys = {p.get("key") for p in dataset.properties}
@@ -351,23 +351,23 @@ class SourceHashes:
         return ~same
 
 
-async def _explain_duplicates(client: TenantReader, project: Project, listed: list[JsonObject]) -> None:
+async def _explain_duplicates(client: TenantReader, project: Project, listed: list[DatasetSummary]) -> None:
     """When a manifest's name matches several datasets (two applies at once), say which holds items and how to
     recover, before anything else is read: pin the one with the items, delete the other in Orgvue."""
     problems: list[Problem] = []
     for manifest in project.manifests:
-        found = [d for d in listed if d.get(ep.F_NAME) == manifest.name]
+        found = [d for d in listed if d.name == manifest.name]
         if manifest.datasetId or len(found) < 2:
             continue
         resources = await asyncio.gather(
-            *(client.get_dataset(d[ep.F_DATASET_ID]) for d in found), return_exceptions=True
+            *(client.get_dataset(d.datasetId) for d in found), return_exceptions=True
         )
         described = [
-            _holding(r) if isinstance(r, dict) else (f"{d[ep.F_DATASET_ID]} (could not be read)", False)
+            _holding(r) if isinstance(r, Dataset) else (f"{d.datasetId} (could not be read)", False)
             for d, r in zip(found, resources, strict=True)
         ]
         keep = [d for d, (_, has) in zip(found, described, strict=True) if has]
-        pick = keep[0][ep.F_DATASET_ID] if len(keep) == 1 else None
+        pick = keep[0].datasetId if len(keep) == 1 else None
         lines = "; ".join(text for text, _ in described)
         advice = (
             f"pin the one holding the items with `datasetId: {pick}` in {manifest.origin.file}, run plan, "
@@ -375,7 +375,7 @@ async def _explain_duplicates(client: TenantReader, project: Project, listed: li
             if pick
             else "pin the intended one with `datasetId:` in the manifest, run plan, then delete the others in Orgvue"
         )
-        ids = ", ".join(d[ep.F_DATASET_ID] for d in found)
+        ids = ", ".join(d.datasetId for d in found)
         problems.append(
             Problem(
                 manifest.origin,
@@ -391,20 +391,20 @@ async def _explain_duplicates(client: TenantReader, project: Project, listed: li
         )
 
 
-def _holding(resource: JsonObject) -> tuple[str, bool]:
+def _holding(resource: Dataset) -> tuple[str, bool]:
     """'D1 (created 2026-…, 300 items)' and whether it holds items (count, else any item transaction)."""
-    found = resource.get("items")
-    items: JsonObject = found if isinstance(found, dict) else {}
+    items = resource.fields.get("items") or {}
     count = items.get("count")
-    has = bool(count) if isinstance(count, int) else items.get("lastTransactionId") not in (None, "", 0)
+    last = resource.items.lastTransactionId if resource.items else None
+    has = bool(count) if isinstance(count, int) else last not in (None, "", 0)
     held = f"{count} items" if isinstance(count, int) else ("holds items" if has else "no items written")
-    created = f"created {resource['createdAt']}, " if resource.get("createdAt") else ""
-    return f"{resource.get(ep.F_DATASET_ID)} ({created}{held})", has
+    created = f"created {resource.fields['createdAt']}, " if resource.fields.get("createdAt") else ""
+    return f"{resource.datasetId} ({created}{held})", has
 
 
-def _match_manifests(project: Project, listed: list[JsonObject]) -> dict[str, str]:
+def _match_manifests(project: Project, listed: list[DatasetSummary]) -> dict[str, str]:
     """Manifest name -> live datasetId for the manifests whose dataset exists; ambiguity is an error."""
-    datasets = [_live_dataset(d) for d in listed if d.get(ep.F_DATASET_ID)]
+    datasets = [_live_dataset(d) for d in listed if d.datasetId]
     found = {m.name: match_manifest(m, datasets, project.config.tenant) for m in project.manifests}
     problems = [f.problem for f in found.values() if f.problem is not None]
     if problems:
@@ -412,13 +412,13 @@ def _match_manifests(project: Project, listed: list[JsonObject]) -> dict[str, st
     return {name: f.dataset.dataset_id for name, f in found.items() if f.dataset is not None}
 
 
-def _live_dataset(resource: JsonObject) -> LiveDataset:
+def _live_dataset(resource: DatasetSummary) -> LiveDataset:
     return LiveDataset(
-        dataset_id=resource[ep.F_DATASET_ID],
-        name=resource.get(ep.F_NAME, ""),
-        type=resource.get(ep.F_TYPE, ""),
+        dataset_id=resource.datasetId,
+        name=resource.name or "",
+        type=resource.type or "",
         resource=resource,
-        ends=live_link_ends(resource),
+        ends=live_link_ends(resource.fields),
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from orgsync.api.answers import Dataset, DatasetSummary
+
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -23,34 +25,52 @@ class Fingerprint:
     cache_key: str | None
     last_transaction_id: str | None
 
+    @classmethod
+    def of(cls, dataset: DatasetSummary) -> Fingerprint:
+        """The fingerprint of a dataset as the API answered it (a listed one, not retrieved, has none of it)."""
+        if not isinstance(dataset, Dataset):
+            return cls(dataset.datasetId, None, None)
+        items = dataset.items
+        return cls(
+            dataset.datasetId, _text(dataset.cacheKey), _text(items.lastTransactionId if items else None)
+        )
+
+
+def _text(value: str | int | None) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
 
 @dataclass
 class LiveDataset:
-    """One dataset or links dataset as GET /datasets/{id} returns it (`resource` is the raw JSON)."""
+    """One dataset or links dataset as GET /datasets/{id} (or, not retrieved, GET /datasets) answered it."""
 
     dataset_id: str
     name: str
     type: str
-    resource: dict[str, Any] = field(repr=False)
+    resource: DatasetSummary = field(repr=False)
     # a links dataset's (from, to) dataset ids as the tenant reports them (state.link_ends); None where silent
     ends: tuple[str | None, str | None] = (None, None)
 
     @property
     def is_links(self) -> bool:
-        return self.type == "LINKS"
+        return self.resource.is_links
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The resource as the API sent it, for the field-by-field configuration diff."""
+        return self.resource.fields
 
     @property
     def properties(self) -> list[dict[str, Any]]:
-        return list(self.resource.get("properties") or [])
+        return list(self.fields.get("properties") or [])
 
     @property
     def fingerprint(self) -> Fingerprint:
-        items = self.resource.get("items") or {}
-        return Fingerprint(self.dataset_id, self.resource.get("cacheKey"), items.get("lastTransactionId"))
+        return Fingerprint.of(self.resource)
 
     @property
     def drafts(self) -> list[dict[str, Any]]:
-        return list(self.resource.get("drafts") or [])
+        return list(self.resource.drafts or []) if isinstance(self.resource, Dataset) else []
 
 
 ROW_HASH = "__row_hash"  # per live item: `row_hashes` of its owned columns
@@ -84,7 +104,7 @@ class LiveValues:
     be known then (a property changes type, so every row holding a value is rewritten), every row is kept: a big
     dataset's parts are then Arrow IPC files of the plan's spool directory, not memory, and a diff reads only the
     parts holding the rows it asks for (`take`). The files live as long as the plan's spool
-    (`commands.plan.plan_with`); small datasets (and tests) keep their parts in memory.
+    (`commands.pipeline.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
     def __init__(

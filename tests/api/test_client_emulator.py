@@ -81,10 +81,10 @@ def emu(request, emulator_factory) -> Emu:
 @pytest.mark.anyio
 async def test_every_method_round_trips(emu):
     async with emu.client() as c, emu.admin() as admin:
-        did = (await c.create_dataset(PEOPLE))["datasetId"]
-        pid = (await c.create_dataset(POSITIONS))["datasetId"]
-        assert sorted(d["name"] for d in await c.list_datasets()) == ["People", "Positions"]
-        assert [p["key"] for p in (await c.get_dataset(did))["properties"]] == [p["key"] for p in PROPS]
+        did = (await c.create_dataset(PEOPLE)).datasetId
+        pid = (await c.create_dataset(POSITIONS)).datasetId
+        assert sorted(d.name for d in await c.list_datasets()) == ["People", "Positions"]
+        assert [p.key for p in (await c.get_dataset(did)).properties] == [p["key"] for p in PROPS]
         assert (await c.update_dataset(did, {"tags": ["hr"]}))["tags"] == ["hr"]
 
         first = [
@@ -119,9 +119,9 @@ async def test_every_method_round_trips(emu):
         assert done["jobStatus"] == "completed"
         assert (await c.query_items(did, {"emp": "E1"}, ["double"]))[0]["double"] == 130000
 
-        lid = (await c.create_links({"name": "PeopleToPositions", "fromDatasetId": did, "toDatasetId": pid}))[
-            "datasetId"
-        ]
+        lid = (
+            await c.create_links({"name": "PeopleToPositions", "fromDatasetId": did, "toDatasetId": pid})
+        ).datasetId
         assert (await c.update_links(lid, {"tags": ["org"]}))["tags"] == ["org"]
         await c.put_items(pid, [{"_action": "createOrUpdate", "pid": "P1"}], params={"autoId": True})
         linked = await c.put_items(
@@ -170,7 +170,7 @@ async def test_injected_429_with_retry_after_and_503_are_retried(emu):
 @pytest.mark.anyio
 async def test_a_failed_job_raises_job_failed_with_its_errors(emu):
     async with emu.client() as c, emu.admin() as admin:
-        did = (await c.create_dataset(PEOPLE))["datasetId"]
+        did = (await c.create_dataset(PEOPLE)).datasetId
         await admin.post("/_emulator/faults", json={"path": "/export$", "job": "fail"})
         with pytest.raises(JobFailedError) as info:
             await c.export_csv(did)
@@ -213,7 +213,7 @@ async def test_a_create_whose_answer_is_lost_is_adopted_not_duplicated():
         created = await c.create_dataset(PEOPLE)
         listed = await c.list_datasets()
         log = (await admin.get("/_emulator/requests")).json()
-    assert [d["name"] for d in listed] == ["People"] and created["datasetId"] == listed[0]["datasetId"]
+    assert [d.name for d in listed] == ["People"] and created.datasetId == listed[0].datasetId
     assert [(r["method"], r["status"]) for r in log if r["path"].endswith("/datasets")][0] == ("POST", 201)
     assert sum(1 for r in log if r["method"] == "POST") == 1  # posted once, then looked up and adopted
     assert [(r.method, r.status) for r in c.log][:3] == [("POST", None), ("GET", 200), ("GET", 200)]
@@ -254,5 +254,5 @@ async def test_a_create_cut_off_by_a_timeout_over_a_socket_ends_with_one_dataset
         async with client as c:
             created = await c.create_dataset(PEOPLE)
             listed = await c.list_datasets()
-    assert [d["name"] for d in listed] == ["People"] and created["datasetId"] == listed[0]["datasetId"]
+    assert [d.name for d in listed] == ["People"] and created.datasetId == listed[0].datasetId
     assert [(r.method, r.status) for r in c.log][:2] == [("POST", None), ("GET", 200)]

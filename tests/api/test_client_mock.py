@@ -8,6 +8,7 @@ import httpx
 import orjson
 import pytest
 
+from orgsync.api.answers import DatasetSummary
 from orgsync.errors import (
     ApiError,
     AuthError,
@@ -32,7 +33,7 @@ async def _use(client, fn):
 
 def test_list_datasets_sends_bearer_token_and_gzip(fake, make_client):
     fake.on("GET", "/api/v1/ACME/datasets", json_reply([DS]))
-    assert run(_use(make_client(), lambda c: c.list_datasets())) == [DS]
+    assert [d.fields for d in run(_use(make_client(), lambda c: c.list_datasets()))] == [DS]
     request = fake.requests[0]
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert "gzip" in request.headers["Accept-Encoding"]
@@ -47,7 +48,7 @@ def test_retries_429_honouring_retry_after(fake, make_client, sleeps):
         json_reply([DS]),
     )
     client = make_client()
-    assert run(_use(client, lambda c: c.list_datasets())) == [DS]
+    assert [d.fields for d in run(_use(client, lambda c: c.list_datasets()))] == [DS]
     assert sleeps.waits[0] == 0.03  # the server's wait, not the backoff
     assert 0 <= sleeps.waits[1] <= 0.002  # second retry: base * 2
     assert client.stats.requests == 3 and client.stats.retries == 2
@@ -59,7 +60,7 @@ def test_retries_429_honouring_retry_after(fake, make_client, sleeps):
 def test_every_transient_status_is_retried(fake, make_client, status):
     fake.on("GET", "/api/v1/ACME/datasets", json_reply({}, status), json_reply([DS]))
     client = make_client()
-    assert run(_use(client, lambda c: c.list_datasets())) == [DS]
+    assert [d.fields for d in run(_use(client, lambda c: c.list_datasets()))] == [DS]
     assert [r.status for r in client.log] == [status, 200]
 
 
@@ -136,7 +137,7 @@ def test_create_with_lost_answer_adopts_the_dataset_found_by_name(fake, make_cli
     fake.on("GET", "/api/v1/ACME/datasets", json_reply([DS]))
     fake.on("GET", "/api/v1/ACME/datasets/D1", json_reply({**DS, "properties": []}))
     got = run(_use(make_client(), lambda c: c.create_dataset({"name": "People", "type": "PEOPLE"})))
-    assert got["datasetId"] == "D1"
+    assert got.datasetId == "D1"
     assert len(fake.calls("POST", "/api/v1/ACME/datasets")) == 1  # never posted twice
 
 
@@ -144,7 +145,7 @@ def test_create_with_lost_answer_and_no_dataset_posts_again(fake, make_client):
     fake.on("POST", "/api/v1/ACME/datasets", json_reply({}, 502), json_reply({**DS, "properties": []}))
     fake.on("GET", "/api/v1/ACME/datasets", json_reply([]))
     got = run(_use(make_client(), lambda c: c.create_dataset({"name": "People", "type": "PEOPLE"})))
-    assert got["datasetId"] == "D1"
+    assert got.datasetId == "D1"
     assert len(fake.calls("POST", "/api/v1/ACME/datasets")) == 2
     assert len(fake.calls("GET", "/api/v1/ACME/datasets")) == 1
 
@@ -222,7 +223,9 @@ def test_export_follows_the_hateoas_link_when_given(fake, make_client):
         "POST", "/api/v1/ACME/exports/custom/D1", json_reply(ticket("completed", result=f"{BASE}/_files/R"))
     )
     fake.on("GET", "/_files/R", httpx.Response(200, content=b"id\n"))
-    resource = {"datasetId": "D1", "_links": {"dataset:export:csv": {"url": other, "method": "POST"}}}
+    resource = DatasetSummary.model_validate(
+        {"datasetId": "D1", "_links": {"dataset:export:csv": {"url": other, "method": "POST"}}}
+    )
     assert run(_use(make_client(), lambda c: c.export_csv("D1", resource=resource))) == b"id\n"
 
 

@@ -218,7 +218,7 @@ async def test_export_csv_to_a_file_from_the_emulator_equals_the_in_memory_expor
         for i in range(300)
     ]
     async with emulated() as c:
-        did = (await c.create_dataset(PEOPLE))["datasetId"]
+        did = (await c.create_dataset(PEOPLE)).datasetId
         await c.import_items(did, items, params={"autoId": True})
         path = tmp_path / "export.csv"
         with path.open("wb") as dest:

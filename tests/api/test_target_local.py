@@ -29,14 +29,14 @@ async def test_local_needs_no_token_and_keeps_state_between_runs(tmp_path):
     project = local_project(tmp_path)
     async with open_client(project, env={}) as first:
         assert isinstance(first._core._http._transport, httpx.ASGITransport)  # in-process, no socket
-        people = (await first.create_dataset({"name": "People", **BODY}))["datasetId"]
+        people = (await first.create_dataset({"name": "People", **BODY})).datasetId
         await first.put_items(people, [{"_action": "create", "emp": "E1"}], params={"autoId": True})
     assert (tmp_path / ".orgsync" / "tenant.db").is_file()
 
     async with open_client(project, env={}) as second:
-        other = (await second.create_dataset({"name": "Other", **BODY}))["datasetId"]
+        other = (await second.create_dataset({"name": "Other", **BODY})).datasetId
         await second.put_items(people, [{"_action": "create", "emp": "E2"}], params={"autoId": True})
-        listed = {d["name"]: d["datasetId"] for d in await second.list_datasets()}
+        listed = {d.name: d.datasetId for d in await second.list_datasets()}
         items = await second.list_items(people)
     # a later run never reuses an id handed out by an earlier one
     assert listed == {"People": people, "Other": other} and other != people

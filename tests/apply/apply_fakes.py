@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from orgsync.api.answers import Dataset, DatasetSummary
 from orgsync.api.http import ClientStats
 from orgsync.errors import ApiError, JobFailedError
 
@@ -50,18 +51,18 @@ class FakeClient:
         finally:
             self.in_flight -= 1
 
-    async def get_dataset(self, dataset_id: str) -> dict:
+    async def get_dataset(self, dataset_id: str) -> Dataset:
         self.calls.append(("get", dataset_id))
         await self._enter()
-        return self.datasets[dataset_id]
+        return Dataset.model_validate(self.datasets[dataset_id])
 
-    async def find_datasets(self, name: str, type: str | None = None) -> list[dict]:
-        return [d for d in self.datasets.values() if d["name"] == name]
+    async def find_datasets(self, name: str, type: str | None = None) -> list[DatasetSummary]:
+        return [DatasetSummary.model_validate(d) for d in self.datasets.values() if d["name"] == name]
 
-    async def list_datasets(self) -> list[dict]:
-        return list(self.datasets.values())
+    async def list_datasets(self) -> list[DatasetSummary]:
+        return [DatasetSummary.model_validate(d) for d in self.datasets.values()]
 
-    async def create_dataset(self, body: dict) -> dict:
+    async def create_dataset(self, body: dict) -> Dataset:
         self.calls.append(("create", body["name"]))
         await self._enter()
         new = {
@@ -70,14 +71,14 @@ class FakeClient:
             "properties": body.get("properties", []),
         }
         self.datasets[new["datasetId"]] = new
-        return new
+        return Dataset.model_validate(new)
 
-    async def create_links(self, body: dict) -> dict:
+    async def create_links(self, body: dict) -> Dataset:
         self.calls.append(("create-links", body["name"], body["fromDatasetId"], body["toDatasetId"]))
         await self._enter()
         new = {"datasetId": f"ID-{body['name']}", "name": body["name"], "type": "LINKS"}
         self.datasets[new["datasetId"]] = new
-        return new
+        return Dataset.model_validate(new)
 
     async def update_dataset(self, dataset_id: str, body: dict, delete_omitted: bool = False) -> dict:
         self.calls.append(("patch", dataset_id, body, delete_omitted))

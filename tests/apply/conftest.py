@@ -17,7 +17,7 @@ from rich.console import Console
 
 from orgsync.apply.batching import Limits
 from orgsync.commands.apply import ApplyOptions, run_apply
-from orgsync.commands.prepare import prepare_fresh
+from orgsync.commands.pipeline import fresh_plan
 from orgsync.plan.model import Plan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ class Tenant:
         """A fresh plan of the repository against the tenant."""
 
         async def make() -> Plan:
-            prepared = await prepare_fresh(ApplyOptions(root=self.root))
+            prepared = await fresh_plan(self.root)
             await prepared.client.aclose()
             return prepared.plan
 

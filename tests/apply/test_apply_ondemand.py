@@ -58,7 +58,7 @@ def exported_bonus(csv: bytes) -> dict[str, float | None]:
 async def export_people(client: OrgvueClient) -> bytes:
     async with client as c:
         [people] = await c.find_datasets("People")
-        return await c.export_csv(people["datasetId"], projection=["employee_id", "bonus"])
+        return await c.export_csv(people.datasetId, projection=["employee_id", "bonus"])
 
 
 # ---------------------------------------------------------------- in-process

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from orgsync.api.answers import Dataset
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
 from orgsync.sources.table import SourceTable
 from orgsync.state.link_ends import live_link_ends
@@ -117,7 +118,7 @@ def live_dataset(
         dataset_id=dataset_id,
         name=name,
         type=resource["type"],
-        resource=resource,
+        resource=Dataset.model_validate(resource),
         ends=live_link_ends(resource),
     )
 

@@ -13,12 +13,12 @@ from orgsync.plan.model import Action, ChangeClass
 
 def test_same_configuration_with_reordered_tags_is_no_change():
     manifest = dataset(tags=["b", "a"])
-    assert diff_config(manifest, live_dataset(tags=["a", "b", "a"]).resource) == []
+    assert diff_config(manifest, live_dataset(tags=["a", "b", "a"]).fields) == []
 
 
 def test_changed_fields_before_after_and_tree_key_change_is_destructive():
     manifest = dataset(labelId="id", tags=["hr"], treeId="id", treeParentId="manager")
-    changes = {c.field: c for c in diff_config(manifest, live_dataset().resource)}
+    changes = {c.field: c for c in diff_config(manifest, live_dataset().fields)}
     assert set(changes) == {"labelId", "tags", "treeId", "treeParentId"}
     assert (changes["labelId"].before, changes["labelId"].after) == ("name", "id")
     assert changes["labelId"].change_class == ChangeClass.UPDATE
@@ -27,7 +27,7 @@ def test_changed_fields_before_after_and_tree_key_change_is_destructive():
 
 
 def test_links_compare_only_name_and_tags():
-    resource = live_dataset("Reports", links=True, tags=["x"]).resource
+    resource = live_dataset("Reports", links=True, tags=["x"]).fields
     assert [(c.field, c.after) for c in diff_config(links(tags=["y"]), resource)] == [("tags", ["y"])]
 
 

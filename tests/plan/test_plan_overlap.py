@@ -12,7 +12,7 @@ from plan_repo import STAFF_PROPS, Repo, staff_rows
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
-from orgsync.commands.plan import load_manifests, plan_with, sources_step
+from orgsync.commands.pipeline import load_manifests, plan_with, sources_step
 from orgsync.errors import ConfigError
 from orgsync.validate import validate_project
 

@@ -16,8 +16,8 @@ from plan_repo import STAFF_PROPS, Repo, staff_rows
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
 from orgsync.api.retry import RetryPolicy
-from orgsync.commands import plan as plan_command
-from orgsync.commands.plan import load_manifests, plan_with, sources_step
+from orgsync.commands import pipeline as plan_command
+from orgsync.commands.pipeline import load_manifests, plan_with, sources_step
 from orgsync.errors import ApiError, ConfigError, OrgsyncError
 from orgsync.state import reader
 

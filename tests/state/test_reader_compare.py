@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orgsync.api.answers import Dataset
 from orgsync.plan.items_diff import diff_items, mark_retyped, prepare_live
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import RawExport, RawLive, parse_items, parse_live
@@ -125,7 +126,12 @@ def test_a_property_changing_type_keeps_every_row_so_each_holding_a_value_is_rew
         ],
     }  # the manifest says text: it changes type
     live = parse_live(
-        RawLive("T", "ACME", [LiveDataset("D1", "People", "PEOPLE", resource)], [export(tmp_path, 30)]),
+        RawLive(
+            "T",
+            "ACME",
+            [LiveDataset("D1", "People", "PEOPLE", Dataset.model_validate(resource))],
+            [export(tmp_path, 30)],
+        ),
         {"People": table(src)},
     )
     items = live.items["D1"]

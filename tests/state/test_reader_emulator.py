@@ -98,8 +98,8 @@ async def seed(client) -> dict[str, str]:
             for p in PROPS
         ],
     }
-    people = (await client.create_dataset({"name": "People", **body}))["datasetId"]
-    empty = (await client.create_dataset({"name": "Empty", **body}))["datasetId"]
+    people = (await client.create_dataset({"name": "People", **body})).datasetId
+    empty = (await client.create_dataset({"name": "Empty", **body})).datasetId
     await client.create_dataset({"name": "Other", **body})
     rows = [
         {"emp": "E1", "name": " Ana ", "salary": 65000, "start": "2024-01-02", "active": True, "dept": "Eng"},
@@ -108,9 +108,9 @@ async def seed(client) -> dict[str, str]:
     ]
     await client.put_items(people, [{"_action": "create", **r} for r in rows], params={"autoId": True})
     await client.put_items(people, [{"_action": "create", "name": "Ghost"}])  # no key: unmatched
-    links = (await client.create_links({"name": "Reports", "fromDatasetId": people, "toDatasetId": people}))[
-        "datasetId"
-    ]
+    links = (
+        await client.create_links({"name": "Reports", "fromDatasetId": people, "toDatasetId": people})
+    ).datasetId
     await client.put_items(
         links, [{"_action": "create", "from_id": "E2", "to_id": "E1", "allocation": 0.5}], links=True
     )

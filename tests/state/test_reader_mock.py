@@ -127,7 +127,7 @@ def test_reads_managed_items_canonical_and_counts_unmatched():
     assert live.target == "Target: test · tenant ACME" and live.tenant == "ACME"
     assert [d.dataset_id for d in live.datasets] == ["D1", "D9"]
     assert live.datasets[0].fingerprint.last_transaction_id == "T7"
-    assert live.datasets[1].resource == listed[1]  # unmanaged: summary only, never retrieved
+    assert live.datasets[1].fields == listed[1]  # unmanaged: summary only, never retrieved
     items = live.items["D1"]
     assert items.unmatched == 1
     assert items.to_frame().to_dicts() == [

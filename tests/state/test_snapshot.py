@@ -155,3 +155,35 @@ def test_to_frame_joins_index_and_spooled_values_by_live_row(tmp_path):
         {"id": "k2", "name": "N2", "team": None, "_id": "u2"},
         {"id": "k9", "name": "N9", "team": "T9", "_id": "u9"},
     ]
+
+
+# -- Fingerprint.of: the one way a fingerprint is made from an answer ------------------------------------------
+
+
+def test_the_plan_and_the_freshness_check_take_the_same_fingerprint_from_the_typed_answer():
+    from pydantic import ValidationError
+
+    from orgsync.api.answers import Dataset, DatasetSummary
+    from orgsync.apply.executor import fingerprint_mismatch
+    from orgsync.plan.model import Action, ChangeClass, ResourcePlan
+    from orgsync.state.snapshot import Fingerprint, LiveDataset
+
+    answer = Dataset.model_validate({"datasetId": "D1", "cacheKey": "C1", "items": {"lastTransactionId": 7}})
+    with pytest.raises(ValidationError):
+        answer.cacheKey = "C2"  # type: ignore[misc]  # frozen: handed on, never changed
+    planned = LiveDataset("D1", "People", "PEOPLE", answer).fingerprint
+    assert planned == Fingerprint.of(answer) == Fingerprint("D1", "C1", "7")
+    res = ResourcePlan(
+        address="dataset.People",
+        kind="Dataset",
+        name="People",
+        action=Action.UPDATE,
+        change_class=ChangeClass.UPDATE,
+        fingerprint=planned,
+    )
+    assert fingerprint_mismatch(res, answer) is None
+    moved = answer.model_copy(update={"items": answer.items.model_copy(update={"lastTransactionId": 8})})
+    assert "items.lastTransactionId differ" in (fingerprint_mismatch(res, moved) or "")
+    # a listed dataset that was never retrieved has no fingerprint values
+    summary = DatasetSummary.model_validate({"datasetId": "D9", "type": "LINKS"})
+    assert Fingerprint.of(summary) == Fingerprint("D9", None, None) and summary.is_links
