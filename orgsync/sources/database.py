@@ -51,8 +51,11 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     name = spec.connection.env
 
     def fail(what: str, err: BaseException | None = None) -> SourceError:
+        # Every part goes through the redaction: no piece of the value may reach a message (or the PR comment).
         detail = f": {redacted(_first_line(err), secret)}" if err is not None else ""
-        return SourceError(Problem(where, f"{what} (connection from {name}){detail}", field))
+        return SourceError(
+            Problem(where, f"{redacted(what, secret)} (connection from {name}){detail}", field)
+        )
 
     try:
         connection = _connect(scheme, url)
@@ -153,8 +156,9 @@ def _connect(scheme: str, url: str) -> Any:
     """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction); each driver
     is an extra of its own (`MissingExtra`, an ImportError, names it)."""
     if scheme not in SCHEMES:
+        # The scheme is not quoted: a value that is no URL (`user:password`) would be shown in part.
         raise ImportError(
-            f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
+            "the connection string does not start with a supported scheme; expected postgresql://, sqlite:///, "
             "snowflake:// or bigquery://"
         )
     driver: Any = load(SCHEMES[scheme], f"a {scheme}:// database source")
