@@ -22,7 +22,7 @@ from orgsync.errors import ConfigError, Location, Problem, SourceError
 from orgsync.limits import Limits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
-from orgsync.sources.extras import SCHEMES, load
+from orgsync.sources.extras import SCHEMES, MissingExtra, load
 from orgsync.sources.parse import RawSource
 from orgsync.sources.statement import refusal
 
@@ -61,6 +61,10 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
         connection = _connect(scheme, url)
     except SourceError:
         raise
+    except (
+        MissingExtra
+    ) as err:  # our words only (the extra and its fixed scheme), nothing read from the value
+        raise SourceError(Problem(where, f"{err} (connection from {name})", field)) from None
     except ImportError as err:
         raise fail(str(err)) from None
     except Exception as err:  # each driver raises its own error classes
@@ -161,7 +165,8 @@ def _connect(scheme: str, url: str) -> Any:
             "the connection string does not start with a supported scheme; expected postgresql://, sqlite:///, "
             "snowflake:// or bigquery://"
         )
-    driver: Any = load(SCHEMES[scheme], f"a {scheme}:// database source")
+    extra = SCHEMES[scheme]
+    driver: Any = load(extra, f"a {extra}:// database source")  # the extra's fixed name, not the value's text
     if scheme == "sqlite":
         # SQLAlchemy's form: sqlite:///relative/path.db, sqlite:////absolute/path.db
         path = unquote(url.split("://", 1)[1])[1:]
