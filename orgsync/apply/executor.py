@@ -21,7 +21,7 @@ from orgsync.api.answers import Dataset
 from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
 from orgsync.apply.actions import ActionsView, Encoded, encode_waves
-from orgsync.apply.batching import Batch, Limits, Mode, make_batches
+from orgsync.apply.batching import Batch, BatchLimits, Mode, make_batches
 from orgsync.apply.importfile import import_file
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
@@ -67,7 +67,7 @@ class ExecOptions:
     """How the run goes: steps at once, and the batch thresholds (tests and benchmarks pick small ones)."""
 
     parallelism: int = 4
-    limits: Limits = Limits()
+    limits: BatchLimits = BatchLimits()
 
 
 class Executor:

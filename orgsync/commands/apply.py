@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orgsync.api.calllog import call_printer
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.apply.estimate import clamp_parallelism, clamp_rps_notice, estimate_requests
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
@@ -49,7 +49,7 @@ class ApplyOptions:
 def run_apply(
     opts: ApplyOptions,
     *,
-    limits: Limits | None = None,
+    limits: BatchLimits | None = None,
     console: Console | None = None,
     stdin_is_tty: bool | None = None,
 ) -> int:
@@ -70,10 +70,10 @@ def run_apply(
             hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)",
         )
     with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
-        return asyncio.run(_apply(opts, limits or Limits(), out))
+        return asyncio.run(_apply(opts, limits or BatchLimits(), out))
 
 
-async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
+async def _apply(opts: ApplyOptions, limits: BatchLimits, out: Console) -> int:
     prepared = await _prepare(opts)
     async with prepared.client as client:
         _say(out, prepared.client.target_label)

@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
-from orgsync.limits import Limits, limits_from
+from orgsync.limits import ResourceLimits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
 from orgsync.sources.parse import RawSource
@@ -82,7 +82,9 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
 
 
-def _bounded_table(reader: pa.RecordBatchReader, limits: Limits, where: Location, field: str) -> pa.Table:
+def _bounded_table(
+    reader: pa.RecordBatchReader, limits: ResourceLimits, where: Location, field: str
+) -> pa.Table:
     """The result's batches gathered while they stay within `source_rows`, `source_columns` and `source_bytes`."""
     if len(reader.schema) > limits.source_columns:
         raise _over(

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from rich.console import Console
 
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.commands.pipeline import fresh_plan
 from orgsync.plan.model import Plan
@@ -53,7 +53,7 @@ class Tenant:
     transport: RecordingTransport
     outputs: list[str] = field(default_factory=list)
 
-    def apply(self, *, limits: Limits | None = None, tty: bool = False, **options) -> int:
+    def apply(self, *, limits: BatchLimits | None = None, tty: bool = False, **options) -> int:
         """`orgsync apply --auto-approve` (unless told otherwise); the output is kept in `outputs`."""
         buffer = io.StringIO()
         options.setdefault("auto_approve", True)

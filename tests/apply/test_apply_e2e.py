@@ -11,7 +11,7 @@ import orjson
 import polars as pl
 import pytest
 
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.errors import ExitCode, ReportWriteError, SafetyBlockedError, StalePlanError
 from orgsync.plan.saved import save
 
@@ -111,7 +111,7 @@ def test_hierarchy_parents_are_created_before_children(tenant):
 
 
 def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
-    limits = Limits(sync_max_actions=290, async_max_actions=120)
+    limits = BatchLimits(sync_max_actions=290, async_max_actions=120)
     assert tenant.apply(limits=limits, parallelism=1) == ExitCode.OK
     words = tenant.write_words(_ids(tenant))
     # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
@@ -279,7 +279,7 @@ def test_recovers_from_injected_429_and_503(tenant, tmp_path):
 
 def test_recovers_from_an_import_job_that_fails(tenant):
     tenant.admin("POST", "/_emulator/faults", {"path": r"/items/import$", "job": "fail", "count": 1})
-    assert tenant.apply(limits=Limits(sync_max_actions=10)) == ExitCode.OK
+    assert tenant.apply(limits=BatchLimits(sync_max_actions=10)) == ExitCode.OK
     imports = [p for m, p in tenant.writes() if re.search(r"/items/import$", p)]
     assert len(imports) == 4  # one failed job run again, then People, Positions and links
     assert not tenant.plan().has_changes

@@ -71,9 +71,9 @@ def test_batches_cut_from_the_sizes_cover_every_action_once_in_order(monkeypatch
 
 
 def _limits():
-    from orgsync.apply.batching import Limits
+    from orgsync.apply.batching import BatchLimits
 
-    return Limits(sync_max_actions=1, async_max_actions=4)
+    return BatchLimits(sync_max_actions=1, async_max_actions=4)
 
 
 def test_an_empty_range_is_an_empty_array():
