@@ -35,7 +35,7 @@ from orgsync.manifest.dump import (
 from orgsync.manifest.loader import CONFIG_FILE, load_project
 from orgsync.manifest.models import LINK_CORE_KEYS, Project, ProjectConfig
 from orgsync.sources.canonical import canonical_expr
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 
 MANIFEST_DIR = "manifests"
 DATA_DIR = "data"

@@ -48,7 +48,7 @@ class LiveDataset:
     name: str
     type: str
     resource: DatasetSummary = field(repr=False)
-    # a links dataset's (from, to) dataset ids as the tenant reports them (state.link_ends); None where silent
+    # a links dataset's (from, to) dataset ids as the tenant reports them (state.live_link_ends); None where silent
     ends: tuple[str | None, str | None] = (None, None)
 
     @property
