@@ -353,7 +353,7 @@ class Executor:
                     record.error = f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent"
                     self._halted.add(step.id)
                     return
-                payload = pending.take(i)
+                payload = pending.file_for(i)
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
@@ -445,7 +445,7 @@ class _ImportFiles:
     Jobs into one dataset are still run one after another: the API documents no order between concurrent
     imports into one dataset, and a step's batches must land in order (a later wave may name items of an
     earlier one). Encoding is what overlaps: file i+1 is built while file i uploads and its job runs, so at
-    most two files are held at a time: `take` hands a file over (this holds it no more), and the executor
+    most two files are held at a time: `file_for` hands a file over (this holds it no more), and the executor
     drops it once its batch was sent, before it takes the next one (which starts the encoding of the one after).
     """
 
@@ -463,7 +463,7 @@ class _ImportFiles:
                 asyncio.to_thread(import_file, self._encoded, self._batches[index])
             )
 
-    def take(self, index: int) -> asyncio.Task[bytes] | None:
+    def file_for(self, index: int) -> asyncio.Task[bytes] | None:
         """The file of batch `index` (None for a sync batch), with the next one's encoding started."""
         self._start(index)
         self._start(index + 1)

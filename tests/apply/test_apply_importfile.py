@@ -123,7 +123,7 @@ def test_rows_take_slices_of_the_selection():
     frame = items(["id"], [], creates=[(str(i),) for i in range(6)]).creates
     rows = Rows.where(frame, frame.get_column("id").is_in(["1", "3", "4"]))
     assert rows.height == 3 and rows.columns == ["id"]
-    assert rows.take(1, 3).get_column("id").to_list() == ["3", "4"]
-    assert rows.take(2, 10).get_column("id").to_list() == ["4"]
-    assert Rows(frame).take(4).get_column("id").to_list() == ["4", "5"]
+    assert rows.frame_between(1, 3).get_column("id").to_list() == ["3", "4"]
+    assert rows.frame_between(2, 10).get_column("id").to_list() == ["4"]
+    assert Rows(frame).frame_between(4).get_column("id").to_list() == ["4", "5"]
     assert Rows(frame).estimated_size() == frame.estimated_size()
