@@ -27,8 +27,8 @@ from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
 from orgsync.errors import JobFailedError, OrgsyncError, QuotaExceededError, StalePlanError, StepError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
+from orgsync.manifest.property_types import property_types
 from orgsync.plan.model import Action, ResourcePlan
-from orgsync.sources.readers import property_types
 from orgsync.state.snapshot import Fingerprint
 
 # Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,

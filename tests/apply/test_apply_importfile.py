@@ -15,7 +15,7 @@ from orgsync.apply.batching import Batch, Mode, make_batches
 from orgsync.apply.importfile import import_file, write_json_array
 from orgsync.apply.order import Wave, order_plan
 from orgsync.apply.rows import Rows
-from orgsync.sources.readers import property_types
+from orgsync.manifest.property_types import property_types
 
 TYPES = {"id": "text", "name": "text", "n": "number"}
 
