@@ -137,7 +137,8 @@ def test_a_glob_matching_nothing_or_escaping_is_refused(tmp_path):
 
 
 def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path):
-    from orgsync.validate import render_text, validate_project
+    from orgsync.validate import validate_project
+    from orgsync.validate_render import render_text
 
     repo(
         tmp_path,
