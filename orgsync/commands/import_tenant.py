@@ -27,6 +27,7 @@ from orgsync.escape import terminal, terminal_lines
 from orgsync.manifest.dump import (
     DumpOptions,
     ImportedFile,
+    LiveResource,
     config_file,
     dataset_file,
     select,
@@ -282,7 +283,7 @@ def _compose(
         items_path = f"{DATA_DIR}/{slug}.csv" if opts.with_items else None
         try:
             file = dataset_file(
-                resource.fields,
+                LiveResource(resource.datasetId, name, links, resource.fields),
                 f"{MANIFEST_DIR}/{slug}.yaml",
                 names_by_id,
                 _ends(resource) if links else {},
