@@ -9,9 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
 
 pytestmark = pytest.mark.socket
 
@@ -20,13 +19,6 @@ TOKEN = "tok-verbose-7d1e9a"
 ITEM_OPTIONS = (
     "onActionValidationFailure=skipAction&onItemAccessDenied=skipAction&onPropertyAccessDenied=skipProperty"
 )
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(
-        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN}, catch_exceptions=False
-    )
-    return result.exit_code, result.stdout, result.stderr
 
 
 TRACES = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}")
@@ -44,7 +36,7 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
     shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
     config = root / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {server.base_url}"))
-    code, _, err = orgsync("apply", "-C", str(root), "--auto-approve")
+    code, _, err = orgsync("apply", "-C", str(root), "--auto-approve", token=TOKEN)
     assert code == 0 and err == ""  # without -v nothing extra is printed
 
     people = root / "data" / "people.csv"
@@ -54,7 +46,7 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
         pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(secret)).otherwise(pl.col("salary")).alias("salary")
     )
     frame.write_csv(people)
-    code, out, err = orgsync("apply", "-C", str(root), "--auto-approve", "-v")
+    code, out, err = orgsync("apply", "-C", str(root), "--auto-approve", "-v", token=TOKEN)
     assert code == 0, out + err
 
     lines = shapes(err)

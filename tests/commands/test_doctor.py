@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.commands.doctor import run_doctor
+from tests.support.cli import orgsync
 
 pytestmark = pytest.mark.socket
 
@@ -189,9 +188,9 @@ def test_no_token_fails_and_names_the_variable(tmp_path, emulator_factory):
 def test_the_command_line_prints_one_row_per_check_and_exits_0_on_the_local_target(tmp_path):
     root = tmp_path / "acme"
     shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    result = CliRunner().invoke(cli, ["doctor", "-C", str(root)])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    code, out, err = orgsync("doctor", "-C", str(root))
+    assert code == 0, out + err
+    lines = (out + err).splitlines()
     assert lines[0].startswith("Target: local")
     assert lines[1].split()[:2] == ["OK", "endpoint"]
     assert any(line.split()[:3] == ["OK", "temporary", "file"] for line in lines)

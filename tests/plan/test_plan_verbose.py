@@ -7,18 +7,12 @@ import shutil
 from pathlib import Path
 
 import orjson
-from click.testing import CliRunner
 
 from orgsync.api import target
-from orgsync.cli import cli
+from tests.support.cli import orgsync
 
 ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
 UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 TRACE = re.compile(r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")

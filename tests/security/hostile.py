@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.github.action import Run
+from tests.support.cli import orgsync
 
 HTML_NAME = "People <img src=x onerror=alert(1)> <!--"
 HIDING_KEY = "note-->"
@@ -78,11 +77,6 @@ def write(
         writer.writeheader()
         writer.writerows(rows)
     return root
-
-
-def orgsync(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **(env or {})}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 # Strings that GitHub turns into links, mentions and references (and a backtick that ends a code span).
