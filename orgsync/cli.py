@@ -107,6 +107,16 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--base",
+    "base_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The reviewed base's repository root: its sensitive properties, thresholds and observed datasets "
+    "are a floor the plan keeps (pull requests).",
+)
+@click.option(
+    "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
+)
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -117,10 +127,13 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    base_dir: Path | None,
+    base_ref: str | None,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
+    from orgsync.manifest.base import BaseChoice
 
     _run(
         run_plan,
@@ -134,6 +147,7 @@ def plan(
             show_all=show_all,
             show_values=show_values,
             verbose=verbose,
+            base=BaseChoice(base_dir, base_ref),
         ),
     )
 
@@ -211,11 +225,20 @@ def apply(
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor(root: Path | None, fmt: str) -> None:
+@click.option(
+    "--record", type=click.Path(dir_okay=False, path_type=Path), help="Also write a transcript of probes."
+)
+@click.option("--names", is_flag=True, help="Let the transcript name the probed datasets.")
+@click.option(
+    "--probe-writes", metavar="DATASET", help="Add write probes (noop actions only) on this dataset."
+)
+def doctor(root: Path | None, fmt: str, record: Path | None, names: bool, probe_writes: str | None) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
 
-    _run(run_doctor, _root(root), fmt=fmt)
+    if (names or probe_writes) and record is None:
+        raise click.UsageError("--names and --probe-writes go with --record FILE")
+    _run(run_doctor, _root(root), fmt=fmt, record=record, names=names, probe_writes=probe_writes)
 
 
 @cli.command()
@@ -331,6 +354,18 @@ def import_(
     show_default=True,
     help="Bytes of a sync item PUT body before 413 (0: no limit).",
 )
+@click.option(
+    "--temp-files",
+    type=click.Choice(["flat", "links"]),
+    default=None,
+    help="How temporary-file answers name their URLs: flat getUrl/putUrl, or _links by type "
+    "(default: ORGSYNC_EMULATOR_TEMP_FILES, else flat).",
+)
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Do not serve: list where the emulator answers otherwise than this `doctor --record` transcript.",
+)
 def emulator(
     host: str,
     port: int,
@@ -341,10 +376,17 @@ def emulator(
     limit_in_flight: int,
     limit_quota: int,
     limit_body: int,
+    temp_files: str | None,
+    compare: Path | None,
 ) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
+
+    if compare is not None:
+        from orgsync.commands.emulator_compare import run_compare
+
+        _run(run_compare, compare)
 
     _run(
         run_emulator,
@@ -354,6 +396,7 @@ def emulator(
         token=token,
         allow_remote_callbacks=allow_remote_callbacks,
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
+        temp_file_links=None if temp_files is None else temp_files == "links",
     )
 
 

@@ -32,7 +32,7 @@ from orgsync.api.http import (
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.protocol import ItemAction, JsonObject
 from orgsync.api.retry import RetryPolicy
-from orgsync.errors import ApiError
+from orgsync.errors import ApiError, PollExpiredError
 from orgsync.limits import ResourceLimits
 
 
@@ -245,7 +245,10 @@ class OrgvueClient:
             json=ep.import_body(temp.get_url),
             params=params,
         )
-        done = await self.wait_job(ticket, timeout)
+        try:
+            done = await self.wait_job(ticket, timeout)
+        except PollExpiredError as expired:
+            raise import_outcome_unknown(dataset_id, expired) from None
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             return []
@@ -289,14 +292,28 @@ class OrgvueClient:
         """
         linked = self._core.link(_fields(resource), ep.LINK_EXPORT_CSV)  # its URL names the format already
         url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
-        ticket = await self._core.send_json(
-            "POST",
-            url,
-            retry_safe=True,
-            json=ep.export_body(projection),
-            params=ep.export_params(None if linked else "csv", gzip=True),
-        )
-        done = await self.wait_job(ticket, timeout)
+        for attempt in range(1, EXPORT_ATTEMPTS + 1):
+            ticket = await self._core.send_json(
+                "POST",
+                url,
+                retry_safe=True,
+                json=ep.export_body(projection),
+                params=ep.export_params(None if linked else "csv", gzip=True),
+            )
+            try:
+                done = await self.wait_job(ticket, timeout)
+                break
+            except PollExpiredError as expired:
+                # D/working/security/: a presigned URL that expired means "you must repeat your request";
+                # an export reads only, so it is simply asked for again
+                if attempt == EXPORT_ATTEMPTS:
+                    raise PollExpiredError(
+                        f"the export of dataset {dataset_id} outlived its status URL {attempt} times: {expired.message}",
+                        status=expired.status,
+                        trace_id=expired.trace_id,
+                        hint="the tenant may be slow to export this dataset now: try again later, or report it "
+                        "to Orgvue support with the trace id",
+                    ) from None
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
@@ -364,6 +381,26 @@ class OrgvueClient:
     async def wait_job(self, ticket: JsonObject, timeout: float | None = None) -> JsonObject:
         """Poll a job ticket to completion; JobFailedError when it fails or exceeds the timeout."""
         return await wait_job(self._core, ticket, self.polling, timeout)
+
+
+EXPORT_ATTEMPTS = 3  # an export whose status URL expires is asked for again, at most this often
+
+
+def import_outcome_unknown(dataset_id: str, expired: PollExpiredError) -> PollExpiredError:
+    """An import whose status URL expired before it ended: what to check, since its outcome cannot be read.
+
+    No page documents another way to learn a job's end (the callback needs a server the run does not have, and a
+    `resultLocation` is a presigned URL that expires too); the dataset itself tells: `items.lastTransactionId`
+    moves when the import lands, and the next plan shows what the tenant holds."""
+    return PollExpiredError(
+        f"the import into dataset {dataset_id} outlived its status URL, so whether it completed is unknown "
+        f"(it may still be running): {expired.message}",
+        status=expired.status,
+        trace_id=expired.trace_id,
+        hint="wait for it to finish, then run `orgsync plan`: it shows what the tenant holds now (the dataset's "
+        "items.lastTransactionId moves when the import lands) and what is still to apply; the item actions are "
+        "safe to apply again. Orgvue support can trace the job by its trace id",
+    )
 
 
 def _actions_retry_safe(actions: Sequence[ItemAction]) -> bool:

@@ -18,9 +18,11 @@ from orgsync.api.calllog import call_printer
 from orgsync.api.http import CallListener, CallRecord
 from orgsync.commands.pipeline import Prepared, fresh_plan
 from orgsync.errors import ExitCode
+from orgsync.manifest.base import BaseChoice
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
+from orgsync.plan.signing import plan_key
 
 
 @dataclass
@@ -36,6 +38,7 @@ class PlanOptions:
     show_all: bool = False
     show_values: bool = False
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
+    base: BaseChoice = field(default_factory=BaseChoice)  # --base DIR / --base-ref REF (manifest.base)
 
 
 class counting:  # noqa: N801 - used as a function
@@ -68,7 +71,7 @@ async def _plan(
 ) -> Prepared:
     """The plan made fresh; its client is closed (plan only reads)."""
     prepared = await fresh_plan(
-        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call
+        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call, base=opts.base
     )
     await prepared.client.aclose()
     return prepared
@@ -106,7 +109,7 @@ def run_plan(
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
         else:
-            save(plan, opts.out)
+            save(plan, opts.out, plan_key(os.environ if env is None else env))
             at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
             print(
                 f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.",

@@ -22,6 +22,7 @@ from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
 from orgsync.github import drift
 from orgsync.github.api import GitHubApi
+from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
 from orgsync.github.fragments import fragments
 
@@ -61,6 +62,7 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -96,6 +98,7 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            base_ref=base_ref(env, event),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -192,6 +195,13 @@ def _allow(inputs: Inputs) -> list[str]:
     return ["--allow-destructive"] if inputs.allow_destructive else []
 
 
+def _base(inputs: Inputs) -> list[str]:
+    if not inputs.base_ref:
+        return []
+    ensure_commit(Path(inputs.directory), inputs.base_ref)
+    return ["--base-ref", inputs.base_ref]
+
+
 def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     """validate + plan (markdown, saved), the sticky comment, outputs, summary; exits as the plan means."""
     plan_dir = inputs.temp_dir / f"orgsync-{inputs.slug}"
@@ -210,12 +220,13 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "--out",
             str(plan_file),
             *_allow(inputs),
+            *_base(inputs),
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         return _failed(inputs, "orgsync plan", planned)
     if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
-        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs)])
+        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs), *_base(inputs)])
     else:
         as_json = orgsync(["show", str(plan_file), "--format", "json"])
     try:

@@ -71,11 +71,22 @@ class Emu:
         )
 
 
-@pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
+@pytest.fixture(
+    params=[
+        "asgi",
+        "asgi-links",
+        pytest.param("socket", marks=pytest.mark.socket),
+        pytest.param("socket-links", marks=pytest.mark.socket),
+    ]
+)
 def emu(request, emulator_factory) -> Emu:
-    if request.param == "asgi":
-        return Emu("http://emulator", httpx.ASGITransport(app=create_app(token=TOKEN)), "asgi")
-    return Emu(emulator_factory(token=TOKEN).base_url, None, "socket")
+    """Each test in-process and over a socket, with temporary files answered both ways the pages allow
+    (D/recipes/import-integration-async/: two URLs, no field names): flat getUrl/putUrl and `_links` by type."""
+    links = request.param.endswith("-links")
+    if request.param.startswith("asgi"):
+        app = create_app(token=TOKEN, temp_file_links=links)
+        return Emu("http://emulator", httpx.ASGITransport(app=app), request.param)
+    return Emu(emulator_factory(token=TOKEN, temp_file_links=links).base_url, None, request.param)
 
 
 @pytest.mark.anyio
@@ -141,7 +152,17 @@ async def test_every_method_round_trips(emu):
         assert (await c.get_draft(draft_id))["name"] == "Q3 plan"
         with pytest.raises(NotFoundError):
             await c.get_draft("00000000-0000-0000-0000-000000000000")
+        log = (await admin.get("/_emulator/requests")).json()
 
+    # D/guide/your_first_call/: every API request, a GET too, carries Content-Type: application/json; charset=UTF-8
+    api_calls = [e for e in log if e["path"].startswith("/api/v1/")]
+    assert {e["method"] for e in api_calls} == {"GET", "POST", "PUT", "PATCH"}
+    assert [e for e in api_calls if e["contentType"] != "application/json; charset=UTF-8"] == []
+    # presigned storage (files, results, job polls: D/working/async/) never gets the token
+    storage = [e for e in log if e["path"].startswith(("/_files/", "/_storage/"))]
+    assert {e["path"].split("/")[1] for e in storage} == {"_files", "_storage"}
+    assert [e for e in storage if e["authorization"]] == []
+    assert all(e["authorization"] for e in api_calls)
     assert c.stats.requests == len(c.log) and c.stats.bytes_sent > 0 and c.stats.bytes_received > 0
     assert {(r.method, r.path) for r in c.log} >= {
         ("GET", f"/api/v1/{T}/datasets"),
