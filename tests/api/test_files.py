@@ -20,7 +20,7 @@ from orgsync.api.jobs import JobPolling
 from orgsync.emulator.app import create_app
 from orgsync.errors import ApiError
 from orgsync.limits import ResourceLimits
-from tests.api.conftest import BASE, gz, json_reply, ticket
+from tests.support.fake_api import BASE, gz, json_reply, ticket
 
 KiB, MiB = 1024, 1024 * 1024
 

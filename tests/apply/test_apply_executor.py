@@ -6,15 +6,14 @@ import asyncio
 import gc
 import threading
 
-from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
-from apply_fakes import FakeClient
-
 from orgsync.apply.batching import BatchLimits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.order import order_plan
 from orgsync.apply.report import ApplyReport, StepStatus
 from orgsync.errors import ExitCode
 from orgsync.plan.model import Action
+from tests.support.apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
+from tests.support.apply_fakes import FakeClient
 
 
 def _run(p, proj, client, **options) -> ApplyReport:

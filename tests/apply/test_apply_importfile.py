@@ -7,7 +7,6 @@ import io
 
 import orjson
 import pytest
-from apply_factories import dataset_manifest, items, plan, project, resource
 
 from orgsync.apply import actions as actions_module
 from orgsync.apply.actions import ActionsView, encode_waves
@@ -16,6 +15,7 @@ from orgsync.apply.importfile import import_file, write_json_array
 from orgsync.apply.order import Wave, order_plan
 from orgsync.apply.rows import Rows
 from orgsync.manifest.property_types import property_types
+from tests.support.apply_factories import dataset_manifest, items, plan, project, resource
 
 TYPES = {"id": "text", "name": "text", "n": "number"}
 

@@ -16,11 +16,11 @@ import orjson
 import polars as pl
 import pytest
 from rich.console import Console
-from waiting import wait_until
 
 from orgsync.api.ratelimit import TokenBucket
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.socket
 

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
-from orgsync.cli import cli
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.commands.doctor import run_doctor
 from orgsync.commands.emulator_compare import run_compare
+from tests.support.cli import orgsync
 
 pytestmark = pytest.mark.socket
 
@@ -128,12 +127,11 @@ def test_a_renamed_field_and_another_status_are_listed_exactly(recorded, tmp_pat
 
 def test_the_command_lines(recorded, tmp_path) -> None:
     root, path, _ = recorded
-    runner = CliRunner()
-    compared = runner.invoke(cli, ["emulator", "--compare", str(path)])
-    assert compared.exit_code == 0 and "the same way" in compared.output
+    code, out, err = orgsync("emulator", "--compare", str(path))
+    assert code == 0 and "the same way" in out + err
     bad = tmp_path / "bad.json"
     bad.write_text('{"probes": []}')
-    refused = runner.invoke(cli, ["emulator", "--compare", str(bad)])
-    assert refused.exit_code == 1 and "not an orgsync transcript" in refused.output
-    usage = runner.invoke(cli, ["doctor", "-C", str(root), "--names"])
-    assert usage.exit_code == 1 and "--names and --probe-writes go with --record FILE" in usage.output
+    code, out, err = orgsync("emulator", "--compare", str(bad))
+    assert code == 1 and "not an orgsync transcript" in out + err
+    code, out, err = orgsync("doctor", "-C", str(root), "--names")
+    assert code == 1 and "--names and --probe-writes go with --record FILE" in out + err

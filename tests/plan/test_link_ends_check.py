@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import dataset, links, live, live_dataset, project, table
 
 from orgsync.errors import ConfigError
 from orgsync.plan.builder import build_plan
 from orgsync.plan.link_ends_check import live_ends_by_field
 from orgsync.plan.model import KNOWN_AFTER_APPLY, Action
+from tests.support.plan_factories import dataset, links, live, live_dataset, project, table
 
 CORE = [{"key": k, "name": k, "type": "text"} for k in ("from_id", "to_id", "link_id")]
 

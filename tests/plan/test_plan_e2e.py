@@ -7,9 +7,9 @@ import stat
 import orjson
 import pytest
 import yaml
-from plan_repo import Repo, salary, staff_rows
 
 from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo, salary, staff_rows
 
 SECRETS = [salary(i) for i in range(25)] + ["999111"]
 

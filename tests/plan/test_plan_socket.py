@@ -7,9 +7,9 @@ import socket
 import httpx
 import orjson
 import pytest
-from plan_repo import Repo
 
 from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 pytestmark = pytest.mark.socket
 TOKEN = "s3cret-token-value"

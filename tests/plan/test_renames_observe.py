@@ -10,9 +10,9 @@ import httpx
 import orjson
 import pytest
 import yaml
-from plan_repo import Repo
 
 from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 pytestmark = pytest.mark.socket
 TOKEN = "adoption-token"

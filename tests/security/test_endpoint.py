@@ -12,8 +12,8 @@ from orgsync.api.pin import check_pinned
 from orgsync.api.target import open_client
 from orgsync.errors import ConfigError
 from orgsync.manifest.models import Project, ProjectConfig
-from tests.plan.plan_repo import Repo
 from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 TOKEN = "ci-token-must-stay-home-7781"
 

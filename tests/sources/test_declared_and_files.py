@@ -6,7 +6,7 @@ from __future__ import annotations
 from orgsync.manifest.loader import load_project
 from orgsync.sources.checks import check_tables
 from orgsync.sources.readers import load_source
-from tests.sources.repo import errors, repo, rows, warnings
+from tests.support.source_repo import errors, repo, rows, warnings
 
 TREE = "treeId: employee_id\ntreeParentId: manager_id\n"
 TREE_PROPS = """properties:

@@ -1,8 +1,13 @@
-"""Run `orgsync` in-process the way a user does, and read back (exit code, stdout, stderr)."""
+"""Run `orgsync` the way a user does: in-process (`orgsync`) or as the installed script in a directory
+(`orgsync_process`), and read back what it printed and its exit code."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -19,3 +24,17 @@ def orgsync(
     environment = {"NO_COLOR": "1", **({"ORGVUE_TOKEN": token} if token is not None else {}), **(env or {})}
     result = CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def orgsync_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed `orgsync` script run in `cwd` (no ORGVUE_ variable of this environment, NO_COLOR)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORGVUE_")} | {"NO_COLOR": "1"}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "orgsync"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )

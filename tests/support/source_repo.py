@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orgsync.errors import Problem, SourceError
+from orgsync.errors import Problem
 from orgsync.manifest.loader import load_project
 from orgsync.sources.readers import load_source
 from orgsync.sources.table import SourceTable
@@ -62,4 +62,41 @@ def warnings(root: Path, env: dict[str, str] | None = None) -> list[str]:
     return [str(p) for p in problems if p.severity == "warning"]
 
 
-__all__ = ["repo", "load", "rows", "errors", "warnings", "SourceError"]
+# -- a People repository over two sources joined by `items.query` ---------------------------------------
+
+WORKERS = (
+    b"emp_id,first,last,grade_code,status,pay\nE1,Ada,Lovelace,G1,Active,1\nE2,Alan,Turing,G2,Left,2\n"
+    b"E3,Grace,Hopper,G2,Active,x\n"
+)
+GRADES = "grade_code;band\nG1;Bänd 1\nG2;Bänd 2\n".encode("cp1252")
+QUERY_PROPS = """properties:
+  - {key: employee_id, name: Employee ID, type: text}
+  - {key: full_name, name: Full Name, type: text}
+  - {key: grade, name: Grade, type: text}
+  - {key: salary, name: Salary, type: number}
+"""
+JOIN = (
+    "SELECT w.emp_id AS employee_id, w.first || ' ' || w.last AS full_name, g.band AS grade "
+    "FROM workers w JOIN grades g USING (grade_code) WHERE w.status = 'Active' ORDER BY employee_id"
+)
+SOURCES = (
+    "  sources:\n    workers: ../data/workers.csv\n"
+    "    grades: {path: ../data/grades.csv, delimiter: ';', encoding: cp1252}\n"
+)
+
+
+def make(tmp_path, sql: str, extra: str = "  handKept: [salary]\n"):
+    return repo(
+        tmp_path,
+        SOURCES + f'  query: "{sql}"\n' + extra,
+        {"workers.csv": WORKERS, "grades.csv": GRADES},
+        QUERY_PROPS,
+    )
+
+
+# -- a People repository with an id and a name only ---------------------------------------------------------
+
+ID_NAME_PROPS = """properties:
+  - {key: employee_id, name: Employee ID, type: text}
+  - {key: full_name, name: Full Name, type: text}
+"""
