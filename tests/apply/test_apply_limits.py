@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ from rich.console import Console
 
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
+from tests.support.repo import make_repo
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
@@ -84,10 +84,7 @@ def test_apply_over_a_socket_with_the_real_limits_and_60_workers_is_never_thrott
     tmp_path, emulator_server, monkeypatch
 ):
     monkeypatch.setenv("ORGVUE_TOKEN", "t")
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator_server.base_url)
     limits = httpx.get(f"{emulator_server.base_url}/_emulator/limits").json()
     assert limits["limits"] == {
         "rps": 100,

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 
@@ -32,10 +32,7 @@ def shapes(err: str) -> list[str]:
 
 def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_factory):
     server = emulator_factory(token=TOKEN)
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {server.base_url}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
     code, _, err = orgsync("apply", "-C", str(root), "--auto-approve", token=TOKEN)
     assert code == 0 and err == ""  # without -v nothing extra is printed
 

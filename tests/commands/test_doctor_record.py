@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import orjson
@@ -17,6 +16,7 @@ from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.commands.doctor import run_doctor
 from orgsync.commands.emulator_compare import run_compare
 from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 
@@ -29,10 +29,7 @@ TOKEN = "tok-RECORD-0a9b8c7d6e5f"
 def recorded(tmp_path, emulator_factory, monkeypatch) -> tuple[Path, Path, str]:
     """examples/acme applied to a token-protected emulator over a socket, then `doctor --record --probe-writes`."""
     emulator = emulator_factory(token=TOKEN)
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator.base_url}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator.base_url)
     monkeypatch.setenv("ORGVUE_TOKEN", TOKEN)
     assert run_apply(ApplyOptions(root=root, auto_approve=True), console=Console(file=io.StringIO())) == 0
     path = tmp_path / "transcript.json"

@@ -7,7 +7,6 @@ with shapes no manifest of ours ever wrote, both served over a uvicorn socket.
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import orjson
 import pytest
 
 from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 REPO = Path(__file__).resolve().parents[2]
@@ -26,10 +26,7 @@ SALARIES = ("731017", "731034")
 
 def applied_acme(tmp_path: Path, base_url: str) -> Path:
     """examples/acme, pointed at `base_url` and applied."""
-    acme = tmp_path / "acme"
-    shutil.copytree(REPO / "examples" / "acme", acme, ignore=shutil.ignore_patterns(".orgsync"))
-    config = (acme / "orgsync.yaml").read_text().replace("endpoint: local", f"endpoint: {base_url}")
-    (acme / "orgsync.yaml").write_text(config)
+    acme = make_repo(tmp_path / "acme", example="acme", endpoint=base_url)
     code, _, err = orgsync("apply", "-C", str(acme), "--auto-approve", token=TOKEN)
     assert code == 0, err
     return acme

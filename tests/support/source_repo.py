@@ -1,4 +1,4 @@
-"""Build a small repository (orgsync.yaml, one People manifest, data files) for source tests."""
+"""A People repository for source tests (orgsync.yaml, one People manifest, data files), and its read-back."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from orgsync.errors import Problem
 from orgsync.manifest.loader import load_project
 from orgsync.sources.readers import load_source
 from orgsync.sources.table import SourceTable
+from tests.support.repo import make_repo
 
 PROPERTIES = """properties:
   - {key: employee_id, name: Employee ID, type: text}
@@ -26,16 +27,14 @@ def repo(
     head: str = "",
 ) -> Path:
     """`root` as a repository whose People manifest has `items:` block `items` (indented by the caller)."""
-    (root / "manifests").mkdir(parents=True, exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
-    (root / "orgsync.yaml").write_text("tenant: T\nendpoint: local\n")
-    for name, data in (files or {}).items():
-        (root / "data" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "data" / name).write_bytes(data)
-    (root / "manifests" / "people.yaml").write_text(
+    manifest = (
         f"kind: Dataset\nname: People\ntype: PEOPLE\nautoId: employee_id\nlabelId: full_name\n{head}{properties}"
         f"items:\n{items}"
     )
+    root = make_repo(
+        root, config="tenant: T\nendpoint: local\n", manifests={"people.yaml": manifest}, data=files
+    )
+    (root / "data").mkdir(exist_ok=True)
     return root
 
 

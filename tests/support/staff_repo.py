@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from tests.support.repo import make_repo
 
 STAFF_PROPS = [
     {"key": "id", "name": "ID", "type": "text"},
@@ -46,65 +49,61 @@ class Repo:
         config = {"tenant": "ACME", "endpoint": self.endpoint, "manifests": "manifests"}
         if self.safety:
             config["safety"] = self.safety
-        (self.root / "manifests").mkdir(parents=True, exist_ok=True)
-        (self.root / "data").mkdir(exist_ok=True)
-        _yaml(self.root / "orgsync.yaml", config)
-        _yaml(
-            self.root / "manifests" / "staff.yaml",
-            {
-                "kind": "Dataset",
-                "name": "Staff",
-                "type": "PEOPLE",
-                "autoId": "id",
-                "labelId": "name",
-                "properties": self.staff_props,
-                "items": {"source": "../data/staff.csv", "mode": self.mode},
-                **self.staff_extra,
-            },
-        )
-        _yaml(
-            self.root / "manifests" / "teams.yaml",
-            {
-                "kind": "Dataset",
-                "name": "Teams",
-                "type": "TEAMS",
-                "autoId": "team",
-                "labelId": "team",
-                "properties": [{"key": "team", "name": "Team", "type": "text"}],
-                "items": {"source": "../data/teams.csv", "mode": "upsert"},
-            },
-        )
-        _yaml(
-            self.root / "manifests" / "membership.yaml",
-            {
-                "kind": "LinksDataset",
-                "name": "Membership",
-                "from": "Staff",
-                "to": "Teams",
-                "items": {"source": "../data/membership.csv", "mode": "upsert"},
-            },
-        )
-        _csv(
-            self.root / "data" / "staff.csv",
-            self.staff_columns,
-            [{c: r.get(c, "") for c in self.staff_columns} for r in self.staff],
-        )
-        _csv(self.root / "data" / "teams.csv", ["team"], [{"team": t} for t in ("T1", "T2", "T3")])
+        staff = {
+            "kind": "Dataset",
+            "name": "Staff",
+            "type": "PEOPLE",
+            "autoId": "id",
+            "labelId": "name",
+            "properties": self.staff_props,
+            "items": {"source": "../data/staff.csv", "mode": self.mode},
+            **self.staff_extra,
+        }
+        teams = {
+            "kind": "Dataset",
+            "name": "Teams",
+            "type": "TEAMS",
+            "autoId": "team",
+            "labelId": "team",
+            "properties": [{"key": "team", "name": "Team", "type": "text"}],
+            "items": {"source": "../data/teams.csv", "mode": "upsert"},
+        }
+        membership = {
+            "kind": "LinksDataset",
+            "name": "Membership",
+            "from": "Staff",
+            "to": "Teams",
+            "items": {"source": "../data/membership.csv", "mode": "upsert"},
+        }
         ids = [r["id"] for r in self.staff]
-        _csv(
-            self.root / "data" / "membership.csv",
-            ["from_id", "to_id"],
-            [{"from_id": i, "to_id": "T1"} for i in ids[:5]],
+        make_repo(
+            self.root,
+            config=_yaml(config),
+            manifests={
+                "staff.yaml": _yaml(staff),
+                "teams.yaml": _yaml(teams),
+                "membership.yaml": _yaml(membership),
+            },
+            data={
+                "staff.csv": _csv(
+                    self.staff_columns, [{c: r.get(c, "") for c in self.staff_columns} for r in self.staff]
+                ),
+                "teams.csv": _csv(["team"], [{"team": t} for t in ("T1", "T2", "T3")]),
+                "membership.csv": _csv(
+                    ["from_id", "to_id"], [{"from_id": i, "to_id": "T1"} for i in ids[:5]]
+                ),
+            },
         )
         return self
 
 
-def _yaml(path: Path, body: dict) -> None:
-    path.write_text(yaml.safe_dump(body, sort_keys=False))
+def _yaml(body: dict) -> str:
+    return yaml.safe_dump(body, sort_keys=False)
 
 
-def _csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
-    with path.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+def _csv(columns: list[str], rows: list[dict[str, str]]) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
