@@ -13,19 +13,12 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
-from orgsync.cli_support import OrgsyncGroup, error_document, find_root
+from orgsync.cli_draft import draft_group
+from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
-ROOT_OPTION = click.option(
-    "--root",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
-)
 VERBOSE_OPTION = click.option(
     "--verbose",
     "-v",
@@ -398,6 +391,9 @@ def emulator(
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
         temp_file_links=None if temp_files is None else temp_files == "links",
     )
+
+
+cli.add_command(draft_group(_run, _root))
 
 
 def main() -> None:

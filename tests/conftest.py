@@ -1,5 +1,5 @@
-"""Shared fixtures: repository paths, the emulator in-process and over a real uvicorn socket, the fake GitHub API,
-a PostgreSQL server for the session. Helpers shared by test modules live in tests/support/."""
+"""Shared fixtures: repository paths, the emulator in-process and over a real uvicorn socket, the fake GitHub
+API, a PostgreSQL server for the session, the acme tenant of apply tests. Helpers live in tests/support/."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from orgsync.emulator.app import create_app
 from tests.support.fake_github import FakeGitHub, serve
 from tests.support.postgres_server import PostgresServer, start
+from tests.support.repo import make_repo
 from tests.support.serving import Served, serve_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,3 +137,18 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A copy of examples/acme on an in-process emulator (state in tmp_path) whose requests are recorded."""
+    from tests.support.apply_tenant import (  # the engine's commands: loaded when asked
+        RecordingTransport,
+        Tenant,
+    )
+
+    root = make_repo(tmp_path / "acme", example="acme")
+    app = create_app(db_path=tmp_path / "tenant.db")
+    transport = RecordingTransport(httpx.ASGITransport(app=app))
+    monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
+    return Tenant(root, app, transport)

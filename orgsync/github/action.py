@@ -24,9 +24,10 @@ from orgsync.github import drift
 from orgsync.github.api import GitHubApi
 from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
 
-COMMANDS = ("plan", "apply", "drift")
+COMMANDS = ("plan", "apply", "drift", "draft-pull")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -62,6 +63,9 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    draft: str = ""  # draft-pull: the Orgvue draft's name
+    ref_name: str = ""  # draft-pull: the branch its pull request goes into
+    workspace: Path = Path(".")
     base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
@@ -98,6 +102,9 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            draft=env.get("ORGSYNC_DRAFT", "").strip(),
+            ref_name=env.get("GITHUB_REF_NAME", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
             base_ref=base_ref(env, event),
         )
 
@@ -393,10 +400,25 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+    """An Orgvue draft as a pull request (orgsync.github.draft_pr); its outputs and summary written here."""
+    outcome = draft_pull(inputs, orgsync)
+    write_outputs(inputs, outcome.outputs)
+    failed = outcome.failed
+    if failed is not None:
+        write_summary(
+            inputs, failure_markdown("orgsync draft pull", Run(failed.code, failed.stdout, failed.stderr))
+        )
+    elif outcome.summary:
+        write_summary(inputs, outcome.summary)
+    return outcome.code
+
+
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
+    "draft-pull": _draft_pull_step,
 }
 
 
