@@ -72,3 +72,14 @@ def small_tenant(root: Path, tmp_path: Path, monkeypatch: Any, files: dict[str, 
     transport = RecordingTransport(httpx.ASGITransport(app=app))
     monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
     return Tenant(root, app, transport)
+
+
+# The properties of the draft dialect tests' Units dataset (a tree with each type, a sensitive budget).
+PROPERTIES = [
+    {"key": "unit_id", "name": "Unit", "type": "text"},
+    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "parent", "name": "Parent", "type": "text"},
+    {"key": "budget", "name": "Budget", "type": "number", "sensitive": True},
+    {"key": "opened", "name": "Opened", "type": "date"},
+    {"key": "active", "name": "Active", "type": "boolean"},
+]
