@@ -43,6 +43,7 @@ class Issue:
     body: str
     state: str
     author: str
+    url: str = ""  # html_url: the page a person opens
 
 
 class GitHubApi:
@@ -261,6 +262,7 @@ def _issue(raw: dict[str, Any]) -> Issue:
         body=str(raw.get("body") or ""),
         state=str(raw.get("state") or ""),
         author=str((raw.get("user") or {}).get("login", "")),
+        url=str(raw.get("html_url") or ""),
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
-from tests.support.action_env import Runner
+from tests.support.action_env import Runner, commit
 from tests.support.fake_github import BOT, FakeGitHub
 
 
@@ -66,10 +66,12 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
     )
     assert report["user"]["login"] == BOT
 
+    commit(runner.workspace)  # drift compares what is committed (a file changed before the run is the feed)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "false") and github.issues.keys() == {7}
 
     people.write_text(people.read_text().replace("Zoe Example", "Zoe Changed"))
+    commit(runner.workspace)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "true")
     [drift] = [i for n, i in github.issues.items() if n != 7]
@@ -78,6 +80,7 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
     assert code == 0 and drift["state"] == "open" and len(github.issues) == 2  # updated, not a second issue
 
     people.write_text(people.read_text().replace("Zoe Changed", "Zoe Example"))
+    commit(runner.workspace)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "false") and drift["state"] == "closed"
     assert all(r.authorization == "Bearer ghs_fake" for r in github.requests)

@@ -105,3 +105,12 @@ class Runner:
         assert "orgvue-secret-token" not in done.stdout + done.stderr and "ghs_fake" not in done.stderr
         self.stderr = done.stderr
         return done.returncode, parse_outputs(out), summary.read_text() if summary.exists() else ""
+
+
+def commit(workspace: Path, message: str = "change") -> None:
+    """Commit everything in `workspace` (a git repository from the first call): what actions/checkout gives."""
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    if not (workspace / ".git").exists():
+        subprocess.run([*git, "init", "-q"], check=True, timeout=60)
+    subprocess.run([*git, "add", "-A"], check=True, timeout=60)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], check=True, timeout=60)

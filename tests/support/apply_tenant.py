@@ -133,3 +133,17 @@ def edit_csv(tenant: Tenant, name: str, edit: Callable[[pl.DataFrame], pl.DataFr
     """Rewrite data/<name> through `edit` (every column read as text)."""
     path = tenant.root / "data" / name
     edit(pl.read_csv(path, infer_schema=False)).write_csv(path)
+
+
+class Traced(httpx.AsyncBaseTransport):
+    """Adds an X-Amzn-Trace-Id to every answer, as the real service does (D/working/tracking/)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.count = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.count += 1
+        response.headers["X-Amzn-Trace-Id"] = f"Root=1-00000000-{self.count:024x}"
+        return response

@@ -189,6 +189,7 @@ def create_app(state: FakeGitHub) -> FastAPI:
             "body": body.get("body", ""),
             "state": "open",
             "user": {"login": BOT},
+            "html_url": f"https://github.com/{state.repository}/issues/{number}",
         }
         return state.issues[number]
 
