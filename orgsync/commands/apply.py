@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orgsync.api.calllog import call_printer
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.apply.estimate import clamp_parallelism, clamp_rps_notice, estimate_requests
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
@@ -54,7 +54,7 @@ class ApplyOptions:
 def run_apply(
     opts: ApplyOptions,
     *,
-    limits: Limits | None = None,
+    limits: BatchLimits | None = None,
     console: Console | None = None,
     stdin_is_tty: bool | None = None,
 ) -> int:
@@ -75,11 +75,11 @@ def run_apply(
             hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)",
         )
     with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
-        run = lambda: asyncio.run(_apply(opts, limits or Limits(), out))  # noqa: E731
+        run = lambda: asyncio.run(_apply(opts, limits or BatchLimits(), out))  # noqa: E731
         return recorded("apply", opts.log_runs, run, notify=opts.notify and bool(os.environ.get(NOTIFY_VAR)))
 
 
-async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
+async def _apply(opts: ApplyOptions, limits: BatchLimits, out: Console) -> int:
     prepared = await _prepare(opts)
     async with prepared.client as client:
         _say(out, prepared.client.target_label)

@@ -28,7 +28,7 @@ from orgsync.api import endpoints as ep
 from orgsync.api import files
 from orgsync.api import token as tokens
 from orgsync.api.http import HttpCore, trace_id_of
-from orgsync.api.limits import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
+from orgsync.api.quota import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
 from orgsync.api.regions import REGION_HOSTS, region_of, tokens_page
 from orgsync.api.retry import RetryPolicy
 from orgsync.api.target import is_local, open_client, target_label

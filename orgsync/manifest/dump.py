@@ -166,8 +166,18 @@ class DumpOptions:
     pin_ids: frozenset[str] = frozenset()  # dataset ids whose name is not unique in the tenant: pinned
 
 
+@dataclass(frozen=True)
+class LiveResource:
+    """One live dataset as the importer read it: the typed facts, and the answer as sent, read field by field."""
+
+    dataset_id: str
+    name: str
+    links: bool  # a links dataset
+    fields: Mapping[str, Any]
+
+
 def dataset_file(
-    resource: Mapping[str, Any],
+    live: LiveResource,
     path: str,
     names_by_id: Mapping[str, str],
     ends: Mapping[str, str | None],
@@ -175,15 +185,14 @@ def dataset_file(
     items_source: str | None,
 ) -> ImportedFile:
     """The manifest of one live dataset or links dataset (`ends`: fromDatasetId/toDatasetId for links)."""
-    name = str(resource.get("name"))
-    links = resource.get("type") == "LINKS"
+    resource, name, links = live.fields, live.name, live.links
     warnings: list[str] = []
     lines = [f"# {line}" if line else "#" for line in opts.header.splitlines()]
     lines.append(f"kind: {'LinksDataset' if links else 'Dataset'}")
     lines.append(f"name: {yaml_scalar(name)}")
-    if resource.get("datasetId") in opts.pin_ids:
+    if live.dataset_id in opts.pin_ids:
         lines.append(
-            f"datasetId: {yaml_scalar(str(resource['datasetId']))}   # the tenant has two datasets of this "
+            f"datasetId: {yaml_scalar(live.dataset_id)}   # the tenant has two datasets of this "
             "name: this manifest manages this one"
         )
     if links:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from orgsync.limits import Limits
+from orgsync.limits import ResourceLimits
 
 Path_ = tuple[str | int, ...]
 
@@ -28,7 +28,7 @@ class _BoundedLoader(yaml.SafeLoader):
     values when walked; the size of each node as expanded is summed here, so it is refused at compose time.
     """
 
-    def __init__(self, text: str, limits: Limits) -> None:
+    def __init__(self, text: str, limits: ResourceLimits) -> None:
         super().__init__(text)
         self._limits = limits
         self._depth = 0
@@ -113,13 +113,15 @@ class YamlIssue:
     message: str
 
 
-def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDocument], list[YamlIssue]]:
+def load_documents(
+    text: str, limits: ResourceLimits | None = None
+) -> tuple[list[YamlDocument], list[YamlIssue]]:
     """All non-empty documents of `text`; a syntax error or a passed limit stops at the document it is in."""
     documents: list[YamlDocument] = []
     issues: list[YamlIssue] = []
     loader: _BoundedLoader | None = None
     try:
-        loader = _BoundedLoader(text, limits or Limits())  # the reader checks every character here
+        loader = _BoundedLoader(text, limits or ResourceLimits())  # the reader checks every character here
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):

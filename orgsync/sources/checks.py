@@ -41,7 +41,7 @@ def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Probl
         if isinstance(manifest, DatasetManifest):
             problems += check_tree(manifest, table, project)
         else:
-            problems += check_link_ends(manifest, table, project, tables)
+            problems += check_link_row_ids(manifest, table, project, tables)
     return problems
 
 
@@ -231,7 +231,7 @@ def cycle_rows(up: pl.Series) -> pl.DataFrame:
     return cycles.group_by("start").len("length").with_columns(pl.col("length").cast(pl.UInt32)).sort("start")
 
 
-def check_link_ends(
+def check_link_row_ids(
     manifest: LinksDatasetManifest, table: SourceTable, project: Project, tables: dict[str, SourceTable]
 ) -> list[Problem]:
     """from_id / to_id values missing from the linked dataset's source (when that dataset is managed here)."""

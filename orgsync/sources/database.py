@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 import polars as pl
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
-from orgsync.limits import Limits, limits_from
+from orgsync.limits import ResourceLimits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
 from orgsync.sources.extras import SCHEMES, MissingExtra, load
@@ -88,7 +88,9 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
 
 
-def _bounded_table(reader: pa.RecordBatchReader, limits: Limits, where: Location, field: str) -> pa.Table:
+def _bounded_table(
+    reader: pa.RecordBatchReader, limits: ResourceLimits, where: Location, field: str
+) -> pa.Table:
     """The result's batches gathered while they stay within `source_rows`, `source_columns` and `source_bytes`."""
     import pyarrow as pa
 

@@ -24,6 +24,7 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
+from orgsync.manifest.property_types import property_types
 from orgsync.repeats import listed
 from orgsync.sources.canonical import boolean_words, canonical_frame
 from orgsync.sources.clock import clock_note, clock_words, queries
@@ -39,20 +40,7 @@ from orgsync.sources.table import QueryRows, SourceTable
 from orgsync.sources.typed import text_frame
 
 Manifest = DatasetManifest | LinksDatasetManifest
-LINK_TYPES: dict[str, PropertyType] = {
-    "from_id": "text",
-    "to_id": "text",
-    "link_id": "text",
-    "allocation": "number",
-}
 _TYPE_WORDS = {"number": "a number", "date": "a date", "boolean": "a boolean (true/false, yes/no, y/n, 1/0)"}
-
-
-def property_types(manifest: Manifest) -> dict[str, PropertyType]:
-    """Column -> type for every column the manifest's source may carry."""
-    types = dict(LINK_TYPES) if isinstance(manifest, LinksDatasetManifest) else {}
-    types.update({p.key: p.type for p in manifest.properties})
-    return types
 
 
 def load_source(

@@ -12,12 +12,13 @@ from orgsync.cli import cli
 from orgsync.manifest.init import starter_files
 from orgsync.repository import action_reference, repository_path
 from orgsync.validate import validate_project
+from tests.support.cli import orgsync
 
 
 def test_init_writes_a_repository_that_validates(tmp_path):
     target = tmp_path / "new"
-    result = CliRunner().invoke(cli, ["init", str(target)])
-    assert result.exit_code == 0, result.output
+    code, out, err = orgsync("init", str(target))
+    assert code == 0, out + err
     written = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert written == [
         ".github/workflows/orgsync.yml",
@@ -73,19 +74,16 @@ def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tm
 
 def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
     target = tmp_path / "real"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "init",
-            str(target),
-            "--tenant",
-            "ACME",
-            "--endpoint",
-            "https://orgvue.eu-west-1.concentra.io/",
-            "--no-ci",
-        ],
+    code, out, err = orgsync(
+        "init",
+        str(target),
+        "--tenant",
+        "ACME",
+        "--endpoint",
+        "https://orgvue.eu-west-1.concentra.io/",
+        "--no-ci",
     )
-    assert result.exit_code == 0, result.output
+    assert code == 0, out + err
     assert not (target / ".github").exists()
     config = yaml.safe_load((target / "orgsync.yaml").read_text())
     assert (config["tenant"], config["endpoint"]) == ("ACME", "https://orgvue.eu-west-1.concentra.io")
@@ -93,19 +91,16 @@ def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
 
 
 def test_init_refuses_an_endpoint_with_api_v1_and_a_bad_tenant(tmp_path):
-    result = CliRunner().invoke(
-        cli,
-        [
-            "init",
-            str(tmp_path / "x"),
-            "--tenant",
-            "acme",
-            "--endpoint",
-            "https://orgvue.eu-west-1.concentra.io/api/v1",
-        ],
+    code, out, err = orgsync(
+        "init",
+        str(tmp_path / "x"),
+        "--tenant",
+        "acme",
+        "--endpoint",
+        "https://orgvue.eu-west-1.concentra.io/api/v1",
     )
-    assert result.exit_code == 1
-    assert result.output == (
+    assert code == 1
+    assert (out + err) == (
         "Error: --tenant: expected a tenant id matching ^[A-Z][A-Z0-9_]{0,29}$ (e.g. ACME), got 'acme'\n"
         "--endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://orgvue.eu-west-1.concentra.io/api/v1'\n"
         "  hint: e.g. `orgsync init --endpoint https://orgvue.eu-west-1.concentra.io --tenant ACME`\n"
@@ -130,9 +125,9 @@ def test_nothing_installs_the_unpublished_name(repo_root):
 
 def test_init_never_overwrites(tmp_path):
     (tmp_path / "orgsync.yaml").write_text("tenant: MINE\n")
-    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "orgsync.yaml: already exists; init never overwrites files" in result.output
+    code, out, err = orgsync("init", str(tmp_path))
+    assert code == 1
+    assert "orgsync.yaml: already exists; init never overwrites files" in (out + err)
     assert (tmp_path / "orgsync.yaml").read_text() == "tenant: MINE\n"
     assert not (tmp_path / "manifests").exists()
 
@@ -140,8 +135,8 @@ def test_init_never_overwrites(tmp_path):
 def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_path):
     (tmp_path / ".git").mkdir()
     for folder in ("infra/orgvue", "hr"):
-        result = CliRunner().invoke(cli, ["init", str(tmp_path / folder)])
-        assert result.exit_code == 0, result.output
+        code, out, err = orgsync("init", str(tmp_path / folder))
+        assert code == 0, out + err
         assert not (tmp_path / folder / ".github").exists()
     workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
     assert workflows == ["orgsync-hr.yml", "orgsync-infra-orgvue.yml"]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from plan_factories import (
+
+from orgsync.plan.builder import build_plan
+from orgsync.plan.render import json as json_render
+from orgsync.plan.render import markdown, text
+from orgsync.plan.render.markdown import cell
+from tests.support.plan_factories import (
     SECRET_AFTER,
     SECRET_BEFORE,
     SECRET_NEW,
@@ -17,11 +22,6 @@ from plan_factories import (
     sample_plan,
     table,
 )
-
-from orgsync.plan.builder import build_plan
-from orgsync.plan.render import json as json_render
-from orgsync.plan.render import markdown, text
-from orgsync.plan.render.markdown import cell
 
 SECRETS = (SECRET_BEFORE, SECRET_AFTER, SECRET_NEW)
 

@@ -12,8 +12,8 @@ import pytest
 
 from orgsync.secrets import Secret
 from orgsync.sources.database import redacted
-from tests.sources.postgres_server import PASSWORD, PostgresServer, _free_port
-from tests.sources.repo import errors, load, repo, rows
+from tests.support.postgres_server import PASSWORD, PostgresServer, _free_port
+from tests.support.source_repo import errors, load, repo, rows
 
 PROPS = """properties:
   - {key: employee_id, name: Employee ID, type: text}

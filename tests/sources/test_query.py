@@ -9,36 +9,17 @@ from orgsync.manifest.loader import load_project
 from orgsync.sources import query
 from orgsync.sources.checks import check_tables
 from orgsync.sources.parse import RawSource
-from tests.sources.repo import errors, load, repo, rows
-
-WORKERS = (
-    b"emp_id,first,last,grade_code,status,pay\nE1,Ada,Lovelace,G1,Active,1\nE2,Alan,Turing,G2,Left,2\n"
-    b"E3,Grace,Hopper,G2,Active,x\n"
+from tests.support.source_repo import (
+    GRADES,
+    JOIN,
+    QUERY_PROPS,
+    WORKERS,
+    errors,
+    load,
+    make,
+    repo,
+    rows,
 )
-GRADES = "grade_code;band\nG1;Bänd 1\nG2;Bänd 2\n".encode("cp1252")
-PROPS = """properties:
-  - {key: employee_id, name: Employee ID, type: text}
-  - {key: full_name, name: Full Name, type: text}
-  - {key: grade, name: Grade, type: text}
-  - {key: salary, name: Salary, type: number}
-"""
-JOIN = (
-    "SELECT w.emp_id AS employee_id, w.first || ' ' || w.last AS full_name, g.band AS grade "
-    "FROM workers w JOIN grades g USING (grade_code) WHERE w.status = 'Active' ORDER BY employee_id"
-)
-SOURCES = (
-    "  sources:\n    workers: ../data/workers.csv\n"
-    "    grades: {path: ../data/grades.csv, delimiter: ';', encoding: cp1252}\n"
-)
-
-
-def make(tmp_path, sql: str, extra: str = "  handKept: [salary]\n"):
-    return repo(
-        tmp_path,
-        SOURCES + f'  query: "{sql}"\n' + extra,
-        {"workers.csv": WORKERS, "grades.csv": GRADES},
-        PROPS,
-    )
 
 
 def test_the_issue_example_joins_two_sources_with_their_own_settings(tmp_path):
@@ -162,7 +143,7 @@ def test_source_and_sources_are_exclusive_and_query_goes_with_sources(tmp_path):
         tmp_path,
         "  source: ../data/workers.csv\n  sources: {workers: ../data/workers.csv}\n  query: SELECT 1\n",
         {"workers.csv": WORKERS},
-        PROPS,
+        QUERY_PROPS,
     )
     from orgsync.errors import ConfigError
     from orgsync.manifest.loader import load_project
@@ -180,7 +161,7 @@ def test_entry_number_formats_are_refused_with_query(tmp_path):
         "  sources:\n    workers: {path: ../data/workers.csv, decimalSeparator: ','}\n"
         "  query: SELECT emp_id AS employee_id FROM workers\n",
         {"workers.csv": WORKERS},
-        PROPS,
+        QUERY_PROPS,
     )
     assert errors(tmp_path) == [
         "manifests/people.yaml:13:14: items.sources.workers: with `query`, number formats "
