@@ -12,7 +12,7 @@ import pytest
 from orgsync.errors import ConfigError
 from orgsync.manifest.loader import load_project
 from orgsync.sources.canonical import boolean_words, canonical_series
-from tests.sources.repo import errors, repo, rows
+from tests.support.source_repo import errors, repo, rows
 
 KEPT = "  handKept: [full_name, salary, start_date]\n"
 SCHEMA = Path(__file__).resolve().parents[2] / "manifests" / "orgsync.schema.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sources.repo import PROPERTIES, errors, repo, rows
+from tests.support.source_repo import PROPERTIES, errors, repo, rows
 
 KEPT = "  handKept: [full_name, salary, active]\n"
 
