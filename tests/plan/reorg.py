@@ -8,10 +8,9 @@ raises 2 salaries, deletes Eve and hires Nina under Alice.
 
 from __future__ import annotations
 
-from plan_factories import dataset, frame, live, live_dataset, project, table
-
 from orgsync.plan.builder import build_plan
 from orgsync.plan.model import Plan
+from tests.support.plan_factories import dataset, frame, live, live_dataset, project, table
 
 PROPS = [
     {"key": "id", "name": "ID", "type": "text"},

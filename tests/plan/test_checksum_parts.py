@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plan_factories import dataset, project
-
 from orgsync.plan.checksum import changed_inputs, input_digests
+from tests.support.plan_factories import dataset, project
 
 
 def test_each_changed_input_is_named() -> None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from orgsync.plan.model import ItemChanges
 from orgsync.plan.review import climb, hierarchy_of, link_moves, property_counts, review_items
-from tests.plan.plan_factories import frame
+from tests.support.plan_factories import frame
 
 Forest = dict[str, str | None]  # id -> parent id
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reorg import HOSTILE, reorg_plan
-from test_review_outputs import big_plan, mermaid_blocks
 
 from orgsync.plan.render import html, markdown
 from tests.browser import browser, mermaid_js
+from tests.plan.reorg import HOSTILE, reorg_plan
+from tests.plan.test_review_outputs import big_plan, mermaid_blocks
 
 __all__ = ["browser"]  # the fixture
 

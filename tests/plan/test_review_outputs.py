@@ -9,8 +9,6 @@ from pathlib import Path
 
 import orjson
 import polars as pl
-from plan_factories import dataset, live, live_dataset, project, table
-from reorg import HOSTILE, PROPS, SALARIES, reorg_plan
 
 from orgsync.commands.show import run_show
 from orgsync.plan.builder import build_plan
@@ -19,6 +17,8 @@ from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.render.markdown import COMMENT_LIMIT
 from orgsync.plan.saved import load_saved, save
+from tests.plan.reorg import HOSTILE, PROPS, SALARIES, reorg_plan
+from tests.support.plan_factories import dataset, live, live_dataset, project, table
 
 GOLDEN = Path(__file__).parent / "golden" / "reorg_comment.md"
 NODE = re.compile(r"^  (n\d+|more)[\[(]", re.MULTILINE)
