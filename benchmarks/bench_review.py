@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+from orgsync.state.link_ends import live_link_ends
 
 from benchmarks._util import parse_rows
 from orgsync.manifest.models import DatasetManifest, Project, ProjectConfig
@@ -25,7 +26,6 @@ from orgsync.plan.render import html, markdown
 from orgsync.plan.review import review_items
 from orgsync.sources.readers import read_source
 from orgsync.sources.table import SourceTable
-from orgsync.state.link_ends import live_link_ends
 from orgsync.state.reader import RawExport, RawLive, parse_live, tree_columns
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
