@@ -17,15 +17,16 @@ import time
 from pathlib import Path
 
 import polars as pl
-from orgsync.state.link_ends import live_link_ends
 
 from benchmarks._util import parse_rows
+from orgsync.api.answers import Dataset
 from orgsync.manifest.models import DatasetManifest, Project, ProjectConfig
 from orgsync.plan.builder import build_plan
 from orgsync.plan.render import html, markdown
 from orgsync.plan.review import review_items
 from orgsync.sources.readers import read_source
 from orgsync.sources.table import SourceTable
+from orgsync.state.live_link_ends import live_link_ends
 from orgsync.state.reader import RawExport, RawLive, parse_live, tree_columns
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
@@ -124,7 +125,9 @@ def inputs(n: int, root: Path | None = None) -> tuple[Project, dict[str, SourceT
             for p in PROPS
         ],
     }
-    dataset = LiveDataset("DS-1", "People", "PEOPLE", resource, live_link_ends(resource))
+    dataset = LiveDataset(
+        "DS-1", "People", "PEOPLE", Dataset.model_validate(resource), live_link_ends(resource)
+    )
     if root is not None:
         source.write_csv(root / "people.csv")
         live_frame.write_csv(root / "export.csv")
