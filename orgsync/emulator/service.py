@@ -21,7 +21,7 @@ from orgsync.emulator.files import Storage
 from orgsync.emulator.items import Items
 from orgsync.emulator.jobs import JobRunner
 from orgsync.emulator.limits import LimitBook, Limits
-from orgsync.emulator.model import Job, TempFile, Tenant
+from orgsync.emulator.model import Job
 from orgsync.emulator.persist import MemoryStore, SqliteStore, Store
 from orgsync.emulator.query import filter_expr
 from orgsync.emulator.state import Clock, Settings, State
@@ -55,15 +55,7 @@ class Emulator:
         self.drafting = DraftService(self.state, self.items, self.runner)
         self.state.load(seed)
 
-    # -- the state, as the admin API and tests read it ---------------------------------------------
-
-    @property
-    def tenants(self) -> dict[str, Tenant]:
-        return self.state.tenants
-
-    @property
-    def files(self) -> dict[str, TempFile]:
-        return self.state.files
+    # -- the state, as tests read it through `app.state.emulator` ---------------------------------
 
     @property
     def jobs(self) -> dict[str, Job]:
@@ -76,12 +68,6 @@ class Emulator:
     @clock_offset.setter
     def clock_offset(self, value: float) -> None:
         self.clock.offset = value
-
-    def now(self) -> float:
-        return self.clock.now()
-
-    def tenant(self, tid: str) -> Tenant:
-        return self.state.tenant(tid)
 
     # -- admin -------------------------------------------------------------------------------------
 
@@ -113,4 +99,4 @@ class Emulator:
         self.state.store.save_access(tid, [])
 
 
-__all__ = ["Emulator", "Tenant"]
+__all__ = ["Emulator"]
