@@ -10,8 +10,8 @@ from orgsync.emulator.routes.common import base_url, json_response, read_json, w
 from orgsync.emulator.service import Emulator
 
 
-def admin_router(emu: Emulator) -> APIRouter:
-    routes = APIRouter()
+def add_admin_routes(routes: APIRouter, emu: Emulator) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
 
     @routes.post("/_emulator/tenants/{tenantId}/reset", include_in_schema=False)
     async def reset(tenantId: str) -> Response:
@@ -115,5 +115,3 @@ def admin_router(emu: Emulator) -> APIRouter:
     async def reset_limits() -> Response:
         emu.limits.reset()
         return Response(status_code=204)
-
-    return routes

@@ -10,8 +10,8 @@ from orgsync.emulator.routes.common import API_BASE, JSON, base_url, check_id, j
 from orgsync.emulator.state import State
 
 
-def datasets_router(catalog: Catalog, state: State) -> APIRouter:
-    routes = APIRouter()
+def add_datasets_routes(routes: APIRouter, catalog: Catalog, state: State) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
     base = API_BASE
 
     @routes.get(base + "/datasets", responses=S.ok(S.DATASET_LIST), tags=["datasets"])
@@ -104,5 +104,3 @@ def datasets_router(catalog: Catalog, state: State) -> APIRouter:
             links=True,
         )
         return json_response(render_dataset(ds, state.tenant(tenantId), base_url(request)))
-
-    return routes

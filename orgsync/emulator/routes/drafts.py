@@ -21,8 +21,8 @@ from orgsync.emulator.routes.common import (
 )
 
 
-def drafts_router(drafting: DraftService, runner: JobRunner) -> APIRouter:
-    routes = APIRouter()
+def add_drafts_routes(routes: APIRouter, drafting: DraftService, runner: JobRunner) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
     base = API_BASE
 
     @routes.post(
@@ -94,5 +94,3 @@ def drafts_router(drafting: DraftService, runner: JobRunner) -> APIRouter:
             base_url(request),
         )
         return ticket(runner, request, job)
-
-    return routes

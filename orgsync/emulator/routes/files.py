@@ -13,8 +13,8 @@ from orgsync.emulator.routes.common import base_url, json_response, read_json, w
 from orgsync.emulator.state import Settings
 
 
-def files_router(storage: Storage, settings: Settings) -> APIRouter:
-    routes = APIRouter()
+def add_files_routes(routes: APIRouter, storage: Storage, settings: Settings) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
 
     @routes.post(
         "/api/v1/{tenantId}/files/generate",
@@ -55,8 +55,6 @@ def files_router(storage: Storage, settings: Settings) -> APIRouter:
         if f.data is None:
             raise ApiError(404, "404001", "NoSuchKey", "nothing has been written to this file yet")
         return Response(f.data, media_type="application/octet-stream")
-
-    return routes
 
 
 async def _capped_body(request: Request, limit: int) -> bytes:

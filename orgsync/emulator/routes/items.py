@@ -19,8 +19,8 @@ from orgsync.emulator.routes.common import (
 )
 
 
-def items_router(items: Items) -> APIRouter:
-    routes = APIRouter()
+def add_items_routes(routes: APIRouter, items: Items) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
     base = API_BASE
 
     @routes.get(base + "/datasets/{datasetId}/items", responses=S.ok(S.ITEMS), tags=["items"])
@@ -92,5 +92,3 @@ def items_router(items: Items) -> APIRouter:
         check_id(datasetId, "datasetId")
         data, ctype = await work(items.sync_export, tenantId, datasetId, query(request))
         return Response(data, media_type=ctype)
-
-    return routes

@@ -19,8 +19,8 @@ from orgsync.emulator.routes.common import (
 )
 
 
-def jobs_router(runner: JobRunner) -> APIRouter:
-    routes = APIRouter()
+def add_jobs_routes(routes: APIRouter, runner: JobRunner) -> None:
+    """Register this area's operations on `routes` (create_app passes the app's own router)."""
     base = API_BASE
 
     @routes.put(
@@ -167,5 +167,3 @@ def jobs_router(runner: JobRunner) -> APIRouter:
         except StorageError as refused:
             return Response(refused.body(), status_code=refused.status, media_type="application/xml")
         return ticket(runner, request, job, 200)
-
-    return routes
