@@ -13,18 +13,17 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
-from orgsync.cli_support import OrgsyncGroup, error_document, find_root
+from orgsync.cli_draft import draft_group
+from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
-ROOT_OPTION = click.option(
-    "--root",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
+LOG_RUNS_OPTION = click.option(
+    "--log-runs",
+    "log_runs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line about this run (time, status, counts, requests, trace ids; no item data).",
 )
 VERBOSE_OPTION = click.option(
     "--verbose",
@@ -117,6 +116,15 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option(
     "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
 )
+@click.option(
+    "--skip-feed",
+    is_flag=True,
+    help="Drift: leave out item changes of datasets fed by a database or by files git does not hold committed.",
+)
+@click.option(
+    "--notify", is_flag=True, help="POST the run's outcome to ORGSYNC_NOTIFY_URL (e.g. a drift job)."
+)
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -127,6 +135,9 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    skip_feed: bool,
+    notify: bool,
+    log_runs: Path | None,
     base_dir: Path | None,
     base_ref: str | None,
     verbose: bool,
@@ -147,6 +158,9 @@ def plan(
             show_all=show_all,
             show_values=show_values,
             verbose=verbose,
+            skip_feed=skip_feed,
+            notify=notify,
+            log_runs=log_runs,
             base=BaseChoice(base_dir, base_ref),
         ),
     )
@@ -191,6 +205,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a JSON record of the run.",
 )
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def apply(
     root: Path | None,
@@ -201,6 +216,7 @@ def apply(
     parallelism: int,
     max_rps: float | None,
     report: Path | None,
+    log_runs: Path | None,
     verbose: bool,
 ) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
@@ -218,6 +234,7 @@ def apply(
             max_rps=max_rps,
             report=report,
             verbose=verbose,
+            log_runs=log_runs,
         ),
     )
 
@@ -398,6 +415,9 @@ def emulator(
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
         temp_file_links=None if temp_files is None else temp_files == "links",
     )
+
+
+cli.add_command(draft_group(_run, _root))
 
 
 def main() -> None:

@@ -199,3 +199,7 @@ class GitHubError(OrgsyncError):
 
 class PortInUseError(OrgsyncError):
     """The emulator's port cannot be bound (in use, or not allowed)."""
+
+
+class DraftError(OrgsyncError):
+    """A draft cannot be pulled or cleared as asked (unknown name, unmanaged dataset, conflicts with the source)."""

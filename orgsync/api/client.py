@@ -357,6 +357,49 @@ class OrgvueClient:
     async def get_draft(self, draft_id: str) -> JsonObject:
         return _object(await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True))
 
+    async def draft_actions(
+        self, layers: list[dict[str, str]], draft: JsonObject | None = None, timeout: float | None = None
+    ) -> list[JsonObject]:
+        """The draft layers folded (`distinct`) into item actions: the async job's result, downloaded.
+
+        `draft` (a retrieved draft) lets the call follow its `draft:actions` link when one is given.
+        """
+        url = self._core.link(draft, ep.LINK_DRAFT_ACTIONS) or ep.DRAFTS_ACTIONS
+        ticket = await self._core.send_json(
+            "POST",
+            url,
+            retry_safe=True,
+            json={ep.F_LAYERS: layers, ep.F_FOLD_SCHEME: ep.FOLD_DISTINCT},
+            params={ep.Q_ENCODING: "gzip"},
+        )
+        done = await self.wait_job(ticket, timeout)
+        result_url = self._core.link(done, ep.LINK_RESULT)
+        if not result_url:
+            raise ApiError("the draft actions job completed without a result link")
+        data = await files.download(self._core, result_url)
+        try:
+            actions = orjson.loads(data) if data.strip() else []
+        except orjson.JSONDecodeError:
+            raise ApiError(f"the draft actions result is not JSON ({len(data)} bytes)") from None
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            raise ApiError("the draft actions result is not an array of item actions")
+        return actions
+
+    async def clear_drafts(
+        self, layers: list[dict[str, str]], filter: JsonObject | None = None
+    ) -> list[JsonObject]:
+        """Clear the layers' actions matching `filter` (every action without one); per layer `{status,...}`."""
+        body: JsonObject = {ep.F_LAYERS: layers}
+        if filter is not None:
+            body[ep.F_FILTER] = filter
+        answer = await self._core.send_json("POST", ep.DRAFTS_CLEAR, retry_safe=True, json=body) or []
+        if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
+            raise ApiError(
+                f"expected an array of {{status, draftId, layerKey}} from POST {ep.DRAFTS_CLEAR}",
+                hint="report this answer to Orgvue support",
+            )
+        return answer
+
     async def run_ondemand(
         self, dataset_id: str, properties: list[str], timeout: float | None = None
     ) -> JsonObject:

@@ -26,6 +26,8 @@ LINKS_ITEMS = "/links/{id}/items"  # 16 PUT
 LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17 (PUT, by analogy with 10)
 DRAFTS_QUERY = "/drafts/query"  # 18
 DRAFT = "/drafts/{id}"  # 19
+DRAFTS_ACTIONS = "/drafts/actions"  # 20 (documented)
+DRAFTS_CLEAR = "/drafts/clear"  # 21
 TEMPORARY_FILE = "/files/generate"  # 22 POST (documented in D/recipes/import-integration-async/)
 
 # --- methods where one is not the obvious one -----------------------------------------------------------
@@ -105,6 +107,20 @@ F_PROJECTION = "projection"
 F_PROJECTION_MODE = "projectionMode"
 PROJECTION_REPLACE = "replace"  # only the projected columns, ordered by their numbers (`add` is the default)
 
+# drafts (18-21): a dataset resource lists its drafts (`drafts[{draftId,name,_links}]`); a draft names its layers in
+# `_links["draft:actions"].jsonBody.layers`; actions and clear take `layers[{draftId,layerKey}]`
+F_DRAFTS = "drafts"
+F_DRAFT_ID = "draftId"
+F_LAYERS = "layers"
+F_LAYER_KEY = "layerKey"
+F_FOLD_SCHEME = "foldScheme"
+F_FILTER = "filter"
+F_CREATED_BY = "createdBy"
+F_ITEM_ID = "_id"
+LINK_DRAFT_ACTIONS = "draft:actions"
+DEFAULT_LAYER = "default"
+FOLD_DISTINCT = "distinct"  # one action per item, later layers winning (the documented default)
+
 # on-demand / populate bodies
 F_EXECUTE_ON_DEMAND = "executeOnDemand"
 
@@ -140,6 +156,19 @@ def export_body(projection: list[str] | None) -> dict[str, Any]:
         return {}
     ranked = {key: n for n, key in enumerate(projection, start=1)}
     return {"query": {"output": {F_PROJECTION: ranked, F_PROJECTION_MODE: PROJECTION_REPLACE}}}
+
+
+def draft_layers(draft: dict[str, Any]) -> list[dict[str, str]]:
+    """A draft's layers as its `draft:actions` link gives them, else its `default` layer."""
+    link = ((draft.get(F_LINKS) or {}).get(LINK_DRAFT_ACTIONS) or {}) if isinstance(draft, dict) else {}
+    body = link.get("jsonBody") if isinstance(link, dict) else None
+    layers = body.get(F_LAYERS) if isinstance(body, dict) else None
+    if isinstance(layers, list) and layers and all(isinstance(x, dict) for x in layers):
+        return [
+            {F_DRAFT_ID: str(x.get(F_DRAFT_ID, "")), F_LAYER_KEY: str(x.get(F_LAYER_KEY, DEFAULT_LAYER))}
+            for x in layers
+        ]
+    return [{F_DRAFT_ID: str(draft.get(F_DRAFT_ID, "")), F_LAYER_KEY: DEFAULT_LAYER}]
 
 
 def export_params(export_format: str | None = "csv", gzip: bool = True) -> dict[str, str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
 from orgsync.api.retry import RetryPolicy
@@ -153,6 +154,26 @@ async def test_every_method_round_trips(emu):
         with pytest.raises(NotFoundError):
             await c.get_draft("00000000-0000-0000-0000-000000000000")
         log = (await admin.get("/_emulator/requests")).json()
+
+        item = (await c.query_items(did, {"emp": "E1"}, ["_id"]))[0]["_id"]
+        layered = await admin.post(
+            f"/_emulator/tenants/{T}/drafts",
+            json={
+                "datasetId": did,
+                "name": "Layers",
+                "layers": {
+                    "default": [{"_action": "update", "_id": item, "salary": 1}],
+                    "extra": [{"_action": "update", "_id": item, "salary": 2}],
+                },
+            },
+        )
+        draft = await c.get_draft(layered.json()["draftId"])
+        layers = ep.draft_layers(draft)  # from its draft:actions link: both layers, in order
+        assert [x["layerKey"] for x in layers] == ["default", "extra"]
+        assert await c.draft_actions(layers, draft) == [{"_action": "update", "_id": item, "salary": 2}]
+        answer = await c.clear_drafts(layers[1:], {"_id": {"$in": [item]}})
+        assert answer == [{"status": "success", "draftId": draft["draftId"], "layerKey": "extra"}]
+        assert await c.draft_actions(layers, draft) == [{"_action": "update", "_id": item, "salary": 1}]
 
     # D/guide/your_first_call/: every API request, a GET too, carries Content-Type: application/json; charset=UTF-8
     api_calls = [e for e in log if e["path"].startswith("/api/v1/")]

@@ -206,3 +206,26 @@ async def test_on_demand_recalculation(api: Api) -> None:
     assert (await api.dataset(did))["items"]["lastTransactionId"] == after  # nothing recalculated differently
     for bad in ({"executeOnDemand": []}, {"executeOnDemand": ["salary"]}, {}):
         assert (await api.c.post(f"{api.base}/datasets/{did}/ondemand", json=bad)).status_code == 400
+
+
+async def test_draft_clear_filters_on_the_actions_own_id_and_action(
+    api: Api, drafted: tuple[str, dict, dict]
+) -> None:
+    _, draft, ids = drafted
+    assert (
+        "datasetId" not in draft
+    )  # the reference's draft object: its dataset is known from the dataset resource
+    layer = [{"draftId": draft["draftId"], "layerKey": "default"}]
+    r = await api.c.post(
+        f"{api.base}/drafts/clear", json={"layers": layer, "filter": {"_id": {"$in": [ids["2"]]}}}
+    )
+    assert r.json()[0]["status"] == "success"
+    left = orjson.loads(
+        await api.result((await api.c.post(f"{api.base}/drafts/actions", json={"layers": layer})).json())
+    )
+    assert [a["_id"] for a in left] == [ids["1"]]
+    await api.c.post(f"{api.base}/drafts/clear", json={"layers": layer, "filter": {"_action": "update"}})
+    left = orjson.loads(
+        await api.result((await api.c.post(f"{api.base}/drafts/actions", json={"layers": layer})).json())
+    )
+    assert left == []
