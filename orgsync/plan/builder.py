@@ -22,7 +22,7 @@ from orgsync.plan.config_diff import (
     required_keys,
 )
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
-from orgsync.plan.link_ends import EndsCheck, check_link_ends
+from orgsync.plan.link_ends_check import EndsCheck, check_link_ends
 from orgsync.plan.model import (
     RETYPED,
     Action,

@@ -5,17 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
 
 HINT_PLAN_FILE = "  hint: pass a file written by `orgsync plan --out FILE`\n"
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    """Run the CLI; returns (exit code, stdout, stderr). A traceback fails the test instead of counting as a result."""
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from orgsync.github.action import Inputs, Run, main
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
+from tests.support.action_env import env_for, parse_outputs
+from tests.support.fake_github import FakeGitHub
 
 SUMMARY = {"datasets": {"create": 0, "update": 1}, "items": {"create": 0, "update": 0, "delete": 9}}
 
@@ -26,23 +26,6 @@ class Scripted:
         self.calls.append(list(args))
         fmt = args[args.index("--format") + 1] if "--format" in args else ""
         return self.answers[(args[0], fmt)]
-
-
-def env_for(tmp_path: Path, github: FakeGitHub, **extra: str) -> dict[str, str]:
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 5}}))
-    return {
-        "GITHUB_API_URL": github.base_url,
-        "GITHUB_REPOSITORY": github.repository,
-        "GITHUB_TOKEN": "t",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_SHA": "f" * 40,
-        "GITHUB_OUTPUT": str(tmp_path / "out"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "RUNNER_TEMP": str(tmp_path),
-        "ORGVUE_TENANT": "ACME",
-    } | extra
 
 
 def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(

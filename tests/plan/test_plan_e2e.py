@@ -7,18 +7,11 @@ import stat
 import orjson
 import pytest
 import yaml
-from click.testing import CliRunner
-from plan_repo import Repo, salary, staff_rows
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo, salary, staff_rows
 
 SECRETS = [salary(i) for i in range(25)] + ["999111"]
-
-
-def orgsync(*args: str, env: dict | None = None):
-    """Run the CLI; returns (exit code, stdout, stderr). A traceback never counts as a result."""
-    result = CliRunner().invoke(cli, list(args), env=env or {"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def plan_json(repo: Repo, *extra: str) -> tuple[int, dict]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from plan_factories import (
+
+from orgsync.plan.builder import build_plan
+from orgsync.plan.render import json as json_render
+from orgsync.plan.render import markdown, text
+from orgsync.plan.render.markdown import cell
+from tests.support.plan_factories import (
     SECRET_AFTER,
     SECRET_BEFORE,
     SECRET_NEW,
@@ -17,11 +22,6 @@ from plan_factories import (
     sample_plan,
     table,
 )
-
-from orgsync.plan.builder import build_plan
-from orgsync.plan.render import json as json_render
-from orgsync.plan.render import markdown, text
-from orgsync.plan.render.markdown import cell
 
 SECRETS = (SECRET_BEFORE, SECRET_AFTER, SECRET_NEW)
 
@@ -177,3 +177,14 @@ def test_a_formula_change_is_shown_before_and_after():
         "- ~ property <code>bonus</code>: formula salary &#42; 0.1 → salary &#42; 0.2" in md.splitlines()
     )  # * escaped
     assert "- + property <code>tax</code>: new (Tax, number, on-demand: salary &#42; 0.3)" in md.splitlines()
+
+
+def test_deletes_are_listed_by_key_whatever_the_tenant_order():
+    live_rows = people_rows(20)
+    shuffled = [live_rows[i] for i in (19, 3, 17, 0, 18, *range(1, 3), *range(4, 17))]
+    state = live(live_dataset(), items={"DS-1": live_people(shuffled)})
+    tables = {"People": table("People", ["id", "name", "salary", "manager"], live_rows[:17])}
+    plan = build_plan(project(dataset(mode="mirror")), tables, state)
+    lines = text.render(plan).splitlines()
+    at = lines.index("      items: 0 to create, 0 to update, 3 to delete (of 20 existing)")
+    assert lines[at + 1 : at + 4] == ["        - id=E017", "        - id=E018", "        - id=E019"]

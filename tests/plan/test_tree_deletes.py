@@ -4,11 +4,11 @@ remove children before their parents even when the tree id is not the item key."
 from __future__ import annotations
 
 import orjson
-from plan_factories import dataset, frame, live, live_dataset, project, table
 
 from orgsync.plan.builder import build_plan
 from orgsync.plan.render import json as json_render
 from orgsync.plan.saved import load_saved, save
+from tests.support.plan_factories import dataset, frame, live, live_dataset, project, table
 
 ORG_PROPS = [
     {"key": "id", "name": "ID", "type": "text"},

@@ -15,11 +15,10 @@ import yaml
 from orgsync import escape
 from orgsync.github.action import Inputs, Run, failure_markdown, main, write_summary
 from orgsync.github.comments import LIMIT, MAX_PARTS
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
-from tests.github.test_action_steps import env_for
-from tests.security.gfm import assert_inert, fences_balanced, read
-from tests.security.hostile import in_process, write
+from tests.support.action_env import env_for, parse_outputs
+from tests.support.fake_github import FakeGitHub
+from tests.support.gfm import assert_inert, fences_balanced, read
+from tests.support.hostile import in_process, write
 
 HOSTILE = (
     "@acme/admins https://evil.example/login www.evil.example x@y.com #12 ```` [click](https://evil) <!-- "

@@ -14,7 +14,8 @@ import yaml
 from orgsync.api.client import OrgvueClient
 from orgsync.errors import ApiError
 from orgsync.validate import validate_project
-from tests.security.hostile import SALARIES, SECRET_NOTE, orgsync, write
+from tests.support.cli import orgsync
+from tests.support.hostile import SALARIES, SECRET_NOTE, write
 
 SECRET_IDS = ("EMPX-91a7", "EMPX-33c2", "EMPX-5d5d", "EMPX-0ff0")  # sensitive tree keys
 EVERYTHING = (*SALARIES, SECRET_NOTE, *SECRET_IDS, "918273", "827364", "736455")
