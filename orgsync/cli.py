@@ -93,15 +93,25 @@ def validate(root: Path | None, fmt: str) -> None:
     _run(run_validate, _root(root), fmt=fmt)
 
 
+LIST_LIMIT_OPTION = click.option(
+    "--list-limit",
+    type=click.IntRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Markdown/JSON: rows per list of moves, spans and items (the rest is counted; the HTML report has all).",
+)
+
+
 @cli.command()
 @ROOT_OPTION
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "html"]),
     default="text",
     show_default=True,
-    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment",
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment; "
+    "html: the report (docs/review.md)",
 )
 @click.option(
     "--out",
@@ -118,7 +128,10 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
-@click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
+)
+@LIST_LIMIT_OPTION
 @click.option(
     "--base",
     "base_dir",
@@ -148,6 +161,7 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    list_limit: int,
     skip_feed: bool,
     notify: bool,
     log_runs: Path | None,
@@ -170,6 +184,7 @@ def plan(
             allow_destructive=allow_destructive,
             show_all=show_all,
             show_values=show_values,
+            list_limit=list_limit,
             verbose=verbose,
             skip_feed=skip_feed,
             notify=notify,
@@ -184,18 +199,22 @@ def plan(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "html"]),
     default="text",
     show_default=True,
-    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment",
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment; "
+    "html: the report (docs/review.md)",
 )
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
-@click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
-def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
+@click.option(
+    "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
+)
+@LIST_LIMIT_OPTION
+def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool, list_limit: int) -> None:
     """Render a plan saved with `plan --out`."""
     from orgsync.commands.show import run_show
 
-    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
+    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values, list_limit=list_limit)
 
 
 @cli.command()

@@ -20,10 +20,13 @@ def test_every_option_has_a_help_text():
 
 def test_show_explains_show_all_and_show_values():
     result = CliRunner().invoke(cli, ["show", "--help"], terminal_width=200)
-    assert result.output.splitlines()[-4:] == [
-        "  --format [text|json|markdown]  text: the terminal; json: the plan document (docs/plan-json.md); "
-        "markdown: a pull-request comment  [default: text]",
-        "  --show-all                     List every item change instead of the first rows.",
-        "  --show-values                  Markdown: include item values (never sensitive ones).",
-        "  -h, --help                     Show this message and exit.",
+    assert result.output.splitlines()[-6:] == [
+        "  --format [text|json|markdown|html]",
+        "                                  text: the terminal; json: the plan document (docs/plan-json.md); "
+        "markdown: a pull-request comment; html: the report (docs/review.md)  [default: text]",
+        "  --show-all                      List every item change instead of the first rows.",
+        "  --show-values                   Markdown/HTML: include item values (never sensitive ones).",
+        "  --list-limit INTEGER RANGE      Markdown/JSON: rows per list of moves, spans and items (the rest is "
+        "counted; the HTML report has all).  [default: 20; 0<=x<=1000]",
+        "  -h, --help                      Show this message and exit.",
     ]

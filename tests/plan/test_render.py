@@ -77,7 +77,7 @@ def test_no_changes_says_so():
 
 def test_json_contract_summary_and_one_entry_per_resource():
     doc = orjson.loads(json_render.render(_plan()))
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "1.1"
     assert doc["summary"]["datasets"] == {"create": 1, "update": 1, "delete": 0, "no-op": 0}
     assert doc["summary"]["items"] == {"create": 2, "update": 2, "delete": 3}
     assert [(r["address"], r["action"], r["class"], r["counts"]) for r in doc["resources"]] == [
@@ -98,9 +98,10 @@ def test_json_contract_summary_and_one_entry_per_resource():
     ]
 
 
-def test_markdown_shows_no_item_values_unless_asked_and_escapes_them():
+def test_markdown_shows_keys_and_labels_but_no_other_value_unless_asked_and_escapes_them():
     plain = markdown.render(_plan())
-    assert "E000" not in plain and "Newbie" not in plain and "Person 0" not in plain
+    assert "- Newbie (E100)" in plain and "- New&#124;name &lt;b&gt; (E000)" in plain  # key and label
+    assert "Person 0" not in plain  # a value before the change
     assert "| ~ | <code>dataset.People</code> | update | destructive | 1 | 2 | 3 | 20 |" in plain
     assert "> [!CAUTION]" in plain
     shown = markdown.render(_plan(), show_values=True)

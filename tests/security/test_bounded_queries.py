@@ -246,9 +246,9 @@ def test_apply_of_a_saved_plan_refuses_it_when_the_clock_changed_the_rows(tmp_pa
     code, out, err = orgsync("apply", "-C", str(root), str(saved), "--auto-approve")
     assert (code, out) == (1, "")
     assert err == f"warning: manifests/people.yaml:11:10: items.query: {NOTE}\n" + (
-        f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since it "
-        "was made, or a database or a source that depends on the date it runs now returns other rows; nothing "
-        "was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
+        f"Error: the saved plan {saved} is stale: the source of People changed (its files, or the rows its "
+        "database or date-dependent query returns) since it was made; nothing was written\n"
+        "  hint: run `orgsync plan --out FILE` again and review it\n"
     )
     monkeypatch.setattr(query, "_collect_apart", real)  # the same day: the saved plan is still current
     code, out, err = orgsync("apply", "-C", str(root), str(saved), "--auto-approve")
