@@ -9,7 +9,7 @@ from pathlib import Path
 
 from orgsync.manifest.loader import load_project
 from orgsync.sources.feed import feed_datasets
-from tests.sources.repo import repo
+from tests.support.source_repo import repo
 
 CSV = b"employee_id,full_name\nE1,Ada\n"
 
