@@ -11,9 +11,9 @@ import pytest
 
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
-from tests.support.fake_github import FakeGitHub
-from tests.support.action_env import Runner
 from tests.github.test_draft_pull_action import EVENT, _ids, _seed
+from tests.support.action_env import Runner
+from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.socket
 
