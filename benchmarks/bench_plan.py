@@ -255,7 +255,16 @@ def _diff_floor(source: Path, export: Path) -> tuple[float, float, int]:
 
 
 def _floor_canonical(frame: pl.DataFrame, types: dict[str, str]) -> pl.DataFrame:
-    words = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False, "n": False, "0": False}
+    words = {
+        "true": True,
+        "yes": True,
+        "y": True,
+        "1": True,
+        "false": False,
+        "no": False,
+        "n": False,
+        "0": False,
+    }
     return frame.with_columns(
         [
             pl.col(c).cast(pl.Float64, strict=False)
@@ -445,7 +454,9 @@ def main() -> None:
     if args.measure:
         print(orjson.dumps(measure(args.measure)).decode())
         return
-    os.environ["BENCH_PROPS"] = str(args.props)  # the generator reads it (so the measured process inherits it)
+    os.environ["BENCH_PROPS"] = str(
+        args.props
+    )  # the generator reads it (so the measured process inherits it)
     for name in GENERATORS if args.generator == "both" else (args.generator,):
         os.environ["BENCH_GENERATOR"] = name
         for rows in (int(r) for r in args.rows.split(",")):

@@ -33,7 +33,19 @@ TITLES = (
     "Vice President", "Account Executive", "HR Business Partner", "Office Manager", "Product Manager",
     "Data Scientist", "Chef de projet", "Geschäftsführer", "Менеджер по продажам", "営業部長",
 )  # fmt: skip
-CITIES = ("London", "Zürich", "São Paulo", "Kraków", "München", "Москва", "東京", "서울", "Αθήνα", "القاهرة", "Lagos")
+CITIES = (
+    "London",
+    "Zürich",
+    "São Paulo",
+    "Kraków",
+    "München",
+    "Москва",
+    "東京",
+    "서울",
+    "Αθήνα",
+    "القاهرة",
+    "Lagos",
+)
 WORDS = (
     "leads", "the", "quarterly", "review", "and", "mentors", "new", "joiners;", "relocated", "from", "office,",
     "part-time", "until", "certified", "in", "payroll", "Ünïcödé", "façade", "naïve", "coördinates", "projects",
@@ -99,9 +111,21 @@ def _values(n: pl.Expr, version: pl.Expr, rows: int) -> list[pl.Expr]:
     cents = 2_500_000 + (_rand(n, 3) % 20_000_000).cast(pl.Int64)
     salary = pl.when(edited & (n % 5 == 0)).then(cents + 150_000).otherwise(cents)
     title = pl.when(edited & (n % 5 == 1)).then(pl.lit("Principal Engineer")).otherwise(_pick(TITLES, n, 4))
-    dept = pl.when(edited & (n % 5 == 2)).then(pl.lit("Transformation Office")).otherwise(_pick(DEPARTMENTS, n, 5))
-    notes = pl.when(edited & (n % 5 == 3)).then(pl.lit("Moved — see ticket #4711, naïve café")).otherwise(_notes(n, 6))
-    leave = pl.when(edited & (n % 5 == 4)).then(pl.lit("2026-12-31")).otherwise(_empty(_date(n, 7, 2025, 2), n, 8, 95))
+    dept = (
+        pl.when(edited & (n % 5 == 2))
+        .then(pl.lit("Transformation Office"))
+        .otherwise(_pick(DEPARTMENTS, n, 5))
+    )
+    notes = (
+        pl.when(edited & (n % 5 == 3))
+        .then(pl.lit("Moved — see ticket #4711, naïve café"))
+        .otherwise(_notes(n, 6))
+    )
+    leave = (
+        pl.when(edited & (n % 5 == 4))
+        .then(pl.lit("2026-12-31"))
+        .otherwise(_empty(_date(n, 7, 2025, 2), n, 8, 95))
+    )
     fte = pl.lit(pl.Series(["1", "1", "1", "0.80", "0.50", "0.60", "1.00", "0.75"])).gather(_rand(n, 9) % 8)
     yes_no = pl.when(_rand(n, 10) % 4 == 0).then(pl.lit("Yes")).otherwise(pl.lit("No"))
     return [
@@ -109,7 +133,10 @@ def _values(n: pl.Expr, version: pl.Expr, rows: int) -> list[pl.Expr]:
         last.alias("last_name"),
         (first + " " + last).alias("name"),
         (
-            pl.lit("p") + n.cast(pl.Utf8) + "." + _pick(("smith", "garcia", "li", "nguyen", "ivanova"), n, 11)
+            pl.lit("p")
+            + n.cast(pl.Utf8)
+            + "."
+            + _pick(("smith", "garcia", "li", "nguyen", "ivanova"), n, 11)
             + "@corp.example.com"
         ).alias("email"),
         _empty(dept, n, 12, 2).alias("department"),
@@ -118,7 +145,9 @@ def _values(n: pl.Expr, version: pl.Expr, rows: int) -> list[pl.Expr]:
         _empty(notes, n, 16, 30).alias("notes"),
         (pl.lit("CC-") + (_rand(n, 17) % 900 + 100).cast(pl.Utf8)).alias("cost_centre"),
         _empty(pl.lit("G") + (_rand(n, 18) % 12).cast(pl.Utf8), n, 19, 10).alias("grade"),
-        _empty(pl.lit("+44 20 ") + (_rand(n, 20) % 90_000_000 + 10_000_000).cast(pl.Utf8), n, 21, 20).alias("phone"),
+        _empty(pl.lit("+44 20 ") + (_rand(n, 20) % 90_000_000 + 10_000_000).cast(pl.Utf8), n, 21, 20).alias(
+            "phone"
+        ),
         _date(n, 22, 1990, 36).alias("hire_date"),
         _empty(_date(n, 23, 1955, 50), n, 24, 8).alias("birth_date"),
         leave.alias("leave_date"),
@@ -133,12 +162,12 @@ def _values(n: pl.Expr, version: pl.Expr, rows: int) -> list[pl.Expr]:
         pl.when(n * 2 + 1 < rows).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE")).alias("is_manager"),
         yes_no.alias("remote"),
         pl.when(_rand(n, 35) % 50 == 0).then(pl.lit("false")).otherwise(pl.lit("true")).alias("active"),
-        _empty(pl.when(_rand(n, 36) % 9 == 0).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE")), n, 37, 5).alias(
-            "contractor"
-        ),
-        _empty(pl.when(_rand(n, 38) % 3 == 0).then(pl.lit("true")).otherwise(pl.lit("false")), n, 39, 25).alias(
-            "union_member"
-        ),
+        _empty(
+            pl.when(_rand(n, 36) % 9 == 0).then(pl.lit("TRUE")).otherwise(pl.lit("FALSE")), n, 37, 5
+        ).alias("contractor"),
+        _empty(
+            pl.when(_rand(n, 38) % 3 == 0).then(pl.lit("true")).otherwise(pl.lit("false")), n, 39, 25
+        ).alias("union_member"),
         pl.when(_rand(n, 40) % 2 == 0).then(pl.lit("Yes")).otherwise(pl.lit("No")).alias("eligible"),
     ]
 
