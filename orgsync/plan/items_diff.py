@@ -126,18 +126,22 @@ def diff_items(
     mode: ItemsMode,
     sensitive: frozenset[str] = frozenset(),
     delete_extra: Sequence[str] = (),
+    source_hashes: pl.Series | None = None,
 ) -> ItemChanges:
     """Creates, updates and deletes that bring the live items to the source, as `mode` allows.
 
     `insert` plans creates only, `update` updates only, `upsert` both, `mirror` also deletes live items
     absent from the source. `delete_extra` names live index columns kept beside the key in `deletes` (`_id`,
-    the tree parent) so apply can address and order them.
+    the tree parent) so apply can address and order them. `source_hashes`, when given, are
+    `row_hashes(source, columns)` computed already (the live read needed them): not computed again.
     """
     key, columns = list(key), list(columns)
     if tuple(columns) != live.columns:
         raise ValueError(f"the live side is hashed over {list(live.columns)}, not {columns}")
     src = source.select([*key, *columns])
-    pairs = _pairs(src, live, key, columns)
+    if source_hashes is None or source_hashes.len() != src.height:
+        source_hashes = row_hashes(src, columns)
+    pairs = _pairs(src, live, key, source_hashes)
     if mode != "update":
         created = src.filter(~_taken(src.height, pairs[_SRC_ROW]))
     else:
@@ -179,11 +183,11 @@ def _deletes(
     return pl.concat([indexed, taken], how="horizontal").select([*key, *extra])
 
 
-def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], columns: list[str]) -> pl.DataFrame:
+def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], hashes: pl.Series) -> pl.DataFrame:
     """One row per key on both sides, in source order: its source row, its live row (`LIVE_ROW`) and each
     side's hash of the owned columns. The one join on the key that creates, updates and deletes all come from.
     """
-    left = src.select(key).with_row_index(_SRC_ROW).with_columns(row_hashes(src, columns))
+    left = src.select(key).with_row_index(_SRC_ROW).with_columns(hashes.alias(ROW_HASH))
     right = live.index.select(
         [*key, ROW_HASH, LIVE_ROW, *([_FORCED] if _FORCED in live.index.columns else [])]
     )
