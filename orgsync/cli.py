@@ -13,18 +13,17 @@ from typing import NoReturn, ParamSpec
 import click
 
 from orgsync import __version__
-from orgsync.cli_support import OrgsyncGroup, error_document, find_root
+from orgsync.cli_draft import draft_group
+from orgsync.cli_support import ROOT_OPTION, OrgsyncGroup, error_document, find_root
 from orgsync.errors import ExitCode, OrgsyncError
 from orgsync.escape import terminal_lines
 
 P = ParamSpec("P")
-ROOT_OPTION = click.option(
-    "--root",
-    "-C",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
-    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
+LOG_RUNS_OPTION = click.option(
+    "--log-runs",
+    "log_runs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line about this run (time, status, counts, requests, trace ids; no item data).",
 )
 VERBOSE_OPTION = click.option(
     "--verbose",
@@ -107,6 +106,25 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
 @click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--base",
+    "base_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The reviewed base's repository root: its sensitive properties, thresholds and observed datasets "
+    "are a floor the plan keeps (pull requests).",
+)
+@click.option(
+    "--base-ref", help="As --base, read with git from this branch, tag or commit of the repository."
+)
+@click.option(
+    "--skip-feed",
+    is_flag=True,
+    help="Drift: leave out item changes of datasets fed by a database or by files git does not hold committed.",
+)
+@click.option(
+    "--notify", is_flag=True, help="POST the run's outcome to ORGSYNC_NOTIFY_URL (e.g. a drift job)."
+)
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def plan(
     root: Path | None,
@@ -117,10 +135,16 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    skip_feed: bool,
+    notify: bool,
+    log_runs: Path | None,
+    base_dir: Path | None,
+    base_ref: str | None,
     verbose: bool,
 ) -> None:
     """Show what apply would change in the tenant."""
     from orgsync.commands.plan import PlanOptions, run_plan
+    from orgsync.manifest.base import BaseChoice
 
     _run(
         run_plan,
@@ -134,6 +158,10 @@ def plan(
             show_all=show_all,
             show_values=show_values,
             verbose=verbose,
+            skip_feed=skip_feed,
+            notify=notify,
+            log_runs=log_runs,
+            base=BaseChoice(base_dir, base_ref),
         ),
     )
 
@@ -177,6 +205,7 @@ def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a JSON record of the run.",
 )
+@LOG_RUNS_OPTION
 @VERBOSE_OPTION
 def apply(
     root: Path | None,
@@ -187,6 +216,7 @@ def apply(
     parallelism: int,
     max_rps: float | None,
     report: Path | None,
+    log_runs: Path | None,
     verbose: bool,
 ) -> None:
     """Carry out a plan (fresh, or saved with `plan --out`)."""
@@ -204,6 +234,7 @@ def apply(
             max_rps=max_rps,
             report=report,
             verbose=verbose,
+            log_runs=log_runs,
         ),
     )
 
@@ -211,11 +242,20 @@ def apply(
 @cli.command()
 @ROOT_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor(root: Path | None, fmt: str) -> None:
+@click.option(
+    "--record", type=click.Path(dir_okay=False, path_type=Path), help="Also write a transcript of probes."
+)
+@click.option("--names", is_flag=True, help="Let the transcript name the probed datasets.")
+@click.option(
+    "--probe-writes", metavar="DATASET", help="Add write probes (noop actions only) on this dataset."
+)
+def doctor(root: Path | None, fmt: str, record: Path | None, names: bool, probe_writes: str | None) -> None:
     """Check, read-only, that orgsync and the tenant agree (endpoint, TLS, token, access, files, limits, clock)."""
     from orgsync.commands.doctor import run_doctor
 
-    _run(run_doctor, _root(root), fmt=fmt)
+    if (names or probe_writes) and record is None:
+        raise click.UsageError("--names and --probe-writes go with --record FILE")
+    _run(run_doctor, _root(root), fmt=fmt, record=record, names=names, probe_writes=probe_writes)
 
 
 @cli.command()
@@ -331,6 +371,18 @@ def import_(
     show_default=True,
     help="Bytes of a sync item PUT body before 413 (0: no limit).",
 )
+@click.option(
+    "--temp-files",
+    type=click.Choice(["flat", "links"]),
+    default=None,
+    help="How temporary-file answers name their URLs: flat getUrl/putUrl, or _links by type "
+    "(default: ORGSYNC_EMULATOR_TEMP_FILES, else flat).",
+)
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Do not serve: list where the emulator answers otherwise than this `doctor --record` transcript.",
+)
 def emulator(
     host: str,
     port: int,
@@ -341,10 +393,17 @@ def emulator(
     limit_in_flight: int,
     limit_quota: int,
     limit_body: int,
+    temp_files: str | None,
+    compare: Path | None,
 ) -> None:
     """Serve the Orgvue API emulator (for offline trials and tests)."""
     from orgsync.commands.emulator import run_emulator
     from orgsync.emulator.limits import Limits
+
+    if compare is not None:
+        from orgsync.commands.emulator_compare import run_compare
+
+        _run(run_compare, compare)
 
     _run(
         run_emulator,
@@ -354,7 +413,11 @@ def emulator(
         token=token,
         allow_remote_callbacks=allow_remote_callbacks,
         limits=Limits(limit_rps, limit_in_flight, limit_quota, limit_body),
+        temp_file_links=None if temp_files is None else temp_files == "links",
     )
+
+
+cli.add_command(draft_group(_run, _root))
 
 
 def main() -> None:

@@ -102,3 +102,13 @@ class OrgsyncGroup(click.Group):
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(int(ExitCode.ERROR))
+
+
+ROOT_OPTION = click.option(
+    "--root",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Repository root holding orgsync.yaml (default: the -C given before the command, else the nearest "
+    "folder upwards from here that holds orgsync.yaml, as git finds .git).",
+)

@@ -139,6 +139,18 @@ class JobFailedError(ApiError):
     """An asynchronous job ended `failed` or did not finish within its timeout."""
 
 
+class PayloadTooLargeError(ApiError):
+    """A 413: the request body was too large, whatever the answer's body (often not Orgvue's error JSON)."""
+
+
+class PresignedUrlRefused(ApiError):
+    """A presigned storage URL (a file, a result, a job's status) was refused: expired or not valid."""
+
+
+class PollExpiredError(PresignedUrlRefused):
+    """A job outlived its presigned status URL (D/working/async/, D/working/security/): its end is unknown."""
+
+
 class StalePlanError(OrgsyncError):
     """A saved plan no longer matches the manifests, sources or live tenant."""
 
@@ -187,3 +199,7 @@ class GitHubError(OrgsyncError):
 
 class PortInUseError(OrgsyncError):
     """The emulator's port cannot be bound (in use, or not allowed)."""
+
+
+class DraftError(OrgsyncError):
+    """A draft cannot be pulled or cleared as asked (unknown name, unmanaged dataset, conflicts with the source)."""

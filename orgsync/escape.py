@@ -12,6 +12,8 @@ string orgsync puts into markdown goes through this module, and only through it:
   does not stop them: cmark-gfm's autolinker and GitHub's mention and reference filters read the decoded text,
   where `&#64;` is an `@` again.
 - `code`: the value as inline code (`<code>`, so a backtick or `|` in it cannot end it or split a table cell).
+- `slack`: text for a Slack-compatible `text` field (a notification): `&`, `<`, `>` escaped as Slack asks, so
+  no `<!channel>`, `<@U…>` or `<url|label>` can be formed, controls escaped, autolinks broken as above.
 - `fence`: multi-line text (an error output) verbatim in a fenced code block whose fence is longer than any
   backtick run inside, so no line of the text can close it; nothing in a code block links or mentions.
 """
@@ -68,6 +70,11 @@ def markdown(text: str) -> str:
     no autolink, mention or reference."""
     html = str(escape(unlinked(terminal(text))))  # & < > " ' become entities; controls (newlines) are visible
     return _MARKDOWN.sub(lambda m: f"&#{ord(m.group())};", html.replace("&#", "\x00")).replace("\x00", "&#")
+
+
+def slack(text: str) -> str:
+    """`text` inert in Slack's mrkdwn: `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`, one line, no autolink or mention."""
+    return unlinked(terminal(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def code(text: str) -> str:

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from orgsync.errors import ConfigError
 
@@ -42,6 +42,13 @@ class Secret:
             user, _, password = creds.group(1).partition(":")
             for part in (user, password):
                 found |= {part, unquote(part)}
+        if (
+            "://" not in self.value
+        ):  # not a URL (`user:password`, a bare token): any piece may be quoted alone
+            found |= {p for p in re.split(r"[:@/;=\s]+", self.value) if p}
+        else:  # the host, the database path and query values of a URL: a driver quotes these too
+            rest = self.value.split("://", 1)[1].rpartition("@")[2]
+            found |= {p for p in re.split(r"[:/?&=;,\s]+", rest) if p}
         for kv in re.finditer(r"(?i)\b(?:password|pwd|user|uid|user id|username)\s*=\s*([^;]+)", self.value):
             found.add(kv.group(1).strip())
         return sorted((p for p in found if len(p) >= _MIN_PART), key=len, reverse=True)
@@ -77,3 +84,18 @@ def redact(text: str, secrets: Iterable[Secret]) -> str:
         for part in secret.parts():
             text = text.replace(part, MASK)
     return text
+
+
+def shown_url(url: str) -> str:
+    """`url` for a message: without the user, password, query and fragment it may carry (an endpoint can come
+    from `ORGVUE_URL` through a template, and a URL's credentials are a secret like any other)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(a value that is not a URL)"
+    if not parts.scheme or not host:
+        return url if not any(c in url for c in ":@?") else "(a value that is not a URL)"
+    netloc = (f"[{host}]" if ":" in host else host) + port
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

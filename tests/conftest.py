@@ -58,9 +58,12 @@ class RunningEmulator:
         self.served.stop()
 
 
-def start_emulator(db_path: Path | None = None, token: str | None = None, seed: int = 0) -> RunningEmulator:
-    """Serve a new emulator on a loopback socket, listening before this returns; call `.stop()` when done."""
-    app = create_app(db_path=db_path, token=token, seed=seed)
+def start_emulator(
+    db_path: Path | None = None, token: str | None = None, seed: int = 0, **options: Any
+) -> RunningEmulator:
+    """Serve a new emulator on a loopback socket, listening before this returns; call `.stop()` when done.
+    `options` go to `create_app` (e.g. `temp_file_links=True`)."""
+    app = create_app(db_path=db_path, token=token, seed=seed, **options)
     served = serve_app(app)
     return RunningEmulator(served.base_url, app, served)
 

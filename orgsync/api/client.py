@@ -32,7 +32,7 @@ from orgsync.api.http import (
 from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.protocol import ItemAction, JsonObject
 from orgsync.api.retry import RetryPolicy
-from orgsync.errors import ApiError
+from orgsync.errors import ApiError, PollExpiredError
 from orgsync.limits import Limits
 
 
@@ -245,7 +245,10 @@ class OrgvueClient:
             json=ep.import_body(temp.get_url),
             params=params,
         )
-        done = await self.wait_job(ticket, timeout)
+        try:
+            done = await self.wait_job(ticket, timeout)
+        except PollExpiredError as expired:
+            raise import_outcome_unknown(dataset_id, expired) from None
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             return []
@@ -289,14 +292,28 @@ class OrgvueClient:
         """
         linked = self._core.link(_fields(resource), ep.LINK_EXPORT_CSV)  # its URL names the format already
         url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
-        ticket = await self._core.send_json(
-            "POST",
-            url,
-            retry_safe=True,
-            json=ep.export_body(projection),
-            params=ep.export_params(None if linked else "csv", gzip=True),
-        )
-        done = await self.wait_job(ticket, timeout)
+        for attempt in range(1, EXPORT_ATTEMPTS + 1):
+            ticket = await self._core.send_json(
+                "POST",
+                url,
+                retry_safe=True,
+                json=ep.export_body(projection),
+                params=ep.export_params(None if linked else "csv", gzip=True),
+            )
+            try:
+                done = await self.wait_job(ticket, timeout)
+                break
+            except PollExpiredError as expired:
+                # D/working/security/: a presigned URL that expired means "you must repeat your request";
+                # an export reads only, so it is simply asked for again
+                if attempt == EXPORT_ATTEMPTS:
+                    raise PollExpiredError(
+                        f"the export of dataset {dataset_id} outlived its status URL {attempt} times: {expired.message}",
+                        status=expired.status,
+                        trace_id=expired.trace_id,
+                        hint="the tenant may be slow to export this dataset now: try again later, or report it "
+                        "to Orgvue support with the trace id",
+                    ) from None
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
@@ -340,6 +357,49 @@ class OrgvueClient:
     async def get_draft(self, draft_id: str) -> JsonObject:
         return _object(await self._core.send_json("GET", ep.path(ep.DRAFT, id=draft_id), retry_safe=True))
 
+    async def draft_actions(
+        self, layers: list[dict[str, str]], draft: JsonObject | None = None, timeout: float | None = None
+    ) -> list[JsonObject]:
+        """The draft layers folded (`distinct`) into item actions: the async job's result, downloaded.
+
+        `draft` (a retrieved draft) lets the call follow its `draft:actions` link when one is given.
+        """
+        url = self._core.link(draft, ep.LINK_DRAFT_ACTIONS) or ep.DRAFTS_ACTIONS
+        ticket = await self._core.send_json(
+            "POST",
+            url,
+            retry_safe=True,
+            json={ep.F_LAYERS: layers, ep.F_FOLD_SCHEME: ep.FOLD_DISTINCT},
+            params={ep.Q_ENCODING: "gzip"},
+        )
+        done = await self.wait_job(ticket, timeout)
+        result_url = self._core.link(done, ep.LINK_RESULT)
+        if not result_url:
+            raise ApiError("the draft actions job completed without a result link")
+        data = await files.download(self._core, result_url)
+        try:
+            actions = orjson.loads(data) if data.strip() else []
+        except orjson.JSONDecodeError:
+            raise ApiError(f"the draft actions result is not JSON ({len(data)} bytes)") from None
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            raise ApiError("the draft actions result is not an array of item actions")
+        return actions
+
+    async def clear_drafts(
+        self, layers: list[dict[str, str]], filter: JsonObject | None = None
+    ) -> list[JsonObject]:
+        """Clear the layers' actions matching `filter` (every action without one); per layer `{status,...}`."""
+        body: JsonObject = {ep.F_LAYERS: layers}
+        if filter is not None:
+            body[ep.F_FILTER] = filter
+        answer = await self._core.send_json("POST", ep.DRAFTS_CLEAR, retry_safe=True, json=body) or []
+        if not isinstance(answer, list) or not all(isinstance(a, dict) for a in answer):
+            raise ApiError(
+                f"expected an array of {{status, draftId, layerKey}} from POST {ep.DRAFTS_CLEAR}",
+                hint="report this answer to Orgvue support",
+            )
+        return answer
+
     async def run_ondemand(
         self, dataset_id: str, properties: list[str], timeout: float | None = None
     ) -> JsonObject:
@@ -364,6 +424,26 @@ class OrgvueClient:
     async def wait_job(self, ticket: JsonObject, timeout: float | None = None) -> JsonObject:
         """Poll a job ticket to completion; JobFailedError when it fails or exceeds the timeout."""
         return await wait_job(self._core, ticket, self.polling, timeout)
+
+
+EXPORT_ATTEMPTS = 3  # an export whose status URL expires is asked for again, at most this often
+
+
+def import_outcome_unknown(dataset_id: str, expired: PollExpiredError) -> PollExpiredError:
+    """An import whose status URL expired before it ended: what to check, since its outcome cannot be read.
+
+    No page documents another way to learn a job's end (the callback needs a server the run does not have, and a
+    `resultLocation` is a presigned URL that expires too); the dataset itself tells: `items.lastTransactionId`
+    moves when the import lands, and the next plan shows what the tenant holds."""
+    return PollExpiredError(
+        f"the import into dataset {dataset_id} outlived its status URL, so whether it completed is unknown "
+        f"(it may still be running): {expired.message}",
+        status=expired.status,
+        trace_id=expired.trace_id,
+        hint="wait for it to finish, then run `orgsync plan`: it shows what the tenant holds now (the dataset's "
+        "items.lastTransactionId moves when the import lands) and what is still to apply; the item actions are "
+        "safe to apply again. Orgvue support can trace the job by its trace id",
+    )
 
 
 def _actions_retry_safe(actions: Sequence[ItemAction]) -> bool:

@@ -17,6 +17,7 @@ DATASET_EXPORT = "/datasets/{id}/export"  # 5 POST async export, 6 GET sync expo
 DATASET_ITEMS = "/datasets/{id}/items"  # 7 GET all, 9 PUT sync import
 DATASET_ITEMS_QUERY = "/datasets/{id}/items/query"  # 8
 DATASET_ITEMS_IMPORT = "/datasets/{id}/items/import"  # 10 (PUT, documented in D/items/drafts/)
+DATASET_DRAFTS_APPLY = "/datasets/{id}/drafts/apply"  # 11 (assumed path)
 DATASET_ONDEMAND = "/datasets/{id}/ondemand"  # 12
 LINKS = "/links"  # 13 POST create
 LINKS_ONE = "/links/{id}"  # 14 PATCH
@@ -25,6 +26,8 @@ LINKS_ITEMS = "/links/{id}/items"  # 16 PUT
 LINKS_ITEMS_IMPORT = "/links/{id}/items/import"  # 17 (PUT, by analogy with 10)
 DRAFTS_QUERY = "/drafts/query"  # 18
 DRAFT = "/drafts/{id}"  # 19
+DRAFTS_ACTIONS = "/drafts/actions"  # 20 (documented)
+DRAFTS_CLEAR = "/drafts/clear"  # 21
 TEMPORARY_FILE = "/files/generate"  # 22 POST (documented in D/recipes/import-integration-async/)
 
 # --- methods where one is not the obvious one -----------------------------------------------------------
@@ -62,8 +65,9 @@ LINK_EXPORT_CSV = "dataset:export:csv"  # on a retrieved dataset (3); its URL al
 
 # links dataset ends: set at creation (POST /links), never changed. A retrieved dataset reports the ends of each
 # links relationship it takes part in under `linkingRelationships[]` (`source` / `target`, each with a
-# `datasetId`); the links dataset's own entry is the one whose `datasetId` is its own. The emulator also echoes
-# `fromDatasetId` / `toDatasetId` on the links dataset resource (*assumed* on the real service).
+# `datasetId`); the links dataset's own entry is the one whose `datasetId` is its own. The resource itself does not
+# name its ends (D/Dataset-operations/create-links-dataset/): `fromDatasetId` / `toDatasetId` are create-body fields,
+# read back from a resource only if a service happens to show them.
 F_FROM_DATASET_ID = "fromDatasetId"
 F_TO_DATASET_ID = "toDatasetId"
 F_LINKING_RELATIONSHIPS = "linkingRelationships"
@@ -75,9 +79,14 @@ F_JOB_STATUS = "jobStatus"
 JOB_COMPLETED = "completed"
 JOB_FAILED = "failed"
 
-# temporary file: the body is documented, the answer's field names are *assumed*: {"getUrl","putUrl","expiresAt"}
+# temporary file: the body is documented, the answer's field names are not (D/recipes/import-integration-async/:
+# "2 URLs", one to read, one to write). Accepted: flat fields (*assumed* {"getUrl","putUrl","expiresAt"}), or
+# `_links`-style objects `{url, type}` told apart by the reference's link types (*inferred*).
 F_TEMP_GET_URL = "getUrl"
 F_TEMP_PUT_URL = "putUrl"
+F_LINK_TYPE = "type"
+LINK_TYPE_DOWNLOAD = "downloadLink"  # the read URL
+LINK_TYPE_UPLOAD = "uploadLink"  # the write URL
 F_TEMP_EXPIRES = "expiresAt"
 F_TEMP_TARGET_TYPE = "targetType"
 F_TEMP_TARGET_ENCODING = "targetEncoding"
@@ -88,6 +97,29 @@ F_RESULT_LOCATION = "resultLocation"
 F_CALLBACK = "callback"
 F_METHOD = "method"
 F_URL_TEMPLATE = "urlTemplate"
+# D/working/async/: "For all asynchronous operations, the API provides a jobStatus and traceId template
+# parameters"; `{{tenantId}}` appears only in the examples of D/items/drafts/ (the import and the draft apply)
+TENANT_PLACEHOLDER = "{{tenantId}}"
+TENANT_CALLBACK_PATHS = frozenset({DATASET_ITEMS_IMPORT, LINKS_ITEMS_IMPORT, DATASET_DRAFTS_APPLY})
+
+# export output query (D/egress/column-manipulation/)
+F_PROJECTION = "projection"
+F_PROJECTION_MODE = "projectionMode"
+PROJECTION_REPLACE = "replace"  # only the projected columns, ordered by their numbers (`add` is the default)
+
+# drafts (18-21): a dataset resource lists its drafts (`drafts[{draftId,name,_links}]`); a draft names its layers in
+# `_links["draft:actions"].jsonBody.layers`; actions and clear take `layers[{draftId,layerKey}]`
+F_DRAFTS = "drafts"
+F_DRAFT_ID = "draftId"
+F_LAYERS = "layers"
+F_LAYER_KEY = "layerKey"
+F_FOLD_SCHEME = "foldScheme"
+F_FILTER = "filter"
+F_CREATED_BY = "createdBy"
+F_ITEM_ID = "_id"
+LINK_DRAFT_ACTIONS = "draft:actions"
+DEFAULT_LAYER = "default"
+FOLD_DISTINCT = "distinct"  # one action per item, later layers winning (the documented default)
 
 # on-demand / populate bodies
 F_EXECUTE_ON_DEMAND = "executeOnDemand"
@@ -116,10 +148,27 @@ def link_url(resource: dict[str, Any] | None, rel: str) -> str | None:
 
 
 def export_body(projection: list[str] | None) -> dict[str, Any]:
-    """Body of an async export: the projection (property keys, in order) under `query.output`."""
+    """Body of an async export: the projection (property keys, in order) under `query.output`.
+
+    D/egress/column-manipulation/: `add` is the default mode of export output queries and returns every
+    property; only `replace` limits the output to the projection, whose numbers 1..n set the column order."""
     if not projection:
         return {}
-    return {"query": {"output": {"projection": {key: 1 for key in projection}}}}
+    ranked = {key: n for n, key in enumerate(projection, start=1)}
+    return {"query": {"output": {F_PROJECTION: ranked, F_PROJECTION_MODE: PROJECTION_REPLACE}}}
+
+
+def draft_layers(draft: dict[str, Any]) -> list[dict[str, str]]:
+    """A draft's layers as its `draft:actions` link gives them, else its `default` layer."""
+    link = ((draft.get(F_LINKS) or {}).get(LINK_DRAFT_ACTIONS) or {}) if isinstance(draft, dict) else {}
+    body = link.get("jsonBody") if isinstance(link, dict) else None
+    layers = body.get(F_LAYERS) if isinstance(body, dict) else None
+    if isinstance(layers, list) and layers and all(isinstance(x, dict) for x in layers):
+        return [
+            {F_DRAFT_ID: str(x.get(F_DRAFT_ID, "")), F_LAYER_KEY: str(x.get(F_LAYER_KEY, DEFAULT_LAYER))}
+            for x in layers
+        ]
+    return [{F_DRAFT_ID: str(draft.get(F_DRAFT_ID, "")), F_LAYER_KEY: DEFAULT_LAYER}]
 
 
 def export_params(export_format: str | None = "csv", gzip: bool = True) -> dict[str, str]:
@@ -138,7 +187,7 @@ def temporary_file_body(target_type: str, gzip: bool) -> dict[str, str]:
 
 
 def import_body(
-    get_url: str, result_url: str | None = None, callback_template: str | None = None
+    get_url: str, result_url: str | None = None, callback_template: str | None = None, *, links: bool = False
 ) -> dict[str, Any]:
     """Body of an async import reading the uploaded temporary file (`importLocation`), with the optional
     `resultLocation` and `callback` every async endpoint takes."""
@@ -146,12 +195,20 @@ def import_body(
     if result_url:
         body[F_RESULT_LOCATION] = {F_METHOD: RESULT_LOCATION_METHOD, F_URL: result_url}
     if callback_template:
-        body[F_CALLBACK] = callback_body(callback_template)
+        endpoint = LINKS_ITEMS_IMPORT if links else DATASET_ITEMS_IMPORT
+        body[F_CALLBACK] = callback_body(callback_template, endpoint)
     return body
 
 
-def callback_body(url_template: str) -> dict[str, str]:
-    """An async request's `callback`: a GET of the template, `{{jobStatus}}`, `{{traceId}}`, `{{tenantId}}` filled in."""
+def callback_body(url_template: str, endpoint: str) -> dict[str, str]:
+    """The `callback` of an async request to `endpoint` (a path template above): a GET of the template, with
+    `{{jobStatus}}` and `{{traceId}}` filled in; `{{tenantId}}` only on the endpoints whose page shows it
+    (TENANT_CALLBACK_PATHS), else ValueError: elsewhere it would reach the receiver unreplaced."""
+    if TENANT_PLACEHOLDER in url_template and endpoint not in TENANT_CALLBACK_PATHS:
+        raise ValueError(
+            f"{TENANT_PLACEHOLDER} is filled in only by the import and the draft apply (D/items/drafts/); "
+            f"put the tenant id into the callback URL itself for {endpoint}"
+        )
     return {F_METHOD: CALLBACK_METHOD, F_URL_TEMPLATE: url_template}
 
 

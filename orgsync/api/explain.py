@@ -108,10 +108,6 @@ _CODES: dict[str, Callable[[Context], str]] = {
         "an id in the request is not a UUID: check any `datasetId:` in the manifests (Orgvue ids "
         "look like 0b6f0c9e-2a1d-4c1e-9a51-3f1c2d4e5f60)"
     ),
-    "41301": lambda c: (
-        "a synchronous item request was over Orgvue's 6 MB limit: orgsync keeps them under 4 MiB, so "
-        "report it with the X-Amzn-Trace-Id"
-    ),
     "50001": lambda c: (
         f"Orgvue failed internally: try again later; if it keeps failing, send the X-Amzn-Trace-Id "
         f"to {SUPPORT_EMAIL}"

@@ -22,11 +22,14 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 @dataclass(frozen=True)
 class TemporaryFile:
-    """A presigned location: write with PUT `put_url`, read with GET `get_url` (no Authorization)."""
+    """A presigned location: write with PUT `put_url`, read with GET `get_url` (no Authorization).
+
+    `style` says how the answer named them: `flat` (`getUrl`/`putUrl`) or `links` (`_links` objects by `type`)."""
 
     get_url: str
     put_url: str
     expires_at: str | None = None
+    style: str = "flat"
 
 
 async def create_temporary(core: HttpCore, target_type: str = "json", gzipped: bool = True) -> TemporaryFile:
@@ -49,13 +52,21 @@ def temporary_from_answer(core: HttpCore, response: httpx.Response) -> Temporary
     fields = list(answer) if isinstance(answer, dict) else []
     wanted = (ep.F_TEMP_GET_URL, ep.F_TEMP_PUT_URL)
     urls = [answer.get(name) if isinstance(answer, dict) else None for name in wanted]
+    style = "flat"
+    if not any(isinstance(u, str) for u in urls) and isinstance(answer, dict):
+        linked = _typed_links(answer.get(ep.F_LINKS))
+        if linked:
+            urls, style = [linked.get(ep.LINK_TYPE_DOWNLOAD), linked.get(ep.LINK_TYPE_UPLOAD)], "links"
     if all(isinstance(u, str) and u.startswith(("https://", "http://", "/")) for u in urls):
         expires = answer.get(ep.F_TEMP_EXPIRES) if isinstance(answer, dict) else None
         return TemporaryFile(
             core.resolve(str(urls[0])),
             core.resolve(str(urls[1])),
             expires if isinstance(expires, str) else None,
+            style,
         )
+    if style == "links":
+        wanted = (f"a {ep.LINK_TYPE_DOWNLOAD} link", f"an {ep.LINK_TYPE_UPLOAD} link")
     bad = [name for name, u in zip(wanted, urls, strict=True) if not isinstance(u, str)]
     got = ", ".join(_safe_name(f) for f in fields[:20]) or (
         "no fields" if isinstance(answer, dict) else "not a JSON object"
@@ -67,10 +78,21 @@ def temporary_from_answer(core: HttpCore, response: httpx.Response) -> Temporary
         f"(it has: {got})" + (f" (trace id {trace})" if trace else ""),
         status=response.status_code,
         trace_id=trace,
-        hint=f"the service names the read/write URL fields differently from what orgsync assumes "
-        f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in "
-        f"{ep.__name__}, and report it",
+        hint=f"the service names the read/write URLs differently from what orgsync accepts "
+        f"({ep.F_TEMP_GET_URL}/{ep.F_TEMP_PUT_URL}, or {ep.F_LINKS} objects of type {ep.LINK_TYPE_DOWNLOAD}/"
+        f"{ep.LINK_TYPE_UPLOAD}): correct F_TEMP_GET_URL / F_TEMP_PUT_URL in {ep.__name__}, and report it "
+        "(`orgsync doctor --record FILE` records the answer's shape)",
     )
+
+
+def _typed_links(links: object) -> dict[str, object]:
+    """`_links` objects (a mapping of them, or a list) by their `type`: `{"downloadLink": url, ...}`."""
+    values = links.values() if isinstance(links, dict) else links if isinstance(links, list) else []
+    found: dict[str, object] = {}
+    for link in values:
+        if isinstance(link, dict) and isinstance(link.get(ep.F_LINK_TYPE), str):
+            found.setdefault(link[ep.F_LINK_TYPE], link.get(ep.F_URL))
+    return found
 
 
 def _safe_name(name: str) -> str:

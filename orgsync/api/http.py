@@ -30,6 +30,8 @@ from orgsync.errors import (
     AuthError,
     MaybeAppliedError,
     NotFoundError,
+    PayloadTooLargeError,
+    PresignedUrlRefused,
     QuotaExceededError,
     TenantNotEnabledError,
     ThrottledError,
@@ -54,6 +56,8 @@ _WHERE = (
     "resourcePath",
 )  # field names an error entry may name
 _TOO_MANY = 429
+_PAYLOAD_TOO_LARGE = 413
+_STORAGE_REFUSALS = (400, 401, 403, 404)  # what a presigned storage host answers for an expired/invalid URL
 QUOTA_EXCEEDED = "42902"
 TENANT_NOT_ENABLED = "40345"
 _TRACE_TEXT = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
@@ -268,6 +272,33 @@ class HttpCore:
                 raise self._api_error(method, url, response)
             return response
 
+    async def probe(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        content_type: bool = True,
+    ) -> httpx.Response:
+        """One attempt, whatever its status (no retry, no error raised): `orgsync doctor --record` keeps the raw
+        answer. The same headers as `send` (token only to the API), `content_type=False` leaves Content-Type out."""
+        url = self.url(url_or_path)
+        body = orjson.dumps(json) if json is not None else content
+        hdrs = self._headers(url, headers, json is not None)
+        if not content_type:
+            hdrs.pop("Content-Type", None)
+        async with self.budget.slot():
+            self.stats.requests += 1
+            query = httpx.QueryParams([(k, v) for k, v in params]) if params else None
+            request = self._http.build_request(method, url, content=body, params=query, headers=hdrs)
+            response = await exchange(
+                self._http, request, self.limits, self._clock, max_bytes=self.limits.answer_bytes
+            )
+        return response
+
     async def send_json(self, method: str, url_or_path: str, *, retry_safe: bool, **kwargs: Any) -> Any:
         """`send` and decode the JSON answer (None for an empty body)."""
         response = await self.send(method, url_or_path, retry_safe=retry_safe, **kwargs)
@@ -283,10 +314,14 @@ class HttpCore:
             ) from None
 
     def _headers(self, url: str, extra: dict[str, str] | None, is_json: bool) -> dict[str, str]:
+        """Every API request carries `Content-Type: application/json; charset=UTF-8`, a GET too
+        (D/guide/your_first_call/: "Add the Authorization and Content-Type headers"), and the token; a presigned
+        storage URL (files, results, job polls) gets neither the token nor an unasked Content-Type."""
         headers = dict(extra or {})
-        if is_json:
+        api = self.is_api_url(url)
+        if is_json or api:
             headers.setdefault("Content-Type", ep.JSON_CONTENT_TYPE)
-        if self._token.value and self.is_api_url(url):
+        if self._token.value and api:
             headers[ep.AUTH_HEADER] = f"{ep.AUTH_SCHEME} {self._token.value}"
         return headers
 
@@ -346,7 +381,19 @@ class HttpCore:
         hint = self.redact(plain) if plain else None
         kind: type[ApiError] = ApiError
         codes = [str(e.get("code")) for e in errors]
-        if status == _TOO_MANY:
+        if status == _PAYLOAD_TOO_LARGE:  # whatever the body: the gateway's 413 is not Orgvue's error JSON
+            kind = PayloadTooLargeError
+            hint = (
+                "the request body was too large for the service (Orgvue documents a strict 6 MB limit on a "
+                "synchronous item request); orgsync splits such a batch or sends it through the async import"
+            )
+        elif not self.is_api_url(url) and status in _STORAGE_REFUSALS:
+            kind = PresignedUrlRefused  # storage, not the API: the token has nothing to do with it
+            hint = (
+                "a presigned storage URL was refused: such URLs expire after a short time "
+                "(D/working/security/), so the request that handed it out has to be repeated"
+            )
+        elif status == _TOO_MANY:
             kind = QuotaExceededError if QUOTA_EXCEEDED in codes else ThrottledError
             hint = hint or explain([{"code": "42901"}], base_url=self.base_url, token=None)
         elif TENANT_NOT_ENABLED in codes:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from orgsync.api import endpoints as ep
 from orgsync.api.answers import JobTicket, checked
 from orgsync.api.http import HttpCore, describe_error
-from orgsync.errors import ApiError, JobFailedError
+from orgsync.errors import ApiError, JobFailedError, PollExpiredError, PresignedUrlRefused
 
 _TRACE = re.compile(r"[A-Za-z0-9=;:.\-]{1,200}")
 
@@ -65,15 +65,41 @@ async def wait_job(
                 hint="it may still be running in Orgvue; re-run plan once it has finished",
             )
         await asyncio.sleep(min(next(intervals), remaining))
-        ticket = checked(JobTicket, await core.send_json("GET", url, retry_safe=True), f"GET {_short(url)}")
+        try:
+            answer = await core.send_json("GET", url, retry_safe=True)
+        except PresignedUrlRefused as refused:
+            raise _poll_expired(core, url, ticket, refused, limit - (deadline - time.monotonic())) from None
+        ticket = checked(JobTicket, answer, f"GET {_short(url)}")
+
+
+def _poll_expired(
+    core: HttpCore, url: str, ticket: dict[str, Any], refused: PresignedUrlRefused, waited: float
+) -> PollExpiredError:
+    """The job outlived its presigned status URL (D/working/async/: a presigned location; D/working/security/:
+    presigned URLs "expire after a short period … you must repeat your request"): its end cannot be seen."""
+    trace = _trace(ticket)
+    traced = f" (trace id {trace})" if trace else ""
+    return PollExpiredError(
+        core.redact(
+            f"job {_short(url)} was still {ticket.get(ep.F_JOB_STATUS)} after {waited:.0f} s when its status URL "
+            f"stopped working ({refused.status} from the storage host: presigned URLs expire){traced}"
+        ),
+        status=refused.status,
+        trace_id=trace,
+        hint="repeat the request that started the job",
+    )
+
+
+def _trace(ticket: dict[str, Any]) -> str | None:
+    raw = ticket.get(ep.TRACE_HEADER)
+    return raw if isinstance(raw, str) and _TRACE.fullmatch(raw) else None
 
 
 def _failed(core: HttpCore, url: str, ticket: dict[str, Any]) -> JobFailedError:
     """The failed job's errors, with the jobTicket's X-Amzn-Trace-Id (the request that started it)."""
     errors = [e for e in ticket.get(ep.F_ERRORS) or [] if isinstance(e, dict)]
     detail = "; ".join(describe_error(e) for e in errors[:5])  # never a message: it may quote item values
-    raw = ticket.get(ep.TRACE_HEADER)
-    trace = raw if isinstance(raw, str) and _TRACE.fullmatch(raw) else None
+    trace = _trace(ticket)
     traced = f" (trace id {trace})" if trace else ""
     return JobFailedError(
         core.redact(f"job {_short(url)} failed" + (f": {detail}" if detail else "") + traced),

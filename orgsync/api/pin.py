@@ -1,8 +1,9 @@
-"""Where the token may go: the repository's endpoint must be an origin the environment vouches for.
+"""Where the token may go: the repository's endpoint and tenant must be ones the environment vouches for.
 
-A pull request can edit `endpoint:` in orgsync.yaml, so the URL it names is not trusted on its own: when
-`ORGVUE_URL` is set (CI pins it), the endpoint must have the same origin; otherwise only https origins of
-Orgvue's documented region hosts, loopback, and hosts listed in `ORGSYNC_ALLOWED_HOSTS` are accepted.
+A pull request can edit `endpoint:` and `tenant:` in orgsync.yaml, so what it names is not trusted on its own:
+when `ORGVUE_URL` is set (CI pins it), the endpoint must have the same origin and may not be `local`;
+otherwise only https origins of Orgvue's documented region hosts, loopback, and hosts listed in
+`ORGSYNC_ALLOWED_HOSTS` are accepted. When `ORGVUE_TENANT` is set, `tenant:` must be exactly it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import urlsplit
 from orgsync.errors import ConfigError, Location, Problem
 
 PIN_VAR = "ORGVUE_URL"
+TENANT_VAR = "ORGVUE_TENANT"
+LOCAL = "local"
 ALLOWED_VAR = "ORGSYNC_ALLOWED_HOSTS"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")  # ENDPOINTS.md, hosts per region (D/guide/)
@@ -37,6 +40,41 @@ def origin(url: str) -> Origin | None:
     return parts.scheme, host.lower().rstrip("."), port or _DEFAULT_PORTS[parts.scheme]
 
 
+def check_environment_pins(
+    tenant: str, endpoint: str, config_file: object, env: Mapping[str, str] | None = None
+) -> None:
+    """The tenant and target the environment pins, checked before anything is opened or any token read.
+
+    `ORGVUE_TENANT` set: `tenant:` must equal it. `ORGVUE_URL` set: `endpoint: local` is refused (a tenant the
+    repository made up in `.orgsync/` would stand in for the pinned one, and a drift check would say it matches).
+    """
+    env = os.environ if env is None else env
+    where = Location(str(config_file))
+    pinned_tenant = (env.get(TENANT_VAR) or "").strip()
+    if pinned_tenant and tenant.strip() != pinned_tenant:
+        raise ConfigError(
+            Problem(
+                where,
+                f"tenant {tenant.strip()} is not the tenant {TENANT_VAR} pins ({pinned_tenant}); the token "
+                "is used only for that tenant",
+                "tenant",
+            ),
+            hint=f'set `tenant: "{{{{ env.{TENANT_VAR} }}}}"` in orgsync.yaml, or change {TENANT_VAR} in '
+            "the CI environment",
+        )
+    if endpoint.strip() == LOCAL and (env.get(PIN_VAR) or "").strip():
+        raise ConfigError(
+            Problem(
+                where,
+                f"endpoint local (the embedded emulator) is refused while {PIN_VAR} pins the endpoint; "
+                "expected the pinned tenant",
+                "endpoint",
+            ),
+            hint=f'set `endpoint: "{{{{ env.{PIN_VAR} }}}}"` in orgsync.yaml, or unset {PIN_VAR} to use '
+            "the local emulator",
+        )
+
+
 def check_pinned(endpoint: str, config_file: object, env: Mapping[str, str] | None = None) -> None:
     """Return when the token may be sent to `endpoint`; `ConfigError` (before any request) when not."""
     env = os.environ if env is None else env
@@ -52,7 +90,7 @@ def check_pinned(endpoint: str, config_file: object, env: Mapping[str, str] | No
                 Problem(
                     where,
                     f"endpoint {_shown(target)} is not the origin {PIN_VAR} pins "
-                    f"({_shown(pinned) if pinned else repr(pin)}); the token is sent only there",
+                    f"({_shown(pinned) if pinned else 'not an http(s) URL'}); the token is sent only there",
                     "endpoint",
                 ),
                 hint=f'set `endpoint: "{{{{ env.{PIN_VAR} }}}}"` in orgsync.yaml, or change '

@@ -14,11 +14,12 @@ import httpx
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
-from orgsync.api.pin import check_pinned
+from orgsync.api.pin import check_environment_pins, check_pinned
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.loader import resolve_token
 from orgsync.manifest.models import Project
+from orgsync.secrets import shown_url
 
 LOCAL = "local"
 LOCAL_DIR = ".orgsync"
@@ -52,18 +53,11 @@ def check_endpoint(project: Project) -> str:
     if not parts.hostname or not (parts.scheme == "https" or loopback_http):
         raise ConfigError(
             Problem(
-                Location(project.config_file), f"expected `local` or an https:// URL, got {url!r}", "endpoint"
-            ),
-            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)",
-        )
-    if parts.path.rstrip("/").endswith("/api/v1"):
-        raise ConfigError(
-            Problem(
                 Location(project.config_file),
-                f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+                f"expected `local` or an https:// URL, got {shown_url(url)!r}",
                 "endpoint",
             ),
-            hint=f"write `endpoint: {url[: -len('/api/v1')]}`",
+            hint="use https:// for a real tenant; http:// is accepted only for 127.0.0.1/localhost (emulator)",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigError(
@@ -73,6 +67,15 @@ def check_endpoint(project: Project) -> str:
                 "endpoint",
             ),
             hint="put the token in ORGVUE_TOKEN, never in the URL",
+        )
+    if parts.path.rstrip("/").endswith("/api/v1"):
+        raise ConfigError(
+            Problem(
+                Location(project.config_file),
+                f"expected the base URL without /api/v1 (orgsync adds it), got {url!r}",
+                "endpoint",
+            ),
+            hint=f"write `endpoint: {url[: -len('/api/v1')]}`",
         )
     return url
 
@@ -88,6 +91,9 @@ def open_client(
     """A client for the project's target; `local` runs the emulator in-process with state in `.orgsync/`.
 
     `on_call` is told of every API call as it completes (see `orgsync.api.calllog`)."""
+    check_environment_pins(
+        project.config.tenant, project.config.endpoint, Path(project.config_file).name, env
+    )
     label = target_label(project)
     tenant = project.config.tenant
     if is_local(project):
@@ -122,13 +128,26 @@ def open_client(
 
 
 def _refuse_linked_state(folder: Path, root: Path) -> None:
-    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository."""
+    """A `.orgsync` that is a link (planted by a PR) would make the local tenant write outside the repository;
+    so would a link inside it (`tenant.db`, or the `-journal` / `-wal` files SQLite writes beside it)."""
     if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(root.resolve())):
         raise ConfigError(
             f"{LOCAL_DIR} in the repository is a link (to {folder.resolve()}); the local target keeps "
             "its state there and writes only inside the repository",
             hint=f"remove the link: `rm {folder}` (it is not part of a repository)",
         )
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            raise ConfigError(
+                Problem(
+                    Location(f"{LOCAL_DIR}/{entry.name}"),
+                    f"is a link (to {entry.resolve()}); the local target writes its state only to files "
+                    f"of its own in {LOCAL_DIR}/, never through a link",
+                ),
+                hint=f"remove the link: `rm {entry}` (it is not part of a repository)",
+            )
 
 
 def _local_transport(project: Project) -> httpx.AsyncBaseTransport:

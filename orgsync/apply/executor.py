@@ -25,7 +25,15 @@ from orgsync.apply.batching import Batch, Limits, Mode, make_batches
 from orgsync.apply.importfile import import_file
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
-from orgsync.errors import JobFailedError, OrgsyncError, QuotaExceededError, StalePlanError, StepError
+from orgsync.errors import (
+    JobFailedError,
+    OrgsyncError,
+    PayloadTooLargeError,
+    PollExpiredError,
+    QuotaExceededError,
+    StalePlanError,
+    StepError,
+)
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
 from orgsync.plan.model import Action, ResourcePlan
 from orgsync.sources.readers import property_types
@@ -354,12 +362,14 @@ class Executor:
                     self._halted.add(step.id)
                     return
                 payload = pending.take(i)
+                counted = record.applied + record.failed  # a batch split after a 413 may count part of itself
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
                 except OrgsyncError as err:
-                    record.failed += batch.count + unsent
+                    record.failed += batch.count + unsent - (record.applied + record.failed - counted)
+                    outcome = "outcome unknown" if isinstance(err, PollExpiredError) else "not applied"
                     raise StepError(
-                        f"{err} ({batch.count + unsent} of {len(encoded)} actions not applied)"
+                        f"{err} ({batch.count + unsent} of {len(encoded)} actions {outcome})"
                     ) from err
                 except asyncio.CancelledError:
                     record.failed += batch.count + unsent
@@ -380,13 +390,34 @@ class Executor:
         params: dict[str, str],
         payload: asyncio.Task[bytes] | None = None,
     ) -> None:
-        """One sync PUT or async import (its gzip file from `payload`); per-item outcomes go to the report by key."""
+        """One sync PUT or async import (its gzip file from `payload`); per-item outcomes go to the report by key.
+
+        A sync PUT refused as too large (any 413, whatever its body) is split in two and sent again; a single
+        action goes through the async import instead (the documented route for larger payloads)."""
         sync = batch.mode == Mode.SYNC
         call = CallRecord(
             step.id, "put-items" if sync else "import-items", actions=batch.count, bytes=batch.bytes
         )
+        try:
+            results = await self._send_once(step, call, dataset_id, encoded, batch, params, payload)
+        except PayloadTooLargeError as err:
+            for smaller in too_large_fallback(encoded, batch, err, step.is_links):
+                await self._send_batch(step, record, dataset_id, encoded, smaller, params)
+            return
+        self._count_results(step, record, call, encoded, batch, results)
+
+    async def _send_once(
+        self,
+        step: Step,
+        call: CallRecord,
+        dataset_id: str,
+        encoded: Encoded,
+        batch: Batch,
+        params: dict[str, str],
+        payload: asyncio.Task[bytes] | None,
+    ) -> list[JsonObject]:
         with self._recorded(call, failed_on_error=batch.count):
-            if sync:
+            if batch.mode == Mode.SYNC:
                 actions = [orjson.Fragment(b) for b in encoded.bodies(batch.start, batch.stop)]
                 results = await self.client.put_items(
                     dataset_id, actions, links=step.is_links, params=params, retry_safe=True
@@ -398,6 +429,17 @@ class Executor:
                     dataset_id, ActionsView(encoded, batch.start, batch.stop), step.is_links, params, gzipped
                 )
                 del gzipped
+        return results
+
+    def _count_results(
+        self,
+        step: Step,
+        record: StepRecord,
+        call: CallRecord,
+        encoded: Encoded,
+        batch: Batch,
+        results: list[JsonObject],
+    ) -> None:
         items = step.resource.items
         assert items is not None
         failed = sum(1 for r in results if r.get("_status", "success") != "success")
@@ -437,6 +479,33 @@ class Executor:
                 if attempt == JOB_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
+
+
+def too_large_fallback(encoded: Encoded, batch: Batch, err: PayloadTooLargeError, links: bool) -> list[Batch]:
+    """What to send instead of a batch the service refused as too large (413): a sync batch of several actions
+    in two halves (each may be split again), a single sync action through the async import; a single action
+    the import refuses too is too large for Orgvue at all, and the error names its item."""
+    if batch.mode == Mode.SYNC and batch.count > 1:
+        mid = batch.start + batch.count // 2
+        return [
+            Batch(Mode.SYNC, batch.start, mid, _json_bytes(encoded, batch.start, mid)),
+            Batch(Mode.SYNC, mid, batch.stop, _json_bytes(encoded, mid, batch.stop)),
+        ]
+    if batch.mode == Mode.SYNC:
+        return [Batch(Mode.ASYNC, batch.start, batch.stop, batch.bytes)]
+    if batch.count == 1:
+        key = ", ".join("" if v is None else str(v) for v in encoded.keys(batch.start, batch.stop)[0])
+        raise StepError(
+            f"the {'link' if links else 'item'} {key!r} is too large for Orgvue: its action is {batch.bytes:,} "
+            f"bytes of JSON and both the synchronous request and the async import refused it ({err.status})",
+            hint="shorten its longest values in the source, or leave that column out of the manifest",
+        ) from err
+    raise err
+
+
+def _json_bytes(encoded: Encoded, start: int, stop: int) -> int:
+    """Size of the JSON array of actions `start:stop` (see batching._split)."""
+    return 2 + sum(encoded.sizes[start:stop]) + (stop - start - 1)
 
 
 class _ImportFiles:

@@ -10,6 +10,7 @@ nothing was written yet.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ from orgsync.apply.report import ApplyReport, StepStatus, check_report_path
 from orgsync.commands.pipeline import Prepared, fresh_plan, saved_plan
 from orgsync.errors import ConfigError, ConfirmationRefused, ExitCode, ReportWriteError, SafetyBlockedError
 from orgsync.escape import terminal_lines
+from orgsync.notify import NOTIFY_VAR
+from orgsync.recording import note_plan, note_report, note_requests, recorded
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ApplyOptions:
     max_rps: float | None = None
     report: Path | None = None
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
+    log_runs: Path | None = None  # append the run's record (runlog.py)
+    notify: bool = True  # POST the run's record to ORGSYNC_NOTIFY_URL when it is set (notify.py)
 
 
 def run_apply(
@@ -70,7 +75,8 @@ def run_apply(
             hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)",
         )
     with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
-        return asyncio.run(_apply(opts, limits or Limits(), out))
+        run = lambda: asyncio.run(_apply(opts, limits or Limits(), out))  # noqa: E731
+        return recorded("apply", opts.log_runs, run, notify=opts.notify and bool(os.environ.get(NOTIFY_VAR)))
 
 
 async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
@@ -78,6 +84,7 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
     async with prepared.client as client:
         _say(out, prepared.client.target_label)
         plan = prepared.plan
+        note_plan(plan, client.stats.requests)
         if plan.blocked and not opts.allow_destructive:
             reasons = [f"{r.address}: {b}" for r in plan.resources for b in r.blocked]
             raise SafetyBlockedError(
@@ -112,6 +119,8 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
                 with stop_on_signals(executor):
                     await executor.run()
         finally:
+            note_requests(client.stats.requests)
+            note_report(report)
             _finish(report, opts, out)
         return int(report.exit_code)
 

@@ -102,11 +102,23 @@ def run_doctor(
     *,
     stdout: TextIO | None = None,
     now: Callable[[], datetime] | None = None,
+    record: Path | None = None,
+    names: bool = False,
+    probe_writes: str | None = None,
 ) -> int:
-    """Run every check, print the rows (`text` or `json`), return 0 when apply would work, else 1."""
+    """Run every check, print the rows (`text` or `json`), return 0 when apply would work, else 1.
+
+    `record`: also run the probes of `orgsync.api.probes` and write their transcript there (see doctor_record)."""
     report = asyncio.run(diagnose(Path(root), env, now=now or (lambda: datetime.now(UTC))))
     out = stdout or sys.stdout
     out.write(render_json(report) if fmt == "json" else render_text(report))
+    if record is not None:
+        from orgsync.commands.doctor_record import SEND_TO, record_transcript
+
+        count = record_transcript(Path(root), env, record, names=names, probe_writes=probe_writes)
+        (sys.stderr if fmt == "json" else out).write(
+            f"Transcript of {count} probe(s) written to {record}: {SEND_TO}.\n"
+        )
     out.flush()
     return int(ExitCode.OK if report.ok else ExitCode.ERROR)
 
@@ -370,10 +382,11 @@ async def _temporary_file(report: Report, core: HttpCore, answers: list[httpx.Re
         )
         return
     names = ", ".join(sorted(orjson.loads(response.content)))
+    style = "flat URL fields" if temp.style == "flat" else f"{ep.F_LINKS} told apart by type"
     report.add(
         "temporary file",
         Status.OK,
-        f"generated ({names}), {len(probe)} bytes written and read back; it expires by itself",
+        f"generated ({names}: {style}), {len(probe)} bytes written and read back; it expires by itself",
     )
 
 

@@ -37,6 +37,7 @@ def run_emulator(
     token: str | None,
     allow_remote_callbacks: bool = False,
     limits: Limits | None = None,
+    temp_file_links: bool | None = None,
 ) -> int:
     """Run the emulator until interrupted (with the documented usage limits unless `limits`); returns the exit code."""
     check_port(host, port)
@@ -47,5 +48,11 @@ def run_emulator(
     )
     click.echo(f"Orgvue API emulator listening on http://{host}:{port} ({data}). Ctrl-C stops it.", err=True)
     return server.serve(
-        host=host, port=port, db=db, token=token, allow_remote_callbacks=allow_remote_callbacks, limits=limits
+        host=host,
+        port=port,
+        db=db,
+        token=token,
+        allow_remote_callbacks=allow_remote_callbacks,
+        limits=limits,
+        temp_file_links=temp_file_links,
     )

@@ -10,24 +10,31 @@ public for tests and benchmarks that drive a client of their own.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.http import CallListener
+from orgsync.api.pin import check_environment_pins
 from orgsync.api.protocol import TenantReader
 from orgsync.api.target import is_local, open_client
 from orgsync.apply.executor import fingerprint_mismatch
 from orgsync.errors import ConfigError, StalePlanError
 from orgsync.escape import terminal
+from orgsync.manifest.base import BaseChoice, floor, load_base
+from orgsync.manifest.loader import CONFIG_FILE
 from orgsync.manifest.models import Project
+from orgsync.plan.based import over_base
 from orgsync.plan.builder import build_plan, select_targets
 from orgsync.plan.checksum import checksum_of
 from orgsync.plan.model import Action, Plan, ResourcePlan
+from orgsync.plan.permits import within_manifests
+from orgsync.plan.signing import plan_key
 from orgsync.sources.readers import read_source, source_digests
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import fetch_live, parse_live
@@ -64,15 +71,21 @@ async def fresh_plan(
     warn: TextIO | None = None,
     on_call: CallListener | None = None,
     max_rps: float | None = None,
+    base: BaseChoice | None = None,
 ) -> Prepared:
     """Validate the repository (refusing on errors) while reading the tenant once, and build the plan.
 
     The reads go through the client returned, so apply's writes share its `--max-rps` budget; `on_call` is told
-    of each API call as it completes (`--verbose`). Validation warnings go to `warn` (stderr by default).
+    of each API call as it completes (`--verbose`). Validation warnings go to `warn` (stderr by default). With
+    `base` (`plan --base`/`--base-ref`) the base's protections are a floor (`manifest.base`), and the plan says
+    first what the pull request loosens.
     """
     checked = load_manifests(Path(root), env)
-    project = checked.project
-    assert project is not None
+    own = checked.project
+    assert own is not None
+    floored = floor(own, load_base(Path(root), base, env) if base else None)
+    project = floored.project
+    checked = replace(checked, project=project)  # the sources are checked with the floor (sensitive) too
     sources = sources_step(checked, warn=warn)
     client = open_client(project, env, max_rps=max_rps, on_call=on_call)
     try:
@@ -80,6 +93,8 @@ async def fresh_plan(
     except BaseException:
         await client.aclose()
         raise
+    if base:
+        plan = over_base(plan, own, tables, targets, floored.loosened)
     return Prepared(project, tables, plan, client)
 
 
@@ -105,15 +120,15 @@ async def saved_plan(
     checked = load_manifests(Path(root), env)
     project = checked.project
     assert project is not None
-    plan = load_saved(plan_file)
+    plan = load_saved(plan_file, plan_key(os.environ if env is None else env))
     digests, tables = _saved_inputs(checked, _masked(plan), env)
     if plan.source_checksum != checksum_of(project, digests):
         raise _stale_inputs(plan_file)
     if any(digests.get(name) != table.sha256 for name, table in tables.items()):
         raise _stale_inputs(plan_file)  # a source changed between its digest and its read
     plan = restore_sensitive(plan, tables)
-    if force:
-        plan = plan.model_copy(update={"forced": True})
+    # The file says what to do; the manifests say what may be done (modes, observe, thresholds), as now.
+    plan = within_manifests(plan, project, forced=force, source=plan_file)
     client = open_client(project, env, max_rps=max_rps, on_call=on_call)
     try:
         await check_live(client, plan)
@@ -129,6 +144,10 @@ def load_manifests(root: Path, env: Mapping[str, str] | None = None) -> Validati
     A manifest error stops here, before the tenant is contacted, with every offline problem (the sources' too).
     """
     checked = validate_manifests(Path(root), env)
+    if checked.project is not None:  # the environment's pins first: before any source or tenant is opened
+        check_environment_pins(
+            checked.project.config.tenant, checked.project.config.endpoint, CONFIG_FILE, env
+        )
     if not checked.ok:
         accepted(validate_sources(checked))  # raises, listing the sources' problems as well
     return checked

@@ -17,10 +17,15 @@ from typing import TextIO
 from orgsync.api.calllog import call_printer
 from orgsync.api.http import CallListener, CallRecord
 from orgsync.commands.pipeline import Prepared, fresh_plan
-from orgsync.errors import ExitCode
+from orgsync.errors import ConfigError, ExitCode
+from orgsync.manifest.base import BaseChoice
+from orgsync.plan.feed import without_feed
 from orgsync.plan.model import Plan
 from orgsync.plan.render import render
 from orgsync.plan.saved import save
+from orgsync.plan.signing import plan_key
+from orgsync.recording import note_plan, recorded
+from orgsync.sources.feed import feed_datasets
 
 
 @dataclass
@@ -36,6 +41,10 @@ class PlanOptions:
     show_all: bool = False
     show_values: bool = False
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
+    skip_feed: bool = False  # leave out the item changes of datasets fed from outside git (drift)
+    log_runs: Path | None = None  # append the run's record (runlog.py)
+    notify: bool = False  # POST the run's record to ORGSYNC_NOTIFY_URL (notify.py)
+    base: BaseChoice = field(default_factory=BaseChoice)  # --base DIR / --base-ref REF (manifest.base)
 
 
 class counting:  # noqa: N801 - used as a function
@@ -68,7 +77,7 @@ async def _plan(
 ) -> Prepared:
     """The plan made fresh; its client is closed (plan only reads)."""
     prepared = await fresh_plan(
-        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call
+        opts.root, opts.targets, opts.allow_destructive, env, warn=warn, on_call=on_call, base=opts.base
     )
     await prepared.client.aclose()
     return prepared
@@ -83,10 +92,30 @@ def run_plan(
 ) -> int:
     """`orgsync plan`: print the plan, save it with --out (not when blocked), return the exit code."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    command = "drift" if opts.skip_feed else "plan"
+    return recorded(
+        command,
+        opts.log_runs,
+        lambda: _run(opts, env, stdout, stderr),
+        notify=opts.notify,
+        env=env,
+        stderr=stderr,
+    )
+
+
+def _run(opts: PlanOptions, env: Mapping[str, str] | None, stdout: TextIO, stderr: TextIO) -> int:
+    if opts.skip_feed and opts.out is not None:
+        raise ConfigError(
+            "--skip-feed cannot be combined with --out: a plan without the feed must never be applied",
+            hint="use --skip-feed for drift reports; save plans without it",
+        )
     on_call = call_printer(stderr) if opts.verbose else None
     reads = counting(on_call)
     prepared = asyncio.run(_plan(opts, env, stderr, reads))
     plan = prepared.plan
+    if opts.skip_feed:
+        plan = without_feed(plan, feed_datasets(prepared.project))
+    note_plan(plan, reads.count)
     stdout.write(
         render(
             plan,
@@ -106,7 +135,7 @@ def run_plan(
         if plan.blocked:
             print(f"The plan was not saved to {opts.out}: it is blocked by the safety policy.", file=stderr)
         else:
-            save(plan, opts.out)
+            save(plan, opts.out, plan_key(os.environ if env is None else env))
             at = "" if Path(opts.root) == Path(".") else f" -C {opts.root}"  # the file stays relative to here
             print(
                 f"Saved the plan to {opts.out}; run `orgsync{at} apply {opts.out}` to carry it out.",

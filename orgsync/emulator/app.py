@@ -8,6 +8,7 @@ does its work off the event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import tempfile
 import time
@@ -30,10 +31,11 @@ from orgsync.emulator.errors import ApiError, bad_body, bad_query, bad_request, 
 from orgsync.emulator.faults import ERROR_NAMES
 from orgsync.emulator.files import GET_URL_FIELD, PUT_URL_FIELD
 from orgsync.emulator.items import transaction_failed
-from orgsync.emulator.jobs import ticket_json
-from orgsync.emulator.limits import LimitBook, Limits
+from orgsync.emulator.jobs import POLL_PREFIX, POLL_URL_TTL, StorageError, open_poll, ticket_json
+from orgsync.emulator.limits import GatewayRefusal, LimitBook, Limits
 from orgsync.emulator.service import Emulator
 
+TEMP_FILES_ENV = "ORGSYNC_EMULATOR_TEMP_FILES"  # "links": temporary files answered as `_links` objects
 API = re.compile(r"^/api/v1/([^/]*)(/.*)?$")
 JSON = "application/json; charset=UTF-8"
 MAX_UPLOAD_BYTES = (
@@ -43,6 +45,13 @@ MAX_UPLOAD_BYTES = (
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
+
+
+def gateway_response(refused: GatewayRefusal) -> Response:
+    """The gateway's own answer (not Orgvue's error JSON)."""
+    return Response(
+        refused.body, status_code=refused.status, media_type="application/json", headers=refused.headers
+    )
 
 
 def error_response(err: ApiError, headers: dict[str, str] | None = None) -> Response:
@@ -83,11 +92,16 @@ def create_app(
     allow_remote_callbacks: bool = False,
     max_upload_bytes: int = MAX_UPLOAD_BYTES,
     limits: Limits | None = None,
+    poll_url_ttl: float = POLL_URL_TTL,
+    temp_file_links: bool | None = None,
 ) -> FastAPI:
     """Build the emulator app; state is in memory unless `db_path` is given.
 
     Async requests may call back only to loopback hosts unless `allow_remote_callbacks` (see callbacks.py).
     The documented usage limits are enforced unless `limits` says otherwise (see limits.py; `Limits.off()`).
+    A job's presigned status URL works `poll_url_ttl` seconds. `temp_file_links` serves temporary files as
+    `_links` objects told apart by `type` instead of flat `getUrl`/`putUrl` (default: the environment variable
+    ORGSYNC_EMULATOR_TEMP_FILES=links).
     """
     emu = Emulator(
         Path(db_path) if db_path else None,
@@ -97,6 +111,12 @@ def create_app(
         limits=limits,
     )
     emu.max_upload_bytes = max_upload_bytes
+    emu.poll_url_ttl = poll_url_ttl
+    emu.temp_file_links = (
+        temp_file_links
+        if temp_file_links is not None
+        else os.environ.get(TEMP_FILES_ENV, "").strip().lower() == "links"
+    )
     app = FastAPI(
         title="Orgvue API (orgsync emulator)",
         version="1.0.0",
@@ -129,6 +149,10 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> Response:
         return error_response(exc)
+
+    @app.exception_handler(GatewayRefusal)
+    async def gateway(_request: Request, exc: GatewayRefusal) -> Response:
+        return gateway_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_request: Request, exc: RequestValidationError) -> Response:
@@ -195,6 +219,8 @@ def _install_middleware(app: FastAPI, emu: Emulator) -> None:
             response.status_code,
             started,
             response.headers[gate.TRACE_HEADER],
+            content_type=request.headers.get("content-type"),
+            authorization=bool(request.headers.get("authorization", "").strip()),
         )
         return response
 
@@ -213,8 +239,8 @@ async def _limited(
         book.check_body(method, path, int(length) if length and length.isdigit() else None)
         if length is None and method == "PUT":
             book.check_body(method, path, len(await request.body()))
-    except ApiError as refused:
-        return error_response(refused)
+    except GatewayRefusal as refused:
+        return gateway_response(refused)
     latency, fault = emu.faults.request_fault(method, path)
     if latency:
         await asyncio.sleep(latency / 1000)
@@ -597,10 +623,24 @@ def _async_routes(app: FastAPI, emu: Emulator) -> None:
         )
         return _ticket(emu, request, job)
 
-    @app.get(base + "/jobs/{jobId}", responses=S.ok(S.JOB), tags=["jobs"])
-    async def get_job(request: Request, tenantId: str, jobId: str) -> Response:
-        _check_id(jobId, "jobId")
-        return _ticket(emu, request, emu.runner.job(tenantId, jobId), 200)
+    @app.get(POLL_PREFIX + "{jobId}", include_in_schema=False)
+    async def poll_job(
+        request: Request, jobId: str, expires: str | None = None, sig: str | None = None
+    ) -> Response:
+        """A job's presigned status URL (D/working/async/): storage, so no Authorization (S3 refuses a second
+        credential with 400 InvalidArgument); it expires on the admin clock (D/working/security/)."""
+        try:
+            if request.headers.get("authorization", "").strip():
+                raise StorageError(
+                    400,
+                    "InvalidArgument",
+                    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature "
+                    "query string parameter or the Authorization header should be specified",
+                )
+            job = open_poll(emu, jobId, expires, sig)
+        except StorageError as refused:
+            return Response(refused.body(), status_code=refused.status, media_type="application/xml")
+        return _ticket(emu, request, job, 200)
 
 
 def _draft_routes(app: FastAPI, emu: Emulator) -> None:
@@ -687,7 +727,7 @@ def _file_routes(app: FastAPI, emu: Emulator) -> None:
     )
     async def new_file(request: Request, tenantId: str) -> Response:
         f = emu.storage.new_file(tenantId, await read_json(request))
-        return json_response(emu.storage.file_urls(f, _base(request)), 201)
+        return json_response(emu.storage.file_answer(f, _base(request)), 201)
 
     @app.put("/_files/{fileId}", include_in_schema=False)
     async def put_file(

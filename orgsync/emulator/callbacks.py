@@ -18,7 +18,11 @@ from orgsync.emulator.errors import bad_body
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 METHODS = ("GET",)
-PLACEHOLDERS = ("jobStatus", "traceId", "tenantId")  # D/items/drafts/, D/working/async/
+PLACEHOLDERS = ("jobStatus", "traceId", "tenantId")
+# D/working/async/: "For all asynchronous operations, the API provides a jobStatus and traceId template
+# parameters"; `{{tenantId}}` appears only in the examples of D/items/drafts/ (the import and the draft apply),
+# so only those job kinds fill it in; elsewhere it is left as written, like any other unknown parameter.
+TENANT_KINDS = frozenset({"import", "draftApply"})
 TIMEOUT_SECONDS = 2.0
 _SAMPLE = {
     "jobStatus": "completed",
@@ -34,18 +38,21 @@ class Callback:
     method: str
     url_template: str
 
-    def url(self, job_status: str, trace_id: str, tenant_id: str) -> str:
-        """The template with `{{jobStatus}}`, `{{traceId}}` and `{{tenantId}}` replaced (URL-encoded)."""
-        return render(
-            self.url_template, {"jobStatus": job_status, "traceId": trace_id, "tenantId": tenant_id}
-        )
+    def url(self, job_status: str, trace_id: str, tenant_id: str, kind: str = "import") -> str:
+        """The template with `{{jobStatus}}` and `{{traceId}}` replaced (URL-encoded), and `{{tenantId}}` too for
+        the job kinds whose page shows it (TENANT_KINDS)."""
+        values = {"jobStatus": job_status, "traceId": trace_id}
+        if kind in TENANT_KINDS:
+            values["tenantId"] = tenant_id
+        return render(self.url_template, values)
 
 
 def render(template: str, values: dict[str, str]) -> str:
-    """Replace each `{{name}}` of PLACEHOLDERS with its URL-encoded value; other text is kept as written."""
+    """Replace each `{{name}}` of PLACEHOLDERS given in `values` with its URL-encoded value; other text is kept."""
     out = template
     for name in PLACEHOLDERS:
-        out = out.replace("{{" + name + "}}", urllib.parse.quote(values[name], safe=""))
+        if name in values:
+            out = out.replace("{{" + name + "}}", urllib.parse.quote(values[name], safe=""))
     return out
 
 

@@ -14,8 +14,12 @@ if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator, Tenant
 
 
+LINK_ENDS = ("fromDatasetId", "toDatasetId")  # internal: where a links dataset points, never rendered
+
+
 class Catalog:
-    """Dataset configuration operations; a configuration change moves `cacheKey`, never `lastTransactionId`."""
+    """Dataset configuration operations; a configuration change moves `cacheKey`, never `lastTransactionId`
+    (an item write moves both)."""
 
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
@@ -71,7 +75,9 @@ def render_dataset(ds: Dataset, tenant: Tenant, base: str) -> dict[str, Any]:
         "modifiedAt": ds.modified_at,
         "modifiedBy": ds.modified_by,
     }
-    out.update({k: v for k, v in ds.config.items()})
+    # the ends of a links dataset are kept to serve linkingRelationships, but the resource does not show them
+    # (D/Dataset-operations/create-links-dataset/: the example answer has no fromDatasetId/toDatasetId)
+    out.update({k: v for k, v in ds.config.items() if k not in LINK_ENDS})
     out["items"] = {
         "lastTransactionId": ds.last_transaction_id,
         "modifiedAt": ds.items_modified_at,

@@ -45,7 +45,6 @@ def render(draft: Draft, api: str) -> dict[str, Any]:
         "createdBy": draft.created_by,
         "modifiedAt": draft.modified_at,
         "tags": draft.tags,
-        "datasetId": draft.dataset_id,
         "_links": {
             "self": {
                 "url": f"{api}/drafts/{draft.id}",
@@ -132,12 +131,20 @@ def fold(layers: list[tuple[Draft, str]], scheme: str) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+ACTION_FIELDS = {"_id": "text", "_action": "text"}  # an action's own fields a clear filter may name too
+
+
 def clear_layer(actions: list[dict[str, Any]], filt: Any, types: dict[str, str]) -> list[dict[str, Any]]:
-    """Remove a layer's actions matching the filter (all of them without one)."""
+    """Remove a layer's actions matching the filter (all of them without one).
+
+    The filter is over the actions (D/api/ "filter the actions you want cleared"): their property values and
+    their own `_id` and `_action`.
+    """
     if filt is None:
         return []
     if not actions:
         return actions
+    types = {**types, **ACTION_FIELDS}
     used = {k for a in actions for k in a if k in types}
     frame = pl.DataFrame(
         {k: pl.Series([a.get(k) for a in actions], dtype=storage_dtype(types[k]), strict=False) for k in used}

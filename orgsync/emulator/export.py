@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from orgsync.emulator.errors import bad_query
+from orgsync.emulator.errors import bad_body, bad_query
 from orgsync.emulator.model import Dataset
 from orgsync.emulator.query import filter_expr, projection_keys
 from orgsync.emulator.values import json_expr, text_expr
@@ -36,16 +36,48 @@ def content_type(fmt: str) -> str:
     return CONTENT_TYPES.get(fmt, "application/json; charset=UTF-8")
 
 
+PROJECTION_MODES = ("add", "replace")  # D/egress/column-manipulation/; `add` is the export default
+
+
 def select(
-    ds: Dataset, frame: pl.DataFrame, filt: Any, projection: Any, path: str = "$.query.output"
+    ds: Dataset,
+    frame: pl.DataFrame,
+    filt: Any,
+    projection: Any,
+    path: str = "$.query.output",
+    mode: Any = None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """Filter rows and choose columns: all properties in order, or the projection's keys in order."""
+    """Filter rows and choose columns by the projection and its `projectionMode` (see `export_keys`)."""
     types = {**SYSTEM_TYPES, **ds.types()}
     if filt is not None:
         frame = frame.filter(filter_expr(filt, types, f"{path}.filter").fill_null(False))
-    keys = projection_keys(projection, ds.keys(), path=f"{path}.projection") or ds.keys()
+    keys = export_keys(projection, ds.keys(), mode, path)
     keys = [k for k in keys if k in types]
     return frame, keys
+
+
+def export_keys(projection: Any, keys: list[str], mode: Any, path: str = "$.query.output") -> list[str]:
+    """The columns of an async export (D/egress/column-manipulation/).
+
+    `add` (the default): every property, in dataset order, less those projected 0; `replace`: only the
+    properties projected non-zero. In both, the non-zero numbers order the columns they name (ascending, ties
+    in the projection's order); in `add` mode those come first, then the other properties (our choice: the
+    page does not say where unnumbered columns go).
+    """
+    mode = "add" if mode is None else mode
+    if mode not in PROJECTION_MODES:
+        raise bad_body("projectionMode must be add or replace", f"{path}.projectionMode")
+    if projection is None:
+        return list(keys)
+    projection_keys(projection, keys, path=f"{path}.projection")  # the shape check
+    ranked = sorted(
+        ((float(v), i, k) for i, (k, v) in enumerate(projection.items()) if v), key=lambda r: (r[0], r[1])
+    )
+    chosen = [k for _, _, k in ranked]
+    if mode == "replace":
+        return chosen
+    dropped = {k for k, v in projection.items() if not v} | set(chosen)
+    return chosen + [k for k in keys if k not in dropped]
 
 
 def render(

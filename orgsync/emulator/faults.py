@@ -270,8 +270,18 @@ class FaultBook:
         return True
 
     def record(
-        self, method: str, path: str, query: str, status: int, started: float, trace_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        started: float,
+        trace_id: str | None = None,
+        *,
+        content_type: str | None = None,
+        authorization: bool = False,
     ) -> None:
+        """Log one request: `contentType` as sent (None: no header), `authorization` whether one was sent."""
         with self.lock:
             self.log.append(
                 {
@@ -282,6 +292,8 @@ class FaultBook:
                     "time": started,
                     "durationMs": round((time.time() - started) * 1000, 3),
                     "traceId": trace_id,
+                    "contentType": content_type,
+                    "authorization": authorization,
                 }
             )
             if len(self.log) > 100_000:

@@ -59,6 +59,21 @@ class Storage:
             "expiresAt": iso(f.expires_at),
         }
 
+    def file_answer(self, f: TempFile, base: str) -> dict[str, Any]:
+        """The answer of `POST /files/generate`: flat `getUrl`/`putUrl` (default), or with `temp_file_links`
+        `_links` objects told apart by their `type` (`downloadLink`/`uploadLink`, the reference's link types).
+        D/recipes/import-integration-async/ says only that there are two URLs, one to read, one to write."""
+        urls = self.file_urls(f, base)
+        if not self.emu.temp_file_links:
+            return urls
+        return {
+            "_links": {
+                "file": {"url": urls[GET_URL_FIELD], "method": "GET", "type": "downloadLink"},
+                "file:upload": {"url": urls[PUT_URL_FIELD], "method": "PUT", "type": "uploadLink"},
+            },
+            "expiresAt": urls["expiresAt"],
+        }
+
     def open_file(self, fid: str, op: str | None, sig: str | None) -> TempFile:
         f = self.emu.files.get(fid)
         if f is None:

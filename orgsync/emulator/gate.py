@@ -23,7 +23,7 @@ from orgsync.emulator.errors import (
 TENANT = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
 UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 TRACE_HEADER = "X-Amzn-Trace-Id"
-_ID_PARAMS = {"datasets": "datasetId", "links": "linksDatasetId", "drafts": "draftId", "jobs": "jobId"}
+_ID_PARAMS = {"datasets": "datasetId", "links": "linksDatasetId", "drafts": "draftId"}
 _DRAFT_WORDS = frozenset({"query", "actions", "clear"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -65,7 +65,7 @@ def tenant_error(tenant: str) -> ApiError | None:
 
 
 def path_id_errors(rest: str) -> list[ApiError]:
-    """400603 for the id segment of `/datasets/{id}`, `/links/{id}`, `/drafts/{id}`, `/jobs/{id}` that is not a UUID."""
+    """400603 for the id segment of `/datasets/{id}`, `/links/{id}`, `/drafts/{id}` that is not a UUID."""
     parts = [p for p in rest.split("/") if p]
     if len(parts) < 2 or parts[0] not in _ID_PARAMS or (parts[0] == "drafts" and parts[1] in _DRAFT_WORDS):
         return []

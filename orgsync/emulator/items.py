@@ -9,6 +9,7 @@ import polars as pl
 
 from orgsync.emulator import export, params
 from orgsync.emulator.errors import ApiError, bad_body
+from orgsync.emulator.limits import too_large
 from orgsync.emulator.model import Dataset
 from orgsync.emulator.payload import iter_actions
 from orgsync.emulator.query import filter_expr, projection_keys
@@ -129,12 +130,7 @@ class Items:
                 "links items are written through PUT /links/{linksDatasetId}/items",
             )
         if len(body) > SYNC_LIMIT:
-            raise ApiError(
-                413,
-                "413000",
-                "PayloadTooLarge",
-                f"sync payloads are limited to {SYNC_LIMIT} bytes; use the async import",
-            )
+            raise too_large(len(body), SYNC_LIMIT)  # the gateway's 413, as limits.py answers it
         opts = params.import_options(q, ds, links=links)
         return self.run_transaction(
             tid, ds, iter_actions(body, "json"), opts, self.access_for(tid, ds, token)

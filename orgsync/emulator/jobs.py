@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -12,7 +14,7 @@ import polars as pl
 
 from orgsync.emulator import callbacks, export, locations, params
 from orgsync.emulator import drafts as draft_ops
-from orgsync.emulator.errors import ApiError, bad_body, internal, not_found
+from orgsync.emulator.errors import ApiError, bad_body, internal
 from orgsync.emulator.files import GET_URL_FIELD, RESULT_TTL
 from orgsync.emulator.items import transaction_failed
 from orgsync.emulator.model import USER, Dataset, Job
@@ -22,6 +24,9 @@ from orgsync.emulator.transaction import ImportOptions
 
 if TYPE_CHECKING:
     from orgsync.emulator.service import Emulator
+
+POLL_PREFIX = "/_storage/jobs/"  # presigned job status URLs: storage, outside the API base
+POLL_URL_TTL = 15 * 60.0  # our choice: the pages say only "a short period"; the same 15 minutes as files
 
 
 class JobRunner:
@@ -47,6 +52,7 @@ class JobRunner:
         result_url = locations.result_url(body)
         stamp = iso(self.emu.now())
         job = Job(self.emu.new_id(), tid, kind, path, stamp, stamp)
+        job.poll_expires = self.emu.now() + self.emu.poll_url_ttl
         with self.emu.lock:
             self.emu.jobs[job.id] = job
         self.emu.store.save_job(job)
@@ -70,7 +76,7 @@ class JobRunner:
         if (
             callback is not None
         ):  # after the final state is saved, so the receiver can poll the job and see it
-            outcome = callbacks.send(callback, callback.url(job.status, job.trace_id, job.tenant))
+            outcome = callbacks.send(callback, callback.url(job.status, job.trace_id, job.tenant, job.kind))
             self.emu.callbacks.add(
                 {"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome}
             )
@@ -111,12 +117,6 @@ class JobRunner:
     def _job_state(self, job: Job, status: str) -> None:
         job.status, job.modified_at = status, iso(self.emu.now())
         self.emu.store.save_job(job)
-
-    def job(self, tid: str, jid: str) -> Job:
-        job = self.emu.jobs.get(jid)
-        if job is None or job.tenant != tid:
-            raise not_found("job", jid, f"{tid}/jobs/{jid}")
-        return job
 
     def start_import(
         self,
@@ -163,7 +163,9 @@ class JobRunner:
             raise bad_body("query.output must be an object with filter and projection", "$.query.output")
         on_demand = self._check_on_demand(ds, body.get("executeOnDemand"), required=False)
         frame = ds.frame
-        selected, keys = export.select(ds, frame, output.get("filter"), output.get("projection"))
+        selected, keys = export.select(
+            ds, frame, output.get("filter"), output.get("projection"), mode=output.get("projectionMode")
+        )
 
         def work() -> tuple[bytes, str]:
             rows = draft_ops.compute_on_demand(ds, selected, on_demand) if on_demand else selected
@@ -250,7 +252,7 @@ class JobRunner:
 
 def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
     """The jobTicket as the API returns it, with the result download link once completed."""
-    out = render_job(job, base)
+    out = render_job(job, base, poll_url(emu, job, base))
     result = emu.files.get(job.result_file) if job.status == "completed" and job.result_file else None
     if result is not None:
         url = emu.storage.file_urls(result, base)[GET_URL_FIELD]
@@ -258,11 +260,57 @@ def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
     return out
 
 
-def render_job(job: Job, base: str) -> dict[str, Any]:
-    api = f"{base}/api/v1/{job.tenant}"
+def poll_url(emu: Emulator, job: Job, base: str) -> str:
+    """The job's presigned status URL (D/working/async/: `$._links.self.url` "will point to a presigned url
+    location where your jobTicket status updates will arrive"): storage, not an API path; no Authorization; it
+    stops working at `job.poll_expires` (D/working/security/: presigned URLs "expire after a short period")."""
+    expires = int(job.poll_expires)
+    return f"{base}{POLL_PREFIX}{job.id}?expires={expires}&sig={poll_signature(emu, job.id, expires)}"
+
+
+def poll_signature(emu: Emulator, job_id: str, expires: int) -> str:
+    return hmac.new(emu.secret, f"job:{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def open_poll(emu: Emulator, job_id: str, expires: str | None, sig: str | None) -> Job:
+    """The job behind a presigned status URL; S3-like errors (`StorageError`) when it is not valid or expired."""
+    job = emu.jobs.get(job_id)
+    if job is None:
+        raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
+    if (
+        not expires
+        or not expires.isdigit()
+        or not sig
+        or not hmac.compare_digest(sig, poll_signature(emu, job_id, int(expires)))
+    ):
+        raise StorageError(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    if emu.now() >= int(expires):
+        raise StorageError(403, "AccessDenied", "Request has expired")
+    return job
+
+
+class StorageError(Exception):
+    """An answer of the storage host in front of presigned URLs: S3's XML error, not Orgvue's error JSON."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def body(self) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{self.code}</Code><Message>{self.message}</Message></Error>"
+        ).encode()
+
+
+def render_job(job: Job, base: str, self_url: str) -> dict[str, Any]:
     links: dict[str, Any] = {
         "self": {
-            "url": f"{api}/jobs/{job.id}",
+            "url": self_url,
             "contentType": "application/json; charset=UTF-8",
             "type": "jobTicket",
         }

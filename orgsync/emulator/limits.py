@@ -2,7 +2,7 @@
 
 - more than `rps` requests in any one second, or more than `in_flight` at once: 429 `42901 Throttled`;
 - more than `daily_quota` requests in one UTC day: 429 `42902 QuotaExceeded`;
-- a sync item PUT body over `sync_put_max_bytes`: 413 `41301 PayloadTooLarge` (status and code are our choice).
+- a sync item PUT body over `sync_put_max_bytes`: 413 with the gateway's body (not Orgvue's error JSON).
 
 Time is the emulator's admin clock (`Emulator.now`), so a test that freezes or advances it is deterministic.
 A limit of 0 (or None) is off. Refused requests count against nothing.
@@ -86,13 +86,22 @@ def quota_exceeded(quota: int) -> ApiError:
     )
 
 
-def too_large(size: int, limit: int) -> ApiError:
-    return ApiError(
+class GatewayRefusal(Exception):
+    """An answer of the gateway in front of Orgvue, not of Orgvue: its own body, not the `errors` JSON."""
+
+    def __init__(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        super().__init__(body.decode(errors="replace"))
+        self.status, self.body, self.headers = status, body, headers
+
+
+def too_large(size: int, limit: int) -> GatewayRefusal:
+    """A sync body over the limit, refused as API Gateway in front of a Lambda refuses it: 413 with the
+    gateway's `{"message": ...}` (no documented Orgvue code exists for it; the trace header, the "usage plan"
+    errors and the S3-shaped `errorContent` on the pages point to API Gateway + Lambda)."""
+    return GatewayRefusal(
         413,
-        "41301",
-        "PayloadTooLarge",
-        f"The request body has {size:,} bytes; a synchronous item request may have at most {limit:,}. "
-        "Use the asynchronous import for larger payloads.",
+        b'{"message":"Request Too Long"}',
+        {"x-amzn-ErrorType": "RequestEntityTooLargeException"},
     )
 
 

@@ -77,9 +77,12 @@ class Dataset:
 
     @property
     def cache_key(self) -> str:
-        """Changes exactly when the configuration changes (a digest of it)."""
+        """Changes whenever the dataset is updated: its configuration or its item data (a digest of the
+        configuration and `lastTransactionId`; D/egress/export-api/: "Any time that a dataset is updated ...")."""
         digest = hashlib.sha512(
-            self.id.encode() + orjson.dumps(self.config, option=orjson.OPT_SORT_KEYS)
+            self.id.encode()
+            + orjson.dumps(self.config, option=orjson.OPT_SORT_KEYS)
+            + (self.last_transaction_id or "").encode()
         ).digest()
         return base64.b64encode(digest).decode()
 
@@ -177,6 +180,7 @@ class Job:
     errors: list[dict[str, Any]] = field(default_factory=list)
     result_file: str | None = None
     result_content_type: str = "application/json; charset=UTF-8"
+    poll_expires: float = 0.0  # when its presigned status URL stops working (admin clock, epoch seconds)
 
     @property
     def trace_id(self) -> str:

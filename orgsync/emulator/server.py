@@ -17,10 +17,17 @@ def serve(
     token: str | None,
     allow_remote_callbacks: bool = False,
     limits: Limits | None = None,
+    temp_file_links: bool | None = None,
 ) -> int:
     """Run until interrupted; returns the process exit code. Callbacks go to loopback hosts only unless allowed.
 
     `limits` defaults to the documented ones (100 requests/s, 50 in flight, 500,000 a day, 6 MB sync PUT)."""
-    app = create_app(db_path=db, token=token, allow_remote_callbacks=allow_remote_callbacks, limits=limits)
+    app = create_app(
+        db_path=db,
+        token=token,
+        allow_remote_callbacks=allow_remote_callbacks,
+        limits=limits,
+        temp_file_links=temp_file_links,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

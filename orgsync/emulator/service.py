@@ -57,6 +57,8 @@ class Emulator:
         self.token = token
         self.allow_remote_callbacks = allow_remote_callbacks
         self.max_upload_bytes = 450 * 1000 * 1000  # presigned uploads (set by create_app)
+        self.poll_url_ttl = 15 * 60.0  # how long a job's presigned status URL works (set by create_app)
+        self.temp_file_links = False  # temporary-file answers as `_links` objects instead of flat fields
         self.callbacks = CallbackLog()
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()

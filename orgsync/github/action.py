@@ -7,6 +7,7 @@ pull request is interpolated into a shell.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -20,12 +21,15 @@ from typing import Any
 
 from orgsync import escape
 from orgsync.errors import ExitCode, GitHubError, OrgsyncError
-from orgsync.github import drift
+from orgsync.github import drift, runrecord
 from orgsync.github.api import GitHubApi
+from orgsync.github.base import base_ref, ensure_commit
 from orgsync.github.comments import BOT_LOGIN, StickyKey, fits, overflow_line, upsert
+from orgsync.github.draft_pr import draft_pull
 from orgsync.github.fragments import fragments
+from orgsync.notify import NOTIFY_VAR
 
-COMMANDS = ("plan", "apply", "drift")
+COMMANDS = ("plan", "apply", "drift", "sync", "draft-pull")
 SUMMARY_LIMIT = 1_000_000  # GitHub's step summary holds 1 MiB per step
 
 
@@ -61,6 +65,11 @@ class Inputs:
     summary_file: Path | None
     temp_dir: Path
     author: str
+    notify_url: str = ""  # ORGSYNC_NOTIFY_URL, a secret of the workflow (github/sync.py notifies)
+    draft: str = ""  # draft-pull: the Orgvue draft's name
+    ref_name: str = ""  # draft-pull: the branch its pull request goes into
+    workspace: Path = Path(".")
+    base_ref: str = ""  # the pull request's base revision: plan keeps its protections (manifest.base)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -96,6 +105,11 @@ class Inputs:
             summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             temp_dir=Path(env.get("RUNNER_TEMP") or "."),
             author=env.get("ORGSYNC_COMMENT_AUTHOR", BOT_LOGIN),
+            notify_url=env.get(NOTIFY_VAR, "").strip(),
+            draft=env.get("ORGSYNC_DRAFT", "").strip(),
+            ref_name=env.get("GITHUB_REF_NAME", ""),
+            workspace=Path(env.get("GITHUB_WORKSPACE") or "."),
+            base_ref=base_ref(env, event),
         )
 
     def key(self, kind: str) -> StickyKey:
@@ -130,11 +144,14 @@ def cli_runner(directory_env: Mapping[str, str] | None = None) -> Runner:
     """Run `python -m orgsync ARGS` with this interpreter; its stderr is passed on to the job log."""
 
     def run(args: Sequence[str]) -> Run:
+        # orgsync never gets ORGSYNC_NOTIFY_URL from here: the Action sends the run's one notification itself
+        base = os.environ if directory_env is None else directory_env
+        env = {k: v for k, v in base.items() if k != NOTIFY_VAR}
         done = subprocess.run(
             [sys.executable, "-m", "orgsync", *args],
             capture_output=True,
             text=True,
-            env=dict(directory_env) if directory_env is not None else None,
+            env=env,
             check=False,
         )
         sys.stderr.write(done.stderr)
@@ -192,6 +209,13 @@ def _allow(inputs: Inputs) -> list[str]:
     return ["--allow-destructive"] if inputs.allow_destructive else []
 
 
+def _base(inputs: Inputs) -> list[str]:
+    if not inputs.base_ref:
+        return []
+    ensure_commit(Path(inputs.directory), inputs.base_ref)
+    return ["--base-ref", inputs.base_ref]
+
+
 def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
     """validate + plan (markdown, saved), the sticky comment, outputs, summary; exits as the plan means."""
     plan_dir = inputs.temp_dir / f"orgsync-{inputs.slug}"
@@ -210,12 +234,13 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "--out",
             str(plan_file),
             *_allow(inputs),
+            *_base(inputs),
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         return _failed(inputs, "orgsync plan", planned)
     if planned.code == ExitCode.BLOCKED:  # a blocked plan is not saved: ask for its JSON once more
-        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs)])
+        as_json = orgsync(["plan", *_root(inputs), "--format", "json", *_allow(inputs), *_base(inputs)])
     else:
         as_json = orgsync(["show", str(plan_file), "--format", "json"])
     try:
@@ -242,9 +267,18 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
     """A fresh plan applied under the same safety policy, the report commented on the merged PR."""
     report_file = inputs.temp_dir / f"orgsync-{inputs.slug}" / "apply-report.json"
     report_file.parent.mkdir(parents=True, exist_ok=True)
+    log = runrecord.cli_log(inputs, "apply")
     applied = orgsync(
-        ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), *_allow(inputs)]
+        ["apply", *_root(inputs), "--auto-approve", "--report", str(report_file), "--log-runs", str(log)]
+        + _allow(inputs)
     )
+    closed = (
+        runrecord.close_approval(inputs, runrecord.APPROVED)
+        if applied.code == 0 and inputs.allow_destructive
+        else None
+    )
+    record = runrecord.cli_record(log, "apply", inputs, applied.code)
+    write_outputs(inputs, runrecord.conclude(inputs, record, closed.url if closed else ""))
     markdown = report_markdown(report_file, applied)
     write_outputs(
         inputs,
@@ -266,10 +300,25 @@ def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
 
 def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
     """A plan with --detailed-exitcode; the drift issue opens/updates on changes and closes when clean."""
-    planned = orgsync(["plan", *_root(inputs), "--format", "markdown", "--detailed-exitcode"])
+    log = runrecord.cli_log(inputs, "drift")
+    planned = orgsync(
+        [
+            "plan",
+            *_root(inputs),
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+            "--skip-feed",
+            "--log-runs",
+            str(log),
+        ]
+    )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):
         write_outputs(inputs, {"exit-code": str(planned.code), "drift": "false"})
         write_summary(inputs, failure_markdown("orgsync drift check", planned))
+        write_outputs(
+            inputs, runrecord.conclude(inputs, runrecord.cli_record(log, "drift", inputs, planned.code))
+        )
         return planned.code
     drifted = planned.code != ExitCode.OK
     write_outputs(
@@ -282,14 +331,22 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
         },
     )
     write_summary(inputs, planned.stdout)
-    with inputs.api() as api:
-        result = drift.sync_issue(
-            api, inputs.key("drift"), drifted, planned.stdout, run_url=inputs.run_url, author=inputs.author
-        )
+    record = dataclasses.replace(runrecord.cli_record(log, "drift", inputs, planned.code), exit_code=0)
+    with runrecord.concluded(inputs, record):  # notified even when the issue call fails
+        with inputs.api() as api:
+            result = drift.sync_issue(
+                api,
+                inputs.key("drift"),
+                drifted,
+                planned.stdout,
+                run_url=inputs.run_url,
+                author=inputs.author,
+            )
     print(
         f"orgsync drift: {result.action}" + (f" issue #{result.number}" if result.number else ""),
         file=sys.stderr,
     )
+    write_outputs(inputs, runrecord.conclude(inputs, record, result.url))
     return 0
 
 
@@ -382,21 +439,42 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _draft_pull_step(inputs: Inputs, orgsync: Runner) -> int:
+    """An Orgvue draft as a pull request (orgsync.github.draft_pr); its outputs and summary written here."""
+    outcome = draft_pull(inputs, orgsync)
+    write_outputs(inputs, outcome.outputs)
+    failed = outcome.failed
+    if failed is not None:
+        write_summary(
+            inputs, failure_markdown("orgsync draft pull", Run(failed.code, failed.stdout, failed.stderr))
+        )
+    elif outcome.summary:
+        write_summary(inputs, outcome.summary)
+    return outcome.code
+
+
 STEPS: dict[str, Callable[[Inputs, Runner], int]] = {
     "plan": run_plan_step,
     "apply": run_apply_step,
     "drift": run_drift_step,
-}
+    "draft-pull": _draft_pull_step,
+}  # `sync` is github/sync.py's (it builds on this module): orgsync.github.entry runs every step
 
 
 def main(
-    argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, orgsync: Runner | None = None
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    orgsync: Runner | None = None,
+    steps: Mapping[str, Callable[[Inputs, Runner], int]] = STEPS,
 ) -> int:
-    """`python -m orgsync.github.action`: run the step named by ORGSYNC_COMMAND; errors are one clear message."""
+    """Run the step named by ORGSYNC_COMMAND (`orgsync.github.entry` passes every step); errors are one clear
+    message."""
     env = os.environ if env is None else env
     try:
         inputs = Inputs.from_env(env)
-        return STEPS[inputs.command](inputs, orgsync or cli_runner())
+        if inputs.command not in steps:
+            raise GitHubError(f"input `command`: {inputs.command} runs from `python -m orgsync.github.entry`")
+        return steps[inputs.command](inputs, orgsync or cli_runner())
     except OrgsyncError as err:
         print(f"Error: {err}", file=sys.stderr)
         return int(err.exit_code)

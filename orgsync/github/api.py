@@ -5,6 +5,7 @@ The token is `GITHUB_TOKEN` of the job; it is sent only to `GITHUB_API_URL` and 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ PERMISSION_HINT = {
     "read-only: run the plan with `pull_request` from branches of this repository)",
     "issue": "the job needs `permissions: issues: write`",
     "read": "the job needs `permissions: contents: read` and `pull-requests: read`",
+    "push": "the job needs `permissions: contents: write` and `pull-requests: write` (and the repository setting "
+    "'Allow GitHub Actions to create and approve pull requests' for the pull request)",
 }
 
 
@@ -40,6 +43,7 @@ class Issue:
     body: str
     state: str
     author: str
+    url: str = ""  # html_url: the page a person opens
 
 
 class GitHubApi:
@@ -161,6 +165,87 @@ class GitHubApi:
         )
         return result
 
+    # --- a branch holding one new commit, and its pull request (draft-pull) -------------------------------
+    def commit_tree(self, sha: str) -> str:
+        """The tree of commit `sha`."""
+        commit = self._call("GET", f"/repos/{self.repository}/git/commits/{sha}", "read")
+        return str(commit["tree"]["sha"])
+
+    def create_blob(self, content: bytes) -> str:
+        """A blob of `content` (sent as base64, so any encoding survives); its sha."""
+        body = {"content": base64.b64encode(content).decode("ascii"), "encoding": "base64"}
+        return str(self._call("POST", f"/repos/{self.repository}/git/blobs", "push", json=body)["sha"])
+
+    def create_tree(self, base_tree: str, blobs: dict[str, str]) -> str:
+        """A tree: `base_tree` with the files at these paths replaced by these blobs; its sha."""
+        entries = [
+            {"path": path, "mode": "100644", "type": "blob", "sha": sha} for path, sha in blobs.items()
+        ]
+        answer = self._call(
+            "POST",
+            f"/repos/{self.repository}/git/trees",
+            "push",
+            json={"base_tree": base_tree, "tree": entries},
+        )
+        return str(answer["sha"])
+
+    def create_commit(self, message: str, tree: str, parent: str) -> str:
+        body = {"message": message, "tree": tree, "parents": [parent]}
+        return str(self._call("POST", f"/repos/{self.repository}/git/commits", "push", json=body)["sha"])
+
+    def branch_sha(self, branch: str) -> str | None:
+        """The commit branch `branch` points at, or None when there is no such branch."""
+        path = f"/repos/{self.repository}/git/ref/heads/{branch}"
+        try:
+            response = self._http.request("GET", path)
+        except httpx.HTTPError as err:
+            raise GitHubError(f"GitHub API GET {path}: unreachable ({type(err).__name__})") from None
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            raise _error("GET", path, "read", response)
+        return str(response.json()["object"]["sha"])
+
+    def set_branch(self, branch: str, sha: str, *, exists: bool) -> None:
+        """Point `branch` at `sha` (created, or moved by force: the branch is orgsync's own)."""
+        if exists:
+            self._call(
+                "PATCH",
+                f"/repos/{self.repository}/git/refs/heads/{branch}",
+                "push",
+                json={"sha": sha, "force": True},
+            )
+        else:
+            self._call(
+                "POST",
+                f"/repos/{self.repository}/git/refs",
+                "push",
+                json={"ref": f"refs/heads/{branch}", "sha": sha},
+            )
+
+    def open_pull(self, branch: str) -> dict[str, Any] | None:
+        """The open pull request from `branch` of this repository, if any."""
+        owner = self.repository.split("/")[0]
+        pulls = self._call(
+            "GET",
+            f"/repos/{self.repository}/pulls",
+            "read",
+            params={"head": f"{owner}:{branch}", "state": "open"},
+        )
+        return pulls[0] if pulls else None
+
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
+        fields = {"head": branch, "base": base, "title": title, "body": body}
+        result: dict[str, Any] = self._call("POST", f"/repos/{self.repository}/pulls", "push", json=fields)
+        return result
+
+    def update_pull(self, number: int, title: str, body: str) -> dict[str, Any]:
+        fields = {"title": title, "body": body}
+        result: dict[str, Any] = self._call(
+            "PATCH", f"/repos/{self.repository}/pulls/{number}", "push", json=fields
+        )
+        return result
+
 
 def _comment(raw: dict[str, Any]) -> Comment:
     return Comment(
@@ -177,6 +262,7 @@ def _issue(raw: dict[str, Any]) -> Issue:
         body=str(raw.get("body") or ""),
         state=str(raw.get("state") or ""),
         author=str((raw.get("user") or {}).get("login", "")),
+        url=str(raw.get("html_url") or ""),
     )
 
 

@@ -20,6 +20,7 @@ class DriftResult:
 
     action: str  # "opened" | "updated" | "closed" | "none"
     number: int | None
+    url: str = ""
 
 
 def title(key: StickyKey) -> str:
@@ -57,10 +58,11 @@ def sync_issue(
     if drifted:
         body = body_of(key, markdown, run_url)
         if issue is None:
-            return DriftResult("opened", api.create_issue(title(key), body).number)
+            made = api.create_issue(title(key), body)
+            return DriftResult("opened", made.number, made.url)
         if issue.body != body:
             api.update_issue(issue.number, body=body)
-        return DriftResult("updated", issue.number)
+        return DriftResult("updated", issue.number, issue.url)
     if issue is None:
         return DriftResult("none", None)
     api.create_comment(

@@ -41,6 +41,19 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
                 "expected the repository root (use --root, or `orgsync init` to start one)",
             )
         )
+    try:
+        confine(
+            config_path, root
+        )  # a link out of the repository is never read: its values would reach errors
+    except EscapesRoot:
+        raise ConfigError(
+            Problem(
+                Location(CONFIG_FILE),
+                f"{CONFIG_FILE} is a link to a file outside the repository; expected the file itself, "
+                "inside the repository (nothing was read from it)",
+            ),
+            hint=f"replace the link with the file: `rm {CONFIG_FILE}` and write it in the repository",
+        ) from None
     config, patterns = _load_config(config_path, root, renderer, problems)
     warnings: list[Problem] = []
     manifests: list[DatasetManifest | LinksDatasetManifest] = []

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from orgsync.errors import Location, Problem
+from orgsync.secrets import shown_url
 
 PropertyType = Literal["text", "number", "date", "boolean"]
 ItemsMode = Literal["insert", "update", "upsert", "mirror"]
@@ -93,7 +94,7 @@ class ProjectConfig(_Strict):
         local_http = re.match(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/.*)?$", value)
         if value != LOCAL_ENDPOINT and not value.startswith("https://") and not local_http:
             raise ValueError(
-                f"expected an https:// base URL or `local`, got {value!r} "
+                f"expected an https:// base URL or `local`, got {shown_url(value)!r} "
                 "(plain http is allowed only for localhost)"
             )
         return value

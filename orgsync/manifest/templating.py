@@ -87,7 +87,7 @@ class TemplateEnv:
     __slots__ = ("_values",)
 
     def __init__(self, environ: Mapping[str, str]) -> None:
-        self._values = {k: v for k, v in environ.items() if readable(k)}
+        self._values = {k: environ[k] for k in environ if readable(k)}  # other values are never even read
 
     def lookup(self, name: object) -> Any:
         """The value of `name`, an undefined that names it when unset, or `TemplateProblem` when not readable."""

@@ -128,6 +128,8 @@ class Plan(BaseModel):
     unmanaged_datasets: list[str] = Field(default_factory=list)
     drift: list[ResourcePlan] = Field(default_factory=list)  # observe-only resources: reported, never applied
     notes: list[str] = Field(default_factory=list)
+    # what the pull request loosens against its base (`plan --base`): shown first, effective after merge
+    loosened: list[str] = Field(default_factory=list)
     forced: bool = False  # made with --allow-destructive
 
     @property

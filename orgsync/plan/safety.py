@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgsync.manifest.base import layered_policy
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, SafetyPolicy
 from orgsync.plan.items_diff import overwriting_updates
 from orgsync.plan.model import Action, ChangeClass, ResourcePlan
@@ -24,11 +25,8 @@ UNBLOCK_HINT = (
 
 
 def effective_policy(project: Project, manifest: DatasetManifest | LinksDatasetManifest) -> SafetyPolicy:
-    """The project policy with the manifest's set fields laid over it."""
-    base = project.config.safety.model_dump()
-    if manifest.safety is not None:
-        base.update(manifest.safety.model_dump(exclude_none=True))
-    return SafetyPolicy.model_validate(base)
+    """The project policy with the manifest's set fields laid over it (`manifest.base.layered_policy`)."""
+    return layered_policy(project, manifest)
 
 
 def block_reasons(resource: ResourcePlan, policy: SafetyPolicy) -> list[str]:

@@ -19,6 +19,8 @@ import polars as pl
 from orgsync.atomic import write_atomic
 from orgsync.errors import PlanFileError
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
+from orgsync.plan.signing import FIELD as SIGNATURE
+from orgsync.plan.signing import signed, verify
 from orgsync.sources.table import SourceTable
 from orgsync.state.snapshot import Fingerprint
 
@@ -26,10 +28,12 @@ KIND = "orgsync-plan"
 BEFORE = ItemChanges.BEFORE_SUFFIX
 
 
-def save(plan: Plan, path: Path) -> None:
-    """Write the plan to `path` with mode 0600, atomically: an interrupted save leaves the old file or none."""
+def save(plan: Plan, path: Path, key: bytes | None = None) -> None:
+    """Write the plan to `path` with mode 0600, atomically: an interrupted save leaves the old file or none.
+
+    With `key` (`ORGSYNC_PLAN_KEY`) the file is signed (`plan.signing`)."""
     try:
-        write_atomic(path, orjson.dumps(to_document(plan)), mode=0o600)
+        write_atomic(path, orjson.dumps(signed(to_document(plan), key)), mode=0o600)
     except OSError as err:
         raise PlanFileError(
             f"{path}: cannot write the saved plan ({err.strerror or err})",
@@ -104,8 +108,9 @@ def _columns(frame: pl.DataFrame) -> dict[str, list[str | None]]:
     return frame.to_dict(as_series=False)
 
 
-def load_saved(path: Path) -> Plan:
-    """The plan saved at `path`; refuses files that are not saved plans or of another major format version."""
+def load_saved(path: Path, key: bytes | None = None) -> Plan:
+    """The plan saved at `path`; refuses files that are not saved plans or of another major format version,
+    and with `key` (`ORGSYNC_PLAN_KEY`) files not signed with it."""
     try:
         doc = orjson.loads(Path(path).read_bytes())
     except (OSError, orjson.JSONDecodeError) as err:
@@ -118,6 +123,7 @@ def load_saved(path: Path) -> Plan:
             f'{path}: not a saved orgsync plan (expected "kind": "{KIND}")',
             hint="pass a file written by `orgsync plan --out FILE`",
         )
+    verify(doc, key, path)
     version = str(doc.get("format_version", ""))
     if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise PlanFileError(
@@ -128,7 +134,7 @@ def load_saved(path: Path) -> Plan:
     try:
         resources = [_load_resource(r) for r in doc["resources"]]
         drift = [_load_resource(r) for r in doc.get("drift") or []]
-        head = {k: v for k, v in doc.items() if k not in ("kind", "resources", "drift")}
+        head = {k: v for k, v in doc.items() if k not in ("kind", "resources", "drift", SIGNATURE)}
         return Plan.model_validate({**head, "resources": resources, "drift": drift})
     except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

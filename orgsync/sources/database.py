@@ -52,8 +52,11 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     name = spec.connection.env
 
     def fail(what: str, err: BaseException | None = None) -> SourceError:
+        # Every part goes through the redaction: no piece of the value may reach a message (or the PR comment).
         detail = f": {redacted(_first_line(err), secret)}" if err is not None else ""
-        return SourceError(Problem(where, f"{what} (connection from {name}){detail}", field))
+        return SourceError(
+            Problem(where, f"{redacted(what, secret)} (connection from {name}){detail}", field)
+        )
 
     try:
         connection = _connect(scheme, url)
@@ -167,8 +170,9 @@ def _connect(scheme: str, url: str) -> Any:
                 f"the {scheme} driver is not installed; install it with `pip install orgsync[{extra}]`"
             ) from None
         return driver.connect(url)
+    # The scheme is not quoted: a value that is no URL (`user:password`) would be shown in part.
     raise ImportError(
-        f"unsupported connection scheme {scheme!r}; expected postgresql://, sqlite:///, "
+        "the connection string does not start with a supported scheme; expected postgresql://, sqlite:///, "
         "snowflake:// or bigquery://"
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from orgsync.api import endpoints as ep
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
 from orgsync.api.retry import RetryPolicy
@@ -71,11 +72,22 @@ class Emu:
         )
 
 
-@pytest.fixture(params=["asgi", pytest.param("socket", marks=pytest.mark.socket)])
+@pytest.fixture(
+    params=[
+        "asgi",
+        "asgi-links",
+        pytest.param("socket", marks=pytest.mark.socket),
+        pytest.param("socket-links", marks=pytest.mark.socket),
+    ]
+)
 def emu(request, emulator_factory) -> Emu:
-    if request.param == "asgi":
-        return Emu("http://emulator", httpx.ASGITransport(app=create_app(token=TOKEN)), "asgi")
-    return Emu(emulator_factory(token=TOKEN).base_url, None, "socket")
+    """Each test in-process and over a socket, with temporary files answered both ways the pages allow
+    (D/recipes/import-integration-async/: two URLs, no field names): flat getUrl/putUrl and `_links` by type."""
+    links = request.param.endswith("-links")
+    if request.param.startswith("asgi"):
+        app = create_app(token=TOKEN, temp_file_links=links)
+        return Emu("http://emulator", httpx.ASGITransport(app=app), request.param)
+    return Emu(emulator_factory(token=TOKEN, temp_file_links=links).base_url, None, request.param)
 
 
 @pytest.mark.anyio
@@ -141,7 +153,37 @@ async def test_every_method_round_trips(emu):
         assert (await c.get_draft(draft_id))["name"] == "Q3 plan"
         with pytest.raises(NotFoundError):
             await c.get_draft("00000000-0000-0000-0000-000000000000")
+        log = (await admin.get("/_emulator/requests")).json()
 
+        item = (await c.query_items(did, {"emp": "E1"}, ["_id"]))[0]["_id"]
+        layered = await admin.post(
+            f"/_emulator/tenants/{T}/drafts",
+            json={
+                "datasetId": did,
+                "name": "Layers",
+                "layers": {
+                    "default": [{"_action": "update", "_id": item, "salary": 1}],
+                    "extra": [{"_action": "update", "_id": item, "salary": 2}],
+                },
+            },
+        )
+        draft = await c.get_draft(layered.json()["draftId"])
+        layers = ep.draft_layers(draft)  # from its draft:actions link: both layers, in order
+        assert [x["layerKey"] for x in layers] == ["default", "extra"]
+        assert await c.draft_actions(layers, draft) == [{"_action": "update", "_id": item, "salary": 2}]
+        answer = await c.clear_drafts(layers[1:], {"_id": {"$in": [item]}})
+        assert answer == [{"status": "success", "draftId": draft["draftId"], "layerKey": "extra"}]
+        assert await c.draft_actions(layers, draft) == [{"_action": "update", "_id": item, "salary": 1}]
+
+    # D/guide/your_first_call/: every API request, a GET too, carries Content-Type: application/json; charset=UTF-8
+    api_calls = [e for e in log if e["path"].startswith("/api/v1/")]
+    assert {e["method"] for e in api_calls} == {"GET", "POST", "PUT", "PATCH"}
+    assert [e for e in api_calls if e["contentType"] != "application/json; charset=UTF-8"] == []
+    # presigned storage (files, results, job polls: D/working/async/) never gets the token
+    storage = [e for e in log if e["path"].startswith(("/_files/", "/_storage/"))]
+    assert {e["path"].split("/")[1] for e in storage} == {"_files", "_storage"}
+    assert [e for e in storage if e["authorization"]] == []
+    assert all(e["authorization"] for e in api_calls)
     assert c.stats.requests == len(c.log) and c.stats.bytes_sent > 0 and c.stats.bytes_received > 0
     assert {(r.method, r.path) for r in c.log} >= {
         ("GET", f"/api/v1/{T}/datasets"),

@@ -209,8 +209,9 @@ def test_export_csv_polls_the_job_and_unpacks_the_gzip_result(fake, make_client)
     assert data == b"id,name,_id\n1,Ana,X\n"
     export = fake.calls("POST", "/api/v1/ACME/datasets/D1/export")[0]
     assert export.url.params["exportFormat"] == "csv" and export.url.params["encoding"] == "gzip"
+    # D/egress/column-manipulation/: `add` (the default) returns every property; `replace` with 1..n limits and orders
     assert orjson.loads(export.content) == {
-        "query": {"output": {"projection": {"id": 1, "name": 1, "_id": 1}}}
+        "query": {"output": {"projection": {"id": 1, "name": 2, "_id": 3}, "projectionMode": "replace"}}
     }
     download = fake.calls("GET", "/_files/R1")[0]
     assert "Authorization" not in download.headers  # presigned: the token goes only to the API

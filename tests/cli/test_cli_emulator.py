@@ -27,6 +27,7 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
             "token": "t0k",
             "allow_remote_callbacks": True,
             "limits": Limits(),
+            "temp_file_links": None,
         }
     ]
     result = CliRunner().invoke(cli, ["emulator"])
@@ -37,6 +38,7 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
         "token": None,
         "allow_remote_callbacks": False,
         "limits": Limits(rps=100, in_flight=50, daily_quota=500_000, sync_put_max_bytes=6_000_000),
+        "temp_file_links": None,
     }
     result = CliRunner().invoke(
         cli,
@@ -54,6 +56,11 @@ def test_emulator_options_reach_the_server(monkeypatch, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert seen[-1]["limits"] == Limits(rps=5, in_flight=2, daily_quota=0, sync_put_max_bytes=1000)
+    # D/recipes/import-integration-async/ names no temporary-file fields: the emulator serves either style
+    for style, links in (("links", True), ("flat", False)):
+        result = CliRunner().invoke(cli, ["emulator", "--temp-files", style])
+        assert result.exit_code == 0, result.output
+        assert seen[-1]["temp_file_links"] is links
 
 
 def test_emulator_says_where_it_listens_and_keeps_data(monkeypatch, tmp_path: Path) -> None:

@@ -95,9 +95,9 @@ class Api:
     async def wait(
         self, ticket: dict[str, Any], until: tuple[str, ...] = ("completed", "failed")
     ) -> dict[str, Any]:
-        url = ticket["_links"]["self"]["url"]
+        url = ticket["_links"]["self"]["url"]  # presigned storage (D/working/async/): no Authorization
         for _ in range(2000):
-            r = await self.c.get(url)
+            r = await self.c.get(url, headers={"Authorization": ""})
             assert r.status_code == 200, r.text
             if r.json()["jobStatus"] in until:
                 return r.json()

@@ -40,8 +40,8 @@ async def test_async_import_json_gzip_and_result(api: Api) -> None:
     assert r.status_code == 202
     ticket = r.json()
     assert ticket["jobStatus"] == "created" and "result" not in ticket["_links"]
-    assert ticket["_links"]["self"]["url"].startswith(
-        str(api.c.base_url).rstrip("/") + f"/api/v1/{api.tenant}/jobs/"
+    assert ticket["_links"]["self"]["url"].startswith(  # presigned storage, not the API (D/working/async/)
+        str(api.c.base_url).rstrip("/") + "/_storage/jobs/"
     )
     result = orjson.loads(await api.result(ticket))
     assert [i["_status"] for i in result] == ["success"] * 50 + ["skipped"]
@@ -79,8 +79,8 @@ async def test_failed_import_job_applies_nothing(api: Api) -> None:
 async def test_import_body_and_unknown_job(api: Api) -> None:
     did = await api.create_people()
     assert (await api.c.put(f"{api.base}/datasets/{did}/items/import", json={})).status_code == 400
-    r = await api.c.get(f"{api.base}/jobs/99020AB5-EFEC-BED1-FDC5-3DDF9ED9A59B")
-    assert r.status_code == 404
+    r = await api.c.get("/_storage/jobs/99020AB5-EFEC-BED1-FDC5-3DDF9ED9A59B?expires=1&sig=x")
+    assert r.status_code == 404 and b"NoSuchKey" in r.content
 
 
 async def test_import_result_to_result_location(api: Api) -> None:
@@ -206,3 +206,26 @@ async def test_on_demand_recalculation(api: Api) -> None:
     assert (await api.dataset(did))["items"]["lastTransactionId"] == after  # nothing recalculated differently
     for bad in ({"executeOnDemand": []}, {"executeOnDemand": ["salary"]}, {}):
         assert (await api.c.post(f"{api.base}/datasets/{did}/ondemand", json=bad)).status_code == 400
+
+
+async def test_draft_clear_filters_on_the_actions_own_id_and_action(
+    api: Api, drafted: tuple[str, dict, dict]
+) -> None:
+    _, draft, ids = drafted
+    assert (
+        "datasetId" not in draft
+    )  # the reference's draft object: its dataset is known from the dataset resource
+    layer = [{"draftId": draft["draftId"], "layerKey": "default"}]
+    r = await api.c.post(
+        f"{api.base}/drafts/clear", json={"layers": layer, "filter": {"_id": {"$in": [ids["2"]]}}}
+    )
+    assert r.json()[0]["status"] == "success"
+    left = orjson.loads(
+        await api.result((await api.c.post(f"{api.base}/drafts/actions", json={"layers": layer})).json())
+    )
+    assert [a["_id"] for a in left] == [ids["1"]]
+    await api.c.post(f"{api.base}/drafts/clear", json={"layers": layer, "filter": {"_action": "update"}})
+    left = orjson.loads(
+        await api.result((await api.c.post(f"{api.base}/drafts/actions", json={"layers": layer})).json())
+    )
+    assert left == []

@@ -241,7 +241,12 @@ async def test_async_export_every_format(api: Api, staff: str, fmt: str) -> None
 
 
 async def test_async_export_gzip_filter_projection(api: Api, staff: str) -> None:
-    body = {"query": {"output": {"filter": {"dept": "Eng"}, "projection": {"salary": 1, "_id": 1, "emp": 1}}}}
+    projection = {"salary": 1, "_id": 2, "emp": 3}  # D/egress/column-manipulation/: replace mode, 1..n order
+    body = {
+        "query": {
+            "output": {"filter": {"dept": "Eng"}, "projection": projection, "projectionMode": "replace"}
+        }
+    }
     r = await api.c.post(
         f"{api.base}/datasets/{staff}/export",
         params={"exportFormat": "csv", "encoding": "gzip", "includeBOM": "false", "lineEndings": "unix"},

@@ -39,6 +39,12 @@ class FakeGitHub:
     failures: dict[tuple[str, str], tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     base_url: str = ""
     _next_id: int = 1000
+    # the Git data a draft-pull writes: blobs, trees (path -> blob sha, over their base tree), commits, branches
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, dict[str, str]] = field(default_factory=dict)
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def fail(
         self,
@@ -73,6 +79,15 @@ class FakeGitHub:
 
     def comments_on(self, issue: int) -> list[dict[str, Any]]:
         return sorted((c for c in self.comments.values() if c["issue"] == issue), key=lambda c: c["id"])
+
+    def files_of_branch(self, branch: str) -> dict[str, bytes]:
+        """The files a branch's commit changed over its base tree: path -> bytes."""
+        tree = self.trees[self.commits[self.branches[branch]]["tree"]]
+        return {path: self.blobs[sha] for path, sha in tree.items()}
+
+    def _sha(self, kind: str) -> str:
+        self._next_id += 1
+        return f"{kind}{self._next_id:036d}"[-40:]
 
     def writes(self) -> list[tuple[str, str]]:
         """(method, path) of every request that is not a GET, in order."""
@@ -174,6 +189,7 @@ def create_app(state: FakeGitHub) -> FastAPI:
             "body": body.get("body", ""),
             "state": "open",
             "user": {"login": BOT},
+            "html_url": f"https://github.com/{state.repository}/issues/{number}",
         }
         return state.issues[number]
 
@@ -185,6 +201,99 @@ def create_app(state: FakeGitHub) -> FastAPI:
     @app.get(repo + "/commits/{sha}/pulls")
     async def pulls(sha: str) -> list[dict[str, Any]]:
         return state.pulls_by_commit.get(sha, [])
+
+    @app.get(repo + "/git/commits/{sha}")
+    async def get_commit(sha: str) -> Any:
+        made = state.commits.get(sha)
+        return {"sha": sha, "tree": {"sha": made["tree"] if made else f"base-tree-of-{sha}"}}
+
+    @app.post(repo + "/git/blobs", status_code=201)
+    async def create_blob(request: Request) -> Any:
+        import base64
+
+        body = await request.json()
+        sha = state._sha("b")
+        state.blobs[sha] = (
+            base64.b64decode(body["content"])
+            if body.get("encoding") == "base64"
+            else body["content"].encode()
+        )
+        return {"sha": sha}
+
+    @app.post(repo + "/git/trees", status_code=201)
+    async def create_tree(request: Request) -> Any:
+        body = await request.json()
+        sha = state._sha("t")
+        state.trees[sha] = dict(state.trees.get(body.get("base_tree", ""), {})) | {
+            e["path"]: e["sha"] for e in body["tree"]
+        }
+        return {"sha": sha}
+
+    @app.post(repo + "/git/commits", status_code=201)
+    async def create_commit(request: Request) -> Any:
+        body = await request.json()
+        sha = state._sha("c")
+        state.commits[sha] = body
+        return {"sha": sha}
+
+    @app.get(repo + "/git/ref/heads/{branch:path}")
+    async def get_ref(branch: str) -> Any:
+        if branch not in state.branches:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        return {"ref": f"refs/heads/{branch}", "object": {"sha": state.branches[branch], "type": "commit"}}
+
+    @app.post(repo + "/git/refs", status_code=201)
+    async def create_ref(request: Request) -> Any:
+        body = await request.json()
+        branch = body["ref"].removeprefix("refs/heads/")
+        if branch in state.branches:
+            return JSONResponse({"message": "Reference already exists"}, status_code=422)
+        state.branches[branch] = body["sha"]
+        return {"ref": body["ref"], "object": {"sha": body["sha"]}}
+
+    @app.patch(repo + "/git/refs/heads/{branch:path}")
+    async def update_ref(branch: str, request: Request) -> Any:
+        body = await request.json()
+        if branch not in state.branches:
+            return JSONResponse({"message": "Reference does not exist"}, status_code=422)
+        state.branches[branch] = body["sha"]
+        return {"ref": f"refs/heads/{branch}", "object": {"sha": body["sha"]}}
+
+    @app.get(repo + "/pulls")
+    async def list_pulls(request: Request) -> Any:
+        head = request.query_params.get("head", "")
+        wanted = request.query_params.get("state", "open")
+        owner = state.repository.split("/")[0]
+        return [
+            p
+            for p in state.pulls.values()
+            if (not head or head == f"{owner}:{p['head']['ref']}")
+            and (wanted == "all" or p["state"] == wanted)
+        ]
+
+    @app.post(repo + "/pulls", status_code=201)
+    async def create_pull(request: Request) -> Any:
+        body = await request.json()
+        if body["head"] not in state.branches:
+            return JSONResponse(
+                {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]},
+                status_code=422,
+            )
+        number = max([*state.issues, *state.pulls], default=0) + 1
+        state.pulls[number] = {
+            "number": number,
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "state": "open",
+            "head": {"ref": body["head"]},
+            "base": {"ref": body["base"]},
+        }
+        return state.pulls[number]
+
+    @app.patch(repo + "/pulls/{number}")
+    async def update_pull(number: int, request: Request) -> Any:
+        state.pulls[number].update(await request.json())
+        return state.pulls[number]
 
     return app
 

@@ -98,6 +98,15 @@ class Runner:
         return done.returncode, parse_outputs(out), summary.read_text() if summary.exists() else ""
 
 
+def commit(workspace: Path, message: str = "change") -> None:
+    """Commit everything in `workspace` (a git repository from the first call): what actions/checkout gives."""
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    if not (workspace / ".git").exists():
+        subprocess.run([*git, "init", "-q"], check=True, timeout=60)
+    subprocess.run([*git, "add", "-A"], check=True, timeout=60)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], check=True, timeout=60)
+
+
 @pytest.mark.socket
 def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
     tmp_path: Path, github: FakeGitHub, emulator_server: Any
@@ -144,10 +153,12 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
     )
     assert report["user"]["login"] == BOT
 
+    commit(runner.workspace)  # drift compares what is committed (a file changed before the run is the feed)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "false") and github.issues.keys() == {7}
 
     people.write_text(people.read_text().replace("Zoe Example", "Zoe Changed"))
+    commit(runner.workspace)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "true")
     [drift] = [i for n, i in github.issues.items() if n != 7]
@@ -156,6 +167,7 @@ def test_plan_twice_apply_and_drift_as_the_documented_workflow_runs_them(
     assert code == 0 and drift["state"] == "open" and len(github.issues) == 2  # updated, not a second issue
 
     people.write_text(people.read_text().replace("Zoe Changed", "Zoe Example"))
+    commit(runner.workspace)
     code, outputs, _ = runner.step("schedule", {}, "c" * 40, command="drift", **workdir)
     assert (code, outputs["drift"]) == (0, "false") and drift["state"] == "closed"
     assert all(r.authorization == "Bearer ghs_fake" for r in github.requests)

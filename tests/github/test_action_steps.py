@@ -142,7 +142,7 @@ def test_allow_destructive_reaches_the_plan(tmp_path: Path, github: FakeGitHub) 
         (
             "ORGSYNC_COMMAND",
             "destroy",
-            "Error: input `command`: expected one of plan, apply, drift, got 'destroy'\n",
+            "Error: input `command`: expected one of plan, apply, drift, sync, draft-pull, got 'destroy'\n",
         ),
         (
             "ORGSYNC_COMMENT",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -81,3 +82,37 @@ def test_action_yml_passes_inputs_only_through_the_environment() -> None:
     [main] = [s for s in action["runs"]["steps"] if s.get("id") == "orgsync"]
     assert main["env"]["ORGVUE_URL"] == "${{ inputs.endpoint }}"
     assert main["env"]["ORGVUE_TENANT"] == "${{ inputs.tenant }}"
+
+
+def uncomment_sync(text: str) -> str:
+    """The workflow with the commented `sync` and `approve` jobs switched on, as its header tells a user to."""
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if line.strip() in ("# >>> sync", "# <<< sync"):
+            inside = line.strip() == "# >>> sync"
+            continue
+        out.append(re.sub(r"^(\s*)# ", r"\1", line) if inside else line)
+    return "".join(out)
+
+
+def test_the_sync_and_approve_jobs_init_writes_commented_out_pass_actionlint_once_uncommented(
+    tmp_path: Path,
+) -> None:
+    text = starter_files()[".github/workflows/orgsync.yml"]
+    assert "\n  sync:" not in text and "\n  # sync:" in text  # off until the user turns it on
+    workflow = tmp_path / ".github" / "workflows" / "orgsync.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(uncomment_sync(text))
+    doc = yaml.safe_load(workflow.read_text())
+    crons = [c["cron"] for c in doc[True]["schedule"]]  # `on` is YAML 1.1's True
+    assert crons == ["17 6 * * *", "0 5 * * 1-5"]
+    assert doc[True]["workflow_dispatch"]["inputs"]["approve"]["type"] == "boolean"
+    [sync_step] = [s for s in doc["jobs"]["sync"]["steps"] if "with" in s and "command" in s["with"]]
+    assert sync_step["with"]["command"] == "sync" and "0 5 * * 1-5" in doc["jobs"]["sync"]["if"]
+    assert doc["jobs"]["sync"]["permissions"] == {"contents": "read", "issues": "write"}
+    approve = doc["jobs"]["approve"]
+    assert approve["environment"] == "orgvue-approval"
+    [apply_step] = [s for s in approve["steps"] if "with" in s and "command" in s["with"]]
+    assert apply_step["with"]["command"] == "apply" and apply_step["with"]["allow-destructive"] == "on"
+    run = actionlint(tmp_path)
+    assert (run.returncode, run.stdout) == (0, "")

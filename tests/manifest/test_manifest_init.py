@@ -65,10 +65,11 @@ def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tm
         ("vars", "ORGVUE_URL"),
         ("vars", "ORGVUE_TENANT"),
         ("secrets", "ORGVUE_TOKEN"),
+        ("secrets", "ORGSYNC_NOTIFY_URL"),  # the notifications' webhook: only the Action reads it
     }
     assert {("vars" if kind == "variable" else "secrets", name) for kind, name in documented} == used
     named_in_config = set(re.findall(r"\b(ORGVUE_[A-Z]+)\b", files["orgsync.yaml"]))
-    assert named_in_config - {"ORGVUE_TOKEN_FILE"} == {name for _, name in used}
+    assert named_in_config - {"ORGVUE_TOKEN_FILE"} == {name for _, name in used} - {"ORGSYNC_NOTIFY_URL"}
 
 
 def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 from orgsync import escape
 from orgsync.github.action import main
 from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
+from tests.github.test_action_e2e import commit, parse_outputs
 from tests.github.test_action_steps import env_for
 from tests.security.gfm import assert_inert, render
 from tests.security.hostile import LINKING, LINKING_NAME, in_process, orgsync, write
@@ -95,6 +95,7 @@ def test_the_apply_report_keeps_a_backtick_name_in_its_code_and_links_nothing(
 
 def test_the_drift_issue_links_and_mentions_nothing(tmp_path: Path, github: FakeGitHub) -> None:
     root = write(tmp_path / "repo", name=LINKING_NAME, key=KEY, rows=linking_rows(3))
+    commit(root)  # drift reports committed sources only (a checkout, as on the runner)
     env = env_for(tmp_path, github, ORGSYNC_COMMAND="drift", GITHUB_EVENT_NAME="schedule")
     assert main([], env | {"ORGSYNC_WORKING_DIRECTORY": str(root)}, in_process) == 0
     assert parse_outputs(tmp_path / "out")["drift"] == "true"

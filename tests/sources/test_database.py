@@ -185,8 +185,8 @@ def test_a_missing_variable_or_scheme_is_named(tmp_path):
         f"variable {ENV} is not set; expected the connection string in it"
     ]
     assert errors(tmp_path, {ENV: "mysql://u:pw@h/db"}) == [
-        f"manifests/people.yaml:16:5: items.source: unsupported connection scheme 'mysql'; expected postgresql://, "
-        f"sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"
+        f"manifests/people.yaml:16:5: items.source: the connection string does not start with a supported "
+        f"scheme; expected postgresql://, sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"
     ]
     assert errors(tmp_path, {ENV: "snowflake://u:pw@acct/db"}) == [
         f"manifests/people.yaml:16:5: items.source: the snowflake driver is not installed; install it with `pip "

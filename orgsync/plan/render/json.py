@@ -35,6 +35,7 @@ def document(plan: Plan, *, show_all: bool = False) -> dict[str, Any]:
         "drift": [_resource(r, row_limit(show_all)) for r in plan.drift],
         "unmanaged_datasets": list(plan.unmanaged_datasets),
         "notes": list(plan.notes),
+        "loosened": list(plan.loosened),
     }
 
 

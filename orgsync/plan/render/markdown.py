@@ -85,6 +85,7 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> 
             show_values=show_values,
             unmanaged=plan.unmanaged_datasets,
             notes=plan.notes,
+            loosened=plan.loosened,
             drift=drift,
         )
     )

@@ -69,6 +69,10 @@ def lines(plan: Plan, *, show_all: bool = False) -> Iterator[Text]:
     """Every line of the text plan, styled."""
     yield Text(target_line(plan), style="bold")
     yield Text("")
+    for line in plan.loosened:  # what a pull request loosens against its base: first, where it is read
+        yield Text(f"! {line}", style="bold magenta")
+    if plan.loosened:
+        yield Text("")
     changed = [r for r in plan.resources if r.action != Action.NOOP or (r.items and not r.items.is_empty)]
     if not changed:
         yield Text("No changes. The tenant matches the manifests and sources.", style="green")
