@@ -153,8 +153,8 @@ def query(rows: int, repeat: int) -> tuple[Timing, Timing]:
 
 
 def postgres(rows: int, repeat: int) -> tuple[Timing, Timing]:
-    """A server started here (tests/sources/postgres_server.py), the CSV loaded with COPY."""
-    from tests.sources import postgres_server
+    """A server started here (tests/support/postgres_server.py), the CSV loaded with COPY."""
+    from tests.support import postgres_server
 
     server = postgres_server.start()
     try:

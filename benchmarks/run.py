@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench_apply",
     "bench_first_load",
     "bench_import",
+    "bench_review",
 )
 
 

@@ -6,6 +6,7 @@ Every command returns an exit code; an `OrgsyncError` becomes its message and co
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, ParamSpec
@@ -77,7 +78,14 @@ def _root(root: Path | None) -> Path:
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the result: for people, or one JSON document.",
+)
 def validate(root: Path | None, fmt: str) -> None:
     """Check orgsync.yaml, the manifests and the source files offline (no API call)."""
     from orgsync.commands.validate import run_validate
@@ -85,10 +93,25 @@ def validate(root: Path | None, fmt: str) -> None:
     _run(run_validate, _root(root), fmt=fmt)
 
 
+LIST_LIMIT_OPTION = click.option(
+    "--list-limit",
+    type=click.IntRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Markdown/JSON: rows per list of moves, spans and items (the rest is counted; the HTML report has all).",
+)
+
+
 @cli.command()
 @ROOT_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment; "
+    "html: the report (docs/review.md)",
 )
 @click.option(
     "--out",
@@ -105,7 +128,10 @@ def validate(root: Path | None, fmt: str) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--allow-destructive", is_flag=True, help="Do not block on the safety thresholds.")
 @click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
-@click.option("--show-values", is_flag=True, help="Markdown: include item values (never sensitive ones).")
+@click.option(
+    "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
+)
+@LIST_LIMIT_OPTION
 @click.option(
     "--base",
     "base_dir",
@@ -135,6 +161,7 @@ def plan(
     allow_destructive: bool,
     show_all: bool,
     show_values: bool,
+    list_limit: int,
     skip_feed: bool,
     notify: bool,
     log_runs: Path | None,
@@ -157,6 +184,7 @@ def plan(
             allow_destructive=allow_destructive,
             show_all=show_all,
             show_values=show_values,
+            list_limit=list_limit,
             verbose=verbose,
             skip_feed=skip_feed,
             notify=notify,
@@ -169,15 +197,24 @@ def plan(
 @cli.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="text: the terminal; json: the plan document (docs/plan-json.md); markdown: a pull-request comment; "
+    "html: the report (docs/review.md)",
 )
-@click.option("--show-all", is_flag=True)
-@click.option("--show-values", is_flag=True)
-def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool) -> None:
+@click.option("--show-all", is_flag=True, help="List every item change instead of the first rows.")
+@click.option(
+    "--show-values", is_flag=True, help="Markdown/HTML: include item values (never sensitive ones)."
+)
+@LIST_LIMIT_OPTION
+def show(plan_file: Path, fmt: str, show_all: bool, show_values: bool, list_limit: int) -> None:
     """Render a plan saved with `plan --out`."""
     from orgsync.commands.show import run_show
 
-    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values)
+    _run(run_show, plan_file, fmt=fmt, show_all=show_all, show_values=show_values, list_limit=list_limit)
 
 
 @cli.command()
@@ -241,7 +278,14 @@ def apply(
 
 @cli.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the result: for people, or one JSON document.",
+)
 @click.option(
     "--record", type=click.Path(dir_okay=False, path_type=Path), help="Also write a transcript of probes."
 )
@@ -256,6 +300,21 @@ def doctor(root: Path | None, fmt: str, record: Path | None, names: bool, probe_
     if (names or probe_writes) and record is None:
         raise click.UsageError("--names and --probe-writes go with --record FILE")
     _run(run_doctor, _root(root), fmt=fmt, record=record, names=names, probe_writes=probe_writes)
+
+
+@cli.command()
+@ROOT_OPTION
+@click.option(
+    "--requirements",
+    "as_requirements",
+    is_flag=True,
+    help="Print their pip requirements instead of their names.",
+)
+def extras(root: Path | None, as_requirements: bool) -> None:
+    """Print the extras (optional drivers) this repository's manifests need, one a line."""
+    from orgsync.commands.extras import run_extras
+
+    _run(run_extras, _root(root), as_requirements)
 
 
 @cli.command()
@@ -330,8 +389,13 @@ def import_(
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback unless you mean it).",
+)
+@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Persist all state in this file.")
 @click.option("--token", default=None, help="Require this bearer token.")
 @click.option(
@@ -420,7 +484,15 @@ def emulator(
 cli.add_command(draft_group(_run, _root))
 
 
+def quiet_warnings() -> None:
+    """No Python warning reaches a user (a library's is not theirs to act on); `-W` / PYTHONWARNINGS, which
+    the tests set to `error`, still decide when given."""
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+
+
 def main() -> None:
+    quiet_warnings()
     cli(prog_name="orgsync")
 
 

@@ -89,3 +89,16 @@ def fence(text: str) -> str:
     body = terminal_lines(body)
     ticks = "`" * max(3, 1 + max((len(run) for run in _TICKS.findall(body)), default=0))
     return f"{ticks}\n{body}\n{ticks}"
+
+
+_MERMAID_PLAIN = re.compile(
+    r"[\w .,:()+/-]"
+)  # left as they are in a Mermaid label; \w is Unicode letters too
+
+
+def mermaid(text: str) -> str:
+    """`text` as the inside of a quoted Mermaid label: one line, every other character a Mermaid entity
+    (`#35;`), so no quote, bracket, markdown string, HTML tag, link or statement can start."""
+    return "".join(
+        ch if ch != "_" and _MERMAID_PLAIN.fullmatch(ch) else f"#{ord(ch)};" for ch in terminal(text)
+    )

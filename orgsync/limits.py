@@ -30,7 +30,7 @@ GiB = 1024**3
 
 
 @dataclass(frozen=True)
-class Limits:
+class ResourceLimits:
     """Every bound, with its default; the field name upper-cased is its environment suffix."""
 
     manifest_bytes: int = 4 * MiB  # one manifest or orgsync.yaml file
@@ -58,16 +58,16 @@ class Limits:
         return f"{ENV_PREFIX}{name.upper()}={getattr(self, name)}"
 
 
-def limits_from(env: Mapping[str, str] | None = None) -> Limits:
+def limits_from(env: Mapping[str, str] | None = None) -> ResourceLimits:
     """The limits, each default replaced by `ORGSYNC_LIMIT_<NAME>` when set (sizes take KiB/MiB/GiB/KB...)."""
     env = os.environ if env is None else env
     values: dict[str, int | float] = {}
-    for f in fields(Limits):
+    for f in fields(ResourceLimits):
         raw = env.get(ENV_PREFIX + f.name.upper())
         if raw is None or not raw.strip():
             continue
         values[f.name] = _parse(f.name, raw, float if f.type in ("float", float) else int)
-    return Limits(**values)  # type: ignore[arg-type]
+    return ResourceLimits(**values)  # type: ignore[arg-type]
 
 
 def _parse(name: str, raw: str, kind: type) -> int | float:

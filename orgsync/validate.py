@@ -1,4 +1,4 @@
-"""Every offline check of a repository, all problems in one run, grouped by file (`orgsync validate`).
+"""Every offline check of a repository, all problems in one run (`orgsync validate`; `validate_render` shows them).
 
 `validate_project` is also the planner's first step, in two parts (`validate_manifests`, then
 `validate_sources`, which the planner runs beside the live read): it returns the loaded project and source
@@ -11,10 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from orgsync.errors import ConfigError, Problem
-from orgsync.escape import terminal
 from orgsync.manifest.checks import check_manifests
 from orgsync.manifest.loader import load_project
 from orgsync.manifest.models import Project
@@ -75,61 +72,3 @@ def validate_sources(checked: Validation) -> Validation:
             tables[manifest.name] = table
     problems += check_tables(project, tables)
     return Validation(project, tables, capped(problems))
-
-
-def by_file(problems: list[Problem]) -> dict[str, list[Problem]]:
-    """Problems grouped by file, files in name order, each file's problems by line."""
-    groups: dict[str, list[Problem]] = {}
-    for problem in problems:
-        groups.setdefault(str(problem.location.file), []).append(problem)
-    return {
-        name: sorted(groups[name], key=lambda p: (p.location.line or 0, p.location.column or 0))
-        for name in sorted(groups)
-    }
-
-
-def render_text(validation: Validation) -> str:
-    """Human/CI text: a header per file, then `file:line:col: severity: field: message` lines."""
-    lines = []
-    for name, problems in by_file(validation.problems).items():
-        lines.append(terminal(str(name)))
-        lines += [
-            terminal(f"  {p.location}: {p.severity}: {p.field + ': ' if p.field else ''}{p.message}")
-            for p in problems
-        ]
-    errors, warnings = len(validation.errors), len(validation.warnings)
-    if validation.ok and validation.project is not None:
-        count = len(validation.project.manifests)
-        rows = sum(t.frame.height for t in validation.tables.values())
-        lines.append(
-            f"OK: {count} manifests, {len(validation.tables)} sources, {rows} rows"
-            + (f", {warnings} warning(s)" if warnings else "")
-        )
-    else:
-        lines.append(f"{errors} error(s), {warnings} warning(s)")
-    return "\n".join(lines)
-
-
-def render_json(validation: Validation) -> bytes:
-    """Machine form: {"ok", "errors", "warnings", "problems": [{file, line, column, severity, field, message}]}."""
-    problems = [
-        {
-            "file": str(p.location.file),
-            "line": p.location.line,
-            "column": p.location.column,
-            "severity": p.severity,
-            "field": p.field,
-            "message": p.message,
-        }
-        for group in by_file(validation.problems).values()
-        for p in group
-    ]
-    return orjson.dumps(
-        {
-            "ok": validation.ok,
-            "errors": len(validation.errors),
-            "warnings": len(validation.warnings),
-            "problems": problems,
-        },
-        option=orjson.OPT_INDENT_2,
-    )

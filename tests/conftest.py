@@ -1,4 +1,5 @@
-"""Shared fixtures: repository paths, the emulator in-process and over a real uvicorn socket."""
+"""Shared fixtures: repository paths, the emulator in-process and over a real uvicorn socket, the fake GitHub
+API, a PostgreSQL server for the session, the acme tenant of apply tests. Helpers live in tests/support/."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import httpx
 import pytest
 
 from orgsync.emulator.app import create_app
-from tests.serving import Served, serve_app
+from tests.support.fake_github import FakeGitHub, serve
+from tests.support.postgres_server import PostgresServer, start
+from tests.support.repo import make_repo
+from tests.support.serving import Served, serve_app
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -115,3 +119,36 @@ def calls_of(monkeypatch: pytest.MonkeyPatch) -> Any:
         return calls
 
     return watch
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """The fake GitHub API over a real loopback socket, one per test."""
+    served = serve(FakeGitHub())
+    yield served.state
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for this test session and stopped (its data removed) at the end."""
+    server = start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A copy of examples/acme on an in-process emulator (state in tmp_path) whose requests are recorded."""
+    from tests.support.apply_tenant import (  # the engine's commands: loaded when asked
+        RecordingTransport,
+        Tenant,
+    )
+
+    root = make_repo(tmp_path / "acme", example="acme")
+    app = create_app(db_path=tmp_path / "tenant.db")
+    transport = RecordingTransport(httpx.ASGITransport(app=app))
+    monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
+    return Tenant(root, app, transport)

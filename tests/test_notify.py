@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from orgsync.notify import NOTIFY_VAR, payload, send, text, url_problem
 from orgsync.runlog import RunRecord
-from tests.emulator.conftest import Receiver
-from tests.serving import serve_app
+from tests.support.emulator_api import Receiver
+from tests.support.serving import serve_app
 
 RECORD = RunRecord(
     time="2026-12-06T05:00:00Z",

@@ -6,27 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.validate import validate_project
+from tests.support.cli import orgsync
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "repos"
 EXAMPLES = HERE.parent / "examples"
 
 
-def run(root: Path, *extra: str):
-    return CliRunner().invoke(cli, ["validate", "--root", str(root), *extra])
-
-
 @pytest.mark.parametrize(
     "example", sorted(p.parent for p in EXAMPLES.glob("*/orgsync.yaml")), ids=lambda p: p.name
 )
 def test_examples_validate_cleanly(example):
-    result = run(example)
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 3 manifests, 3 sources, ")
+    code, out, err = orgsync("validate", "--root", str(example))
+    assert code == 0, out + err
+    assert out.startswith("OK: 3 manifests, 3 sources, ")
 
 
 def test_acme_example_tables():
@@ -85,19 +80,19 @@ BROKEN = {
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_repository_fails_with_file_line_messages(name):
-    result = run(FIXTURES / name)
-    assert result.exit_code == 1
-    lines = [line.strip() for line in result.output.splitlines()]
+    code, out, err = orgsync("validate", "--root", str(FIXTURES / name))
+    assert code == 1
+    lines = [line.strip() for line in (out + err).splitlines()]
     for expected in BROKEN[name]:
-        assert any(line.startswith(expected) for line in lines), f"{expected!r} not in:\n{result.output}"
-    assert "Traceback" not in result.output
+        assert any(line.startswith(expected) for line in lines), f"{expected!r} not in:\n{(out + err)}"
+    assert "Traceback" not in (out + err)
 
 
 def test_good_fixture_and_json_output():
-    assert run(FIXTURES / "good").exit_code == 0
-    result = run(FIXTURES / "bad_tree", "--format", "json")
-    report = json.loads(result.output)
-    assert result.exit_code == 1 and report["ok"] is False and report["errors"] == 2
+    assert orgsync("validate", "--root", str(FIXTURES / "good"))[0] == 0
+    code, out, err = orgsync("validate", "--root", str(FIXTURES / "bad_tree"), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False and report["errors"] == 2
     assert report["problems"][0] == {
         "file": "data/people.csv",
         "line": 3,
@@ -109,8 +104,8 @@ def test_good_fixture_and_json_output():
 
 
 def test_problems_are_grouped_by_file_with_a_header_each(tmp_path):
-    result = run(FIXTURES / "bad_names")
-    lines = result.output.splitlines()
+    code, out, err = orgsync("validate", "--root", str(FIXTURES / "bad_names"))
+    lines = (out + err).splitlines()
     assert lines[0] == "manifests/more.yaml" and lines[2] == "manifests/people.yaml"
     assert lines[-1] == "2 error(s), 0 warning(s)"
 
@@ -148,9 +143,9 @@ def test_warnings_alone_exit_zero(tmp_path):
     (tmp_path / "manifests" / "l.yaml").write_text(
         "kind: LinksDataset\nname: L\nfrom: Cost Centres\nto: Teams\n"
     )
-    result = run(tmp_path)
-    assert result.exit_code == 0
-    assert "warning: from: dataset 'Cost Centres' is not defined in this repository" in result.output
+    code, out, err = orgsync("validate", "--root", str(tmp_path))
+    assert code == 0
+    assert "warning: from: dataset 'Cost Centres' is not defined in this repository" in (out + err)
 
 
 def test_many_duplicates_are_listed_up_to_a_limit_then_counted(tmp_path):

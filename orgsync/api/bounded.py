@@ -15,7 +15,7 @@ from typing import IO
 import httpx
 
 from orgsync.errors import ApiError
-from orgsync.limits import Limits
+from orgsync.limits import ResourceLimits
 
 Clock = Callable[[], float]
 
@@ -27,7 +27,7 @@ class AnswerTooLarge(ApiError):
 async def exchange(
     http: httpx.AsyncClient,
     request: httpx.Request,
-    limits: Limits,
+    limits: ResourceLimits,
     clock: Clock,
     *,
     max_bytes: int,
@@ -83,7 +83,7 @@ async def _read(
     return b"".join(chunks)
 
 
-def _late(request: httpx.Request, limits: Limits) -> httpx.ReadTimeout:
+def _late(request: httpx.Request, limits: ResourceLimits) -> httpx.ReadTimeout:
     return httpx.ReadTimeout(
         f"no complete answer within the overall deadline of {limits.request_seconds:g} s "
         "(ORGSYNC_LIMIT_REQUEST_SECONDS)",

@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from orgsync.api.limits import MAX_IN_FLIGHT, MAX_RPS
+from orgsync.api.quota import MAX_IN_FLIGHT, MAX_RPS
 from orgsync.api.ratelimit import SlidingWindow, TokenBucket
 from orgsync.errors import QuotaExceededError
 

@@ -33,7 +33,7 @@ from orgsync.api.jobs import JobPolling, wait_job
 from orgsync.api.protocol import ItemAction, JsonObject
 from orgsync.api.retry import RetryPolicy
 from orgsync.errors import ApiError, PollExpiredError
-from orgsync.limits import Limits
+from orgsync.limits import ResourceLimits
 
 
 class OrgvueClient:
@@ -53,7 +53,7 @@ class OrgvueClient:
         target_label: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_call: CallListener | None = None,
-        limits: Limits | None = None,
+        limits: ResourceLimits | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         """`on_call` is called with each `CallRecord` as the attempt completes (`log` keeps them all);

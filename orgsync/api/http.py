@@ -37,7 +37,7 @@ from orgsync.errors import (
     ThrottledError,
     TransportError,
 )
-from orgsync.limits import Limits, limits_from
+from orgsync.limits import ResourceLimits, limits_from
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=60.0)
 # Failures where the request provably never reached the server: safe to repeat for any method.
@@ -132,7 +132,7 @@ class HttpCore:
         timeout: httpx.Timeout | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_call: CallListener | None = None,
-        limits: Limits | None = None,
+        limits: ResourceLimits | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")

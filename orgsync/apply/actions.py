@@ -68,7 +68,7 @@ class Encoded:
         rows = rows or CHUNK_ROWS
         for part, lo, hi in self._spans(start, stop):
             for at in range(lo, hi, rows):
-                frame = part.rows.take(at, min(at + rows, hi))
+                frame = part.rows.frame_between(at, min(at + rows, hi))
                 yield frame.select(part.body.alias("b")).get_column("b")
 
     def bodies(self, start: int = 0, stop: int | None = None) -> list[str]:
@@ -79,7 +79,7 @@ class Encoded:
         """The key values of the items of actions `start:stop`."""
         out: list[tuple[str | None, ...]] = []
         for part, lo, hi in self._spans(start, stop):
-            out.extend(part.rows.take(lo, hi).select(self.key).rows())
+            out.extend(part.rows.frame_between(lo, hi).select(self.key).rows())
         return out
 
     def actions(self, start: int = 0, stop: int | None = None) -> list[str]:
@@ -154,7 +154,7 @@ def encode_waves(waves: tuple[Wave, ...], items: ItemChanges, types: Mapping[str
 def _sizes(part: Part) -> Iterator[int]:
     """The UTF-8 size of each action of `part`, encoded a chunk at a time (each chunk's bodies then dropped)."""
     for at in range(0, part.rows.height, CHUNK_ROWS):
-        frame = part.rows.take(at, at + CHUNK_ROWS)
+        frame = part.rows.frame_between(at, at + CHUNK_ROWS)
         yield from frame.select(part.body.str.len_bytes()).to_series().to_list()
 
 

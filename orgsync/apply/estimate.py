@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from orgsync.api.limits import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
-from orgsync.apply.batching import Limits, choose_mode, links_max_actions
+from orgsync.api.quota import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
+from orgsync.apply.batching import BatchLimits, choose_mode, links_max_actions
 from orgsync.apply.batching import Mode as BatchMode
 from orgsync.apply.order import Step, StepKind
 from orgsync.plan.model import Action
@@ -50,9 +50,9 @@ class RequestEstimate:
         )
 
 
-def estimate_requests(steps: list[Step], limits: Limits | None = None) -> RequestEstimate:
+def estimate_requests(steps: list[Step], limits: BatchLimits | None = None) -> RequestEstimate:
     """The requests the executor will send for `steps` (retries not counted)."""
-    limits = limits or Limits()
+    limits = limits or BatchLimits()
     total = sync = asynchronous = 0
     checked: set[str] = set()
     for step in steps:
@@ -69,7 +69,7 @@ def estimate_requests(steps: list[Step], limits: Limits | None = None) -> Reques
     return RequestEstimate(total, sync, asynchronous)
 
 
-def _batches(step: Step, limits: Limits) -> tuple[int, int]:
+def _batches(step: Step, limits: BatchLimits) -> tuple[int, int]:
     """(sync, async) batches of one item step, by count and by guessed bytes, as batching.py would cut them."""
     count = step.item_count
     if not count:

@@ -21,7 +21,7 @@ from orgsync.api.answers import Dataset
 from orgsync.api.protocol import ItemAction, JsonObject, TenantApi
 from orgsync.apply import bodies
 from orgsync.apply.actions import ActionsView, Encoded, encode_waves
-from orgsync.apply.batching import Batch, Limits, Mode, make_batches
+from orgsync.apply.batching import Batch, BatchLimits, Mode, make_batches
 from orgsync.apply.importfile import import_file
 from orgsync.apply.order import Step, StepKind
 from orgsync.apply.report import ApplyReport, CallRecord, StepRecord, StepStatus, failures_from_results
@@ -35,8 +35,8 @@ from orgsync.errors import (
     StepError,
 )
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
+from orgsync.manifest.property_types import property_types
 from orgsync.plan.model import Action, ResourcePlan
-from orgsync.sources.readers import property_types
 from orgsync.state.snapshot import Fingerprint
 
 # Query parameters of every item write: per-item outcomes instead of all-or-nothing, autoId keys,
@@ -75,7 +75,7 @@ class ExecOptions:
     """How the run goes: steps at once, and the batch thresholds (tests and benchmarks pick small ones)."""
 
     parallelism: int = 4
-    limits: Limits = Limits()
+    limits: BatchLimits = BatchLimits()
 
 
 class Executor:
@@ -361,7 +361,7 @@ class Executor:
                     record.error = f"{self._stop}: {batch.count + unsent} of {len(encoded)} actions not sent"
                     self._halted.add(step.id)
                     return
-                payload = pending.take(i)
+                payload = pending.file_for(i)
                 counted = record.applied + record.failed  # a batch split after a 413 may count part of itself
                 try:
                     await self._send_batch(step, record, dataset_id, encoded, batch, params, payload)
@@ -514,7 +514,7 @@ class _ImportFiles:
     Jobs into one dataset are still run one after another: the API documents no order between concurrent
     imports into one dataset, and a step's batches must land in order (a later wave may name items of an
     earlier one). Encoding is what overlaps: file i+1 is built while file i uploads and its job runs, so at
-    most two files are held at a time: `take` hands a file over (this holds it no more), and the executor
+    most two files are held at a time: `file_for` hands a file over (this holds it no more), and the executor
     drops it once its batch was sent, before it takes the next one (which starts the encoding of the one after).
     """
 
@@ -532,7 +532,7 @@ class _ImportFiles:
                 asyncio.to_thread(import_file, self._encoded, self._batches[index])
             )
 
-    def take(self, index: int) -> asyncio.Task[bytes] | None:
+    def file_for(self, index: int) -> asyncio.Task[bytes] | None:
         """The file of batch `index` (None for a sync batch), with the next one's encoding started."""
         self._start(index)
         self._start(index + 1)

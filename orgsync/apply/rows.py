@@ -34,7 +34,7 @@ class Rows:
     def columns(self) -> list[str]:
         return self.frame.columns
 
-    def take(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+    def frame_between(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
         """Rows `start:stop` of the selection as a frame: a copy of those rows only."""
         stop = self.height if stop is None else min(stop, self.height)
         length = max(stop - start, 0)
@@ -44,7 +44,7 @@ class Rows:
 
     def to_frame(self) -> pl.DataFrame:
         """The whole selection as a frame (a copy unless it is the whole frame; for small frames and tests)."""
-        return self.take()
+        return self.frame_between()
 
     def estimated_size(self) -> int:
         """Bytes of the selected rows, estimated in proportion to the frame's."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orgsync.api.calllog import call_printer
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.apply.estimate import clamp_parallelism, clamp_rps_notice, estimate_requests
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.interrupt import stop_on_signals
@@ -54,7 +54,7 @@ class ApplyOptions:
 def run_apply(
     opts: ApplyOptions,
     *,
-    limits: Limits | None = None,
+    limits: BatchLimits | None = None,
     console: Console | None = None,
     stdin_is_tty: bool | None = None,
 ) -> int:
@@ -75,11 +75,11 @@ def run_apply(
             hint="review `orgsync plan`, then run `orgsync apply --auto-approve` (CI)",
         )
     with apply_lock(opts.root):  # before the plan is read: two applies must not both plan the same create
-        run = lambda: asyncio.run(_apply(opts, limits or Limits(), out))  # noqa: E731
+        run = lambda: asyncio.run(_apply(opts, limits or BatchLimits(), out))  # noqa: E731
         return recorded("apply", opts.log_runs, run, notify=opts.notify and bool(os.environ.get(NOTIFY_VAR)))
 
 
-async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
+async def _apply(opts: ApplyOptions, limits: BatchLimits, out: Console) -> int:
     prepared = await _prepare(opts)
     async with prepared.client as client:
         _say(out, prepared.client.target_label)
@@ -94,8 +94,9 @@ async def _apply(opts: ApplyOptions, limits: Limits, out: Console) -> int:
         if not plan.has_changes:
             _say(out, "No changes. The tenant matches the manifests and sources.")
             return int(ExitCode.OK)
-        # The plan is printed in CI too (as Terraform does), so the log shows what was about to change.
-        _say(out, prepared.render_text())
+        # The plan is printed in CI too (as Terraform does), so the log shows what was about to change; its
+        # Target line was printed above, first, whatever happens next.
+        _say(out, without_target(prepared.render_text(), client.target_label))
         steps = order_plan(plan, prepared.project)
         estimate = estimate_requests(steps, limits)
         _say(out, estimate.line(client.stats.requests))
@@ -136,6 +137,12 @@ async def _prepare(opts: ApplyOptions) -> Prepared:
     return await fresh_plan(
         opts.root, opts.targets, opts.allow_destructive, on_call=on_call, max_rps=opts.max_rps
     )
+
+
+def without_target(rendered: str, target: str) -> str:
+    """A rendered plan without its first line when that is the `target` line already printed."""
+    first, newline, rest = rendered.partition("\n")
+    return rest if newline and first == target else rendered
 
 
 def _say(out: Console, text: str) -> None:

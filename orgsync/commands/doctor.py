@@ -28,7 +28,7 @@ from orgsync.api import endpoints as ep
 from orgsync.api import files
 from orgsync.api import token as tokens
 from orgsync.api.http import HttpCore, trace_id_of
-from orgsync.api.limits import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
+from orgsync.api.quota import DAILY_QUOTA, MAX_IN_FLIGHT, MAX_RPS
 from orgsync.api.regions import REGION_HOSTS, region_of, tokens_page
 from orgsync.api.retry import RetryPolicy
 from orgsync.api.target import is_local, open_client, target_label
@@ -270,7 +270,10 @@ async def _tenant(report: Report, project: Project, core: HttpCore, now: Callabl
         _refused(report, err)
         return
     answers.append(response)
-    report.add("authentication", Status.OK, "the token was accepted")
+    if is_local(project):
+        report.add("authentication", Status.SKIP, "not needed: the local target takes no token")
+    else:
+        report.add("authentication", Status.OK, "the token was accepted")
     report.add("tenant", Status.OK, f"{project.config.tenant} is enabled for the API")
     listed = _listed(response)
     if listed is None:

@@ -12,6 +12,7 @@ import orjson
 
 from orgsync import __version__
 from orgsync.api import endpoints as ep
+from orgsync.api.answers import LINKS_TYPE
 from orgsync.api.http import HttpCore
 from orgsync.api.probes import run_probes
 from orgsync.api.regions import region_of
@@ -45,7 +46,8 @@ async def record(
         write = None
         if probe_writes is not None:
             write = next(
-                (d for d in listed if d.get(ep.F_NAME) == probe_writes and d.get(ep.F_TYPE) != "LINKS"), None
+                (d for d in listed if d.get(ep.F_NAME) == probe_writes and d.get(ep.F_TYPE) != LINKS_TYPE),
+                None,
             )
             if write is None:
                 raise OrgsyncError(
@@ -87,5 +89,5 @@ async def _listed(core: HttpCore) -> list[dict[str, Any]]:
 
 def _pick(listed: list[dict[str, Any]], wanted: set[str]) -> dict[str, Any] | None:
     """The dataset the read probes use: one a manifest manages, else the first listed (never a links dataset)."""
-    plain = [d for d in listed if d.get(ep.F_TYPE) != "LINKS" and d.get(ep.F_DATASET_ID)]
+    plain = [d for d in listed if d.get(ep.F_TYPE) != LINKS_TYPE and d.get(ep.F_DATASET_ID)]
     return next((d for d in plain if d.get(ep.F_NAME) in wanted), plain[0] if plain else None)

@@ -37,7 +37,7 @@ from orgsync.sources.draft_edits import (
     live_rows,
 )
 from orgsync.sources.draft_writer import change_file, slug, target_of, write_sources
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import LiveDataset
 from orgsync.validate import validate_project, validate_sources

@@ -27,6 +27,7 @@ from orgsync.escape import terminal, terminal_lines
 from orgsync.manifest.dump import (
     DumpOptions,
     ImportedFile,
+    LiveResource,
     config_file,
     dataset_file,
     select,
@@ -34,8 +35,9 @@ from orgsync.manifest.dump import (
 )
 from orgsync.manifest.loader import CONFIG_FILE, load_project
 from orgsync.manifest.models import LINK_CORE_KEYS, Project, ProjectConfig
+from orgsync.manifest.property_types import LINK_TYPES
 from orgsync.sources.canonical import canonical_expr
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 
 MANIFEST_DIR = "manifests"
 DATA_DIR = "data"
@@ -282,7 +284,7 @@ def _compose(
         items_path = f"{DATA_DIR}/{slug}.csv" if opts.with_items else None
         try:
             file = dataset_file(
-                resource.fields,
+                LiveResource(resource.datasetId, name, links, resource.fields),
                 f"{MANIFEST_DIR}/{slug}.yaml",
                 names_by_id,
                 _ends(resource) if links else {},
@@ -340,7 +342,9 @@ def items_csv(
 
 
 def _manifest_type(live_type: str, column: str) -> Any:
-    if column in LINK_CORE_KEYS or live_type not in ("text", "number", "date", "boolean"):
+    if column in LINK_CORE_KEYS:
+        return LINK_TYPES.get(column, "text")  # allocation is a number, the ends and link_id text
+    if live_type not in ("text", "number", "date", "boolean"):
         return "text"
     return live_type
 

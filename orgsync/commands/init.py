@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from orgsync.api.pin import check_pinned
 from orgsync.errors import ConfigError, Location, Problem
-from orgsync.manifest.init import WORKFLOW, InitOptions, check_options, starter_files, workflow_name
+from orgsync.manifest.init import (
+    EXAMPLE_ENDPOINT,
+    LOCAL,
+    WORKFLOW,
+    InitOptions,
+    check_options,
+    starter_files,
+    workflow_name,
+)
 
 
 def git_root(directory: Path) -> Path | None:
     """The nearest folder from `directory` upwards holding `.git` (GitHub reads workflows only there)."""
     here = directory.resolve()
     return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
+
+
+def check_endpoint(endpoint: str, env: Mapping[str, str] | None = None) -> None:
+    """Refuse now an endpoint that `plan` would refuse (not a region host, loopback, nor one the environment
+    allows or pins), rather than in the first plan after the files are written."""
+    endpoint = endpoint.rstrip("/")
+    if endpoint == LOCAL:
+        return
+    try:
+        check_pinned(endpoint, "--endpoint", env)
+    except ConfigError as err:
+        raise ConfigError(
+            [Problem(Location("--endpoint"), p.message) for p in err.problems],
+            hint=f"e.g. `orgsync init --endpoint {EXAMPLE_ENDPOINT} --tenant ACME`; {err.hint}",
+        ) from None
 
 
 def run_init(directory: Path, opts: InitOptions | None = None) -> int:
@@ -25,6 +50,7 @@ def run_init(directory: Path, opts: InitOptions | None = None) -> int:
     """
     opts = opts or InitOptions()
     check_options(opts)
+    check_endpoint(opts.endpoint)
     root = git_root(directory)
     workdir = directory.resolve().relative_to(root).as_posix() if root is not None else "."
     opts = replace(opts, workdir=workdir)

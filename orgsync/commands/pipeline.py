@@ -31,7 +31,7 @@ from orgsync.manifest.loader import CONFIG_FILE
 from orgsync.manifest.models import Project
 from orgsync.plan.based import over_base
 from orgsync.plan.builder import build_plan, select_targets
-from orgsync.plan.checksum import checksum_of
+from orgsync.plan.checksum import SOURCE_CHANGE, changed_inputs, checksum_of, input_digests
 from orgsync.plan.model import Action, Plan, ResourcePlan
 from orgsync.plan.permits import within_manifests
 from orgsync.plan.signing import plan_key
@@ -123,9 +123,10 @@ async def saved_plan(
     plan = load_saved(plan_file, plan_key(os.environ if env is None else env))
     digests, tables = _saved_inputs(checked, _masked(plan), env)
     if plan.source_checksum != checksum_of(project, digests):
-        raise _stale_inputs(plan_file)
-    if any(digests.get(name) != table.sha256 for name, table in tables.items()):
-        raise _stale_inputs(plan_file)  # a source changed between its digest and its read
+        raise _stale_inputs(plan_file, changed_inputs(plan.input_digests, input_digests(project, digests)))
+    moved = [name for name, table in tables.items() if digests.get(name) != table.sha256]
+    if moved:  # a source changed between its digest and its read
+        raise _stale_inputs(plan_file, [f"the source of {name} changed {SOURCE_CHANGE}" for name in moved])
     plan = restore_sensitive(plan, tables)
     # The file says what to do; the manifests say what may be done (modes, observe, thresholds), as now.
     plan = within_manifests(plan, project, forced=force, source=plan_file)
@@ -267,10 +268,14 @@ def _saved_inputs(
     }
 
 
-def _stale_inputs(plan_file: Path) -> StalePlanError:
+def _stale_inputs(plan_file: Path, changed: Sequence[str] = ()) -> StalePlanError:
+    """What changed when the plan names it (`plan.checksum.changed_inputs`), else every possible cause."""
+    what = (
+        "; ".join(changed)
+        or "orgsync.yaml, a manifest or a source file changed, or a database or a source that depends on "
+        "the date it runs now returns other rows"
+    )
     return StalePlanError(
-        f"the saved plan {plan_file} is stale: orgsync.yaml, a manifest or a source file "
-        "changed since it was made, or a database or a source that depends on the date it runs now "
-        "returns other rows; nothing was written",
+        f"the saved plan {plan_file} is stale: {what} since it was made; nothing was written",
         hint="run `orgsync plan --out FILE` again and review it",
     )

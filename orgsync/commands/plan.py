@@ -40,6 +40,7 @@ class PlanOptions:
     allow_destructive: bool = False
     show_all: bool = False
     show_values: bool = False
+    list_limit: int = 20  # rows per reviewer's list (plan.render.people.DEFAULT_LIST_LIMIT)
     verbose: bool = False  # one stderr line per API call (calllog.format_call)
     skip_feed: bool = False  # leave out the item changes of datasets fed from outside git (drift)
     log_runs: Path | None = None  # append the run's record (runlog.py)
@@ -123,6 +124,7 @@ def _run(opts: PlanOptions, env: Mapping[str, str] | None, stdout: TextIO, stder
             show_all=opts.show_all,
             show_values=opts.show_values,
             color=opts.fmt == "text" and use_color(stdout, env),
+            list_limit=opts.list_limit,
         )
     )
     stdout.flush()

@@ -9,6 +9,7 @@ from typing import TextIO
 from orgsync.commands.plan import use_color
 from orgsync.errors import ExitCode
 from orgsync.plan.render import render
+from orgsync.plan.render.people import DEFAULT_LIST_LIMIT
 from orgsync.plan.saved import load_saved
 
 
@@ -17,6 +18,7 @@ def run_show(
     fmt: str = "text",
     show_all: bool = False,
     show_values: bool = False,
+    list_limit: int = DEFAULT_LIST_LIMIT,
     *,
     stdout: TextIO | None = None,
 ) -> int:
@@ -25,7 +27,12 @@ def run_show(
     plan = load_saved(path)
     stdout.write(
         render(
-            plan, fmt, show_all=show_all, show_values=show_values, color=fmt == "text" and use_color(stdout)
+            plan,
+            fmt,
+            show_all=show_all,
+            show_values=show_values,
+            color=fmt == "text" and use_color(stdout),
+            list_limit=list_limit,
         )
     )
     return int(ExitCode.OK)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from orgsync.errors import ExitCode
-from orgsync.validate import render_json, render_text, validate_project
+from orgsync.validate import validate_project
+from orgsync.validate_render import render_json, render_text
 
 
 def run_validate(root: Path, fmt: str = "text") -> int:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from orgsync.emulator import export
 from orgsync.emulator.datasets import merge_dataset, new_dataset_config, new_links_config
 from orgsync.emulator.errors import ApiError
-from orgsync.emulator.model import USER, Dataset
+from orgsync.emulator.model import USER, Dataset, Tenant
+from orgsync.emulator.state import State
 from orgsync.emulator.timefmt import iso
-
-if TYPE_CHECKING:
-    from orgsync.emulator.service import Emulator, Tenant
-
 
 LINK_ENDS = ("fromDatasetId", "toDatasetId")  # internal: where a links dataset points, never rendered
 
@@ -21,31 +18,31 @@ class Catalog:
     """Dataset configuration operations; a configuration change moves `cacheKey`, never `lastTransactionId`
     (an item write moves both)."""
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(self, state: State) -> None:
+        self.state = state
 
     def list_datasets(self, tid: str) -> list[Dataset]:
-        return list(self.emu.tenant(tid).datasets.values())
+        return list(self.state.tenant(tid).datasets.values())
 
     def create_dataset(self, tid: str, body: Any) -> Dataset:
         config = new_dataset_config(body)
         return self._add_dataset(tid, config)
 
     def create_links(self, tid: str, body: Any) -> Dataset:
-        tenant = self.emu.tenant(tid)
+        tenant = self.state.tenant(tid)
         return self._add_dataset(tid, new_links_config(body, tenant.datasets))
 
     def _add_dataset(self, tid: str, config: dict[str, Any]) -> Dataset:
-        stamp = iso(self.emu.now())
-        ds = Dataset(self.emu.new_id(), config, stamp, USER, stamp, USER)
+        stamp = iso(self.state.now())
+        ds = Dataset(self.state.new_id(), config, stamp, USER, stamp, USER)
         ds.conform_frame()
-        with self.emu.lock:
-            self.emu.tenant(tid).datasets[ds.id] = ds
-        self.emu.store.save_dataset(tid, ds, full=True)
+        with self.state.lock:
+            self.state.tenant(tid).datasets[ds.id] = ds
+        self.state.store.save_dataset(tid, ds, full=True)
         return ds
 
     def update_dataset(self, tid: str, did: str, body: Any, delete_omitted: bool, *, links: bool) -> Dataset:
-        ds = self.emu.dataset(tid, did, links=links)
+        ds = self.state.dataset(tid, did, links=links)
         if not links and ds.is_links:
             raise ApiError(
                 422,
@@ -57,10 +54,10 @@ class Catalog:
             new = merge_dataset(ds.config, body, delete_omitted, links=links)
             if new != ds.config:
                 ds.config = new
-                ds.modified_at, ds.modified_by = iso(self.emu.now()), USER
+                ds.modified_at, ds.modified_by = iso(self.state.now()), USER
                 ds.conform_frame()
                 # columns may have been dropped or recast, so the dataset's rows are rewritten
-                self.emu.store.save_dataset(tid, ds, full=True)
+                self.state.store.save_dataset(tid, ds, full=True)
         return ds
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from orgsync.emulator.callbacks import LOOPBACK_HOSTS
 from orgsync.emulator.errors import ApiError, bad_body, not_found
 from orgsync.emulator.model import TempFile
+from orgsync.emulator.state import State
 from orgsync.emulator.timefmt import iso
-
-if TYPE_CHECKING:
-    from orgsync.emulator.service import Emulator
 
 FILE_TTL = 15 * 60.0  # D/working/security/: temporary files are removed automatically after 15 minutes
 RESULT_TTL = FILE_TTL  # job results are temporary files too
@@ -25,13 +23,13 @@ PUT_URL_FIELD = "putUrl"
 
 
 class Storage:
-    """Files of all tenants (kept in `Emulator.files`); URLs are signed with the process's secret."""
+    """Files of all tenants (kept in `State.files`); URLs are signed with the process's secret."""
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(self, state: State) -> None:
+        self.state = state
 
     def sign(self, fid: str, op: str) -> str:
-        return hmac.new(self.emu.secret, f"{fid}:{op}".encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.state.secret, f"{fid}:{op}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def new_file(self, tid: str, body: Any, ttl: float = FILE_TTL) -> TempFile:
         if not isinstance(body, dict):
@@ -45,10 +43,10 @@ class Storage:
     def new_file_record(
         self, tid: str, ttype: str, enc: str, ttl: float, data: bytes | None = None
     ) -> TempFile:
-        f = TempFile(self.emu.new_id(), tid, ttype, enc, self.emu.now() + ttl, data)
-        with self.emu.lock:
-            self.emu.files[f.id] = f
-        self.emu.store.save_file(f)
+        f = TempFile(self.state.new_id(), tid, ttype, enc, self.state.now() + ttl, data)
+        with self.state.lock:
+            self.state.files[f.id] = f
+        self.state.store.save_file(f)
         return f
 
     def file_urls(self, f: TempFile, base: str) -> dict[str, str]:
@@ -64,7 +62,7 @@ class Storage:
         `_links` objects told apart by their `type` (`downloadLink`/`uploadLink`, the reference's link types).
         D/recipes/import-integration-async/ says only that there are two URLs, one to read, one to write."""
         urls = self.file_urls(f, base)
-        if not self.emu.temp_file_links:
+        if not self.state.settings.temp_file_links:
             return urls
         return {
             "_links": {
@@ -75,7 +73,7 @@ class Storage:
         }
 
     def open_file(self, fid: str, op: str | None, sig: str | None) -> TempFile:
-        f = self.emu.files.get(fid)
+        f = self.state.files.get(fid)
         if f is None:
             raise not_found("file", fid)
         if op not in ("get", "put") or not sig or not hmac.compare_digest(sig, self.sign(fid, op)):
@@ -85,7 +83,7 @@ class Storage:
                 "SignatureDoesNotMatch",
                 "the presigned URL signature is not valid for this operation",
             )
-        if self.emu.now() >= f.expires_at:
+        if self.state.now() >= f.expires_at:
             f.data = None  # deleted with its URLs (D/working/security/)
             raise ApiError(
                 403,
@@ -97,7 +95,7 @@ class Storage:
 
     def write_file(self, f: TempFile, data: bytes) -> None:
         f.data = data
-        self.emu.store.save_file(f)
+        self.state.store.save_file(f)
 
     def fetch_url(self, url: Any) -> tuple[bytes, str | None]:
         """Read an import location: one of our presigned files, or any other URL over HTTP."""
@@ -134,7 +132,10 @@ class Storage:
     def _check_remote(self, parts: urllib.parse.SplitResult) -> None:
         """Other hosts only when allowed (`--allow-remote-callbacks`): the emulator must not be a relay into the
         network of the machine it runs on."""
-        if not self.emu.allow_remote_callbacks and (parts.hostname or "").lower() not in LOOPBACK_HOSTS:
+        if (
+            not self.state.settings.allow_remote_callbacks
+            and (parts.hostname or "").lower() not in LOOPBACK_HOSTS
+        ):
             raise ApiError(
                 400,
                 "400013",

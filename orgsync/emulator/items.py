@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
@@ -13,11 +13,9 @@ from orgsync.emulator.limits import too_large
 from orgsync.emulator.model import Dataset
 from orgsync.emulator.payload import iter_actions
 from orgsync.emulator.query import filter_expr, projection_keys
+from orgsync.emulator.state import State
 from orgsync.emulator.timefmt import iso
 from orgsync.emulator.transaction import AccessPolicy, ImportOptions, Outcome, Transaction, new_id_factory
-
-if TYPE_CHECKING:
-    from orgsync.emulator.service import Emulator
 
 SYNC_LIMIT = 50 * 1024 * 1024
 ITEM_READ, ITEM_DELETE = (
@@ -29,11 +27,11 @@ ITEM_READ, ITEM_DELETE = (
 class Items:
     """The items endpoints of a tenant's datasets; writes hold the dataset's lock and persist only what changed."""
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(self, state: State) -> None:
+        self.state = state
 
     def items_frame(self, tid: str, did: str) -> tuple[Dataset, pl.DataFrame]:
-        ds = self.emu.dataset(tid, did)
+        ds = self.state.dataset(tid, did)
         return ds, ds.frame
 
     def list_items(self, tid: str, did: str, token: str | None = None) -> bytes:
@@ -72,7 +70,7 @@ class Items:
     def access_for(self, tid: str, ds: Dataset, token: str | None) -> AccessPolicy:
         props: set[str] = set()
         items: list[dict[str, Any]] = []
-        for rule in self.emu.tenant(tid).access:
+        for rule in self.state.tenant(tid).access:
             if rule.get("token") not in (None, token) or rule.get("datasetId") not in (None, ds.id):
                 continue
             props.update(rule.get("properties") or [])
@@ -87,7 +85,7 @@ class Items:
         with ds.lock:
             link_ends = None
             if ds.is_links:
-                tenant = self.emu.tenant(tid)
+                tenant = self.state.tenant(tid)
                 ends = []
                 for end in ("fromDatasetId", "toDatasetId"):
                     other = tenant.datasets.get(ds.config[end])
@@ -100,9 +98,8 @@ class Items:
                         )
                     ends.append(other.key_index((other.config["autoId"],)))
                 link_ends = (ends[0], ends[1])
-            with self.emu.rng_lock:
-                seed = self.emu.rng.getrandbits(64)
-            stamp = iso(self.emu.now())
+            seed = self.state.random_seed()
+            stamp = iso(self.state.now())
             txn = Transaction(
                 ds, opts, access, now=stamp, new_id=new_id_factory(random.Random(seed)), link_ends=link_ends
             )
@@ -113,15 +110,15 @@ class Items:
                 return outcome
             ds.set_frame(outcome.frame)
             if outcome.changed_ids or outcome.deleted_ids:
-                ds.last_transaction_id = self.emu.txn_id()
+                ds.last_transaction_id = self.state.txn_id()
                 ds.items_modified_at = stamp
-                self.emu.store.save_items(tid, ds, outcome.changed_ids, outcome.deleted_ids)
+                self.state.store.save_items(tid, ds, outcome.changed_ids, outcome.deleted_ids)
             return outcome
 
     def put_items(
         self, tid: str, did: str, body: bytes, q: dict[str, str], token: str | None, *, links: bool
     ) -> Outcome:
-        ds = self.emu.dataset(tid, did, links=links or None)
+        ds = self.state.dataset(tid, did, links=links or None)
         if ds.is_links and not links:
             raise ApiError(
                 422,

@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import orjson
 import polars as pl
@@ -15,25 +16,26 @@ import polars as pl
 from orgsync.emulator import callbacks, export, locations, params
 from orgsync.emulator import drafts as draft_ops
 from orgsync.emulator.errors import ApiError, bad_body, internal
-from orgsync.emulator.files import GET_URL_FIELD, RESULT_TTL
-from orgsync.emulator.items import transaction_failed
+from orgsync.emulator.faults import FaultBook
+from orgsync.emulator.files import GET_URL_FIELD, RESULT_TTL, Storage
+from orgsync.emulator.items import Items, transaction_failed
 from orgsync.emulator.model import USER, Dataset, Job
 from orgsync.emulator.payload import iter_actions
+from orgsync.emulator.state import State
 from orgsync.emulator.timefmt import iso
 from orgsync.emulator.transaction import ImportOptions
 
-if TYPE_CHECKING:
-    from orgsync.emulator.service import Emulator
-
 POLL_PREFIX = "/_storage/jobs/"  # presigned job status URLs: storage, outside the API base
-POLL_URL_TTL = 15 * 60.0  # our choice: the pages say only "a short period"; the same 15 minutes as files
 
 
 class JobRunner:
-    """Runs work in the emulator's pool: created → running → completed | failed; results become files."""
+    """Runs work in its own pool: created → running → completed | failed; results become files."""
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(
+        self, state: State, storage: Storage, items: Items, faults: FaultBook, log: callbacks.CallbackLog
+    ) -> None:
+        self.state, self.storage, self.items, self.faults, self.log = state, storage, items, faults, log
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="emulator-job")
 
     def start_job(
         self,
@@ -48,18 +50,18 @@ class JobRunner:
 
         `base` is the URL the client called (scheme://host:port), for the jobTicket a callback carries.
         """
-        callback = callbacks.parse_callback(body, allow_remote=self.emu.allow_remote_callbacks)
+        callback = callbacks.parse_callback(body, allow_remote=self.state.settings.allow_remote_callbacks)
         result_url = locations.result_url(body)
-        stamp = iso(self.emu.now())
-        job = Job(self.emu.new_id(), tid, kind, path, stamp, stamp)
-        job.poll_expires = self.emu.now() + self.emu.poll_url_ttl
-        with self.emu.lock:
-            self.emu.jobs[job.id] = job
-        self.emu.store.save_job(job)
-        behaviour = self.emu.faults.job_fault(path)
-        release = self.emu.faults.release
+        stamp = iso(self.state.now())
+        job = Job(self.state.new_id(), tid, kind, path, stamp, stamp)
+        job.poll_expires = self.state.now() + self.state.settings.poll_url_ttl
+        with self.state.lock:
+            self.state.jobs[job.id] = job
+        self.state.store.save_job(job)
+        behaviour = self.faults.job_fault(path)
+        release = self.faults.release
         created = dataclasses.replace(job)  # the ticket as created, before the pool picks it up
-        self.emu.pool.submit(self._run_job, job, work, behaviour, release, result_url, callback, base)
+        self.pool.submit(self._run_job, job, work, behaviour, release, result_url, callback, base)
         return created
 
     def _run_job(
@@ -77,9 +79,7 @@ class JobRunner:
             callback is not None
         ):  # after the final state is saved, so the receiver can poll the job and see it
             outcome = callbacks.send(callback, callback.url(job.status, job.trace_id, job.tenant, job.kind))
-            self.emu.callbacks.add(
-                {"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome}
-            )
+            self.log.add({"jobId": job.id, "tenantId": job.tenant, "jobStatus": job.status, **outcome})
 
     def _execute(
         self,
@@ -103,8 +103,8 @@ class JobRunner:
                 )
             data, ctype = work()
             if result_url:
-                self.emu.storage.deliver(result_url, data)
-            f = self.emu.storage.new_file_record(job.tenant, "json", "identity", RESULT_TTL, data)
+                self.storage.deliver(result_url, data)
+            f = self.storage.new_file_record(job.tenant, "json", "identity", RESULT_TTL, data)
             job.result_file, job.result_content_type = f.id, ctype
             self._job_state(job, "completed")
         except ApiError as exc:
@@ -115,8 +115,8 @@ class JobRunner:
             self._job_state(job, "failed")
 
     def _job_state(self, job: Job, status: str) -> None:
-        job.status, job.modified_at = status, iso(self.emu.now())
-        self.emu.store.save_job(job)
+        job.status, job.modified_at = status, iso(self.state.now())
+        self.state.store.save_job(job)
 
     def start_import(
         self,
@@ -130,14 +130,14 @@ class JobRunner:
         *,
         links: bool,
     ) -> Job:
-        ds = self.emu.dataset(tid, did, links=links or None)
+        ds = self.state.dataset(tid, did, links=links or None)
         url = locations.import_url(body)
         opts = params.import_options(q, ds, links=links)
-        access = self.emu.items.access_for(tid, ds, token)
+        access = self.items.access_for(tid, ds, token)
 
         def work() -> tuple[bytes, str]:
-            outcome = self.emu.items.run_transaction(
-                tid, ds, iter_actions(*self.emu.storage.fetch_url(url)), opts, access
+            outcome = self.items.run_transaction(
+                tid, ds, iter_actions(*self.storage.fetch_url(url)), opts, access
             )
             if outcome.failed:
                 raise transaction_failed(outcome)
@@ -146,7 +146,7 @@ class JobRunner:
         return self.start_job(tid, "import", path, base, work, body)
 
     def start_export(self, tid: str, did: str, body: Any, q: dict[str, str], path: str, base: str) -> Job:
-        ds = self.emu.dataset(tid, did)
+        ds = self.state.dataset(tid, did)
         body = {} if body is None else body
         if not isinstance(body, dict):
             raise bad_body("the body must be a JSON object")
@@ -192,7 +192,7 @@ class JobRunner:
         return value
 
     def start_on_demand(self, tid: str, did: str, body: Any, path: str, base: str) -> Job:
-        ds = self.emu.dataset(tid, did)
+        ds = self.state.dataset(tid, did)
         if not isinstance(body, dict):
             raise bad_body("the body must be an object with executeOnDemand")
         keys = self._check_on_demand(ds, body.get("executeOnDemand"), required=True)
@@ -206,7 +206,7 @@ class JobRunner:
                     changed = changed | pl.col(key).ne_missing(old[key])
                 mask = frame.select(changed.alias("c")).to_series()
                 if mask.any():  # a recalculation that changes no value is not an item write
-                    stamp = iso(self.emu.now())
+                    stamp = iso(self.state.now())
                     frame = frame.with_columns(
                         pl.when(mask)
                         .then(pl.lit(stamp))
@@ -214,8 +214,8 @@ class JobRunner:
                         .alias("_modifiedAt")
                     )
                     ds.set_frame(frame)
-                    ds.last_transaction_id, ds.items_modified_at = self.emu.txn_id(), stamp
-                    self.emu.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
+                    ds.last_transaction_id, ds.items_modified_at = self.state.txn_id(), stamp
+                    self.state.store.save_items(tid, ds, frame.filter(mask)["_id"].to_list(), [])
             return orjson.dumps(
                 {"executeOnDemand": keys, "items": frame.height, "changed": int(mask.sum())}
             ), "application/json; charset=UTF-8"
@@ -223,13 +223,13 @@ class JobRunner:
         return self.start_job(tid, "ondemand", path, base, work, body)
 
     def start_populate(self, tid: str, lid: str, body: Any, token: str | None, path: str, base: str) -> Job:
-        links = self.emu.dataset(tid, lid, links=True)
+        links = self.state.dataset(tid, lid, links=True)
         if not isinstance(body, dict):
             raise bad_body("the body must be an object with sourceDatasetId and targetDatasetAutoId")
         source = body.get("sourceDatasetId")
         if source != links.config["fromDatasetId"]:
             raise bad_body("sourceDatasetId must be the links dataset's fromDatasetId", "$.sourceDatasetId")
-        src = self.emu.dataset(tid, source)
+        src = self.state.dataset(tid, source)
         target_key, alloc_key = body.get("targetDatasetAutoId"), body.get("allocationId")
         if target_key not in src.types():
             raise bad_body(
@@ -238,59 +238,65 @@ class JobRunner:
         if alloc_key is not None and alloc_key not in src.types():
             raise bad_body("allocationId must be a property of the source dataset", "$.allocationId")
         opts = ImportOptions(mode="links", fail_on_invalid=False, implicit_delete=True)
-        access = self.emu.items.access_for(tid, links, token)
+        access = self.items.access_for(tid, links, token)
 
         def work() -> tuple[bytes, str]:
             actions = draft_ops.populate_actions(src, target_key, alloc_key)
-            outcome = self.emu.items.run_transaction(tid, links, [actions], opts, access)
+            outcome = self.items.run_transaction(tid, links, [actions], opts, access)
             if outcome.failed:
                 raise transaction_failed(outcome)
             return orjson.dumps(outcome.items), "application/json; charset=UTF-8"
 
         return self.start_job(tid, "populate", path, base, work, body)
 
-
-def ticket_json(emu: Emulator, job: Job, base: str) -> dict[str, Any]:
-    """The jobTicket as the API returns it, with the result download link once completed."""
-    out = render_job(job, base, poll_url(emu, job, base))
-    result = emu.files.get(job.result_file) if job.status == "completed" and job.result_file else None
-    if result is not None:
-        url = emu.storage.file_urls(result, base)[GET_URL_FIELD]
-        out["_links"]["result"] = {"url": url, "contentType": job.result_content_type, "type": "downloadLink"}
-    return out
-
-
-def poll_url(emu: Emulator, job: Job, base: str) -> str:
-    """The job's presigned status URL (D/working/async/: `$._links.self.url` "will point to a presigned url
-    location where your jobTicket status updates will arrive"): storage, not an API path; no Authorization; it
-    stops working at `job.poll_expires` (D/working/security/: presigned URLs "expire after a short period")."""
-    expires = int(job.poll_expires)
-    return f"{base}{POLL_PREFIX}{job.id}?expires={expires}&sig={poll_signature(emu, job.id, expires)}"
-
-
-def poll_signature(emu: Emulator, job_id: str, expires: int) -> str:
-    return hmac.new(emu.secret, f"job:{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def open_poll(emu: Emulator, job_id: str, expires: str | None, sig: str | None) -> Job:
-    """The job behind a presigned status URL; S3-like errors (`StorageError`) when it is not valid or expired."""
-    job = emu.jobs.get(job_id)
-    if job is None:
-        raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
-    if (
-        not expires
-        or not expires.isdigit()
-        or not sig
-        or not hmac.compare_digest(sig, poll_signature(emu, job_id, int(expires)))
-    ):
-        raise StorageError(
-            403,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided.",
+    def ticket_json(self, job: Job, base: str) -> dict[str, Any]:
+        """The jobTicket as the API returns it, with the result download link once completed."""
+        out = render_job(job, base, self.poll_url(job, base))
+        result = (
+            self.state.files.get(job.result_file) if job.status == "completed" and job.result_file else None
         )
-    if emu.now() >= int(expires):
-        raise StorageError(403, "AccessDenied", "Request has expired")
-    return job
+        if result is not None:
+            url = self.storage.file_urls(result, base)[GET_URL_FIELD]
+            out["_links"]["result"] = {
+                "url": url,
+                "contentType": job.result_content_type,
+                "type": "downloadLink",
+            }
+        return out
+
+    def poll_url(self, job: Job, base: str) -> str:
+        """The job's presigned status URL (D/working/async/: `$._links.self.url` "will point to a presigned url
+        location where your jobTicket status updates will arrive"): storage, not an API path; no Authorization;
+        it stops working at `job.poll_expires` (D/working/security/: presigned URLs "expire after a short
+        period")."""
+        expires = int(job.poll_expires)
+        sig = poll_signature(self.state.secret, job.id, expires)
+        return f"{base}{POLL_PREFIX}{job.id}?expires={expires}&sig={sig}"
+
+    def open_poll(self, job_id: str, expires: str | None, sig: str | None) -> Job:
+        """The job behind a presigned status URL; S3-like errors (`StorageError`) when it is not valid or
+        expired."""
+        job = self.state.jobs.get(job_id)
+        if job is None:
+            raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
+        if (
+            not expires
+            or not expires.isdigit()
+            or not sig
+            or not hmac.compare_digest(sig, poll_signature(self.state.secret, job_id, int(expires)))
+        ):
+            raise StorageError(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+        if self.state.now() >= int(expires):
+            raise StorageError(403, "AccessDenied", "Request has expired")
+        return job
+
+
+def poll_signature(secret: bytes, job_id: str, expires: int) -> str:
+    return hmac.new(secret, f"job:{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class StorageError(Exception):

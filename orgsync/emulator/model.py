@@ -187,3 +187,13 @@ class Job:
         """The `X-Amzn-Trace-Id` of the request that started the job, in the documented `Root=1-…` form."""
         digits = self.id.replace("-", "").lower()
         return f"Root=1-{digits[:8]}-{digits[8:32]}"
+
+
+@dataclass
+class Tenant:
+    """One tenant's datasets, drafts and (admin-seeded) access rules."""
+
+    id: str
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    access: list[dict[str, Any]] = field(default_factory=list)

@@ -8,16 +8,16 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import polars as pl
 
-from orgsync.emulator.model import Dataset, Draft, Job, TempFile
+from orgsync.emulator.model import Dataset, Draft, Job, TempFile, Tenant
 
-if TYPE_CHECKING:
-    from orgsync.emulator.service import Emulator
+TenantOf = Callable[[str], Tenant]  # the tenant of an id, created when first named
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (kind TEXT, tenant TEXT, id TEXT, body BLOB, PRIMARY KEY (kind, tenant, id));
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, tenant TEXT, meta BLOB, d
 class Store:
     """Where state changes go; the in-memory store drops them."""
 
-    def load(self, emu: Emulator) -> None: ...
+    def load(self, tenant: TenantOf, files: dict[str, TempFile], jobs: dict[str, Job]) -> None: ...
     def save_dataset(self, tid: str, ds: Dataset, *, full: bool) -> None: ...
     def save_items(self, tid: str, ds: Dataset, changed: list[str], deleted: list[str]) -> None: ...
     def save_file(self, f: TempFile) -> None: ...
@@ -140,7 +140,7 @@ class SqliteStore(Store):
             self.db.execute("DELETE FROM files WHERE tenant = ?", (tid,))
             self.db.execute("COMMIT")
 
-    def load(self, emu: Emulator) -> None:
+    def load(self, tenant: TenantOf, files: dict[str, TempFile], jobs: dict[str, Job]) -> None:
         """Rebuild every tenant from the file; jobs that were running when it stopped end as failed."""
         for kind, tid, _ident, body in self.db.execute(
             "SELECT kind, tenant, id, body FROM meta ORDER BY rowid"
@@ -150,11 +150,11 @@ class SqliteStore(Store):
                 ds = Dataset(**data)
                 ds.conform_frame()
                 ds.set_frame(self._read_rows(ds))
-                emu.tenant(tid).datasets[ds.id] = ds
+                tenant(tid).datasets[ds.id] = ds
             elif kind == "draft":
-                emu.tenant(tid).drafts[data["id"]] = Draft(**data)
+                tenant(tid).drafts[data["id"]] = Draft(**data)
             elif kind == "access":
-                emu.tenant(tid).access = data
+                tenant(tid).access = data
             elif kind == "job":
                 job = Job(**data)
                 if job.status in ("created", "running"):
@@ -166,10 +166,10 @@ class SqliteStore(Store):
                             "message": "the emulator restarted while this job ran",
                         }
                     ]
-                emu.jobs[job.id] = job
+                jobs[job.id] = job
         for meta, data in self.db.execute("SELECT meta, data FROM files"):
             f = TempFile(**orjson.loads(meta), data=data)
-            emu.files[f.id] = f
+            files[f.id] = f
 
     def _read_rows(self, ds: Dataset) -> pl.DataFrame:
         rows = [

@@ -97,6 +97,28 @@ class Outcome:
     denied_implicit_deletes: int = 0  # items implicitDelete could not delete for lack of access
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What the chunk-wide checks found, shared by every action of one chunk: the typed values and where each
+    key is present (by key, one entry per action), and the chunk's keys that are no property of the dataset."""
+
+    typed: dict[str, TypedColumn]
+    present: dict[str, list[bool]]  # skipProperty clears an action's entries for the denied keys it leaves
+    unknown: set[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One item action as the transaction resolves it: its place, what it says, what the chunk checks found."""
+
+    i: int  # its place in the payload (the per-item results are indexed by it)
+    j: int  # its place in the chunk (the chunk's columns are indexed by it)
+    item: Any
+    bad_cells: list[str]  # its values that do not fit their property type
+    new_denied: bool  # its new values fall under an item deny rule
+    chunk: Chunk
+
+
 def new_id_factory(rng: random.Random) -> Callable[[], str]:
     """Orgvue-style upper-case UUIDs from a seeded generator, so runs are reproducible."""
 
@@ -184,23 +206,17 @@ class Transaction:
         invalid = self._invalid_cells(typed, present)
         unknown = {k for k in chunk_keys if k not in self.types and not k.startswith("_")}
         new_denied = self._new_values_denied(typed, present, n)
+        context = Chunk(typed, present, unknown)
         ops: list[str | None] = [None] * n
         rows: list[Any] = [None] * n
         new_ids: list[str | None] = [None] * n
         for j, item in enumerate(chunk):
-            op, target, new_id = self._resolve(
-                base + j,
-                item,
-                invalid.get(j),
-                unknown,
-                new_denied[j] if new_denied else False,
-                present,
-                typed,
-                j,
+            row = Row(
+                base + j, j, item, invalid.get(j) or [], new_denied[j] if new_denied else False, context
             )
-            ops[j], rows[j], new_ids[j] = op, target, new_id
+            ops[j], rows[j], new_ids[j] = self._resolve(row)
         if not self.failed:
-            self._collect(base, ops, rows, new_ids, typed, present)
+            self._collect(base, ops, rows, new_ids, context)
 
     def _type_columns(
         self, dicts: list[dict[str, Any]], chunk_keys: set[str]
@@ -239,18 +255,9 @@ class Transaction:
         # with_columns broadcasts: a filter on a key the payload lacks is a scalar (select would give one row)
         return frame.with_columns(expr.alias("\x00d"))["\x00d"].to_list() if frame.height else [False] * n
 
-    def _resolve(
-        self,
-        i: int,
-        item: Any,
-        bad_cells: list[str] | None,
-        unknown: set[str],
-        new_denied: bool,
-        present: dict[str, list[bool]],
-        typed: dict[str, TypedColumn],
-        j: int,
-    ) -> tuple[str | None, Any, str | None]:
+    def _resolve(self, row: Row) -> tuple[str | None, Any, str | None]:
         """Validate one action and find its target; returns (effect, row(s), new id) or (None, ...)."""
+        i, item = row.i, row.item
         action = item.get("_action") if type(item) is dict else None
         self.r_action.append(action)
         self.r_id.append(None)
@@ -264,7 +271,9 @@ class Transaction:
             self.referenced.update(rows)
         if len(rows) == 1:
             self.r_id[i] = self._id_of(rows[0])
-        candidate = Candidate(item, action, self.opts.mode, unknown, bad_cells or [], self.types, id_problem)
+        candidate = Candidate(
+            item, action, self.opts.mode, row.chunk.unknown, row.bad_cells, self.types, id_problem
+        )
         if objection := first_objection(candidate):
             return self._invalid(i, *objection)
         assert isinstance(action, str)  # _unsupported lets only one of ACTIONS through
@@ -284,7 +293,7 @@ class Transaction:
         if op == "create" and new_id is None:
             new_id = item["_id"]
         self.r_id[i] = new_id if op == "create" else (self._id_of(rows[0]) if len(rows) == 1 else None)
-        if not self._allowed(i, op, rows, new_denied, item, present, typed, j):
+        if not self._allowed(row, op, rows):
             return None, None, None
         return op, (rows if self.opts.mode == "mergeKey" else (rows[0] if rows else None)), new_id
 
@@ -351,20 +360,11 @@ class Transaction:
             )
         return key, rows, None
 
-    def _allowed(
-        self,
-        i: int,
-        op: str,
-        rows: list[int],
-        new_denied: bool,
-        item: dict[str, Any],
-        present: dict[str, list[bool]],
-        typed: dict[str, TypedColumn],
-        j: int,
-    ) -> bool:
+    def _allowed(self, row: Row, op: str, rows: list[int]) -> bool:
         """Apply item and property access rules; may mark the action skipped or partialSuccess."""
-        item_denied = new_denied if op == "create" else any(r in self.denied_rows for r in rows)
-        touched = self._touched_denied(op, rows, present, typed, j)
+        i, present = row.i, row.chunk.present
+        item_denied = row.new_denied if op == "create" else any(r in self.denied_rows for r in rows)
+        touched = self._touched_denied(row, op, rows)
         if touched and not self.opts.skip_denied_property:
             item_denied = True
         if item_denied:
@@ -373,7 +373,7 @@ class Transaction:
         if touched:
             for key in touched:
                 if key in present:
-                    present[key][j] = False
+                    present[key][row.j] = False
             self.kept[i] = touched
             self.r_status[i] = "partialSuccess"
             self.r_fail.setdefault(i, []).append(
@@ -385,12 +385,11 @@ class Transaction:
             )
         return True
 
-    def _touched_denied(
-        self, op: str, rows: list[int], present: dict[str, list[bool]], typed: dict[str, TypedColumn], j: int
-    ) -> list[str]:
+    def _touched_denied(self, row: Row, op: str, rows: list[int]) -> list[str]:
         """The denied properties this action would change: the ones it sets, and those a replace would clear."""
         if not self.guarded or op in ("noop", "delete"):
             return []
+        present, typed, j = row.chunk.present, row.chunk.typed, row.j
         given = {k for k in self.guarded if k in present and present[k][j]}
         touched = {k for k in given if not typed[k].noop[j]}
         if op == "replace":
@@ -429,14 +428,9 @@ class Transaction:
     # -- effects -----------------------------------------------------------------------------------
 
     def _collect(
-        self,
-        base: int,
-        ops: list[str | None],
-        rows: list[Any],
-        new_ids: list[str | None],
-        typed: dict[str, TypedColumn],
-        present: dict[str, list[bool]],
+        self, base: int, ops: list[str | None], rows: list[Any], new_ids: list[str | None], chunk: Chunk
     ) -> None:
+        typed, present = chunk.typed, chunk.present
         row_dtype = pl.List(pl.Int64) if self.opts.mode == "mergeKey" else pl.Int64
         cols: dict[str, pl.Series] = {
             "__i": pl.Series(range(base, base + len(ops)), dtype=pl.Int64),

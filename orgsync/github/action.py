@@ -54,6 +54,7 @@ class Inputs:
     tenant: str
     comment: bool
     allow_destructive: bool
+    show_values: bool
     github_token: str
     api_url: str
     repository: str
@@ -94,6 +95,7 @@ class Inputs:
             tenant=env.get("ORGVUE_TENANT", ""),
             comment=_flag(env, "ORGSYNC_COMMENT", True),
             allow_destructive=_flag(env, "ORGSYNC_ALLOW_DESTRUCTIVE", False),
+            show_values=_flag(env, "ORGSYNC_SHOW_VALUES", False),
             github_token=env.get("GITHUB_TOKEN", ""),
             api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
             repository=repository,
@@ -234,6 +236,7 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "--out",
             str(plan_file),
             *_allow(inputs),
+            *_values(inputs),
             *_base(inputs),
         ]
     )
@@ -247,7 +250,8 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
         summary = json.loads(as_json.stdout).get("summary", {})
     except ValueError:
         summary = {}
-    markdown = planned.stdout
+    report = html_report(inputs, orgsync, plan_file, blocked=planned.code == ExitCode.BLOCKED)
+    markdown = planned.stdout + (_report_line(inputs) if report is not None else "")
     write_outputs(
         inputs,
         {
@@ -257,10 +261,38 @@ def run_plan_step(inputs: Inputs, orgsync: Runner) -> int:
             "exit-code": str(planned.code),
             "plan-file": str(plan_file) if plan_file.exists() else "",
             "artifact-name": f"orgsync-plan-{inputs.slug}",
+            "html-report": str(report) if report is not None else "",
+            "report-artifact-name": f"orgsync-report-{inputs.slug}",
         },
     )
     _publish(inputs, "plan", markdown)
     return int(ExitCode.BLOCKED) if planned.code == ExitCode.BLOCKED else 0
+
+
+def _values(inputs: Inputs) -> list[str]:
+    return ["--show-values"] if inputs.show_values else []
+
+
+def html_report(inputs: Inputs, orgsync: Runner, plan_file: Path, *, blocked: bool) -> Path | None:
+    """The plan's HTML report beside the saved plan (from it, or planned again when blocked: not saved)."""
+    if blocked or not plan_file.exists():
+        args = ["plan", *_root(inputs), "--format", "html", *_allow(inputs), *_base(inputs), *_values(inputs)]
+    else:
+        args = ["show", str(plan_file), "--format", "html", *_values(inputs)]
+    made = orgsync(args)
+    if made.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED) or not made.stdout:
+        return None
+    report = plan_file.parent / "plan-report.html"
+    report.write_text(made.stdout, encoding="utf-8")
+    return report
+
+
+def _report_line(inputs: Inputs) -> str:
+    """Where the HTML report is (the footer links the run; the slug is the runner's, made file-safe)."""
+    return (
+        f"\nThe full report (every move, span and change, searchable): the `orgsync-report-{inputs.slug}` "
+        "artifact of this workflow run.\n"
+    )
 
 
 def run_apply_step(inputs: Inputs, orgsync: Runner) -> int:
@@ -311,6 +343,8 @@ def run_drift_step(inputs: Inputs, orgsync: Runner) -> int:
             "--skip-feed",
             "--log-runs",
             str(log),
+            "--list-limit",
+            "0",  # the drift issue names no item
         ]
     )
     if planned.code not in (ExitCode.OK, ExitCode.CHANGES, ExitCode.BLOCKED):

@@ -54,6 +54,8 @@ def run_sync_step(inputs: Inputs, orgsync: Runner) -> int:
             str(plan_file),
             "--log-runs",
             str(plan_log),
+            "--list-limit",
+            "0",  # the issue names no item (a feed's rows are not in the repository)
             *_allow(inputs),
         ]
     )

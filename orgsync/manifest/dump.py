@@ -132,6 +132,13 @@ def _properties(resource: Mapping[str, Any], *, links: bool) -> list[dict[str, A
     return [p for p in props if not (links and p["key"] in LINK_CORE_KEYS)]
 
 
+def _link_values(resource: Mapping[str, Any]) -> list[str]:
+    """The core link properties an items file carries besides the ends: `allocation` when the links dataset has
+    it (a links source may carry it without declaring it, as the tenant's own export does)."""
+    keys = {p.get("key") for p in resource.get("properties") or [] if isinstance(p, dict)}
+    return ["allocation"] if "allocation" in keys else []
+
+
 def _property_line(prop: Mapping[str, Any], *, sensitive: bool, guessed: bool) -> str:
     fields = [
         f"key: {yaml_scalar(prop['key'])}",
@@ -159,8 +166,18 @@ class DumpOptions:
     pin_ids: frozenset[str] = frozenset()  # dataset ids whose name is not unique in the tenant: pinned
 
 
+@dataclass(frozen=True)
+class LiveResource:
+    """One live dataset as the importer read it: the typed facts, and the answer as sent, read field by field."""
+
+    dataset_id: str
+    name: str
+    links: bool  # a links dataset
+    fields: Mapping[str, Any]
+
+
 def dataset_file(
-    resource: Mapping[str, Any],
+    live: LiveResource,
     path: str,
     names_by_id: Mapping[str, str],
     ends: Mapping[str, str | None],
@@ -168,15 +185,14 @@ def dataset_file(
     items_source: str | None,
 ) -> ImportedFile:
     """The manifest of one live dataset or links dataset (`ends`: fromDatasetId/toDatasetId for links)."""
-    name = str(resource.get("name"))
-    links = resource.get("type") == "LINKS"
+    resource, name, links = live.fields, live.name, live.links
     warnings: list[str] = []
     lines = [f"# {line}" if line else "#" for line in opts.header.splitlines()]
     lines.append(f"kind: {'LinksDataset' if links else 'Dataset'}")
     lines.append(f"name: {yaml_scalar(name)}")
-    if resource.get("datasetId") in opts.pin_ids:
+    if live.dataset_id in opts.pin_ids:
         lines.append(
-            f"datasetId: {yaml_scalar(str(resource['datasetId']))}   # the tenant has two datasets of this "
+            f"datasetId: {yaml_scalar(live.dataset_id)}   # the tenant has two datasets of this "
             "name: this manifest manages this one"
         )
     if links:
@@ -223,7 +239,7 @@ def dataset_file(
             for p in kept
             if not p.get("onDemand") and (opts.include_sensitive or p["key"] not in sensitive)
         ]
-        columns = tuple((["from_id", "to_id"] if links else []) + owned)
+        columns = tuple((["from_id", "to_id", *_link_values(resource)] if links else []) + owned)
         lines += [
             "items:",
             f"  source: {yaml_scalar(items_source)}",

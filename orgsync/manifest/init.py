@@ -11,14 +11,13 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import TENANT_PATTERN
 from orgsync.manifest.schema import schema_text
+from orgsync.repository import action_reference
 
-# The repository the Action is published from: `uses: ACTION_REPOSITORY@vVERSION` in the workflow init writes.
-ACTION_REPOSITORY = "orgsync/orgsync"
 LOCAL = "local"
+EXAMPLE_ENDPOINT = "https://orgvue.eu-west-1.concentra.io"  # a region host plan accepts (orgsync.api.pin)
 WORKFLOW = ".github/workflows/orgsync.yml"
 
 # target path in the new repository -> file in the packaged starter folder
@@ -32,7 +31,7 @@ STARTER_FILES = {
     "data/assignments.csv": "data/assignments.csv",
     WORKFLOW: "workflow.yaml",
 }
-GITIGNORE = ".orgsync/\nplan.json\nplan.md\n"
+GITIGNORE = ".orgsync/\nplan.bin\nplan.json\nplan.md\n"  # the local tenant, and the plans the docs save
 LOCAL_COMMENT = """\
 # `endpoint: local` plans and applies against an emulated tenant kept in .orgsync/ (no account needed).
 # To switch to a real tenant: `endpoint: https://<host>` (the API base URL, without /api/v1) and its tenant id,
@@ -88,7 +87,7 @@ def check_options(opts: InitOptions) -> None:
                 )
             )
     if problems:
-        raise ConfigError(problems, hint="e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`")
+        raise ConfigError(problems, hint=f"e.g. `orgsync init --endpoint {EXAMPLE_ENDPOINT} --tenant ACME`")
 
 
 def starter_files(opts: InitOptions | None = None) -> dict[str, str]:
@@ -110,8 +109,7 @@ def starter_files(opts: InitOptions | None = None) -> dict[str, str]:
     if opts.ci:
         files[WORKFLOW] = (
             files[WORKFLOW]
-            .replace("@ACTION@", ACTION_REPOSITORY)
-            .replace("@VERSION@", __version__)
+            .replace("@ACTION@@v@VERSION@", action_reference())
             .replace("working-directory: .\n", f"working-directory: {opts.workdir}\n")
         )
     files[".gitignore"] = GITIGNORE

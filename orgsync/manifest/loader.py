@@ -38,7 +38,7 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
             Problem(
                 Location(shown(config_path, root)),
                 f"no {CONFIG_FILE} in {root.resolve()}; "
-                "expected the repository root (use --root, or `orgsync init` to start one)",
+                "expected the repository root (`orgsync -C DIR ...` names it, or `orgsync init` starts one)",
             )
         )
     try:

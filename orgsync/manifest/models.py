@@ -232,7 +232,10 @@ class FileSource(_FileSettings):
 
 
 def _input_kind(value: object) -> str:
-    """Which member of an input union a value is (so a mistake is reported against that member only)."""
+    """Which member of an input union a value is (so a mistake is reported against that member only): a raw
+    mapping when validating, a model when serializing (else pydantic would serialize it as a `str`, warning)."""
+    if isinstance(value, FileSource | DatabaseSource):
+        return "file" if isinstance(value, FileSource) else "database"
     if isinstance(value, dict):
         return "file" if "path" in value else "database"
     return "files" if isinstance(value, list) else "path"
@@ -241,7 +244,7 @@ def _input_kind(value: object) -> str:
 def _source_kind(value: object) -> str:
     """`_input_kind` for `items.source`, where a mapping is only ever a database source (file settings sit
     beside `source` under `items:`), so `{path: …}` is reported as a field a database source does not have."""
-    return "database" if isinstance(value, dict) else _input_kind(value)
+    return "database" if isinstance(value, dict | DatabaseSource) else _input_kind(value)
 
 
 SourceInput = Annotated[
@@ -280,6 +283,18 @@ class ItemsSpec(_FileSettings):
         default_factory=dict, description="Source column -> property key renames."
     )
     dateFormat: DateFormat = "YYYY-MM-DD"
+    trueValues: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="More words (any case) that boolean columns read as true, e.g. `[ja, J]`; besides "
+        "true/yes/y/1.",
+    )
+    falseValues: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="More words (any case) that boolean columns read as false, e.g. `[nein, N]`; besides "
+        "false/no/n/0.",
+    )
     handKept: list[str] = Field(
         default_factory=list,
         description="Declared properties intentionally not in the source (no missing-column warning).",
@@ -295,6 +310,14 @@ class ItemsSpec(_FileSettings):
         if (self.sources is None) != (self.query is None):
             raise ValueError(
                 "`sources` and `query` go together: `query` is a SELECT over the named `sources`"
+            )
+        both = {w.strip().lower() for w in self.trueValues} & {w.strip().lower() for w in self.falseValues}
+        both |= {"false"} & {w.strip().lower() for w in self.trueValues}
+        both |= {"true"} & {w.strip().lower() for w in self.falseValues}
+        if both:
+            raise ValueError(
+                f"{sorted(both)[0]!r} cannot be both true and false; expected each word in one of "
+                "`trueValues` and `falseValues`"
             )
         for name in self.sources or {}:
             if not re.match(SOURCE_NAME_PATTERN, name):

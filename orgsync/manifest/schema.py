@@ -14,8 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, ProjectConfig
-
-SCHEMA_ID = "https://orgsync.dev/schema/orgsync.schema.json"
+from orgsync.repository import schema_id
 
 
 def build_schema() -> dict[str, Any]:
@@ -28,7 +27,7 @@ def build_schema() -> dict[str, Any]:
     _, defs = models_json_schema(models, ref_template="#/$defs/{model}")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
+        "$id": schema_id(),
         "title": "orgsync",
         "description": "orgsync.yaml (no `kind`) or one manifest document (`kind: Dataset` or `kind: LinksDataset`). "
         "String values may hold Jinja2 templates such as {{ env.NAME }}.",

@@ -20,7 +20,7 @@ from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from orgsync.errors import TemplateProblem
-from orgsync.limits import Limits, limits_from
+from orgsync.limits import ResourceLimits, limits_from
 from orgsync.manifest.yamldoc import Path_
 
 WITHHELD = ("ORGVUE_TOKEN", "ORGVUE_TOKEN_FILE")
@@ -140,7 +140,9 @@ class Renderer:
         filters = {name: FILTERS[name] for name in _FILTERS} | {"replace": _bounded_replace}
         self._jinja.filters = {name: self._counted(f) for name, f in filters.items()}
         self._context = {"env": TemplateEnv(environ)}
-        self.limits: Limits = limits_from(environ)  # the YAML and size bounds, from the same environment
+        self.limits: ResourceLimits = limits_from(
+            environ
+        )  # the YAML and size bounds, from the same environment
         self._spent = 0  # characters the filters of the value being rendered produced
         self._file_chars = 0  # characters rendered for the current file (each aliased use counted)
         self._total_chars = 0  # characters rendered for the whole repository

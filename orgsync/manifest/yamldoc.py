@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from orgsync.limits import Limits
+from orgsync.limits import ResourceLimits
 
 Path_ = tuple[str | int, ...]
 
@@ -28,7 +28,7 @@ class _BoundedLoader(yaml.SafeLoader):
     values when walked; the size of each node as expanded is summed here, so it is refused at compose time.
     """
 
-    def __init__(self, text: str, limits: Limits) -> None:
+    def __init__(self, text: str, limits: ResourceLimits) -> None:
         super().__init__(text)
         self._limits = limits
         self._depth = 0
@@ -113,13 +113,15 @@ class YamlIssue:
     message: str
 
 
-def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDocument], list[YamlIssue]]:
+def load_documents(
+    text: str, limits: ResourceLimits | None = None
+) -> tuple[list[YamlDocument], list[YamlIssue]]:
     """All non-empty documents of `text`; a syntax error or a passed limit stops at the document it is in."""
     documents: list[YamlDocument] = []
     issues: list[YamlIssue] = []
     loader: _BoundedLoader | None = None
     try:
-        loader = _BoundedLoader(text, limits or Limits())  # the reader checks every character here
+        loader = _BoundedLoader(text, limits or ResourceLimits())  # the reader checks every character here
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
@@ -145,11 +147,37 @@ def load_documents(text: str, limits: Limits | None = None) -> tuple[list[YamlDo
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        issues.append(YamlIssue(line, column, f"invalid YAML: {err.problem or err.context}"))
+        problem = str(err.problem or err.context)
+        issues.append(YamlIssue(line, column, f"invalid YAML: {problem}{_hint(problem)}"))
     finally:
         if loader is not None:
             loader.dispose()
     return documents, issues
+
+
+_INDENTATION = (
+    "; check the indentation of this line and the one above it: the keys of one mapping start in the same "
+    "column, a nested key is indented further (by 2 spaces), and YAML indents with spaces only"
+)
+
+
+def _hint(problem: str) -> str:
+    """What PyYAML's wording means for a person editing a manifest (most often: indentation)."""
+    if "'\\t'" in problem:  # found character '\t' that cannot start any token
+        return "; YAML indents with spaces only: replace the tab with spaces"
+    if any(
+        words in problem
+        for words in (
+            "mapping values are not allowed",
+            "expected <block end>",
+            "did not find expected key",
+            "did not find expected '-'",
+        )
+    ):
+        return _INDENTATION
+    if "could not find expected ':'" in problem:
+        return "; expected `key: value`, with a space after the colon"
+    return ""
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from orgsync import __version__
 from orgsync.errors import ConfigError, Location, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
-from orgsync.plan.checksum import source_checksum
+from orgsync.plan.checksum import input_digests, source_checksum
 from orgsync.plan.config_diff import (
     created_config,
     created_properties,
@@ -22,7 +22,7 @@ from orgsync.plan.config_diff import (
     required_keys,
 )
 from orgsync.plan.items_diff import LIVE_ID, diff_items, mark_retyped, prepare_live
-from orgsync.plan.link_ends import EndsCheck, check_link_ends
+from orgsync.plan.link_ends_check import EndsCheck, check_link_ends
 from orgsync.plan.model import (
     RETYPED,
     Action,
@@ -33,6 +33,8 @@ from orgsync.plan.model import (
     PropertyChange,
     ResourcePlan,
 )
+from orgsync.plan.review import link_moves, review_items
+from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.clock import clock_note
 from orgsync.sources.table import SourceTable
@@ -76,6 +78,7 @@ def build_plan(
         tenant=live.tenant,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source_checksum=source_checksum(project, tables),
+        input_digests=input_digests(project, {name: t.sha256 for name, t in tables.items()}),
         resources=[r for r in resources.values() if not r.observe],
         drift=[r for r in resources.values() if r.observe],
         unmanaged_datasets=unmanaged,
@@ -190,7 +193,7 @@ def _resource(
             links=links,
             keys=required_keys(manifest),
         )
-    items, warnings = _items(manifest, table, live, current)
+    items, warnings, review = _items(manifest, table, live, current)
     warnings += ends.warnings if ends else []
     warnings += [note] if (note := clock_note(manifest)) else []
     if current is None:
@@ -219,6 +222,7 @@ def _resource(
         depends_on=list(dict.fromkeys(planned[n].address for n in _dependencies(manifest) if n in planned)),
         warnings=warnings,
         renamed_from=current.name if current is not None and current.name != manifest.name else None,
+        review=review,
     )
     if manifest.manage == "observe":
         return _observed(res, current is None, live.tenant)
@@ -252,10 +256,10 @@ def _observed(res: ResourcePlan, missing: bool, tenant: str) -> ResourcePlan:
 
 def _items(
     manifest: Manifest, table: SourceTable | None, live: LiveState, current: LiveDataset | None
-) -> tuple[ItemChanges | None, list[str]]:
-    """The item changes of one resource and the warnings about items that could not be compared."""
+) -> tuple[ItemChanges | None, list[str], Review | None]:
+    """The item changes of one resource, the warnings about items that could not be compared, and their review."""
     if manifest.items is None or table is None:
-        return None, []
+        return None, [], None
     live_items = live.items.get(current.dataset_id) if current else None
     side = prepare_live(live_items, table.key, table.owned)
     retyped = retyped_columns(current, {p.key: p.type for p in manifest.properties}, table.owned)
@@ -263,7 +267,12 @@ def _items(
     unmatched = side.unmatched
     sensitive = frozenset(p.key for p in manifest.properties if p.sensitive)
     tree = _tree_columns(manifest)
-    extra = [LIVE_ID, *(c for c in tree if c not in sensitive)]
+    label = (
+        manifest.labelId
+        if isinstance(manifest, DatasetManifest) and manifest.labelId not in sensitive
+        else None
+    )
+    extra = [LIVE_ID, *(c for c in (*tree, label) if c is not None and c not in sensitive)]
     mode = "mirror" if manifest.manage == "observe" else manifest.items.mode  # drift: every difference
     items = diff_items(
         table.frame,
@@ -300,7 +309,13 @@ def _items(
         )
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
-    return items, warnings
+    pair = (tree[0], tree[-1]) if tree else None
+    review = review_items(
+        items, table.frame, side.index, label=label, tree=pair, creates_complete=mode != "update"
+    )
+    if isinstance(manifest, LinksDatasetManifest) and not sensitive & {"from_id", "to_id"}:
+        review = Review(review.label, review.properties, link_moves(items))
+    return items, warnings, review
 
 
 def _tree_columns(manifest: Manifest) -> list[str]:

@@ -27,3 +27,34 @@ def checksum_of(project: Project, digests: Mapping[str, str]) -> str:
     for name in sorted(digests):
         digest.update(f"\0source\0{name}\0{digests[name]}".encode())
     return digest.hexdigest()
+
+
+def input_digests(project: Project, digests: Mapping[str, str]) -> dict[str, str]:
+    """A sha256 per input the checksum covers, named as a person finds it: `orgsync.yaml`, each manifest's file
+    and name, each source by its dataset. A saved plan keeps these so a stale one can say what changed."""
+    parts = {"orgsync.yaml": hashlib.sha256(project.config.model_dump_json().encode()).hexdigest()}
+    for manifest in project.manifests:
+        where = manifest.manifest_path.name if manifest.manifest_path is not None else "manifest"
+        parts[f"{where} ({manifest.name})"] = hashlib.sha256(
+            manifest.model_dump_json(by_alias=True).encode()
+        ).hexdigest()
+    for name in sorted(digests):
+        parts[f"the source of {name}"] = digests[name]
+    return parts
+
+
+SOURCE_CHANGE = "(its files, or the rows its database or date-dependent query returns)"
+
+
+def changed_inputs(recorded: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    """What differs between two `input_digests`: 'X changed', 'X is new', 'X is gone' (empty when unknown)."""
+    if not recorded:
+        return []  # a plan saved before 1.1 kept no parts
+    changed = [
+        f"{k} changed" + (f" {SOURCE_CHANGE}" if k.startswith("the source of ") else "")
+        for k in recorded
+        if k in now and now[k] != recorded[k]
+    ]
+    changed += [f"{k} is new" for k in now if k not in recorded]
+    changed += [f"{k} is gone" for k in recorded if k not in now]
+    return changed

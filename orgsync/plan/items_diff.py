@@ -81,7 +81,7 @@ def _rehashed(values: LiveValues, index: pl.DataFrame, columns: list[str]) -> tu
     values with every one of `columns` (from the values, else the index, else null), in memory, and their hash
     per index row."""
     rows = index[LIVE_ROW]
-    have = values.take(rows, values.columns)
+    have = values.gather(rows, values.columns)
     extra = [
         index[c] if c in index.columns else pl.repeat(None, index.height, dtype=pl.Utf8, eager=True).alias(c)
         for c in columns
@@ -179,7 +179,7 @@ def _deletes(
     indexed = gone.select([*key, *(c for c in extra if c in live.index.columns)])
     if not aside:
         return indexed.select([*key, *extra])
-    taken = live.values.take(gone[LIVE_ROW], aside)
+    taken = live.values.gather(gone[LIVE_ROW], aside)
     return pl.concat([indexed, taken], how="horizontal").select([*key, *extra])
 
 
@@ -216,7 +216,7 @@ def _updates(
     forced = pl.col(_FORCED) if _FORCED in pairs.columns else pl.lit(False)
     candidates = pairs.filter(differs_by_hash | forced).sort(_SRC_ROW)  # in source order
     after = src.select([*key, *columns])[candidates[_SRC_ROW]]
-    values = live.values.take(candidates[LIVE_ROW], columns)
+    values = live.values.gather(candidates[LIVE_ROW], columns)
     marked = [
         pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).otherwise(pl.col(c)).alias(c)
         for c in live.retyped

@@ -14,9 +14,10 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from orgsync.plan.review_values import Review
 from orgsync.state.snapshot import Fingerprint
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: resources carry a `review` (moves, spans, property counts)
 KNOWN_AFTER_APPLY = "(known after apply)"
 SENSITIVE_MASK = "(sensitive)"
 RETYPED = "(type changes)"  # the `before` of a value whose property type the plan changes
@@ -111,6 +112,7 @@ class ResourcePlan(BaseModel):
     blocked: list[str] = Field(default_factory=list)  # safety reasons, empty when allowed
     renamed_from: str | None = None  # the live name this plan renames (manifest `renamedFrom`)
     observe: bool = False  # `manage: observe`: the differences are drift, never applied
+    review: Review | None = None  # moves, spans, layers, property counts (plan.review), for people
 
 
 class Plan(BaseModel):
@@ -124,6 +126,9 @@ class Plan(BaseModel):
     tenant: str
     created_at: str
     source_checksum: str  # sha256 over orgsync.yaml, manifests and sources
+    input_digests: dict[str, str] = Field(
+        default_factory=dict
+    )  # each of those by name (checksum.input_digests)
     resources: list[ResourcePlan]
     unmanaged_datasets: list[str] = Field(default_factory=list)
     drift: list[ResourcePlan] = Field(default_factory=list)  # observe-only resources: reported, never applied

@@ -18,6 +18,7 @@ import polars as pl
 
 from orgsync.atomic import write_atomic
 from orgsync.errors import PlanFileError
+from orgsync.plan import review
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
 from orgsync.plan.signing import FIELD as SIGNATURE
 from orgsync.plan.signing import signed, verify
@@ -53,7 +54,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
 
 
 def _resource(res: ResourcePlan) -> dict[str, Any]:
-    body = res.model_dump(mode="json", exclude={"items", "fingerprint"})
+    body = res.model_dump(mode="json", exclude={"items", "fingerprint", "review"})
     fp = res.fingerprint
     body["fingerprint"] = (
         None
@@ -65,6 +66,7 @@ def _resource(res: ResourcePlan) -> dict[str, Any]:
         }
     )
     body["items"] = None if res.items is None else _items(res.items)
+    body["review"] = None if res.review is None else review.to_document(res.review)
     return body
 
 
@@ -146,7 +148,8 @@ def load_saved(path: Path, key: bytes | None = None) -> Plan:
 def _load_resource(body: dict[str, Any]) -> ResourcePlan:
     fp = body.get("fingerprint")
     items = body.get("items")
-    fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items")}
+    fields = {k: v for k, v in body.items() if k not in ("fingerprint", "items", "review")}
+    fields["review"] = None if body.get("review") is None else review.from_document(body["review"])
     fields["fingerprint"] = (
         None
         if fp is None

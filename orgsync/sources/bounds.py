@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from orgsync.errors import SourceError
-from orgsync.limits import Limits
+from orgsync.limits import ResourceLimits
 from orgsync.sources.source_errors import source_error
 
 _CHUNK = 1 << 20
@@ -24,7 +24,7 @@ SPARSE_FLOOR = 10_000_000  # JSON cells below which sparsity is not checked (160
 RAISE = "raise it in the CI environment if the file is genuine"
 
 
-def over(shown: str, what: str, limits: Limits, name: str, line: int | None = None) -> SourceError:
+def over(shown: str, what: str, limits: ResourceLimits, name: str, line: int | None = None) -> SourceError:
     """The one message every refusal here gives: the file, what it holds, the limit and how to raise it."""
     return source_error(
         shown,
@@ -33,7 +33,7 @@ def over(shown: str, what: str, limits: Limits, name: str, line: int | None = No
     )
 
 
-def header_columns(path: Path, sep: str, shown: str, limits: Limits) -> None:
+def header_columns(path: Path, sep: str, shown: str, limits: ResourceLimits) -> None:
     """Refuse a delimited file whose first line has more than `source_columns` fields, reading only that line."""
     fields, seps = 1, sep.encode()
     with path.open("rb") as handle:
@@ -48,7 +48,7 @@ def header_columns(path: Path, sep: str, shown: str, limits: Limits) -> None:
         raise over(shown, f"the header has at least {fields} columns", limits, "source_columns", 1)
 
 
-def header_columns_of(data: bytes, sep: str, shown: str, limits: Limits) -> None:
+def header_columns_of(data: bytes, sep: str, shown: str, limits: ResourceLimits) -> None:
     """`header_columns` for bytes already in memory."""
     end = data.find(b"\n")
     fields = data.count(sep.encode(), 0, len(data) if end < 0 else end) + 1
@@ -60,7 +60,7 @@ class KeyBound:
     """Counts the distinct keys of JSON records, refusing at the first one past `source_columns`, and the
     cells (records × keys) past `source_cells`: a distinct key per record makes a square table."""
 
-    def __init__(self, shown: str, limits: Limits) -> None:
+    def __init__(self, shown: str, limits: ResourceLimits) -> None:
         self.shown, self.limits = shown, limits
         self.keys: dict[str, None] = {}
         self.records = 0
@@ -125,7 +125,7 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b")
 RATIO_FLOOR = 64 * 1024 * 1024  # a sheet's XML below this size is not checked for its compression ratio
 
 
-def xlsx_area(path: Path, shown: str, limits: Limits) -> None:
+def xlsx_area(path: Path, shown: str, limits: ResourceLimits) -> None:
     """Refuse a workbook one of whose sheets spans more than `xlsx_cells` (rows × columns between its first
     and last cell) or holds more than that many cells: calamine allocates the whole area before reading.
     Every worksheet is read from the zip as a stream (never whole), and the scan stops at the first excess."""
@@ -172,7 +172,7 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _sheet_area(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shown: str, limits: Limits
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shown: str, limits: ResourceLimits
 ) -> None:
     limit = limits.xlsx_cells
     low_row = low_col = 1 << 30
@@ -223,7 +223,7 @@ def _column(letters: bytes) -> int:
 # -- Parquet ---------------------------------------------------------------------------------------
 
 
-def parquet_metadata(path: Path, shown: str, limits: Limits) -> None:
+def parquet_metadata(path: Path, shown: str, limits: ResourceLimits) -> None:
     """Refuse a Parquet file whose footer declares more rows, columns or uncompressed bytes than the limits,
     before any page is decoded; then (see `parquet_decoded`) the decoded size of its text columns."""
     import pyarrow.parquet as pq
@@ -263,7 +263,7 @@ def _is_text(kind: Any) -> bool:
     )
 
 
-def parquet_decoded(path: Path, shown: str, limits: Limits) -> None:
+def parquet_decoded(path: Path, shown: str, limits: ResourceLimits) -> None:
     """Refuse a file whose text columns decode to more than `source_bytes`: a dictionary page with one long
     value repeated by a run-length page is tiny on disk and huge in memory. Only the columns stored with a
     dictionary can do that (a plain page decodes to about its uncompressed size, already bounded); they are

@@ -5,7 +5,8 @@ Rules (docs/architecture.md, "Canonical values"; documented for users in manifes
 - number: decimal text; integral values without a fraction ("65000", "65000.0", "6.5e4" -> "65000"),
   others in shortest round-trip form ("0.50" -> "0.5"), "-0" -> "0", never an exponent.
 - date: "YYYY-MM-DD", parsed with the manifest's `dateFormat`.
-- boolean: "true" / "false"; accepted (any case): true/false, yes/no, y/n, 1/0.
+- boolean: "true" / "false"; accepted (any case): true/false, yes/no, y/n, 1/0, and the manifest's
+  `trueValues` / `falseValues` (`boolean_words`: a declared word takes precedence over a default one).
 Values already in canonical form (most live values, and most clean sources) are recognised by one native check
 per column and passed through untouched; only the rest go through the full conversion, so a million rows
 normalise in a fraction of a second. No step calls Python per value (the rare numbers written with an exponent
@@ -14,7 +15,7 @@ are expanded by regex and zfill too); per column, one callback picks which rows 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -23,6 +24,18 @@ from orgsync.manifest.models import DateFormat, PropertyType
 
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
+BooleanWords = Mapping[str, str]  # lower-case word -> "true" / "false"
+DEFAULT_BOOLEANS: BooleanWords = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
+
+
+def boolean_words(true_values: Sequence[str] = (), false_values: Sequence[str] = ()) -> BooleanWords:
+    """The words a boolean column accepts: the defaults, then the declared ones (any case, blanks stripped),
+    which win over a default of the other side (`falseValues: ["1"]` reads "1" as false)."""
+    declared = {w.strip().lower(): "true" for w in true_values} | {
+        w.strip().lower(): "false" for w in false_values
+    }
+    return {**DEFAULT_BOOLEANS, **declared}
+
 
 # strptime format and a shape check per dateFormat (polars' %Y alone would accept a year "24").
 DATE_FORMATS: dict[str, tuple[str, str]] = {
@@ -138,11 +151,10 @@ def _date(text: pl.Series, date_format: str) -> pl.Series:
     return shaped.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
 
 
-def _boolean(text: pl.Series) -> pl.Series:
+def _boolean(text: pl.Series, words: BooleanWords) -> pl.Series:
     """Boolean words (any case) -> "true"/"false", or null when not one of them."""
     lower = text.str.to_lowercase()
-    words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
-    return lower.replace_strict(words, default=None, return_dtype=pl.Utf8)
+    return lower.replace_strict(dict(words), default=None, return_dtype=pl.Utf8)
 
 
 def canonical_series(
@@ -151,6 +163,7 @@ def canonical_series(
     date_format: DateFormat | str = "YYYY-MM-DD",
     *,
     keep_invalid: bool = False,
+    booleans: BooleanWords = DEFAULT_BOOLEANS,
 ) -> pl.Series:
     """`values` in canonical Utf8 form; a misfit becomes null, or its stripped text with `keep_invalid`."""
     text = _stripped(values)
@@ -161,7 +174,7 @@ def canonical_series(
     elif type == "date":
         out = _date(text, date_format)
     elif type == "boolean":
-        out = _boolean(text)
+        out = _boolean(text, booleans)
     else:
         raise ValueError(f"unknown property type {type!r}")
     if keep_invalid and type != "text":
@@ -193,6 +206,7 @@ def canonical_frame(
     date_format: DateFormat | str = "YYYY-MM-DD",
     *,
     keep_invalid: bool = False,
+    booleans: BooleanWords = DEFAULT_BOOLEANS,
 ) -> pl.DataFrame:
     """`frame` with each column named in `types` in canonical Utf8 form (other columns untouched).
 
@@ -211,7 +225,7 @@ def canonical_frame(
         out = (
             _text_column(values)
             if kind == "text"
-            else _canonical_column(values, kind, date_format, keep_invalid)
+            else _canonical_column(values, kind, date_format, keep_invalid, booleans)
         )
         converted.append(out.alias(name))
     return frame.with_columns(converted) if converted else frame
@@ -227,7 +241,11 @@ def _text_column(values: pl.Series) -> pl.Series:
 
 
 def _canonical_column(
-    values: pl.Series, type: PropertyType, date_format: DateFormat | str, keep_invalid: bool
+    values: pl.Series,
+    type: PropertyType,
+    date_format: DateFormat | str,
+    keep_invalid: bool,
+    booleans: BooleanWords = DEFAULT_BOOLEANS,
 ) -> pl.Series:
     """`canonical_series` of `values`, computed only for the rows not already in canonical form.
 
@@ -237,13 +255,16 @@ def _canonical_column(
     check = _already_canonical(pl.col("v"), type, date_format)
     sample = values.head(_SAMPLE_ROWS).drop_nulls()
     if check is None or (sample.len() and _mask(sample, check).arg_true().len() < sample.len() / 2):
-        return canonical_series(values, type, date_format, keep_invalid=keep_invalid)
+        return canonical_series(values, type, date_format, keep_invalid=keep_invalid, booleans=booleans)
     todo = ~_mask(values, check).fill_null(True)
     if not todo.any():
         return values
     rows = todo.arg_true()
     out = values.clone()
-    out.scatter(rows, canonical_series(values.gather(rows), type, date_format, keep_invalid=keep_invalid))
+    converted = canonical_series(
+        values.gather(rows), type, date_format, keep_invalid=keep_invalid, booleans=booleans
+    )
+    out.scatter(rows, converted)
     return out
 
 

@@ -41,15 +41,18 @@ def check_tables(project: Project, tables: dict[str, SourceTable]) -> list[Probl
         if isinstance(manifest, DatasetManifest):
             problems += check_tree(manifest, table, project)
         else:
-            problems += check_link_ends(manifest, table, project, tables)
+            problems += check_link_row_ids(manifest, table, project, tables)
     return problems
 
 
 def _at(table: SourceTable, project: Project, index: int, message: str, field: str | None) -> Problem:
-    row = table.row_number(index)
-    return Problem(
-        Location(table.file_of(index) or shown(table.path, project.root), row), f"row {row}: {message}", field
-    )
+    where, label = table.located(index, shown(table.path, project.root))
+    return Problem(where, f"{label}: {message}", field)
+
+
+def _whole(table: SourceTable, project: Project) -> Location:
+    """Where a problem of the whole table is reported: its file, or the query that made it."""
+    return table.query.at if table.query is not None else Location(shown(table.path, project.root))
 
 
 def _listed(
@@ -68,7 +71,7 @@ def _listed(
     if hits.height > MAX_LISTED:
         problems.append(
             Problem(
-                Location(shown(table.path, project.root)),
+                _whole(table, project),
                 f"... and {hits.height - MAX_LISTED} more {more}",
                 field,
             )
@@ -194,7 +197,7 @@ def _cycles(
     if found.height > MAX_LISTED:
         problems.append(
             Problem(
-                Location(shown(table.path, project.root)),
+                _whole(table, project),
                 f"... and {found.height - MAX_LISTED} more cycles in the hierarchy",
                 parent,
             )
@@ -231,7 +234,7 @@ def cycle_rows(up: pl.Series) -> pl.DataFrame:
     return cycles.group_by("start").len("length").with_columns(pl.col("length").cast(pl.UInt32)).sort("start")
 
 
-def check_link_ends(
+def check_link_row_ids(
     manifest: LinksDatasetManifest, table: SourceTable, project: Project, tables: dict[str, SourceTable]
 ) -> list[Problem]:
     """from_id / to_id values missing from the linked dataset's source (when that dataset is managed here)."""

@@ -2,36 +2,35 @@
 
 The connection URL comes from the `ORGSYNC_SECRET_` variable the manifest names (`orgsync.secrets`, the one rule
 for secrets: never templated, printed or logged). Drivers by scheme:
-postgresql:// (adbc-driver-postgresql), sqlite:///path (adbc-driver-sqlite, opened read-only), and the
-extras snowflake:// (`orgsync[snowflake]`) and bigquery:// (`orgsync[bigquery]`). PostgreSQL runs the query in
+postgresql:// (the `postgresql` extra), sqlite:///path (`sqlite`, opened read-only), snowflake:// and
+bigquery:// (`snowflake`, `bigquery`); each extra brings pyarrow, which reads the result batch by batch within the
+limits (polars alone could take the driver's Arrow stream, but only whole). PostgreSQL runs the query in
 a `READ ONLY` transaction (one statement: the driver prepares it); SQLite sets `query_only`. Driver
 messages are shown with the URL and any password cut out.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import polars as pl
-import pyarrow as pa
 
 from orgsync.errors import ConfigError, Location, Problem, SourceError
-from orgsync.limits import Limits, limits_from
+from orgsync.limits import ResourceLimits, limits_from
 from orgsync.manifest.models import DatabaseSource
 from orgsync.secrets import Secret, resolve_secret
+from orgsync.sources.extras import SCHEMES, MissingExtra, load
 from orgsync.sources.parse import RawSource
 from orgsync.sources.statement import refusal
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<at>@)", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(?P<head>password\s*=\s*)(?P<password>'[^']*'|\"[^\"]*\"|\S+)", re.I)
-_EXTRAS = {
-    "snowflake": ("adbc_driver_snowflake", "snowflake"),
-    "bigquery": ("adbc_driver_bigquery", "bigquery"),
-}
+
+if TYPE_CHECKING:  # pyarrow comes with the database extras, imported where a result is read
+    import pyarrow as pa
 
 
 def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: str) -> RawSource:
@@ -62,6 +61,10 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
         connection = _connect(scheme, url)
     except SourceError:
         raise
+    except (
+        MissingExtra
+    ) as err:  # our words only (the extra and its fixed scheme), nothing read from the value
+        raise SourceError(Problem(where, f"{err} (connection from {name})", field)) from None
     except ImportError as err:
         raise fail(str(err)) from None
     except Exception as err:  # each driver raises its own error classes
@@ -85,8 +88,12 @@ def fetch(spec: DatabaseSource, env: Mapping[str, str], where: Location, field: 
     return RawSource(frame, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64), "result row")
 
 
-def _bounded_table(reader: pa.RecordBatchReader, limits: Limits, where: Location, field: str) -> pa.Table:
+def _bounded_table(
+    reader: pa.RecordBatchReader, limits: ResourceLimits, where: Location, field: str
+) -> pa.Table:
     """The result's batches gathered while they stay within `source_rows`, `source_columns` and `source_bytes`."""
+    import pyarrow as pa
+
     if len(reader.schema) > limits.source_columns:
         raise _over(
             where,
@@ -126,6 +133,8 @@ def _over(where: Location, field: str, message: str) -> SourceError:
 
 def _plain(table: pa.Table) -> pa.Table:
     """Extension columns (PostgreSQL numeric arrives as `arrow.opaque` over its decimal text) as their storage."""
+    import pyarrow as pa
+
     columns = []
     for column in table.columns:
         if isinstance(column.type, pa.BaseExtensionType):
@@ -150,31 +159,21 @@ def _first_line(err: BaseException) -> str:
 
 
 def _connect(scheme: str, url: str) -> Any:
-    """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction)."""
-    if scheme in ("postgresql", "postgres"):
-        from adbc_driver_postgresql import dbapi as postgres
-
-        return postgres.connect(url)
+    """An ADBC DB-API connection for `url` (autocommit off, so statements run in a transaction); each driver
+    is an extra of its own (`MissingExtra`, an ImportError, names it)."""
+    if scheme not in SCHEMES:
+        # The scheme is not quoted: a value that is no URL (`user:password`) would be shown in part.
+        raise ImportError(
+            "the connection string does not start with a supported scheme; expected postgresql://, sqlite:///, "
+            "snowflake:// or bigquery://"
+        )
+    extra = SCHEMES[scheme]
+    driver: Any = load(extra, f"a {extra}:// database source")  # the extra's fixed name, not the value's text
     if scheme == "sqlite":
-        from adbc_driver_sqlite import dbapi as sqlite
-
         # SQLAlchemy's form: sqlite:///relative/path.db, sqlite:////absolute/path.db
         path = unquote(url.split("://", 1)[1])[1:]
-        return sqlite.connect(f"file:{quote(path)}?mode=ro")
-    if scheme in _EXTRAS:
-        module, extra = _EXTRAS[scheme]
-        try:
-            driver = importlib.import_module(f"{module}.dbapi")
-        except ImportError:
-            raise ImportError(
-                f"the {scheme} driver is not installed; install it with `pip install orgsync[{extra}]`"
-            ) from None
-        return driver.connect(url)
-    # The scheme is not quoted: a value that is no URL (`user:password`) would be shown in part.
-    raise ImportError(
-        "the connection string does not start with a supported scheme; expected postgresql://, sqlite:///, "
-        "snowflake:// or bigquery://"
-    )
+        return driver.connect(f"file:{quote(path)}?mode=ro")
+    return driver.connect(url)
 
 
 def _read_only(scheme: str, cursor: Any) -> None:

@@ -16,6 +16,7 @@ from charset_normalizer import from_bytes
 
 from orgsync.errors import SourceError
 from orgsync.sources.gunzip import gunzip_bounded
+from orgsync.sources.hints import delimiter_advice
 from orgsync.sources.source_errors import source_error
 
 CHUNK = 8 << 20  # bytes decoded at a time
@@ -114,8 +115,9 @@ def _line_at(path: Path, position: int) -> int:
         return handle.read(position).count(b"\n") + 1
 
 
-def not_utf8(data: bytes, shown: str) -> SourceError:
-    """The error for a file that is not UTF-8: the first bad byte and line, and the encoding it looks like."""
+def not_utf8(data: bytes, shown: str, sep: str | None = None) -> SourceError:
+    """The error for a file that is not UTF-8: the first bad byte and line, and the encoding it looks like;
+    for a delimited file (`sep`), also the delimiter its header seems to use, so both settings come at once."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -126,6 +128,10 @@ def not_utf8(data: bytes, shown: str) -> SourceError:
             if hint
             else "set `encoding:` to the file's encoding (e.g. cp1252), or re-export it as UTF-8"
         )
+        if sep is not None:
+            header = data[:_HINT_WINDOW].split(b"\n", 1)[0]
+            also = delimiter_advice(sep, header.decode(hint or "latin-1", errors="replace"))
+            advice += f"; and {also}" if also else ""
         return source_error(
             shown,
             line,

@@ -1,4 +1,5 @@
-"""Excel `.xlsx` sources through polars' calamine reader (fastexcel): a sheet by name or number, a header row.
+"""Excel `.xlsx` sources through polars' calamine reader (fastexcel, the `xlsx` extra): a sheet by name or number,
+a header row.
 
 Cells keep their Excel types (numbers, dates, booleans, text); `typed.text_frame` turns them into source
 text. Row numbers are the sheet's, so a message points at the row a user sees in Excel.
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from orgsync.sources.extras import require
 from orgsync.sources.parse import RawSource
 from orgsync.sources.settings import ReadSettings
 from orgsync.sources.source_errors import source_error
@@ -19,6 +21,7 @@ _ROW = "__row"
 
 def read_xlsx(path: Path, settings: ReadSettings, shown: str) -> RawSource:
     """The sheet as a typed frame with sheet row numbers; fully blank rows are dropped."""
+    require("xlsx", "an .xlsx source", shown)
     header = settings.headerRow or 1
     sheet = settings.sheet
     where = {"sheet_name": sheet} if isinstance(sheet, str) else {"sheet_id": sheet or 1}

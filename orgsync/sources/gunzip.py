@@ -1,21 +1,21 @@
 """Decompress a `.gz` source in bounded chunks: a 2 MB bomb must not become 2 GiB in memory.
 
 Stops at the decompressed-size limit, and at the ratio limit (output so far / input read so far) once the output is past `RATIO_FLOOR` (small
-files of repeated values compress very well and are harmless). Limits come from `orgsync.limits` (environment).
+files of repeated values compress very well and are harmless). ResourceLimits come from `orgsync.limits` (environment).
 """
 
 from __future__ import annotations
 
 import zlib
 
-from orgsync.limits import Limits, MiB, limits_from
+from orgsync.limits import MiB, ResourceLimits, limits_from
 from orgsync.sources.source_errors import source_error
 
 CHUNK = 8 * MiB
 RATIO_FLOOR = 64 * MiB  # below this output size the ratio is not checked
 
 
-def gunzip_bounded(data: bytes, shown: str, limits: Limits | None = None) -> bytes:
+def gunzip_bounded(data: bytes, shown: str, limits: ResourceLimits | None = None) -> bytes:
     """The decompressed bytes of every gzip member of `data`, or `SourceError` when a limit is passed."""
     limits = limits or limits_from()
     out = bytearray()
@@ -44,7 +44,7 @@ def gunzip_bounded(data: bytes, shown: str, limits: Limits | None = None) -> byt
     return bytes(out)
 
 
-def _check(size: int, compressed: int, shown: str, limits: Limits) -> None:
+def _check(size: int, compressed: int, shown: str, limits: ResourceLimits) -> None:
     if size > limits.gzip_bytes:
         raise source_error(
             shown,

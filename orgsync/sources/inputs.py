@@ -23,6 +23,7 @@ from orgsync.sources.bounds import header_columns, parquet_metadata, xlsx_area
 from orgsync.sources.database import fetch
 from orgsync.sources.encoding import codec_name, is_utf8, transcode_file
 from orgsync.sources.excel import read_parquet, read_xlsx
+from orgsync.sources.extras import require
 from orgsync.sources.parse import RawSource, detect_format, file_facts, parse_delimited_file, parse_source
 from orgsync.sources.settings import ReadSettings
 
@@ -185,6 +186,7 @@ def _read_file(path: Path, display: str, settings: ReadSettings, where: Location
         xlsx_area(path, display, limits)
         return Input(read_xlsx(path, settings, display), path, display, _file_sha256(path))
     if fmt == "parquet":
+        require("parquet", "a .parquet source", display)  # pyarrow: its metadata is bounded before the read
         parquet_metadata(path, display, limits)
         return Input(read_parquet(path, display), path, display, _file_sha256(path))
     if is_utf8(encoding) and not gzipped and fmt in ("csv", "tsv"):  # the big case: parsed from disk

@@ -24,15 +24,16 @@ from orgsync.limits import limits_from
 from orgsync.sources.bounds import header_columns_of
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.gunzip import gunzip_bounded
+from orgsync.sources.hints import delimiter_advice
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
 from orgsync.sources.source_errors import (
     MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
 )
 from orgsync.sources.source_errors import source_error
+from orgsync.sources.table import QueryRows
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "parquet")
 _ROW = "__row"
-_OTHER_DELIMITERS = (";", "\t", "|", ",", ":")  # what a header that looks mis-split is checked for
 
 
 @dataclass
@@ -46,7 +47,7 @@ class RawSource:
         str  # "row" (csv/tsv/xlsx, header = row 1), "line" (jsonl), "item" (json), "record", "result row"
     )
     files: pl.Series | None = None  # per row, the file it is from, when several files were concatenated
-    origins: pl.Series | None = None  # per row of a query output that kept `__source`: the input "file:row"
+    query: QueryRows | None = None  # a query's output: where its rows come from
     excel: bool = False  # numbers in date columns are Excel date serials
     at: tuple[int, int] | None = (
         None  # (line, column) of the manifest field rows without lines are reported at
@@ -276,7 +277,7 @@ def _read_delimited_or_raise(data: bytes, sep: str, quote: str, shown: str) -> p
         return _read_delimited(data, sep, quote, truncate_ragged_lines=True)
     except pl.exceptions.PolarsError as err:
         if "utf-8" in str(err).lower() or "utf8" in str(err).lower():
-            raise not_utf8(data, shown) from None
+            raise not_utf8(data, shown, sep) from None
         raise _error(shown, None, f"cannot be parsed as {'CSV' if sep == ',' else 'TSV'}: {err}") from None
 
 
@@ -300,22 +301,9 @@ def _check_header(columns: list[str], shown: str) -> None:
 
 def _check_delimiter(sep: str, columns: list[str], shown: str) -> None:
     """One clear error when the header did not split on `sep` but holds another likely delimiter."""
-    if len(columns) != 1:
-        return
-    header = columns[0]
-    count, other = max((header.count(other), other) for other in _OTHER_DELIMITERS if other != sep)
-    if count:
-        yaml = '"\\t"' if other == "\t" else f"'{other}'"
-        raise _error(
-            shown,
-            1,
-            f"the header has {count} `{_named(other)}` and no `{_named(sep)}`: set `delimiter: {yaml}`",
-            "items.delimiter",
-        )
-
-
-def _named(sep: str) -> str:
-    return "\\t" if sep == "\t" else sep
+    advice = delimiter_advice(sep, columns[0]) if len(columns) == 1 else ""
+    if advice:
+        raise _error(shown, 1, advice, "items.delimiter")
 
 
 def _check_ragged(data: bytes, sep: str, quote: str, ncols: int, shown: str) -> None:

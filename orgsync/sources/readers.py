@@ -24,9 +24,11 @@ from orgsync.manifest.models import (
     Project,
     PropertyType,
 )
+from orgsync.manifest.property_types import property_types
 from orgsync.repeats import listed
-from orgsync.sources.canonical import canonical_frame
+from orgsync.sources.canonical import boolean_words, canonical_frame
 from orgsync.sources.clock import clock_note, clock_words, queries
+from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
 from orgsync.sources.parse import RawSource
@@ -34,24 +36,11 @@ from orgsync.sources.query import ORIGIN, run_query
 from orgsync.sources.settings import settings_of
 from orgsync.sources.source_errors import MAX_LISTED
 from orgsync.sources.statement import clock_reads
-from orgsync.sources.table import SourceTable
+from orgsync.sources.table import QueryRows, SourceTable
 from orgsync.sources.typed import text_frame
 
 Manifest = DatasetManifest | LinksDatasetManifest
-LINK_TYPES: dict[str, PropertyType] = {
-    "from_id": "text",
-    "to_id": "text",
-    "link_id": "text",
-    "allocation": "number",
-}
 _TYPE_WORDS = {"number": "a number", "date": "a date", "boolean": "a boolean (true/false, yes/no, y/n, 1/0)"}
-
-
-def property_types(manifest: Manifest) -> dict[str, PropertyType]:
-    """Column -> type for every column the manifest's source may carry."""
-    types = dict(LINK_TYPES) if isinstance(manifest, LinksDatasetManifest) else {}
-    types.update({p.key: p.type for p in manifest.properties})
-    return types
 
 
 def load_source(
@@ -131,7 +120,7 @@ def _queried(
         out,
         rows,
         "query output row",
-        origins=origins,
+        query=QueryRows(where, origins),
         at=(where.line, where.column or 1) if where.line is not None else None,
     )
     return raw, manifest.manifest_path or project.root, str(where.file), digest.hexdigest()
@@ -227,7 +216,8 @@ def build_table(
         return None, problems + missing
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
     plain = _plain_numbers(frame, types, items)
-    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat)
+    booleans = boolean_words(items.trueValues, items.falseValues)
+    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat, booleans=booleans)
     problems += _misfits(frame, canonical, types, manifest, raw, display)
     table = SourceTable(
         name=manifest.name,
@@ -239,6 +229,7 @@ def build_table(
         sha256="",
         rows=raw.rows,
         row_files=raw.files,
+        query=raw.query,
     )
     return table, problems
 
@@ -363,14 +354,16 @@ def _misfits(
         expected = (
             expected_words(items.decimalSeparator, items.thousandsSeparator)
             if kind == "number" and formatted
-            else _TYPE_WORDS[kind] + (f" in {items.dateFormat}" if kind == "date" else "")
+            else _expected(kind, items)
         )
+        # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
+        first_hint = date_hint(frame[column].gather(hits), items.dateFormat) if kind == "date" else ""
         for index in hits.head(MAX_LISTED).to_list():
             value = frame[column][index]
             got = "a value not shown (sensitive)" if column in sensitive else repr(value)
-            hint = (
-                format_hint(value) if kind == "number" and not formatted and column not in sensitive else ""
-            )
+            # the number hint shows only the format's name, never the value: a sensitive salary gets it too
+            hint = format_hint(value) if kind == "number" and not formatted else first_hint
+            first_hint = ""
             where, label = _row_place(raw, index, display)
             problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
         if hits.len() > MAX_LISTED:
@@ -384,14 +377,25 @@ def _misfits(
     return problems
 
 
+def _expected(kind: PropertyType, items: ItemsSpec) -> str:
+    """How a misfit message names what a column of type `kind` expects."""
+    if kind == "date":
+        return f"a date in {items.dateFormat}"
+    if kind == "boolean" and (items.trueValues or items.falseValues):
+        sides = [(items.trueValues, "true"), (items.falseValues, "false")]
+        declared = ", ".join(f"{'/'.join(words)} for {side}" for words, side in sides if words)
+        return f"a boolean (true/false, yes/no, y/n, 1/0, {declared})"
+    return _TYPE_WORDS[kind]
+
+
 def _row_place(raw: RawSource, index: int, display: str) -> tuple[Location, str]:
     """Where row `index` of `raw` is, and how a message names it ("row 12", "query output row 3 (from a.csv:7)")."""
     row = int(raw.rows[index])
+    if raw.query is not None:
+        where, label = raw.query.place(index, row)
+        return where or raw.query.at, label
     file = str(raw.files[index]) if raw.files is not None else display
-    label = f"{raw.row_word} {row}"
-    if raw.origins is not None and raw.origins[index] is not None:
-        label += f" (from {raw.origins[index]})"
-    return _place(file, row if raw.has_lines else None, raw), label
+    return _place(file, row if raw.has_lines else None, raw), f"{raw.row_word} {row}"
 
 
 def _place(file: str, line: int | None, raw: RawSource) -> Location:

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from orgsync.errors import Location
 from orgsync.manifest.models import PropertyType
+
+_FILE_ROW = re.compile(r"^(.+):(\d+)$")  # a `__source` label of a file with lines: "data/a.csv:12"
+
+
+@dataclass(frozen=True)
+class QueryRows:
+    """Where the rows of a query output come from: each row's `__source` label ("data/a.csv:12"; null for a
+    row the query made up), None when the query keeps no `__source`; and where the query is in its manifest."""
+
+    at: Location
+    origins: pl.Series | None = field(default=None, repr=False)
+
+    def place(self, index: int, output_row: int) -> tuple[Location | None, str]:
+        """(the input file and row output row `index` came from, or None; how a message names the row)."""
+        origin = self.origins[index] if self.origins is not None else None
+        if origin is None:
+            made = " (made by the query, from no input row)" if self.origins is not None else ""
+            return None, f"query output row {output_row}{made}"
+        lines = _FILE_ROW.match(origin)
+        if lines is None:  # a database or JSON input: its rows are no file lines
+            return None, f"query output row {output_row} (from {origin})"
+        return Location(lines[1], int(lines[2])), f"query output row {output_row}"
 
 
 @dataclass
@@ -37,6 +61,7 @@ class SourceTable:
     _hashed: dict[tuple[str, ...], tuple[pl.DataFrame, pl.Series]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    query: QueryRows | None = field(default=None, repr=False)  # the table is a query's output
 
     @property
     def columns(self) -> list[str]:
@@ -63,6 +88,20 @@ class SourceTable:
         return str(self.row_files[index]) if self.row_files is not None else None
 
     def place(self, index: int) -> str:
-        """How a message names frame row `index`: "row 12", or "data/b.csv:12" when there are several files."""
+        """How a message names frame row `index`: "row 12", or "data/b.csv:12" when there are several files
+        or it came through a query."""
+        if self.query is not None:
+            where, label = self.query.place(index, self.row_number(index))
+            return f"{where.file}:{where.line}" if where is not None else label
         file = self.file_of(index)
         return f"{file}:{self.row_number(index)}" if file else f"row {self.row_number(index)}"
+
+    def located(self, index: int, shown: str) -> tuple[Location, str]:
+        """(where frame row `index` is reported, the words naming it in the message); `shown`: the table's
+        file as messages name it. A query's row is reported at its input file and row when `__source` names
+        them, else at the query."""
+        row = self.row_number(index)
+        if self.query is not None:
+            where, label = self.query.place(index, row)
+            return where or self.query.at, label
+        return Location(self.file_of(index) or shown, row), f"row {row}"

@@ -24,11 +24,11 @@ from orgsync.api.answers import Dataset, DatasetSummary
 from orgsync.api.protocol import TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
+from orgsync.manifest.property_types import property_types
 from orgsync.sources.canonical import canonical_frame
-from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
 from orgsync.state import csv_chunks
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 from orgsync.state.matching import match_manifest
 from orgsync.state.snapshot import (
     LIVE_ROW,

@@ -48,7 +48,7 @@ class LiveDataset:
     name: str
     type: str
     resource: DatasetSummary = field(repr=False)
-    # a links dataset's (from, to) dataset ids as the tenant reports them (state.link_ends); None where silent
+    # a links dataset's (from, to) dataset ids as the tenant reports them (state.live_link_ends); None where silent
     ends: tuple[str | None, str | None] = (None, None)
 
     @property
@@ -103,7 +103,7 @@ class LiveValues:
     source's row of the same key, or whose key the source lacks, found while the export is read. When that cannot
     be known then (a property changes type, so every row holding a value is rewritten), every row is kept: a big
     dataset's parts are then Arrow IPC files of the plan's spool directory, not memory, and a diff reads only the
-    parts holding the rows it asks for (`take`). The files live as long as the plan's spool
+    parts holding the rows it asks for (`gather`). The files live as long as the plan's spool
     (`commands.pipeline.plan_with`); small datasets (and tests) keep their parts in memory.
     """
 
@@ -124,7 +124,7 @@ class LiveValues:
 
     @classmethod
     def only(cls, held: pl.DataFrame, columns: Sequence[str], height: int) -> LiveValues:
-        """Values of `height` rows of which only `held` (LIVE_ROW + `columns`) are kept; `take` of another
+        """Values of `height` rows of which only `held` (LIVE_ROW + `columns`) are kept; `gather` of another
         row is a LookupError, and `whole` too."""
         values = cls([], [], columns)
         values.height = height
@@ -142,7 +142,7 @@ class LiveValues:
             return pl.read_ipc(part, columns=list(columns))
         return part.select(list(columns))
 
-    def take(self, rows: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
+    def gather(self, rows: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
         """The `columns` of the given rows, in the order given; only the parts holding them are read."""
         columns = list(columns)
         rows = rows.cast(pl.Int64)
@@ -220,7 +220,7 @@ class LiveItems:
         """Key, owned values, then the other columns read (tree, `_id`), one row per item with a key, as one
         frame: for small datasets and tests, as it holds everything in memory. Items read against their source
         keep only the changed rows' values (`LiveValues.complete` is false): then this is a LookupError."""
-        values = self.values.take(self.index[LIVE_ROW], self.values.columns)
+        values = self.values.gather(self.index[LIVE_ROW], self.values.columns)
         rest = [
             c
             for c in self.index.columns

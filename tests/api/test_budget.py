@@ -22,7 +22,7 @@ from orgsync.errors import (
     ThrottledError,
     UnexpectedAnswerError,
 )
-from tests.api.conftest import API, BASE, TENANT, TOKEN, json_reply
+from tests.support.fake_api import API, BASE, TENANT, TOKEN, json_reply
 
 DS = {"datasetId": "D1", "name": "People", "type": "PEOPLE"}
 TRACE = "Root=1-62bcb5d3-3b211f8616879dea3bde593f"
@@ -309,7 +309,7 @@ def test_verbose_records_carry_the_trace_id(fake, make_client):
 
 def test_a_failed_job_names_the_trace_id_of_its_ticket(fake, make_client):
     from orgsync.errors import JobFailedError
-    from tests.api.conftest import ticket
+    from tests.support.fake_api import ticket
 
     failed = {
         **ticket("failed", errors=[{"code": "50001", "name": "InternalServerError", "message": "boom"}]),

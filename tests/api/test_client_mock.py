@@ -17,7 +17,7 @@ from orgsync.errors import (
     NotFoundError,
     TransportError,
 )
-from tests.api.conftest import API, BASE, TOKEN, gz, json_reply, ticket
+from tests.support.fake_api import API, BASE, TOKEN, gz, json_reply, ticket
 
 DS = {"datasetId": "D1", "name": "People", "type": "PEOPLE"}
 

@@ -19,8 +19,8 @@ from orgsync.api.files import unpack_to
 from orgsync.api.jobs import JobPolling
 from orgsync.emulator.app import create_app
 from orgsync.errors import ApiError
-from orgsync.limits import Limits
-from tests.api.conftest import BASE, gz, json_reply, ticket
+from orgsync.limits import ResourceLimits
+from tests.support.fake_api import BASE, gz, json_reply, ticket
 
 KiB, MiB = 1024, 1024 * 1024
 
@@ -154,7 +154,7 @@ def test_export_csv_to_unpacks_gzip_content_sent_with_gzip_transfer_encoding(fak
 def test_export_csv_to_refuses_an_export_bomb_under_the_download_limit(fake, make_client):
     _export(fake, bomb(8))
     dest = Recording()
-    client = make_client(limits=Limits(download_bytes=1 * MiB))
+    client = make_client(limits=ResourceLimits(download_bytes=1 * MiB))
     with pytest.raises(AnswerTooLarge, match="larger than 1048576 bytes"):
         asyncio.run(_export_to(client, dest))
     assert dest.tell() <= 1 * MiB
@@ -164,7 +164,7 @@ def test_export_csv_to_refuses_a_download_larger_than_the_limit_before_writing(f
     _export(fake, os.urandom(64 * KiB))
     dest = io.BytesIO()
     with pytest.raises(AnswerTooLarge):
-        asyncio.run(_export_to(make_client(limits=Limits(download_bytes=16 * KiB)), dest))
+        asyncio.run(_export_to(make_client(limits=ResourceLimits(download_bytes=16 * KiB)), dest))
     assert dest.getvalue() == b""  # the answer is refused while downloading, before anything reaches `dest`
 
 

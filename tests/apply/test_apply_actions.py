@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from apply_factories import dataset_manifest, items, links_manifest
 
 from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
 from orgsync.apply.rows import Rows
-from orgsync.sources.readers import property_types
+from orgsync.manifest.property_types import property_types
+from tests.support.apply_factories import dataset_manifest, items, links_manifest
 
 
 def _people():

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import orjson
 
-from orgsync.apply.batching import Batch, Limits, Mode, choose_mode, join, links_max_actions, make_batches
+from orgsync.apply.batching import (
+    Batch,
+    BatchLimits,
+    Mode,
+    choose_mode,
+    join,
+    links_max_actions,
+    make_batches,
+)
 
 
 def test_small_changes_go_sync_large_ones_async():
-    limits = Limits(sync_max_actions=3)
+    limits = BatchLimits(sync_max_actions=3)
     assert choose_mode(3, limits) == Mode.SYNC
     assert choose_mode(4, limits) == Mode.ASYNC
     assert [b.mode for b in make_batches([10] * 3, limits=limits)] == [Mode.SYNC]
@@ -16,7 +24,7 @@ def test_small_changes_go_sync_large_ones_async():
 
 
 def test_batches_cover_every_action_once_in_order():
-    limits = Limits(sync_max_actions=1000, sync_max_bytes=50)
+    limits = BatchLimits(sync_max_actions=1000, sync_max_bytes=50)
     batches = make_batches([10] * 10, limits=limits)
     # 4 actions = 2 + 40 + 3 = 45 bytes; a fifth would make 56 > 50
     assert batches == [Batch(Mode.SYNC, 0, 4, 45), Batch(Mode.SYNC, 4, 8, 45), Batch(Mode.SYNC, 8, 10, 23)]
@@ -24,7 +32,7 @@ def test_batches_cover_every_action_once_in_order():
 
 def test_byte_count_is_the_exact_body_length():
     bodies = [orjson.dumps({"_action": "delete", "id": "é" * (i % 7 + 1)}).decode() for i in range(50)]
-    limits = Limits(sync_max_actions=100, sync_max_bytes=300)
+    limits = BatchLimits(sync_max_actions=100, sync_max_bytes=300)
     batches = make_batches([len(b.encode()) for b in bodies], limits=limits)
     assert [a for b in batches for a in range(b.start, b.stop)] == list(range(50))
     for batch in batches:
@@ -34,7 +42,7 @@ def test_byte_count_is_the_exact_body_length():
 
 
 def test_an_action_larger_than_the_sync_limit_goes_alone_by_import():
-    assert make_batches([5, 500, 5], limits=Limits(sync_max_bytes=100)) == [
+    assert make_batches([5, 500, 5], limits=BatchLimits(sync_max_bytes=100)) == [
         Batch(Mode.SYNC, 0, 1, 7),
         Batch(Mode.ASYNC, 1, 2, 502),
         Batch(Mode.SYNC, 2, 3, 7),
@@ -66,7 +74,7 @@ def test_no_sync_body_is_over_4_mib_whatever_the_row_width():
 
 
 def test_async_files_respect_the_action_cap():
-    limits = Limits(sync_max_actions=10, async_max_actions=40)
+    limits = BatchLimits(sync_max_actions=10, async_max_actions=40)
     batches = make_batches([20] * 100, limits=limits)
     assert [(b.mode, b.count) for b in batches] == [(Mode.ASYNC, 40), (Mode.ASYNC, 40), (Mode.ASYNC, 20)]
 
@@ -76,7 +84,7 @@ def test_links_batches_follow_the_documented_size():
     assert links_max_actions(100) == 25_000
     assert links_max_actions(200) == 12_500
     assert links_max_actions(1_000) == 2_500
-    limits = Limits(sync_max_actions=10, async_max_actions=100_000)
+    limits = BatchLimits(sync_max_actions=10, async_max_actions=100_000)
     batches = make_batches([30] * 60_000, links=True, property_count=4, limits=limits)
     assert [b.count for b in batches] == [25_000, 25_000, 10_000]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from apply_factories import dataset_manifest, links_manifest, resource
-
 from orgsync.apply.bodies import create_dataset_body, create_links_body, keep_properties_body, update_body
 from orgsync.plan.model import Action, ChangeClass, FieldChange, PropertyChange
+from tests.support.apply_factories import dataset_manifest, links_manifest, resource
 
 
 def test_create_sends_the_whole_manifest():

@@ -13,21 +13,21 @@ import pytest
 
 from orgsync.errors import ExitCode, StalePlanError
 from orgsync.plan.saved import save
-from tests.apply.test_apply_e2e import T, _edit_csv, _ids
+from tests.support.apply_tenant import API_PATH, dataset_ids, edit_csv
 
 
 def _cache_key(tenant, dataset_id: str) -> str:
-    resource = tenant.admin("GET", f"{T}/datasets/{dataset_id}")
+    resource = tenant.admin("GET", f"{API_PATH}/datasets/{dataset_id}")
     assert isinstance(resource, dict)
     return str(resource["cacheKey"])
 
 
 def test_a_saved_plan_writing_config_and_items_of_one_dataset_applies(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
+    ids = dataset_ids(tenant)
     manifest = tenant.root / "manifests" / "positions.yaml"
     manifest.write_text(manifest.read_text().replace("tags: [hr, design]", "tags: [hr, design, org]"))
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
     before = _cache_key(tenant, ids["Positions"])
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
@@ -39,13 +39,13 @@ def test_a_saved_plan_writing_config_and_items_of_one_dataset_applies(tenant, tm
 
 def test_an_item_write_by_someone_else_moves_both_and_the_plan_is_refused(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    ids = dataset_ids(tenant)
+    edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
     tenant.admin(
         "PUT",
-        f"{T}/datasets/{ids['Positions']}/items?autoId=true",
+        f"{API_PATH}/datasets/{ids['Positions']}/items?autoId=true",
         [{"_action": "update", "position_id": "P0001", "title": "Boss"}],
     )
     tenant.transport.sent.clear()
@@ -56,13 +56,13 @@ def test_an_item_write_by_someone_else_moves_both_and_the_plan_is_refused(tenant
 
 def test_a_write_that_changes_nothing_leaves_a_saved_plan_fresh(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    ids = dataset_ids(tenant)
+    edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
     tenant.admin(
         "PUT",
-        f"{T}/datasets/{ids['Positions']}/items?autoId=true",
+        f"{API_PATH}/datasets/{ids['Positions']}/items?autoId=true",
         [{"_action": "noop", "position_id": "P0001"}],
     )
     assert tenant.apply(plan_file=path, allow_destructive=True) == ExitCode.OK

@@ -11,28 +11,16 @@ import orjson
 import polars as pl
 import pytest
 
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.errors import ExitCode, ReportWriteError, SafetyBlockedError, StalePlanError
 from orgsync.plan.saved import save
-
-T = "/api/v1/ACME"
-
-
-def _ids(tenant) -> dict[str, str]:
-    plan = tenant.plan()
-    return {r.name: r.dataset_id for r in plan.resources}
-
-
-def _edit_csv(tenant, name: str, edit) -> None:
-    path = tenant.root / "data" / name
-    frame = pl.read_csv(path, infer_schema=False)
-    edit(frame).write_csv(path)
+from tests.support.apply_tenant import API_PATH, dataset_ids, edit_csv
 
 
 def test_first_apply_creates_everything_in_order_and_a_second_plan_is_empty(tenant):
     assert tenant.apply(parallelism=1) == ExitCode.OK
     assert not tenant.plan().has_changes
-    words = tenant.write_words(_ids(tenant))
+    words = tenant.write_words(dataset_ids(tenant))
     assert words == [
         "POST /datasets",  # People
         "POST /datasets",  # Positions
@@ -55,10 +43,10 @@ def test_auto_approved_apply_still_prints_the_plan_it_carries_out(tenant):
 
 def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
+    ids = dataset_ids(tenant)
     tenant.transport.sent.clear()
     # retire position P0300 and its assignment, add a person under E10001, change one title
-    _edit_csv(
+    edit_csv(
         tenant,
         "positions.csv",
         lambda f: f.filter(pl.col("position_id") != "P0300").with_columns(
@@ -68,7 +56,7 @@ def test_links_deletes_go_before_item_deletes_and_everything_converges(tenant):
             .alias("title")
         ),
     )
-    _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") != "P0300"))
+    edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") != "P0300"))
     assert tenant.apply(parallelism=1, allow_destructive=True) == ExitCode.OK
     assert tenant.write_words(ids) == [
         "PUT /links/People to Positions/items",  # links item delete
@@ -99,7 +87,7 @@ def test_a_property_type_change_rewrites_its_values_and_converges(tenant):
 
 def test_hierarchy_parents_are_created_before_children(tenant):
     # reverse the rows so every manager comes after their reports in the file
-    _edit_csv(tenant, "people.csv", lambda f: f.reverse())
+    edit_csv(tenant, "people.csv", lambda f: f.reverse())
     assert tenant.apply() == ExitCode.OK
     people = next(body for path, body in tenant.item_bodies() if body and "employee_id" in body[0])
     seen: set[str] = set()
@@ -111,9 +99,9 @@ def test_hierarchy_parents_are_created_before_children(tenant):
 
 
 def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
-    limits = Limits(sync_max_actions=290, async_max_actions=120)
+    limits = BatchLimits(sync_max_actions=290, async_max_actions=120)
     assert tenant.apply(limits=limits, parallelism=1) == ExitCode.OK
-    words = tenant.write_words(_ids(tenant))
+    words = tenant.write_words(dataset_ids(tenant))
     # Positions has 300 rows (> 290): three import files of <= 120; People and links (286) go sync
     assert words[3:] == [
         "PUT /datasets/People/items",
@@ -130,7 +118,7 @@ def test_large_changes_use_the_async_import_small_ones_the_sync_put(tenant):
 def test_a_saved_plan_is_refused_when_a_source_changed(tenant, tmp_path):
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
     tenant.transport.sent.clear()
     with pytest.raises(StalePlanError, match="stale"):
         tenant.apply(plan_file=path)
@@ -139,14 +127,14 @@ def test_a_saved_plan_is_refused_when_a_source_changed(tenant, tmp_path):
 
 def test_a_saved_plan_is_refused_when_the_tenant_changed(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
-    _edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
+    ids = dataset_ids(tenant)
+    edit_csv(tenant, "positions.csv", lambda f: f.with_columns(pl.lit("X").alias("grade")))
     path = tmp_path / "plan.json"
     save(tenant.plan(), path)
     # someone edits Positions in Orgvue after the plan was saved
     tenant.admin(
         "PUT",
-        f"{T}/datasets/{ids['Positions']}/items?autoId=true",
+        f"{API_PATH}/datasets/{ids['Positions']}/items?autoId=true",
         [{"_action": "update", "position_id": "P0001", "title": "Boss"}],
     )
     tenant.transport.sent.clear()
@@ -167,8 +155,8 @@ def test_a_current_saved_plan_applies_with_sensitive_values_from_the_source(tena
 
 def test_the_safety_policy_blocks_apply_unless_forced(tenant):
     assert tenant.apply() == ExitCode.OK
-    _edit_csv(tenant, "positions.csv", lambda f: f.head(100))
-    _edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") <= "P0100"))
+    edit_csv(tenant, "positions.csv", lambda f: f.head(100))
+    edit_csv(tenant, "assignments.csv", lambda f: f.filter(pl.col("to_id") <= "P0100"))
     tenant.transport.sent.clear()
     with pytest.raises(SafetyBlockedError):
         tenant.apply()
@@ -208,13 +196,13 @@ def test_an_interactive_run_shows_the_plan_and_needs_yes(tenant, monkeypatch):
 
 def test_per_item_failures_exit_4_name_the_item_and_converge_once_fixed(tenant, tmp_path):
     assert tenant.apply() == ExitCode.OK
-    ids = _ids(tenant)
+    ids = dataset_ids(tenant)
     tenant.admin(
         "POST",
         "/_emulator/tenants/ACME/access",
         {"datasetId": ids["Positions"], "items": {"position_id": "P0002"}},
     )
-    _edit_csv(
+    edit_csv(
         tenant,
         "positions.csv",
         lambda f: f.with_columns(
@@ -274,12 +262,14 @@ def test_recovers_from_injected_429_and_503(tenant, tmp_path):
     statuses = [e["status"] for e in tenant.admin("GET", "/_emulator/requests")]
     assert statuses.count(503) == 2 and statuses.count(429) == 1
     assert not tenant.plan().has_changes
-    assert len([p for m, p in tenant.writes() if m == "POST" and p == f"{T}/datasets"]) == 3  # 1 refused + 2
+    assert (
+        len([p for m, p in tenant.writes() if m == "POST" and p == f"{API_PATH}/datasets"]) == 3
+    )  # 1 refused + 2
 
 
 def test_recovers_from_an_import_job_that_fails(tenant):
     tenant.admin("POST", "/_emulator/faults", {"path": r"/items/import$", "job": "fail", "count": 1})
-    assert tenant.apply(limits=Limits(sync_max_actions=10)) == ExitCode.OK
+    assert tenant.apply(limits=BatchLimits(sync_max_actions=10)) == ExitCode.OK
     imports = [p for m, p in tenant.writes() if re.search(r"/items/import$", p)]
     assert len(imports) == 4  # one failed job run again, then People, Positions and links
     assert not tenant.plan().has_changes
@@ -317,11 +307,11 @@ def test_links_populated_from_a_source_dataset_after_its_items(tenant):
         "populate: {sourceDataset: People, targetDatasetAutoId: position_id}\n"
     )
     assert tenant.apply(parallelism=1) == ExitCode.OK
-    ids = _ids(tenant)
+    ids = dataset_ids(tenant)
     words = tenant.write_words(ids)
     assert words[-1] == "POST /links/Populated/populate"
     assert words.index("PUT /datasets/People/items") < words.index("POST /links/Populated/populate")
-    items = tenant.admin("GET", f"{T}/datasets/{ids['Populated']}/items")
+    items = tenant.admin("GET", f"{API_PATH}/datasets/{ids['Populated']}/items")
     assert len(items) == 286
     assert not tenant.plan().has_changes
     tenant.transport.sent.clear()
@@ -335,10 +325,12 @@ def test_a_create_whose_answer_is_lost_is_looked_up_before_it_is_sent_again(tena
     )
     assert tenant.apply(parallelism=1) == ExitCode.OK
     sent = [(m, p) for m, p, _ in tenant.transport.sent]
-    lost = sent.index(("POST", f"{T}/datasets"))
-    again = sent.index(("POST", f"{T}/datasets"), lost + 1)
-    assert ("GET", f"{T}/datasets") in sent[lost + 1 : again]  # looked up by name before it is sent again
-    listed = tenant.admin("GET", f"{T}/datasets")
+    lost = sent.index(("POST", f"{API_PATH}/datasets"))
+    again = sent.index(("POST", f"{API_PATH}/datasets"), lost + 1)
+    assert ("GET", f"{API_PATH}/datasets") in sent[
+        lost + 1 : again
+    ]  # looked up by name before it is sent again
+    listed = tenant.admin("GET", f"{API_PATH}/datasets")
     assert sorted(d["name"] for d in listed) == ["People", "People to Positions", "Positions"]
     assert not tenant.plan().has_changes
 

@@ -6,15 +6,14 @@ import asyncio
 import gc
 import threading
 
-from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
-from apply_fakes import FakeClient
-
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.apply.executor import ExecOptions, Executor
 from orgsync.apply.order import order_plan
 from orgsync.apply.report import ApplyReport, StepStatus
 from orgsync.errors import ExitCode
 from orgsync.plan.model import Action
+from tests.support.apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
+from tests.support.apply_fakes import FakeClient
 
 
 def _run(p, proj, client, **options) -> ApplyReport:
@@ -181,7 +180,7 @@ def test_large_changes_go_through_the_async_import_and_a_failed_job_is_run_again
         plan(res),
         project(dataset_manifest("A")),
         client,
-        limits=Limits(sync_max_actions=10, async_max_actions=20),
+        limits=BatchLimits(sync_max_actions=10, async_max_actions=20),
     )
     assert [(c[0], len(c[2]) if len(c) > 2 else None) for c in client.calls] == [
         ("import-failed", None),
@@ -238,7 +237,7 @@ def test_the_next_import_file_is_encoded_while_the_previous_job_runs(monkeypatch
         report = ApplyReport(target="local", tenant="ACME", plan_source="fresh", started_at="t0")
         steps = order_plan(plan(res), project(dataset_manifest("A")))
         return await Executor(
-            client, steps, report, ExecOptions(limits=Limits(sync_max_actions=10, async_max_actions=20))
+            client, steps, report, ExecOptions(limits=BatchLimits(sync_max_actions=10, async_max_actions=20))
         ).run()
 
     loop = None
@@ -303,7 +302,7 @@ def test_at_most_two_import_files_are_alive_at_once_and_each_goes_once_sent(monk
         plan(res),
         project(dataset_manifest("A")),
         client,
-        limits=Limits(sync_max_actions=5, async_max_actions=10),
+        limits=BatchLimits(sync_max_actions=5, async_max_actions=10),
     )
     assert report.exit_code == ExitCode.OK and client.files == 6
     assert len(alive) == 6 and max(alive) <= 2  # the file being imported and at most the next one
@@ -315,7 +314,7 @@ def _three_batches():
     rows = [(str(i), f"n{i}") for i in range(25)]
     res = resource("A", item_changes=items(["id"], ["n"], creates=rows))
     client = FakeClient(datasets={"ID-A": {"datasetId": "ID-A", "name": "A"}})
-    limits = Limits(sync_max_actions=10, async_max_actions=10)
+    limits = BatchLimits(sync_max_actions=10, async_max_actions=10)
     return plan(res), project(dataset_manifest("A")), client, limits
 
 

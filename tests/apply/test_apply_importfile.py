@@ -7,7 +7,6 @@ import io
 
 import orjson
 import pytest
-from apply_factories import dataset_manifest, items, plan, project, resource
 
 from orgsync.apply import actions as actions_module
 from orgsync.apply.actions import ActionsView, encode_waves
@@ -15,7 +14,8 @@ from orgsync.apply.batching import Batch, Mode, make_batches
 from orgsync.apply.importfile import import_file, write_json_array
 from orgsync.apply.order import Wave, order_plan
 from orgsync.apply.rows import Rows
-from orgsync.sources.readers import property_types
+from orgsync.manifest.property_types import property_types
+from tests.support.apply_factories import dataset_manifest, items, plan, project, resource
 
 TYPES = {"id": "text", "name": "text", "n": "number"}
 
@@ -71,9 +71,9 @@ def test_batches_cut_from_the_sizes_cover_every_action_once_in_order(monkeypatch
 
 
 def _limits():
-    from orgsync.apply.batching import Limits
+    from orgsync.apply.batching import BatchLimits
 
-    return Limits(sync_max_actions=1, async_max_actions=4)
+    return BatchLimits(sync_max_actions=1, async_max_actions=4)
 
 
 def test_an_empty_range_is_an_empty_array():
@@ -123,7 +123,7 @@ def test_rows_take_slices_of_the_selection():
     frame = items(["id"], [], creates=[(str(i),) for i in range(6)]).creates
     rows = Rows.where(frame, frame.get_column("id").is_in(["1", "3", "4"]))
     assert rows.height == 3 and rows.columns == ["id"]
-    assert rows.take(1, 3).get_column("id").to_list() == ["3", "4"]
-    assert rows.take(2, 10).get_column("id").to_list() == ["4"]
-    assert Rows(frame).take(4).get_column("id").to_list() == ["4", "5"]
+    assert rows.frame_between(1, 3).get_column("id").to_list() == ["3", "4"]
+    assert rows.frame_between(2, 10).get_column("id").to_list() == ["4"]
+    assert Rows(frame).frame_between(4).get_column("id").to_list() == ["4", "5"]
     assert Rows(frame).estimated_size() == frame.estimated_size()

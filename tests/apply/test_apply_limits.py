@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,8 @@ from rich.console import Console
 
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
+from tests.support.apply_tenant import Traced
+from tests.support.repo import make_repo
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
@@ -84,10 +85,7 @@ def test_apply_over_a_socket_with_the_real_limits_and_60_workers_is_never_thrott
     tmp_path, emulator_server, monkeypatch
 ):
     monkeypatch.setenv("ORGVUE_TOKEN", "t")
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator_server.base_url)
     limits = httpx.get(f"{emulator_server.base_url}/_emulator/limits").json()
     assert limits["limits"] == {
         "rps": 100,
@@ -102,20 +100,6 @@ def test_apply_over_a_socket_with_the_real_limits_and_60_workers_is_never_thrott
     usage = httpx.get(f"{emulator_server.base_url}/_emulator/limits").json()["tenants"]["ACME"]
     assert usage["throttled"] == 0 and usage["quotaRefused"] == 0
     assert 1 <= usage["peakInFlight"] <= 50
-
-
-class Traced(httpx.AsyncBaseTransport):
-    """Adds an X-Amzn-Trace-Id to every answer, as the real service does (D/working/tracking/)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.count = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        self.count += 1
-        response.headers["X-Amzn-Trace-Id"] = f"Root=1-00000000-{self.count:024x}"
-        return response
 
 
 def test_the_report_and_the_verbose_lines_carry_each_answers_trace_id(tenant, tmp_path, monkeypatch, capsys):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import io
-import shutil
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from orgsync.api.client import OrgvueClient
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
 from orgsync.plan.model import Action, ChangeClass
+from tests.support.repo import make_repo
 
 T = "/api/v1/ACME"
 SALARY_LINE = "  - {key: salary, name: Salary, type: number, sensitive: true}\n"
@@ -154,14 +154,7 @@ def test_a_failed_recalculation_exits_4_and_says_which_properties(tenant, tmp_pa
 def test_on_demand_over_a_socket(tmp_path, emulator_server, monkeypatch):
     monkeypatch.setenv("ORGVUE_TOKEN", "t")
     base = emulator_server.base_url
-    root = tmp_path / "acme"
-    shutil.copytree(
-        Path(__file__).resolve().parents[2] / "examples" / "acme",
-        root,
-        ignore=shutil.ignore_patterns(".orgsync"),
-    )
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {base}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=base)
     declare_bonus(root)
     httpx.delete(f"{base}/_emulator/requests").raise_for_status()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 
 from orgsync.apply.order import OrderError, Phase, StepKind, order_plan
 from orgsync.plan.model import Action, ChangeClass, FieldChange
+from tests.support.apply_factories import dataset_manifest, items, links_manifest, plan, project, resource
 
 
 def _ids(steps):

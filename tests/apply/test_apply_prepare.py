@@ -6,15 +6,15 @@ from pathlib import Path
 
 import orjson
 import polars as pl
-from apply_factories import dataset_manifest, frame, items, plan, resource
 
 from orgsync.apply.actions import encode_waves
 from orgsync.apply.order import Wave
 from orgsync.apply.rows import Rows
+from orgsync.manifest.property_types import property_types
 from orgsync.plan.model import SENSITIVE_MASK
 from orgsync.plan.saved import load_saved, restore_sensitive, save
-from orgsync.sources.readers import property_types
 from orgsync.sources.table import SourceTable
+from tests.support.apply_factories import dataset_manifest, frame, items, plan, resource
 
 
 def _table(rows) -> SourceTable:

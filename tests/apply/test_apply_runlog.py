@@ -7,7 +7,7 @@ import json
 
 from orgsync.errors import ExitCode
 from orgsync.runlog import read
-from tests.apply.test_apply_limits import Traced
+from tests.support.apply_tenant import Traced
 
 
 def test_apply_logs_each_run_with_the_trace_ids_of_failed_calls(tenant, tmp_path, monkeypatch):

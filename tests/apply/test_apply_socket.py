@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,25 +15,18 @@ import orjson
 import polars as pl
 import pytest
 from rich.console import Console
-from waiting import wait_until
 
 from orgsync.api.ratelimit import TokenBucket
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.errors import ExitCode
+from tests.support.repo import make_repo
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.socket
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
 T = "/api/v1/ACME"
-
-
-def _repo(tmp_path: Path, base_url: str) -> Path:
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {base_url}"))
-    return root
 
 
 def _apply(root: Path, **options) -> int:
@@ -110,7 +102,7 @@ def token_env(monkeypatch):
 
 def test_a_killed_apply_is_finished_by_the_next_plan_and_apply(tmp_path, emulator_factory, token_env):
     server = emulator_factory(db_path=tmp_path / "tenant.db")
-    root = _repo(tmp_path, server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
     env = {**os.environ, "ORGVUE_TOKEN": "t"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "orgsync", "apply", "--auto-approve", "--parallelism", "1", "-C", str(root)],
@@ -152,7 +144,7 @@ class RecordingBucket(TokenBucket):
 
 
 def test_parallelism_and_the_request_rate_are_honoured(tmp_path, emulator_server, token_env, monkeypatch):
-    root = _repo(tmp_path, emulator_server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator_server.base_url)
     monkeypatch.setattr(
         "orgsync.api.budget.TokenBucket", RecordingBucket
     )  # the tenant budget holds the bucket
@@ -197,7 +189,7 @@ def _max_overlap(entries: list[dict]) -> int:
 
 @pytest.mark.parametrize("mode", ["insert", "update", "upsert", "mirror"])
 def test_every_items_mode_converges(tmp_path, emulator_server, token_env, mode):
-    root = _repo(tmp_path, emulator_server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator_server.base_url)
     assert _apply(root) == ExitCode.OK
     manifest = root / "manifests" / "positions.yaml"
     manifest.write_text(manifest.read_text().replace("mode: mirror", f"mode: {mode}"))
@@ -300,7 +292,7 @@ def test_a_sigterm_lets_the_call_in_flight_finish_then_reports_and_exits_4(
     tmp_path, emulator_factory, token_env
 ):
     server = emulator_factory(db_path=tmp_path / "tenant.db")
-    root = _repo(tmp_path, server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
     code, stdout, report = _stop_mid_way(tmp_path, server.base_url, root, signals=1)
 
     assert code == ExitCode.PARTIAL
@@ -335,7 +327,7 @@ def test_a_sigterm_lets_the_call_in_flight_finish_then_reports_and_exits_4(
 
 def test_a_second_sigterm_cancels_the_call_in_flight_and_still_reports(tmp_path, emulator_factory, token_env):
     server = emulator_factory(db_path=tmp_path / "tenant.db")
-    root = _repo(tmp_path, server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
     code, stdout, report = _stop_mid_way(tmp_path, server.base_url, root, signals=2)
 
     assert code == ExitCode.PARTIAL  # People was written; the Positions PUT was cut off in flight

@@ -6,7 +6,6 @@ and an action too large for the import too is named."""
 from __future__ import annotations
 
 import random
-import shutil
 import string
 
 import httpx
@@ -14,7 +13,8 @@ import orjson
 import polars as pl
 
 from orgsync.errors import ExitCode
-from tests.apply.conftest import ACME, RecordingTransport, Tenant
+from tests.support.apply_tenant import RecordingTransport, Tenant
+from tests.support.repo import make_repo
 
 LIMIT = 20_000  # the emulator's sync body limit in these tests (bytes)
 
@@ -55,8 +55,7 @@ def test_a_413_splits_the_batch_and_a_single_wide_row_goes_by_import(tenant: Ten
 def test_a_row_too_large_for_the_import_too_is_named(tmp_path, monkeypatch) -> None:
     from orgsync.emulator.app import create_app
 
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
+    root = make_repo(tmp_path / "acme", example="acme")
     app = create_app(max_upload_bytes=LIMIT)  # the presigned upload refuses it too (413 EntityTooLarge)
     transport = RecordingTransport(httpx.ASGITransport(app=app))
     monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)

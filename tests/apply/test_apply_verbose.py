@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 
@@ -20,13 +19,6 @@ TOKEN = "tok-verbose-7d1e9a"
 ITEM_OPTIONS = (
     "onActionValidationFailure=skipAction&onItemAccessDenied=skipAction&onPropertyAccessDenied=skipProperty"
 )
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(
-        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN}, catch_exceptions=False
-    )
-    return result.exit_code, result.stdout, result.stderr
 
 
 TRACES = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}")
@@ -40,11 +32,8 @@ def shapes(err: str) -> list[str]:
 
 def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_factory):
     server = emulator_factory(token=TOKEN)
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {server.base_url}"))
-    code, _, err = orgsync("apply", "-C", str(root), "--auto-approve")
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
+    code, _, err = orgsync("apply", "-C", str(root), "--auto-approve", token=TOKEN)
     assert code == 0 and err == ""  # without -v nothing extra is printed
 
     people = root / "data" / "people.csv"
@@ -54,7 +43,7 @@ def test_apply_verbose_shows_the_item_puts_and_no_secret(tmp_path, emulator_fact
         pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(secret)).otherwise(pl.col("salary")).alias("salary")
     )
     frame.write_csv(people)
-    code, out, err = orgsync("apply", "-C", str(root), "--auto-approve", "-v")
+    code, out, err = orgsync("apply", "-C", str(root), "--auto-approve", "-v", token=TOKEN)
     assert code == 0, out + err
 
     lines = shapes(err)

@@ -4,23 +4,12 @@ upwards, paths relative to the current directory, JSON errors for bots, the endp
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from orgsync.commands.init import run_init
-
-ORGSYNC = Path(sys.executable).parent / "orgsync"
-
-
-def orgsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORGVUE_")} | {"NO_COLOR": "1"}
-    return subprocess.run(
-        [str(ORGSYNC), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env, check=False
-    )
+from tests.support.cli import orgsync_process
 
 
 @pytest.fixture
@@ -40,13 +29,13 @@ def repo(tmp_path: Path) -> Path:
     ],
 )
 def test_usage_errors_exit_1_never_2(repo: Path, args: list[str]) -> None:
-    run = orgsync(*args, cwd=repo)
+    run = orgsync_process(*args, cwd=repo)
     assert run.returncode == 1 and run.stdout == ""
     assert run.stderr.splitlines()[-1].startswith("Error: ")
 
 
 def test_a_usage_error_with_format_json_is_a_json_document(repo: Path) -> None:
-    run = orgsync("plan", "--format", "json", "--bogus", cwd=repo)
+    run = orgsync_process("plan", "--format", "json", "--bogus", cwd=repo)
     assert run.returncode == 1
     error = json.loads(run.stdout)["error"]
     assert (error["exit_code"], error["type"], error["hint"]) == (1, "UsageError", None)
@@ -55,7 +44,7 @@ def test_a_usage_error_with_format_json_is_a_json_document(repo: Path) -> None:
 
 @pytest.mark.parametrize("command", ["plan", "validate"])
 def test_a_failing_json_command_prints_a_json_error(tmp_path: Path, command: str) -> None:
-    run = orgsync(command, "--format", "json", cwd=tmp_path)  # no orgsync.yaml anywhere up from here
+    run = orgsync_process(command, "--format", "json", cwd=tmp_path)  # no orgsync.yaml anywhere up from here
     assert run.returncode == 1
     document = json.loads(run.stdout)
     if command == "plan":
@@ -69,17 +58,17 @@ def test_a_failing_json_command_prints_a_json_error(tmp_path: Path, command: str
 
 def test_minus_c_before_the_command_and_per_command_and_search_up(repo: Path, tmp_path: Path) -> None:
     expected = "OK: 3 manifests, 3 sources, 25 rows\n"
-    assert orgsync("-C", "repo", "validate", cwd=tmp_path).stdout == expected
-    assert orgsync("validate", "-C", "repo", cwd=tmp_path).stdout == expected
+    assert orgsync_process("-C", "repo", "validate", cwd=tmp_path).stdout == expected
+    assert orgsync_process("validate", "-C", "repo", cwd=tmp_path).stdout == expected
     deep = repo / "manifests" / "sub"
     deep.mkdir()
-    assert orgsync("validate", cwd=deep).stdout == expected
+    assert orgsync_process("validate", cwd=deep).stdout == expected
 
 
 def test_the_plan_file_is_relative_to_the_current_directory_and_the_hint_says_so(
     repo: Path, tmp_path: Path
 ) -> None:
-    run = orgsync("-C", "repo", "plan", "--out", "plan.bin", cwd=tmp_path)
+    run = orgsync_process("-C", "repo", "plan", "--out", "plan.bin", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "plan.bin").exists() and not (repo / "plan.bin").exists()
     assert "Saved the plan to plan.bin; run `orgsync -C repo apply plan.bin` to carry it out." in run.stderr
@@ -88,7 +77,7 @@ def test_the_plan_file_is_relative_to_the_current_directory_and_the_hint_says_so
 def test_an_endpoint_ending_in_api_v1_is_refused_saying_so(repo: Path) -> None:
     config = repo / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", "endpoint: https://eu.orgvue.com/api/v1"))
-    run = orgsync("plan", cwd=repo)
+    run = orgsync_process("plan", cwd=repo)
     assert run.returncode == 1
     assert (
         "endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'"
@@ -100,4 +89,4 @@ def test_an_endpoint_ending_in_api_v1_is_refused_saying_so(repo: Path) -> None:
 def test_version_comes_from_the_package(repo: Path) -> None:
     from orgsync import __version__
 
-    assert orgsync("--version", cwd=repo).stdout == f"orgsync, version {__version__}\n"
+    assert orgsync_process("--version", cwd=repo).stdout == f"orgsync, version {__version__}\n"

@@ -5,17 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
 
 HINT_PLAN_FILE = "  hint: pass a file written by `orgsync plan --out FILE`\n"
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    """Run the CLI; returns (exit code, stdout, stderr). A traceback fails the test instead of counting as a result."""
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
@@ -66,10 +59,10 @@ def test_a_plan_saved_in_another_repository_is_stale_and_nothing_is_written(star
     code, out, err = orgsync("apply", "-C", str(other), str(saved), "--auto-approve")
     assert (code, out) == (1, "")
     assert err == (
-        f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since "
-        "it was made, or a database or a source that depends on the date it runs now returns other rows; "
-        "nothing was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
-    )
+        f"Error: the saved plan {saved} is stale: the source of People changed (its files, or the rows its "
+        "database or date-dependent query returns) since it was made; nothing was written\n"
+        "  hint: run `orgsync plan --out FILE` again and review it\n"
+    )  # it names what changed (the one source), not only that something did
     assert not (other / ".orgsync").exists()  # the local tenant was never even opened
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import base64
 import io
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.commands.doctor import run_doctor
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 
@@ -31,14 +30,6 @@ def jwt(expires: datetime) -> str:
     return (
         f"{part({'alg': 'HS256'})}.{part({'sub': 'ci@acme.example', 'exp': int(expires.timestamp())})}.c2ln"
     )
-
-
-def repo(tmp_path: Path, endpoint: str) -> Path:
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {endpoint}"))
-    return root
 
 
 def doctor(root: Path, token: str | None, now: datetime | None = None) -> tuple[int, dict]:
@@ -80,7 +71,7 @@ def test_a_healthy_tenant_passes_and_nothing_is_written_to_datasets(tmp_path, em
     people(server.base_url, token)
     admin = {"Authorization": f"Bearer {token}"}
     httpx.delete(f"{server.base_url}/_emulator/requests", headers=admin)
-    root = repo(tmp_path, server.base_url)
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
     code, report = doctor(root, token)
     checks = rows(report)
     assert code == 0 and report["ok"] is True
@@ -107,7 +98,7 @@ def test_an_expired_token_fails_the_token_and_the_authentication_rows(tmp_path, 
     token = jwt(expired)
     server = emulator_factory(token=token)
     fault(server.base_url, {"path": "*", "status": 403, "code": "40302", "name": "ApiTokenExpired"}, token)
-    code, report = doctor(repo(tmp_path, server.base_url), token)
+    code, report = doctor(make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url), token)
     checks = rows(report)
     assert code == 1 and report["ok"] is False
     day = expired.strftime("%Y-%m-%d")
@@ -122,7 +113,7 @@ def test_an_expired_token_fails_the_token_and_the_authentication_rows(tmp_path, 
 def test_a_token_expiring_within_14_days_is_a_warning_not_a_failure(tmp_path, emulator_factory):
     token = jwt(NOW + timedelta(days=5, hours=1))
     server = emulator_factory(token=token)
-    code, report = doctor(repo(tmp_path, server.base_url), token)
+    code, report = doctor(make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url), token)
     status, detail, todo = rows(report)["token"]
     assert (code, status) == (0, "WARN")
     assert "in 5 day(s)" in detail and "before then" in todo
@@ -136,7 +127,7 @@ def test_a_tenant_not_enabled_for_the_api_says_to_ask_support(tmp_path, emulator
         {"path": "*", "status": 403, "code": "40345", "name": "TenantUsagePlanNotConfigured"},
         token,
     )
-    code, report = doctor(repo(tmp_path, server.base_url), token)
+    code, report = doctor(make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url), token)
     checks = rows(report)
     assert code == 1
     assert checks["tenant"][0] == "FAIL"
@@ -149,7 +140,7 @@ def test_a_renamed_temporary_file_field_is_named_and_fails(tmp_path, emulator_fa
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
     fault(server.base_url, {"path": TEMP_FILE_PATH, "method": "POST", "rename": {"getUrl": "readUrl"}}, token)
-    code, report = doctor(repo(tmp_path, server.base_url), token)
+    code, report = doctor(make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url), token)
     status, detail, todo = rows(report)["temporary file"]
     assert (code, status) == (1, "FAIL")
     assert "lacks getUrl (it has: readUrl, putUrl, expiresAt)" in detail
@@ -160,7 +151,11 @@ def test_a_renamed_temporary_file_field_is_named_and_fails(tmp_path, emulator_fa
 def test_a_clock_an_hour_ahead_is_a_warning(tmp_path, emulator_factory):
     token = jwt(NOW + timedelta(days=90))
     server = emulator_factory(token=token)
-    code, report = doctor(repo(tmp_path, server.base_url), token, now=datetime.now(UTC) + timedelta(hours=1))
+    code, report = doctor(
+        make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url),
+        token,
+        now=datetime.now(UTC) + timedelta(hours=1),
+    )
     status, detail, _ = rows(report)["clock"]
     assert (code, status) == (0, "WARN")
     assert detail == "this machine's clock is about 60 min ahead of Orgvue's"
@@ -169,7 +164,9 @@ def test_a_clock_an_hour_ahead_is_a_warning(tmp_path, emulator_factory):
 def test_no_tls_where_https_is_expected_fails_and_nothing_else_is_tried(tmp_path, emulator_factory):
     server = emulator_factory()
     port = httpx.URL(server.base_url).port
-    code, report = doctor(repo(tmp_path, f"https://127.0.0.1:{port}"), "t")
+    code, report = doctor(
+        make_repo(tmp_path / "acme", example="acme", endpoint=f"https://127.0.0.1:{port}"), "t"
+    )
     checks = rows(report)
     assert code == 1
     assert checks["TLS"][0] == "FAIL" and checks["TLS"][1].startswith(
@@ -181,18 +178,23 @@ def test_no_tls_where_https_is_expected_fails_and_nothing_else_is_tried(tmp_path
 
 def test_no_token_fails_and_names_the_variable(tmp_path, emulator_factory):
     server = emulator_factory(token="t")
-    code, report = doctor(repo(tmp_path, server.base_url), None)
+    code, report = doctor(make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url), None)
     assert code == 1
     assert rows(report)["token"][:2] == ("FAIL", "no token: ORGVUE_TOKEN and ORGVUE_TOKEN_FILE are not set")
 
 
 def test_the_command_line_prints_one_row_per_check_and_exits_0_on_the_local_target(tmp_path):
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    result = CliRunner().invoke(cli, ["doctor", "-C", str(root)])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    root = make_repo(tmp_path / "acme", example="acme")
+    code, out, err = orgsync("doctor", "-C", str(root))
+    assert code == 0, out + err
+    lines = (out + err).splitlines()
     assert lines[0].startswith("Target: local")
     assert lines[1].split()[:2] == ["OK", "endpoint"]
     assert any(line.split()[:3] == ["OK", "temporary", "file"] for line in lines)
     assert lines[-1] == "All checks passed: apply can work against this tenant."
+    # no token is asked for on the local target, so none is said to be accepted
+    assert lines[3:5] == [
+        "  SKIP  token                  not needed: the local target takes no token",
+        "  SKIP  authentication         not needed: the local target takes no token",
+    ]
+    assert "accepted" not in out + err

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
-from orgsync.cli import cli
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.commands.doctor import run_doctor
 from orgsync.commands.emulator_compare import run_compare
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 
@@ -30,10 +29,7 @@ TOKEN = "tok-RECORD-0a9b8c7d6e5f"
 def recorded(tmp_path, emulator_factory, monkeypatch) -> tuple[Path, Path, str]:
     """examples/acme applied to a token-protected emulator over a socket, then `doctor --record --probe-writes`."""
     emulator = emulator_factory(token=TOKEN)
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    config = root / "orgsync.yaml"
-    config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator.base_url}"))
+    root = make_repo(tmp_path / "acme", example="acme", endpoint=emulator.base_url)
     monkeypatch.setenv("ORGVUE_TOKEN", TOKEN)
     assert run_apply(ApplyOptions(root=root, auto_approve=True), console=Console(file=io.StringIO())) == 0
     path = tmp_path / "transcript.json"
@@ -128,12 +124,11 @@ def test_a_renamed_field_and_another_status_are_listed_exactly(recorded, tmp_pat
 
 def test_the_command_lines(recorded, tmp_path) -> None:
     root, path, _ = recorded
-    runner = CliRunner()
-    compared = runner.invoke(cli, ["emulator", "--compare", str(path)])
-    assert compared.exit_code == 0 and "the same way" in compared.output
+    code, out, err = orgsync("emulator", "--compare", str(path))
+    assert code == 0 and "the same way" in out + err
     bad = tmp_path / "bad.json"
     bad.write_text('{"probes": []}')
-    refused = runner.invoke(cli, ["emulator", "--compare", str(bad)])
-    assert refused.exit_code == 1 and "not an orgsync transcript" in refused.output
-    usage = runner.invoke(cli, ["doctor", "-C", str(root), "--names"])
-    assert usage.exit_code == 1 and "--names and --probe-writes go with --record FILE" in usage.output
+    code, out, err = orgsync("emulator", "--compare", str(bad))
+    assert code == 1 and "not an orgsync transcript" in out + err
+    code, out, err = orgsync("doctor", "-C", str(root), "--names")
+    assert code == 1 and "--names and --probe-writes go with --record FILE" in out + err

@@ -11,8 +11,7 @@ import yaml
 
 from orgsync.commands.draft import DraftOptions, run_draft_pull
 from orgsync.errors import ExitCode
-from tests.commands.draft_helpers import item_ids, seed_draft, small_tenant
-from tests.commands.test_draft_dialects import PROPERTIES
+from tests.support.draft_helpers import PROPERTIES, item_ids, seed_draft, small_tenant
 
 UNITS = (
     "unit_id,name,parent,budget,opened,active\n"

@@ -13,16 +13,7 @@ import yaml
 
 from orgsync.commands.draft import DraftOptions, run_draft_pull
 from orgsync.errors import ExitCode
-from tests.commands.draft_helpers import item_ids, seed_draft, small_tenant
-
-PROPERTIES = [
-    {"key": "unit_id", "name": "Unit", "type": "text"},
-    {"key": "name", "name": "Name", "type": "text"},
-    {"key": "parent", "name": "Parent", "type": "text"},
-    {"key": "budget", "name": "Budget", "type": "number", "sensitive": True},
-    {"key": "opened", "name": "Opened", "type": "date"},
-    {"key": "active", "name": "Active", "type": "boolean"},
-]
+from tests.support.draft_helpers import PROPERTIES, item_ids, seed_draft, small_tenant
 
 
 @dataclass(frozen=True)

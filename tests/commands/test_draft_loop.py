@@ -11,9 +11,8 @@ import pytest
 
 from orgsync.commands.draft import DraftOptions, run_draft_clear, run_draft_list, run_draft_pull
 from orgsync.errors import ConfirmationRefused, DraftError, ExitCode
-from tests.apply.conftest import Tenant
-from tests.apply.conftest import tenant as tenant  # the fixture, shared
-from tests.commands.draft_helpers import changed_records, dataset_id, draft_actions, item_ids, seed_draft
+from tests.support.apply_tenant import Tenant
+from tests.support.draft_helpers import changed_records, dataset_id, draft_actions, item_ids, seed_draft
 
 PEOPLE = "data/people.csv"
 

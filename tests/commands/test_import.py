@@ -7,7 +7,6 @@ with shapes no manifest of ours ever wrote, both served over a uvicorn socket.
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 pytestmark = pytest.mark.socket
 REPO = Path(__file__).resolve().parents[2]
@@ -25,26 +24,20 @@ TOKEN = "import-test-token"
 SALARIES = ("731017", "731034")
 
 
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(
-        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN}, catch_exceptions=False
-    )
-    return result.exit_code, result.stdout, result.stderr
-
-
 def applied_acme(tmp_path: Path, base_url: str) -> Path:
     """examples/acme, pointed at `base_url` and applied."""
-    acme = tmp_path / "acme"
-    shutil.copytree(REPO / "examples" / "acme", acme, ignore=shutil.ignore_patterns(".orgsync"))
-    config = (acme / "orgsync.yaml").read_text().replace("endpoint: local", f"endpoint: {base_url}")
-    (acme / "orgsync.yaml").write_text(config)
-    code, _, err = orgsync("apply", "-C", str(acme), "--auto-approve")
+    return applied_acme_at(make_repo(tmp_path / "acme", example="acme", endpoint=base_url))
+
+
+def applied_acme_at(acme: Path) -> Path:
+    """The repository `acme` (pointed at the emulator), applied."""
+    code, _, err = orgsync("apply", "-C", str(acme), "--auto-approve", token=TOKEN)
     assert code == 0, err
     return acme
 
 
 def no_changes(repo: Path) -> None:
-    code, out, err = orgsync("plan", "-C", str(repo), "--detailed-exitcode")
+    code, out, err = orgsync("plan", "-C", str(repo), "--detailed-exitcode", token=TOKEN)
     assert code == 0, out + err
     assert "No changes." in out
 
@@ -53,7 +46,9 @@ def test_acme_schema_only_round_trips_to_an_empty_plan(tmp_path: Path, emulator_
     server = emulator_factory(token=TOKEN)
     applied_acme(tmp_path, server.base_url)
     target = tmp_path / "adopted"
-    code, out, err = orgsync("import", str(target), "--tenant", "ACME", "--endpoint", server.base_url)
+    code, out, err = orgsync(
+        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, token=TOKEN
+    )
     assert code == 0, err
     assert sorted(p.name for p in (target / "manifests").iterdir()) == [
         "people-to-positions.yaml",
@@ -74,7 +69,14 @@ def test_acme_with_items_round_trips_without_salaries(tmp_path: Path, emulator_f
     acme = applied_acme(tmp_path, server.base_url)
     target = tmp_path / "adopted"
     code, _, err = orgsync(
-        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, "--with-items"
+        "import",
+        str(target),
+        "--tenant",
+        "ACME",
+        "--endpoint",
+        server.base_url,
+        "--with-items",
+        token=TOKEN,
     )
     assert code == 0, err
     people = list(csv.DictReader((target / "data" / "people.csv").open()))
@@ -199,7 +201,9 @@ def test_a_hand_made_tenant_round_trips(tmp_path: Path, emulator_factory: Any) -
     server = emulator_factory(token=TOKEN)
     hand_made_tenant(server.base_url)
     target = tmp_path / "adopted"
-    code, out, err = orgsync("import", str(target), "--tenant", "HR", "--endpoint", server.base_url)
+    code, out, err = orgsync(
+        "import", str(target), "--tenant", "HR", "--endpoint", server.base_url, token=TOKEN
+    )
     assert code == 0, err
     files = sorted(p.name for p in (target / "manifests").iterdir())
     assert files == ["org-units-2024.yaml", "worker-unit.yaml", "workers.yaml"]
@@ -215,7 +219,14 @@ def test_a_hand_made_tenant_round_trips(tmp_path: Path, emulator_factory: Any) -
     assert "Workers: marked sensitive: baseSalary (guessed: check), dob (guessed: check)" in out
     no_changes(target)
     code, _, err = orgsync(
-        "import", str(tmp_path / "items"), "--tenant", "HR", "--endpoint", server.base_url, "--with-items"
+        "import",
+        str(tmp_path / "items"),
+        "--tenant",
+        "HR",
+        "--endpoint",
+        server.base_url,
+        "--with-items",
+        token=TOKEN,
     )
     assert code == 0, err
     no_changes(tmp_path / "items")
@@ -232,7 +243,7 @@ def test_existing_repositories_gain_only_unmanaged_datasets_and_nothing_is_overw
     (acme / "manifests" / "positions.yaml").rename(acme / "manifests" / "people-to-positions.yaml")
     mine = (acme / "manifests" / "people-to-positions.yaml").read_text()
     before = (acme / "manifests" / "people.yaml").read_text()
-    code, out, err = orgsync("import", str(acme))
+    code, out, err = orgsync("import", str(acme), token=TOKEN)
     assert code == 0, err
     assert out.splitlines()[:3] == [
         "wrote manifests/people-to-positions-2.yaml",
@@ -257,7 +268,15 @@ def test_an_existing_file_is_overwritten_only_with_force(tmp_path: Path, emulato
     (target / "manifests").mkdir(parents=True)
     (target / "manifests" / "people.yaml").write_text("# a hand-written draft\n")
     code, out, err = orgsync(
-        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, "--dataset", "People"
+        "import",
+        str(target),
+        "--tenant",
+        "ACME",
+        "--endpoint",
+        server.base_url,
+        "--dataset",
+        "People",
+        token=TOKEN,
     )
     assert (target / "manifests" / "people.yaml").read_text() == "# a hand-written draft\n"
     assert "wrote manifests/people-2.yaml" in out
@@ -270,6 +289,7 @@ def test_an_existing_file_is_overwritten_only_with_force(tmp_path: Path, emulato
         server.base_url,
         "--dataset",
         "People",
+        token=TOKEN,
     )
     (tmp_path / "forced" / "manifests" / "people.yaml").write_text("# a hand-written draft\n")
     (tmp_path / "forced" / "orgsync.yaml").unlink()
@@ -283,6 +303,7 @@ def test_an_existing_file_is_overwritten_only_with_force(tmp_path: Path, emulato
         "--dataset",
         "People",
         "--force",
+        token=TOKEN,
     )
     assert code == 0, err
     assert (tmp_path / "forced" / "manifests" / "people.yaml").read_text().startswith("# Imported")
@@ -293,7 +314,15 @@ def test_selection_by_glob_brings_links_only_with_both_ends(tmp_path: Path, emul
     applied_acme(tmp_path, server.base_url)
     only_people = tmp_path / "people"
     code, _, err = orgsync(
-        "import", str(only_people), "--tenant", "ACME", "--endpoint", server.base_url, "--dataset", "People"
+        "import",
+        str(only_people),
+        "--tenant",
+        "ACME",
+        "--endpoint",
+        server.base_url,
+        "--dataset",
+        "People",
+        token=TOKEN,
     )
     assert code == 0, err
     assert sorted(p.name for p in (only_people / "manifests").iterdir()) == ["people.yaml"]
@@ -309,6 +338,7 @@ def test_selection_by_glob_brings_links_only_with_both_ends(tmp_path: Path, emul
         "Peo*",
         "--dataset",
         "Positions",
+        token=TOKEN,
     )
     assert code == 0, err
     assert sorted(p.name for p in (both / "manifests").iterdir()) == [
@@ -325,6 +355,7 @@ def test_selection_by_glob_brings_links_only_with_both_ends(tmp_path: Path, emul
         server.base_url,
         "--dataset",
         "Nobody*",
+        token=TOKEN,
     )
     assert (
         code == 1 and "--dataset Nobody*: no dataset of the tenant matches; it has People, Positions" in err
@@ -352,7 +383,9 @@ def test_two_datasets_of_one_name_are_pinned_with_a_warning(tmp_path: Path, emul
             for _ in range(2)
         ]
     target = tmp_path / "adopted"
-    code, _, err = orgsync("import", str(target), "--tenant", "ACME", "--endpoint", server.base_url)
+    code, _, err = orgsync(
+        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, token=TOKEN
+    )
     assert code == 0, err
     texts = [(target / "manifests" / name).read_text() for name in ("roles.yaml", "roles-2.yaml")]
     assert sorted(
@@ -377,6 +410,7 @@ def test_include_sensitive_and_extra_sensitive_keys(tmp_path: Path, emulator_fac
         "--include-sensitive",
         "--sensitive",
         "email",
+        token=TOKEN,
     )
     assert code == 0, err
     assert "warning: --include-sensitive wrote sensitive columns into data/" in err
@@ -405,9 +439,11 @@ def test_a_fixed_clock_stamps_the_header(tmp_path: Path, emulator_factory: Any) 
 
 
 def test_usage_errors_exit_1_and_write_nothing(tmp_path: Path) -> None:
-    code, _, err = orgsync("import", str(tmp_path / "x"))
+    code, _, err = orgsync("import", str(tmp_path / "x"), token=TOKEN)
     assert code == 1 and "has no orgsync.yaml; expected --tenant and --endpoint" in err
-    code, _, err = orgsync("import", str(tmp_path / "x"), "--tenant", "acme", "--endpoint", "local")
+    code, _, err = orgsync(
+        "import", str(tmp_path / "x"), "--tenant", "acme", "--endpoint", "local", token=TOKEN
+    )
     assert code == 1 and "--tenant" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
 
@@ -452,7 +488,14 @@ def test_a_100k_item_dataset_is_read_in_bulk_and_round_trips(tmp_path: Path, emu
     httpx.delete(f"{server.base_url}/_emulator/requests", headers={"Authorization": f"Bearer {TOKEN}"})
     target = tmp_path / "big"
     code, _, err = orgsync(
-        "import", str(target), "--tenant", "BIG", "--endpoint", server.base_url, "--with-items"
+        "import",
+        str(target),
+        "--tenant",
+        "BIG",
+        "--endpoint",
+        server.base_url,
+        "--with-items",
+        token=TOKEN,
     )
     assert code == 0, err
     calls = [
@@ -492,7 +535,9 @@ def test_escape_codes_in_tenant_names_never_reach_the_terminal(tmp_path: Path, e
                 },
             )
     target = tmp_path / "adopted"
-    code, out, err = orgsync("import", str(target), "--tenant", "ACME", "--endpoint", server.base_url)
+    code, out, err = orgsync(
+        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, token=TOKEN
+    )
     assert code == 0, err
     assert "\x1b" not in out + err and "\x07" not in out + err
     assert "Evil\\x1b[2J\\x1b]0;pwned\\x07: marked sensitive: salary (guessed: check)" in out
@@ -502,3 +547,39 @@ def test_escape_codes_in_tenant_names_never_reach_the_terminal(tmp_path: Path, e
         in (target / "manifests" / "evil-2j-0-pwned.yaml").read_text()
     )
     no_changes(target)
+
+
+def test_a_links_dataset_round_trips_its_allocations_and_properties(
+    tmp_path: Path, emulator_factory: Any
+) -> None:
+    server = emulator_factory(token=TOKEN)
+    acme = make_repo(tmp_path / "acme", example="acme", endpoint=server.base_url)
+    links = acme / "manifests" / "assignments.yaml"
+    links.write_text(
+        links.read_text().replace("properties: []", "properties:\n  - {key: role, name: Role, type: text}")
+    )
+    source = list(csv.DictReader((acme / "data" / "assignments.csv").open()))
+    for n, row in enumerate(source):
+        row["allocation"], row["role"] = ("0.5", "part-time") if n % 3 == 0 else ("1", "")
+    with (acme / "data" / "assignments.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["from_id", "to_id", "allocation", "role"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(source)
+    applied_acme_at(acme)
+    target = tmp_path / "adopted"
+    code, _, err = orgsync(
+        "import", str(target), "--tenant", "ACME", "--endpoint", server.base_url, "--with-items", token=TOKEN
+    )
+    assert code == 0, err
+    written = list(csv.DictReader((target / "data" / "people-to-positions.csv").open()))
+    assert list(written[0]) == ["from_id", "to_id", "allocation", "role"]
+    key = lambda r: (r["from_id"], r["to_id"])  # noqa: E731
+    assert sorted(written, key=key) == sorted(source, key=key)
+    assert sum(r["allocation"] == "0.5" for r in written) == len(source[::3])
+    no_changes(target)
+    # the imported file is what the next plan compares: a changed allocation there is an update
+    text = (target / "data" / "people-to-positions.csv").read_text()
+    (target / "data" / "people-to-positions.csv").write_text(text.replace(",0.5,", ",0.25,", 1))
+    code, out, err = orgsync("plan", "-C", str(target), "--detailed-exitcode", token=TOKEN)
+    assert code == 2, out + err
+    assert "items: 0 to create, 1 to update, 0 to delete" in out

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from orgsync.emulator.app import create_app
-from tests.emulator.conftest import Api, Receiver
+from tests.support.emulator_api import Api, Receiver
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.conftest import PEOPLE_PROPS, Api
+from tests.support.emulator_api import PEOPLE_PROPS, Api
 
 pytestmark = pytest.mark.anyio
 

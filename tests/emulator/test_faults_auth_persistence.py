@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.emulator.conftest import Api
+from tests.support.emulator_api import Api
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.conftest import Api
+from tests.support.emulator_api import Api
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import gzip
 import orjson
 import pytest
 
-from tests.emulator.conftest import Api
+from tests.support.emulator_api import Api
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.emulator.conftest import PEOPLE_PROPS, Api, Receiver
+from tests.support.emulator_api import PEOPLE_PROPS, Api, Receiver
 
 pytestmark = pytest.mark.anyio
 

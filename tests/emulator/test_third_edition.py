@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from orgsync.emulator.app import create_app
-from tests.emulator.conftest import Api
 from tests.emulator.test_second_edition import links_between
+from tests.support.emulator_api import Api
 
 pytestmark = pytest.mark.anyio
 

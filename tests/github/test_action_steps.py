@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from orgsync.github.action import Inputs, Run, main
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
+from tests.support.action_env import env_for, parse_outputs
+from tests.support.fake_github import FakeGitHub
 
 SUMMARY = {"datasets": {"create": 0, "update": 1}, "items": {"create": 0, "update": 0, "delete": 9}}
 
@@ -28,23 +28,6 @@ class Scripted:
         return self.answers[(args[0], fmt)]
 
 
-def env_for(tmp_path: Path, github: FakeGitHub, **extra: str) -> dict[str, str]:
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 5}}))
-    return {
-        "GITHUB_API_URL": github.base_url,
-        "GITHUB_REPOSITORY": github.repository,
-        "GITHUB_TOKEN": "t",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_SHA": "f" * 40,
-        "GITHUB_OUTPUT": str(tmp_path / "out"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "RUNNER_TEMP": str(tmp_path),
-        "ORGVUE_TENANT": "ACME",
-    } | extra
-
-
 def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(
     tmp_path: Path, github: FakeGitHub
 ) -> None:
@@ -54,6 +37,7 @@ def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(
             ("validate", ""): Run(0, "OK\n", ""),
             ("plan", "markdown"): Run(3, "### orgsync plan\n\nBlocked by the safety policy\n", ""),
             ("plan", "json"): Run(3, json.dumps({"summary": SUMMARY, "blocked": True}), ""),
+            ("plan", "html"): Run(3, "<!DOCTYPE html><p>report</p>", ""),
         }
     )
     assert main([], env_for(tmp_path, github), orgsync) == 3
@@ -69,9 +53,13 @@ def test_a_blocked_plan_fails_the_step_with_exit_3_and_still_comments(
         "validate",
         "plan",
         "plan",
-    ]  # a blocked plan is not saved: JSON again
+        "plan",
+    ]  # a blocked plan is not saved: JSON and the HTML report again
     [comment] = github.comments_on(5)
     assert "Blocked by the safety policy" in comment["body"]
+    assert Path(outputs["html-report"]).read_text() == "<!DOCTYPE html><p>report</p>"
+    assert outputs["report-artifact-name"] == "orgsync-report-ACME"
+    assert "the `orgsync-report-ACME` artifact of this workflow run" in comment["body"]
 
 
 def test_changes_are_success_and_no_changes_too(tmp_path: Path, github: FakeGitHub) -> None:
@@ -82,6 +70,7 @@ def test_changes_are_success_and_no_changes_too(tmp_path: Path, github: FakeGitH
                 ("validate", ""): Run(0, "", ""),
                 ("plan", "markdown"): Run(code, "plan\n", ""),
                 ("show", "json"): Run(0, json.dumps({"summary": SUMMARY}), ""),
+                ("plan", "html"): Run(code, "<p>report</p>", ""),
             }
         )
         assert main([], env_for(tmp_path, github), orgsync) == 0
@@ -96,12 +85,13 @@ def test_comment_off_and_a_push_event_never_call_github(tmp_path: Path, github: 
             ("validate", ""): Run(0, "", ""),
             ("plan", "markdown"): Run(2, "plan\n", ""),
             ("show", "json"): Run(0, "{}", ""),
+            ("plan", "html"): Run(0, "", ""),
         }
     )
     assert main([], env_for(tmp_path, github, ORGSYNC_COMMENT="off"), orgsync) == 0
     assert main([], env_for(tmp_path, github, GITHUB_EVENT_PATH=""), orgsync) == 0
     assert github.requests == []
-    assert (tmp_path / "summary").read_text() == "plan\n\nplan\n\n"
+    assert (tmp_path / "summary").read_text() == "plan\n\nplan\n\n"  # no report made: no line about it
 
 
 def test_allow_destructive_reaches_the_plan(tmp_path: Path, github: FakeGitHub) -> None:
@@ -110,6 +100,7 @@ def test_allow_destructive_reaches_the_plan(tmp_path: Path, github: FakeGitHub) 
             ("validate", ""): Run(0, "", ""),
             ("plan", "markdown"): Run(0, "plan\n", ""),
             ("show", "json"): Run(0, "{}", ""),
+            ("plan", "html"): Run(0, "", ""),
         }
     )
     main(
@@ -180,3 +171,24 @@ def test_apply_without_a_merged_pr_comments_nowhere(tmp_path: Path, github: Fake
     assert summary.startswith("### orgsync apply: Partially applied (exit 4)")
     assert "| <code>dataset.People</code> | 2/3 | partial |" in summary and "E1" not in summary
     assert Inputs.from_env(env_for(tmp_path, github)).slug == "ACME"
+
+
+def test_show_values_reaches_the_comment_and_the_report_only_when_asked(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    answers = {
+        ("validate", ""): Run(0, "", ""),
+        ("plan", "markdown"): Run(2, "plan\n", ""),
+        ("show", "json"): Run(0, "{}", ""),
+        ("plan", "html"): Run(2, "<p>report</p>", ""),
+    }
+    for value, expected in (("on", True), ("", False)):
+        orgsync = Scripted(answers)
+        assert (
+            main([], env_for(tmp_path, github, ORGSYNC_COMMENT="off", ORGSYNC_SHOW_VALUES=value), orgsync)
+            == 0
+        )
+        planned, report = orgsync.calls[1], orgsync.calls[3]
+        assert report[:4] == ["plan", "-C", ".", "--format"] and report[4] == "html"
+        assert ("--show-values" in planned, "--show-values" in report) == (expected, expected)
+    assert main([], env_for(tmp_path, github, ORGSYNC_SHOW_VALUES="maybe"), Scripted({})) == 1

@@ -8,7 +8,7 @@ import pytest
 
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import LIMIT, MAX_PARTS, StickyKey, fits, overflow_line, split, upsert
-from tests.github.fake_github import BOT, FakeGitHub
+from tests.support.fake_github import BOT, FakeGitHub
 
 KEY = StickyKey("plan", "infra/orgvue", "ACME")
 

@@ -16,8 +16,8 @@ import pytest
 
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import Runner
+from tests.support.action_env import Runner
+from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.socket
 API = "/api/v1/ACME"

@@ -10,7 +10,7 @@ from orgsync.errors import GitHubError
 from orgsync.github.api import GitHubApi
 from orgsync.github.comments import LIMIT, StickyKey
 from orgsync.github.drift import sync_issue
-from tests.github.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub
 
 KEY = StickyKey("drift", ".", "ACME")
 RUN = "https://github.com/acme/people/actions/runs/42"

@@ -6,7 +6,7 @@ import re
 
 from orgsync import escape
 from orgsync.github.fragments import REST, fragments
-from tests.security.gfm import fences_balanced, read, render
+from tests.support.gfm import fences_balanced, read, render
 
 OVERFLOW = f"**… {REST} characters left out.**"
 

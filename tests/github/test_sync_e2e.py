@@ -17,9 +17,9 @@ import pytest
 
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
-from tests.emulator.conftest import Receiver
-from tests.github.fake_github import BOT, FakeGitHub
-from tests.github.test_action_e2e import Runner, commit
+from tests.support.action_env import Runner, commit
+from tests.support.emulator_api import Receiver
+from tests.support.fake_github import BOT, FakeGitHub
 
 FEED_ENV = "ORGSYNC_SECRET_FEED_DB"
 CONTRACTORS = """kind: Dataset

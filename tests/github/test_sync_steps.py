@@ -12,10 +12,9 @@ import pytest
 from orgsync.github.action import Run
 from orgsync.github.entry import main
 from orgsync.runlog import RunRecord, append
-from tests.emulator.conftest import Receiver
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
-from tests.github.test_action_steps import env_for
+from tests.support.action_env import env_for, parse_outputs
+from tests.support.emulator_api import Receiver
+from tests.support.fake_github import FakeGitHub
 
 REASON = "dataset.People: 9 item deletes are 90 % of 10 existing items, above maxDeletePercent 10 %"
 BLOCKED = RunRecord(

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from orgsync.manifest.dump import DumpOptions, dataset_file, guess_sensitive, select, slugify, yaml_scalar
+from orgsync.api.answers import Dataset
+from orgsync.manifest.dump import (
+    DumpOptions,
+    LiveResource,
+    dataset_file,
+    guess_sensitive,
+    select,
+    slugify,
+    yaml_scalar,
+)
 from orgsync.manifest.loader import load_project
 
 PEOPLE = {
@@ -33,6 +42,12 @@ PEOPLE = {
         {"key": "photo", "name": "Photo", "type": "image"},
     ],
 }
+
+
+def live(answer: dict) -> LiveResource:
+    """A live dataset as `orgsync import` hands it to the dump: read through the typed answer."""
+    dataset = Dataset.model_validate(answer)
+    return LiveResource(dataset.datasetId, str(dataset.name), dataset.is_links, dataset.fields)
 
 
 def test_slugs_are_file_names_and_unique() -> None:
@@ -95,7 +110,7 @@ def test_select_by_glob_keeps_order() -> None:
 
 def test_a_dataset_file_keeps_every_field_and_marks_guesses() -> None:
     file = dataset_file(
-        PEOPLE, "manifests/people.yaml", {}, {}, DumpOptions(header="Imported\nline two"), None
+        live(PEOPLE), "manifests/people.yaml", {}, {}, DumpOptions(header="Imported\nline two"), None
     )
     assert file.text.startswith("# Imported\n# line two\nkind: Dataset\n")
     assert 'autoId: "employee_id"' in file.text and 'treeParentId: "manager_id"' in file.text
@@ -114,7 +129,7 @@ def test_a_dataset_file_keeps_every_field_and_marks_guesses() -> None:
 
 def test_asked_sensitive_keys_are_not_marked_as_guesses() -> None:
     opts = DumpOptions(header="h", sensitive_keys=frozenset({"full_name"}))
-    file = dataset_file(PEOPLE, "manifests/people.yaml", {}, {}, opts, None)
+    file = dataset_file(live(PEOPLE), "manifests/people.yaml", {}, {}, opts, None)
     assert "sensitive: true}\n" in next(
         line + "\n" for line in file.text.splitlines() if line.startswith('  - {key: "full_name"')
     )
@@ -124,11 +139,16 @@ def test_asked_sensitive_keys_are_not_marked_as_guesses() -> None:
 
 def test_items_leave_out_sensitive_and_on_demand_columns() -> None:
     opts = DumpOptions(header="h", with_items=True)
-    file = dataset_file(PEOPLE, "manifests/people.yaml", {}, {}, opts, "../data/people.csv")
+    file = dataset_file(live(PEOPLE), "manifests/people.yaml", {}, {}, opts, "../data/people.csv")
     assert file.item_columns == ("employee_id", "full_name", "manager_id")
     assert "  mode: upsert   # `mirror` would also delete" in file.text
     with_pay = dataset_file(
-        PEOPLE, "m.yaml", {}, {}, DumpOptions(header="h", with_items=True, include_sensitive=True), "../d.csv"
+        live(PEOPLE),
+        "m.yaml",
+        {},
+        {},
+        DumpOptions(header="h", with_items=True, include_sensitive=True),
+        "../d.csv",
     )
     assert with_pay.item_columns == ("employee_id", "full_name", "manager_id", "annualSalary")
 
@@ -137,7 +157,7 @@ def test_links_need_both_ends_in_the_tenant() -> None:
     links = {"datasetId": "l", "name": "Links", "type": "LINKS", "properties": []}
     with pytest.raises(ValueError, match=r"its `to` end \(gone\) is not a dataset of the tenant"):
         dataset_file(
-            links,
+            live(links),
             "m.yaml",
             {"a": "People"},
             {"fromDatasetId": "a", "toDatasetId": "gone"},
@@ -163,7 +183,7 @@ HOSTILE = [
 def test_names_read_back_exactly_even_when_they_look_like_templates(tmp_path: Path, name: str) -> None:
     """A dataset name is identity: the loader must read back exactly what the tenant has, templates untouched."""
     resource = {**PEOPLE, "name": name, "properties": PEOPLE["properties"][:3]}
-    file = dataset_file(resource, "manifests/x.yaml", {}, {}, DumpOptions(header="h"), None)
+    file = dataset_file(live(resource), "manifests/x.yaml", {}, {}, DumpOptions(header="h"), None)
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "x.yaml").write_text(file.text, encoding="utf-8")
     (tmp_path / "orgsync.yaml").write_text("tenant: ACME\nendpoint: local\n", encoding="utf-8")

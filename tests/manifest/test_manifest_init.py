@@ -9,14 +9,16 @@ from click.testing import CliRunner
 
 from orgsync import __version__
 from orgsync.cli import cli
-from orgsync.manifest.init import ACTION_REPOSITORY, starter_files
+from orgsync.manifest.init import starter_files
+from orgsync.repository import action_reference, repository_path
 from orgsync.validate import validate_project
+from tests.support.cli import orgsync
 
 
 def test_init_writes_a_repository_that_validates(tmp_path):
     target = tmp_path / "new"
-    result = CliRunner().invoke(cli, ["init", str(target)])
-    assert result.exit_code == 0, result.output
+    code, out, err = orgsync("init", str(target))
+    assert code == 0, out + err
     written = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert written == [
         ".github/workflows/orgsync.yml",
@@ -43,10 +45,8 @@ def test_init_writes_a_repository_that_validates(tmp_path):
     workflow = yaml.safe_load((target / ".github" / "workflows" / "orgsync.yml").read_text())
     assert set(workflow["jobs"]) == {"plan", "apply", "drift"}
     for job in workflow["jobs"].values():
-        [action] = [s for s in job["steps"] if s["uses"].startswith(ACTION_REPOSITORY)]
-        assert (
-            action["uses"] == f"{ACTION_REPOSITORY}@v{__version__}"
-        )  # the code that gets the token is pinned
+        [action] = [s for s in job["steps"] if s["uses"].startswith(repository_path())]
+        assert action["uses"] == f"{repository_path()}@v{__version__}" == action_reference()  # pinned code
         assert action["with"]["endpoint"] == "${{ vars.ORGVUE_URL }}"
         assert action["with"]["tenant"] == "${{ vars.ORGVUE_TENANT }}"
         assert action["with"]["token"] == "${{ secrets.ORGVUE_TOKEN }}"
@@ -74,25 +74,36 @@ def test_the_variables_init_documents_are_exactly_the_ones_its_workflow_reads(tm
 
 def test_init_takes_tenant_and_endpoint_and_can_leave_out_ci(tmp_path):
     target = tmp_path / "real"
-    result = CliRunner().invoke(
-        cli, ["init", str(target), "--tenant", "ACME", "--endpoint", "https://eu.orgvue.com/", "--no-ci"]
+    code, out, err = orgsync(
+        "init",
+        str(target),
+        "--tenant",
+        "ACME",
+        "--endpoint",
+        "https://orgvue.eu-west-1.concentra.io/",
+        "--no-ci",
     )
-    assert result.exit_code == 0, result.output
+    assert code == 0, out + err
     assert not (target / ".github").exists()
     config = yaml.safe_load((target / "orgsync.yaml").read_text())
-    assert (config["tenant"], config["endpoint"]) == ("ACME", "https://eu.orgvue.com")
+    assert (config["tenant"], config["endpoint"]) == ("ACME", "https://orgvue.eu-west-1.concentra.io")
     assert validate_project(target, env={}).ok
 
 
 def test_init_refuses_an_endpoint_with_api_v1_and_a_bad_tenant(tmp_path):
-    result = CliRunner().invoke(
-        cli, ["init", str(tmp_path / "x"), "--tenant", "acme", "--endpoint", "https://eu.orgvue.com/api/v1"]
+    code, out, err = orgsync(
+        "init",
+        str(tmp_path / "x"),
+        "--tenant",
+        "acme",
+        "--endpoint",
+        "https://orgvue.eu-west-1.concentra.io/api/v1",
     )
-    assert result.exit_code == 1
-    assert result.output == (
+    assert code == 1
+    assert (out + err) == (
         "Error: --tenant: expected a tenant id matching ^[A-Z][A-Z0-9_]{0,29}$ (e.g. ACME), got 'acme'\n"
-        "--endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://eu.orgvue.com/api/v1'\n"
-        "  hint: e.g. `orgsync init --endpoint https://eu.orgvue.com --tenant ACME`\n"
+        "--endpoint: expected the base URL without /api/v1 (orgsync adds it), got 'https://orgvue.eu-west-1.concentra.io/api/v1'\n"
+        "  hint: e.g. `orgsync init --endpoint https://orgvue.eu-west-1.concentra.io --tenant ACME`\n"
     )
     assert not (tmp_path / "x").exists()
 
@@ -114,9 +125,9 @@ def test_nothing_installs_the_unpublished_name(repo_root):
 
 def test_init_never_overwrites(tmp_path):
     (tmp_path / "orgsync.yaml").write_text("tenant: MINE\n")
-    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "orgsync.yaml: already exists; init never overwrites files" in result.output
+    code, out, err = orgsync("init", str(tmp_path))
+    assert code == 1
+    assert "orgsync.yaml: already exists; init never overwrites files" in (out + err)
     assert (tmp_path / "orgsync.yaml").read_text() == "tenant: MINE\n"
     assert not (tmp_path / "manifests").exists()
 
@@ -124,8 +135,8 @@ def test_init_never_overwrites(tmp_path):
 def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_path):
     (tmp_path / ".git").mkdir()
     for folder in ("infra/orgvue", "hr"):
-        result = CliRunner().invoke(cli, ["init", str(tmp_path / folder)])
-        assert result.exit_code == 0, result.output
+        code, out, err = orgsync("init", str(tmp_path / folder))
+        assert code == 0, out + err
         assert not (tmp_path / folder / ".github").exists()
     workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
     assert workflows == ["orgsync-hr.yml", "orgsync-infra-orgvue.yml"]
@@ -136,3 +147,51 @@ def test_in_a_monorepo_the_workflow_goes_to_the_git_root_with_the_folder(tmp_pat
     assert (
         "${{ github.workflow }}" in workflow["jobs"]["plan"]["concurrency"]["group"]
     )  # two folders, two groups
+
+
+def test_init_refuses_at_once_a_host_plan_would_refuse(tmp_path):
+    target = tmp_path / "x"
+    result = CliRunner().invoke(
+        cli, ["init", str(target), "--tenant", "ACME", "--endpoint", "https://eu.orgvue.com"]
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: --endpoint: endpoint https://eu.orgvue.com is not an Orgvue region host "
+        "(orgvue.ap-southeast-2.concentra.io, orgvue.eu-west-1.concentra.io, orgvue.us-east-1.concentra.io, or "
+        "their orgvue-staging variants) nor loopback; the token is not sent there\n"
+        "  hint: e.g. `orgsync init --endpoint https://orgvue.eu-west-1.concentra.io --tenant ACME`; pin the "
+        "endpoint with ORGVUE_URL in the CI environment, or list the host in ORGSYNC_ALLOWED_HOSTS "
+        "(comma-separated; the repository cannot set either)\n",
+    )
+    assert not target.exists()
+    allowed = CliRunner().invoke(
+        cli,
+        ["init", str(target), "--tenant", "ACME", "--endpoint", "https://eu.orgvue.com"],
+        env={"ORGSYNC_ALLOWED_HOSTS": "eu.orgvue.com"},
+    )
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_every_endpoint_init_suggests_is_one_plan_accepts(tmp_path):
+    from orgsync.api.pin import check_pinned
+    from orgsync.manifest.init import EXAMPLE_ENDPOINT
+
+    texts = [*starter_files().values(), CliRunner().invoke(cli, ["init", "--help"]).output]
+    texts.append(CliRunner().invoke(cli, ["init", str(tmp_path / "x"), "--tenant", "a"]).output)
+    lines = [line for text in texts for line in text.splitlines() if re.search("endpoint|ORGVUE_URL", line)]
+    suggested = {url for line in lines for url in re.findall(r"https://[A-Za-z0-9.-]+", line)}
+    assert EXAMPLE_ENDPOINT in suggested
+    for url in suggested:
+        check_pinned(url, "orgsync.yaml", env={})  # raises for a host plan refuses
+
+
+def test_no_file_of_the_project_names_a_domain_nobody_here_owns(repo_root):
+    tracked = [p for p in repo_root.rglob("*") if p.is_file() and not {".git", ".venv"} & set(p.parts)]
+    texts = [
+        p.read_text(errors="replace")
+        for p in tracked
+        if p.suffix in (".py", ".md", ".json", ".yaml", ".yml", ".toml", ".j2")
+    ]
+    domain = "orgsync" + ".dev"  # spelled apart, so this file does not name it either
+    assert not [t for t in texts if domain in t]
+    assert all(domain not in text for text in starter_files().values())

@@ -9,17 +9,10 @@ import pytest
 from orgsync.errors import ConfigError
 from orgsync.manifest.loader import load_project, resolve_token
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest
+from tests.support.repo import make_repo
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def repo(root: Path, config: str, **manifests: str) -> Path:
-    (root / "manifests").mkdir(parents=True, exist_ok=True)
-    (root / "orgsync.yaml").write_text(config)
-    for name, text in manifests.items():
-        (root / "manifests" / f"{name}.yaml").write_text(text)
-    return root
 
 
 def problems(root: Path, env: dict | None = None) -> list[str]:
@@ -49,9 +42,9 @@ def test_schema_errors_name_file_line_column_field_and_expectation():
 
 
 def test_templates_render_from_env(tmp_path):
-    repo(
+    make_repo(
         tmp_path,
-        'tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n',
+        config='tenant: "{{ env.ORGVUE_TENANT }}"\nendpoint: "{{ env.ORGVUE_URL }}"\nmanifests: [manifests]\n',
     )
     project = load_project(
         tmp_path, env={"ORGVUE_TENANT": "ACME_UK", "ORGVUE_URL": "https://orgvue.example.com/"}
@@ -60,12 +53,14 @@ def test_templates_render_from_env(tmp_path):
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path):
-    repo(
+    make_repo(
         tmp_path,
-        'tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
-        a="kind: Dataset\nname: A\n",
-        b="kind: Datset\n---\n- just a list\n",
-        c="kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n",
+        config='tenant: "{{ env.ORGSYNC_VAR_NOPE }}"\nendpoint: http://example.com\n',
+        manifests={
+            "a.yaml": "kind: Dataset\nname: A\n",
+            "b.yaml": "kind: Datset\n---\n- just a list\n",
+            "c.yaml": "kind: Dataset\nname: C\ntype: X\nautoId: id\nlabelId: id\nlabelId: again\n",
+        },
     )
     assert problems(tmp_path) == [
         "orgsync.yaml:1:9: tenant: undefined variable env.ORGSYNC_VAR_NOPE: the environment variable ORGSYNC_VAR_NOPE is not set; set it or remove the template",
@@ -80,7 +75,7 @@ def test_every_problem_of_every_file_is_reported(tmp_path):
 
 
 def test_invalid_tenant_and_yaml_syntax(tmp_path):
-    repo(tmp_path, "tenant: acme\n", a="kind: Dataset\nname: [unclosed\n")
+    make_repo(tmp_path, config="tenant: acme\n", manifests={"a.yaml": "kind: Dataset\nname: [unclosed\n"})
     assert problems(tmp_path) == [
         "orgsync.yaml:1:9: tenant: expected a tenant id matching ^[A-Z][A-Z0-9_]{0,29}$ (e.g. ACME), got 'acme'",
         "manifests/a.yaml:3:1: invalid YAML: expected ',' or ']', but got '<stream end>'",
@@ -92,7 +87,7 @@ def test_missing_config_says_what_to_do(tmp_path):
 
 
 def test_manifest_globs_and_symlinks_out_of_the_repository(tmp_path):
-    root = repo(tmp_path / "r", "tenant: ACME\nmanifests: ['more/*.yml', manifests]\n")
+    root = make_repo(tmp_path / "r", config="tenant: ACME\nmanifests: ['more/*.yml', manifests]\n")
     (root / "more").mkdir()
     (root / "more" / "x.yml").write_text("kind: LinksDataset\nname: X\nfrom: A\nto: B\n")
     assert [m.name for m in load_project(root, env={}).manifests] == ["X"]
@@ -105,7 +100,7 @@ def test_manifest_globs_and_symlinks_out_of_the_repository(tmp_path):
 
 
 def test_pattern_matching_nothing_is_a_warning(tmp_path):
-    repo(tmp_path, "tenant: ACME\nmanifests: nothing-here\n")
+    make_repo(tmp_path, config="tenant: ACME\nmanifests: nothing-here\n")
     warnings = load_project(tmp_path, env={}).warnings
     assert [(str(w), w.severity) for w in warnings] == [
         ("orgsync.yaml: manifests: manifests pattern 'nothing-here' matches no .yaml file", "warning")
@@ -129,7 +124,7 @@ def test_resolve_token(tmp_path):
 @pytest.mark.parametrize("pattern", ["/etc/*.yaml", "/", "../*.yaml", "manifests/../../x"])
 def test_a_manifests_pattern_outside_the_repository_is_a_problem_not_a_traceback(tmp_path, pattern):
     # "/etc/*.yaml" raised NotImplementedError from Path.glob; "/" walked the whole file system.
-    repo(tmp_path / "r", f"tenant: ACME\nmanifests: ['{pattern}']\n")
+    make_repo(tmp_path / "r", config=f"tenant: ACME\nmanifests: ['{pattern}']\n")
     assert problems(tmp_path / "r") == [
         f"orgsync.yaml: manifests: manifests pattern {pattern!r} leaves the repository; expected a folder or glob "
         "relative to the repository root, without '..'"

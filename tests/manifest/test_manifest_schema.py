@@ -8,11 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.manifest.init import starter_files
 from orgsync.manifest.schema import build_schema, schema_text
+from tests.support.cli import orgsync
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLISHED = REPO / "manifests" / "orgsync.schema.json"
@@ -29,8 +28,8 @@ def test_checked_in_schema_is_current():
 
 
 def test_orgsync_schema_command_prints_it():
-    result = CliRunner().invoke(cli, ["schema"])
-    assert result.exit_code == 0 and json.loads(result.output) == build_schema()
+    code, out, err = orgsync("schema")
+    assert code == 0 and json.loads(out) == build_schema()
 
 
 def documents(path: Path) -> list[dict]:

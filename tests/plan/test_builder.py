@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import (
+
+from orgsync.errors import ConfigError
+from orgsync.plan.builder import build_plan
+from orgsync.plan.model import KNOWN_AFTER_APPLY, Action, ChangeClass
+from tests.support.plan_factories import (
     dataset,
     frame,
     links,
@@ -14,10 +18,6 @@ from plan_factories import (
     project,
     table,
 )
-
-from orgsync.errors import ConfigError
-from orgsync.plan.builder import build_plan
-from orgsync.plan.model import KNOWN_AFTER_APPLY, Action, ChangeClass
 
 COLS = ["id", "name", "salary", "manager"]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import PROPS, dataset, links, live_dataset
 from pydantic import ValidationError
 
 from orgsync.manifest.models import PropertySpec
 from orgsync.plan.config_diff import diff_config, diff_properties
 from orgsync.plan.model import Action, ChangeClass
+from tests.support.plan_factories import PROPS, dataset, links, live_dataset
 
 
 def test_same_configuration_with_reordered_tags_is_no_change():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import frame
 
 from orgsync.plan.items_diff import diff_items, prepare_live
 from orgsync.state.snapshot import LiveItems
+from tests.support.plan_factories import frame
 
 KEY = ["id"]
 COLS = ["name", "grade"]

@@ -100,17 +100,17 @@ def test_a_spooled_live_side_diffs_exactly_as_one_in_memory(tmp_path, monkeypatc
 
 
 class Recorder:
-    """Wraps LiveValues.take, recording the rows and columns each call asks for."""
+    """Wraps LiveValues.gather, recording the rows and columns each call asks for."""
 
     def __init__(self, monkeypatch) -> None:
         self.calls: list[tuple[list[int], list[str]]] = []
-        real = LiveValues.take
+        real = LiveValues.gather
 
-        def take(values, rows, columns):
+        def gather(values, rows, columns):
             self.calls.append((rows.to_list(), list(columns)))
             return real(values, rows, columns)
 
-        monkeypatch.setattr(LiveValues, "take", take)
+        monkeypatch.setattr(LiveValues, "gather", gather)
 
 
 def test_only_the_changed_row_and_the_deleted_rows_are_read(tmp_path, monkeypatch):

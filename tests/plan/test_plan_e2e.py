@@ -7,18 +7,11 @@ import stat
 import orjson
 import pytest
 import yaml
-from click.testing import CliRunner
-from plan_repo import Repo, salary, staff_rows
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo, salary, staff_rows
 
 SECRETS = [salary(i) for i in range(25)] + ["999111"]
-
-
-def orgsync(*args: str, env: dict | None = None):
-    """Run the CLI; returns (exit code, stdout, stderr). A traceback never counts as a result."""
-    result = CliRunner().invoke(cli, list(args), env=env or {"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def plan_json(repo: Repo, *extra: str) -> tuple[int, dict]:
@@ -183,12 +176,13 @@ def test_sensitive_values_never_appear_in_any_format_or_saved_plan(applied, fmt)
         assert not [s for s in SECRETS if s in text]
 
 
-def test_markdown_has_no_item_values_unless_asked(applied):
+def test_markdown_shows_keys_and_labels_but_no_other_value_unless_asked(applied):
     applied.staff[0]["name"] = "Renamed Person"
     applied.write()
     code, out, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown")
     assert code == 0 and "| ~ | <code>dataset.Staff</code> | update | update | 0 | 1 | 0 | 20 |" in out
-    assert "S00" not in out and "Renamed Person" not in out and "Person 0" not in out
+    assert "- Renamed Person (S00)" in out  # who changes: key and label (the repository holds both)
+    assert "Person 0" not in out  # the value before
     _, shown, _ = orgsync("plan", "-C", str(applied.root), "--format", "markdown", "--show-values")
     assert "| S00 | name: Person 0 → Renamed Person |" in shown
 

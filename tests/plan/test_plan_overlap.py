@@ -8,13 +8,13 @@ import threading
 
 import httpx
 import pytest
-from plan_repo import STAFF_PROPS, Repo, staff_rows
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
 from orgsync.commands.pipeline import load_manifests, plan_with, sources_step
 from orgsync.errors import ConfigError
 from orgsync.validate import validate_project
+from tests.support.staff_repo import STAFF_PROPS, Repo, staff_rows
 
 BASE = "https://orgvue.example"
 API = "/api/v1/ACME"

@@ -7,34 +7,28 @@ import socket
 import httpx
 import orjson
 import pytest
-from click.testing import CliRunner
-from plan_repo import Repo
 
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 pytestmark = pytest.mark.socket
 TOKEN = "s3cret-token-value"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}  # the admin API takes the emulator's token too
 
 
-def orgsync(*args: str, token: str = TOKEN):
-    result = CliRunner().invoke(
-        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": token}, catch_exceptions=False
-    )
-    return result.exit_code, result.stdout, result.stderr
-
-
 def test_plan_over_a_socket_reads_the_tenant_in_bulk(tmp_path, emulator_factory):
     server = emulator_factory(token=TOKEN)
     repo = Repo(tmp_path, endpoint=server.base_url).write()
-    code, out, err = orgsync("plan", "-C", str(repo.root), "--format", "json", "--detailed-exitcode")
+    code, out, err = orgsync(
+        "plan", "-C", str(repo.root), "--format", "json", "--detailed-exitcode", token=TOKEN
+    )
     assert code == 2, err
     doc = orjson.loads(out)
     assert doc["target"] == f"Target: {server.base_url} · tenant ACME"
     assert doc["summary"]["items"] == {"create": 28, "update": 0, "delete": 0}
-    assert orgsync("apply", "-C", str(repo.root), "--auto-approve")[0] == 0
+    assert orgsync("apply", "-C", str(repo.root), "--auto-approve", token=TOKEN)[0] == 0
     httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
-    code, out, _ = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")
+    code, out, _ = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode", token=TOKEN)
     assert code == 0 and "No changes." in out
     item_reads = [
         r
@@ -58,7 +52,7 @@ def test_an_unreachable_api_is_a_clear_error(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again before use: nothing listens there
     repo = Repo(tmp_path, endpoint=f"http://127.0.0.1:{port}").write()
-    code, out, err = orgsync("plan", "-C", str(repo.root))
+    code, out, err = orgsync("plan", "-C", str(repo.root), token=TOKEN)
     assert code == 1 and out == ""
     assert f"127.0.0.1:{port}" in err and "Traceback" not in err
 
@@ -66,14 +60,14 @@ def test_an_unreachable_api_is_a_clear_error(tmp_path):
 def test_injected_429_and_503_are_retried_and_the_plan_completes(tmp_path, emulator_factory):
     server = emulator_factory(token=TOKEN)
     repo = Repo(tmp_path, endpoint=server.base_url).write()
-    assert orgsync("apply", "-C", str(repo.root), "--auto-approve")[0] == 0
+    assert orgsync("apply", "-C", str(repo.root), "--auto-approve", token=TOKEN)[0] == 0
     for fault in (
         {"path": r"/datasets$", "method": "GET", "status": 429, "count": 2, "retryAfter": 0},
         {"path": r"/export", "status": 503, "count": 2, "retryAfter": 0},
     ):
         assert httpx.post(f"{server.base_url}/_emulator/faults", json=fault, headers=ADMIN).status_code == 201
     httpx.delete(f"{server.base_url}/_emulator/requests", headers=ADMIN)
-    code, out, err = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode")
+    code, out, err = orgsync("plan", "-C", str(repo.root), "--detailed-exitcode", token=TOKEN)
     assert code == 0, err
     assert "No changes." in out
     statuses = [r["status"] for r in httpx.get(f"{server.base_url}/_emulator/requests", headers=ADMIN).json()]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from plan_repo import STAFF_PROPS, Repo, staff_rows
 
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
@@ -20,6 +19,7 @@ from orgsync.commands import pipeline as plan_command
 from orgsync.commands.pipeline import load_manifests, plan_with, sources_step
 from orgsync.errors import ApiError, ConfigError, OrgsyncError
 from orgsync.state import reader
+from tests.support.staff_repo import STAFF_PROPS, Repo, staff_rows
 
 BASE = "https://orgvue.example"
 API = "/api/v1/ACME"

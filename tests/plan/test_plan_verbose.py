@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import orjson
-from click.testing import CliRunner
 
 from orgsync.api import target
-from orgsync.cli import cli
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 ACME = Path(__file__).resolve().parents[2] / "examples" / "acme"
 UUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 TRACE = re.compile(r" trace Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")
@@ -37,8 +31,7 @@ def normalised(lines: str, names: dict[str, str]) -> list[str]:
 
 
 def test_plan_verbose_lists_the_list_get_and_export_calls_in_order(tmp_path, monkeypatch):
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
+    root = make_repo(tmp_path / "acme", example="acme")
     code, _, err = orgsync("apply", "-C", str(root), "--auto-approve")
     assert code == 0 and err == ""  # without -v, nothing extra on stderr
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from plan_factories import (
+
+from orgsync.plan.builder import build_plan
+from orgsync.plan.render import json as json_render
+from orgsync.plan.render import markdown, text
+from orgsync.plan.render.markdown import cell
+from tests.support.plan_factories import (
     SECRET_AFTER,
     SECRET_BEFORE,
     SECRET_NEW,
@@ -17,11 +22,6 @@ from plan_factories import (
     sample_plan,
     table,
 )
-
-from orgsync.plan.builder import build_plan
-from orgsync.plan.render import json as json_render
-from orgsync.plan.render import markdown, text
-from orgsync.plan.render.markdown import cell
 
 SECRETS = (SECRET_BEFORE, SECRET_AFTER, SECRET_NEW)
 
@@ -77,7 +77,7 @@ def test_no_changes_says_so():
 
 def test_json_contract_summary_and_one_entry_per_resource():
     doc = orjson.loads(json_render.render(_plan()))
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "1.1"
     assert doc["summary"]["datasets"] == {"create": 1, "update": 1, "delete": 0, "no-op": 0}
     assert doc["summary"]["items"] == {"create": 2, "update": 2, "delete": 3}
     assert [(r["address"], r["action"], r["class"], r["counts"]) for r in doc["resources"]] == [
@@ -98,9 +98,10 @@ def test_json_contract_summary_and_one_entry_per_resource():
     ]
 
 
-def test_markdown_shows_no_item_values_unless_asked_and_escapes_them():
+def test_markdown_shows_keys_and_labels_but_no_other_value_unless_asked_and_escapes_them():
     plain = markdown.render(_plan())
-    assert "E000" not in plain and "Newbie" not in plain and "Person 0" not in plain
+    assert "- Newbie (E100)" in plain and "- New&#124;name &lt;b&gt; (E000)" in plain  # key and label
+    assert "Person 0" not in plain  # a value before the change
     assert "| ~ | <code>dataset.People</code> | update | destructive | 1 | 2 | 3 | 20 |" in plain
     assert "> [!CAUTION]" in plain
     shown = markdown.render(_plan(), show_values=True)
@@ -177,3 +178,14 @@ def test_a_formula_change_is_shown_before_and_after():
         "- ~ property <code>bonus</code>: formula salary &#42; 0.1 → salary &#42; 0.2" in md.splitlines()
     )  # * escaped
     assert "- + property <code>tax</code>: new (Tax, number, on-demand: salary &#42; 0.3)" in md.splitlines()
+
+
+def test_deletes_are_listed_by_key_whatever_the_tenant_order():
+    live_rows = people_rows(20)
+    shuffled = [live_rows[i] for i in (19, 3, 17, 0, 18, *range(1, 3), *range(4, 17))]
+    state = live(live_dataset(), items={"DS-1": live_people(shuffled)})
+    tables = {"People": table("People", ["id", "name", "salary", "manager"], live_rows[:17])}
+    plan = build_plan(project(dataset(mode="mirror")), tables, state)
+    lines = text.render(plan).splitlines()
+    at = lines.index("      items: 0 to create, 0 to update, 3 to delete (of 20 existing)")
+    assert lines[at + 1 : at + 4] == ["        - id=E017", "        - id=E018", "        - id=E019"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from plan_factories import dataset, frame, project
-
 from orgsync.manifest.models import SafetyPolicy
 from orgsync.plan.model import Action, ChangeClass, ItemChanges, PropertyChange, ResourcePlan
 from orgsync.plan.safety import block_reasons, effective_policy
+from tests.support.plan_factories import dataset, frame, project
 
 
 def _resource(deletes=0, updates=0, existing=100, props=()):

@@ -6,12 +6,12 @@ import stat
 
 import orjson
 import pytest
-from plan_factories import SECRET_AFTER, SECRET_BEFORE, SECRET_NEW, sample_plan
 
 from orgsync.errors import PlanFileError
 from orgsync.plan.model import SENSITIVE_MASK
 from orgsync.plan.render import text
 from orgsync.plan.saved import load_saved, save
+from tests.support.plan_factories import SECRET_AFTER, SECRET_BEFORE, SECRET_NEW, sample_plan
 
 
 def test_saved_plan_is_private_and_holds_no_sensitive_value(tmp_path):

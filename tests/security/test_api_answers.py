@@ -200,8 +200,9 @@ async def test_a_job_ticket_without_status_or_links_is_an_error():
 def test_plan_against_a_server_of_wrong_shapes_is_a_clear_error_not_a_traceback(tmp_path):
     from fastapi import FastAPI
 
-    from tests.security.hostile import orgsync, write
-    from tests.serving import serve_app
+    from tests.support.cli import orgsync
+    from tests.support.hostile import write
+    from tests.support.serving import serve_app
 
     app = FastAPI()
 

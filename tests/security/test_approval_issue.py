@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from orgsync.github import approval
-from tests.security.gfm import assert_inert
-from tests.security.hostile import HTML_NAME, LINKING_NAME
+from tests.support.gfm import assert_inert
+from tests.support.hostile import HTML_NAME, LINKING_NAME
 
 
 def test_the_approval_issue_is_inert_whatever_the_dataset_names_in_its_reasons() -> None:
@@ -18,7 +18,7 @@ def test_the_approval_issue_is_inert_whatever_the_dataset_names_in_its_reasons()
 
 def test_a_plan_longer_than_an_issue_is_cut_well_formed_within_the_limit() -> None:
     from orgsync.github.comments import LIMIT
-    from tests.security.gfm import fences_balanced
+    from tests.support.gfm import fences_balanced
 
     plan = "### orgsync plan\n\n```\n" + "a line of a long plan\n" * 5_000 + "```\n"
     body = approval.body_of(

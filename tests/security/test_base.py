@@ -9,17 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
-from tests.plan.plan_repo import STAFF_PROPS, Repo, salary
+from tests.support.cli import orgsync
+from tests.support.staff_repo import STAFF_PROPS, Repo, salary
 
 LIVE_SALARIES = [salary(i) for i in range(20)]
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def git(root: Path, *args: str) -> str:
@@ -152,7 +146,7 @@ def test_a_base_ref_that_does_not_exist_is_a_clear_error(tmp_path):
 
 @pytest.mark.socket
 def test_the_action_plans_a_pull_request_over_its_base(tmp_path, github, emulator_server):
-    from tests.github.test_action_e2e import Runner
+    from tests.support.action_env import Runner
 
     runner = Runner(tmp_path, github, emulator_server.base_url)
     root = runner.workspace
@@ -163,12 +157,10 @@ def test_the_action_plans_a_pull_request_over_its_base(tmp_path, github, emulato
     git(root, "add", ".")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
     base = git(root, "rev-parse", "HEAD")
-    result = CliRunner().invoke(
-        cli,
-        ["apply", "-C", str(root), "--auto-approve"],
-        env={"ORGVUE_TOKEN": "t", "ORGVUE_URL": emulator_server.base_url, "NO_COLOR": "1"},
+    code, _, err = orgsync(
+        "apply", "-C", str(root), "--auto-approve", token="t", env={"ORGVUE_URL": emulator_server.base_url}
     )
-    assert result.exit_code == 0, result.stderr
+    assert code == 0, err
     unhide_salary(repo)  # the pull request, checked out in the workspace
     github.add_pull_request(7)
     event = {"pull_request": {"number": 7, "base": {"sha": base}}}
@@ -212,7 +204,7 @@ def test_two_bases_are_refused(tmp_path):
 
 
 def test_the_loosening_lines_link_and_mention_nothing(tmp_path):
-    from tests.security.gfm import assert_inert
+    from tests.support.gfm import assert_inert
 
     name = "www.evil.example @acme/admins #12 [x](https://evil.example)"
     repo = Repo(tmp_path, staff_extra={"name": name, "safety": {"maxDeletePercent": 10}})

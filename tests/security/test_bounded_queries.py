@@ -13,10 +13,9 @@ import pytest
 
 from orgsync.sources import query
 from orgsync.sources.statement import clock_reads, refusal
-from tests.security.hostile import orgsync
-from tests.security.test_bounded_sources import PROPS
-from tests.sources.postgres_server import PostgresServer
-from tests.sources.repo import repo
+from tests.support.cli import orgsync
+from tests.support.postgres_server import PostgresServer
+from tests.support.source_repo import ID_NAME_PROPS, repo
 
 ENV = "ORGSYNC_SECRET_HR_DB"
 TEN = b"employee_id,full_name\n" + b"".join(f"E{i},N{i}\n".encode() for i in range(10))
@@ -30,7 +29,7 @@ def validate(root: Path, env: dict[str, str]) -> tuple[int, list[str]]:
 
 
 def db_repo(root: Path, sql: str) -> Path:
-    return repo(root, f'  source:\n    sql: "{sql}"\n    connection: {{env: {ENV}}}\n', {}, PROPS)
+    return repo(root, f'  source:\n    sql: "{sql}"\n    connection: {{env: {ENV}}}\n', {}, ID_NAME_PROPS)
 
 
 def sqlite_db(path: Path) -> str:
@@ -49,7 +48,7 @@ def test_lpad_of_400_million_over_10_rows_is_stopped_by_the_query_memory_limit_n
         "  sources: {p: ../data/p.csv}\n"
         "  query: SELECT LPAD(employee_id, 400000000) AS employee_id, full_name FROM p\n"
     )
-    root = repo(tmp_path, items, {"p.csv": TEN}, PROPS)
+    root = repo(tmp_path, items, {"p.csv": TEN}, ID_NAME_PROPS)
     assert validate(root, {"ORGSYNC_LIMIT_QUERY_BYTES": "1GiB"}) == (
         1,
         [
@@ -62,7 +61,7 @@ def test_lpad_of_400_million_over_10_rows_is_stopped_by_the_query_memory_limit_n
 
 def test_a_query_within_the_limits_still_runs_apart_and_its_output_rows_are_bounded(tmp_path):
     items = "  sources: {p: ../data/p.csv}\n  query: SELECT LPAD(employee_id, 4) AS employee_id, full_name FROM p\n"
-    root = repo(tmp_path, items, {"p.csv": TEN}, PROPS)
+    root = repo(tmp_path, items, {"p.csv": TEN}, ID_NAME_PROPS)
     assert validate(root, {"ORGSYNC_LIMIT_QUERY_BYTES": "2GiB"})[0] == 0  # the child starts in ~0.3 GB
     assert validate(root, {"ORGSYNC_LIMIT_SOURCE_ROWS": "9"})[1] == [
         "manifests/people.yaml:11:10: error: items.query: the query returns 10 rows, more than the limit of 9 "
@@ -217,7 +216,7 @@ def clock_repo(root: Path) -> Path:
         "  sources: {p: ../data/p.csv}\n"
         "  query: SELECT employee_id, full_name FROM p WHERE CURRENT_DATE > DATE('2000-01-01')\n"
     )
-    return repo(root, items, {"p.csv": TEN}, PROPS)
+    return repo(root, items, {"p.csv": TEN}, ID_NAME_PROPS)
 
 
 NOTE = (
@@ -247,9 +246,9 @@ def test_apply_of_a_saved_plan_refuses_it_when_the_clock_changed_the_rows(tmp_pa
     code, out, err = orgsync("apply", "-C", str(root), str(saved), "--auto-approve")
     assert (code, out) == (1, "")
     assert err == f"warning: manifests/people.yaml:11:10: items.query: {NOTE}\n" + (
-        f"Error: the saved plan {saved} is stale: orgsync.yaml, a manifest or a source file changed since it "
-        "was made, or a database or a source that depends on the date it runs now returns other rows; nothing "
-        "was written\n  hint: run `orgsync plan --out FILE` again and review it\n"
+        f"Error: the saved plan {saved} is stale: the source of People changed (its files, or the rows its "
+        "database or date-dependent query returns) since it was made; nothing was written\n"
+        "  hint: run `orgsync plan --out FILE` again and review it\n"
     )
     monkeypatch.setattr(query, "_collect_apart", real)  # the same day: the saved plan is still current
     code, out, err = orgsync("apply", "-C", str(root), str(saved), "--auto-approve")

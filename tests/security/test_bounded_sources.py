@@ -13,13 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from tests.security.hostile import orgsync
-from tests.sources.repo import repo
+from tests.support.cli import orgsync
+from tests.support.source_repo import ID_NAME_PROPS, repo
 
-PROPS = """properties:
-  - {key: employee_id, name: Employee ID, type: text}
-  - {key: full_name, name: Full Name, type: text}
-"""
 RAISE = "raise it in the CI environment if the file is genuine"
 
 
@@ -32,7 +28,7 @@ def validate(root: Path, **limits: str) -> tuple[int, list[str]]:
 
 
 def source_repo(root: Path, name: str, data: bytes | None = None) -> Path:
-    return repo(root, f"  source: ../data/{name}\n", {name: data} if data is not None else {}, PROPS)
+    return repo(root, f"  source: ../data/{name}\n", {name: data} if data is not None else {}, ID_NAME_PROPS)
 
 
 # -- 8. xlsx dimension bomb --------------------------------------------------------------------------
@@ -201,7 +197,7 @@ def test_gzipped_csv_headers_are_bounded_and_many_unknown_columns_give_a_few_mes
 
 
 def test_a_glob_matching_a_file_name_that_is_not_utf8_is_a_clear_error(tmp_path):
-    root = repo(tmp_path, "  source: ../data/*.csv\n", {}, PROPS)
+    root = repo(tmp_path, "  source: ../data/*.csv\n", {}, ID_NAME_PROPS)
     with open(os.path.join(os.fsencode(root / "data"), b"b\xff.csv"), "wb") as handle:
         handle.write(b"employee_id,full_name\nE1,Ada\n")
     assert validate(root) == (

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.security.hostile import orgsync
-from tests.security.test_bounded_sources import PROPS
-from tests.sources.repo import repo
+from tests.support.cli import orgsync
+from tests.support.source_repo import ID_NAME_PROPS, repo
 
 A16 = "a" * 16
 CHAIN_64K = (
@@ -49,7 +48,7 @@ def test_a_value_rendering_64_kib_is_refused_once_and_its_27000_aliases_are_coun
         tmp_path,
         "  source: ../data/p.csv\n",
         {"p.csv": b"employee_id,full_name\nE1,A\n"},
-        PROPS,
+        ID_NAME_PROPS,
         aliased(CHAIN_64K),
     )
     code, lines = run(root)
@@ -72,7 +71,7 @@ def test_the_file_total_stops_rendering_at_the_use_that_passes_it(tmp_path):
         tmp_path,
         "  source: ../data/p.csv\n",
         {"p.csv": b"employee_id,full_name\nE1,A\n"},
-        PROPS,
+        ID_NAME_PROPS,
         aliased(CHAIN_4K),
     )
     assert run(root) == (  # 4096 characters a use: the 1025th (1 + 30 + 900 + 94) passes 4 MiB
@@ -90,7 +89,7 @@ def test_the_limits_come_from_the_environment_and_the_repository_total_spans_fil
         tmp_path,
         "  source: ../data/p.csv\n",
         {"p.csv": b"employee_id,full_name\nE1,A\n"},
-        PROPS,
+        ID_NAME_PROPS,
         aliased(CHAIN_4K, 2),
     )
     assert run(root, template_value_chars="4000")[1][1].endswith(

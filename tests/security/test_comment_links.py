@@ -14,11 +14,11 @@ from pathlib import Path
 
 from orgsync import escape
 from orgsync.github.action import main
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import commit, parse_outputs
-from tests.github.test_action_steps import env_for
-from tests.security.gfm import assert_inert, render
-from tests.security.hostile import LINKING, LINKING_NAME, in_process, orgsync, write
+from tests.support.action_env import commit, env_for, parse_outputs
+from tests.support.cli import orgsync
+from tests.support.fake_github import FakeGitHub
+from tests.support.gfm import assert_inert, render
+from tests.support.hostile import LINKING, LINKING_NAME, in_process, write
 
 KEY = "note"  # the emulator, like Orgvue, takes identifier keys only (hostile keys: the plan-only test)
 LINKING_KEY = "k_https://evil.example/@acme/admins_#12"

@@ -15,11 +15,10 @@ import yaml
 from orgsync import escape
 from orgsync.github.action import Inputs, Run, failure_markdown, main, write_summary
 from orgsync.github.comments import LIMIT, MAX_PARTS
-from tests.github.fake_github import FakeGitHub
-from tests.github.test_action_e2e import parse_outputs
-from tests.github.test_action_steps import env_for
-from tests.security.gfm import assert_inert, fences_balanced, read
-from tests.security.hostile import in_process, write
+from tests.support.action_env import env_for, parse_outputs
+from tests.support.fake_github import FakeGitHub
+from tests.support.gfm import assert_inert, fences_balanced, read
+from tests.support.hostile import in_process, write
 
 HOSTILE = (
     "@acme/admins https://evil.example/login www.evil.example x@y.com #12 ```` [click](https://evil) <!-- "
@@ -140,7 +139,9 @@ def test_a_huge_hostile_dataset_name_still_makes_inert_parts_within_the_limit(
     github.add_pull_request(5)
     assert main([], env_for(tmp_path, github, ORGSYNC_WORKING_DIRECTORY=str(root)), in_process) == 0
     comments = github.comments_on(5)
-    assert 2 <= len(comments) <= MAX_PARTS
+    # the plan's markdown fits one comment whatever the plan (issue 19): past the limit it keeps the summary and
+    # says the rest is in the report, so there is no second part here; every part stays inert and in the limit
+    assert len(comments) == 1 and "The plan is too large for one comment" in comments[0]["body"]
     for body in (c["body"] for c in comments):
         assert len(body) <= LIMIT
         assert_inert(body)

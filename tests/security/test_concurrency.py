@@ -14,7 +14,8 @@ import yaml
 from orgsync.apply.lock import apply_lock, lock_path
 from orgsync.commands.init import run_init
 from orgsync.errors import OrgsyncError
-from tests.security.hostile import orgsync, write
+from tests.support.cli import orgsync
+from tests.support.hostile import write
 
 
 def dead_pid() -> int:

@@ -13,8 +13,7 @@ import yaml
 
 from orgsync.commands.draft import DraftOptions, run_draft_pull
 from orgsync.errors import EscapesRoot, ExitCode
-from tests.commands.draft_helpers import item_ids, seed_draft, small_tenant
-from tests.commands.test_draft_dialects import PROPERTIES
+from tests.support.draft_helpers import PROPERTIES, item_ids, seed_draft, small_tenant
 
 UNITS = "unit_id,name,parent,budget,opened,active\nU1,Head Office,,1,2020-01-15,true\nU2,Finance,U1,2,2021-03-01,true\n"
 

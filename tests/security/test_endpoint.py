@@ -7,23 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from orgsync.api.pin import check_pinned
 from orgsync.api.target import open_client
-from orgsync.cli import cli
 from orgsync.errors import ConfigError
 from orgsync.manifest.models import Project, ProjectConfig
-from tests.plan.plan_repo import Repo
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 TOKEN = "ci-token-must-stay-home-7781"
-
-
-def orgsync(*args: str, **env: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(
-        cli, list(args), env={"NO_COLOR": "1", "ORGVUE_TOKEN": TOKEN, **env}, catch_exceptions=False
-    )
-    return result.exit_code, result.stdout, result.stderr
 
 
 def project(endpoint: str) -> Project:
@@ -35,7 +27,9 @@ def project(endpoint: str) -> Project:
 def test_a_pr_that_repoints_the_endpoint_never_sends_the_token_there(tmp_path, emulator_factory):
     attacker = emulator_factory(token="attacker")  # a real server the PR controls, on this machine
     repo = Repo(tmp_path, endpoint=attacker.base_url).write()
-    code, out, err = orgsync("plan", "-C", str(repo.root), ORGVUE_URL="https://orgvue.eu-west-1.concentra.io")
+    code, out, err = orgsync(
+        "plan", "-C", str(repo.root), env={"ORGVUE_URL": "https://orgvue.eu-west-1.concentra.io"}, token=TOKEN
+    )
     assert code == 1 and out == ""
     assert err.startswith(
         f"Error: orgsync.yaml: endpoint: endpoint {attacker.base_url} is not the origin "
@@ -46,7 +40,12 @@ def test_a_pr_that_repoints_the_endpoint_never_sends_the_token_there(tmp_path, e
     ).json()
     assert seen == []  # stopped before any request
     code, _, err = orgsync(
-        "apply", "-C", str(repo.root), "--auto-approve", ORGVUE_URL="https://orgvue.eu-west-1.concentra.io"
+        "apply",
+        "-C",
+        str(repo.root),
+        "--auto-approve",
+        env={"ORGVUE_URL": "https://orgvue.eu-west-1.concentra.io"},
+        token=TOKEN,
     )
     assert code == 1 and "not the origin ORGVUE_URL pins" in err
 
@@ -124,7 +123,11 @@ def test_a_pin_refuses_even_documented_or_loopback_hosts_that_differ(endpoint):
 def test_a_templated_endpoint_follows_the_pin(tmp_path):
     repo = Repo(tmp_path, endpoint="{{ env.ORGVUE_URL }}").write()
     code, _, err = orgsync(
-        "validate", "-C", str(repo.root), ORGVUE_URL="https://orgvue.eu-west-1.concentra.io"
+        "validate",
+        "-C",
+        str(repo.root),
+        env={"ORGVUE_URL": "https://orgvue.eu-west-1.concentra.io"},
+        token=TOKEN,
     )
     assert code == 0, err
 

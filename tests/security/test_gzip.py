@@ -12,7 +12,7 @@ import pytest
 from orgsync.limits import limits_from
 from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.validate import validate_project
-from tests.plan.plan_repo import Repo
+from tests.support.staff_repo import Repo
 
 MiB = 1024 * 1024
 

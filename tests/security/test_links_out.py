@@ -6,18 +6,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
-from tests.plan.plan_repo import Repo
-from tests.security.observe import opens_of
+from tests.support.cli import orgsync
+from tests.support.observe import opens_of
+from tests.support.staff_repo import Repo
 
 OUTSIDE_SECRET = "db-password-of-another-app-6612"
-
-
-def orgsync(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize("command", ["validate", "plan"])

@@ -8,7 +8,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from orgsync.escape import markdown
-from tests.security.hostile import HIDING_KEY, VALUES, orgsync, write
+from tests.support.cli import orgsync
+from tests.support.hostile import HIDING_KEY, VALUES, write
 
 # GitHub renders CommonMark + tables + raw HTML (then sanitises); the raw HTML that reaches it must be ours only.
 RENDERER = MarkdownIt("commonmark", {"html": True}).enable("table")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator.conftest import Receiver
-from tests.security.hostile import HTML_NAME, SALARIES, SECRET_NOTE, VALUES, orgsync, write
+from tests.support.cli import orgsync
+from tests.support.emulator_api import Receiver
+from tests.support.hostile import HTML_NAME, SALARIES, SECRET_NOTE, VALUES, write
 
 
 @pytest.fixture

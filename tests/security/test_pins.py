@@ -7,21 +7,15 @@ from collections.abc import Iterator, Mapping
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.commands.plan import PlanOptions, run_plan
 from orgsync.errors import ConfigError
-from tests.plan.plan_repo import Repo
-from tests.security.observe import opens_of
+from tests.support.cli import orgsync
+from tests.support.observe import opens_of
+from tests.support.staff_repo import Repo
 
 TOKEN = "ci-token-for-acme-only-5521"
 PINNED = "https://orgvue.eu-west-1.concentra.io"
-
-
-def orgsync(*args: str, **env: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **env}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def retarget(repo: Repo, tenant: str) -> None:
@@ -54,9 +48,11 @@ def test_a_pr_that_names_another_tenant_stops_before_the_token_is_read(tmp_path,
             *command,
             "-C",
             str(repo.root),
-            ORGVUE_TENANT="ACME",
-            ORGVUE_URL=server.base_url,
-            ORGVUE_TOKEN_FILE=str(token_file),
+            env={
+                "ORGVUE_TENANT": "ACME",
+                "ORGVUE_URL": server.base_url,
+                "ORGVUE_TOKEN_FILE": str(token_file),
+            },
         )
     assert (code, out) == (1, "")
     assert err.startswith(TENANT_ERROR + "\n")
@@ -96,13 +92,13 @@ def test_the_token_variable_is_never_read_either(tmp_path):
 
 def test_the_pinned_tenant_itself_and_a_templated_one_are_accepted(tmp_path):
     repo = Repo(tmp_path, endpoint="local").write()
-    code, _, err = orgsync("plan", "-C", str(repo.root), ORGVUE_TENANT="ACME")
+    code, _, err = orgsync("plan", "-C", str(repo.root), env={"ORGVUE_TENANT": "ACME"})
     assert code == 0, err
     text = (
         (repo.root / "orgsync.yaml").read_text().replace("tenant: ACME", "tenant: '{{ env.ORGVUE_TENANT }}'")
     )
     (repo.root / "orgsync.yaml").write_text(text)
-    code, _, err = orgsync("plan", "-C", str(repo.root), ORGVUE_TENANT="ACME")
+    code, _, err = orgsync("plan", "-C", str(repo.root), env={"ORGVUE_TENANT": "ACME"})
     assert code == 0, err
 
 
@@ -127,7 +123,9 @@ def test_endpoint_local_is_refused_while_the_url_is_pinned(tmp_path, command):
     planted.write_bytes(b"a tenant the pull request made up")
     before = planted.stat()
     with opens_of(planted) as reads:
-        code, out, err = orgsync(*command, "-C", str(repo.root), ORGVUE_URL=PINNED, ORGVUE_TOKEN=TOKEN)
+        code, out, err = orgsync(
+            *command, "-C", str(repo.root), env={"ORGVUE_URL": PINNED, "ORGVUE_TOKEN": TOKEN}
+        )
     assert (code, out) == (1, "")
     assert err.startswith(LOCAL_ERROR + "\n")
     assert reads == [] and planted.read_bytes() == b"a tenant the pull request made up"

@@ -8,17 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orgsync.cli import cli
-from tests.plan.plan_repo import Repo, staff_rows
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo, staff_rows
 
 KEY = "plan-signing-key-from-the-ci-secret-store"
-
-
-def orgsync(*args: str, **env: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **env}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def applied(root: Path, **fields: object) -> Repo:
@@ -29,8 +23,8 @@ def applied(root: Path, **fields: object) -> Repo:
     return repo
 
 
-def saved(root: Path, name: str, *extra: str, **env: str) -> dict:
-    code, _, err = orgsync("plan", "-C", str(root), "--out", str(root / name), *extra, **env)
+def saved(root: Path, name: str, *extra: str, env: dict[str, str] | None = None) -> dict:
+    code, _, err = orgsync("plan", "-C", str(root), "--out", str(root / name), *extra, env=env)
     assert code in (0, 2), err
     return json.loads((root / name).read_text())
 
@@ -115,7 +109,7 @@ def signed(tmp_path: Path) -> tuple[Path, dict]:
     repo = applied(tmp_path)
     repo.staff = [{**r, "grade": "G2"} if i < 3 else r for i, r in enumerate(repo.staff)]
     repo.write()
-    document = saved(tmp_path, "signed.plan", ORGSYNC_PLAN_KEY=KEY)
+    document = saved(tmp_path, "signed.plan", env={"ORGSYNC_PLAN_KEY": KEY})
     assert document["signature"]["algorithm"] == "HMAC-SHA256"
     return tmp_path, document
 
@@ -135,7 +129,9 @@ def test_with_a_key_an_altered_or_unsigned_plan_is_refused(signed, tamper, messa
     root, document = signed
     tamper(document)
     plan_file = write(root, "signed.plan", document)
-    code, out, err = orgsync("apply", "-C", str(root), str(plan_file), "--auto-approve", ORGSYNC_PLAN_KEY=KEY)
+    code, out, err = orgsync(
+        "apply", "-C", str(root), str(plan_file), "--auto-approve", env={"ORGSYNC_PLAN_KEY": KEY}
+    )
     assert (code, out) == (1, "")
     assert (
         err.startswith(f"Error: {plan_file}: the saved plan")
@@ -149,10 +145,10 @@ def test_with_a_key_an_altered_or_unsigned_plan_is_refused(signed, tamper, messa
 def test_with_a_key_the_plan_as_made_is_applied_and_another_key_is_refused(signed):
     root, _ = signed
     code, _, err = orgsync(
-        "apply", "-C", str(root), str(root / "signed.plan"), "--auto-approve", ORGSYNC_PLAN_KEY="x"
+        "apply", "-C", str(root), str(root / "signed.plan"), "--auto-approve", env={"ORGSYNC_PLAN_KEY": "x"}
     )
     assert code == 1 and "signature does not match" in err
     code, _, err = orgsync(
-        "apply", "-C", str(root), str(root / "signed.plan"), "--auto-approve", ORGSYNC_PLAN_KEY=KEY
+        "apply", "-C", str(root), str(root / "signed.plan"), "--auto-approve", env={"ORGSYNC_PLAN_KEY": KEY}
     )
     assert code == 0, err

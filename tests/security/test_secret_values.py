@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from orgsync.cli import cli
-from tests.plan.plan_repo import Repo
-
-
-def orgsync(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **env}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from tests.support.cli import orgsync
+from tests.support.staff_repo import Repo
 
 
 def database_repo(root: Path) -> Repo:

@@ -14,7 +14,8 @@ import yaml
 from orgsync.api.client import OrgvueClient
 from orgsync.errors import ApiError
 from orgsync.validate import validate_project
-from tests.security.hostile import SALARIES, SECRET_NOTE, orgsync, write
+from tests.support.cli import orgsync
+from tests.support.hostile import SALARIES, SECRET_NOTE, write
 
 SECRET_IDS = ("EMPX-91a7", "EMPX-33c2", "EMPX-5d5d", "EMPX-0ff0")  # sensitive tree keys
 EVERYTHING = (*SALARIES, SECRET_NOTE, *SECRET_IDS, "918273", "827364", "736455")
@@ -27,7 +28,7 @@ def leaks(text: str) -> list[str]:
 def test_every_plan_and_apply_output_path(tmp_path: Path):
     write(tmp_path, n=6, key="note")
     outputs: list[str] = []
-    for fmt in ("text", "json", "markdown"):
+    for fmt in ("text", "json", "markdown", "html"):
         code, out, err = orgsync(
             "plan", "-C", str(tmp_path), "--format", fmt, "--show-all", "--show-values", "-v"
         )
@@ -35,7 +36,7 @@ def test_every_plan_and_apply_output_path(tmp_path: Path):
         outputs += [out, err]
     code, out, err = orgsync("plan", "-C", str(tmp_path), "--out", str(tmp_path / "saved.plan"))
     outputs += [out, err, (tmp_path / "saved.plan").read_text(errors="replace")]
-    for fmt in ("text", "json", "markdown"):
+    for fmt in ("text", "json", "markdown", "html"):
         outputs += list(
             orgsync("show", str(tmp_path / "saved.plan"), "--format", fmt, "--show-all", "--show-values")[1:]
         )
@@ -54,7 +55,7 @@ def test_every_plan_and_apply_output_path(tmp_path: Path):
     # an update of every sensitive cell, emptied ones included, then a mirror delete of most items
     rows = [{"id": f"E{i}", "label": "x", "note": "", "salary": "", "ssn": SALARIES[i % 3]} for i in range(6)]
     write(tmp_path, rows=rows, key="note")
-    for fmt in ("text", "json", "markdown"):
+    for fmt in ("text", "json", "markdown", "html"):
         outputs += list(
             orgsync("plan", "-C", str(tmp_path), "--format", fmt, "--show-all", "--show-values")[1:]
         )
@@ -162,6 +163,23 @@ def test_validation_messages_name_rows_never_sensitive_tree_keys(tmp_path: Path)
             and "EMPX-nobody" not in out + err
             and "ghost" not in out + err
         )
+
+
+def test_a_reorg_of_sensitive_tree_keys_shows_no_key_in_any_review_output(tmp_path: Path):
+    """Moves, spans and lists name items by key and label: never when the tree and label are sensitive."""
+    a, b, c, d = SECRET_IDS
+    root = hierarchy_repo(tmp_path, [{"emp": a, "mgr": ""}, {"emp": b, "mgr": a}, {"emp": c, "mgr": a}])
+    assert orgsync("apply", "-C", str(root), "--auto-approve")[0] == 0
+    hierarchy_repo(
+        tmp_path, [{"emp": a, "mgr": ""}, {"emp": b, "mgr": a}, {"emp": c, "mgr": b}, {"emp": d, "mgr": c}]
+    )
+    outputs = []
+    for fmt in ("text", "json", "markdown", "html"):
+        code, out, err = orgsync("plan", "-C", str(root), "--format", fmt, "--show-all", "--show-values")
+        assert code == 0, err
+        outputs += [out, err]
+    text = "\n".join(outputs)
+    assert "(sensitive)" in text and leaks(text) == []
 
 
 @pytest.mark.anyio

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orgsync.validate import validate_project
-from tests.plan.plan_repo import Repo
+from tests.support.staff_repo import Repo
 
 CREDENTIAL = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2xlYWs="
 

@@ -9,7 +9,8 @@ import pytest
 from orgsync.api.calllog import format_call
 from orgsync.api.http import CallRecord
 from orgsync.escape import terminal
-from tests.security.hostile import ESC_VALUE, VALUES, orgsync, write
+from tests.support.cli import orgsync
+from tests.support.hostile import ESC_VALUE, VALUES, write
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -9,6 +9,7 @@ import pytest
 
 from orgsync.errors import ConfigError
 from orgsync.manifest.loader import load_project
+from tests.support.repo import make_repo
 
 MiB = 1024 * 1024
 # The classic "billion laughs" in 446 bytes: 9 levels of 9 aliases = 9^9 strings once expanded.
@@ -25,13 +26,7 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
-def repo(
-    root: Path, manifest: str, config: str = "tenant: ACME\nendpoint: local\nmanifests: [manifests]\n"
-) -> Path:
-    (root / "manifests").mkdir()
-    (root / "orgsync.yaml").write_text(config)
-    (root / "manifests" / "evil.yaml").write_text(manifest)
-    return root
+YAML_CONFIG = "tenant: ACME\nendpoint: local\nmanifests: [manifests]\n"
 
 
 def problems(root: Path, env: dict[str, str] | None = None) -> list[str]:
@@ -44,7 +39,7 @@ def test_an_alias_bomb_is_refused_at_its_line_before_it_expands(tmp_path):
     assert len(BOMB) < 460
     tracemalloc.start()
     try:
-        found = problems(repo(tmp_path, BOMB))
+        found = problems(make_repo(tmp_path, config=YAML_CONFIG, manifests={"evil.yaml": BOMB}))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -57,7 +52,7 @@ def test_an_alias_bomb_is_refused_at_its_line_before_it_expands(tmp_path):
 
 def test_many_aliases_are_refused_too(tmp_path):
     text = "kind: Dataset\nx: &x 1\nl: [" + ",".join(["*x"] * 101) + "]\n"
-    assert problems(repo(tmp_path, text)) == [
+    assert problems(make_repo(tmp_path, config=YAML_CONFIG, manifests={"evil.yaml": text})) == [
         "manifests/evil.yaml:3:305: more than 100 YAML aliases (*name) in one file (the limit "
         "ORGSYNC_LIMIT_YAML_ALIASES=100); expected few anchors, for small reuse"
     ]
@@ -71,7 +66,7 @@ def test_many_aliases_are_refused_too(tmp_path):
     ],
 )
 def test_nesting_5000_deep_is_a_clear_error_not_a_traceback(tmp_path, text, where):
-    assert problems(repo(tmp_path, text)) == [
+    assert problems(make_repo(tmp_path, config=YAML_CONFIG, manifests={"evil.yaml": text})) == [
         f"manifests/evil.yaml:{where}: YAML nested more than 64 levels deep (the limit ORGSYNC_LIMIT_YAML_DEPTH=64); "
         "expected a manifest's few levels"
     ]
@@ -79,13 +74,13 @@ def test_nesting_5000_deep_is_a_clear_error_not_a_traceback(tmp_path, text, wher
 
 def test_a_deep_orgsync_yaml_is_refused_the_same_way(tmp_path):
     config = "tenant: ACME\nendpoint: local\nx: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n"
-    found = problems(repo(tmp_path, "kind: Dataset\n", config))
+    found = problems(make_repo(tmp_path, config=config, manifests={"evil.yaml": "kind: Dataset\n"}))
     assert found[0].startswith("orgsync.yaml:3:") and "nested more than 64 levels" in found[0]
 
 
 def test_an_oversized_manifest_is_refused_without_parsing_it(tmp_path):
     text = "kind: Dataset\n# " + "x" * (4 * MiB) + "\n"
-    assert problems(repo(tmp_path, text)) == [
+    assert problems(make_repo(tmp_path, config=YAML_CONFIG, manifests={"evil.yaml": text})) == [
         f"manifests/evil.yaml: the file is {len(text)} bytes, more than the limit of 4194304 "
         "(ORGSYNC_LIMIT_MANIFEST_BYTES=4194304); expected a manifest, not data (put items in a source file)"
     ]
@@ -93,8 +88,10 @@ def test_an_oversized_manifest_is_refused_without_parsing_it(tmp_path):
 
 def test_limits_are_raised_only_from_the_environment(tmp_path):
     text = "kind: Dataset\nx: " + "[" * 70 + "]" * 70 + "\n"
-    root = repo(
-        tmp_path, text, "tenant: ACME\nendpoint: local\nmanifests: [manifests]\nlimits: {yaml_depth: 100}\n"
+    root = make_repo(
+        tmp_path,
+        config="tenant: ACME\nendpoint: local\nmanifests: [manifests]\nlimits: {yaml_depth: 100}\n",
+        manifests={"evil.yaml": text},
     )
     assert any("nested more than 64 levels" in p for p in problems(root))
     assert not any("nested" in p for p in problems(root, {"ORGSYNC_LIMIT_YAML_DEPTH": "100"}))

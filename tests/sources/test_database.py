@@ -12,8 +12,8 @@ import pytest
 
 from orgsync.secrets import Secret
 from orgsync.sources.database import redacted
-from tests.sources.postgres_server import PASSWORD, PostgresServer, _free_port
-from tests.sources.repo import errors, load, repo, rows
+from tests.support.postgres_server import PASSWORD, PostgresServer, _free_port
+from tests.support.source_repo import errors, load, repo, rows
 
 PROPS = """properties:
   - {key: employee_id, name: Employee ID, type: text}
@@ -189,8 +189,9 @@ def test_a_missing_variable_or_scheme_is_named(tmp_path):
         f"scheme; expected postgresql://, sqlite:///, snowflake:// or bigquery:// (connection from {ENV})"
     ]
     assert errors(tmp_path, {ENV: "snowflake://u:pw@acct/db"}) == [
-        f"manifests/people.yaml:16:5: items.source: the snowflake driver is not installed; install it with `pip "
-        f"install orgsync[snowflake]` (connection from {ENV})"
+        "manifests/people.yaml:16:5: items.source: a snowflake:// database source needs the `snowflake` extra, "
+        'which is not installed: pip install "orgsync[snowflake] @ git+https://github.com/orgsync/orgsync@v0.2.0" '
+        f"(the orgsync Action installs the extras the manifests need by itself) (connection from {ENV})"
     ]
 
 

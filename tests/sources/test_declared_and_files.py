@@ -6,7 +6,7 @@ from __future__ import annotations
 from orgsync.manifest.loader import load_project
 from orgsync.sources.checks import check_tables
 from orgsync.sources.readers import load_source
-from tests.sources.repo import errors, repo, rows, warnings
+from tests.support.source_repo import errors, repo, rows, warnings
 
 TREE = "treeId: employee_id\ntreeParentId: manager_id\n"
 TREE_PROPS = """properties:
@@ -137,7 +137,8 @@ def test_a_glob_matching_nothing_or_escaping_is_refused(tmp_path):
 
 
 def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path):
-    from orgsync.validate import render_text, validate_project
+    from orgsync.validate import validate_project
+    from orgsync.validate_render import render_text
 
     repo(
         tmp_path,
@@ -152,7 +153,7 @@ def test_validate_reports_the_missing_property_as_a_warning_and_passes(tmp_path)
         "manifests/people.yaml",
         "  manifests/people.yaml:12:5: warning: location: People: the source has no column `location`; that "
         "property is not managed from this source (list it under `items.handKept` if that is intended)",
-        "OK: 1 manifests, 1 sources, 1 rows, 1 warning(s)",
+        "OK: 1 manifest, 1 source, 1 row, 1 warning",
     ]
 
 

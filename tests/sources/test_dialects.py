@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from orgsync.sources import encoding
-from tests.sources.repo import errors, repo, rows
+from tests.support.source_repo import errors, repo, rows
 
 HEADER = "employee_id,full_name,salary,start_date,active\n"
 ROWS = [
@@ -74,7 +74,7 @@ def test_the_checksum_is_of_the_stored_bytes(tmp_path):
 
     data = CSV.encode("cp1252")
     repo(tmp_path, "  source: ../data/p.csv\n  encoding: cp1252\n", {"p.csv": data})
-    from tests.sources.repo import load
+    from tests.support.source_repo import load
 
     table, _ = load(tmp_path)
     assert table is not None and table.sha256 == hashlib.sha256(data).hexdigest()

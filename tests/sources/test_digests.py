@@ -11,8 +11,7 @@ import pytest
 
 from orgsync.manifest.loader import load_project
 from orgsync.sources.readers import read_source, source_digests
-from tests.sources.repo import repo
-from tests.sources.test_query import JOIN, make
+from tests.support.source_repo import JOIN, make, repo
 
 FILES = {
     "a/p1.csv": b"employee_id,full_name\nE1,Ada\nE2,Grace\n",

@@ -10,8 +10,8 @@ import pytest
 from orgsync.errors import ConfigError
 from orgsync.manifest.loader import load_project
 from orgsync.sources.feed import feed_datasets
-from tests.security.hostile import orgsync
-from tests.sources.repo import repo
+from tests.support.cli import orgsync
+from tests.support.source_repo import repo
 
 CSV = b"employee_id,full_name\nE1,Ada\n"
 

@@ -5,38 +5,21 @@ from __future__ import annotations
 import pytest
 
 from orgsync.errors import Location, SourceError
+from orgsync.manifest.loader import load_project
 from orgsync.sources import query
+from orgsync.sources.checks import check_tables
 from orgsync.sources.parse import RawSource
-from tests.sources.repo import errors, load, repo, rows
-
-WORKERS = (
-    b"emp_id,first,last,grade_code,status,pay\nE1,Ada,Lovelace,G1,Active,1\nE2,Alan,Turing,G2,Left,2\n"
-    b"E3,Grace,Hopper,G2,Active,x\n"
+from tests.support.source_repo import (
+    GRADES,
+    JOIN,
+    QUERY_PROPS,
+    WORKERS,
+    errors,
+    load,
+    make,
+    repo,
+    rows,
 )
-GRADES = "grade_code;band\nG1;Bänd 1\nG2;Bänd 2\n".encode("cp1252")
-PROPS = """properties:
-  - {key: employee_id, name: Employee ID, type: text}
-  - {key: full_name, name: Full Name, type: text}
-  - {key: grade, name: Grade, type: text}
-  - {key: salary, name: Salary, type: number}
-"""
-JOIN = (
-    "SELECT w.emp_id AS employee_id, w.first || ' ' || w.last AS full_name, g.band AS grade "
-    "FROM workers w JOIN grades g USING (grade_code) WHERE w.status = 'Active' ORDER BY employee_id"
-)
-SOURCES = (
-    "  sources:\n    workers: ../data/workers.csv\n"
-    "    grades: {path: ../data/grades.csv, delimiter: ';', encoding: cp1252}\n"
-)
-
-
-def make(tmp_path, sql: str, extra: str = "  handKept: [salary]\n"):
-    return repo(
-        tmp_path,
-        SOURCES + f'  query: "{sql}"\n' + extra,
-        {"workers.csv": WORKERS, "grades.csv": GRADES},
-        PROPS,
-    )
 
 
 def test_the_issue_example_joins_two_sources_with_their_own_settings(tmp_path):
@@ -47,15 +30,46 @@ def test_the_issue_example_joins_two_sources_with_their_own_settings(tmp_path):
     ]
 
 
-def test_a_misfit_names_the_output_row_and_the_source_row_kept_by___source(tmp_path):
+def test_a_misfit_is_reported_at_the_input_row_kept_by___source_else_at_the_query(tmp_path):
     make(tmp_path, "SELECT emp_id AS employee_id, pay AS salary, __source FROM workers ORDER BY emp_id", "")
-    assert errors(tmp_path) == [
-        "manifests/people.yaml:15:10: salary: query output row 3 (from data/workers.csv:4): "
-        "expected a number, got 'x'"
-    ]
+    assert errors(tmp_path) == ["data/workers.csv:4: salary: query output row 3: expected a number, got 'x'"]
     make(tmp_path, "SELECT emp_id AS employee_id, pay AS salary FROM workers ORDER BY emp_id", "")
     assert errors(tmp_path) == [
         "manifests/people.yaml:15:10: salary: query output row 3: expected a number, got 'x'"
+    ]
+
+
+def keys(root) -> list[str]:
+    """The errors of the key checks (validate runs them on the loaded tables)."""
+    table, _ = load(root)
+    assert table is not None
+    return [str(p) for p in check_tables(load_project(root, env={}), {table.name: table})]
+
+
+def test_a_duplicate_key_names_the_input_rows_kept_by___source_else_the_query(tmp_path):
+    make(tmp_path, "SELECT emp_id AS employee_id, __source FROM workers", "")
+    (tmp_path / "data" / "workers.csv").write_bytes(WORKERS + b"E2,Alan,T,G2,Active,3\n")
+    assert keys(tmp_path) == [
+        "data/workers.csv:5: employee_id: query output row 4: employee_id 'E2' is a duplicate of "
+        "data/workers.csv:3; expected each key once"
+    ]
+    make(tmp_path, "SELECT emp_id AS employee_id FROM workers", "")
+    (tmp_path / "data" / "workers.csv").write_bytes(WORKERS + b"E2,Alan,T,G2,Active,3\n")
+    assert keys(tmp_path) == [
+        "manifests/people.yaml:15:10: employee_id: query output row 4: employee_id 'E2' is a duplicate of "
+        "query output row 2; expected each key once"
+    ]
+
+
+def test_a_row_the_query_made_up_names_the_query(tmp_path):
+    sql = (
+        "SELECT * FROM (SELECT emp_id AS employee_id, pay AS salary, __source FROM workers WHERE pay <> 'x' "
+        "UNION ALL SELECT 'E9' AS employee_id, 'y' AS salary, NULL AS __source) ORDER BY employee_id"
+    )
+    make(tmp_path, sql, "")
+    assert errors(tmp_path) == [
+        "manifests/people.yaml:15:10: salary: query output row 3 (made by the query, from no input row): "
+        "expected a number, got 'y'"
     ]
 
 
@@ -129,7 +143,7 @@ def test_source_and_sources_are_exclusive_and_query_goes_with_sources(tmp_path):
         tmp_path,
         "  source: ../data/workers.csv\n  sources: {workers: ../data/workers.csv}\n  query: SELECT 1\n",
         {"workers.csv": WORKERS},
-        PROPS,
+        QUERY_PROPS,
     )
     from orgsync.errors import ConfigError
     from orgsync.manifest.loader import load_project
@@ -147,7 +161,7 @@ def test_entry_number_formats_are_refused_with_query(tmp_path):
         "  sources:\n    workers: {path: ../data/workers.csv, decimalSeparator: ','}\n"
         "  query: SELECT emp_id AS employee_id FROM workers\n",
         {"workers.csv": WORKERS},
-        PROPS,
+        QUERY_PROPS,
     )
     assert errors(tmp_path) == [
         "manifests/people.yaml:13:14: items.sources.workers: with `query`, number formats "

@@ -11,6 +11,7 @@ import pytest
 from orgsync.errors import SourceError
 from orgsync.manifest.loader import load_project
 from orgsync.sources.readers import load_source, read_source
+from tests.support.repo import make_repo
 
 MANIFEST = """kind: Dataset
 name: People
@@ -33,15 +34,10 @@ EXPECTED = [
 ]
 
 
-def make_repo(root: Path, name: str, data: bytes, extra: str = "", source: str | None = None) -> Path:
-    (root / "manifests").mkdir(parents=True, exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
-    (root / "orgsync.yaml").write_text("tenant: T\nendpoint: local\n")
-    (root / "data" / name).write_bytes(data)
-    (root / "manifests" / "people.yaml").write_text(
-        MANIFEST.format(source=source or f"../data/{name}", extra=extra)
-    )
-    return root / "data" / name
+def people_source(root: Path, name: str, data: bytes, extra: str = "", source: str | None = None) -> Path:
+    """A People repository reading data/<name> (`data`); returns that file's path."""
+    manifest = MANIFEST.format(source=source or f"../data/{name}", extra=extra)
+    return make_repo(root, manifests={"people.yaml": manifest}, data={name: data}) / "data" / name
 
 
 def read(root: Path):
@@ -78,7 +74,7 @@ def read(root: Path):
     ],
 )
 def test_each_format_reads_to_the_same_canonical_table(tmp_path, name, data):
-    path = make_repo(tmp_path, name, data)
+    path = people_source(tmp_path, name, data)
     table = read(tmp_path)
     assert table.frame.to_dicts() == EXPECTED
     assert table.key == ["employee_id"]
@@ -94,13 +90,13 @@ def test_each_format_reads_to_the_same_canonical_table(tmp_path, name, data):
 
 
 def test_only_columns_present_are_owned(tmp_path):
-    make_repo(tmp_path, "people.csv", b"employee_id,salary\nE1,1\n")
+    people_source(tmp_path, "people.csv", b"employee_id,salary\nE1,1\n")
     table = read(tmp_path)
     assert table.owned == ["salary"] and table.frame.columns == ["employee_id", "salary"]
 
 
 def test_columns_rename_and_date_format(tmp_path):
-    make_repo(
+    people_source(
         tmp_path,
         "people.csv",
         b"Employee Number,start_date\nE1,31/12/2020\n",
@@ -110,7 +106,7 @@ def test_columns_rename_and_date_format(tmp_path):
 
 
 def test_blank_lines_are_dropped_and_row_numbers_kept(tmp_path):
-    make_repo(tmp_path, "people.csv", b"employee_id,salary\nE1,1\n\nE2,x\n\n")
+    people_source(tmp_path, "people.csv", b"employee_id,salary\nE1,1\n\nE2,x\n\n")
     project = load_project(tmp_path, env={})
     table, problems = load_source(project.manifests[0], project)
     assert table.frame["employee_id"].to_list() == ["E1", "E2"]
@@ -126,7 +122,7 @@ def messages(root: Path) -> list[str]:
 
 
 def test_ragged_rows_are_named(tmp_path):
-    make_repo(tmp_path, "people.csv", b"employee_id,full_name\nE1,Ada\nE2\nE3,Alan,extra\n")
+    people_source(tmp_path, "people.csv", b"employee_id,full_name\nE1,Ada\nE2\nE3,Alan,extra\n")
     assert messages(tmp_path) == [
         "data/people.csv:3: row 3 has 1 fields; expected 2 like the header (a missing or extra separator, or an unquoted value?)",
         "data/people.csv:4: row 4 has 3 fields; expected 2 like the header (a missing or extra separator, or an unquoted value?)",
@@ -149,7 +145,7 @@ RAGGED = "(a missing or extra separator, or an unquoted value?)"
     ],
 )
 def test_ragged_rows_are_found_however_their_fields_add_up(tmp_path, data, expected):
-    make_repo(tmp_path, "people.csv", data)
+    people_source(tmp_path, "people.csv", data)
     assert messages(tmp_path) == [
         f"data/people.csv:{row}: row {row} has {n} fields; expected 2 like the header {RAGGED}"
         for row, n in expected
@@ -157,22 +153,22 @@ def test_ragged_rows_are_found_however_their_fields_add_up(tmp_path, data, expec
 
 
 def test_rows_of_empty_fields_are_dropped_like_blank_lines(tmp_path):
-    make_repo(tmp_path, "people.csv", b"employee_id,full_name\n,\nE1,Ada\n")
+    people_source(tmp_path, "people.csv", b"employee_id,full_name\n,\nE1,Ada\n")
     assert read(tmp_path).frame["employee_id"].to_list() == ["E1"]
 
 
 def test_quoted_separators_and_newlines_are_not_ragged(tmp_path):
-    make_repo(tmp_path, "people.csv", b'employee_id,full_name\nE1,"Lovelace, Ada"\nE2,"two\nlines"\n')
+    people_source(tmp_path, "people.csv", b'employee_id,full_name\nE1,"Lovelace, Ada"\nE2,"two\nlines"\n')
     assert read(tmp_path).frame["full_name"].to_list() == ["Lovelace, Ada", "two\nlines"]
 
 
 def test_ragged_row_after_a_quoted_newline_is_found_exactly(tmp_path):
-    make_repo(tmp_path, "people.csv", b'employee_id,full_name\nE1,"two\nlines"\nE2\n')
+    people_source(tmp_path, "people.csv", b'employee_id,full_name\nE1,"two\nlines"\nE2\n')
     assert messages(tmp_path)[0].startswith("data/people.csv:3: row 3 has 1 fields; expected 2")
 
 
 def test_undecodable_bytes_name_the_line(tmp_path):
-    make_repo(tmp_path, "people.csv", "employee_id,full_name\nE1,Ada\nE2,José Müller\n".encode("cp1252"))
+    people_source(tmp_path, "people.csv", "employee_id,full_name\nE1,Ada\nE2,José Müller\n".encode("cp1252"))
     assert messages(tmp_path) == [
         "data/people.csv:3: items.encoding: byte 0xe9 at line 3 is not valid UTF-8; "
         "it decodes as cp1252: set `encoding: cp1252`"
@@ -180,46 +176,46 @@ def test_undecodable_bytes_name_the_line(tmp_path):
 
 
 def test_utf16_is_refused_with_advice(tmp_path):
-    make_repo(tmp_path, "people.csv", "employee_id\nE1\n".encode("utf-16"))
+    people_source(tmp_path, "people.csv", "employee_id\nE1\n".encode("utf-16"))
     assert "UTF-16" in messages(tmp_path)[0]
 
 
 def test_duplicate_header_is_refused(tmp_path):
-    make_repo(tmp_path, "people.csv", b"employee_id,salary,salary\nE1,1,2\n")
+    people_source(tmp_path, "people.csv", b"employee_id,salary,salary\nE1,1,2\n")
     assert messages(tmp_path) == [
         "data/people.csv:1: salary: column 'salary' appears twice in the header; expected unique column names"
     ]
 
 
 def test_json_must_be_an_array_of_flat_objects(tmp_path):
-    make_repo(tmp_path, "people.json", b'{"employee_id": "E1"}')
+    people_source(tmp_path, "people.json", b'{"employee_id": "E1"}')
     assert messages(tmp_path) == ["data/people.json:1: expected a JSON array of objects, got a JSON dict"]
-    make_repo(tmp_path, "people.json", b'[{"employee_id": "E1", "full_name": {"first": "Ada"}}]')
+    people_source(tmp_path, "people.json", b'[{"employee_id": "E1", "full_name": {"first": "Ada"}}]')
     assert messages(tmp_path) == [
         "data/people.json: full_name: item 1: nested value; expected a string, number, boolean or null"
     ]
 
 
 def test_invalid_jsonl_line_is_named(tmp_path):
-    make_repo(tmp_path, "people.jsonl", b'{"employee_id": "E1"}\n{"employee_id": \n')
+    people_source(tmp_path, "people.jsonl", b'{"employee_id": "E1"}\n{"employee_id": \n')
     assert messages(tmp_path)[0].startswith("data/people.jsonl:2: line 2 is not valid JSON")
 
 
 def test_broken_gzip_is_named(tmp_path):
-    make_repo(tmp_path, "people.csv.gz", b"not gzip at all")
+    people_source(tmp_path, "people.csv.gz", b"not gzip at all")
     assert messages(tmp_path)[0].startswith("data/people.csv.gz: not a readable gzip file")
 
 
 def test_unknown_extension_needs_format(tmp_path):
-    make_repo(tmp_path, "people.txt", CSV.encode())
+    people_source(tmp_path, "people.txt", CSV.encode())
     assert "cannot tell the format of people.txt" in messages(tmp_path)[0]
-    make_repo(tmp_path, "people.txt", CSV.encode(), extra="  format: csv\n")
+    people_source(tmp_path, "people.txt", CSV.encode(), extra="  format: csv\n")
     assert read(tmp_path).frame.to_dicts() == EXPECTED
 
 
 def test_path_escaping_the_repository_is_refused(tmp_path):
     repo = tmp_path / "repo"
-    make_repo(repo, "people.csv", CSV.encode(), source="../../secret.csv")
+    people_source(repo, "people.csv", CSV.encode(), source="../../secret.csv")
     (tmp_path / "secret.csv").write_text(CSV)
     assert messages(repo) == [
         "manifests/people.yaml:12:11: items.source: source '../../secret.csv' is outside "
@@ -229,20 +225,20 @@ def test_path_escaping_the_repository_is_refused(tmp_path):
 
 def test_symlink_out_of_the_repository_is_refused(tmp_path):
     repo = tmp_path / "repo"
-    make_repo(repo, "people.csv", CSV.encode(), source="../data/link.csv")
+    people_source(repo, "people.csv", CSV.encode(), source="../data/link.csv")
     (tmp_path / "secret.csv").write_text(CSV)
     (repo / "data" / "link.csv").symlink_to(tmp_path / "secret.csv")
     assert "is outside the repository" in messages(repo)[0]
 
 
 def test_symlink_inside_the_repository_is_allowed(tmp_path):
-    make_repo(tmp_path, "people.csv", CSV.encode(), source="../data/link.csv")
+    people_source(tmp_path, "people.csv", CSV.encode(), source="../data/link.csv")
     (tmp_path / "data" / "link.csv").symlink_to(tmp_path / "data" / "people.csv")
     assert read(tmp_path).frame.to_dicts() == EXPECTED
 
 
 def test_missing_source_file(tmp_path):
-    make_repo(tmp_path, "people.csv", CSV.encode(), source="../data/nope.csv")
+    people_source(tmp_path, "people.csv", CSV.encode(), source="../data/nope.csv")
     assert messages(tmp_path) == [
         "manifests/people.yaml:12:11: items.source: source file data/nope.csv does not "
         "exist (paths are relative to the manifest file)"
@@ -266,7 +262,7 @@ def test_links_table_types_and_key(tmp_path):
 
 
 def test_only_non_blank_values_that_do_not_fit_are_misfits(tmp_path):
-    make_repo(
+    people_source(
         tmp_path,
         "people.csv",
         b'employee_id,start_date\nE1,2020-01-02\nE2,"  "\nE3,\nE4, soon \nE5, 2020-1-2 \n',

@@ -8,7 +8,7 @@ import io
 import polars as pl
 import xlsxwriter
 
-from tests.sources.repo import errors, repo, rows
+from tests.support.source_repo import errors, repo, rows
 
 EXPECTED = [
     {

@@ -77,9 +77,9 @@ def test_only_the_rows_that_can_differ_keep_their_values_and_the_diff_is_the_sam
 def test_rows_equal_to_the_source_keep_no_values(tmp_path):
     src = source(1000, changed={42}, gone=set())
     items = parse_items(export(tmp_path, 1000), table(src))
-    assert items.values.take(pl.Series([42]), COLS).to_dicts() == [{"name": "N42", "grade": None}]
+    assert items.values.gather(pl.Series([42]), COLS).to_dicts() == [{"name": "N42", "grade": None}]
     with pytest.raises(LookupError, match=r"not kept: \[41\]"):
-        items.values.take(pl.Series([41]), COLS)
+        items.values.gather(pl.Series([41]), COLS)
     with pytest.raises(LookupError):
         items.values.whole(COLS)
     assert items.index.height == 1000 and items.unmatched == 1  # the index still has every keyed row
@@ -87,7 +87,7 @@ def test_rows_equal_to_the_source_keep_no_values(tmp_path):
 
 def test_a_source_with_no_rows_keeps_every_live_rows_values(tmp_path):
     items = parse_items(export(tmp_path, 50), table(source(0, set(), set())))
-    assert items.values.take(items.index["__live_row"], COLS).height == 50
+    assert items.values.gather(items.index["__live_row"], COLS).height == 50
 
 
 def test_a_composite_key_matches_on_every_part(tmp_path):
@@ -104,13 +104,13 @@ def test_a_composite_key_matches_on_every_part(tmp_path):
         sha256="",
     )
     items = parse_items(RawExport("People", "D1", path), t)
-    assert items.values.take(pl.Series([1]), ["grade"]).to_dicts() == [
+    assert items.values.gather(pl.Series([1]), ["grade"]).to_dicts() == [
         {"grade": "x"}
     ]  # (1, B): grade differs
     with pytest.raises(LookupError):
-        items.values.take(pl.Series([0]), ["grade"])  # (1, A) equal
+        items.values.gather(pl.Series([0]), ["grade"])  # (1, A) equal
     with pytest.raises(LookupError):
-        items.values.take(pl.Series([2]), ["grade"])  # (2, A) equal: same name as (1, A), other id
+        items.values.gather(pl.Series([2]), ["grade"])  # (2, A) equal: same name as (1, A), other id
 
 
 def test_a_property_changing_type_keeps_every_row_so_each_holding_a_value_is_rewritten(tmp_path):
@@ -173,12 +173,12 @@ def test_live_text_not_in_canonical_form_is_canonicalised_before_it_is_compared(
     assert items.index.drop("__live_row").equals(
         every.index.drop("__live_row")
     )  # same canonical keys and hashes
-    assert items.values.take(pl.Series([2]), ["salary", "active", "_id"]).to_dicts() == [
+    assert items.values.gather(pl.Series([2]), ["salary", "active", "_id"]).to_dicts() == [
         {"salary": "1.5", "active": "true", "_id": "u3"}
     ]
     for row in (0, 1):
         with pytest.raises(LookupError):
-            items.values.take(pl.Series([row]), ["salary"])
+            items.values.gather(pl.Series([row]), ["salary"])
     side = prepare_live(items, ["id"], ["name", "salary", "active"])
     changes = diff_items(src, side, key=["id"], columns=["name", "salary", "active"], mode="mirror")
     assert changes.updates.to_dicts() == [

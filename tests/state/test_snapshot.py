@@ -76,7 +76,7 @@ def values(request, tmp_path) -> tuple[LiveValues, pl.DataFrame]:
 def test_take_returns_the_rows_in_the_order_asked(values):
     live, frame = values
     rows = [999, 0, 500, 1, 100, 99, 2]
-    got = live.take(pl.Series(rows, dtype=pl.UInt32), ["team", "name"])
+    got = live.gather(pl.Series(rows, dtype=pl.UInt32), ["team", "name"])
     assert got.columns == ["team", "name"]
     assert got.to_dicts() == [{"team": frame["team"][r], "name": frame["name"][r]} for r in rows]
 
@@ -84,8 +84,8 @@ def test_take_returns_the_rows_in_the_order_asked(values):
 def test_take_of_every_row_reversed_and_of_no_row(values):
     live, frame = values
     reverse = pl.Series(range(999, -1, -1), dtype=pl.Int64)  # any integer type
-    assert live.take(reverse, ["name"])["name"].to_list() == frame["name"].reverse().to_list()
-    none = live.take(pl.Series([], dtype=pl.UInt32), ["name", "team"])
+    assert live.gather(reverse, ["name"])["name"].to_list() == frame["name"].reverse().to_list()
+    none = live.gather(pl.Series([], dtype=pl.UInt32), ["name", "team"])
     assert none.height == 0 and none.schema == pl.Schema({"name": pl.Utf8, "team": pl.Utf8})
 
 
@@ -100,13 +100,13 @@ def test_spooled_values_are_read_from_the_files_not_held(tmp_path):
     live = spooled(tmp_path, many(10), [4, 6])
     (tmp_path / "values-0-00000.arrow").unlink()
     with pytest.raises((FileNotFoundError, pl.exceptions.PolarsError)):
-        live.take(pl.Series([0], dtype=pl.UInt32), ["name"])
+        live.gather(pl.Series([0], dtype=pl.UInt32), ["name"])
 
 
 def test_spooled_without_parts_is_an_empty_frame_of_the_columns():
     live = LiveValues([], [], ["name", "team"])
     assert live.whole(["name", "team"]).schema == pl.Schema({"name": pl.Utf8, "team": pl.Utf8})
-    assert live.take(pl.Series([], dtype=pl.UInt32), ["team"]).height == 0
+    assert live.gather(pl.Series([], dtype=pl.UInt32), ["team"]).height == 0
 
 
 # -- LiveItems ------------------------------------------------------------------------------------------------

@@ -64,8 +64,11 @@ def _masked_cell(before: str | None, after: str | None, sensitive: bool) -> tupl
 
 
 def item_rows(items: ItemChanges, action: Action, limit: int | None) -> list[ItemRow]:
-    """Up to `limit` rows (None = all) of one kind of change, sensitive values masked."""
+    """Up to `limit` rows (None = all) of one kind of change, sensitive values masked; deletes by key (creates
+    and updates stay in source order)."""
     frame = {Action.CREATE: items.creates, Action.UPDATE: items.updates, Action.DELETE: items.deletes}[action]
+    if action == Action.DELETE:  # in the tenant's export order otherwise: by key, a reviewer can find one
+        frame = frame.sort(items.key)
     if limit is not None:
         frame = frame.head(limit)
     rows: list[ItemRow] = []

@@ -8,14 +8,19 @@ import orjson
 
 from orgsync.plan.model import Action, Plan, ResourcePlan
 from orgsync.plan.render.common import blocking, hidden, item_rows, resource_counts, row_limit, summary
+from orgsync.plan.render.people import DEFAULT_LIST_LIMIT
+from orgsync.plan.render.review_json import review_document
 
 
-def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> str:
-    """The JSON document (sensitive values masked; item rows limited unless `show_all`)."""
-    return orjson.dumps(document(plan, show_all=show_all), option=orjson.OPT_INDENT_2).decode() + "\n"
+def render(
+    plan: Plan, *, show_all: bool = False, show_values: bool = False, list_limit: int = DEFAULT_LIST_LIMIT
+) -> str:
+    """The JSON document (sensitive values masked; item rows and review lists limited unless `show_all`)."""
+    doc = document(plan, show_all=show_all, list_limit=list_limit)
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-def document(plan: Plan, *, show_all: bool = False) -> dict[str, Any]:
+def document(plan: Plan, *, show_all: bool = False, list_limit: int = DEFAULT_LIST_LIMIT) -> dict[str, Any]:
     """The JSON document as a dict (the shape docs/plan-json.md describes)."""
     reasons = blocking(plan)
     return {
@@ -31,15 +36,17 @@ def document(plan: Plan, *, show_all: bool = False) -> dict[str, Any]:
         "forced": plan.forced,
         "blocking_reasons": reasons,
         "summary": summary(plan),
-        "resources": [_resource(r, row_limit(show_all)) for r in plan.resources],
-        "drift": [_resource(r, row_limit(show_all)) for r in plan.drift],
+        "resources": [
+            _resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.resources
+        ],
+        "drift": [_resource(r, row_limit(show_all), None if show_all else list_limit) for r in plan.drift],
         "unmanaged_datasets": list(plan.unmanaged_datasets),
         "notes": list(plan.notes),
         "loosened": list(plan.loosened),
     }
 
 
-def _resource(res: ResourcePlan, limit: int | None) -> dict[str, Any]:
+def _resource(res: ResourcePlan, limit: int | None, list_limit: int | None) -> dict[str, Any]:
     fingerprint = res.fingerprint
     return {
         "address": res.address,
@@ -70,6 +77,7 @@ def _resource(res: ResourcePlan, limit: int | None) -> dict[str, Any]:
             for p in res.property_changes
         ],
         "items": None if res.items is None else _items(res, limit),
+        **review_document(res.review, list_limit),
         "warnings": list(res.warnings),
         "blocked": list(res.blocked),
     }

@@ -1,6 +1,7 @@
 """The plan as markdown for a pull-request comment (Jinja2 template `templates/plan.md.j2`).
 
-No item value (not even a key) appears unless `show_values`; sensitive values never do. Every interpolated
+Keys and labels appear (in the reviewer's part, `people_markdown`); other item values only with
+`show_values`; sensitive values never do. Every interpolated
 value (names, keys, values, messages) is escaped by the environment's `finalize` (`orgsync.escape.markdown`),
 so data cannot break a table, open an HTML comment, inject HTML, links or mentions into the comment.
 """
@@ -30,6 +31,8 @@ from orgsync.plan.render.common import (
     summary,
     target_line,
 )
+from orgsync.plan.render.people import DEFAULT_LIST_LIMIT, people_view
+from orgsync.plan.render.people_markdown import section
 from orgsync.plan.safety import UNBLOCK_HINT
 
 
@@ -67,11 +70,54 @@ def _environment() -> Environment:
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
-def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> str:
-    """The markdown comment."""
+COMMENT_LIMIT = 65_536  # characters in one GitHub comment
+_ROOM = 1_500  # kept free for the Action's footer and the report link
+
+
+def render(
+    plan: Plan,
+    *,
+    show_all: bool = False,
+    show_values: bool = False,
+    list_limit: int = DEFAULT_LIST_LIMIT,
+    max_chars: int = COMMENT_LIMIT - _ROOM,
+) -> str:
+    """The markdown comment, at most `max_chars` long whatever the plan: when it would be longer, the lists get
+    shorter, then the chart and item tables go, then only the summary stays, with a line saying where the rest is."""
+    attempts = [(list_limit, True, show_values)]
+    attempts += [(n, True, show_values) for n in (10, 5) if n < list_limit]
+    attempts += [(min(list_limit, 3), False, False), (0, False, False)]
+    for n, with_chart, values in attempts:
+        text = _render(plan, show_all, values, n, with_chart, people=True)
+        if len(text) <= max_chars:
+            return text
+    text = _render(plan, False, False, 0, False, people=False)
+    cut = "\n_The plan is too large for one comment: moves, spans and lists are in the report._\n"
+    if len(text) > max_chars:
+        # the summary alone: the head up to the first resource's <details>, cut between whole lines (a table
+        # row, a quoted reason), so no block is left open
+        head = text.split("\n<details>", 1)[0]
+        cut = "\n\n_The plan is too large for one comment: the summary above is cut; see the report._\n"
+        if len(head) + len(cut) > max_chars:
+            head = head[: max_chars - len(cut)].rsplit("\n", 1)[0]
+        text = head
+    return text.rstrip("\n") + "\n" + cut
+
+
+def _render(
+    plan: Plan, show_all: bool, show_values: bool, list_limit: int, with_chart: bool, *, people: bool
+) -> str:
     limit = row_limit(show_all)
     changed = [_resource(r, limit, show_values) for r in plan.resources if is_changed(r)]
     drift = [_resource(r, limit, show_values) for r in plan.drift if is_changed(r)]
+    views = [
+        people_view(r, limit=list_limit, show_values=show_values) for r in plan.resources if is_changed(r)
+    ]
+    hierarchies = [
+        (r.address, r.review.hierarchy)
+        for r in plan.resources
+        if is_changed(r) and r.review is not None and r.review.hierarchy is not None
+    ]
     text = (
         _environment()
         .get_template("plan.md.j2")
@@ -87,6 +133,11 @@ def render(plan: Plan, *, show_all: bool = False, show_values: bool = False) -> 
             notes=plan.notes,
             loosened=plan.loosened,
             drift=drift,
+            # --list-limit 0 names no item: counts only, no chart (the sync and drift issues, whose data may
+            # come from outside the repository)
+            people=section(views, hierarchies, with_chart=with_chart and list_limit > 0)
+            if people
+            else Markup(""),
         )
     )
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"  # the template's block tags leave blank runs

@@ -25,6 +25,7 @@ from orgsync.plan.render.common import (
     summary,
     target_line,
 )
+from orgsync.plan.render.people import people_view
 from orgsync.plan.safety import UNBLOCK_HINT
 
 
@@ -111,8 +112,31 @@ def _resource(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
         yield Text(f"      ! {warning}", style="magenta")
     for reason in res.blocked:
         yield Text(f"      ✗ {reason}", style="bold red")
+    yield from _people(res, limit)
     if res.items is not None:
         yield from _items(res.items, limit)
+
+
+def _people(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
+    """Moves (a moved team as one line), spans, layers and per-property counts (plan.render.people)."""
+    view = people_view(res, limit=limit if limit is not None else 1_000_000_000)
+    for title, listing in (
+        ("moves", view.moves),
+        ("span of control", view.spans),
+        ("no parent", view.orphans),
+    ):
+        if listing is None or not listing.total:
+            continue
+        yield Text(f"      {title} ({listing.total:,}):", style="bold")
+        for at, line in enumerate(listing.lines):
+            yield Text(f"        ↳ {line}")
+            yield from (Text(f"            ↳ {inner}") for inner in listing.nested.get(at, []))
+        if listing.more:
+            yield Text(f"        … and {listing.more:,} more (--show-all lists every one)", style="dim")
+    if view.layers is not None and view.layers[0] != view.layers[1]:
+        yield Text(f"      layers: {view.layers[0]} → {view.layers[1]}")
+    if view.properties:
+        yield Text("      values: " + "; ".join(view.properties))
 
 
 def _quoted(name: str) -> str:

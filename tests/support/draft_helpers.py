@@ -7,7 +7,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from tests.apply.conftest import API_PATH, Tenant
+from tests.support.apply_tenant import API_PATH, Tenant
 
 
 def dataset_id(tenant: Tenant, name: str) -> str:
@@ -59,7 +59,7 @@ def small_tenant(root: Path, tmp_path: Path, monkeypatch: Any, files: dict[str, 
     import httpx
 
     from orgsync.emulator.app import create_app
-    from tests.apply.conftest import RecordingTransport
+    from tests.support.apply_tenant import RecordingTransport
 
     for name, content in {
         "orgsync.yaml": "tenant: ACME\nendpoint: local\nmanifests: manifests\n",
@@ -72,3 +72,14 @@ def small_tenant(root: Path, tmp_path: Path, monkeypatch: Any, files: dict[str, 
     transport = RecordingTransport(httpx.ASGITransport(app=app))
     monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
     return Tenant(root, app, transport)
+
+
+# The properties of the draft dialect tests' Units dataset (a tree with each type, a sensitive budget).
+PROPERTIES = [
+    {"key": "unit_id", "name": "Unit", "type": "text"},
+    {"key": "name", "name": "Name", "type": "text"},
+    {"key": "parent", "name": "Parent", "type": "text"},
+    {"key": "budget", "name": "Budget", "type": "number", "sensitive": True},
+    {"key": "opened", "name": "Opened", "type": "date"},
+    {"key": "active", "name": "Active", "type": "boolean"},
+]

@@ -32,7 +32,7 @@ class EndsCheck:
     warnings: list[str]
 
 
-def live_link_ends(dataset: LiveDataset) -> dict[str, str | None]:
+def live_ends_by_field(dataset: LiveDataset) -> dict[str, str | None]:
     """The dataset ids a live links dataset links, by plan config field; None where the resource is silent."""
     return {field: end for (field, _), end in zip(_ENDS, dataset.ends, strict=True)}
 
@@ -58,7 +58,7 @@ def check_link_ends(
             wanted[field] = resolved
     warnings: list[str] = []
     if current is not None:
-        actual = live_link_ends(current)
+        actual = live_ends_by_field(current)
         if not any(actual.values()):
             warnings.append(
                 "the tenant does not report which datasets this links dataset links; orgsync could "

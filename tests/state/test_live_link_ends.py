@@ -12,7 +12,7 @@ import pytest
 
 from orgsync.api.client import OrgvueClient
 from orgsync.emulator.app import create_app
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 
 pytestmark = pytest.mark.anyio
 

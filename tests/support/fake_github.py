@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests import serving
+from tests.support import serving
 
 LIMIT = 65_536
 BOT = "github-actions[bot]"

@@ -9,7 +9,7 @@ import polars as pl
 from orgsync.api.answers import Dataset
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, ProjectConfig
 from orgsync.sources.table import SourceTable
-from orgsync.state.link_ends import live_link_ends
+from orgsync.state.live_link_ends import live_link_ends
 from orgsync.state.snapshot import LiveDataset, LiveItems, LiveState
 
 PROPS = [

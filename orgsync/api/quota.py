@@ -1,4 +1,4 @@
-"""The tenant's documented usage limits (D/rate-limit-quota/, D/items/general-usage/): plain numbers."""
+"""The tenant's documented usage quota and rate limits (D/rate-limit-quota/, D/items/general-usage/): plain numbers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixtures of the apply tests: a copy of examples/acme on an in-process emulator whose requests we can see."""
+"""The example tenant for apply tests: examples/acme applied to an in-process emulator, every request recorded."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import asyncio
 import gzip
 import io
 import re
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import orjson
-import pytest
+import polars as pl
 from rich.console import Console
 
-from orgsync.apply.batching import Limits
+from orgsync.apply.batching import BatchLimits
 from orgsync.commands.apply import ApplyOptions, run_apply
 from orgsync.commands.pipeline import fresh_plan
 from orgsync.plan.model import Plan
@@ -53,7 +53,7 @@ class Tenant:
     transport: RecordingTransport
     outputs: list[str] = field(default_factory=list)
 
-    def apply(self, *, limits: Limits | None = None, tty: bool = False, **options) -> int:
+    def apply(self, *, limits: BatchLimits | None = None, tty: bool = False, **options) -> int:
         """`orgsync apply --auto-approve` (unless told otherwise); the output is kept in `outputs`."""
         buffer = io.StringIO()
         options.setdefault("auto_approve", True)
@@ -124,13 +124,26 @@ class Tenant:
         (self.root / "data" / name).write_text(text)
 
 
-@pytest.fixture
-def tenant(tmp_path, monkeypatch) -> Tenant:
-    from orgsync.emulator.app import create_app
+def dataset_ids(tenant: Tenant) -> dict[str, str | None]:
+    """Dataset name -> live id (None: not created yet), as a fresh plan reads them."""
+    return {r.name: r.dataset_id for r in tenant.plan().resources}
 
-    root = tmp_path / "acme"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".orgsync"))
-    app = create_app(db_path=tmp_path / "tenant.db")
-    transport = RecordingTransport(httpx.ASGITransport(app=app))
-    monkeypatch.setattr("orgsync.api.target._local_transport", lambda project: transport)
-    return Tenant(root, app, transport)
+
+def edit_csv(tenant: Tenant, name: str, edit: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
+    """Rewrite data/<name> through `edit` (every column read as text)."""
+    path = tenant.root / "data" / name
+    edit(pl.read_csv(path, infer_schema=False)).write_csv(path)
+
+
+class Traced(httpx.AsyncBaseTransport):
+    """Adds an X-Amzn-Trace-Id to every answer, as the real service does (D/working/tracking/)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.count = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.count += 1
+        response.headers["X-Amzn-Trace-Id"] = f"Root=1-00000000-{self.count:024x}"
+        return response

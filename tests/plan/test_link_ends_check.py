@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from plan_factories import dataset, links, live, live_dataset, project, table
 
 from orgsync.errors import ConfigError
 from orgsync.plan.builder import build_plan
-from orgsync.plan.link_ends import live_link_ends
+from orgsync.plan.link_ends_check import live_ends_by_field
 from orgsync.plan.model import KNOWN_AFTER_APPLY, Action
+from tests.support.plan_factories import dataset, links, live, live_dataset, project, table
 
 CORE = [{"key": k, "name": k, "type": "text"} for k in ("from_id", "to_id", "link_id")]
 
@@ -55,17 +55,17 @@ def _assignments(src="People", dst="Positions"):
 
 
 def test_live_ends_come_from_the_own_relationship_else_from_the_fields():
-    assert live_link_ends(_links_live(relationships=True, fields=False)) == {
+    assert live_ends_by_field(_links_live(relationships=True, fields=False)) == {
         "fromDatasetId": "DS-1",
         "toDatasetId": "DS-2",
     }
-    assert live_link_ends(_links_live("A", "B")) == {"fromDatasetId": "A", "toDatasetId": "B"}
+    assert live_ends_by_field(_links_live("A", "B")) == {"fromDatasetId": "A", "toDatasetId": "B"}
     # a deleted end is missing from the relationship but still named by the field
     ds = _links_live(
         "DS-1", "GONE", linkingRelationships=[{"datasetId": "LD-1", "source": {"datasetId": "DS-1"}}]
     )
-    assert live_link_ends(ds) == {"fromDatasetId": "DS-1", "toDatasetId": "GONE"}
-    assert live_link_ends(_links_live(fields=False)) == {"fromDatasetId": None, "toDatasetId": None}
+    assert live_ends_by_field(ds) == {"fromDatasetId": "DS-1", "toDatasetId": "GONE"}
+    assert live_ends_by_field(_links_live(fields=False)) == {"fromDatasetId": None, "toDatasetId": None}
 
 
 def test_unchanged_ends_of_unmanaged_datasets_plan_nothing():

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
 
-from orgsync.cli import cli
 from orgsync.github.action import Run
+from tests.support.cli import orgsync
+from tests.support.repo import make_repo
 
 HTML_NAME = "People <img src=x onerror=alert(1)> <!--"
 HIDING_KEY = "note-->"
@@ -40,9 +41,6 @@ def write(
 ) -> Path:
     """orgsync.yaml (local target), one People manifest and its CSV (`key`: the hostile property key; the
     emulator, like Orgvue, accepts only identifier keys, so apply tests pass a plain one)."""
-    (root / "manifests").mkdir(parents=True, exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
-    (root / "orgsync.yaml").write_text("tenant: ACME\nendpoint: local\nmanifests: manifests\n")
     manifest = {
         "kind": "Dataset",
         "name": name,
@@ -58,7 +56,6 @@ def write(
         ],
         "items": {"source": "../data/people.csv", "mode": "mirror"},
     }
-    (root / "manifests" / "people.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     rows = (
         rows
         if rows is not None
@@ -73,16 +70,16 @@ def write(
             for i in range(n)
         ]
     )
-    with (root / "data" / "people.csv").open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["id", "label", key, "salary", "ssn"])
-        writer.writeheader()
-        writer.writerows(rows)
-    return root
-
-
-def orgsync(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={"NO_COLOR": "1", **(env or {})}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=["id", "label", key, "salary", "ssn"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return make_repo(
+        root,
+        config="tenant: ACME\nendpoint: local\nmanifests: manifests\n",
+        manifests={"people.yaml": yaml.safe_dump(manifest, sort_keys=False)},
+        data={"people.csv": out.getvalue()},
+    )
 
 
 # Strings that GitHub turns into links, mentions and references (and a backtick that ends a code span).
