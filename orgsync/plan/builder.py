@@ -39,7 +39,7 @@ from orgsync.plan.safety import block_reasons, effective_policy
 from orgsync.sources.clock import clock_note
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
-from orgsync.state.snapshot import LiveDataset, LiveState, retyped_columns
+from orgsync.state.snapshot import LiveDataset, LiveState, retyped_columns, row_hashes
 
 Manifest = DatasetManifest | LinksDatasetManifest
 _RANK = {ChangeClass.NONE: 0, ChangeClass.ADDITIVE: 1, ChangeClass.UPDATE: 2, ChangeClass.DESTRUCTIVE: 3}
@@ -282,6 +282,7 @@ def _items(
         mode=mode,
         sensitive=sensitive,
         delete_extra=extra,
+        source_hashes=table.hashed(table.owned, row_hashes),
     )
     warnings: list[str] = []
     if items.deletes.height and sensitive.intersection(tree):

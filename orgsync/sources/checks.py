@@ -98,9 +98,12 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
         lambda r: f"{label} is empty; every item needs a key",
         "rows with an empty key",
     )
-    keyed = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in table.key))
-    keys = pl.col(table.key[0]) if len(table.key) == 1 else pl.struct(table.key)
-    if keyed.select(keys.n_unique()).item() == keyed.height:  # the usual case: one distinct count, no windows
+    keyed = (
+        frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in table.key)) if empty.height else frame
+    )
+    # the usual case: distinct 64-bit hashes of the keys prove them distinct (a set of integers, not of a
+    # million texts); a repeated hash (a duplicate, or a collision) goes on to the exact windows below
+    if keyed.select(table.key).hash_rows(seed=0).n_unique() == keyed.height:
         return problems
     first = pl.col(_IDX).min().over(table.key)
     dupes = keyed.filter(pl.len().over(table.key) > 1).with_columns(first.alias("__first"))

@@ -127,8 +127,8 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
     proven = (
         strict
         and data.endswith(b"\n")
-        and not any(mark in data for mark in _marks(quote))
-        and data.count(sep.encode()) == _fields(frame)
+        and not any(mark in data for mark in _marks(quote)[1:])
+        and _counted(frame, sep, data.count(sep.encode()), quoted=quote.encode() in data)
     )
     return _checked(frame, sep, quote, shown, proven=proven, data=lambda: data)
 
@@ -154,7 +154,8 @@ def _checked(
 
 
 def _marks(quote: str) -> tuple[bytes, ...]:
-    """Bytes that stop a file from being plain: where they are, lines and parsed rows may not be the same."""
+    """Bytes that stop a file from being plain: where they are, lines and parsed rows may not be the same.
+    The quote comes first: a file holding quotes (and none of the others) can still be proven (`_counted`)."""
     return (quote.encode(), b"\r", b"\x1f")
 
 
@@ -164,6 +165,28 @@ def _fields(frame: pl.DataFrame) -> int:
     at each line; only for plain files (ending in a line break, without `_marks`), where lines are exactly the
     parsed rows. `frame.width` counts the row index."""
     return (frame.width - 2) * (frame.height + 1)
+
+
+def _counted(frame: pl.DataFrame, sep: str, separators: int, *, quoted: bool) -> bool:
+    """True when the file's `separators` prove that every record of `frame` (strictly parsed: none has more
+    fields than the header) has the header's field count.
+
+    Each separator byte of the file either ends a field or lies inside a quoted value, where it is kept in the
+    parsed value (or header name): so the file holds `_fields(frame)` plus the separators inside values exactly
+    when no record is short, records being counted as parsed, whatever quoted line breaks they hold. Without
+    quotes no value can hold one, and the count alone decides (issue 13); with quotes the values are counted
+    (one native pass over the text, far cheaper than looking at every line)."""
+    expected = _fields(frame)
+    if not quoted or separators < expected:
+        return separators == expected
+    columns = [c for c in frame.columns if c != _ROW]
+    inside = sum(name.count(sep) for name in columns)
+    if columns:
+        counts = frame.select(
+            pl.sum_horizontal(pl.col(c).str.count_matches(sep, literal=True).sum() for c in columns)
+        )
+        inside += int(counts.item() or 0)
+    return separators == expected + inside
 
 
 @dataclass(frozen=True)
@@ -177,14 +200,16 @@ class FileFacts:
     head: bytes  # the first 4 bytes (byte order marks)
     separators: int
     plain: bool  # no quote, carriage return or 0x1f byte, and ends with a line break
+    quoted: bool = False  # holds the quote character
+    bare: bool = False  # no carriage return or 0x1f byte, and ends with a line break (quotes allowed)
 
 
 def file_facts(path: Path, sep: str, quote: str, chunk: int = 1 << 20) -> FileFacts:
     """Read `path` once, a MiB at a time: its checksum and the counts `parse_delimited_file` needs."""
     digest = hashlib.sha256()
     size = separators = 0
-    blank, special, head, last = True, False, b"", b""
-    marks = _marks(quote)
+    blank, quoted, special, head, last = True, False, False, b"", b""
+    marks = _marks(quote)[1:]
     with path.open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
@@ -193,9 +218,11 @@ def file_facts(path: Path, sep: str, quote: str, chunk: int = 1 << 20) -> FileFa
             size += len(block)
             separators += block.count(sep.encode())
             blank = blank and block.isspace()
+            quoted = quoted or quote.encode() in block
             special = special or any(mark in block for mark in marks)
             last = block[-1:]
-    return FileFacts(digest.hexdigest(), size, blank, head, separators, not special and last == b"\n")
+    bare = not special and last == b"\n"
+    return FileFacts(digest.hexdigest(), size, blank, head, separators, bare and not quoted, quoted, bare)
 
 
 def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: FileFacts) -> RawSource:
@@ -214,7 +241,7 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
         sep,
         quote,
         shown,
-        proven=facts.plain and facts.separators == _fields(frame),
+        proven=facts.bare and _counted(frame, sep, facts.separators, quoted=facts.quoted),
         data=path.read_bytes,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,11 +57,27 @@ class SourceTable:
     row_files: pl.Series | None = field(
         default=None, repr=False
     )  # per row, its file (several files concatenated)
+    # row hashes of `frame` by the columns hashed: computed once for the live read and the diff (issue 24)
+    _hashed: dict[tuple[str, ...], tuple[pl.DataFrame, pl.Series]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     query: QueryRows | None = field(default=None, repr=False)  # the table is a query's output
 
     @property
     def columns(self) -> list[str]:
         return [*self.key, *self.owned]
+
+    def hashed(
+        self, columns: Sequence[str], hash_rows: Callable[[pl.DataFrame, Sequence[str]], pl.Series]
+    ) -> pl.Series:
+        """`hash_rows(frame, columns)`, computed once per columns while `frame` stays the same frame: the live
+        read (which rows may differ) and the diff (which rows do) ask for the same hashes of a million rows."""
+        key = tuple(columns)
+        held = self._hashed.get(key)
+        if held is None or held[0] is not self.frame:
+            held = (self.frame, hash_rows(self.frame, key))
+            self._hashed[key] = held
+        return held[1]
 
     def row_number(self, index: int) -> int:
         """The file row number of frame row `index`."""

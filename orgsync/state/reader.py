@@ -334,7 +334,7 @@ class SourceHashes:
             return None
         keyed = frame.select(table.key).hash_rows(seed=0)
         order = keyed.arg_sort()
-        return cls(keyed.gather(order), order, frame.select(table.key), row_hashes(frame, owned))
+        return cls(keyed.gather(order), order, frame.select(table.key), table.hashed(owned, row_hashes))
 
     def differs(self, index: pl.DataFrame, key: list[str]) -> pl.Series:
         """Per row of `index` (key, ROW_HASH): true unless the source has its key with the same owned hash. A key

@@ -130,3 +130,37 @@ def test_creates_and_updates_come_in_source_order_and_deletes_in_live_order():
     assert changes.creates["id"].to_list() == ["7", "5"]
     assert changes.updates["id"].to_list() == ["3", "1"]
     assert changes.deletes.to_dicts() == [{"id": "8", "_id": "u8"}, {"id": "6", "_id": "u6"}]
+
+
+@pytest.mark.parametrize("mode", ["insert", "update", "upsert", "mirror"])
+def test_source_hashes_handed_over_give_the_same_diff_as_hashing_the_source(mode):
+    from orgsync.state.snapshot import row_hashes
+
+    given = _diff(mode, source_hashes=row_hashes(SOURCE, COLS))
+    computed = _diff(mode)
+    for part in ("creates", "updates", "deletes"):
+        assert getattr(given, part).equals(getattr(computed, part))
+    # hashes of another height (not this source's) are not trusted: computed again, same diff
+    stale = _diff(mode, source_hashes=row_hashes(SOURCE.head(2), COLS))
+    assert stale.updates.equals(computed.updates) and stale.creates.equals(computed.creates)
+
+
+def test_a_source_table_hashes_its_rows_once_per_columns_and_again_for_a_new_frame():
+    from pathlib import Path
+
+    from orgsync.sources.table import SourceTable
+    from orgsync.state.snapshot import row_hashes
+
+    calls: list[tuple[str, ...]] = []
+
+    def counted(frame, columns):
+        calls.append(tuple(columns))
+        return row_hashes(frame, columns)
+
+    table = SourceTable("P", Path("p.csv"), SOURCE, KEY, COLS, {}, "")
+    first = table.hashed(COLS, counted)
+    assert table.hashed(COLS, counted) is first and calls == [("name", "grade")]
+    assert table.hashed(["grade"], counted).equals(row_hashes(SOURCE, ["grade"]))
+    table.frame = SOURCE.with_columns(name=SOURCE["name"].str.to_uppercase())
+    assert table.hashed(COLS, counted).equals(row_hashes(table.frame, COLS))
+    assert not table.hashed(COLS, counted).equals(first) and len(calls) == 3

@@ -50,6 +50,13 @@ FILES: dict[str, tuple[str, bytes]] = {
     "too many in a crlf file": ("csv", b"id,name\r\n1,Ana\r\n2,Bo,x\r\n"),
     "many ragged rows": ("csv", MANY_RAGGED),
     "unclosed quote": ("csv", b'id,name\n1,"Ana\n2,Bo\n'),
+    # quoted files proven by counting the separators inside values (issue 24)
+    "quoted separators in every column": ("csv", b'id,name,team\n"1,0","A, na","T,1"\n2,"B,o,",T2\n'),
+    "a quoted header name with a separator": ("csv", b'"id,x",name\n1,"A, na"\n'),
+    "quoted, a short row": ("csv", b'id,name,team\n1,"A, na",T1\n2,"Bo"\n3,Cy,T3\n'),
+    "quoted, a short row whose quote holds the missing separator": ("csv", b'id,a,b\n1,"x,y"\n2,p,q\n'),
+    "quoted newline, then a short row": ("csv", b'id,a,b\n1,"x\ny",z\n2,p\n'),
+    "quoted tsv, a tab inside": ("tsv", b'id\tname\n1\t"A\tna"\n2\tBo\n'),
 }
 
 
@@ -125,6 +132,43 @@ def test_file_facts_do_not_depend_on_the_read_size(tmp_path, name, chunk):
     assert facts.head == data[:4] and facts.separators == data.count(sep.encode())
     assert facts.blank == (not data or data.isspace())
     assert facts.plain == (data.endswith(b"\n") and not any(m in data for m in (b'"', b"\r", b"\x1f")))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "quoted commas, newlines, quotes",
+        "quoted separators in every column",
+        "a quoted header name with a separator",
+        "quoted tsv, a tab inside",
+    ],
+)
+def test_a_well_formed_quoted_file_is_proven_without_looking_at_each_line(tmp_path, monkeypatch, name):
+    from orgsync.sources import parse
+
+    fmt, data = FILES[name]
+    path = _write(tmp_path, "people", fmt, data)
+    sep = "," if fmt == "csv" else "\t"
+    monkeypatch.setattr(parse, "_check_ragged", lambda *a: pytest.fail("the separator count proves it"))
+    assert _outcome(lambda: parse_source(data, fmt, False, "p.csv"))[0] == "ok"
+    assert (
+        _outcome(lambda: parse_delimited_file(path, sep, '"', "p.csv", file_facts(path, sep, '"')))[0] == "ok"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "quoted, a short row",
+        "quoted, a short row whose quote holds the missing separator",
+        "quoted newline, then a short row",
+    ],
+)
+def test_a_short_row_in_a_quoted_file_is_still_reported(tmp_path, name):
+    fmt, data = FILES[name]
+    path = _write(tmp_path, "people", fmt, data)
+    got = _outcome(lambda: parse_delimited_file(path, ",", '"', "p.csv", file_facts(path, ",", '"')))
+    assert got[0] == "error" and "fields; expected 3 like the header" in got[1][0]
 
 
 def test_a_gzipped_or_non_utf8_source_is_still_read_from_bytes(tmp_path, monkeypatch):
