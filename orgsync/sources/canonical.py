@@ -216,19 +216,34 @@ def canonical_frame(
     unknown = [kind for kind in types.values() if kind not in ("text", "number", "date", "boolean")]
     if unknown:
         raise ValueError(f"unknown property type {unknown[0]!r}")
-    converted = []
-    for name in frame.columns:
-        if name not in types:
-            continue
-        values = frame[name].cast(pl.Utf8)
-        kind = types[name]
-        out = (
-            _text_column(values)
-            if kind == "text"
-            else _canonical_column(values, kind, date_format, keep_invalid, booleans)
-        )
-        converted.append(out.alias(name))
+    converted = [
+        canonical_column(frame[name], types[name], date_format, keep_invalid=keep_invalid, booleans=booleans)
+        for name in frame.columns
+        if name in types
+    ]
     return frame.with_columns(converted) if converted else frame
+
+
+def canonical_column(
+    values: pl.Series,
+    type: PropertyType,
+    date_format: DateFormat | str = "YYYY-MM-DD",
+    *,
+    keep_invalid: bool = False,
+    booleans: BooleanWords = DEFAULT_BOOLEANS,
+) -> pl.Series:
+    """One column of `canonical_frame`: the same values, so a caller can convert a table column by column and
+    let each source column go as soon as its canonical one exists (a million-row source then never holds every
+    raw column beside its converted copy)."""
+    if type not in ("text", "number", "date", "boolean"):
+        raise ValueError(f"unknown property type {type!r}")
+    text = values.cast(pl.Utf8)
+    out = (
+        _text_column(text)
+        if type == "text"
+        else _canonical_column(text, type, date_format, keep_invalid, booleans)
+    )
+    return out.alias(values.name)
 
 
 def _text_column(values: pl.Series) -> pl.Series:

@@ -53,6 +53,12 @@ class RawSource:
         None  # (line, column) of the manifest field rows without lines are reported at
     )
 
+    def take_frame(self) -> pl.DataFrame:
+        """The columns, handed over: this source keeps an empty frame of the same schema (and its row numbers,
+        files and query for messages), so the caller's dropping a column frees it."""
+        frame, self.frame = self.frame, self.frame.clear()
+        return frame
+
     @property
     def has_lines(self) -> bool:
         """True when the row numbers are lines (or sheet rows) of the file, so a message can point at one."""

@@ -26,7 +26,7 @@ from orgsync.manifest.models import (
 )
 from orgsync.manifest.property_types import property_types
 from orgsync.repeats import listed
-from orgsync.sources.canonical import boolean_words, canonical_frame
+from orgsync.sources.canonical import boolean_words, canonical_column
 from orgsync.sources.clock import clock_note, clock_words, queries
 from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
@@ -179,7 +179,7 @@ def build_table(
     problems: list[Problem] = []
     types = property_types(manifest)
     frame = text_frame(
-        _renamed(manifest, raw.frame, display, problems),
+        _renamed(manifest, raw.take_frame(), display, problems),
         types,
         items.dateFormat,
         display,
@@ -215,10 +215,10 @@ def build_table(
     if missing:
         return None, problems + missing
     owned = [c for c in types if c in frame.columns and c not in key and c not in computed]
-    plain = _plain_numbers(frame, types, items)
-    booleans = boolean_words(items.trueValues, items.falseValues)
-    canonical = canonical_frame(plain.select([*key, *owned]), types, items.dateFormat, booleans=booleans)
-    problems += _misfits(frame, canonical, types, manifest, raw, display)
+    texts = frame.select([*key, *owned]).get_columns()
+    del frame  # the columns not kept (unknown, on-demand) go now; `_converted` lets each kept one go in turn
+    canonical, misfits = _converted(texts, types, manifest, raw, display)
+    problems += misfits
     table = SourceTable(
         name=manifest.name,
         path=path,
@@ -288,13 +288,44 @@ def _declared_but_missing(
     return problems
 
 
-def _plain_numbers(frame: pl.DataFrame, types: dict[str, PropertyType], items: ItemsSpec) -> pl.DataFrame:
-    """Number columns in the declared `decimalSeparator` / `thousandsSeparator` rewritten to plain form."""
-    decimal, thousands = items.decimalSeparator, items.thousandsSeparator
-    if not declared(decimal, thousands):
-        return frame
-    numbers = [c for c in frame.columns if types.get(c) == "number"]
-    return frame.with_columns(plain_numbers(pl.col(c), decimal, thousands).alias(c) for c in numbers)
+def _converted(
+    texts: list[pl.Series],
+    types: dict[str, PropertyType],
+    manifest: Manifest,
+    raw: RawSource,
+    display: str,
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """The source columns `texts` as a frame in canonical form, and a problem per value not fitting its type.
+
+    Column by column, consuming `texts`: each is taken out of the list, converted and checked, then let go, so
+    its text is freed as soon as its canonical form exists (a 1M-row source is never held twice whole). The
+    columns and values are those of `canonical_frame` over the whole frame, the messages in the same order.
+    """
+    items = manifest.items
+    assert items is not None
+    booleans = boolean_words(items.trueValues, items.falseValues)
+    formatted = declared(items.decimalSeparator, items.thousandsSeparator)
+    sensitive = {p.key for p in manifest.properties if p.sensitive}
+    columns: list[pl.Series] = []
+    problems: list[Problem] = []
+    while texts:
+        text = texts.pop(0)
+        name = str(text.name)
+        kind = types[name]
+        plain = _plain_numbers(text, items) if kind == "number" and formatted else text
+        out = canonical_column(plain, kind, items.dateFormat, booleans=booleans)
+        del plain
+        if kind != "text":
+            problems += _misfits(text, out, kind, name in sensitive, items, raw, display)
+        del text
+        columns.append(out)
+    return pl.DataFrame(columns), problems
+
+
+def _plain_numbers(text: pl.Series, items: ItemsSpec) -> pl.Series:
+    """A number column in the declared `decimalSeparator` / `thousandsSeparator` rewritten to plain form."""
+    rewritten = plain_numbers(pl.col(text.name), items.decimalSeparator, items.thousandsSeparator)
+    return text.to_frame().select(rewritten.alias(text.name)).to_series()
 
 
 def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: list[Problem]) -> pl.DataFrame:
@@ -326,54 +357,48 @@ def _renamed(manifest: Manifest, frame: pl.DataFrame, display: str, problems: li
 
 
 def _misfits(
-    frame: pl.DataFrame,
-    canonical: pl.DataFrame,
-    types: dict[str, PropertyType],
-    manifest: Manifest,
+    text: pl.Series,
+    canonical: pl.Series,
+    kind: PropertyType,
+    sensitive: bool,
+    items: ItemsSpec,
     raw: RawSource,
     display: str,
 ) -> list[Problem]:
-    """One problem per value that does not fit its column's type (the first few per column, then a count).
+    """One problem per value of a column that does not fit its type (the first few, then a count).
 
     A misfit is a non-blank source value whose canonical form is null: read from the one conversion already
     made, and only the few values that became null are looked at again.
     """
-    checked = [c for c in canonical.columns if types[c] != "text"]
-    if not checked:
+    column = str(text.name)
+    hits = _misfit_rows(text, canonical)
+    if hits.is_empty():
         return []
-    items = manifest.items
-    assert items is not None
-    sensitive = {p.key for p in manifest.properties if p.sensitive}
     formatted = declared(items.decimalSeparator, items.thousandsSeparator)
+    expected = (
+        expected_words(items.decimalSeparator, items.thousandsSeparator)
+        if kind == "number" and formatted
+        else _expected(kind, items)
+    )
+    # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
+    first_hint = date_hint(text.gather(hits), items.dateFormat) if kind == "date" else ""
     problems = []
-    for column in checked:
-        hits = _misfit_rows(frame[column], canonical[column])
-        if hits.is_empty():
-            continue
-        kind = types[column]
-        expected = (
-            expected_words(items.decimalSeparator, items.thousandsSeparator)
-            if kind == "number" and formatted
-            else _expected(kind, items)
-        )
-        # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
-        first_hint = date_hint(frame[column].gather(hits), items.dateFormat) if kind == "date" else ""
-        for index in hits.head(MAX_LISTED).to_list():
-            value = frame[column][index]
-            got = "a value not shown (sensitive)" if column in sensitive else repr(value)
-            # the number hint shows only the format's name, never the value: a sensitive salary gets it too
-            hint = format_hint(value) if kind == "number" and not formatted else first_hint
-            first_hint = ""
-            where, label = _row_place(raw, index, display)
-            problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
-        if hits.len() > MAX_LISTED:
-            problems.append(
-                Problem(
-                    _place(display, None, raw),
-                    f"... and {hits.len() - MAX_LISTED} more values that are not {expected}",
-                    column,
-                )
+    for index in hits.head(MAX_LISTED).to_list():
+        value = text[index]
+        got = "a value not shown (sensitive)" if sensitive else repr(value)
+        # the number hint shows only the format's name, never the value: a sensitive salary gets it too
+        hint = format_hint(value) if kind == "number" and not formatted else first_hint
+        first_hint = ""
+        where, label = _row_place(raw, index, display)
+        problems.append(Problem(where, f"{label}: expected {expected}, got {got}{hint}", column))
+    if hits.len() > MAX_LISTED:
+        problems.append(
+            Problem(
+                _place(display, None, raw),
+                f"... and {hits.len() - MAX_LISTED} more values that are not {expected}",
+                column,
             )
+        )
     return problems
 
 
