@@ -126,6 +126,22 @@ def _resolve(keys: pl.Series, index: pl.DataFrame) -> pl.Series:
     return found[_IX].cast(pl.Int64)
 
 
+def _rows_of(keys: pl.Series, ids: pl.Series, index: pl.DataFrame) -> pl.Series:
+    """The row of each of `keys` among `ids` (distinct; `index` is them with `_IX`), null when absent.
+
+    Joined by the ids' 64-bit hashes (an integer join, unordered, then sorted back: cheaper than an ordered
+    join on text), every match checked against the text; when two ids share a hash, `_resolve` on the text.
+    """
+    hashed = pl.DataFrame({"h": ids.hash(), _IX: pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)})
+    hashed = hashed.filter(ids.is_not_null())
+    if hashed["h"].n_unique() != hashed.height:
+        return _resolve(keys, index)
+    wanted = keys.hash().alias("h").to_frame().with_row_index("__at")
+    found = wanted.lazy().join(hashed.lazy(), on="h", how="left").sort("__at").collect()[_IX]
+    same = (ids.gather(found) == keys).fill_null(False)  # a null row gathers null: not the same
+    return found.cast(pl.Int64).zip_with(same, _nulls(keys.len(), pl.Int64))
+
+
 def _nulls(n: int, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
     return pl.Series([None], dtype=dtype).extend_constant(None, n - 1) if n else pl.Series([], dtype=dtype)
 
@@ -155,7 +171,7 @@ def hierarchy_of(
     """
     na, ng = after.height, gone.height
     universe = pl.concat([after.select(ID), gone.select(ID)]).with_row_index(_IX)
-    parent_after = _resolve(after[PARENT], universe.head(na))  # the one big join
+    parent_after = _rows_of(after[PARENT], after[ID], universe.head(na))  # the one big join
     ids = pl.concat([after[ID], gone[ID]])
     labels = pl.concat([after[LABEL], gone[LABEL]])
     named_before = pl.concat([after[PARENT].is_not_null(), gone[PARENT].is_not_null()])  # a parent is named
