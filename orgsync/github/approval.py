@@ -6,12 +6,12 @@ approved apply (`allow-destructive: on`) succeeds. Found by its hidden marker; o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from orgsync import escape
-from orgsync.github.api import GitHubApi, Issue
-from orgsync.github.comments import BOT_LOGIN, LIMIT, StickyKey
-from orgsync.github.fragments import fragments
+from orgsync.github import sticky_issue
+from orgsync.github.api import GitHubApi
+from orgsync.github.comments import BOT_LOGIN, StickyKey
+from orgsync.github.sticky_issue import IssueResult, fit
 
 KIND = "approval"
 MAX_REASONS = 20
@@ -21,13 +21,8 @@ TRUNCATED = (
 )
 
 
-@dataclass(frozen=True)
-class ApprovalResult:
-    """What `sync_issue` did: opened, updated, closed or nothing; the issue's number and page if there is one."""
-
-    action: str  # "opened" | "updated" | "closed" | "none"
-    number: int | None = None
-    url: str = ""
+# What open_or_update and close return (the shared sticky-issue result).
+ApprovalResult = IssueResult
 
 
 def key(directory: str, tenant: str) -> StickyKey:
@@ -36,11 +31,6 @@ def key(directory: str, tenant: str) -> StickyKey:
 
 def title(k: StickyKey) -> str:
     return f"orgsync sync blocked: tenant {k.tenant} ({k.directory or '.'}) needs approval"
-
-
-def find(api: GitHubApi, k: StickyKey, author: str = BOT_LOGIN) -> Issue | None:
-    """The open approval issue of `k` written by `author`, if any."""
-    return next((i for i in api.open_issues() if i.author == author and k.owns(i.body) is not None), None)
 
 
 def body_of(k: StickyKey, markdown: str, reasons: Sequence[str], run_url: str = "") -> str:
@@ -58,10 +48,7 @@ def body_of(k: StickyKey, markdown: str, reasons: Sequence[str], run_url: str = 
         "are not intended, fix the feed: the next sync within the policy applies it. Either way this issue "
         "closes itself.\n\n"
     )
-    if len(head) + len(markdown) > LIMIT:  # cut where it stays well-formed (a <details> or fence is closed)
-        tail = TRUNCATED.replace("{link}", f" ({run_url})" if run_url else "")
-        [markdown] = fragments(markdown, LIMIT - len(head), max_parts=1, overflow=tail)
-    return head + markdown
+    return fit(head, markdown, TRUNCATED.replace("{link}", f" ({run_url})" if run_url else ""))
 
 
 def open_or_update(
@@ -72,25 +59,16 @@ def open_or_update(
     *,
     run_url: str = "",
     author: str = BOT_LOGIN,
-) -> ApprovalResult:
+) -> IssueResult:
     """Open the approval issue, or update the one already open (never a second one)."""
-    body = body_of(k, markdown, reasons, run_url)
-    issue = find(api, k, author)
-    if issue is None:
-        made = api.create_issue(title(k), body)
-        return ApprovalResult("opened", made.number, made.url)
-    if issue.body != body:
-        api.update_issue(issue.number, body=body)
-    return ApprovalResult("updated", issue.number, issue.url)
+    return sticky_issue.open_or_update(
+        api, k, title(k), body_of(k, markdown, reasons, run_url), author=author
+    )
 
 
 def close(
     api: GitHubApi, k: StickyKey, why: str, *, run_url: str = "", author: str = BOT_LOGIN
-) -> ApprovalResult:
+) -> IssueResult:
     """Close the open approval issue (if any) with a comment saying `why`."""
-    issue = find(api, k, author)
-    if issue is None:
-        return ApprovalResult("none")
-    api.create_comment(issue.number, why + (f" ([workflow run]({run_url}))" if run_url else "") + ".")
-    api.update_issue(issue.number, state="closed", state_reason="completed")
-    return ApprovalResult("closed", issue.number, issue.url)
+    comment = why + (f" ([workflow run]({run_url}))" if run_url else "") + "."
+    return sticky_issue.close(api, k, comment, author=author)
