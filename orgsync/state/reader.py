@@ -332,7 +332,7 @@ class SourceHashes:
         frame = table.frame
         if any(c not in frame.columns for c in [*table.key, *owned]):
             return None
-        keyed = frame.select(table.key).hash_rows(seed=0)
+        keyed = row_hashes(frame, table.key)
         order = keyed.arg_sort()
         return cls(keyed.gather(order), order, frame.select(table.key), table.hashed(owned, row_hashes))
 
@@ -341,7 +341,7 @@ class SourceHashes:
         hash shared by two source keys can only make a row look changed, never the reverse."""
         if not self.rows.len():
             return pl.repeat(True, index.height, dtype=pl.Boolean, eager=True)
-        wanted = index.select(key).hash_rows(seed=0)
+        wanted = row_hashes(index, key)
         at = self.sorted_keys.search_sorted(wanted, side="left").clip(0, self.rows.len() - 1)
         row = self.rows.gather(at)
         found = self.sorted_keys.gather(at) == wanted

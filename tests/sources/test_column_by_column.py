@@ -77,3 +77,22 @@ def test_table_equals_canonical_frame_of_the_whole_source(tmp_path: Path, decima
     assert all("'abc'" not in p.message for p in misfits)
     assert "got a value not shown (sensitive)" in misfits[each].message
     assert misfits[each - 1].message.startswith("... and 480 more values that are not ")
+
+
+def test_every_column_of_a_table_read_from_disk_is_one_chunk(tmp_path: Path) -> None:
+    """A file polars reads in parallel comes back in several chunks per column; the table's columns are one
+    chunk each, so a `select` on it never copies the whole frame to align them (issue 24)."""
+    rows = 150_000
+    data = "id;name;pay;start;active;remote\n" + "".join(
+        f"E{i};Name number {i} of many;{i}.5;2020-01-02;true;false\n" for i in range(rows)
+    )
+    make_repo(tmp_path, manifests={"p.yaml": MANIFEST.format(extra="")}, data={"p.csv": data.encode()})
+    read = pl.read_csv(tmp_path / "data" / "p.csv", separator=";", infer_schema=False)
+    assert read["name"].n_chunks() > 1  # the premise: this file is read in parallel chunks
+    project = load_project(tmp_path, env={})
+    table, problems = load_source(project.manifests[0], project)
+    assert table is not None and not [p for p in problems if p.severity == "error"]
+    assert {c: table.frame[c].n_chunks() for c in table.frame.columns} == dict.fromkeys(
+        table.frame.columns, 1
+    )
+    assert table.frame["name"].to_list() == read["name"].to_list()

@@ -32,6 +32,10 @@ def test_a_row_hashes_the_same_whichever_frame_batch_or_storage_it_comes_from(tm
     whole.write_ipc(tmp_path / "v.arrow")
     assert row_hashes(pl.read_ipc(tmp_path / "v.arrow"), ["name", "team"]).to_list() == alone
     assert row_hashes(whole.select("team", "name", "id"), ["name", "team"]).to_list() == alone  # by name
+    name = pl.concat([whole["name"][:3], whole["name"][3:]], rechunk=False)  # columns chunked unalike
+    unaligned = pl.DataFrame([name, whole["team"]])
+    assert (unaligned["name"].n_chunks(), unaligned["team"].n_chunks()) == (2, 1)
+    assert row_hashes(unaligned, ["name", "team"]).to_list() == alone
 
 
 def test_different_rows_hash_differently_and_the_column_order_counts():
