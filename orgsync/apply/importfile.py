@@ -5,17 +5,17 @@ string, encoding it and compressing it held that JSON two or three times over, p
 action; here each chunk of bodies (`Encoded.chunks`) is joined by polars and written to the gzip stream, so
 encoding a file holds one chunk's JSON (~10 MB) and the compressed output (~1/8 of the JSON) only.
 The bytes on the wire are what `api.files.gzip_bytes` of the whole array gives once gunzipped (the
-documented import format: a JSON array of actions, gzip), at the same compression level.
+documented import format: a JSON array of actions, gzip), at the same compression level (ISA-L's).
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 from typing import Protocol
 
 import polars as pl
 
+from orgsync.api.files import gzip_writer
 from orgsync.apply.actions import Encoded
 from orgsync.apply.batching import Batch
 
@@ -24,13 +24,10 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
-GZIP_LEVEL = 5  # as api.files.gzip_bytes: favours speed (uploads are large, CPU is shared)
-
-
 def import_file(encoded: Encoded, batch: Batch) -> bytes:
     """The gzip JSON array of one async batch's actions, as the import uploads it (CPU work, run in a thread)."""
     out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:
+    with gzip_writer(out) as gz:
         write_json_array(encoded, batch.start, batch.stop, gz)
     return out.getvalue()
 

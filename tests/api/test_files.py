@@ -228,3 +228,16 @@ async def test_export_csv_to_a_file_from_the_emulator_equals_the_in_memory_expor
     frame = pl.read_csv(path, infer_schema=False)
     assert frame.columns == ["emp", "name", "note", "_id"] and frame.height == 300
     assert frame.filter(pl.col("emp") == "E7")["note"].to_list() == ['line one\nline "two", with a comma']
+
+
+def test_what_orgsync_gzips_any_gzip_reader_reads_and_it_reads_any_gzip():
+    """ISA-L writes and reads the gzip format itself: the standard library (as a server would) unpacks what
+    orgsync sends, byte for byte, with no timestamp; orgsync unpacks the standard library's, every member."""
+    data = b"".join(f'{{"id":"E{i}","name":"Zo\xc3\xab {i}"}},'.encode() for i in range(20_000))
+    packed = files.gzip_bytes(data)
+    assert gzip.decompress(packed) == data and packed[4:8] == b"\0\0\0\0"  # MTIME 0: the same input, same bytes
+    assert packed == files.gzip_bytes(data) and len(packed) < len(data) // 4
+    two_members = gzip.compress(data[:1000], compresslevel=9) + gzip.compress(data[1000:], compresslevel=1)
+    out = io.BytesIO()
+    assert unpack_to(io.BytesIO(two_members), out, len(data)) == len(data) and out.getvalue() == data
+    assert files.gunzip_if_needed(two_members) == data
