@@ -245,10 +245,11 @@ def _compared(read: _Reading, source: SourceHashes) -> tuple[pl.DataFrame, LiveV
 
     A row whose text as exported already hashes like the source's canonical row is that row (the canonical form
     of canonical text is itself), so only the other rows, a few, are canonicalised and hashed again: the key is
-    canonicalised for every row, the values for those rows only."""
+    canonicalised for every row as each chunk is read; the few other rows are gathered as exported, and
+    canonicalised and hashed once, all together, after the last chunk (a few steps per column, not per chunk)."""
     indexes: list[pl.DataFrame] = []
-    held: list[pl.DataFrame] = []
-    height = unmatched = 0
+    maybes: list[pl.DataFrame] = []  # per chunk, its rows that may differ, as exported, with their index row
+    height = unmatched = offset = 0
     for frame, rows in read.chunks():
         height += frame.height
         frame = canonical_frame(
@@ -260,27 +261,29 @@ def _compared(read: _Reading, source: SourceHashes) -> tuple[pl.DataFrame, LiveV
             unmatched += index.height - int(keyed.sum())
             index, frame = index.filter(keyed), frame.filter(keyed)
         maybe = source.differs(index, read.key).arg_true()
-        canonical = canonical_frame(
-            frame.select(pl.all().gather(maybe)),
-            {c: read.types[c] for c in read.aside if c in read.types},
-            LIVE_DATE_FORMAT,
-            keep_invalid=True,
-        )
-        if read.owned and maybe.len():
-            index = index.with_columns(index[ROW_HASH].scatter(maybe, row_hashes(canonical, read.owned)))
-        again = index.select(pl.all().gather(maybe))
-        changed = source.differs(again, read.key)
+        if maybe.len():
+            at = (maybe.cast(pl.UInt32) + offset).alias(_AT)
+            maybes.append(
+                frame.select(pl.all().gather(maybe)).with_columns(at, index[LIVE_ROW].gather(maybe))
+            )
         indexes.append(index)
-        held.append(
-            canonical.filter(changed).select(read.aside).with_columns(again.filter(changed)[LIVE_ROW])
-        )
-    kept = (
-        pl.concat(held)
-        if held
-        else pl.DataFrame(schema={LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in read.aside}})
-    )
+        offset += index.height
     index = pl.concat(indexes) if indexes else read.empty_index()
+    if not maybes:
+        empty = {LIVE_ROW: pl.UInt32, **{c: pl.Utf8 for c in read.aside}}
+        return index, LiveValues.only(pl.DataFrame(schema=empty), read.aside, height), unmatched
+    raw = pl.concat(maybes)
+    canonical = canonical_frame(
+        raw, {c: read.types[c] for c in read.aside if c in read.types}, LIVE_DATE_FORMAT, keep_invalid=True
+    )
+    if read.owned:
+        index = index.with_columns(index[ROW_HASH].scatter(canonical[_AT], row_hashes(canonical, read.owned)))
+    changed = source.differs(index.select(pl.all().gather(canonical[_AT])), read.key)
+    kept = canonical.filter(changed).select(*read.aside, LIVE_ROW)
     return index, LiveValues.only(kept, read.aside, height), unmatched
+
+
+_AT = "__index_row"  # a row's position in the concatenated live index
 
 
 def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.DataFrame, LiveValues, int]:

@@ -235,7 +235,9 @@ def test_what_orgsync_gzips_any_gzip_reader_reads_and_it_reads_any_gzip():
     orgsync sends, byte for byte, with no timestamp; orgsync unpacks the standard library's, every member."""
     data = b"".join(f'{{"id":"E{i}","name":"Zo\xc3\xab {i}"}},'.encode() for i in range(20_000))
     packed = files.gzip_bytes(data)
-    assert gzip.decompress(packed) == data and packed[4:8] == b"\0\0\0\0"  # MTIME 0: the same input, same bytes
+    assert (
+        gzip.decompress(packed) == data and packed[4:8] == b"\0\0\0\0"
+    )  # MTIME 0: the same input, same bytes
     assert packed == files.gzip_bytes(data) and len(packed) < len(data) // 4
     two_members = gzip.compress(data[:1000], compresslevel=9) + gzip.compress(data[1000:], compresslevel=1)
     out = io.BytesIO()

@@ -193,3 +193,35 @@ def test_live_text_not_in_canonical_form_is_canonicalised_before_it_is_compared(
         }
     ]
     assert changes.counts == {"create": 0, "update": 1, "delete": 0}
+
+
+def test_rows_that_may_differ_across_many_chunks_are_settled_together(tmp_path, monkeypatch):
+    """The rows that may differ are canonicalised once, after the last chunk, at their place in the whole index:
+    over an export read in ~40 chunks, with keyless rows between them and values exported in a non-canonical
+    form (padded: the same once canonical), the index and the diff are those of reading every row."""
+    from orgsync.state import csv_chunks
+
+    monkeypatch.setattr(csv_chunks, "CHUNK_BYTES", 600)
+    lines = ["id,name,grade,boss,_id"]
+    for i in range(1000):
+        name = f" N{i} " if i % 7 == 0 else f"N{i}"  # padded: not canonical as exported, equal once it is
+        lines.append(f"{i},{name},{'G' if i % 3 else ''},{i // 2 if i else ''},u{i}")
+        if i % 97 == 0:
+            lines.append(f",Keyless{i},G,,k{i}")
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines) + "\n")
+    raw = RawExport("People", "D1", path, TREE)
+    assert len(list(csv_chunks.frames(path, ["id"]))) > 30
+    src = source(1000, changed={5, 14, 500, 999}, gone={3, 700}, new=2)
+    compared, every = parse_items(raw, table(src)), parse_items(raw, table(src), compare=False)
+    assert compared.index.equals(every.index) and compared.unmatched == every.unmatched == 11
+    for mode in ("upsert", "mirror"):
+        got, want = diff(src, compared, mode), diff(src, every, mode)
+        for part in ("creates", "updates", "deletes"):
+            assert getattr(got, part).equals(getattr(want, part)), part
+    assert got.counts == {"create": 2, "update": 4, "delete": 2}
+    live_row = dict(zip(every.index["id"], every.index["__live_row"], strict=True))
+    changed = compared.values.gather(pl.Series([live_row["14"]]), COLS)  # padded and changed: held, canonical
+    assert changed.to_dicts() == [{"name": "N14", "grade": "G"}]
+    with pytest.raises(LookupError):  # padded, equal once canonical: not held
+        compared.values.gather(pl.Series([live_row["7"]]), COLS)
