@@ -181,11 +181,16 @@ def _counted(frame: pl.DataFrame, sep: str, separators: int, *, quoted: bool) ->
     parsed value (or header name): so the file holds `_fields(frame)` plus the separators inside values exactly
     when no record is short, records being counted as parsed, whatever quoted line breaks they hold. Without
     quotes no value can hold one, and the count alone decides (issue 13); with quotes the values are counted
-    (one native pass over the text, far cheaper than looking at every line)."""
+    (one native pass over the text, far cheaper than looking at every line).
+
+    First, for free: a record with fewer fields than the header leaves at least its last field null, so when
+    no value of the last column is null (known without a pass), no record is short, whatever the quotes."""
+    columns = [c for c in frame.columns if c != _ROW]
+    if columns and frame[columns[-1]].null_count() == 0:
+        return True
     expected = _fields(frame)
     if not quoted or separators < expected:
         return separators == expected
-    columns = [c for c in frame.columns if c != _ROW]
     inside = sum(name.count(sep) for name in columns)
     if columns:
         counts = frame.select(

@@ -183,3 +183,28 @@ def test_a_gzipped_or_non_utf8_source_is_still_read_from_bytes(tmp_path, monkeyp
     latin.write_bytes("id\nÉ\n".encode("cp1252"))
     read = inputs._read_file(latin, "p.csv", ReadSettings(encoding="cp1252"), where, "f")
     assert read.raw.frame["id"].to_list() == ["É"]
+
+
+def test_a_file_whose_last_column_is_never_empty_is_proven_without_counting(tmp_path, monkeypatch):
+    """A record with fewer fields than the header leaves its last field null: with no null in the last column,
+    no record is short, so neither the file's separator count nor the values' is needed (a wrong count given
+    on purpose changes nothing); one empty last field sends the proof back to the counts."""
+    from dataclasses import replace
+
+    from orgsync.sources import parse
+
+    data = b'id,name,team\n1,"A, na",T1\n"2","B,o",T2\n3,"",T3\n'
+    path = _write(tmp_path, "people", "csv", data)
+    wrong = replace(file_facts(path, ",", '"'), separators=-1)
+    monkeypatch.setattr(parse, "_check_ragged", lambda *a: pytest.fail("the last column proves it"))
+    raw = parse_delimited_file(path, ",", '"', "p.csv", wrong)
+    assert raw.frame.rows() == [
+        ("1", "A, na", "T1"),
+        ("2", "B,o", "T2"),
+        ("3", "", "T3"),
+    ]  # a quoted "" stays "" until made canonical
+    empty_last = _write(tmp_path, "empty-last", "csv", b'id,name,team\n1,"A, na",\n2,Bo,T2\n')
+    with pytest.raises(pytest.fail.Exception, match="the last column proves it"):  # looked at the lines
+        parse_delimited_file(
+            empty_last, ",", '"', "p.csv", replace(file_facts(empty_last, ",", '"'), separators=-1)
+        )
