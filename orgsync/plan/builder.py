@@ -36,6 +36,7 @@ from orgsync.plan.model import (
 from orgsync.plan.review import link_moves, review_items
 from orgsync.plan.review_values import Review
 from orgsync.plan.safety import block_reasons, effective_policy
+from orgsync.sources.checks import parent_rows
 from orgsync.sources.clock import clock_note
 from orgsync.sources.table import SourceTable
 from orgsync.state.matching import match_manifest
@@ -310,8 +311,19 @@ def _items(
     if current is None and manifest.items.mode == "update":
         warnings.append("items mode `update` on a dataset to create: no items will be written")
     pair = (tree[0], tree[-1]) if tree else None
+    known = (
+        table.tree_rows(*pair, parent_rows)[0]
+        if pair and set(pair) <= set(table.frame.columns) and not sensitive & set(pair)
+        else None
+    )  # found once by the source's tree check
     review = review_items(
-        items, table.frame, side.index, label=label, tree=pair, creates_complete=mode != "update"
+        items,
+        table.frame,
+        side.index,
+        label=label,
+        tree=pair,
+        creates_complete=mode != "update",
+        parents=known,
     )
     if isinstance(manifest, LinksDatasetManifest) and not sensitive & {"from_id", "to_id"}:
         review = Review(review.label, review.properties, link_moves(items))

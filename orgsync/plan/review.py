@@ -73,6 +73,7 @@ def review_items(
     label: str | None,
     tree: tuple[str, str] | None,
     creates_complete: bool = True,
+    parents: pl.Series | None = None,
 ) -> Review:
     """The review of `items` (planned from `source` against live items with `live_keys`).
 
@@ -81,6 +82,8 @@ def review_items(
     values, the created rows (absent) and the deleted rows (present). `creates_complete` is false in items mode
     `update`, where source rows absent from the tenant are not created (so not in the tree after). Live items
     the plan neither matches nor deletes are known only by key: a parent among them makes no orphan.
+    `parents`, when given, is each source row's parent row (`sources.checks.parent_rows`, as the tree check
+    found it): used when the tree after is the source's rows as they are, instead of joining them again.
     """
     shown = label if label is not None and label not in items.sensitive and label in source.columns else None
     hierarchy = None
@@ -89,6 +92,7 @@ def review_items(
         tid, tparent = tree
         if not creates_complete and set(key) <= set(live_keys.columns):
             source = source.join(live_keys.select(key), on=key, how="semi", maintain_order="left")
+            parents = None  # rows of another frame
 
         def pick(frame: pl.DataFrame, before: bool = False) -> pl.DataFrame:
             def col(c: str | None, alias: str) -> pl.Expr:
@@ -102,6 +106,7 @@ def review_items(
         after = pick(source)
         if key != [tid]:  # a tree id that is not the key may repeat or be empty: the first one is the item
             after = after.filter(pl.col(ID).is_not_null()).unique(ID, keep="first", maintain_order=True)
+            parents = None
         gone = pick(items.deletes).filter(pl.col(ID).is_not_null())
         ids = live_keys[key[0]] if key == [tid] and key[0] in live_keys.columns else None
 
@@ -113,7 +118,8 @@ def review_items(
 
         new = items.creates.select(pl.col(tid).alias(ID)) if tid in items.creates.columns else after.clear()
         was = pick(items.updates, before=True)
-        hierarchy = hierarchy_of(after, was, new.select(ID), gone, tree, elsewhere)
+        known = parents.cast(pl.Int64) if parents is not None and parents.len() == after.height else None
+        hierarchy = hierarchy_of(after, was, new.select(ID), gone, tree, elsewhere, parent_after=known)
     return Review(shown, property_counts(items), hierarchy)
 
 
@@ -160,6 +166,8 @@ def hierarchy_of(
     gone: pl.DataFrame,
     tree: tuple[str, str] = ("", ""),
     elsewhere: Callable[[pl.Series], pl.Series] | None = None,
+    *,
+    parent_after: pl.Series | None = None,
 ) -> Hierarchy:
     """Moves, moved subtrees, spans, layers and orphans of a forest a plan changes.
 
@@ -168,10 +176,12 @@ def hierarchy_of(
     after) and `gone` (id, parent, label of items only before). One join maps the parents after to rows; the
     rest is a scan for the few ids the change names, small joins and integer gathers, so the cost is that of
     the join, not of the forest before. `elsewhere` says which parents of would-be orphans exist outside.
+    `parent_after` is that join's answer when the caller has it (each row of `after`'s parent row, Int64).
     """
     na, ng = after.height, gone.height
     universe = pl.concat([after.select(ID), gone.select(ID)]).with_row_index(_IX)
-    parent_after = _rows_of(after[PARENT], after[ID], universe.head(na))  # the one big join
+    if parent_after is None:
+        parent_after = _rows_of(after[PARENT], after[ID], universe.head(na))  # the one big join
     ids = pl.concat([after[ID], gone[ID]])
     labels = pl.concat([after[LABEL], gone[LABEL]])
     named_before = pl.concat([after[PARENT].is_not_null(), gone[PARENT].is_not_null()])  # a parent is named

@@ -125,7 +125,7 @@ def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) 
         return []
     ids, parents = table.frame[tree], table.frame[parent]
     hidden = _sensitive(project, manifest.name)
-    target, node = parent_rows(ids, parents)
+    target, node = table.tree_rows(tree, parent, parent_rows)
     orphans = pl.DataFrame({parent: parents, _IDX: pl.int_range(0, ids.len(), eager=True, dtype=pl.UInt32)})
     orphans = orphans.filter(parents.is_not_null() & target.is_null())
     problems = _listed(

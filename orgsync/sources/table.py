@@ -62,6 +62,10 @@ class SourceTable:
         default_factory=dict, init=False, repr=False, compare=False
     )
     query: QueryRows | None = field(default=None, repr=False)  # the table is a query's output
+    # per (treeId, treeParentId): each row's parent row, found once for the tree check and the review
+    _trees: dict[tuple[str, str], tuple[pl.DataFrame, tuple[pl.Series, pl.Series]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def columns(self) -> list[str]:
@@ -77,6 +81,22 @@ class SourceTable:
         if held is None or held[0] is not self.frame:
             held = (self.frame, hash_rows(self.frame, key))
             self._hashed[key] = held
+        return held[1]
+
+    def tree_rows(
+        self,
+        tree: str,
+        parent: str,
+        find: Callable[[pl.Series, pl.Series], tuple[pl.Series, pl.Series]],
+    ) -> tuple[pl.Series, pl.Series]:
+        """`find(frame[tree], frame[parent])` (each row's parent row, and which rows are nodes), computed once
+        while `frame` stays the same frame: the source's tree check and the plan's review join the same
+        million parents to their rows."""
+        key = (tree, parent)
+        held = self._trees.get(key)
+        if held is None or held[0] is not self.frame:
+            held = (self.frame, find(self.frame[tree], self.frame[parent]))
+            self._trees[key] = held
         return held[1]
 
     def row_number(self, index: int) -> int:

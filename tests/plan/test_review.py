@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from orgsync.plan.model import ItemChanges
 from orgsync.plan.review import climb, hierarchy_of, link_moves, property_counts, review_items
+from orgsync.sources.checks import parent_rows
 from tests.support.plan_factories import frame
 
 Forest = dict[str, str | None]  # id -> parent id
@@ -56,14 +57,33 @@ def _frame(tree: Forest) -> pl.DataFrame:
 
 def _review(before: Forest, after: Forest, unchanged_too: bool = True):  # type: ignore[no-untyped-def]
     """`hierarchy_of` as the builder calls it: the forest after, and what differs before (changed rows, with or
-    without unchanged ones, as the plan's updates hold rows that changed in any column)."""
+    without unchanged ones, as the plan's updates hold rows that changed in any column). It is computed twice,
+    joining the parents itself and with the parent rows the source's tree check found: both are the same."""
     both = [i for i in after if i in before and (unchanged_too or before[i] != after[i])]
-    return hierarchy_of(
-        _frame(after),
+    after_frame = _frame(after)
+    frames = (
+        after_frame,
         _frame({i: before[i] for i in both}),
         frame(["id"], [(i,) for i in after if i not in before]),
         _frame({i: p for i, p in before.items() if i not in after}),
     )
+    joined = hierarchy_of(*frames)
+    known = parent_rows(after_frame["id"], after_frame["parent"])[0].cast(pl.Int64)
+    given_rows = hierarchy_of(*frames, parent_after=known)
+    for name in ("moves", "rollups", "spans", "orphans"):
+        assert getattr(given_rows, name).equals(getattr(joined, name)), name
+    assert (
+        given_rows.layers_before,
+        given_rows.layers_after,
+        given_rows.orphans_before,
+        given_rows.cycles,
+    ) == (
+        joined.layers_before,
+        joined.layers_after,
+        joined.orphans_before,
+        joined.cycles,
+    )
+    return joined
 
 
 def _ancestors(tree: Forest, item: str) -> list[str]:
