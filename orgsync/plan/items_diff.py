@@ -142,7 +142,9 @@ def diff_items(
     if source_hashes is None or source_hashes.len() != src.height:
         source_hashes = row_hashes(src, columns)
     pairs = _pairs(src, live, key, source_hashes)
-    if mode != "update":
+    if mode != "update" and not pairs.height:  # nothing live matches (a first load): every row, not a copy
+        created = src
+    elif mode != "update":
         created = src.filter(~_taken(src.height, pairs[_SRC_ROW]))
     else:
         created = pl.DataFrame(schema={c: pl.Utf8 for c in [*key, *columns]})
