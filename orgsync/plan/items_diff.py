@@ -69,7 +69,10 @@ def prepare_live(
         index = index.filter(keyed)
     keys = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
     duplicates = 0
-    if index.height and index.select(keys.n_unique()).item() < index.height:
+    # distinct 64-bit hashes prove the keys distinct (a set of integers, not of a million texts); a repeated
+    # hash (a duplicate, or a collision) goes on to the exact count
+    distinct = not index.height or row_hashes(index, key).n_unique() == index.height
+    if not distinct and index.select(keys.n_unique()).item() < index.height:
         deduped = index.unique(subset=key, keep="first", maintain_order=True)
         duplicates = index.height - deduped.height
         index = deduped
@@ -190,12 +193,38 @@ def _pairs(src: pl.DataFrame, live: LiveSide, key: list[str], hashes: pl.Series)
     (`LIVE_ROW`) and each side's hash of the owned columns. The one join on the key that creates, updates and
     deletes all come from; none of them needs the pairs in order (the few update candidates are sorted back
     to source order), and the key itself is not kept: a million rows are neither sorted nor copied again.
+
+    The join is on the keys' 64-bit hashes (integers: a fraction of a join on text, in time and memory), and
+    every pair it makes is then checked on the key text itself; equal keys always hash equal, so no pair is
+    missed, and a pair two different keys made by sharing a hash sends the whole join back to the text.
     """
-    left = src.select(key).with_row_index(_SRC_ROW).with_columns(hashes.alias(ROW_HASH))
     forced = [_FORCED] if _FORCED in live.index.columns else []
+    columns = [_SRC_ROW, ROW_HASH, ROW_HASH + BEFORE, LIVE_ROW, *forced]
+    left = pl.DataFrame(
+        {
+            _SRC_ROW: pl.int_range(0, src.height, eager=True, dtype=pl.UInt32),
+            _KEY_HASH: row_hashes(src, key),
+            ROW_HASH: hashes,
+        }
+    )
+    right = live.index.select(ROW_HASH, LIVE_ROW, *forced).with_columns(
+        row_hashes(live.index, key).alias(_KEY_HASH),
+        pl.int_range(0, live.index.height, dtype=pl.UInt32).alias(_AT),
+    )
+    joined = left.lazy().join(right.lazy(), on=_KEY_HASH, how="inner", suffix=BEFORE)
+    pairs = joined.select(*columns, _AT).collect()
+    same = pl.all_horizontal(
+        src[k].gather(pairs[_SRC_ROW]).eq_missing(live.index[k].gather(pairs[_AT])) for k in key
+    )
+    if pairs.select(same.all()).item():
+        return pairs.drop(_AT)
+    left = src.select(key).with_row_index(_SRC_ROW).with_columns(hashes.alias(ROW_HASH))
     right = live.index.select([*key, ROW_HASH, LIVE_ROW, *forced])
     joined = left.lazy().join(right.lazy(), on=key, how="inner", suffix=BEFORE)
-    return joined.select(_SRC_ROW, ROW_HASH, ROW_HASH + BEFORE, LIVE_ROW, *forced).collect()
+    return joined.select(*columns).collect()
+
+
+_KEY_HASH, _AT = "__key_hash", "__live_at"  # a row's key hash; a live row's place in the index
 
 
 def _taken(height: int, rows: pl.Series) -> pl.Series:

@@ -164,3 +164,31 @@ def test_a_source_table_hashes_its_rows_once_per_columns_and_again_for_a_new_fra
     table.frame = SOURCE.with_columns(name=SOURCE["name"].str.to_uppercase())
     assert table.hashed(COLS, counted).equals(row_hashes(table.frame, COLS))
     assert not table.hashed(COLS, counted).equals(first) and len(calls) == 3
+
+
+@pytest.mark.parametrize("mode", ["insert", "update", "upsert", "mirror"])
+def test_keys_that_share_a_hash_are_still_told_apart_by_their_text(monkeypatch, mode):
+    """The key join runs on 64-bit hashes and checks each pair's text: when every key hashes the same (as a
+    collision would make two of them), the pairs fail that check and the join is done on the text, so the diff
+    and the live duplicates counted are exactly those of distinct hashes."""
+    from orgsync.plan import items_diff
+    from orgsync.state.snapshot import row_hashes
+
+    live = frame(
+        ["id", "name", "grade", "_id"],
+        [*LIVE.select("id", "name", "grade", "_id").rows(), ("1", "Dup", "Z", "u1b")],
+    )
+    want = _diff(mode, live=live, delete_extra=["_id"])
+    side = prepare_live(LiveItems.of_frame("D1", live), KEY, COLS)
+
+    def colliding(frame_, columns):  # every key hashes alike; the owned values' hashes stay real
+        hashes = row_hashes(frame_, columns)
+        return hashes * 0 if list(columns) == KEY else hashes
+
+    monkeypatch.setattr(items_diff, "row_hashes", colliding)
+    got = _diff(mode, live=live, delete_extra=["_id"])
+    assert prepare_live(LiveItems.of_frame("D1", live), KEY, COLS).duplicates == side.duplicates == 1
+    for part in ("creates", "deletes"):
+        assert getattr(got, part).equals(getattr(want, part)), part
+    assert got.updates.sort("id").equals(want.updates.sort("id"))
+    assert got.counts == want.counts and got.existing == want.existing
