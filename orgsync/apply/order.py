@@ -369,34 +369,37 @@ def delete_waves(items: ItemChanges, tree_id: str | None, tree_parent: str | Non
 
 
 def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
-    """Depth of each row within the forest formed by the rows themselves (0 = parent not among them)."""
-    ids = pairs.get_column("id")
-    frame = pairs.with_columns(
-        pl.when(pl.col("parent").is_null() | ~pl.col("parent").is_in(ids.drop_nulls().implode()))
-        .then(pl.lit(0, dtype=pl.Int64))
-        .otherwise(None)
-        .alias(_LEVEL)
+    """Depth of each row within the forest formed by the rows themselves (0 = parent not among them; a parent
+    id on several rows is the first of them).
+
+    One join maps each parent to its row; depths then come by pointer jumping (each round adds the depth of
+    the row pointed at and points at that row's target: integer gathers, as many rounds as the depth has
+    bits), not a join of every row per level of a 20-level tree. Rows still pointing somewhere after enough
+    rounds for any chain of rows are on, or under, a cycle."""
+    n = pairs.height
+    rows = pl.int_range(0, n, eager=True, dtype=pl.UInt32)
+    first = (
+        pl.DataFrame({"parent": pairs.get_column("id"), "__up": rows})
+        .filter(pl.col("parent").is_not_null())
+        .unique("parent", keep="first", maintain_order=True)
     )
-    frame = frame.with_row_index("__row")
-    while True:
-        known = (
-            frame.filter(pl.col(_LEVEL).is_not_null())
-            .select(pl.col("id").alias("parent"), (pl.col(_LEVEL) + 1).alias("__next"))
-            .unique("parent", keep="first")
-        )
-        joined = frame.join(known, on="parent", how="left", maintain_order="left")
-        newly = joined.filter(pl.col(_LEVEL).is_null() & pl.col("__next").is_not_null()).height
-        frame = joined.with_columns(pl.coalesce(_LEVEL, "__next").alias(_LEVEL)).drop("__next")
-        if not newly:
+    up = pairs.select("parent").join(first, on="parent", how="left", maintain_order="left").get_column("__up")
+    root = pl.Series([n], dtype=pl.UInt32)  # row n: the absorbing root every chain ends at
+    step = pl.concat([up.fill_null(n), root])
+    depth = pl.concat([up.is_not_null().cast(pl.Int64), pl.Series([0], dtype=pl.Int64)])
+    for _ in range(n.bit_length() + 1):
+        if (step.head(n) == n).all():
             break
-    stuck = frame.filter(pl.col(_LEVEL).is_null())
-    if stuck.height:
-        sample = ", ".join(str(v) for v in stuck.get_column("id").head(5).to_list())
+        depth = depth + depth.gather(step)
+        step = step.gather(step)
+    stuck = (step.head(n) != n).arg_true()
+    if stuck.len():
+        sample = ", ".join(str(v) for v in pairs.get_column("id").gather(stuck.head(5)).to_list())
         raise OrderError(
-            f"items to {what} form a hierarchy cycle ({stuck.height} items, e.g. {sample}); nothing was written",
+            f"items to {what} form a hierarchy cycle ({stuck.len()} items, e.g. {sample}); nothing was written",
             hint="fix the parent column in the source so every chain of parents ends at a root",
         )
-    return frame.sort("__row").get_column(_LEVEL)
+    return depth.head(n).alias(_LEVEL)
 
 
 def _max_level(levels: pl.Series) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orgsync.apply.order import OrderError, Phase, StepKind, order_plan
 from orgsync.plan.model import Action, ChangeClass, FieldChange
@@ -280,3 +283,39 @@ def test_the_step_table_has_one_row_per_kind_in_phase_order():
         (StepKind.UPSERT_ITEMS, Phase.LINKS_ITEM_UPSERTS),
         (StepKind.DELETE_ITEMS, Phase.LINKS_ITEM_DELETES),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcdefghij"), st.one_of(st.none(), st.sampled_from("abcdefghijk"))),
+        max_size=25,
+    )
+)
+def test_levels_match_a_plain_walk_up_the_parents(rows: list[tuple[str, str | None]]) -> None:
+    """A row's level is the number of parents above it among the rows (a parent id on several rows is the first
+    of them), found by pointer jumping; a row on or under a cycle is refused with the count and the first ids."""
+    from orgsync.apply.order import _levels
+
+    first: dict[str, int] = {}
+    for at, (item, _) in enumerate(rows):
+        first.setdefault(item, at)
+
+    def level(at: int) -> int | None:
+        seen, depth = {at}, 0
+        while (parent := rows[at][1]) is not None and parent in first:
+            at = first[parent]
+            if at in seen:
+                return None
+            seen.add(at)
+            depth += 1
+        return depth
+
+    expected = [level(at) for at in range(len(rows))]
+    pairs = pl.DataFrame(rows, schema={"id": pl.Utf8, "parent": pl.Utf8}, orient="row")
+    stuck = [rows[at][0] for at, lv in enumerate(expected) if lv is None]
+    if stuck:
+        with pytest.raises(OrderError, match=rf"\({len(stuck)} items, e\.g\. {', '.join(stuck[:5])}\)"):
+            _levels(pairs, what="create")
+    else:
+        assert _levels(pairs, what="create").to_list() == expected
