@@ -377,6 +377,7 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
     bits), not a join of every row per level of a 20-level tree. Rows still pointing somewhere after enough
     rounds for any chain of rows are on, or under, a cycle."""
     n = pairs.height
+    pairs = pairs.select("id", "parent").rechunk()  # two columns, in one piece each
     rows = pl.int_range(0, n, eager=True, dtype=pl.UInt32)
     first = (
         pl.DataFrame({"parent": pairs.get_column("id"), "__up": rows})

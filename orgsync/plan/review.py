@@ -409,7 +409,11 @@ def first_by_label(
         return frame if limit is None else frame.head(limit)
     if limit is None or limit >= frame.height:
         return frame.sort(order, nulls_last=True)
-    return frame.bottom_k(limit, by=order).sort(order, nulls_last=True)
+    # ranked on the order columns alone, then only the rows shown are taken: the whole frame (a first load's
+    # creates are every source row) is neither sorted nor copied
+    at = "__first_by_label"
+    first = frame.select(order).with_row_index(at).bottom_k(limit, by=order).sort(order, nulls_last=True)
+    return frame.select(pl.all().gather(first[at]))
 
 
 # --- the saved form ------------------------------------------------------------------------------------
