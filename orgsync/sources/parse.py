@@ -26,7 +26,6 @@ from orgsync.sources.encoding import not_utf8
 from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.hints import delimiter_advice
 from orgsync.sources.json_records import parse_json_array, parse_jsonl
-from orgsync.sources.records import RecordTooLong, record_blocks
 from orgsync.sources.source_errors import (
     MAX_LISTED as MAX_LISTED,  # re-exported: checks.py imports it from here
 )
@@ -259,45 +258,6 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
 
 
 def _read_delimited_path(path: Path, sep: str, quote: str) -> pl.DataFrame:
-    """The file parsed strictly, from disk; a big one a block of whole records at a time (`_read_blocks`)."""
-    if len(quote) == 1 and path.stat().st_size >= 2 * BLOCK_BYTES:
-        try:
-            return _read_blocks(path, sep, quote)
-        except RecordTooLong:
-            pass  # a record longer than the limit, or a header polars names otherwise: read whole
-    return _whole(path, sep, quote)
-
-
-BLOCK_BYTES = 16 << 20  # a source of twice this is read a block at a time
-_MAX_RECORD = 256 << 20
-
-
-def _read_blocks(path: Path, sep: str, quote: str) -> pl.DataFrame:
-    """The file parsed a block of whole records at a time (`sources.records`), each column then put together
-    block by block, each block's part let go as it is taken (issue 24: polars reading a million-row file whole
-    keeps a quarter more memory than the frame, in its threads' arenas; block by block it keeps a block's).
-
-    The same frame as one read: a block is cut at a line break outside quotes by the quote count; if polars
-    finds the cut inside a quoted value after all (stray quotes in unquoted fields), that block ends in an open
-    quote, which polars refuses, and the caller reads the file's bytes whole instead."""
-    blocks: list[pl.DataFrame] = []
-    first = 2
-    for block in record_blocks(path, BLOCK_BYTES, _MAX_RECORD, quote.encode()):
-        frame = _read_delimited(block, sep, quote, truncate_ragged_lines=False, first_row=first)
-        first += frame.height
-        blocks.append(frame)
-    if not blocks:
-        raise RecordTooLong  # header only: read as a whole
-    columns = blocks[0].columns
-    # a header the whole-file read names otherwise (an empty cell) is read whole, so its check says the same
-    if "" in columns or columns != _whole(path, sep, quote, n_rows=0).columns:
-        raise RecordTooLong  # (a frame built of columns renames an empty name)
-    if any(b.columns != columns for b in blocks):
-        raise pl.exceptions.ComputeError("blocks read with different columns")
-    return pl.DataFrame([pl.concat([b.drop_in_place(c) for b in blocks], rechunk=False) for c in columns])
-
-
-def _whole(path: Path, sep: str, quote: str, n_rows: int | None = None) -> pl.DataFrame:
     return pl.read_csv(
         path,
         separator=sep,
@@ -306,13 +266,10 @@ def _whole(path: Path, sep: str, quote: str, n_rows: int | None = None) -> pl.Da
         row_index_name=_ROW,
         row_index_offset=2,
         empty_string_is_null=True,
-        n_rows=n_rows,
     )
 
 
-def _read_delimited(
-    data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool, first_row: int = 2
-) -> pl.DataFrame:
+def _read_delimited(data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:
     return pl.read_csv(
         data,
         separator=sep,
@@ -320,7 +277,7 @@ def _read_delimited(
         infer_schema=False,
         truncate_ragged_lines=truncate_ragged_lines,
         row_index_name=_ROW,
-        row_index_offset=first_row,
+        row_index_offset=2,
         empty_string_is_null=True,
     )
 

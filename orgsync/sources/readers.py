@@ -308,7 +308,6 @@ def _converted(
     sensitive = {p.key for p in manifest.properties if p.sensitive}
     columns: list[pl.Series] = []
     problems: list[Problem] = []
-    lengths = [chunk.len() for chunk in texts[0].get_chunks()] if texts else []
     while texts:
         text = texts.pop(0)
         name = str(text.name)
@@ -319,24 +318,11 @@ def _converted(
         if kind != "text":
             problems += _misfits(text, out, kind, name in sensitive, items, raw, display)
         del text
-        columns.append(_aligned(out, lengths))
+        # One chunk per column: a text column already canonical is the reader's own, in as many chunks as it
+        # read in parallel, beside converted ones in one; a frame of unaligned columns is copied whole (a third
+        # of a million rows' memory, issue 24) by each `select` that follows, so align it here, a column at a time.
+        columns.append(out.rechunk())
     return pl.DataFrame(columns), problems
-
-
-def _aligned(column: pl.Series, lengths: list[int]) -> pl.Series:
-    """`column` in chunks of `lengths`, those of the columns as read, by slicing it (no value copied) when it is
-    one chunk. A text column already canonical is the reader's own, in its chunks, beside converted columns in
-    one; a frame whose columns are chunked unalike is copied whole (a third of a million rows' memory, issue 24)
-    by each `select` that follows, so every column is given the read's chunks here."""
-    if [chunk.len() for chunk in column.get_chunks()] == lengths:
-        return column
-    whole = column.rechunk() if column.n_chunks() > 1 else column
-    starts = [0]
-    for length in lengths:
-        starts.append(starts[-1] + length)
-    return pl.concat(
-        [whole.slice(start, n) for start, n in zip(starts, lengths, strict=False)], rechunk=False
-    )
 
 
 def _plain_numbers(text: pl.Series, items: ItemsSpec) -> pl.Series:

@@ -1,6 +1,10 @@
 """An exported CSV file read as frames of whole records, a few MiB at a time, so that a dataset of millions of
-items is never parsed (or held as bytes) in one piece; the blocks are cut at record boundaries by
-`sources.records`.
+items is never parsed (or held as bytes) in one piece.
+
+A chunk ends at a line break outside quotes: RFC 4180 writes a quote inside a field as two, so a line break
+ends a record exactly when an even number of quote characters comes before it. The parity is counted once per
+segment between line breaks, so finding the cut is linear in the chunk; a record longer than a chunk makes the
+chunk grow until it ends.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from typing import IO, Any
 import polars as pl
 
 from orgsync.errors import UnexpectedAnswerError
-from orgsync.sources.records import RecordTooLong, header_line, record_blocks
 
 CHUNK_BYTES = 16 << 20  # ~50,000 rows of 30 columns: a chunk's frames stay a small share of the whole
 MAX_RECORD_BYTES = 256 << 20  # one exported item longer than this is refused, not gathered in memory
 WIDE_CHUNK_BYTES = 32 << 20  # the most a chunk of a wide export (CHUNK_BYTES per 30 columns) may grow to
+_BOM = b"\xef\xbb\xbf"
+_QUOTE = b'"'
 
 
 def header(path: Path) -> list[str]:
@@ -30,10 +35,10 @@ def header(path: Path) -> list[str]:
 
 def _header_line(handle: IO[bytes]) -> bytes:
     """The first line (BOM removed), read under the record limit: a file without a line break is not gathered."""
-    try:
-        return header_line(handle, MAX_RECORD_BYTES)
-    except RecordTooLong:
-        raise _too_long() from None
+    first = handle.readline(MAX_RECORD_BYTES + 1)
+    if len(first) > MAX_RECORD_BYTES:
+        raise _too_long()
+    return first.removeprefix(_BOM)
 
 
 def _parsed(block: bytes, **options: Any) -> pl.DataFrame:
@@ -75,7 +80,31 @@ def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None
 def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     """The bytes after the header line, cut into blocks that each end at a record boundary, each block
     preceded by the header line (BOM removed)."""
-    try:
-        yield from record_blocks(path, chunk_bytes, MAX_RECORD_BYTES)
-    except RecordTooLong:
-        raise _too_long() from None
+    with path.open("rb") as handle:
+        head = _header_line(handle)
+        rest = b""
+        while True:
+            block = handle.read(chunk_bytes)
+            data = rest + block if rest else block
+            if not block:
+                if data.strip():
+                    yield head + data
+                return
+            cut = _last_record_end(data)
+            if not cut and len(data) > MAX_RECORD_BYTES:
+                raise _too_long()
+            rest = data[cut:]
+            if cut:
+                yield b"".join((head, memoryview(data)[:cut]))  # one copy, not two
+
+
+def _last_record_end(data: bytes) -> int:
+    """The offset just after the last line break of `data` that lies outside quotes (0: none does)."""
+    quotes_before = data.count(_QUOTE)
+    end = len(data)
+    while (at := data.rfind(b"\n", 0, end)) >= 0:
+        quotes_before -= data.count(_QUOTE, at, end)  # quotes in the segment from this break to the last one
+        if quotes_before % 2 == 0:
+            return at + 1
+        end = at
+    return 0

@@ -57,16 +57,6 @@ FILES: dict[str, tuple[str, bytes]] = {
     "quoted, a short row whose quote holds the missing separator": ("csv", b'id,a,b\n1,"x,y"\n2,p,q\n'),
     "quoted newline, then a short row": ("csv", b'id,a,b\n1,"x\ny",z\n2,p\n'),
     "quoted tsv, a tab inside": ("tsv", b'id\tname\n1\t"A\tna"\n2\tBo\n'),
-    # read in blocks (a big file): a stray quote in an unquoted field shifts the quote count, so a block may be
-    # cut inside a quoted line break, which polars refuses (an open quote): the file is then read whole
-    "a stray quote, then a quoted line break": (
-        "csv",
-        b'id,size,note\n1,5" wide,x\n2,3,"a\nb"\n3,4,y\n4,5,z\n5,6,w\n',
-    ),
-    "quoted line breaks in many rows": (
-        "csv",
-        b"id,note\n" + b"".join(b'%d,"l1\nl2, ""q"""\n' % i for i in range(12)),
-    ),
 }
 
 
@@ -85,15 +75,8 @@ def _write(tmp_path: Path, name: str, fmt: str, data: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("block", [None, 1, 5, 24])
 @pytest.mark.parametrize("name", list(FILES))
-def test_from_disk_equals_from_bytes(tmp_path, monkeypatch, name, block):
-    """Read whole, or (`block`: bytes a block) a few records at a time as a big file is: the same frame, row
-    numbers and errors as from the file's bytes, quoted line breaks, blank lines and ragged rows included."""
-    if block is not None:
-        from orgsync.sources import parse
-
-        monkeypatch.setattr(parse, "BLOCK_BYTES", block)
+def test_from_disk_equals_from_bytes(tmp_path, name):
     fmt, data = FILES[name]
     path = _write(tmp_path, "people", fmt, data)
     sep = "," if fmt == "csv" else "\t"
@@ -225,38 +208,3 @@ def test_a_file_whose_last_column_is_never_empty_is_proven_without_counting(tmp_
         parse_delimited_file(
             empty_last, ",", '"', "p.csv", replace(file_facts(empty_last, ",", '"'), separators=-1)
         )
-
-
-def test_a_big_file_is_read_a_block_at_a_time_and_a_cut_inside_quotes_reads_it_whole(tmp_path, monkeypatch):
-    """Past twice `BLOCK_BYTES` a file is parsed a few records at a time (a column per block, put together); a
-    stray quote can put a cut inside a quoted line break, where polars finds an open quote: the file is then
-    read from its bytes, so the frame is the same either way."""
-    from orgsync.sources import parse
-
-    monkeypatch.setattr(parse, "BLOCK_BYTES", 24)
-    outcomes: list[str] = []
-    real = parse._read_blocks
-
-    def spy(*args):  # type: ignore[no-untyped-def]
-        try:
-            frame = real(*args)
-        except pl.exceptions.PolarsError:
-            outcomes.append("refused")
-            raise
-        outcomes.append(f"{frame['note'].n_chunks()} blocks")
-        return frame
-
-    monkeypatch.setattr(parse, "_read_blocks", spy)
-    for name, expected in [
-        ("quoted line breaks in many rows", "9 blocks"),  # 12 records of 34 bytes, cut after 24 bytes or more
-        ("a stray quote, then a quoted line break", "refused"),
-    ]:
-        outcomes.clear()
-        fmt, data = FILES[name]
-        path = _write(tmp_path, "people", fmt, data)
-        got = _outcome(
-            lambda p=path: parse_delimited_file(p, ",", '"', "p.csv", file_facts(p, ",", '"'))  # type: ignore[misc]
-        )
-        assert outcomes == [expected]
-        assert got == _outcome(lambda d=data, f=fmt: parse_source(d, f, False, "p.csv"))  # type: ignore[misc]
-        assert got[0] == ("ok" if expected != "refused" else "error")  # a stray quote: the bytes' verdict
