@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.support.emulator_api import PEOPLE_PROPS, Api, Receiver
+from tests.support.emulator_api import PEOPLE_PROPS, Api, Receiver, links_between
 
 pytestmark = pytest.mark.anyio
 
@@ -38,33 +38,6 @@ async def generate(api: Api, target_type: str = "json", encoding: str = "identit
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
-
-
-async def links_between(api: Api, people: str) -> tuple[str, str]:
-    """A Positions dataset and a People → Positions links dataset (with one link)."""
-    r = await api.c.post(
-        f"{api.base}/datasets",
-        json={
-            "name": "Positions",
-            "type": "POSITIONS",
-            "autoId": "pos",
-            "labelId": "pos",
-            "properties": [{"key": "pos", "type": "text", "isRequired": True}],
-        },
-    )
-    assert r.status_code == 201, r.text
-    positions = r.json()["datasetId"]
-    assert (await api.put(positions, [{"_action": "create", "pos": "P1"}], autoId="true")).status_code == 200
-    r = await api.c.post(
-        f"{api.base}/links",
-        json={"name": "People to Positions", "fromDatasetId": people, "toDatasetId": positions},
-    )
-    assert r.status_code == 201, r.text
-    lid = r.json()["datasetId"]
-    assert (
-        await api.put(lid, [{"_action": "create", "from_id": "1", "to_id": "P1"}], links=True)
-    ).status_code == 200
-    return positions, lid
 
 
 # --- temporary files ---------------------------------------------------------------------------------------

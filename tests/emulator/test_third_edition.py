@@ -14,8 +14,7 @@ import orjson
 import pytest
 
 from orgsync.emulator.app import create_app
-from tests.emulator.test_second_edition import links_between
-from tests.support.emulator_api import Api
+from tests.support.emulator_api import Api, links_between
 
 pytestmark = pytest.mark.anyio
 

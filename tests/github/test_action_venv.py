@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.cli.test_no_warnings import every_source_form
+from tests.support.source_forms import every_source_form
 
 REPO = Path(__file__).resolve().parents[2]
 STEPS = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"]

@@ -17,33 +17,11 @@ import pytest
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
 from tests.support.action_env import Runner
+from tests.support.draft_helpers import EVENT, seed_socket_draft, socket_ids
 from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.socket
 API = "/api/v1/ACME"
-EVENT = {"repository": {"default_branch": "main"}}
-
-
-def _ids(base: str) -> tuple[str, dict[str, str]]:
-    with httpx.Client(base_url=base, headers={"Content-Type": "application/json"}) as c:
-        [people] = [d for d in c.get(f"{API}/datasets").json() if d["name"] == "People"]
-        items = c.get(f"{API}/datasets/{people['datasetId']}/items").json()
-    return people["datasetId"], {i["employee_id"]: i["_id"] for i in items}
-
-
-def _seed(base: str, dataset: str, name: str, actions: list[dict[str, Any]]) -> dict[str, Any]:
-    with httpx.Client(base_url=base) as c:
-        r = c.post(
-            "/_emulator/tenants/ACME/drafts",
-            json={
-                "datasetId": dataset,
-                "name": name,
-                "createdBy": "hr@acme.example",
-                "layers": {"default": actions},
-            },
-        )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
 
 
 def _orgsync(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -68,8 +46,8 @@ def test_a_draft_becomes_one_pull_request_opened_then_updated(
     workdir = {"working-directory": "infra/orgvue"}
     code, _, summary = runner.step("push", {}, "c" * 40, command="apply", comment="off", **workdir)
     assert code == 0, summary
-    dataset, ids = _ids(emulator_server.base_url)
-    draft = _seed(
+    dataset, ids = socket_ids(emulator_server.base_url)
+    draft = seed_socket_draft(
         emulator_server.base_url,
         dataset,
         "Eng <b>reorg</b>",
@@ -108,7 +86,9 @@ def test_a_draft_becomes_one_pull_request_opened_then_updated(
     people.write_bytes(before)
     with httpx.Client(base_url=emulator_server.base_url) as c:
         c.post(f"{API}/drafts/clear", json={"layers": [{"draftId": draft["draftId"]}]}).raise_for_status()
-    _seed(emulator_server.base_url, dataset, "Eng <b>reorg</b> v2", [])  # another draft: left alone
+    seed_socket_draft(
+        emulator_server.base_url, dataset, "Eng <b>reorg</b> v2", []
+    )  # another draft: left alone
     with httpx.Client(base_url=emulator_server.base_url) as c:
         c.post(
             "/_emulator/tenants/ACME/drafts",
@@ -174,8 +154,8 @@ def test_the_cli_lists_pulls_and_clears_over_a_socket(tmp_path: Path, emulator_s
     config = repo / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
     assert _orgsync(repo, "apply", "--auto-approve").returncode == 0
-    dataset, ids = _ids(emulator_server.base_url)
-    _seed(
+    dataset, ids = socket_ids(emulator_server.base_url)
+    seed_socket_draft(
         emulator_server.base_url,
         dataset,
         "Flat",

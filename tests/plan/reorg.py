@@ -4,9 +4,15 @@ People (treeId id, treeParentId manager, labelId name, salary sensitive). Before
 Carl Newboss; Alice has Mira (over Al and Bo), Bob, Dee and Eve; Carl has Zed (a hostile name). The reorg moves
 Mira (with Al and Bo) and Bob to Carl and Zed to Alice, moves Al under Bo inside Mira's team, fills `location`,
 raises 2 salaries, deletes Eve and hires Nina under Alice.
+Also `big_plan` (a 7-ary tree of any size with some people moved) and `mermaid_blocks`, for the size tests.
 """
 
 from __future__ import annotations
+
+import random
+import re
+
+import polars as pl
 
 from orgsync.plan.builder import build_plan
 from orgsync.plan.model import Plan
@@ -60,3 +66,37 @@ def reorg_plan() -> Plan:
     )
     tables = {"People": table("People", ["id", "name", "manager", "location", "salary"], after_rows())}
     return build_plan(project(manifest), tables, state)
+
+
+def mermaid_blocks(text: str) -> list[str]:
+    return re.findall(r"```mermaid\n(.*?)```", text, re.DOTALL)
+
+
+def big_plan(people: int, moved: int, seed: int = 7) -> Plan:
+    """`people` in a 7-ary tree; `moved` of them get a new manager with a smaller number (never one below them)."""
+    rng = random.Random(seed)
+    ids = [f"P{i:06d}" for i in range(people)]
+    managers = [None] + [ids[(i - 1) // 7] for i in range(1, people)]
+    after = list(managers)
+    for i in rng.sample(range(2, people), moved):
+        choice = rng.randrange(0, i - 1)
+        after[i] = ids[choice if ids[choice] != managers[i] else i - 1]
+    live_frame = pl.DataFrame(
+        {
+            "id": ids,
+            "name": [f"Person {i}" for i in range(people)],
+            "manager": managers,
+            "location": [None] * people,
+            "salary": ["1"] * people,
+            "_id": [f"u{i}" for i in range(people)],
+        },
+        schema={c: pl.Utf8 for c in ("id", "name", "manager", "location", "salary", "_id")},
+    )
+    source = live_frame.drop("_id").with_columns(pl.Series("manager", after, dtype=pl.Utf8))
+    manifest = dataset(mode="mirror", props=PROPS, treeId="id", treeParentId="manager")
+    state = live(live_dataset(props=PROPS, treeId="id", treeParentId="manager"), items={"DS-1": live_frame})
+    tab = table("People", ["id"], [])
+    tab = type(tab)(
+        tab.name, tab.path, source, ["id"], ["name", "manager", "location", "salary"], tab.types, tab.sha256
+    )
+    return build_plan(project(manifest), {"People": tab}, state)

@@ -15,8 +15,7 @@ import pytest
 
 from orgsync.plan.render import html, markdown
 from tests.browser import browser, mermaid_js
-from tests.plan.reorg import HOSTILE, reorg_plan
-from tests.plan.test_review_outputs import big_plan, mermaid_blocks
+from tests.plan.reorg import HOSTILE, big_plan, mermaid_blocks, reorg_plan
 
 __all__ = ["browser"]  # the fixture
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import random
 import re
 from pathlib import Path
 
@@ -11,21 +10,14 @@ import orjson
 import polars as pl
 
 from orgsync.commands.show import run_show
-from orgsync.plan.builder import build_plan
-from orgsync.plan.model import Plan
 from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.render.markdown import COMMENT_LIMIT
 from orgsync.plan.saved import load_saved, save
-from tests.plan.reorg import HOSTILE, PROPS, SALARIES, reorg_plan
-from tests.support.plan_factories import dataset, live, live_dataset, project, table
+from tests.plan.reorg import HOSTILE, SALARIES, big_plan, mermaid_blocks, reorg_plan
 
 GOLDEN = Path(__file__).parent / "golden" / "reorg_comment.md"
 NODE = re.compile(r"^  (n\d+|more)[\[(]", re.MULTILINE)
-
-
-def mermaid_blocks(text: str) -> list[str]:
-    return re.findall(r"```mermaid\n(.*?)```", text, re.DOTALL)
 
 
 def test_the_comment_of_a_known_reorg_is_the_golden_file() -> None:
@@ -106,36 +98,6 @@ def test_hostile_labels_stay_text_in_the_comment_and_the_chart() -> None:
     (block,) = mermaid_blocks(out)
     assert '"]) -->' not in block and "<img" not in block and "[link]" not in block
     assert len(NODE.findall(block)) == 5
-
-
-def big_plan(people: int, moved: int, seed: int = 7) -> Plan:
-    """`people` in a 7-ary tree; `moved` of them get a new manager with a smaller number (never one below them)."""
-    rng = random.Random(seed)
-    ids = [f"P{i:06d}" for i in range(people)]
-    managers = [None] + [ids[(i - 1) // 7] for i in range(1, people)]
-    after = list(managers)
-    for i in rng.sample(range(2, people), moved):
-        choice = rng.randrange(0, i - 1)
-        after[i] = ids[choice if ids[choice] != managers[i] else i - 1]
-    live_frame = pl.DataFrame(
-        {
-            "id": ids,
-            "name": [f"Person {i}" for i in range(people)],
-            "manager": managers,
-            "location": [None] * people,
-            "salary": ["1"] * people,
-            "_id": [f"u{i}" for i in range(people)],
-        },
-        schema={c: pl.Utf8 for c in ("id", "name", "manager", "location", "salary", "_id")},
-    )
-    source = live_frame.drop("_id").with_columns(pl.Series("manager", after, dtype=pl.Utf8))
-    manifest = dataset(mode="mirror", props=PROPS, treeId="id", treeParentId="manager")
-    state = live(live_dataset(props=PROPS, treeId="id", treeParentId="manager"), items={"DS-1": live_frame})
-    tab = table("People", ["id"], [])
-    tab = type(tab)(
-        tab.name, tab.path, source, ["id"], ["name", "manager", "location", "salary"], tab.types, tab.sha256
-    )
-    return build_plan(project(manifest), {"People": tab}, state)
 
 
 def test_a_50000_person_plan_with_2500_moves_is_one_comment_with_at_most_200_chart_nodes() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from orgsync.commands.init import run_init
 from orgsync.manifest.init import InitOptions
-from tests.github.test_draft_pull_action import EVENT, _ids, _seed
 from tests.support.action_env import Runner
+from tests.support.draft_helpers import EVENT, seed_socket_draft, socket_ids
 from tests.support.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.socket
@@ -26,14 +26,14 @@ def test_a_draft_with_another_drafts_slug_cannot_take_over_its_pull_request(
     config = runner.workspace / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
     assert runner.step("push", {}, "c" * 40, command="apply", comment="off")[0] == 0
-    dataset, ids = _ids(emulator_server.base_url)
-    _seed(
+    dataset, ids = socket_ids(emulator_server.base_url)
+    seed_socket_draft(
         emulator_server.base_url,
         dataset,
         "Q3 Shape",
         [{"_action": "update", "_id": ids["E005"], "manager_id": "E003"}],
     )
-    _seed(
+    seed_socket_draft(
         emulator_server.base_url,
         dataset,
         "q3 shape!",
@@ -77,9 +77,9 @@ def test_a_line_break_in_a_draft_name_adds_no_trailer_to_the_commit(
     config = runner.workspace / "orgsync.yaml"
     config.write_text(config.read_text().replace("endpoint: local", f"endpoint: {emulator_server.base_url}"))
     assert runner.step("push", {}, "c" * 40, command="apply", comment="off")[0] == 0
-    dataset, ids = _ids(emulator_server.base_url)
+    dataset, ids = socket_ids(emulator_server.base_url)
     name = "Fix\n\nCo-authored-by: CEO <ceo@acme.example>"
-    _seed(
+    seed_socket_draft(
         emulator_server.base_url,
         dataset,
         name,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from orgsync.cli import cli
 from orgsync.manifest.loader import load_project
 from orgsync.sources.extras import needed, requirements
-from tests.cli.test_no_warnings import every_source_form
+from tests.support.source_forms import every_source_form
 
 # A process in which `HIDDEN` modules are not installed: a finder ahead of the others says they do not exist.
 HIDING = """

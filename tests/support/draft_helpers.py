@@ -7,6 +7,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.support.apply_tenant import API_PATH, Tenant
 
 
@@ -83,3 +85,31 @@ PROPERTIES = [
     {"key": "opened", "name": "Opened", "type": "date"},
     {"key": "active", "name": "Active", "type": "boolean"},
 ]
+
+
+API = "/api/v1/ACME"
+EVENT = {"repository": {"default_branch": "main"}}
+
+
+def socket_ids(base: str) -> tuple[str, dict[str, str]]:
+    """The People dataset's id on the emulator at `base`, and employee_id -> `_id` of its items."""
+    with httpx.Client(base_url=base, headers={"Content-Type": "application/json"}) as c:
+        [people] = [d for d in c.get(f"{API}/datasets").json() if d["name"] == "People"]
+        items = c.get(f"{API}/datasets/{people['datasetId']}/items").json()
+    return people["datasetId"], {i["employee_id"]: i["_id"] for i in items}
+
+
+def seed_socket_draft(base: str, dataset: str, name: str, actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A draft `name` of `dataset` holding `actions`, made through the emulator's admin route at `base`."""
+    with httpx.Client(base_url=base) as c:
+        r = c.post(
+            "/_emulator/tenants/ACME/drafts",
+            json={
+                "datasetId": dataset,
+                "name": name,
+                "createdBy": "hr@acme.example",
+                "layers": {"default": actions},
+            },
+        )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
