@@ -103,8 +103,9 @@ def _safe_name(name: str) -> str:
     )
 
 
-# ISA-L's deflate at its level 2 (python-isal): on a million rows of HR JSON, 8x less CPU than zlib's level 5
-# for 15 % more bytes (issue 24); uploads are large and the CI machine's CPU is shared. Any gzip reader takes it.
+# ISA-L's deflate at its level 2 (python-isal): an eighth of zlib's level-5 CPU, for about 40 % more bytes on
+# import JSON (2M rows: 216.5 MB sent, not ~155 MB; issue 24): the CI machine's CPU is the scarcer. Any gzip
+# reader takes it.
 GZIP_LEVEL = 2
 
 

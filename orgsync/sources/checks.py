@@ -103,9 +103,7 @@ def check_keys(table: SourceTable, project: Project) -> list[Problem]:
     )
     # the usual case: distinct 64-bit hashes of the keys prove them distinct (a set of integers, not of a
     # million texts); a repeated hash (a duplicate, or a collision) goes on to the exact windows below
-    keys = keyed[table.key[0]] if len(table.key) == 1 else keyed.select(table.key)
-    hashes = keys.hash(seed=0) if isinstance(keys, pl.Series) else keys.hash_rows(seed=0)
-    if hashes.n_unique() == keyed.height:  # one key column is hashed where its chunks are, not copied first
+    if keyed.select(table.key).hash_rows(seed=0).n_unique() == keyed.height:
         return problems
     first = pl.col(_IDX).min().over(table.key)
     dupes = keyed.filter(pl.len().over(table.key) > 1).with_columns(first.alias("__first"))
