@@ -247,6 +247,7 @@ def _updates(
     forced = pl.col(_FORCED) if _FORCED in pairs.columns else pl.lit(False)
     candidates = pairs.filter(differs_by_hash | forced).sort(_SRC_ROW)  # in source order
     after = src.select([*key, *columns])[candidates[_SRC_ROW]]
+    after = after.with_columns(pl.col(columns).cast(pl.Utf8))  # a source's dictionary columns as text
     values = live.values.gather(candidates[LIVE_ROW], columns)
     marked = [
         pl.when(pl.col(c).is_not_null()).then(pl.lit(RETYPED)).otherwise(pl.col(c)).alias(c)

@@ -99,7 +99,7 @@ def review_items(
                 name = None if c is None else c + BEFORE if before and c not in key else c
                 if name is None or name not in frame.columns:
                     return pl.lit(None, pl.Utf8).alias(alias)
-                return pl.col(name).alias(alias)
+                return pl.col(name).cast(pl.Utf8).alias(alias)  # a source's dictionary column as text
 
             return frame.select(col(tid, ID), col(tparent, PARENT), col(shown, LABEL))
 

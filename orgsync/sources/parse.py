@@ -22,6 +22,7 @@ import polars as pl
 from orgsync.errors import Location, Problem, SourceError
 from orgsync.limits import limits_from
 from orgsync.sources.bounds import header_columns_of
+from orgsync.sources.dictionary import SAMPLE_ROWS, dictionary_columns
 from orgsync.sources.encoding import not_utf8
 from orgsync.sources.gunzip import gunzip_bounded
 from orgsync.sources.hints import delimiter_advice
@@ -194,7 +195,9 @@ def _counted(frame: pl.DataFrame, sep: str, separators: int, *, quoted: bool) ->
     inside = sum(name.count(sep) for name in columns)
     if columns:
         counts = frame.select(
-            pl.sum_horizontal(pl.col(c).str.count_matches(sep, literal=True).sum() for c in columns)
+            pl.sum_horizontal(
+                pl.col(c).cast(pl.String).str.count_matches(sep, literal=True).sum() for c in columns
+            )
         )
         inside += int(counts.item() or 0)
     return separators == expected + inside
@@ -244,7 +247,7 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
         raise _error(shown, 1, "the file is empty; expected a header row with column names")
     _check_encoding_prefix(facts.head, shown)
     try:
-        frame = _read_delimited_path(path, sep, quote)
+        frame = _read_delimited_path(path, sep, quote, _dictionaries(path, sep, quote))
     except pl.exceptions.PolarsError:
         return _parse_delimited(path.read_bytes(), sep, quote, shown)
     return _checked(
@@ -257,12 +260,31 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
     )
 
 
-def _read_delimited_path(path: Path, sep: str, quote: str) -> pl.DataFrame:
+def _dictionaries(path: Path, sep: str, quote: str) -> list[str]:
+    """The columns of the file at `path` to read as dictionaries (`sources.dictionary`), chosen from its head;
+    none when the head does not parse (the whole read then says why)."""
+    try:
+        sample = pl.read_csv(
+            path,
+            separator=sep,
+            quote_char=quote,
+            infer_schema=False,
+            n_rows=SAMPLE_ROWS,
+            truncate_ragged_lines=True,
+            empty_string_is_null=True,
+        )
+    except pl.exceptions.PolarsError:
+        return []
+    return dictionary_columns(sample)
+
+
+def _read_delimited_path(path: Path, sep: str, quote: str, dictionaries: list[str]) -> pl.DataFrame:
     return pl.read_csv(
         path,
         separator=sep,
         quote_char=quote,
         infer_schema=False,
+        schema_overrides=dict.fromkeys(dictionaries, pl.Categorical),
         row_index_name=_ROW,
         row_index_offset=2,
         empty_string_is_null=True,

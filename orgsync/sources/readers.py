@@ -28,6 +28,7 @@ from orgsync.manifest.property_types import property_types
 from orgsync.repeats import listed
 from orgsync.sources.canonical import boolean_words, canonical_column
 from orgsync.sources.clock import clock_note, clock_words, queries
+from orgsync.sources.dictionary import as_text, by_distinct, is_dictionary
 from orgsync.sources.hints import date_hint
 from orgsync.sources.inputs import Input, input_digest, read_input
 from orgsync.sources.numbers import declared, expected_words, format_hint, plain_numbers
@@ -109,6 +110,9 @@ def _queried(
             env,
         )
     labels = {name: read.labels() for name, read in inputs.items()} if ORIGIN in items.query else {}
+    # a query's joins and functions take text: an input's dictionary columns go in as text
+    for read in inputs.values():
+        read.raw.frame = read.raw.frame.with_columns(pl.col(pl.Categorical).cast(pl.Utf8))
     out, origins = run_query(items.query, {n: i.raw for n, i in inputs.items()}, labels, where)
     digest = hashlib.sha256(items.query.encode())
     for name, read in inputs.items():
@@ -308,13 +312,19 @@ def _converted(
     sensitive = {p.key for p in manifest.properties if p.sensitive}
     columns: list[pl.Series] = []
     problems: list[Problem] = []
+    references = _references(manifest)
     while texts:
         text = texts.pop(0)
         name = str(text.name)
         kind = types[name]
-        plain = _plain_numbers(text, items) if kind == "number" and formatted else text
-        out = canonical_column(plain, kind, items.dateFormat, booleans=booleans)
-        del plain
+        if name in references:  # keys and parents are joined and compared as text
+            text = as_text(text)
+
+        def canonical(values: pl.Series, kind: PropertyType = kind) -> pl.Series:
+            plain = _plain_numbers(values, items) if kind == "number" and formatted else values
+            return canonical_column(plain, kind, items.dateFormat, booleans=booleans)
+
+        out = by_distinct(text, canonical) if is_dictionary(text) else canonical(text)
         if kind != "text":
             problems += _misfits(text, out, kind, name in sensitive, items, raw, display)
         del text
@@ -323,6 +333,14 @@ def _converted(
         # of a million rows' memory, issue 24) by each `select` that follows, so align it here, a column at a time.
         columns.append(out.rechunk())
     return pl.DataFrame(columns), problems
+
+
+def _references(manifest: Manifest) -> set[str]:
+    """The columns that name items (the key, and a hierarchy's treeId and treeParentId): never dictionaries."""
+    names = set(manifest.key_columns)
+    if isinstance(manifest, DatasetManifest):
+        names.update(c for c in (manifest.treeId, manifest.treeParentId) if c)
+    return names
 
 
 def _plain_numbers(text: pl.Series, items: ItemsSpec) -> pl.Series:
@@ -384,7 +402,7 @@ def _misfits(
         else _expected(kind, items)
     )
     # a date column's hint names the `dateFormat` its values read in, once (it is the same for each row)
-    first_hint = date_hint(text.gather(hits), items.dateFormat) if kind == "date" else ""
+    first_hint = date_hint(as_text(text.gather(hits)), items.dateFormat) if kind == "date" else ""
     problems = []
     for index in hits.head(MAX_LISTED).to_list():
         value = text[index]
@@ -438,4 +456,4 @@ def _misfit_rows(raw: pl.Series, canonical: pl.Series) -> pl.Series:
     rows = (raw.is_not_null() & canonical.is_null()).arg_true()
     if rows.is_empty():
         return rows
-    return rows.filter(raw.gather(rows).str.strip_chars().str.len_bytes() > 0)
+    return rows.filter(as_text(raw.gather(rows)).str.strip_chars().str.len_bytes() > 0)

@@ -41,7 +41,7 @@ def _text(
     col: pl.Expr, dtype: pl.DataType, kind: PropertyType, fmt: str, serial_dates: bool, name: str, shown: str
 ) -> pl.Expr:
     """One column as text (see the module doc)."""
-    if dtype == pl.Utf8:
+    if dtype in (pl.Utf8, pl.Categorical):  # a dictionary column is text already (`sources.dictionary`)
         return col
     if dtype == pl.Date:
         return col.dt.strftime(fmt if kind == "date" else "%Y-%m-%d")
@@ -58,11 +58,7 @@ def _text(
             as_date = (pl.lit(_EXCEL_EPOCH) + pl.duration(days=days.cast(pl.Int64))).dt.strftime(fmt)
             return pl.when(days == days.floor()).then(as_date).otherwise(days.cast(pl.Utf8))
         return col.cast(pl.Utf8)
-    if (
-        isinstance(dtype, pl.Decimal)
-        or dtype in (pl.Time, pl.Categorical)
-        or isinstance(dtype, pl.Duration | pl.Enum)
-    ):
+    if isinstance(dtype, pl.Decimal) or dtype == pl.Time or isinstance(dtype, pl.Duration | pl.Enum):
         return col.cast(pl.Utf8)
     raise source_error(
         shown,

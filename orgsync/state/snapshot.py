@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from orgsync.api.answers import Dataset, DatasetSummary
+from orgsync.sources.dictionary import as_text
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     # third of a million rows' memory (issue 24); each column's hash reads its chunks where they are.
     hashed: pl.Series | None = None
     for column in columns:
-        values = frame[column].hash(seed=0)
+        values = as_text(frame[column]).hash(seed=0)  # a dictionary's own hash is of its codes
         hashed = values if hashed is None else (hashed * _FOLD) ^ values
     assert hashed is not None
     return hashed.alias(ROW_HASH)

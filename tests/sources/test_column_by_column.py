@@ -67,7 +67,9 @@ def test_table_equals_canonical_frame_of_the_whole_source(tmp_path: Path, decima
         raw = raw.with_columns(plain_numbers(pl.col(c), ",", None).alias(c) for c in ("pay", "ratio"))
     words = boolean_words(["Ja"], ["Nein"])
     whole = canonical_frame(raw.select(list(TYPES)), TYPES, booleans=words)  # type: ignore[arg-type]
-    assert_frame_equal(table.frame, whole)
+    held = {c for c, kind in table.frame.schema.items() if kind == pl.Categorical}
+    assert held == {"name", "start", "active", "remote"}  # few distinct values: dictionaries (issue 24)
+    assert_frame_equal(table.frame.with_columns(pl.col(pl.Categorical).cast(pl.String)), whole)
 
     misfits = [p for p in problems if p.severity == "error" and p.field != "unknown"]
     # per column in manifest order, the first few misfits then a count; sensitive values never shown

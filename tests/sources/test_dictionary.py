@@ -1,0 +1,114 @@
+"""Columns of few distinct values are held as dictionaries (Categorical), with the same values as text."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal, assert_series_equal
+
+from orgsync.manifest.loader import load_project
+from orgsync.sources.canonical import canonical_column
+from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns
+from orgsync.sources.readers import load_source
+from orgsync.state.snapshot import row_hashes
+from tests.support.repo import make_repo
+
+MANIFEST = """kind: Dataset
+name: People
+type: PEOPLE
+autoId: id
+labelId: name
+treeId: id
+treeParentId: boss
+properties:
+  - {key: id, name: ID, type: text}
+  - {key: boss, name: Boss, type: text}
+  - {key: name, name: Name, type: text}
+  - {key: dept, name: Department, type: text}
+  - {key: grade, name: Grade, type: number}
+  - {key: start, name: Start, type: date}
+  - {key: active, name: Active, type: boolean}
+items:
+  source: ../data/p.csv
+"""
+
+
+def _people(count: int) -> str:
+    """`count` people: unique ids and names, a few departments, grades, dates and booleans, in loose forms."""
+    lines = ["id,boss,name,dept,grade,start,active"]
+    for i in range(count):
+        boss = "" if i == 0 else f"E{i % 3}"  # three bosses: a low-cardinality reference column
+        dept = ["Sales", " Sales ", "Finance", "", "R&D"][i % 5]
+        grade = ["3", "3.0", "4", "lots", ""][i % 5]
+        start = ["2020-01-02", "2024-02-29", "2023-02-30", ""][i % 4]
+        active = ["true", "Yes", "FALSE", "maybe", ""][i % 5]
+        lines.append(f"E{i},{boss},Person {i},{dept},{grade},{start},{active}")
+    return "\n".join(lines) + "\n"
+
+
+def _table(tmp_path: Path, data: bytes, name: str = "p.csv") -> tuple[pl.DataFrame, list[str]]:
+    make_repo(tmp_path, manifests={"p.yaml": MANIFEST.replace("p.csv", name)}, data={name: data})
+    project = load_project(tmp_path, env={})
+    table, problems = load_source(project.manifests[0], project)
+    assert table is not None
+    return table.frame, [p.message for p in problems if p.severity == "error"]
+
+
+def test_repeated_columns_are_dictionaries_and_hold_the_same_values_as_text(tmp_path: Path) -> None:
+    data = _people(2000).encode()
+    frame, errors = _table(tmp_path / "plain", data)
+    # the same file gzipped is read from its bytes, without dictionaries: the reference
+    text_frame, text_errors = _table(tmp_path / "gz", gzip.compress(data), "p.csv.gz")
+    assert {c for c, d in text_frame.schema.items() if d != pl.String} == set()
+
+    held = {c for c, d in frame.schema.items() if d == pl.Categorical}
+    assert held == {"dept", "grade", "start", "active"}  # not the key, not the parent, not the unique names
+    assert_frame_equal(frame.with_columns(pl.all().cast(pl.String)), text_frame)
+    assert errors == text_errors and len(errors) > 3  # the misfits are reported the same, at the same rows
+    assert_series_equal(row_hashes(frame, frame.columns), row_hashes(text_frame, frame.columns))
+
+
+def test_a_column_is_a_dictionary_when_its_sample_repeats_enough() -> None:
+    rows = 1000
+    sample = pl.DataFrame(
+        {
+            "few": [f"d{i % 100}" for i in range(rows)],  # 100 distinct in 1,000: one in ten, held
+            "more": [f"d{i % 101}" for i in range(rows)],  # 101: past the share, text
+            "unique": [f"u{i}" for i in range(rows)],
+            "number": list(range(rows)),  # not text: never
+        }
+    )
+    assert dictionary_columns(sample) == ["few"]
+    assert dictionary_columns(sample.head(99)) == []  # too few rows to tell, and nothing to save
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["1", " 2 ", "2.0", "x", "", "1e3", "-0", None, "Yes", "no", "2024-02-29"])),
+    st.sampled_from(["text", "number", "date", "boolean"]),
+)
+def test_converting_each_distinct_value_once_equals_converting_each_row(
+    values: list[str | None], kind: str
+) -> None:
+    text = pl.Series("v", values, dtype=pl.String)
+    expected = canonical_column(text, kind)  # type: ignore[arg-type]
+    held = by_distinct(text.cast(pl.Categorical), lambda v: canonical_column(v, kind))  # type: ignore[arg-type]
+    assert held.dtype == pl.Categorical and held.name == "v"
+    assert_series_equal(as_text(held), expected)
+
+
+_SPACES = [" ", "\t", "\n", "\r", "\u00a0", "\u2003", "\u3000", "\u0085", "\u200b", "\ufeff", "x", "é", "漢"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_SPACES), max_size=4))))
+def test_text_is_stripped_of_exactly_the_whitespace_polars_strips(values: list[str | None]) -> None:
+    # the canonical text check asks whether a value is padded without stripping a copy; it must agree with
+    # the strip it stands for, whatever the (Unicode) whitespace, and a blank value is null
+    text = pl.Series("v", values, dtype=pl.String)
+    stripped = text.str.strip_chars()
+    assert_series_equal(canonical_column(text, "text"), stripped.set(stripped == "", None))
