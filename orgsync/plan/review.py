@@ -119,7 +119,10 @@ def review_items(
         new = items.creates.select(pl.col(tid).alias(ID)) if tid in items.creates.columns else after.clear()
         was = pick(items.updates, before=True)
         known = parents.cast(pl.Int64) if parents is not None and parents.len() == after.height else None
-        hierarchy = hierarchy_of(after, was, new.select(ID), gone, tree, elsewhere, parent_after=known)
+        first = creates_complete and not live_keys.height  # nothing live: every item after is created
+        hierarchy = hierarchy_of(
+            after, was, new.select(ID), gone, tree, elsewhere, parent_after=known, every_new=first
+        )
     return Review(shown, property_counts(items), hierarchy)
 
 
@@ -168,6 +171,7 @@ def hierarchy_of(
     elsewhere: Callable[[pl.Series], pl.Series] | None = None,
     *,
     parent_after: pl.Series | None = None,
+    every_new: bool = False,
 ) -> Hierarchy:
     """Moves, moved subtrees, spans, layers and orphans of a forest a plan changes.
 
@@ -177,21 +181,27 @@ def hierarchy_of(
     rest is a scan for the few ids the change names, small joins and integer gathers, so the cost is that of
     the join, not of the forest before. `elsewhere` says which parents of would-be orphans exist outside.
     `parent_after` is that join's answer when the caller has it (each row of `after`'s parent row, Int64).
+    `every_new`: every item after is new (a first load), so `new` need not be looked up.
     """
     na, ng = after.height, gone.height
-    universe = pl.concat([after.select(ID), gone.select(ID)]).with_row_index(_IX)
+    ids = pl.concat([after[ID], gone[ID]]) if ng else after[ID]  # not copied when nothing is gone
+    labels = pl.concat([after[LABEL], gone[LABEL]]) if ng else after[LABEL]
+    universe = ids.alias(ID).to_frame().with_row_index(_IX)
     if parent_after is None:
         parent_after = _rows_of(after[PARENT], after[ID], universe.head(na))  # the one big join
-    ids = pl.concat([after[ID], gone[ID]])
-    labels = pl.concat([after[LABEL], gone[LABEL]])
     named_before = pl.concat([after[PARENT].is_not_null(), gone[PARENT].is_not_null()])  # a parent is named
     # every id the small lookups need, found in one scan of the universe
     was = was.filter(pl.col(ID).is_not_null())
-    wanted = pl.concat([was[ID], was[PARENT], gone[PARENT], new[ID]]).drop_nulls().unique()
+    every_new = every_new and not was.height and not ng
+    named = [was[ID], was[PARENT], gone[PARENT]] + ([] if every_new else [new[ID]])
+    wanted = pl.concat(named).drop_nulls().unique()
     look = universe.filter(pl.col(ID).is_in(wanted.implode()))
     look_after = look.filter(pl.col(_IX) < na)
     was = was.with_columns(_resolve(was[ID], look_after).alias(_IX)).filter(pl.col(_IX).is_not_null())
-    new_rows = _resolve(new[ID], look_after).drop_nulls()
+    if every_new:
+        new_rows = pl.int_range(0, na, dtype=pl.Int64, eager=True)
+    else:
+        new_rows = _resolve(new[ID], look_after).drop_nulls()
     present_before = pl.repeat(True, na + ng, dtype=pl.Boolean, eager=True).scatter(new_rows, False)
     # parents before: the rows' parents after, the gone items'; a row whose parent after is unknown may have a
     # gone one; the changed rows' own; none for new items; and a parent that is new did not exist yet

@@ -53,6 +53,7 @@ _CANONICAL_NUMBER_MAX_LEN = 15
 _CANONICAL_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"
 _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly, without going through a float
 _MAX_EXACT_FLOAT = 2.0**53
+_PADDED = r"^\s|\s$"  # a value starting or ending with whitespace (Unicode's, as `str.strip_chars` strips)
 _SAMPLE_ROWS = 1000  # rows looked at to decide whether checking each row for canonical form pays
 
 
@@ -249,9 +250,10 @@ def canonical_column(
 def _text_column(values: pl.Series) -> pl.Series:
     """Text stripped, "" as null; a column already in that form (the usual case) is returned as it is, sharing
     its buffers, so a million-row source is not copied column by column."""
-    stripped = values.str.strip_chars()
-    if not (stripped.str.len_bytes() != values.str.len_bytes()).any() and not (stripped == "").any():
+    # asked without a stripped copy of the column (two million values' worth of memory, issue 24)
+    if not values.str.contains(_PADDED).any() and not (values.str.len_bytes() == 0).any():
         return values
+    stripped = values.str.strip_chars()
     return stripped.set(stripped == "", None)
 
 
