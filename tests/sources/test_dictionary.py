@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import polars as pl
@@ -112,3 +113,80 @@ def test_text_is_stripped_of_exactly_the_whitespace_polars_strips(values: list[s
     text = pl.Series("v", values, dtype=pl.String)
     stripped = text.str.strip_chars()
     assert_series_equal(canonical_column(text, "text"), stripped.set(stripped == "", None))
+
+
+PLAN_MANIFEST = """kind: Dataset
+name: Staff
+type: PEOPLE
+autoId: id
+labelId: title
+treeId: id
+treeParentId: boss
+properties:
+  - {key: id, name: ID, type: text}
+  - {key: boss, name: Boss, type: text}
+  - {key: title, name: Title, type: text}
+  - {key: dept, name: Department, type: text}
+  - {key: grade, name: Grade, type: number, sensitive: true}
+  - {key: start, name: Start, type: date}
+  - {key: active, name: Active, type: boolean}
+items:
+  source: ../data/staff.csv
+  mode: mirror
+"""
+
+
+def _staff(count: int, version: int) -> bytes:
+    """Staff with a few titles, departments and bosses; version 2 moves, retitles, deletes and adds some."""
+    lines = ["id,boss,title,dept,grade,start,active"]
+    for i in range(count):
+        if version == 2 and i in (297, 298, 299):
+            continue  # leaves (no one reports to them): deleted
+        boss = "" if i == 0 else f"E{(i % 9) + (1 if version == 2 and i % 15 == 0 else 0)}"
+        if boss == f"E{i}":
+            boss = "E0"
+        title = ["Analyst", "Lead", "Head", "Clerk", "Engineer", "Manager", "Nurse", "Chef"][i % 8]
+        if version == 2 and i % 60 == 7:
+            title = "Principal"
+        dept = ["Sales", "Finance", "R&D", "Care", "Ops"][(i + (version == 2 and i % 10 == 3)) % 5]
+        grade = ["3", "4.0", "5", "6"][(i + (version == 2 and i % 20 == 1)) % 4]
+        start = ["2020-01-02", "2021-06-30", "2023-11-15"][i % 3]
+        active = ["yes", "no"][i % 2]
+        lines.append(f"E{i},{boss},{title},{dept},{grade},{start},{active}")
+    if version == 2:
+        lines += [f"N{j},E{j},Chef,Ops,3,2024-01-01,yes" for j in range(4)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(tmp_path: Path) -> None:
+    """The same change to a tenant planned from a plain file (dictionaries) and from the same file gzipped
+    (read whole as text): every format of the plan says the same, moves, spans and values included."""
+    from tests.support.cli import orgsync
+
+    outputs = {}
+    for name, pack in (("staff.csv", bytes), ("staff.csv.gz", gzip.compress)):
+        root = tmp_path / name
+        manifests = {"staff.yaml": PLAN_MANIFEST.replace("staff.csv", name)}
+        make_repo(root, manifests=manifests, data={name: pack(_staff(300, 1))})
+        assert orgsync("apply", "-C", str(root), "--auto-approve")[0] == 0
+        make_repo(root, manifests=manifests, data={name: pack(_staff(300, 2))})
+        shown = {}
+        for form in ("text", "markdown", "html"):
+            code, out, _ = orgsync("plan", "-C", str(root), "--format", form, "--show-values", "--show-all")
+            # each tenant's own dataset id, and the report's time
+            shown[form] = _STAMP.sub("T", _UUID.sub("ID", out.replace(name, "SOURCE")))
+            assert code == 0, out
+        outputs[name] = shown
+        # the saved plan (sensitive grades left out of the file, put back from the source) applies it all
+        saved = str(root / "plan.json")
+        assert orgsync("plan", "-C", str(root), "--out", saved)[0] == 0
+        assert orgsync("apply", "-C", str(root), "--auto-approve", saved)[0] == 0
+        assert orgsync("plan", "-C", str(root), "--detailed-exitcode")[0] == 0
+    plain, packed = outputs["staff.csv"], outputs["staff.csv.gz"]
+    assert "Principal" in plain["markdown"] and "moved" in plain["markdown"].lower()
+    for form in ("text", "markdown", "html"):
+        assert plain[form] == packed[form], form
