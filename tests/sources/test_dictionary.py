@@ -16,6 +16,7 @@ from orgsync.sources.canonical import canonical_column
 from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns
 from orgsync.sources.readers import load_source
 from orgsync.state.snapshot import row_hashes
+from tests.support.cli import orgsync
 from tests.support.repo import make_repo
 
 MANIFEST = """kind: Dataset
@@ -165,8 +166,6 @@ _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}
 def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(tmp_path: Path) -> None:
     """The same change to a tenant planned from a plain file (dictionaries) and from the same file gzipped
     (read whole as text): every format of the plan says the same, moves, spans and values included."""
-    from tests.support.cli import orgsync
-
     outputs = {}
     for name, pack in (("staff.csv", bytes), ("staff.csv.gz", gzip.compress)):
         root = tmp_path / name
