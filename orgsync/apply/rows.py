@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from orgsync.sources.dictionary import estimated_size
+
 
 @dataclass(frozen=True)
 class Rows:
@@ -50,4 +52,4 @@ class Rows:
         """Bytes of the selected rows, estimated in proportion to the frame's."""
         if not self.frame.height:
             return 0
-        return int(self.frame.estimated_size() * self.height / self.frame.height)
+        return int(estimated_size(self.frame) * self.height / self.frame.height)

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal, assert_series_equal
 
 from orgsync.manifest.loader import load_project
 from orgsync.sources.canonical import canonical_column
-from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns
+from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns, estimated_size
 from orgsync.sources.readers import load_source
 from orgsync.state.snapshot import row_hashes
 from tests.support.cli import orgsync
@@ -189,3 +189,13 @@ def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(tmp_path: 
     assert "Principal" in plain["markdown"] and "moved" in plain["markdown"].lower()
     for form in ("text", "markdown", "html"):
         assert plain[form] == packed[form], form
+
+
+def test_a_dictionary_frame_is_estimated_at_the_size_of_its_text() -> None:
+    # apply's request estimate guesses import bytes from the frame's size: a dictionary column counts its text
+    text = pl.DataFrame({"id": [f"E{i}" for i in range(30_000)], "title": ["Senior Engineer"] * 30_000})
+    held = text.with_columns(pl.col("title").cast(pl.Categorical))
+    assert held.estimated_size() < text.estimated_size() * 0.8  # what polars says of the codes alone
+    assert estimated_size(held) == held.estimated_size() + text.select("title").estimated_size()
+    assert estimated_size(text) == text.estimated_size()
+    assert abs(estimated_size(held) - text.estimated_size()) < text.estimated_size() * 0.2
