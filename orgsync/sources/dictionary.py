@@ -58,7 +58,7 @@ def by_distinct(values: pl.Series, convert: Callable[[pl.Series], pl.Series]) ->
 def estimated_size(frame: pl.DataFrame) -> int:
     """`frame.estimated_size()` with its dictionary columns counted by their text, as other text columns are
     (polars counts a dictionary's 4-byte codes only): their bytes in the first `SAMPLE_ROWS` rows, scaled."""
-    size = frame.estimated_size()
+    size = int(frame.estimated_size())
     held = [name for name, dtype in frame.schema.items() if dtype == pl.Categorical]
     if not held or not frame.height:
         return size
