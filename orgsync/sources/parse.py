@@ -128,7 +128,8 @@ def _parse_delimited(data: bytes, sep: str, quote: str, shown: str) -> RawSource
     if not data or data.isspace():  # not data.strip(): that would copy the whole file
         raise _error(shown, 1, "the file is empty; expected a header row with column names")
     try:  # strict: a row with more fields than the header makes this fail, and is then found below
-        frame, strict = _read_delimited(data, sep, quote, truncate_ragged_lines=False), True
+        dictionaries = _dictionaries(_head(data), sep, quote)
+        frame, strict = _read_delimited(data, sep, quote, dictionaries, truncate_ragged_lines=False), True
     except pl.exceptions.PolarsError:
         frame, strict = _read_delimited_or_raise(data, sep, quote, shown), False
     proven = (
@@ -260,12 +261,18 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
     )
 
 
-def _dictionaries(path: Path, sep: str, quote: str) -> list[str]:
-    """The columns of the file at `path` to read as dictionaries (`sources.dictionary`), chosen from its head;
-    none when the head does not parse (the whole read then says why)."""
+def _head(data: bytes, size: int = 4 << 20) -> bytes:
+    """The whole lines in the first `size` bytes of `data` (all of it when no line ends there): the sample a
+    choice of dictionary columns reads, without polars taking in the whole file for it."""
+    return data[: data.rfind(b"\n", 0, size) + 1] or data
+
+
+def _dictionaries(source: Path | bytes, sep: str, quote: str) -> list[str]:
+    """The columns of a file (at a path, or its bytes) to read as dictionaries (`sources.dictionary`), chosen
+    from its head; none when the head does not parse (the whole read then says why)."""
     try:
         sample = pl.read_csv(
-            path,
+            source,
             separator=sep,
             quote_char=quote,
             infer_schema=False,
@@ -291,12 +298,15 @@ def _read_delimited_path(path: Path, sep: str, quote: str, dictionaries: list[st
     )
 
 
-def _read_delimited(data: bytes, sep: str, quote: str, *, truncate_ragged_lines: bool) -> pl.DataFrame:
+def _read_delimited(
+    data: bytes, sep: str, quote: str, dictionaries: list[str] | None = None, *, truncate_ragged_lines: bool
+) -> pl.DataFrame:
     return pl.read_csv(
         data,
         separator=sep,
         quote_char=quote,
         infer_schema=False,
+        schema_overrides=dict.fromkeys(dictionaries or (), pl.Categorical),
         truncate_ragged_lines=truncate_ragged_lines,
         row_index_name=_ROW,
         row_index_offset=2,

@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
 from orgsync.manifest.loader import load_project
+from orgsync.sources import parse
 from orgsync.sources.canonical import canonical_column
 from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns, estimated_size
 from orgsync.sources.readers import load_source
@@ -60,17 +62,27 @@ def _table(tmp_path: Path, data: bytes, name: str = "p.csv") -> tuple[pl.DataFra
     return table.frame, [p.message for p in problems if p.severity == "error"]
 
 
-def test_repeated_columns_are_dictionaries_and_hold_the_same_values_as_text(tmp_path: Path) -> None:
+def _without_dictionaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every source read as text, as before dictionaries: the reference the tests compare with."""
+    monkeypatch.setattr(parse, "dictionary_columns", lambda sample: [])
+
+
+def test_repeated_columns_are_dictionaries_and_hold_the_same_values_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = _people(2000).encode()
     frame, errors = _table(tmp_path / "plain", data)
-    # the same file gzipped is read from its bytes, without dictionaries: the reference
-    text_frame, text_errors = _table(tmp_path / "gz", gzip.compress(data), "p.csv.gz")
+    packed, packed_errors = _table(tmp_path / "gz", gzip.compress(data), "p.csv.gz")  # read from its bytes
+    with monkeypatch.context() as patch:
+        _without_dictionaries(patch)
+        text_frame, text_errors = _table(tmp_path / "text", data)
     assert {c for c, d in text_frame.schema.items() if d != pl.String} == set()
 
     held = {c for c, d in frame.schema.items() if d == pl.Categorical}
     assert held == {"dept", "grade", "start", "active"}  # not the key, not the parent, not the unique names
+    assert_frame_equal(packed, frame)
     assert_frame_equal(frame.with_columns(pl.all().cast(pl.String)), text_frame)
-    assert errors == text_errors and len(errors) > 3  # the misfits are reported the same, at the same rows
+    assert errors == packed_errors == text_errors and len(errors) > 3  # the same misfits, at the same rows
     assert_series_equal(row_hashes(frame, frame.columns), row_hashes(text_frame, frame.columns))
 
 
@@ -163,32 +175,43 @@ _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
-def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(tmp_path: Path) -> None:
-    """The same change to a tenant planned from a plain file (dictionaries) and from the same file gzipped
-    (read whole as text): every format of the plan says the same, moves, spans and values included."""
+def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same change to a tenant planned from a plain file and from the same file gzipped (both with
+    dictionaries) and from the plain file read as text: every format of the plan says the same, moves, spans
+    and values included, and each saved plan applies it all."""
     outputs = {}
-    for name, pack in (("staff.csv", bytes), ("staff.csv.gz", gzip.compress)):
-        root = tmp_path / name
+    for label, name, pack in (
+        ("plain", "staff.csv", bytes),
+        ("gzipped", "staff.csv.gz", gzip.compress),
+        ("text", "staff.csv", bytes),
+    ):
+        root = tmp_path / label
         manifests = {"staff.yaml": PLAN_MANIFEST.replace("staff.csv", name)}
-        make_repo(root, manifests=manifests, data={name: pack(_staff(300, 1))})
-        assert orgsync("apply", "-C", str(root), "--auto-approve")[0] == 0
-        make_repo(root, manifests=manifests, data={name: pack(_staff(300, 2))})
-        shown = {}
-        for form in ("text", "markdown", "html"):
-            code, out, _ = orgsync("plan", "-C", str(root), "--format", form, "--show-values", "--show-all")
-            # each tenant's own dataset id, and the report's time
-            shown[form] = _STAMP.sub("T", _UUID.sub("ID", out.replace(name, "SOURCE")))
-            assert code == 0, out
-        outputs[name] = shown
-        # the saved plan (sensitive grades left out of the file, put back from the source) applies it all
-        saved = str(root / "plan.json")
-        assert orgsync("plan", "-C", str(root), "--out", saved)[0] == 0
-        assert orgsync("apply", "-C", str(root), "--auto-approve", saved)[0] == 0
-        assert orgsync("plan", "-C", str(root), "--detailed-exitcode")[0] == 0
-    plain, packed = outputs["staff.csv"], outputs["staff.csv.gz"]
-    assert "Principal" in plain["markdown"] and "moved" in plain["markdown"].lower()
+        with monkeypatch.context() as patch:
+            if label == "text":
+                _without_dictionaries(patch)
+            make_repo(root, manifests=manifests, data={name: pack(_staff(300, 1))})
+            assert orgsync("apply", "-C", str(root), "--auto-approve")[0] == 0
+            make_repo(root, manifests=manifests, data={name: pack(_staff(300, 2))})
+            shown = {}
+            for form in ("text", "markdown", "html"):
+                code, out, _ = orgsync(
+                    "plan", "-C", str(root), "--format", form, "--show-values", "--show-all"
+                )
+                # each tenant's own dataset id, and the report's time
+                shown[form] = _STAMP.sub("T", _UUID.sub("ID", out.replace(name, "SOURCE")))
+                assert code == 0, out
+            outputs[label] = shown
+            # the saved plan (sensitive grades left out of the file, put back from the source) applies it all
+            saved = str(root / "plan.json")
+            assert orgsync("plan", "-C", str(root), "--out", saved)[0] == 0
+            assert orgsync("apply", "-C", str(root), "--auto-approve", saved)[0] == 0
+            assert orgsync("plan", "-C", str(root), "--detailed-exitcode")[0] == 0
+    assert "Principal" in outputs["text"]["markdown"] and "moved" in outputs["text"]["markdown"].lower()
     for form in ("text", "markdown", "html"):
-        assert plain[form] == packed[form], form
+        assert outputs["plain"][form] == outputs["gzipped"][form] == outputs["text"][form], form
 
 
 def test_a_dictionary_frame_is_estimated_at_the_size_of_its_text() -> None:
