@@ -18,6 +18,7 @@ from orgsync.apply.rows import Rows
 from orgsync.errors import OrderError
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project
 from orgsync.plan.model import Action, ItemChanges, Plan, ResourcePlan
+from orgsync.sources.checks import parent_rows
 
 Manifest = DatasetManifest | LinksDatasetManifest
 
@@ -377,14 +378,9 @@ def _levels(pairs: pl.DataFrame, *, what: str) -> pl.Series:
     bits), not a join of every row per level of a 20-level tree. Rows still pointing somewhere after enough
     rounds for any chain of rows are on, or under, a cycle."""
     n = pairs.height
-    pairs = pairs.select("id", "parent").rechunk()  # two columns, in one piece each
-    rows = pl.int_range(0, n, eager=True, dtype=pl.UInt32)
-    first = (
-        pl.DataFrame({"parent": pairs.get_column("id"), "__up": rows})
-        .filter(pl.col("parent").is_not_null())
-        .unique("parent", keep="first", maintain_order=True)
-    )
-    up = pairs.select("parent").join(first, on="parent", how="left", maintain_order="left").get_column("__up")
+    # the join by the ids' 64-bit hashes that the source's tree check makes (two million ids: +260 MB of text
+    # join at a first load's peak before, issue 24)
+    up = parent_rows(pairs.get_column("id"), pairs.get_column("parent"), keep="first")[0]
     root = pl.Series([n], dtype=pl.UInt32)  # row n: the absorbing root every chain ends at
     step = pl.concat([up.fill_null(n), root])
     depth = pl.concat([up.is_not_null().cast(pl.Int64), pl.Series([0], dtype=pl.Int64)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -142,9 +142,12 @@ def check_tree(manifest: DatasetManifest, table: SourceTable, project: Project) 
     return problems + _cycles(up, ids, table, project, parent, bool(hidden & {tree, parent}))
 
 
-def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Series]:
+def parent_rows(
+    ids: pl.Series, parents: pl.Series, keep: Literal["first", "last"] = "last"
+) -> tuple[pl.Series, pl.Series]:
     """Per row: the row whose id its parent names (u32; null when it has none or names no id), and whether the
-    row is a node of the hierarchy (its id is set and no later row has the same id, as a dict would keep).
+    row is a node of the hierarchy (its id is set and no later row has the same id, as a dict would keep; with
+    `keep="first"`, no earlier row: apply's order of creation).
 
     Ids are joined by their 64-bit hash (an integer join, several times cheaper than one on text) and every
     match is then checked against the text, so a hash collision can only fall back to the text join.
@@ -163,7 +166,7 @@ def parent_rows(ids: pl.Series, parents: pl.Series) -> tuple[pl.Series, pl.Serie
             pl.when(pl.col("same")).then(pl.col("f"))
         )[:, 0]
         return target, ids.is_not_null()
-    node = ids.is_not_null() & ids.is_last_distinct()
+    node = ids.is_not_null() & (ids.is_first_distinct() if keep == "first" else ids.is_last_distinct())
     nodes = frame.filter(node).select("id", "row")
     target = frame.select("parent").join(
         nodes, left_on="parent", right_on="id", how="left", maintain_order="left"
