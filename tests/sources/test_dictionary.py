@@ -22,40 +22,42 @@ from tests.support.cli import orgsync
 from tests.support.repo import make_repo
 
 MANIFEST = """kind: Dataset
-name: People
+name: Staff
 type: PEOPLE
 autoId: id
-labelId: name
+labelId: title
 treeId: id
 treeParentId: boss
 properties:
   - {key: id, name: ID, type: text}
   - {key: boss, name: Boss, type: text}
   - {key: name, name: Name, type: text}
+  - {key: title, name: Title, type: text}
   - {key: dept, name: Department, type: text}
-  - {key: grade, name: Grade, type: number}
+  - {key: grade, name: Grade, type: number, sensitive: true}
   - {key: start, name: Start, type: date}
   - {key: active, name: Active, type: boolean}
 items:
-  source: ../data/p.csv
+  source: ../data/staff.csv
+  mode: mirror
 """
 
 
 def _people(count: int) -> str:
     """`count` people: unique ids and names, a few departments, grades, dates and booleans, in loose forms."""
-    lines = ["id,boss,name,dept,grade,start,active"]
+    lines = ["id,boss,name,title,dept,grade,start,active"]
     for i in range(count):
         boss = "" if i == 0 else f"E{i % 3}"  # three bosses: a low-cardinality reference column
         dept = ["Sales", " Sales ", "Finance", "", "R&D"][i % 5]
         grade = ["3", "3.0", "4", "lots", ""][i % 5]
         start = ["2020-01-02", "2024-02-29", "2023-02-30", ""][i % 4]
         active = ["true", "Yes", "FALSE", "maybe", ""][i % 5]
-        lines.append(f"E{i},{boss},Person {i},{dept},{grade},{start},{active}")
+        lines.append(f"E{i},{boss},Person {i},{['Lead', 'Clerk'][i % 2]},{dept},{grade},{start},{active}")
     return "\n".join(lines) + "\n"
 
 
-def _table(tmp_path: Path, data: bytes, name: str = "p.csv") -> tuple[pl.DataFrame, list[str]]:
-    make_repo(tmp_path, manifests={"p.yaml": MANIFEST.replace("p.csv", name)}, data={name: data})
+def _table(tmp_path: Path, data: bytes, name: str = "staff.csv") -> tuple[pl.DataFrame, list[str]]:
+    make_repo(tmp_path, manifests={"staff.yaml": MANIFEST.replace("staff.csv", name)}, data={name: data})
     project = load_project(tmp_path, env={})
     table, problems = load_source(project.manifests[0], project)
     assert table is not None
@@ -72,14 +74,16 @@ def test_repeated_columns_are_dictionaries_and_hold_the_same_values_as_text(
 ) -> None:
     data = _people(2000).encode()
     frame, errors = _table(tmp_path / "plain", data)
-    packed, packed_errors = _table(tmp_path / "gz", gzip.compress(data), "p.csv.gz")  # read from its bytes
+    packed, packed_errors = _table(
+        tmp_path / "gz", gzip.compress(data), "staff.csv.gz"
+    )  # read from its bytes
     with monkeypatch.context() as patch:
         _without_dictionaries(patch)
         text_frame, text_errors = _table(tmp_path / "text", data)
     assert {c for c, d in text_frame.schema.items() if d != pl.String} == set()
 
     held = {c for c, d in frame.schema.items() if d == pl.Categorical}
-    assert held == {"dept", "grade", "start", "active"}  # not the key, not the parent, not the unique names
+    assert held == {"title", "dept", "grade", "start", "active"}  # not the key, the parent, the unique names
     assert_frame_equal(packed, frame)
     assert_frame_equal(frame.with_columns(pl.all().cast(pl.String)), text_frame)
     assert errors == packed_errors == text_errors and len(errors) > 3  # the same misfits, at the same rows
@@ -128,30 +132,9 @@ def test_text_is_stripped_of_exactly_the_whitespace_polars_strips(values: list[s
     assert_series_equal(canonical_column(text, "text"), stripped.set(stripped == "", None))
 
 
-PLAN_MANIFEST = """kind: Dataset
-name: Staff
-type: PEOPLE
-autoId: id
-labelId: title
-treeId: id
-treeParentId: boss
-properties:
-  - {key: id, name: ID, type: text}
-  - {key: boss, name: Boss, type: text}
-  - {key: title, name: Title, type: text}
-  - {key: dept, name: Department, type: text}
-  - {key: grade, name: Grade, type: number, sensitive: true}
-  - {key: start, name: Start, type: date}
-  - {key: active, name: Active, type: boolean}
-items:
-  source: ../data/staff.csv
-  mode: mirror
-"""
-
-
 def _staff(count: int, version: int) -> bytes:
     """Staff with a few titles, departments and bosses; version 2 moves, retitles, deletes and adds some."""
-    lines = ["id,boss,title,dept,grade,start,active"]
+    lines = ["id,boss,name,title,dept,grade,start,active"]
     for i in range(count):
         if version == 2 and i in (297, 298, 299):
             continue  # leaves (no one reports to them): deleted
@@ -165,9 +148,9 @@ def _staff(count: int, version: int) -> bytes:
         grade = ["3", "4.0", "5", "6"][(i + (version == 2 and i % 20 == 1)) % 4]
         start = ["2020-01-02", "2021-06-30", "2023-11-15"][i % 3]
         active = ["yes", "no"][i % 2]
-        lines.append(f"E{i},{boss},{title},{dept},{grade},{start},{active}")
+        lines.append(f"E{i},{boss},Person {i},{title},{dept},{grade},{start},{active}")
     if version == 2:
-        lines += [f"N{j},E{j},Chef,Ops,3,2024-01-01,yes" for j in range(4)]
+        lines += [f"N{j},E{j},New {j},Chef,Ops,3,2024-01-01,yes" for j in range(4)]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -188,7 +171,7 @@ def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(
         ("text", "staff.csv", bytes),
     ):
         root = tmp_path / label
-        manifests = {"staff.yaml": PLAN_MANIFEST.replace("staff.csv", name)}
+        manifests = {"staff.yaml": MANIFEST.replace("staff.csv", name)}
         with monkeypatch.context() as patch:
             if label == "text":
                 _without_dictionaries(patch)
