@@ -192,7 +192,7 @@ def _read_file(path: Path, display: str, settings: ReadSettings, where: Location
     if is_utf8(encoding) and not gzipped and fmt in ("csv", "tsv"):  # the big case: parsed from disk
         sep, quote = settings.delimiter or ("," if fmt == "csv" else "\t"), settings.quote or '"'
         header_columns(path, sep, display, limits)
-        facts = file_facts(path, sep, quote)
+        facts = file_facts(path, quote)
         return Input(parse_delimited_file(path, sep, quote, display, facts), path, display, facts.sha256)
     if is_utf8(encoding):
         data = path.read_bytes()

@@ -11,7 +11,7 @@ import pytest
 
 from orgsync.errors import Location, SourceError
 from orgsync.sources import inputs
-from orgsync.sources.parse import file_facts, parse_delimited_file, parse_source
+from orgsync.sources.parse import count_in, file_facts, parse_delimited_file, parse_source
 from orgsync.sources.settings import ReadSettings
 
 MANY_RAGGED = b"a,b\n" + b"1,2,3\n" * 30
@@ -81,7 +81,7 @@ def test_from_disk_equals_from_bytes(tmp_path, name):
     path = _write(tmp_path, "people", fmt, data)
     sep = "," if fmt == "csv" else "\t"
     want = _outcome(lambda: parse_source(data, fmt, False, "data/people.csv"))
-    facts = file_facts(path, sep, '"')
+    facts = file_facts(path, '"')
     got = _outcome(lambda: parse_delimited_file(path, sep, '"', "data/people.csv", facts))
     assert got == want
     assert facts.sha256 == hashlib.sha256(data).hexdigest() and facts.size == len(data)
@@ -126,10 +126,10 @@ def test_file_facts_do_not_depend_on_the_read_size(tmp_path, name, chunk):
     fmt, data = FILES[name]
     path = _write(tmp_path, "p", fmt, data)
     sep = "," if fmt == "csv" else "\t"
-    facts = file_facts(path, sep, '"', chunk=chunk)
-    assert facts == file_facts(path, sep, '"')
+    facts = file_facts(path, '"', chunk=chunk)
+    assert facts == file_facts(path, '"')
     assert facts.sha256 == hashlib.sha256(data).hexdigest() and facts.size == len(data)
-    assert facts.head == data[:4] and facts.separators == data.count(sep.encode())
+    assert facts.head == data[:4] and count_in(path, sep, chunk=chunk) == data.count(sep.encode())
     assert facts.blank == (not data or data.isspace())
     assert facts.plain == (data.endswith(b"\n") and not any(m in data for m in (b'"', b"\r", b"\x1f")))
 
@@ -151,9 +151,7 @@ def test_a_well_formed_quoted_file_is_proven_without_looking_at_each_line(tmp_pa
     sep = "," if fmt == "csv" else "\t"
     monkeypatch.setattr(parse, "_check_ragged", lambda *a: pytest.fail("the separator count proves it"))
     assert _outcome(lambda: parse_source(data, fmt, False, "p.csv"))[0] == "ok"
-    assert (
-        _outcome(lambda: parse_delimited_file(path, sep, '"', "p.csv", file_facts(path, sep, '"')))[0] == "ok"
-    )
+    assert _outcome(lambda: parse_delimited_file(path, sep, '"', "p.csv", file_facts(path, '"')))[0] == "ok"
 
 
 @pytest.mark.parametrize(
@@ -167,7 +165,7 @@ def test_a_well_formed_quoted_file_is_proven_without_looking_at_each_line(tmp_pa
 def test_a_short_row_in_a_quoted_file_is_still_reported(tmp_path, name):
     fmt, data = FILES[name]
     path = _write(tmp_path, "people", fmt, data)
-    got = _outcome(lambda: parse_delimited_file(path, ",", '"', "p.csv", file_facts(path, ",", '"')))
+    got = _outcome(lambda: parse_delimited_file(path, ",", '"', "p.csv", file_facts(path, '"')))
     assert got[0] == "error" and "fields; expected 3 like the header" in got[1][0]
 
 
@@ -187,24 +185,21 @@ def test_a_gzipped_or_non_utf8_source_is_still_read_from_bytes(tmp_path, monkeyp
 
 def test_a_file_whose_last_column_is_never_empty_is_proven_without_counting(tmp_path, monkeypatch):
     """A record with fewer fields than the header leaves its last field null: with no null in the last column,
-    no record is short, so neither the file's separator count nor the values' is needed (a wrong count given
-    on purpose changes nothing); one empty last field sends the proof back to the counts."""
-    from dataclasses import replace
-
+    no record is short, so neither the file's separator count nor the values' is needed (the file's separators
+    are not even counted); one empty last field sends the proof back to the counts."""
     from orgsync.sources import parse
 
     data = b'id,name,team\n1,"A, na",T1\n"2","B,o",T2\n3,"",T3\n'
     path = _write(tmp_path, "people", "csv", data)
-    wrong = replace(file_facts(path, ",", '"'), separators=-1)
     monkeypatch.setattr(parse, "_check_ragged", lambda *a: pytest.fail("the last column proves it"))
-    raw = parse_delimited_file(path, ",", '"', "p.csv", wrong)
+    monkeypatch.setattr(parse, "count_in", lambda *a: pytest.fail("the separators were counted"))
+    raw = parse_delimited_file(path, ",", '"', "p.csv", file_facts(path, '"'))
     assert raw.frame.rows() == [
         ("1", "A, na", "T1"),
         ("2", "B,o", "T2"),
         ("3", "", "T3"),
     ]  # a quoted "" stays "" until made canonical
     empty_last = _write(tmp_path, "empty-last", "csv", b'id,name,team\n1,"A, na",\n2,Bo,T2\n')
+    monkeypatch.setattr(parse, "count_in", lambda *a: -1)  # counted now, and wrong on purpose
     with pytest.raises(pytest.fail.Exception, match="the last column proves it"):  # looked at the lines
-        parse_delimited_file(
-            empty_last, ",", '"', "p.csv", replace(file_facts(empty_last, ",", '"'), separators=-1)
-        )
+        parse_delimited_file(empty_last, ",", '"', "p.csv", file_facts(empty_last, '"'))
