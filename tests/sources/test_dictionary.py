@@ -37,6 +37,7 @@ properties:
   - {key: grade, name: Grade, type: number, sensitive: true}
   - {key: start, name: Start, type: date}
   - {key: active, name: Active, type: boolean}
+  - {key: band, name: Band, type: text, sensitive: true}
 items:
   source: ../data/staff.csv
   mode: mirror
@@ -45,14 +46,15 @@ items:
 
 def _people(count: int) -> str:
     """`count` people: unique ids and names, a few departments, grades, dates and booleans, in loose forms."""
-    lines = ["id,boss,name,title,dept,grade,start,active"]
+    lines = ["id,boss,name,title,dept,grade,start,active,band"]
     for i in range(count):
         boss = "" if i == 0 else f"E{i % 3}"  # three bosses: a low-cardinality reference column
         dept = ["Sales", " Sales ", "Finance", "", "R&D"][i % 5]
         grade = ["3", "3.0", "4", "lots", ""][i % 5]
         start = ["2020-01-02", "2024-02-29", "2023-02-30", ""][i % 4]
         active = ["true", "Yes", "FALSE", "maybe", ""][i % 5]
-        lines.append(f"E{i},{boss},Person {i},{['Lead', 'Clerk'][i % 2]},{dept},{grade},{start},{active}")
+        title = ["Lead", "Clerk"][i % 2]
+        lines.append(f"E{i},{boss},Person {i},{title},{dept},{grade},{start},{active},SECRET-{i % 2}")
     return "\n".join(lines) + "\n"
 
 
@@ -83,7 +85,14 @@ def test_repeated_columns_are_dictionaries_and_hold_the_same_values_as_text(
     assert {c for c, d in text_frame.schema.items() if d != pl.String} == set()
 
     held = {c for c, d in frame.schema.items() if d == pl.Categorical}
-    assert held == {"title", "dept", "grade", "start", "active"}  # not the key, the parent, the unique names
+    assert held == {
+        "title",
+        "dept",
+        "grade",
+        "start",
+        "active",
+        "band",
+    }  # not the key, the parent, the unique names
     assert_frame_equal(packed, frame)
     assert_frame_equal(frame.with_columns(pl.all().cast(pl.String)), text_frame)
     assert errors == packed_errors == text_errors and len(errors) > 3  # the same misfits, at the same rows
@@ -132,9 +141,12 @@ def test_text_is_stripped_of_exactly_the_whitespace_polars_strips(values: list[s
     assert_series_equal(canonical_column(text, "text"), stripped.set(stripped == "", None))
 
 
+_HOSTILE = {4: "<script>alert(1)</script> **Lead** @all", 5: "Chef\x1b[2J\x1b]8;;http://evil\x07x"}
+
+
 def _staff(count: int, version: int) -> bytes:
     """Staff with a few titles, departments and bosses; version 2 moves, retitles, deletes and adds some."""
-    lines = ["id,boss,name,title,dept,grade,start,active"]
+    lines = ["id,boss,name,title,dept,grade,start,active,band"]
     for i in range(count):
         if version == 2 and i in (297, 298, 299):
             continue  # leaves (no one reports to them): deleted
@@ -144,13 +156,16 @@ def _staff(count: int, version: int) -> bytes:
         title = ["Analyst", "Lead", "Head", "Clerk", "Engineer", "Manager", "Nurse", "Chef"][i % 8]
         if version == 2 and i % 60 == 7:
             title = "Principal"
+        if version == 2 and i in _HOSTILE:  # managers, so the labels show in spans as well as in updates
+            title = _HOSTILE[i]
         dept = ["Sales", "Finance", "R&D", "Care", "Ops"][(i + (version == 2 and i % 10 == 3)) % 5]
         grade = ["3", "4.0", "5", "6"][(i + (version == 2 and i % 20 == 1)) % 4]
         start = ["2020-01-02", "2021-06-30", "2023-11-15"][i % 3]
         active = ["yes", "no"][i % 2]
-        lines.append(f"E{i},{boss},Person {i},{title},{dept},{grade},{start},{active}")
+        band = f"SECRET-{(i + (version == 2 and i % 25 == 2)) % 3}"  # sensitive, few values: a dictionary
+        lines.append(f"E{i},{boss},Person {i},{title},{dept},{grade},{start},{active},{band}")
     if version == 2:
-        lines += [f"N{j},E{j},New {j},Chef,Ops,3,2024-01-01,yes" for j in range(4)]
+        lines += [f"N{j},E{j},New {j},Chef,Ops,3,2024-01-01,yes,SECRET-0" for j in range(4)]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -195,6 +210,13 @@ def test_a_plan_from_dictionary_columns_is_the_plan_from_text_columns(
     assert "Principal" in outputs["text"]["markdown"] and "moved" in outputs["text"]["markdown"].lower()
     for form in ("text", "markdown", "html"):
         assert outputs["plain"][form] == outputs["gzipped"][form] == outputs["text"][form], form
+        shown = outputs["plain"][form]
+        # a sensitive dictionary column is counted, never shown; a hostile label is escaped, never markup
+        assert "band" in shown and "SECRET-" not in shown, form
+        assert "alert(1)" in shown and "\x1b" not in shown and "\x07" not in shown, form
+        assert form == "text" or "<script>alert" not in shown, (
+            form
+        )  # a terminal shows text; a page must not run it
 
 
 def test_a_dictionary_frame_is_estimated_at_the_size_of_its_text() -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from orgsync.escape import terminal
 from orgsync.plan.model import ItemChanges, Plan, ResourcePlan
 from orgsync.plan.render.common import blocking, is_changed, resource_counts, summary, target_line
 from orgsync.plan.render.people import cut, number, people_view, property_line
@@ -32,7 +34,15 @@ def _environment() -> Environment:
         loader=PackageLoader("orgsync.plan.render", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
+        finalize=_shown,
     )
+
+
+def _shown(value: Any) -> Any:
+    """Each value the template prints: text with its control characters written out (`\\x1b`), as a terminal
+    shows them, so a source's escape sequence is not carried into a file someone may `cat`; the report's own
+    markup (`Markup`, the script) as it is."""
+    return terminal(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 @cache
