@@ -272,9 +272,9 @@ def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: Fi
 
 
 def _head(data: bytes, size: int = 4 << 20) -> bytes:
-    """The whole lines in the first `size` bytes of `data` (all of it when no line ends there): the sample a
-    choice of dictionary columns reads, without polars taking in the whole file for it."""
-    return data[: data.rfind(b"\n", 0, size) + 1] or data
+    """The whole lines in the first `size` bytes of `data` (none when no line ends there: no sample, so no
+    dictionary): what a choice of dictionary columns reads, without polars taking in the whole file for it."""
+    return data[: data.rfind(b"\n", 0, size) + 1]
 
 
 def _dictionaries(source: Path | bytes, sep: str, quote: str) -> list[str]:

@@ -227,3 +227,10 @@ def test_a_dictionary_frame_is_estimated_at_the_size_of_its_text() -> None:
     assert estimated_size(held) == held.estimated_size() + text.select("title").estimated_size()
     assert estimated_size(text) == text.estimated_size()
     assert abs(estimated_size(held) - text.estimated_size()) < text.estimated_size() * 0.2
+
+
+def test_a_sample_of_bytes_is_whole_lines_of_the_head_only() -> None:
+    # a gzipped source's sample never takes in the whole file: whole lines of its first bytes, or nothing
+    assert parse._head(b"a,b\n1,2\n3,4\n", size=9) == b"a,b\n1,2\n"
+    assert parse._head(b"a,b,c,d,e,f", size=4) == b""
+    assert parse._dictionaries(b"", ",", '"') == []
