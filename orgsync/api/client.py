@@ -11,6 +11,7 @@ import contextlib
 import io
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import httpx
@@ -290,6 +291,32 @@ class OrgvueClient:
 
         `resource` (a listed or retrieved dataset) lets the export follow its HATEOAS link when one is given.
         """
+        url = await self._export_result(dataset_id, projection, resource, timeout)
+        return await files.download_to(self._core, url, dest)
+
+    async def export_csv_file(
+        self,
+        dataset_id: str,
+        path: Path,
+        *,
+        projection: list[str] | None = None,
+        resource: DatasetSummary | None = None,
+        timeout: float | None = None,
+    ) -> files.Download:
+        """All items as CSV, written to the file `path` as the service sends them (gzip, or plain when the
+        service ignores the request for gzip), for `files.open_download` to unpack as it reads, under the
+        download limit; as `export_csv_to` otherwise. A big export is so written once, not packed then unpacked."""
+        url = await self._export_result(dataset_id, projection, resource, timeout)
+        return await files.download_file(self._core, url, path)
+
+    async def _export_result(
+        self,
+        dataset_id: str,
+        projection: list[str] | None,
+        resource: DatasetSummary | None,
+        timeout: float | None,
+    ) -> str:
+        """Run an export job of `dataset_id` (gzip CSV, limited to `projection`) to its end; its result URL."""
         linked = self._core.link(_fields(resource), ep.LINK_EXPORT_CSV)  # its URL names the format already
         url = linked or ep.path(ep.DATASET_EXPORT, id=dataset_id)
         for attempt in range(1, EXPORT_ATTEMPTS + 1):
@@ -317,7 +344,7 @@ class OrgvueClient:
         result_url = self._core.link(done, ep.LINK_RESULT)
         if not result_url:
             raise ApiError(f"the export job of dataset {dataset_id} completed without a result link")
-        return await files.download_to(self._core, result_url, dest)
+        return result_url
 
     async def list_items(self, dataset_id: str) -> list[JsonObject]:
         """All items as JSON objects (small datasets only; bulk reads use `export_csv_to`)."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, cast
 from urllib.parse import urlsplit
 
@@ -159,6 +162,26 @@ async def download_to(core: HttpCore, url: str, dest: IO[bytes]) -> int:
         return unpack_to(sink, dest, core.limits.download_bytes)
 
 
+@dataclass(frozen=True)
+class Download:
+    """A result file written to disk as the service sent it (gzip or plain CSV), read with `open_download`:
+    `size` bytes on disk, which may unpack to at most `limit` bytes."""
+
+    path: Path
+    size: int
+    limit: int
+
+
+async def download_file(core: HttpCore, url: str, path: Path) -> Download:
+    """GET a result or file URL into the file `path`, as sent (at most the download limit on disk): it is not
+    unpacked here, but as it is read (`open_download`), under the same limit, so a big export is not written
+    twice, packed and then unpacked (issue 24)."""
+    with path.open("w+b") as dest:  # a retried GET starts the file again (HttpCore truncates its sink)
+        await core.send("GET", url, retry_safe=True, sink=dest)
+        size = dest.tell()
+    return Download(path, size, core.limits.download_bytes)
+
+
 def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes:
     """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip), at most `limit`."""
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
@@ -176,29 +199,89 @@ def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes
 _CHUNK = 1 << 20
 
 
+class Unpacked:
+    """A downloaded stream read from its start, gunzipped when it is gzip (ISA-L), at most `limit` bytes (None:
+    no bound): reading past the limit raises AnswerTooLarge, a corrupt gzip stream ApiError, as it is read."""
+
+    def __init__(self, stream: IO[bytes], limit: int | None) -> None:
+        stream.seek(0)  # the gzip test must see the first bytes too, not those at the caller's position
+        self.gzipped = stream.read(2) == GZIP_MAGIC
+        stream.seek(0)
+        # ISA-L's inflate (python-isal): a third of zlib's CPU on a million-row export (issue 24), same checks
+        self._stream = gzip_reader(stream) if self.gzipped else stream
+        self._what = "unpacked file" if self.gzipped else "file"
+        self._limit = limit
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (-1: the rest), as `IO.read`."""
+        size = self._bounded(size)
+        return self._counted(lambda: self._stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        """One line of at most `size` bytes (-1: unbounded), as `IO.readline`."""
+        size = self._bounded(size)
+        return self._counted(lambda: self._stream.readline(size))
+
+    def _bounded(self, size: int) -> int:
+        """`size`, lowered so that one read never holds more than one byte past the limit."""
+        if self._limit is None:
+            return size
+        left = self._limit - self.read_bytes + 1
+        return left if size < 0 else min(size, left)
+
+    def _counted(self, read: Callable[[], bytes]) -> bytes:
+        try:
+            data = read()
+        except _INFLATE_ERRORS as err:
+            raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
+        self.read_bytes += len(data)
+        if self._limit is not None and self.read_bytes > self._limit:
+            raise _too_large(self._what, self._limit)
+        return data
+
+    def close(self) -> None:
+        """Close the gzip reader (the stream under it stays its owner's)."""
+        if self.gzipped:
+            self._stream.close()
+
+
+@contextmanager
+def open_download(path: Path, limit: int | None) -> Iterator[Unpacked]:
+    """The file at `path` (a `Download`, or a plain CSV file) read unpacked, at most `limit` bytes."""
+    with path.open("rb") as stream:
+        unpacked = Unpacked(stream, limit)
+        try:
+            yield unpacked
+        finally:
+            unpacked.close()
+
+
+def unpacked_size_hint(path: Path) -> int:
+    """About how many bytes the file at `path` unpacks to, without unpacking it: its size, or for gzip the
+    larger of its size and the size its trailer records (modulo 4 GiB, of its last member only: a hint, not
+    a bound; the bound is `Unpacked`'s)."""
+    with path.open("rb") as stream:
+        size = stream.seek(0, io.SEEK_END)
+        if size < 18:
+            return size
+        stream.seek(0)
+        if stream.read(2) != GZIP_MAGIC:
+            return size
+        stream.seek(size - 4)
+        return max(size, int.from_bytes(stream.read(4), "little"))
+
+
 def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
     """Copy `stream` (from its start) into `dest`, gunzipped when it is a gzip stream, in 1 MiB chunks, at most
     `limit` bytes written; the bytes written."""
-    stream.seek(0)  # the gzip test must see the first bytes too, not those at the caller's position
-    head = stream.read(2)
-    stream.seek(0)
-    gzipped = head == GZIP_MAGIC
-    # ISA-L's inflate (python-isal): a third of zlib's CPU on a million-row export (issue 24), same checks
-    source = gzip_reader(stream) if gzipped else stream
-    what = "unpacked file" if gzipped else "file"
-    written = 0
+    source = Unpacked(stream, limit)
     try:
-        while chunk := source.read(min(_CHUNK, limit - written + 1)):
-            written += len(chunk)
-            if written > limit:
-                raise _too_large(what, limit)
+        while chunk := source.read(_CHUNK):
             dest.write(chunk)
-    except _INFLATE_ERRORS as err:
-        raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
     finally:
-        if gzipped:
-            source.close()
-    return written
+        source.close()
+    return source.read_bytes
 
 
 def _too_large(what: str, limit: int) -> AnswerTooLarge:

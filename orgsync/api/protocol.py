@@ -8,11 +8,13 @@ models of `orgsync.api.answers`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO, Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
 
 from orgsync.api.answers import Dataset, DatasetSummary
+from orgsync.api.files import Download
 from orgsync.api.http import ClientStats
 
 JsonObject = dict[str, Any]  # a JSON object as the API sends or takes it
@@ -26,15 +28,15 @@ class TenantReader(Protocol):
 
     async def get_dataset(self, dataset_id: str, resource: DatasetSummary | None = None) -> Dataset: ...
 
-    async def export_csv_to(
+    async def export_csv_file(
         self,
         dataset_id: str,
-        dest: IO[bytes],
+        path: Path,
         *,
         projection: list[str] | None = None,
         resource: DatasetSummary | None = None,
         timeout: float | None = None,
-    ) -> int: ...
+    ) -> Download: ...
 
 
 class TenantApi(TenantReader, Protocol):

@@ -1,5 +1,5 @@
-"""An exported CSV file read as frames of whole records, a few MiB at a time, so that a dataset of millions of
-items is never parsed (or held as bytes) in one piece.
+"""An exported CSV file (gzip as received, unpacked as it is read, or plain) read as frames of whole records, a
+few MiB at a time, so that a dataset of millions of items is never parsed (or held as bytes) in one piece.
 
 A chunk ends at a line break outside quotes: RFC 4180 writes a quote inside a field as two, so a line break
 ends a record exactly when an even number of quote characters comes before it. The parity is counted once per
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 
+from orgsync.api.files import Unpacked, open_download
 from orgsync.errors import UnexpectedAnswerError
 
 CHUNK_BYTES = 16 << 20  # ~50,000 rows of 30 columns: a chunk's frames stay a small share of the whole
@@ -24,16 +25,17 @@ _BOM = b"\xef\xbb\xbf"
 _QUOTE = b'"'
 
 
-def header(path: Path) -> list[str]:
-    """The column names of the CSV file at `path` (none when it is empty or blank)."""
-    with path.open("rb") as handle:
+def header(path: Path, limit: int | None = None) -> list[str]:
+    """The column names of the CSV file at `path` (gzip or plain, unpacked to at most `limit` bytes; none when
+    it is empty or blank)."""
+    with open_download(path, limit) as handle:
         first = _header_line(handle)
     if not first.strip():
         return []
     return _parsed(first, n_rows=0).columns
 
 
-def _header_line(handle: IO[bytes]) -> bytes:
+def _header_line(handle: Unpacked) -> bytes:
     """The first line (BOM removed), read under the record limit: a file without a line break is not gathered."""
     first = handle.readline(MAX_RECORD_BYTES + 1)
     if len(first) > MAX_RECORD_BYTES:
@@ -60,27 +62,30 @@ def _too_long() -> UnexpectedAnswerError:
     )
 
 
-def frames(path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None) -> Iterator[pl.DataFrame]:
-    """The records of the CSV file at `path` as Utf8 frames of the named `columns` (those of the header, in
-    the order given), one frame per chunk of about `chunk_bytes` (default: `CHUNK_BYTES` per 30 columns, at most
-    `WIDE_CHUNK_BYTES`, read at each call); an empty field is null."""
-    names = header(path)
+def frames(
+    path: Path, columns: Sequence[str], *, chunk_bytes: int | None = None, limit: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """The records of the CSV file at `path` (gzip, unpacked as it is read, or plain; at most `limit` bytes
+    unpacked) as Utf8 frames of the named `columns` (those of the header, in the order given), one frame per
+    chunk of about `chunk_bytes` (default: `CHUNK_BYTES` per 30 columns, at most `WIDE_CHUNK_BYTES`, read at
+    each call); an empty field is null."""
+    names = header(path, limit)
     if chunk_bytes is None:  # a wide export gets bigger chunks: each chunk costs a few steps per column
         chunk_bytes = min(WIDE_CHUNK_BYTES, CHUNK_BYTES * max(1, len(names) // 30))
     wanted = [c for c in columns if c in names]
     if not wanted:
         return
     positions = [names.index(c) for c in wanted]
-    for block in _records(path, chunk_bytes):
+    for block in _records(path, chunk_bytes, limit):
         # Each block is parsed under the file's own header line: polars takes the field count from a block's
         # first line, so a block that began with a blank line or a short row would fail (or shift) without it.
         yield _parsed(block, columns=positions).select(wanted)
 
 
-def _records(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+def _records(path: Path, chunk_bytes: int, limit: int | None) -> Iterator[bytes]:
     """The bytes after the header line, cut into blocks that each end at a record boundary, each block
     preceded by the header line (BOM removed)."""
-    with path.open("rb") as handle:
+    with open_download(path, limit) as handle:
         head = _header_line(handle)
         rest = b""
         while True:

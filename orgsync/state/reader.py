@@ -2,8 +2,8 @@
 
 Two steps, so the network part can run while the sources are still being read: `fetch_live` needs only the
 manifests (items come from the async CSV export, gzip, projected to the key + every declared, non-on-demand
-property the live dataset has + `_id`, unpacked into a file of the spool directory); `parse_live` then reads
-each export a chunk at a time with its source table (only the key + owned columns, and a hierarchy's tree
+property the live dataset has + `_id`, written as received to a file of the spool directory); `parse_live`
+then reads each export a chunk at a time, unpacking it as it reads, with its source table (only the key + owned columns, and a hierarchy's tree
 columns, as Utf8), canonicalised with the same `canonical_frame` as the sources, so both sides of the diff
 agree. In memory stays an index (key, tree, `_id`, a hash of the owned values); the owned values go to Arrow
 files of the spool, read back only for the rows that changed. `read_live` is the two in a row.
@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.api.answers import Dataset, DatasetSummary
+from orgsync.api.files import unpacked_size_hint
 from orgsync.api.protocol import TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
@@ -52,7 +53,7 @@ SPOOL_FROM_BYTES = (
 
 @dataclass(frozen=True)
 class RawExport:
-    """One managed dataset's items as exported: a CSV file of the projected columns (`_id` last), unpacked.
+    """One managed dataset's items as exported: a CSV file of the projected columns (`_id` last), as received.
 
     `tree` names the hierarchy columns (treeId, treeParentId) with their types: they are kept even when the
     source does not own them, so apply can order deletes children first.
@@ -60,8 +61,9 @@ class RawExport:
 
     manifest: str  # the manifest name, whose source table parses it
     dataset_id: str
-    path: Path  # in the spool directory given to `fetch_live`
+    path: Path  # in the spool directory given to `fetch_live`: gzip as the service sent it, or plain CSV
     tree: tuple[tuple[str, PropertyType], ...] = ()
+    limit: int | None = None  # the most bytes the file may unpack to (the download limit); None: unbounded
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,10 @@ async def fetch_live(
             spool / f"export-{number}.csv"
         )  # named by position: a dataset id is the tenant's text, not a path
         async with gate:
-            with path.open("wb") as dest:
-                await client.export_csv_to(
-                    dataset.dataset_id, dest, projection=projection, resource=dataset.resource
-                )
-        return RawExport(manifest.name, dataset.dataset_id, path, tree_columns(manifest))
+            got = await client.export_csv_file(
+                dataset.dataset_id, path, projection=projection, resource=dataset.resource
+            )
+        return RawExport(manifest.name, dataset.dataset_id, path, tree_columns(manifest), got.limit)
 
     wanted = [
         (m, _by_id(datasets, matches[m.name]))
@@ -175,7 +176,7 @@ def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | No
 def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
     """Where an export's values go: the spool for a big one, memory for one under `SPOOL_FROM_BYTES` (writing
     and reading back Arrow files costs more than it saves there)."""
-    if spool is None or export.path.stat().st_size < SPOOL_FROM_BYTES:
+    if spool is None or unpacked_size_hint(export.path) < SPOOL_FROM_BYTES:
         return None
     return spool
 
@@ -204,6 +205,7 @@ class _Reading:
     (hashed) and the columns kept aside as values (owned, tree, `_id`)."""
 
     path: Path
+    limit: int | None
     columns: list[str]
     types: dict[str, PropertyType]
     key: list[str]
@@ -216,12 +218,13 @@ class _Reading:
         key, owned = list(table.key), [c for c in table.owned if c not in table.key]
         columns = list(dict.fromkeys([*key, *owned, *tree, ID_COLUMN]))
         types = {c: {**tree, **table.types}.get(c, "text") for c in columns if c != ID_COLUMN}
-        return cls(export.path, columns, types, key, owned, [c for c in columns if c not in key])
+        aside = [c for c in columns if c not in key]
+        return cls(export.path, export.limit, columns, types, key, owned, aside)
 
     def chunks(self) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
         """Each chunk with exactly `columns` (those the export lacks null), and its rows' LIVE_ROW numbers."""
         start = 0
-        for raw in csv_chunks.frames(self.path, self.columns):
+        for raw in csv_chunks.frames(self.path, self.columns, limit=self.limit):
             frame = raw.select(
                 [pl.col(c) if c in raw.columns else pl.lit(None, pl.Utf8).alias(c) for c in self.columns]
             )

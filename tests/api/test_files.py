@@ -174,6 +174,62 @@ def test_export_csv_to_reports_a_corrupt_gzip_result(fake, make_client):
         asyncio.run(_export_to(make_client(), io.BytesIO()))
 
 
+# -- export_csv_file / download_file: the answer as sent, unpacked by open_download as it is read ----------
+
+
+async def _export_file(client, path, **kwargs) -> files.Download:
+    async with client as c:
+        return await c.export_csv_file("D1", path, **kwargs)
+
+
+def _unpacked(download: files.Download) -> bytes:
+    with files.open_download(download.path, download.limit) as stream:
+        return stream.read()
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_export_csv_file_keeps_the_answer_as_sent_and_open_download_unpacks_it(
+    fake, make_client, tmp_path, packed
+):
+    csv = b"id,name,_id\n" + b"".join(b"%d,N%d,X%d\n" % (i, i, i) for i in range(5000))
+    body = gz(csv) if packed else csv
+    _export(fake, body)
+    path = tmp_path / "export.csv"
+    got = asyncio.run(_export_file(make_client(limits=ResourceLimits(download_bytes=len(csv))), path))
+    assert got == files.Download(path, len(body), len(csv))
+    assert path.read_bytes() == body  # written once, as received: a gzip export is not unpacked to disk
+    assert _unpacked(got) == csv
+    assert files.unpacked_size_hint(path) == len(csv)  # the gzip trailer's size, or the plain file's
+
+
+def test_export_csv_file_of_a_bomb_is_small_on_disk_and_refused_as_it_is_read(fake, make_client, tmp_path):
+    _export(fake, bomb(8))
+    path = tmp_path / "export.csv"
+    got = asyncio.run(_export_file(make_client(limits=ResourceLimits(download_bytes=1 * MiB)), path))
+    assert got.size == path.stat().st_size < 64 * KiB and got.limit == 1 * MiB
+    with files.open_download(path, got.limit) as stream:
+        with pytest.raises(AnswerTooLarge, match="a downloaded unpacked file is larger than 1048576 bytes"):
+            while stream.read(files._CHUNK):
+                assert stream.read_bytes <= 1 * MiB + 1
+
+
+def test_export_csv_file_refuses_an_answer_larger_than_the_limit_while_it_arrives(
+    fake, make_client, tmp_path
+):
+    _export(fake, os.urandom(64 * KiB))
+    path = tmp_path / "export.csv"
+    with pytest.raises(AnswerTooLarge):
+        asyncio.run(_export_file(make_client(limits=ResourceLimits(download_bytes=16 * KiB)), path))
+    assert path.stat().st_size <= 16 * KiB
+
+
+def test_the_size_hint_of_a_small_or_plain_file_is_its_size(tmp_path):
+    path = tmp_path / "f"
+    for data in (b"", b"\x1f\x8b", b"id\n1\n" * 10, gzip.compress(b"")):
+        path.write_bytes(data)
+        assert files.unpacked_size_hint(path) == len(data)
+
+
 # -- against the emulator, in-process and over a real socket ---------------------------------------------
 
 EMU_TOKEN = "tok-FILES-0a1b2c3d"
@@ -224,7 +280,11 @@ async def test_export_csv_to_a_file_from_the_emulator_equals_the_in_memory_expor
         with path.open("wb") as dest:
             written = await c.export_csv_to(did, dest, projection=["emp", "name", "note", "_id"])
         in_memory = await c.export_csv(did, projection=["emp", "name", "note", "_id"])
+        packed = await c.export_csv_file(
+            did, tmp_path / "packed.csv", projection=["emp", "name", "note", "_id"]
+        )
     assert written == path.stat().st_size and path.read_bytes() == in_memory
+    assert packed.path.read_bytes()[:2] == files.GZIP_MAGIC and _unpacked(packed) == in_memory
     frame = pl.read_csv(path, infer_schema=False)
     assert frame.columns == ["emp", "name", "note", "_id"] and frame.height == 300
     assert frame.filter(pl.col("emp") == "E7")["note"].to_list() == ['line one\nline "two", with a comma']

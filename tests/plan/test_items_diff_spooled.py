@@ -47,7 +47,7 @@ def read_live(tmp_path: Path, n: int, *, spooled: bool, monkeypatch=None) -> Liv
     path.write_bytes(live_csv(n))
     if monkeypatch is not None:  # several Arrow files for the values
         real = csv_chunks.frames
-        monkeypatch.setattr(csv_chunks, "frames", lambda p, c: real(p, c, chunk_bytes=512))
+        monkeypatch.setattr(csv_chunks, "frames", lambda p, c, **k: real(p, c, chunk_bytes=512, **k))
     return parse_items(RawExport("People", "D1", path, TREE), table(), where if spooled else None)
 
 

@@ -6,6 +6,7 @@ everywhere (inside quotes, between \\r and \\n, inside a UTF-8 character, mid-re
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orgsync.api.bounded import AnswerTooLarge
+from orgsync.api.files import gzip_bytes
+from orgsync.errors import ApiError
 from orgsync.state import csv_chunks
 from orgsync.state.csv_chunks import frames, header
 
@@ -69,6 +73,68 @@ def test_chunks_concatenate_to_the_whole_file(tmp_path, data, columns, chunk_byt
     assert got is not None
     assert got.equals(want), (got, want)
     assert want.height  # every case has records
+
+
+def _packed(data: bytes, how: str) -> bytes:
+    """`data` as an export may arrive: plain, gzip, or gzip in two members cut mid-file."""
+    if how == "plain":
+        return data
+    if how == "gzip":
+        return gzip_bytes(data)
+    return gzip.compress(data[: len(data) // 2]) + gzip_bytes(data[len(data) // 2 :])
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 7, 1 << 20])
+@pytest.mark.parametrize("how", ["gzip", "two members"])
+@pytest.mark.parametrize("data", list(CASES.values()), ids=list(CASES))
+def test_a_gzip_export_is_unpacked_as_it_is_read_into_the_same_chunks_as_the_plain_file(
+    tmp_path, data, how, chunk_bytes
+):
+    plain, packed = tmp_path / "plain.csv", tmp_path / "packed.csv"
+    plain.write_bytes(data)
+    packed.write_bytes(_packed(data, how))
+    columns = ["c", "a", "b"]
+    want = list(frames(plain, columns, chunk_bytes=chunk_bytes))
+    got = list(frames(packed, columns, chunk_bytes=chunk_bytes, limit=len(data)))
+    assert header(packed) == header(plain)
+    assert len(got) == len(want) and all(g.equals(w) for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("how", ["plain", "gzip"])
+def test_an_export_that_unpacks_past_the_download_limit_is_refused_as_it_is_read(tmp_path, how):
+    data = b"id,name\n" + b"".join(b"%d,N%d\n" % (i, i) for i in range(20_000))
+    path = tmp_path / "e.csv"
+    path.write_bytes(_packed(data, how))
+    assert sum(f.height for f in frames(path, ["id"], chunk_bytes=4096, limit=len(data))) == 20_000
+    with pytest.raises(AnswerTooLarge, match=f"larger than {len(data) - 1} bytes"):
+        list(frames(path, ["id"], chunk_bytes=4096, limit=len(data) - 1))
+
+
+def test_a_gzip_bomb_is_stopped_at_the_limit_not_unpacked_whole(tmp_path, monkeypatch):
+    """64 MiB of one long line in ~64 KiB of gzip: with a limit of 1 MiB, no read asks for more than the limit
+    (plus one byte), so the bomb never reaches memory."""
+    asked: list[int] = []
+    real = csv_chunks.Unpacked.read
+
+    def read(self, size=-1):
+        out = real(self, size)
+        asked.append(len(out))
+        return out
+
+    monkeypatch.setattr(csv_chunks.Unpacked, "read", read)
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"".join([gzip.compress(b"id,name\n"), *[gzip.compress(b"1," + b"x" * (1 << 20))] * 64]))
+    assert path.stat().st_size < 256 * 1024
+    with pytest.raises(AnswerTooLarge, match="unpacked file is larger than 1048576 bytes"):
+        list(frames(path, ["id"], chunk_bytes=64 * 1024, limit=1 << 20))
+    assert sum(asked) <= (1 << 20) + 1
+
+
+def test_a_corrupt_gzip_export_is_an_api_error_saying_so(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes(gzip_bytes(b"id\n" + b"1\n" * 50_000)[:-20])
+    with pytest.raises(ApiError, match="not readable gzip"):
+        list(frames(path, ["id"], chunk_bytes=1024))
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 4, 1 << 20])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -11,9 +12,11 @@ import orjson
 import polars as pl
 import pytest
 
+from orgsync.api.bounded import AnswerTooLarge
 from orgsync.api.client import OrgvueClient
 from orgsync.api.jobs import JobPolling
 from orgsync.errors import ConfigError
+from orgsync.limits import ResourceLimits
 from orgsync.manifest.models import DatasetManifest, ItemsSpec, Project, ProjectConfig, PropertySpec
 from orgsync.sources.table import SourceTable
 from orgsync.state.reader import RawExport, fetch_live, parse_items, parse_live, read_live
@@ -94,7 +97,7 @@ def api(listed: list[dict], resources: dict[str, dict], csv: dict[str, bytes]):
     return handle, seen
 
 
-def read(handler, proj, tables) -> object:
+def read(handler, proj, tables, limits: ResourceLimits | None = None) -> object:
     async def main():
         async with OrgvueClient(
             BASE,
@@ -102,6 +105,7 @@ def read(handler, proj, tables) -> object:
             "t",
             transport=httpx.MockTransport(handler),
             polling=JobPolling(first=0.001, cap=0.001),
+            limits=limits,
         ) as client:
             return await read_live(client, proj, tables, "Target: test · tenant ACME")
 
@@ -143,6 +147,31 @@ def test_reads_managed_items_canonical_and_counts_unmatched():
         "_id",
     ]
     assert not any(r.url.path == f"{API}/datasets/D9" for r in seen)
+
+
+def test_an_export_that_unpacks_past_the_download_limit_stops_the_read_and_leaves_no_file(
+    monkeypatch, tmp_path
+):
+    """The export is kept packed as it arrives; the download limit bounds what it unpacks to as it is read, so
+    a bomb from the service ends the read with the limit's message, and its spool directory is removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where read_live makes its spool directory
+    listed = [{"datasetId": "D1", "name": "People", "type": "PEOPLE"}]
+    resource = {"datasetId": "D1", "name": "People", "type": "PEOPLE", "properties": PROPS}
+    csv = b"id,name,salary,start,_id\n" + b"1,Ana,1,2024-01-02,A\n" * 100_000
+    handler, _ = api(listed, {"D1": resource}, {"D1": csv})
+    packed = len(gzip.compress(csv))
+    with pytest.raises(AnswerTooLarge, match=f"unpacked file is larger than {len(csv) - 1} bytes"):
+        read(
+            handler,
+            project(manifest("People")),
+            {"People": table()},
+            ResourceLimits(download_bytes=len(csv) - 1),
+        )
+    assert packed < len(csv) // 10 and list(tmp_path.iterdir()) == []
+    live = read(
+        handler, project(manifest("People")), {"People": table()}, ResourceLimits(download_bytes=len(csv))
+    )
+    assert live.items["D1"].to_frame().height == 100_000
 
 
 def test_owned_columns_missing_live_are_null_and_not_projected():

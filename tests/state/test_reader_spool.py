@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orgsync.api.files import gzip_bytes
 from orgsync.sources.canonical import canonical_frame
 from orgsync.sources.table import SourceTable
 from orgsync.state import csv_chunks, reader
@@ -184,3 +185,21 @@ def test_parse_live_keeps_a_small_exports_values_in_memory_and_spools_a_big_one(
     names = sorted(p.name for p in spool.iterdir())
     assert names[0] == "export-0.csv" and names[1:] and all(n.startswith("values-1-") for n in names[1:])
     assert live.items["D1"].to_frame().height == 19 and live.items["D2"].to_frame().height == 29
+
+
+def test_a_gzip_export_is_spooled_by_its_unpacked_size_and_gives_the_same_items(tmp_path, monkeypatch):
+    """The export is kept as the service sent it (gzip): whether its values are spooled is decided by the size it
+    unpacks to, as for a plain file, and its items are those of the same export unpacked."""
+    data = export_bytes(300)
+    plain = parse_items(write(tmp_path, data, "plain.csv"), table())
+    spool = tmp_path / "s"
+    spool.mkdir()
+    packed = RawExport("People", "D1", spool / "export-0.csv", limit=len(data))
+    packed.path.write_bytes(gzip_bytes(data))
+    assert packed.path.stat().st_size < len(data) // 2
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", len(data))  # bigger than the gzip file, as big as its CSV
+    live = parse_live(RawLive("T", "ACME", [], [packed]), {"People": table()}, spool)
+    assert sorted(p.name for p in spool.iterdir())[0].startswith(
+        "values-0-"
+    )  # spooled, and the export removed
+    assert live.items["D1"].to_frame().equals(plain.to_frame()) and live.items["D1"].index.equals(plain.index)
