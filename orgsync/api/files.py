@@ -182,20 +182,6 @@ async def download_file(core: HttpCore, url: str, path: Path) -> Download:
     return Download(path, size, core.limits.download_bytes)
 
 
-def gunzip_if_needed(data: bytes | IO[bytes], limit: int | None = None) -> bytes:
-    """The bytes, decompressed when they are a gzip stream (exports asked with encoding=gzip), at most `limit`."""
-    stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    head = stream.read(2)
-    stream.seek(0)
-    if head != GZIP_MAGIC:
-        return stream.read() if limit is None else _capped(stream, limit, "file")
-    with gzip_reader(stream) as unpacked:
-        try:
-            return unpacked.read() if limit is None else _capped(unpacked, limit, "unpacked file")
-        except _INFLATE_ERRORS as err:
-            raise ApiError(f"a downloaded file is not readable gzip ({err})") from None
-
-
 _CHUNK = 1 << 20
 
 
@@ -289,10 +275,3 @@ def _too_large(what: str, limit: int) -> AnswerTooLarge:
         f"a downloaded {what} is larger than {limit} bytes (the limit "
         "ORGSYNC_LIMIT_DOWNLOAD_BYTES); raise it in the environment if the tenant is that big"
     )
-
-
-def _capped(stream: IO[bytes], limit: int, what: str) -> bytes:
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise _too_large(what, limit)
-    return data

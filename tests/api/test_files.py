@@ -114,8 +114,8 @@ def test_corrupt_gzip_is_an_api_error_saying_so(data):
     with pytest.raises(ApiError) as err:
         unpack_to(io.BytesIO(data), io.BytesIO(), 10 * MiB)
     assert str(err.value).startswith("a downloaded file is not readable gzip (")
-    with pytest.raises(ApiError, match="not readable gzip"):  # the in-memory reader says the same
-        files.gunzip_if_needed(data, 10 * MiB)
+    with pytest.raises(ApiError, match="not readable gzip"):  # the reader the plan reads with says the same
+        files.Unpacked(io.BytesIO(data), 10 * MiB).read()
 
 
 # -- through the client: export_csv_to / download_to ------------------------------------------------------
@@ -302,4 +302,4 @@ def test_what_orgsync_gzips_any_gzip_reader_reads_and_it_reads_any_gzip():
     two_members = gzip.compress(data[:1000], compresslevel=9) + gzip.compress(data[1000:], compresslevel=1)
     out = io.BytesIO()
     assert unpack_to(io.BytesIO(two_members), out, len(data)) == len(data) and out.getvalue() == data
-    assert files.gunzip_if_needed(two_members) == data
+    assert files.Unpacked(io.BytesIO(two_members), None).read() == data
