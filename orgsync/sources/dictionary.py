@@ -4,8 +4,8 @@ A text cell in polars costs a 16-byte view, plus its bytes when longer than 12; 
 code, each distinct value being kept once. HR data repeats most of its columns (departments, titles, locations,
 grades, dates, booleans), so a two-million-row source held this way takes about half the memory (issue 24).
 A dictionary column holds the same text values: it compares equal to text, lists as `str`, writes as JSON
-strings; only polars' `str` functions and `hash` need it as text (`as_text`), and its canonical form is
-computed once per distinct value (`by_distinct`), not per row.
+strings; only polars' `str` functions need it as text (`as_text`); its canonical form is computed once per
+distinct value (`by_distinct`), and its hash once per value of its mapping (`text_hash`), not per row.
 """
 
 from __future__ import annotations
@@ -41,6 +41,22 @@ def is_dictionary(values: pl.Series) -> bool:
 def as_text(values: pl.Series) -> pl.Series:
     """`values` as a plain text column (a dictionary one decoded; any other returned as it is)."""
     return values.cast(pl.String) if is_dictionary(values) else values
+
+
+def text_hash(values: pl.Series, mappings: dict[pl.Categories, pl.Series]) -> pl.Series:
+    """`as_text(values).hash(seed=0)`, without decoding a dictionary: each text of its mapping is hashed once
+    (kept in `mappings`, which the caller shares between the columns of one step) and looked up by code."""
+    dtype = values.dtype
+    if not isinstance(dtype, pl.Categorical):
+        return values.hash(seed=0)
+    categories = dtype.categories
+    hashed = mappings.get(categories)
+    if hashed is None:  # every code a column holds has its text in the mapping before the column exists
+        hashed = mappings[categories] = categories.to_series().hash(seed=0)
+    return hashed.gather(values.to_physical()).fill_null(_NULL_HASH).alias(values.name)
+
+
+_NULL_HASH = pl.Series([None], dtype=pl.String).hash(seed=0)[0]  # what `hash` gives an empty text cell
 
 
 def by_distinct(values: pl.Series, convert: Callable[[pl.Series], pl.Series]) -> pl.Series:

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from orgsync.api.answers import Dataset, DatasetSummary
-from orgsync.sources.dictionary import as_text
+from orgsync.sources.dictionary import text_hash
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,9 @@ def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     # `DataFrame.hash_rows` first copies a frame of many chunks (as a source read from disk is) into one, a
     # third of a million rows' memory (issue 24); each column's hash reads its chunks where they are.
     hashed: pl.Series | None = None
+    mappings: dict[pl.Categories, pl.Series] = {}
     for column in columns:
-        values = as_text(frame[column]).hash(seed=0)  # a dictionary's own hash is of its codes
+        values = text_hash(frame[column], mappings)  # of the text: a dictionary's own hash is of its codes
         hashed = values if hashed is None else (hashed * _FOLD) ^ values
     assert hashed is not None
     return hashed.alias(ROW_HASH)

@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal, assert_series_equal
 from orgsync.manifest.loader import load_project
 from orgsync.sources import parse
 from orgsync.sources.canonical import canonical_column
-from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns, estimated_size
+from orgsync.sources.dictionary import as_text, by_distinct, dictionary_columns, estimated_size, text_hash
 from orgsync.sources.readers import load_source
 from orgsync.state.snapshot import row_hashes
 from tests.support.cli import orgsync
@@ -126,6 +126,23 @@ def test_converting_each_distinct_value_once_equals_converting_each_row(
     held = by_distinct(text.cast(pl.Categorical), lambda v: canonical_column(v, kind))  # type: ignore[arg-type]
     assert held.dtype == pl.Categorical and held.name == "v"
     assert_series_equal(as_text(held), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=6))), st.lists(st.one_of(st.none(), st.text(max_size=3)))
+)
+def test_a_dictionary_hashes_as_its_text(first: list[str | None], second: list[str | None]) -> None:
+    # two columns hashed in one step share the memo: one in the global mapping, one in a mapping of its own
+    own = pl.Categorical(pl.Categories.random())
+    columns = [pl.Series("a", first, dtype=pl.String), pl.Series("b", second, dtype=pl.String)]
+    held = [columns[0].cast(pl.Categorical), columns[1].cast(own)]
+    mappings: dict[pl.Categories, pl.Series] = {}
+    for text, dictionary in zip(columns, held, strict=True):
+        expected = text.hash(seed=0)
+        assert_series_equal(text_hash(dictionary, mappings), expected, check_names=False)
+        assert_series_equal(text_hash(text, mappings), expected)  # text is hashed as it is
+    assert len(mappings) == 2
 
 
 _SPACES = [" ", "\t", "\n", "\r", "\u00a0", "\u2003", "\u3000", "\u0085", "\u200b", "\ufeff", "x", "é", "漢"]
