@@ -48,9 +48,16 @@ DATE_FORMATS: dict[str, tuple[str, str]] = {
 # Up to 15 characters (so at most 15 significant digits, DBL_DIG) a float reads it and writes it back unchanged.
 _CANONICAL_NUMBER = r"^(?:0|-?(?:0\.[0-9]*[1-9]|[1-9][0-9]*(?:\.[0-9]*[1-9])?))$"
 _CANONICAL_NUMBER_MAX_LEN = 15
-# YYYY-MM-DD text with a month 01-12 and a day 01-28 is a valid date and its own canonical form; days 29-31
-# (valid or not in their month) are left to the full conversion, so no row needs a date parse to be checked.
-_CANONICAL_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"
+# YYYY-MM-DD text of a day that every year has (01-28 of any month, 29-30 of any month but February, 31 of the
+# months of 31 days) is a valid date and its own canonical form; only February 29 (valid in leap years only) is
+# left to the full conversion, so no row needs a date parse to be checked.
+_CANONICAL_DATE = (
+    r"^[0-9]{4}-(?:"
+    r"(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31"
+    r")$"
+)
 _INTEGRAL = r"^[+-]?\d+(?:\.0*)?$"  # integral decimal text: normalised exactly, without going through a float
 _MAX_EXACT_FLOAT = 2.0**53
 _PADDED = r"^\s|\s$"  # a value starting or ending with whitespace (Unicode's, as `str.strip_chars` strips)

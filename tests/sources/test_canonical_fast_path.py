@@ -124,12 +124,16 @@ def test_canonical_values_take_the_fast_path_and_others_do_not():
     )
     flags = pl.select(_already_canonical(pl.lit(numbers), "number", "YYYY-MM-DD")).to_series().to_list()
     assert flags == [True] * 4 + [False] * 8
-    # Days 29-31 are converted (to be checked against their month), the rest need no date parse.
+    # Days every year has need no date parse; February 29 is converted (to be checked against its year).
     dates = pl.Series(
         [
             "2024-01-28",
             "0000-12-01",
             "2024-01-31",
+            "2023-04-30",
+            "2024-12-31",
+            "2024-02-29",
+            "2024-04-31",
             "2024-02-30",
             "2024-1-31",
             "31/01/2024",
@@ -139,7 +143,7 @@ def test_canonical_values_take_the_fast_path_and_others_do_not():
         ]
     )
     flags = pl.select(_already_canonical(pl.lit(dates), "date", "YYYY-MM-DD")).to_series().to_list()
-    assert flags == [True, True] + [False] * 7
+    assert flags == [True] * 5 + [False] * 8
     booleans = pl.Series(["true", "false", "TRUE", "yes"])
     assert pl.select(_already_canonical(pl.lit(booleans), "boolean", "YYYY-MM-DD")).to_series().to_list() == [
         True,
@@ -252,3 +256,16 @@ def test_dates_in_another_format_are_all_converted_even_after_leading_nulls():
     values = pl.Series("d", [None] * 1200 + ["05/01/2024", "31/02/2024", " 1/2/2024 "], dtype=pl.Utf8)
     out = pl.DataFrame({"d": values}).select(canonical_expr("d", "date", "DD/MM/YYYY"))["d"]
     assert out.to_list() == [None] * 1200 + ["2024-01-05", None, "2024-02-01"]
+
+
+def test_every_date_the_fast_path_passes_is_its_own_full_conversion():
+    # every month 00-13 and day 00-32 of a leap year, a common year, and the century years either way
+    dates = pl.Series(
+        [f"{y}-{m:02d}-{d:02d}" for y in (2023, 2024, 1900, 2000) for m in range(14) for d in range(33)]
+    )
+    fast = pl.select(_already_canonical(pl.lit(dates), "date", "YYYY-MM-DD")).to_series()
+    full = canonical_series(dates, "date")
+    assert full.filter(fast).to_list() == dates.filter(fast).to_list()
+    # and it passes every valid day but February 29, so only those rows are parsed
+    slow = dates.filter(~fast & full.is_not_null()).to_list()
+    assert slow == ["2024-02-29", "2000-02-29"]
