@@ -11,6 +11,7 @@ distinct value (`by_distinct`), and its hash once per value of its mapping (`tex
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import polars as pl
 
@@ -53,10 +54,13 @@ def text_hash(values: pl.Series, mappings: dict[pl.Categories, pl.Series]) -> pl
     hashed = mappings.get(categories)
     if hashed is None:  # every code a column holds has its text in the mapping before the column exists
         hashed = mappings[categories] = categories.to_series().hash(seed=0)
-    return hashed.gather(values.to_physical()).fill_null(_NULL_HASH).alias(values.name)
+    return hashed.gather(values.to_physical()).fill_null(_null_hash()).alias(values.name)
 
 
-_NULL_HASH = pl.Series([None], dtype=pl.String).hash(seed=0)[0]  # what `hash` gives an empty text cell
+@cache
+def _null_hash() -> int:
+    """What `hash` gives an empty text cell (asked once, on first use: importing runs no polars work)."""
+    return int(pl.Series([None], dtype=pl.String).hash(seed=0)[0])
 
 
 def by_distinct(values: pl.Series, convert: Callable[[pl.Series], pl.Series]) -> pl.Series:
