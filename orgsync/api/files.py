@@ -243,21 +243,6 @@ def open_download(path: Path, limit: int | None) -> Iterator[Unpacked]:
             unpacked.close()
 
 
-def unpacked_size_hint(path: Path) -> int:
-    """About how many bytes the file at `path` unpacks to, without unpacking it: its size, or for gzip the
-    larger of its size and the size its trailer records (modulo 4 GiB, of its last member only: a hint, not
-    a bound; the bound is `Unpacked`'s)."""
-    with path.open("rb") as stream:
-        size = stream.seek(0, io.SEEK_END)
-        if size < 18:
-            return size
-        stream.seek(0)
-        if stream.read(2) != GZIP_MAGIC:
-            return size
-        stream.seek(size - 4)
-        return max(size, int.from_bytes(stream.read(4), "little"))
-
-
 def unpack_to(stream: IO[bytes], dest: IO[bytes], limit: int) -> int:
     """Copy `stream` (from its start) into `dest`, gunzipped when it is a gzip stream, in 1 MiB chunks, at most
     `limit` bytes written; the bytes written."""

@@ -21,7 +21,6 @@ from pathlib import Path
 import polars as pl
 
 from orgsync.api.answers import Dataset, DatasetSummary
-from orgsync.api.files import unpacked_size_hint
 from orgsync.api.protocol import TenantReader
 from orgsync.errors import ConfigError, Problem
 from orgsync.manifest.models import DatasetManifest, LinksDatasetManifest, Project, PropertyType
@@ -46,9 +45,9 @@ Manifest = DatasetManifest | LinksDatasetManifest
 ID_COLUMN = "_id"
 LIVE_DATE_FORMAT = "YYYY-MM-DD"  # exports write dates as YYYY-MM-DD whatever the manifest's dateFormat
 MAX_CONCURRENT_READS = 4
-SPOOL_FROM_BYTES = (
-    64 << 20
-)  # an unpacked export this big (~200,000 items of 30 properties) keeps its values on disk
+# the values of an export held in memory before its further chunks go to the spool (~200,000 items of 30
+# properties): a small export's values never touch the disk, a big one's hold at most this much in memory
+SPOOL_FROM_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -157,28 +156,20 @@ def tree_columns(manifest: Manifest) -> tuple[tuple[str, PropertyType], ...]:
 def parse_live(raw: RawLive, tables: Mapping[str, SourceTable], spool: Path | None = None) -> LiveState:
     """`raw` with each export parsed by its manifest's source table (key + owned columns, canonical Utf8).
 
-    With `spool` (a directory the caller owns, alive while the plan is built) the values of each export of at
-    least `SPOOL_FROM_BYTES` are kept there in Arrow files, and that export file is removed once read; the
-    others', and all without `spool`, are held in memory."""
+    With `spool` (a directory the caller owns, alive while the plan is built, where the exports are) each export
+    file is removed once read, and an export's values past the first `SPOOL_FROM_BYTES` are kept there in Arrow
+    files; without it, all are held in memory."""
     datasets = {d.dataset_id: d for d in raw.datasets}
 
     def parse(number: int, export: RawExport) -> LiveItems:
         table = tables[export.manifest]
         retyped = retyped_columns(datasets.get(export.dataset_id), table.types, table.owned)
-        return parse_items(export, table, _spool_for(export, spool), number, compare=not retyped)
+        return parse_items(export, table, spool, number, compare=not retyped)
 
     items = [parse(number, export) for number, export in enumerate(raw.exports)]
     return LiveState(
         target=raw.target, tenant=raw.tenant, datasets=raw.datasets, items={i.dataset_id: i for i in items}
     )
-
-
-def _spool_for(export: RawExport, spool: Path | None) -> Path | None:
-    """Where an export's values go: the spool for a big one, memory for one under `SPOOL_FROM_BYTES` (writing
-    and reading back Arrow files costs more than it saves there)."""
-    if spool is None or unpacked_size_hint(export.path) < SPOOL_FROM_BYTES:
-        return None
-    return spool
 
 
 def parse_items(
@@ -187,7 +178,8 @@ def parse_items(
     """One dataset's live items, read a chunk at a time: the index (key, the owned values' hash; keyless items
     counted, not kept) in memory; of the values (owned, tree columns, `_id`), with `compare` and a source table
     holding its rows, only those of the rows that differ from the source by hash (or that it lacks) are kept, in
-    memory; else every row's, spooled, or in memory without `spool`. Columns the dataset lacks are null."""
+    memory; else every row's, those past `SPOOL_FROM_BYTES` spooled (all in memory without `spool`). Columns
+    the dataset lacks are null."""
     read = _Reading.of(export, table)
     source = SourceHashes.of(table, read.owned) if compare else None
     if source is not None:
@@ -290,13 +282,15 @@ _AT = "__index_row"  # a row's position in the concatenated live index
 
 
 def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.DataFrame, LiveValues, int]:
-    """The index of every keyed row, and every row's canonical values: in Arrow files of `spool`, one per chunk,
-    else in memory. Each chunk's values are written on a second thread while the next chunk is parsed (polars
-    lets go of the GIL while it writes); one write at most is pending, so one chunk more at most is alive."""
+    """The index of every keyed row, and every row's canonical values: in memory until they pass
+    `SPOOL_FROM_BYTES` (as measured, not as any size the service declared), then, with `spool`, one Arrow file of
+    it per further chunk (writing and reading back files costs more than it saves for a small export). Each
+    chunk's values are written on a second thread while the next chunk is parsed (polars lets go of the GIL
+    while it writes); one write at most is pending, so one chunk more at most is alive."""
     indexes: list[pl.DataFrame] = []
     parts: list[pl.DataFrame | Path] = []
     heights: list[int] = []
-    unmatched = 0
+    unmatched = held = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orgsync-spool") as writer:
         pending: Future[None] | None = None
         for chunk, (raw, rows) in enumerate(read.chunks()):
@@ -306,15 +300,15 @@ def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.Data
             unmatched += index.height - kept.height
             indexes.append(kept)
             heights.append(frame.height)
-            if spool is None:
-                parts.append(frame.select(read.aside))
+            values = frame.select(read.aside)
+            if spool is None or held < SPOOL_FROM_BYTES:
+                held += values.estimated_size()
+                parts.append(values)
                 continue
             part = spool / f"values-{number}-{chunk:05d}.arrow"
             if pending is not None:
                 pending.result()
-            pending = writer.submit(
-                frame.select(read.aside).write_ipc, part
-            )  # uncompressed: a third of lz4's time
+            pending = writer.submit(values.write_ipc, part)  # uncompressed: a third of lz4's time
             parts.append(part)
         if pending is not None:
             pending.result()

@@ -199,7 +199,6 @@ def test_export_csv_file_keeps_the_answer_as_sent_and_open_download_unpacks_it(
     assert got == files.Download(path, len(body), len(csv))
     assert path.read_bytes() == body  # written once, as received: a gzip export is not unpacked to disk
     assert _unpacked(got) == csv
-    assert files.unpacked_size_hint(path) == len(csv)  # the gzip trailer's size, or the plain file's
 
 
 def test_export_csv_file_of_a_bomb_is_small_on_disk_and_refused_as_it_is_read(fake, make_client, tmp_path):
@@ -221,13 +220,6 @@ def test_export_csv_file_refuses_an_answer_larger_than_the_limit_while_it_arrive
     with pytest.raises(AnswerTooLarge):
         asyncio.run(_export_file(make_client(limits=ResourceLimits(download_bytes=16 * KiB)), path))
     assert path.stat().st_size <= 16 * KiB
-
-
-def test_the_size_hint_of_a_small_or_plain_file_is_its_size(tmp_path):
-    path = tmp_path / "f"
-    for data in (b"", b"\x1f\x8b", b"id\n1\n" * 10, gzip.compress(b"")):
-        path.write_bytes(data)
-        assert files.unpacked_size_hint(path) == len(data)
 
 
 # -- against the emulator, in-process and over a real socket ---------------------------------------------

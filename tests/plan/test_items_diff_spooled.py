@@ -11,7 +11,7 @@ import pytest
 from orgsync.plan.items_diff import diff_items, mark_retyped, prepare_live
 from orgsync.plan.model import RETYPED
 from orgsync.sources.table import SourceTable
-from orgsync.state import csv_chunks
+from orgsync.state import csv_chunks, reader
 from orgsync.state.reader import RawExport, parse_items
 from orgsync.state.snapshot import LiveItems, LiveValues
 
@@ -45,9 +45,10 @@ def read_live(tmp_path: Path, n: int, *, spooled: bool, monkeypatch=None) -> Liv
     where.mkdir(exist_ok=True)
     path = where / "export-0.csv"
     path.write_bytes(live_csv(n))
-    if monkeypatch is not None:  # several Arrow files for the values
+    if monkeypatch is not None:  # several Arrow files for the values, from the first chunk on
         real = csv_chunks.frames
         monkeypatch.setattr(csv_chunks, "frames", lambda p, c, **k: real(p, c, chunk_bytes=512, **k))
+        monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", 0)
     return parse_items(RawExport("People", "D1", path, TREE), table(), where if spooled else None)
 
 

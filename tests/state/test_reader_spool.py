@@ -55,6 +55,12 @@ def small_chunks(monkeypatch, size: int) -> None:
     monkeypatch.setattr(csv_chunks, "frames", functools.partial(csv_chunks.frames, chunk_bytes=size))
 
 
+@pytest.fixture(autouse=True)
+def spool_from_the_first_chunk(monkeypatch) -> None:
+    """These exports are small: their values go to the spool from the first chunk, unless a test says otherwise."""
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", 0)
+
+
 def test_spooled_and_in_memory_give_the_same_items(tmp_path, monkeypatch):
     small_chunks(monkeypatch, 256)
     data = export_bytes()
@@ -171,25 +177,35 @@ def test_parse_live_numbers_each_datasets_files_apart(tmp_path, monkeypatch):
     assert live.items["D2"].to_frame()["_id"].to_list() == [f"u{i}" for i in range(30) if i != 13]
 
 
-def test_parse_live_keeps_a_small_exports_values_in_memory_and_spools_a_big_one(tmp_path, monkeypatch):
-    """Writing Arrow files for a small export costs more than it saves: under SPOOL_FROM_BYTES it stays in memory."""
-    spool = tmp_path / "s"
-    spool.mkdir()
-    small, big = (
-        write(spool, export_bytes(20), "export-0.csv"),
-        write(spool, export_bytes(30), "export-1.csv"),
-    )
-    big = RawExport("People", "D2", big.path)
-    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", big.path.stat().st_size)
-    live = parse_live(RawLive("T", "ACME", [], [small, big]), {"People": table()}, spool)
-    names = sorted(p.name for p in spool.iterdir())
-    assert names[0] == "export-0.csv" and names[1:] and all(n.startswith("values-1-") for n in names[1:])
-    assert live.items["D1"].to_frame().height == 19 and live.items["D2"].to_frame().height == 29
+def test_values_stay_in_memory_until_they_pass_spool_from_bytes_and_the_rest_is_spooled(
+    tmp_path, monkeypatch
+):
+    """Writing Arrow files for a small export costs more than it saves: its values stay in memory. A big one's
+    first chunks stay too, until the values held pass SPOOL_FROM_BYTES (as measured, whatever the file's size);
+    each later chunk goes to its own file. Every split gives the items of the export read in memory."""
+    small_chunks(monkeypatch, 256)
+    data = export_bytes(300)
+    memory = parse_items(write(tmp_path, data), table())
+    chunks = len(list(csv_chunks.frames(write(tmp_path, data, "again.csv").path, ["id"])))
+    for threshold, files in [(1 << 30, 0), (1, chunks - 1), (0, chunks)]:
+        monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", threshold)
+        spool = tmp_path / f"s{threshold}"
+        spool.mkdir()
+        export = write(spool, data)
+        live = parse_live(
+            RawLive("T", "ACME", [], [RawExport("People", "D1", export.path)]), {"People": table()}, spool
+        )
+        parts = sorted(p.name for p in spool.iterdir())
+        assert len(parts) == files and all(n.startswith("values-0-") for n in parts)  # and the export removed
+        assert live.items["D1"].to_frame().equals(memory.to_frame())
+        assert live.items["D1"].index.equals(memory.index)
+    assert chunks > 5
 
 
-def test_a_gzip_export_is_spooled_by_its_unpacked_size_and_gives_the_same_items(tmp_path, monkeypatch):
-    """The export is kept as the service sent it (gzip): whether its values are spooled is decided by the size it
-    unpacks to, as for a plain file, and its items are those of the same export unpacked."""
+def test_a_gzip_export_is_spooled_by_the_values_it_unpacks_to_and_gives_the_same_items(tmp_path, monkeypatch):
+    """The export is kept as the service sent it (gzip): its values are spooled once those held pass
+    SPOOL_FROM_BYTES, however small the gzip file, and its items are those of the same export unpacked."""
+    small_chunks(monkeypatch, 1024)
     data = export_bytes(300)
     plain = parse_items(write(tmp_path, data, "plain.csv"), table())
     spool = tmp_path / "s"
@@ -197,9 +213,8 @@ def test_a_gzip_export_is_spooled_by_its_unpacked_size_and_gives_the_same_items(
     packed = RawExport("People", "D1", spool / "export-0.csv", limit=len(data))
     packed.path.write_bytes(gzip_bytes(data))
     assert packed.path.stat().st_size < len(data) // 2
-    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", len(data))  # bigger than the gzip file, as big as its CSV
+    monkeypatch.setattr(reader, "SPOOL_FROM_BYTES", packed.path.stat().st_size)  # more than the gzip file
     live = parse_live(RawLive("T", "ACME", [], [packed]), {"People": table()}, spool)
-    assert sorted(p.name for p in spool.iterdir())[0].startswith(
-        "values-0-"
-    )  # spooled, and the export removed
+    parts = sorted(p.name for p in spool.iterdir())
+    assert parts and all(n.startswith("values-0-") for n in parts)  # spooled, and the export removed
     assert live.items["D1"].to_frame().equals(plain.to_frame()) and live.items["D1"].index.equals(plain.index)
