@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,27 +227,29 @@ def file_facts(path: Path, quote: str, chunk: int = 1 << 20) -> FileFacts:
     size = 0
     blank, quoted, special, head, last = True, False, False, b"", b""
     marks = _marks(quote)[1:]
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-            if len(head) < 4:  # the first 4 bytes of the file, whatever the read size
-                head = (head + block)[:4]
-            size += len(block)
-            blank = blank and block.isspace()
-            quoted = quoted or quote.encode() in block
-            special = special or any(mark in block for mark in marks)
-            last = block[-1:]
+    for block in _blocks(path, chunk):
+        digest.update(block)
+        if len(head) < 4:  # the first 4 bytes of the file, whatever the read size
+            head = (head + block)[:4]
+        size += len(block)
+        blank = blank and block.isspace()
+        quoted = quoted or quote.encode() in block
+        special = special or any(mark in block for mark in marks)
+        last = block[-1:]
     bare = not special and last == b"\n"
     return FileFacts(digest.hexdigest(), size, blank, head, bare and not quoted, quoted, bare)
 
 
 def count_in(path: Path, sep: str, chunk: int = 1 << 20) -> int:
     """The separator bytes in the file at `path`, read a MiB at a time."""
-    count = 0
+    return sum(block.count(sep.encode()) for block in _blocks(path, chunk))
+
+
+def _blocks(path: Path, chunk: int) -> Iterator[bytes]:
+    """The bytes of the file at `path`, `chunk` bytes at a time."""
     with path.open("rb") as handle:
         while block := handle.read(chunk):
-            count += block.count(sep.encode())
-    return count
+            yield block
 
 
 def parse_delimited_file(path: Path, sep: str, quote: str, shown: str, facts: FileFacts) -> RawSource:
