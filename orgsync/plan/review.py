@@ -357,13 +357,22 @@ def _spans(
         )
         .to_series()
     )
+    by, descending = _span_order(first_load=not present_before.any())
     return (
         frame.with_columns(
             ids.gather(rows).alias(ID), labels.gather(rows).alias(LABEL), status.alias("status")
         )
         .select(SPAN_COLUMNS)
-        .sort([LABEL, ID], nulls_last=True)
+        .sort(by, descending=descending, nulls_last=True)
     )
+
+
+def _span_order(*, first_load: bool) -> tuple[list[str], list[bool]]:
+    """Spans by name; on a first load (nothing before, every span "0 → n") widest first, so the manager given
+    too many reports by a wrong parent column is the first line a reviewer reads."""
+    if first_load:
+        return ["after", LABEL, ID], [True, False, False]
+    return [LABEL, ID], [False, False]
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def _ancestors(tree: Forest, item: str) -> list[str]:
 @given(forests(), st.booleans())
 @example(({}, {"a": None, "b": "a", "c": "b", "d": "a", "e": "x"}), True)  # a first load, an orphan
 @example(({}, {}), True)
+@example(({}, {"a": None, "b": None, "c": "b", "d": "b", "e": "a"}), True)  # a first load: b (2) before a (1)
 def test_review_matches_the_oracle_on_random_forests(
     pair: tuple[Forest, Forest], unchanged_too: bool
 ) -> None:
@@ -135,6 +136,9 @@ def test_review_matches_the_oracle_on_random_forests(
             else ""
         )
         assert row["status"] == expected
+    # listed by name; on a first load (nothing before, every span new) widest first
+    rows = list(zip(h.spans["after"], h.spans["label"], h.spans["id"], strict=True))
+    assert rows == sorted(rows, key=lambda r: (-r[0], r[1], r[2]) if not before else (r[1], r[2]))
     assert h.layers_before == max((len(_ancestors(before, i)) for i in before), default=0)
     assert h.layers_after == max((len(_ancestors(after, i)) for i in after), default=0)
     assert set(h.orphans["id"]) == {i for i, p in after.items() if p is not None and p not in after}

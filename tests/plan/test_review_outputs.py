@@ -14,7 +14,7 @@ from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.render.markdown import COMMENT_LIMIT
 from orgsync.plan.saved import load_saved, save
-from tests.plan.reorg import HOSTILE, SALARIES, big_plan, mermaid_blocks, reorg_plan
+from tests.plan.reorg import HOSTILE, SALARIES, big_plan, first_load_plan, mermaid_blocks, reorg_plan
 
 GOLDEN = Path(__file__).parent / "golden" / "reorg_comment.md"
 NODE = re.compile(r"^  (n\d+|more)[\[(]", re.MULTILINE)
@@ -173,3 +173,20 @@ def test_list_limit_0_names_no_item_for_the_sync_and_drift_issues() -> None:
     out = markdown.render(reorg_plan(), list_limit=0)
     assert "**4 moves**" in out and "**Span of control** (4 managers" in out and "**Layers:** 4 → 5" in out
     assert "```mermaid" not in out and not [n for n in ("Mira", "Alice", "mira", "Nina", "Eve") if n in out]
+
+
+def test_a_first_load_lists_its_spans_widest_first() -> None:
+    # after the reorg: Alice has Dee, Zed and Nina; Carl has Mira and Bob; Boss has Alice and Carl; Mira has Bo
+    out = markdown.render(first_load_plan())
+    assert "**Span of control** (5 managers, all new, widest first):" in out
+    spans = re.findall(r"^- (.*): 0 → (\d) direct reports$", out, re.MULTILINE)
+    assert [(who.split(" (")[0], int(n)) for who, n in spans] == [
+        ("Alice Oldboss", 3),
+        ("Boss Lady", 2),
+        ("Carl Newboss", 2),
+        ("Bo", 1),
+        ("Mira Moved", 1),
+    ]
+    assert "      span of control, widest first (5):\n        ↳ Alice Oldboss (alice): 0 → 3" in text.render(
+        first_load_plan()
+    )

@@ -108,6 +108,11 @@ class PeopleView:
     lists: list[Listing]
 
     @property
+    def first_load(self) -> bool:
+        """Nothing was in the tree before (a first load): every span is new, listed widest first."""
+        return self.layers is not None and self.layers[0] == 0
+
+    @property
     def has_hierarchy_news(self) -> bool:
         return bool(
             (self.moves and self.moves.total)

@@ -54,7 +54,9 @@ def section(
         if v.spans and v.spans.total:
             out += [
                 "",
-                f"**Span of control** ({number(v.spans.total)} managers whose direct reports change):",
+                f"**Span of control** ({number(v.spans.total)} managers, all new, widest first):"
+                if v.first_load
+                else f"**Span of control** ({number(v.spans.total)} managers whose direct reports change):",
             ]
             out += _listing(v.spans)
         if v.layers is not None:

@@ -122,7 +122,7 @@ def _people(res: ResourcePlan, limit: int | None) -> Iterator[Text]:
     view = people_view(res, limit=limit if limit is not None else 1_000_000_000)
     for title, listing in (
         ("moves", view.moves),
-        ("span of control", view.spans),
+        ("span of control, widest first" if view.first_load else "span of control", view.spans),
         ("no parent", view.orphans),
     ):
         if listing is None or not listing.total:
