@@ -52,6 +52,7 @@ class ResourceLimits:
     template_value_chars: int = 64 * 1024  # what one templated manifest value may render to
     template_file_chars: int = 4 * MiB  # all templated values of one manifest file (aliases counted)
     template_total_chars: int = 64 * MiB  # all templated values of the repository
+    plan_bytes: int = 4 * GiB  # one saved plan file (`plan --out`), read whole: a 2M-row first load fits
 
     def describe(self, name: str) -> str:
         """How a message names the limit and the way to raise it."""

@@ -8,6 +8,7 @@ the checksum. The format is described in docs/plan-json.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ import polars as pl
 
 from orgsync.atomic import write_atomic
 from orgsync.errors import PlanFileError
+from orgsync.limits import ResourceLimits, limits_from
 from orgsync.plan import review
 from orgsync.plan.model import FORMAT_VERSION, SENSITIVE_MASK, ItemChanges, Plan, ResourcePlan
 from orgsync.plan.signing import FIELD as SIGNATURE
@@ -110,11 +112,12 @@ def _columns(frame: pl.DataFrame) -> dict[str, list[str | None]]:
     return frame.to_dict(as_series=False)
 
 
-def load_saved(path: Path, key: bytes | None = None) -> Plan:
+def load_saved(path: Path, key: bytes | None = None, limits: ResourceLimits | None = None) -> Plan:
     """The plan saved at `path`; refuses files that are not saved plans or of another major format version,
-    and with `key` (`ORGSYNC_PLAN_KEY`) files not signed with it."""
+    larger than `ORGSYNC_LIMIT_PLAN_BYTES` (before reading them), and with `key` (`ORGSYNC_PLAN_KEY`) files not
+    signed with it."""
     try:
-        doc = orjson.loads(Path(path).read_bytes())
+        doc = orjson.loads(_read_bounded(Path(path), limits or limits_from()))
     except (OSError, orjson.JSONDecodeError) as err:
         raise PlanFileError(
             f"{path}: cannot read a saved plan ({err})",
@@ -143,6 +146,22 @@ def load_saved(path: Path, key: bytes | None = None) -> Plan:
         raise PlanFileError(
             f"{path}: saved plan is damaged ({first_line})", hint="make the plan again"
         ) from None
+
+
+def _read_bounded(path: Path, limits: ResourceLimits) -> bytes:
+    """The file's bytes, refused by its size before any is read, and by what a read gets (a file that grows, or
+    a device) past the limit plus one byte."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        data = b"" if size > limits.plan_bytes else handle.read(limits.plan_bytes + 1)
+    if size > limits.plan_bytes or len(data) > limits.plan_bytes:
+        raise PlanFileError(
+            f"{path}: the saved plan is larger than the limit of {limits.plan_bytes:,} bytes "
+            f"({limits.describe('plan_bytes')}); it is not read",
+            hint="pass a file written by `orgsync plan --out FILE`; if one is this big, raise the limit in the "
+            "environment",
+        )
+    return data
 
 
 def _load_resource(body: dict[str, Any]) -> ResourcePlan:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import stat
+import tracemalloc
+from pathlib import Path
 
 import orjson
 import pytest
 
 from orgsync.errors import PlanFileError
+from orgsync.limits import MiB, ResourceLimits
 from orgsync.plan.model import SENSITIVE_MASK
 from orgsync.plan.render import text
 from orgsync.plan.saved import load_saved, save
+from tests.support.cli import orgsync
 from tests.support.plan_factories import SECRET_AFTER, SECRET_BEFORE, SECRET_NEW, sample_plan
+from tests.support.repo import make_repo
 
 
 def test_saved_plan_is_private_and_holds_no_sensitive_value(tmp_path):
@@ -102,3 +107,41 @@ def test_a_damaged_item_frame_is_a_one_line_plan_file_error(tmp_path, change, me
     with pytest.raises(PlanFileError, match=message) as caught:
         load_saved(path)
     assert "\n" not in caught.value.message
+
+
+def test_a_saved_plan_past_the_limit_is_refused_by_its_size_before_it_is_read(tmp_path):
+    path = tmp_path / "plan.json"
+    with path.open("wb") as handle:  # 64 MiB that take no disk: a file this big, read, would be held whole
+        handle.truncate(64 * MiB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            PlanFileError, match=r"larger than the limit of 1,048,576 bytes \(ORGSYNC_LIMIT_PLAN_BYTES="
+        ):
+            load_saved(path, limits=ResourceLimits(plan_bytes=1 * MiB))
+        assert tracemalloc.get_traced_memory()[1] < 64 * 1024  # nothing of it was read
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_saved_plan_that_reads_longer_than_it_says_is_cut_at_the_limit(tmp_path):
+    # a device (or a file that grows as it is read) has no size to check first: the read stops past the limit
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlanFileError, match="larger than the limit of 1,048,576 bytes"):
+            load_saved(Path("/dev/zero"), limits=ResourceLimits(plan_bytes=1 * MiB))
+        assert tracemalloc.get_traced_memory()[1] < 2 * MiB + 64 * 1024  # the limit and one byte, once
+    finally:
+        tracemalloc.stop()
+
+
+def test_show_and_apply_refuse_a_saved_plan_past_the_limit_and_name_the_variable(tmp_path):
+    repo = make_repo(tmp_path / "repo", example="acme")
+    path = tmp_path / "plan.json"
+    save(sample_plan(), path)
+    env = {"ORGSYNC_LIMIT_PLAN_BYTES": "1KiB"}
+    assert path.stat().st_size > 1024 and load_saved(path).resources  # a genuine plan, under the default
+    for args in (("show", str(path)), ("apply", str(path), "-C", str(repo), "--auto-approve")):
+        code, out, err = orgsync(*args, env=env)
+        assert code == 1 and "larger than the limit of 1,024 bytes (ORGSYNC_LIMIT_PLAN_BYTES=1024)" in err
+        assert "Traceback" not in out + err
