@@ -302,7 +302,7 @@ def _every_row(read: _Reading, spool: Path | None, number: int) -> tuple[pl.Data
             heights.append(frame.height)
             values = frame.select(read.aside)
             if spool is None or held < SPOOL_FROM_BYTES:
-                held += values.estimated_size()
+                held += int(values.estimated_size())
                 parts.append(values)
                 continue
             part = spool / f"values-{number}-{chunk:05d}.arrow"
