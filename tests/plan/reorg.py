@@ -102,10 +102,12 @@ def big_plan(people: int, moved: int, seed: int = 7) -> Plan:
     return build_plan(project(manifest), {"People": tab}, state)
 
 
-def first_load_plan() -> Plan:
-    """The people after the reorg loaded into an empty dataset: every span is new."""
+def first_load_plan(rows: list[tuple[str, str, str | None, str | None, str]] | None = None) -> Plan:
+    """`rows` (default: the people after the reorg) loaded into an empty dataset: every span is new."""
     manifest = dataset(mode="mirror", props=PROPS, treeId="id", treeParentId="manager")
     empty = pl.DataFrame(schema={c: pl.Utf8 for c in ("id", "name", "manager", "location", "salary", "_id")})
     state = live(live_dataset(props=PROPS, treeId="id", treeParentId="manager"), items={"DS-1": empty})
-    tables = {"People": table("People", ["id", "name", "manager", "location", "salary"], after_rows())}
+    tables = {
+        "People": table("People", ["id", "name", "manager", "location", "salary"], rows or after_rows())
+    }
     return build_plan(project(manifest), tables, state)

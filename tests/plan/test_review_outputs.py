@@ -14,7 +14,15 @@ from orgsync.plan.render import json as json_render
 from orgsync.plan.render import markdown, text
 from orgsync.plan.render.markdown import COMMENT_LIMIT
 from orgsync.plan.saved import load_saved, save
-from tests.plan.reorg import HOSTILE, SALARIES, big_plan, first_load_plan, mermaid_blocks, reorg_plan
+from tests.plan.reorg import (
+    HOSTILE,
+    SALARIES,
+    after_rows,
+    big_plan,
+    first_load_plan,
+    mermaid_blocks,
+    reorg_plan,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "reorg_comment.md"
 NODE = re.compile(r"^  (n\d+|more)[\[(]", re.MULTILINE)
@@ -190,3 +198,29 @@ def test_a_first_load_lists_its_spans_widest_first() -> None:
     assert "      span of control, widest first (5):\n        ↳ Alice Oldboss (alice): 0 → 3" in text.render(
         first_load_plan()
     )
+
+
+def test_a_first_loads_review_holds_no_sensitive_value_and_keeps_a_hostile_manager_as_text(
+    tmp_path: Path,
+) -> None:
+    # Zed (the hostile label) manages Yan, so the hostile label is in the span list, listed widest first
+    plan = first_load_plan([*after_rows(), ("yan", "Yan", "zed", "Paris", "77777")])
+    save(plan, tmp_path / "plan.json")
+    html = io.StringIO()
+    assert run_show(tmp_path / "plan.json", "html", stdout=html) == 0
+    comment = markdown.render(plan)
+    outputs = [
+        comment,
+        markdown.render(plan, show_values=True),
+        text.render(plan),
+        json_render.render(plan, show_all=True),
+        (tmp_path / "plan.json").read_text(),
+        html.getvalue(),
+    ]
+    for out in outputs:
+        assert not [s for s in (*SALARIES, "88888", "77777") if s in out]
+    assert "(zed): 0 → 1 direct reports" in comment and "(zed): 0 → 1 direct reports" in text.render(plan)
+    assert (
+        HOSTILE not in comment and "<img" not in comment and "@team" not in comment and "<!--" not in comment
+    )
+    assert "&lt;img src=x&gt;" in html.getvalue() and "<img" not in html.getvalue()
